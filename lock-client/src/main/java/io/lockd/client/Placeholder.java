@@ -1,0 +1,1 @@
+package io.lockd.client; final class Placeholder {}
