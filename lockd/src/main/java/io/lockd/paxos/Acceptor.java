@@ -1,0 +1,56 @@
+package io.lockd.paxos;
+
+/**
+ * The acceptor's promise and the lease it granted. The promise is durable (the core writes it
+ * before answering); the lease grant lives only in memory, which is why a restarted acceptor
+ * promises nothing for one lease after it starts: it cannot know what it granted before.
+ */
+final class Acceptor {
+  private final long leaseMillis;
+  private long promised;
+  private int leaseHolder = -1;
+  private long leaseGrantedUntil;
+  private final long quietUntil;
+
+  Acceptor(long promised, long leaseMillis, long startedAt) {
+    this.promised = promised;
+    this.leaseMillis = leaseMillis;
+    this.quietUntil = startedAt + leaseMillis;
+  }
+
+  long promised() {
+    return promised;
+  }
+
+  /** Why {@code ballot} may not be promised now, or null if it may. */
+  Message.NackReason refusePromise(long ballot, long now) {
+    if (ballot < promised) {
+      return Message.NackReason.HIGHER_BALLOT;
+    }
+    if (ballot == promised) {
+      return null; // already promised: answering again is a duplicate
+    }
+    if (now < quietUntil) {
+      return Message.NackReason.LEASE_HELD;
+    }
+    boolean otherLeaseLive = leaseHolder >= 0 && leaseHolder != Ballot.replicaId(ballot)
+        && now < leaseGrantedUntil;
+    return otherLeaseLive ? Message.NackReason.LEASE_HELD : null;
+  }
+
+  /** Raises the promise; returns true if it changed (and so must be written). */
+  boolean promise(long ballot) {
+    if (ballot <= promised) {
+      return false;
+    }
+    promised = ballot;
+    return true;
+  }
+
+  /** Binds this acceptor not to promise anyone but {@code leader} until now + lease. */
+  void grantLease(int leader, long now) {
+    // The clock is monotonic, so now + lease also outlasts any earlier grant to someone else.
+    leaseHolder = leader;
+    leaseGrantedUntil = Math.max(leaseGrantedUntil, now + leaseMillis);
+  }
+}

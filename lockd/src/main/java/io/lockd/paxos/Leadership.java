@@ -1,0 +1,303 @@
+package io.lockd.paxos;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * One attempt at leadership under one ballot: Phase 1 over the whole unchosen suffix, recovery of
+ * accepted values (after catching up if a promiser knew more of the chosen log), the leadership
+ * no-op, and then Phase 2 for batches of commands in a bounded pipeline. A new ballot gets a new
+ * instance; a deposed one is dropped.
+ */
+final class Leadership {
+  enum Phase { PREPARING, RECOVERING, LEADING }
+
+  private final PaxosConfig config;
+  private final AcceptorLog log;
+  private final Outbox out;
+  final long ballot;
+  private final long prepareFrom;
+  private Phase phase = Phase.PREPARING;
+
+  private final Map<Integer, Message.Promise> promises = new TreeMap<>();
+  private long lastPrepareAt;
+  private long recoverTo;
+  private int recoverFrom;
+
+  private final TreeMap<Long, SlotProgress> inflight = new TreeMap<>();
+  private final ArrayDeque<Command> pending = new ArrayDeque<>();
+  private long nextSlot;
+  private long leadershipSlot = Long.MAX_VALUE;
+  private LeaseTracker lease;
+  private long lastHeartbeatAt;
+  private final Map<Integer, PeerProgress> peers = new TreeMap<>();
+
+  Leadership(PaxosConfig config, AcceptorLog log, Outbox out, long ballot, long now) {
+    this.config = config;
+    this.log = log;
+    this.out = out;
+    this.ballot = ballot;
+    this.prepareFrom = log.chosenIndex() + 1;
+    broadcastPrepare(now);
+  }
+
+  Phase phase() {
+    return phase;
+  }
+
+  boolean isLeader() {
+    return phase != Phase.PREPARING;
+  }
+
+  // ---- Phase 1 ------------------------------------------------------------------------------
+
+  private void broadcastPrepare(long now) {
+    lastPrepareAt = now;
+    for (int id : config.replicaIds()) {
+      if (!promises.containsKey(id)) {
+        out.now(new Message.Prepare(config.selfId(), id, ballot, prepareFrom));
+      }
+    }
+  }
+
+  void onPromise(Message.Promise p, long now) {
+    if (phase != Phase.PREPARING || p.ballot() != ballot) {
+      return;
+    }
+    promises.put(p.from(), p);
+    if (promises.size() < config.majority()) {
+      return;
+    }
+    lease = new LeaseTracker(config.majority(), config.leaderLeaseMillis(), now);
+    heartbeat(now);
+    Message.Promise mostChosen = null;
+    for (Message.Promise q : promises.values()) {
+      if (mostChosen == null || q.chosenIndex() > mostChosen.chosenIndex()) {
+        mostChosen = q;
+      }
+    }
+    recoverTo = mostChosen.chosenIndex();
+    recoverFrom = mostChosen.from();
+    phase = Phase.RECOVERING;
+    maybeFinishRecovery(now);
+  }
+
+  /**
+   * Slots a promiser knows to be chosen may have been truncated from its promise, so the leader
+   * first learns them (catch-up) and only then re-proposes what the promises say about the rest.
+   */
+  void maybeFinishRecovery(long now) {
+    if (phase != Phase.RECOVERING) {
+      return;
+    }
+    if (log.chosenIndex() < recoverTo) {
+      return; // the node keeps requesting catch-up from recoverFrom
+    }
+    long from = log.chosenIndex() + 1;
+    TreeMap<Long, Entry> best = new TreeMap<>();
+    for (Message.Promise p : promises.values()) {
+      for (Entry e : p.accepted()) {
+        if (e.slot() < from) {
+          continue;
+        }
+        Entry known = best.get(e.slot());
+        if (known == null || e.ballot() > known.ballot()) {
+          best.put(e.slot(), e);
+        }
+      }
+    }
+    long last = best.isEmpty() ? from - 1 : Math.max(from - 1, best.lastKey());
+    List<Entry> proposals = new ArrayList<>();
+    for (long s = from; s <= last; s++) {
+      Entry e = best.get(s);
+      proposals.add(new Entry(s, ballot, e == null ? Batch.NOOP : e.value()));
+    }
+    nextSlot = last + 1;
+    leadershipSlot = nextSlot;
+    proposals.add(new Entry(nextSlot++, ballot, Batch.NOOP));
+    phase = Phase.LEADING;
+    promises.clear();
+    startSlots(proposals, now);
+  }
+
+  /** The replica to fetch chosen entries from while recovering, or -1. */
+  int recoverySource() {
+    return phase == Phase.RECOVERING ? recoverFrom : -1;
+  }
+
+  long recoveryTarget() {
+    return recoverTo;
+  }
+
+  // ---- Phase 2 ------------------------------------------------------------------------------
+
+  ProposeResult propose(Command c) {
+    if (pending.size() >= config.maxPendingCommands()) {
+      return ProposeResult.OVERLOADED;
+    }
+    pending.add(c);
+    return ProposeResult.QUEUED;
+  }
+
+  /** Cuts queued commands into slots while the pipeline window has room. */
+  void flush(long now) {
+    if (phase != Phase.LEADING || pending.isEmpty()) {
+      return;
+    }
+    List<Entry> fresh = new ArrayList<>();
+    while (!pending.isEmpty() && inflight.size() + fresh.size() < config.maxInflightSlots()) {
+      List<Command> batch = new ArrayList<>();
+      int bytes = 0;
+      while (!pending.isEmpty() && batch.size() < config.maxBatchCommands()) {
+        Command next = pending.peek();
+        if (!batch.isEmpty() && bytes + next.size() > config.maxBatchBytes()) {
+          break;
+        }
+        batch.add(pending.poll());
+        bytes += next.size();
+      }
+      fresh.add(new Entry(nextSlot++, ballot, new Batch(batch)));
+    }
+    startSlots(fresh, now);
+  }
+
+  private void startSlots(List<Entry> entries, long now) {
+    for (Entry e : entries) {
+      inflight.put(e.slot(), new SlotProgress(e, now));
+    }
+    for (int id : config.replicaIds()) {
+      sendAccepts(id, entries);
+    }
+  }
+
+  /** Sends entries to one acceptor, in messages of bounded size. */
+  private void sendAccepts(int to, List<Entry> entries) {
+    List<Entry> group = new ArrayList<>();
+    int bytes = 0;
+    for (Entry e : entries) {
+      if (!group.isEmpty() && bytes + e.value().bytes() > config.maxBatchBytes()) {
+        out.now(new Message.Accept(config.selfId(), to, ballot, group, log.chosenIndex()));
+        group = new ArrayList<>();
+        bytes = 0;
+      }
+      group.add(e);
+      bytes += e.value().bytes();
+    }
+    if (!group.isEmpty()) {
+      out.now(new Message.Accept(config.selfId(), to, ballot, group, log.chosenIndex()));
+    }
+  }
+
+  /**
+   * Counts acceptances; returns the slots that became chosen and are next in order, so the node
+   * can record them. Out-of-order chosen slots wait in the window until the gap fills.
+   */
+  List<Entry> onAccepted(Message.Accepted a, long now) {
+    if (phase != Phase.LEADING || a.ballot() != ballot) {
+      return List.of();
+    }
+    for (long slot : a.slots()) {
+      SlotProgress p = inflight.get(slot);
+      if (p != null && p.acceptedBy.add(a.from())
+          && p.acceptedBy.size() >= config.majority()) {
+        p.chosen = true;
+      }
+    }
+    touch(a.from(), -1, now);
+    List<Entry> chosen = new ArrayList<>();
+    long expect = log.chosenIndex() + 1;
+    while (!inflight.isEmpty() && inflight.firstKey() == expect
+        && inflight.firstEntry().getValue().chosen) {
+      chosen.add(inflight.pollFirstEntry().getValue().entry);
+      expect++;
+    }
+    return chosen;
+  }
+
+  /** Drops window slots the log already holds as chosen (learned by catch-up meanwhile). */
+  void forgetChosenBelow(long chosenIndex) {
+    inflight.headMap(chosenIndex, true).clear();
+  }
+
+  // ---- lease and liveness -------------------------------------------------------------------
+
+  void onHeartbeatAck(Message.HeartbeatAck ack, long now) {
+    if (lease != null && ack.ballot() == ballot) {
+      lease.onAck(ack.round(), ack.from());
+      touch(ack.from(), ack.chosenIndex(), now);
+    }
+  }
+
+  private void touch(int peer, long chosenIndex, long now) {
+    PeerProgress old = peers.get(peer);
+    long chosen = chosenIndex >= 0 ? chosenIndex : old == null ? 0 : old.chosenIndex();
+    peers.put(peer, new PeerProgress(peer, chosen, now));
+  }
+
+  private void heartbeat(long now) {
+    lastHeartbeatAt = now;
+    long round = lease.newRound(now);
+    for (int id : config.replicaIds()) {
+      out.now(new Message.Heartbeat(config.selfId(), id, ballot, round, log.chosenIndex()));
+    }
+  }
+
+  /** Heartbeats and retransmission; returns false if this leadership should end. */
+  boolean tick(long now) {
+    if (phase == Phase.PREPARING) {
+      if (now - lastPrepareAt >= config.retransmitMillis()) {
+        broadcastPrepare(now);
+      }
+      return true;
+    }
+    if (now - lastHeartbeatAt >= config.heartbeatMillis()) {
+      heartbeat(now);
+    }
+    for (SlotProgress p : inflight.values()) {
+      if (now - p.lastSentAt >= config.retransmitMillis()) {
+        p.lastSentAt = now;
+        for (int id : config.replicaIds()) {
+          if (!p.acceptedBy.contains(id)) {
+            sendAccepts(id, List.of(p.entry));
+          }
+        }
+      }
+    }
+    long silence = Math.max(config.electionTimeoutMillis(), config.leaseMillis()) * 2;
+    return now - lease.lastMajorityAt() <= silence;
+  }
+
+  /** Commands that were queued but never put in a slot: their callers must be told. */
+  List<Command> abandon() {
+    List<Command> dropped = new ArrayList<>(pending);
+    pending.clear();
+    return dropped;
+  }
+
+  boolean leaseValid(long now) {
+    return lease != null && lease.isValid(now);
+  }
+
+  long leaseRemaining(long now) {
+    return lease == null ? 0 : lease.remaining(now);
+  }
+
+  long leadershipSlot() {
+    return leadershipSlot;
+  }
+
+  int pendingCount() {
+    return pending.size();
+  }
+
+  int inflightCount() {
+    return inflight.size();
+  }
+
+  List<PeerProgress> peers() {
+    return List.copyOf(peers.values());
+  }
+}

@@ -1,0 +1,42 @@
+package io.lockd.paxos;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Collects the effects of the inputs since the last {@link Ready}; the parts write into it. */
+final class Outbox {
+  final List<StoreWrite> writes = new ArrayList<>();
+  final List<Message> sendNow = new ArrayList<>();
+  final List<Message> sendAfterDurable = new ArrayList<>();
+  final List<Entry> chosen = new ArrayList<>();
+  final List<Command> abandoned = new ArrayList<>();
+  Ready.InstalledSnapshot snapshot;
+  private long lastToken;
+
+  void write(StoreWrite w) {
+    writes.add(w);
+  }
+
+  void now(Message m) {
+    sendNow.add(m);
+  }
+
+  void afterDurable(Message m) {
+    sendAfterDurable.add(m);
+  }
+
+  Ready drain() {
+    if (!writes.isEmpty()) {
+      lastToken++;
+    }
+    Ready ready = new Ready(writes, lastToken, sendNow, sendAfterDurable, snapshot, chosen,
+        abandoned);
+    writes.clear();
+    sendNow.clear();
+    sendAfterDurable.clear();
+    chosen.clear();
+    abandoned.clear();
+    snapshot = null;
+    return ready;
+  }
+}

@@ -1,0 +1,90 @@
+package io.lockd.paxos;
+
+import java.util.List;
+
+/**
+ * Everything that shapes the protocol's timing and limits. All times are in milliseconds of the
+ * replica's monotonic clock.
+ *
+ * @param selfId this replica's id
+ * @param replicaIds every replica of the cell, this one included (static membership)
+ * @param leaseMillis how long an acceptor's answer to a leader binds it not to promise another
+ * @param clockDriftBound the largest rate error of any replica's clock (0.01 = 1%); leases are
+ *     shortened by it so that two leases never overlap in real time
+ * @param heartbeatMillis how often a leader renews its lease and announces its chosen index
+ * @param electionTimeoutMillis silence from the leader after which a follower campaigns
+ * @param electionJitterMillis up to this much random extra wait before campaigning or retrying,
+ *     so that two candidates rarely duel
+ * @param retransmitMillis how often unanswered prepares, accepts and catch-up requests are resent
+ * @param maxInflightSlots the pipeline window: proposed but not yet chosen slots
+ * @param maxBatchCommands the most commands one slot carries
+ * @param maxBatchBytes the most payload bytes one slot carries (a single larger command still
+ *     gets a slot of its own)
+ * @param maxPendingCommands commands queued at the leader waiting for a slot; more are refused
+ * @param catchUpMaxEntries the most chosen entries one catch-up answer carries
+ * @param snapshotChunkBytes the size of one snapshot chunk sent to a lagging replica
+ */
+public record PaxosConfig(
+    int selfId,
+    List<Integer> replicaIds,
+    long leaseMillis,
+    double clockDriftBound,
+    long heartbeatMillis,
+    long electionTimeoutMillis,
+    long electionJitterMillis,
+    long retransmitMillis,
+    int maxInflightSlots,
+    int maxBatchCommands,
+    int maxBatchBytes,
+    int maxPendingCommands,
+    int catchUpMaxEntries,
+    int snapshotChunkBytes) {
+
+  public PaxosConfig {
+    replicaIds = List.copyOf(replicaIds.stream().sorted().distinct().toList());
+    check(replicaIds.contains(selfId), "replicaIds must contain selfId " + selfId);
+    check(leaseMillis > 0, "leaseMillis must be positive");
+    check(clockDriftBound >= 0 && clockDriftBound < 0.5, "clockDriftBound must be in [0, 0.5)");
+    check(heartbeatMillis > 0 && heartbeatMillis * 2 <= leaseMillis,
+        "heartbeatMillis must be positive and at most half of leaseMillis");
+    check(electionTimeoutMillis > heartbeatMillis, "electionTimeoutMillis must exceed heartbeats");
+    check(electionJitterMillis >= 0, "electionJitterMillis must not be negative");
+    check(retransmitMillis > 0, "retransmitMillis must be positive");
+    check(maxInflightSlots > 0 && maxBatchCommands > 0 && maxBatchBytes > 0,
+        "window and batch limits must be positive");
+    check(maxPendingCommands > 0 && catchUpMaxEntries > 0 && snapshotChunkBytes > 0,
+        "queue and catch-up limits must be positive");
+  }
+
+  /** Defaults for a cell on one LAN: sub-second failover, 1% clock-rate bound. */
+  public static PaxosConfig defaults(int selfId, List<Integer> replicaIds) {
+    return new PaxosConfig(selfId, replicaIds, 500, 0.01, 100, 300, 200, 60, 64, 1024,
+        1 << 20, 20_000, 512, 1 << 20);
+  }
+
+  public PaxosConfig withSelf(int id) {
+    return new PaxosConfig(id, replicaIds, leaseMillis, clockDriftBound, heartbeatMillis,
+        electionTimeoutMillis, electionJitterMillis, retransmitMillis, maxInflightSlots,
+        maxBatchCommands, maxBatchBytes, maxPendingCommands, catchUpMaxEntries,
+        snapshotChunkBytes);
+  }
+
+  public int majority() {
+    return replicaIds.size() / 2 + 1;
+  }
+
+  /**
+   * How long, on the leader's clock, a lease counted from a send time lasts. An acceptor's grant
+   * lasts at least leaseMillis/(1+e) of real time; the leader's clock may run slow by e, so it
+   * may use only leaseMillis*(1-e)/(1+e) of its own time.
+   */
+  public long leaderLeaseMillis() {
+    return (long) Math.floor(leaseMillis * (1 - clockDriftBound) / (1 + clockDriftBound));
+  }
+
+  private static void check(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalArgumentException(message);
+    }
+  }
+}

@@ -1,0 +1,525 @@
+package io.lockd.paxos;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.random.RandomGenerator;
+
+/**
+ * The Multi-Paxos core of one replica: acceptor, learner and (when elected) leader. It is a pure
+ * state machine: the driver feeds it messages, ticks and proposals together with the current time
+ * of the replica's monotonic clock, and collects a {@link Ready} saying what to persist, send and
+ * apply. It never touches threads, sockets, files or clocks, so the simulation runs exactly this
+ * code.
+ */
+public final class PaxosNode {
+  private final PaxosConfig config;
+  private final int self;
+  private final RandomGenerator random;
+  private final AcceptorLog log;
+  private final Acceptor acceptor;
+  private final Outbox out = new Outbox();
+
+  private Leadership leadership;
+  private long highestBallotSeen;
+  private long appliedIndex;
+  private long electionDeadline;
+
+  private int leaderId = -1;
+  private long leaderBallot;
+  private long lastLeaderContact = Long.MIN_VALUE;
+
+  private long catchUpTarget;
+  private long catchUpSentAt = Long.MIN_VALUE;
+  private long catchUpSentFrom = -1;
+  private SnapshotAssembly incomingSnapshot;
+
+  /**
+   * Starts from what the acceptor store recovered.
+   *
+   * @param now the replica's monotonic time at start; the acceptor promises nothing for one lease
+   *     from here, because it cannot know what lease it granted before a crash
+   */
+  public PaxosNode(PaxosConfig config, RandomGenerator random, long promised, List<Entry> entries,
+      long chosenIndex, long snapshotIndex, byte[] snapshot, long now) {
+    this.config = config;
+    this.self = config.selfId();
+    this.random = random;
+    this.log = new AcceptorLog(entries, chosenIndex, snapshotIndex, snapshot);
+    this.acceptor = new Acceptor(promised, config.leaseMillis(), now);
+    this.highestBallotSeen = promised;
+    this.appliedIndex = log.snapshotIndex();
+    if (log.snapshotIndex() > 0) {
+      out.snapshot = new Ready.InstalledSnapshot(log.snapshotIndex(), log.snapshot());
+    }
+    deliverChosen();
+    resetElectionTimer(now);
+  }
+
+  // ---- inputs -------------------------------------------------------------------------------
+
+  /** Handles one message from a peer (or from this replica to itself). */
+  public void step(Message m, long now) {
+    Invariants.check(m.to() == self, "message for %d delivered to %d", m.to(), self);
+    if (m instanceof Message.Prepare p) {
+      onPrepare(p, now);
+    } else if (m instanceof Message.Promise p) {
+      onPromise(p, now);
+    } else if (m instanceof Message.Accept a) {
+      onAccept(a, now);
+    } else if (m instanceof Message.Accepted a) {
+      onAccepted(a, now);
+    } else if (m instanceof Message.Nack n) {
+      onNack(n, now);
+    } else if (m instanceof Message.Heartbeat h) {
+      onHeartbeat(h, now);
+    } else if (m instanceof Message.HeartbeatAck h) {
+      if (leadership != null) {
+        leadership.onHeartbeatAck(h, now);
+      }
+    } else if (m instanceof Message.CatchUpRequest r) {
+      onCatchUpRequest(r);
+    } else if (m instanceof Message.CatchUpEntries c) {
+      onCatchUpEntries(c, now);
+    } else if (m instanceof Message.SnapshotChunk c) {
+      onSnapshotChunk(c, now);
+    }
+  }
+
+  /** Advances timers: elections, heartbeats, retransmissions, catch-up retries. */
+  public void tick(long now) {
+    if (leadership == null) {
+      if (now >= electionDeadline) {
+        campaign(now);
+      }
+    } else if (!leadership.isLeader() && now >= electionDeadline) {
+      campaign(now); // Phase 1 did not gather a majority in time: retry with a higher ballot
+    } else if (!leadership.tick(now)) {
+      stepDown(now);
+    }
+    if (catchUpTarget > log.chosenIndex()) {
+      requestCatchUp(catchUpSource(), now);
+    }
+  }
+
+  /** Offers a command for the log; only a leader queues it. */
+  public ProposeResult propose(Command command) {
+    if (leadership == null || !leadership.isLeader()) {
+      return ProposeResult.NOT_LEADER;
+    }
+    return leadership.propose(command);
+  }
+
+  /**
+   * Tells the core the state machine was snapshotted at {@code index} (at most the applied index),
+   * so that the log below it can be dropped and lagging replicas sent the snapshot.
+   */
+  public void snapshotTaken(long index, byte[] state) {
+    Invariants.check(index <= appliedIndex, "snapshot %d beyond applied %d", index, appliedIndex);
+    if (index <= log.snapshotIndex()) {
+      return;
+    }
+    log.installSnapshot(index, state);
+    out.write(new StoreWrite.Snapshot(index, state));
+  }
+
+  /** Collects everything the inputs since the last call asked for. */
+  public Ready ready(long now) {
+    if (leadership != null) {
+      leadership.flush(now);
+    }
+    return out.drain();
+  }
+
+  // ---- acceptor -----------------------------------------------------------------------------
+
+  private void onPrepare(Message.Prepare p, long now) {
+    seeBallot(p.ballot());
+    Message.NackReason refusal = acceptor.refusePromise(p.ballot(), now);
+    if (refusal != null) {
+      out.now(new Message.Nack(self, p.from(), p.ballot(), acceptor.promised(), refusal));
+      return;
+    }
+    if (acceptor.promise(p.ballot())) {
+      out.write(new StoreWrite.Promised(p.ballot()));
+    }
+    if (leadership != null && leadership.ballot < p.ballot()) {
+      stepDown(now);
+    }
+    if (p.from() != self) {
+      resetElectionTimer(now); // give the candidate time to finish before competing
+    }
+    // Slots up to this acceptor's chosen index are chosen: the candidate fetches those by
+    // catch-up, so the promise carries only what is merely accepted.
+    long after = Math.max(p.fromSlot() - 1, log.chosenIndex());
+    out.afterDurable(new Message.Promise(self, p.from(), p.ballot(), log.chosenIndex(),
+        log.after(after)));
+  }
+
+  private void onAccept(Message.Accept a, long now) {
+    seeBallot(a.ballot());
+    if (a.ballot() < acceptor.promised()) {
+      out.now(new Message.Nack(self, a.from(), a.ballot(), acceptor.promised(),
+          Message.NackReason.HIGHER_BALLOT));
+      return;
+    }
+    if (acceptor.promise(a.ballot())) {
+      out.write(new StoreWrite.Promised(a.ballot()));
+    }
+    if (leadership != null && leadership.ballot < a.ballot()) {
+      stepDown(now);
+    }
+    acceptor.grantLease(a.from(), now);
+    List<Long> slots = new ArrayList<>(a.entries().size());
+    for (Entry e : a.entries()) {
+      Invariants.check(e.ballot() == a.ballot(), "accept carries an entry of another ballot");
+      if (log.put(e)) {
+        out.write(new StoreWrite.Accepted(e));
+      }
+      slots.add(e.slot());
+    }
+    heardFromLeader(a.from(), a.ballot(), now);
+    learn(a.ballot(), a.chosenIndex(), a.from(), now);
+    out.afterDurable(new Message.Accepted(self, a.from(), a.ballot(), slots));
+  }
+
+  private void onHeartbeat(Message.Heartbeat h, long now) {
+    seeBallot(h.ballot());
+    if (h.ballot() < acceptor.promised()) {
+      out.now(new Message.Nack(self, h.from(), h.ballot(), acceptor.promised(),
+          Message.NackReason.HIGHER_BALLOT));
+      return;
+    }
+    if (leadership != null && leadership.ballot < h.ballot()) {
+      stepDown(now);
+    }
+    acceptor.grantLease(h.from(), now);
+    heardFromLeader(h.from(), h.ballot(), now);
+    learn(h.ballot(), h.chosenIndex(), h.from(), now);
+    out.now(new Message.HeartbeatAck(self, h.from(), h.ballot(), h.round(), log.chosenIndex()));
+  }
+
+  private void heardFromLeader(int from, long ballot, long now) {
+    if (from == self) {
+      return;
+    }
+    if (leadership != null && !leadership.isLeader()) {
+      leadership = null; // a leader at a ballot we may accept is alive: stop campaigning
+    }
+    leaderId = from;
+    leaderBallot = ballot;
+    lastLeaderContact = now;
+    resetElectionTimer(now);
+  }
+
+  // ---- learner ------------------------------------------------------------------------------
+
+  /**
+   * The leader of {@code ballot} says slots up to {@code chosen} are chosen. A value this replica
+   * accepted at that same ballot is the leader's value for the slot, hence the chosen one; any
+   * other slot must be fetched.
+   */
+  private void learn(long ballot, long chosen, int leader, long now) {
+    long index = log.chosenIndex();
+    while (index < chosen) {
+      Entry e = log.get(index + 1);
+      if (e == null || e.ballot() != ballot) {
+        break;
+      }
+      index++;
+    }
+    markChosen(index);
+    if (chosen > log.chosenIndex()) {
+      catchUpTarget = Math.max(catchUpTarget, chosen);
+      if (leader != self) {
+        requestCatchUp(leader, now);
+      }
+    }
+  }
+
+  private void markChosen(long index) {
+    if (index <= log.chosenIndex()) {
+      return;
+    }
+    log.setChosen(index);
+    out.write(new StoreWrite.Chosen(index));
+    if (leadership != null) {
+      leadership.forgetChosenBelow(index);
+    }
+    deliverChosen();
+  }
+
+  private void deliverChosen() {
+    while (appliedIndex < log.chosenIndex()) {
+      appliedIndex++;
+      out.chosen.add(log.get(appliedIndex));
+    }
+  }
+
+  private int catchUpSource() {
+    if (leadership != null && leadership.recoverySource() >= 0) {
+      return leadership.recoverySource();
+    }
+    return leaderId;
+  }
+
+  private void requestCatchUp(int from, long now) {
+    if (from < 0 || from == self) {
+      return;
+    }
+    if (incomingSnapshot != null && !incomingSnapshot.stalled(now, snapshotPatience())) {
+      return; // a snapshot is arriving; asking again would restart it
+    }
+    long fromSlot = log.chosenIndex() + 1;
+    if (fromSlot == catchUpSentFrom && now - catchUpSentAt < config.retransmitMillis()) {
+      return; // one request in flight per position; retried after the retransmit interval
+    }
+    catchUpSentFrom = fromSlot;
+    catchUpSentAt = now;
+    out.now(new Message.CatchUpRequest(self, from, fromSlot));
+  }
+
+  private void onCatchUpRequest(Message.CatchUpRequest r) {
+    if (r.fromSlot() <= log.snapshotIndex()) {
+      sendSnapshot(r.from());
+      return;
+    }
+    List<Entry> entries = log.range(r.fromSlot() - 1, log.chosenIndex(), config.catchUpMaxEntries());
+    out.now(new Message.CatchUpEntries(self, r.from(), entries, log.chosenIndex()));
+  }
+
+  private void sendSnapshot(int to) {
+    byte[] state = log.snapshot();
+    int chunk = config.snapshotChunkBytes();
+    int offset = 0;
+    do {
+      int len = Math.min(chunk, state.length - offset);
+      byte[] data = Arrays.copyOfRange(state, offset, offset + len);
+      boolean last = offset + len >= state.length;
+      out.now(new Message.SnapshotChunk(self, to, log.snapshotIndex(), offset, data, last));
+      offset += len;
+    } while (offset < state.length);
+  }
+
+  private void onCatchUpEntries(Message.CatchUpEntries c, long now) {
+    long index = log.chosenIndex();
+    for (Entry e : c.entries()) {
+      if (e.slot() <= index) {
+        log.put(e); // checks agreement against what is already chosen here
+        continue;
+      }
+      if (e.slot() != index + 1) {
+        break;
+      }
+      if (log.put(e)) {
+        out.write(new StoreWrite.Accepted(e));
+      }
+      Invariants.check(log.get(e.slot()).value().equals(e.value()),
+          "catch-up value differs from accepted value at a higher ballot in slot %d", e.slot());
+      index++;
+    }
+    markChosen(index);
+    catchUpTarget = Math.max(catchUpTarget, c.chosenIndex());
+    if (catchUpTarget > log.chosenIndex()) {
+      catchUpSentAt = Long.MIN_VALUE; // progress made: ask for the next part at once
+      requestCatchUp(c.from(), now);
+    }
+    afterLearning(now);
+  }
+
+  private void onSnapshotChunk(Message.SnapshotChunk c, long now) {
+    if (c.snapshotIndex() <= log.chosenIndex()) {
+      return;
+    }
+    boolean fresh = incomingSnapshot == null || incomingSnapshot.index != c.snapshotIndex()
+        || incomingSnapshot.stalled(now, snapshotPatience());
+    if (c.offset() == 0 && fresh) {
+      incomingSnapshot = new SnapshotAssembly(c.snapshotIndex(), now);
+    }
+    if (incomingSnapshot == null || !incomingSnapshot.add(c, now)) {
+      return; // a gap or a stale chunk: the next catch-up request starts over
+    }
+    if (!c.last()) {
+      return;
+    }
+    long index = incomingSnapshot.index;
+    byte[] state = incomingSnapshot.bytes();
+    incomingSnapshot = null;
+    log.installSnapshot(index, state);
+    out.write(new StoreWrite.Snapshot(index, state));
+    out.chosen.removeIf(e -> e.slot() <= index);
+    appliedIndex = Math.max(appliedIndex, index);
+    out.snapshot = new Ready.InstalledSnapshot(index, state);
+    if (leadership != null) {
+      leadership.forgetChosenBelow(index);
+    }
+    catchUpSentAt = Long.MIN_VALUE;
+    if (catchUpTarget > log.chosenIndex()) {
+      requestCatchUp(c.from(), now);
+    }
+    afterLearning(now);
+  }
+
+  private long snapshotPatience() {
+    return config.retransmitMillis() * 8;
+  }
+
+  private void afterLearning(long now) {
+    if (leadership != null) {
+      leadership.maybeFinishRecovery(now);
+    }
+  }
+
+  // ---- proposer -----------------------------------------------------------------------------
+
+  private void campaign(long now) {
+    long ballot = Ballot.next(Math.max(highestBallotSeen, acceptor.promised()), self);
+    highestBallotSeen = ballot;
+    abandonPending();
+    leadership = new Leadership(config, log, out, ballot, now);
+    leaderId = -1;
+    resetElectionTimer(now);
+  }
+
+  private void onPromise(Message.Promise p, long now) {
+    seeBallot(p.ballot());
+    if (leadership == null) {
+      return;
+    }
+    leadership.onPromise(p, now);
+    if (leadership.phase() == Leadership.Phase.RECOVERING) {
+      catchUpTarget = Math.max(catchUpTarget, leadership.recoveryTarget());
+      requestCatchUp(leadership.recoverySource(), now);
+    }
+    if (leadership.isLeader()) {
+      leaderId = self;
+    }
+  }
+
+  private void onAccepted(Message.Accepted a, long now) {
+    if (leadership == null) {
+      return;
+    }
+    List<Entry> chosen = leadership.onAccepted(a, now);
+    if (chosen.isEmpty()) {
+      return;
+    }
+    for (Entry e : chosen) {
+      if (log.put(e)) {
+        out.write(new StoreWrite.Accepted(e));
+      }
+    }
+    markChosen(chosen.get(chosen.size() - 1).slot());
+  }
+
+  private void onNack(Message.Nack n, long now) {
+    seeBallot(n.promised());
+    if (leadership == null || n.ballot() != leadership.ballot) {
+      return;
+    }
+    if (n.reason() == Message.NackReason.HIGHER_BALLOT && n.promised() > leadership.ballot) {
+      stepDown(now);
+    }
+    // LEASE_HELD: a live lease elsewhere; Phase 1 retransmission retries until it runs out.
+  }
+
+  private void stepDown(long now) {
+    abandonPending();
+    leadership = null;
+    if (leaderId == self) {
+      leaderId = -1;
+    }
+    resetElectionTimer(now);
+  }
+
+  private void abandonPending() {
+    if (leadership != null) {
+      out.abandoned.addAll(leadership.abandon());
+    }
+  }
+
+  private void seeBallot(long ballot) {
+    highestBallotSeen = Math.max(highestBallotSeen, ballot);
+  }
+
+  private void resetElectionTimer(long now) {
+    long jitter = config.electionJitterMillis() == 0
+        ? 0 : random.nextLong(config.electionJitterMillis() + 1);
+    electionDeadline = now + config.electionTimeoutMillis() + jitter;
+  }
+
+  // ---- queries ------------------------------------------------------------------------------
+
+  public Role role() {
+    if (leadership == null) {
+      return Role.FOLLOWER;
+    }
+    return leadership.isLeader() ? Role.LEADER : Role.CANDIDATE;
+  }
+
+  /**
+   * True when this replica may answer a read from its own state: it leads, its lease holds, and
+   * its own leadership no-op (hence everything chosen before it) has been applied.
+   */
+  public boolean canServeReads(long now) {
+    return leadership != null && leadership.phase() == Leadership.Phase.LEADING
+        && leadership.leaseValid(now) && appliedIndex >= leadership.leadershipSlot();
+  }
+
+  /** True while this replica leads under a valid lease (it alone may expire sessions). */
+  public boolean holdsLease(long now) {
+    return leadership != null && leadership.leaseValid(now);
+  }
+
+  public long leaseRemaining(long now) {
+    return leadership == null ? 0 : leadership.leaseRemaining(now);
+  }
+
+  /** The replica believed to lead, or -1 if none is known. */
+  public int leaderHint() {
+    return leaderId;
+  }
+
+  public int selfId() {
+    return self;
+  }
+
+  /** The ballot this replica leads or campaigns with, else the highest it has promised. */
+  public long ballot() {
+    return leadership != null ? leadership.ballot : acceptor.promised();
+  }
+
+  public long promised() {
+    return acceptor.promised();
+  }
+
+  public long chosenIndex() {
+    return log.chosenIndex();
+  }
+
+  public long appliedIndex() {
+    return appliedIndex;
+  }
+
+  public long snapshotIndex() {
+    return log.snapshotIndex();
+  }
+
+  public long lastLeaderContact() {
+    return lastLeaderContact;
+  }
+
+  public long leaderBallot() {
+    return leaderBallot;
+  }
+
+  /** Commands waiting for a slot plus slots waiting to be chosen (0 unless leading). */
+  public int backlog() {
+    return leadership == null ? 0 : leadership.pendingCount() + leadership.inflightCount();
+  }
+
+  /** What the leader last heard from each peer (empty unless leading). */
+  public List<PeerProgress> peers() {
+    return leadership == null ? List.of() : leadership.peers();
+  }
+}

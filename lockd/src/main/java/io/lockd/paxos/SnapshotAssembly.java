@@ -1,0 +1,39 @@
+package io.lockd.paxos;
+
+import java.util.Arrays;
+
+/** A snapshot arriving in chunks. Chunks must come in order; a gap abandons the transfer. */
+final class SnapshotAssembly {
+  final long index;
+  private byte[] buffer = new byte[0];
+  private int size;
+  long lastProgressAt;
+
+  SnapshotAssembly(long index, long now) {
+    this.index = index;
+    this.lastProgressAt = now;
+  }
+
+  /** Appends the chunk if it is the next one of this snapshot; false otherwise. */
+  boolean add(Message.SnapshotChunk c, long now) {
+    if (c.snapshotIndex() != index || c.offset() != size) {
+      return false;
+    }
+    byte[] data = c.data();
+    if (size + data.length > buffer.length) {
+      buffer = Arrays.copyOf(buffer, Math.max(size + data.length, buffer.length * 2));
+    }
+    System.arraycopy(data, 0, buffer, size, data.length);
+    size += data.length;
+    lastProgressAt = now;
+    return true;
+  }
+
+  boolean stalled(long now, long patienceMillis) {
+    return now - lastProgressAt > patienceMillis;
+  }
+
+  byte[] bytes() {
+    return Arrays.copyOf(buffer, size);
+  }
+}
