@@ -19,8 +19,8 @@ final class LeaseTracker {
   private final TreeMap<Long, Long> sentAt = new TreeMap<>();
   private final Map<Long, Set<Integer>> acks = new TreeMap<>();
   private long nextRound = 1;
-  private long validUntil = Long.MIN_VALUE;
-  private long lastMajorityAt = Long.MIN_VALUE;
+  private long validUntil = PaxosNode.NEVER;
+  private long lastMajorityAt = PaxosNode.NEVER;
 
   LeaseTracker(int majority, long leaderLeaseMillis, long now) {
     this.majority = majority;

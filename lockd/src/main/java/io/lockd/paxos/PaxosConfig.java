@@ -76,10 +76,11 @@ public record PaxosConfig(
   /**
    * How long, on the leader's clock, a lease counted from a send time lasts. An acceptor's grant
    * lasts at least leaseMillis/(1+e) of real time; the leader's clock may run slow by e, so it
-   * may use only leaseMillis*(1-e)/(1+e) of its own time.
+   * may use only leaseMillis*(1-e)/(1+e) of its own time, less one millisecond because an
+   * acceptor reads its clock in whole milliseconds.
    */
   public long leaderLeaseMillis() {
-    return (long) Math.floor(leaseMillis * (1 - clockDriftBound) / (1 + clockDriftBound));
+    return (long) Math.floor(leaseMillis * (1 - clockDriftBound) / (1 + clockDriftBound)) - 1;
   }
 
   private static void check(boolean ok, String message) {

@@ -13,6 +13,9 @@ import java.util.random.RandomGenerator;
  * code.
  */
 public final class PaxosNode {
+  /** A time long before any real one that still leaves room for subtraction without overflow. */
+  public static final long NEVER = Long.MIN_VALUE / 4;
+
   private final PaxosConfig config;
   private final int self;
   private final RandomGenerator random;
@@ -27,10 +30,10 @@ public final class PaxosNode {
 
   private int leaderId = -1;
   private long leaderBallot;
-  private long lastLeaderContact = Long.MIN_VALUE;
+  private long lastLeaderContact = NEVER;
 
   private long catchUpTarget;
-  private long catchUpSentAt = Long.MIN_VALUE;
+  private long catchUpSentAt = NEVER;
   private long catchUpSentFrom = -1;
   private SnapshotAssembly incomingSnapshot;
 
@@ -280,6 +283,9 @@ public final class PaxosNode {
   }
 
   private void onCatchUpRequest(Message.CatchUpRequest r) {
+    if (r.fromSlot() > log.chosenIndex()) {
+      return; // nothing chosen here that the requester lacks
+    }
     if (r.fromSlot() <= log.snapshotIndex()) {
       sendSnapshot(r.from());
       return;
@@ -321,7 +327,7 @@ public final class PaxosNode {
     markChosen(index);
     catchUpTarget = Math.max(catchUpTarget, c.chosenIndex());
     if (catchUpTarget > log.chosenIndex()) {
-      catchUpSentAt = Long.MIN_VALUE; // progress made: ask for the next part at once
+      catchUpSentAt = NEVER; // progress made: ask for the next part at once
       requestCatchUp(c.from(), now);
     }
     afterLearning(now);
@@ -353,7 +359,7 @@ public final class PaxosNode {
     if (leadership != null) {
       leadership.forgetChosenBelow(index);
     }
-    catchUpSentAt = Long.MIN_VALUE;
+    catchUpSentAt = NEVER;
     if (catchUpTarget > log.chosenIndex()) {
       requestCatchUp(c.from(), now);
     }
@@ -446,6 +452,15 @@ public final class PaxosNode {
     long jitter = config.electionJitterMillis() == 0
         ? 0 : random.nextLong(config.electionJitterMillis() + 1);
     electionDeadline = now + config.electionTimeoutMillis() + jitter;
+  }
+
+  @Override
+  public String toString() {
+    return "PaxosNode{self=" + self + " role=" + role() + " ballot=" + Ballot.toString(ballot())
+        + " promised=" + Ballot.toString(acceptor.promised()) + " chosen=" + log.chosenIndex()
+        + " applied=" + appliedIndex + " snapshot=" + log.snapshotIndex() + " leader=" + leaderId
+        + " catchUpTarget=" + catchUpTarget + " catchUpFrom=" + catchUpSentFrom
+        + " assembling=" + (incomingSnapshot != null) + " logSize=" + log.size() + "}";
   }
 
   // ---- queries ------------------------------------------------------------------------------

@@ -1,0 +1,277 @@
+package io.lockd.replica;
+
+import io.lockd.paxos.Command;
+import io.lockd.paxos.Entry;
+import io.lockd.paxos.Message;
+import io.lockd.paxos.PaxosConfig;
+import io.lockd.paxos.PaxosNode;
+import io.lockd.paxos.ProposeResult;
+import io.lockd.paxos.Ready;
+import io.lockd.paxos.Role;
+import io.lockd.storage.RecoveredState;
+import io.lockd.transport.PeerTransport;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.random.RandomGenerator;
+
+/**
+ * The driver that owns one replica's consensus core and does its I/O, in the order the core
+ * dictates: persist, then send, then apply, then answer. It is single-threaded and never blocks:
+ * production runs it on {@link ReplicaLoop}'s thread, the simulation calls it from its event
+ * queue. Both use this class unchanged; only storage, transport and clock differ.
+ *
+ * <p>Inputs ({@link #onMessage}, {@link #onTick}, {@link #propose}, {@link #onDurable}) feed the
+ * core; {@link #flush} then carries out what the core asked for. Callers may feed several inputs
+ * before one flush so that commands arriving together share a slot and a sync.
+ */
+public final class Replica {
+  private final PaxosNode node;
+  private final StateMachine stateMachine;
+  private final PeerTransport transport;
+  private final WriteSink writes;
+  private final Clock clock;
+  private final RandomGenerator random;
+  private final ReplicaListener listener;
+  private final long proposalTimeoutMillis;
+  private final long snapshotEverySlots;
+  private final int self;
+
+  private final ArrayDeque<Message> local = new ArrayDeque<>();
+  private final TreeMap<Long, List<Message>> waitingForDurable = new TreeMap<>();
+  private final Map<Long, Pending> pending = new LinkedHashMap<>();
+  private long submittedToken;
+  private long durableToken;
+  private long appliedIndex;
+  private long lastSnapshotIndex;
+  private Role role = Role.FOLLOWER;
+
+  private record Pending(ProposalCallback callback, long deadline) {}
+
+  public Replica(PaxosConfig config, RecoveredState recovered, StateMachine stateMachine,
+      PeerTransport transport, WriteSink writes, Clock clock, RandomGenerator random,
+      ReplicaOptions options, ReplicaListener listener) {
+    this.self = config.selfId();
+    this.stateMachine = stateMachine;
+    this.transport = transport;
+    this.writes = writes;
+    this.clock = clock;
+    this.random = random;
+    this.listener = listener;
+    this.proposalTimeoutMillis = options.proposalTimeoutMillis();
+    this.snapshotEverySlots = options.snapshotEverySlots();
+    this.node = new PaxosNode(config, random, recovered.promised(), recovered.accepted(),
+        recovered.chosenIndex(), recovered.snapshotIndex(), recovered.snapshot(),
+        clock.nowMillis());
+    this.lastSnapshotIndex = recovered.snapshotIndex();
+    flush();
+  }
+
+  // ---- inputs -------------------------------------------------------------------------------
+
+  public void onMessage(Message m) {
+    node.step(m, clock.nowMillis());
+  }
+
+  public void onTick() {
+    long now = clock.nowMillis();
+    node.tick(now);
+    expireProposals(now);
+  }
+
+  /** Writes up to {@code token} are durable: release the messages that waited for them. */
+  public void onDurable(long token) {
+    durableToken = Math.max(durableToken, token);
+    while (!waitingForDurable.isEmpty() && waitingForDurable.firstKey() <= durableToken) {
+      for (Message m : waitingForDurable.pollFirstEntry().getValue()) {
+        route(m);
+      }
+    }
+  }
+
+  /**
+   * Proposes a command. The callback fires on this replica's thread once the command is applied,
+   * or at once if this replica cannot take it.
+   */
+  public void propose(byte[] payload, ProposalCallback callback) {
+    long id = random.nextLong();
+    while (id == 0 || pending.containsKey(id)) {
+      id = random.nextLong();
+    }
+    ProposeResult result = node.propose(new Command(id, payload));
+    switch (result) {
+      case QUEUED -> pending.put(id, new Pending(callback,
+          clock.nowMillis() + proposalTimeoutMillis));
+      case NOT_LEADER -> callback.failed(ProposalFailure.NOT_LEADER, node.leaderHint());
+      case OVERLOADED -> callback.failed(ProposalFailure.OVERLOADED, self);
+    }
+  }
+
+  /**
+   * Runs a read against the state machine if this replica may serve it from its own state now
+   * (leader, lease held, own no-op applied), else returns {@code null}: ask the leader.
+   */
+  public <T> T readIfLeader(Function<StateMachine, T> read) {
+    return node.canServeReads(clock.nowMillis()) ? read.apply(stateMachine) : null;
+  }
+
+  /** Reads the local state regardless of leadership (status pages, checksums, tests). */
+  public <T> T readLocal(Function<StateMachine, T> read) {
+    return read.apply(stateMachine);
+  }
+
+  // ---- the ordered I/O ----------------------------------------------------------------------
+
+  /** Carries out everything the core asked for, including messages this replica sent itself. */
+  public void flush() {
+    for (int rounds = 0; rounds < 10_000; rounds++) {
+      Ready ready = node.ready(clock.nowMillis());
+      if (ready.isEmpty() && local.isEmpty()) {
+        noticeRole();
+        return;
+      }
+      carryOut(ready);
+      long now = clock.nowMillis();
+      while (!local.isEmpty()) {
+        node.step(local.poll(), now);
+      }
+    }
+    throw new IllegalStateException("replica " + self + ": flush did not settle");
+  }
+
+  private void carryOut(Ready ready) {
+    if (!ready.writes().isEmpty()) {
+      submittedToken = ready.durableToken();
+      writes.submit(ready.durableToken(), ready.writes());
+    }
+    for (Message m : ready.sendNow()) {
+      route(m);
+    }
+    if (!ready.sendAfterDurable().isEmpty()) {
+      if (ready.durableToken() <= durableToken) {
+        ready.sendAfterDurable().forEach(this::route);
+      } else {
+        waitingForDurable.computeIfAbsent(ready.durableToken(), t -> new ArrayList<>())
+            .addAll(ready.sendAfterDurable());
+      }
+    }
+    if (ready.snapshot() != null) {
+      stateMachine.restore(ready.snapshot().state());
+      appliedIndex = ready.snapshot().index();
+      lastSnapshotIndex = Math.max(lastSnapshotIndex, appliedIndex);
+      listener.snapshot(appliedIndex, ready.snapshot().state().length, true);
+    }
+    for (Entry e : ready.chosen()) {
+      apply(e);
+    }
+    for (Command c : ready.abandoned()) {
+      Pending p = pending.remove(c.id());
+      if (p != null) {
+        p.callback.failed(ProposalFailure.NOT_LEADER, node.leaderHint());
+      }
+    }
+    if (!ready.chosen().isEmpty()) {
+      listener.applied(appliedIndex);
+      maybeSnapshot();
+    }
+  }
+
+  private void apply(Entry e) {
+    for (Command c : e.value().commands()) {
+      byte[] result = stateMachine.apply(e.slot(), c);
+      Pending p = pending.remove(c.id());
+      if (p != null) {
+        p.callback.applied(e.slot(), result);
+      }
+    }
+    appliedIndex = e.slot();
+  }
+
+  private void route(Message m) {
+    if (m.to() == self) {
+      local.add(m);
+    } else {
+      transport.send(m);
+    }
+  }
+
+  private void maybeSnapshot() {
+    if (appliedIndex - lastSnapshotIndex < snapshotEverySlots) {
+      return;
+    }
+    byte[] state = stateMachine.snapshot();
+    node.snapshotTaken(appliedIndex, state);
+    lastSnapshotIndex = appliedIndex;
+    listener.snapshot(appliedIndex, state.length, false);
+  }
+
+  private void expireProposals(long now) {
+    Iterator<Map.Entry<Long, Pending>> it = pending.entrySet().iterator();
+    while (it.hasNext()) {
+      Pending p = it.next().getValue();
+      if (p.deadline > now) {
+        break; // insertion order is deadline order: the timeout is the same for all
+      }
+      it.remove();
+      p.callback.failed(ProposalFailure.TIMED_OUT, node.leaderHint());
+    }
+  }
+
+  private void noticeRole() {
+    Role now = node.role();
+    if (now != role) {
+      Role was = role;
+      role = now;
+      listener.roleChanged(was, now, node.ballot(), node.leaderHint());
+    }
+  }
+
+  // ---- queries ------------------------------------------------------------------------------
+
+  public ReplicaStatus status() {
+    long now = clock.nowMillis();
+    return new ReplicaStatus(self, node.role(), node.ballot(), node.promised(),
+        node.leaderHint(), node.chosenIndex(), appliedIndex, node.snapshotIndex(),
+        node.leaseRemaining(now), node.lastLeaderContact() == PaxosNode.NEVER
+            ? -1 : now - node.lastLeaderContact(),
+        node.backlog(), pending.size(), node.peers(), submittedToken - durableToken);
+  }
+
+  public boolean holdsLease() {
+    return node.holdsLease(clock.nowMillis());
+  }
+
+  public boolean canServeReads() {
+    return node.canServeReads(clock.nowMillis());
+  }
+
+  @Override
+  public String toString() {
+    return node.toString();
+  }
+
+  public long promised() {
+    return node.promised();
+  }
+
+  public int selfId() {
+    return self;
+  }
+
+  public long appliedIndex() {
+    return appliedIndex;
+  }
+
+  public Role role() {
+    return node.role();
+  }
+
+  public int leaderHint() {
+    return node.leaderHint();
+  }
+}

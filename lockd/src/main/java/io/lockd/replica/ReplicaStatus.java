@@ -1,0 +1,29 @@
+package io.lockd.replica;
+
+import io.lockd.paxos.PeerProgress;
+import io.lockd.paxos.Role;
+import java.util.List;
+
+/**
+ * One replica's view of itself, for the Status API and the CLI.
+ *
+ * @param lastLeaderContactAgoMillis time since the last message from the leader (-1: never)
+ * @param backlog commands queued or slots in flight at this replica (when leading)
+ * @param waitingProposals proposals made here that have no outcome yet
+ * @param unsyncedWrites write groups handed to storage and not yet durable
+ */
+public record ReplicaStatus(
+    int id,
+    Role role,
+    long ballot,
+    long promised,
+    int leaderHint,
+    long chosenIndex,
+    long appliedIndex,
+    long snapshotIndex,
+    long leaseRemainingMillis,
+    long lastLeaderContactAgoMillis,
+    int backlog,
+    int waitingProposals,
+    List<PeerProgress> peers,
+    long unsyncedWrites) {}

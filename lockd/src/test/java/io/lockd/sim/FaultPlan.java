@@ -1,0 +1,52 @@
+package io.lockd.sim;
+
+import java.util.random.RandomGenerator;
+
+/**
+ * Every fault parameter of one run, drawn from the run's seed: so one seed gives a calm network
+ * with rare crashes and another a lossy, partition-heavy one with drifting clocks.
+ */
+final class FaultPlan {
+  final double dropRate;
+  final double duplicateRate;
+  final long baseDelayMicros;
+  final long jitterMicros;
+  final double slowRate;
+  final long slowDelayMicros;
+  final long diskSyncMicros;
+  final long meanFaultGapMillis;
+  final long maxDownMillis;
+  final long maxPauseMillis;
+  final long maxPartitionMillis;
+  final double clockDrift;
+  final double crashAfterReplyRate;
+
+  FaultPlan(RandomGenerator r, double driftBound) {
+    dropRate = pick(r, 0, 0.15);
+    duplicateRate = pick(r, 0, 0.08);
+    baseDelayMicros = (long) pick(r, 50, 1500);
+    jitterMicros = (long) pick(r, 0, 4000);
+    slowRate = pick(r, 0, 0.08);
+    slowDelayMicros = (long) pick(r, 10_000, 600_000);
+    diskSyncMicros = (long) pick(r, 50, 3000);
+    meanFaultGapMillis = (long) pick(r, 150, 1500);
+    maxDownMillis = (long) pick(r, 100, 4000);
+    maxPauseMillis = (long) pick(r, 50, 1500);
+    maxPartitionMillis = (long) pick(r, 200, 5000);
+    clockDrift = driftBound * pick(r, 0.5, 1.0);
+    crashAfterReplyRate = pick(r, 0, 0.01);
+  }
+
+  private static double pick(RandomGenerator r, double lo, double hi) {
+    return lo + r.nextDouble() * (hi - lo);
+  }
+
+  @Override
+  public String toString() {
+    return String.format("drop=%.3f dup=%.3f delay=%dus+%dus slow=%.3f/%dms disk=%dus "
+            + "faultGap=%dms down<=%dms pause<=%dms partition<=%dms drift=%.4f crashAfterReply=%.4f",
+        dropRate, duplicateRate, baseDelayMicros, jitterMicros, slowRate, slowDelayMicros / 1000,
+        diskSyncMicros, meanFaultGapMillis, maxDownMillis, maxPauseMillis, maxPartitionMillis,
+        clockDrift, crashAfterReplyRate);
+  }
+}

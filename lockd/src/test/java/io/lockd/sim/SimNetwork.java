@@ -1,0 +1,109 @@
+package io.lockd.sim;
+
+import io.lockd.paxos.Message;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.random.RandomGenerator;
+
+/**
+ * The simulated network between replicas: per-message delay drawn from a seed-chosen
+ * distribution (so messages reorder), loss, duplication, and directed link cuts (symmetric and
+ * asymmetric partitions). Deliveries to a replica that is down are lost.
+ */
+final class SimNetwork {
+  private final EventQueue events;
+  private final RandomGenerator random;
+  private final FaultPlan plan;
+  private final int size;
+  private final boolean[][] cut;
+  private final List<Consumer<Message>> inboxes = new ArrayList<>();
+  private boolean faultsOn = true;
+  /** Sees every message as it is sent (the harness uses it to crash replicas at bad moments). */
+  Consumer<Message> onSend = m -> {};
+  private long deliveries;
+  /** Injected bug: strip accepted values from promises (a leader that ignores them). */
+  boolean bugDropPromisedValues;
+
+  SimNetwork(EventQueue events, RandomGenerator random, FaultPlan plan, int size) {
+    this.events = events;
+    this.random = random;
+    this.plan = plan;
+    this.size = size;
+    this.cut = new boolean[size + 1][size + 1];
+    for (int i = 0; i <= size; i++) {
+      inboxes.add(m -> {});
+    }
+  }
+
+  void attach(int id, Consumer<Message> inbox) {
+    inboxes.set(id, inbox);
+  }
+
+  void send(Message m) {
+    onSend.accept(m);
+    if (m instanceof Message.Promise p && bugDropPromisedValues) {
+      m = new Message.Promise(p.from(), p.to(), p.ballot(), p.chosenIndex(), List.of());
+    }
+    if (cut[m.from()][m.to()]) {
+      return;
+    }
+    if (faultsOn && random.nextDouble() < plan.dropRate) {
+      return;
+    }
+    schedule(m);
+    if (faultsOn && random.nextDouble() < plan.duplicateRate) {
+      schedule(m);
+    }
+  }
+
+  private void schedule(Message m) {
+    Message msg = m;
+    events.after(delayMicros(), () -> {
+      if (!cut[msg.from()][msg.to()]) {
+        deliveries++;
+        inboxes.get(msg.to()).accept(msg);
+      }
+    });
+  }
+
+  private long delayMicros() {
+    long d = plan.baseDelayMicros + (long) (random.nextDouble() * plan.jitterMicros);
+    if (faultsOn && random.nextDouble() < plan.slowRate) {
+      d += (long) (random.nextDouble() * plan.slowDelayMicros);
+    }
+    return d;
+  }
+
+  /** Cuts the link from {@code a} to {@code b} (one direction). */
+  void cut(int a, int b) {
+    cut[a][b] = true;
+  }
+
+  /** Splits the replicas into {@code side} and the rest, both directions. */
+  void partition(List<Integer> side) {
+    for (int a = 1; a <= size; a++) {
+      for (int b = 1; b <= size; b++) {
+        if (side.contains(a) != side.contains(b)) {
+          cut[a][b] = true;
+        }
+      }
+    }
+  }
+
+  void healAll() {
+    for (boolean[] row : cut) {
+      java.util.Arrays.fill(row, false);
+    }
+  }
+
+  /** Ends the fault phase: no loss, duplication or slow messages from now on. */
+  void calm() {
+    faultsOn = false;
+    healAll();
+  }
+
+  long deliveries() {
+    return deliveries;
+  }
+}

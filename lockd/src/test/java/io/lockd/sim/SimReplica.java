@@ -1,0 +1,159 @@
+package io.lockd.sim;
+
+import io.lockd.paxos.Message;
+import io.lockd.paxos.PaxosConfig;
+import io.lockd.replica.ProposalCallback;
+import io.lockd.replica.Replica;
+import io.lockd.replica.ReplicaListener;
+import io.lockd.replica.ReplicaOptions;
+import io.lockd.storage.RecoveredState;
+import io.lockd.transport.PeerTransport;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+/**
+ * One simulated replica process: the production {@link Replica} driver with simulated clock, disk
+ * and network. It can crash (losing unsynced writes and all memory), restart from its store, and
+ * pause (a frozen process whose clock keeps running, so it sees time jump when it resumes).
+ */
+final class SimReplica {
+  private static final long TICK_MICROS = 5_000;
+
+  final int id;
+  final SimClock clock;
+  final SimDisk disk;
+  private final EventQueue events;
+  private final SimNetwork network;
+  private final PaxosConfig config;
+  private final ReplicaOptions options;
+  private final ChosenChecker chosen;
+  private final OrderChecker order;
+  private final SplittableRandom random;
+
+  private Replica replica;
+  private SimStateMachine stateMachine;
+  private long generation;
+  private boolean paused;
+  private final List<Runnable> deferred = new ArrayList<>();
+  long crashes;
+
+  SimReplica(int id, EventQueue events, SimNetwork network, SimClock clock, SimDisk disk,
+      PaxosConfig config, ReplicaOptions options, ChosenChecker chosen, OrderChecker order,
+      SplittableRandom random) {
+    this.id = id;
+    this.events = events;
+    this.network = network;
+    this.clock = clock;
+    this.disk = disk;
+    this.config = config;
+    this.options = options;
+    this.chosen = chosen;
+    this.order = order;
+    this.random = random;
+    network.attach(id, m -> input(() -> replica.onMessage(m)));
+  }
+
+  void start() {
+    RecoveredState recovered = disk.store().recover();
+    long gen = ++generation;
+    disk.connect(chosen.view(id, recovered), token -> {
+      if (gen == generation) {
+        input(() -> replica.onDurable(token));
+      }
+    });
+    stateMachine = new SimStateMachine(id, order);
+    PeerTransport transport = new PeerTransport() {
+      @Override
+      public void start(Consumer<Message> inbound) {}
+
+      @Override
+      public void send(Message message) {
+        network.send(message);
+      }
+
+      @Override
+      public void close() {}
+    };
+    replica = new Replica(config, recovered, stateMachine, transport, disk, clock,
+        random.split(), options, ReplicaListener.NONE);
+    scheduleTick(gen);
+  }
+
+  private void scheduleTick(long gen) {
+    events.after(TICK_MICROS, () -> {
+      if (gen == generation) {
+        input(replica::onTick);
+        scheduleTick(gen);
+      }
+    });
+  }
+
+  /** Runs one input and the driver's flush, unless the process is down or frozen. */
+  void input(Runnable action) {
+    if (replica == null) {
+      return;
+    }
+    if (paused) {
+      deferred.add(action);
+      return;
+    }
+    action.run();
+    replica.flush();
+  }
+
+  void propose(byte[] payload, ProposalCallback callback) {
+    input(() -> replica.propose(payload, callback));
+  }
+
+  void crash() {
+    if (replica == null) {
+      return;
+    }
+    crashes++;
+    generation++;
+    replica = null;
+    stateMachine = null;
+    paused = false;
+    deferred.clear();
+    disk.crash();
+  }
+
+  boolean isUp() {
+    return replica != null;
+  }
+
+  void pause() {
+    if (replica != null) {
+      paused = true;
+    }
+  }
+
+  void resume() {
+    if (!paused) {
+      return;
+    }
+    paused = false;
+    List<Runnable> backlog = new ArrayList<>(deferred);
+    deferred.clear();
+    for (Runnable r : backlog) {
+      if (replica == null) {
+        return;
+      }
+      input(r);
+    }
+  }
+
+  boolean holdsLease() {
+    return replica != null && replica.holdsLease();
+  }
+
+  Replica replica() {
+    return replica;
+  }
+
+  SimStateMachine stateMachine() {
+    return stateMachine;
+  }
+}
