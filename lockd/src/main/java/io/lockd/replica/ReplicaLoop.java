@@ -1,0 +1,131 @@
+package io.lockd.replica;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The production thread around a {@link Replica}: one event loop that owns it. Other threads
+ * (gRPC, the storage writer) only enqueue tasks; the loop drains everything queued, then flushes
+ * once, so commands that arrive together share a slot and one sync. It ticks the replica at a
+ * fixed interval of its clock. The loop never blocks on disk or network.
+ */
+public final class ReplicaLoop implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ReplicaLoop.class);
+  private static final int DRAIN_MAX = 4096;
+
+  private final BlockingQueue<Consumer<Replica>> inbox;
+  private final Clock clock;
+  private final long tickMillis;
+  private final Thread thread;
+  private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+  private volatile boolean running = true;
+  private Replica replica;
+
+  /**
+   * Builds the replica on the loop's own thread (so that it is confined to it from birth) and
+   * starts the loop.
+   *
+   * @param build makes the replica; it receives this loop so that callbacks can post back to it
+   */
+  public ReplicaLoop(String name, Clock clock, long tickMillis, int inboxCapacity,
+      Function<ReplicaLoop, Replica> build) {
+    this.inbox = new ArrayBlockingQueue<>(inboxCapacity);
+    this.clock = clock;
+    this.tickMillis = tickMillis;
+    CompletableFuture<Void> built = new CompletableFuture<>();
+    this.thread = new Thread(() -> {
+      try {
+        replica = build.apply(this);
+        built.complete(null);
+      } catch (RuntimeException e) {
+        built.completeExceptionally(e);
+        stopped.complete(null);
+        return;
+      }
+      run();
+    }, name);
+    thread.setDaemon(true);
+    thread.start();
+    built.join();
+  }
+
+  /**
+   * Queues a task for the replica's thread. Returns false if the loop is full or stopped; callers
+   * drop peer messages (Paxos retransmits) and refuse client requests as overloaded.
+   */
+  public boolean submit(Consumer<Replica> task) {
+    return running && inbox.offer(task);
+  }
+
+  /** Runs a task on the loop and waits for its answer (for status pages and tests). */
+  public <T> T call(Function<Replica, T> task, long timeoutMillis) throws Exception {
+    CompletableFuture<T> answer = new CompletableFuture<>();
+    if (!submit(r -> {
+      try {
+        answer.complete(task.apply(r));
+      } catch (RuntimeException e) {
+        answer.completeExceptionally(e);
+      }
+    })) {
+      throw new IllegalStateException("replica loop is full or stopped");
+    }
+    return answer.get(timeoutMillis, TimeUnit.MILLISECONDS);
+  }
+
+  private void run() {
+    long nextTick = clock.nowMillis() + tickMillis;
+    List<Consumer<Replica>> batch = new ArrayList<>();
+    try {
+      while (running) {
+        long wait = Math.max(0, nextTick - clock.nowMillis());
+        Consumer<Replica> first = inbox.poll(wait, TimeUnit.MILLISECONDS);
+        if (first != null) {
+          batch.add(first);
+          inbox.drainTo(batch, DRAIN_MAX);
+          for (Consumer<Replica> task : batch) {
+            task.accept(replica);
+          }
+          batch.clear();
+        }
+        long now = clock.nowMillis();
+        if (now >= nextTick) {
+          replica.onTick();
+          nextTick = now + tickMillis;
+        }
+        replica.flush();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException | Error e) {
+      // An invariant broke: stopping is safer than carrying on with a state we cannot trust.
+      log.error("replica loop {} stopped by an unexpected error", thread.getName(), e);
+      running = false;
+    } finally {
+      stopped.complete(null);
+    }
+  }
+
+  public boolean isRunning() {
+    return running;
+  }
+
+  /** Completes when the loop has stopped (after {@link #close} or a fatal error). */
+  public CompletableFuture<Void> stopped() {
+    return stopped;
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    thread.interrupt();
+    stopped.orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
+  }
+}

@@ -1,0 +1,31 @@
+package io.lockd.replica;
+
+import io.lockd.paxos.PaxosConfig;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Everything needed to run one production replica.
+ *
+ * @param cell the cell's name; peers of another cell are refused
+ * @param paxos protocol timing and limits (includes this replica's id and the membership)
+ * @param peers every replica's peer address as {@code host:port}, by id
+ * @param peerListen where this replica accepts peer streams
+ * @param dataDir where the acceptor store lives
+ * @param options driver settings
+ * @param tickMillis how often the loop ticks the core
+ */
+public record RuntimeConfig(
+    String cell,
+    PaxosConfig paxos,
+    Map<Integer, String> peers,
+    InetSocketAddress peerListen,
+    Path dataDir,
+    ReplicaOptions options,
+    long tickMillis) {
+
+  public RuntimeConfig {
+    peers = Map.copyOf(peers);
+  }
+}
