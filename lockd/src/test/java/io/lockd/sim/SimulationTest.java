@@ -68,8 +68,9 @@ class SimulationTest {
     long deliveries = results.stream().mapToLong(Simulation.Result::deliveries).sum();
     long ops = results.stream().mapToLong(Simulation.Result::ops).sum();
     long violations = results.stream().filter(r -> r.violation() != null).count();
-    System.out.printf("SIMULATION seeds=%d replicas=%d steps=%d violations=%d "
-            + "(deliveries=%d ops=%d)%n",
-        results.size(), replicas, steps, violations, deliveries, ops);
+    System.out.printf("simulation details: replicas=%d message deliveries=%d operations "
+        + "committed=%d%n", replicas, deliveries, ops);
+    System.out.printf("SIMULATION seeds=%d replicas=%d steps=%d violations=%d%n",
+        results.size(), replicas, steps, violations);
   }
 }
