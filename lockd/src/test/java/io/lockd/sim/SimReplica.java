@@ -1,17 +1,14 @@
 package io.lockd.sim;
 
-import io.lockd.paxos.Message;
 import io.lockd.paxos.PaxosConfig;
 import io.lockd.replica.ProposalCallback;
 import io.lockd.replica.Replica;
 import io.lockd.replica.ReplicaListener;
 import io.lockd.replica.ReplicaOptions;
 import io.lockd.storage.RecoveredState;
-import io.lockd.transport.PeerTransport;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.function.Consumer;
 
 /**
  * One simulated replica process: the production {@link Replica} driver with simulated clock, disk
@@ -25,12 +22,12 @@ final class SimReplica {
   final SimClock clock;
   final SimDisk disk;
   private final EventQueue events;
-  private final SimNetwork network;
   private final PaxosConfig config;
   private final ReplicaOptions options;
   private final ChosenChecker chosen;
   private final OrderChecker order;
   private final SplittableRandom random;
+  private final SimTransport transport;
 
   private Replica replica;
   private SimStateMachine stateMachine;
@@ -44,7 +41,6 @@ final class SimReplica {
       SplittableRandom random) {
     this.id = id;
     this.events = events;
-    this.network = network;
     this.clock = clock;
     this.disk = disk;
     this.config = config;
@@ -52,7 +48,8 @@ final class SimReplica {
     this.chosen = chosen;
     this.order = order;
     this.random = random;
-    network.attach(id, m -> input(() -> replica.onMessage(m)));
+    this.transport = new SimTransport(network, id);
+    transport.start(m -> input(() -> replica.onMessage(m)));
   }
 
   void start() {
@@ -64,18 +61,6 @@ final class SimReplica {
       }
     });
     stateMachine = new SimStateMachine(id, order);
-    PeerTransport transport = new PeerTransport() {
-      @Override
-      public void start(Consumer<Message> inbound) {}
-
-      @Override
-      public void send(Message message) {
-        network.send(message);
-      }
-
-      @Override
-      public void close() {}
-    };
     replica = new Replica(config, recovered, stateMachine, transport, disk, clock,
         random.split(), options, ReplicaListener.NONE);
     scheduleTick(gen);
