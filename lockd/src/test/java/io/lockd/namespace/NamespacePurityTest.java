@@ -1,0 +1,59 @@
+package io.lockd.namespace;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Keeps the namespace pure (STYLE.md, "Determinism"): no clocks, randomness, threads, I/O, and no
+ * hash-ordered collections whose iteration order could leak into a result or a snapshot.
+ */
+class NamespacePurityTest {
+  private static final JavaClasses NAMESPACE =
+      new ClassFileImporter()
+          .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+          .importPackages("io.lockd.namespace");
+
+  @Test
+  void usesNoClockRandomThreadOrIo() {
+    ArchRule rule =
+        noClasses()
+            .should()
+            .callMethod(System.class, "currentTimeMillis")
+            .orShould()
+            .callMethod(System.class, "nanoTime")
+            .orShould()
+            .callMethod(Math.class, "random")
+            .orShould()
+            .dependOnClassesThat()
+            .haveFullyQualifiedName("java.util.Random")
+            .orShould()
+            .dependOnClassesThat()
+            .resideInAnyPackage(
+                "java.util.concurrent..",
+                "java.time..",
+                "java.io..",
+                "java.nio.file..",
+                "java.net..")
+            .orShould()
+            .dependOnClassesThat()
+            .areAssignableTo(Thread.class);
+    rule.check(NAMESPACE);
+  }
+
+  @Test
+  void usesNoHashOrderedCollections() {
+    noClasses()
+        .should()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName("java.util.HashMap")
+        .orShould()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName("java.util.HashSet")
+        .check(NAMESPACE);
+  }
+}
