@@ -1,6 +1,7 @@
 package io.lockd.namespace;
 
 import io.lockd.proto.v1.ErrorReason;
+import java.util.Locale;
 
 /**
  * Paths of the node tree: absolute, "/"-separated, Unix-like. "/" is the root. A valid path has no
@@ -90,7 +91,7 @@ final class NodePath {
       if (c == '"' || c == '\\') {
         out.append('\\').append(c);
       } else if (c < 0x20 || (c >= 0x7f && c < 0xa0) || Character.isSurrogate(c)) {
-        out.append(String.format("\\u%04x", (int) c));
+        out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
       } else {
         out.append(c);
       }
@@ -130,7 +131,8 @@ final class NodePath {
           || c == '\uffff') {
         throw bad(
             path,
-            String.format("it has the non-printable character U+%04X at index %d", (int) c, i));
+            String.format(
+                Locale.ROOT, "it has the non-printable character U+%04X at index %d", (int) c, i));
       }
     }
   }

@@ -45,6 +45,24 @@ class NamespacePurityTest {
     rule.check(NAMESPACE);
   }
 
+  /**
+   * Messages reach results and snapshots, so they must not depend on the default locale (which can
+   * change how digits are written): format with an explicit Locale.
+   */
+  @Test
+  void formatsWithAnExplicitLocale() {
+    noClasses()
+        .should()
+        .callMethod(String.class, "format", String.class, Object[].class)
+        .orShould()
+        .callMethod(String.class, "formatted", Object[].class)
+        .orShould()
+        .callMethod(String.class, "toLowerCase")
+        .orShould()
+        .callMethod(String.class, "toUpperCase")
+        .check(NAMESPACE);
+  }
+
   @Test
   void usesNoHashOrderedCollections() {
     noClasses()
