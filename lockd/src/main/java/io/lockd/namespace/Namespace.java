@@ -1,0 +1,145 @@
+package io.lockd.namespace;
+
+import io.lockd.paxos.Command;
+import io.lockd.proto.ns.v1.NamespaceCommand;
+import io.lockd.proto.ns.v1.NamespaceResult;
+import io.lockd.proto.v1.CheckSequencerResponse;
+import io.lockd.proto.v1.Event;
+import io.lockd.proto.v1.GetContentsAndStatResponse;
+import io.lockd.proto.v1.GetLockInfoResponse;
+import io.lockd.proto.v1.GetStatResponse;
+import io.lockd.proto.v1.ListChildrenResponse;
+import io.lockd.proto.v1.ListSessionsResponse;
+import io.lockd.proto.v1.Sequencer;
+import io.lockd.proto.v1.SessionInfo;
+import io.lockd.replica.StateMachine;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * The lockd namespace as a replicated state machine: the node tree, sessions, reader-writer locks
+ * with sequencers and lock-delay, watches and per-session event buffers (DESIGN.md, "The
+ * namespace").
+ *
+ * <p>Commands: {@link #apply} takes a {@link Command} whose payload is an encoded {@link
+ * NamespaceCommand} and returns an encoded {@link NamespaceResult}. It is deterministic: its only
+ * clock is the leader time stamped in each command (the clock moves to the largest seen and never
+ * back), ids come from counters in the state, and nothing iterates an unordered collection.
+ * Applying the same commands from the same snapshot gives the same bytes on every replica.
+ *
+ * <p>Index: every applied command, refused or not, gets the next index (the count of applied
+ * commands). Results and events carry it; it is monotone across snapshots and the same on every
+ * replica, so a client can resume its event stream from any leader.
+ *
+ * <p>Reads: the {@code get*}, {@code list*}, {@link #checkSequencer} and {@link #eventsSince}
+ * queries serve the server from the applied state without the log; they throw {@link
+ * NamespaceException} (its code is the gRPC status code) when refused.
+ *
+ * <p>Not thread-safe: the replica's event loop owns it.
+ */
+public final class Namespace implements StateMachine {
+  private final NamespaceLimits limits;
+  private NamespaceState state;
+  private CommandRunner runner;
+
+  /** A namespace with the default limits, holding only the root. */
+  public Namespace() {
+    this(NamespaceLimits.defaults());
+  }
+
+  /** A namespace holding only the root; every replica of a cell must use equal limits. */
+  public Namespace(NamespaceLimits limits) {
+    this.limits = limits;
+    install(new NamespaceState(limits));
+  }
+
+  @Override
+  public byte[] apply(long slot, Command command) {
+    return runner.apply(slot, command.payload());
+  }
+
+  @Override
+  public byte[] snapshot() {
+    return SnapshotCodec.write(state);
+  }
+
+  /**
+   * Replaces the state with a snapshot. Throws IllegalStateException, leaving the current state in
+   * place, if the snapshot is damaged or was taken under other limits.
+   */
+  @Override
+  public void restore(byte[] snapshot) {
+    install(SnapshotCodec.read(snapshot, limits));
+  }
+
+  private void install(NamespaceState newState) {
+    this.state = newState;
+    this.runner = new CommandRunner(newState);
+  }
+
+  public NamespaceLimits limits() {
+    return limits;
+  }
+
+  /** The count of applied commands: the index of the latest one. */
+  public long appliedIndex() {
+    return state.appliedIndex;
+  }
+
+  /** The state machine's clock: the largest leader time seen. */
+  public long clockMillis() {
+    return state.clockMillis;
+  }
+
+  /**
+   * The leader time at which the earliest waiting deadline or lock-delay ends, if any: the leader
+   * proposes a Tick then, unless other commands carry the time past it anyway.
+   */
+  public OptionalLong nextTimerMillis() {
+    return state.locks.nextTimerMillis();
+  }
+
+  /** A 64-bit checksum of the whole state (of {@link #snapshot}); equal states, equal checksums. */
+  public long stateChecksum() {
+    return Checksums.state(snapshot());
+  }
+
+  public GetStatResponse getStat(String path) {
+    return Queries.stat(state, path);
+  }
+
+  /** Contents and stat; a directory reads as empty contents. */
+  public GetContentsAndStatResponse getContentsAndStat(String path) {
+    return Queries.contents(state, path);
+  }
+
+  public ListChildrenResponse listChildren(String path) {
+    return Queries.children(state, path);
+  }
+
+  public GetLockInfoResponse getLockInfo(String path) {
+    return Queries.lockInfo(state, path);
+  }
+
+  /** Answers OK (with the index) if valid; throws FAILED_PRECONDITION saying why if not. */
+  public CheckSequencerResponse checkSequencer(Sequencer sequencer) {
+    return Queries.checkSequencer(state, sequencer);
+  }
+
+  public ListSessionsResponse listSessions() {
+    return Queries.sessions(state);
+  }
+
+  /** One session; NOT_FOUND if it does not exist (any more). */
+  public SessionInfo getSession(long sessionId) {
+    return Queries.session(state, sessionId);
+  }
+
+  /**
+   * The session's buffered events after {@code lastSeenIndex}, in order; a RESYNC event first if
+   * some of them were dropped. NOT_FOUND if the session does not exist (any more).
+   */
+  public List<Event> eventsSince(long sessionId, long lastSeenIndex) {
+    return Queries.eventsSince(state, sessionId, lastSeenIndex);
+  }
+}

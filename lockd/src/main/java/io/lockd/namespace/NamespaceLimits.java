@@ -1,0 +1,280 @@
+package io.lockd.namespace;
+
+import io.lockd.proto.ns.v1.LimitsRecord;
+
+/**
+ * Every bound the namespace enforces. A command that would pass one fails with a message naming the
+ * limit and its value, and changes nothing.
+ *
+ * <p>All replicas of a cell must use equal limits: a command that fits under one replica's limits
+ * and not under another's would make them diverge. The snapshot records the limits and {@link
+ * Namespace#restore} refuses a snapshot taken under other limits.
+ *
+ * <p>Each limit bounds one dimension. The snapshot is one byte array (below 2 GiB), which the
+ * product of several limits at their maximum would exceed; the defaults are sized for ordinary
+ * coordination data (small files, short paths), and a cell that approaches several limits at once
+ * should lower them.
+ *
+ * @param contentBytesMax largest contents of one file
+ * @param totalContentBytesMax largest sum of the contents of all files
+ * @param pathBytesMax longest path, in UTF-8 bytes
+ * @param pathDepthMax most components in a path
+ * @param childrenPerDirectoryMax most children of one directory
+ * @param nodesMax most nodes, the root not counted
+ * @param sessionsMax most sessions at once
+ * @param waitersPerLockMax most queued acquires on one lock
+ * @param eventsPerSessionMax most events buffered for one session (older ones are dropped and the
+ *     session's client gets a RESYNC)
+ * @param watchesPerSessionMax most watches of one session
+ * @param lockDelayMaxMillis largest lock-delay a node may ask for (at most {@link
+ *     #LOCK_DELAY_CAP_MILLIS})
+ * @param lockDelayDefaultMillis lock-delay of nodes created without one
+ * @param leaseMinMillis shortest session lease granted
+ * @param leaseMaxMillis longest session lease granted
+ * @param leaseDefaultMillis lease granted when the client asks for none
+ * @param waitMaxMillis longest time an acquire may wait in a queue
+ * @param clientNameBytesMax longest client name, in UTF-8 bytes
+ */
+public record NamespaceLimits(
+    int contentBytesMax,
+    long totalContentBytesMax,
+    int pathBytesMax,
+    int pathDepthMax,
+    int childrenPerDirectoryMax,
+    int nodesMax,
+    int sessionsMax,
+    int waitersPerLockMax,
+    int eventsPerSessionMax,
+    int watchesPerSessionMax,
+    long lockDelayMaxMillis,
+    long lockDelayDefaultMillis,
+    long leaseMinMillis,
+    long leaseMaxMillis,
+    long leaseDefaultMillis,
+    long waitMaxMillis,
+    int clientNameBytesMax) {
+
+  /** Chubby's bound on lock-delay: no configuration may allow more. */
+  public static final long LOCK_DELAY_CAP_MILLIS = 60_000;
+
+  /** A bound on any duration the namespace adds to its clock, so that sums cannot overflow. */
+  static final long DURATION_CAP_MILLIS = 366L * 24 * 3600 * 1000;
+
+  public NamespaceLimits {
+    positive("contentBytesMax", contentBytesMax);
+    positive("totalContentBytesMax", totalContentBytesMax);
+    atLeast("totalContentBytesMax", totalContentBytesMax, contentBytesMax);
+    atLeast("pathBytesMax", pathBytesMax, 2);
+    positive("pathDepthMax", pathDepthMax);
+    positive("childrenPerDirectoryMax", childrenPerDirectoryMax);
+    positive("nodesMax", nodesMax);
+    positive("sessionsMax", sessionsMax);
+    positive("waitersPerLockMax", waitersPerLockMax);
+    positive("eventsPerSessionMax", eventsPerSessionMax);
+    positive("watchesPerSessionMax", watchesPerSessionMax);
+    within("lockDelayMaxMillis", lockDelayMaxMillis, 0, LOCK_DELAY_CAP_MILLIS);
+    within("lockDelayDefaultMillis", lockDelayDefaultMillis, 0, lockDelayMaxMillis);
+    within("leaseMinMillis", leaseMinMillis, 1, DURATION_CAP_MILLIS);
+    within("leaseMaxMillis", leaseMaxMillis, leaseMinMillis, DURATION_CAP_MILLIS);
+    within("leaseDefaultMillis", leaseDefaultMillis, leaseMinMillis, leaseMaxMillis);
+    within("waitMaxMillis", waitMaxMillis, 1, DURATION_CAP_MILLIS);
+    positive("clientNameBytesMax", clientNameBytesMax);
+  }
+
+  /** The defaults: the limits named in DESIGN.md and sizes for ordinary coordination data. */
+  public static NamespaceLimits defaults() {
+    return builder().build();
+  }
+
+  /** A builder starting from the defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder starting from these limits. */
+  public Builder toBuilder() {
+    return new Builder(toRecord());
+  }
+
+  LimitsRecord toRecord() {
+    return LimitsRecord.newBuilder()
+        .setContentBytesMax(contentBytesMax)
+        .setTotalContentBytesMax(totalContentBytesMax)
+        .setPathBytesMax(pathBytesMax)
+        .setPathDepthMax(pathDepthMax)
+        .setChildrenPerDirectoryMax(childrenPerDirectoryMax)
+        .setNodesMax(nodesMax)
+        .setSessionsMax(sessionsMax)
+        .setWaitersPerLockMax(waitersPerLockMax)
+        .setEventsPerSessionMax(eventsPerSessionMax)
+        .setWatchesPerSessionMax(watchesPerSessionMax)
+        .setLockDelayMaxMillis(lockDelayMaxMillis)
+        .setLockDelayDefaultMillis(lockDelayDefaultMillis)
+        .setLeaseMinMillis(leaseMinMillis)
+        .setLeaseMaxMillis(leaseMaxMillis)
+        .setLeaseDefaultMillis(leaseDefaultMillis)
+        .setWaitMaxMillis(waitMaxMillis)
+        .setClientNameBytesMax(clientNameBytesMax)
+        .build();
+  }
+
+  private static void positive(String name, long value) {
+    atLeast(name, value, 1);
+  }
+
+  private static void atLeast(String name, long value, long min) {
+    if (value < min) {
+      throw new IllegalArgumentException(name + " must be at least " + min + ", was " + value);
+    }
+  }
+
+  private static void within(String name, long value, long min, long max) {
+    if (value < min || value > max) {
+      throw new IllegalArgumentException(
+          name + " must be within [" + min + ", " + max + "], was " + value);
+    }
+  }
+
+  /** Sets limits one by one; {@link #build} validates them together. */
+  public static final class Builder {
+    private final LimitsRecord.Builder record;
+
+    private Builder() {
+      this(
+          LimitsRecord.newBuilder()
+              .setContentBytesMax(256 * 1024)
+              .setTotalContentBytesMax(256L * 1024 * 1024)
+              .setPathBytesMax(1024)
+              .setPathDepthMax(64)
+              .setChildrenPerDirectoryMax(10_000)
+              .setNodesMax(200_000)
+              .setSessionsMax(20_000)
+              .setWaitersPerLockMax(1_000)
+              .setEventsPerSessionMax(256)
+              .setWatchesPerSessionMax(256)
+              .setLockDelayMaxMillis(LOCK_DELAY_CAP_MILLIS)
+              .setLockDelayDefaultMillis(10_000)
+              .setLeaseMinMillis(1_000)
+              .setLeaseMaxMillis(60_000)
+              .setLeaseDefaultMillis(12_000)
+              .setWaitMaxMillis(3_600_000)
+              .setClientNameBytesMax(256)
+              .build());
+    }
+
+    private Builder(LimitsRecord from) {
+      this.record = from.toBuilder();
+    }
+
+    public Builder contentBytesMax(int v) {
+      record.setContentBytesMax(v);
+      return this;
+    }
+
+    public Builder totalContentBytesMax(long v) {
+      record.setTotalContentBytesMax(v);
+      return this;
+    }
+
+    public Builder pathBytesMax(int v) {
+      record.setPathBytesMax(v);
+      return this;
+    }
+
+    public Builder pathDepthMax(int v) {
+      record.setPathDepthMax(v);
+      return this;
+    }
+
+    public Builder childrenPerDirectoryMax(int v) {
+      record.setChildrenPerDirectoryMax(v);
+      return this;
+    }
+
+    public Builder nodesMax(int v) {
+      record.setNodesMax(v);
+      return this;
+    }
+
+    public Builder sessionsMax(int v) {
+      record.setSessionsMax(v);
+      return this;
+    }
+
+    public Builder waitersPerLockMax(int v) {
+      record.setWaitersPerLockMax(v);
+      return this;
+    }
+
+    public Builder eventsPerSessionMax(int v) {
+      record.setEventsPerSessionMax(v);
+      return this;
+    }
+
+    public Builder watchesPerSessionMax(int v) {
+      record.setWatchesPerSessionMax(v);
+      return this;
+    }
+
+    public Builder lockDelayMaxMillis(long v) {
+      record.setLockDelayMaxMillis(v);
+      return this;
+    }
+
+    public Builder lockDelayDefaultMillis(long v) {
+      record.setLockDelayDefaultMillis(v);
+      return this;
+    }
+
+    public Builder leaseMinMillis(long v) {
+      record.setLeaseMinMillis(v);
+      return this;
+    }
+
+    public Builder leaseMaxMillis(long v) {
+      record.setLeaseMaxMillis(v);
+      return this;
+    }
+
+    public Builder leaseDefaultMillis(long v) {
+      record.setLeaseDefaultMillis(v);
+      return this;
+    }
+
+    public Builder waitMaxMillis(long v) {
+      record.setWaitMaxMillis(v);
+      return this;
+    }
+
+    public Builder clientNameBytesMax(int v) {
+      record.setClientNameBytesMax(v);
+      return this;
+    }
+
+    /** Validates and returns the limits; IllegalArgumentException names the first bad one. */
+    public NamespaceLimits build() {
+      return fromRecord(record.build());
+    }
+  }
+
+  static NamespaceLimits fromRecord(LimitsRecord r) {
+    return new NamespaceLimits(
+        r.getContentBytesMax(),
+        r.getTotalContentBytesMax(),
+        r.getPathBytesMax(),
+        r.getPathDepthMax(),
+        r.getChildrenPerDirectoryMax(),
+        r.getNodesMax(),
+        r.getSessionsMax(),
+        r.getWaitersPerLockMax(),
+        r.getEventsPerSessionMax(),
+        r.getWatchesPerSessionMax(),
+        r.getLockDelayMaxMillis(),
+        r.getLockDelayDefaultMillis(),
+        r.getLeaseMinMillis(),
+        r.getLeaseMaxMillis(),
+        r.getLeaseDefaultMillis(),
+        r.getWaitMaxMillis(),
+        r.getClientNameBytesMax());
+  }
+}

@@ -1,0 +1,207 @@
+package io.lockd.namespace;
+
+import com.google.protobuf.ByteString;
+import io.lockd.proto.ns.v1.CreateNodeOp;
+import io.lockd.proto.ns.v1.DeleteNodeOp;
+import io.lockd.proto.ns.v1.SetContentsOp;
+import io.lockd.proto.v1.ErrorReason;
+import io.lockd.proto.v1.NodeKind;
+import io.lockd.proto.v1.Stat;
+
+/**
+ * Creating, deleting and writing nodes. Each operation checks everything first and changes state
+ * only once nothing can fail, so a refused command leaves the tree as it was.
+ *
+ * <p>Deleting a node whose lock has holders or waiters is refused (FAILED_PRECONDITION,
+ * NODE_LOCKED): silently revoking a lock would leave its holder believing it still holds it. The
+ * holders must release first. The one exception is the end of a session, which must delete its
+ * ephemeral nodes whoever holds their locks; then the other holders are told (LOCK_LOST), and the
+ * node's new instance number makes their sequencers fail any check.
+ */
+final class NodeOps {
+  private final NamespaceState state;
+  private final EventRouter events;
+
+  NodeOps(NamespaceState state, EventRouter events) {
+    this.state = state;
+    this.events = events;
+  }
+
+  Stat create(Session session, CreateNodeOp op) {
+    NamespaceLimits limits = state.limits;
+    String path = NodePath.validate(op.getPath(), limits);
+    if (path.equals(NodePath.ROOT)) {
+      throw NamespaceException.alreadyExists("node \"/\" always exists");
+    }
+    NodeKind kind = op.getKind();
+    if (kind != NodeKind.NODE_KIND_FILE && kind != NodeKind.NODE_KIND_DIRECTORY) {
+      throw NamespaceException.badArgument("node kind must be FILE or DIRECTORY, was %s", kind);
+    }
+    ByteString contents = op.getContents();
+    if (kind == NodeKind.NODE_KIND_DIRECTORY && !contents.isEmpty()) {
+      throw NamespaceException.badArgument(
+          "directory %s cannot have contents", NodePath.quote(path));
+    }
+    checkContentSize(path, contents);
+    long lockDelayMillis = lockDelay(op);
+    if (state.nodes.find(path) != null) {
+      throw NamespaceException.alreadyExists("node %s already exists", NodePath.quote(path));
+    }
+    Node parent = parentOf(path);
+    if (parent.isEphemeral() && !(op.getEphemeral() && parent.ephemeralOwner == session.id)) {
+      throw NamespaceException.failedPrecondition(
+          ErrorReason.ERROR_REASON_NOT_ALLOWED,
+          "parent %s is ephemeral: its children must be ephemeral nodes of its owner, session %d",
+          NodePath.quote(parent.path),
+          parent.ephemeralOwner);
+    }
+    if (parent.children().size() >= limits.childrenPerDirectoryMax()) {
+      throw NamespaceException.limitReached(
+          "childrenPerDirectoryMax",
+          limits.childrenPerDirectoryMax(),
+          "directory " + NodePath.quote(parent.path) + " is full");
+    }
+    if (state.nodes.size() >= limits.nodesMax()) {
+      throw NamespaceException.limitReached("nodesMax", limits.nodesMax(), "the namespace is full");
+    }
+    checkContentTotal(contents.size());
+
+    long owner = op.getEphemeral() ? session.id : 0;
+    Node node =
+        new Node(
+            path, kind, owner, state.nextInstance(), state.clockMillis, lockDelayMillis, contents);
+    state.nodes.add(node);
+    if (owner != 0) {
+      session.addEphemeral(path);
+    }
+    events.nodeCreated(node);
+    return node.stat();
+  }
+
+  void delete(DeleteNodeOp op) {
+    String path = NodePath.validate(op.getPath(), state.limits);
+    if (path.equals(NodePath.ROOT)) {
+      throw NamespaceException.failedPrecondition(
+          ErrorReason.ERROR_REASON_NOT_ALLOWED, "node \"/\" cannot be deleted");
+    }
+    Node node = state.nodes.get(path);
+    if (op.hasExpectedInstance() && op.getExpectedInstance() != node.instance) {
+      throw mismatch(path, "instance", op.getExpectedInstance(), node.instance);
+    }
+    if (op.hasExpectedContentGeneration()
+        && op.getExpectedContentGeneration() != node.contentGeneration()) {
+      throw mismatch(
+          path, "content generation", op.getExpectedContentGeneration(), node.contentGeneration());
+    }
+    if (!node.children().isEmpty()) {
+      throw NamespaceException.failedPrecondition(
+          ErrorReason.ERROR_REASON_DIRECTORY_NOT_EMPTY,
+          "directory %s has %d children; delete them first",
+          NodePath.quote(path),
+          node.children().size());
+    }
+    LockState lock = state.locks.find(path);
+    if (lock != null && (!lock.holders().isEmpty() || !lock.waiters().isEmpty())) {
+      throw NamespaceException.failedPrecondition(
+          ErrorReason.ERROR_REASON_NODE_LOCKED,
+          "node %s is locked (%d holder(s), %d waiter(s)); release its lock first",
+          NodePath.quote(path),
+          lock.holders().size(),
+          lock.waiters().size());
+    }
+    unlink(node);
+  }
+
+  Stat setContents(SetContentsOp op) {
+    String path = NodePath.validate(op.getPath(), state.limits);
+    ByteString contents = op.getContents();
+    checkContentSize(path, contents);
+    Node node = state.nodes.get(path);
+    if (node.isDirectory()) {
+      throw NamespaceException.failedPrecondition(
+          ErrorReason.ERROR_REASON_WRONG_NODE_KIND,
+          "node %s is a directory and has no contents",
+          NodePath.quote(path));
+    }
+    if (op.hasExpectedContentGeneration()
+        && op.getExpectedContentGeneration() != node.contentGeneration()) {
+      throw mismatch(
+          path, "content generation", op.getExpectedContentGeneration(), node.contentGeneration());
+    }
+    checkContentTotal((long) contents.size() - node.contents().size());
+    state.nodes.setContents(node, contents, state.clockMillis);
+    events.contentsChanged(node);
+    return node.stat();
+  }
+
+  /** Removes a childless node whose lock has no holders or waiters left, and tells watchers. */
+  void unlink(Node node) {
+    state.nodes.remove(node);
+    if (node.isEphemeral()) {
+      state.sessions.get(node.ephemeralOwner).removeEphemeral(node.path);
+    }
+    events.nodeDeleted(node);
+  }
+
+  private Node parentOf(String path) {
+    String parentPath = NodePath.parent(path);
+    Node parent = state.nodes.find(parentPath);
+    if (parent == null) {
+      throw NamespaceException.notFound(
+          ErrorReason.ERROR_REASON_PARENT_NOT_FOUND,
+          "cannot create %s: parent %s does not exist",
+          NodePath.quote(path),
+          NodePath.quote(parentPath));
+    }
+    if (!parent.isDirectory()) {
+      throw NamespaceException.failedPrecondition(
+          ErrorReason.ERROR_REASON_WRONG_NODE_KIND,
+          "cannot create %s: parent %s is a file",
+          NodePath.quote(path),
+          NodePath.quote(parentPath));
+    }
+    return parent;
+  }
+
+  private long lockDelay(CreateNodeOp op) {
+    if (!op.hasLockDelayMillis()) {
+      return state.limits.lockDelayDefaultMillis();
+    }
+    long delay = op.getLockDelayMillis();
+    if (delay < 0 || delay > state.limits.lockDelayMaxMillis()) {
+      throw NamespaceException.badArgument(
+          "lock_delay_millis=%s exceeds limit lockDelayMaxMillis=%d",
+          Long.toUnsignedString(delay), state.limits.lockDelayMaxMillis());
+    }
+    return delay;
+  }
+
+  private void checkContentSize(String path, ByteString contents) {
+    if (contents.size() > state.limits.contentBytesMax()) {
+      throw NamespaceException.invalid(
+          ErrorReason.ERROR_REASON_CONTENT_TOO_LARGE,
+          "contents for %s are %d bytes; limit contentBytesMax=%d",
+          NodePath.quote(path),
+          contents.size(),
+          state.limits.contentBytesMax());
+    }
+  }
+
+  private void checkContentTotal(long growthBytes) {
+    long max = state.limits.totalContentBytesMax();
+    if (growthBytes > 0 && state.nodes.contentBytes() + growthBytes > max) {
+      throw NamespaceException.limitReached(
+          "totalContentBytesMax", max, "the namespace's contents are too large");
+    }
+  }
+
+  private static NamespaceException mismatch(String path, String what, long expected, long actual) {
+    return NamespaceException.failedPrecondition(
+        ErrorReason.ERROR_REASON_GENERATION_MISMATCH,
+        "node %s has %s %d, not the expected %s",
+        NodePath.quote(path),
+        what,
+        actual,
+        Long.toUnsignedString(expected));
+  }
+}

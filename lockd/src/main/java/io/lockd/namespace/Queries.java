@@ -1,0 +1,181 @@
+package io.lockd.namespace;
+
+import io.lockd.proto.v1.CheckSequencerResponse;
+import io.lockd.proto.v1.ErrorReason;
+import io.lockd.proto.v1.Event;
+import io.lockd.proto.v1.GetContentsAndStatResponse;
+import io.lockd.proto.v1.GetLockInfoResponse;
+import io.lockd.proto.v1.GetStatResponse;
+import io.lockd.proto.v1.ListChildrenResponse;
+import io.lockd.proto.v1.ListSessionsResponse;
+import io.lockd.proto.v1.LockHolder;
+import io.lockd.proto.v1.LockInfo;
+import io.lockd.proto.v1.LockWaiter;
+import io.lockd.proto.v1.Sequencer;
+import io.lockd.proto.v1.SessionInfo;
+import java.util.List;
+
+/**
+ * The reads the server serves from the applied state without the log (under the leader's lease).
+ * They change nothing and answer in the client API's own messages, stamped with the index the state
+ * reflects.
+ */
+final class Queries {
+  private Queries() {}
+
+  static GetStatResponse stat(NamespaceState state, String path) {
+    Node node = node(state, path);
+    return GetStatResponse.newBuilder().setStat(node.stat()).setIndex(state.appliedIndex).build();
+  }
+
+  /** A directory reads as empty contents. */
+  static GetContentsAndStatResponse contents(NamespaceState state, String path) {
+    Node node = node(state, path);
+    return GetContentsAndStatResponse.newBuilder()
+        .setContents(node.contents())
+        .setStat(node.stat())
+        .setIndex(state.appliedIndex)
+        .build();
+  }
+
+  static ListChildrenResponse children(NamespaceState state, String path) {
+    Node node = node(state, path);
+    if (!node.isDirectory()) {
+      throw NamespaceException.failedPrecondition(
+          ErrorReason.ERROR_REASON_WRONG_NODE_KIND,
+          "node %s is a file and has no children",
+          NodePath.quote(path));
+    }
+    return ListChildrenResponse.newBuilder()
+        .addAllNames(node.children())
+        .setStat(node.stat())
+        .setIndex(state.appliedIndex)
+        .build();
+  }
+
+  static GetLockInfoResponse lockInfo(NamespaceState state, String path) {
+    Node node = node(state, path);
+    LockInfo.Builder info =
+        LockInfo.newBuilder()
+            .setPath(node.path)
+            .setInstance(node.instance)
+            .setLockGeneration(node.lockGeneration())
+            .setLockDelayMillis(node.lockDelayMillis);
+    LockState lock = state.locks.find(node.path);
+    if (lock != null) {
+      info.setMode(lock.mode());
+      for (Holder h : lock.holders()) {
+        info.addHolders(
+            LockHolder.newBuilder()
+                .setSessionId(h.sessionId())
+                .setClientName(clientName(state, h.sessionId()))
+                .setMode(h.mode())
+                .setLockGeneration(h.generation())
+                .setGrantedMillis(h.grantedMillis()));
+      }
+      for (Waiter w : lock.waiters()) {
+        info.addWaiters(
+            LockWaiter.newBuilder()
+                .setSessionId(w.sessionId())
+                .setClientName(clientName(state, w.sessionId()))
+                .setMode(w.mode())
+                .setEnqueuedMillis(w.enqueuedMillis())
+                .setDeadlineMillis(w.deadlineMillis()));
+      }
+      long until = lock.delayUntilMillis();
+      if (until > state.clockMillis) {
+        info.setLockDelayUntilMillis(until).setLockDelayRemainingMillis(until - state.clockMillis);
+      }
+    }
+    return GetLockInfoResponse.newBuilder().setLock(info).setIndex(state.appliedIndex).build();
+  }
+
+  /**
+   * OK only if the sequencer's session holds the lock now, in the sequencer's mode, by the grant of
+   * its generation, on the same instance of the node; FAILED_PRECONDITION (SEQUENCER_INVALID)
+   * saying which part failed otherwise.
+   */
+  static CheckSequencerResponse checkSequencer(NamespaceState state, Sequencer sequencer) {
+    String path = NodePath.validate(sequencer.getPath(), state.limits);
+    LockOps.requireMode(sequencer.getMode());
+    Node node = state.nodes.find(path);
+    if (node == null) {
+      throw invalidSequencer(path, "the node no longer exists");
+    }
+    if (node.instance != sequencer.getInstance()) {
+      throw invalidSequencer(
+          path,
+          "it names instance "
+              + sequencer.getInstance()
+              + " but the node is instance "
+              + node.instance);
+    }
+    LockState lock = state.locks.find(path);
+    Holder holder = lock == null ? null : lock.holder(sequencer.getSessionId());
+    if (holder == null || holder.generation() != sequencer.getLockGeneration()) {
+      throw invalidSequencer(
+          path,
+          "session "
+              + sequencer.getSessionId()
+              + " does not hold generation "
+              + sequencer.getLockGeneration()
+              + " (latest grant: "
+              + node.lockGeneration()
+              + ")");
+    }
+    if (holder.mode() != sequencer.getMode()) {
+      throw invalidSequencer(
+          path, "it names mode " + sequencer.getMode() + " but the holder has " + holder.mode());
+    }
+    return CheckSequencerResponse.newBuilder().setIndex(state.appliedIndex).build();
+  }
+
+  static ListSessionsResponse sessions(NamespaceState state) {
+    ListSessionsResponse.Builder out =
+        ListSessionsResponse.newBuilder().setIndex(state.appliedIndex);
+    for (Session s : state.sessions.all()) {
+      out.addSessions(info(s));
+    }
+    return out.build();
+  }
+
+  static SessionInfo session(NamespaceState state, long sessionId) {
+    return info(state.sessions.get(sessionId));
+  }
+
+  static List<Event> eventsSince(NamespaceState state, long sessionId, long lastSeenIndex) {
+    return state.sessions.get(sessionId).events.since(lastSeenIndex);
+  }
+
+  private static SessionInfo info(Session s) {
+    return SessionInfo.newBuilder()
+        .setSessionId(s.id)
+        .setClientName(s.clientName)
+        .setLeaseMillis(s.leaseMillis)
+        .setCreatedMillis(s.createdMillis)
+        .setLoggedDeadlineMillis(s.loggedDeadlineMillis())
+        .setLastSequence(s.lastSequence())
+        .setEphemeralNodes(s.ephemerals().size())
+        .addAllHeldLocks(s.heldLocks())
+        .addAllWaitingLocks(s.waitingLocks())
+        .setWatches(s.watches().size())
+        .setBufferedEvents(s.events.size())
+        .build();
+  }
+
+  private static Node node(NamespaceState state, String path) {
+    return state.nodes.get(NodePath.validate(path, state.limits));
+  }
+
+  private static String clientName(NamespaceState state, long sessionId) {
+    return state.sessions.get(sessionId).clientName;
+  }
+
+  private static NamespaceException invalidSequencer(String path, String why) {
+    return NamespaceException.failedPrecondition(
+        ErrorReason.ERROR_REASON_SEQUENCER_INVALID,
+        "sequencer for %s is not valid: %s",
+        NodePath.quote(path),
+        why);
+  }
+}

@@ -1,0 +1,131 @@
+package io.lockd.namespace;
+
+import com.google.protobuf.ByteString;
+import java.util.Collections;
+import java.util.NavigableSet;
+import java.util.TreeSet;
+
+/**
+ * One client session: its lease, its exactly-once record (the last sequence number applied and the
+ * encoded answer), its event buffer, and indexes of what it owns (ephemeral nodes, held and awaited
+ * locks, watches) so that ending it touches only its own things.
+ *
+ * <p>An idle session must stay small (DESIGN.md aims under 1 KiB), so the sets are allocated only
+ * when first used and dropped again when empty.
+ */
+final class Session {
+  final long id;
+  final String clientName;
+  final long leaseMillis;
+  final long createdMillis;
+  final EventBuffer events = new EventBuffer();
+
+  private long loggedDeadlineMillis;
+  private long lastSequence;
+  private ByteString lastResult = ByteString.EMPTY;
+  private TreeSet<String> ephemerals;
+  private TreeSet<String> heldLocks;
+  private TreeSet<String> waitingLocks;
+  private TreeSet<WatchKey> watches;
+
+  Session(long id, String clientName, long leaseMillis, long createdMillis, long loggedDeadline) {
+    this.id = id;
+    this.clientName = clientName;
+    this.leaseMillis = leaseMillis;
+    this.createdMillis = createdMillis;
+    this.loggedDeadlineMillis = loggedDeadline;
+  }
+
+  /**
+   * The leader time before which the log guarantees the session is alive: creation or the last
+   * grace extension, plus lease. KeepAlives extend the leader's own deadline beyond it.
+   */
+  long loggedDeadlineMillis() {
+    return loggedDeadlineMillis;
+  }
+
+  void extendLoggedDeadline(long atLeastMillis) {
+    loggedDeadlineMillis = Math.max(loggedDeadlineMillis, atLeastMillis);
+  }
+
+  long lastSequence() {
+    return lastSequence;
+  }
+
+  ByteString lastResult() {
+    return lastResult;
+  }
+
+  void remember(long sequence, ByteString result) {
+    lastSequence = sequence;
+    lastResult = result;
+  }
+
+  NavigableSet<String> ephemerals() {
+    return view(ephemerals);
+  }
+
+  NavigableSet<String> heldLocks() {
+    return view(heldLocks);
+  }
+
+  NavigableSet<String> waitingLocks() {
+    return view(waitingLocks);
+  }
+
+  NavigableSet<WatchKey> watches() {
+    return view(watches);
+  }
+
+  void addEphemeral(String path) {
+    ephemerals = added(ephemerals, path);
+  }
+
+  void removeEphemeral(String path) {
+    ephemerals = removed(ephemerals, path);
+  }
+
+  void addHeld(String path) {
+    heldLocks = added(heldLocks, path);
+  }
+
+  void removeHeld(String path) {
+    heldLocks = removed(heldLocks, path);
+  }
+
+  void addWaiting(String path) {
+    waitingLocks = added(waitingLocks, path);
+  }
+
+  void removeWaiting(String path) {
+    waitingLocks = removed(waitingLocks, path);
+  }
+
+  void addWatch(WatchKey key) {
+    watches = added(watches, key);
+  }
+
+  void removeWatch(WatchKey key) {
+    watches = removed(watches, key);
+  }
+
+  private static <T> NavigableSet<T> view(TreeSet<T> set) {
+    return set == null
+        ? Collections.emptyNavigableSet()
+        : Collections.unmodifiableNavigableSet(set);
+  }
+
+  private static <T> TreeSet<T> added(TreeSet<T> set, T value) {
+    TreeSet<T> s = set == null ? new TreeSet<>() : set;
+    s.add(value);
+    return s;
+  }
+
+  private static <T> TreeSet<T> removed(TreeSet<T> set, T value) {
+    if (set == null) {
+      return null;
+    }
+    set.remove(value);
+    return set.isEmpty() ? null : set;
+  }
+}

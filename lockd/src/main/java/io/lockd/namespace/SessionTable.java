@@ -1,0 +1,44 @@
+package io.lockd.namespace;
+
+import io.lockd.paxos.Invariants;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.TreeMap;
+
+/** The sessions by id. */
+final class SessionTable {
+  private final TreeMap<Long, Session> sessions = new TreeMap<>();
+
+  /** The session, or null. */
+  Session find(long id) {
+    return sessions.get(id);
+  }
+
+  /** The session, or NOT_FOUND (SESSION_NOT_FOUND). */
+  Session get(long id) {
+    Session s = sessions.get(id);
+    if (s == null) {
+      throw NamespaceException.sessionNotFound(id);
+    }
+    return s;
+  }
+
+  void add(Session session) {
+    Invariants.check(
+        sessions.putIfAbsent(session.id, session) == null, "session %d exists", session.id);
+  }
+
+  void remove(Session session) {
+    Invariants.check(
+        sessions.remove(session.id) == session, "session %d is not in the table", session.id);
+  }
+
+  int size() {
+    return sessions.size();
+  }
+
+  /** Every session, ascending by id. */
+  Collection<Session> all() {
+    return Collections.unmodifiableCollection(sessions.values());
+  }
+}
