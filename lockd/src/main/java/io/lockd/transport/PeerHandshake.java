@@ -1,0 +1,138 @@
+package io.lockd.transport;
+
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The headers that open every peer stream, and the receiver's check of them (see peer.proto). A
+ * replica misconfigured to dial into another cell, or an address map that points at the wrong
+ * replica, is refused before a single message crosses, with a status that names the mistake.
+ */
+final class PeerHandshake implements ServerInterceptor {
+  static final String PROTOCOL_VERSION = "1";
+  static final Metadata.Key<String> PROTOCOL =
+      Metadata.Key.of("lockd-peer-protocol", Metadata.ASCII_STRING_MARSHALLER);
+  static final Metadata.Key<String> CELL =
+      Metadata.Key.of("lockd-cell", Metadata.ASCII_STRING_MARSHALLER);
+  static final Metadata.Key<String> SENDER_ID =
+      Metadata.Key.of("lockd-sender-id", Metadata.ASCII_STRING_MARSHALLER);
+  static final Metadata.Key<String> RECEIVER_ID =
+      Metadata.Key.of("lockd-receiver-id", Metadata.ASCII_STRING_MARSHALLER);
+
+  /** The sender id the handshake established, for the stream handler to check envelopes against. */
+  static final Context.Key<Integer> SENDER = Context.key("lockd-peer-sender");
+
+  private static final Logger log = LoggerFactory.getLogger(PeerHandshake.class);
+  private static final Pattern CELL_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+  private final String cell;
+  private final int selfId;
+  private final Set<Integer> members;
+  // Only the latest refusal is remembered: a misconfigured peer redials every few hundred
+  // milliseconds, and one log line per distinct mistake is enough.
+  private volatile String lastRefusal = "";
+
+  PeerHandshake(String cell, int selfId, Set<Integer> members) {
+    this.cell = checkCellName(cell);
+    this.selfId = selfId;
+    this.members = Set.copyOf(members);
+  }
+
+  static String checkCellName(String cell) {
+    if (cell == null || !CELL_NAME.matcher(cell).matches()) {
+      throw new IllegalArgumentException(
+          "cell name must be 1-64 characters of [A-Za-z0-9._-], was '" + cell + "'");
+    }
+    return cell;
+  }
+
+  /** The headers a replica sends when it opens its stream to {@code receiverId}. */
+  static Metadata clientHeaders(String cell, int senderId, int receiverId) {
+    Metadata headers = new Metadata();
+    headers.put(PROTOCOL, PROTOCOL_VERSION);
+    headers.put(CELL, cell);
+    headers.put(SENDER_ID, Integer.toString(senderId));
+    headers.put(RECEIVER_ID, Integer.toString(receiverId));
+    return headers;
+  }
+
+  @Override
+  public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+      ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+    Status refusal = check(headers);
+    if (!refusal.isOk()) {
+      logOnce(refusal);
+      call.close(refusal, new Metadata());
+      return new ServerCall.Listener<>() {};
+    }
+    Context context = Context.current().withValue(SENDER, parseId(headers.get(SENDER_ID)));
+    return Contexts.interceptCall(context, call, headers, next);
+  }
+
+  /** OK if a stream opened with {@code headers} may deliver to this replica; else why not. */
+  Status check(Metadata headers) {
+    String protocol = headers.get(PROTOCOL);
+    String peerCell = headers.get(CELL);
+    Integer sender = parseId(headers.get(SENDER_ID));
+    Integer receiver = parseId(headers.get(RECEIVER_ID));
+    if (protocol == null || peerCell == null || sender == null || receiver == null) {
+      return Status.INVALID_ARGUMENT.withDescription(
+          "peer stream needs headers lockd-peer-protocol, lockd-cell and numeric lockd-sender-id"
+              + " and lockd-receiver-id");
+    }
+    if (!PROTOCOL_VERSION.equals(protocol)) {
+      return refuse(
+          "peer protocol version '%s' not supported; replica %d speaks version %s",
+          protocol, selfId, PROTOCOL_VERSION);
+    }
+    if (!cell.equals(peerCell)) {
+      return refuse(
+          "stream from replica %d of cell '%s' refused: replica %d belongs to cell '%s'",
+          sender, peerCell, selfId, cell);
+    }
+    if (receiver != selfId) {
+      return refuse(
+          "stream meant for replica %d reached replica %d: the sender's peer address map is wrong",
+          receiver, selfId);
+    }
+    if (sender == selfId || !members.contains(sender)) {
+      return refuse(
+          "replica %d is not a peer of replica %d in cell '%s' (members: %s)",
+          sender, selfId, cell, new TreeSet<>(members));
+    }
+    return Status.OK;
+  }
+
+  private static Status refuse(String format, Object... args) {
+    return Status.FAILED_PRECONDITION.withDescription(String.format(format, args));
+  }
+
+  private static Integer parseId(String value) {
+    if (value == null) {
+      return null;
+    }
+    try {
+      return Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  private void logOnce(Status refusal) {
+    String text = refusal.getCode() + ": " + refusal.getDescription();
+    if (!text.equals(lastRefusal)) {
+      lastRefusal = text;
+      log.warn("replica {} refused a peer stream: {}", selfId, text);
+    }
+  }
+}

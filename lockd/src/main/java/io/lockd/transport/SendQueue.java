@@ -1,0 +1,53 @@
+package io.lockd.transport;
+
+import io.lockd.proto.peer.v1.PeerEnvelope;
+import java.util.ArrayDeque;
+
+/**
+ * The envelopes waiting for one peer's stream, bounded both in count and in encoded bytes. When
+ * full it refuses new envelopes rather than evicting old ones: what is queued keeps its order, and
+ * Paxos retransmits whatever was refused.
+ */
+final class SendQueue {
+  private final int messagesMax;
+  private final long bytesMax;
+  private final ArrayDeque<PeerEnvelope> queue = new ArrayDeque<>();
+  private long bytes;
+
+  SendQueue(int messagesMax, long bytesMax) {
+    this.messagesMax = messagesMax;
+    this.bytesMax = bytesMax;
+  }
+
+  /** Adds {@code env} unless that would exceed a bound; returns whether it was added. */
+  synchronized boolean offer(PeerEnvelope env) {
+    long size = env.getSerializedSize();
+    if (queue.size() >= messagesMax || bytes + size > bytesMax) {
+      return false;
+    }
+    queue.addLast(env);
+    bytes += size;
+    return true;
+  }
+
+  /** The oldest envelope, removed, or null if none is waiting. */
+  synchronized PeerEnvelope poll() {
+    PeerEnvelope env = queue.pollFirst();
+    if (env != null) {
+      bytes -= env.getSerializedSize();
+    }
+    return env;
+  }
+
+  /** Empties the queue and returns how many envelopes it held. */
+  synchronized int clear() {
+    int count = queue.size();
+    queue.clear();
+    bytes = 0;
+    return count;
+  }
+
+  synchronized int size() {
+    return queue.size();
+  }
+}

@@ -1,0 +1,96 @@
+package io.lockd.transport;
+
+/**
+ * The bounds a {@link GrpcPeerTransport} works within. Every queue and message has a limit so that
+ * a slow or dead peer costs a fixed amount of memory, never an amount that grows with load.
+ *
+ * @param queueMessagesMax messages waiting for one peer's stream; beyond this, sends are dropped
+ * @param queueBytesMax encoded bytes waiting for one peer's stream; beyond this, sends are dropped
+ * @param messageBytesMax the largest encoded envelope sent or accepted. Snapshot chunks must fit:
+ *     16 MiB leaves room for 4 MiB chunks with any header growth
+ * @param backoffInitialMillis first wait before re-opening a failed stream
+ * @param backoffMaxMillis cap on that wait as failures repeat; also the wait after a peer refused
+ *     the stream for a reason retrying soon cannot fix (another cell, another protocol version)
+ * @param keepAliveMillis interval of HTTP/2 pings that detect a peer gone silent without closing
+ *     its connection. gRPC raises anything below 10 seconds to 10 seconds on the client side
+ * @param keepAliveTimeoutMillis how long a ping may go unanswered before the connection is dropped
+ * @param handshakeTimeoutMillis deadline of the Hello that precedes each stream; it also bounds a
+ *     dial to a peer that neither accepts nor refuses connections
+ * @param closeTimeoutMillis how long {@link GrpcPeerTransport#close()} waits for channels, server
+ *     and threads to stop before it forces them
+ */
+public record TransportLimits(
+    int queueMessagesMax,
+    long queueBytesMax,
+    int messageBytesMax,
+    long backoffInitialMillis,
+    long backoffMaxMillis,
+    long keepAliveMillis,
+    long keepAliveTimeoutMillis,
+    long handshakeTimeoutMillis,
+    long closeTimeoutMillis) {
+
+  public TransportLimits {
+    positive("queueMessagesMax", queueMessagesMax);
+    positive("queueBytesMax", queueBytesMax);
+    positive("messageBytesMax", messageBytesMax);
+    positive("backoffInitialMillis", backoffInitialMillis);
+    positive("keepAliveMillis", keepAliveMillis);
+    positive("keepAliveTimeoutMillis", keepAliveTimeoutMillis);
+    positive("handshakeTimeoutMillis", handshakeTimeoutMillis);
+    positive("closeTimeoutMillis", closeTimeoutMillis);
+    if (backoffMaxMillis < backoffInitialMillis) {
+      throw new IllegalArgumentException("backoffMaxMillis must be >= backoffInitialMillis");
+    }
+  }
+
+  /** Limits for a production cell: reconnect within a second, room for 4 MiB snapshot chunks. */
+  public static TransportLimits defaults() {
+    return new TransportLimits(4096, 64L << 20, 16 << 20, 50, 1_000, 10_000, 5_000, 5_000, 5_000);
+  }
+
+  public TransportLimits withQueue(int messagesMax, long bytesMax) {
+    return new TransportLimits(
+        messagesMax,
+        bytesMax,
+        messageBytesMax,
+        backoffInitialMillis,
+        backoffMaxMillis,
+        keepAliveMillis,
+        keepAliveTimeoutMillis,
+        handshakeTimeoutMillis,
+        closeTimeoutMillis);
+  }
+
+  public TransportLimits withBackoffMillis(long initialMillis, long maxMillis) {
+    return new TransportLimits(
+        queueMessagesMax,
+        queueBytesMax,
+        messageBytesMax,
+        initialMillis,
+        maxMillis,
+        keepAliveMillis,
+        keepAliveTimeoutMillis,
+        handshakeTimeoutMillis,
+        closeTimeoutMillis);
+  }
+
+  public TransportLimits withMessageBytesMax(int bytesMax) {
+    return new TransportLimits(
+        queueMessagesMax,
+        queueBytesMax,
+        bytesMax,
+        backoffInitialMillis,
+        backoffMaxMillis,
+        keepAliveMillis,
+        keepAliveTimeoutMillis,
+        handshakeTimeoutMillis,
+        closeTimeoutMillis);
+  }
+
+  private static void positive(String name, long value) {
+    if (value <= 0) {
+      throw new IllegalArgumentException(name + " must be > 0, was " + value);
+    }
+  }
+}
