@@ -53,28 +53,37 @@ final class AcceptorLog {
   }
 
   /**
-   * Stores {@code e} unless a value at a higher ballot is already here. Two values for one chosen
-   * slot must be equal: that is agreement, checked on both sides of every boundary.
+   * Stores {@code e} unless the slot is already chosen here or holds a value at a higher ballot.
+   * A proposal for a chosen slot can still arrive from a deposed leader with a lower ballot; it is
+   * ignored (it can never gather a majority: a majority promised the ballot that chose the slot).
    *
    * @return true if the stored value changed (so it must be written)
    */
   boolean put(Entry e) {
-    if (e.slot() <= snapshotIndex) {
+    if (e.slot() <= snapshotIndex || e.slot() <= chosenIndex) {
       return false;
     }
     Entry old = entries.get(e.slot());
-    if (old != null && e.slot() <= chosenIndex) {
-      Invariants.check(old.value().equals(e.value()),
-          "two different values for chosen slot %d", e.slot());
-      return false;
-    }
     if (old != null && old.ballot() >= e.ballot()) {
       Invariants.check(old.ballot() != e.ballot() || old.value().equals(e.value()),
-          "two values for slot %d at one ballot", e.slot());
+          "two values for slot %d at one ballot %s", e.slot(), Ballot.toString(e.ballot()));
       return false;
     }
     entries.put(e.slot(), e);
     return true;
+  }
+
+  /**
+   * Agreement, checked on the receiving side: a value learned as chosen must equal the value
+   * already chosen here, if this replica still holds it.
+   */
+  void checkChosen(Entry chosen) {
+    Entry mine = entries.get(chosen.slot());
+    Invariants.check(chosen.slot() > chosenIndex || mine == null
+            || mine.value().equals(chosen.value()),
+        "two different values for chosen slot %d: chosen here at ballot %s, learned at %s",
+        chosen.slot(), mine == null ? "-" : Ballot.toString(mine.ballot()),
+        Ballot.toString(chosen.ballot()));
   }
 
   /** Marks every slot up to {@code index} chosen; the caller checked their values are here. */

@@ -58,7 +58,8 @@ final class Leadership {
     lastPrepareAt = now;
     for (int id : config.replicaIds()) {
       if (!promises.containsKey(id)) {
-        out.now(new Message.Prepare(config.selfId(), id, ballot, prepareFrom));
+        // After the durable write of the candidate's own promise of this ballot (see campaign).
+        out.afterDurable(new Message.Prepare(config.selfId(), id, ballot, prepareFrom));
       }
     }
   }

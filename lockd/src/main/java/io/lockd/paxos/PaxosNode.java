@@ -77,9 +77,7 @@ public final class PaxosNode {
     } else if (m instanceof Message.Heartbeat h) {
       onHeartbeat(h, now);
     } else if (m instanceof Message.HeartbeatAck h) {
-      if (leadership != null) {
-        leadership.onHeartbeatAck(h, now);
-      }
+      onHeartbeatAck(h, now);
     } else if (m instanceof Message.CatchUpRequest r) {
       onCatchUpRequest(r);
     } else if (m instanceof Message.CatchUpEntries c) {
@@ -179,7 +177,13 @@ public final class PaxosNode {
       if (log.put(e)) {
         out.write(new StoreWrite.Accepted(e));
       }
-      slots.add(e.slot());
+      // Acknowledge what this acceptor holds at that ballot, or the value it knows is chosen
+      // there; never a different value for a chosen slot (a deposed leader's proposal).
+      Entry held = log.get(e.slot());
+      if (held != null && (held.ballot() == e.ballot()
+          || (e.slot() <= log.chosenIndex() && held.value().equals(e.value())))) {
+        slots.add(e.slot());
+      }
     }
     heardFromLeader(a.from(), a.ballot(), now);
     learn(a.ballot(), a.chosenIndex(), a.from(), now);
@@ -213,6 +217,18 @@ public final class PaxosNode {
     leaderBallot = ballot;
     lastLeaderContact = now;
     resetElectionTimer(now);
+  }
+
+  private void onHeartbeatAck(Message.HeartbeatAck h, long now) {
+    if (leadership == null) {
+      return;
+    }
+    leadership.onHeartbeatAck(h, now);
+    if (h.chosenIndex() > log.chosenIndex()) {
+      // A follower learned more than its leader (from an earlier leader): fetch it from there.
+      catchUpTarget = Math.max(catchUpTarget, h.chosenIndex());
+      requestCatchUp(h.from(), now);
+    }
   }
 
   // ---- learner ------------------------------------------------------------------------------
@@ -311,7 +327,7 @@ public final class PaxosNode {
     long index = log.chosenIndex();
     for (Entry e : c.entries()) {
       if (e.slot() <= index) {
-        log.put(e); // checks agreement against what is already chosen here
+        log.checkChosen(e);
         continue;
       }
       if (e.slot() != index + 1) {
@@ -320,6 +336,7 @@ public final class PaxosNode {
       if (log.put(e)) {
         out.write(new StoreWrite.Accepted(e));
       }
+      // A value accepted here at a higher ballot than the chosen one must be the chosen value.
       Invariants.check(log.get(e.slot()).value().equals(e.value()),
           "catch-up value differs from accepted value at a higher ballot in slot %d", e.slot());
       index++;
@@ -378,13 +395,25 @@ public final class PaxosNode {
 
   // ---- proposer -----------------------------------------------------------------------------
 
+  /**
+   * Starts Phase 1 with a fresh ballot. The ballot is first promised by this replica's own
+   * acceptor and made durable before any prepare leaves: a proposer that crashed and restarted
+   * must never pick the same ballot again, or it could propose two values at one ballot. If its
+   * own acceptor may not promise yet (a lease it granted, or the quiet period after a restart),
+   * it waits for the next election timeout.
+   */
   private void campaign(long now) {
     long ballot = Ballot.next(Math.max(highestBallotSeen, acceptor.promised()), self);
+    resetElectionTimer(now);
+    if (acceptor.refusePromise(ballot, now) != null) {
+      return;
+    }
     highestBallotSeen = ballot;
+    acceptor.promise(ballot);
+    out.write(new StoreWrite.Promised(ballot));
     abandonPending();
     leadership = new Leadership(config, log, out, ballot, now);
     leaderId = -1;
-    resetElectionTimer(now);
   }
 
   private void onPromise(Message.Promise p, long now) {

@@ -105,6 +105,9 @@ final class Simulation {
     } catch (Violation v) {
       return result(v.getMessage());
     } catch (RuntimeException e) {
+      if (Boolean.getBoolean("sim.trace")) {
+        e.printStackTrace(System.out);
+      }
       return result("crash of the system under test: " + e);
     }
   }
