@@ -3,9 +3,9 @@ package io.lockd.storage;
 import io.lockd.paxos.Entry;
 import io.lockd.paxos.Invariants;
 import io.lockd.paxos.StoreWrite;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Supplier;
 import org.mapdb.Atomic;
 import org.mapdb.BTreeMap;
 import org.mapdb.DB;
@@ -39,7 +39,7 @@ public final class MapDbAcceptorStore implements AcceptorStore {
   private final BTreeMap<Integer, byte[]> snapshotChunks;
   private final MapDbSink sink = new MapDbSink();
 
-  private AcceptorMeta meta;
+  private final AcceptorMeta meta;
   private int snapshotBytes;
   private int snapshotCrc;
   private boolean dirty;
@@ -62,7 +62,7 @@ public final class MapDbAcceptorStore implements AcceptorStore {
    * crash while creating leaves no store, not a broken one. The file is locked while open; a
    * second opener fails.
    */
-  public static MapDbAcceptorStore open(java.nio.file.Path directory) {
+  public static MapDbAcceptorStore open(Path directory) {
     MapDbFiles.Opened opened = MapDbFiles.open(directory);
     try {
       return new MapDbAcceptorStore(opened);
@@ -74,7 +74,12 @@ public final class MapDbAcceptorStore implements AcceptorStore {
 
   @Override
   public RecoveredState recover() {
-    return guarded(this::readAll);
+    checkUsable();
+    try {
+      return readAll();
+    } catch (RuntimeException e) {
+      throw failed(e);
+    }
   }
 
   @Override
@@ -82,29 +87,31 @@ public final class MapDbAcceptorStore implements AcceptorStore {
     checkUsable();
     // Refused before anything changes, so a refusal leaves the store sound and usable.
     meta.validate(writes);
-    guarded(
-        () -> {
-          for (StoreWrite w : writes) {
-            meta.apply(w, sink);
-          }
-          dirty |= !writes.isEmpty();
-          return null;
-        });
+    try {
+      for (StoreWrite w : writes) {
+        meta.apply(w, sink);
+      }
+    } catch (RuntimeException e) {
+      throw failed(e);
+    }
+    dirty |= !writes.isEmpty();
   }
 
   /** Commits the open transaction: two fsyncs (log, then store). A no-op if nothing was written. */
   @Override
   public void sync() {
-    guarded(
-        () -> {
-          if (dirty) {
-            metaRecord.set(storedMeta().encode());
-            db.commit();
-            dirty = false;
-            commits++;
-          }
-          return null;
-        });
+    checkUsable();
+    if (!dirty) {
+      return;
+    }
+    try {
+      metaRecord.set(storedMeta().encode());
+      db.commit();
+    } catch (RuntimeException e) {
+      throw failed(e);
+    }
+    dirty = false;
+    commits++;
   }
 
   /** How many commits {@link #sync} made. */
@@ -155,14 +162,10 @@ public final class MapDbAcceptorStore implements AcceptorStore {
     }
   }
 
-  private <T> T guarded(Supplier<T> action) {
-    checkUsable();
-    try {
-      return action.get();
-    } catch (RuntimeException e) {
-      failure = e;
-      throw e;
-    }
+  /** Remembers a failure: the transaction is now in an unknown state. */
+  private RuntimeException failed(RuntimeException e) {
+    failure = e;
+    return e;
   }
 
   /** Turns the non-scalar parts of writes into MapDB changes inside the open transaction. */
