@@ -38,6 +38,11 @@ final class Acceptor {
     return otherLeaseLive ? Message.NackReason.LEASE_HELD : null;
   }
 
+  /** The earliest time at which a promise to someone other than the lease holder is possible. */
+  long freeAt() {
+    return Math.max(quietUntil, leaseGrantedUntil);
+  }
+
   /** Raises the promise; returns true if it changed (and so must be written). */
   boolean promise(long ballot) {
     if (ballot <= promised) {

@@ -406,6 +406,10 @@ public final class PaxosNode {
     long ballot = Ballot.next(Math.max(highestBallotSeen, acceptor.promised()), self);
     resetElectionTimer(now);
     if (acceptor.refusePromise(ballot, now) != null) {
+      // Try again just after the lease this replica granted runs out (with a little jitter so
+      // that replicas whose grants end together do not all campaign at once).
+      long jitter = random.nextLong(config.retransmitMillis() + 1);
+      electionDeadline = Math.min(electionDeadline, acceptor.freeAt() + jitter);
       return;
     }
     highestBallotSeen = ballot;
