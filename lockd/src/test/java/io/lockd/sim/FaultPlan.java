@@ -21,6 +21,27 @@ final class FaultPlan {
   final double clockDrift;
   final double crashAfterReplyRate;
 
+  /** A network that neither loses, duplicates, delays unevenly nor reorders. */
+  static FaultPlan healthy() {
+    return new FaultPlan();
+  }
+
+  private FaultPlan() {
+    dropRate = 0;
+    duplicateRate = 0;
+    baseDelayMicros = 100;
+    jitterMicros = 0;
+    slowRate = 0;
+    slowDelayMicros = 0;
+    diskSyncMicros = 100;
+    meanFaultGapMillis = Long.MAX_VALUE / 4;
+    maxDownMillis = 1;
+    maxPauseMillis = 1;
+    maxPartitionMillis = 1;
+    clockDrift = 0;
+    crashAfterReplyRate = 0;
+  }
+
   FaultPlan(RandomGenerator r, double driftBound) {
     dropRate = pick(r, 0, 0.15);
     duplicateRate = pick(r, 0, 0.08);

@@ -18,6 +18,7 @@ final class SimNetwork {
   private final int size;
   private final boolean[][] cut;
   private final List<Consumer<Message>> inboxes = new ArrayList<>();
+  private final long[] incarnation;
   private boolean faultsOn = true;
   /** Sees every message as it is sent (the harness uses it to crash replicas at bad moments). */
   Consumer<Message> onSend = m -> {};
@@ -31,13 +32,19 @@ final class SimNetwork {
     this.plan = plan;
     this.size = size;
     this.cut = new boolean[size + 1][size + 1];
+    this.incarnation = new long[size + 1];
     for (int i = 0; i <= size; i++) {
       inboxes.add(m -> {});
     }
   }
 
+  /**
+   * Connects replica {@code id}'s endpoint. Messages still in flight to an earlier endpoint of the
+   * same id are lost, as they would be with a connection that was reset.
+   */
   void attach(int id, Consumer<Message> inbox) {
     inboxes.set(id, inbox);
+    incarnation[id]++;
   }
 
   void send(Message m) {
@@ -59,8 +66,9 @@ final class SimNetwork {
 
   private void schedule(Message m) {
     Message msg = m;
+    long target = incarnation[m.to()];
     events.after(delayMicros(), () -> {
-      if (!cut[msg.from()][msg.to()]) {
+      if (!cut[msg.from()][msg.to()] && incarnation[msg.to()] == target) {
         deliveries++;
         inboxes.get(msg.to()).accept(msg);
       }

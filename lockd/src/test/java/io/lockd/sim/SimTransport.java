@@ -28,6 +28,10 @@ final class SimTransport implements PeerTransport {
     }
   }
 
+  boolean isOpen() {
+    return open;
+  }
+
   @Override
   public void close() {
     open = false;

@@ -34,6 +34,8 @@ final class Simulation {
 
   private static final long SAFETY_MILLIS = 12_000;
   private static final long LIVENESS_MILLIS = 20_000;
+  private static final long MIN_DELIVERIES = 2_500;
+  private static final long MAX_SAFETY_MICROS = 120_000_000;
   private static final int CLIENTS = 6;
   static final double DRIFT_BOUND = 0.1;
 
@@ -91,6 +93,10 @@ final class Simulation {
         maybeCrashAfterReply(m);
       };
       runUntil(SAFETY_MILLIS * 1000);
+      // Heavy fault plans deliver little; keep faults on until the run means something.
+      while (network.deliveries() < MIN_DELIVERIES && events.nowMicros() < MAX_SAFETY_MICROS) {
+        runUntil(events.nowMicros() + 1_000_000);
+      }
       heal();
       long livenessDeadline = events.nowMicros() + LIVENESS_MILLIS * 1000;
       while (events.nowMicros() < livenessDeadline && !settled()) {
