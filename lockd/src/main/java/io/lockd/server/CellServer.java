@@ -135,8 +135,7 @@ public final class CellServer {
   }
 
   public void closeSession(CloseSessionRequest r, Reply<CloseSessionResponse> reply) {
-    boolean[] retry = new boolean[1];
-    if (refuse(reply, () -> retry[0] = checks.header(r.hasHeader(), r.getHeader()))) {
+    if (refuse(reply, () -> checks.header(r.hasHeader(), r.getHeader()))) {
       return;
     }
     long id = r.getHeader().getSessionId();
@@ -156,7 +155,7 @@ public final class CellServer {
   // ---- nodes ----------------------------------------------------------------------------------
 
   public void createNode(CreateNodeRequest r, Reply<CreateNodeResponse> reply) {
-    if (refuse(reply, () -> checks.createNode(r, checks.header(r.hasHeader(), r.getHeader())))) {
+    if (refuse(reply, () -> checks(r.hasHeader(), r.getHeader(), () -> checks.createNode(r)))) {
       return;
     }
     CreateNodeOp.Builder op = CreateNodeOp.newBuilder().setPath(r.getPath()).setKind(r.getKind())
@@ -170,7 +169,7 @@ public final class CellServer {
   }
 
   public void deleteNode(DeleteNodeRequest r, Reply<DeleteNodeResponse> reply) {
-    if (refuse(reply, () -> checks.deleteNode(r, checks.header(r.hasHeader(), r.getHeader())))) {
+    if (refuse(reply, () -> checks(r.hasHeader(), r.getHeader(), () -> checks.deleteNode(r)))) {
       return;
     }
     DeleteNodeOp.Builder op = DeleteNodeOp.newBuilder().setPath(r.getPath());
@@ -185,7 +184,7 @@ public final class CellServer {
   }
 
   public void setContents(SetContentsRequest r, Reply<SetContentsResponse> reply) {
-    if (refuse(reply, () -> checks.setContents(r, checks.header(r.hasHeader(), r.getHeader())))) {
+    if (refuse(reply, () -> checks(r.hasHeader(), r.getHeader(), () -> checks.setContents(r)))) {
       return;
     }
     SetContentsOp.Builder op = SetContentsOp.newBuilder().setPath(r.getPath())
@@ -214,9 +213,7 @@ public final class CellServer {
   // ---- locks ----------------------------------------------------------------------------------
 
   public void acquire(AcquireRequest r, Reply<AcquireResponse> reply) {
-    long session = r.getHeader().getSessionId();
-    if (refuse(reply, () -> checks.acquire(r, session, checks.header(r.hasHeader(),
-        r.getHeader())))) {
+    if (refuse(reply, () -> checks(r.hasHeader(), r.getHeader(), () -> checks.acquire(r)))) {
       return;
     }
     AcquireOp op = AcquireOp.newBuilder().setPath(r.getPath()).setMode(r.getMode())
@@ -233,9 +230,7 @@ public final class CellServer {
   }
 
   public void release(ReleaseRequest r, Reply<ReleaseResponse> reply) {
-    long session = r.getHeader().getSessionId();
-    if (refuse(reply, () -> checks.release(r, session, checks.header(r.hasHeader(),
-        r.getHeader())))) {
+    if (refuse(reply, () -> checks(r.hasHeader(), r.getHeader(), () -> checks.release(r)))) {
       return;
     }
     propose(client(r.getHeader()).setRelease(ReleaseOp.newBuilder().setPath(r.getPath())), reply,
@@ -259,10 +254,8 @@ public final class CellServer {
   // ---- watches --------------------------------------------------------------------------------
 
   public void watch(WatchRequest r, Reply<WatchResponse> reply) {
-    if (refuse(reply, () -> {
-      checks.header(r.hasHeader(), r.getHeader());
-      checks.watch(r.getPath(), r.getKind(), r.getKindValue());
-    })) {
+    if (refuse(reply, () -> checks(r.hasHeader(), r.getHeader(),
+        () -> checks.watch(r.getPath(), r.getKind(), r.getKindValue())))) {
       return;
     }
     propose(client(r.getHeader()).setWatch(
@@ -271,10 +264,8 @@ public final class CellServer {
   }
 
   public void unwatch(UnwatchRequest r, Reply<UnwatchResponse> reply) {
-    if (refuse(reply, () -> {
-      checks.header(r.hasHeader(), r.getHeader());
-      checks.watch(r.getPath(), r.getKind(), r.getKindValue());
-    })) {
+    if (refuse(reply, () -> checks(r.hasHeader(), r.getHeader(),
+        () -> checks.watch(r.getPath(), r.getKind(), r.getKindValue())))) {
       return;
     }
     propose(client(r.getHeader()).setUnwatch(
@@ -324,6 +315,12 @@ public final class CellServer {
         .setSessionId(header.getSessionId())
         .setSequence(header.getSequence())
         .setAckedEventIndex(duties.ackedEventIndex(header.getSessionId())));
+  }
+
+  /** A mutating request's checks: its header first, then its operation. */
+  private void checks(boolean hasHeader, RequestHeader header, Runnable operation) {
+    checks.header(hasHeader, header);
+    operation.run();
   }
 
   /** Refuses unless serving, then runs the checks; true if the request was refused. */

@@ -7,7 +7,9 @@ import io.lockd.proto.v1.KeepAliveResponse;
  * replica's thread; implementations must not throw.
  */
 public interface EventSink {
-  /** False while the transport's buffer is full; pushes wait for {@link KeepAliveStream#onReady}. */
+  /**
+   * False while the transport's buffer is full; pushes wait for {@link KeepAliveStream#onReady}.
+   */
   boolean ready();
 
   void send(KeepAliveResponse response);

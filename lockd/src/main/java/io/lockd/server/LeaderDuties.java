@@ -235,7 +235,8 @@ final class LeaderDuties {
   private void expireDue(long now) {
     long leaderTime = Math.max(wall.nowMillis(), namespace.clockMillis());
     Lease due;
-    while (expiriesInFlight < config.expiriesInFlightMax() && (due = leases.firstDue(now)) != null) {
+    while (expiriesInFlight < config.expiriesInFlightMax()
+        && (due = leases.firstDue(now)) != null) {
       long logged;
       try {
         logged = namespace.getSession(due.sessionId).getLoggedDeadlineMillis();

@@ -76,7 +76,8 @@ public final class LockdMain implements Callable<Integer> {
   Path config;
 
   @Option(names = "--cell", paramLabel = "NAME", defaultValue = "lockd",
-      description = "The cell's name; replicas of another cell are refused (default: ${DEFAULT-VALUE}).")
+      description = "The cell's name; replicas of another cell are refused "
+          + "(default: ${DEFAULT-VALUE}).")
   String cell;
 
   @Option(names = "--id", paramLabel = "ID", description = "This replica's id: one of the members.")
@@ -285,7 +286,8 @@ public final class LockdMain implements Callable<Integer> {
           "--member is required, once per member (or member= in the --config file)");
     }
     if (dataDir == null) {
-      throw new IllegalArgumentException("--data-dir is required (or data-dir= in the --config file)");
+      throw new IllegalArgumentException(
+          "--data-dir is required (or data-dir= in the --config file)");
     }
     Members cellMembers = Members.parse(members);
     if (!cellMembers.peers().containsKey(id)) {

@@ -8,31 +8,29 @@ import io.lockd.proto.v1.AcquireRequest;
 import io.lockd.proto.v1.CreateNodeRequest;
 import io.lockd.proto.v1.DeleteNodeRequest;
 import io.lockd.proto.v1.ErrorReason;
-import io.lockd.proto.v1.LockHolder;
-import io.lockd.proto.v1.LockInfo;
 import io.lockd.proto.v1.LockMode;
-import io.lockd.proto.v1.LockWaiter;
 import io.lockd.proto.v1.NodeKind;
 import io.lockd.proto.v1.ReleaseRequest;
 import io.lockd.proto.v1.RequestHeader;
 import io.lockd.proto.v1.SessionInfo;
 import io.lockd.proto.v1.SetContentsRequest;
-import io.lockd.proto.v1.Stat;
 import io.lockd.proto.v1.WatchKind;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Checks a request against the leader's applied state before anything is proposed, so that bad
- * input costs no log entry and changes nothing (a refused command would still take an index and
- * the session's exactly-once record). Each check throws a {@link ServerError.Refusal} saying what
- * was wrong; the namespace's own messages are reused wherever the namespace can tell.
+ * Checks a request before anything is proposed, so that bad input costs no log entry and changes
+ * nothing (a command the namespace refuses still takes an index and the session's exactly-once
+ * record). Each check throws a {@link ServerError.Refusal} saying what was wrong; the namespace's
+ * own messages are reused wherever the namespace can tell.
  *
- * <p>Checks that depend on state (does the node exist, does the session hold the lock) are skipped
- * for a retry (the session's last sequence number again): its first attempt was applied and the
- * namespace answers it from its exactly-once record, whatever the state is now. State may also
- * change between this check and the command's turn in the log; then the namespace refuses it
- * itself. Path syntax is checked by asking the namespace (a stat read), so that the server and
- * the state machine can never disagree on what a valid path is.
+ * <p>Only refusals that are <em>permanent</em> are decided here: malformed fields, sizes over the
+ * cell's limits, unknown enum values, a missing header, a session that no longer exists (ids are
+ * never reused), a sequence number below the session's last. A request refused for the current
+ * state instead (the node does not exist, the lock is not held, the queue is full) goes through the
+ * log and the namespace refuses it there and records the refusal: answering it from the leader's
+ * state would let an earlier attempt of the same request, still in flight from a previous leader,
+ * apply after its client was told it failed. Path syntax is checked by asking the namespace (a stat
+ * read), so that the server and the state machine can never disagree on what a valid path is.
  */
 final class RequestChecks {
   private final Namespace namespace;
@@ -43,11 +41,8 @@ final class RequestChecks {
     this.limits = namespace.limits();
   }
 
-  /**
-   * Checks a mutating request's header and its session; returns true if it is a retry of the
-   * session's last applied request.
-   */
-  boolean header(boolean present, RequestHeader header) {
+  /** Checks a mutating request's header, its session and its sequence number. */
+  void header(boolean present, RequestHeader header) {
     if (!present) {
       throw bad("header is required (session_id and sequence)");
     }
@@ -58,15 +53,13 @@ final class RequestChecks {
       throw bad("header.sequence must be at least 1");
     }
     SessionInfo session = session(header.getSessionId());
-    int order = Long.compareUnsigned(header.getSequence(), session.getLastSequence());
-    if (order < 0) {
+    if (Long.compareUnsigned(header.getSequence(), session.getLastSequence()) < 0) {
       throw ServerError.of(ServerError.FAILED_PRECONDITION,
           ErrorReason.ERROR_REASON_STALE_SEQUENCE,
           "sequence %s of session %d is older than its last applied sequence %s",
           Long.toUnsignedString(header.getSequence()), header.getSessionId(),
           Long.toUnsignedString(session.getLastSequence())).refusal();
     }
-    return order == 0;
   }
 
   /** The session, or NOT_FOUND (SESSION_NOT_FOUND). */
@@ -89,8 +82,8 @@ final class RequestChecks {
     }
   }
 
-  void createNode(CreateNodeRequest r, boolean retry) {
-    Stat existing = probe(r.getPath());
+  void createNode(CreateNodeRequest r) {
+    path(r.getPath());
     NodeKind kind = r.getKind();
     if (kind != NodeKind.NODE_KIND_FILE && kind != NodeKind.NODE_KIND_DIRECTORY) {
       throw bad("kind must be NODE_KIND_FILE or NODE_KIND_DIRECTORY, was %s",
@@ -106,84 +99,36 @@ final class RequestChecks {
       throw bad("lock_delay_millis=%s exceeds limit lockDelayMaxMillis=%d",
           Long.toUnsignedString(r.getLockDelayMillis()), limits.lockDelayMaxMillis());
     }
-    if (r.getPath().equals("/") || (existing != null && !retry)) {
+    if (r.getPath().equals("/")) {
       throw ServerError.of(ServerError.ALREADY_EXISTS, ErrorReason.ERROR_REASON_NODE_EXISTS,
-          "node %s already exists", quote(r.getPath())).refusal();
-    }
-    if (!retry) {
-      parentDirectory(r.getPath());
+          "node \"/\" always exists").refusal();
     }
   }
 
-  void deleteNode(DeleteNodeRequest r, boolean retry) {
-    Stat existing = probe(r.getPath());
+  void deleteNode(DeleteNodeRequest r) {
+    path(r.getPath());
     if (r.getPath().equals("/")) {
       throw ServerError.of(ServerError.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_NOT_ALLOWED,
           "the root \"/\" cannot be deleted").refusal();
     }
-    if (existing == null && !retry) {
-      requireNode(r.getPath());
-    }
   }
 
-  void setContents(SetContentsRequest r, boolean retry) {
-    Stat existing = probe(r.getPath());
+  void setContents(SetContentsRequest r) {
+    path(r.getPath());
     contents(r.getPath(), r.getContents());
-    if (retry) {
-      return;
-    }
-    if (existing == null) {
-      requireNode(r.getPath());
-    }
-    if (existing.getKind() != NodeKind.NODE_KIND_FILE) {
-      throw ServerError.of(ServerError.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_WRONG_NODE_KIND,
-          "node %s is a directory and has no contents", quote(r.getPath())).refusal();
-    }
   }
 
-  void acquire(AcquireRequest r, long sessionId, boolean retry) {
-    probe(r.getPath());
+  void acquire(AcquireRequest r) {
+    path(r.getPath());
     mode(r.getMode(), r.getModeValue());
-    if (retry) {
-      return;
-    }
-    requireNode(r.getPath());
-    LockInfo lock = namespace.getLockInfo(r.getPath()).getLock();
-    for (LockHolder h : lock.getHoldersList()) {
-      if (h.getSessionId() == sessionId) {
-        throw alreadyHeld(sessionId, "holds", r.getPath());
-      }
-    }
-    for (LockWaiter w : lock.getWaitersList()) {
-      if (w.getSessionId() == sessionId) {
-        throw alreadyHeld(sessionId, "waits for", r.getPath());
-      }
-    }
-    if (r.getWaitMillis() != 0 && lock.getWaitersCount() >= limits.waitersPerLockMax()) {
-      throw ServerError.of(ServerError.RESOURCE_EXHAUSTED, ErrorReason.ERROR_REASON_LIMIT_REACHED,
-          "lock %s has too many waiters: limit waitersPerLockMax=%d reached", quote(r.getPath()),
-          limits.waitersPerLockMax()).refusal();
-    }
   }
 
-  void release(ReleaseRequest r, long sessionId, boolean retry) {
-    probe(r.getPath());
-    if (retry) {
-      return;
-    }
-    requireNode(r.getPath());
-    LockInfo lock = namespace.getLockInfo(r.getPath()).getLock();
-    boolean involved = lock.getHoldersList().stream().anyMatch(h -> h.getSessionId() == sessionId)
-        || lock.getWaitersList().stream().anyMatch(w -> w.getSessionId() == sessionId);
-    if (!involved) {
-      throw ServerError.of(ServerError.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_LOCK_NOT_HELD,
-          "session %d neither holds nor waits for lock %s", sessionId, quote(r.getPath()))
-          .refusal();
-    }
+  void release(ReleaseRequest r) {
+    path(r.getPath());
   }
 
   void watch(String path, WatchKind kind, int kindValue) {
-    probe(path);
+    path(path);
     if (kind != WatchKind.WATCH_KIND_CONTENTS && kind != WatchKind.WATCH_KIND_CHILDREN
         && kind != WatchKind.WATCH_KIND_LOCK) {
       throw bad("kind must be WATCH_KIND_CONTENTS, WATCH_KIND_CHILDREN or WATCH_KIND_LOCK, was %s",
@@ -200,37 +145,14 @@ final class RequestChecks {
 
   // ---- parts ----------------------------------------------------------------------------------
 
-  /** Refuses a malformed path; returns the node's stat if it exists, else null. */
-  private Stat probe(String path) {
+  /** Refuses a malformed path (the namespace's own rule and message). */
+  void path(String path) {
     try {
-      return namespace.getStat(path).getStat();
+      namespace.getStat(path);
     } catch (NamespaceException e) {
       if (e.reason() == ErrorReason.ERROR_REASON_BAD_PATH) {
         throw ServerError.of(e).refusal();
       }
-      return null;
-    }
-  }
-
-  /** The node's stat, or the namespace's NOT_FOUND. */
-  private Stat requireNode(String path) {
-    try {
-      return namespace.getStat(path).getStat();
-    } catch (NamespaceException e) {
-      throw ServerError.of(e).refusal();
-    }
-  }
-
-  private void parentDirectory(String path) {
-    String parent = path.substring(0, Math.max(1, path.lastIndexOf('/')));
-    Stat stat = probe(parent);
-    if (stat == null) {
-      throw ServerError.of(ServerError.NOT_FOUND, ErrorReason.ERROR_REASON_PARENT_NOT_FOUND,
-          "cannot create %s: its parent %s does not exist", quote(path), quote(parent)).refusal();
-    }
-    if (stat.getKind() != NodeKind.NODE_KIND_DIRECTORY) {
-      throw ServerError.of(ServerError.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_WRONG_NODE_KIND,
-          "cannot create %s: its parent %s is a file", quote(path), quote(parent)).refusal();
     }
   }
 
@@ -240,11 +162,6 @@ final class RequestChecks {
           "contents for %s are %d bytes; limit contentBytesMax=%d", quote(path), contents.size(),
           limits.contentBytesMax()).refusal();
     }
-  }
-
-  private static ServerError.Refusal alreadyHeld(long sessionId, String how, String path) {
-    return ServerError.of(ServerError.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_LOCK_ALREADY_HELD,
-        "session %d already %s lock %s; release it first", sessionId, how, quote(path)).refusal();
   }
 
   private static ServerError.Refusal bad(String format, Object... args) {

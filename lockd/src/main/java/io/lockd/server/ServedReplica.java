@@ -30,7 +30,7 @@ public interface ServedReplica {
   /** The replica's monotonic clock (milliseconds), the one its leases run on. */
   long nowMillis();
 
-  /** Proposes a command; the callback fires on the replica's thread (see {@link Replica#propose}). */
+  /** Proposes a command; its callback fires on the replica's thread ({@link Replica#propose}). */
   void propose(byte[] payload, ProposalCallback callback);
 
   ReplicaStatus status();

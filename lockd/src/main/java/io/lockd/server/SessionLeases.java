@@ -7,9 +7,9 @@ import java.util.TreeSet;
 
 /**
  * The leader's own session deadlines, kept off the log on the replica's monotonic clock: a
- * KeepAlive moves a deadline here and nowhere else. Ordered by deadline so that finding the sessions
- * due for expiry costs nothing while none is. Exists only while this replica serves as leader; a
- * new leadership rebuilds it from the namespace with the grace period.
+ * KeepAlive moves a deadline here and nowhere else. Ordered by deadline so that finding the
+ * sessions due for expiry costs nothing while none is. Exists only while this replica serves as
+ * leader; a new leadership rebuilds it from the namespace with the grace period.
  */
 final class SessionLeases {
 

@@ -214,6 +214,33 @@ class CellServerTest {
     assertEquals(1, sink.events().size());
   }
 
+  @Test
+  void aRetryGetsTheRememberedAnswerAndARefusalForTheStateIsRecorded() {
+    CoreHarness h = new CoreHarness(5_000);
+    long s = h.createSession(10_000);
+    create(h, s, "/once");
+    Captured<CreateNodeResponse> retry = new Captured<>();
+    h.server.createNode(CreateNodeRequest.newBuilder().setHeader(h.same(s)).setPath("/once")
+        .setKind(NodeKind.NODE_KIND_FILE).build(), retry);
+    h.apply();
+    assertEquals("/once", retry.ok().getStat().getPath()); // not ALREADY_EXISTS
+
+    Captured<ReleaseResponse> notHeld = new Captured<>();
+    ReleaseRequest release = ReleaseRequest.newBuilder().setHeader(h.next(s)).setPath("/once")
+        .build();
+    h.server.release(release, notHeld);
+    assertEquals(1, h.replica.queued(), "a refusal for the state goes through the log");
+    h.apply();
+    assertEquals(ServerError.FAILED_PRECONDITION, notHeld.failed().code());
+    assertTrue(acquire(h, s, "/once", 0).hasGranted());
+    Captured<ReleaseResponse> lateRetry = new Captured<>();
+    h.server.release(release, lateRetry); // the same request again, now that the lock is held
+    h.apply();
+    assertEquals(io.lockd.proto.v1.ErrorReason.ERROR_REASON_STALE_SEQUENCE,
+        lateRetry.failed().reason());
+    assertEquals(1, h.namespace.getLockInfo("/once").getLock().getHoldersCount());
+  }
+
   // ---- helpers ------------------------------------------------------------------------------
 
   private static boolean granted(Sink sink) {

@@ -14,9 +14,9 @@ import java.util.Map;
  *
  * <ul>
  *   <li>{@code lockd-error-detail-bin}: an {@link ErrorDetail} (reason and message), always;
- *   <li>{@code lockd-leader-id} and {@code lockd-leader-address}: on UNAVAILABLE from a replica that
- *       does not lead, the leader it believes in and that leader's <em>client</em> address, when
- *       it knows one. Clients redirect there (docs/server.md, "Redirect, not forward").
+ *   <li>{@code lockd-leader-id} and {@code lockd-leader-address}: on UNAVAILABLE from a replica
+ *       that does not lead, the leader it believes in and that leader's <em>client</em> address,
+ *       when it knows one. Clients redirect there (docs/server.md, "Redirect, not forward").
  * </ul>
  */
 public final class GrpcErrors {

@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.lockd.namespace.Namespace;
 import io.lockd.namespace.NamespaceLimits;
+import io.lockd.proto.ns.v1.Snapshot;
 import io.lockd.proto.v1.AcquireRequest;
 import io.lockd.proto.v1.CheckSequencerRequest;
 import io.lockd.proto.v1.CreateNodeRequest;
@@ -53,9 +55,15 @@ import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Bad input over gRPC against a real cell: every case gets the right status code and reason, a
- * message that says what was wrong, and leaves the leader's state exactly as it was (equal state
- * checksum and applied index before and after: nothing was even proposed).
+ * Bad input over gRPC against a real cell: every case gets the right status code and reason and a
+ * message that says what was wrong, and changes nothing.
+ *
+ * <p>Requests refused for good (malformed, too large, unknown session, stale sequence, forged
+ * sequencer...) are refused before anything is proposed: the state checksum and applied index are
+ * exactly as before. Requests refused for the current state (lock not held, node gone, queue full)
+ * go through the log so that the refusal is recorded for exactly-once (see {@code RequestChecks}):
+ * one index is used, and everything but that bookkeeping (index, clock, the session's remembered
+ * answer) is exactly as before.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BadInputTest {
@@ -108,11 +116,24 @@ class BadInputTest {
 
   private long before;
   private long beforeIndex;
+  private Snapshot beforeContent;
 
   @BeforeEach
   void remember() throws Exception {
     before = TestCell.checksum(leader);
     beforeIndex = TestCell.appliedIndex(leader);
+    beforeContent = content();
+  }
+
+  /** The leader's state without the bookkeeping every applied command does. */
+  private Snapshot content() throws Exception {
+    byte[] bytes = leader.onLoop(c -> c.readLocal(Namespace::snapshot), 5_000);
+    Snapshot.Builder b = Snapshot.parseFrom(bytes).toBuilder()
+        .clearAppliedIndex().clearLastSlot().clearClockMillis();
+    for (int i = 0; i < b.getSessionsCount(); i++) {
+      b.getSessionsBuilder(i).clearLastSequence().clearLastResult();
+    }
+    return b.build();
   }
 
   // ---- paths ----------------------------------------------------------------------------------
@@ -290,7 +311,7 @@ class BadInputTest {
 
   @Test
   void releaseOfALockNotHeld() throws Exception {
-    refused(Status.Code.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_LOCK_NOT_HELD,
+    refusedByTheLog(Status.Code.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_LOCK_NOT_HELD,
         "session " + session + " neither holds nor waits for lock \"/d/f\"",
         () -> locks().release(ReleaseRequest.newBuilder().setHeader(header(session))
             .setPath("/d/f").build()));
@@ -303,27 +324,27 @@ class BadInputTest {
     nodes().delete(DeleteNodeRequest.newBuilder().setHeader(header(session)).setPath("/d/gone")
         .build());
     remember();
-    refused(Status.Code.NOT_FOUND, ErrorReason.ERROR_REASON_NODE_NOT_FOUND,
+    refusedByTheLog(Status.Code.NOT_FOUND, ErrorReason.ERROR_REASON_NODE_NOT_FOUND,
         "node \"/d/gone\" does not exist", () -> acquire(session, "/d/gone", 0));
   }
 
   @Test
   void tooManyWaiters() throws Exception {
-    refused(Status.Code.RESOURCE_EXHAUSTED, ErrorReason.ERROR_REASON_LIMIT_REACHED,
+    refusedByTheLog(Status.Code.RESOURCE_EXHAUSTED, ErrorReason.ERROR_REASON_LIMIT_REACHED,
         "lock \"/d/f\" has too many waiters: limit waitersPerLockMax=2 reached",
         () -> acquire(session, "/d/f", 1_000));
   }
 
   @Test
   void acquireOfALockAlreadyHeld() throws Exception {
-    refused(Status.Code.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_LOCK_ALREADY_HELD,
+    refusedByTheLog(Status.Code.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_LOCK_ALREADY_HELD,
         "already holds lock \"/d/f\"", () -> acquire(holder, "/d/f", 0));
   }
 
   @Test
   void createUnderAMissingParent() throws Exception {
-    refused(Status.Code.NOT_FOUND, ErrorReason.ERROR_REASON_PARENT_NOT_FOUND,
-        "its parent \"/nowhere\" does not exist", () -> createFile("/nowhere/x", ""));
+    refusedByTheLog(Status.Code.NOT_FOUND, ErrorReason.ERROR_REASON_PARENT_NOT_FOUND,
+        "parent \"/nowhere\" does not exist", () -> createFile("/nowhere/x", ""));
   }
 
   // ---- the wire -------------------------------------------------------------------------------
@@ -379,6 +400,12 @@ class BadInputTest {
   private void refused(Status.Code code, ErrorReason reason, String says, Executable call)
       throws Exception {
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call);
+    assertRefusal(e, code, reason, says);
+    unchanged();
+  }
+
+  private static void assertRefusal(StatusRuntimeException e, Status.Code code,
+      ErrorReason reason, String says) {
     assertEquals(code, e.getStatus().getCode(), e.toString());
     String message = e.getStatus().getDescription();
     assertTrue(message != null && message.contains(says),
@@ -387,7 +414,15 @@ class BadInputTest {
     assertNotNull(detail, "lockd-error-detail-bin trailer");
     assertEquals(reason, detail.getReason());
     assertEquals(message, detail.getMessage());
-    unchanged();
+  }
+
+  /** Refused by the namespace: one index used, nothing else changed. */
+  private void refusedByTheLog(Status.Code code, ErrorReason reason, String says,
+      Executable call) throws Exception {
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call);
+    assertRefusal(e, code, reason, says);
+    assertEquals(beforeIndex + 1, TestCell.appliedIndex(leader), "one refused command applied");
+    assertEquals(beforeContent, content(), "nodes, locks or sessions changed");
   }
 
   private void unchanged() throws Exception {
