@@ -16,7 +16,9 @@ import io.lockd.proto.v1.ReplicaStatus;
 import io.lockd.proto.v1.StatusRequest;
 import io.lockd.proto.v1.StatusResponse;
 import io.lockd.server.LocalStatus;
+import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * lockd.v1.Cluster. Status is answered by any replica, leader or not: its own entry exactly, each
@@ -53,6 +55,9 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
   @Override
   public void status(StatusRequest r, StreamObserver<StatusResponse> out) {
     boolean selfOnly = Boolean.TRUE.equals(SELF_ONLY.get());
+    // Ask the peers first, from this gRPC thread, so that their answers travel while the loop
+    // takes this replica's own status.
+    CompletableFuture<Map<Integer, ReplicaStatus>> fetched = selfOnly ? null : peers.fetchAll();
     gateway.run(out, cell -> {
       LocalStatus local = cell.localStatus();
       if (selfOnly) {
@@ -60,8 +65,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
         return;
       }
       TreeMap<Integer, ReplicaStatus.Builder> mine = view.local(local);
-      peers.fetchAll().thenAccept(fetched ->
-          gateway.reply(out).ok(view.merge(local, mine, fetched)));
+      fetched.thenAccept(answers -> gateway.reply(out).ok(view.merge(local, mine, answers)));
     });
   }
 

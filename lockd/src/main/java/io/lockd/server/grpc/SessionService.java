@@ -42,11 +42,15 @@ final class SessionService extends SessionGrpc.SessionImplBase {
     GrpcEventSink sink = new GrpcEventSink((ServerCallStreamObserver<KeepAliveResponse>) out,
         gateway.errors());
     Holder holder = new Holder();
-    sink.call.setOnReadyHandler(() -> gateway.submit(cell -> {
-      if (holder.stream != null) {
-        holder.stream.onReady();
+    sink.call.setOnReadyHandler(() -> {
+      if (sink.takeWaiting()) { // only if a push found the transport full
+        gateway.submit(cell -> {
+          if (holder.stream != null) {
+            holder.stream.onReady();
+          }
+        });
       }
-    }));
+    });
     sink.call.setOnCancelHandler(() -> {
       sink.markClosed();
       gateway.submit(cell -> {
@@ -102,6 +106,7 @@ final class SessionService extends SessionGrpc.SessionImplBase {
     final ServerCallStreamObserver<KeepAliveResponse> call;
     private final GrpcErrors errors;
     private volatile boolean closed;
+    private volatile boolean waiting;
 
     GrpcEventSink(ServerCallStreamObserver<KeepAliveResponse> call, GrpcErrors errors) {
       this.call = call;
@@ -110,7 +115,22 @@ final class SessionService extends SessionGrpc.SessionImplBase {
 
     @Override
     public boolean ready() {
-      return !closed && call.isReady();
+      if (closed) {
+        return false;
+      }
+      waiting = true; // first, so that an onReady racing this check still pushes
+      boolean ready = call.isReady();
+      if (ready) {
+        waiting = false;
+      }
+      return ready;
+    }
+
+    /** True once after a push found the transport full: the next onReady should push again. */
+    boolean takeWaiting() {
+      boolean was = waiting;
+      waiting = false;
+      return was;
     }
 
     @Override
