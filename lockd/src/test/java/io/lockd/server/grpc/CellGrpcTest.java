@@ -180,10 +180,17 @@ class CellGrpcTest {
 
   @Test
   void anyReplicaReportsTheWholeCell() throws Exception {
-    LockdServer follower = cell.follower(leader);
-    StatusResponse status = ClusterGrpc.newBlockingStub(cell.channel(follower))
+    assertCellStatus(cell.follower(leader));
+    assertCellStatus(leader);
+    assertTrue(ClusterGrpc.newBlockingStub(cell.channel(leader))
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .listSessions(ListSessionsRequest.getDefaultInstance()).getIndex() > 0);
+  }
+
+  private void assertCellStatus(LockdServer responder) {
+    StatusResponse status = ClusterGrpc.newBlockingStub(cell.channel(responder))
         .withDeadlineAfter(10, TimeUnit.SECONDS).status(StatusRequest.getDefaultInstance());
-    assertEquals(follower.selfId(), status.getResponderId());
+    assertEquals(responder.selfId(), status.getResponderId());
     assertEquals(leader.selfId(), status.getLeaderId());
     assertEquals(3, status.getReplicasCount());
     for (ReplicaStatus r : status.getReplicasList()) {
@@ -193,9 +200,6 @@ class CellGrpcTest {
       assertTrue(r.getAppliedSlot() > 0, r.toString());
       assertTrue(r.getStateChecksum() != 0, r.toString());
     }
-    assertTrue(ClusterGrpc.newBlockingStub(cell.channel(leader))
-        .withDeadlineAfter(10, TimeUnit.SECONDS)
-        .listSessions(ListSessionsRequest.getDefaultInstance()).getIndex() > 0);
   }
 
   @Test
