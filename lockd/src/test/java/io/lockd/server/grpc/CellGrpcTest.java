@@ -18,6 +18,7 @@ import io.lockd.proto.v1.ClusterGrpc;
 import io.lockd.proto.v1.CreateNodeRequest;
 import io.lockd.proto.v1.CreateSessionRequest;
 import io.lockd.proto.v1.Event;
+import io.lockd.proto.v1.ForceCloseSessionRequest;
 import io.lockd.proto.v1.EventType;
 import io.lockd.proto.v1.GetLockInfoRequest;
 import io.lockd.proto.v1.GetStatRequest;
@@ -200,6 +201,26 @@ class CellGrpcTest {
       assertTrue(r.getAppliedSlot() > 0, r.toString());
       assertTrue(r.getStateChecksum() != 0, r.toString());
     }
+  }
+
+  @Test
+  void anAdministratorCanForceCloseASession() throws Exception {
+    long s = session(10_000);
+    ClusterGrpc.ClusterBlockingStub admin = ClusterGrpc.newBlockingStub(cell.channel(leader))
+        .withDeadlineAfter(10, TimeUnit.SECONDS);
+    try (KeepAliveClient stream = new KeepAliveClient(cell.channel(leader), s)) {
+      stream.keepAlive(0);
+      stream.awaitResponses(1);
+      assertTrue(admin.forceCloseSession(ForceCloseSessionRequest.newBuilder().setSessionId(s)
+          .build()).getIndex() > 0);
+      stream.awaitEvent(e -> e.getType() == EventType.EVENT_TYPE_SESSION_EXPIRED);
+      assertEquals(Status.Code.OK, stream.awaitEnd().getCode());
+    }
+    assertFalse(admin.listSessions(ListSessionsRequest.getDefaultInstance()).getSessionsList()
+        .stream().anyMatch(i -> i.getSessionId() == s));
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () ->
+        admin.forceCloseSession(ForceCloseSessionRequest.newBuilder().setSessionId(s).build()));
+    assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
   }
 
   @Test
