@@ -3,7 +3,6 @@ package io.lockd.sim;
 import io.lockd.paxos.PaxosConfig;
 import io.lockd.replica.ProposalCallback;
 import io.lockd.replica.Replica;
-import io.lockd.replica.ReplicaListener;
 import io.lockd.replica.ReplicaOptions;
 import io.lockd.storage.RecoveredState;
 import java.util.ArrayList;
@@ -25,20 +24,20 @@ final class SimReplica {
   private final PaxosConfig config;
   private final ReplicaOptions options;
   private final ChosenChecker chosen;
-  private final OrderChecker order;
+  private final java.util.function.Supplier<SimHost> hosts;
   private final SplittableRandom random;
   private final SimTransport transport;
 
   private Replica replica;
-  private SimStateMachine stateMachine;
+  private SimHost host;
   private long generation;
   private boolean paused;
   private final List<Runnable> deferred = new ArrayList<>();
   long crashes;
 
   SimReplica(int id, EventQueue events, SimNetwork network, SimClock clock, SimDisk disk,
-      PaxosConfig config, ReplicaOptions options, ChosenChecker chosen, OrderChecker order,
-      SplittableRandom random) {
+      PaxosConfig config, ReplicaOptions options, ChosenChecker chosen,
+      java.util.function.Supplier<SimHost> hosts, SplittableRandom random) {
     this.id = id;
     this.events = events;
     this.clock = clock;
@@ -46,7 +45,7 @@ final class SimReplica {
     this.config = config;
     this.options = options;
     this.chosen = chosen;
-    this.order = order;
+    this.hosts = hosts;
     this.random = random;
     this.transport = new SimTransport(network, id);
     transport.start(m -> input(() -> replica.onMessage(m)));
@@ -60,16 +59,21 @@ final class SimReplica {
         input(() -> replica.onDurable(token));
       }
     });
-    stateMachine = new SimStateMachine(id, order);
-    replica = new Replica(config, recovered, stateMachine, transport, disk, clock,
-        random.split(), options, ReplicaListener.NONE);
+    SimHost h = hosts.get();
+    host = h;
+    replica = new Replica(config, recovered, h.stateMachine(), transport, disk, clock,
+        random.split(), options, h.listener());
+    h.attach(replica);
     scheduleTick(gen);
   }
 
   private void scheduleTick(long gen) {
     events.after(TICK_MICROS, () -> {
       if (gen == generation) {
-        input(replica::onTick);
+        input(() -> {
+          replica.onTick();
+          host.onTick();
+        });
         scheduleTick(gen);
       }
     });
@@ -99,7 +103,7 @@ final class SimReplica {
     crashes++;
     generation++;
     replica = null;
-    stateMachine = null;
+    host = null;
     paused = false;
     deferred.clear();
     disk.crash();
@@ -138,7 +142,7 @@ final class SimReplica {
     return replica;
   }
 
-  SimStateMachine stateMachine() {
-    return stateMachine;
+  SimHost host() {
+    return host;
   }
 }

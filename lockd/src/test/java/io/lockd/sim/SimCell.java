@@ -1,0 +1,241 @@
+package io.lockd.sim;
+
+import io.lockd.paxos.PaxosConfig;
+import io.lockd.replica.ReplicaOptions;
+import io.lockd.storage.InMemoryAcceptorStore;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.function.IntFunction;
+
+/**
+ * A simulated cell: replicas with their clocks, disks and network, the faults injected into them,
+ * and the consensus-level checks made after every step (lease safety, promises, agreement through
+ * {@link ChosenChecker}). Workloads (the counter fixture, the lock service) run on top of it.
+ */
+final class SimCell {
+  static final double DRIFT_BOUND = 0.1;
+
+  final EventQueue events = new EventQueue();
+  final SplittableRandom random;
+  final FaultPlan plan;
+  final SimNetwork network;
+  final ChosenChecker chosen = new ChosenChecker();
+  final List<SimReplica> replicas = new ArrayList<>();
+  private final int size;
+  /** Extra checks a workload runs after every step. */
+  Runnable afterStep = () -> {};
+
+  SimCell(long seed, int size, Set<Simulation.Bug> bugs, ReplicaOptions options,
+      IntFunction<java.util.function.Supplier<SimHost>> hosts) {
+    Set<Simulation.Bug> on = bugs.isEmpty() ? EnumSet.noneOf(Simulation.Bug.class)
+        : EnumSet.copyOf(bugs);
+    this.size = size;
+    this.random = new SplittableRandom(seed);
+    this.plan = new FaultPlan(random.split(), DRIFT_BOUND);
+    this.network = new SimNetwork(events, random.split(), plan, size);
+    network.bugDropPromisedValues = on.contains(Simulation.Bug.IGNORE_PROMISED_VALUES);
+    List<Integer> ids = new ArrayList<>();
+    for (int i = 1; i <= size; i++) {
+      ids.add(i);
+    }
+    double configuredDrift = on.contains(Simulation.Bug.LEASE_IGNORES_DRIFT) ? 0 : DRIFT_BOUND;
+    for (int id : ids) {
+      PaxosConfig config = new PaxosConfig(id, ids, 500, configuredDrift, 100, 300, 200, 25,
+          16, 64, 64 * 1024, 2_000, 16, 256);
+      SimClock clock = new SimClock(events, random.split(), plan.clockDrift,
+          random.nextLong(1_000_000));
+      InMemoryAcceptorStore store = new InMemoryAcceptorStore();
+      store.forgetPromiseOnCrash(on.contains(Simulation.Bug.FORGET_PROMISE_ON_RESTART));
+      SimDisk disk = new SimDisk(events, store, plan.diskSyncMicros);
+      disk.bugAckBeforeSync = on.contains(Simulation.Bug.ANSWER_BEFORE_DURABLE);
+      replicas.add(new SimReplica(id, events, network, clock, disk, config, options, chosen,
+          hosts.apply(id), random.split()));
+    }
+  }
+
+  /** Starts every replica and the fault schedule. */
+  void start() {
+    replicas.forEach(SimReplica::start);
+    scheduleFault();
+    network.onSend = m -> {
+      recordAnswer(m);
+      maybeCrashAfterReply(m);
+    };
+  }
+
+  SimReplica replica(int id) {
+    return replicas.get(id - 1);
+  }
+
+  /** The replica that leads and may serve reads, or null. */
+  SimReplica servingLeader() {
+    for (SimReplica r : replicas) {
+      if (r.isUp() && r.replica().canServeReads()) {
+        return r;
+      }
+    }
+    return null;
+  }
+
+  void runUntil(long micros) {
+    while (events.runNext(micros)) {
+      checkLeases();
+      checkPromises();
+      afterStep.run();
+    }
+  }
+
+  /** Lease safety: at no instant do two replicas both hold a valid lease. */
+  private void checkLeases() {
+    int holder = -1;
+    for (SimReplica r : replicas) {
+      if (r.holdsLease()) {
+        if (holder >= 0) {
+          throw new Violation("lease: replicas " + holder + " and " + r.id
+              + " both hold a lease at t=" + events.nowMicros() + "us");
+        }
+        holder = r.id;
+      }
+    }
+  }
+
+  private final long[] promiseAnswered = new long[64];
+
+  /**
+   * An acceptor never goes back on a promise it answered, not even across a crash: once it told
+   * a proposer "promised b" (in a promise or an acceptance), its promise stays at least b.
+   */
+  private void checkPromises() {
+    for (SimReplica r : replicas) {
+      if (r.isUp() && r.replica().promised() < promiseAnswered[r.id]) {
+        throw new Violation("promise: replica " + r.id + " answered for ballot "
+            + io.lockd.paxos.Ballot.toString(promiseAnswered[r.id]) + " and later promised only "
+            + io.lockd.paxos.Ballot.toString(r.replica().promised()));
+      }
+    }
+  }
+
+  private void recordAnswer(io.lockd.paxos.Message m) {
+    long ballot = m instanceof io.lockd.paxos.Message.Promise p ? p.ballot()
+        : m instanceof io.lockd.paxos.Message.Accepted a ? a.ballot() : 0;
+    promiseAnswered[m.from()] = Math.max(promiseAnswered[m.from()], ballot);
+  }
+
+  // ---- faults -------------------------------------------------------------------------------
+
+  private boolean faultsOn = true;
+
+  void scheduleFault() {
+    long gap = 1 + random.nextLong(plan.meanFaultGapMillis * 2);
+    events.after(gap * 1000, () -> {
+      if (!faultsOn) {
+        return;
+      }
+      injectFault();
+      scheduleFault();
+    });
+  }
+
+  private void injectFault() {
+    SimReplica r = replicas.get(random.nextInt(size));
+    int kind = random.nextInt(9);
+    switch (kind) {
+      case 0 -> {
+        r.crash();
+        events.after(random.nextLong(1, plan.maxDownMillis) * 1000, () -> restart(r));
+      }
+      case 1 -> {
+        r.pause();
+        events.after(random.nextLong(1, plan.maxPauseMillis) * 1000, r::resume);
+      }
+      case 2 -> partitionRandom();
+      case 3 -> isolateLeader();
+      case 4 -> {
+        int a = 1 + random.nextInt(size);
+        int b = 1 + random.nextInt(size);
+        if (a != b) {
+          network.cut(a, b);
+          healLater();
+        }
+      }
+      case 5 -> r.clock.changeRate();
+      case 6 -> {
+        // Power loss: several replicas die at the same instant (all of them, at times).
+        for (SimReplica victim : replicas) {
+          if (random.nextInt(3) > 0) {
+            victim.crash();
+            events.after(random.nextLong(1, plan.maxDownMillis) * 1000, () -> restart(victim));
+          }
+        }
+      }
+      default -> { } // quiet spell
+    }
+  }
+
+  /**
+   * Crash-restart right after an acceptor answered, before its next sync: the moment where a
+   * promise or acceptance that was not durable would be lost.
+   */
+  private void maybeCrashAfterReply(io.lockd.paxos.Message m) {
+    boolean reply = m instanceof io.lockd.paxos.Message.Promise
+        || m instanceof io.lockd.paxos.Message.Accepted;
+    if (!faultsOn || !reply || random.nextDouble() >= plan.crashAfterReplyRate) {
+      return;
+    }
+    SimReplica r = replicas.get(m.from() - 1);
+    events.after(random.nextLong(1, plan.diskSyncMicros + 2), () -> {
+      if (faultsOn) {
+        r.crash();
+        events.after(random.nextLong(1, plan.maxDownMillis) * 1000, () -> restart(r));
+      }
+    });
+  }
+
+  void restart(SimReplica r) {
+    if (!r.isUp()) {
+      r.start();
+    }
+  }
+
+  private void partitionRandom() {
+    List<Integer> side = new ArrayList<>();
+    for (int i = 1; i <= size; i++) {
+      if (random.nextBoolean()) {
+        side.add(i);
+      }
+    }
+    network.partition(side);
+    healLater();
+  }
+
+  private void isolateLeader() {
+    for (SimReplica r : replicas) {
+      if (r.isUp() && r.replica().role() == io.lockd.paxos.Role.LEADER) {
+        network.partition(List.of(r.id));
+        healLater();
+        return;
+      }
+    }
+  }
+
+  private void healLater() {
+    events.after(random.nextLong(1, plan.maxPartitionMillis) * 1000, () -> {
+      if (faultsOn) {
+        network.healAll();
+      }
+    });
+  }
+
+  void heal() {
+    faultsOn = false;
+    network.calm();
+    for (SimReplica r : replicas) {
+      r.resume();
+      restart(r);
+    }
+  }
+
+}
