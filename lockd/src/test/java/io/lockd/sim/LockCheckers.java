@@ -1,0 +1,197 @@
+package io.lockd.sim;
+
+import io.lockd.namespace.Namespace;
+import io.lockd.namespace.NamespaceException;
+import io.lockd.paxos.Command;
+import io.lockd.proto.ns.v1.NamespaceCommand;
+import io.lockd.proto.v1.LockHolder;
+import io.lockd.proto.v1.LockMode;
+import io.lockd.proto.v1.SessionInfo;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The lock-service checkers. They watch what every replica applies and what every leader
+ * proposes, and what clients and the fenced resource see:
+ *
+ * <ul>
+ *   <li>mutual exclusion: an exclusive lock has at most one holder, each lock generation belongs
+ *       to one session, and the resource never has to turn away a holder whose session lease is
+ *       still valid in its own conservative view (someone else was granted its lock);
+ *   <li>lock-delay: after a holder's session expires, nobody is granted its locks before the
+ *       lock-delay has passed (in leader time, the namespace's clock);
+ *   <li>sessions: no leader decides to expire a session while the session's client still holds a
+ *       valid lease from an earlier keepalive answer;
+ *   <li>ephemeral nodes exist exactly while their session does.
+ * </ul>
+ *
+ * Event order per session is checked by each client as events arrive ({@link SimLockClient}).
+ */
+final class LockCheckers {
+  private final EventQueue events;
+  private final List<String> lockPaths;
+  private final long lockDelayMillis;
+  /** Lock generation -> session it was granted to (across all replicas and time). */
+  private final Map<Long, Long> generationOwner = new HashMap<>();
+  /** Per replica: lock path -> namespace time its holder's session expired. */
+  private final Map<Integer, Map<String, Long>> expiredAt = new HashMap<>();
+  /** Session -> the client's lease views: {generated-at micros, valid-until micros}. */
+  private final Map<Long, List<long[]>> leaseViews = new HashMap<>();
+  /** Session -> ephemeral path its client created (acknowledged). */
+  private final Map<Long, String> ephemerals = new TreeMap<>();
+  private final Map<Integer, List<Long>> endingSessions = new HashMap<>();
+  long grants;
+  long sessions;
+  long fencedRejections;
+
+  LockCheckers(EventQueue events, List<String> lockPaths, long lockDelayMillis) {
+    this.events = events;
+    this.lockPaths = lockPaths;
+    this.lockDelayMillis = lockDelayMillis;
+  }
+
+  // ---- what leaders propose -----------------------------------------------------------------
+
+  void proposed(int replica, NamespaceCommand command) {
+    if (!command.hasExpireSession()) {
+      return;
+    }
+    long session = command.getExpireSession().getSessionId();
+    long now = events.nowMicros();
+    for (long[] view : leaseViews.getOrDefault(session, List.of())) {
+      if (view[0] < now && view[1] > now) {
+        throw new Violation("session: replica " + replica + " proposed to expire session "
+            + session + " at t=" + now + "us while its client held a lease until t=" + view[1]
+            + "us (answer generated at t=" + view[0] + "us)");
+      }
+    }
+  }
+
+  // ---- what replicas apply ------------------------------------------------------------------
+
+  void beforeApply(int replica, Namespace ns, Command command) {
+    NamespaceCommand c = decode(command);
+    long ending = c.hasExpireSession() ? c.getExpireSession().getSessionId()
+        : c.hasCloseSession() ? c.getHeader().getSessionId() : 0;
+    if (ending == 0) {
+      return;
+    }
+    endingSessions.computeIfAbsent(replica, r -> new ArrayList<>()).add(ending);
+    if (c.hasExpireSession()) {
+      SessionInfo info = session(ns, ending);
+      if (info != null) {
+        Map<String, Long> mine = expiredAt.computeIfAbsent(replica, r -> new HashMap<>());
+        for (String path : info.getHeldLocksList()) {
+          mine.put(path, -1L); // filled in with the namespace time after the apply
+        }
+      }
+    }
+  }
+
+  void afterApply(int replica, Namespace ns, Command command) {
+    Map<String, Long> mine = expiredAt.computeIfAbsent(replica, r -> new HashMap<>());
+    mine.replaceAll((path, at) -> at < 0 ? ns.clockMillis() : at);
+    for (String path : lockPaths) {
+      checkLock(replica, ns, path, mine.get(path));
+    }
+    List<Long> ending = endingSessions.remove(replica);
+    if (ending != null) {
+      for (long s : ending) {
+        String eph = ephemerals.get(s);
+        if (eph != null && session(ns, s) == null && exists(ns, eph)) {
+          throw new Violation("ephemeral: " + eph + " outlived its session " + s
+              + " on replica " + replica);
+        }
+      }
+    }
+  }
+
+  private void checkLock(int replica, Namespace ns, String path, Long expiredAtMillis) {
+    List<LockHolder> holders;
+    try {
+      holders = ns.getLockInfo(path).getLock().getHoldersList();
+    } catch (NamespaceException e) {
+      return; // not created yet
+    }
+    int exclusive = 0;
+    for (LockHolder h : holders) {
+      if (h.getMode() == LockMode.LOCK_MODE_EXCLUSIVE) {
+        exclusive++;
+      }
+      Long owner = generationOwner.putIfAbsent(h.getLockGeneration(), h.getSessionId());
+      if (owner == null) {
+        grants++;
+      } else if (owner != h.getSessionId()) {
+        throw new Violation("mutual exclusion: generation " + h.getLockGeneration() + " of "
+            + path + " granted to sessions " + owner + " and " + h.getSessionId());
+      }
+      if (expiredAtMillis != null && h.getGrantedMillis() >= expiredAtMillis
+          && h.getGrantedMillis() < expiredAtMillis + lockDelayMillis) {
+        throw new Violation("lock-delay: " + path + " granted at " + h.getGrantedMillis()
+            + " to session " + h.getSessionId() + " though its holder's session expired at "
+            + expiredAtMillis + " (delay " + lockDelayMillis + " ms), replica " + replica);
+      }
+    }
+    if (exclusive > 1 || (exclusive == 1 && holders.size() > 1)) {
+      throw new Violation("mutual exclusion: " + path + " has holders " + holders
+          + " on replica " + replica);
+    }
+  }
+
+  // ---- what clients see ---------------------------------------------------------------------
+
+  void sessionCreated(long session) {
+    sessions++;
+  }
+
+  /** A keepalive answer generated at {@code generatedAt} lets the client count on its lease. */
+  void leaseView(long session, long generatedAt, long validUntil) {
+    List<long[]> views = leaseViews.computeIfAbsent(session, s -> new ArrayList<>());
+    views.add(new long[] {generatedAt, validUntil});
+    if (views.size() > 8) {
+      views.remove(0);
+    }
+  }
+
+  void ephemeralCreated(long session, String path) {
+    ephemerals.put(session, path);
+  }
+
+  /** The resource turned a holder away: legitimate only if the holder's lease had run out. */
+  void fenced(long session, String path, long generation, boolean leaseValid) {
+    fencedRejections++;
+    if (leaseValid) {
+      throw new Violation("mutual exclusion: the resource behind " + path + " refused session "
+          + session + " (generation " + generation + ") while its lease was valid: the lock was "
+          + "granted to someone else under it");
+    }
+  }
+
+  private static SessionInfo session(Namespace ns, long id) {
+    try {
+      return ns.getSession(id);
+    } catch (NamespaceException e) {
+      return null;
+    }
+  }
+
+  private static boolean exists(Namespace ns, String path) {
+    try {
+      ns.getStat(path);
+      return true;
+    } catch (NamespaceException e) {
+      return false;
+    }
+  }
+
+  private static NamespaceCommand decode(Command command) {
+    try {
+      return NamespaceCommand.parseFrom(command.payload());
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new Violation("a replica applied an undecodable command: " + e.getMessage());
+    }
+  }
+}

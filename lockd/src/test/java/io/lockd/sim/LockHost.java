@@ -1,0 +1,155 @@
+package io.lockd.sim;
+
+import io.lockd.namespace.Namespace;
+import io.lockd.paxos.Command;
+import io.lockd.paxos.Role;
+import io.lockd.proto.ns.v1.NamespaceCommand;
+import io.lockd.replica.ProposalCallback;
+import io.lockd.replica.Replica;
+import io.lockd.replica.ReplicaListener;
+import io.lockd.replica.ReplicaStatus;
+import io.lockd.replica.StateMachine;
+import io.lockd.server.CellServer;
+import io.lockd.server.ServedReplica;
+import io.lockd.server.ServerConfig;
+import io.lockd.server.ServerEvents;
+
+/**
+ * One simulated lockd process above the driver: the production {@link Namespace} and
+ * {@link CellServer}, wired as the daemon wires them, with the simulation's wall clock. The
+ * namespace is wrapped so that the {@link LockCheckers} see every command each replica applies,
+ * and the replica is wrapped so that they see every command the server proposes.
+ */
+final class LockHost implements SimHost {
+  private final int replicaId;
+  private final Namespace namespace = new Namespace();
+  private final LockCheckers checkers;
+  private final EventQueue events;
+  private final ServerConfig config;
+  private CellServer server;
+
+  LockHost(int replicaId, LockCheckers checkers, EventQueue events, ServerConfig config) {
+    this.replicaId = replicaId;
+    this.checkers = checkers;
+    this.events = events;
+    this.config = config;
+  }
+
+  CellServer server() {
+    return server;
+  }
+
+  Namespace namespace() {
+    return namespace;
+  }
+
+  @Override
+  public StateMachine stateMachine() {
+    return new StateMachine() {
+      @Override
+      public byte[] apply(long slot, Command command) {
+        checkers.beforeApply(replicaId, namespace, command);
+        byte[] result = namespace.apply(slot, command);
+        checkers.afterApply(replicaId, namespace, command);
+        return result;
+      }
+
+      @Override
+      public byte[] snapshot() {
+        return namespace.snapshot();
+      }
+
+      @Override
+      public void restore(byte[] snapshot) {
+        namespace.restore(snapshot);
+      }
+    };
+  }
+
+  @Override
+  public void attach(Replica replica) {
+    ServedReplica served = ServedReplica.of(replica);
+    ServedReplica observed = new ObservedReplica(served);
+    // Leader time: the simulation's real time in milliseconds (a wall clock with no skew).
+    server = new CellServer(observed, namespace, () -> events.nowMicros() / 1000, config,
+        new ServerEvents() {});
+  }
+
+  @Override
+  public void onTick() {
+    if (server != null) {
+      server.onTick();
+    }
+  }
+
+  @Override
+  public ReplicaListener listener() {
+    return new ReplicaListener() {
+      @Override
+      public void applied(long appliedIndex) {
+        if (server != null) {
+          server.onApplied();
+        }
+      }
+    };
+  }
+
+  /** Shows the checkers every command the server proposes, at the instant it proposes it. */
+  private final class ObservedReplica implements ServedReplica {
+    private final ServedReplica inner;
+
+    ObservedReplica(ServedReplica inner) {
+      this.inner = inner;
+    }
+
+    @Override
+    public void propose(byte[] payload, ProposalCallback callback) {
+      try {
+        checkers.proposed(replicaId, NamespaceCommand.parseFrom(payload));
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        throw new Violation("server proposed an undecodable command: " + e.getMessage());
+      }
+      inner.propose(payload, callback);
+    }
+
+    @Override
+    public int selfId() {
+      return inner.selfId();
+    }
+
+    @Override
+    public Role role() {
+      return inner.role();
+    }
+
+    @Override
+    public long ballot() {
+      return inner.ballot();
+    }
+
+    @Override
+    public boolean canServeReads() {
+      return inner.canServeReads();
+    }
+
+    @Override
+    public boolean holdsLease() {
+      return inner.holdsLease();
+    }
+
+    @Override
+    public int leaderHint() {
+      return inner.leaderHint();
+    }
+
+    @Override
+    public long nowMillis() {
+      return inner.nowMillis();
+    }
+
+    @Override
+    public ReplicaStatus status() {
+      return inner.status();
+    }
+  }
+}
