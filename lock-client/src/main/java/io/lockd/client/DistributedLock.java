@@ -262,7 +262,8 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
     switch (e.getType()) {
       case EVENT_TYPE_LOCK_GRANTED -> granted(Sequencer.fromProto(e.getSequencer()), e.getIndex());
       case EVENT_TYPE_LOCK_WAIT_TIMED_OUT -> {
-        if (waitForever || waitMillis() > 0) {
+        // The cell's clock decides a finite wait; only an endless one queues again.
+        if (waitForever) {
           phase = Phase.REQUESTING;
           sendAcquire();
         } else {

@@ -60,6 +60,8 @@ final class FakeCell implements AutoCloseable {
   private long timeMillis = 1_700_000_000_000L;
   private int leader;
   private int dropAnswers;
+  private boolean holdNextAnswer;
+  private final List<Runnable> heldAnswers = new ArrayList<>();
   private boolean keepAlivesSilent;
   private boolean pushesHeld;
   private boolean hintsEnabled = true;
@@ -145,6 +147,28 @@ final class FakeCell implements AutoCloseable {
   void loseAnswersAfterApply(int n) {
     synchronized (lock) {
       dropAnswers = n;
+    }
+  }
+
+  /** The next mutating request is applied but its answer waits for {@link #releaseHeldAnswers}. */
+  void holdNextAnswer() {
+    synchronized (lock) {
+      holdNextAnswer = true;
+    }
+  }
+
+  int heldAnswers() {
+    synchronized (lock) {
+      return heldAnswers.size();
+    }
+  }
+
+  void releaseHeldAnswers() {
+    synchronized (lock) {
+      for (Runnable r : heldAnswers) {
+        r.run();
+      }
+      heldAnswers.clear();
     }
   }
 
@@ -314,12 +338,21 @@ final class FakeCell implements AutoCloseable {
         out.onError(Status.UNAVAILABLE.withDescription("answer lost (test)").asRuntimeException());
         return;
       }
-      if (r.hasError()) {
-        out.onError(error(r.getError()));
-        return;
+      Runnable reply =
+          () -> {
+            if (r.hasError()) {
+              out.onError(error(r.getError()));
+            } else {
+              out.onNext(answer.apply(r));
+              out.onCompleted();
+            }
+          };
+      if (holdNextAnswer) {
+        holdNextAnswer = false;
+        heldAnswers.add(reply);
+      } else {
+        reply.run();
       }
-      out.onNext(answer.apply(r));
-      out.onCompleted();
     }
   }
 

@@ -104,6 +104,7 @@ class SessionLeaseTest extends FakeCellTest {
     Eventually.await("connected again", () -> s.state() == SessionState.CONNECTED);
     Eventually.await("lock restored", () -> lockNews.contains("restored"));
     assertTrue(lock.isHeld());
+    Eventually.await("listener told", () -> transitions.size() == 2);
     assertEquals(List.of("CONNECTED->JEOPARDY", "JEOPARDY->CONNECTED"), transitions);
     lock.release();
   }
@@ -140,6 +141,7 @@ class SessionLeaseTest extends FakeCellTest {
     cell.expireSession(s.id());
     Eventually.await("expired", () -> s.state() == SessionState.EXPIRED);
     Eventually.await("lock lost", () -> lockNews.contains("lost SESSION_EXPIRED"));
+    Eventually.await("listener told", () -> !transitions.isEmpty());
     assertEquals(List.of("CONNECTED->EXPIRED"), transitions);
   }
 
