@@ -274,4 +274,14 @@ public final class Replica {
   public int leaderHint() {
     return node.leaderHint();
   }
+
+  /** The ballot this replica leads or campaigns with, else the highest it has promised. */
+  public long ballot() {
+    return node.ballot();
+  }
+
+  /** The monotonic clock this replica's leases run on (the server layer times sessions by it). */
+  public Clock clock() {
+    return clock;
+  }
 }

@@ -1,0 +1,289 @@
+#!/usr/bin/env bash
+# A lockd cell of five replicas on 127.0.0.1, for trying lockd out, tests and benchmarks.
+# Run `deploy/local/cell.sh help` for the commands. Processes are only ever signalled by the
+# process id recorded when they were started (and only after checking that the id still belongs
+# to that replica), never by name.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+JAR="$ROOT/lockd/target/lockd.jar"
+DATA="${LOCKD_CELL_DIR:-$ROOT/deploy/local/run}"
+STOP_WAIT_SECONDS=15
+START_WAIT_SECONDS=60
+
+usage() {
+  cat <<'USAGE'
+Usage: deploy/local/cell.sh COMMAND [options]
+
+Commands:
+  start [--data DIR] [--base-port PORT|auto] [--replicas N] [--build] [-- LOCKD_FLAGS...]
+        Builds lockd if needed, starts the cell, waits for a leader and prints the client
+        endpoints. Replica i listens for clients on PORT+i and for peers on PORT+10+i
+        (default PORT 7100: clients 7101-7105, peers 7111-7115; `auto` picks free ports).
+        Flags after `--` go to every replica (e.g. -- --grace-ms 5000).
+  stop      SIGTERM every replica, wait up to 15 s, then SIGKILL what is left.
+  status    Each replica's process state, then the cell's status as a replica reports it.
+  kill N    SIGKILL replica N (a crash).
+  restart N Stop replica N if it runs (SIGTERM, bounded wait, SIGKILL), then start it again
+            with its data.
+  endpoints Print the client endpoints (comma-separated, for clients and tools).
+  logs N    Follow replica N's log.
+
+Options:
+  --data DIR   The cell's folder (default: deploy/local/run, or $LOCKD_CELL_DIR). Each replica
+               keeps its state in DIR/rN/data, its log in DIR/rN/lockd.log, its pid in DIR/rN/pid.
+Environment:
+  LOCKD_JAVA_OPTS  JVM options for the replicas (default: -Xms64m -Xmx512m -XX:+UseSerialGC)
+  LOCKD_LOG_LEVEL  the replicas' log level (default INFO)
+
+Examples:
+  deploy/local/cell.sh start
+  deploy/local/cell.sh start --data /tmp/cell --base-port auto -- --grace-ms 5000
+  deploy/local/cell.sh kill 3 && deploy/local/cell.sh restart 3
+  deploy/local/cell.sh stop
+USAGE
+}
+
+die() { echo "cell.sh: $*" >&2; exit 1; }
+
+# ---- per-replica helpers ------------------------------------------------------------------------
+
+pid_of() { # prints the recorded pid of replica $1 if that process is alive and is that replica
+  local n=$1 file="$DATA/r$1/pid" pid
+  [[ -f "$file" ]] || return 1
+  pid=$(<"$file")
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  [[ -r "/proc/$pid/cmdline" ]] || return 1
+  # The recorded id must still be this replica, not a recycled pid.
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "--data-dir $DATA/r$n/data " || return 1
+  echo "$pid"
+}
+
+wait_gone() { # waits up to $2 seconds for pid $1 to end; returns 1 if it is still there
+  local pid=$1 deadline=$((SECONDS + $2))
+  while kill -0 "$pid" 2>/dev/null; do
+    (( SECONDS < deadline )) || return 1
+    sleep 0.1
+  done
+}
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+load_env() {
+  [[ -f "$DATA/cell.env" ]] || die "no cell in $DATA (start one with: deploy/local/cell.sh start)"
+  # shellcheck disable=SC1091
+  source "$DATA/cell.env"
+}
+
+start_replica() { # starts replica $1 from the recorded settings
+  local n=$1 dir="$DATA/r$1"
+  mkdir -p "$dir/data"
+  local -a java_opts
+  read -r -a java_opts <<<"${LOCKD_JAVA_OPTS:--Xms64m -Xmx512m -XX:+UseSerialGC}"
+  local -a extra=()
+  [[ -n "${EXTRA_FLAGS:-}" ]] && read -r -a extra <<<"$EXTRA_FLAGS"
+  echo "---- $(date -Is) starting replica $n" >>"$dir/lockd.log"
+  nohup java "${java_opts[@]}" -XX:+ExitOnOutOfMemoryError -jar "$JAR" \
+    --cell "$CELL" --id "$n" --member "$MEMBERS" --data-dir "$dir/data" "${extra[@]}" \
+    >>"$dir/lockd.log" 2>&1 </dev/null &
+  echo $! >"$dir/pid"
+}
+
+stop_replica() { # SIGTERM, bounded wait, SIGKILL; $1 replica
+  local n=$1 pid
+  pid=$(pid_of "$n") || { rm -f "$DATA/r$n/pid"; return 0; }
+  kill -TERM "$pid" 2>/dev/null || true
+  if ! wait_gone "$pid" "$STOP_WAIT_SECONDS"; then
+    echo "replica $n (pid $pid) did not stop within ${STOP_WAIT_SECONDS}s: SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    wait_gone "$pid" 5 || die "replica $n (pid $pid) survived SIGKILL"
+  fi
+  rm -f "$DATA/r$n/pid"
+}
+
+endpoints() {
+  local out="" n
+  for ((n = 1; n <= REPLICAS; n++)); do out+="${out:+,}127.0.0.1:$((BASE_PORT + n))"; done
+  echo "$out"
+}
+
+needs_build() {
+  [[ -f "$JAR" && -d "$ROOT/lockd/target/lib" ]] || return 0
+  [[ -n "$(find "$ROOT/lockd/src/main" "$ROOT/protos/src/main" "$ROOT/lockd/pom.xml" \
+    "$ROOT/protos/pom.xml" "$ROOT/pom.xml" -newer "$JAR" -type f -print -quit)" ]]
+}
+
+pick_base_port() {
+  local base tries
+  for ((tries = 0; tries < 50; tries++)); do
+    base=$((20000 + (RANDOM % 400) * 100))
+    ports_free "$base" "$1" && { echo "$base"; return; }
+  done
+  die "found no free port range"
+}
+
+ports_free() { # base replicas
+  local n
+  for ((n = 1; n <= $2; n++)); do
+    port_in_use $(($1 + n)) && return 1
+    port_in_use $(($1 + 10 + n)) && return 1
+  done
+  return 0
+}
+
+# ---- commands -----------------------------------------------------------------------------------
+
+cmd_start() {
+  local base=7100 replicas=5 build=0
+  local -a extra=()
+  while (($#)); do
+    case "$1" in
+      --data) DATA=$(realpath -m "$2"); shift 2 ;;
+      --base-port) base=$2; shift 2 ;;
+      --replicas) replicas=$2; shift 2 ;;
+      --build) build=1; shift ;;
+      --) shift; extra=("$@"); break ;;
+      *) die "start: unknown option '$1' (see: cell.sh help)" ;;
+    esac
+  done
+  [[ "$replicas" =~ ^[1-9]$ ]] || die "--replicas must be 1-9, was '$replicas'"
+  if [[ -f "$DATA/cell.env" ]]; then
+    load_env
+    local n
+    for ((n = 1; n <= REPLICAS; n++)); do
+      pid_of "$n" >/dev/null && die "replica $n of the cell in $DATA is running; stop it first"
+    done
+  fi
+  if [[ "$base" == auto ]]; then
+    base=$(pick_base_port "$replicas")
+  else
+    [[ "$base" =~ ^[0-9]+$ ]] && ((base >= 1024 && base + 10 + replicas <= 65535)) \
+      || die "--base-port must be a number in [1024, 65520] or 'auto', was '$base'"
+    ports_free "$base" "$replicas" || die "a port in $((base + 1))-$((base + 10 + replicas)) is \
+in use; pick another range with --base-port PORT or --base-port auto"
+  fi
+  if ((build)) || needs_build; then
+    echo "building lockd (./mvnw -q -DskipTests -pl lockd -am package)..."
+    (cd "$ROOT" && ./mvnw -B -q -DskipTests -pl lockd -am package) || die "build failed"
+  fi
+  mkdir -p "$DATA"
+  local members="" n
+  for ((n = 1; n <= replicas; n++)); do
+    members+="${members:+ }$n=127.0.0.1:$((base + 10 + n)),127.0.0.1:$((base + n))"
+  done
+  cat >"$DATA/cell.env" <<ENV
+CELL=local
+REPLICAS=$replicas
+BASE_PORT=$base
+MEMBERS="$members"
+EXTRA_FLAGS="${extra[*]:-}"
+ENV
+  load_env
+  for ((n = 1; n <= REPLICAS; n++)); do start_replica "$n"; done
+  echo "started $REPLICAS replicas; waiting for a leader (at most ${START_WAIT_SECONDS}s)..."
+  local deadline=$((SECONDS + START_WAIT_SECONDS)) leader=""
+  while [[ -z "$leader" ]]; do
+    for ((n = 1; n <= REPLICAS; n++)); do
+      if ! pid_of "$n" >/dev/null; then
+        tail -n 20 "$DATA/r$n/lockd.log" >&2
+        die "replica $n exited during start (log: $DATA/r$n/lockd.log)"
+      fi
+      grep -q "serving clients as leader" "$DATA/r$n/lockd.log" 2>/dev/null && leader=$n
+    done
+    [[ -n "$leader" ]] && break
+    ((SECONDS < deadline)) || die "no leader within ${START_WAIT_SECONDS}s; see $DATA/r*/lockd.log"
+    sleep 0.2
+  done
+  print_replicas
+  echo "leader: replica $leader"
+  echo "client endpoints: $(endpoints)"
+}
+
+print_replicas() {
+  local n pid state
+  for ((n = 1; n <= REPLICAS; n++)); do
+    if pid=$(pid_of "$n"); then state="running (pid $pid)"; else state="stopped"; fi
+    printf 'replica %d: clients 127.0.0.1:%d  peers 127.0.0.1:%d  %-22s log %s\n' "$n" \
+      $((BASE_PORT + n)) $((BASE_PORT + 10 + n)) "$state" "$DATA/r$n/lockd.log"
+  done
+}
+
+cmd_stop() {
+  load_env
+  local n pid
+  local -a pids=()
+  for ((n = 1; n <= REPLICAS; n++)); do
+    if pid=$(pid_of "$n"); then kill -TERM "$pid" 2>/dev/null || true; pids+=("$n:$pid"); fi
+  done
+  for entry in "${pids[@]}"; do
+    n=${entry%%:*}; pid=${entry##*:}
+    if ! wait_gone "$pid" "$STOP_WAIT_SECONDS"; then
+      echo "replica $n (pid $pid) did not stop within ${STOP_WAIT_SECONDS}s: SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+      wait_gone "$pid" 5 || echo "replica $n (pid $pid) survived SIGKILL" >&2
+    fi
+    rm -f "$DATA/r$n/pid"
+  done
+  echo "stopped ${#pids[@]} replica(s) of the cell in $DATA"
+}
+
+cmd_status() {
+  load_env
+  print_replicas
+  local n
+  for ((n = 1; n <= REPLICAS; n++)); do
+    if pid_of "$n" >/dev/null; then
+      java -jar "$JAR" status "127.0.0.1:$((BASE_PORT + n))" && return 0
+    fi
+  done
+  echo "no replica answered"
+  return 1
+}
+
+replica_arg() {
+  [[ "${1:-}" =~ ^[0-9]+$ ]] && (($1 >= 1 && $1 <= REPLICAS)) \
+    || die "expected a replica number 1-$REPLICAS, got '${1:-}'"
+}
+
+cmd_kill() {
+  load_env
+  replica_arg "${1:-}"
+  local pid
+  pid=$(pid_of "$1") || die "replica $1 is not running"
+  kill -KILL "$pid"
+  wait_gone "$pid" 5 || die "replica $1 (pid $pid) survived SIGKILL"
+  rm -f "$DATA/r$1/pid"
+  echo "killed replica $1 (pid $pid)"
+}
+
+cmd_restart() {
+  load_env
+  replica_arg "${1:-}"
+  stop_replica "$1"
+  start_replica "$1"
+  echo "restarted replica $1 (pid $(<"$DATA/r$1/pid")), clients on 127.0.0.1:$((BASE_PORT + $1))"
+}
+
+# ---- main ---------------------------------------------------------------------------------------
+
+command=${1:-help}
+(($#)) && shift
+# --data may also come before or after the command's other arguments.
+args=()
+while (($#)); do
+  if [[ "$1" == --data && "$command" != start ]]; then DATA=$(realpath -m "$2"); shift 2
+  elif [[ "$1" == -- ]]; then args+=("$@"); break
+  else args+=("$1"); shift; fi
+done
+DATA=$(realpath -m "$DATA")
+case "$command" in
+  start) cmd_start "${args[@]}" ;;
+  stop) cmd_stop ;;
+  status) cmd_status ;;
+  kill) cmd_kill "${args[@]}" ;;
+  restart) cmd_restart "${args[@]}" ;;
+  endpoints) load_env; endpoints ;;
+  logs) load_env; replica_arg "${args[0]:-}"; exec tail -F "$DATA/r${args[0]}/lockd.log" ;;
+  help | -h | --help) usage ;;
+  *) usage >&2; exit 2 ;;
+esac

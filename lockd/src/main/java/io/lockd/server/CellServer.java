@@ -1,0 +1,380 @@
+package io.lockd.server;
+
+import io.lockd.namespace.Namespace;
+import io.lockd.namespace.NamespaceException;
+import io.lockd.proto.ns.v1.AcquireOp;
+import io.lockd.proto.ns.v1.CloseSessionOp;
+import io.lockd.proto.ns.v1.CommandHeader;
+import io.lockd.proto.ns.v1.CreateNodeOp;
+import io.lockd.proto.ns.v1.CreateSessionOp;
+import io.lockd.proto.ns.v1.DeleteNodeOp;
+import io.lockd.proto.ns.v1.ExpiryReason;
+import io.lockd.proto.ns.v1.NamespaceCommand;
+import io.lockd.proto.ns.v1.NamespaceResult;
+import io.lockd.proto.ns.v1.ReleaseOp;
+import io.lockd.proto.ns.v1.SetContentsOp;
+import io.lockd.proto.ns.v1.UnwatchOp;
+import io.lockd.proto.ns.v1.WatchOp;
+import io.lockd.proto.v1.AcquireRequest;
+import io.lockd.proto.v1.AcquireResponse;
+import io.lockd.proto.v1.CheckSequencerRequest;
+import io.lockd.proto.v1.CheckSequencerResponse;
+import io.lockd.proto.v1.CloseSessionRequest;
+import io.lockd.proto.v1.CloseSessionResponse;
+import io.lockd.proto.v1.CreateNodeRequest;
+import io.lockd.proto.v1.CreateNodeResponse;
+import io.lockd.proto.v1.CreateSessionRequest;
+import io.lockd.proto.v1.CreateSessionResponse;
+import io.lockd.proto.v1.DeleteNodeRequest;
+import io.lockd.proto.v1.DeleteNodeResponse;
+import io.lockd.proto.v1.ForceCloseSessionRequest;
+import io.lockd.proto.v1.ForceCloseSessionResponse;
+import io.lockd.proto.v1.GetContentsAndStatRequest;
+import io.lockd.proto.v1.GetContentsAndStatResponse;
+import io.lockd.proto.v1.GetLockInfoRequest;
+import io.lockd.proto.v1.GetLockInfoResponse;
+import io.lockd.proto.v1.GetStatRequest;
+import io.lockd.proto.v1.GetStatResponse;
+import io.lockd.proto.v1.ListChildrenRequest;
+import io.lockd.proto.v1.ListChildrenResponse;
+import io.lockd.proto.v1.ListSessionsResponse;
+import io.lockd.proto.v1.ReleaseRequest;
+import io.lockd.proto.v1.ReleaseResponse;
+import io.lockd.proto.v1.RequestHeader;
+import io.lockd.proto.v1.SetContentsRequest;
+import io.lockd.proto.v1.SetContentsResponse;
+import io.lockd.proto.v1.UnwatchRequest;
+import io.lockd.proto.v1.UnwatchResponse;
+import io.lockd.proto.v1.WatchRequest;
+import io.lockd.proto.v1.WatchResponse;
+import java.util.function.Function;
+
+/**
+ * The lock service over one replica, free of gRPC and threads: every method runs on the replica's
+ * thread (production: {@code ReplicaLoop}; simulation: its event queue), answers through a {@link
+ * Reply}, and never blocks. The driver calls {@link #onTick} periodically and {@link #onApplied}
+ * after commands were applied; the replica must be flushed after each call, as after any input.
+ *
+ * <p>Request flow: refuse unless serving as leader (UNAVAILABLE with the leader hint); check the
+ * request against the applied state ({@link RequestChecks}); then either read the namespace
+ * directly (reads: under the lease, after the leadership no-op, so linearizable) or build the
+ * command, stamp it with leader time and the client's acknowledged event index, propose it and
+ * answer once it is applied.
+ */
+public final class CellServer {
+  private final ServedReplica replica;
+  private final Namespace namespace;
+  private final Proposer proposer;
+  private final LeaderDuties duties;
+  private final EventStreams streams;
+  private final RequestChecks checks;
+  private final ServerEvents events;
+
+  /**
+   * @param namespace the state machine the replica applies commands to (the same object)
+   * @param wall the leader time stamped on commands
+   */
+  public CellServer(ServedReplica replica, Namespace namespace, WallClock wall,
+      ServerConfig config, ServerEvents events) {
+    this.replica = replica;
+    this.namespace = namespace;
+    this.events = events;
+    this.proposer = new Proposer(replica, wall);
+    this.duties = new LeaderDuties(replica, namespace, wall, config, proposer, events,
+        this::closeStreams);
+    this.streams = new EventStreams(replica, namespace, duties, config);
+    this.checks = new RequestChecks(namespace);
+  }
+
+  // ---- driver inputs --------------------------------------------------------------------------
+
+  public void onTick() {
+    duties.onTick();
+  }
+
+  public void onApplied() {
+    streams.pushAll();
+  }
+
+  /** True while this replica answers clients (leads, lease held, no-op applied). */
+  public boolean serving() {
+    return duties.serving();
+  }
+
+  public int selfId() {
+    return replica.selfId();
+  }
+
+  /** Sessions the leader is timing (0 unless serving), for status pages. */
+  public int trackedSessions() {
+    return duties.sessionCount();
+  }
+
+  public int openStreams() {
+    return streams.count();
+  }
+
+  // ---- sessions -------------------------------------------------------------------------------
+
+  public void createSession(CreateSessionRequest r, Reply<CreateSessionResponse> reply) {
+    if (refuse(reply, () -> checks.clientName(r.getClientName()))) {
+      return;
+    }
+    NamespaceCommand.Builder command = NamespaceCommand.newBuilder().setCreateSession(
+        CreateSessionOp.newBuilder()
+            .setRequestedLeaseMillis(r.getRequestedLeaseMillis())
+            .setClientName(r.getClientName()));
+    propose(command, reply, result -> {
+      long id = result.getSessionCreated().getSessionId();
+      long lease = result.getSessionCreated().getLeaseMillis();
+      duties.sessionCreated(id, lease);
+      events.sessionCreated(id, lease);
+      return CreateSessionResponse.newBuilder()
+          .setSessionId(id).setLeaseMillis(lease).setIndex(result.getIndex()).build();
+    });
+  }
+
+  public void closeSession(CloseSessionRequest r, Reply<CloseSessionResponse> reply) {
+    if (refuse(reply, () -> checks.header(r.hasHeader(), r.getHeader()))) {
+      return;
+    }
+    long id = r.getHeader().getSessionId();
+    propose(client(r.getHeader()).setCloseSession(CloseSessionOp.getDefaultInstance()), reply,
+        result -> {
+          duties.sessionEnded(id);
+          events.sessionClosed(id);
+          return CloseSessionResponse.newBuilder().setIndex(result.getIndex()).build();
+        });
+  }
+
+  /** Opens the server side of a KeepAlive stream; feed it the stream's requests. */
+  public KeepAliveStream openKeepAlive(EventSink sink) {
+    return streams.open(sink);
+  }
+
+  // ---- nodes ----------------------------------------------------------------------------------
+
+  public void createNode(CreateNodeRequest r, Reply<CreateNodeResponse> reply) {
+    if (refuse(reply, () -> checks(r.hasHeader(), r.getHeader(), () -> checks.createNode(r)))) {
+      return;
+    }
+    CreateNodeOp.Builder op = CreateNodeOp.newBuilder().setPath(r.getPath()).setKind(r.getKind())
+        .setEphemeral(r.getEphemeral()).setContents(r.getContents());
+    if (r.hasLockDelayMillis()) {
+      op.setLockDelayMillis(r.getLockDelayMillis());
+    }
+    propose(client(r.getHeader()).setCreateNode(op), reply, result ->
+        CreateNodeResponse.newBuilder().setStat(result.getStat()).setIndex(result.getIndex())
+            .build());
+  }
+
+  public void deleteNode(DeleteNodeRequest r, Reply<DeleteNodeResponse> reply) {
+    if (refuse(reply, () -> checks(r.hasHeader(), r.getHeader(), () -> checks.deleteNode(r)))) {
+      return;
+    }
+    DeleteNodeOp.Builder op = DeleteNodeOp.newBuilder().setPath(r.getPath());
+    if (r.hasExpectedInstance()) {
+      op.setExpectedInstance(r.getExpectedInstance());
+    }
+    if (r.hasExpectedContentGeneration()) {
+      op.setExpectedContentGeneration(r.getExpectedContentGeneration());
+    }
+    propose(client(r.getHeader()).setDeleteNode(op), reply, result ->
+        DeleteNodeResponse.newBuilder().setIndex(result.getIndex()).build());
+  }
+
+  public void setContents(SetContentsRequest r, Reply<SetContentsResponse> reply) {
+    if (refuse(reply, () -> checks(r.hasHeader(), r.getHeader(), () -> checks.setContents(r)))) {
+      return;
+    }
+    SetContentsOp.Builder op = SetContentsOp.newBuilder().setPath(r.getPath())
+        .setContents(r.getContents());
+    if (r.hasExpectedContentGeneration()) {
+      op.setExpectedContentGeneration(r.getExpectedContentGeneration());
+    }
+    propose(client(r.getHeader()).setSetContents(op), reply, result ->
+        SetContentsResponse.newBuilder().setStat(result.getStat()).setIndex(result.getIndex())
+            .build());
+  }
+
+  public void getStat(GetStatRequest r, Reply<GetStatResponse> reply) {
+    read(reply, () -> namespace.getStat(r.getPath()));
+  }
+
+  public void getContentsAndStat(GetContentsAndStatRequest r,
+      Reply<GetContentsAndStatResponse> reply) {
+    read(reply, () -> namespace.getContentsAndStat(r.getPath()));
+  }
+
+  public void listChildren(ListChildrenRequest r, Reply<ListChildrenResponse> reply) {
+    read(reply, () -> namespace.listChildren(r.getPath()));
+  }
+
+  // ---- locks ----------------------------------------------------------------------------------
+
+  public void acquire(AcquireRequest r, Reply<AcquireResponse> reply) {
+    if (refuse(reply, () -> checks(r.hasHeader(), r.getHeader(), () -> checks.acquire(r)))) {
+      return;
+    }
+    AcquireOp op = AcquireOp.newBuilder().setPath(r.getPath()).setMode(r.getMode())
+        .setWaitMillis(r.getWaitMillis()).build();
+    propose(client(r.getHeader()).setAcquire(op), reply, result -> {
+      AcquireResponse.Builder out = AcquireResponse.newBuilder().setIndex(result.getIndex());
+      if (result.getAcquire().hasGranted()) {
+        out.setGranted(result.getAcquire().getGranted());
+      } else {
+        out.setQueued(result.getAcquire().getQueued());
+      }
+      return out.build();
+    });
+  }
+
+  public void release(ReleaseRequest r, Reply<ReleaseResponse> reply) {
+    if (refuse(reply, () -> checks(r.hasHeader(), r.getHeader(), () -> checks.release(r)))) {
+      return;
+    }
+    propose(client(r.getHeader()).setRelease(ReleaseOp.newBuilder().setPath(r.getPath())), reply,
+        result -> ReleaseResponse.newBuilder()
+            .setWasWaiting(result.getRelease().getWasWaiting())
+            .setIndex(result.getIndex()).build());
+  }
+
+  public void getLockInfo(GetLockInfoRequest r, Reply<GetLockInfoResponse> reply) {
+    read(reply, () -> namespace.getLockInfo(r.getPath()));
+  }
+
+  public void checkSequencer(CheckSequencerRequest r, Reply<CheckSequencerResponse> reply) {
+    if (!r.hasSequencer()) {
+      reply.error(ServerError.badArgument("sequencer is required"));
+      return;
+    }
+    read(reply, () -> namespace.checkSequencer(r.getSequencer()));
+  }
+
+  // ---- watches --------------------------------------------------------------------------------
+
+  public void watch(WatchRequest r, Reply<WatchResponse> reply) {
+    if (refuse(reply, () -> checks(r.hasHeader(), r.getHeader(),
+        () -> checks.watch(r.getPath(), r.getKind(), r.getKindValue())))) {
+      return;
+    }
+    propose(client(r.getHeader()).setWatch(
+        WatchOp.newBuilder().setPath(r.getPath()).setKind(r.getKind())), reply,
+        result -> WatchResponse.newBuilder().setIndex(result.getIndex()).build());
+  }
+
+  public void unwatch(UnwatchRequest r, Reply<UnwatchResponse> reply) {
+    if (refuse(reply, () -> checks(r.hasHeader(), r.getHeader(),
+        () -> checks.watch(r.getPath(), r.getKind(), r.getKindValue())))) {
+      return;
+    }
+    propose(client(r.getHeader()).setUnwatch(
+        UnwatchOp.newBuilder().setPath(r.getPath()).setKind(r.getKind())), reply,
+        result -> UnwatchResponse.newBuilder().setIndex(result.getIndex()).build());
+  }
+
+  // ---- administration -------------------------------------------------------------------------
+
+  public void listSessions(Reply<ListSessionsResponse> reply) {
+    read(reply, namespace::listSessions);
+  }
+
+  public void forceCloseSession(ForceCloseSessionRequest r,
+      Reply<ForceCloseSessionResponse> reply) {
+    if (refuse(reply, () -> checks.session(r.getSessionId()))) {
+      return;
+    }
+    duties.expire(r.getSessionId(), ExpiryReason.EXPIRY_REASON_FORCE_CLOSED, new Reply<>() {
+      @Override
+      public void ok(Long index) {
+        reply.ok(ForceCloseSessionResponse.newBuilder().setIndex(index).build());
+      }
+
+      @Override
+      public void error(ServerError error) {
+        reply.error(error);
+      }
+    });
+  }
+
+  /** This replica's own status, answered in any role (no lease needed). */
+  public LocalStatus localStatus() {
+    return new LocalStatus(replica.status(), replica.nowMillis(), namespace.stateChecksum(),
+        duties.serving());
+  }
+
+  /** Runs a read of local state on behalf of status pages and tests (any role, no lease). */
+  public <T> T readLocal(Function<Namespace, T> read) {
+    return read.apply(namespace);
+  }
+
+  // ---- plumbing -------------------------------------------------------------------------------
+
+  private NamespaceCommand.Builder client(RequestHeader header) {
+    return NamespaceCommand.newBuilder().setHeader(CommandHeader.newBuilder()
+        .setSessionId(header.getSessionId())
+        .setSequence(header.getSequence())
+        .setAckedEventIndex(duties.ackedEventIndex(header.getSessionId())));
+  }
+
+  /** A mutating request's checks: its header first, then its operation. */
+  private void checks(boolean hasHeader, RequestHeader header, Runnable operation) {
+    checks.header(hasHeader, header);
+    operation.run();
+  }
+
+  /** Refuses unless serving, then runs the checks; true if the request was refused. */
+  private boolean refuse(Reply<?> reply, Runnable check) {
+    if (!duties.serving()) {
+      reply.error(ServerError.notLeader(replica.selfId(), replica.leaderHint()));
+      return true;
+    }
+    try {
+      check.run();
+      return false;
+    } catch (ServerError.Refusal r) {
+      reply.error(r.error());
+      return true;
+    }
+  }
+
+  private <T> void read(Reply<T> reply, java.util.function.Supplier<T> query) {
+    if (refuse(reply, () -> {})) {
+      return;
+    }
+    T answer;
+    try {
+      answer = query.get();
+    } catch (NamespaceException e) {
+      reply.error(ServerError.of(e));
+      return;
+    }
+    reply.ok(answer);
+  }
+
+  private <T> void propose(NamespaceCommand.Builder command, Reply<T> reply,
+      Function<NamespaceResult, T> answer) {
+    proposer.propose(command, new Proposer.Outcome() {
+      @Override
+      public void applied(NamespaceResult result) {
+        if (result.hasError()) {
+          reply.error(ServerError.of(result.getError()));
+        } else {
+          reply.ok(answer.apply(result));
+        }
+      }
+
+      @Override
+      public void failed(ServerError error) {
+        if (command.hasCreateSession() || command.hasCloseSession()) {
+          duties.reconcileSoon();
+        }
+        reply.error(error);
+      }
+    });
+  }
+
+  private void closeStreams() {
+    streams.closeAll();
+  }
+}

@@ -1,0 +1,372 @@
+package io.lockd.server;
+
+import io.lockd.namespace.Namespace;
+import io.lockd.namespace.NamespaceException;
+import io.lockd.paxos.Role;
+import io.lockd.proto.ns.v1.ExpireSessionOp;
+import io.lockd.proto.ns.v1.ExpiryReason;
+import io.lockd.proto.ns.v1.ExtendAllSessionsOp;
+import io.lockd.proto.ns.v1.NamespaceCommand;
+import io.lockd.proto.ns.v1.NamespaceResult;
+import io.lockd.proto.ns.v1.TickOp;
+import io.lockd.proto.v1.ErrorReason;
+import io.lockd.proto.v1.SessionInfo;
+import io.lockd.server.SessionLeases.Lease;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What only the serving leader does, on the replica's thread: it keeps every session's deadline
+ * off the log, grants a grace period when its leadership starts, expires sessions whose deadline
+ * passed, and proposes a Tick when a namespace timer is due.
+ *
+ * <p>A <em>term</em> is one leadership, named by its ballot. It starts the first time this replica
+ * leads and {@link ServedReplica#canServeReads} (its no-op applied, so the namespace holds every
+ * session created before), and ends when the replica stops leading or leads under another ballot.
+ * At the start every inherited session gets deadline now + max(grace, its lease), and an
+ * ExtendAllSessions(grace) is proposed; no session is expired before that command is applied. A
+ * session is then expired once both its deadline here has passed (monotonic clock) and the leader
+ * time has reached its logged deadline (the namespace refuses earlier expiries), and only while
+ * this replica holds its lease. Callbacks from an earlier term are ignored.
+ */
+final class LeaderDuties {
+  private static final Logger log = LoggerFactory.getLogger(LeaderDuties.class);
+  private static final long NO_TERM = Long.MIN_VALUE;
+  /** Retry delay for an expiry the namespace refused as premature (a stepped-back wall clock). */
+  private static final long EXPIRY_RETRY_MILLIS = 100;
+
+  private final ServedReplica replica;
+  private final Namespace namespace;
+  private final WallClock wall;
+  private final ServerConfig config;
+  private final Proposer proposer;
+  private final ServerEvents events;
+  private final Runnable termEnded;
+  private final SessionLeases leases = new SessionLeases();
+
+  private long term = NO_TERM;
+  private boolean graceLogged;
+  private boolean graceInFlight;
+  private boolean tickInFlight;
+  private boolean reconcileNeeded;
+  private int expiriesInFlight;
+  private long nextReconcileAt;
+
+  LeaderDuties(ServedReplica replica, Namespace namespace, WallClock wall, ServerConfig config,
+      Proposer proposer, ServerEvents events, Runnable termEnded) {
+    this.replica = replica;
+    this.namespace = namespace;
+    this.wall = wall;
+    this.config = config;
+    this.proposer = proposer;
+    this.events = events;
+    this.termEnded = termEnded;
+  }
+
+  /** Notices a term starting or ending; true while one is running. */
+  boolean observe() {
+    boolean leading = replica.role() == Role.LEADER;
+    if (term != NO_TERM && (!leading || replica.ballot() != term)) {
+      endTerm();
+    }
+    if (term == NO_TERM && leading && replica.canServeReads()) {
+      startTerm();
+    }
+    return term != NO_TERM;
+  }
+
+  /** True while this replica may answer clients: a term runs and reads are safe now. */
+  boolean serving() {
+    return observe() && replica.canServeReads();
+  }
+
+  /** The periodic duties; does nothing unless a term runs and the lease holds. */
+  void onTick() {
+    if (!observe() || !replica.holdsLease()) {
+      return;
+    }
+    long now = replica.nowMillis();
+    if (!graceLogged) {
+      logGrace();
+    } else {
+      if (reconcileNeeded || now >= nextReconcileAt) {
+        reconcile(now);
+      }
+      expireDue(now);
+    }
+    proposeTickIfDue();
+  }
+
+  // ---- sessions, as requests see them ---------------------------------------------------------
+
+  /**
+   * A KeepAlive: the session's deadline becomes now + its lease. Returns the lease left (its
+   * length), or 0 if its expiry is already in flight. Throws NamespaceException NOT_FOUND if the
+   * session does not exist.
+   */
+  long keepAlive(long sessionId, long lastSeenEventIndex) {
+    long now = replica.nowMillis();
+    Lease lease = leases.get(sessionId);
+    if (lease == null) {
+      SessionInfo info = namespace.getSession(sessionId);
+      lease = leases.put(sessionId, info.getLeaseMillis(), now + info.getLeaseMillis(), false);
+    }
+    if (lease.expiring()) {
+      return 0;
+    }
+    lease.ackedEventIndex = Math.max(lease.ackedEventIndex, lastSeenEventIndex);
+    leases.setDeadline(lease, now + lease.leaseMillis);
+    return lease.leaseMillis;
+  }
+
+  /** The lease left (at most its length), for event pushes between KeepAlives. */
+  long remainingMillis(long sessionId) {
+    Lease lease = leases.get(sessionId);
+    if (lease == null || lease.expiring()) {
+      return 0;
+    }
+    long left = lease.deadlineMillis() - replica.nowMillis();
+    return Math.max(0, Math.min(left, lease.leaseMillis));
+  }
+
+  /** The session's lease length as the leader knows it (0 if unknown). */
+  long leaseMillis(long sessionId) {
+    Lease lease = leases.get(sessionId);
+    return lease == null ? 0 : lease.leaseMillis;
+  }
+
+  /** True once per term for a session inherited from an earlier leadership (LEADER_CHANGED). */
+  boolean firstContactSinceLeaderChange(long sessionId) {
+    Lease lease = leases.get(sessionId);
+    if (lease == null || !lease.inherited) {
+      return false;
+    }
+    lease.inherited = false;
+    return true;
+  }
+
+  /** The client's latest acknowledged event index, for the command header. */
+  long ackedEventIndex(long sessionId) {
+    Lease lease = leases.get(sessionId);
+    return lease == null ? 0 : lease.ackedEventIndex;
+  }
+
+  void sessionCreated(long sessionId, long leaseMillis) {
+    if (term != NO_TERM) {
+      leases.put(sessionId, leaseMillis, replica.nowMillis() + leaseMillis, false);
+    }
+  }
+
+  void sessionEnded(long sessionId) {
+    leases.remove(sessionId);
+  }
+
+  /** A session-changing command's outcome is unknown: compare with the namespace soon. */
+  void reconcileSoon() {
+    reconcileNeeded = true;
+  }
+
+  int sessionCount() {
+    return leases.size();
+  }
+
+  // ---- the term -------------------------------------------------------------------------------
+
+  private void startTerm() {
+    term = replica.ballot();
+    long now = replica.nowMillis();
+    leases.clear();
+    graceInFlight = false;
+    tickInFlight = false;
+    reconcileNeeded = false;
+    expiriesInFlight = 0;
+    nextReconcileAt = now + config.reconcileEveryMillis();
+    List<SessionInfo> sessions = namespace.listSessions().getSessionsList();
+    for (SessionInfo s : sessions) {
+      long keep = Math.max(config.graceMillis(), s.getLeaseMillis());
+      leases.put(s.getSessionId(), s.getLeaseMillis(), now + keep, true);
+    }
+    graceLogged = sessions.isEmpty() || config.graceMillis() == 0;
+    events.leadershipStarted(term, sessions.size(), config.graceMillis());
+  }
+
+  private void endTerm() {
+    long ended = term;
+    term = NO_TERM;
+    leases.clear();
+    termEnded.run();
+    events.leadershipEnded(ended, replica.leaderHint());
+  }
+
+  private void logGrace() {
+    if (graceInFlight) {
+      return;
+    }
+    graceInFlight = true;
+    long proposedIn = term;
+    NamespaceCommand.Builder command = NamespaceCommand.newBuilder().setExtendAllSessions(
+        ExtendAllSessionsOp.newBuilder().setGraceMillis(config.graceMillis()));
+    proposer.propose(command, new Proposer.Outcome() {
+      @Override
+      public void applied(NamespaceResult result) {
+        if (proposedIn == term) {
+          graceInFlight = false;
+          graceLogged = true;
+          if (result.hasError()) {
+            log.warn("replica {}: ExtendAllSessions refused: {}", replica.selfId(),
+                result.getError().getMessage());
+          }
+        }
+      }
+
+      @Override
+      public void failed(ServerError error) {
+        if (proposedIn == term) {
+          graceInFlight = false; // the next tick retries
+        }
+      }
+    });
+  }
+
+  private void expireDue(long now) {
+    long leaderTime = Math.max(wall.nowMillis(), namespace.clockMillis());
+    Lease due;
+    while (expiriesInFlight < config.expiriesInFlightMax()
+        && (due = leases.firstDue(now)) != null) {
+      long logged;
+      try {
+        logged = namespace.getSession(due.sessionId).getLoggedDeadlineMillis();
+      } catch (NamespaceException gone) {
+        leases.remove(due.sessionId);
+        continue;
+      }
+      if (leaderTime < logged) {
+        leases.setDeadline(due, now + (logged - leaderTime));
+      } else {
+        expire(due, ExpiryReason.EXPIRY_REASON_LEASE_EXPIRED, null);
+      }
+    }
+  }
+
+  /**
+   * Proposes the end of a session. {@code reply}, if given, hears the outcome (ForceCloseSession);
+   * the leader's own bookkeeping happens either way.
+   */
+  void expire(long sessionId, ExpiryReason reason, Reply<Long> reply) {
+    Lease lease = leases.get(sessionId);
+    if (lease == null) {
+      long now = replica.nowMillis();
+      lease = leases.put(sessionId, 0, now, false);
+    }
+    expire(lease, reason, reply);
+  }
+
+  private void expire(Lease lease, ExpiryReason reason, Reply<Long> reply) {
+    leases.markExpiring(lease);
+    expiriesInFlight++;
+    long proposedIn = term;
+    long id = lease.sessionId;
+    NamespaceCommand.Builder command = NamespaceCommand.newBuilder().setExpireSession(
+        ExpireSessionOp.newBuilder().setSessionId(id).setReason(reason));
+    proposer.propose(command, new Proposer.Outcome() {
+      @Override
+      public void applied(NamespaceResult result) {
+        if (proposedIn == term) {
+          expiriesInFlight--;
+          settle(lease, result);
+        }
+        if (!result.hasError()) {
+          events.sessionExpired(id, reason);
+        }
+        if (reply != null) {
+          if (result.hasError()) {
+            reply.error(ServerError.of(result.getError()));
+          } else {
+            reply.ok(result.getIndex());
+          }
+        }
+      }
+
+      @Override
+      public void failed(ServerError error) {
+        if (proposedIn == term) {
+          expiriesInFlight--;
+          retryLater(lease, lease.deadlineMillis());
+          reconcileSoon();
+        }
+        if (reply != null) {
+          reply.error(error);
+        }
+      }
+    });
+  }
+
+  private void settle(Lease lease, NamespaceResult result) {
+    if (!result.hasError()
+        || result.getError().getReason() == ErrorReason.ERROR_REASON_SESSION_NOT_FOUND) {
+      leases.remove(lease.sessionId);
+    } else {
+      retryLater(lease, replica.nowMillis() + EXPIRY_RETRY_MILLIS);
+    }
+  }
+
+  private void retryLater(Lease lease, long deadline) {
+    if (leases.get(lease.sessionId) == lease) {
+      leases.setDeadline(lease, deadline);
+    }
+  }
+
+  private void proposeTickIfDue() {
+    if (tickInFlight) {
+      return;
+    }
+    OptionalLong timer = namespace.nextTimerMillis();
+    if (timer.isEmpty() || wall.nowMillis() < timer.getAsLong()) {
+      return;
+    }
+    tickInFlight = true;
+    long proposedIn = term;
+    proposer.propose(NamespaceCommand.newBuilder().setTick(TickOp.getDefaultInstance()),
+        new Proposer.Outcome() {
+          @Override
+          public void applied(NamespaceResult result) {
+            done();
+          }
+
+          @Override
+          public void failed(ServerError error) {
+            done();
+          }
+
+          private void done() {
+            if (proposedIn == term) {
+              tickInFlight = false;
+            }
+          }
+        });
+  }
+
+  /** Makes the deadline table hold exactly the namespace's sessions. */
+  private void reconcile(long now) {
+    reconcileNeeded = false;
+    nextReconcileAt = now + config.reconcileEveryMillis();
+    TreeSet<Long> live = new TreeSet<>();
+    for (SessionInfo s : namespace.listSessions().getSessionsList()) {
+      live.add(s.getSessionId());
+      if (leases.get(s.getSessionId()) == null) {
+        leases.put(s.getSessionId(), s.getLeaseMillis(), now + s.getLeaseMillis(), false);
+      }
+    }
+    List<Long> gone = new ArrayList<>();
+    for (long id : leases.ids()) {
+      if (!live.contains(id) && !leases.get(id).expiring()) {
+        gone.add(id);
+      }
+    }
+    gone.forEach(leases::remove);
+  }
+}

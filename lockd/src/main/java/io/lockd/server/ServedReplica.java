@@ -1,0 +1,87 @@
+package io.lockd.server;
+
+import io.lockd.paxos.Role;
+import io.lockd.replica.ProposalCallback;
+import io.lockd.replica.Replica;
+import io.lockd.replica.ReplicaStatus;
+
+/**
+ * What the server needs from the replica it serves: leadership and lease tests, proposing, the
+ * monotonic clock and a status view. Production wraps the {@link Replica} on its loop thread
+ * ({@link #of}); a simulation may wire its own. Every method is called on the replica's thread.
+ */
+public interface ServedReplica {
+  int selfId();
+
+  Role role();
+
+  /** The ballot this replica leads with (identifies one leadership). */
+  long ballot();
+
+  /** Leader, lease held, leadership no-op applied: reads from local state are linearizable. */
+  boolean canServeReads();
+
+  /** Leader with a valid lease: the only replica that may decide a session expired. */
+  boolean holdsLease();
+
+  /** The replica believed to lead, or -1 if none is known. */
+  int leaderHint();
+
+  /** The replica's monotonic clock (milliseconds), the one its leases run on. */
+  long nowMillis();
+
+  /** Proposes a command; its callback fires on the replica's thread ({@link Replica#propose}). */
+  void propose(byte[] payload, ProposalCallback callback);
+
+  ReplicaStatus status();
+
+  /** The production adapter. */
+  static ServedReplica of(Replica replica) {
+    return new ServedReplica() {
+      @Override
+      public int selfId() {
+        return replica.selfId();
+      }
+
+      @Override
+      public Role role() {
+        return replica.role();
+      }
+
+      @Override
+      public long ballot() {
+        return replica.ballot();
+      }
+
+      @Override
+      public boolean canServeReads() {
+        return replica.canServeReads();
+      }
+
+      @Override
+      public boolean holdsLease() {
+        return replica.holdsLease();
+      }
+
+      @Override
+      public int leaderHint() {
+        return replica.leaderHint();
+      }
+
+      @Override
+      public long nowMillis() {
+        return replica.clock().nowMillis();
+      }
+
+      @Override
+      public void propose(byte[] payload, ProposalCallback callback) {
+        replica.propose(payload, callback);
+      }
+
+      @Override
+      public ReplicaStatus status() {
+        return replica.status();
+      }
+    };
+  }
+}

@@ -1,0 +1,67 @@
+package io.lockd.server;
+
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.lockd.paxos.Ballot;
+import io.lockd.proto.v1.ClusterGrpc;
+import io.lockd.proto.v1.ReplicaStatus;
+import io.lockd.proto.v1.StatusRequest;
+import io.lockd.proto.v1.StatusResponse;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code lockd status ADDRESS}: asks one replica for the cell's status and prints a table. */
+@Command(name = "status", mixinStandardHelpOptions = true,
+    description = "Print every replica of the cell as the replica at ADDRESS sees it.",
+    footer = {"", "Example:", "  lockd status 127.0.0.1:7101"})
+final class StatusCommand implements Callable<Integer> {
+  @Parameters(paramLabel = "ADDRESS", description = "A replica's client address (host:port).")
+  String address;
+
+  @Option(names = "--timeout-ms", defaultValue = "3000",
+      description = "How long to wait for the answer (default: ${DEFAULT-VALUE}).")
+  long timeoutMillis;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    try {
+      Members.checkAddress(address, "ADDRESS");
+    } catch (IllegalArgumentException e) {
+      System.err.println("lockd status: " + e.getMessage());
+      return 2;
+    }
+    ManagedChannel channel = NettyChannelBuilder.forTarget(address).usePlaintext().build();
+    try {
+      StatusResponse status = ClusterGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS)
+          .status(StatusRequest.getDefaultInstance());
+      print(status);
+      return 0;
+    } catch (StatusRuntimeException e) {
+      System.err.println("lockd status: " + address + " did not answer: " + e.getStatus());
+      return 1;
+    } finally {
+      channel.shutdownNow().awaitTermination(2, TimeUnit.SECONDS);
+    }
+  }
+
+  private static void print(StatusResponse s) {
+    System.out.printf(Locale.ROOT, "leader %s, answered by replica %d%n",
+        s.getLeaderId() == 0 ? "unknown" : Integer.toString(s.getLeaderId()), s.getResponderId());
+    System.out.printf(Locale.ROOT, "%-4s %-22s %-12s %-9s %9s %9s %6s %8s %9s %-16s%n",
+        "id", "address", "role", "ballot", "chosen", "applied", "lag", "lease_ms", "contact",
+        "checksum");
+    for (ReplicaStatus r : s.getReplicasList()) {
+      System.out.printf(Locale.ROOT, "%-4d %-22s %-12s %-9s %9d %9d %6d %8d %9d %016x%n",
+          r.getId(), r.getAddress(), r.getRole().name().replace("REPLICA_ROLE_", ""),
+          Ballot.toString(r.getBallot()), r.getChosenSlot(), r.getAppliedSlot(),
+          r.getLagSlots(), r.getLeaseRemainingMillis(), r.getLastContactMillis(),
+          r.getStateChecksum());
+    }
+  }
+}

@@ -1,0 +1,82 @@
+package io.lockd.server.grpc;
+
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.stub.StreamObserver;
+import io.lockd.proto.v1.ClusterGrpc;
+import io.lockd.proto.v1.ForceCloseSessionRequest;
+import io.lockd.proto.v1.ForceCloseSessionResponse;
+import io.lockd.proto.v1.ListSessionsRequest;
+import io.lockd.proto.v1.ListSessionsResponse;
+import io.lockd.proto.v1.ReplicaStatus;
+import io.lockd.proto.v1.StatusRequest;
+import io.lockd.proto.v1.StatusResponse;
+import io.lockd.server.LocalStatus;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * lockd.v1.Cluster. Status is answered by any replica, leader or not: its own entry exactly, each
+ * peer's entry as that peer reports it over its client port (short deadline), falling back to
+ * what consensus tells this replica. ListSessions and ForceCloseSession are leader operations
+ * (followers redirect).
+ */
+final class ClusterService extends ClusterGrpc.ClusterImplBase {
+  private static final Context.Key<Boolean> SELF_ONLY = Context.key("lockd-status-self-only");
+
+  private final CellGateway gateway;
+  private final StatusView view;
+  private final PeerStatusFetcher peers;
+
+  ClusterService(CellGateway gateway, StatusView view, PeerStatusFetcher peers) {
+    this.gateway = gateway;
+    this.view = view;
+    this.peers = peers;
+  }
+
+  /** Notes the {@code lockd-status-scope: self} header for {@link #status}. */
+  static ServerInterceptor scopeInterceptor() {
+    return new ServerInterceptor() {
+      @Override
+      public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+          ServerCallHandler<Q, R> next) {
+        boolean self = PeerStatusFetcher.SCOPE_SELF.equals(headers.get(PeerStatusFetcher.SCOPE));
+        return Contexts.interceptCall(Context.current().withValue(SELF_ONLY, self), call,
+            headers, next);
+      }
+    };
+  }
+
+  @Override
+  public void status(StatusRequest r, StreamObserver<StatusResponse> out) {
+    boolean selfOnly = Boolean.TRUE.equals(SELF_ONLY.get());
+    // Ask the peers first, from this gRPC thread, so that their answers travel while the loop
+    // takes this replica's own status.
+    CompletableFuture<Map<Integer, ReplicaStatus>> fetched = selfOnly ? null : peers.fetchAll();
+    gateway.run(out, cell -> {
+      LocalStatus local = cell.localStatus();
+      if (selfOnly) {
+        gateway.reply(out).ok(view.self(local));
+        return;
+      }
+      TreeMap<Integer, ReplicaStatus.Builder> mine = view.local(local);
+      fetched.thenAccept(answers -> gateway.reply(out).ok(view.merge(local, mine, answers)));
+    });
+  }
+
+  @Override
+  public void listSessions(ListSessionsRequest r, StreamObserver<ListSessionsResponse> out) {
+    gateway.run(out, cell -> cell.listSessions(gateway.reply(out)));
+  }
+
+  @Override
+  public void forceCloseSession(ForceCloseSessionRequest r,
+      StreamObserver<ForceCloseSessionResponse> out) {
+    gateway.run(out, cell -> cell.forceCloseSession(r, gateway.reply(out)));
+  }
+}

@@ -1,0 +1,59 @@
+package io.lockd.server.grpc;
+
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.ProtoUtils;
+import io.lockd.proto.v1.ErrorDetail;
+import io.lockd.proto.v1.ErrorReason;
+import io.lockd.server.ServerError;
+import java.util.Map;
+
+/**
+ * Turns a {@link ServerError} into a gRPC status with trailing metadata:
+ *
+ * <ul>
+ *   <li>{@code lockd-error-detail-bin}: an {@link ErrorDetail} (reason and message), always;
+ *   <li>{@code lockd-leader-id} and {@code lockd-leader-address}: on UNAVAILABLE from a replica
+ *       that does not lead, the leader it believes in and that leader's <em>client</em> address,
+ *       when it knows one. Clients redirect there (docs/server.md, "Redirect, not forward").
+ * </ul>
+ */
+public final class GrpcErrors {
+  public static final Metadata.Key<ErrorDetail> ERROR_DETAIL = Metadata.Key.of(
+      "lockd-error-detail-bin", ProtoUtils.metadataMarshaller(ErrorDetail.getDefaultInstance()));
+  public static final Metadata.Key<String> LEADER_ID =
+      Metadata.Key.of("lockd-leader-id", Metadata.ASCII_STRING_MARSHALLER);
+  public static final Metadata.Key<String> LEADER_ADDRESS =
+      Metadata.Key.of("lockd-leader-address", Metadata.ASCII_STRING_MARSHALLER);
+
+  private final Map<Integer, String> clientAddresses;
+
+  /** @param clientAddresses every member's client address ({@code host:port}) by id */
+  public GrpcErrors(Map<Integer, String> clientAddresses) {
+    this.clientAddresses = Map.copyOf(clientAddresses);
+  }
+
+  public StatusRuntimeException toStatus(ServerError error) {
+    Metadata trailers = new Metadata();
+    trailers.put(ERROR_DETAIL, ErrorDetail.newBuilder()
+        .setReason(error.reason())
+        .setMessage(error.message())
+        .build());
+    String leader = clientAddresses.get(error.leaderHint());
+    if (error.code() == ServerError.UNAVAILABLE && leader != null) {
+      trailers.put(LEADER_ID, Integer.toString(error.leaderHint()));
+      trailers.put(LEADER_ADDRESS, leader);
+    }
+    return Status.fromCodeValue(error.code()).withDescription(error.message())
+        .asRuntimeException(trailers);
+  }
+
+  /** RESOURCE_EXHAUSTED for a replica whose work queue is full. */
+  public StatusRuntimeException overloaded(int selfId) {
+    return toStatus(new ServerError(ServerError.RESOURCE_EXHAUSTED,
+        ErrorReason.ERROR_REASON_LIMIT_REACHED,
+        "replica " + selfId + " is overloaded: its work queue is full; retry later",
+        ServerError.NO_HINT));
+  }
+}

@@ -1,0 +1,153 @@
+package io.lockd.server.grpc;
+
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.lockd.namespace.Namespace;
+import io.lockd.replica.ReplicaLoop;
+import io.lockd.replica.ReplicaRuntime;
+import io.lockd.server.CellServer;
+import io.lockd.server.ServedReplica;
+import io.lockd.server.WallClock;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One lockd process's serving parts, assembled: the replica runtime (store, writer, peer
+ * transport, loop) applying the {@link Namespace}, the {@link CellServer} on the loop's thread, a
+ * ticker that runs the leader's duties, and the gRPC server for clients (lockd.v1 services and
+ * grpc.health.v1). {@link #close} stops them in reverse order.
+ */
+public final class LockdServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(LockdServer.class);
+  private static final int CALLS_PER_CONNECTION_MAX = 1_000;
+
+  private final LockdServerConfig config;
+  private final ReplicaRuntime runtime;
+  private final CellServer cell;
+  private final HealthReporter health = new HealthReporter();
+  private final PeerStatusFetcher peers;
+  private final ScheduledExecutorService ticker;
+  private final Server server;
+  private boolean closed;
+
+  private LockdServer(LockdServerConfig config) throws IOException {
+    this.config = config;
+    int id = config.selfId();
+    Namespace namespace = new Namespace(config.limits());
+    ServerLog serverLog = new ServerLog(id);
+    runtime = ReplicaRuntime.start(config.runtime(), namespace, serverLog);
+    try {
+      cell = runtime.loop().call(r -> {
+        CellServer s = new CellServer(ServedReplica.of(r), namespace, WallClock.system(),
+            config.server(), serverLog);
+        serverLog.attach(s);
+        return s;
+      }, 10_000);
+    } catch (Exception e) {
+      runtime.close();
+      throw new IllegalStateException("replica " + id + ": the server did not start", e);
+    }
+    GrpcErrors errors = new GrpcErrors(config.clientAddresses());
+    CellGateway gateway = new CellGateway(runtime.loop(), cell, errors, id);
+    peers = new PeerStatusFetcher(id, config.clientAddresses(), config.statusFetchMillis());
+    StatusView view = new StatusView(config.clientAddresses(),
+        config.server().unreachableAfterMillis());
+    ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "lockd-server-tick-" + id);
+      t.setDaemon(true);
+      return t;
+    });
+    ticker.scheduleAtFixedRate(() -> gateway.submit(c -> {
+      c.onTick();
+      health.update(c.serving());
+    }), config.serverTickMillis(), config.serverTickMillis(), TimeUnit.MILLISECONDS);
+    try {
+      server = NettyServerBuilder.forAddress(config.clientListen())
+          .directExecutor() // handlers only enqueue on the replica's loop
+          .addService(new SessionService(gateway, id))
+          .addService(new NodeService(gateway))
+          .addService(new LockService(gateway))
+          .addService(new WatchService(gateway))
+          .addService(ServerInterceptors.intercept(new ClusterService(gateway, view, peers),
+              ClusterService.scopeInterceptor()))
+          .addService(health.manager().getHealthService())
+          .maxConcurrentCallsPerConnection(CALLS_PER_CONNECTION_MAX)
+          .maxInboundMessageSize(config.limits().contentBytesMax() + (64 << 10))
+          .permitKeepAliveTime(5, TimeUnit.SECONDS)
+          .permitKeepAliveWithoutCalls(true)
+          .build()
+          .start();
+    } catch (IOException | RuntimeException e) {
+      ticker.shutdownNow();
+      peers.close();
+      runtime.close();
+      throw new UncheckedIOException("replica " + id + " cannot listen for clients on "
+          + config.clientListen(), e instanceof IOException io ? io : new IOException(e));
+    }
+    log.info("replica {} of cell '{}' serving clients on port {}", id,
+        config.runtime().cell(), server.getPort());
+  }
+
+  /** Starts a replica and its client server; throws if a port or the data directory is unusable. */
+  public static LockdServer start(LockdServerConfig config) throws IOException {
+    return new LockdServer(config);
+  }
+
+  public int selfId() {
+    return config.selfId();
+  }
+
+  /** The port clients connect to (the real one if the configuration asked for port 0). */
+  public int clientPort() {
+    return server.getPort();
+  }
+
+  public ReplicaLoop loop() {
+    return runtime.loop();
+  }
+
+  public ReplicaRuntime runtime() {
+    return runtime;
+  }
+
+  /** Runs {@code task} on the replica's thread and waits for its answer (tests, tools). */
+  public <T> T onLoop(Function<CellServer, T> task, long timeoutMillis) throws Exception {
+    return runtime.loop().call(r -> task.apply(cell), timeoutMillis);
+  }
+
+  /** Completes when the replica's loop has stopped (after close, or after a fatal error). */
+  public CompletableFuture<Void> stopped() {
+    return runtime.loop().stopped();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    health.shutdown();
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(500, TimeUnit.MILLISECONDS)) {
+        server.shutdownNow(); // ends open KeepAlive streams: clients move to the next leader
+        server.awaitTermination(2, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      server.shutdownNow();
+    }
+    ticker.shutdownNow();
+    peers.close();
+    runtime.close();
+    log.info("replica {}: stopped", config.selfId());
+  }
+}

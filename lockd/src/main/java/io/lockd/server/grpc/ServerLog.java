@@ -1,0 +1,79 @@
+package io.lockd.server.grpc;
+
+import io.lockd.paxos.Ballot;
+import io.lockd.paxos.Role;
+import io.lockd.proto.ns.v1.ExpiryReason;
+import io.lockd.replica.ReplicaListener;
+import io.lockd.server.CellServer;
+import io.lockd.server.ServerEvents;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The daemon's log of notable moments (one line each: role changes, leadership served, session
+ * expiries, snapshots) and the bridge that tells the {@link CellServer} when commands were applied.
+ * Called on the replica's thread.
+ */
+final class ServerLog implements ReplicaListener, ServerEvents {
+  private static final Logger log = LoggerFactory.getLogger("io.lockd.server");
+
+  private final int selfId;
+  private volatile CellServer cell;
+
+  ServerLog(int selfId) {
+    this.selfId = selfId;
+  }
+
+  void attach(CellServer server) {
+    this.cell = server;
+  }
+
+  @Override
+  public void roleChanged(Role from, Role to, long ballot, int leaderHint) {
+    log.info("replica {}: role {} -> {} (ballot {}, leader {})", selfId, from, to,
+        Ballot.toString(ballot), leaderHint < 0 ? "unknown" : leaderHint);
+  }
+
+  @Override
+  public void snapshot(long index, int bytes, boolean installed) {
+    log.info("replica {}: snapshot at slot {} ({} bytes) {}", selfId, index, bytes,
+        installed ? "installed from a peer" : "taken");
+  }
+
+  @Override
+  public void applied(long appliedIndex) {
+    CellServer server = cell;
+    if (server != null) {
+      server.onApplied();
+    }
+  }
+
+  @Override
+  public void leadershipStarted(long ballot, int sessions, long graceMillis) {
+    log.info("replica {}: serving clients as leader (ballot {}); {} sessions inherited, "
+        + "grace {} ms", selfId, Ballot.toString(ballot), sessions, graceMillis);
+  }
+
+  @Override
+  public void leadershipEnded(long ballot, int leaderHint) {
+    log.info("replica {}: stopped serving as leader (ballot {}); leader now {}", selfId,
+        Ballot.toString(ballot), leaderHint < 0 ? "unknown" : leaderHint);
+  }
+
+  @Override
+  public void sessionExpired(long sessionId, ExpiryReason reason) {
+    log.info("replica {}: session {} ended: {}", selfId, sessionId,
+        reason == ExpiryReason.EXPIRY_REASON_FORCE_CLOSED
+            ? "force-closed by an administrator" : "lease expired");
+  }
+
+  @Override
+  public void sessionCreated(long sessionId, long leaseMillis) {
+    log.debug("replica {}: session {} created, lease {} ms", selfId, sessionId, leaseMillis);
+  }
+
+  @Override
+  public void sessionClosed(long sessionId) {
+    log.debug("replica {}: session {} closed", selfId, sessionId);
+  }
+}

@@ -1,0 +1,186 @@
+package io.lockd.server.grpc;
+
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.lockd.proto.v1.CloseSessionRequest;
+import io.lockd.proto.v1.CloseSessionResponse;
+import io.lockd.proto.v1.CreateSessionRequest;
+import io.lockd.proto.v1.CreateSessionResponse;
+import io.lockd.proto.v1.KeepAliveRequest;
+import io.lockd.proto.v1.KeepAliveResponse;
+import io.lockd.proto.v1.SessionGrpc;
+import io.lockd.server.EventSink;
+import io.lockd.server.KeepAliveStream;
+import io.lockd.server.ServerError;
+
+/**
+ * lockd.v1.Session over the cell. A KeepAlive stream becomes a {@link KeepAliveStream} on the
+ * replica's loop; its requests, readiness changes and end are queued there in order, and the loop
+ * answers through a {@link GrpcEventSink}.
+ */
+final class SessionService extends SessionGrpc.SessionImplBase {
+  private final CellGateway gateway;
+  private final int selfId;
+
+  SessionService(CellGateway gateway, int selfId) {
+    this.gateway = gateway;
+    this.selfId = selfId;
+  }
+
+  @Override
+  public void createSession(CreateSessionRequest r, StreamObserver<CreateSessionResponse> out) {
+    gateway.run(out, cell -> cell.createSession(r, gateway.reply(out)));
+  }
+
+  @Override
+  public void closeSession(CloseSessionRequest r, StreamObserver<CloseSessionResponse> out) {
+    gateway.run(out, cell -> cell.closeSession(r, gateway.reply(out)));
+  }
+
+  @Override
+  public StreamObserver<KeepAliveRequest> keepAlive(StreamObserver<KeepAliveResponse> out) {
+    GrpcEventSink sink = new GrpcEventSink((ServerCallStreamObserver<KeepAliveResponse>) out,
+        gateway.errors());
+    Holder holder = new Holder();
+    sink.call.setOnReadyHandler(() -> {
+      if (sink.takeWaiting()) { // only if a push found the transport full
+        gateway.submit(cell -> {
+          if (holder.stream != null) {
+            holder.stream.onReady();
+          }
+        });
+      }
+    });
+    sink.call.setOnCancelHandler(() -> {
+      sink.markClosed();
+      gateway.submit(cell -> {
+        if (holder.stream != null) {
+          holder.stream.onClosed();
+        }
+      });
+    });
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(KeepAliveRequest request) {
+        boolean queued = gateway.submit(cell -> {
+          if (holder.stream == null) {
+            holder.stream = cell.openKeepAlive(sink);
+          }
+          holder.stream.onRequest(request);
+        });
+        if (!queued) {
+          // A lost KeepAlive must not go unnoticed: end the stream so that the client reconnects.
+          sink.fail(gateway.errors().overloaded(selfId));
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        sink.markClosed();
+        gateway.submit(cell -> {
+          if (holder.stream != null) {
+            holder.stream.onClosed();
+          }
+        });
+      }
+
+      @Override
+      public void onCompleted() {
+        gateway.submit(cell -> {
+          if (holder.stream != null) {
+            holder.stream.onClosed();
+          }
+          sink.close(null);
+        });
+      }
+    };
+  }
+
+  /** The loop's handle on one stream; touched only on the loop thread. */
+  private static final class Holder {
+    KeepAliveStream stream;
+  }
+
+  /** The gRPC side of a KeepAlive stream; every call on it is serialized by its monitor. */
+  static final class GrpcEventSink implements EventSink {
+    final ServerCallStreamObserver<KeepAliveResponse> call;
+    private final GrpcErrors errors;
+    private volatile boolean closed;
+    private volatile boolean waiting;
+
+    GrpcEventSink(ServerCallStreamObserver<KeepAliveResponse> call, GrpcErrors errors) {
+      this.call = call;
+      this.errors = errors;
+    }
+
+    @Override
+    public boolean ready() {
+      if (closed) {
+        return false;
+      }
+      waiting = true; // first, so that an onReady racing this check still pushes
+      boolean ready = call.isReady();
+      if (ready) {
+        waiting = false;
+      }
+      return ready;
+    }
+
+    /** True once after a push found the transport full: the next onReady should push again. */
+    boolean takeWaiting() {
+      boolean was = waiting;
+      waiting = false;
+      return was;
+    }
+
+    @Override
+    public boolean closed() {
+      return closed;
+    }
+
+    @Override
+    public synchronized void send(KeepAliveResponse response) {
+      if (closed) {
+        return;
+      }
+      try {
+        call.onNext(response);
+      } catch (RuntimeException e) {
+        closed = true; // the call ended under us
+      }
+    }
+
+    @Override
+    public void close(ServerError error) {
+      if (error == null) {
+        end(null);
+      } else {
+        end(errors.toStatus(error));
+      }
+    }
+
+    void fail(Throwable status) {
+      end(status);
+    }
+
+    void markClosed() {
+      closed = true;
+    }
+
+    private synchronized void end(Throwable status) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      try {
+        if (status == null) {
+          call.onCompleted();
+        } else {
+          call.onError(status);
+        }
+      } catch (RuntimeException e) {
+        // the call had already ended
+      }
+    }
+  }
+}

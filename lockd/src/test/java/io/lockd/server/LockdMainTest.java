@@ -1,0 +1,99 @@
+package io.lockd.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The daemon's command line: help, validation messages and exit codes (no replica starts). */
+class LockdMainTest {
+  private static final String M1 = "1=127.0.0.1:7111,127.0.0.1:7101";
+  private static final String M2 = "2=127.0.0.1:7112,127.0.0.1:7102";
+  private static final String M3 = "3=127.0.0.1:7113,127.0.0.1:7103";
+
+  @TempDir
+  Path dir;
+
+  private record Run(int status, String out, String err) {}
+
+  private static Run run(String... args) {
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    ByteArrayOutputStream e = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+      int status = LockdMain.run(args);
+      return new Run(status, o.toString(StandardCharsets.UTF_8),
+          e.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
+    }
+  }
+
+  @Test
+  void helpExplainsWithExamples() {
+    Run r = run("--help");
+    assertEquals(0, r.status());
+    assertTrue(r.out().contains("Examples:"), r.out());
+    assertTrue(r.out().contains("--member"), r.out());
+    assertTrue(r.out().contains("deploy/local/cell.sh start"), r.out());
+  }
+
+  @Test
+  void validSettingsPassTheCheck() {
+    Run r = run("--id", "2", "--data-dir", dir.resolve("r2").toString(), "--member", M1,
+        "--member", M2 + " " + M3, "--grace-ms", "3000", "--check");
+    assertEquals(0, r.status(), r.err());
+    assertTrue(r.out().contains("replica 2 of [1, 2, 3]"), r.out());
+    assertTrue(r.out().contains("grace 3000 ms"), r.out());
+  }
+
+  @Test
+  void aConfigFileSuppliesDefaultsAndTheCommandLineWins() throws Exception {
+    Path file = dir.resolve("cell.properties");
+    Files.writeString(file, "cell = demo\nmember = " + M1 + " " + M2 + " " + M3
+        + "\ngrace-ms = 2000\nid = 3\n");
+    Run r = run("--config", file.toString(), "--data-dir", dir.resolve("r1").toString(),
+        "--id", "1", "--check");
+    assertEquals(0, r.status(), r.err());
+    assertTrue(r.out().contains("cell 'demo', replica 1"), r.out());
+    assertTrue(r.out().contains("grace 2000 ms"), r.out());
+  }
+
+  @Test
+  void badSettingsSayWhatIsWrongAndExitTwo() {
+    String data = dir.resolve("x").toString();
+    assertRefused("--id is required", "--member", M1, "--data-dir", data);
+    assertRefused("--id 4 is not one of the members [1, 2, 3]", "--id", "4", "--data-dir", data,
+        "--member", M1 + " " + M2 + " " + M3);
+    assertRefused("is not ID=PEER_HOST:PORT,CLIENT_HOST:PORT", "--id", "1", "--data-dir", data,
+        "--member", "1=localhost");
+    assertRefused("has no valid port", "--id", "1", "--data-dir", data,
+        "--member", "1=127.0.0.1:99999,127.0.0.1:7101");
+    assertRefused("member id 1 is given twice", "--id", "1", "--data-dir", data,
+        "--member", M1, "--member", "1=127.0.0.1:7121,127.0.0.1:7122");
+    assertRefused("--heartbeat-ms must be positive and at most half of --lease-ms", "--id", "1",
+        "--data-dir", data, "--member", M1, "--heartbeat-ms", "400");
+    assertRefused("--grace-ms must be within [0, 600000]", "--id", "1", "--data-dir", data,
+        "--member", M1, "--grace-ms", "700000");
+    assertRefused("--session-lease-ms must be within [1000, 60000]", "--id", "1",
+        "--data-dir", data, "--member", M1, "--session-lease-ms", "10");
+    assertRefused("'--id': 'one' is not an int", "--id", "one");
+    assertRefused("cannot read --config file", "--config", dir.resolve("missing").toString());
+  }
+
+  private static void assertRefused(String says, String... args) {
+    Run r = run(args);
+    assertEquals(2, r.status(), r.err());
+    assertTrue(r.err().contains(says), () -> "stderr '" + r.err() + "' should say '" + says + "'");
+  }
+}

@@ -1,0 +1,225 @@
+package io.lockd.server.grpc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.lockd.namespace.NamespaceLimits;
+import io.lockd.proto.v1.AcquireRequest;
+import io.lockd.proto.v1.AcquireResponse;
+import io.lockd.proto.v1.ClusterGrpc;
+import io.lockd.proto.v1.CreateNodeRequest;
+import io.lockd.proto.v1.CreateSessionRequest;
+import io.lockd.proto.v1.Event;
+import io.lockd.proto.v1.EventType;
+import io.lockd.proto.v1.GetLockInfoRequest;
+import io.lockd.proto.v1.GetStatRequest;
+import io.lockd.proto.v1.KeepAliveResponse;
+import io.lockd.proto.v1.ListSessionsRequest;
+import io.lockd.proto.v1.LockGrpc;
+import io.lockd.proto.v1.LockInfo;
+import io.lockd.proto.v1.LockMode;
+import io.lockd.proto.v1.NodeGrpc;
+import io.lockd.proto.v1.NodeKind;
+import io.lockd.proto.v1.ReleaseRequest;
+import io.lockd.proto.v1.ReplicaRole;
+import io.lockd.proto.v1.ReplicaStatus;
+import io.lockd.proto.v1.RequestHeader;
+import io.lockd.proto.v1.SessionGrpc;
+import io.lockd.proto.v1.StatusRequest;
+import io.lockd.proto.v1.StatusResponse;
+import io.lockd.server.ServerConfig;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A real three-replica cell in one JVM, exercised over gRPC as a client would. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class CellGrpcTest {
+  private TestCell cell;
+  private LockdServer leader;
+  private final AtomicLong sequence = new AtomicLong();
+
+  @BeforeAll
+  void start(@TempDir Path data) throws Exception {
+    NamespaceLimits limits = NamespaceLimits.builder().leaseMinMillis(500)
+        .leaseDefaultMillis(2_000).waitersPerLockMax(4).lockDelayDefaultMillis(0).build();
+    cell = new TestCell(3, data, ServerConfig.defaults().withGraceMillis(1_000), limits);
+    leader = cell.awaitLeader();
+  }
+
+  @AfterAll
+  void stop() {
+    if (cell != null) {
+      cell.close();
+    }
+  }
+
+  private RequestHeader header(long session) {
+    return RequestHeader.newBuilder().setSessionId(session)
+        .setSequence(sequence.incrementAndGet()).build();
+  }
+
+  private SessionGrpc.SessionBlockingStub sessions() {
+    return SessionGrpc.newBlockingStub(cell.channel(leader))
+        .withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
+  private NodeGrpc.NodeBlockingStub nodes() {
+    return NodeGrpc.newBlockingStub(cell.channel(leader)).withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
+  private LockGrpc.LockBlockingStub locks() {
+    return LockGrpc.newBlockingStub(cell.channel(leader)).withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
+  private long session(long leaseMillis) {
+    return sessions().createSession(CreateSessionRequest.newBuilder()
+        .setRequestedLeaseMillis(leaseMillis).setClientName("cell-test").build()).getSessionId();
+  }
+
+  @Test
+  void keepAlivesHoldASessionAndSilenceEndsIt() throws Exception {
+    long s = session(1_000);
+    try (KeepAliveClient stream = new KeepAliveClient(cell.channel(leader), s)) {
+      for (int i = 1; i <= 5; i++) {
+        stream.keepAlive(0);
+        KeepAliveResponse r = stream.awaitResponses(i).get(i - 1);
+        assertEquals(s, r.getSessionId());
+        assertEquals(1_000, r.getLeaseMillis());
+        assertTrue(r.getLeaseRemainingMillis() > 0, r.toString());
+        Thread.sleep(150);
+      }
+      // No more KeepAlives: the leader expires the session and says so on the stream.
+      Event expired = stream.awaitEvent(e -> e.getType() == EventType.EVENT_TYPE_SESSION_EXPIRED);
+      assertTrue(expired.getIndex() > 0);
+      assertEquals(Status.Code.OK, stream.awaitEnd().getCode());
+    }
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> nodes().create(
+        CreateNodeRequest.newBuilder().setHeader(header(s)).setPath("/after-expiry")
+            .setKind(NodeKind.NODE_KIND_FILE).build()));
+    assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().contains("session " + s + " does not exist"));
+  }
+
+  @Test
+  void waitersGetTheLockInFifoOrderThroughTheirKeepAliveStreams() throws Exception {
+    long a = session(10_000);
+    long b = session(10_000);
+    long c = session(10_000);
+    nodes().create(CreateNodeRequest.newBuilder().setHeader(header(a)).setPath("/fifo")
+        .setKind(NodeKind.NODE_KIND_FILE).build());
+    try (KeepAliveClient sb = new KeepAliveClient(cell.channel(leader), b);
+        KeepAliveClient sc = new KeepAliveClient(cell.channel(leader), c)) {
+      sb.keepAlive(0);
+      sc.keepAlive(0);
+      sb.awaitResponses(1);
+      sc.awaitResponses(1);
+      assertTrue(acquire(a, 0).hasGranted());
+      AcquireResponse qb = acquire(b, 60_000);
+      AcquireResponse qc = acquire(c, 60_000);
+      assertEquals(0, qb.getQueued().getWaitersAhead());
+      assertEquals(1, qc.getQueued().getWaitersAhead());
+
+      locks().release(ReleaseRequest.newBuilder().setHeader(header(a)).setPath("/fifo").build());
+      Event grantB = sb.awaitEvent(e -> e.getType() == EventType.EVENT_TYPE_LOCK_GRANTED);
+      assertEquals(b, grantB.getSequencer().getSessionId());
+      LockInfo info = locks().getLockInfo(GetLockInfoRequest.newBuilder().setPath("/fifo")
+          .build()).getLock();
+      assertEquals(b, info.getHolders(0).getSessionId());
+      assertEquals(c, info.getWaiters(0).getSessionId());
+      assertFalse(sc.events().stream().anyMatch(e -> e.getType()
+          == EventType.EVENT_TYPE_LOCK_GRANTED));
+
+      locks().release(ReleaseRequest.newBuilder().setHeader(header(b)).setPath("/fifo").build());
+      Event grantC = sc.awaitEvent(e -> e.getType() == EventType.EVENT_TYPE_LOCK_GRANTED);
+      assertEquals(c, grantC.getSequencer().getSessionId());
+      assertTrue(grantC.getSequencer().getLockGeneration()
+          > grantB.getSequencer().getLockGeneration());
+    }
+  }
+
+  private AcquireResponse acquire(long session, long waitMillis) {
+    return locks().acquire(AcquireRequest.newBuilder().setHeader(header(session)).setPath("/fifo")
+        .setMode(LockMode.LOCK_MODE_EXCLUSIVE).setWaitMillis(waitMillis).build());
+  }
+
+  @Test
+  void aFollowerRedirectsToTheLeadersClientAddress() throws Exception {
+    LockdServer follower = cell.follower(leader);
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () ->
+        NodeGrpc.newBlockingStub(cell.channel(follower)).withDeadlineAfter(10, TimeUnit.SECONDS)
+            .getStat(GetStatRequest.newBuilder().setPath("/").build()));
+    assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+    Metadata trailers = e.getTrailers();
+    assertEquals(cell.clientAddresses.get(leader.selfId()),
+        trailers.get(GrpcErrors.LEADER_ADDRESS));
+    assertEquals(Integer.toString(leader.selfId()), trailers.get(GrpcErrors.LEADER_ID));
+    assertTrue(e.getStatus().getDescription().contains("replica " + leader.selfId() + " leads"));
+    assertTrue(trailers.containsKey(GrpcErrors.ERROR_DETAIL));
+
+    long s = session(10_000);
+    try (KeepAliveClient stream = new KeepAliveClient(cell.channel(follower), s)) {
+      stream.keepAlive(0);
+      Status end = stream.awaitEnd();
+      assertEquals(Status.Code.UNAVAILABLE, end.getCode());
+    }
+  }
+
+  @Test
+  void anyReplicaReportsTheWholeCell() throws Exception {
+    LockdServer follower = cell.follower(leader);
+    StatusResponse status = ClusterGrpc.newBlockingStub(cell.channel(follower))
+        .withDeadlineAfter(10, TimeUnit.SECONDS).status(StatusRequest.getDefaultInstance());
+    assertEquals(follower.selfId(), status.getResponderId());
+    assertEquals(leader.selfId(), status.getLeaderId());
+    assertEquals(3, status.getReplicasCount());
+    for (ReplicaStatus r : status.getReplicasList()) {
+      assertEquals(cell.clientAddresses.get(r.getId()), r.getAddress());
+      assertEquals(r.getId() == leader.selfId()
+          ? ReplicaRole.REPLICA_ROLE_LEADER : ReplicaRole.REPLICA_ROLE_FOLLOWER, r.getRole());
+      assertTrue(r.getAppliedSlot() > 0, r.toString());
+      assertTrue(r.getStateChecksum() != 0, r.toString());
+    }
+    assertTrue(ClusterGrpc.newBlockingStub(cell.channel(leader))
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .listSessions(ListSessionsRequest.getDefaultInstance()).getIndex() > 0);
+  }
+
+  @Test
+  void healthIsServingOnlyOnTheLeader() throws Exception {
+    LockdServer follower = cell.follower(leader);
+    assertEquals(ServingStatus.SERVING, awaitHealth(leader, "", ServingStatus.SERVING));
+    assertEquals(ServingStatus.NOT_SERVING, health(follower, ""));
+    assertEquals(ServingStatus.NOT_SERVING, health(follower, "lockd.v1.Lock"));
+    assertEquals(ServingStatus.SERVING, health(follower, "lockd.v1.Cluster"));
+  }
+
+  private ServingStatus health(LockdServer server, String service) {
+    return HealthGrpc.newBlockingStub(cell.channel(server)).withDeadlineAfter(10, TimeUnit.SECONDS)
+        .check(HealthCheckRequest.newBuilder().setService(service).build()).getStatus();
+  }
+
+  private ServingStatus awaitHealth(LockdServer server, String service, ServingStatus want)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TestCell.WAIT_MILLIS);
+    ServingStatus now = health(server, service);
+    while (now != want && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+      now = health(server, service);
+    }
+    return now;
+  }
+}

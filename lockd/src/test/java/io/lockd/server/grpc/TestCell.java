@@ -1,0 +1,116 @@
+package io.lockd.server.grpc;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.lockd.namespace.Namespace;
+import io.lockd.namespace.NamespaceLimits;
+import io.lockd.paxos.PaxosConfig;
+import io.lockd.replica.ReplicaOptions;
+import io.lockd.replica.RuntimeConfig;
+import io.lockd.server.CellServer;
+import io.lockd.server.ServerConfig;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real cell in one JVM: {@code size} {@link LockdServer}s (MapDB, gRPC peer transport, gRPC
+ * client port) on 127.0.0.1, ports chosen at run time. Every wait is bounded; {@link #close}
+ * stops everything it started.
+ */
+final class TestCell implements AutoCloseable {
+  static final long WAIT_MILLIS = 30_000;
+
+  final List<LockdServer> servers = new ArrayList<>();
+  final Map<Integer, String> clientAddresses = new TreeMap<>();
+  private final Map<Integer, ManagedChannel> channels = new TreeMap<>();
+
+  TestCell(int size, Path root, ServerConfig server, NamespaceLimits limits) throws IOException {
+    Map<Integer, String> peers = new TreeMap<>();
+    List<Integer> ids = new ArrayList<>();
+    for (int id = 1; id <= size; id++) {
+      ids.add(id);
+      peers.put(id, "127.0.0.1:" + freePort());
+      clientAddresses.put(id, "127.0.0.1:" + freePort());
+    }
+    try {
+      for (int id : ids) {
+        RuntimeConfig runtime = new RuntimeConfig("test", PaxosConfig.defaults(id, ids), peers,
+            address(peers.get(id)), root.resolve("r" + id), ReplicaOptions.defaults(), 5);
+        servers.add(LockdServer.start(new LockdServerConfig(runtime, limits, server,
+            clientAddresses, address(clientAddresses.get(id)), 10, 300)));
+      }
+    } catch (IOException | RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  private static InetSocketAddress address(String hostPort) {
+    int colon = hostPort.lastIndexOf(':');
+    return new InetSocketAddress(hostPort.substring(0, colon),
+        Integer.parseInt(hostPort.substring(colon + 1)));
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** Waits (bounded) until a replica serves clients; returns it. */
+  LockdServer awaitLeader() throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MILLIS);
+    while (System.nanoTime() < deadline) {
+      for (LockdServer s : servers) {
+        if (s.loop().isRunning() && s.onLoop(CellServer::serving, 5_000)) {
+          return s;
+        }
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("no leader within " + WAIT_MILLIS + " ms");
+  }
+
+  LockdServer follower(LockdServer leader) {
+    return servers.stream().filter(s -> s != leader).findFirst().orElseThrow();
+  }
+
+  synchronized ManagedChannel channel(LockdServer server) {
+    return channels.computeIfAbsent(server.selfId(), id -> NettyChannelBuilder
+        .forTarget(clientAddresses.get(id)).usePlaintext().build());
+  }
+
+  static long checksum(LockdServer server) throws Exception {
+    return server.onLoop(c -> c.readLocal(Namespace::stateChecksum), 5_000);
+  }
+
+  static long appliedIndex(LockdServer server) throws Exception {
+    return server.onLoop(c -> c.readLocal(Namespace::appliedIndex), 5_000);
+  }
+
+  @Override
+  public void close() {
+    synchronized (this) {
+      channels.values().forEach(ManagedChannel::shutdownNow);
+      for (ManagedChannel c : channels.values()) {
+        try {
+          c.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      channels.clear();
+    }
+    for (LockdServer s : servers) {
+      s.close();
+    }
+  }
+}
