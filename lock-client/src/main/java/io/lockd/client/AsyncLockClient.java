@@ -190,6 +190,29 @@ public final class AsyncLockClient {
     return create(path, CreateOptions.directory());
   }
 
+  /**
+   * Creates {@code path} and any missing parents as permanent directories (like {@code mkdir
+   * -p}); directories that exist already are fine. Completes with the number created.
+   */
+  public CompletableFuture<Integer> mkdirs(String path) {
+    Paths.check(path);
+    CompletableFuture<Integer> chain = CompletableFuture.completedFuture(0);
+    if (path.equals("/")) {
+      return chain;
+    }
+    StringBuilder prefix = new StringBuilder();
+    for (String part : path.substring(1).split("/")) {
+      String dir = prefix.append('/').append(part).toString();
+      chain = chain.thenCompose(n -> createUnlessExists(dir, CreateOptions.directory()).thenApply(made -> made ? n + 1 : n));
+    }
+    return chain;
+  }
+
+  /** Creates the node unless one exists at the path; true if this call created it. */
+  public CompletableFuture<Boolean> createUnlessExists(String path, CreateOptions options) {
+    return trueUnless(create(path, options), ErrorReason.ERROR_REASON_NODE_EXISTS);
+  }
+
   /** Deletes a file or an empty directory whose lock has no holders or waiters. */
   public CompletableFuture<Void> delete(String path) {
     Paths.check(path);
@@ -258,18 +281,7 @@ public final class AsyncLockClient {
 
   /** True if the node exists. */
   public CompletableFuture<Boolean> exists(String path) {
-    return stat(path)
-        .handle(
-            (st, t) -> {
-              Throwable cause = t instanceof CompletionException ? t.getCause() : t;
-              if (cause == null) {
-                return true;
-              }
-              if (cause instanceof LockdException e && e.reason() == ErrorReason.ERROR_REASON_NODE_NOT_FOUND) {
-                return false;
-              }
-              throw cause instanceof RuntimeException r ? r : new CompletionException(cause);
-            });
+    return trueUnless(stat(path), ErrorReason.ERROR_REASON_NODE_NOT_FOUND);
   }
 
   /** Lists a directory's children (names, not paths), in ascending order. */
@@ -314,26 +326,14 @@ public final class AsyncLockClient {
    * mode, with that generation, on that instance of the node. True if valid, false if not.
    */
   public CompletableFuture<Boolean> checkSequencer(Sequencer sequencer) {
-    CompletableFuture<Boolean> f = new CompletableFuture<>();
-    read(
+    return trueUnless(
+        read(
             LockGrpc.getCheckSequencerMethod(),
             CheckSequencerRequest.newBuilder().setSequencer(sequencer.toProto()).build(),
             a -> a.getIndex(),
-            a -> true)
-        .whenComplete(
-            (ok, t) -> {
-              Throwable cause = t instanceof CompletionException ? t.getCause() : t;
-              if (cause == null) {
-                f.complete(true);
-              } else if (cause instanceof LockdException e
-                  && (e.reason() == ErrorReason.ERROR_REASON_SEQUENCER_INVALID
-                      || e.reason() == ErrorReason.ERROR_REASON_NODE_NOT_FOUND)) {
-                f.complete(false);
-              } else {
-                f.completeExceptionally(cause);
-              }
-            });
-    return f;
+            a -> true),
+        ErrorReason.ERROR_REASON_SEQUENCER_INVALID,
+        ErrorReason.ERROR_REASON_NODE_NOT_FOUND);
   }
 
   // ------------------------------------------------------------------ watches
@@ -373,6 +373,21 @@ public final class AsyncLockClient {
   }
 
   // ------------------------------------------------------------------ plumbing
+
+  /** True if {@code f} succeeds, false if it fails for one of {@code reasons}, else its failure. */
+  private static CompletableFuture<Boolean> trueUnless(CompletableFuture<?> f, ErrorReason... reasons) {
+    return f.handle(
+        (v, t) -> {
+          Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+          if (cause == null) {
+            return true;
+          }
+          if (cause instanceof LockdException e && java.util.Arrays.asList(reasons).contains(e.reason())) {
+            return false;
+          }
+          throw cause instanceof RuntimeException r ? r : new CompletionException(cause);
+        });
+  }
 
   private <Q, A, R> CompletableFuture<R> read(
       MethodDescriptor<Q, A> method, Q request, ToLongFunction<A> index, Function<A, R> result) {

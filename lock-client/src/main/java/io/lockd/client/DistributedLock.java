@@ -61,6 +61,7 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
   private Event earlyOutcome;
   private Sequencer sequencer;
   private CompletableFuture<Boolean> attempt;
+  private CompletableFuture<Boolean> grantedAttempt;
   private long waitEndNanos;
   private boolean waitForever;
   private ClientClock.Cancellable giveUpTimer = ClientClock.Cancellable.NONE;
@@ -112,7 +113,8 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
    * deleted while waiting.
    */
   public void acquire() throws InterruptedException {
-    client.awaitInterruptibly(acquireAsync(null), this::cancelPending);
+    CompletableFuture<Boolean> f = acquireAsync(null);
+    client.awaitInterruptibly(f, () -> f.cancel(false));
   }
 
   /**
@@ -120,7 +122,8 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
    * surviving leader changes); a wait that ends without a grant leaves nothing behind.
    */
   public boolean acquire(Duration timeout) throws InterruptedException {
-    return client.awaitInterruptibly(acquireAsync(timeout), this::cancelPending);
+    CompletableFuture<Boolean> f = acquireAsync(timeout);
+    return client.awaitInterruptibly(f, () -> f.cancel(false));
   }
 
   /** Takes the lock only if it can be granted at once; true if granted. */
@@ -130,14 +133,15 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
 
   /**
    * Asynchronous acquire: completes with true when granted, false when {@code timeout} passed
-   * (null: wait however long; zero: do not wait). Cancelling the future withdraws the request.
+   * (null: wait however long; zero: do not wait). Cancelling the future withdraws the request,
+   * and releases the lock if the grant raced the cancellation.
    */
   public CompletableFuture<Boolean> acquireAsync(Duration timeout) {
     CompletableFuture<Boolean> f = new CompletableFuture<>();
     f.whenComplete(
         (v, t) -> {
           if (t instanceof CancellationException) {
-            cancelPending();
+            ctx.loop.execute(() -> cancelled(f));
           }
         });
     ctx.loop.execute(() -> startAcquire(timeout, f));
@@ -286,6 +290,7 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
     publishedHeld = phase == Phase.HELD;
     CompletableFuture<Boolean> f = attempt;
     attempt = null;
+    grantedAttempt = f;
     session.order().afterIndex(index, () -> ctx.dispatcher.complete(f, true));
   }
 
@@ -313,8 +318,13 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
         });
   }
 
-  private void cancelPending() {
-    ctx.loop.execute(this::withdraw);
+  /** The caller gave up on {@code f}: withdraw it, or undo its grant if that came first. */
+  private void cancelled(CompletableFuture<Boolean> f) {
+    if (attempt == f) {
+      withdraw();
+    } else if (grantedAttempt == f && (phase == Phase.HELD || phase == Phase.SUSPECT)) {
+      startRelease(new CompletableFuture<>());
+    }
   }
 
   // ------------------------------------------------------------------ releasing (loop)

@@ -118,6 +118,16 @@ public final class LockClient implements AutoCloseable {
     return async.await(async.createDirectory(path));
   }
 
+  /** Creates {@code path} and missing parents as directories; returns how many were created. */
+  public int mkdirs(String path) {
+    return async.await(async.mkdirs(path));
+  }
+
+  /** Creates the node unless one exists at the path; true if this call created it. */
+  public boolean createUnlessExists(String path, CreateOptions options) {
+    return async.await(async.createUnlessExists(path, options));
+  }
+
   /** Deletes a file or an empty directory whose lock has no holders or waiters. */
   public void delete(String path) {
     async.await(async.delete(path));
