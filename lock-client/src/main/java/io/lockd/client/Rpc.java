@@ -180,7 +180,7 @@ final class Rpc {
       return new LockdException(
           Status.Code.UNAVAILABLE,
           ErrorReason.ERROR_REASON_UNSPECIFIED,
-          "no lockd leader answered " + method.getBareMethodName() + " within " + millis
+          (leaderOnly ? "no lockd leader answered " : "no lockd replica answered ") + method.getBareMethodName() + " within " + millis
               + " ms (endpoints " + router.endpoints() + (lastError == null ? "" : "; last error " + lastError) + ")");
     }
 
@@ -216,6 +216,10 @@ final class Rpc {
   }
 
   private static String describe(Status status) {
-    return status.getDescription() == null ? "" : " " + status.getDescription();
+    String d = status.getDescription() == null ? "" : " " + status.getDescription();
+    if (status.getCause() != null && status.getCause().getMessage() != null) {
+      d += " (" + status.getCause().getMessage() + ")";
+    }
+    return d;
   }
 }
