@@ -24,8 +24,8 @@ Commands:
   stop      SIGTERM every replica, wait up to 15 s, then SIGKILL what is left.
   status    Each replica's process state, then the cell's status as a replica reports it.
   kill N    SIGKILL replica N (a crash).
-  restart N Stop replica N if it runs (SIGTERM, bounded wait, SIGKILL), then start it again
-            with its data.
+  restart N Stop replica N if it runs (SIGTERM, bounded wait, SIGKILL), start it again with its
+            data, and wait (at most 60 s) until it accepts clients.
   endpoints Print the client endpoints (comma-separated, for clients and tools).
   logs N    Follow replica N's log.
 
@@ -261,7 +261,13 @@ cmd_restart() {
   replica_arg "${1:-}"
   stop_replica "$1"
   start_replica "$1"
-  echo "restarted replica $1 (pid $(<"$DATA/r$1/pid")), clients on 127.0.0.1:$((BASE_PORT + $1))"
+  local port=$((BASE_PORT + $1)) deadline=$((SECONDS + START_WAIT_SECONDS))
+  until port_in_use "$port"; do
+    pid_of "$1" >/dev/null || { tail -n 20 "$DATA/r$1/lockd.log" >&2; die "replica $1 exited"; }
+    ((SECONDS < deadline)) || die "replica $1 does not listen on $port after ${START_WAIT_SECONDS}s"
+    sleep 0.1
+  done
+  echo "restarted replica $1 (pid $(<"$DATA/r$1/pid")), clients on 127.0.0.1:$port"
 }
 
 # ---- main ---------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -66,8 +67,9 @@ import picocli.CommandLine.PropertiesDefaultProvider;
         "  # a local five-replica cell to try things out (from the source tree):",
         "  deploy/local/cell.sh start",
         "",
-        "Exit status: 0 after a clean stop (SIGTERM), 1 if the replica failed,",
-        "2 for bad settings. Log level: environment LOCKD_LOG_LEVEL (default INFO)."})
+        "SIGTERM stops the replica cleanly (exit status 143, as for any JVM so stopped);",
+        "exit status 1: the replica failed; 2: bad settings.",
+        "Log level: environment LOCKD_LOG_LEVEL (default INFO)."})
 public final class LockdMain implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(LockdMain.class);
 
@@ -256,16 +258,16 @@ public final class LockdMain implements Callable<Integer> {
         err.println("lockd: replica " + settings.selfId() + " did not start: " + e.getMessage());
         return 1;
       }
-      boolean[] stopping = new boolean[1];
+      AtomicBoolean stopping = new AtomicBoolean();
       Thread hook = new Thread(() -> {
-        stopping[0] = true;
+        stopping.set(true);
         log.info("replica {}: shutting down", settings.selfId());
         server.close();
       }, "lockd-shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
       log.info("replica {} started: {}", settings.selfId(), describe(settings));
       server.stopped().join();
-      if (stopping[0]) {
+      if (stopping.get()) {
         return 0;
       }
       log.error("replica {}: the replica loop stopped unexpectedly; exiting", settings.selfId());

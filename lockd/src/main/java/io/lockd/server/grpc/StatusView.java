@@ -46,7 +46,7 @@ final class StatusView {
     for (PeerProgress p : r.peers()) {
       long ago = Math.max(0, local.nowMillis() - p.lastContactAt());
       ReplicaStatus.Builder b = out.get(p.replicaId());
-      if (b != null) {
+      if (b != null && p.replicaId() != r.id()) { // the leader's progress list includes itself
         b.setRole(ago <= unreachableAfterMillis
                 ? ReplicaRole.REPLICA_ROLE_FOLLOWER : ReplicaRole.REPLICA_ROLE_UNREACHABLE)
             .setChosenSlot(p.chosenIndex())

@@ -18,6 +18,7 @@ import io.lockd.proto.v1.ClusterGrpc;
 import io.lockd.proto.v1.CreateNodeRequest;
 import io.lockd.proto.v1.CreateSessionRequest;
 import io.lockd.proto.v1.Event;
+import io.lockd.proto.v1.ForceCloseSessionRequest;
 import io.lockd.proto.v1.EventType;
 import io.lockd.proto.v1.GetLockInfoRequest;
 import io.lockd.proto.v1.GetStatRequest;
@@ -180,10 +181,17 @@ class CellGrpcTest {
 
   @Test
   void anyReplicaReportsTheWholeCell() throws Exception {
-    LockdServer follower = cell.follower(leader);
-    StatusResponse status = ClusterGrpc.newBlockingStub(cell.channel(follower))
+    assertCellStatus(cell.follower(leader));
+    assertCellStatus(leader);
+    assertTrue(ClusterGrpc.newBlockingStub(cell.channel(leader))
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .listSessions(ListSessionsRequest.getDefaultInstance()).getIndex() > 0);
+  }
+
+  private void assertCellStatus(LockdServer responder) {
+    StatusResponse status = ClusterGrpc.newBlockingStub(cell.channel(responder))
         .withDeadlineAfter(10, TimeUnit.SECONDS).status(StatusRequest.getDefaultInstance());
-    assertEquals(follower.selfId(), status.getResponderId());
+    assertEquals(responder.selfId(), status.getResponderId());
     assertEquals(leader.selfId(), status.getLeaderId());
     assertEquals(3, status.getReplicasCount());
     for (ReplicaStatus r : status.getReplicasList()) {
@@ -193,9 +201,26 @@ class CellGrpcTest {
       assertTrue(r.getAppliedSlot() > 0, r.toString());
       assertTrue(r.getStateChecksum() != 0, r.toString());
     }
-    assertTrue(ClusterGrpc.newBlockingStub(cell.channel(leader))
-        .withDeadlineAfter(10, TimeUnit.SECONDS)
-        .listSessions(ListSessionsRequest.getDefaultInstance()).getIndex() > 0);
+  }
+
+  @Test
+  void anAdministratorCanForceCloseASession() throws Exception {
+    long s = session(10_000);
+    ClusterGrpc.ClusterBlockingStub admin = ClusterGrpc.newBlockingStub(cell.channel(leader))
+        .withDeadlineAfter(10, TimeUnit.SECONDS);
+    try (KeepAliveClient stream = new KeepAliveClient(cell.channel(leader), s)) {
+      stream.keepAlive(0);
+      stream.awaitResponses(1);
+      assertTrue(admin.forceCloseSession(ForceCloseSessionRequest.newBuilder().setSessionId(s)
+          .build()).getIndex() > 0);
+      stream.awaitEvent(e -> e.getType() == EventType.EVENT_TYPE_SESSION_EXPIRED);
+      assertEquals(Status.Code.OK, stream.awaitEnd().getCode());
+    }
+    assertFalse(admin.listSessions(ListSessionsRequest.getDefaultInstance()).getSessionsList()
+        .stream().anyMatch(i -> i.getSessionId() == s));
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () ->
+        admin.forceCloseSession(ForceCloseSessionRequest.newBuilder().setSessionId(s).build()));
+    assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
   }
 
   @Test
