@@ -83,7 +83,7 @@ public final class AsyncLockClient {
 
   /** Runs {@code body} on the loop with the session; a failure to open one fails the future. */
   private <T> CompletableFuture<T> inSession(BiConsumer<Session, CompletableFuture<T>> body) {
-    CompletableFuture<T> f = new CompletableFuture<>();
+    CompletableFuture<T> f = new Dispatcher.Awaited<>();
     ctx.loop.execute(
         () ->
             withSession(
@@ -396,7 +396,7 @@ public final class AsyncLockClient {
 
   private <Q, A, R> CompletableFuture<R> read(
       MethodDescriptor<Q, A> method, Q request, ToLongFunction<A> index, Function<A, R> result, boolean leaderOnly) {
-    CompletableFuture<R> f = new CompletableFuture<>();
+    CompletableFuture<R> f = new Dispatcher.Awaited<>();
     if (closed) {
       f.completeExceptionally(Errors.closed());
       return f;
@@ -414,7 +414,7 @@ public final class AsyncLockClient {
 
   private <Q, A, R> CompletableFuture<R> mutate(
       MethodDescriptor<Q, A> method, Function<RequestHeader, Q> request, ToLongFunction<A> index, Function<A, R> result) {
-    CompletableFuture<R> f = new CompletableFuture<>();
+    CompletableFuture<R> f = new Dispatcher.Awaited<>();
     if (closed) {
       f.completeExceptionally(Errors.closed());
       return f;
@@ -477,6 +477,7 @@ public final class AsyncLockClient {
   /** Waits for {@code f}; unwraps its failure. Refuses to run on the event thread. */
   <T> T await(CompletableFuture<T> f) {
     ctx.dispatcher.checkNotDispatchThread();
+    Dispatcher.markAwaited(f);
     try {
       // Every future ends on its own (operation timeout, session end); this bound is a backstop.
       return f.get(ctx.operationTimeoutNanos + ctx.graceNanos + TimeUnit.MINUTES.toNanos(1), TimeUnit.NANOSECONDS);
@@ -494,6 +495,7 @@ public final class AsyncLockClient {
   /** Waits for {@code f} for however long it takes; on interrupt runs {@code onInterrupt}. */
   <T> T awaitInterruptibly(CompletableFuture<T> f, Runnable onInterrupt) throws InterruptedException {
     ctx.dispatcher.checkNotDispatchThread();
+    Dispatcher.markAwaited(f);
     try {
       return f.get();
     } catch (InterruptedException e) {

@@ -137,7 +137,7 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
    * and releases the lock if the grant raced the cancellation.
    */
   public CompletableFuture<Boolean> acquireAsync(Duration timeout) {
-    CompletableFuture<Boolean> f = new CompletableFuture<>();
+    CompletableFuture<Boolean> f = new Dispatcher.Awaited<>();
     f.whenComplete(
         (v, t) -> {
           if (t instanceof CancellationException) {
@@ -157,7 +157,7 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
   }
 
   public CompletableFuture<Void> releaseAsync() {
-    CompletableFuture<Void> f = new CompletableFuture<>();
+    CompletableFuture<Void> f = new Dispatcher.Awaited<>();
     ctx.loop.execute(() -> startRelease(f));
     return f;
   }
