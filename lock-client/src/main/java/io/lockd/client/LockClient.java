@@ -295,7 +295,7 @@ public final class LockClient implements AutoCloseable {
    */
   public static final class Builder {
     private List<String> endpoints = List.of();
-    private String clientName = defaultClientName();
+    private String clientName; // host:pid unless set (looked up only then: it may ask DNS)
     private Duration sessionLease = Duration.ZERO;
     private Duration attemptTimeout = Duration.ofSeconds(2);
     private Duration operationTimeout = Duration.ofSeconds(30);
@@ -425,6 +425,9 @@ public final class LockClient implements AutoCloseable {
       }
       if (attemptTimeout.compareTo(operationTimeout) > 0) {
         attemptTimeout = operationTimeout;
+      }
+      if (clientName == null) {
+        clientName = defaultClientName();
       }
       return new LockClient(this);
     }

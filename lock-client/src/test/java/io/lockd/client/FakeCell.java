@@ -64,6 +64,7 @@ final class FakeCell implements AutoCloseable {
   private final List<Runnable> heldAnswers = new ArrayList<>();
   private boolean keepAlivesSilent;
   private boolean pushesHeld;
+  private boolean duplicateResponses;
   private boolean hintsEnabled = true;
   private long leaseRemainingOverride = -1;
   private int keepAliveRequests;
@@ -176,6 +177,13 @@ final class FakeCell implements AutoCloseable {
   void setKeepAlivesSilent(boolean silent) {
     synchronized (lock) {
       keepAlivesSilent = silent;
+    }
+  }
+
+  /** Every KeepAlive response is sent twice (a transport that repeats itself). */
+  void setDuplicateResponses(boolean duplicate) {
+    synchronized (lock) {
+      duplicateResponses = duplicate;
     }
   }
 
@@ -444,14 +452,18 @@ final class FakeCell implements AutoCloseable {
       for (Event e : events) {
         sentThrough = Math.max(sentThrough, e.getIndex());
       }
-      out.onNext(
+      KeepAliveResponse response =
           KeepAliveResponse.newBuilder()
               .setSessionId(sessionId)
               .setLeaseMillis(lease)
               .setLeaseRemainingMillis(leaseRemainingOverride >= 0 ? leaseRemainingOverride : lease)
               .addAllEvents(events)
               .setIndex(ns.appliedIndex())
-              .build());
+              .build();
+      out.onNext(response);
+      if (duplicateResponses) {
+        out.onNext(response);
+      }
     }
 
     private void ended() {

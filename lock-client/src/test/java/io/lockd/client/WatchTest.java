@@ -51,6 +51,27 @@ class WatchTest extends FakeCellTest {
   }
 
   @Test
+  void repeatedEventsAreDeliveredOnce() {
+    cell.setDuplicateResponses(true);
+    try (LockClient watcher = Clients.client(cell); LockClient writer = Clients.client(cell)) {
+      writer.createDirectory("/dup");
+      List<String> seen = new CopyOnWriteArrayList<>();
+      watcher.watch("/dup", WatchKind.CHILDREN, e -> seen.add(e.index() + " " + e.childName()));
+      for (int i = 0; i < 10; i++) {
+        writer.createFile("/dup/c" + i, bytes(""));
+        if (i == 4) {
+          cell.setLeader(3); // the new stream resumes from the last seen index
+        }
+      }
+      Eventually.await("10 children", () -> seen.size() >= 10);
+      writer.createFile("/dup/last", bytes(""));
+      Eventually.await("the last child", () -> seen.stream().anyMatch(x -> x.endsWith(" last")));
+      assertEquals(11, seen.size(), "each event once: " + seen);
+      assertEquals(11, seen.stream().distinct().count());
+    }
+  }
+
+  @Test
   void childrenAndLockWatches() {
     try (LockClient watcher = Clients.client(cell); LockClient other = Clients.client(cell)) {
       other.createDirectory("/svc");
