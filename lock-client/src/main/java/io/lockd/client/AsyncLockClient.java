@@ -2,13 +2,10 @@ package io.lockd.client;
 
 import com.google.protobuf.ByteString;
 import io.grpc.MethodDescriptor;
-import io.grpc.Status;
 import io.lockd.proto.v1.CheckSequencerRequest;
 import io.lockd.proto.v1.ClusterGrpc;
 import io.lockd.proto.v1.CreateNodeRequest;
 import io.lockd.proto.v1.CreateNodeResponse;
-import io.lockd.proto.v1.CreateSessionRequest;
-import io.lockd.proto.v1.CreateSessionResponse;
 import io.lockd.proto.v1.DeleteNodeRequest;
 import io.lockd.proto.v1.DeleteNodeResponse;
 import io.lockd.proto.v1.ErrorReason;
@@ -23,20 +20,14 @@ import io.lockd.proto.v1.LockGrpc;
 import io.lockd.proto.v1.LockInfo;
 import io.lockd.proto.v1.NodeGrpc;
 import io.lockd.proto.v1.RequestHeader;
-import io.lockd.proto.v1.SessionGrpc;
 import io.lockd.proto.v1.SessionInfo;
 import io.lockd.proto.v1.SetContentsRequest;
 import io.lockd.proto.v1.SetContentsResponse;
 import io.lockd.proto.v1.StatusRequest;
 import io.lockd.proto.v1.StatusResponse;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
@@ -60,14 +51,11 @@ import java.util.function.ToLongFunction;
  */
 public final class AsyncLockClient {
   private final ClientContext ctx;
-  private volatile boolean closed;
-
-  // Loop-confined.
-  private Session current;
-  private List<BiConsumer<Session, LockdException>> waitingForSession;
+  private final SessionHolder sessions;
 
   AsyncLockClient(ClientContext ctx) {
     this.ctx = ctx;
+    this.sessions = new SessionHolder(ctx);
   }
 
   ClientContext context() {
@@ -99,61 +87,12 @@ public final class AsyncLockClient {
 
   /** The current session if one is open, else null; never opens one. */
   Session currentSessionOnLoop() {
-    return current != null && !current.stateOnLoop().isTerminal() ? current : null;
+    return sessions.current();
   }
 
   /** Runs {@code k} on the loop with the current session, opening one first if needed. */
   void withSession(BiConsumer<Session, LockdException> k) {
-    if (closed) {
-      k.accept(null, Errors.closed());
-      return;
-    }
-    Session s = currentSessionOnLoop();
-    if (s != null) {
-      k.accept(s, null);
-      return;
-    }
-    if (waitingForSession != null) {
-      waitingForSession.add(k);
-      return;
-    }
-    waitingForSession = new ArrayList<>();
-    waitingForSession.add(k);
-    long sentNanos = ctx.clock.nanoTime();
-    CreateSessionRequest request =
-        CreateSessionRequest.newBuilder()
-            .setClientName(ctx.clientName)
-            .setRequestedLeaseMillis(ctx.requestedLeaseMillis)
-            .build();
-    ctx.rpc.start(
-        SessionGrpc.getCreateSessionMethod(),
-        request,
-        true,
-        ctx.operationDeadline(),
-        (CreateSessionResponse answer, LockdException error) -> sessionCreated(answer, error, sentNanos));
-  }
-
-  private void sessionCreated(CreateSessionResponse answer, LockdException error, long sentNanos) {
-    List<BiConsumer<Session, LockdException>> waiting = waitingForSession;
-    waitingForSession = null;
-    Session s = null;
-    if (error == null) {
-      Session[] self = new Session[1];
-      s = new Session(ctx, answer.getSessionId(), answer.getLeaseMillis(), answer.getIndex(), sentNanos, () -> {
-        if (current == self[0]) {
-          current = null;
-        }
-      });
-      self[0] = s;
-      current = s;
-      s.start(sentNanos);
-      if (closed) {
-        s.closeAsync();
-      }
-    }
-    for (BiConsumer<Session, LockdException> k : waiting) {
-      k.accept(s, error);
-    }
+    sessions.with(k);
   }
 
   // ------------------------------------------------------------------ nodes
@@ -397,7 +336,7 @@ public final class AsyncLockClient {
   private <Q, A, R> CompletableFuture<R> read(
       MethodDescriptor<Q, A> method, Q request, ToLongFunction<A> index, Function<A, R> result, boolean leaderOnly) {
     CompletableFuture<R> f = new Dispatcher.Awaited<>();
-    if (closed) {
+    if (sessions.isClosed()) {
       f.completeExceptionally(Errors.closed());
       return f;
     }
@@ -415,7 +354,7 @@ public final class AsyncLockClient {
   private <Q, A, R> CompletableFuture<R> mutate(
       MethodDescriptor<Q, A> method, Function<RequestHeader, Q> request, ToLongFunction<A> index, Function<A, R> result) {
     CompletableFuture<R> f = new Dispatcher.Awaited<>();
-    if (closed) {
+    if (sessions.isClosed()) {
       f.completeExceptionally(Errors.closed());
       return f;
     }
@@ -476,82 +415,31 @@ public final class AsyncLockClient {
 
   /** Waits for {@code f}; unwraps its failure. Refuses to run on the event thread. */
   <T> T await(CompletableFuture<T> f) {
-    ctx.dispatcher.checkNotDispatchThread();
-    Dispatcher.markAwaited(f);
-    try {
-      // Every future ends on its own (operation timeout, session end); this bound is a backstop.
-      return f.get(ctx.operationTimeoutNanos + ctx.graceNanos + TimeUnit.MINUTES.toNanos(1), TimeUnit.NANOSECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      f.cancel(false);
-      throw new LockdException(Status.Code.CANCELLED, ErrorReason.ERROR_REASON_UNSPECIFIED, "interrupted", e);
-    } catch (ExecutionException e) {
-      throw unwrap(e.getCause());
-    } catch (TimeoutException e) {
-      throw Errors.timedOut("the operation", ctx.operationTimeoutMillis(), null);
-    }
+    return Blocking.await(ctx, f);
   }
 
   /** Waits for {@code f} for however long it takes; on interrupt runs {@code onInterrupt}. */
   <T> T awaitInterruptibly(CompletableFuture<T> f, Runnable onInterrupt) throws InterruptedException {
-    ctx.dispatcher.checkNotDispatchThread();
-    Dispatcher.markAwaited(f);
-    try {
-      return f.get();
-    } catch (InterruptedException e) {
-      onInterrupt.run();
-      throw e;
-    } catch (ExecutionException e) {
-      throw unwrap(e.getCause());
-    } catch (CancellationException e) {
-      throw new LockdException(Status.Code.CANCELLED, ErrorReason.ERROR_REASON_UNSPECIFIED, "cancelled", e);
-    }
+    return Blocking.awaitInterruptibly(ctx, f, onInterrupt);
   }
 
   static RuntimeException unwrap(Throwable t) {
-    while (t instanceof CompletionException && t.getCause() != null) {
-      t = t.getCause();
-    }
-    if (t instanceof RuntimeException r) {
-      return r;
-    }
-    if (t instanceof Error e) {
-      throw e;
-    }
-    return new LockdException(Status.Code.UNKNOWN, ErrorReason.ERROR_REASON_UNSPECIFIED, String.valueOf(t), t);
+    return Blocking.unwrap(t);
   }
 
   // ------------------------------------------------------------------ closing
 
   boolean isClosed() {
-    return closed;
+    return sessions.isClosed();
   }
 
   /** Stops new work and closes the session; the future completes when the session is over. */
   CompletableFuture<Void> beginClose() {
-    closed = true;
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    ctx.loop.execute(
-        () -> {
-          List<BiConsumer<Session, LockdException>> waiting = waitingForSession;
-          if (waiting != null && current == null) {
-            done.complete(null); // the session being created closes itself when it arrives
-            return;
-          }
-          Session s = currentSessionOnLoop();
-          if (s == null) {
-            done.complete(null);
-          } else {
-            s.closeAsync().whenComplete((v, t) -> done.complete(null));
-          }
-        });
-    return done;
+    return sessions.beginClose();
   }
 
   /** Ends the session locally without waiting for the cell; on the loop. */
   void abandonSession() {
-    if (current != null) {
-      current.abandon();
-    }
+    sessions.abandon();
   }
 }
