@@ -160,9 +160,6 @@ final class NodeCommands {
     @Option(names = "--create", description = "Create the file if it does not exist.")
     boolean create;
 
-    @Option(names = "--ephemeral", description = "With --create: the file goes away with this lockctl's session (i.e. at once); for tests.")
-    boolean ephemeral;
-
     @Option(names = "--if-generation", paramLabel = "N", description = "Write only if the content generation is N (compare-and-set).")
     Long ifGeneration;
 
@@ -177,8 +174,7 @@ final class NodeCommands {
           if (!create || e.reason() != ErrorReason.ERROR_REASON_NODE_NOT_FOUND || ifGeneration != null) {
             throw e;
           }
-          CreateOptions options = CreateOptions.file(bytes);
-          st = client.create(path, ephemeral ? options.ephemeral() : options);
+          st = client.create(path, CreateOptions.file(bytes));
         }
         if (g.json()) {
           g.printObject(Views.stat(st));
