@@ -1,0 +1,153 @@
+package io.lockd.cli;
+
+import io.lockd.client.CreateOptions;
+import io.lockd.client.DistributedLock;
+import io.lockd.client.LockClient;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code lockctl bench}: acquire/release throughput and latency with N clients. */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Measures lock acquire+release pairs: N clients (each its own session) loop for S seconds, "
+          + "each on its own lock (uncontended) or all on one lock (contended, FIFO hand-offs). "
+          + "Prints pairs per second and the latency of a pair (p50, p99, max).",
+      "Creates its lock nodes under --prefix; the first second of each run is warm-up and not counted."
+    },
+    footer = {
+      "%nExamples:",
+      "  lockctl bench --clients 8 --seconds 10",
+      "  lockctl bench --workload contended --clients 8",
+      "  for n in 1 8 64; do lockctl bench --workload uncontended --clients $n -o json; done"
+    })
+final class BenchCommand implements Callable<Integer> {
+  enum Workload { uncontended, contended, both }
+
+  @Mixin GlobalOptions g;
+
+  @Option(names = {"-n", "--clients"}, paramLabel = "N", defaultValue = "8", description = "Clients (default ${DEFAULT-VALUE}).")
+  int clients;
+
+  @Option(names = {"-s", "--seconds"}, paramLabel = "S", defaultValue = "10", description = "Measured seconds per workload (default ${DEFAULT-VALUE}).")
+  int seconds;
+
+  @Option(names = {"-w", "--workload"}, paramLabel = "W", defaultValue = "both",
+      description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
+  Workload workload;
+
+  @Option(names = "--warmup", paramLabel = "S", defaultValue = "1", description = "Seconds not counted at the start (default ${DEFAULT-VALUE}).")
+  int warmupSeconds;
+
+  @Option(names = "--prefix", paramLabel = "PATH", defaultValue = "/bench", description = "Where the lock nodes go (default ${DEFAULT-VALUE}).")
+  String prefix;
+
+  @Override
+  public Integer call() throws Exception {
+    if (clients < 1 || clients > 1024 || seconds < 1) {
+      throw new IllegalArgumentException("--clients must be in [1, 1024] and --seconds at least 1");
+    }
+    List<Map<String, Object>> rows = new ArrayList<>();
+    if (workload != Workload.contended) {
+      rows.add(run(false));
+    }
+    if (workload != Workload.uncontended) {
+      rows.add(run(true));
+    }
+    g.printRows(List.of("workload", "clients", "seconds", "pairs", "pairs_per_s", "p50_ms", "p99_ms", "max_ms", "errors"), rows);
+    return ExitCodes.OK;
+  }
+
+  private Map<String, Object> run(boolean contended) throws Exception {
+    List<LockClient> opened = new ArrayList<>();
+    try {
+      for (int i = 0; i < clients; i++) {
+        opened.add(g.client());
+      }
+      LockClient setup = opened.get(0);
+      setup.mkdirs(prefix);
+      List<String> paths = new ArrayList<>();
+      for (int i = 0; i < clients; i++) {
+        String p = prefix + (contended ? "/contended" : "/uncontended-" + i);
+        if (i == 0 || !contended) {
+          setup.createUnlessExists(p, CreateOptions.file());
+        }
+        paths.add(p);
+      }
+      long start = System.nanoTime();
+      long measureFrom = start + warmupSeconds * 1_000_000_000L;
+      long end = measureFrom + seconds * 1_000_000_000L;
+      AtomicLong errors = new AtomicLong();
+      List<Thread> threads = new ArrayList<>();
+      List<LatencyHistogram> histograms = new ArrayList<>();
+      for (int i = 0; i < clients; i++) {
+        LatencyHistogram h = new LatencyHistogram();
+        histograms.add(h);
+        DistributedLock lock = opened.get(i).lock(paths.get(i));
+        Thread t = new Thread(() -> loop(lock, h, measureFrom, end, errors), "bench-" + i);
+        threads.add(t);
+        t.start();
+      }
+      for (Thread t : threads) {
+        t.join();
+      }
+      LatencyHistogram all = new LatencyHistogram();
+      histograms.forEach(all::merge);
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("workload", contended ? "contended" : "uncontended");
+      row.put("clients", clients);
+      row.put("seconds", seconds);
+      row.put("pairs", all.count());
+      row.put("pairs_per_s", Math.round(all.count() / (double) seconds));
+      row.put("p50_ms", millis(all.quantileNanos(0.50)));
+      row.put("p99_ms", millis(all.quantileNanos(0.99)));
+      row.put("max_ms", millis(all.maxNanos()));
+      row.put("errors", errors.get());
+      return row;
+    } finally {
+      opened.parallelStream().forEach(LockClient::close);
+    }
+  }
+
+  private static void loop(DistributedLock lock, LatencyHistogram h, long measureFrom, long end, AtomicLong errors) {
+    while (true) {
+      long t0 = System.nanoTime();
+      if (t0 >= end) {
+        return;
+      }
+      try {
+        lock.acquire();
+        lock.release();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (RuntimeException e) {
+        errors.incrementAndGet();
+        try {
+          Thread.sleep(10); // do not spin while the cell is failing over
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+        continue;
+      }
+      long t1 = System.nanoTime();
+      if (t0 >= measureFrom && t1 <= end) {
+        h.record(t1 - t0);
+      }
+    }
+  }
+
+  private static String millis(long nanos) {
+    return String.format(Locale.ROOT, "%.2f", nanos / 1e6);
+  }
+}

@@ -1,0 +1,171 @@
+package io.lockd.cli;
+
+import io.lockd.client.LockClient;
+import io.lockd.proto.v1.LockInfo;
+import io.lockd.proto.v1.ReplicaStatus;
+import io.lockd.proto.v1.SessionInfo;
+import io.lockd.proto.v1.StatusResponse;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+/** The cluster commands: status, locks, sessions, session close. */
+final class ClusterCommands {
+  private ClusterCommands() {}
+
+  @Command(
+      name = "status",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Shows every replica: role, ballot (round.replica), chosen and applied slot, lag, the leader's lease, "
+            + "last contact and state checksum, as the answering replica knows them.",
+        "Exits 3 if the cell cannot be reached or has no leader (the table is still printed)."
+      },
+      footer = {"%nExamples:", "  lockctl status", "  lockctl status -o json"})
+  static final class Status implements Callable<Integer> {
+    @Mixin GlobalOptions g;
+
+    @Override
+    public Integer call() {
+      try (LockClient client = g.client()) {
+        StatusResponse s = client.clusterStatus();
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (ReplicaStatus r : s.getReplicasList()) {
+          rows.add(Views.replica(r, s.getLeaderId()));
+        }
+        String leaderAddress = rows.stream().filter(r -> Boolean.TRUE.equals(r.get("leader")))
+            .map(r -> (String) r.get("address")).findFirst().orElse(null);
+        if (g.json()) {
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("leader_id", s.getLeaderId());
+          m.put("leader_address", leaderAddress);
+          m.put("responder_id", s.getResponderId());
+          m.put("replicas", rows);
+          g.printObject(m);
+        } else {
+          var out = g.spec.commandLine().getOut();
+          out.println(s.getLeaderId() == 0
+              ? "leader: none known (answered by replica " + s.getResponderId() + ")"
+              : "leader: replica " + s.getLeaderId() + " at " + leaderAddress + " (answered by replica " + s.getResponderId() + ")");
+          g.printRows(List.of("id", "address", "role", "ballot", "chosen", "applied", "lag", "lease_ms", "last_contact_ms", "checksum"), rows);
+        }
+        if (s.getLeaderId() == 0) {
+          g.spec.commandLine().getErr().println("lockctl: the cell has no leader");
+          return ExitCodes.UNAVAILABLE;
+        }
+        return ExitCodes.OK;
+      }
+    }
+  }
+
+  @Command(
+      name = "locks",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Shows a lock (PATH given) or every lock that is held or waited for: mode, holders with their "
+            + "session and client name, generation, FIFO waiters, lock-delay left.",
+      },
+      footer = {"%nExamples:", "  lockctl locks", "  lockctl locks /jobs/nightly", "  lockctl locks -o json"})
+  static final class Locks implements Callable<Integer> {
+    @Mixin GlobalOptions g;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "PATH", description = "One lock's node (default: all busy locks).")
+    String path;
+
+    @Override
+    public Integer call() {
+      try (LockClient client = g.client()) {
+        if (path != null) {
+          LockInfo info = client.lockInfo(path);
+          if (g.json()) {
+            g.printObject(Views.lock(info));
+          } else {
+            g.printRows(List.of("path", "mode", "generation", "holders", "waiters", "lock_delay_left_ms"), List.of(Views.lockRow(info)));
+          }
+          return ExitCodes.OK;
+        }
+        TreeSet<String> paths = new TreeSet<>();
+        for (SessionInfo s : client.listSessions()) {
+          paths.addAll(s.getHeldLocksList());
+          paths.addAll(s.getWaitingLocksList());
+        }
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (String p : paths) {
+          LockInfo info = client.lockInfo(p);
+          rows.add(g.json() ? Views.lock(info) : Views.lockRow(info));
+        }
+        g.printRows(List.of("path", "mode", "generation", "holders", "waiters", "lock_delay_left_ms"), rows);
+        return ExitCodes.OK;
+      }
+    }
+  }
+
+  @Command(
+      name = "sessions",
+      mixinStandardHelpOptions = true,
+      description = "Lists every session: id, client name, lease, creation, held and awaited locks, ephemeral nodes, watches, buffered events.",
+      footer = {"%nExamples:", "  lockctl sessions", "  lockctl sessions -o json"})
+  static final class Sessions implements Callable<Integer> {
+    @Mixin GlobalOptions g;
+
+    @Override
+    public Integer call() {
+      try (LockClient client = g.client()) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (SessionInfo s : client.listSessions()) {
+          rows.add(Views.session(s));
+        }
+        g.printRows(List.of("id", "client", "lease_ms", "created", "held_locks", "waiting_locks", "ephemeral_nodes", "watches", "buffered_events"), rows);
+        return ExitCodes.OK;
+      }
+    }
+  }
+
+  @Command(
+      name = "session",
+      mixinStandardHelpOptions = true,
+      description = "Operates on one session.",
+      subcommands = {SessionClose.class})
+  static final class SessionGroup implements Runnable {
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+      spec.commandLine().usage(spec.commandLine().getOut());
+    }
+  }
+
+  @Command(
+      name = "close",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Ends a session as if its lease had expired (an administrator's tool): its locks are released "
+            + "with their lock-delay, its ephemeral nodes deleted, its waits and watches dropped."
+      },
+      footer = {"%nExample:", "  lockctl session close 42"})
+  static final class SessionClose implements Callable<Integer> {
+    @Mixin GlobalOptions g;
+
+    @Parameters(index = "0", paramLabel = "ID", description = "The session id (see 'lockctl sessions').")
+    long id;
+
+    @Override
+    public Integer call() {
+      try (LockClient client = g.client()) {
+        client.forceCloseSession(id);
+        if (g.json()) {
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("closed", id);
+          g.printObject(m);
+        }
+        return ExitCodes.OK;
+      }
+    }
+  }
+}

@@ -1,0 +1,80 @@
+package io.lockd.cli;
+
+import io.lockd.client.LockClient;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** The options every lockctl command takes: where the cell is, how to print, how long to wait. */
+final class GlobalOptions {
+  /** The endpoints of the local cell that deploy/local/cell.sh starts by default. */
+  static final String LOCAL_CELL = "127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7103,127.0.0.1:7104,127.0.0.1:7105";
+
+  /** Output formats. */
+  enum Format { table, json }
+
+  @Spec(Spec.Target.MIXEE)
+  CommandSpec spec;
+
+  @Option(
+      names = {"-e", "--endpoints"},
+      paramLabel = "HOST:PORT[,...]",
+      defaultValue = "${env:LOCKD_ENDPOINTS:-" + LOCAL_CELL + "}",
+      description = "The cell's client endpoints, comma-separated (default: $LOCKD_ENDPOINTS, else the local cell ${DEFAULT-VALUE}).")
+  String endpoints;
+
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "FORMAT",
+      defaultValue = "table",
+      description = "Output format: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
+  Format output;
+
+  @Option(
+      names = "--timeout",
+      paramLabel = "DURATION",
+      defaultValue = "10s",
+      converter = DurationConverter.class,
+      description = "How long to wait for the cell (e.g. 500ms, 10s, 2m; default ${DEFAULT-VALUE}).")
+  Duration timeout;
+
+  boolean json() {
+    return output == Format.json;
+  }
+
+  /** A client for the cell, named after this lockctl process. */
+  LockClient client() {
+    return Lockctl.clientCustomizer()
+        .apply(
+            LockClient.builder()
+                .endpoints(endpoints)
+                .clientName("lockctl:" + ManagementFactory.getRuntimeMXBean().getPid())
+                .operationTimeout(timeout)
+                .attemptTimeout(timeout.compareTo(Duration.ofSeconds(2)) < 0 ? timeout : Duration.ofSeconds(2)))
+        .build();
+  }
+
+  /** Prints rows as a table or a JSON array. */
+  void printRows(List<String> columns, List<? extends Map<String, ?>> rows) {
+    if (json()) {
+      spec.commandLine().getOut().println(Json.write(rows));
+    } else {
+      Table.print(spec.commandLine().getOut(), columns, rows);
+    }
+    spec.commandLine().getOut().flush();
+  }
+
+  /** Prints one object as key-value lines or a JSON object. */
+  void printObject(Map<String, ?> object) {
+    if (json()) {
+      spec.commandLine().getOut().println(Json.write(object));
+    } else {
+      Table.printObject(spec.commandLine().getOut(), object);
+    }
+    spec.commandLine().getOut().flush();
+  }
+}

@@ -1,0 +1,445 @@
+package io.lockd.client;
+
+import com.google.protobuf.ByteString;
+import io.grpc.MethodDescriptor;
+import io.lockd.proto.v1.CheckSequencerRequest;
+import io.lockd.proto.v1.ClusterGrpc;
+import io.lockd.proto.v1.CreateNodeRequest;
+import io.lockd.proto.v1.CreateNodeResponse;
+import io.lockd.proto.v1.DeleteNodeRequest;
+import io.lockd.proto.v1.DeleteNodeResponse;
+import io.lockd.proto.v1.ErrorReason;
+import io.lockd.proto.v1.ForceCloseSessionRequest;
+import io.lockd.proto.v1.GetContentsAndStatRequest;
+import io.lockd.proto.v1.GetLockInfoRequest;
+import io.lockd.proto.v1.GetLockInfoResponse;
+import io.lockd.proto.v1.GetStatRequest;
+import io.lockd.proto.v1.ListChildrenRequest;
+import io.lockd.proto.v1.ListSessionsRequest;
+import io.lockd.proto.v1.LockGrpc;
+import io.lockd.proto.v1.LockInfo;
+import io.lockd.proto.v1.NodeGrpc;
+import io.lockd.proto.v1.RequestHeader;
+import io.lockd.proto.v1.SessionInfo;
+import io.lockd.proto.v1.SetContentsRequest;
+import io.lockd.proto.v1.SetContentsResponse;
+import io.lockd.proto.v1.StatusRequest;
+import io.lockd.proto.v1.StatusResponse;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+import java.util.function.ToLongFunction;
+
+/**
+ * The asynchronous form of {@link LockClient}: the same operations, each returning a {@link
+ * CompletableFuture} at once. Futures complete on the client's event thread, in the client's
+ * delivery order (an answer after every watch event it reflects); continuations attached to them
+ * run there too and must not block.
+ *
+ * <p>Every operation ends within the client's operation timeout: with the cell's answer, its
+ * refusal ({@link LockdException}), or DEADLINE_EXCEEDED/UNAVAILABLE if no leader answered in time.
+ * A mutation that timed out may still be applied later (at most once).
+ *
+ * <pre>{@code
+ * AsyncLockClient async = client.async();
+ * async.createFile("/jobs/42", payload)
+ *     .thenCompose(stat -> async.setContents("/jobs/42/state", "queued".getBytes(UTF_8)))
+ *     .whenComplete((stat, error) -> { ... });
+ * }</pre>
+ */
+public final class AsyncLockClient {
+  private final ClientContext ctx;
+  private final SessionHolder sessions;
+
+  AsyncLockClient(ClientContext ctx) {
+    this.ctx = ctx;
+    this.sessions = new SessionHolder(ctx);
+  }
+
+  ClientContext context() {
+    return ctx;
+  }
+
+  // ------------------------------------------------------------------ sessions
+
+  /** The client's current session, opened if there is none (or the last one ended). */
+  public CompletableFuture<Session> session() {
+    return inSession((s, f) -> ctx.dispatcher.complete(f, s));
+  }
+
+  /** Runs {@code body} on the loop with the session; a failure to open one fails the future. */
+  private <T> CompletableFuture<T> inSession(BiConsumer<Session, CompletableFuture<T>> body) {
+    CompletableFuture<T> f = new Dispatcher.Awaited<>();
+    ctx.loop.execute(
+        () ->
+            withSession(
+                (s, error) -> {
+                  if (error != null) {
+                    ctx.dispatcher.fail(f, error);
+                  } else {
+                    body.accept(s, f);
+                  }
+                }));
+    return f;
+  }
+
+  /** The current session if one is open, else null; never opens one. */
+  Session currentSessionOnLoop() {
+    return sessions.current();
+  }
+
+  /** Runs {@code k} on the loop with the current session, opening one first if needed. */
+  void withSession(BiConsumer<Session, LockdException> k) {
+    sessions.with(k);
+  }
+
+  // ------------------------------------------------------------------ nodes
+
+  /** Creates a node as described by {@code options}; its parent must be an existing directory. */
+  public CompletableFuture<NodeStat> create(String path, CreateOptions options) {
+    Paths.check(path);
+    return mutate(
+        NodeGrpc.getCreateMethod(),
+        h -> {
+          CreateNodeRequest.Builder b =
+              CreateNodeRequest.newBuilder()
+                  .setHeader(h)
+                  .setPath(path)
+                  .setKind(options.kind().toProto())
+                  .setEphemeral(options.isEphemeral())
+                  .setContents(ByteString.copyFrom(options.contents()));
+          if (options.lockDelayOrNull() != null) {
+            b.setLockDelayMillis(options.lockDelayOrNull().toMillis());
+          }
+          return b.build();
+        },
+        CreateNodeResponse::getIndex,
+        a -> NodeStat.fromProto(a.getStat(), a.getIndex()));
+  }
+
+  /** Creates a permanent file with these contents. */
+  public CompletableFuture<NodeStat> createFile(String path, byte[] contents) {
+    return create(path, CreateOptions.file(contents));
+  }
+
+  /** Creates a permanent directory. */
+  public CompletableFuture<NodeStat> createDirectory(String path) {
+    return create(path, CreateOptions.directory());
+  }
+
+  /**
+   * Creates {@code path} and any missing parents as permanent directories (like {@code mkdir
+   * -p}); directories that exist already are fine. Completes with the number created.
+   */
+  public CompletableFuture<Integer> mkdirs(String path) {
+    Paths.check(path);
+    CompletableFuture<Integer> chain = CompletableFuture.completedFuture(0);
+    if (path.equals("/")) {
+      return chain;
+    }
+    StringBuilder prefix = new StringBuilder();
+    for (String part : path.substring(1).split("/")) {
+      String dir = prefix.append('/').append(part).toString();
+      chain = chain.thenCompose(n -> createUnlessExists(dir, CreateOptions.directory()).thenApply(made -> made ? n + 1 : n));
+    }
+    return chain;
+  }
+
+  /** Creates the node unless one exists at the path; true if this call created it. */
+  public CompletableFuture<Boolean> createUnlessExists(String path, CreateOptions options) {
+    return trueUnless(create(path, options), ErrorReason.ERROR_REASON_NODE_EXISTS);
+  }
+
+  /** Deletes a file or an empty directory whose lock has no holders or waiters. */
+  public CompletableFuture<Void> delete(String path) {
+    Paths.check(path);
+    return mutate(
+        NodeGrpc.getDeleteMethod(),
+        h -> DeleteNodeRequest.newBuilder().setHeader(h).setPath(path).build(),
+        DeleteNodeResponse::getIndex,
+        a -> null);
+  }
+
+  /** Deletes the node only if its content generation is {@code expectedContentGeneration}. */
+  public CompletableFuture<Void> deleteIf(String path, long expectedContentGeneration) {
+    Paths.check(path);
+    return mutate(
+        NodeGrpc.getDeleteMethod(),
+        h -> DeleteNodeRequest.newBuilder().setHeader(h).setPath(path).setExpectedContentGeneration(expectedContentGeneration).build(),
+        DeleteNodeResponse::getIndex,
+        a -> null);
+  }
+
+  /** Replaces a file's contents. */
+  public CompletableFuture<NodeStat> setContents(String path, byte[] contents) {
+    Paths.check(path);
+    ByteString bytes = ByteString.copyFrom(contents);
+    return mutate(
+        NodeGrpc.getSetContentsMethod(),
+        h -> SetContentsRequest.newBuilder().setHeader(h).setPath(path).setContents(bytes).build(),
+        SetContentsResponse::getIndex,
+        a -> NodeStat.fromProto(a.getStat(), a.getIndex()));
+  }
+
+  /**
+   * Compare-and-set: replaces the contents only if the content generation is still {@code
+   * expectedContentGeneration}; otherwise fails with GENERATION_MISMATCH.
+   */
+  public CompletableFuture<NodeStat> setContentsIf(String path, byte[] contents, long expectedContentGeneration) {
+    Paths.check(path);
+    ByteString bytes = ByteString.copyFrom(contents);
+    return mutate(
+        NodeGrpc.getSetContentsMethod(),
+        h -> SetContentsRequest.newBuilder().setHeader(h).setPath(path).setContents(bytes)
+            .setExpectedContentGeneration(expectedContentGeneration).build(),
+        SetContentsResponse::getIndex,
+        a -> NodeStat.fromProto(a.getStat(), a.getIndex()));
+  }
+
+  /** Reads a file's contents and stat. */
+  public CompletableFuture<NodeData> getContents(String path) {
+    Paths.check(path);
+    return read(
+        NodeGrpc.getGetContentsAndStatMethod(),
+        GetContentsAndStatRequest.newBuilder().setPath(path).build(),
+        a -> a.getIndex(),
+        a -> new NodeData(a.getContents().toByteArray(), NodeStat.fromProto(a.getStat(), a.getIndex())));
+  }
+
+  /** Reads a node's stat. */
+  public CompletableFuture<NodeStat> stat(String path) {
+    Paths.check(path);
+    return read(
+        NodeGrpc.getGetStatMethod(),
+        GetStatRequest.newBuilder().setPath(path).build(),
+        a -> a.getIndex(),
+        a -> NodeStat.fromProto(a.getStat(), a.getIndex()));
+  }
+
+  /** True if the node exists. */
+  public CompletableFuture<Boolean> exists(String path) {
+    return trueUnless(stat(path), ErrorReason.ERROR_REASON_NODE_NOT_FOUND);
+  }
+
+  /** Lists a directory's children (names, not paths), in ascending order. */
+  public CompletableFuture<List<String>> children(String path) {
+    Paths.check(path);
+    return read(
+        NodeGrpc.getListChildrenMethod(),
+        ListChildrenRequest.newBuilder().setPath(path).build(),
+        a -> a.getIndex(),
+        a -> List.copyOf(a.getNamesList()));
+  }
+
+  // ------------------------------------------------------------------ locks
+
+  /** A lock on {@code path} (no request is made until it is acquired). */
+  public DistributedLock lock(String path, LockMode mode, LockListener listener) {
+    Paths.check(path);
+    return new DistributedLock(this, path, mode, listener);
+  }
+
+  /** The state of a node's lock: mode, holders, FIFO waiters, generation, lock-delay. */
+  public CompletableFuture<LockInfo> lockInfo(String path) {
+    Paths.check(path);
+    return read(
+        LockGrpc.getGetLockInfoMethod(),
+        GetLockInfoRequest.newBuilder().setPath(path).build(),
+        GetLockInfoResponse::getIndex,
+        GetLockInfoResponse::getLock);
+  }
+
+  void lockInfoOnLoop(String path, BiConsumer<LockInfo, LockdException> k) {
+    ctx.rpc.start(
+        LockGrpc.getGetLockInfoMethod(),
+        GetLockInfoRequest.newBuilder().setPath(path).build(),
+        true,
+        ctx.operationDeadline(),
+        (GetLockInfoResponse a, LockdException e) -> k.accept(a == null ? null : a.getLock(), e));
+  }
+
+  /**
+   * Asks the cell whether {@code sequencer} is still valid: its session holds the lock in that
+   * mode, with that generation, on that instance of the node. True if valid, false if not.
+   */
+  public CompletableFuture<Boolean> checkSequencer(Sequencer sequencer) {
+    return trueUnless(
+        read(
+            LockGrpc.getCheckSequencerMethod(),
+            CheckSequencerRequest.newBuilder().setSequencer(sequencer.toProto()).build(),
+            a -> a.getIndex(),
+            a -> true),
+        ErrorReason.ERROR_REASON_SEQUENCER_INVALID,
+        ErrorReason.ERROR_REASON_NODE_NOT_FOUND);
+  }
+
+  // ------------------------------------------------------------------ watches
+
+  /**
+   * Subscribes {@code listener} to changes on {@code path}; the future gives the {@link Watch}
+   * handle once the cell confirmed the subscription, and events follow it.
+   */
+  public CompletableFuture<Watch> watch(String path, WatchKind kind, WatchListener listener) {
+    Paths.check(path);
+    return inSession((s, f) -> s.watches().add(path, kind, listener, f));
+  }
+
+  // ------------------------------------------------------------------ administration
+
+  /** Every replica's role, ballot, indexes, lag and lease, as the answering replica knows them. */
+  public CompletableFuture<StatusResponse> clusterStatus() {
+    return read(ClusterGrpc.getStatusMethod(), StatusRequest.getDefaultInstance(), a -> 0, a -> a, false);
+  }
+
+  /** Every session of the cell. */
+  public CompletableFuture<List<SessionInfo>> listSessions() {
+    return read(
+        ClusterGrpc.getListSessionsMethod(),
+        ListSessionsRequest.getDefaultInstance(),
+        a -> a.getIndex(),
+        a -> List.copyOf(a.getSessionsList()));
+  }
+
+  /** Ends a session as if its lease had expired (lock-delay applies to its locks). */
+  public CompletableFuture<Void> forceCloseSession(long sessionId) {
+    return read(
+        ClusterGrpc.getForceCloseSessionMethod(),
+        ForceCloseSessionRequest.newBuilder().setSessionId(sessionId).build(),
+        a -> a.getIndex(),
+        a -> null);
+  }
+
+  // ------------------------------------------------------------------ plumbing
+
+  /** True if {@code f} succeeds, false if it fails for one of {@code reasons}, else its failure. */
+  private static CompletableFuture<Boolean> trueUnless(CompletableFuture<?> f, ErrorReason... reasons) {
+    return f.handle(
+        (v, t) -> {
+          Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+          if (cause == null) {
+            return true;
+          }
+          if (cause instanceof LockdException e && java.util.Arrays.asList(reasons).contains(e.reason())) {
+            return false;
+          }
+          throw cause instanceof RuntimeException r ? r : new CompletionException(cause);
+        });
+  }
+
+  private <Q, A, R> CompletableFuture<R> read(
+      MethodDescriptor<Q, A> method, Q request, ToLongFunction<A> index, Function<A, R> result) {
+    return read(method, request, index, result, true);
+  }
+
+  private <Q, A, R> CompletableFuture<R> read(
+      MethodDescriptor<Q, A> method, Q request, ToLongFunction<A> index, Function<A, R> result, boolean leaderOnly) {
+    CompletableFuture<R> f = new Dispatcher.Awaited<>();
+    if (sessions.isClosed()) {
+      f.completeExceptionally(Errors.closed());
+      return f;
+    }
+    ctx.loop.execute(
+        () ->
+            ctx.rpc.start(
+                method,
+                request,
+                leaderOnly,
+                ctx.operationDeadline(),
+                (A answer, LockdException error) -> deliver(f, answer, error, index, result, currentSessionOnLoop())));
+    return f;
+  }
+
+  private <Q, A, R> CompletableFuture<R> mutate(
+      MethodDescriptor<Q, A> method, Function<RequestHeader, Q> request, ToLongFunction<A> index, Function<A, R> result) {
+    CompletableFuture<R> f = new Dispatcher.Awaited<>();
+    if (sessions.isClosed()) {
+      f.completeExceptionally(Errors.closed());
+      return f;
+    }
+    ctx.loop.execute(
+        () -> {
+          ClientClock.Cancellable timer =
+              ctx.clock.schedule(
+                  ctx.operationTimeoutNanos,
+                  () ->
+                      ctx.dispatcher.fail(
+                          f,
+                          Errors.timedOut(
+                              method.getBareMethodName() + " (its outcome is unknown; it is applied at most once)",
+                              ctx.operationTimeoutMillis(),
+                              null)));
+          withSession(
+              (s, error) -> {
+                if (error != null) {
+                  timer.cancel();
+                  ctx.dispatcher.fail(f, error);
+                  return;
+                }
+                s.submit(
+                    method,
+                    request,
+                    (A answer, LockdException e) -> {
+                      timer.cancel();
+                      deliver(f, answer, e, index, result, s);
+                    });
+              });
+        });
+    return f;
+  }
+
+  /** Completes {@code f} in the session's delivery order. */
+  private <A, R> void deliver(
+      CompletableFuture<R> f, A answer, LockdException error, ToLongFunction<A> index, Function<A, R> result, Session s) {
+    if (error != null) {
+      ctx.dispatcher.fail(f, error);
+      return;
+    }
+    Runnable complete =
+        () -> {
+          try {
+            ctx.dispatcher.complete(f, result.apply(answer));
+          } catch (RuntimeException e) {
+            ctx.dispatcher.fail(f, e);
+          }
+        };
+    if (s == null) {
+      complete.run();
+    } else {
+      s.order().afterIndex(index.applyAsLong(answer), complete);
+    }
+  }
+
+  // ------------------------------------------------------------------ blocking helpers
+
+  /** Waits for {@code f}; unwraps its failure. Refuses to run on the event thread. */
+  <T> T await(CompletableFuture<T> f) {
+    return Blocking.await(ctx, f);
+  }
+
+  /** Waits for {@code f} for however long it takes; on interrupt runs {@code onInterrupt}. */
+  <T> T awaitInterruptibly(CompletableFuture<T> f, Runnable onInterrupt) throws InterruptedException {
+    return Blocking.awaitInterruptibly(ctx, f, onInterrupt);
+  }
+
+  static RuntimeException unwrap(Throwable t) {
+    return Blocking.unwrap(t);
+  }
+
+  // ------------------------------------------------------------------ closing
+
+  boolean isClosed() {
+    return sessions.isClosed();
+  }
+
+  /** Stops new work and closes the session; the future completes when the session is over. */
+  CompletableFuture<Void> beginClose() {
+    return sessions.beginClose();
+  }
+
+  /** Ends the session locally without waiting for the cell; on the loop. */
+  void abandonSession() {
+    sessions.abandon();
+  }
+}

@@ -1,0 +1,64 @@
+package io.lockd.client;
+
+import io.grpc.Status;
+import io.lockd.proto.v1.ErrorReason;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/** How the blocking API waits for the asynchronous one. */
+final class Blocking {
+  private Blocking() {}
+
+  /** Waits for {@code f}; unwraps its failure. Refuses to run on the event thread. */
+  static <T> T await(ClientContext ctx, CompletableFuture<T> f) {
+    ctx.dispatcher.checkNotDispatchThread();
+    Dispatcher.markAwaited(f);
+    try {
+      // Every future ends on its own (operation timeout, session end); this bound is a backstop.
+      return f.get(ctx.operationTimeoutNanos + ctx.graceNanos + TimeUnit.MINUTES.toNanos(1), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      f.cancel(false);
+      throw new LockdException(Status.Code.CANCELLED, ErrorReason.ERROR_REASON_UNSPECIFIED, "interrupted", e);
+    } catch (ExecutionException e) {
+      throw unwrap(e.getCause());
+    } catch (TimeoutException e) {
+      throw Errors.timedOut("the operation", ctx.operationTimeoutMillis(), null);
+    }
+  }
+
+  /** Waits for {@code f} however long it takes; on interrupt runs {@code onInterrupt}. */
+  static <T> T awaitInterruptibly(ClientContext ctx, CompletableFuture<T> f, Runnable onInterrupt)
+      throws InterruptedException {
+    ctx.dispatcher.checkNotDispatchThread();
+    Dispatcher.markAwaited(f);
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      onInterrupt.run();
+      throw e;
+    } catch (ExecutionException e) {
+      throw unwrap(e.getCause());
+    } catch (CancellationException e) {
+      throw new LockdException(Status.Code.CANCELLED, ErrorReason.ERROR_REASON_UNSPECIFIED, "cancelled", e);
+    }
+  }
+
+  /** The failure inside completion wrappers, as an unchecked exception. */
+  static RuntimeException unwrap(Throwable t) {
+    while (t instanceof CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    if (t instanceof RuntimeException r) {
+      return r;
+    }
+    if (t instanceof Error e) {
+      throw e;
+    }
+    return new LockdException(Status.Code.UNKNOWN, ErrorReason.ERROR_REASON_UNSPECIFIED, String.valueOf(t), t);
+  }
+}

@@ -1,0 +1,133 @@
+package io.lockd.client;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one thread on which a client runs user code: session, lock and watch listeners, and the
+ * completion of every future it hands out. Because events and answers pass through this one
+ * queue in the order the loop decided, a listener never sees an event after an answer that
+ * already reflects a later state (the delivery order, docs/client.md).
+ *
+ * <p>User code that blocks here would stall every later event, so the blocking API refuses to run
+ * on this thread ({@link #checkNotDispatchThread}).
+ */
+final class Dispatcher {
+  private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+
+  private final ThreadPoolExecutor executor;
+  private final AtomicInteger queued = new AtomicInteger();
+  private volatile Thread thread;
+
+  Dispatcher(String name) {
+    executor =
+        new ThreadPoolExecutor(
+            1,
+            1,
+            0,
+            TimeUnit.MILLISECONDS,
+            new LinkedBlockingQueue<>(),
+            r -> {
+              Thread t = new Thread(r, name);
+              t.setDaemon(true);
+              thread = t;
+              return t;
+            });
+  }
+
+  /** Runs a user callback in order; an exception it throws is logged and otherwise ignored. */
+  void run(String what, Runnable callback) {
+    queued.incrementAndGet();
+    try {
+      executor.execute(
+          () -> {
+            try {
+              callback.run();
+            } catch (RuntimeException | Error e) {
+              log.warn("{} threw; the client carries on", what, e);
+            } finally {
+              queued.decrementAndGet();
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      queued.decrementAndGet();
+      log.debug("dispatcher shut down; dropped {}", what);
+    }
+  }
+
+  <T> void complete(CompletableFuture<T> future, T value) {
+    if (direct(future)) {
+      future.complete(value);
+    } else {
+      run("a future's continuation", () -> future.complete(value));
+    }
+  }
+
+  <T> void fail(CompletableFuture<T> future, Throwable error) {
+    if (direct(future)) {
+      future.completeExceptionally(error);
+    } else {
+      run("a future's continuation", () -> future.completeExceptionally(error));
+    }
+  }
+
+  /**
+   * A future that only a blocked caller of the blocking API waits for (no continuation can run
+   * on the completing thread) may be completed at once when nothing is queued here: everything
+   * dispatched before it has run, so the order holds, and the caller wakes one hop sooner.
+   */
+  private boolean direct(CompletableFuture<?> future) {
+    return future instanceof Awaited<?> a && a.awaited && queued.get() == 0;
+  }
+
+  /**
+   * A future of the blocking API: {@link #markAwaited} is called when its only user, the blocked
+   * caller, starts waiting; it is never handed out, so nothing else can attach to it.
+   */
+  static final class Awaited<T> extends CompletableFuture<T> {
+    private volatile boolean awaited;
+
+    @Override
+    public <U> CompletableFuture<U> newIncompleteFuture() {
+      return new CompletableFuture<>(); // dependents are ordinary futures
+    }
+  }
+
+  static void markAwaited(CompletableFuture<?> f) {
+    if (f instanceof Awaited<?> a) {
+      a.awaited = true;
+    }
+  }
+
+  boolean isDispatchThread() {
+    return Thread.currentThread() == thread;
+  }
+
+  /** Blocking on the dispatch thread would deadlock the client: refuse it with a clear message. */
+  void checkNotDispatchThread() {
+    if (isDispatchThread()) {
+      throw new IllegalStateException(
+          "blocking lockd call from a lockd callback: callbacks run on the client's event thread, "
+              + "which must deliver the answer you are waiting for; use the async form "
+              + "(client.async()) or hand the work to another thread");
+    }
+  }
+
+  void shutdown() {
+    executor.shutdown();
+  }
+
+  boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+    return executor.awaitTermination(timeout, unit);
+  }
+
+  void shutdownNow() {
+    executor.shutdownNow();
+  }
+}

@@ -1,0 +1,125 @@
+package io.lockd.client;
+
+import io.grpc.Status;
+import io.lockd.proto.v1.ErrorReason;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A resource server's fence: admits a request only if its {@link Sequencer} is not older than the
+ * newest one this guard has admitted for the same lock path. Lock generations grow cell-wide with
+ * every grant, so a holder that lost its lock (paused past its lease, partitioned) carries an older
+ * generation than the holder that replaced it, and is refused as soon as the new holder has been
+ * admitted once.
+ *
+ * <p>Rules per path: an exclusive sequencer is admitted if its generation is at least the newest
+ * admitted generation of any mode; a shared one if it is at least the newest admitted
+ * <em>exclusive</em> generation (readers that hold the lock together are not ordered among
+ * themselves). An equal generation is the same grant and is admitted again.
+ *
+ * <p>The guard only orders holders it has seen; to also refuse a sequencer whose lock was released
+ * before any successor reached the resource, construct it with a client ({@link
+ * #FencingGuard(LockClient)}): every admission is then confirmed with the cell
+ * ({@link LockClient#checkSequencer}) as well. It tracks at most {@code maxPaths} paths and refuses
+ * new paths beyond that (forgetting one would let an old holder in). Thread-safe.
+ *
+ * <pre>{@code
+ * FencingGuard guard = new FencingGuard();
+ * void write(Request r) {
+ *   guard.admit(Sequencer.parse(r.header("Lockd-Sequencer"))); // throws if stale
+ *   store.write(r.body());
+ * }
+ * }</pre>
+ */
+public final class FencingGuard {
+  /** Default bound on the number of lock paths tracked. */
+  public static final int DEFAULT_MAX_PATHS = 100_000;
+
+  private record Newest(long any, long exclusive) {}
+
+  private final Map<String, Newest> newest = new HashMap<>();
+  private final int maxPaths;
+  private final LockClient cell;
+
+  /** A guard that orders sequencers locally. */
+  public FencingGuard() {
+    this(null, DEFAULT_MAX_PATHS);
+  }
+
+  /** A guard that also confirms each sequencer with the cell. */
+  public FencingGuard(LockClient cell) {
+    this(cell, DEFAULT_MAX_PATHS);
+  }
+
+  public FencingGuard(LockClient cell, int maxPaths) {
+    if (maxPaths < 1) {
+      throw new IllegalArgumentException("maxPaths must be at least 1");
+    }
+    this.cell = cell;
+    this.maxPaths = maxPaths;
+  }
+
+  /**
+   * Admits {@code sequencer} or throws. On success it becomes the newest seen for its path (if it
+   * is newer).
+   *
+   * @throws LockdException FAILED_PRECONDITION (SEQUENCER_INVALID) if it is older than one already
+   *     admitted, or the cell says it is no longer valid; RESOURCE_EXHAUSTED if the guard is full
+   */
+  public void admit(Sequencer sequencer) {
+    checkOrder(sequencer, false);
+    if (cell != null && !cell.checkSequencer(sequencer)) {
+      throw stale(sequencer, "the cell says its lock is no longer held with that generation");
+    }
+    checkOrder(sequencer, true);
+  }
+
+  /** True if {@link #admit} would admit it (and then records it); false instead of throwing. */
+  public boolean tryAdmit(Sequencer sequencer) {
+    try {
+      admit(sequencer);
+      return true;
+    } catch (LockdException e) {
+      if (e.reason() == ErrorReason.ERROR_REASON_SEQUENCER_INVALID) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  /** The newest generation admitted for {@code path}, 0 if none. */
+  public synchronized long newestGeneration(String path) {
+    Newest n = newest.get(path);
+    return n == null ? 0 : n.any;
+  }
+
+  private synchronized void checkOrder(Sequencer s, boolean record) {
+    Newest n = newest.get(s.path());
+    long floor = n == null ? 0 : (s.mode() == LockMode.EXCLUSIVE ? n.any : n.exclusive);
+    if (s.lockGeneration() < floor) {
+      throw stale(s, "a newer holder (generation " + floor + ") was already admitted");
+    }
+    if (!record) {
+      return;
+    }
+    if (n == null && newest.size() >= maxPaths) {
+      throw new LockdException(
+          Status.Code.RESOURCE_EXHAUSTED,
+          ErrorReason.ERROR_REASON_LIMIT_REACHED,
+          "fencing guard tracks " + maxPaths + " lock paths already");
+    }
+    long any = Math.max(n == null ? 0 : n.any, s.lockGeneration());
+    long exclusive = n == null ? 0 : n.exclusive;
+    if (s.mode() == LockMode.EXCLUSIVE) {
+      exclusive = Math.max(exclusive, s.lockGeneration());
+    }
+    newest.put(s.path(), new Newest(any, exclusive));
+  }
+
+  private static LockdException stale(Sequencer s, String why) {
+    return new LockdException(
+        Status.Code.FAILED_PRECONDITION,
+        ErrorReason.ERROR_REASON_SEQUENCER_INVALID,
+        "sequencer for " + s.path() + " generation " + s.lockGeneration() + " refused: " + why);
+  }
+}

@@ -1,0 +1,251 @@
+package io.lockd.client;
+
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.lockd.proto.v1.KeepAliveRequest;
+import io.lockd.proto.v1.KeepAliveResponse;
+import io.lockd.proto.v1.SessionGrpc;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The session's KeepAlive stream to the leader. It sends a request every {@code interval} (a
+ * third of the lease) and whenever asked ({@link #sendNow}), keeps at most one request
+ * outstanding, and hands every response to its {@link Handler} together with the send time the
+ * response's lease is counted from.
+ *
+ * <p>Which send time: the proto has no request id, so a response cannot name the request it
+ * answers. With one request outstanding, the first response after a send is taken to answer it;
+ * a response that arrives with nothing outstanding (an event push) is counted from the previous
+ * answered send. The only case this overestimates is an event push that the leader sent before
+ * it received the outstanding request and that arrives after it was sent; the error is bounded by
+ * that push's one-way network delay (docs/client.md, "Local lease").
+ *
+ * <p>The stream moves when the leader does: a stream error follows the trailer's leader hint or
+ * goes to the next endpoint (with backoff after a failed round), and a leader learned elsewhere
+ * (a unary call's hint) restarts the stream there. An outstanding request unanswered for one
+ * attempt timeout counts as a failure. Loop thread only.
+ */
+final class KeepAliveStream {
+  private static final Logger log = LoggerFactory.getLogger(KeepAliveStream.class);
+
+  /** What the session does with the stream's news. */
+  interface Handler {
+    /** A response; its lease is counted from {@code sendNanos}. */
+    void onResponse(KeepAliveResponse response, long sendNanos);
+
+    /** The cell says the session does not exist (any more). */
+    void onSessionNotFound(String message);
+  }
+
+  private final Rpc rpc;
+  private final ClientClock clock;
+  private final Backoff backoff;
+  private final long attemptTimeoutNanos;
+  private final long sessionId;
+  private final LongSupplier lastSeenEventIndex;
+  private final Handler handler;
+  private final Runnable leaderListener = this::onLeaderChange;
+  private long intervalNanos;
+
+  private ClientCall<KeepAliveRequest, KeepAliveResponse> call;
+  private String target;
+  private long outstandingSendNanos = -1;
+  private long lastAnsweredSendNanos;
+  private int failures;
+  private boolean stopped = true;
+  private ClientClock.Cancellable sendTimer = ClientClock.Cancellable.NONE;
+  private ClientClock.Cancellable watchdog = ClientClock.Cancellable.NONE;
+  private ClientClock.Cancellable reopenTimer = ClientClock.Cancellable.NONE;
+
+  KeepAliveStream(
+      Rpc rpc,
+      ClientClock clock,
+      Backoff backoff,
+      long attemptTimeoutNanos,
+      long sessionId,
+      long intervalNanos,
+      LongSupplier lastSeenEventIndex,
+      Handler handler) {
+    this.rpc = rpc;
+    this.clock = clock;
+    this.backoff = backoff;
+    this.attemptTimeoutNanos = attemptTimeoutNanos;
+    this.sessionId = sessionId;
+    this.intervalNanos = intervalNanos;
+    this.lastSeenEventIndex = lastSeenEventIndex;
+    this.handler = handler;
+  }
+
+  /** Opens the stream; {@code createdSendNanos} is when the session's creation was sent. */
+  void start(long createdSendNanos) {
+    stopped = false;
+    lastAnsweredSendNanos = createdSendNanos;
+    rpc.router().addLeaderListener(leaderListener);
+    open();
+  }
+
+  void stop() {
+    stopped = true;
+    rpc.router().removeLeaderListener(leaderListener);
+    sendTimer.cancel();
+    watchdog.cancel();
+    reopenTimer.cancel();
+    if (call != null) {
+      call.cancel("session ended", null);
+      call = null;
+    }
+  }
+
+  void setIntervalNanos(long intervalNanos) {
+    this.intervalNanos = intervalNanos;
+  }
+
+  /** Sends a request now unless one is outstanding (to learn the lease or new events sooner). */
+  void sendNow() {
+    if (!stopped && call != null && outstandingSendNanos < 0) {
+      send();
+    }
+  }
+
+  /** The address the stream is open to, or null. */
+  String target() {
+    return call == null ? null : target;
+  }
+
+  private void open() {
+    if (stopped) {
+      return;
+    }
+    target = rpc.router().target();
+    ClientCall<KeepAliveRequest, KeepAliveResponse> c;
+    try {
+      c = rpc.router().channel(target).newCall(SessionGrpc.getKeepAliveMethod(), CallOptions.DEFAULT);
+    } catch (LockdException closed) {
+      return;
+    }
+    call = c;
+    outstandingSendNanos = -1;
+    c.start(new Listener(c), new Metadata());
+    c.request(1);
+    send();
+  }
+
+  private void send() {
+    sendTimer.cancel();
+    long now = clock.nanoTime();
+    outstandingSendNanos = now;
+    call.sendMessage(
+        KeepAliveRequest.newBuilder()
+            .setSessionId(sessionId)
+            .setLastSeenEventIndex(lastSeenEventIndex.getAsLong())
+            .build());
+    ClientCall<KeepAliveRequest, KeepAliveResponse> sentOn = call;
+    watchdog.cancel();
+    watchdog =
+        clock.schedule(
+            attemptTimeoutNanos,
+            () -> {
+              if (call == sentOn && outstandingSendNanos == now) {
+                restart(Status.DEADLINE_EXCEEDED.withDescription("keepalive unanswered"), null);
+              }
+            });
+  }
+
+  private void onMessage(ClientCall<KeepAliveRequest, KeepAliveResponse> c, KeepAliveResponse r) {
+    if (c != call || stopped) {
+      return;
+    }
+    c.request(1);
+    long sendNanos;
+    if (outstandingSendNanos >= 0) {
+      sendNanos = outstandingSendNanos;
+      outstandingSendNanos = -1;
+      watchdog.cancel();
+      lastAnsweredSendNanos = sendNanos;
+    } else {
+      sendNanos = lastAnsweredSendNanos;
+    }
+    failures = 0;
+    rpc.router().confirmed(target);
+    scheduleNextSend();
+    handler.onResponse(r, sendNanos);
+  }
+
+  private void scheduleNextSend() {
+    if (stopped || outstandingSendNanos >= 0) {
+      return;
+    }
+    sendTimer.cancel();
+    long due = lastAnsweredSendNanos + intervalNanos - clock.nanoTime();
+    sendTimer = clock.schedule(Math.max(0, due), this::sendNow);
+  }
+
+  private void onClose(ClientCall<KeepAliveRequest, KeepAliveResponse> c, Status status, Metadata trailers) {
+    if (c != call || stopped) {
+      return;
+    }
+    call = null;
+    LockdException error = status.isOk() ? null : Errors.fromStatus(status, trailers);
+    if (error instanceof SessionExpiredException) {
+      handler.onSessionNotFound(error.getMessage());
+      return;
+    }
+    restart(status, trailers);
+  }
+
+  /** Drops the current stream and opens another: at once for a while, then after backoff. */
+  private void restart(Status status, Metadata trailers) {
+    if (call != null) {
+      call.cancel("restarting the keepalive stream", null);
+      call = null;
+    }
+    watchdog.cancel();
+    sendTimer.cancel();
+    String hint = Errors.leaderHint(trailers);
+    log.debug("keepalive stream to {} ended: {}; hint {}", target, status, hint);
+    if (hint != null && !hint.equals(target)) {
+      rpc.router().redirected(hint);
+    } else {
+      rpc.router().failed(target);
+    }
+    int n = rpc.router().endpointCount();
+    failures++;
+    long delay = failures < n ? 0 : backoff.delayNanos(failures / n - 1);
+    reopenTimer.cancel();
+    reopenTimer = clock.schedule(delay, this::open);
+  }
+
+  private void onLeaderChange() {
+    String leader = rpc.router().leader();
+    if (!stopped && call != null && leader != null && !leader.equals(target)) {
+      log.debug("leader moved to {}; moving the keepalive stream from {}", leader, target);
+      call.cancel("leader moved", null);
+      call = null;
+      watchdog.cancel();
+      sendTimer.cancel();
+      open();
+    }
+  }
+
+  private final class Listener extends ClientCall.Listener<KeepAliveResponse> {
+    private final ClientCall<KeepAliveRequest, KeepAliveResponse> c;
+
+    Listener(ClientCall<KeepAliveRequest, KeepAliveResponse> c) {
+      this.c = c;
+    }
+
+    @Override
+    public void onMessage(KeepAliveResponse message) {
+      KeepAliveStream.this.onMessage(c, message);
+    }
+
+    @Override
+    public void onClose(Status status, Metadata trailers) {
+      KeepAliveStream.this.onClose(c, status, trailers);
+    }
+  }
+}

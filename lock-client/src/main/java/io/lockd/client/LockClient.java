@@ -1,0 +1,459 @@
+package io.lockd.client;
+
+import io.grpc.ManagedChannel;
+import io.lockd.proto.v1.LockInfo;
+import io.lockd.proto.v1.SessionInfo;
+import io.lockd.proto.v1.StatusResponse;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The entry point to a lockd cell. Built from the list of replica endpoints, it finds the leader
+ * (following the hints non-leaders give), fails over transparently when the leader changes, and
+ * opens a {@link Session} when first needed. Every mutating request carries (session, sequence),
+ * and a request whose answer was lost is sent again with the same pair until a final answer
+ * arrives, so it is applied at most once.
+ *
+ * <p>Methods here block (at most the operation timeout); {@link #async} gives the same operations
+ * returning futures. Blocking methods must not be called from a lockd callback (listeners and
+ * future continuations run on the client's event thread; doing so throws
+ * IllegalStateException).
+ *
+ * <pre>{@code
+ * try (LockClient client = LockClient.builder()
+ *         .endpoints("10.0.0.1:7001", "10.0.0.2:7001", "10.0.0.3:7001", "10.0.0.4:7001", "10.0.0.5:7001")
+ *         .clientName("billing-worker-3")
+ *         .build()) {
+ *   try (DistributedLock lock = client.lock("/locks/billing")) {
+ *     if (lock.acquire(Duration.ofSeconds(30))) {
+ *       ledger.append(entry, lock.sequencer()); // the ledger checks the sequencer
+ *     }
+ *   }
+ * }
+ * }</pre>
+ *
+ * <p>{@link #close} closes the session (releasing its locks without lock-delay) and stops every
+ * thread the client started. Thread-safe.
+ */
+public final class LockClient implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(LockClient.class);
+  private static final AtomicInteger COUNTER = new AtomicInteger();
+
+  private final ClientContext ctx;
+  private final LeaderRouter router;
+  private final AsyncLockClient async;
+  private final Object closeLock = new Object();
+  private boolean closed;
+
+  private LockClient(Builder b) {
+    int n = COUNTER.incrementAndGet();
+    Loop loop = new Loop("lockd-client-" + n + "-loop");
+    Dispatcher dispatcher = new Dispatcher("lockd-client-" + n + "-events");
+    ClientClock clock = b.clock == null ? loop.systemClock() : b.clock.apply(loop);
+    Backoff backoff = new Backoff(b.backoffMin.toNanos(), b.backoffMax.toNanos(), new SplittableRandom(b.seed));
+    router = new LeaderRouter(b.endpoints, b.channelFactory, loop);
+    Rpc rpc = new Rpc(router, clock, backoff, b.attemptTimeout.toNanos());
+    ctx =
+        new ClientContext(
+            loop,
+            clock,
+            dispatcher,
+            rpc,
+            backoff,
+            b.clientName,
+            b.sessionLease.toMillis(),
+            b.attemptTimeout.toNanos(),
+            b.operationTimeout.toNanos(),
+            b.gracePeriod.toNanos(),
+            b.clockDriftBound,
+            b.maxQueuedPerSession);
+    async = new AsyncLockClient(ctx);
+  }
+
+  /** A builder; {@link Builder#endpoints} is required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The same operations, asynchronously. */
+  public AsyncLockClient async() {
+    return async;
+  }
+
+  /** The configured endpoints. */
+  public List<String> endpoints() {
+    return router.endpoints();
+  }
+
+  /** The client's current session, opened if there is none (or the last one ended). */
+  public Session session() {
+    return async.await(async.session());
+  }
+
+  // ------------------------------------------------------------------ nodes
+
+  /** Creates a node; see {@link CreateOptions}. */
+  public NodeStat create(String path, CreateOptions options) {
+    return async.await(async.create(path, options));
+  }
+
+  /** Creates a permanent file with these contents. */
+  public NodeStat createFile(String path, byte[] contents) {
+    return async.await(async.createFile(path, contents));
+  }
+
+  /** Creates a permanent directory. */
+  public NodeStat createDirectory(String path) {
+    return async.await(async.createDirectory(path));
+  }
+
+  /** Creates {@code path} and missing parents as directories; returns how many were created. */
+  public int mkdirs(String path) {
+    return async.await(async.mkdirs(path));
+  }
+
+  /** Creates the node unless one exists at the path; true if this call created it. */
+  public boolean createUnlessExists(String path, CreateOptions options) {
+    return async.await(async.createUnlessExists(path, options));
+  }
+
+  /** Deletes a file or an empty directory whose lock has no holders or waiters. */
+  public void delete(String path) {
+    async.await(async.delete(path));
+  }
+
+  /** Deletes the node only if its content generation matches. */
+  public void deleteIf(String path, long expectedContentGeneration) {
+    async.await(async.deleteIf(path, expectedContentGeneration));
+  }
+
+  /** Replaces a file's contents. */
+  public NodeStat setContents(String path, byte[] contents) {
+    return async.await(async.setContents(path, contents));
+  }
+
+  /** Compare-and-set on the content generation. */
+  public NodeStat setContentsIf(String path, byte[] contents, long expectedContentGeneration) {
+    return async.await(async.setContentsIf(path, contents, expectedContentGeneration));
+  }
+
+  /** Reads a file's contents and stat (linearizable: served by the leader under its lease). */
+  public NodeData getContents(String path) {
+    return async.await(async.getContents(path));
+  }
+
+  /** Reads a node's stat. */
+  public NodeStat stat(String path) {
+    return async.await(async.stat(path));
+  }
+
+  /** True if the node exists. */
+  public boolean exists(String path) {
+    return async.await(async.exists(path));
+  }
+
+  /** A directory's children (names), ascending. */
+  public List<String> children(String path) {
+    return async.await(async.children(path));
+  }
+
+  // ------------------------------------------------------------------ locks
+
+  /** An exclusive lock on {@code path} (which must exist when acquired). */
+  public DistributedLock lock(String path) {
+    return lock(path, LockMode.EXCLUSIVE, null);
+  }
+
+  /** A lock on {@code path} in {@code mode}. */
+  public DistributedLock lock(String path, LockMode mode) {
+    return lock(path, mode, null);
+  }
+
+  /** A lock on {@code path} in {@code mode} whose loss is reported to {@code listener}. */
+  public DistributedLock lock(String path, LockMode mode, LockListener listener) {
+    return async.lock(path, mode, listener);
+  }
+
+  /** The state of a node's lock: mode, holders (with client names), FIFO waiters, lock-delay. */
+  public LockInfo lockInfo(String path) {
+    return async.await(async.lockInfo(path));
+  }
+
+  /**
+   * True if {@code sequencer} is still valid: its session holds that lock, in that mode, with that
+   * generation, on that instance of the node. Resource servers call this (or use a {@link
+   * FencingGuard}) before acting for a lock holder.
+   */
+  public boolean checkSequencer(Sequencer sequencer) {
+    return async.await(async.checkSequencer(sequencer));
+  }
+
+  // ------------------------------------------------------------------ watches
+
+  /** Subscribes {@code listener} to changes on {@code path}; events follow the returned handle. */
+  public Watch watch(String path, WatchKind kind, WatchListener listener) {
+    return async.await(async.watch(path, kind, listener));
+  }
+
+  // ------------------------------------------------------------------ administration
+
+  /** The cell's replicas as the answering replica sees them. */
+  public StatusResponse clusterStatus() {
+    return async.await(async.clusterStatus());
+  }
+
+  /** Every session of the cell. */
+  public List<SessionInfo> listSessions() {
+    return async.await(async.listSessions());
+  }
+
+  /** Ends a session as if its lease had expired (an administrator's tool). */
+  public void forceCloseSession(long sessionId) {
+    async.await(async.forceCloseSession(sessionId));
+  }
+
+  // ------------------------------------------------------------------ closing
+
+  /**
+   * Closes the session (its locks are released without lock-delay and its ephemeral nodes
+   * deleted), then the channels and the client's threads. Waits at most the operation timeout
+   * for the cell, plus a few seconds for threads to stop. Idempotent.
+   */
+  @Override
+  public void close() {
+    ctx.dispatcher.checkNotDispatchThread();
+    synchronized (closeLock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    CompletableFuture<Void> sessionClosed = async.beginClose();
+    try {
+      sessionClosed.get(ctx.operationTimeoutNanos + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
+    } catch (Exception e) {
+      log.warn("closing the lockd session did not finish in time: {}", e.toString());
+    }
+    CompletableFuture<List<ManagedChannel>> stopped = new CompletableFuture<>();
+    ctx.loop.execute(
+        () -> {
+          async.abandonSession();
+          List<ManagedChannel> channels = router.channels();
+          router.shutdown();
+          stopped.complete(channels);
+        });
+    try {
+      List<ManagedChannel> channels = stopped.get(5, TimeUnit.SECONDS);
+      if (!LeaderRouter.awaitTermination(channels, 5_000)) {
+        log.warn("some lockd channels did not terminate within 5 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      log.warn("stopping lockd channels: {}", e.toString());
+    }
+    ctx.loop.shutdown();
+    ctx.dispatcher.shutdown();
+    try {
+      if (!ctx.loop.awaitTermination(5, TimeUnit.SECONDS)) {
+        ctx.loop.shutdownNow();
+      }
+      if (!ctx.dispatcher.awaitTermination(5, TimeUnit.SECONDS)) {
+        log.warn("a lockd callback is still running after 5 s; interrupting it");
+        ctx.dispatcher.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      ctx.loop.shutdownNow();
+      ctx.dispatcher.shutdownNow();
+    }
+  }
+
+  /**
+   * Settings of a {@link LockClient}.
+   *
+   * <pre>{@code
+   * LockClient client = LockClient.builder()
+   *     .endpoints("127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003")
+   *     .clientName("indexer")
+   *     .operationTimeout(Duration.ofSeconds(10))
+   *     .gracePeriod(Duration.ofSeconds(45))
+   *     .clockDriftBound(0.01)
+   *     .build();
+   * }</pre>
+   */
+  public static final class Builder {
+    private List<String> endpoints = List.of();
+    private String clientName; // host:pid unless set (looked up only then: it may ask DNS)
+    private Duration sessionLease = Duration.ZERO;
+    private Duration attemptTimeout = Duration.ofSeconds(2);
+    private Duration operationTimeout = Duration.ofSeconds(30);
+    private Duration gracePeriod = Duration.ofSeconds(45);
+    private double clockDriftBound = 0.01;
+    private Duration backoffMin = Duration.ofMillis(20);
+    private Duration backoffMax = Duration.ofSeconds(1);
+    private int maxQueuedPerSession = 10_000;
+    private ChannelFactory channelFactory = ChannelFactory.plaintext();
+    private Function<Loop, ClientClock> clock;
+    private long seed = System.nanoTime();
+
+    private Builder() {}
+
+    /** The replicas' client endpoints, {@code host:port} each; entries may be comma-separated. */
+    public Builder endpoints(String... endpoints) {
+      return endpoints(Arrays.asList(endpoints));
+    }
+
+    /** The replicas' client endpoints, {@code host:port} each. */
+    public Builder endpoints(List<String> endpoints) {
+      List<String> list = new ArrayList<>();
+      for (String e : endpoints) {
+        for (String part : e.split(",")) {
+          String a = part.trim();
+          if (a.isEmpty()) {
+            continue;
+          }
+          if (!a.matches("[^:\\s]+:\\d{1,5}") && !a.matches("\\[[0-9a-fA-F:.]+\\]:\\d{1,5}")) {
+            throw new IllegalArgumentException("endpoint '" + a + "' is not host:port");
+          }
+          if (!list.contains(a)) {
+            list.add(a);
+          }
+        }
+      }
+      this.endpoints = List.copyOf(list);
+      return this;
+    }
+
+    /** A name for people: shown by lockctl in session and lock listings (at most 256 bytes). */
+    public Builder clientName(String clientName) {
+      this.clientName = clientName;
+      return this;
+    }
+
+    /** The session lease to ask for; zero (the default) takes the cell's default. */
+    public Builder sessionLease(Duration lease) {
+      this.sessionLease = nonNegative("sessionLease", lease);
+      return this;
+    }
+
+    /** How long one attempt at one replica may take before the next is tried (default 2 s). */
+    public Builder attemptTimeout(Duration timeout) {
+      this.attemptTimeout = positive("attemptTimeout", timeout);
+      return this;
+    }
+
+    /** How long a blocking call or future may take in all, retries included (default 30 s). */
+    public Builder operationTimeout(Duration timeout) {
+      this.operationTimeout = positive("operationTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * How long a session in jeopardy keeps trying to reach a leader before it is given up
+     * (default 45 s). It should not be shorter than the time the cell needs to elect a new leader.
+     */
+    public Builder gracePeriod(Duration grace) {
+      this.gracePeriod = nonNegative("gracePeriod", grace);
+      return this;
+    }
+
+    /**
+     * The largest rate error of the client's clock against the leader's (0.01 = 1 %, the
+     * default). The local lease is shortened by it so that it ends before the cell's.
+     */
+    public Builder clockDriftBound(double bound) {
+      if (!(bound >= 0 && bound < 0.5)) {
+        throw new IllegalArgumentException("clockDriftBound must be in [0, 0.5)");
+      }
+      this.clockDriftBound = bound;
+      return this;
+    }
+
+    /** Bounds of the wait between rounds of failed attempts (default 20 ms to 1 s, jittered). */
+    public Builder backoff(Duration min, Duration max) {
+      positive("backoff min", min);
+      if (max.compareTo(min) < 0) {
+        throw new IllegalArgumentException("backoff max must be at least min");
+      }
+      this.backoffMin = min;
+      this.backoffMax = max;
+      return this;
+    }
+
+    /** At most this many mutations wait on the session at once (default 10,000). */
+    public Builder maxQueuedPerSession(int max) {
+      if (max < 1) {
+        throw new IllegalArgumentException("maxQueuedPerSession must be at least 1");
+      }
+      this.maxQueuedPerSession = max;
+      return this;
+    }
+
+    /** How channels are made (TLS, interceptors, in-process transport for tests). */
+    public Builder channelFactory(ChannelFactory factory) {
+      this.channelFactory = factory;
+      return this;
+    }
+
+    /** Tests: a clock they drive by hand. */
+    Builder clock(Function<Loop, ClientClock> clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    /** Tests: a fixed seed for the backoff jitter. */
+    Builder seed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    public LockClient build() {
+      if (endpoints.isEmpty()) {
+        throw new IllegalArgumentException("no endpoints: give at least one host:port");
+      }
+      if (attemptTimeout.compareTo(operationTimeout) > 0) {
+        attemptTimeout = operationTimeout;
+      }
+      if (clientName == null) {
+        clientName = defaultClientName();
+      }
+      return new LockClient(this);
+    }
+
+    private static Duration positive(String name, Duration d) {
+      if (d == null || d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive");
+      }
+      return d;
+    }
+
+    private static Duration nonNegative(String name, Duration d) {
+      if (d == null || d.isNegative()) {
+        throw new IllegalArgumentException(name + " must not be negative");
+      }
+      return d;
+    }
+
+    private static String defaultClientName() {
+      String host;
+      try {
+        host = InetAddress.getLocalHost().getHostName();
+      } catch (Exception e) {
+        host = "unknown-host";
+      }
+      return host + ":" + ManagementFactory.getRuntimeMXBean().getPid();
+    }
+  }
+}

@@ -1,0 +1,143 @@
+package io.lockd.client;
+
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.lockd.proto.v1.ErrorReason;
+import java.util.ArrayDeque;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
+import java.util.function.LongFunction;
+
+/**
+ * A session's mutating requests, one at a time, in submission order (the proto's rule: one
+ * outstanding mutating request per session). Each gets the next sequence number when its turn
+ * comes, and is sent (with that same number) until a final answer arrives: a retry after a lost
+ * answer or a leader change gets the cell's remembered answer instead of being applied again.
+ * There is no deadline: a mutation ends with its answer or with the session ({@link #failAll}).
+ *
+ * <p>At most {@code maxQueued} mutations wait; more are refused (RESOURCE_EXHAUSTED). Loop thread
+ * only.
+ */
+final class MutationLane {
+  /** One mutating request. */
+  static final class Mutation<Q, A> {
+    private final MethodDescriptor<Q, A> method;
+    private final LongFunction<Q> request;
+    private final BiConsumer<A, LockdException> onAnswer;
+    private LongConsumer onSequence = s -> {};
+
+    /**
+     * @param request builds the request for a sequence number (the header is the session's)
+     * @param onAnswer gets the final answer or error, on the loop
+     */
+    Mutation(MethodDescriptor<Q, A> method, LongFunction<Q> request, BiConsumer<A, LockdException> onAnswer) {
+      this.method = method;
+      this.request = request;
+      this.onAnswer = onAnswer;
+    }
+
+    /** Called with the sequence number just before the first attempt is sent. */
+    Mutation<Q, A> onSequence(LongConsumer onSequence) {
+      this.onSequence = onSequence;
+      return this;
+    }
+
+    String name() {
+      return method.getBareMethodName();
+    }
+  }
+
+  private final Rpc rpc;
+  private final int maxQueued;
+  private final Consumer<SessionExpiredException> onSessionGone;
+  private final ArrayDeque<Mutation<?, ?>> queue = new ArrayDeque<>();
+  private Rpc.Call<?, ?> current;
+  private long lastSequence;
+  private LockdException ended;
+
+  MutationLane(Rpc rpc, int maxQueued, Consumer<SessionExpiredException> onSessionGone) {
+    this.rpc = rpc;
+    this.maxQueued = maxQueued;
+    this.onSessionGone = onSessionGone;
+  }
+
+  <Q, A> void submit(Mutation<Q, A> m) {
+    if (ended != null) {
+      m.onAnswer.accept(null, ended);
+      return;
+    }
+    if (queue.size() >= maxQueued) {
+      m.onAnswer.accept(
+          null,
+          new LockdException(
+              Status.Code.RESOURCE_EXHAUSTED,
+              ErrorReason.ERROR_REASON_LIMIT_REACHED,
+              "too many requests queued on this session (limit " + maxQueued + ")"));
+      return;
+    }
+    queue.add(m);
+    pump();
+  }
+
+  /** The sequence number of the newest request sent (0 before the first). */
+  long lastSequence() {
+    return lastSequence;
+  }
+
+  /** Number of mutations sent or waiting. */
+  int pending() {
+    return queue.size() + (current == null ? 0 : 1);
+  }
+
+  /** Ends the lane: the request in flight and every waiting one fail with {@code error}. */
+  void failAll(LockdException error) {
+    if (ended != null) {
+      return;
+    }
+    ended = error;
+    if (current != null) {
+      current.cancel(error);
+    }
+    while (!queue.isEmpty()) {
+      fail(queue.poll(), error);
+    }
+  }
+
+  private static <Q, A> void fail(Mutation<Q, A> m, LockdException error) {
+    m.onAnswer.accept(null, error);
+  }
+
+  private void pump() {
+    if (current != null || queue.isEmpty() || ended != null) {
+      return;
+    }
+    send(queue.poll());
+  }
+
+  private <Q, A> void send(Mutation<Q, A> m) {
+    long sequence = ++lastSequence;
+    m.onSequence.accept(sequence);
+    Q request = m.request.apply(sequence);
+    Rpc.Call<?, ?>[] self = new Rpc.Call<?, ?>[1];
+    self[0] =
+        rpc.start(
+            m.method,
+            request,
+            true,
+            Rpc.NO_DEADLINE,
+            (answer, error) -> {
+              if (current == self[0]) {
+                current = null;
+              }
+              m.onAnswer.accept(answer, error);
+              if (error instanceof SessionExpiredException gone) {
+                onSessionGone.accept(gone);
+              }
+              pump();
+            });
+    if (!self[0].finished()) {
+      current = self[0];
+    }
+  }
+}

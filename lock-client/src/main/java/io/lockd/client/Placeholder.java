@@ -1,1 +1,0 @@
-package io.lockd.client; final class Placeholder {}

@@ -1,0 +1,396 @@
+package io.lockd.client;
+
+import io.grpc.MethodDescriptor;
+import io.lockd.proto.v1.CloseSessionRequest;
+import io.lockd.proto.v1.CloseSessionResponse;
+import io.lockd.proto.v1.Event;
+import io.lockd.proto.v1.KeepAliveResponse;
+import io.lockd.proto.v1.RequestHeader;
+import io.lockd.proto.v1.SessionGrpc;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A client's lease on the cell. Ephemeral nodes, held and queued locks, and watches belong to a
+ * session and go with it. A {@link LockClient} opens one when first needed and keeps it alive
+ * with a KeepAlive stream to the leader, which also carries the session's events.
+ *
+ * <p><b>Local lease.</b> The client counts the lease the leader reports from the time it
+ * <em>sent</em> the KeepAlive that the report answers, shortened for the clock-drift bound; so the
+ * local lease always ends before the cell's. When it runs out the session enters {@link
+ * SessionState#JEOPARDY}: locks may be lost (their callbacks fire) while the client keeps trying
+ * every replica. If a leader answers within the grace period (default 45 s) the session is
+ * {@link SessionState#CONNECTED} again, with its locks; otherwise it is {@link
+ * SessionState#EXPIRED}. See docs/client.md for the state diagram.
+ *
+ * <p><b>Events</b> are processed in index order, each exactly once: the client remembers the last
+ * index it processed and resumes the stream from there on any leader. If the cell's history for
+ * the session overflowed, listeners get {@link SessionListener#onResync}.
+ *
+ * <pre>{@code
+ * Session s = client.session();
+ * s.addListener((session, from, to) -> log.info("session {}: {} -> {}", session.id(), from, to));
+ * }</pre>
+ *
+ * <p>Thread-safe. Listeners run on the client's event thread, in order.
+ */
+public final class Session {
+  private static final Logger log = LoggerFactory.getLogger(Session.class);
+
+  private final long id;
+  private final long leaseMillis;
+  private final ClientContext ctx;
+  private final List<SessionListener> listeners = new CopyOnWriteArrayList<>();
+  private final CompletableFuture<Void> closed = new CompletableFuture<>();
+  private final Runnable onEnded;
+
+  // Loop-confined state.
+  private final KeepAliveStream stream;
+  private final MutationLane lane;
+  private final DeliveryOrder order;
+  private final SessionLocks locks = new SessionLocks();
+  private final WatchTable watches;
+  private SessionState state = SessionState.CONNECTED;
+  private long lastSeenEventIndex;
+  private long localLeaseEndNanos;
+  private ClientClock.Cancellable leaseTimer = ClientClock.Cancellable.NONE;
+  private ClientClock.Cancellable graceTimer = ClientClock.Cancellable.NONE;
+  private boolean closing;
+
+  // Published copies for other threads.
+  private volatile SessionState publishedState = SessionState.CONNECTED;
+  private volatile long publishedLastSeen;
+
+  Session(
+      ClientContext ctx,
+      long id,
+      long leaseMillis,
+      long createdIndex,
+      long createSentNanos,
+      Runnable onEnded) {
+    this.ctx = ctx;
+    this.id = id;
+    this.leaseMillis = leaseMillis;
+    this.onEnded = onEnded;
+    this.lastSeenEventIndex = createdIndex;
+    this.publishedLastSeen = createdIndex;
+    this.stream =
+        new KeepAliveStream(
+            ctx.rpc,
+            ctx.clock,
+            ctx.backoff,
+            ctx.attemptTimeoutNanos,
+            id,
+            keepAliveInterval(leaseMillis),
+            () -> lastSeenEventIndex,
+            new KeepAliveStream.Handler() {
+              @Override
+              public void onResponse(KeepAliveResponse response, long sendNanos) {
+                Session.this.onKeepAlive(response, sendNanos);
+              }
+
+              @Override
+              public void onSessionNotFound(String message) {
+                expire("the cell does not know the session any more: " + message);
+              }
+            });
+    this.order = new DeliveryOrder(stream::sendNow);
+    this.order.reached(createdIndex);
+    this.lane =
+        new MutationLane(ctx.rpc, ctx.maxQueuedPerSession, gone -> expire("the cell does not know the session any more: " + gone.getMessage()));
+    this.watches = new WatchTable(this, ctx, order);
+    this.localLeaseEndNanos = createSentNanos + ctx.usableLeaseNanos(leaseMillis);
+  }
+
+  /** Starts the KeepAlive stream and the lease timer; on the loop. */
+  void start(long createSentNanos) {
+    stream.start(createSentNanos);
+    armLeaseTimer();
+  }
+
+  private static long keepAliveInterval(long leaseMillis) {
+    return TimeUnit.MILLISECONDS.toNanos(Math.max(1, leaseMillis / 3));
+  }
+
+  /** The session's id, as shown by lockctl and carried in sequencers. */
+  public long id() {
+    return id;
+  }
+
+  /** The lease the cell granted. */
+  public Duration lease() {
+    return Duration.ofMillis(leaseMillis);
+  }
+
+  /** The current state (a snapshot: it may change at any moment). */
+  public SessionState state() {
+    return publishedState;
+  }
+
+  /** The index of the newest event this client has processed for the session. */
+  public long lastEventIndex() {
+    return publishedLastSeen;
+  }
+
+  /** Adds a listener for state transitions and resyncs. */
+  public void addListener(SessionListener listener) {
+    listeners.add(listener);
+  }
+
+  public void removeListener(SessionListener listener) {
+    listeners.remove(listener);
+  }
+
+  /**
+   * Ends the session cleanly: its locks are released without lock-delay, its ephemeral nodes
+   * deleted. Waits at most the client's operation timeout; if no leader answers by then the
+   * session is abandoned locally and the cell expires it after its lease.
+   */
+  public void close() {
+    ctx.dispatcher.checkNotDispatchThread();
+    closeAsync().orTimeout(ctx.operationTimeoutMillis() + 1000, TimeUnit.MILLISECONDS).exceptionally(t -> null).join();
+  }
+
+  /** {@link #close} without waiting; the future completes when the session is closed. */
+  public CompletableFuture<Void> closeAsync() {
+    ctx.loop.execute(this::beginClose);
+    return closed.copy();
+  }
+
+  /** A future completed (on the event thread) when the session becomes EXPIRED or CLOSED. */
+  public CompletableFuture<Void> endedFuture() {
+    return closed.copy();
+  }
+
+  @Override
+  public String toString() {
+    return "Session{" + id + ", " + publishedState + "}";
+  }
+
+  // ------------------------------------------------------------------ loop-side API for the client
+
+  SessionState stateOnLoop() {
+    return state;
+  }
+
+  long lastSeenEventIndex() {
+    return lastSeenEventIndex;
+  }
+
+  SessionLocks locks() {
+    return locks;
+  }
+
+  WatchTable watches() {
+    return watches;
+  }
+
+  DeliveryOrder order() {
+    return order;
+  }
+
+  ClientContext context() {
+    return ctx;
+  }
+
+  int pendingMutations() {
+    return lane.pending();
+  }
+
+  /** Queues a mutating request; {@code request} builds it around the session's header. */
+  <Q, A> void submit(
+      MethodDescriptor<Q, A> method, Function<RequestHeader, Q> request, BiConsumer<A, LockdException> onAnswer) {
+    submit(method, request, onAnswer, s -> {});
+  }
+
+  <Q, A> void submit(
+      MethodDescriptor<Q, A> method,
+      Function<RequestHeader, Q> request,
+      BiConsumer<A, LockdException> onAnswer,
+      java.util.function.LongConsumer onSequence) {
+    lane.submit(
+        new MutationLane.Mutation<Q, A>(
+                method,
+                seq -> request.apply(RequestHeader.newBuilder().setSessionId(id).setSequence(seq).build()),
+                onAnswer)
+            .onSequence(onSequence));
+  }
+
+  /** Ends the session locally because the grace period ran out or the cell ended it. */
+  void expire(String why) {
+    if (state.isTerminal()) {
+      return;
+    }
+    if (closing) {
+      // Our own CloseSession ended it; the stream may say so before the close is answered.
+      end(SessionState.CLOSED, new SessionExpiredException(id, "session " + id + " was closed"));
+      return;
+    }
+    log.info("session {} expired: {}", id, why);
+    end(SessionState.EXPIRED, new SessionExpiredException(id, "session " + id + " expired: " + why));
+  }
+
+  /** Abandons the session without telling the cell (the client is closing and out of time). */
+  void abandon() {
+    if (!state.isTerminal()) {
+      end(SessionState.CLOSED, Errors.closed());
+    }
+  }
+
+  // ------------------------------------------------------------------ KeepAlive and lease
+
+  private void onKeepAlive(KeepAliveResponse r, long sendNanos) {
+    if (state.isTerminal()) {
+      return;
+    }
+    if (r.getLeaseMillis() > 0) {
+      stream.setIntervalNanos(keepAliveInterval(r.getLeaseMillis()));
+    }
+    if (r.getLeaseRemainingMillis() > 0) {
+      localLeaseEndNanos = sendNanos + ctx.usableLeaseNanos(r.getLeaseRemainingMillis());
+      armLeaseTimer();
+      if (state == SessionState.JEOPARDY && localLeaseEndNanos > ctx.clock.nanoTime()) {
+        graceTimer.cancel();
+        transition(SessionState.CONNECTED);
+      }
+    }
+    long floor = lastSeenEventIndex;
+    for (Event e : r.getEventsList()) {
+      if (state.isTerminal()) {
+        return;
+      }
+      floor = onEvent(e, floor);
+    }
+    publishedLastSeen = lastSeenEventIndex;
+    order.reached(Math.max(r.getIndex(), lastSeenEventIndex));
+  }
+
+  /**
+   * Processes one event unless it was processed before; returns the new floor below which events
+   * are duplicates. Events sharing an index arrive together, so the floor moves once per response.
+   */
+  private long onEvent(Event e, long floor) {
+    switch (e.getType()) {
+      case EVENT_TYPE_SESSION_EXPIRED -> {
+        expire("the cell ended the session");
+        return floor;
+      }
+      case EVENT_TYPE_LEADER_CHANGED -> {
+        log.debug("session {}: leader changed (index {})", id, e.getIndex());
+        return floor;
+      }
+      case EVENT_TYPE_RESYNC -> {
+        if (e.getIndex() > lastSeenEventIndex) {
+          lastSeenEventIndex = e.getIndex();
+          log.warn("session {}: events up to index {} were dropped by the cell; resyncing", id, e.getIndex());
+          watches.onResync(e.getIndex());
+          locks.onResync();
+          for (SessionListener l : listeners) {
+            ctx.dispatcher.run("a session listener", () -> l.onResync(this, e.getIndex()));
+          }
+        }
+        return lastSeenEventIndex;
+      }
+      default -> {}
+    }
+    if (e.getIndex() <= floor) {
+      return floor;
+    }
+    lastSeenEventIndex = Math.max(lastSeenEventIndex, e.getIndex());
+    locks.onEvent(e);
+    WatchEvent we = WatchEvent.fromProto(e);
+    if (we != null) {
+      watches.onEvent(we);
+    }
+    return floor;
+  }
+
+  private void armLeaseTimer() {
+    leaseTimer.cancel();
+    long delay = localLeaseEndNanos - ctx.clock.nanoTime();
+    leaseTimer = ctx.clock.schedule(Math.max(0, delay), this::onLeaseTimer);
+  }
+
+  private void onLeaseTimer() {
+    if (state != SessionState.CONNECTED) {
+      return;
+    }
+    long now = ctx.clock.nanoTime();
+    if (now < localLeaseEndNanos) {
+      armLeaseTimer();
+      return;
+    }
+    log.info("session {}: local lease ran out; in jeopardy for up to {} ms", id, TimeUnit.NANOSECONDS.toMillis(ctx.graceNanos));
+    transition(SessionState.JEOPARDY);
+    long graceEnd = localLeaseEndNanos + ctx.graceNanos;
+    graceTimer = ctx.clock.schedule(Math.max(0, graceEnd - now), this::onGraceTimer);
+    stream.sendNow();
+  }
+
+  private void onGraceTimer() {
+    if (state == SessionState.JEOPARDY) {
+      expire("no leader answered within the grace period");
+    }
+  }
+
+  // ------------------------------------------------------------------ ending
+
+  private void beginClose() {
+    if (state.isTerminal() || closing) {
+      return;
+    }
+    closing = true;
+    ClientClock.Cancellable giveUp =
+        ctx.clock.schedule(ctx.operationTimeoutNanos, () -> {
+          if (!state.isTerminal()) {
+            log.warn("session {}: no leader confirmed the close in time; the cell will expire it", id);
+            end(SessionState.CLOSED, Errors.closed());
+          }
+        });
+    submit(
+        SessionGrpc.getCloseSessionMethod(),
+        h -> CloseSessionRequest.newBuilder().setHeader(h).build(),
+        (CloseSessionResponse answer, LockdException error) -> {
+          giveUp.cancel();
+          if (error != null && !(error instanceof SessionExpiredException)) {
+            log.warn("session {}: close failed: {}", id, error.getMessage());
+          }
+          end(SessionState.CLOSED, new SessionExpiredException(id, "session " + id + " was closed"));
+        });
+  }
+
+  private void end(SessionState terminal, LockdException why) {
+    if (state.isTerminal()) {
+      return;
+    }
+    leaseTimer.cancel();
+    graceTimer.cancel();
+    stream.stop();
+    transition(terminal);
+    lane.failAll(why);
+    watches.onEnded(why);
+    order.close();
+    onEnded.run();
+    ctx.dispatcher.run("session end", () -> closed.complete(null));
+  }
+
+  private void transition(SessionState to) {
+    SessionState from = state;
+    if (from == to) {
+      return;
+    }
+    state = to;
+    publishedState = to;
+    locks.onSessionState(from, to);
+    for (SessionListener l : listeners) {
+      ctx.dispatcher.run("a session listener", () -> l.onStateChange(this, from, to));
+    }
+  }
+}

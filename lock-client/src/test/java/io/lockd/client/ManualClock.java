@@ -1,0 +1,85 @@
+package io.lockd.client;
+
+import java.time.Duration;
+import java.util.PriorityQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A client clock that moves only when the test says so. Timers due by the new time run on the
+ * client's loop, one at a time in time order, each finishing before the next starts (so a timer
+ * that schedules another due within the step also runs).
+ */
+final class ManualClock implements ClientClock {
+  private record Task(long at, long order, Runnable run, boolean[] cancelled) {}
+
+  private final Loop loop;
+  private final PriorityQueue<Task> tasks =
+      new PriorityQueue<>((a, b) -> a.at != b.at ? Long.compare(a.at, b.at) : Long.compare(a.order, b.order));
+  private long now = 1_000_000_000L;
+  private long order;
+
+  ManualClock(Loop loop) {
+    this.loop = loop;
+  }
+
+  @Override
+  public synchronized long nanoTime() {
+    return now;
+  }
+
+  @Override
+  public synchronized Cancellable schedule(long delayNanos, Runnable task) {
+    boolean[] cancelled = new boolean[1];
+    if (delayNanos <= 0) {
+      loop.execute(() -> {
+        if (!cancelled[0]) {
+          task.run();
+        }
+      });
+    } else {
+      tasks.add(new Task(now + delayNanos, order++, task, cancelled));
+    }
+    return () -> cancelled[0] = true;
+  }
+
+  /** Moves time forward by {@code d}, running every timer that comes due on the way. */
+  void advance(Duration d) {
+    long target;
+    synchronized (this) {
+      target = now + d.toNanos();
+    }
+    while (true) {
+      Task next;
+      synchronized (this) {
+        next = tasks.peek();
+        if (next == null || next.at > target) {
+          now = target;
+          break;
+        }
+        tasks.poll();
+        now = Math.max(now, next.at);
+      }
+      if (!next.cancelled[0]) {
+        runOnLoop(next.run);
+      }
+    }
+    runOnLoop(() -> {});
+  }
+
+  private void runOnLoop(Runnable r) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    loop.execute(() -> {
+      try {
+        r.run();
+      } finally {
+        done.complete(null);
+      }
+    });
+    try {
+      done.get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("the client loop did not run a timer within 10 s", e);
+    }
+  }
+}

@@ -1,0 +1,179 @@
+package io.lockd.client;
+
+import static io.lockd.client.LeaderFollowingTest.bytes;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The local lease, jeopardy and expiry, driven by a clock the test moves by hand. The cell grants
+ * 12 s leases; with the 1 % drift bound the client counts on floor(12000 * 0.99 / 1.01) - 1 =
+ * 11761 ms from the send time of the KeepAlive that was answered.
+ */
+class SessionLeaseTest extends FakeCellTest {
+  private ManualClock clock;
+  private LockClient client;
+  private final List<String> transitions = new CopyOnWriteArrayList<>();
+  private final List<String> lockNews = new CopyOnWriteArrayList<>();
+
+  @BeforeEach
+  void startClient() {
+    client =
+        Clients.client(
+            cell,
+            b ->
+                b.clock(
+                        loop -> {
+                          clock = new ManualClock(loop);
+                          return clock;
+                        })
+                    .gracePeriod(Duration.ofSeconds(45))
+                    .attemptTimeout(Duration.ofSeconds(2)));
+  }
+
+  @org.junit.jupiter.api.AfterEach
+  void stopClient() {
+    cell.setKeepAlivesSilent(false);
+    client.close();
+  }
+
+  private Session openSession() {
+    Session s = client.session();
+    s.addListener((session, from, to) -> transitions.add(from + "->" + to));
+    Eventually.await("the first KeepAlive was answered", () -> cell.keepAliveRequests() >= 1);
+    return s;
+  }
+
+  @Test
+  void usableLeaseIsShortenedByTheDriftBound() {
+    ClientContext ctx = client.async().context();
+    assertEquals(Duration.ofMillis(11761).toNanos(), ctx.usableLeaseNanos(12_000));
+    assertEquals(0, ctx.usableLeaseNanos(0));
+  }
+
+  @Test
+  void keepAlivesKeepTheSessionConnected() {
+    Session s = openSession();
+    for (int i = 0; i < 10; i++) {
+      clock.advance(Duration.ofSeconds(4));
+      int sent = cell.keepAliveRequests();
+      Eventually.await("a KeepAlive per lease third", () -> cell.keepAliveRequests() >= sent);
+    }
+    assertEquals(SessionState.CONNECTED, s.state());
+    assertTrue(cell.keepAliveRequests() >= 10, "sent " + cell.keepAliveRequests());
+  }
+
+  @Test
+  void silentLeaderMeansJeopardyThenRecovery() throws Exception {
+    Session s = openSession();
+    client.createFile("/l", bytes(""));
+    DistributedLock lock =
+        client.lock("/l", LockMode.EXCLUSIVE, new LockListener() {
+          @Override
+          public void onLost(DistributedLock l, LockLossReason reason) {
+            lockNews.add("lost " + reason);
+          }
+
+          @Override
+          public void onRestored(DistributedLock l) {
+            lockNews.add("restored");
+          }
+        });
+    assertTrue(lock.tryAcquire());
+    Sequencer seq = lock.sequencer();
+
+    cell.setKeepAlivesSilent(true);
+    clock.advance(Duration.ofMillis(11_700));
+    assertEquals(SessionState.CONNECTED, s.state(), "the local lease has not run out yet");
+    clock.advance(Duration.ofMillis(100));
+    Eventually.await("jeopardy", () -> s.state() == SessionState.JEOPARDY);
+    Eventually.await("lock told", () -> lockNews.contains("lost SESSION_JEOPARDY"));
+    assertFalse(lock.isHeld());
+    assertEquals(seq, lock.sequencer(), "the sequencer stays available so resources can judge it");
+
+    cell.setKeepAlivesSilent(false);
+    clock.advance(Duration.ofSeconds(3)); // the unanswered request times out; the stream reopens
+    Eventually.await("connected again", () -> s.state() == SessionState.CONNECTED);
+    Eventually.await("lock restored", () -> lockNews.contains("restored"));
+    assertTrue(lock.isHeld());
+    Eventually.await("listener told", () -> transitions.size() == 2);
+    assertEquals(List.of("CONNECTED->JEOPARDY", "JEOPARDY->CONNECTED"), transitions);
+    lock.release();
+  }
+
+  @Test
+  void graceRunsOutAndTheSessionExpires() {
+    Session s = openSession();
+    client.createFile("/l", bytes(""));
+    DistributedLock lock = client.lock("/l", LockMode.EXCLUSIVE, (l, reason) -> lockNews.add("lost " + reason));
+    assertTrue(lock.tryAcquire());
+
+    cell.setKeepAlivesSilent(true);
+    clock.advance(Duration.ofSeconds(12));
+    Eventually.await("jeopardy", () -> s.state() == SessionState.JEOPARDY);
+    clock.advance(Duration.ofSeconds(44));
+    assertEquals(SessionState.JEOPARDY, s.state(), "grace not over yet");
+    clock.advance(Duration.ofSeconds(2));
+    Eventually.await("expired", () -> s.state() == SessionState.EXPIRED);
+    Eventually.await("lock lost", () -> lockNews.contains("lost SESSION_EXPIRED"));
+    assertEquals(List.of("lost SESSION_JEOPARDY", "lost SESSION_EXPIRED"), lockNews);
+    assertThrows(IllegalStateException.class, lock::sequencer);
+
+    cell.setKeepAlivesSilent(false);
+    Session next = client.session();
+    assertNotEquals(s.id(), next.id(), "a new session replaces the expired one");
+  }
+
+  @Test
+  void cellEndingTheSessionIsSeenAtOnce() {
+    Session s = openSession();
+    client.createFile("/l", bytes(""));
+    DistributedLock lock = client.lock("/l", LockMode.EXCLUSIVE, (l, reason) -> lockNews.add("lost " + reason));
+    assertTrue(lock.tryAcquire());
+    cell.expireSession(s.id());
+    Eventually.await("expired", () -> s.state() == SessionState.EXPIRED);
+    Eventually.await("lock lost", () -> lockNews.contains("lost SESSION_EXPIRED"));
+    Eventually.await("listener told", () -> !transitions.isEmpty());
+    assertEquals(List.of("CONNECTED->EXPIRED"), transitions);
+  }
+
+  @Test
+  void pendingMutationsFailWhenTheSessionExpires() {
+    Session s = openSession();
+    client.createFile("/f", bytes(""));
+    for (int i = 0; i < 5; i++) {
+      cell.setDown(i, true);
+    }
+    var pending = client.async().setContents("/f", bytes("x"));
+    clock.advance(Duration.ofSeconds(12));
+    Eventually.await("jeopardy", () -> s.state() == SessionState.JEOPARDY);
+    clock.advance(Duration.ofSeconds(46));
+    Eventually.await("expired", () -> s.state() == SessionState.EXPIRED);
+    Eventually.await("the write failed", pending::isDone);
+    Throwable t = assertThrows(Exception.class, pending::join);
+    assertTrue(t.getCause() instanceof SessionExpiredException || t.getCause() instanceof LockdException, t.toString());
+    for (int i = 0; i < 5; i++) {
+      cell.setDown(i, false);
+    }
+  }
+
+  @Test
+  void closeReleasesLocksAndEndsTheSession() {
+    Session s = openSession();
+    client.createFile("/l", bytes(""));
+    DistributedLock lock = client.lock("/l", LockMode.EXCLUSIVE, (l, reason) -> lockNews.add("lost " + reason));
+    assertTrue(lock.tryAcquire());
+    s.close();
+    assertEquals(SessionState.CLOSED, s.state());
+    assertEquals(0, cell.read(ns -> ns.getLockInfo("/l")).getLock().getHoldersCount());
+    Eventually.await("lock told", () -> lockNews.contains("lost SESSION_CLOSED"));
+  }
+}

@@ -1,0 +1,84 @@
+package io.lockd.client.it;
+
+import io.lockd.client.LockClient;
+import io.lockd.namespace.NamespaceLimits;
+import io.lockd.paxos.PaxosConfig;
+import io.lockd.replica.ReplicaOptions;
+import io.lockd.replica.RuntimeConfig;
+import io.lockd.server.ServerConfig;
+import io.lockd.server.grpc.LockdServer;
+import io.lockd.server.grpc.LockdServerConfig;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A real lockd cell in this JVM: {@code size} {@link LockdServer}s (MapDB, gRPC peer transport,
+ * gRPC client port) on 127.0.0.1, ports chosen at run time. For fast protocol checks against the
+ * real server; the failover tests use {@link ProcessCell} (separate JVMs).
+ */
+public final class InJvmCell implements AutoCloseable {
+  private final List<LockdServer> servers = new ArrayList<>();
+  private final Map<Integer, String> clientAddresses = new TreeMap<>();
+
+  public InJvmCell(int size, Path root, long graceMillis) throws IOException {
+    Map<Integer, String> peers = new TreeMap<>();
+    List<Integer> ids = new ArrayList<>();
+    for (int id = 1; id <= size; id++) {
+      ids.add(id);
+      peers.put(id, "127.0.0.1:" + freePort());
+      clientAddresses.put(id, "127.0.0.1:" + freePort());
+    }
+    try {
+      for (int id : ids) {
+        RuntimeConfig runtime =
+            new RuntimeConfig("it", PaxosConfig.defaults(id, ids), peers, address(peers.get(id)),
+                root.resolve("r" + id), ReplicaOptions.defaults(), 5);
+        servers.add(
+            LockdServer.start(
+                new LockdServerConfig(runtime, NamespaceLimits.defaults(),
+                    ServerConfig.defaults().withGraceMillis(graceMillis), clientAddresses,
+                    address(clientAddresses.get(id)), 10, 300)));
+      }
+    } catch (IOException | RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  public List<String> endpoints() {
+    return List.copyOf(clientAddresses.values());
+  }
+
+  public LockClient.Builder clientBuilder() {
+    return LockClient.builder()
+        .endpoints(endpoints())
+        .operationTimeout(Duration.ofSeconds(20))
+        .attemptTimeout(Duration.ofSeconds(1));
+  }
+
+  static InetSocketAddress address(String hostPort) {
+    int colon = hostPort.lastIndexOf(':');
+    return new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  @Override
+  public void close() {
+    for (LockdServer s : servers) {
+      s.close();
+    }
+  }
+}
