@@ -67,7 +67,7 @@ final class LockSimulation {
       }
       if (!settled()) {
         throw new Violation("liveness: clients still busy or replicas diverged "
-            + LIVENESS_MILLIS + " ms after faults stopped");
+            + LIVENESS_MILLIS + " ms after faults stopped: " + describe());
       }
       return result(null);
     } catch (Violation v) {
@@ -149,6 +149,21 @@ final class LockSimulation {
         // ALREADY_EXISTS after a retry, or not leading any more: the loop tries again
       }
     };
+  }
+
+  private String describe() {
+    StringBuilder b = new StringBuilder();
+    for (SimLockClient c : clients) {
+      if (!c.idle()) {
+        b.append(c).append("; ");
+      }
+    }
+    for (SimReplica r : cell.replicas) {
+      Namespace ns = ((LockHost) r.host()).namespace();
+      b.append(String.format("[r%d %s applied=%d sum=%x] ", r.id, r.replica().role(),
+          ns.appliedIndex(), ns.stateChecksum()));
+    }
+    return b.toString();
   }
 
   private boolean settled() {

@@ -67,6 +67,7 @@ final class SimLockClient {
   private String heldPath;
   private Sequencer held;
   private long waitingSequence;
+  private String inFlight = "-";
   private Event earlyOutcome;
   private long acquiredCount;
 
@@ -97,6 +98,14 @@ final class SimLockClient {
     return !busy && held == null && waitingSequence == 0;
   }
 
+  @Override
+  public String toString() {
+    return "client " + id + "{session=" + session + " busy=" + busy + " held=" + heldPath
+        + " waiting=" + waitingSequence + " silent=" + silent + " target=" + target
+        + " stream=" + (stream != null) + "@" + streamReplica + " validUntil=" + validUntil
+        + " lastSeen=" + lastSeen + " inFlight=" + inFlight + "}";
+  }
+
   long acquired() {
     return acquiredCount;
   }
@@ -111,6 +120,7 @@ final class SimLockClient {
       Consumer<ServerError> failed) {
     long gen = generation;
     long[] attempt = {0};
+    inFlight = new Throwable().getStackTrace()[1].getMethodName();
     Runnable[] send = new Runnable[1];
     send[0] = () -> {
       if (gen != generation) {
@@ -128,6 +138,7 @@ final class SimLockClient {
             events.after(NET_MICROS, () -> {
               if (gen == generation && attempt[0] == mine) {
                 attempt[0] = -1;
+                inFlight = "-";
                 ok.accept(value);
               }
             });
@@ -144,6 +155,7 @@ final class SimLockClient {
                 events.after(random.nextLong(1_000, 20_000), send[0]);
               } else {
                 attempt[0] = -1;
+                inFlight = "-";
                 failed.accept(error);
               }
             });
@@ -172,6 +184,7 @@ final class SimLockClient {
 
   private void newSession() {
     if (stopped) {
+      busy = false;
       return;
     }
     busy = true;
@@ -325,16 +338,28 @@ final class SimLockClient {
     }
     lastAnswerAt = events.nowMicros();
     long generatedAt = events.nowMicros() - NET_MICROS;
-    long until = generatedAt
-        + (long) (response.getLeaseRemainingMillis() * 1000 * (1 - SimCell.DRIFT_BOUND));
+    // The rule lock-client uses: shorten by the drift bound both ways, and by the millisecond
+    // the leader's clock reading may be behind.
+    double drift = SimCell.DRIFT_BOUND;
+    long usableMillis = (long) Math.floor(
+        response.getLeaseRemainingMillis() * (1 - drift) / (1 + drift)) - 1;
+    long until = generatedAt + Math.max(0, usableMillis) * 1000;
     validUntil = Math.max(validUntil, until);
     checkers.leaseView(session, generatedAt, until);
+    long before = lastSeen;
+    long previous = before;
     for (Event e : response.getEventsList()) {
-      onEvent(e);
+      if (Boolean.getBoolean("sim.trace")) {
+        System.out.println("client " + id + " t=" + events.nowMicros() + " event " + e.getIndex()
+            + " " + e.getType() + " " + e.getPath() + " g=" + e.getContentGeneration());
+      }
+      // Events that arose from one command share its index and always come together.
+      onEvent(e, e.getIndex() == previous && previous > before);
+      previous = e.getIndex();
     }
   }
 
-  private void onEvent(Event e) {
+  private void onEvent(Event e, boolean sameCommandAsPrevious) {
     switch (e.getType()) {
       case EVENT_TYPE_LEADER_CHANGED -> {
         return; // informational, carries the client's own index
@@ -349,7 +374,7 @@ final class SimLockClient {
       }
       default -> { }
     }
-    if (e.getIndex() <= lastSeen) {
+    if (e.getIndex() < lastSeen || (e.getIndex() == lastSeen && !sameCommandAsPrevious)) {
       throw new Violation("events: client " + id + " session " + session + " got index "
           + e.getIndex() + " after " + lastSeen + " (" + e.getType() + ")");
     }
