@@ -65,6 +65,15 @@ public final class FencedCounter {
   }
 
   private static void work(String endpoints, int worker, int rounds, Counter counter) {
+    try {
+      workOrThrow(endpoints, worker, rounds, counter);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void workOrThrow(String endpoints, int worker, int rounds, Counter counter)
+      throws InterruptedException {
     try (LockClient client = LockClient.builder().endpoints(endpoints.split(","))
         .clientName("fenced-counter-" + worker).build()) {
       for (int i = 0; i < rounds; i++) {
