@@ -8,13 +8,18 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.lockd.proto.v1.ClusterGrpc;
+import io.lockd.proto.v1.GetStatRequest;
+import io.lockd.proto.v1.NodeGrpc;
+import io.lockd.proto.v1.ReplicaRole;
 import io.lockd.proto.v1.ReplicaStatus;
 import io.lockd.proto.v1.StatusRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 
 /**
@@ -32,6 +37,8 @@ public final class CellClient implements AutoCloseable {
   private static final long NO_HINT_PAUSE_MILLIS = 10;
 
   private final List<String> addresses;
+  private final Map<Status.Code, LongAdder> retried =
+      new ConcurrentHashMap<>();
   private final Map<String, ManagedChannel> channels = new TreeMap<>();
   private volatile String leader;
 
@@ -103,6 +110,8 @@ public final class CellClient implements AutoCloseable {
           throw e;
         }
         last = e;
+        retried.computeIfAbsent(e.getStatus().getCode(),
+            c -> new LongAdder()).increment();
         redirect(target, e);
         if (hint(e) == null || e.getStatus().getCode() == Status.Code.RESOURCE_EXHAUSTED) {
           Thread.sleep(NO_HINT_PAUSE_MILLIS);
@@ -113,6 +122,13 @@ public final class CellClient implements AutoCloseable {
     }
     throw new AssertionError("no success within " + timeoutMillis + " ms; last failure: " + last,
         last);
+  }
+
+  /** How many attempts failed and were retried, by status code (for benchmarks' diagnostics). */
+  public Map<Status.Code, Long> retried() {
+    Map<Status.Code, Long> out = new TreeMap<>();
+    retried.forEach((code, n) -> out.put(code, n.sum()));
+    return out;
   }
 
   /** Each running member's own status entry ({@code lockd-status-scope: self}), by id. */
@@ -132,6 +148,45 @@ public final class CellClient implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  /**
+   * The id of the member that leads: a read succeeds through it and it reports itself LEADER.
+   * Bounded by {@code timeoutMillis}.
+   */
+  public int awaitLeaderId(long timeoutMillis) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    for (int attempt = 0; attempt < 1_000 && System.nanoTime() < deadline; attempt++) {
+      call(ch -> NodeGrpc.newBlockingStub(ch).withDeadlineAfter(1, TimeUnit.SECONDS)
+          .getStat(GetStatRequest.newBuilder().setPath("/").build()), timeoutMillis);
+      for (ReplicaStatus s : selfStatuses(1_000).values()) {
+        if (s.getAddress().equals(leader) && s.getRole() == ReplicaRole.REPLICA_ROLE_LEADER) {
+          return s.getId();
+        }
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("no member confirmed that it leads within " + timeoutMillis + " ms");
+  }
+
+  /**
+   * Waits (bounded) until {@code members} members answer and all report one applied slot;
+   * returns their entries, or throws with the last answers.
+   */
+  public Map<Integer, ReplicaStatus> awaitSameAppliedSlot(int members, long timeoutMillis)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    Map<Integer, ReplicaStatus> last = Map.of();
+    for (int attempt = 0; attempt < 10_000 && System.nanoTime() < deadline; attempt++) {
+      last = selfStatuses(1_000);
+      if (last.size() == members && last.values().stream()
+          .map(ReplicaStatus::getAppliedSlot).distinct().count() == 1) {
+        return last;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("the members did not reach one applied slot within "
+        + timeoutMillis + " ms: " + last);
   }
 
   @Override

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.google.protobuf.ByteString;
 import io.grpc.Channel;
@@ -28,7 +27,6 @@ import io.lockd.proto.v1.LockWaiter;
 import io.lockd.proto.v1.NodeGrpc;
 import io.lockd.proto.v1.NodeKind;
 import io.lockd.proto.v1.ReleaseRequest;
-import io.lockd.proto.v1.ReplicaRole;
 import io.lockd.proto.v1.ReplicaStatus;
 import io.lockd.proto.v1.RequestHeader;
 import io.lockd.proto.v1.SessionGrpc;
@@ -222,40 +220,17 @@ class FiveProcessFailoverTest {
 
   // ---- the cell --------------------------------------------------------------------------------
 
-  /** The leader's id, as the member that answered a read reports it about itself. */
   private int confirmedLeader() throws InterruptedException {
-    for (int attempt = 0; attempt < 50; attempt++) {
-      client.call(ch -> nodes(ch).getStat(GetStatRequest.newBuilder().setPath("/").build()),
-          CALL_MILLIS);
-      for (ReplicaStatus s : client.selfStatuses(ATTEMPT_MILLIS).values()) {
-        if (s.getAddress().equals(client.leader()) && s.getRole()
-            == ReplicaRole.REPLICA_ROLE_LEADER) {
-          return s.getId();
-        }
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("no member confirms that it leads");
+    return client.awaitLeaderId(CALL_MILLIS);
   }
 
-  /** Waits (bounded) until all five report one applied slot and one state checksum. */
+  /** Waits (bounded) until all five report one applied slot; then they must share a checksum. */
   private Map<Integer, ReplicaStatus> awaitConverged() throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CONVERGE_MILLIS);
-    Map<Integer, ReplicaStatus> last = Map.of();
-    for (int attempt = 0; attempt < 1_000 && System.nanoTime() < deadline; attempt++) {
-      last = client.selfStatuses(ATTEMPT_MILLIS);
-      Set<Long> applied = last.values().stream().map(ReplicaStatus::getAppliedSlot)
-          .collect(Collectors.toSet());
-      if (last.size() == cell.size() && applied.size() == 1) {
-        Set<Long> checksums = last.values().stream().map(ReplicaStatus::getStateChecksum)
-            .collect(Collectors.toSet());
-        assertEquals(1, checksums.size(), "equal applied slots, different states: " + last);
-        return last;
-      }
-      Thread.sleep(100);
-    }
-    fail("the replicas did not converge within " + CONVERGE_MILLIS + " ms: " + last);
-    return last;
+    Map<Integer, ReplicaStatus> statuses = client.awaitSameAppliedSlot(cell.size(),
+        CONVERGE_MILLIS);
+    assertEquals(1, statuses.values().stream().map(ReplicaStatus::getStateChecksum).distinct()
+        .count(), "equal applied slots, different states: " + statuses);
+    return statuses;
   }
 
   /** The slot of the snapshot the replica logged as installed from a peer. */

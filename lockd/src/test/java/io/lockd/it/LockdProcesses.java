@@ -9,6 +9,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
@@ -158,6 +159,12 @@ public final class LockdProcesses implements AutoCloseable {
       throw new IllegalStateException("replica " + id + " was never started");
     }
     return p.pid();
+  }
+
+  /** Member {@code id}'s process (for CPU accounting); empty if it was never started. */
+  public synchronized Optional<ProcessHandle> handle(int id) {
+    Process p = processes.get(id);
+    return p == null ? Optional.empty() : Optional.of(p.toHandle());
   }
 
   /**

@@ -201,9 +201,9 @@ public final class SessionKeeper implements AutoCloseable {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     synchronized (lock) {
       while (true) {
-        for (Event e : events) {
-          if (match.test(e)) {
-            return e;
+        for (int i = events.size() - 1; i >= 0; i--) { // newest first: waits are for new events
+          if (match.test(events.get(i))) {
+            return events.get(i);
           }
         }
         long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
