@@ -86,7 +86,15 @@ start_replica() { # starts replica $1 from the recorded settings
   nohup java "${java_opts[@]}" -XX:+ExitOnOutOfMemoryError -jar "$JAR" \
     --cell "$CELL" --id "$n" --member "$MEMBERS" --data-dir "$dir/data" "${extra[@]}" \
     >>"$dir/lockd.log" 2>&1 </dev/null &
-  echo $! >"$dir/pid"
+  local pid=$! i
+  echo "$pid" >"$dir/pid"
+  # Until the forked shell has exec'd java, the pid's command line is this script's, and pid_of
+  # would call a replica that is starting "not running". Wait (at most 5 s) for the exec.
+  for ((i = 0; i < 50; i++)); do
+    pid_of "$n" >/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
 }
 
 stop_replica() { # SIGTERM, bounded wait, SIGKILL; $1 replica

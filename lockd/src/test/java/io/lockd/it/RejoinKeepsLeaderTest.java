@@ -1,0 +1,87 @@
+package io.lockd.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.lockd.proto.v1.ReplicaRole;
+import io.lockd.proto.v1.ReplicaStatus;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A follower that restarts must not depose a leader that a majority still follows. Today it does
+ * (found by the failover test and benchmark; a known liveness defect of {@code paxos/}, not a
+ * safety one): the restarted replica hears no heartbeat before its election timeout (the leader's
+ * link to it is still in reconnect backoff), campaigns, and each futile campaign (every acceptor
+ * answers LEASE_HELD) raises its own promise. When the leader's heartbeat finally reaches it, it
+ * answers Nack(HIGHER_BALLOT) and the leader steps down on that single nack
+ * ({@code PaxosNode.onNack}), so clients see a new election for no reason.
+ *
+ * <p>Off by default, because it fails until that is fixed; run it with
+ * {@code ./mvnw -B -q -pl lockd -am test -Dtest=RejoinKeepsLeaderTest
+ * -Dsurefire.failIfNoSpecifiedTests=false -Dlockd.it.rejoin=true}.
+ */
+@EnabledIfSystemProperty(named = "lockd.it.rejoin", matches = "true")
+@Timeout(value = 110, unit = TimeUnit.SECONDS)
+class RejoinKeepsLeaderTest {
+  private static final int RESTARTS = 3;
+
+  @TempDir
+  Path dir;
+
+  private LockdProcesses cell;
+  private CellClient client;
+
+  @AfterEach
+  void stopEverything() {
+    if (client != null) {
+      client.close();
+    }
+    if (cell != null) {
+      cell.close();
+    }
+  }
+
+  @Test
+  void restartingAFollowerKeepsTheLeaderAndItsBallot() throws Exception {
+    cell = new LockdProcesses(5, dir, LockdProcesses.fromTestClasspath(List.of(
+        "-Xms32m", "-Xmx160m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")), List.of());
+    cell.startAll();
+    client = new CellClient(cell.clientAddresses());
+    int leader = client.awaitLeaderId(60_000);
+    long ballot = client.selfStatuses(1_000).get(leader).getBallot();
+    List<String> changes = new ArrayList<>();
+    for (int restart = 1; restart <= RESTARTS; restart++) {
+      int follower = leader % cell.size() + 1;
+      cell.kill(follower);
+      Thread.sleep(3_000); // long enough for the leader's link to the follower to back off
+      cell.start(follower);
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
+      while (System.nanoTime() < until) {
+        ReplicaStatus now = client.selfStatuses(1_000).get(leader);
+        if (now != null && (now.getRole() != ReplicaRole.REPLICA_ROLE_LEADER
+            || now.getBallot() != ballot)) {
+          changes.add("restart " + restart + " of replica " + follower + ": leader " + leader
+              + " (ballot " + round(ballot) + ") became " + now.getRole() + " (ballot "
+              + round(now.getBallot()) + ")");
+          break;
+        }
+        Thread.sleep(20);
+      }
+      leader = client.awaitLeaderId(30_000);
+      ballot = client.selfStatuses(1_000).get(leader).getBallot();
+    }
+    assertEquals(List.of(), changes, "restarting a follower deposed the leader");
+  }
+
+  /** A ballot as round.replica, as the logs print it. */
+  private static String round(long ballot) {
+    return (ballot >>> 16) + "." + (ballot & 0xffff);
+  }
+}
