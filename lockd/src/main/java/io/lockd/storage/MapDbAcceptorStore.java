@@ -6,6 +6,7 @@ import io.lockd.paxos.StoreWrite;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.mapdb.Atomic;
 import org.mapdb.BTreeMap;
 import org.mapdb.DB;
@@ -137,17 +138,36 @@ public final class MapDbAcceptorStore implements AcceptorStore {
     if (Checksums.crc32c(snapshot, snapshot.length) != snapshotCrc) {
       throw new StorageCorruptionException("snapshot checksum mismatch at " + meta.snapshotIndex);
     }
-    List<Entry> accepted = new ArrayList<>();
-    for (var stored : entries.tailMap(meta.snapshotIndex, false).entrySet()) {
-      Entry entry = EntryCodec.decode(stored.getValue());
-      if (entry.slot() != stored.getKey()) {
-        throw new StorageCorruptionException(
-            "entry for slot " + entry.slot() + " stored under slot " + stored.getKey());
-      }
-      accepted.add(entry);
-    }
+    List<Entry> accepted =
+        inSlotOrder(meta.snapshotIndex, entries.tailMap(meta.snapshotIndex, false).entrySet());
     return new RecoveredState(
         meta.promised, accepted, meta.chosenIndex, meta.snapshotIndex, snapshot);
+  }
+
+  /**
+   * Decodes the stored entries above {@code snapshotIndex}. A sound B-tree yields strictly rising
+   * keys; a duplicate, a key out of order or one at or below the snapshot means the tree is
+   * damaged, and a damaged tree must stop the acceptor, never hand it a wrong log.
+   */
+  static List<Entry> inSlotOrder(long snapshotIndex, Iterable<Map.Entry<Long, byte[]>> stored) {
+    List<Entry> accepted = new ArrayList<>();
+    long previous = snapshotIndex;
+    for (Map.Entry<Long, byte[]> record : stored) {
+      long slot = record.getKey();
+      if (slot <= previous) {
+        throw new StorageCorruptionException(
+            "entries out of order: slot " + slot + " after " + previous
+                + " (snapshot index " + snapshotIndex + ")");
+      }
+      Entry entry = EntryCodec.decode(record.getValue());
+      if (entry.slot() != slot) {
+        throw new StorageCorruptionException(
+            "entry for slot " + entry.slot() + " stored under slot " + slot);
+      }
+      accepted.add(entry);
+      previous = slot;
+    }
+    return accepted;
   }
 
   private StoredMeta storedMeta() {
