@@ -15,12 +15,17 @@ import org.mapdb.DB;
  * The production {@link AcceptorStore}: one MapDB 3 file with its write-ahead log in a directory
  * of its own.
  *
- * <p>Why transactions: without them MapDB writes its file in place and a kill -9 mid-write
- * usually leaves a file that refuses to open. With {@code transactionEnable()} every change goes
- * to the write-ahead log first; {@code commit()} fsyncs the log, then the store. On open, MapDB
- * replays committed transactions and discards the rest. So {@link #write} only changes the open
- * transaction, {@link #sync} is one {@code commit()} for everything written since the last one
- * (group commit), and whatever was not committed is gone after a crash, never half there.
+ * <p>Why transactions: without them MapDB writes its file in place as changes are made, and a
+ * kill -9 usually leaves a file that refuses to open. With a transactional store ({@code
+ * StoreWAL}) nothing reaches the store file before {@code commit()}. But MapDB 3.1's commit is
+ * not crash safe either: it overwrites the file in place with many separate writes and never
+ * replays its log on open, so a kill during a commit leaves a torn B-tree. The store file is
+ * therefore a {@link JournaledVolume}: a commit's writes go to a journal, which is synced, and
+ * only then into the file; opening finishes or drops a journal left by a crash. So {@link #write}
+ * only changes the open transaction, {@link #sync} is one {@code commit()} for everything written
+ * since the last one (group commit), and whatever was not committed is gone after a crash, never
+ * half there. {@link #recover} still checks what it reads (checksums, slot order) and fails with
+ * {@link StorageCorruptionException} rather than return a damaged state.
  *
  * <p>Layout: {@code meta}, one small record ({@link StoredMeta}) rewritten at each commit;
  * {@code entries}, a B-tree from slot to {@link EntryCodec} bytes with values outside the nodes
@@ -64,7 +69,12 @@ public final class MapDbAcceptorStore implements AcceptorStore {
    * second opener fails.
    */
   public static MapDbAcceptorStore open(Path directory) {
-    MapDbFiles.Opened opened = MapDbFiles.open(directory);
+    return open(directory, JournaledVolume.Steps.NONE);
+  }
+
+  /** {@link #open(Path)}, telling {@code steps} about each step of every commit (for tests). */
+  static MapDbAcceptorStore open(Path directory, JournaledVolume.Steps steps) {
+    MapDbFiles.Opened opened = MapDbFiles.open(directory, steps);
     try {
       return new MapDbAcceptorStore(opened);
     } catch (RuntimeException e) {
