@@ -6,6 +6,7 @@ import io.lockd.paxos.StoreWrite;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.mapdb.Atomic;
 import org.mapdb.BTreeMap;
 import org.mapdb.DB;
@@ -14,12 +15,17 @@ import org.mapdb.DB;
  * The production {@link AcceptorStore}: one MapDB 3 file with its write-ahead log in a directory
  * of its own.
  *
- * <p>Why transactions: without them MapDB writes its file in place and a kill -9 mid-write
- * usually leaves a file that refuses to open. With {@code transactionEnable()} every change goes
- * to the write-ahead log first; {@code commit()} fsyncs the log, then the store. On open, MapDB
- * replays committed transactions and discards the rest. So {@link #write} only changes the open
- * transaction, {@link #sync} is one {@code commit()} for everything written since the last one
- * (group commit), and whatever was not committed is gone after a crash, never half there.
+ * <p>Why transactions: without them MapDB writes its file in place as changes are made, and a
+ * kill -9 usually leaves a file that refuses to open. With a transactional store ({@code
+ * StoreWAL}) nothing reaches the store file before {@code commit()}. But MapDB 3.1's commit is
+ * not crash safe either: it overwrites the file in place with many separate writes and never
+ * replays its log on open, so a kill during a commit leaves a torn B-tree. The store file is
+ * therefore a {@link JournaledVolume}: a commit's writes go to a journal, which is synced, and
+ * only then into the file; opening finishes or drops a journal left by a crash. So {@link #write}
+ * only changes the open transaction, {@link #sync} is one {@code commit()} for everything written
+ * since the last one (group commit), and whatever was not committed is gone after a crash, never
+ * half there. {@link #recover} still checks what it reads (checksums, slot order) and fails with
+ * {@link StorageCorruptionException} rather than return a damaged state.
  *
  * <p>Layout: {@code meta}, one small record ({@link StoredMeta}) rewritten at each commit;
  * {@code entries}, a B-tree from slot to {@link EntryCodec} bytes with values outside the nodes
@@ -63,7 +69,12 @@ public final class MapDbAcceptorStore implements AcceptorStore {
    * second opener fails.
    */
   public static MapDbAcceptorStore open(Path directory) {
-    MapDbFiles.Opened opened = MapDbFiles.open(directory);
+    return open(directory, JournaledVolume.Steps.NONE);
+  }
+
+  /** {@link #open(Path)}, telling {@code steps} about each step of every commit (for tests). */
+  static MapDbAcceptorStore open(Path directory, JournaledVolume.Steps steps) {
+    MapDbFiles.Opened opened = MapDbFiles.open(directory, steps);
     try {
       return new MapDbAcceptorStore(opened);
     } catch (RuntimeException e) {
@@ -137,17 +148,36 @@ public final class MapDbAcceptorStore implements AcceptorStore {
     if (Checksums.crc32c(snapshot, snapshot.length) != snapshotCrc) {
       throw new StorageCorruptionException("snapshot checksum mismatch at " + meta.snapshotIndex);
     }
-    List<Entry> accepted = new ArrayList<>();
-    for (var stored : entries.tailMap(meta.snapshotIndex, false).entrySet()) {
-      Entry entry = EntryCodec.decode(stored.getValue());
-      if (entry.slot() != stored.getKey()) {
-        throw new StorageCorruptionException(
-            "entry for slot " + entry.slot() + " stored under slot " + stored.getKey());
-      }
-      accepted.add(entry);
-    }
+    List<Entry> accepted =
+        inSlotOrder(meta.snapshotIndex, entries.tailMap(meta.snapshotIndex, false).entrySet());
     return new RecoveredState(
         meta.promised, accepted, meta.chosenIndex, meta.snapshotIndex, snapshot);
+  }
+
+  /**
+   * Decodes the stored entries above {@code snapshotIndex}. A sound B-tree yields strictly rising
+   * keys; a duplicate, a key out of order or one at or below the snapshot means the tree is
+   * damaged, and a damaged tree must stop the acceptor, never hand it a wrong log.
+   */
+  static List<Entry> inSlotOrder(long snapshotIndex, Iterable<Map.Entry<Long, byte[]>> stored) {
+    List<Entry> accepted = new ArrayList<>();
+    long previous = snapshotIndex;
+    for (Map.Entry<Long, byte[]> record : stored) {
+      long slot = record.getKey();
+      if (slot <= previous) {
+        throw new StorageCorruptionException(
+            "entries out of order: slot " + slot + " after " + previous
+                + " (snapshot index " + snapshotIndex + ")");
+      }
+      Entry entry = EntryCodec.decode(record.getValue());
+      if (entry.slot() != slot) {
+        throw new StorageCorruptionException(
+            "entry for slot " + entry.slot() + " stored under slot " + slot);
+      }
+      accepted.add(entry);
+      previous = slot;
+    }
+    return accepted;
   }
 
   private StoredMeta storedMeta() {

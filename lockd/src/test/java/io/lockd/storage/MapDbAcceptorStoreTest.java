@@ -7,7 +7,9 @@ import io.lockd.paxos.StoreWrite;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.AbstractMap.SimpleEntry;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,5 +71,22 @@ class MapDbAcceptorStoreTest extends AcceptorStoreContract {
     MapDbAcceptorStore store = MapDbAcceptorStore.open(dir.resolve("twice"));
     store.close();
     store.close();
+  }
+
+  @Test
+  void entriesOutOfOrderAreCorruptionNotAState() {
+    byte[] five = EntryCodec.encode(TestData.entry(5, 1));
+    byte[] six = EntryCodec.encode(TestData.entry(6, 1));
+    List<Map.Entry<Long, byte[]>> duplicate =
+        List.of(new SimpleEntry<>(5L, five), new SimpleEntry<>(6L, six), new SimpleEntry<>(6L, six));
+    List<Map.Entry<Long, byte[]>> backwards =
+        List.of(new SimpleEntry<>(6L, six), new SimpleEntry<>(5L, five));
+    List<Map.Entry<Long, byte[]>> underSnapshot = List.of(new SimpleEntry<>(5L, five));
+
+    assertEquals(2, MapDbAcceptorStore.inSlotOrder(4, duplicate.subList(0, 2)).size());
+    assertThrows(StorageCorruptionException.class, () -> MapDbAcceptorStore.inSlotOrder(4, duplicate));
+    assertThrows(StorageCorruptionException.class, () -> MapDbAcceptorStore.inSlotOrder(0, backwards));
+    assertThrows(
+        StorageCorruptionException.class, () -> MapDbAcceptorStore.inSlotOrder(5, underSnapshot));
   }
 }
