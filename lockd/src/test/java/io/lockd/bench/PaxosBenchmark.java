@@ -31,15 +31,15 @@ public final class PaxosBenchmark {
         + "temp dir%n", seconds, Runtime.getRuntime().availableProcessors());
     try (LocalCell cell = new LocalCell(5, dir, id -> new CounterStateMachine())) {
       ReplicaRuntime leader = cell.awaitLeader(10_000);
-      run(cell, leader, 8, 2); // warm-up
+      run(cell, leader, 8, 2, "warm-up "); // not a result: lets the JIT compile the path
       for (int proposers : proposerCounts) {
-        run(cell, leader, proposers, seconds);
+        run(cell, leader, proposers, seconds, "");
       }
     }
   }
 
-  private static void run(LocalCell cell, ReplicaRuntime leader, int proposers, int seconds)
-      throws Exception {
+  private static void run(LocalCell cell, ReplicaRuntime leader, int proposers, int seconds,
+      String label) throws Exception {
     long[] before = fsyncTotals(cell);
     long end = System.nanoTime() + seconds * 1_000_000_000L;
     List<Thread> threads = new ArrayList<>();
@@ -59,8 +59,8 @@ public final class PaxosBenchmark {
         .sorted().toArray();
     double perSecond = all.length / (double) seconds;
     double perSync = (after[1] - before[1]) / (double) Math.max(1, after[0] - before[0]);
-    System.out.printf("proposers=%-3d committed/s=%8.0f p50=%6.2f ms p99=%6.2f ms "
-            + "commands/fsync=%6.2f (fsync groups=%d)%n", proposers, perSecond,
+    System.out.printf("%sproposers=%-3d committed/s=%8.0f p50=%6.2f ms p99=%6.2f ms "
+            + "commands/fsync=%6.2f (fsync groups=%d)%n", label, proposers, perSecond,
         pct(all, 0.50), pct(all, 0.99), perSync, after[0] - before[0]);
   }
 
