@@ -1,36 +1,26 @@
 package io.lockd.bench;
 
-import io.grpc.Channel;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.lockd.it.CellClient;
 import io.lockd.it.LockdProcesses;
-import io.lockd.it.SessionKeeper;
-import io.lockd.proto.v1.AcquireRequest;
-import io.lockd.proto.v1.AcquireResponse;
-import io.lockd.proto.v1.CloseSessionRequest;
-import io.lockd.proto.v1.CreateNodeRequest;
-import io.lockd.proto.v1.CreateSessionRequest;
-import io.lockd.proto.v1.Event;
-import io.lockd.proto.v1.EventType;
 import io.lockd.proto.v1.GetStatRequest;
-import io.lockd.proto.v1.LockGrpc;
-import io.lockd.proto.v1.LockMode;
 import io.lockd.proto.v1.NodeGrpc;
 import io.lockd.proto.v1.NodeKind;
-import io.lockd.proto.v1.ReleaseRequest;
 import io.lockd.proto.v1.ReplicaRole;
 import io.lockd.proto.v1.ReplicaStatus;
-import io.lockd.proto.v1.RequestHeader;
-import io.lockd.proto.v1.SessionGrpc;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
 
 /**
  * The whole stack: five {@code lockd} JVMs (the built jar, default settings) on 127.0.0.1, and
@@ -57,9 +47,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * -Dexec.classpathScope=test -Dexec.mainClass=io.lockd.bench.StackBenchmark}
  */
 public final class StackBenchmark {
-  private static final long CALL_MILLIS = 30_000;
-  private static final long ATTEMPT_MILLIS = 5_000;
-  private static final long KEEPALIVE_MILLIS = 500;
+  static final long CALL_MILLIS = 30_000;
+  static final long ATTEMPT_MILLIS = 5_000;
 
   private final LockdProcesses cell;
   private final CellClient admin;
@@ -121,9 +110,9 @@ public final class StackBenchmark {
     }
   }
 
-  private static void deleteTree(Path dir) throws java.io.IOException {
-    try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+  private static void deleteTree(Path dir) throws IOException {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(p);
       }
     }
@@ -144,7 +133,7 @@ public final class StackBenchmark {
   }
 
   private void setUp() throws Exception {
-    try (Client c = new Client(cell.clientAddresses(), "setup", "/bench")) {
+    try (BenchClient c = new BenchClient(cell.clientAddresses(), "setup", "/bench")) {
       c.create("/bench", NodeKind.NODE_KIND_DIRECTORY);
       c.create("/bench/contended", NodeKind.NODE_KIND_FILE);
       for (int i = 0; i < 64; i++) {
@@ -160,7 +149,7 @@ public final class StackBenchmark {
   // ---- workloads -------------------------------------------------------------------------------
 
   private void uncontended(int clients, int seconds, boolean print) throws Exception {
-    List<Client> all = clients(clients, false);
+    List<BenchClient> all = clients(clients, false);
     try {
       CpuMeter cpu = new CpuMeter();
       long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
@@ -188,7 +177,7 @@ public final class StackBenchmark {
 
   /** For comparison only: a read the leader serves under its lease (no log, no disk). */
   private void reads(int clients, int seconds) throws Exception {
-    List<Client> all = clients(clients, false);
+    List<BenchClient> all = clients(clients, false);
     try {
       CpuMeter cpu = new CpuMeter();
       long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
@@ -206,11 +195,11 @@ public final class StackBenchmark {
   }
 
   private void contended(int clients, int seconds) throws Exception {
-    List<Client> all = clients(clients, true);
+    List<BenchClient> all = clients(clients, true);
     try {
       CpuMeter cpu = new CpuMeter();
       long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-      runAll(all, c -> timedLoop(c, end, x -> x.acquireWaiting(end), Client::release));
+      runAll(all, c -> timedLoop(c, end, x -> x.acquireWaiting(end), BenchClient::release));
       long[] lat = merged(all);
       System.out.printf("contended   clients=%-3d handoffs/s=%8.0f acquire-to-grant p50=%7.2f ms "
           + "p99=%7.2f ms (grants=%d) %s %s%n", clients, lat.length / (double) seconds,
@@ -221,11 +210,11 @@ public final class StackBenchmark {
   }
 
   private void failover(int trial, int clients) throws Exception {
-    List<Client> all = clients(clients, false);
+    List<BenchClient> all = clients(clients, false);
     AtomicBoolean stop = new AtomicBoolean();
     List<Thread> threads = new ArrayList<>();
     try {
-      for (Client c : all) {
+      for (BenchClient c : all) {
         threads.add(start(client -> {
           while (!stop.get()) {
             c.acquire(0);
@@ -247,14 +236,14 @@ public final class StackBenchmark {
       Thread.sleep(1_000);
       stop.set(true);
       joinAll(threads);
-      for (Client c : all) {
+      for (BenchClient c : all) {
         if (c.failure != null) {
           throw new IllegalStateException("client " + c.name + " failed", c.failure);
         }
       }
       long allBack = 0;
       List<Long> perClient = new ArrayList<>();
-      for (Client c : all) {
+      for (BenchClient c : all) {
         long first = c.done.firstAfter(killed);
         if (first == Long.MAX_VALUE) {
           throw new IllegalStateException("client " + c.name + " completed nothing within "
@@ -272,8 +261,8 @@ public final class StackBenchmark {
           gap = Math.max(gap, times[i] - times[i - 1]);
         }
       }
-      Map<Status.Code, Long> retried = new java.util.TreeMap<>();
-      for (Client c : all) {
+      Map<Status.Code, Long> retried = new TreeMap<>();
+      for (BenchClient c : all) {
         c.cell.retried().forEach((code, n) -> retried.merge(code, n, Long::sum));
       }
       int newLeader = confirmedLeader();
@@ -294,13 +283,13 @@ public final class StackBenchmark {
   // ---- clients ---------------------------------------------------------------------------------
 
   private interface Body {
-    void run(Client c) throws Exception;
+    void run(BenchClient c) throws Exception;
   }
 
-  private List<Client> clients(int n, boolean contended) throws Exception {
-    List<Client> all = new ArrayList<>();
+  private List<BenchClient> clients(int n, boolean contended) throws Exception {
+    List<BenchClient> all = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      all.add(new Client(cell.clientAddresses(), "bench-" + i,
+      all.add(new BenchClient(cell.clientAddresses(), "bench-" + i,
           contended ? "/bench/contended" : lockPath(i)));
     }
     return all;
@@ -310,7 +299,7 @@ public final class StackBenchmark {
    * Closed loop until {@code end}: {@code measured}, then {@code untimed}; records the latency of
    * each {@code measured} that completed before {@code end} (later ones are not counted).
    */
-  private static void timedLoop(Client c, long end, Body measured, Body untimed)
+  private static void timedLoop(BenchClient c, long end, Body measured, Body untimed)
       throws Exception {
     while (System.nanoTime() < end) {
       long start = System.nanoTime();
@@ -323,20 +312,20 @@ public final class StackBenchmark {
     }
   }
 
-  private static void runAll(List<Client> clients, Body body) throws Exception {
+  private static void runAll(List<BenchClient> clients, Body body) throws Exception {
     List<Thread> threads = new ArrayList<>();
-    for (Client c : clients) {
+    for (BenchClient c : clients) {
       threads.add(start(body, c));
     }
     joinAll(threads);
-    for (Client c : clients) {
+    for (BenchClient c : clients) {
       if (c.failure != null) {
         throw new IllegalStateException("client " + c.name + " failed", c.failure);
       }
     }
   }
 
-  private static Thread start(Body body, Client c) {
+  private static Thread start(Body body, BenchClient c) {
     Thread t = new Thread(() -> {
       try {
         body.run(c);
@@ -354,15 +343,15 @@ public final class StackBenchmark {
     }
   }
 
-  private static void closeAll(List<Client> clients) {
-    clients.forEach(Client::close);
+  private static void closeAll(List<BenchClient> clients) {
+    clients.forEach(BenchClient::close);
   }
 
-  private static long[] merged(List<Client> clients) {
+  private static long[] merged(List<BenchClient> clients) {
     return merged(clients, false);
   }
 
-  private static long[] merged(List<Client> clients, boolean completions) {
+  private static long[] merged(List<BenchClient> clients, boolean completions) {
     return clients.stream().flatMapToLong(c -> (completions ? c.done : c.samples).stream())
         .sorted().toArray();
   }
@@ -372,136 +361,6 @@ public final class StackBenchmark {
       return Double.NaN;
     }
     return sorted[(int) Math.min(sorted.length - 1, Math.floor(q * sorted.length))] / 1e6;
-  }
-
-  /** One application: its own channels, session, KeepAlive stream and lock. */
-  private static final class Client implements AutoCloseable {
-    final String name;
-    final String path;
-    final CellClient cell;
-    final SessionKeeper keeper;
-    final Samples samples = new Samples();
-    final Samples done = new Samples();
-    long sequence;
-    volatile Throwable failure;
-
-    Client(Map<Integer, String> addresses, String name, String path) throws Exception {
-      this.name = name;
-      this.path = path;
-      this.cell = new CellClient(addresses);
-      CreateSessionRequest r = CreateSessionRequest.newBuilder().setClientName(name).build();
-      long session = cell.call(ch -> SessionGrpc.newBlockingStub(ch)
-          .withDeadlineAfter(ATTEMPT_MILLIS, TimeUnit.MILLISECONDS).createSession(r),
-          CALL_MILLIS).getSessionId();
-      this.keeper = new SessionKeeper(cell, session, KEEPALIVE_MILLIS, 3_600_000);
-    }
-
-    private RequestHeader header() {
-      return RequestHeader.newBuilder().setSessionId(keeper.sessionId).setSequence(++sequence)
-          .build();
-    }
-
-    private static LockGrpc.LockBlockingStub locks(Channel ch) {
-      return LockGrpc.newBlockingStub(ch).withDeadlineAfter(ATTEMPT_MILLIS,
-          TimeUnit.MILLISECONDS);
-    }
-
-    void create(String node, NodeKind kind) throws InterruptedException {
-      CreateNodeRequest r = CreateNodeRequest.newBuilder().setHeader(header()).setPath(node)
-          .setKind(kind).build();
-      try {
-        cell.call(ch -> NodeGrpc.newBlockingStub(ch).withDeadlineAfter(ATTEMPT_MILLIS,
-            TimeUnit.MILLISECONDS).create(r), CALL_MILLIS);
-      } catch (StatusRuntimeException e) {
-        if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
-          throw e;
-        }
-      }
-    }
-
-    AcquireResponse acquire(long waitMillis) throws InterruptedException {
-      AcquireRequest r = AcquireRequest.newBuilder().setHeader(header()).setPath(path)
-          .setMode(LockMode.LOCK_MODE_EXCLUSIVE).setWaitMillis(waitMillis).build();
-      AcquireResponse a = cell.call(ch -> locks(ch).acquire(r), CALL_MILLIS);
-      if (waitMillis == 0 && !a.hasGranted()) {
-        throw new IllegalStateException(name + ": own lock " + path + " not granted: " + a);
-      }
-      return a;
-    }
-
-    /** Acquires, waiting in the queue; the grant arrives on the KeepAlive stream. */
-    void acquireWaiting(long endNanos) throws InterruptedException {
-      AcquireResponse a = acquire(60_000);
-      if (a.hasGranted()) {
-        return;
-      }
-      long seq = sequence;
-      long waitMillis = Math.max(CALL_MILLIS,
-          TimeUnit.NANOSECONDS.toMillis(endNanos - System.nanoTime()) + CALL_MILLIS);
-      Event grant = keeper.awaitEvent(e -> e.getType() == EventType.EVENT_TYPE_LOCK_GRANTED
-          && e.getRequestSequence() == seq, waitMillis);
-      if (grant == null) {
-        throw new IllegalStateException(name + ": no grant for acquire " + seq);
-      }
-    }
-
-    void release() throws InterruptedException {
-      ReleaseRequest r = ReleaseRequest.newBuilder().setHeader(header()).setPath(path).build();
-      cell.call(ch -> locks(ch).release(r), CALL_MILLIS);
-    }
-
-    /** Closes the session (as an application that shuts down would), then the channels. */
-    @Override
-    public void close() {
-      CloseSessionRequest r = CloseSessionRequest.newBuilder().setHeader(header()).build();
-      try {
-        cell.call(ch -> SessionGrpc.newBlockingStub(ch).withDeadlineAfter(ATTEMPT_MILLIS,
-            TimeUnit.MILLISECONDS).closeSession(r), CALL_MILLIS);
-      } catch (StatusRuntimeException | AssertionError e) {
-        if (!(e instanceof StatusRuntimeException s)
-            || s.getStatus().getCode() != Status.Code.NOT_FOUND) {
-          System.out.println(name + ": session not closed (it will expire): " + e);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } finally {
-        keeper.close();
-        cell.close();
-      }
-    }
-  }
-
-  /** A growable array of longs, written by one thread, read after it stopped (or via last()). */
-  private static final class Samples {
-    private volatile long[] values = new long[1024];
-    private volatile int size;
-
-    void add(long v) {
-      if (size == values.length) {
-        values = Arrays.copyOf(values, values.length * 2);
-      }
-      values[size] = v;
-      size = size + 1;
-    }
-
-    long last() {
-      int n = size;
-      long[] v = values;
-      return n == 0 ? 0 : v[Math.min(n, v.length) - 1];
-    }
-
-    long firstAfter(long t) {
-      for (int i = 0; i < size; i++) {
-        if (values[i] > t) {
-          return values[i];
-        }
-      }
-      return Long.MAX_VALUE;
-    }
-
-    java.util.stream.LongStream stream() {
-      return Arrays.stream(values, 0, size);
-    }
   }
 
   /**
@@ -555,13 +414,13 @@ public final class StackBenchmark {
     long total = 0;
     for (int id = 1; id <= cell.size(); id++) {
       total += cell.handle(id).flatMap(h -> h.info().totalCpuDuration())
-          .map(java.time.Duration::toNanos).orElse(0L);
+          .map(Duration::toNanos).orElse(0L);
     }
     return total;
   }
 
   private static long clientCpuNanos() {
-    return ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toNanos)
+    return ProcessHandle.current().info().totalCpuDuration().map(Duration::toNanos)
         .orElse(0L);
   }
 
@@ -569,7 +428,7 @@ public final class StackBenchmark {
     try {
       String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
       return f[0] + "/" + f[1] + "/" + f[2];
-    } catch (java.io.IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       return "?";
     }
   }
