@@ -1,6 +1,7 @@
 package io.lockd.client;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -17,11 +18,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>User code that blocks here would stall every later event, so the blocking API refuses to run
  * on this thread ({@link #checkNotDispatchThread}).
+ *
+ * <p>Tests only: {@link #Dispatcher(Executor)} runs the callbacks on an executor supplied from
+ * outside (a deterministic simulation's event queue) instead of a thread of its own.
  */
 final class Dispatcher {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
-  private final ThreadPoolExecutor executor;
+  private final ThreadPoolExecutor executor; // null when callbacks run on an outside executor
+  private final Executor callbacks;
   private final AtomicInteger queued = new AtomicInteger();
   private volatile Thread thread;
 
@@ -39,13 +44,24 @@ final class Dispatcher {
               thread = t;
               return t;
             });
+    callbacks = executor;
+  }
+
+  /**
+   * Tests only: callbacks run on {@code callbacks}, which must run them one at a time in the order
+   * given. No thread is the dispatch thread, so nothing here refuses a blocking call: a caller on
+   * such an executor must use the asynchronous API only. Shutting down stops nothing.
+   */
+  Dispatcher(Executor callbacks) {
+    this.executor = null;
+    this.callbacks = callbacks;
   }
 
   /** Runs a user callback in order; an exception it throws is logged and otherwise ignored. */
   void run(String what, Runnable callback) {
     queued.incrementAndGet();
     try {
-      executor.execute(
+      callbacks.execute(
           () -> {
             try {
               callback.run();
@@ -120,14 +136,18 @@ final class Dispatcher {
   }
 
   void shutdown() {
-    executor.shutdown();
+    if (executor != null) {
+      executor.shutdown();
+    }
   }
 
   boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
-    return executor.awaitTermination(timeout, unit);
+    return executor == null || executor.awaitTermination(timeout, unit);
   }
 
   void shutdownNow() {
-    executor.shutdownNow();
+    if (executor != null) {
+      executor.shutdownNow();
+    }
   }
 }

@@ -12,8 +12,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,8 +60,8 @@ public final class LockClient implements AutoCloseable {
 
   private LockClient(Builder b) {
     int n = COUNTER.incrementAndGet();
-    Loop loop = new Loop("lockd-client-" + n + "-loop");
-    Dispatcher dispatcher = new Dispatcher("lockd-client-" + n + "-events");
+    Loop loop = b.loopTasks == null ? new Loop("lockd-client-" + n + "-loop") : new Loop(b.loopTasks, b.loopFailures);
+    Dispatcher dispatcher = b.callbacks == null ? new Dispatcher("lockd-client-" + n + "-events") : new Dispatcher(b.callbacks);
     ClientClock clock = b.clock == null ? loop.systemClock() : b.clock.apply(loop);
     Backoff backoff = new Backoff(b.backoffMin.toNanos(), b.backoffMax.toNanos(), new SplittableRandom(b.seed));
     router = new LeaderRouter(b.endpoints, b.channelFactory, loop);
@@ -307,6 +309,9 @@ public final class LockClient implements AutoCloseable {
     private ChannelFactory channelFactory = ChannelFactory.plaintext();
     private Function<Loop, ClientClock> clock;
     private long seed = System.nanoTime();
+    private Executor loopTasks;
+    private Consumer<Throwable> loopFailures;
+    private Executor callbacks;
 
     private Builder() {}
 
@@ -416,6 +421,22 @@ public final class LockClient implements AutoCloseable {
     /** Tests: a fixed seed for the backoff jitter. */
     Builder seed(long seed) {
       this.seed = seed;
+      return this;
+    }
+
+    /**
+     * Tests only (the deterministic simulation): run the client's loop tasks on {@code loopTasks}
+     * and its callbacks on {@code callbacks} instead of starting two threads. Each executor must
+     * run its tasks one at a time in the order given; a simulation runs both on its one event
+     * queue. Give a {@link #clock} too (its timers must run through the loop); a loop task that
+     * throws is also reported to {@code loopFailures}. Such a client must be used through {@link
+     * #async} only: nothing can block, and {@link LockClient#close} would wait for tasks that only
+     * the caller's thread can run.
+     */
+    Builder execution(Executor loopTasks, Executor callbacks, Consumer<Throwable> loopFailures) {
+      this.loopTasks = loopTasks;
+      this.callbacks = callbacks;
+      this.loopFailures = loopFailures;
       return this;
     }
 

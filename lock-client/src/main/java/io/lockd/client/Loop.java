@@ -6,6 +6,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,11 +15,16 @@ import org.slf4j.LoggerFactory;
  * the session, its mutation lane, lock and watch tables) is touched only by tasks on this thread,
  * so none of it needs locks. gRPC delivers its callbacks here too (the channels use it as their
  * executor). Tasks must never block; user code never runs here (see {@link Dispatcher}).
+ *
+ * <p>Tests only: {@link #Loop(Executor, Consumer)} runs the tasks on an executor supplied from
+ * outside (a deterministic simulation's event queue) instead of a thread of its own.
  */
 final class Loop implements Executor {
   private static final Logger log = LoggerFactory.getLogger(Loop.class);
 
-  private final ScheduledThreadPoolExecutor executor;
+  private final ScheduledThreadPoolExecutor executor; // null when tasks run on an outside executor
+  private final Executor tasks;
+  private final Consumer<Throwable> failures;
   private volatile Thread thread;
 
   Loop(String name) {
@@ -32,12 +38,26 @@ final class Loop implements Executor {
     executor = new ScheduledThreadPoolExecutor(1, factory);
     executor.setRemoveOnCancelPolicy(true);
     executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    tasks = executor;
+    failures = t -> {};
+  }
+
+  /**
+   * Tests only: a loop whose tasks run on {@code tasks}, which must run them one at a time in the
+   * order given (a simulation's single-threaded event queue). It starts no thread, so {@link
+   * #systemClock} is unavailable (supply a clock) and shutting down stops nothing. A task that
+   * throws is logged as on the production loop and also passed to {@code failures}.
+   */
+  Loop(Executor tasks, Consumer<Throwable> failures) {
+    this.executor = null;
+    this.tasks = tasks;
+    this.failures = failures;
   }
 
   @Override
   public void execute(Runnable task) {
     try {
-      executor.execute(() -> runGuarded(task));
+      tasks.execute(() -> runGuarded(task));
     } catch (RejectedExecutionException e) {
       log.debug("loop is shut down; dropped a task");
     }
@@ -55,6 +75,9 @@ final class Loop implements Executor {
 
   /** A clock on System.nanoTime whose timers run on this loop. */
   ClientClock systemClock() {
+    if (executor == null) {
+      throw new IllegalStateException("a loop on an outside executor has no system clock");
+    }
     return new ClientClock() {
       @Override
       public long nanoTime() {
@@ -75,23 +98,28 @@ final class Loop implements Executor {
   }
 
   void shutdown() {
-    executor.shutdown();
+    if (executor != null) {
+      executor.shutdown();
+    }
   }
 
   boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
-    return executor.awaitTermination(timeout, unit);
+    return executor == null || executor.awaitTermination(timeout, unit);
   }
 
   void shutdownNow() {
-    executor.shutdownNow();
+    if (executor != null) {
+      executor.shutdownNow();
+    }
   }
 
-  private static void runGuarded(Runnable task) {
+  private void runGuarded(Runnable task) {
     try {
       task.run();
     } catch (RuntimeException | Error e) {
       // A bug in the client's own code: log it loudly but keep the loop alive for the others.
       log.error("lockd client loop task failed", e);
+      failures.accept(e);
     }
   }
 }

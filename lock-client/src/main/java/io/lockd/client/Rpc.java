@@ -2,6 +2,7 @@ package io.lockd.client;
 
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
+import io.grpc.Deadline;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
@@ -122,7 +123,8 @@ final class Rpc {
         call =
             router
                 .channel(target)
-                .newCall(method, CallOptions.DEFAULT.withDeadlineAfter(timeout, TimeUnit.NANOSECONDS));
+                .newCall(method, CallOptions.DEFAULT.withDeadline(
+                    Deadline.after(timeout, TimeUnit.NANOSECONDS, clock.deadlineTicker())));
       } catch (LockdException closed) {
         finish(null, closed);
         return;
