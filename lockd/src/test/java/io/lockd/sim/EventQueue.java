@@ -6,7 +6,7 @@ import java.util.PriorityQueue;
  * Simulated real time and the events scheduled in it. Time is in microseconds; ties run in the
  * order they were scheduled, so a run is a pure function of its seed.
  */
-final class EventQueue {
+public final class EventQueue {
   private record Event(long at, long seq, Runnable action) implements Comparable<Event> {
     @Override
     public int compareTo(Event o) {
@@ -19,20 +19,20 @@ final class EventQueue {
   private long seq;
   private long executed;
 
-  long nowMicros() {
+  public long nowMicros() {
     return now;
   }
 
-  void at(long micros, Runnable action) {
+  public void at(long micros, Runnable action) {
     queue.add(new Event(Math.max(micros, now), seq++, action));
   }
 
-  void after(long micros, Runnable action) {
+  public void after(long micros, Runnable action) {
     at(now + micros, action);
   }
 
   /** Runs the next event; false if there is none or it lies beyond {@code until}. */
-  boolean runNext(long until) {
+  public boolean runNext(long until) {
     Event e = queue.peek();
     if (e == null || e.at > until) {
       now = Math.max(now, until);
@@ -45,7 +45,7 @@ final class EventQueue {
     return true;
   }
 
-  long executed() {
+  public long executed() {
     return executed;
   }
 }

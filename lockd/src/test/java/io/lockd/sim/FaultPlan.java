@@ -6,20 +6,20 @@ import java.util.random.RandomGenerator;
  * Every fault parameter of one run, drawn from the run's seed: so one seed gives a calm network
  * with rare crashes and another a lossy, partition-heavy one with drifting clocks.
  */
-final class FaultPlan {
-  final double dropRate;
-  final double duplicateRate;
-  final long baseDelayMicros;
-  final long jitterMicros;
-  final double slowRate;
-  final long slowDelayMicros;
-  final long diskSyncMicros;
-  final long meanFaultGapMillis;
-  final long maxDownMillis;
-  final long maxPauseMillis;
-  final long maxPartitionMillis;
-  final double clockDrift;
-  final double crashAfterReplyRate;
+public final class FaultPlan {
+  public final double dropRate;
+  public final double duplicateRate;
+  public final long baseDelayMicros;
+  public final long jitterMicros;
+  public final double slowRate;
+  public final long slowDelayMicros;
+  public final long diskSyncMicros;
+  public final long meanFaultGapMillis;
+  public final long maxDownMillis;
+  public final long maxPauseMillis;
+  public final long maxPartitionMillis;
+  public final double clockDrift;
+  public final double crashAfterReplyRate;
 
   /** A network that neither loses, duplicates, delays unevenly nor reorders. */
   static FaultPlan healthy() {

@@ -30,7 +30,7 @@ import java.util.TreeMap;
  *
  * Event order per session is checked by each client as events arrive ({@link SimLockClient}).
  */
-final class LockCheckers {
+public final class LockCheckers {
   private final EventQueue events;
   private final List<String> lockPaths;
   private final long lockDelayMillis;
@@ -43,11 +43,16 @@ final class LockCheckers {
   /** Session -> ephemeral path its client created (acknowledged). */
   private final Map<Long, String> ephemerals = new TreeMap<>();
   private final Map<Integer, List<Long>> endingSessions = new HashMap<>();
-  long grants;
-  long sessions;
-  long fencedRejections;
+  public long grants;
+  public long sessions;
+  public long fencedRejections;
+  /**
+   * Told of every ExpireSession a leader proposes, at the instant it proposes it: a workload whose
+   * clients keep their own lease view (lock-client's simulation) checks it there.
+   */
+  public java.util.function.LongConsumer onExpiryProposed = session -> {};
 
-  LockCheckers(EventQueue events, List<String> lockPaths, long lockDelayMillis) {
+  public LockCheckers(EventQueue events, List<String> lockPaths, long lockDelayMillis) {
     this.events = events;
     this.lockPaths = lockPaths;
     this.lockDelayMillis = lockDelayMillis;
@@ -68,6 +73,7 @@ final class LockCheckers {
             + "us (answer generated at t=" + view[0] + "us)");
       }
     }
+    onExpiryProposed.accept(session);
   }
 
   // ---- what replicas apply ------------------------------------------------------------------
@@ -143,7 +149,7 @@ final class LockCheckers {
 
   // ---- what clients see ---------------------------------------------------------------------
 
-  void sessionCreated(long session) {
+  public void sessionCreated(long session) {
     sessions++;
   }
 
@@ -156,12 +162,12 @@ final class LockCheckers {
     }
   }
 
-  void ephemeralCreated(long session, String path) {
+  public void ephemeralCreated(long session, String path) {
     ephemerals.put(session, path);
   }
 
   /** The resource turned a holder away: legitimate only if the holder's lease had run out. */
-  void fenced(long session, String path, long generation, boolean leaseValid) {
+  public void fenced(long session, String path, long generation, boolean leaseValid) {
     fencedRejections++;
     if (leaseValid) {
       throw new Violation("mutual exclusion: the resource behind " + path + " refused session "

@@ -20,7 +20,7 @@ import io.lockd.server.ServerEvents;
  * namespace is wrapped so that the {@link LockCheckers} see every command each replica applies,
  * and the replica is wrapped so that they see every command the server proposes.
  */
-final class LockHost implements SimHost {
+public final class LockHost implements SimHost {
   private final int replicaId;
   private final Namespace namespace = new Namespace();
   private final LockCheckers checkers;
@@ -28,18 +28,18 @@ final class LockHost implements SimHost {
   private final ServerConfig config;
   private CellServer server;
 
-  LockHost(int replicaId, LockCheckers checkers, EventQueue events, ServerConfig config) {
+  public LockHost(int replicaId, LockCheckers checkers, EventQueue events, ServerConfig config) {
     this.replicaId = replicaId;
     this.checkers = checkers;
     this.events = events;
     this.config = config;
   }
 
-  CellServer server() {
+  public CellServer server() {
     return server;
   }
 
-  Namespace namespace() {
+  public Namespace namespace() {
     return namespace;
   }
 

@@ -15,18 +15,24 @@ import java.util.function.IntFunction;
  * and the consensus-level checks made after every step (lease safety, promises, agreement through
  * {@link ChosenChecker}). Workloads (the counter fixture, the lock service) run on top of it.
  */
-final class SimCell {
-  static final double DRIFT_BOUND = 0.1;
+public final class SimCell {
+  public static final double DRIFT_BOUND = 0.1;
 
-  final EventQueue events = new EventQueue();
-  final SplittableRandom random;
-  final FaultPlan plan;
+  public final EventQueue events = new EventQueue();
+  public final SplittableRandom random;
+  public final FaultPlan plan;
   final SimNetwork network;
   final ChosenChecker chosen = new ChosenChecker();
-  final List<SimReplica> replicas = new ArrayList<>();
+  public final List<SimReplica> replicas = new ArrayList<>();
   private final int size;
   /** Extra checks a workload runs after every step. */
-  Runnable afterStep = () -> {};
+  public Runnable afterStep = () -> {};
+
+  /** A cell with no injected bugs, for workloads outside this package. */
+  public SimCell(long seed, int size, ReplicaOptions options,
+      IntFunction<java.util.function.Supplier<SimHost>> hosts) {
+    this(seed, size, Set.of(), options, hosts);
+  }
 
   SimCell(long seed, int size, Set<Simulation.Bug> bugs, ReplicaOptions options,
       IntFunction<java.util.function.Supplier<SimHost>> hosts) {
@@ -57,7 +63,7 @@ final class SimCell {
   }
 
   /** Starts every replica and the fault schedule. */
-  void start() {
+  public void start() {
     replicas.forEach(SimReplica::start);
     scheduleFault();
     network.onSend = m -> {
@@ -66,12 +72,12 @@ final class SimCell {
     };
   }
 
-  SimReplica replica(int id) {
+  public SimReplica replica(int id) {
     return replicas.get(id - 1);
   }
 
   /** The replica that leads and may serve reads, or null. */
-  SimReplica servingLeader() {
+  public SimReplica servingLeader() {
     for (SimReplica r : replicas) {
       if (r.isUp() && r.replica().canServeReads()) {
         return r;
@@ -80,7 +86,7 @@ final class SimCell {
     return null;
   }
 
-  void runUntil(long micros) {
+  public void runUntil(long micros) {
     while (events.runNext(micros)) {
       checkLeases();
       checkPromises();
@@ -194,7 +200,7 @@ final class SimCell {
     });
   }
 
-  void restart(SimReplica r) {
+  public void restart(SimReplica r) {
     if (!r.isUp()) {
       r.start();
     }
@@ -229,7 +235,7 @@ final class SimCell {
     });
   }
 
-  void heal() {
+  public void heal() {
     faultsOn = false;
     network.calm();
     for (SimReplica r : replicas) {

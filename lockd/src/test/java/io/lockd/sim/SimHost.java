@@ -9,7 +9,7 @@ import io.lockd.replica.StateMachine;
  * the server layer that reacts to ticks and applied commands. A new host is made at every start,
  * as a restarted process starts with empty memory.
  */
-interface SimHost {
+public interface SimHost {
   StateMachine stateMachine();
 
   /** Called once the replica exists (the server layer wraps it). */

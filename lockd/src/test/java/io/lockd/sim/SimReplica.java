@@ -14,10 +14,10 @@ import java.util.SplittableRandom;
  * and network. It can crash (losing unsynced writes and all memory), restart from its store, and
  * pause (a frozen process whose clock keeps running, so it sees time jump when it resumes).
  */
-final class SimReplica {
+public final class SimReplica {
   private static final long TICK_MICROS = 5_000;
 
-  final int id;
+  public final int id;
   final SimClock clock;
   final SimDisk disk;
   private final EventQueue events;
@@ -34,6 +34,8 @@ final class SimReplica {
   private boolean paused;
   private final List<Runnable> deferred = new ArrayList<>();
   long crashes;
+  /** Told when this replica crashes (a workload ends the connections its process had). */
+  public Runnable onCrash = () -> {};
 
   SimReplica(int id, EventQueue events, SimNetwork network, SimClock clock, SimDisk disk,
       PaxosConfig config, ReplicaOptions options, ChosenChecker chosen,
@@ -80,7 +82,7 @@ final class SimReplica {
   }
 
   /** Runs one input and the driver's flush, unless the process is down or frozen. */
-  void input(Runnable action) {
+  public void input(Runnable action) {
     if (replica == null) {
       return;
     }
@@ -96,7 +98,7 @@ final class SimReplica {
     input(() -> replica.propose(payload, callback));
   }
 
-  void crash() {
+  public void crash() {
     if (replica == null) {
       return;
     }
@@ -107,9 +109,10 @@ final class SimReplica {
     paused = false;
     deferred.clear();
     disk.crash();
+    onCrash.run();
   }
 
-  boolean isUp() {
+  public boolean isUp() {
     return replica != null;
   }
 
@@ -138,11 +141,11 @@ final class SimReplica {
     return replica != null && replica.holdsLease();
   }
 
-  Replica replica() {
+  public Replica replica() {
     return replica;
   }
 
-  SimHost host() {
+  public SimHost host() {
     return host;
   }
 }

@@ -9,12 +9,12 @@ import java.util.Map;
  * lock path it accepts a sequencer only if its generation is at least the newest it has seen.
  * Generations it accepts only grow, and one generation never belongs to two sessions.
  */
-final class SimResource {
+public final class SimResource {
   private final Map<String, long[]> newest = new HashMap<>(); // path -> {generation, session}
-  long accepted;
+  public long accepted;
 
   /** True if the holder may act; false if a newer holder has already been seen. */
-  boolean use(long session, Sequencer s) {
+  public boolean use(long session, Sequencer s) {
     long[] seen = newest.get(s.getPath());
     if (seen != null && s.getLockGeneration() < seen[0]) {
       return false;

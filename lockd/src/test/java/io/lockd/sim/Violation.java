@@ -1,8 +1,8 @@
 package io.lockd.sim;
 
 /** A checker found the system broke one of its guarantees. */
-final class Violation extends RuntimeException {
-  Violation(String message) {
+public final class Violation extends RuntimeException {
+  public Violation(String message) {
     super(message);
   }
 }

@@ -1,6 +1,7 @@
 package io.lockd.server.grpc;
 
 import io.grpc.stub.StreamObserver;
+import io.lockd.replica.Replica;
 import io.lockd.replica.ReplicaLoop;
 import io.lockd.server.CellServer;
 import io.lockd.server.Reply;
@@ -18,12 +19,27 @@ import org.slf4j.LoggerFactory;
 public final class CellGateway {
   private static final Logger log = LoggerFactory.getLogger(CellGateway.class);
 
-  private final ReplicaLoop loop;
+  /**
+   * Where tasks for the replica's thread go: the {@link ReplicaLoop} in production; a
+   * deterministic simulation passes its own (tasks run in order on its event queue, each followed
+   * by the replica's flush, as the loop does).
+   */
+  @FunctionalInterface
+  public interface TaskQueue {
+    /** Queues {@code task} for the replica's thread; false if the queue is full or stopped. */
+    boolean submit(Consumer<Replica> task);
+  }
+
+  private final TaskQueue loop;
   private final CellServer cell;
   private final GrpcErrors errors;
   private final int selfId;
 
   public CellGateway(ReplicaLoop loop, CellServer cell, GrpcErrors errors, int selfId) {
+    this(loop::submit, cell, errors, selfId);
+  }
+
+  public CellGateway(TaskQueue loop, CellServer cell, GrpcErrors errors, int selfId) {
     this.loop = loop;
     this.cell = cell;
     this.errors = errors;
