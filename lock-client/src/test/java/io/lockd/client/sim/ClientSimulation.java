@@ -1,0 +1,336 @@
+package io.lockd.client.sim;
+
+import io.lockd.client.AsyncLockClient;
+import io.lockd.client.CreateOptions;
+import io.lockd.client.LockClient;
+import io.lockd.client.Session;
+import io.lockd.client.SimClients;
+import io.lockd.namespace.Namespace;
+import io.lockd.replica.ReplicaOptions;
+import io.lockd.server.ServerConfig;
+import io.lockd.sim.EventQueue;
+import io.lockd.sim.LockCheckers;
+import io.lockd.sim.LockHost;
+import io.lockd.sim.SimCell;
+import io.lockd.sim.SimReplica;
+import io.lockd.sim.SimResource;
+import io.lockd.sim.Violation;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The real client library under the deterministic simulation. Five replicas run the production
+ * consensus driver, namespace, {@code CellServer} and gRPC service adapters ({@link SimCell},
+ * {@link LockHost}); four application processes each run an unmodified {@link LockClient}
+ * (leader routing, retries with exactly-once sequence numbers, KeepAlive stream, local lease,
+ * jeopardy and expiry, {@code DistributedLock}) whose two threads are lanes of the simulation's
+ * one event queue, whose clock is a drifting machine clock, and whose gRPC channels are carried by
+ * the simulated {@link ClientNetwork}. Everything follows from the seed; nothing runs on another
+ * thread.
+ *
+ * <p>Faults, for {@value #SAFETY_MILLIS} ms: the cell's own (crashes and restarts, power loss,
+ * replica pauses, partitions between replicas, clock-rate changes, lossy and slow links between
+ * replicas) and the clients' (a process paused like a stop-the-world GC, past its lease at times;
+ * a client cut off from some or all replicas; lost packets that reset or silence a call; client
+ * clock rates changing within the drift bound; the serving leader crashed). Then everything heals
+ * and every client must acquire a lock again, the applications stop, the replicas converge, and
+ * the clients close their sessions, all within bounds.
+ *
+ * <p>Checked throughout: the lock service's checkers ({@link LockCheckers}: one holder per
+ * exclusive lock and one session per generation, lock-delay after an expiry, ephemeral nodes end
+ * with their session), the consensus checks of {@link SimCell}, the fenced resource (generations
+ * never go back; see {@link SimApp} for when a refusal is a violation) and the clients' own
+ * claims: when a leader proposes to expire a session, no running client may still call it
+ * CONNECTED or say it holds a lock in it.
+ *
+ * <p>Run more seeds: {@code ./mvnw -B -q test -pl lock-client -am -Dtest=ClientSimulationTest
+ * -Dsurefire.failIfNoSpecifiedTests=false -Dsim.clientSeeds=500}; replay one with {@code
+ * -Dsim.clientSeed=S} (prints the run's result and, with {@code -Dsim.trace=true}, stack traces).
+ */
+final class ClientSimulation {
+  record Result(long seed, long steps, long messages, long acquired, long sessions, long refused,
+      long pauses, long known, long hash, String violation, String firstKnown) {}
+
+  static final long SAFETY_MILLIS = 15_000;
+  private static final long LIVENESS_MILLIS = 60_000;
+  private static final long WIND_DOWN_MILLIS = 30_000;
+  private static final long LOCK_DELAY_MILLIS = 1_000;
+  private static final long LEASE_MILLIS = 2_000;
+  private static final int REPLICAS = 5;
+  static final int CLIENTS = 4;
+
+  private final long seed;
+  private final SimCell cell;
+  private final EventQueue events;
+  private final LockCheckers checkers;
+  private final SimResource resource = new SimResource();
+  private final SplittableRandom random;
+  private final Trace trace = new Trace();
+  private final ClientNetwork network;
+  private final List<SimApp> apps = new ArrayList<>();
+  private boolean faultsOn = true;
+
+  ClientSimulation(long seed) {
+    this.seed = seed;
+    EventQueue[] queue = new EventQueue[1];
+    LockCheckers[] check = new LockCheckers[1];
+    ServerConfig server = ServerConfig.defaults().withGraceMillis(1_000);
+    this.cell = new SimCell(seed, REPLICAS, new ReplicaOptions(3_000, 200),
+        id -> () -> new LockHost(id, check[0], queue[0], server));
+    this.events = cell.events;
+    queue[0] = events;
+    this.checkers = new LockCheckers(events, SimApp.LOCKS, LOCK_DELAY_MILLIS);
+    check[0] = checkers;
+    this.random = cell.random.split();
+    this.network = new ClientNetwork(events, random.split(), cell, CLIENTS, trace);
+    for (int c = 1; c <= CLIENTS; c++) {
+      MachineClock clock = new MachineClock(events, random.split(), cell.plan.clockDrift);
+      ClientProcess process = new ClientProcess(c, events, random.split(), clock, trace);
+      int id = c;
+      LockClient client = SimClients.build(
+          LockClient.builder()
+              .endpoints(network.addresses())
+              .clientName("sim-" + c)
+              .channelFactory(network.channels(process))
+              .sessionLease(Duration.ofMillis(LEASE_MILLIS))
+              .attemptTimeout(Duration.ofMillis(500))
+              .operationTimeout(Duration.ofSeconds(5))
+              .gracePeriod(Duration.ofSeconds(3))
+              .clockDriftBound(SimCell.DRIFT_BOUND)
+              .backoff(Duration.ofMillis(20), Duration.ofMillis(500)),
+          process.loopTasks, process.callbacks, clock,
+          t -> trace.fail("client " + id + ": a task on its loop threw " + t),
+          random.nextLong());
+      SimApp app = new SimApp(c, process, client, events, random.split(), resource, checkers,
+          trace);
+      app.gcPause = () -> {
+        if (faultsOn && random.nextInt(40) == 0) {
+          pause(app);
+        }
+      };
+      apps.add(app);
+    }
+    checkers.onExpiryProposed = session -> {
+      trace.log(events.nowMicros(), "a leader proposes to expire session " + session);
+      apps.forEach(a -> a.checkNotClaiming(session));
+    };
+    cell.afterStep = () -> {
+      if (trace.violation() != null) {
+        throw new Violation(trace.violation());
+      }
+    };
+  }
+
+  Result run() {
+    try {
+      cell.start();
+      bootstrap();
+      scheduleClientFault();
+      apps.forEach(SimApp::start);
+      cell.runUntil(events.nowMicros() + SAFETY_MILLIS * 1000);
+      heal();
+      apps.forEach(SimApp::mark);
+      runUntil(() -> apps.stream().allMatch(a -> a.acquiredSinceMark > 0), LIVENESS_MILLIS,
+          "liveness: not every client acquired a lock");
+      apps.forEach(SimApp::stop);
+      runUntil(() -> apps.stream().allMatch(SimApp::idle) && converged(), WIND_DOWN_MILLIS,
+          "liveness: applications still busy or replicas diverged");
+      closeSessions();
+      runUntil(this::noSessionsLeft, WIND_DOWN_MILLIS,
+          "liveness: sessions left in the cell after every client closed its own");
+      for (SimReplica r : cell.replicas) {
+        Namespace ns = namespace(r);
+        trace.add(r.id, ns.appliedIndex(), ns.stateChecksum());
+      }
+      return result(null);
+    } catch (Violation v) {
+      return result(v.getMessage());
+    } catch (RuntimeException e) {
+      if (Boolean.getBoolean("sim.trace")) {
+        e.printStackTrace(System.out);
+      }
+      return result("crash of the system under test: " + e);
+    }
+  }
+
+  private Result result(String violation) {
+    return new Result(seed, events.executed(), network.messages,
+        apps.stream().mapToLong(a -> a.acquired).sum(),
+        apps.stream().mapToLong(SimApp::sessions).sum(),
+        apps.stream().mapToLong(a -> a.refused).sum(),
+        apps.stream().mapToLong(a -> a.process.pauses()).sum(),
+        trace.knownCount(), trace.hash(), violation, trace.firstKnown());
+  }
+
+  private void runUntil(BooleanSupplier done, long boundMillis, String failure) {
+    long deadline = events.nowMicros() + boundMillis * 1000;
+    while (!done.getAsBoolean() && events.nowMicros() < deadline) {
+      cell.runUntil(Math.min(deadline, events.nowMicros() + 50_000));
+    }
+    if (!done.getAsBoolean()) {
+      throw new Violation(failure + " within " + boundMillis + " ms: " + describe());
+    }
+  }
+
+  // ---- set-up -----------------------------------------------------------------------------------
+
+  /** The lock nodes, the data node and the folder for ephemeral nodes, made by a real client. */
+  private void bootstrap() {
+    AsyncLockClient async = apps.get(0).client.async();
+    boolean[] made = new boolean[1];
+    boolean[] trying = new boolean[1];
+    long deadline = events.nowMicros() + 60_000_000;
+    while (!made[0] && events.nowMicros() < deadline) {
+      if (!trying[0]) {
+        trying[0] = true;
+        CompletableFuture<?> chain = async.mkdirs("/locks");
+        for (String lock : SimApp.LOCKS) {
+          chain = chain.thenCompose(x -> async.createUnlessExists(lock,
+              CreateOptions.file().lockDelay(Duration.ofMillis(LOCK_DELAY_MILLIS))));
+        }
+        chain.thenCompose(x -> async.mkdirs("/data"))
+            .thenCompose(x -> async.createUnlessExists(SimApp.DATA, CreateOptions.file()))
+            .thenCompose(x -> async.mkdirs("/eph"))
+            .whenComplete((x, error) -> {
+              trying[0] = false;
+              made[0] = error == null;
+            });
+      }
+      cell.runUntil(events.nowMicros() + 50_000);
+    }
+    if (!made[0]) {
+      throw new Violation("liveness: the real client could not create the lock nodes in 60 s");
+    }
+  }
+
+  // ---- the clients' faults ----------------------------------------------------------------------
+
+  private void scheduleClientFault() {
+    long gap = 1 + random.nextLong(cell.plan.meanFaultGapMillis * 2);
+    events.after(gap * 1000, () -> {
+      if (faultsOn) {
+        injectClientFault();
+        scheduleClientFault();
+      }
+    });
+  }
+
+  private void injectClientFault() {
+    SimApp app = apps.get(random.nextInt(apps.size()));
+    int kind = random.nextInt(6);
+    trace.add("fault", kind, app.id);
+    trace.log(events.nowMicros(), "client fault " + kind + " on client " + app.id);
+    switch (kind) {
+      case 0 -> pause(app);
+      case 1 -> {
+        for (SimReplica r : cell.replicas) {
+          if (random.nextBoolean()) {
+            network.cut(app.id, r.id);
+          }
+        }
+        healClientsLater();
+      }
+      case 2 -> {
+        for (SimReplica r : cell.replicas) {
+          network.cut(app.id, r.id);
+        }
+        healClientsLater();
+      }
+      case 3 -> app.process.clock.changeRate();
+      case 4 -> {
+        SimReplica leader = cell.servingLeader();
+        if (leader != null) {
+          leader.crash();
+          events.after(random.nextLong(1, cell.plan.maxDownMillis) * 1000,
+              () -> cell.restart(leader));
+        }
+      }
+      default -> { } // a quiet spell
+    }
+  }
+
+  /** A stop-the-world pause of the process, past its lease at times. */
+  private void pause(SimApp app) {
+    long micros = random.nextLong(50_000, LEASE_MILLIS * 2_500);
+    trace.log(events.nowMicros(), "client " + app.id + " pauses for " + micros + "us");
+    app.process.pause(micros);
+  }
+
+  private void healClientsLater() {
+    events.after(random.nextLong(1, cell.plan.maxPartitionMillis) * 1000, () -> {
+      if (faultsOn) {
+        network.healAll();
+      }
+    });
+  }
+
+  private void heal() {
+    faultsOn = false;
+    cell.heal();
+    network.calm();
+    for (SimApp a : apps) {
+      a.process.resume();
+    }
+  }
+
+  // ---- the end ----------------------------------------------------------------------------------
+
+  private void closeSessions() {
+    for (SimApp a : apps) {
+      Session s = a.session();
+      if (s != null) {
+        s.closeAsync();
+      }
+    }
+  }
+
+  private boolean noSessionsLeft() {
+    for (SimApp a : apps) {
+      if (a.session() != null) {
+        return false;
+      }
+    }
+    for (SimReplica r : cell.replicas) {
+      if (namespace(r).listSessions().getSessionsCount() > 0) {
+        return false;
+      }
+    }
+    return converged();
+  }
+
+  private boolean converged() {
+    long applied = -1;
+    long checksum = 0;
+    for (SimReplica r : cell.replicas) {
+      Namespace ns = namespace(r);
+      if (applied >= 0 && (ns.appliedIndex() != applied || ns.stateChecksum() != checksum)) {
+        return false;
+      }
+      applied = ns.appliedIndex();
+      checksum = ns.stateChecksum();
+    }
+    return true;
+  }
+
+  private static Namespace namespace(SimReplica r) {
+    return ((LockHost) r.host()).namespace();
+  }
+
+  private String describe() {
+    StringBuilder b = new StringBuilder();
+    for (SimApp a : apps) {
+      b.append(a).append("; ");
+    }
+    for (SimReplica r : cell.replicas) {
+      Namespace ns = namespace(r);
+      b.append(String.format("[r%d %s applied=%d sum=%x sessions=%d] ", r.id,
+          r.isUp() ? r.replica().role() : "DOWN", ns.appliedIndex(), ns.stateChecksum(),
+          ns.listSessions().getSessionsCount()));
+    }
+    return b.toString();
+  }
+}
