@@ -49,7 +49,10 @@ import java.util.function.BooleanSupplier;
  *
  * <p>Run more seeds: {@code ./mvnw -B -q test -pl lock-client -am -Dtest=ClientSimulationTest
  * -Dsurefire.failIfNoSpecifiedTests=false -Dsim.clientSeeds=500}; replay one with {@code
- * -Dsim.clientSeed=S} (prints the run's result and, with {@code -Dsim.trace=true}, stack traces).
+ * -Dsim.clientSeed=S} (prints the run's result; add {@code -Dsim.trace=true} for its story: every
+ * message a client sends or receives, the applications' steps, the faults, expiry proposals).
+ * {@code -Dsim.clientStrict=true} also fails on what the known KeepAlive defect explains
+ * ({@link SimApp}, docs/client.md).
  */
 final class ClientSimulation {
   record Result(long seed, long steps, long messages, long acquired, long sessions, long refused,

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The real client library under the deterministic simulation ({@link ClientSimulation}).
- * {@code -Dsim.clientSeeds=N} runs seeds 1..N (default {@value #DEFAULT_SEEDS}, about 20 s on two
- * cores), {@code -Dsim.clientSeed=S} replays one seed and prints its result ({@code
+ * {@code -Dsim.clientSeeds=N} runs seeds 1..N (default {@value #DEFAULT_SEEDS}, about 15 s on two
+ * quiet cores), {@code -Dsim.clientSeed=S} replays one seed and prints its result ({@code
  * -Dsim.trace=true} prints its story too). Violations that the known KeepAlive defect explains
  * (docs/client.md, "Known defect") are counted as {@code known_defect} and do not fail the run
  * unless {@code -Dsim.clientStrict=true}.
