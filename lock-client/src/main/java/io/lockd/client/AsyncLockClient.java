@@ -11,6 +11,7 @@ import io.lockd.proto.v1.DeleteNodeResponse;
 import io.lockd.proto.v1.ErrorReason;
 import io.lockd.proto.v1.ForceCloseSessionRequest;
 import io.lockd.proto.v1.GetContentsAndStatRequest;
+import io.lockd.proto.v1.GetContentsAndStatResponse;
 import io.lockd.proto.v1.GetLockInfoRequest;
 import io.lockd.proto.v1.GetLockInfoResponse;
 import io.lockd.proto.v1.GetStatRequest;
@@ -198,14 +199,65 @@ public final class AsyncLockClient {
         a -> NodeStat.fromProto(a.getStat(), a.getIndex()));
   }
 
-  /** Reads a file's contents and stat. */
+  /**
+   * Reads a file's contents and stat: from the leader, or from the session's consistent cache if
+   * the client caches ({@link LockClient.Builder#cache(int)}) and holds the file.
+   */
   public CompletableFuture<NodeData> getContents(String path) {
     Paths.check(path);
+    if (ctx.cacheMaxEntries > 0) {
+      return cachedRead(path);
+    }
     return read(
         NodeGrpc.getGetContentsAndStatMethod(),
         GetContentsAndStatRequest.newBuilder().setPath(path).build(),
         a -> a.getIndex(),
-        a -> new NodeData(a.getContents().toByteArray(), NodeStat.fromProto(a.getStat(), a.getIndex())));
+        AsyncLockClient::nodeData);
+  }
+
+  private static NodeData nodeData(GetContentsAndStatResponse a) {
+    return new NodeData(a.getContents().toByteArray(), NodeStat.fromProto(a.getStat(), a.getIndex()));
+  }
+
+  private CompletableFuture<NodeData> cachedRead(String path) {
+    CompletableFuture<NodeData> f = new Dispatcher.Awaited<>();
+    if (sessions.isClosed()) {
+      f.completeExceptionally(Errors.closed());
+      return f;
+    }
+    ctx.loop.execute(
+        () ->
+            withSession(
+                (s, error) -> {
+                  if (error != null) {
+                    ctx.dispatcher.fail(f, error);
+                    return;
+                  }
+                  NodeData hit = s.cached(path);
+                  if (hit != null) {
+                    ctx.dispatcher.complete(f, hit);
+                    return;
+                  }
+                  long generation = s.cache().generation();
+                  ctx.rpc.start(
+                      NodeGrpc.getGetContentsAndStatMethod(),
+                      GetContentsAndStatRequest.newBuilder().setPath(path).setCacheSessionId(s.id()).build(),
+                      true,
+                      ctx.operationDeadline(),
+                      (GetContentsAndStatResponse answer, LockdException e) -> {
+                        if (answer != null) {
+                          s.cache().offer(path, answer, nodeData(answer), generation);
+                        }
+                        deliver(f, answer, e, GetContentsAndStatResponse::getIndex, AsyncLockClient::nodeData, s);
+                      });
+                }));
+    return f;
+  }
+
+  /** The consistent cache's counters (all zero unless the client caches). */
+  public CacheStats cacheStats() {
+    Session s = sessions.latest();
+    return FileCache.stats(ctx.cacheCounters, s == null ? null : s.cache());
   }
 
   /** Reads a node's stat. */

@@ -7,7 +7,7 @@ import io.grpc.Status;
 import io.lockd.proto.v1.KeepAliveRequest;
 import io.lockd.proto.v1.KeepAliveResponse;
 import io.lockd.proto.v1.SessionGrpc;
-import java.util.function.LongSupplier;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,7 +46,7 @@ final class KeepAliveStream {
   private final Backoff backoff;
   private final long attemptTimeoutNanos;
   private final long sessionId;
-  private final LongSupplier lastSeenEventIndex;
+  private final Consumer<KeepAliveRequest.Builder> describe;
   private final Handler handler;
   private final Runnable leaderListener = this::onLeaderChange;
   private long intervalNanos;
@@ -57,6 +57,7 @@ final class KeepAliveStream {
   private long lastAnsweredSendNanos;
   private int failures;
   private boolean stopped = true;
+  private boolean sendAfterAnswer;
   private ClientClock.Cancellable sendTimer = ClientClock.Cancellable.NONE;
   private ClientClock.Cancellable watchdog = ClientClock.Cancellable.NONE;
   private ClientClock.Cancellable reopenTimer = ClientClock.Cancellable.NONE;
@@ -68,7 +69,7 @@ final class KeepAliveStream {
       long attemptTimeoutNanos,
       long sessionId,
       long intervalNanos,
-      LongSupplier lastSeenEventIndex,
+      Consumer<KeepAliveRequest.Builder> describe,
       Handler handler) {
     this.rpc = rpc;
     this.clock = clock;
@@ -76,7 +77,7 @@ final class KeepAliveStream {
     this.attemptTimeoutNanos = attemptTimeoutNanos;
     this.sessionId = sessionId;
     this.intervalNanos = intervalNanos;
-    this.lastSeenEventIndex = lastSeenEventIndex;
+    this.describe = describe;
     this.handler = handler;
   }
 
@@ -111,6 +112,18 @@ final class KeepAliveStream {
     }
   }
 
+  /**
+   * Sends a request as soon as possible: now, or when the outstanding one is answered (to carry
+   * news the outstanding one could not, such as a cache acknowledgement).
+   */
+  void sendSoon() {
+    if (outstandingSendNanos >= 0) {
+      sendAfterAnswer = true;
+    } else {
+      sendNow();
+    }
+  }
+
   /** The address the stream is open to, or null. */
   String target() {
     return call == null ? null : target;
@@ -138,11 +151,10 @@ final class KeepAliveStream {
     sendTimer.cancel();
     long now = clock.nanoTime();
     outstandingSendNanos = now;
-    call.sendMessage(
-        KeepAliveRequest.newBuilder()
-            .setSessionId(sessionId)
-            .setLastSeenEventIndex(lastSeenEventIndex.getAsLong())
-            .build());
+    sendAfterAnswer = false;
+    KeepAliveRequest.Builder request = KeepAliveRequest.newBuilder().setSessionId(sessionId);
+    describe.accept(request);
+    call.sendMessage(request.build());
     ClientCall<KeepAliveRequest, KeepAliveResponse> sentOn = call;
     watchdog.cancel();
     watchdog =
@@ -171,7 +183,11 @@ final class KeepAliveStream {
     }
     failures = 0;
     rpc.router().confirmed(target);
-    scheduleNextSend();
+    if (sendAfterAnswer && outstandingSendNanos < 0) {
+      send();
+    } else {
+      scheduleNextSend();
+    }
     handler.onResponse(r, sendNanos);
   }
 
