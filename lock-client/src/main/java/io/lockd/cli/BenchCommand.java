@@ -99,48 +99,19 @@ final class BenchCommand implements Callable<Integer> {
       }
       LockClient setup = opened.get(0);
       setup.mkdirs(prefix);
-      List<String> paths = new ArrayList<>();
+      List<Op> pairs = new ArrayList<>();
       for (int i = 0; i < clients; i++) {
         String p = prefix + (contended ? "/contended" : "/uncontended-" + i);
         if (i == 0 || !contended) {
           setup.createUnlessExists(p, CreateOptions.file());
         }
-        paths.add(p);
-      }
-      long start = System.nanoTime();
-      long measureFrom = start + warmupSeconds * 1_000_000_000L;
-      long end = measureFrom + seconds * 1_000_000_000L;
-      AtomicLong errors = new AtomicLong();
-      List<Thread> threads = new ArrayList<>();
-      List<LatencyHistogram> histograms = new ArrayList<>();
-      for (int i = 0; i < clients; i++) {
-        LatencyHistogram h = new LatencyHistogram();
-        histograms.add(h);
-        DistributedLock lock = opened.get(i).lock(paths.get(i));
-        Op pair = () -> {
+        DistributedLock lock = opened.get(i).lock(p);
+        pairs.add(() -> {
           lock.acquire();
           lock.release();
-        };
-        Thread t = new Thread(() -> loop(pair, h, measureFrom, end, errors), "bench-" + i);
-        threads.add(t);
-        t.start();
+        });
       }
-      for (Thread t : threads) {
-        t.join();
-      }
-      LatencyHistogram all = new LatencyHistogram();
-      histograms.forEach(all::merge);
-      Map<String, Object> row = new LinkedHashMap<>();
-      row.put("workload", contended ? "contended" : "uncontended");
-      row.put("clients", clients);
-      row.put("seconds", seconds);
-      row.put("pairs", all.count());
-      row.put("pairs_per_s", Math.round(all.count() / (double) seconds));
-      row.put("p50_ms", millis(all.quantileNanos(0.50)));
-      row.put("p99_ms", millis(all.quantileNanos(0.99)));
-      row.put("max_ms", millis(all.maxNanos()));
-      row.put("errors", errors.get());
-      return row;
+      return row(contended ? "contended" : "uncontended", "pairs", measure(pairs, null));
     } finally {
       opened.parallelStream().forEach(LockClient::close);
     }
@@ -158,56 +129,77 @@ final class BenchCommand implements Callable<Integer> {
       String path = prefix + "/read";
       writer.createUnlessExists(path, CreateOptions.file());
       writer.setContents(path, "0".getBytes(StandardCharsets.UTF_8));
-      long start = System.nanoTime();
-      long measureFrom = start + warmupSeconds * 1_000_000_000L;
-      long end = measureFrom + seconds * 1_000_000_000L;
-      AtomicLong errors = new AtomicLong();
-      List<Thread> threads = new ArrayList<>();
-      List<LatencyHistogram> histograms = new ArrayList<>();
+      List<Op> reads = new ArrayList<>();
       for (int i = 0; i < clients; i++) {
-        LatencyHistogram h = new LatencyHistogram();
-        histograms.add(h);
         LockClient reader = opened.get(i);
-        Thread t = new Thread(() -> loop(() -> reader.getContents(path), h, measureFrom, end, errors), "bench-" + i);
-        threads.add(t);
+        reads.add(() -> reader.getContents(path));
       }
-      LatencyHistogram writes = new LatencyHistogram();
+      Op write = null;
       if (!writeInterval.isZero()) {
         long[] n = {0};
-        Op write = () -> {
-          writer.setContents(path, Long.toString(++n[0]).getBytes(StandardCharsets.UTF_8));
-          Thread.sleep(writeInterval.toMillis());
-        };
-        threads.add(new Thread(() -> loop(write, writes, measureFrom, end, errors), "bench-writer"));
+        write = () -> writer.setContents(path, Long.toString(++n[0]).getBytes(StandardCharsets.UTF_8));
       }
-      threads.forEach(Thread::start);
-      for (Thread t : threads) {
-        t.join();
-      }
-      LatencyHistogram all = new LatencyHistogram();
-      histograms.forEach(all::merge);
-      Map<String, Object> row = new LinkedHashMap<>();
-      row.put("workload", cache ? "reads-cached" : "reads-leader");
-      row.put("clients", clients);
-      row.put("seconds", seconds);
-      row.put("reads", all.count());
-      row.put("reads_per_s", Math.round(all.count() / (double) seconds));
-      row.put("p50_ms", millis(all.quantileNanos(0.50)));
-      row.put("p99_ms", millis(all.quantileNanos(0.99)));
-      row.put("max_ms", millis(all.maxNanos()));
-      row.put("errors", errors.get());
-      // A write's latency includes its sleep; subtract it so the figure is the write alone.
-      long sleep = writeInterval.toNanos();
-      row.put("writes", writes.count());
-      row.put("write_p50_ms", writes.count() == 0 ? "-" : millis(writes.quantileNanos(0.50) - sleep));
-      row.put("write_max_ms", writes.count() == 0 ? "-" : millis(writes.maxNanos() - sleep));
+      Measured m = measure(reads, write);
+      Map<String, Object> row = row(cache ? "reads-cached" : "reads-leader", "reads", m);
+      row.put("writes", m.background.count());
+      row.put("write_p50_ms", m.background.count() == 0 ? "-" : millis(m.background.quantileNanos(0.50)));
+      row.put("write_max_ms", m.background.count() == 0 ? "-" : millis(m.background.maxNanos()));
       return row;
     } finally {
       opened.parallelStream().forEach(LockClient::close);
     }
   }
 
-  private static void loop(Op op, LatencyHistogram h, long measureFrom, long end, AtomicLong errors) {
+  /** The latencies of a run: the workload's operations, and the background writer's. */
+  private record Measured(LatencyHistogram all, LatencyHistogram background, long errors) {}
+
+  /**
+   * Runs each of {@code ops} in a loop on a thread of its own, and {@code background} (if any)
+   * every --write-interval, through the warm-up and the measured seconds.
+   */
+  private Measured measure(List<Op> ops, Op background) throws InterruptedException {
+    long start = System.nanoTime();
+    long measureFrom = start + warmupSeconds * 1_000_000_000L;
+    long end = measureFrom + seconds * 1_000_000_000L;
+    AtomicLong errors = new AtomicLong();
+    List<Thread> threads = new ArrayList<>();
+    List<LatencyHistogram> histograms = new ArrayList<>();
+    for (int i = 0; i < ops.size(); i++) {
+      LatencyHistogram h = new LatencyHistogram();
+      histograms.add(h);
+      Op op = ops.get(i);
+      threads.add(new Thread(() -> loop(op, 0, h, measureFrom, end, errors), "bench-" + i));
+    }
+    LatencyHistogram writes = new LatencyHistogram();
+    if (background != null) {
+      long pause = writeInterval.toMillis();
+      threads.add(new Thread(() -> loop(background, pause, writes, measureFrom, end, errors), "bench-writer"));
+    }
+    threads.forEach(Thread::start);
+    for (Thread t : threads) {
+      t.join();
+    }
+    LatencyHistogram all = new LatencyHistogram();
+    histograms.forEach(all::merge);
+    return new Measured(all, writes, errors.get());
+  }
+
+  private Map<String, Object> row(String workload, String unit, Measured m) {
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("workload", workload);
+    row.put("clients", clients);
+    row.put("seconds", seconds);
+    row.put(unit, m.all.count());
+    row.put(unit + "_per_s", Math.round(m.all.count() / (double) seconds));
+    row.put("p50_ms", millis(m.all.quantileNanos(0.50)));
+    row.put("p99_ms", millis(m.all.quantileNanos(0.99)));
+    row.put("max_ms", millis(m.all.maxNanos()));
+    row.put("errors", m.errors);
+    return row;
+  }
+
+  /** Runs {@code op} until {@code end}, pausing {@code pauseMillis} after each; records latencies. */
+  private static void loop(Op op, long pauseMillis, LatencyHistogram h, long measureFrom, long end, AtomicLong errors) {
     while (true) {
       long t0 = System.nanoTime();
       if (t0 >= end) {
@@ -231,6 +223,14 @@ final class BenchCommand implements Callable<Integer> {
       long t1 = System.nanoTime();
       if (t0 >= measureFrom && t1 <= end) {
         h.record(t1 - t0);
+      }
+      if (pauseMillis > 0) {
+        try {
+          Thread.sleep(pauseMillis);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
       }
     }
   }

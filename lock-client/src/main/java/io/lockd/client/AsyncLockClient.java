@@ -220,13 +220,8 @@ public final class AsyncLockClient {
   }
 
   private CompletableFuture<NodeData> cachedRead(String path) {
-    CompletableFuture<NodeData> f = new Dispatcher.Awaited<>();
-    if (sessions.isClosed()) {
-      f.completeExceptionally(Errors.closed());
-      return f;
-    }
-    ctx.loop.execute(
-        () ->
+    return onLoop(
+        f ->
             withSession(
                 (s, error) -> {
                   if (error != null) {
@@ -251,6 +246,16 @@ public final class AsyncLockClient {
                         deliver(f, answer, e, GetContentsAndStatResponse::getIndex, AsyncLockClient::nodeData, s);
                       });
                 }));
+  }
+
+  /** A future that {@code task} completes on the loop; failed at once if the client is closed. */
+  private <R> CompletableFuture<R> onLoop(java.util.function.Consumer<CompletableFuture<R>> task) {
+    CompletableFuture<R> f = new Dispatcher.Awaited<>();
+    if (sessions.isClosed()) {
+      f.completeExceptionally(Errors.closed());
+      return f;
+    }
+    ctx.loop.execute(() -> task.accept(f));
     return f;
   }
 
@@ -387,31 +392,20 @@ public final class AsyncLockClient {
 
   private <Q, A, R> CompletableFuture<R> read(
       MethodDescriptor<Q, A> method, Q request, ToLongFunction<A> index, Function<A, R> result, boolean leaderOnly) {
-    CompletableFuture<R> f = new Dispatcher.Awaited<>();
-    if (sessions.isClosed()) {
-      f.completeExceptionally(Errors.closed());
-      return f;
-    }
-    ctx.loop.execute(
-        () ->
+    return onLoop(
+        f ->
             ctx.rpc.start(
                 method,
                 request,
                 leaderOnly,
                 ctx.operationDeadline(),
                 (A answer, LockdException error) -> deliver(f, answer, error, index, result, currentSessionOnLoop())));
-    return f;
   }
 
   private <Q, A, R> CompletableFuture<R> mutate(
       MethodDescriptor<Q, A> method, Function<RequestHeader, Q> request, ToLongFunction<A> index, Function<A, R> result) {
-    CompletableFuture<R> f = new Dispatcher.Awaited<>();
-    if (sessions.isClosed()) {
-      f.completeExceptionally(Errors.closed());
-      return f;
-    }
-    ctx.loop.execute(
-        () -> {
+    return onLoop(
+        f -> {
           ClientClock.Cancellable timer =
               ctx.clock.schedule(
                   ctx.operationTimeoutNanos,
@@ -438,7 +432,6 @@ public final class AsyncLockClient {
                     });
               });
         });
-    return f;
   }
 
   /** Completes {@code f} in the session's delivery order. */

@@ -98,12 +98,7 @@ class ConsistentCacheTest {
     h.stream(cacher, 0);
     cachedRead(h, cacher, FILE);
 
-    // Leadership moves away and back under a new ballot: registrations were in memory only.
-    h.replica.role = Role.FOLLOWER;
-    h.step();
-    h.replica.role = Role.LEADER;
-    h.replica.ballot = 7;
-    h.step();
+    newLeadership(h, 7); // registrations were in this replica's memory only
     Captured<SetContentsResponse> write = startWrite(h, writer, FILE, "v2");
     assertEquals(0, write.calls, "the cacher may still serve what it cached under ballot 1");
 
@@ -123,11 +118,7 @@ class ConsistentCacheTest {
     long writer = h.createSession(10_000);
     long cacher = cachingSession(h, 2_000);
     CellServerTest.create(h, writer, FILE);
-    h.replica.role = Role.FOLLOWER;
-    h.step();
-    h.replica.role = Role.LEADER;
-    h.replica.ballot = 7;
-    h.step();
+    newLeadership(h, 7);
     Captured<SetContentsResponse> write = startWrite(h, writer, FILE, "v2");
     h.advance(2_000);
     assertEquals(0, write.calls, "2 s lease stretched by the drift bound has not run out");
@@ -160,6 +151,15 @@ class ConsistentCacheTest {
   }
 
   // ---- helpers --------------------------------------------------------------------------------
+
+  /** Leadership moves away and back to this replica under a new ballot. */
+  private static void newLeadership(CoreHarness h, long ballot) {
+    h.replica.role = Role.FOLLOWER;
+    h.step();
+    h.replica.role = Role.LEADER;
+    h.replica.ballot = ballot;
+    h.step();
+  }
 
   private static long cachingSession(CoreHarness h, long leaseMillis) {
     Captured<CreateSessionResponse> c = new Captured<>();
