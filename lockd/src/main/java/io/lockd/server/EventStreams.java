@@ -81,6 +81,7 @@ final class EventStreams {
       return;
     }
     stream.lastSentIndex = Math.max(stream.lastSentIndex, request.getLastSeenEventIndex());
+    stream.lastRequestId = request.getRequestId();
     long leaseLeft;
     List<Event> events;
     cache.onKeepAlive(sessionId, request.getCacheEpoch(), request.getAckedInvalidationSeq());
@@ -144,6 +145,7 @@ final class EventStreams {
         .setLeaseMillis(duties.leaseMillis(stream.sessionId))
         .setLeaseRemainingMillis(leaseLeft)
         .setIndex(namespace.appliedIndex())
+        .setRequestId(stream.lastRequestId)
         .setCacheEpoch(cache.epoch())
         .addAllInvalidations(cache.toSend(stream.sessionId));
     if (leaderChanged) {
