@@ -17,12 +17,13 @@ import org.slf4j.LoggerFactory;
  * outstanding, and hands every response to its {@link Handler} together with the send time the
  * response's lease is counted from.
  *
- * <p>Which send time: the proto has no request id, so a response cannot name the request it
- * answers. With one request outstanding, the first response after a send is taken to answer it;
- * a response that arrives with nothing outstanding (an event push) is counted from the previous
- * answered send. The only case this overestimates is an event push that the leader sent before
- * it received the outstanding request and that arrives after it was sent; the error is bounded by
- * that push's one-way network delay (docs/client.md, "Local lease").
+ * <p>Which send time: every request carries a {@code request_id}, and every response (an answer
+ * or an event push) names the newest request the leader had received when it sent it. The lease
+ * it reports was measured after that request arrived, so it is counted from that request's send
+ * time. Matching by arrival instead ("the first response after a send answers it") is wrong after
+ * a pause: a push that waited in the paused client would be credited to a request sent after it
+ * arrived (found by the client simulation). A response naming a request too old to remember
+ * extends nothing.
  *
  * <p>The stream moves when the leader does: a stream error follows the trailer's leader hint or
  * goes to the next endpoint (with backoff after a failed round), and a leader learned elsewhere
@@ -31,10 +32,17 @@ import org.slf4j.LoggerFactory;
  */
 final class KeepAliveStream {
   private static final Logger log = LoggerFactory.getLogger(KeepAliveStream.class);
+  /** The send time of a response whose request is no longer remembered. */
+  static final long UNKNOWN_SEND = Long.MIN_VALUE;
+  /** Requests remembered with their send times (one is outstanding at a time). */
+  private static final int REMEMBERED = 16;
 
   /** What the session does with the stream's news. */
   interface Handler {
-    /** A response; its lease is counted from {@code sendNanos}. */
+    /**
+     * A response; its lease is counted from {@code sendNanos}, or not at all if that is {@link
+     * #UNKNOWN_SEND}.
+     */
     void onResponse(KeepAliveResponse response, long sendNanos);
 
     /** The cell says the session does not exist (any more). */
@@ -54,7 +62,10 @@ final class KeepAliveStream {
   private ClientCall<KeepAliveRequest, KeepAliveResponse> call;
   private String target;
   private long outstandingSendNanos = -1;
+  private long outstandingId;
   private long lastAnsweredSendNanos;
+  private long nextRequestId;
+  private final java.util.ArrayDeque<long[]> sentRequests = new java.util.ArrayDeque<>(); // {id, sendNanos}
   private int failures;
   private boolean stopped = true;
   private boolean sendAfterAnswer;
@@ -151,8 +162,14 @@ final class KeepAliveStream {
     sendTimer.cancel();
     long now = clock.nanoTime();
     outstandingSendNanos = now;
+    outstandingId = ++nextRequestId;
+    sentRequests.addLast(new long[] {outstandingId, now});
+    if (sentRequests.size() > REMEMBERED) {
+      sentRequests.removeFirst();
+    }
     sendAfterAnswer = false;
-    KeepAliveRequest.Builder request = KeepAliveRequest.newBuilder().setSessionId(sessionId);
+    KeepAliveRequest.Builder request =
+        KeepAliveRequest.newBuilder().setSessionId(sessionId).setRequestId(outstandingId);
     describe.accept(request);
     call.sendMessage(request.build());
     ClientCall<KeepAliveRequest, KeepAliveResponse> sentOn = call;
@@ -172,14 +189,11 @@ final class KeepAliveStream {
       return;
     }
     c.request(1);
-    long sendNanos;
-    if (outstandingSendNanos >= 0) {
-      sendNanos = outstandingSendNanos;
+    long sendNanos = sendTimeOf(r.getRequestId());
+    if (outstandingSendNanos >= 0 && r.getRequestId() == outstandingId) {
       outstandingSendNanos = -1;
       watchdog.cancel();
       lastAnsweredSendNanos = sendNanos;
-    } else {
-      sendNanos = lastAnsweredSendNanos;
     }
     failures = 0;
     rpc.router().confirmed(target);
@@ -189,6 +203,15 @@ final class KeepAliveStream {
       scheduleNextSend();
     }
     handler.onResponse(r, sendNanos);
+  }
+
+  private long sendTimeOf(long requestId) {
+    for (long[] sent : sentRequests) {
+      if (sent[0] == requestId) {
+        return sent[1];
+      }
+    }
+    return UNKNOWN_SEND;
   }
 
   private void scheduleNextSend() {

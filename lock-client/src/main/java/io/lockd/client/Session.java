@@ -294,8 +294,9 @@ public final class Session {
         stream.sendSoon(); // before the events: invalidations are applied first
       }
     }
-    if (r.getLeaseRemainingMillis() > 0) {
-      localLeaseEndNanos = sendNanos + ctx.usableLeaseNanos(r.getLeaseRemainingMillis());
+    if (r.getLeaseRemainingMillis() > 0 && sendNanos != KeepAliveStream.UNKNOWN_SEND) {
+      // Every such bound is safe; a push measured later may give a smaller one than an answer.
+      localLeaseEndNanos = Math.max(localLeaseEndNanos, sendNanos + ctx.usableLeaseNanos(r.getLeaseRemainingMillis()));
       armLeaseTimer();
       if (state == SessionState.JEOPARDY && localLeaseEndNanos > ctx.clock.nanoTime()) {
         graceTimer.cancel();

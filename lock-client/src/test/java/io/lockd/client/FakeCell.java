@@ -390,6 +390,7 @@ final class FakeCell implements AutoCloseable {
     final StreamObserver<KeepAliveResponse> out;
     long sessionId;
     long sentThrough;
+    long lastRequestId;
     boolean done;
 
     Stream(int replica, StreamObserver<KeepAliveResponse> out) {
@@ -410,6 +411,7 @@ final class FakeCell implements AutoCloseable {
           return;
         }
         sessionId = r.getSessionId();
+        lastRequestId = r.getRequestId();
         ackedEvents.put(sessionId, r.getLastSeenEventIndex());
         sentThrough = Math.max(sentThrough, r.getLastSeenEventIndex());
         if (keepAlivesSilent) {
@@ -457,6 +459,7 @@ final class FakeCell implements AutoCloseable {
               .setSessionId(sessionId)
               .setLeaseMillis(lease)
               .setLeaseRemainingMillis(leaseRemainingOverride >= 0 ? leaseRemainingOverride : lease)
+              .setRequestId(lastRequestId)
               .addAllEvents(events)
               .setIndex(ns.appliedIndex())
               .build();
