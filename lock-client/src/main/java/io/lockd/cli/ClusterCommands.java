@@ -109,7 +109,7 @@ final class ClusterCommands {
   @Command(
       name = "sessions",
       mixinStandardHelpOptions = true,
-      description = "Lists every session: id, client name, lease, creation, held and awaited locks, ephemeral nodes, watches, buffered events.",
+      description = "Lists every session: id, client name, lease, creation, held and awaited locks, ephemeral nodes, watches, buffered events, whether it caches.",
       footer = {"%nExamples:", "  lockctl sessions", "  lockctl sessions -o json"})
   static final class Sessions implements Callable<Integer> {
     @Mixin GlobalOptions g;
@@ -121,7 +121,7 @@ final class ClusterCommands {
         for (SessionInfo s : client.listSessions()) {
           rows.add(Views.session(s));
         }
-        g.printRows(List.of("id", "client", "lease_ms", "created", "held_locks", "waiting_locks", "ephemeral_nodes", "watches", "buffered_events"), rows);
+        g.printRows(List.of("id", "client", "lease_ms", "created", "held_locks", "waiting_locks", "ephemeral_nodes", "watches", "buffered_events", "caching"), rows);
         return ExitCodes.OK;
       }
     }

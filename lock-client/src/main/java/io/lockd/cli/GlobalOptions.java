@@ -48,14 +48,18 @@ final class GlobalOptions {
 
   /** A client for the cell, named after this lockctl process. */
   LockClient client() {
+    return clientBuilder().build();
+  }
+
+  /** The settings of {@link #client()}, to add to. */
+  LockClient.Builder clientBuilder() {
     return Lockctl.clientCustomizer()
         .apply(
             LockClient.builder()
                 .endpoints(endpoints)
                 .clientName("lockctl:" + ManagementFactory.getRuntimeMXBean().getPid())
                 .operationTimeout(timeout)
-                .attemptTimeout(timeout.compareTo(Duration.ofSeconds(2)) < 0 ? timeout : Duration.ofSeconds(2)))
-        .build();
+                .attemptTimeout(timeout.compareTo(Duration.ofSeconds(2)) < 0 ? timeout : Duration.ofSeconds(2)));
   }
 
   /** Prints rows as a table or a JSON array. */

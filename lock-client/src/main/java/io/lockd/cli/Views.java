@@ -137,6 +137,7 @@ final class Views {
     m.put("ephemeral_nodes", s.getEphemeralNodes());
     m.put("watches", s.getWatches());
     m.put("buffered_events", s.getBufferedEvents());
+    m.put("caching", s.getCaching());
     return m;
   }
 

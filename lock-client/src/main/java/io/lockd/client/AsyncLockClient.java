@@ -11,6 +11,7 @@ import io.lockd.proto.v1.DeleteNodeResponse;
 import io.lockd.proto.v1.ErrorReason;
 import io.lockd.proto.v1.ForceCloseSessionRequest;
 import io.lockd.proto.v1.GetContentsAndStatRequest;
+import io.lockd.proto.v1.GetContentsAndStatResponse;
 import io.lockd.proto.v1.GetLockInfoRequest;
 import io.lockd.proto.v1.GetLockInfoResponse;
 import io.lockd.proto.v1.GetStatRequest;
@@ -198,14 +199,70 @@ public final class AsyncLockClient {
         a -> NodeStat.fromProto(a.getStat(), a.getIndex()));
   }
 
-  /** Reads a file's contents and stat. */
+  /**
+   * Reads a file's contents and stat: from the leader, or from the session's consistent cache if
+   * the client caches ({@link LockClient.Builder#cache(int)}) and holds the file.
+   */
   public CompletableFuture<NodeData> getContents(String path) {
     Paths.check(path);
+    if (ctx.cacheMaxEntries > 0) {
+      return cachedRead(path);
+    }
     return read(
         NodeGrpc.getGetContentsAndStatMethod(),
         GetContentsAndStatRequest.newBuilder().setPath(path).build(),
         a -> a.getIndex(),
-        a -> new NodeData(a.getContents().toByteArray(), NodeStat.fromProto(a.getStat(), a.getIndex())));
+        AsyncLockClient::nodeData);
+  }
+
+  private static NodeData nodeData(GetContentsAndStatResponse a) {
+    return new NodeData(a.getContents().toByteArray(), NodeStat.fromProto(a.getStat(), a.getIndex()));
+  }
+
+  private CompletableFuture<NodeData> cachedRead(String path) {
+    return onLoop(
+        f ->
+            withSession(
+                (s, error) -> {
+                  if (error != null) {
+                    ctx.dispatcher.fail(f, error);
+                    return;
+                  }
+                  NodeData hit = s.cached(path);
+                  if (hit != null) {
+                    ctx.dispatcher.complete(f, hit);
+                    return;
+                  }
+                  long generation = s.cache().generation();
+                  ctx.rpc.start(
+                      NodeGrpc.getGetContentsAndStatMethod(),
+                      GetContentsAndStatRequest.newBuilder().setPath(path).setCacheSessionId(s.id()).build(),
+                      true,
+                      ctx.operationDeadline(),
+                      (GetContentsAndStatResponse answer, LockdException e) -> {
+                        if (answer != null) {
+                          s.cache().offer(path, answer, nodeData(answer), generation);
+                        }
+                        deliver(f, answer, e, GetContentsAndStatResponse::getIndex, AsyncLockClient::nodeData, s);
+                      });
+                }));
+  }
+
+  /** A future that {@code task} completes on the loop; failed at once if the client is closed. */
+  private <R> CompletableFuture<R> onLoop(java.util.function.Consumer<CompletableFuture<R>> task) {
+    CompletableFuture<R> f = new Dispatcher.Awaited<>();
+    if (sessions.isClosed()) {
+      f.completeExceptionally(Errors.closed());
+      return f;
+    }
+    ctx.loop.execute(() -> task.accept(f));
+    return f;
+  }
+
+  /** The consistent cache's counters (all zero unless the client caches). */
+  public CacheStats cacheStats() {
+    Session s = sessions.latest();
+    return FileCache.stats(ctx.cacheCounters, s == null ? null : s.cache());
   }
 
   /** Reads a node's stat. */
@@ -335,31 +392,20 @@ public final class AsyncLockClient {
 
   private <Q, A, R> CompletableFuture<R> read(
       MethodDescriptor<Q, A> method, Q request, ToLongFunction<A> index, Function<A, R> result, boolean leaderOnly) {
-    CompletableFuture<R> f = new Dispatcher.Awaited<>();
-    if (sessions.isClosed()) {
-      f.completeExceptionally(Errors.closed());
-      return f;
-    }
-    ctx.loop.execute(
-        () ->
+    return onLoop(
+        f ->
             ctx.rpc.start(
                 method,
                 request,
                 leaderOnly,
                 ctx.operationDeadline(),
                 (A answer, LockdException error) -> deliver(f, answer, error, index, result, currentSessionOnLoop())));
-    return f;
   }
 
   private <Q, A, R> CompletableFuture<R> mutate(
       MethodDescriptor<Q, A> method, Function<RequestHeader, Q> request, ToLongFunction<A> index, Function<A, R> result) {
-    CompletableFuture<R> f = new Dispatcher.Awaited<>();
-    if (sessions.isClosed()) {
-      f.completeExceptionally(Errors.closed());
-      return f;
-    }
-    ctx.loop.execute(
-        () -> {
+    return onLoop(
+        f -> {
           ClientClock.Cancellable timer =
               ctx.clock.schedule(
                   ctx.operationTimeoutNanos,
@@ -386,7 +432,6 @@ public final class AsyncLockClient {
                     });
               });
         });
-    return f;
   }
 
   /** Completes {@code f} in the session's delivery order. */

@@ -16,6 +16,9 @@ final class ClientContext {
   final long graceNanos;
   final double clockDriftBound;
   final int maxQueuedPerSession;
+  /** Files a session caches at most; 0: no cache. */
+  final int cacheMaxEntries;
+  final FileCache.Counters cacheCounters = new FileCache.Counters();
 
   ClientContext(
       Loop loop,
@@ -29,7 +32,9 @@ final class ClientContext {
       long operationTimeoutNanos,
       long graceNanos,
       double clockDriftBound,
-      int maxQueuedPerSession) {
+      int maxQueuedPerSession,
+      int cacheMaxEntries) {
+    this.cacheMaxEntries = cacheMaxEntries;
     this.loop = loop;
     this.clock = clock;
     this.dispatcher = dispatcher;

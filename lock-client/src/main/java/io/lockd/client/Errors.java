@@ -28,12 +28,16 @@ final class Errors {
    * replica. UNAVAILABLE (non-leader, unreachable, shutting down) and DEADLINE_EXCEEDED (of one
    * attempt) say nothing about whether the request was applied; a retry with the same (session,
    * sequence) is applied at most once, and reads are harmless to repeat. CANCELLED from the
-   * transport (not from us) is a dropped connection.
+   * transport (not from us) is a dropped connection, and so is any status the transport made
+   * from an I/O error: a replica killed while a call was being written to it gives UNKNOWN
+   * "channel closed" (a ClosedChannelException) rather than UNAVAILABLE.
    */
-  static boolean retryable(Status.Code code) {
+  static boolean retryable(Status status) {
+    Status.Code code = status.getCode();
     return code == Status.Code.UNAVAILABLE
         || code == Status.Code.DEADLINE_EXCEEDED
-        || code == Status.Code.CANCELLED;
+        || code == Status.Code.CANCELLED
+        || status.getCause() instanceof java.io.IOException;
   }
 
   /** The leader's address from a non-leader's trailers, or null. */

@@ -7,7 +7,7 @@ import io.grpc.Status;
 import io.lockd.proto.v1.KeepAliveRequest;
 import io.lockd.proto.v1.KeepAliveResponse;
 import io.lockd.proto.v1.SessionGrpc;
-import java.util.function.LongSupplier;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,12 +17,13 @@ import org.slf4j.LoggerFactory;
  * outstanding, and hands every response to its {@link Handler} together with the send time the
  * response's lease is counted from.
  *
- * <p>Which send time: the proto has no request id, so a response cannot name the request it
- * answers. With one request outstanding, the first response after a send is taken to answer it;
- * a response that arrives with nothing outstanding (an event push) is counted from the previous
- * answered send. The only case this overestimates is an event push that the leader sent before
- * it received the outstanding request and that arrives after it was sent; the error is bounded by
- * that push's one-way network delay (docs/client.md, "Local lease").
+ * <p>Which send time: every request carries a {@code request_id}, and every response (an answer
+ * or an event push) names the newest request the leader had received when it sent it. The lease
+ * it reports was measured after that request arrived, so it is counted from that request's send
+ * time. Matching by arrival instead ("the first response after a send answers it") is wrong after
+ * a pause: a push that waited in the paused client would be credited to a request sent after it
+ * arrived (found by the client simulation). A response naming a request too old to remember
+ * extends nothing.
  *
  * <p>The stream moves when the leader does: a stream error follows the trailer's leader hint or
  * goes to the next endpoint (with backoff after a failed round), and a leader learned elsewhere
@@ -31,10 +32,17 @@ import org.slf4j.LoggerFactory;
  */
 final class KeepAliveStream {
   private static final Logger log = LoggerFactory.getLogger(KeepAliveStream.class);
+  /** The send time of a response whose request is no longer remembered. */
+  static final long UNKNOWN_SEND = Long.MIN_VALUE;
+  /** Requests remembered with their send times (one is outstanding at a time). */
+  private static final int REMEMBERED = 16;
 
   /** What the session does with the stream's news. */
   interface Handler {
-    /** A response; its lease is counted from {@code sendNanos}. */
+    /**
+     * A response; its lease is counted from {@code sendNanos}, or not at all if that is {@link
+     * #UNKNOWN_SEND}.
+     */
     void onResponse(KeepAliveResponse response, long sendNanos);
 
     /** The cell says the session does not exist (any more). */
@@ -46,7 +54,7 @@ final class KeepAliveStream {
   private final Backoff backoff;
   private final long attemptTimeoutNanos;
   private final long sessionId;
-  private final LongSupplier lastSeenEventIndex;
+  private final Consumer<KeepAliveRequest.Builder> describe;
   private final Handler handler;
   private final Runnable leaderListener = this::onLeaderChange;
   private long intervalNanos;
@@ -54,9 +62,13 @@ final class KeepAliveStream {
   private ClientCall<KeepAliveRequest, KeepAliveResponse> call;
   private String target;
   private long outstandingSendNanos = -1;
+  private long outstandingId;
   private long lastAnsweredSendNanos;
+  private long nextRequestId;
+  private final java.util.ArrayDeque<long[]> sentRequests = new java.util.ArrayDeque<>(); // {id, sendNanos}
   private int failures;
   private boolean stopped = true;
+  private boolean sendAfterAnswer;
   private ClientClock.Cancellable sendTimer = ClientClock.Cancellable.NONE;
   private ClientClock.Cancellable watchdog = ClientClock.Cancellable.NONE;
   private ClientClock.Cancellable reopenTimer = ClientClock.Cancellable.NONE;
@@ -68,7 +80,7 @@ final class KeepAliveStream {
       long attemptTimeoutNanos,
       long sessionId,
       long intervalNanos,
-      LongSupplier lastSeenEventIndex,
+      Consumer<KeepAliveRequest.Builder> describe,
       Handler handler) {
     this.rpc = rpc;
     this.clock = clock;
@@ -76,7 +88,7 @@ final class KeepAliveStream {
     this.attemptTimeoutNanos = attemptTimeoutNanos;
     this.sessionId = sessionId;
     this.intervalNanos = intervalNanos;
-    this.lastSeenEventIndex = lastSeenEventIndex;
+    this.describe = describe;
     this.handler = handler;
   }
 
@@ -111,6 +123,18 @@ final class KeepAliveStream {
     }
   }
 
+  /**
+   * Sends a request as soon as possible: now, or when the outstanding one is answered (to carry
+   * news the outstanding one could not, such as a cache acknowledgement).
+   */
+  void sendSoon() {
+    if (outstandingSendNanos >= 0) {
+      sendAfterAnswer = true;
+    } else {
+      sendNow();
+    }
+  }
+
   /** The address the stream is open to, or null. */
   String target() {
     return call == null ? null : target;
@@ -138,11 +162,16 @@ final class KeepAliveStream {
     sendTimer.cancel();
     long now = clock.nanoTime();
     outstandingSendNanos = now;
-    call.sendMessage(
-        KeepAliveRequest.newBuilder()
-            .setSessionId(sessionId)
-            .setLastSeenEventIndex(lastSeenEventIndex.getAsLong())
-            .build());
+    outstandingId = ++nextRequestId;
+    sentRequests.addLast(new long[] {outstandingId, now});
+    if (sentRequests.size() > REMEMBERED) {
+      sentRequests.removeFirst();
+    }
+    sendAfterAnswer = false;
+    KeepAliveRequest.Builder request =
+        KeepAliveRequest.newBuilder().setSessionId(sessionId).setRequestId(outstandingId);
+    describe.accept(request);
+    call.sendMessage(request.build());
     ClientCall<KeepAliveRequest, KeepAliveResponse> sentOn = call;
     watchdog.cancel();
     watchdog =
@@ -160,19 +189,29 @@ final class KeepAliveStream {
       return;
     }
     c.request(1);
-    long sendNanos;
-    if (outstandingSendNanos >= 0) {
-      sendNanos = outstandingSendNanos;
+    long sendNanos = sendTimeOf(r.getRequestId());
+    if (outstandingSendNanos >= 0 && r.getRequestId() == outstandingId) {
       outstandingSendNanos = -1;
       watchdog.cancel();
       lastAnsweredSendNanos = sendNanos;
-    } else {
-      sendNanos = lastAnsweredSendNanos;
     }
     failures = 0;
     rpc.router().confirmed(target);
-    scheduleNextSend();
+    if (sendAfterAnswer && outstandingSendNanos < 0) {
+      send();
+    } else {
+      scheduleNextSend();
+    }
     handler.onResponse(r, sendNanos);
+  }
+
+  private long sendTimeOf(long requestId) {
+    for (long[] sent : sentRequests) {
+      if (sent[0] == requestId) {
+        return sent[1];
+      }
+    }
+    return UNKNOWN_SEND;
   }
 
   private void scheduleNextSend() {

@@ -79,7 +79,8 @@ public final class LockClient implements AutoCloseable {
             b.operationTimeout.toNanos(),
             b.gracePeriod.toNanos(),
             b.clockDriftBound,
-            b.maxQueuedPerSession);
+            b.maxQueuedPerSession,
+            b.cacheMaxEntries);
     async = new AsyncLockClient(ctx);
   }
 
@@ -150,9 +151,18 @@ public final class LockClient implements AutoCloseable {
     return async.await(async.setContentsIf(path, contents, expectedContentGeneration));
   }
 
-  /** Reads a file's contents and stat (linearizable: served by the leader under its lease). */
+  /**
+   * Reads a file's contents and stat: linearizable when served by the leader under its lease;
+   * with a cache ({@link Builder#cache}) possibly from the cache, never older than an acknowledged
+   * write.
+   */
   public NodeData getContents(String path) {
     return async.await(async.getContents(path));
+  }
+
+  /** The consistent cache's counters (all zero unless built with {@link Builder#cache}). */
+  public CacheStats cacheStats() {
+    return async.cacheStats();
   }
 
   /** Reads a node's stat. */
@@ -306,6 +316,7 @@ public final class LockClient implements AutoCloseable {
     private Duration backoffMin = Duration.ofMillis(20);
     private Duration backoffMax = Duration.ofSeconds(1);
     private int maxQueuedPerSession = 10_000;
+    private int cacheMaxEntries;
     private ChannelFactory channelFactory = ChannelFactory.plaintext();
     private Function<Loop, ClientClock> clock;
     private long seed = System.nanoTime();
@@ -403,6 +414,28 @@ public final class LockClient implements AutoCloseable {
         throw new IllegalArgumentException("maxQueuedPerSession must be at least 1");
       }
       this.maxQueuedPerSession = max;
+      return this;
+    }
+
+    /**
+     * Caches up to {@code maxEntries} files' contents in the session, Chubby-style (default 0: no
+     * cache). {@link #getContents} then answers from the cache when it can. The cache is
+     * consistent: the leader acknowledges a write only after every session caching the file
+     * dropped it (or its lease ran out), so a read never returns contents older than an
+     * acknowledged write. The price is paid by writers: a write to a cached file waits for one
+     * round trip to each caching client. Between a write's apply and its acknowledgement, readers
+     * may see either contents.
+     *
+     * <pre>{@code
+     * LockClient client = LockClient.builder().endpoints(endpoints).cache(10_000).build();
+     * NodeData config = client.getContents("/config/service"); // the leader, then the cache
+     * }</pre>
+     */
+    public Builder cache(int maxEntries) {
+      if (maxEntries < 0) {
+        throw new IllegalArgumentException("cache size must not be negative");
+      }
+      this.cacheMaxEntries = maxEntries;
       return this;
     }
 

@@ -151,7 +151,7 @@ final class Rpc {
       if (status.isOk()) {
         status = Status.INTERNAL.withDescription("the server closed the call without an answer");
       }
-      if (!Errors.retryable(status.getCode())) {
+      if (!Errors.retryable(status)) {
         finish(null, Errors.fromStatus(status, trailers));
         return;
       }

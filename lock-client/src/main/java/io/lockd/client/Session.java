@@ -4,6 +4,7 @@ import io.grpc.MethodDescriptor;
 import io.lockd.proto.v1.CloseSessionRequest;
 import io.lockd.proto.v1.CloseSessionResponse;
 import io.lockd.proto.v1.Event;
+import io.lockd.proto.v1.KeepAliveRequest;
 import io.lockd.proto.v1.KeepAliveResponse;
 import io.lockd.proto.v1.RequestHeader;
 import io.lockd.proto.v1.SessionGrpc;
@@ -57,6 +58,8 @@ public final class Session {
   private final DeliveryOrder order;
   private final SessionLocks locks = new SessionLocks();
   private final WatchTable watches;
+  /** Null unless the client caches (LockClient.Builder#cache). */
+  private final FileCache cache;
   private SessionState state = SessionState.CONNECTED;
   private long lastSeenEventIndex;
   private long localLeaseEndNanos;
@@ -89,7 +92,7 @@ public final class Session {
             ctx.attemptTimeoutNanos,
             id,
             keepAliveInterval(leaseMillis),
-            () -> lastSeenEventIndex,
+            this::describeKeepAlive,
             new KeepAliveStream.Handler() {
               @Override
               public void onResponse(KeepAliveResponse response, long sendNanos) {
@@ -107,6 +110,14 @@ public final class Session {
         new MutationLane(ctx.rpc, ctx.maxQueuedPerSession, gone -> expire("the cell does not know the session any more: " + gone.getMessage()));
     this.watches = new WatchTable(this, ctx, order);
     this.localLeaseEndNanos = createSentNanos + ctx.usableLeaseNanos(leaseMillis);
+    this.cache = ctx.cacheMaxEntries > 0 ? new FileCache(ctx.cacheMaxEntries, ctx.cacheCounters) : null;
+  }
+
+  private void describeKeepAlive(KeepAliveRequest.Builder request) {
+    request.setLastSeenEventIndex(lastSeenEventIndex);
+    if (cache != null) {
+      cache.describe(request);
+    }
   }
 
   /** Starts the KeepAlive stream and the lease timer; on the loop. */
@@ -196,6 +207,26 @@ public final class Session {
     return order;
   }
 
+  /** The session's cache, or null if the client does not cache. */
+  FileCache cache() {
+    return cache;
+  }
+
+  /**
+   * A cached file if the session may serve from its cache now: connected and within its local
+   * lease (checked here, not only by the lease timer, which may run late after a pause).
+   */
+  NodeData cached(String path) {
+    if (cache == null) {
+      return null;
+    }
+    if (state != SessionState.CONNECTED || ctx.clock.nanoTime() >= localLeaseEndNanos) {
+      cache.clear();
+      return null;
+    }
+    return cache.get(path);
+  }
+
   ClientContext context() {
     return ctx;
   }
@@ -253,8 +284,19 @@ public final class Session {
     if (r.getLeaseMillis() > 0) {
       stream.setIntervalNanos(keepAliveInterval(r.getLeaseMillis()));
     }
-    if (r.getLeaseRemainingMillis() > 0) {
-      localLeaseEndNanos = sendNanos + ctx.usableLeaseNanos(r.getLeaseRemainingMillis());
+    if (cache != null) {
+      if (ctx.clock.nanoTime() >= localLeaseEndNanos) {
+        // The lease ran out before this answer (its timer may not have run yet, e.g. after a
+        // pause): the leader may have stopped waiting for our acknowledgements.
+        cache.clear();
+      }
+      if (cache.onKeepAlive(r)) {
+        stream.sendSoon(); // before the events: invalidations are applied first
+      }
+    }
+    if (r.getLeaseRemainingMillis() > 0 && sendNanos != KeepAliveStream.UNKNOWN_SEND) {
+      // Every such bound is safe; a push measured later may give a smaller one than an answer.
+      localLeaseEndNanos = Math.max(localLeaseEndNanos, sendNanos + ctx.usableLeaseNanos(r.getLeaseRemainingMillis()));
       armLeaseTimer();
       if (state == SessionState.JEOPARDY && localLeaseEndNanos > ctx.clock.nanoTime()) {
         graceTimer.cancel();
@@ -388,6 +430,9 @@ public final class Session {
     }
     state = to;
     publishedState = to;
+    if (cache != null && to != SessionState.CONNECTED) {
+      cache.clear();
+    }
     locks.onSessionState(from, to);
     for (SessionListener l : listeners) {
       ctx.dispatcher.run("a session listener", () -> l.onStateChange(this, from, to));

@@ -16,7 +16,7 @@ import java.util.function.BiConsumer;
 final class SessionHolder {
   private final ClientContext ctx;
   private volatile boolean closed;
-  private Session current;
+  private volatile Session current; // written on the loop; read elsewhere only for statistics
   private List<BiConsumer<Session, LockdException>> waiting;
 
   SessionHolder(ClientContext ctx) {
@@ -30,6 +30,11 @@ final class SessionHolder {
   /** The open session, or null. */
   Session current() {
     return current != null && !current.stateOnLoop().isTerminal() ? current : null;
+  }
+
+  /** The latest session, from any thread (for statistics only: it may be changing). */
+  Session latest() {
+    return current;
   }
 
   /** Runs {@code k} with the open session, opening one first if needed. */
@@ -54,6 +59,7 @@ final class SessionHolder {
         CreateSessionRequest.newBuilder()
             .setClientName(ctx.clientName)
             .setRequestedLeaseMillis(ctx.requestedLeaseMillis)
+            .setCache(ctx.cacheMaxEntries > 0)
             .build();
     ctx.rpc.start(
         SessionGrpc.getCreateSessionMethod(),

@@ -222,6 +222,15 @@ class LockctlTest {
     assertEquals(2, rows.size());
     assertTrue(rows.get(0).getAsJsonObject().get("pairs").getAsLong() > 0);
     assertEquals("contended", rows.get(1).getAsJsonObject().get("workload").getAsString());
+
+    Run reads = lockctl("bench", "--workload", "reads", "--cache", "--write-interval", "100ms",
+        "--clients", "2", "--seconds", "1", "--warmup", "0", "-o", "json");
+    assertEquals(0, reads.code(), reads.err());
+    var row = reads.json().getAsJsonArray().get(0).getAsJsonObject();
+    assertEquals("reads-cached", row.get("workload").getAsString());
+    assertTrue(row.get("reads").getAsLong() > 0, row.toString());
+    assertTrue(row.get("writes").getAsLong() > 0, row.toString());
+    assertEquals(0, row.get("errors").getAsLong(), row.toString());
   }
 
   @Test

@@ -47,18 +47,18 @@ import java.util.function.Function;
  * UNAVAILABLE with the leader hint trailers, exactly as the server convention says.
  */
 final class FakeCell implements AutoCloseable {
-  private final Object lock = new Object();
-  private final List<String> addresses = new ArrayList<>();
+  final Object lock = new Object();
+  final List<String> addresses = new ArrayList<>();
   private final List<Server> servers = new ArrayList<>();
-  private final Namespace ns;
-  private final List<Stream> streams = new ArrayList<>();
-  private final Map<Long, Long> ackedEvents = new HashMap<>();
-  private final Map<String, Integer> executed = new TreeMap<>();
-  private final Set<Integer> down = new HashSet<>();
-  private long slot;
-  private long commandId;
-  private long timeMillis = 1_700_000_000_000L;
-  private int leader;
+  final Namespace ns;
+  final List<Stream> streams = new ArrayList<>();
+  final Map<Long, Long> ackedEvents = new HashMap<>();
+  final Map<String, Integer> executed = new TreeMap<>();
+  final Set<Integer> down = new HashSet<>();
+  long slot;
+  long commandId;
+  long timeMillis = 1_700_000_000_000L;
+  int leader;
   private int dropAnswers;
   private boolean holdNextAnswer;
   private final List<Runnable> heldAnswers = new ArrayList<>();
@@ -67,7 +67,7 @@ final class FakeCell implements AutoCloseable {
   private boolean duplicateResponses;
   private boolean hintsEnabled = true;
   private long leaseRemainingOverride = -1;
-  private int keepAliveRequests;
+  int keepAliveRequests;
 
   FakeCell(int replicas) throws IOException {
     this(replicas, NamespaceLimits.defaults());
@@ -82,11 +82,11 @@ final class FakeCell implements AutoCloseable {
       int me = i;
       servers.add(
           InProcessServerBuilder.forName(address)
-              .addService(new SessionService(me))
-              .addService(new NodeService(me))
-              .addService(new LockService(me))
-              .addService(new WatchService(me))
-              .addService(new ClusterService(me))
+              .addService(new FakeCellServices.SessionService(this, me))
+              .addService(new FakeCellServices.NodeService(this, me))
+              .addService(new FakeCellServices.LockService(this, me))
+              .addService(new FakeCellServices.WatchService(this, me))
+              .addService(new FakeCellServices.ClusterService(this, me))
               .build()
               .start());
     }
@@ -274,7 +274,7 @@ final class FakeCell implements AutoCloseable {
 
   // ------------------------------------------------------------------ the state machine
 
-  private NamespaceResult apply(NamespaceCommand.Builder command, long sessionId, long sequence) {
+  NamespaceResult apply(NamespaceCommand.Builder command, long sessionId, long sequence) {
     CommandHeader.Builder h =
         CommandHeader.newBuilder().setSessionId(sessionId).setSequence(sequence).setLeaderTimeMillis(timeMillis);
     Long acked = ackedEvents.get(sessionId);
@@ -295,13 +295,13 @@ final class FakeCell implements AutoCloseable {
     return result;
   }
 
-  private void pushEvents() {
+  void pushEvents() {
     for (Stream s : List.copyOf(streams)) {
       s.push();
     }
   }
 
-  private StatusRuntimeException notLeader(int me) {
+  StatusRuntimeException notLeader(int me) {
     Metadata trailers = new Metadata();
     if (hintsEnabled && leader >= 0 && !down.contains(leader)) {
       trailers.put(Errors.LEADER_ID, Integer.toString(leader + 1));
@@ -311,7 +311,7 @@ final class FakeCell implements AutoCloseable {
   }
 
   /** Null if {@code me} may serve; otherwise the error to answer with. */
-  private StatusRuntimeException refusal(int me) {
+  StatusRuntimeException refusal(int me) {
     if (down.contains(me)) {
       return Status.UNAVAILABLE.withDescription("replica " + (me + 1) + " is down").asRuntimeException();
     }
@@ -321,18 +321,18 @@ final class FakeCell implements AutoCloseable {
     return null;
   }
 
-  private static StatusRuntimeException error(NamespaceError e) {
+  static StatusRuntimeException error(NamespaceError e) {
     Metadata trailers = new Metadata();
     trailers.put(Errors.ERROR_DETAIL, ErrorDetail.newBuilder().setReason(e.getReason()).setMessage(e.getMessage()).build());
     return Status.fromCodeValue(e.getCode().getNumber()).withDescription(e.getMessage()).asRuntimeException(trailers);
   }
 
-  private static StatusRuntimeException error(NamespaceException e) {
+  static StatusRuntimeException error(NamespaceException e) {
     return error(e.toProto());
   }
 
   /** Runs a mutating request: applies it, then answers (or loses the answer, if told to). */
-  private <A> void mutate(
+  <A> void mutate(
       int me, RequestHeader header, NamespaceCommand.Builder command, Function<NamespaceResult, A> answer, StreamObserver<A> out) {
     synchronized (lock) {
       StatusRuntimeException refused = refusal(me);
@@ -364,7 +364,7 @@ final class FakeCell implements AutoCloseable {
     }
   }
 
-  private <A> void query(int me, Function<Namespace, A> q, StreamObserver<A> out) {
+  <A> void query(int me, Function<Namespace, A> q, StreamObserver<A> out) {
     synchronized (lock) {
       StatusRuntimeException refused = refusal(me);
       if (refused != null) {
@@ -385,11 +385,12 @@ final class FakeCell implements AutoCloseable {
 
   // ------------------------------------------------------------------ KeepAlive streams
 
-  private final class Stream implements StreamObserver<KeepAliveRequest> {
+  final class Stream implements StreamObserver<KeepAliveRequest> {
     final int replica;
     final StreamObserver<KeepAliveResponse> out;
     long sessionId;
     long sentThrough;
+    long lastRequestId;
     boolean done;
 
     Stream(int replica, StreamObserver<KeepAliveResponse> out) {
@@ -410,6 +411,7 @@ final class FakeCell implements AutoCloseable {
           return;
         }
         sessionId = r.getSessionId();
+        lastRequestId = r.getRequestId();
         ackedEvents.put(sessionId, r.getLastSeenEventIndex());
         sentThrough = Math.max(sentThrough, r.getLastSeenEventIndex());
         if (keepAlivesSilent) {
@@ -457,6 +459,7 @@ final class FakeCell implements AutoCloseable {
               .setSessionId(sessionId)
               .setLeaseMillis(lease)
               .setLeaseRemainingMillis(leaseRemainingOverride >= 0 ? leaseRemainingOverride : lease)
+              .setRequestId(lastRequestId)
               .addAllEvents(events)
               .setIndex(ns.appliedIndex())
               .build();
@@ -507,269 +510,4 @@ final class FakeCell implements AutoCloseable {
     }
   }
 
-  // ------------------------------------------------------------------ services
-
-  private final class SessionService extends SessionGrpc.SessionImplBase {
-    private final int me;
-
-    SessionService(int me) {
-      this.me = me;
-    }
-
-    @Override
-    public void createSession(CreateSessionRequest r, StreamObserver<CreateSessionResponse> out) {
-      synchronized (lock) {
-        StatusRuntimeException refused = refusal(me);
-        if (refused != null) {
-          out.onError(refused);
-          return;
-        }
-        NamespaceResult res =
-            apply(
-                NamespaceCommand.newBuilder()
-                    .setCreateSession(
-                        CreateSessionOp.newBuilder()
-                            .setClientName(r.getClientName())
-                            .setRequestedLeaseMillis(r.getRequestedLeaseMillis())),
-                0,
-                0);
-        if (res.hasError()) {
-          out.onError(error(res.getError()));
-          return;
-        }
-        out.onNext(
-            CreateSessionResponse.newBuilder()
-                .setSessionId(res.getSessionCreated().getSessionId())
-                .setLeaseMillis(res.getSessionCreated().getLeaseMillis())
-                .setIndex(res.getIndex())
-                .build());
-        out.onCompleted();
-      }
-    }
-
-    @Override
-    public StreamObserver<KeepAliveRequest> keepAlive(StreamObserver<KeepAliveResponse> out) {
-      synchronized (lock) {
-        Stream s = new Stream(me, out);
-        streams.add(s);
-        return s;
-      }
-    }
-
-    @Override
-    public void closeSession(CloseSessionRequest r, StreamObserver<CloseSessionResponse> out) {
-      mutate(
-          me,
-          r.getHeader(),
-          NamespaceCommand.newBuilder().setCloseSession(CloseSessionOp.getDefaultInstance()),
-          res -> CloseSessionResponse.newBuilder().setIndex(res.getIndex()).build(),
-          out);
-    }
-  }
-
-  private final class NodeService extends NodeGrpc.NodeImplBase {
-    private final int me;
-
-    NodeService(int me) {
-      this.me = me;
-    }
-
-    @Override
-    public void create(CreateNodeRequest r, StreamObserver<CreateNodeResponse> out) {
-      CreateNodeOp.Builder op =
-          CreateNodeOp.newBuilder().setPath(r.getPath()).setKind(r.getKind()).setEphemeral(r.getEphemeral()).setContents(r.getContents());
-      if (r.hasLockDelayMillis()) {
-        op.setLockDelayMillis(r.getLockDelayMillis());
-      }
-      mutate(
-          me,
-          r.getHeader(),
-          NamespaceCommand.newBuilder().setCreateNode(op),
-          res -> CreateNodeResponse.newBuilder().setStat(res.getStat()).setIndex(res.getIndex()).build(),
-          out);
-    }
-
-    @Override
-    public void delete(DeleteNodeRequest r, StreamObserver<DeleteNodeResponse> out) {
-      DeleteNodeOp.Builder op = DeleteNodeOp.newBuilder().setPath(r.getPath());
-      if (r.hasExpectedInstance()) {
-        op.setExpectedInstance(r.getExpectedInstance());
-      }
-      if (r.hasExpectedContentGeneration()) {
-        op.setExpectedContentGeneration(r.getExpectedContentGeneration());
-      }
-      mutate(
-          me,
-          r.getHeader(),
-          NamespaceCommand.newBuilder().setDeleteNode(op),
-          res -> DeleteNodeResponse.newBuilder().setIndex(res.getIndex()).build(),
-          out);
-    }
-
-    @Override
-    public void setContents(SetContentsRequest r, StreamObserver<SetContentsResponse> out) {
-      SetContentsOp.Builder op = SetContentsOp.newBuilder().setPath(r.getPath()).setContents(r.getContents());
-      if (r.hasExpectedContentGeneration()) {
-        op.setExpectedContentGeneration(r.getExpectedContentGeneration());
-      }
-      mutate(
-          me,
-          r.getHeader(),
-          NamespaceCommand.newBuilder().setSetContents(op),
-          res -> SetContentsResponse.newBuilder().setStat(res.getStat()).setIndex(res.getIndex()).build(),
-          out);
-    }
-
-    @Override
-    public void getContentsAndStat(GetContentsAndStatRequest r, StreamObserver<GetContentsAndStatResponse> out) {
-      query(me, n -> n.getContentsAndStat(r.getPath()), out);
-    }
-
-    @Override
-    public void getStat(GetStatRequest r, StreamObserver<GetStatResponse> out) {
-      query(me, n -> n.getStat(r.getPath()), out);
-    }
-
-    @Override
-    public void listChildren(ListChildrenRequest r, StreamObserver<ListChildrenResponse> out) {
-      query(me, n -> n.listChildren(r.getPath()), out);
-    }
-  }
-
-  private final class LockService extends LockGrpc.LockImplBase {
-    private final int me;
-
-    LockService(int me) {
-      this.me = me;
-    }
-
-    @Override
-    public void acquire(AcquireRequest r, StreamObserver<AcquireResponse> out) {
-      mutate(
-          me,
-          r.getHeader(),
-          NamespaceCommand.newBuilder()
-              .setAcquire(AcquireOp.newBuilder().setPath(r.getPath()).setMode(r.getMode()).setWaitMillis(r.getWaitMillis())),
-          res -> {
-            AcquireResponse.Builder b = AcquireResponse.newBuilder().setIndex(res.getIndex());
-            if (res.getAcquire().hasGranted()) {
-              b.setGranted(res.getAcquire().getGranted());
-            } else {
-              b.setQueued(res.getAcquire().getQueued());
-            }
-            return b.build();
-          },
-          out);
-    }
-
-    @Override
-    public void release(ReleaseRequest r, StreamObserver<ReleaseResponse> out) {
-      mutate(
-          me,
-          r.getHeader(),
-          NamespaceCommand.newBuilder().setRelease(ReleaseOp.newBuilder().setPath(r.getPath())),
-          res -> ReleaseResponse.newBuilder().setWasWaiting(res.getRelease().getWasWaiting()).setIndex(res.getIndex()).build(),
-          out);
-    }
-
-    @Override
-    public void getLockInfo(GetLockInfoRequest r, StreamObserver<GetLockInfoResponse> out) {
-      query(me, n -> n.getLockInfo(r.getPath()), out);
-    }
-
-    @Override
-    public void checkSequencer(CheckSequencerRequest r, StreamObserver<CheckSequencerResponse> out) {
-      query(me, n -> n.checkSequencer(r.getSequencer()), out);
-    }
-  }
-
-  private final class WatchService extends WatchGrpc.WatchImplBase {
-    private final int me;
-
-    WatchService(int me) {
-      this.me = me;
-    }
-
-    @Override
-    public void watch(WatchRequest r, StreamObserver<WatchResponse> out) {
-      mutate(
-          me,
-          r.getHeader(),
-          NamespaceCommand.newBuilder().setWatch(WatchOp.newBuilder().setPath(r.getPath()).setKind(r.getKind())),
-          res -> WatchResponse.newBuilder().setIndex(res.getIndex()).build(),
-          out);
-    }
-
-    @Override
-    public void unwatch(UnwatchRequest r, StreamObserver<UnwatchResponse> out) {
-      mutate(
-          me,
-          r.getHeader(),
-          NamespaceCommand.newBuilder().setUnwatch(UnwatchOp.newBuilder().setPath(r.getPath()).setKind(r.getKind())),
-          res -> UnwatchResponse.newBuilder().setIndex(res.getIndex()).build(),
-          out);
-    }
-  }
-
-  private final class ClusterService extends ClusterGrpc.ClusterImplBase {
-    private final int me;
-
-    ClusterService(int me) {
-      this.me = me;
-    }
-
-    @Override
-    public void status(StatusRequest r, StreamObserver<StatusResponse> out) {
-      synchronized (lock) {
-        if (down.contains(me)) {
-          out.onError(Status.UNAVAILABLE.withDescription("down").asRuntimeException());
-          return;
-        }
-        StatusResponse.Builder b = StatusResponse.newBuilder().setLeaderId(leader + 1).setResponderId(me + 1);
-        for (int i = 0; i < addresses.size(); i++) {
-          b.addReplicas(
-              ReplicaStatus.newBuilder()
-                  .setId(i + 1)
-                  .setAddress(addresses.get(i))
-                  .setRole(down.contains(i) ? ReplicaRole.REPLICA_ROLE_UNREACHABLE
-                      : i == leader ? ReplicaRole.REPLICA_ROLE_LEADER : ReplicaRole.REPLICA_ROLE_FOLLOWER)
-                  .setBallot(((long) 3 << 16) | (leader + 1))
-                  .setChosenSlot(slot)
-                  .setAppliedSlot(slot)
-                  .setLeaseRemainingMillis(i == leader ? 400 : 0));
-        }
-        out.onNext(b.build());
-        out.onCompleted();
-      }
-    }
-
-    @Override
-    public void listSessions(ListSessionsRequest r, StreamObserver<ListSessionsResponse> out) {
-      query(me, Namespace::listSessions, out);
-    }
-
-    @Override
-    public void forceCloseSession(ForceCloseSessionRequest r, StreamObserver<ForceCloseSessionResponse> out) {
-      synchronized (lock) {
-        StatusRuntimeException refused = refusal(me);
-        if (refused != null) {
-          out.onError(refused);
-          return;
-        }
-        NamespaceResult res =
-            apply(
-                NamespaceCommand.newBuilder()
-                    .setExpireSession(
-                        ExpireSessionOp.newBuilder().setSessionId(r.getSessionId()).setReason(ExpiryReason.EXPIRY_REASON_FORCE_CLOSED)),
-                0,
-                0);
-        if (res.hasError()) {
-          out.onError(error(res.getError()));
-          return;
-        }
-        out.onNext(ForceCloseSessionResponse.newBuilder().setIndex(res.getIndex()).build());
-        out.onCompleted();
-      }
-    }
-  }
 }

@@ -34,9 +34,9 @@ final class CommandRunner {
   private final SessionOps sessions;
   private final WatchOps watches;
 
-  CommandRunner(NamespaceState state) {
+  CommandRunner(NamespaceState state, FileChangeListener changes) {
     this.state = state;
-    EventRouter events = new EventRouter(state);
+    EventRouter events = new EventRouter(state, changes);
     this.nodes = new NodeOps(state, events);
     this.locks = new LockOps(state, events);
     this.sessions = new SessionOps(state, nodes, locks);

@@ -18,12 +18,15 @@ import java.util.TreeSet;
  */
 final class EventRouter {
   private final NamespaceState state;
+  private final FileChangeListener changes;
 
-  EventRouter(NamespaceState state) {
+  EventRouter(NamespaceState state, FileChangeListener changes) {
     this.state = state;
+    this.changes = changes;
   }
 
   void nodeCreated(Node node) {
+    changes.changed(node.path, state.appliedIndex);
     toWatchers(
         node.path,
         WatchKind.WATCH_KIND_CONTENTS,
@@ -32,6 +35,7 @@ final class EventRouter {
   }
 
   void contentsChanged(Node node) {
+    changes.changed(node.path, state.appliedIndex);
     Event.Builder e =
         nodeEvent(EventType.EVENT_TYPE_CONTENTS_CHANGED, node)
             .setContentGeneration(node.contentGeneration());
@@ -40,6 +44,7 @@ final class EventRouter {
 
   /** To every session watching the path in any way (once each), and to the parent's watchers. */
   void nodeDeleted(Node node) {
+    changes.changed(node.path, state.appliedIndex);
     TreeSet<Long> targets = new TreeSet<>();
     for (WatchKind kind :
         List.of(
@@ -53,6 +58,7 @@ final class EventRouter {
   }
 
   void lockAcquired(String path, Holder holder) {
+    changes.changed(path, state.appliedIndex); // the stat's lock generation moved
     toWatchers(
         path,
         WatchKind.WATCH_KIND_LOCK,

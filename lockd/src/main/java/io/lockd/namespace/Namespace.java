@@ -41,6 +41,7 @@ public final class Namespace implements StateMachine {
   private final NamespaceLimits limits;
   private NamespaceState state;
   private CommandRunner runner;
+  private FileChangeListener changes = FileChangeListener.NONE;
 
   /** A namespace with the default limits, holding only the root. */
   public Namespace() {
@@ -74,7 +75,13 @@ public final class Namespace implements StateMachine {
 
   private void install(NamespaceState newState) {
     this.state = newState;
-    this.runner = new CommandRunner(newState);
+    this.runner = new CommandRunner(newState, changes);
+  }
+
+  /** Tells {@code listener} about every later change of a node's cacheable state. */
+  public void onFileChanges(FileChangeListener listener) {
+    this.changes = listener;
+    this.runner = new CommandRunner(state, listener);
   }
 
   public NamespaceLimits limits() {

@@ -160,6 +160,7 @@ final class Queries {
         .addAllWaitingLocks(s.waitingLocks())
         .setWatches(s.watches().size())
         .setBufferedEvents(s.events.size())
+        .setCaching(s.caching)
         .build();
   }
 

@@ -18,6 +18,8 @@ final class Session {
   final String clientName;
   final long leaseMillis;
   final long createdMillis;
+  /** Created with cache = true: a new leader waits for it to flush before acknowledging writes. */
+  final boolean caching;
   final EventBuffer events = new EventBuffer();
 
   private long loggedDeadlineMillis;
@@ -28,8 +30,10 @@ final class Session {
   private TreeSet<String> waitingLocks;
   private TreeSet<WatchKey> watches;
 
-  Session(long id, String clientName, long leaseMillis, long createdMillis, long loggedDeadline) {
+  Session(long id, String clientName, long leaseMillis, long createdMillis, long loggedDeadline,
+      boolean caching) {
     this.id = id;
+    this.caching = caching;
     this.clientName = clientName;
     this.leaseMillis = leaseMillis;
     this.createdMillis = createdMillis;

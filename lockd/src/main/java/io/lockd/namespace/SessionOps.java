@@ -55,7 +55,8 @@ final class SessionOps {
                 limits.leaseMinMillis(), LockOps.clampUnsigned(requested, limits.leaseMaxMillis()));
     long now = state.clockMillis;
     Session session =
-        new Session(state.nextSessionId(), op.getClientName(), lease, now, now + lease);
+        new Session(state.nextSessionId(), op.getClientName(), lease, now, now + lease,
+            op.getCache());
     state.sessions.add(session);
     return SessionCreated.newBuilder().setSessionId(session.id).setLeaseMillis(lease).build();
   }

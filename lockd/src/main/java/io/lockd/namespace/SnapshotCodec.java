@@ -115,7 +115,8 @@ final class SnapshotCodec {
               r.getClientName(),
               r.getLeaseMillis(),
               r.getCreatedMillis(),
-              r.getLoggedDeadlineMillis());
+              r.getLoggedDeadlineMillis(),
+              r.getCaching());
       s.remember(r.getLastSequence(), r.getLastResult());
       s.events.restore(r.getEventsList(), r.getDroppedThroughIndex());
       state.sessions.add(s);
@@ -226,7 +227,8 @@ final class SnapshotCodec {
             .setLastSequence(s.lastSequence())
             .setLastResult(s.lastResult())
             .addAllEvents(s.events.all())
-            .setDroppedThroughIndex(s.events.droppedThroughIndex());
+            .setDroppedThroughIndex(s.events.droppedThroughIndex())
+            .setCaching(s.caching);
     for (WatchKey k : s.watches()) {
       r.addWatches(WatchRecord.newBuilder().setPath(k.path()).setKind(k.kind()));
     }

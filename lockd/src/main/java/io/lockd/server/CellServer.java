@@ -69,6 +69,7 @@ public final class CellServer {
   private final EventStreams streams;
   private final RequestChecks checks;
   private final ServerEvents events;
+  private final CacheCoherence cache;
 
   /**
    * @param namespace the state machine the replica applies commands to (the same object)
@@ -80,9 +81,11 @@ public final class CellServer {
     this.namespace = namespace;
     this.events = events;
     this.proposer = new Proposer(replica, wall);
-    this.duties = new LeaderDuties(replica, namespace, wall, config, proposer, events,
+    this.cache = new CacheCoherence(config);
+    this.duties = new LeaderDuties(replica, namespace, wall, config, proposer, events, cache,
         this::closeStreams);
-    this.streams = new EventStreams(replica, namespace, duties, config);
+    this.streams = new EventStreams(replica, namespace, duties, config, cache);
+    namespace.onFileChanges((path, index) -> cache.changed(path, index, replica.nowMillis()));
     this.checks = new RequestChecks(namespace);
   }
 
@@ -123,7 +126,8 @@ public final class CellServer {
     NamespaceCommand.Builder command = NamespaceCommand.newBuilder().setCreateSession(
         CreateSessionOp.newBuilder()
             .setRequestedLeaseMillis(r.getRequestedLeaseMillis())
-            .setClientName(r.getClientName()));
+            .setClientName(r.getClientName())
+            .setCache(r.getCache()));
     propose(command, reply, result -> {
       long id = result.getSessionCreated().getSessionId();
       long lease = result.getSessionCreated().getLeaseMillis();
@@ -203,7 +207,11 @@ public final class CellServer {
 
   public void getContentsAndStat(GetContentsAndStatRequest r,
       Reply<GetContentsAndStatResponse> reply) {
-    read(reply, () -> namespace.getContentsAndStat(r.getPath()));
+    read(reply, () -> {
+      GetContentsAndStatResponse answer = namespace.getContentsAndStat(r.getPath());
+      long cacher = r.getCacheSessionId();
+      return cacher == 0 ? answer : cache.register(cacher, duties.mayCache(cacher), answer);
+    });
   }
 
   public void listChildren(ListChildrenRequest r, Reply<ListChildrenResponse> reply) {
@@ -357,11 +365,17 @@ public final class CellServer {
     proposer.propose(command, new Proposer.Outcome() {
       @Override
       public void applied(NamespaceResult result) {
+        Runnable send;
         if (result.hasError()) {
-          reply.error(ServerError.of(result.getError()));
+          ServerError error = ServerError.of(result.getError());
+          send = () -> reply.error(error);
         } else {
-          reply.ok(answer.apply(result));
+          T value = answer.apply(result); // its bookkeeping happens now, at apply
+          send = () -> reply.ok(value);
         }
+        // Sent once every cache that may hold what this command changed was invalidated.
+        cache.answer(result.getIndex(), send,
+            () -> reply.error(ServerError.notLeader(replica.selfId(), replica.leaderHint())));
       }
 
       @Override

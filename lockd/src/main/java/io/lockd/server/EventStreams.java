@@ -35,11 +35,13 @@ final class EventStreams {
   private final Namespace namespace;
   private final LeaderDuties duties;
   private final ServerConfig config;
+  private final CacheCoherence cache;
   private final Map<Long, List<KeepAliveStream>> bySession = new LinkedHashMap<>();
   private int count;
 
   EventStreams(ServedReplica replica, Namespace namespace, LeaderDuties duties,
-      ServerConfig config) {
+      ServerConfig config, CacheCoherence cache) {
+    this.cache = cache;
     this.replica = replica;
     this.namespace = namespace;
     this.duties = duties;
@@ -79,8 +81,10 @@ final class EventStreams {
       return;
     }
     stream.lastSentIndex = Math.max(stream.lastSentIndex, request.getLastSeenEventIndex());
+    stream.lastRequestId = request.getRequestId();
     long leaseLeft;
     List<Event> events;
+    cache.onKeepAlive(sessionId, request.getCacheEpoch(), request.getAckedInvalidationSeq());
     try {
       leaseLeft = duties.keepAlive(sessionId, request.getLastSeenEventIndex());
       events = namespace.eventsSince(sessionId, stream.lastSentIndex);
@@ -106,7 +110,7 @@ final class EventStreams {
       expired(stream);
       return;
     }
-    if (!events.isEmpty()) {
+    if (!events.isEmpty() || cache.hasUnsent(stream.sessionId)) {
       send(stream, duties.remainingMillis(stream.sessionId), events, false);
     }
   }
@@ -140,7 +144,10 @@ final class EventStreams {
         .setSessionId(stream.sessionId)
         .setLeaseMillis(duties.leaseMillis(stream.sessionId))
         .setLeaseRemainingMillis(leaseLeft)
-        .setIndex(namespace.appliedIndex());
+        .setIndex(namespace.appliedIndex())
+        .setRequestId(stream.lastRequestId)
+        .setCacheEpoch(cache.epoch())
+        .addAllInvalidations(cache.toSend(stream.sessionId));
     if (leaderChanged) {
       response.addEvents(Event.newBuilder()
           .setType(EventType.EVENT_TYPE_LEADER_CHANGED)

@@ -14,6 +14,8 @@ public final class KeepAliveStream {
   long sessionId;
   /** The newest event index sent on this stream or acknowledged by the client. */
   long lastSentIndex;
+  /** The request_id of the newest request received, echoed in every response. */
+  long lastRequestId;
   boolean open = true;
 
   KeepAliveStream(EventStreams owner, EventSink sink) {

@@ -46,6 +46,7 @@ final class LeaderDuties {
   private final Proposer proposer;
   private final ServerEvents events;
   private final Runnable termEnded;
+  private final CacheCoherence cache;
   private final SessionLeases leases = new SessionLeases();
 
   private long term = NO_TERM;
@@ -57,7 +58,8 @@ final class LeaderDuties {
   private long nextReconcileAt;
 
   LeaderDuties(ServedReplica replica, Namespace namespace, WallClock wall, ServerConfig config,
-      Proposer proposer, ServerEvents events, Runnable termEnded) {
+      Proposer proposer, ServerEvents events, CacheCoherence cache, Runnable termEnded) {
+    this.cache = cache;
     this.replica = replica;
     this.namespace = namespace;
     this.wall = wall;
@@ -98,6 +100,7 @@ final class LeaderDuties {
       }
       expireDue(now);
     }
+    cache.onTick(now, this::cacheDeadline);
     proposeTickIfDue();
   }
 
@@ -119,8 +122,30 @@ final class LeaderDuties {
       return 0;
     }
     lease.ackedEventIndex = Math.max(lease.ackedEventIndex, lastSeenEventIndex);
+    if (!cache.mayExtendLease(sessionId, lease.leaseMillis, now)) {
+      return remainingMillis(sessionId); // it owes an invalidation acknowledgement
+    }
     leases.setDeadline(lease, now + lease.leaseMillis);
     return lease.leaseMillis;
+  }
+
+  /** When the session's client must have stopped serving from its cache (MIN_VALUE: gone). */
+  private long cacheDeadline(long sessionId) {
+    Lease lease = leases.get(sessionId);
+    return lease == null || lease.expiring() ? Long.MIN_VALUE : lease.deadlineMillis();
+  }
+
+  /** Whether the session exists here and was created to cache. */
+  boolean mayCache(long sessionId) {
+    Lease lease = leases.get(sessionId);
+    if (lease == null || lease.expiring() || lease.deadlineMillis() <= replica.nowMillis()) {
+      return false;
+    }
+    try {
+      return namespace.getSession(sessionId).getCaching();
+    } catch (NamespaceException gone) {
+      return false;
+    }
   }
 
   /** The lease left (at most its length), for event pushes between KeepAlives. */
@@ -163,6 +188,7 @@ final class LeaderDuties {
 
   void sessionEnded(long sessionId) {
     leases.remove(sessionId);
+    cache.sessionEnded(sessionId);
   }
 
   /** A session-changing command's outcome is unknown: compare with the namespace soon. */
@@ -191,6 +217,7 @@ final class LeaderDuties {
       leases.put(s.getSessionId(), s.getLeaseMillis(), now + keep, true);
     }
     graceLogged = sessions.isEmpty() || config.graceMillis() == 0;
+    cache.startTerm(term, now, sessions);
     events.leadershipStarted(term, sessions.size(), config.graceMillis());
   }
 
@@ -198,6 +225,7 @@ final class LeaderDuties {
     long ended = term;
     term = NO_TERM;
     leases.clear();
+    cache.endTerm();
     termEnded.run();
     events.leadershipEnded(ended, replica.leaderHint());
   }
@@ -308,7 +336,7 @@ final class LeaderDuties {
   private void settle(Lease lease, NamespaceResult result) {
     if (!result.hasError()
         || result.getError().getReason() == ErrorReason.ERROR_REASON_SESSION_NOT_FOUND) {
-      leases.remove(lease.sessionId);
+      sessionEnded(lease.sessionId);
     } else {
       retryLater(lease, replica.nowMillis() + EXPIRY_RETRY_MILLIS);
     }
@@ -367,6 +395,6 @@ final class LeaderDuties {
         gone.add(id);
       }
     }
-    gone.forEach(leases::remove);
+    gone.forEach(this::sessionEnded);
   }
 }

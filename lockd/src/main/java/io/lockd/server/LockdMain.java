@@ -313,7 +313,8 @@ public final class LockdMain implements Callable<Integer> {
     RuntimeConfig runtime = new RuntimeConfig(cell, paxos, cellMembers.peers(), peers,
         dataDirectory(), options, timing.tickMillis);
     return new LockdServerConfig(runtime, namespaceLimits(),
-        ServerConfig.defaults().withGraceMillis(timing.graceMillis), cellMembers.clients(),
+        ServerConfig.defaults().withGraceMillis(timing.graceMillis)
+            .withClockDriftBound(timing.clockDrift), cellMembers.clients(),
         clients, timing.serverTickMillis, 300);
   }
 

@@ -13,6 +13,11 @@ package io.lockd.server;
  * @param reconcileEveryMillis how often the leader compares its session deadlines with the
  *     namespace's sessions (a safety net for outcomes it never heard of)
  * @param unreachableAfterMillis silence after which the status view calls a peer unreachable
+ * @param clockDriftBound the largest rate error of any clock, replicas' and clients' (0.01 = 1%):
+ *     a new leader waits out an earlier leader's client leases with it (the consensus layer's
+ *     leases use the same bound)
+ * @param cachedFilesPerSessionMax the most files the leader registers as cached by one session;
+ *     reads beyond it are answered uncacheable
  */
 public record ServerConfig(
     long graceMillis,
@@ -20,7 +25,9 @@ public record ServerConfig(
     int streamsMax,
     int streamsPerSessionMax,
     long reconcileEveryMillis,
-    long unreachableAfterMillis) {
+    long unreachableAfterMillis,
+    double clockDriftBound,
+    int cachedFilesPerSessionMax) {
 
   /** The largest grace the namespace accepts in ExtendAllSessions. */
   public static final long GRACE_MAX_MILLIS = 600_000;
@@ -33,16 +40,32 @@ public record ServerConfig(
     check(streamsPerSessionMax > 0, "streamsPerSessionMax must be positive");
     check(reconcileEveryMillis > 0, "reconcileEveryMillis must be positive");
     check(unreachableAfterMillis > 0, "unreachableAfterMillis must be positive");
+    check(clockDriftBound >= 0 && clockDriftBound < 0.5, "clockDriftBound must be in [0, 0.5)");
+    check(cachedFilesPerSessionMax >= 0, "cachedFilesPerSessionMax must not be negative");
   }
 
   /** Chubby-like defaults: 45 s grace. */
   public static ServerConfig defaults() {
-    return new ServerConfig(45_000, 256, 100_000, 4, 60_000, 1_000);
+    return new ServerConfig(45_000, 256, 100_000, 4, 60_000, 1_000, 0.01, 10_000);
   }
 
   public ServerConfig withGraceMillis(long grace) {
     return new ServerConfig(grace, expiriesInFlightMax, streamsMax, streamsPerSessionMax,
-        reconcileEveryMillis, unreachableAfterMillis);
+        reconcileEveryMillis, unreachableAfterMillis, clockDriftBound, cachedFilesPerSessionMax);
+  }
+
+  public ServerConfig withClockDriftBound(double bound) {
+    return new ServerConfig(graceMillis, expiriesInFlightMax, streamsMax, streamsPerSessionMax,
+        reconcileEveryMillis, unreachableAfterMillis, bound, cachedFilesPerSessionMax);
+  }
+
+  /**
+   * How long a client lease of {@code leaseMillis}, granted by a leader before now, can still run
+   * as this replica's clock counts: the lease stretched by the drift bound both ways, plus 1 ms
+   * for clocks read in whole milliseconds (the inverse of the client's shortening rule).
+   */
+  public long outlastMillis(long leaseMillis) {
+    return (long) Math.ceil(leaseMillis * (1 + clockDriftBound) / (1 - clockDriftBound)) + 1;
   }
 
   private static void check(boolean ok, String message) {

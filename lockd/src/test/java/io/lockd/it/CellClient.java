@@ -106,7 +106,8 @@ public final class CellClient implements AutoCloseable {
       try {
         return call.apply(channel(target));
       } catch (StatusRuntimeException e) {
-        if (!retryable(e.getStatus().getCode())) {
+        if (!retryable(e.getStatus().getCode())
+            && !(e.getStatus().getCause() instanceof java.io.IOException)) { // a killed peer
           throw e;
         }
         last = e;

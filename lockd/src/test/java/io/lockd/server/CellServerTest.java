@@ -247,6 +247,23 @@ class CellServerTest {
     return sink.events().stream().anyMatch(e -> e.getType() == EventType.EVENT_TYPE_LOCK_GRANTED);
   }
 
+  @Test
+  void everyKeepAliveResponseNamesTheNewestRequestItsLeaseIsMeasuredAfter() {
+    CoreHarness h = new CoreHarness(5_000);
+    long s = h.createSession(10_000);
+    long writer = h.createSession(10_000);
+    create(h, writer, "/f");
+    Sink sink = new Sink();
+    sink.stream = h.server.openKeepAlive(sink);
+    sink.stream.onRequest(io.lockd.proto.v1.KeepAliveRequest.newBuilder().setSessionId(s)
+        .setRequestId(7).build());
+    assertEquals(7, sink.responses.get(sink.responses.size() - 1).getRequestId());
+    watch(h, s, "/f");
+    setContents(h, writer, "/f", "x"); // pushed to the watcher: still measured after request 7
+    assertEquals(7, sink.responses.get(sink.responses.size() - 1).getRequestId());
+    assertTrue(sink.responses.get(sink.responses.size() - 1).getEventsCount() > 0);
+  }
+
   private static void assertThrowsNotFound(CoreHarness h, long session) {
     try {
       h.namespace.getSession(session);
