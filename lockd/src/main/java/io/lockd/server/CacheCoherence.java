@@ -170,9 +170,16 @@ final class CacheCoherence {
 
   /**
    * Sends the answer to the command at {@code index} now if that is safe, or later when it is;
-   * {@code abandon} runs instead if this leadership ends first.
+   * {@code abandon} runs instead if this leadership ends first, or if none runs now: a command of
+   * an ended leadership applied before the next one started here (or after another replica took
+   * over) may have changed files that sessions cache, and nobody here knows which. The client
+   * retries with the same sequence, and the serving leader answers once its caches drained.
    */
   void answer(long index, Runnable send, Runnable abandon) {
+    if (epoch == 0) {
+      abandon.run();
+      return;
+    }
     if (held.isEmpty() && safe(index)) {
       send.run();
     } else {
