@@ -33,8 +33,6 @@ final class ClientProcess {
   private long pausedUntil;
   private long resumedAt = Long.MIN_VALUE / 2;
   private long pauses;
-  private long misattributedAt = Long.MIN_VALUE / 2;
-  private long misattributedSession;
 
   ClientProcess(int id, EventQueue events, RandomGenerator random, MachineClock clock,
       Trace trace) {
@@ -96,21 +94,6 @@ final class ClientProcess {
     List<Runnable> backlog = new ArrayList<>(deferred);
     deferred.clear();
     backlog.forEach(Runnable::run);
-  }
-
-  /**
-   * The client's KeepAlive stream took a response that had arrived before its outstanding
-   * request was sent as the answer to that request (after a pause: timers ran before the
-   * backlog of received messages). See {@link SimApp#knownDefect}.
-   */
-  void keepAliveMisattributed(long session) {
-    misattributedAt = events.nowMicros();
-    misattributedSession = session;
-  }
-
-  /** The last {@link #keepAliveMisattributed} was for {@code session}, within {@code micros}. */
-  boolean misattributedWithin(long session, long micros) {
-    return session == misattributedSession && events.nowMicros() - misattributedAt <= micros;
   }
 
   boolean paused() {

@@ -51,12 +51,10 @@ import java.util.function.BooleanSupplier;
  * -Dsurefire.failIfNoSpecifiedTests=false -Dsim.clientSeeds=500}; replay one with {@code
  * -Dsim.clientSeed=S} (prints the run's result; add {@code -Dsim.trace=true} for its story: every
  * message a client sends or receives, the applications' steps, the faults, expiry proposals).
- * {@code -Dsim.clientStrict=true} also fails on what the known KeepAlive defect explains
- * ({@link SimApp}, docs/client.md).
  */
 final class ClientSimulation {
   record Result(long seed, long steps, long messages, long acquired, long sessions, long refused,
-      long pauses, long known, long hash, String violation, String firstKnown) {}
+      long reads, long cacheHits, long pauses, long hash, String violation) {}
 
   static final long SAFETY_MILLIS = 15_000;
   private static final long LIVENESS_MILLIS = 60_000;
@@ -75,6 +73,7 @@ final class ClientSimulation {
   private final Trace trace = new Trace();
   private final ClientNetwork network;
   private final List<SimApp> apps = new ArrayList<>();
+  private final SimApp.Acknowledged acknowledged = new SimApp.Acknowledged();
   private boolean faultsOn = true;
 
   ClientSimulation(long seed) {
@@ -104,12 +103,14 @@ final class ClientSimulation {
               .operationTimeout(Duration.ofSeconds(5))
               .gracePeriod(Duration.ofSeconds(3))
               .clockDriftBound(SimCell.DRIFT_BOUND)
-              .backoff(Duration.ofMillis(20), Duration.ofMillis(500)),
+              .backoff(Duration.ofMillis(20), Duration.ofMillis(500))
+              .cache(c > CLIENTS / 2 ? 16 : 0),
           process.loopTasks, process.callbacks, clock,
           t -> trace.fail("client " + id + ": a task on its loop threw " + t),
           random.nextLong());
       SimApp app = new SimApp(c, process, client, events, random.split(), resource, checkers,
-          trace);
+          trace, acknowledged);
+      app.reader = c > CLIENTS / 2;
       app.gcPause = () -> {
         if (faultsOn && random.nextInt(40) == 0) {
           pause(app);
@@ -165,8 +166,10 @@ final class ClientSimulation {
         apps.stream().mapToLong(a -> a.acquired).sum(),
         apps.stream().mapToLong(SimApp::sessions).sum(),
         apps.stream().mapToLong(a -> a.refused).sum(),
+        apps.stream().mapToLong(a -> a.reads).sum(),
+        apps.stream().mapToLong(a -> a.client.cacheStats().hits()).sum(),
         apps.stream().mapToLong(a -> a.process.pauses()).sum(),
-        trace.knownCount(), trace.hash(), violation, trace.firstKnown());
+        trace.hash(), violation);
   }
 
   private void runUntil(BooleanSupplier done, long boundMillis, String failure) {

@@ -15,9 +15,7 @@ import org.junit.jupiter.api.Test;
  * The real client library under the deterministic simulation ({@link ClientSimulation}).
  * {@code -Dsim.clientSeeds=N} runs seeds 1..N (default {@value #DEFAULT_SEEDS}, about 15 s on two
  * quiet cores), {@code -Dsim.clientSeed=S} replays one seed and prints its result ({@code
- * -Dsim.trace=true} prints its story too). Violations that the known KeepAlive defect explains
- * (docs/client.md, "Known defect") are counted as {@code known_defect} and do not fail the run
- * unless {@code -Dsim.clientStrict=true}.
+ * -Dsim.trace=true} prints its story too).
  */
 class ClientSimulationTest {
   static final int DEFAULT_SEEDS = 100;
@@ -43,21 +41,19 @@ class ClientSimulationTest {
         failures.add("seed " + r.seed() + ": " + r.violation() + "\n  replay: "
             + String.format(REPLAY, r.seed()));
       }
-      if (r.known() > 0) {
-        System.out.println("seed " + r.seed() + ": known defect (x" + r.known() + "): "
-            + r.firstKnown());
-      }
     }
     failures.forEach(System.out::println);
     System.out.printf("SIMULATION client seeds=%d replicas=5 clients=%d steps=%d messages=%d "
-            + "violations=%d known_defect=%d acquired=%d sessions=%d refused=%d pauses=%d%n",
+            + "violations=%d acquired=%d sessions=%d refused=%d reads=%d cache_hits=%d "
+            + "pauses=%d%n",
         results.size(), ClientSimulation.CLIENTS,
         results.stream().mapToLong(ClientSimulation.Result::steps).sum(),
         results.stream().mapToLong(ClientSimulation.Result::messages).sum(), failures.size(),
-        results.stream().mapToLong(ClientSimulation.Result::known).sum(),
         results.stream().mapToLong(ClientSimulation.Result::acquired).sum(),
         results.stream().mapToLong(ClientSimulation.Result::sessions).sum(),
         results.stream().mapToLong(ClientSimulation.Result::refused).sum(),
+        results.stream().mapToLong(ClientSimulation.Result::reads).sum(),
+        results.stream().mapToLong(ClientSimulation.Result::cacheHits).sum(),
         results.stream().mapToLong(ClientSimulation.Result::pauses).sum());
     assertTrue(failures.isEmpty(), String.join("\n", failures));
   }

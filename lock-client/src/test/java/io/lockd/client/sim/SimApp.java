@@ -31,7 +31,8 @@ import java.util.random.RandomGenerator;
  * it: it takes exclusive locks with the real {@link DistributedLock} (try, bounded and endless
  * waits), uses a fenced resource ({@link SimResource}) only while {@link DistributedLock#isHeld}
  * says it holds the lock, passing the lock's sequencer, sometimes writes a node or creates an
- * ephemeral one, and releases. Everything goes through the asynchronous API and runs on the
+ * ephemeral one, and releases; it also reads that node, and a client that caches reads it on its
+ * own too ({@link #reader}). Everything goes through the asynchronous API and runs on the
  * client's event thread (future continuations, its own timers); the library opens a new session
  * after one expires.
  *
@@ -39,14 +40,18 @@ import java.util.random.RandomGenerator;
  * caught up after any pause, says it holds the lock (someone else was granted it under a lease
  * the client still counted on); and {@link #checkNotClaiming}, called when a leader proposes to
  * expire a session: the client must not still call that session CONNECTED or say it holds a lock
- * in it. Answers the cell should never give (INTERNAL, UNKNOWN) are violations too.
+ * in it. No read may return contents older than a write some client saw acknowledged before the
+ * read began (the consistent cache's promise, and linearizable reads'). Answers the cell should
+ * never give (INTERNAL, UNKNOWN) are violations too.
  */
 final class SimApp {
   static final List<String> LOCKS = List.of("/locks/a", "/locks/b", "/locks/c");
   static final String DATA = "/data/w";
-  /** How long after a misattributed KeepAlive response a false claim is put down to it. */
-  static final long KNOWN_DEFECT_WINDOW_MICROS = 4_000_000;
-  static final boolean STRICT = Boolean.getBoolean("sim.clientStrict");
+
+  /** The newest content generation of {@link #DATA} whose write some client saw acknowledged. */
+  static final class Acknowledged {
+    long generation;
+  }
 
   final int id;
   final ClientProcess process;
@@ -57,10 +62,14 @@ final class SimApp {
   private final SimResource resource;
   private final LockCheckers checkers;
   private final Trace trace;
+  private final Acknowledged acknowledged;
   private final Map<String, DistributedLock> locks = new TreeMap<>();
   private final TreeSet<Long> sessions = new TreeSet<>();
   private final TreeSet<Long> withEphemeral = new TreeSet<>();
   private boolean busy;
+  private boolean readerBusy;
+  /** Whether the application also reads on its own (the clients that cache do). */
+  boolean reader;
   private boolean stopped;
   private String op = "-";
   /** A stop-the-world pause the fault plan may put right here (nothing once faults are off). */
@@ -68,9 +77,11 @@ final class SimApp {
   long acquired;
   long acquiredSinceMark;
   long refused;
+  long reads;
 
   SimApp(int id, ClientProcess process, LockClient client, EventQueue events,
-      RandomGenerator random, SimResource resource, LockCheckers checkers, Trace trace) {
+      RandomGenerator random, SimResource resource, LockCheckers checkers, Trace trace,
+      Acknowledged acknowledged) {
     this.id = id;
     this.process = process;
     this.client = client;
@@ -80,10 +91,28 @@ final class SimApp {
     this.resource = resource;
     this.checkers = checkers;
     this.trace = trace;
+    this.acknowledged = acknowledged;
   }
 
   void start() {
     process.callbacks.execute(this::next);
+    if (reader) {
+      readerBusy = true;
+      process.later(random.nextLong(1_000, 300_000), this::readAgain);
+    }
+  }
+
+  /**
+   * A second activity of the application, beside its locks: it reads the data node every now and
+   * then, whatever the first is doing (waiting for a lock, stuck behind a partition), so reads
+   * meet the cache in every state of the session.
+   */
+  private void readAgain() {
+    if (stopped) {
+      readerBusy = false;
+      return;
+    }
+    read(1, () -> process.later(random.nextLong(1_000, 300_000), this::readAgain));
   }
 
   /** No new operations after the current one. */
@@ -93,7 +122,7 @@ final class SimApp {
 
   /** Not in the middle of an operation (and holding nothing, since it releases before idling). */
   boolean idle() {
-    return !busy;
+    return !busy && !readerBusy;
   }
 
   long sessions() {
@@ -116,8 +145,12 @@ final class SimApp {
       return;
     }
     busy = true;
-    if (random.nextInt(8) == 0) {
+    int kind = random.nextInt(8);
+    if (kind == 0) {
       write(this::done);
+    } else if (kind == 1) {
+      op = "read at t=" + events.nowMicros();
+      read(1 + random.nextInt(3), this::done);
     } else {
       acquire();
     }
@@ -227,8 +260,8 @@ final class SimApp {
     try {
       checkers.fenced(s.sessionId(), s.path(), s.lockGeneration(), claims);
     } catch (Violation v) {
-      claimViolation(s.sessionId(), v.getMessage() + " (client " + id + ", running and caught "
-          + "up, still says isHeld() for that grant at t=" + events.nowMicros() + "us)");
+      trace.fail(v.getMessage() + " (client " + id + ", running and caught up, still says "
+          + "isHeld() for that grant at t=" + events.nowMicros() + "us)");
     }
   }
 
@@ -251,8 +284,37 @@ final class SimApp {
         failed("write", error);
       } else {
         trace.add("written", id, stat.contentGeneration());
+        acknowledged.generation = Math.max(acknowledged.generation, stat.contentGeneration());
       }
       then.run();
+    }));
+  }
+
+  /**
+   * Reads the data node {@code left} times in a row (from the consistent cache when this client
+   * caches and holds it): no read may be older than a write acknowledged before it began.
+   */
+  private void read(int left, Runnable then) {
+    long floor = acknowledged.generation;
+    long started = events.nowMicros();
+    async.getContents(DATA).whenComplete((data, error) -> guarded(() -> {
+      if (error != null) {
+        failed("read", error);
+      } else {
+        reads++;
+        long generation = data.stat().contentGeneration();
+        trace.add("read", id, generation);
+        if (generation < floor) {
+          trace.fail("read: client " + id + " read generation " + generation + " of " + DATA
+              + " (read begun at t=" + started + "us) though generation " + floor
+              + " had been acknowledged before");
+        }
+      }
+      if (left > 1 && error == null) {
+        read(left - 1, then);
+      } else {
+        then.run();
+      }
     }));
   }
 
@@ -337,30 +399,15 @@ final class SimApp {
     }
     Session s = SimClients.currentSession(client);
     if (s != null && s.id() == session && s.state() == SessionState.CONNECTED) {
-      claimViolation(session, "session: a leader proposed to expire session " + session + " at t="
+      trace.fail("session: a leader proposed to expire session " + session + " at t="
           + events.nowMicros() + "us while client " + id + " (running, caught up) still had it "
           + "CONNECTED");
     }
     for (DistributedLock l : locks.values()) {
       if (l.isHeld() && l.sequencer().sessionId() == session) {
-        claimViolation(session, "lock: a leader proposed to expire session " + session + " at t="
+        trace.fail("lock: a leader proposed to expire session " + session + " at t="
             + events.nowMicros() + "us while client " + id + " said isHeld() for " + l.path());
       }
-    }
-  }
-
-  /**
-   * The client claimed a session or lock the cell had given up. Explained by the known defect
-   * (docs/client.md, "Known defect") if the client's KeepAlive stream recently counted a lease
-   * from a request sent after the response arrived ({@link ClientProcess#keepAliveMisattributed})
-   * and {@code -Dsim.clientStrict=true} is not set: then it is counted apart, not failed on.
-   */
-  private void claimViolation(long session, String why) {
-    if (!STRICT && process.misattributedWithin(session, KNOWN_DEFECT_WINDOW_MICROS)) {
-      trace.known(why);
-      log("KNOWN DEFECT: " + why);
-    } else {
-      trace.fail(why);
     }
   }
 

@@ -6,8 +6,6 @@ import io.grpc.Deadline;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import io.lockd.proto.v1.KeepAliveRequest;
-import io.lockd.proto.v1.SessionGrpc;
 import java.io.ByteArrayInputStream;
 import java.util.ArrayDeque;
 import java.util.concurrent.Executor;
@@ -23,8 +21,7 @@ import java.util.concurrent.TimeUnit;
  * undelivered messages are dropped.
  */
 final class SimClientCall<Q, A> extends ClientCall<Q, A> {
-  private record Inbound(int kind, byte[] message, Status status, byte[][] metadata,
-      long arrivedAt) {}
+  private record Inbound(int kind, byte[] message, Status status, byte[][] metadata) {}
 
   private final ClientNetwork network;
   private final ClientProcess process;
@@ -43,10 +40,6 @@ final class SimClientCall<Q, A> extends ClientCall<Q, A> {
   private boolean done;
   private boolean drainQueued;
   private Runnable deadlineTimer = () -> {};
-  private final boolean keepAlive;
-  private long lastSendAt = -1;
-  private long keepAliveSession;
-  private boolean answerPending;
 
   SimClientCall(ClientNetwork network, ClientProcess process, String address,
       MethodDescriptor<Q, A> method, CallOptions options, Executor executor,
@@ -58,8 +51,6 @@ final class SimClientCall<Q, A> extends ClientCall<Q, A> {
     this.executor = executor;
     this.channelShutdown = channelShutdown;
     this.wire = new Wire(process.id, network.replicaAt(address), method.getFullMethodName());
-    this.keepAlive = method.getFullMethodName().equals(
-        SessionGrpc.getKeepAliveMethod().getFullMethodName());
     wire.clientHalf = this;
   }
 
@@ -112,11 +103,6 @@ final class SimClientCall<Q, A> extends ClientCall<Q, A> {
       return; // the call ended; gRPC drops the message quietly
     }
     byte[] bytes = ClientNetwork.bytes(method.streamRequest(message));
-    lastSendAt = network.events().nowMicros();
-    answerPending = true;
-    if (message instanceof KeepAliveRequest k) {
-      keepAliveSession = k.getSessionId();
-    }
     if (network.trace().printing()) {
       network.trace().log(network.events().nowMicros(), "c" + process.id + " -> r" + wire.replica
           + " " + method.getBareMethodName() + " " + message.toString().replace('\n', ' '));
@@ -171,15 +157,15 @@ final class SimClientCall<Q, A> extends ClientCall<Q, A> {
   // ---- from the network (any time) --------------------------------------------------------------
 
   void onHeaders(byte[][] headers) {
-    receive(new Inbound(Wire.HEADERS, null, null, headers, network.events().nowMicros()));
+    receive(new Inbound(Wire.HEADERS, null, null, headers));
   }
 
   void onServerMessage(byte[] message) {
-    receive(new Inbound(Wire.MESSAGE, message, null, null, network.events().nowMicros()));
+    receive(new Inbound(Wire.MESSAGE, message, null, null));
   }
 
   void onServerClose(Status status, byte[][] trailers) {
-    receive(new Inbound(Wire.CLOSE, null, status, trailers, network.events().nowMicros()));
+    receive(new Inbound(Wire.CLOSE, null, status, trailers));
   }
 
   /** The connection failed under the call (reset, or the replica's process died). */
@@ -219,17 +205,6 @@ final class SimClientCall<Q, A> extends ClientCall<Q, A> {
           requested--;
           inbound.poll();
           A message = method.parseResponse(new ByteArrayInputStream(item.message()));
-          if (answerPending) {
-            answerPending = false;
-            if (keepAlive && item.arrivedAt() < lastSendAt) {
-              // KeepAliveStream takes the first response after a send as its answer and counts
-              // the lease from that send; this one was here before the request left.
-              process.keepAliveMisattributed(keepAliveSession);
-              network.trace().log(network.events().nowMicros(), "c" + process.id
-                  + ": a KeepAlive response that arrived at t=" + item.arrivedAt()
-                  + "us is taken as the answer to the request sent at t=" + lastSendAt + "us");
-            }
-          }
           if (network.trace().printing()) {
             network.trace().log(network.events().nowMicros(), "c" + process.id + " <- r"
                 + wire.replica + " " + method.getBareMethodName() + " "

@@ -10,8 +10,6 @@ final class Trace {
   private long hash = 0xcbf29ce484222325L;
   private long entries;
   private String violation;
-  private long known;
-  private String firstKnown;
 
   void add(long... values) {
     for (long v : values) {
@@ -57,20 +55,4 @@ final class Trace {
     return violation;
   }
 
-  /** Records a violation that a known defect explains (counted, reported, not failed on). */
-  void known(String why) {
-    known++;
-    if (firstKnown == null) {
-      firstKnown = why;
-    }
-    add("known", known);
-  }
-
-  long knownCount() {
-    return known;
-  }
-
-  String firstKnown() {
-    return firstKnown;
-  }
 }
