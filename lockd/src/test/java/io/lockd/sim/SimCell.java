@@ -233,6 +233,12 @@ final class SimCell {
     for (SimReplica r : replicas) {
       if (r.isUp() && r.replica().role() == io.lockd.paxos.Role.LEADER) {
         network.partition(List.of(r.id));
+        if (random.nextBoolean()) {
+          // The worst case for leases: the cut-off leader's clock slow, everyone else's fast.
+          for (SimReplica other : replicas) {
+            other.clock.setExtremeRate(other != r);
+          }
+        }
         healLater();
         return;
       }
