@@ -30,10 +30,19 @@ final class Acceptor {
     if (ballot == promised) {
       return null; // already promised: answering again is a duplicate
     }
+    return refuseCandidate(Ballot.replicaId(ballot), now);
+  }
+
+  /**
+   * Why no ballot of {@code proposer} above the current promise may be promised now, or null if
+   * one may: the lease and quiet-period part of {@link #refusePromise}, and all that a pre-vote
+   * asks. Reads state only.
+   */
+  Message.NackReason refuseCandidate(int proposer, long now) {
     if (now < quietUntil) {
       return Message.NackReason.LEASE_HELD;
     }
-    boolean otherLeaseLive = leaseHolder >= 0 && leaseHolder != Ballot.replicaId(ballot)
+    boolean otherLeaseLive = leaseHolder >= 0 && leaseHolder != proposer
         && now < leaseGrantedUntil;
     return otherLeaseLive ? Message.NackReason.LEASE_HELD : null;
   }

@@ -12,6 +12,22 @@ public sealed interface Message {
 
   int to();
 
+  /**
+   * Pre-vote: would the acceptor promise the sender a ballot above its current promise now? Sent
+   * before a candidate raises its own promise. Answering changes nothing at the acceptor and
+   * writes nothing. {@code ballot} is the ballot the sender would campaign with; it only matches
+   * answers to the round that asked.
+   */
+  record PreVote(int from, int to, long ballot) implements Message {}
+
+  /**
+   * Answer to a {@link PreVote}: {@code granted} if the acceptor would promise the sender a ballot
+   * above {@code promised} (its current promise) now, that is, it grants no live lease to another
+   * replica and is past its quiet period after a restart.
+   */
+  record PreVoteReply(int from, int to, long ballot, long promised, boolean granted)
+      implements Message {}
+
   /** Phase 1a: asks acceptors to promise {@code ballot} for every slot from {@code fromSlot} on. */
   record Prepare(int from, int to, long ballot, long fromSlot) implements Message {}
 

@@ -24,6 +24,7 @@ public final class PaxosNode {
   private final Outbox out = new Outbox();
 
   private Leadership leadership;
+  private PreVoteRound preVote;
   private long highestBallotSeen;
   private long appliedIndex;
   private long electionDeadline;
@@ -64,7 +65,11 @@ public final class PaxosNode {
   /** Handles one message from a peer (or from this replica to itself). */
   public void step(Message m, long now) {
     Invariants.check(m.to() == self, "message for %d delivered to %d", m.to(), self);
-    if (m instanceof Message.Prepare p) {
+    if (m instanceof Message.PreVote v) {
+      onPreVote(v, now);
+    } else if (m instanceof Message.PreVoteReply r) {
+      onPreVoteReply(r, now);
+    } else if (m instanceof Message.Prepare p) {
       onPrepare(p, now);
     } else if (m instanceof Message.Promise p) {
       onPromise(p, now);
@@ -87,14 +92,18 @@ public final class PaxosNode {
     }
   }
 
-  /** Advances timers: elections, heartbeats, retransmissions, catch-up retries. */
+  /** Advances timers: elections, pre-votes, heartbeats, retransmissions, catch-up retries. */
   public void tick(long now) {
     if (leadership == null) {
       if (now >= electionDeadline) {
-        campaign(now);
+        startPreVote(now);
+      } else if (preVote != null) {
+        preVote.tick(now);
       }
     } else if (!leadership.isLeader() && now >= electionDeadline) {
-      campaign(now); // Phase 1 did not gather a majority in time: retry with a higher ballot
+      // Phase 1 did not gather a majority in time: ask again before trying a higher ballot.
+      stepDown(now);
+      startPreVote(now);
     } else if (!leadership.tick(now)) {
       stepDown(now);
     }
@@ -134,6 +143,15 @@ public final class PaxosNode {
 
   // ---- acceptor -----------------------------------------------------------------------------
 
+  /**
+   * Answers whether this acceptor would promise the sender a fresh ballot now, by the same lease
+   * and quiet-period rule a prepare meets. It changes nothing and writes nothing.
+   */
+  private void onPreVote(Message.PreVote v, long now) {
+    boolean granted = acceptor.refuseCandidate(v.from(), now) == null;
+    out.now(new Message.PreVoteReply(self, v.from(), v.ballot(), acceptor.promised(), granted));
+  }
+
   private void onPrepare(Message.Prepare p, long now) {
     seeBallot(p.ballot());
     Message.NackReason refusal = acceptor.refusePromise(p.ballot(), now);
@@ -149,6 +167,7 @@ public final class PaxosNode {
     }
     if (p.from() != self) {
       resetElectionTimer(now); // give the candidate time to finish before competing
+      preVote = null;
     }
     // Slots up to this acceptor's chosen index are chosen: the candidate fetches those by
     // catch-up, so the promise carries only what is merely accepted.
@@ -213,6 +232,7 @@ public final class PaxosNode {
     if (leadership != null && !leadership.isLeader()) {
       leadership = null; // a leader at a ballot we may accept is alive: stop campaigning
     }
+    preVote = null;
     leaderId = from;
     leaderBallot = ballot;
     lastLeaderContact = now;
@@ -396,20 +416,58 @@ public final class PaxosNode {
   // ---- proposer -----------------------------------------------------------------------------
 
   /**
-   * Starts Phase 1 with a fresh ballot. The ballot is first promised by this replica's own
-   * acceptor and made durable before any prepare leaves: a proposer that crashed and restarted
-   * must never pick the same ballot again, or it could propose two values at one ballot. If its
+   * No leader heard for an election timeout: asks the acceptors whether they would promise this
+   * replica a fresh ballot, before it raises its own promise (see {@link PreVoteRound}). If its
    * own acceptor may not promise yet (a lease it granted, or the quiet period after a restart),
-   * it waits for the next election timeout.
+   * it waits until that runs out.
+   */
+  private void startPreVote(long now) {
+    preVote = null;
+    resetElectionTimer(now);
+    if (acceptor.refuseCandidate(self, now) != null) {
+      waitForOwnAcceptor();
+      return;
+    }
+    long ballot = Ballot.next(Math.max(highestBallotSeen, acceptor.promised()), self);
+    preVote = new PreVoteRound(config, out, ballot, now);
+    if (preVote.won()) {
+      campaign(now); // a cell of one
+    }
+  }
+
+  private void onPreVoteReply(Message.PreVoteReply r, long now) {
+    seeBallot(r.promised()); // so that the campaign's ballot is above every granter's promise
+    if (leadership != null || preVote == null) {
+      return;
+    }
+    preVote.onReply(r);
+    if (preVote.won()) {
+      campaign(now);
+    }
+  }
+
+  /**
+   * Tries again just after the lease this replica's acceptor granted (or its quiet period) runs
+   * out, with a little jitter so that replicas whose grants end together do not all start at once.
+   */
+  private void waitForOwnAcceptor() {
+    long jitter = random.nextLong(config.retransmitMillis() + 1);
+    electionDeadline = Math.min(electionDeadline, acceptor.freeAt() + jitter);
+  }
+
+  /**
+   * Starts Phase 1 with a fresh ballot, after a won pre-vote (or as a leader answering a higher
+   * ballot under its lease, see {@link #onNack}). The ballot is first promised by this replica's
+   * own acceptor and made durable before any prepare leaves: a proposer that crashed and
+   * restarted must never pick the same ballot again, or it could propose two values at one
+   * ballot.
    */
   private void campaign(long now) {
+    preVote = null;
     long ballot = Ballot.next(Math.max(highestBallotSeen, acceptor.promised()), self);
     resetElectionTimer(now);
     if (acceptor.refusePromise(ballot, now) != null) {
-      // Try again just after the lease this replica granted runs out (with a little jitter so
-      // that replicas whose grants end together do not all campaign at once).
-      long jitter = random.nextLong(config.retransmitMillis() + 1);
-      electionDeadline = Math.min(electionDeadline, acceptor.freeAt() + jitter);
+      waitForOwnAcceptor();
       return;
     }
     highestBallotSeen = ballot;
@@ -451,15 +509,25 @@ public final class PaxosNode {
     markChosen(chosen.get(chosen.size() - 1).slot());
   }
 
+  /**
+   * A refusal of this replica's ballot. LEASE_HELD: a live lease elsewhere; Phase 1
+   * retransmission retries until it runs out. HIGHER_BALLOT: a candidate or leader stands down;
+   * but a leader whose lease still holds runs Phase 1 again at once, above the higher ballot.
+   * While its lease holds no other proposer can gather a majority of promises, and the acceptors
+   * that grant it the lease will promise its new ballot; stepping down instead would cost the
+   * cell an election because one acceptor promised a candidate that cannot win.
+   */
   private void onNack(Message.Nack n, long now) {
     seeBallot(n.promised());
-    if (leadership == null || n.ballot() != leadership.ballot) {
+    if (leadership == null || n.ballot() != leadership.ballot
+        || n.reason() != Message.NackReason.HIGHER_BALLOT || n.promised() <= leadership.ballot) {
       return;
     }
-    if (n.reason() == Message.NackReason.HIGHER_BALLOT && n.promised() > leadership.ballot) {
-      stepDown(now);
+    boolean leasing = leadership.isLeader() && leadership.leaseValid(now);
+    stepDown(now);
+    if (leasing) {
+      campaign(now);
     }
-    // LEASE_HELD: a live lease elsewhere; Phase 1 retransmission retries until it runs out.
   }
 
   private void stepDown(long now) {
@@ -490,6 +558,7 @@ public final class PaxosNode {
   @Override
   public String toString() {
     return "PaxosNode{self=" + self + " role=" + role() + " ballot=" + Ballot.toString(ballot())
+        + (preVote != null ? " " + preVote : "")
         + " promised=" + Ballot.toString(acceptor.promised()) + " chosen=" + log.chosenIndex()
         + " applied=" + appliedIndex + " snapshot=" + log.snapshotIndex() + " leader=" + leaderId
         + " catchUpTarget=" + catchUpTarget + " catchUpFrom=" + catchUpSentFrom

@@ -18,7 +18,12 @@ final class MessageChecks {
   static void check(Message m) {
     checkId("from", m.from());
     checkId("to", m.to());
-    if (m instanceof Message.Prepare p) {
+    if (m instanceof Message.PreVote v) {
+      nonNegative(v, "ballot", v.ballot());
+    } else if (m instanceof Message.PreVoteReply r) {
+      nonNegative(r, "ballot", r.ballot());
+      nonNegative(r, "promised", r.promised());
+    } else if (m instanceof Message.Prepare p) {
       nonNegative(p, "ballot", p.ballot());
       nonNegative(p, "fromSlot", p.fromSlot());
     } else if (m instanceof Message.Promise p) {

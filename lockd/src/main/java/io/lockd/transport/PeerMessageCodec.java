@@ -11,6 +11,8 @@ import io.lockd.proto.peer.v1.HeartbeatAck;
 import io.lockd.proto.peer.v1.Nack;
 import io.lockd.proto.peer.v1.NackReason;
 import io.lockd.proto.peer.v1.PeerEnvelope;
+import io.lockd.proto.peer.v1.PreVote;
+import io.lockd.proto.peer.v1.PreVoteReply;
 import io.lockd.proto.peer.v1.Prepare;
 import io.lockd.proto.peer.v1.Promise;
 import io.lockd.proto.peer.v1.SnapshotChunk;
@@ -31,7 +33,15 @@ public final class PeerMessageCodec {
   public static PeerEnvelope encode(Message m) {
     MessageChecks.check(m);
     PeerEnvelope.Builder env = PeerEnvelope.newBuilder().setFrom(m.from()).setTo(m.to());
-    if (m instanceof Message.Prepare p) {
+    if (m instanceof Message.PreVote v) {
+      env.setPreVote(PreVote.newBuilder().setBallot(v.ballot()));
+    } else if (m instanceof Message.PreVoteReply r) {
+      env.setPreVoteReply(
+          PreVoteReply.newBuilder()
+              .setBallot(r.ballot())
+              .setPromised(r.promised())
+              .setGranted(r.granted()));
+    } else if (m instanceof Message.Prepare p) {
       env.setPrepare(Prepare.newBuilder().setBallot(p.ballot()).setFromSlot(p.fromSlot()));
     } else if (m instanceof Message.Promise p) {
       env.setPromise(
@@ -95,6 +105,12 @@ public final class PeerMessageCodec {
 
   private static Message decodeBody(PeerEnvelope env, int from, int to) {
     switch (env.getBodyCase()) {
+      case PRE_VOTE:
+        return new Message.PreVote(from, to, env.getPreVote().getBallot());
+      case PRE_VOTE_REPLY:
+        PreVoteReply reply = env.getPreVoteReply();
+        return new Message.PreVoteReply(
+            from, to, reply.getBallot(), reply.getPromised(), reply.getGranted());
       case PREPARE:
         Prepare prepare = env.getPrepare();
         return new Message.Prepare(from, to, prepare.getBallot(), prepare.getFromSlot());

@@ -36,11 +36,27 @@ public final class SimCell {
 
   SimCell(long seed, int size, Set<Simulation.Bug> bugs, ReplicaOptions options,
       IntFunction<java.util.function.Supplier<SimHost>> hosts) {
+    this(seed, size, bugs, options, hosts, true);
+  }
+
+  /**
+   * A cell with no random faults: a network that neither loses, duplicates nor reorders, exact
+   * clocks, and no fault schedule. Scenario tests inject the faults they are about themselves.
+   */
+  static SimCell calm(long seed, int size, ReplicaOptions options,
+      IntFunction<java.util.function.Supplier<SimHost>> hosts) {
+    return new SimCell(seed, size, Set.of(), options, hosts, false);
+  }
+
+  private SimCell(long seed, int size, Set<Simulation.Bug> bugs, ReplicaOptions options,
+      IntFunction<java.util.function.Supplier<SimHost>> hosts, boolean randomFaults) {
     Set<Simulation.Bug> on = bugs.isEmpty() ? EnumSet.noneOf(Simulation.Bug.class)
         : EnumSet.copyOf(bugs);
     this.size = size;
     this.random = new SplittableRandom(seed);
-    this.plan = new FaultPlan(random.split(), DRIFT_BOUND);
+    FaultPlan drawn = new FaultPlan(random.split(), DRIFT_BOUND);
+    this.plan = randomFaults ? drawn : FaultPlan.healthy();
+    this.faultsOn = randomFaults;
     this.network = new SimNetwork(events, random.split(), plan, size);
     network.bugDropPromisedValues = on.contains(Simulation.Bug.IGNORE_PROMISED_VALUES);
     List<Integer> ids = new ArrayList<>();
@@ -65,7 +81,9 @@ public final class SimCell {
   /** Starts every replica and the fault schedule. */
   public void start() {
     replicas.forEach(SimReplica::start);
-    scheduleFault();
+    if (faultsOn) {
+      scheduleFault();
+    }
     network.onSend = m -> {
       recordAnswer(m);
       maybeCrashAfterReply(m);
@@ -132,7 +150,7 @@ public final class SimCell {
 
   // ---- faults -------------------------------------------------------------------------------
 
-  private boolean faultsOn = true;
+  private boolean faultsOn;
 
   void scheduleFault() {
     long gap = 1 + random.nextLong(plan.meanFaultGapMillis * 2);
@@ -221,6 +239,12 @@ public final class SimCell {
     for (SimReplica r : replicas) {
       if (r.isUp() && r.replica().role() == io.lockd.paxos.Role.LEADER) {
         network.partition(List.of(r.id));
+        if (random.nextBoolean()) {
+          // The worst case for leases: the cut-off leader's clock slow, everyone else's fast.
+          for (SimReplica other : replicas) {
+            other.clock.setExtremeRate(other != r);
+          }
+        }
         healLater();
         return;
       }

@@ -45,6 +45,16 @@ final class SimClock implements Clock {
     rate = pickRate();
   }
 
+  /**
+   * Re-anchors and sets the rate to a bound of the drift: the slowest if {@code fast} is false.
+   * A slow leader with fast acceptors is the worst case the lease rule has to cover.
+   */
+  void setExtremeRate(boolean fast) {
+    anchorValue = valueMicros();
+    anchorReal = events.nowMicros();
+    rate = fast ? 1 + drift : 1 - drift;
+  }
+
   private double valueMicros() {
     return anchorValue + (events.nowMicros() - anchorReal) * rate;
   }

@@ -14,6 +14,7 @@ import io.lockd.proto.peer.v1.CatchUpRequest;
 import io.lockd.proto.peer.v1.Entry;
 import io.lockd.proto.peer.v1.Nack;
 import io.lockd.proto.peer.v1.PeerEnvelope;
+import io.lockd.proto.peer.v1.PreVoteReply;
 import io.lockd.proto.peer.v1.Prepare;
 import io.lockd.proto.peer.v1.SnapshotChunk;
 import java.util.EnumSet;
@@ -82,6 +83,9 @@ class PeerMessageCodecTest {
     assertRejected(
         envelope().setSnapshotChunk(SnapshotChunk.newBuilder().setOffset(-1)).build(),
         "offset must be >= 0");
+    assertRejected(
+        envelope().setPreVoteReply(PreVoteReply.newBuilder().setBallot(5).setPromised(-1)).build(),
+        "promised must be >= 0");
   }
 
   @Test

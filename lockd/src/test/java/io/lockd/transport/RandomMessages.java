@@ -18,6 +18,8 @@ public final class RandomMessages {
   /** Every kind of {@link Message}; a test checks this against the sealed interface. */
   public static final List<Class<? extends Message>> KINDS =
       List.of(
+          Message.PreVote.class,
+          Message.PreVoteReply.class,
           Message.Prepare.class,
           Message.Promise.class,
           Message.Accept.class,
@@ -50,7 +52,11 @@ public final class RandomMessages {
   }
 
   public Message next(Class<? extends Message> kind, int from, int to) {
-    if (kind == Message.Prepare.class) {
+    if (kind == Message.PreVote.class) {
+      return new Message.PreVote(from, to, ballot());
+    } else if (kind == Message.PreVoteReply.class) {
+      return new Message.PreVoteReply(from, to, ballot(), ballot(), random.nextBoolean());
+    } else if (kind == Message.Prepare.class) {
       return new Message.Prepare(from, to, ballot(), index());
     } else if (kind == Message.Promise.class) {
       return new Message.Promise(from, to, ballot(), index(), entries());

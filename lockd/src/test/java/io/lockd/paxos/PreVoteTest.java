@@ -1,0 +1,188 @@
+package io.lockd.paxos;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The pre-vote and the leader's answer to a higher ballot, on the bare core: three {@link
+ * PaxosNode}s wired to each other with instant delivery and writes that are durable at once.
+ * The whole-cell behaviour is in {@code io.lockd.sim.LeaderStabilityTest}.
+ */
+class PreVoteTest {
+  private static final List<Integer> IDS = List.of(1, 2, 3);
+
+  @Test
+  void answeringAPreVoteChangesNothingAndWritesNothing() {
+    PaxosNode acceptor = newNode(2, 0);
+    long now = 1_000; // past the quiet period after start
+    acceptor.step(new Message.PreVote(3, 2, Ballot.of(1, 3)), now);
+    Ready ready = acceptor.ready(now);
+    assertEquals(List.of(), ready.writes());
+    assertEquals(List.of(), ready.sendAfterDurable());
+    assertEquals(List.of(new Message.PreVoteReply(2, 3, Ballot.of(1, 3), Ballot.ZERO, true)),
+        ready.sendNow());
+    assertEquals(Ballot.ZERO, acceptor.promised());
+    assertEquals(Role.FOLLOWER, acceptor.role());
+  }
+
+  @Test
+  void aPreVoteIsRefusedWhileTheAcceptorGrantsALeaseToAnother() {
+    PaxosNode acceptor = newNode(2, 0);
+    assertFalse(preVote(acceptor, 3, 100), "within the quiet period after a restart");
+    acceptor.step(new Message.Heartbeat(1, 2, Ballot.of(1, 1), 1, 0), 1_000);
+    acceptor.ready(1_000);
+    assertFalse(preVote(acceptor, 3, 1_200), "replica 1's lease is live");
+    assertTrue(preVote(acceptor, 1, 1_200), "the lease holder itself may campaign again");
+    assertTrue(preVote(acceptor, 3, 1_500), "the lease ran out");
+    assertEquals(Ballot.ZERO, acceptor.promised());
+  }
+
+  @Test
+  void aFollowerThatHearsNoOneNeverRaisesItsPromise() {
+    Cell cell = new Cell();
+    int leader = cell.electLeader();
+    long ballot = cell.node(leader).ballot();
+    int f = leader % 3 + 1;
+    cell.isolate(f);
+    cell.advance(3_000);
+    assertEquals(ballot, cell.node(f).promised());
+    assertFalse(cell.promiseWrites.get(f).stream().anyMatch(b -> b > ballot),
+        "the cut-off follower wrote a higher promise");
+    cell.healAll();
+    cell.advance(1_000);
+    assertEquals(Role.LEADER, cell.node(leader).role());
+    assertEquals(ballot, cell.node(leader).ballot());
+    assertEquals(leader, cell.node(f).leaderHint());
+  }
+
+  @Test
+  void aLeaderUnderLeaseAnswersAHigherBallotWithPhase1AboveIt() {
+    Cell cell = new Cell();
+    int leader = cell.electLeader();
+    PaxosNode l = cell.node(leader);
+    int f = leader % 3 + 1;
+    long higher = Ballot.of(Ballot.round(l.ballot()) + 5, f);
+    assertTrue(l.holdsLease(cell.now));
+    l.step(new Message.Nack(f, leader, l.ballot(), higher, Message.NackReason.HIGHER_BALLOT),
+        cell.now);
+    assertEquals(Role.CANDIDATE, l.role());
+    assertTrue(l.ballot() > higher, "the new ballot is above the one the nack reported");
+    cell.settle();
+    assertEquals(Role.LEADER, l.role(), "re-elected at once, without waiting for a timeout");
+    cell.advance(300);
+    assertEquals(Role.LEADER, l.role());
+    for (int id : IDS) {
+      assertEquals(l.ballot(), cell.node(id).promised());
+    }
+  }
+
+  @Test
+  void aLeaderWhoseLeaseRanOutStepsDownOnAHigherBallot() {
+    Cell cell = new Cell();
+    int leader = cell.electLeader();
+    PaxosNode l = cell.node(leader);
+    int f = leader % 3 + 1;
+    long later = cell.now + 600; // no heartbeat round acked since: the lease has run out
+    assertFalse(l.holdsLease(later));
+    long higher = Ballot.of(Ballot.round(l.ballot()) + 5, f);
+    l.step(new Message.Nack(f, leader, l.ballot(), higher, Message.NackReason.HIGHER_BALLOT),
+        later);
+    assertEquals(Role.FOLLOWER, l.role());
+  }
+
+  private static PaxosNode newNode(int id, long now) {
+    return new PaxosNode(PaxosConfig.defaults(id, IDS), new SplittableRandom(id), Ballot.ZERO,
+        List.of(), 0, 0, new byte[0], now);
+  }
+
+  private static boolean preVote(PaxosNode acceptor, int from, long now) {
+    acceptor.step(new Message.PreVote(from, acceptor.selfId(), Ballot.of(7, from)), now);
+    Message reply = acceptor.ready(now).sendNow().get(0);
+    return ((Message.PreVoteReply) reply).granted();
+  }
+
+  /** Three cores, instant delivery, writes durable at once, links that can be cut. */
+  private static final class Cell {
+    final Map<Integer, PaxosNode> nodes = new TreeMap<>();
+    final Map<Integer, List<Long>> promiseWrites = new TreeMap<>();
+    final TreeSet<Integer> isolated = new TreeSet<>();
+    long now;
+
+    Cell() {
+      for (int id : IDS) {
+        nodes.put(id, newNode(id, now));
+        promiseWrites.put(id, new ArrayList<>());
+      }
+    }
+
+    PaxosNode node(int id) {
+      return nodes.get(id);
+    }
+
+    int electLeader() {
+      for (int i = 0; i < 1_000; i++) {
+        advance(5);
+        for (PaxosNode n : nodes.values()) {
+          if (n.canServeReads(now)) {
+            return n.selfId();
+          }
+        }
+      }
+      throw new AssertionError("no leader");
+    }
+
+    void isolate(int id) {
+      isolated.add(id);
+    }
+
+    void healAll() {
+      isolated.clear();
+    }
+
+    void advance(long millis) {
+      for (long end = now + millis; now < end; ) {
+        now += 5;
+        nodes.values().forEach(n -> n.tick(now));
+        settle();
+      }
+    }
+
+    void settle() {
+      ArrayDeque<Message> queue = new ArrayDeque<>();
+      for (int rounds = 0; rounds < 10_000; rounds++) {
+        for (PaxosNode n : nodes.values()) {
+          Ready r = n.ready(now);
+          for (StoreWrite w : r.writes()) {
+            if (w instanceof StoreWrite.Promised p) {
+              promiseWrites.get(n.selfId()).add(p.ballot());
+            }
+          }
+          queue.addAll(r.sendNow());
+          queue.addAll(r.sendAfterDurable());
+        }
+        if (queue.isEmpty()) {
+          return;
+        }
+        while (!queue.isEmpty()) {
+          Message m = queue.poll();
+          boolean cut = m.from() != m.to()
+              && (isolated.contains(m.from()) || isolated.contains(m.to()));
+          if (!cut) {
+            nodes.get(m.to()).step(m, now);
+          }
+        }
+      }
+      throw new AssertionError("the cell did not settle");
+    }
+  }
+}
