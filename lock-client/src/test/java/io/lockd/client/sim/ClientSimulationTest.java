@@ -13,12 +13,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The real client library under the deterministic simulation ({@link ClientSimulation}).
- * {@code -Dsim.clientSeeds=N} runs seeds 1..N (default {@value #DEFAULT_SEEDS}, about 15 s on two
+ * {@code -Dsim.clientSeeds=N} runs seeds 1..N (default {@value #DEFAULT_SEEDS}, under 10 s on two
  * quiet cores), {@code -Dsim.clientSeed=S} replays one seed and prints its result ({@code
  * -Dsim.trace=true} prints its story too).
  */
 class ClientSimulationTest {
-  static final int DEFAULT_SEEDS = 100;
+  static final int DEFAULT_SEEDS = 300;
   static final String REPLAY = "./mvnw -B -q test -pl lock-client -am -Dtest=ClientSimulationTest "
       + "-Dsurefire.failIfNoSpecifiedTests=false -Dsim.clientSeed=%d";
 
