@@ -54,29 +54,24 @@ final class LockSimulation {
   }
 
   Result run() {
-    try {
-      cell.start();
-      bootstrap();
-      clients.forEach(SimLockClient::start);
-      cell.runUntil(cell.events.nowMicros() + SAFETY_MILLIS * 1000);
-      cell.heal();
-      clients.forEach(SimLockClient::stop);
-      long deadline = cell.events.nowMicros() + LIVENESS_MILLIS * 1000;
-      while (cell.events.nowMicros() < deadline && !settled()) {
-        cell.runUntil(Math.min(deadline, cell.events.nowMicros() + 100_000));
-      }
-      if (!settled()) {
-        throw new Violation("liveness: clients still busy or replicas diverged "
-            + LIVENESS_MILLIS + " ms after faults stopped: " + describe());
-      }
-      return result(null);
-    } catch (Violation v) {
-      return result(v.getMessage());
-    } catch (RuntimeException e) {
-      if (Boolean.getBoolean("sim.trace")) {
-        e.printStackTrace(System.out);
-      }
-      return result("crash of the system under test: " + e);
+    return result(Violation.findIn(this::play));
+  }
+
+  /** The run itself; a checker throws {@link Violation}. */
+  private void play() {
+    cell.start();
+    bootstrap();
+    clients.forEach(SimLockClient::start);
+    cell.runUntil(cell.events.nowMicros() + SAFETY_MILLIS * 1000);
+    cell.heal();
+    clients.forEach(SimLockClient::stop);
+    long deadline = cell.events.nowMicros() + LIVENESS_MILLIS * 1000;
+    while (cell.events.nowMicros() < deadline && !settled()) {
+      cell.runUntil(Math.min(deadline, cell.events.nowMicros() + 100_000));
+    }
+    if (!settled()) {
+      throw new Violation("liveness: clients still busy or replicas diverged "
+          + LIVENESS_MILLIS + " ms after faults stopped: " + describe());
     }
   }
 

@@ -123,8 +123,8 @@ final class SimLockClient {
     inFlight = new Throwable().getStackTrace()[1].getMethodName();
     Runnable[] send = new Runnable[1];
     send[0] = () -> {
-      if (gen != generation) {
-        return;
+      if (gen != generation || attempt[0] < 0) {
+        return; // a resend scheduled by a failed attempt, after another attempt was answered
       }
       long mine = ++attempt[0];
       SimReplica r = cell.replica(target);
@@ -206,7 +206,8 @@ final class SimLockClient {
   private void createEphemeral() {
     String path = "/eph/c" + id + "-" + session;
     long forSession = session;
-    this.<io.lockd.proto.v1.CreateNodeResponse>call((s, reply) -> s.createNode(CreateNodeRequest.newBuilder().setHeader(header())
+    RequestHeader h = header();
+    this.<io.lockd.proto.v1.CreateNodeResponse>call((s, reply) -> s.createNode(CreateNodeRequest.newBuilder().setHeader(h)
             .setPath(path).setKind(NodeKind.NODE_KIND_FILE).setEphemeral(true).build(), reply),
         created -> {
           checkers.ephemeralCreated(forSession, path);
@@ -216,7 +217,8 @@ final class SimLockClient {
   }
 
   private void watch() {
-    this.<io.lockd.proto.v1.WatchResponse>call((s, reply) -> s.watch(WatchRequest.newBuilder().setHeader(header()).setPath(WATCHED)
+    RequestHeader h = header();
+    this.<io.lockd.proto.v1.WatchResponse>call((s, reply) -> s.watch(WatchRequest.newBuilder().setHeader(h).setPath(WATCHED)
             .setKind(WatchKind.WATCH_KIND_CONTENTS).build(), reply),
         watching -> idleThenWork(),
         this::lostSession);
@@ -475,7 +477,8 @@ final class SimLockClient {
   private void maybeWrite() {
     if (random.nextBoolean()) {
       busy = true;
-      this.<io.lockd.proto.v1.SetContentsResponse>call((s, reply) -> s.setContents(SetContentsRequest.newBuilder().setHeader(header())
+      RequestHeader h = header(); // the same sequence number on every attempt: exactly once
+      this.<io.lockd.proto.v1.SetContentsResponse>call((s, reply) -> s.setContents(SetContentsRequest.newBuilder().setHeader(h)
               .setPath(WATCHED).setContents(com.google.protobuf.ByteString.copyFromUtf8(
                   "from " + id)).build(), reply),
           written -> release(),
@@ -489,7 +492,8 @@ final class SimLockClient {
     busy = true;
     String path = heldPath;
     useResource();
-    this.<io.lockd.proto.v1.ReleaseResponse>call((s, reply) -> s.release(ReleaseRequest.newBuilder().setHeader(header())
+    RequestHeader h = header();
+    this.<io.lockd.proto.v1.ReleaseResponse>call((s, reply) -> s.release(ReleaseRequest.newBuilder().setHeader(h)
             .setPath(path).build(), reply),
         released -> {
           held = null;

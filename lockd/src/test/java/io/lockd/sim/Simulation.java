@@ -58,34 +58,29 @@ final class Simulation {
   }
 
   Result run() {
-    try {
-      cell.start();
-      clients.forEach(SimClient::start);
-      cell.runUntil(SAFETY_MILLIS * 1000);
-      // Heavy fault plans deliver little; keep faults on until the run means something.
-      while (network.deliveries() < MIN_DELIVERIES && events.nowMicros() < MAX_SAFETY_MICROS) {
-        cell.runUntil(events.nowMicros() + 1_000_000);
-      }
-      cell.heal();
-      clients.forEach(SimClient::stop);
-      long livenessDeadline = events.nowMicros() + LIVENESS_MILLIS * 1000;
-      while (events.nowMicros() < livenessDeadline && !settled()) {
-        cell.runUntil(Math.min(livenessDeadline, events.nowMicros() + 100_000));
-      }
-      if (!settled()) {
-        throw new Violation("liveness: operations still pending or replicas diverged "
-            + LIVENESS_MILLIS + " ms after faults stopped: " + describe());
-      }
-      checkDurability();
-      return result(null);
-    } catch (Violation v) {
-      return result(v.getMessage());
-    } catch (RuntimeException e) {
-      if (Boolean.getBoolean("sim.trace")) {
-        e.printStackTrace(System.out);
-      }
-      return result("crash of the system under test: " + e);
+    return result(Violation.findIn(this::play));
+  }
+
+  /** The run itself; a checker throws {@link Violation}. */
+  private void play() {
+    cell.start();
+    clients.forEach(SimClient::start);
+    cell.runUntil(SAFETY_MILLIS * 1000);
+    // Heavy fault plans deliver little; keep faults on until the run means something.
+    while (network.deliveries() < MIN_DELIVERIES && events.nowMicros() < MAX_SAFETY_MICROS) {
+      cell.runUntil(events.nowMicros() + 1_000_000);
     }
+    cell.heal();
+    clients.forEach(SimClient::stop);
+    long livenessDeadline = events.nowMicros() + LIVENESS_MILLIS * 1000;
+    while (events.nowMicros() < livenessDeadline && !settled()) {
+      cell.runUntil(Math.min(livenessDeadline, events.nowMicros() + 100_000));
+    }
+    if (!settled()) {
+      throw new Violation("liveness: operations still pending or replicas diverged "
+          + LIVENESS_MILLIS + " ms after faults stopped: " + describe());
+    }
+    checkDurability();
   }
 
   private Result result(String violation) {

@@ -130,34 +130,29 @@ final class ClientSimulation {
   }
 
   Result run() {
-    try {
-      cell.start();
-      bootstrap();
-      scheduleClientFault();
-      apps.forEach(SimApp::start);
-      cell.runUntil(events.nowMicros() + SAFETY_MILLIS * 1000);
-      heal();
-      apps.forEach(SimApp::mark);
-      runUntil(() -> apps.stream().allMatch(a -> a.acquiredSinceMark > 0), LIVENESS_MILLIS,
-          "liveness: not every client acquired a lock");
-      apps.forEach(SimApp::stop);
-      runUntil(() -> apps.stream().allMatch(SimApp::idle) && converged(), WIND_DOWN_MILLIS,
-          "liveness: applications still busy or replicas diverged");
-      closeSessions();
-      runUntil(this::noSessionsLeft, WIND_DOWN_MILLIS,
-          "liveness: sessions left in the cell after every client closed its own");
-      for (SimReplica r : cell.replicas) {
-        Namespace ns = namespace(r);
-        trace.add(r.id, ns.appliedIndex(), ns.stateChecksum());
-      }
-      return result(null);
-    } catch (Violation v) {
-      return result(v.getMessage());
-    } catch (RuntimeException e) {
-      if (Boolean.getBoolean("sim.trace")) {
-        e.printStackTrace(System.out);
-      }
-      return result("crash of the system under test: " + e);
+    return result(Violation.findIn(this::play));
+  }
+
+  /** The run itself; a checker throws {@link Violation}. */
+  private void play() {
+    cell.start();
+    bootstrap();
+    scheduleClientFault();
+    apps.forEach(SimApp::start);
+    cell.runUntil(events.nowMicros() + SAFETY_MILLIS * 1000);
+    heal();
+    apps.forEach(SimApp::mark);
+    runUntil(() -> apps.stream().allMatch(a -> a.acquiredSinceMark > 0), LIVENESS_MILLIS,
+        "liveness: not every client acquired a lock");
+    apps.forEach(SimApp::stop);
+    runUntil(() -> apps.stream().allMatch(SimApp::idle) && converged(), WIND_DOWN_MILLIS,
+        "liveness: applications still busy or replicas diverged");
+    closeSessions();
+    runUntil(this::noSessionsLeft, WIND_DOWN_MILLIS,
+        "liveness: sessions left in the cell after every client closed its own");
+    for (SimReplica r : cell.replicas) {
+      Namespace ns = namespace(r);
+      trace.add(r.id, ns.appliedIndex(), ns.stateChecksum());
     }
   }
 
