@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
 
@@ -249,7 +250,7 @@ public final class AsyncLockClient {
   }
 
   /** A future that {@code task} completes on the loop; failed at once if the client is closed. */
-  private <R> CompletableFuture<R> onLoop(java.util.function.Consumer<CompletableFuture<R>> task) {
+  private <R> CompletableFuture<R> onLoop(Consumer<CompletableFuture<R>> task) {
     CompletableFuture<R> f = new Dispatcher.Awaited<>();
     if (sessions.isClosed()) {
       f.completeExceptionally(Errors.closed());

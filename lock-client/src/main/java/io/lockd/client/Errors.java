@@ -5,6 +5,7 @@ import io.grpc.Status;
 import io.grpc.protobuf.ProtoUtils;
 import io.lockd.proto.v1.ErrorDetail;
 import io.lockd.proto.v1.ErrorReason;
+import java.io.IOException;
 
 /** The server's error conventions: leader hints and error details in trailing metadata. */
 final class Errors {
@@ -37,7 +38,7 @@ final class Errors {
     return code == Status.Code.UNAVAILABLE
         || code == Status.Code.DEADLINE_EXCEEDED
         || code == Status.Code.CANCELLED
-        || status.getCause() instanceof java.io.IOException;
+        || status.getCause() instanceof IOException;
   }
 
   /** The leader's address from a non-leader's trailers, or null. */

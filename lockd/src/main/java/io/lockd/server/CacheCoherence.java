@@ -10,7 +10,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.LongUnaryOperator;
 
@@ -75,7 +74,7 @@ final class CacheCoherence {
   private final Map<Long, Cacher> cachers = new HashMap<>();
   private final Map<String, Set<Long>> cachedBy = new HashMap<>();
   /** Caching sessions of an earlier leadership that have not drained, with their deadline. */
-  private final TreeMap<Long, Long> draining = new TreeMap<>();
+  private final Map<Long, Long> draining = new HashMap<>();
   private final ArrayDeque<Held> held = new ArrayDeque<>();
   /** Unacknowledged invalidations over all sessions (answers need no check while 0). */
   private int pendingCount;
@@ -276,14 +275,18 @@ final class CacheCoherence {
     if (epoch == 0) {
       return;
     }
-    draining.entrySet().removeIf(e -> nowMillis >= e.getValue());
-    List<Long> lapsed = new ArrayList<>();
-    for (Map.Entry<Long, Cacher> e : cachers.entrySet()) {
-      if (!e.getValue().pending.isEmpty() && nowMillis >= deadlineOf.applyAsLong(e.getKey())) {
-        lapsed.add(e.getKey());
-      }
+    if (!draining.isEmpty()) {
+      draining.entrySet().removeIf(e -> nowMillis >= e.getValue());
     }
-    lapsed.forEach(this::forget);
+    if (pendingCount > 0) { // runs every tick: visit the cachers only when one owes an answer
+      List<Long> lapsed = new ArrayList<>();
+      for (Map.Entry<Long, Cacher> e : cachers.entrySet()) {
+        if (!e.getValue().pending.isEmpty() && nowMillis >= deadlineOf.applyAsLong(e.getKey())) {
+          lapsed.add(e.getKey());
+        }
+      }
+      lapsed.forEach(this::forget);
+    }
     releaseHeld();
   }
 
