@@ -11,12 +11,10 @@ import io.lockd.paxos.Role;
 import io.lockd.storage.RecoveredState;
 import io.lockd.transport.PeerTransport;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
@@ -26,8 +24,9 @@ import java.util.random.RandomGenerator;
  * production runs it on {@link ReplicaLoop}'s thread, the simulation calls it from its event
  * queue. Both use this class unchanged; only storage, transport and clock differ.
  *
- * <p>Inputs ({@link #onMessage}, {@link #onTick}, {@link #propose}, {@link #onDurable}) feed the
- * core; {@link #flush} then carries out what the core asked for. Callers may feed several inputs
+ * <p>Inputs ({@link #onMessage}, {@link #onTick}, {@link #propose}) feed the core; {@link #flush}
+ * then carries out what the core asked for. Messages that must wait for durable writes travel with
+ * those writes to the {@link WriteSink}, which sends them once the writes are durable. Callers may feed several inputs
  * before one flush so that commands arriving together share a slot and a sync.
  */
 public final class Replica {
@@ -43,10 +42,8 @@ public final class Replica {
   private final int self;
 
   private final ArrayDeque<Message> local = new ArrayDeque<>();
-  private final TreeMap<Long, List<Message>> waitingForDurable = new TreeMap<>();
   private final Map<Long, Pending> pending = new LinkedHashMap<>();
   private long submittedToken;
-  private long durableToken;
   private long appliedIndex;
   private long lastSnapshotIndex;
   private Role role = Role.FOLLOWER;
@@ -82,16 +79,6 @@ public final class Replica {
     long now = clock.nowMillis();
     node.tick(now);
     expireProposals(now);
-  }
-
-  /** Writes up to {@code token} are durable: release the messages that waited for them. */
-  public void onDurable(long token) {
-    durableToken = Math.max(durableToken, token);
-    while (!waitingForDurable.isEmpty() && waitingForDurable.firstKey() <= durableToken) {
-      for (Message m : waitingForDurable.pollFirstEntry().getValue()) {
-        route(m);
-      }
-    }
   }
 
   /**
@@ -145,20 +132,20 @@ public final class Replica {
   }
 
   private void carryOut(Ready ready) {
-    if (!ready.writes().isEmpty()) {
+    // Messages that wait for writes leave with them: the sink sends them once they are durable,
+    // without a hop back through this thread. Writes first, so the disk starts early.
+    List<Message> after = ready.sendAfterDurable();
+    boolean hasWrites = !ready.writes().isEmpty();
+    if (hasWrites) {
       submittedToken = ready.durableToken();
-      writes.submit(ready.durableToken(), ready.writes());
+    }
+    if (hasWrites || (!after.isEmpty() && ready.durableToken() > writes.durableToken())) {
+      writes.submit(ready.durableToken(), ready.writes(), after);
+    } else {
+      after.forEach(this::route);
     }
     for (Message m : ready.sendNow()) {
       route(m);
-    }
-    if (!ready.sendAfterDurable().isEmpty()) {
-      if (ready.durableToken() <= durableToken) {
-        ready.sendAfterDurable().forEach(this::route);
-      } else {
-        waitingForDurable.computeIfAbsent(ready.durableToken(), t -> new ArrayList<>())
-            .addAll(ready.sendAfterDurable());
-      }
     }
     if (ready.snapshot() != null) {
       stateMachine.restore(ready.snapshot().state());
@@ -239,7 +226,8 @@ public final class Replica {
         node.leaderHint(), node.chosenIndex(), appliedIndex, node.snapshotIndex(),
         node.leaseRemaining(now), node.lastLeaderContact() == PaxosNode.NEVER
             ? -1 : now - node.lastLeaderContact(),
-        node.backlog(), pending.size(), node.peers(), submittedToken - durableToken);
+        node.backlog(), pending.size(), node.peers(),
+        Math.max(0, submittedToken - writes.durableToken()));
   }
 
   public boolean holdsLease() {

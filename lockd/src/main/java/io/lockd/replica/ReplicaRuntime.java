@@ -1,11 +1,14 @@
 package io.lockd.replica;
 
+import io.lockd.paxos.Message;
 import io.lockd.storage.GroupCommitWriter;
 import io.lockd.storage.MapDbAcceptorStore;
 import io.lockd.storage.RecoveredState;
 import io.lockd.transport.GrpcPeerTransport;
 import io.lockd.transport.TransportLimits;
 import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
@@ -29,10 +32,8 @@ public final class ReplicaRuntime implements AutoCloseable {
     Clock clock = Clock.system();
     ReplicaLoop[] self = new ReplicaLoop[1];
     WriterSink[] sink = new WriterSink[1];
-    writer = new GroupCommitWriter(store, token -> self[0].submit(r -> {
-      r.onDurable(token);
-      sink[0].drain();
-    }), "lockd-writer-" + id);
+    writer = new GroupCommitWriter(store,
+        (token, messages) -> release(id, messages, self[0], sink[0]), "lockd-writer-" + id);
     sink[0] = new WriterSink(writer);
     loop = new ReplicaLoop("lockd-replica-" + id, clock, config.tickMillis(), 1 << 16, l -> {
       self[0] = l;
@@ -40,6 +41,31 @@ public final class ReplicaRuntime implements AutoCloseable {
           new SplittableRandom(new SecureRandom().nextLong()), config.options(), listener);
     });
     transport.start(m -> loop.submit(r -> r.onMessage(m)));
+  }
+
+  /**
+   * Sends a durable group's messages from the writer thread: to peers at once, to this replica
+   * through its loop (together with a retry of submissions the writer had refused, if any).
+   */
+  private void release(int id, List<Message> messages, ReplicaLoop loop, WriterSink sink) {
+    List<Message> local = null;
+    for (Message m : messages) {
+      if (m.to() != id) {
+        transport.send(m);
+      } else {
+        if (local == null) {
+          local = new ArrayList<>(1);
+        }
+        local.add(m);
+      }
+    }
+    if (local != null || sink.backlogged()) {
+      List<Message> mine = local == null ? List.of() : local;
+      loop.submit(r -> {
+        sink.drain();
+        mine.forEach(r::onMessage);
+      });
+    }
   }
 
   /** Opens the store, recovers, and starts the writer, the loop and the transport. */

@@ -1,5 +1,6 @@
 package io.lockd.sim;
 
+import io.lockd.paxos.Message;
 import io.lockd.paxos.PaxosConfig;
 import io.lockd.replica.ProposalCallback;
 import io.lockd.replica.Replica;
@@ -56,9 +57,9 @@ public final class SimReplica {
   void start() {
     RecoveredState recovered = disk.store().recover();
     long gen = ++generation;
-    disk.connect(chosen.view(id, recovered), token -> {
-      if (gen == generation) {
-        input(() -> replica.onDurable(token));
+    disk.connect(chosen.view(id, recovered), (token, messages) -> {
+      if (gen == generation && !messages.isEmpty()) {
+        input(() -> messages.forEach(this::sendDurable));
       }
     });
     SimHost h = hosts.get();
@@ -67,6 +68,15 @@ public final class SimReplica {
         random.split(), options, h.listener());
     h.attach(replica);
     scheduleTick(gen);
+  }
+
+  /** As production's writer thread does: peers' messages to the network, its own to itself. */
+  private void sendDurable(Message m) {
+    if (m.to() == id) {
+      replica.onMessage(m);
+    } else {
+      transport.send(m);
+    }
   }
 
   private void scheduleTick(long gen) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lockd.paxos.Entry;
+import io.lockd.paxos.Message;
 import io.lockd.paxos.StoreWrite;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -53,6 +54,20 @@ class GroupCommitWriterTest {
   }
 
   private final List<Long> durable = new CopyOnWriteArrayList<>();
+  private final List<Message> released = new CopyOnWriteArrayList<>();
+  private final GroupCommitWriter.Release release = (token, messages) -> {
+    durable.add(token);
+    released.addAll(messages);
+  };
+
+  private static Message ack(long slot) {
+    return new Message.Accepted(1, 2, 1, List.of(slot));
+  }
+
+  /** Submits the writes for {@code slot} with the acknowledgement that waits for them. */
+  private static boolean submit(GroupCommitWriter writer, long token) {
+    return writer.submit(token, accept(token), List.of(ack(token)));
+  }
 
   private static List<StoreWrite> accept(long slot) {
     Entry entry = TestData.entry(slot, 1, 8, 8);
@@ -70,12 +85,12 @@ class GroupCommitWriterTest {
   @Test
   void submitsQueuedDuringASyncShareTheNextSync() {
     HeldStore store = new HeldStore();
-    GroupCommitWriter writer = new GroupCommitWriter(store, durable::add, "test-writer");
+    GroupCommitWriter writer = new GroupCommitWriter(store, release, "test-writer");
 
-    assertTrue(writer.submit(1, accept(1)));
+    assertTrue(submit(writer, 1));
     await(store.firstSyncEntered);
     for (long token = 2; token <= 100; token++) {
-      assertTrue(writer.submit(token, accept(token)));
+      assertTrue(submit(writer, token));
     }
     store.release.countDown();
     writer.close();
@@ -90,14 +105,14 @@ class GroupCommitWriterTest {
   void aFullQueueRefusesASubmitAndKeepsEverythingItTook() {
     HeldStore store = new HeldStore();
     GroupCommitWriter writer =
-        new GroupCommitWriter(store, durable::add, "test-writer", 4, t -> {});
+        new GroupCommitWriter(store, release, "test-writer", 4, t -> {});
 
-    assertTrue(writer.submit(1, accept(1)));
+    assertTrue(submit(writer, 1));
     await(store.firstSyncEntered);
     for (long token = 2; token <= 5; token++) {
-      assertTrue(writer.submit(token, accept(token)));
+      assertTrue(submit(writer, token));
     }
-    assertFalse(writer.submit(6, accept(6)));
+    assertFalse(submit(writer, 6));
     store.release.countDown();
     writer.close();
 
@@ -110,9 +125,9 @@ class GroupCommitWriterTest {
   @Test
   void closeWritesEverythingQueued() {
     InMemoryAcceptorStore store = new InMemoryAcceptorStore();
-    GroupCommitWriter writer = new GroupCommitWriter(store, durable::add, "test-writer");
+    GroupCommitWriter writer = new GroupCommitWriter(store, release, "test-writer");
     for (long token = 1; token <= 500; token++) {
-      assertTrue(writer.submit(token, accept(token)));
+      assertTrue(submit(writer, token));
     }
     writer.close();
 
@@ -126,10 +141,10 @@ class GroupCommitWriterTest {
   @Test
   void tokensMustIncrease() {
     try (GroupCommitWriter writer =
-        new GroupCommitWriter(new InMemoryAcceptorStore(), durable::add, "test-writer")) {
-      writer.submit(5, accept(1));
-      assertThrows(IllegalStateException.class, () -> writer.submit(5, accept(2)));
-      assertThrows(IllegalStateException.class, () -> writer.submit(4, accept(2)));
+        new GroupCommitWriter(new InMemoryAcceptorStore(), release, "test-writer")) {
+      submit(writer, 5);
+      assertThrows(IllegalStateException.class, () -> submit(writer, 5));
+      assertThrows(IllegalStateException.class, () -> submit(writer, 4));
     }
   }
 
@@ -156,16 +171,62 @@ class GroupCommitWriterTest {
           public void close() {}
         };
     GroupCommitWriter writer =
-        new GroupCommitWriter(broken, durable::add, "test-writer", 16, reported::complete);
+        new GroupCommitWriter(broken, release, "test-writer", 16, reported::complete);
 
-    writer.submit(1, accept(1));
+    submit(writer, 1);
     assertSame(diskGone, reported.get(WAIT_SECONDS, TimeUnit.SECONDS));
 
     IllegalStateException onSubmit =
-        assertThrows(IllegalStateException.class, () -> writer.submit(2, accept(2)));
+        assertThrows(IllegalStateException.class, () -> submit(writer, 2));
     assertSame(diskGone, onSubmit.getCause());
     assertSame(diskGone, assertThrows(IllegalStateException.class, writer::close).getCause());
     assertEquals(List.of(), durable);
     assertEquals(0, writer.stats().syncs());
+  }
+
+  @Test
+  void writesThatNoMessageWaitsForWaitForTheNextSyncThatMatters() {
+    HeldStore store = new HeldStore();
+    GroupCommitWriter writer =
+        new GroupCommitWriter(store, release, "test-writer", 16, 3_600_000, t -> {});
+
+    assertTrue(submit(writer, 1));
+    await(store.firstSyncEntered);
+    assertTrue(writer.submit(2, List.of(new StoreWrite.Chosen(1)), List.of()));
+    store.release.countDown();
+    // Only a message forces the lazy write out; it waited for token 2, which it then names.
+    assertTrue(writer.submit(2, List.of(), List.of(ack(2))));
+    writer.close();
+
+    assertEquals(List.of(1L, 2L), durable);
+    assertEquals(List.of(ack(1), ack(2)), released);
+    assertEquals(2, writer.stats().syncs());
+  }
+
+  @Test
+  void writesThatNoMessageWaitsForAreSyncedSoonAnyway() throws InterruptedException {
+    InMemoryAcceptorStore store = new InMemoryAcceptorStore();
+    try (GroupCommitWriter writer =
+        new GroupCommitWriter(store, release, "test-writer", 16, 1, t -> {})) {
+      assertTrue(writer.submit(1, List.of(new StoreWrite.Chosen(7)), List.of()));
+      for (int i = 0; i < 3000 && durable.isEmpty(); i++) {
+        Thread.sleep(10);
+      }
+      assertEquals(List.of(1L), durable);
+      assertEquals(1L, writer.durableToken());
+    }
+    store.crash();
+    assertEquals(7, store.recover().chosenIndex());
+  }
+
+  @Test
+  void messagesAloneNameATokenAlreadyWritten() {
+    try (GroupCommitWriter writer =
+        new GroupCommitWriter(new InMemoryAcceptorStore(), release, "test-writer")) {
+      assertTrue(submit(writer, 3));
+      assertTrue(writer.submit(3, List.of(), List.of(ack(3))));
+      assertThrows(IllegalStateException.class,
+          () -> writer.submit(4, List.of(), List.of(ack(4))));
+    }
   }
 }
