@@ -31,8 +31,10 @@ import org.slf4j.LoggerFactory;
  * TransportLimits#closeTimeoutMillis()} and leaves no thread of its own behind. A closed transport
  * is not restarted: make a new one on the same address.
  *
- * <p>Inbound messages reach the consumer on the transport's inbound thread, one at a time, except
- * messages to self, which reach it on the sender's thread before {@link #send} returns.
+ * <p>Inbound messages reach the consumer on the transport's I/O thread, one at a time, except
+ * messages to self, which reach it on the sender's thread before {@link #send} returns. Sends
+ * write onto the peer's stream from the calling thread when it can take them (see {@link
+ * PeerLink#send}), so {@link #send} may be called from several threads.
  */
 public final class GrpcPeerTransport implements PeerTransport {
   private static final Logger log = LoggerFactory.getLogger(GrpcPeerTransport.class);
@@ -250,7 +252,9 @@ public final class GrpcPeerTransport implements PeerTransport {
         .channelType(NioServerSocketChannel.class)
         .bossEventLoopGroup(threads.io())
         .workerEventLoopGroup(threads.io())
-        .executor(threads.inbound())
+        // Decoding an envelope and queueing it for the replica's loop never blocks, so it runs on
+        // the I/O thread: one thread hand-off less for every message received.
+        .directExecutor()
         .maxInboundMessageSize(limits.messageBytesMax())
         .keepAliveTime(limits.keepAliveMillis(), TimeUnit.MILLISECONDS)
         .keepAliveTimeout(limits.keepAliveTimeoutMillis(), TimeUnit.MILLISECONDS)

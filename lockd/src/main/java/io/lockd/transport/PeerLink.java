@@ -98,8 +98,17 @@ final class PeerLink {
     executor.execute(this::dial);
   }
 
-  /** Queues {@code env} for the peer, or drops and counts it if the queue is full. */
+  /**
+   * Writes {@code env} onto the stream at once when it can take it and nothing is queued before
+   * it (the common case: one thread hand-off less per message), else queues it, or drops and
+   * counts it if the queue is full.
+   */
   void send(PeerEnvelope env) {
+    synchronized (this) {
+      if (current != null && queue.size() == 0 && current.offerDirect(env)) {
+        return;
+      }
+    }
     if (!queue.offer(env)) {
       counters.dropped(1);
       return;
@@ -259,6 +268,16 @@ final class PeerLink {
       this.requests = requests;
       // gRPC runs this each time the stream turns writable again: the signal to resume draining.
       requests.setOnReadyHandler(() -> onReady(this));
+    }
+
+    /** Writes {@code env} if the stream is open and ready; false if it must wait. Holds the lock. */
+    boolean offerDirect(PeerEnvelope env) {
+      if (requests == null || !requests.isReady()) {
+        return false;
+      }
+      requests.onNext(env);
+      counters.sent();
+      return true;
     }
 
     /** Writes queued envelopes while the stream can take them without buffering. Holds the lock. */

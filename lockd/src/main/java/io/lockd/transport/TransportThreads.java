@@ -25,7 +25,6 @@ final class TransportThreads {
   private static final AtomicInteger INSTANCES = new AtomicInteger();
 
   private final EventLoopGroup io;
-  private final ExecutorService inbound;
   private final ScheduledThreadPoolExecutor outbound;
   private final ThreadPoolExecutor offload;
 
@@ -36,7 +35,6 @@ final class TransportThreads {
     io =
         new MultiThreadIoEventLoopGroup(
             1, new DefaultThreadFactory(prefix + "io", true), NioIoHandler.newFactory());
-    inbound = Executors.newSingleThreadExecutor(named(prefix + "in"));
     outbound = new ScheduledThreadPoolExecutor(1, named(prefix + "out"));
     outbound.setRemoveOnCancelPolicy(true);
     // Name resolution may block on DNS; it gets its own thread, which exists only while needed.
@@ -48,11 +46,6 @@ final class TransportThreads {
   /** Netty's event loop, for the server's sockets and every channel's. */
   EventLoopGroup io() {
     return io;
-  }
-
-  /** Runs inbound stream callbacks: decoding and handing messages to the consumer, in order. */
-  ExecutorService inbound() {
-    return inbound;
   }
 
   /** Runs outbound stream callbacks, queue draining and redial timers: one thread, in order. */
@@ -68,11 +61,11 @@ final class TransportThreads {
   /** Stops every thread, waiting until {@code deadlineNanos}; returns whether all have ended. */
   boolean shutdown(long deadlineNanos) throws InterruptedException {
     io.shutdownGracefully(0, remainingNanos(deadlineNanos), TimeUnit.NANOSECONDS);
-    for (ExecutorService e : List.of(inbound, outbound, offload)) {
+    for (ExecutorService e : List.of(outbound, offload)) {
       e.shutdownNow();
     }
     boolean done = io.awaitTermination(remainingNanos(deadlineNanos), TimeUnit.NANOSECONDS);
-    for (ExecutorService e : List.of(inbound, outbound, offload)) {
+    for (ExecutorService e : List.of(outbound, offload)) {
       done &= e.awaitTermination(remainingNanos(deadlineNanos), TimeUnit.NANOSECONDS);
     }
     return done;
@@ -81,14 +74,13 @@ final class TransportThreads {
   /** Asks every thread to stop without waiting, for when waiting was interrupted. */
   void abandon() {
     io.shutdownGracefully(0, 0, TimeUnit.NANOSECONDS);
-    for (ExecutorService e : List.of(inbound, outbound, offload)) {
+    for (ExecutorService e : List.of(outbound, offload)) {
       e.shutdownNow();
     }
   }
 
   boolean isTerminated() {
     return io.isTerminated()
-        && inbound.isTerminated()
         && outbound.isTerminated()
         && offload.isTerminated();
   }
