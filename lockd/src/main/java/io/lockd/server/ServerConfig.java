@@ -18,6 +18,8 @@ package io.lockd.server;
  *     leases use the same bound)
  * @param cachedFilesPerSessionMax the most files the leader registers as cached by one session;
  *     reads beyond it are answered uncacheable
+ * @param callsPerStreamMax the most unanswered calls on one Calls stream; more are answered
+ *     RESOURCE_EXHAUSTED at once
  */
 public record ServerConfig(
     long graceMillis,
@@ -27,7 +29,8 @@ public record ServerConfig(
     long reconcileEveryMillis,
     long unreachableAfterMillis,
     double clockDriftBound,
-    int cachedFilesPerSessionMax) {
+    int cachedFilesPerSessionMax,
+    int callsPerStreamMax) {
 
   /** The largest grace the namespace accepts in ExtendAllSessions. */
   public static final long GRACE_MAX_MILLIS = 600_000;
@@ -42,21 +45,24 @@ public record ServerConfig(
     check(unreachableAfterMillis > 0, "unreachableAfterMillis must be positive");
     check(clockDriftBound >= 0 && clockDriftBound < 0.5, "clockDriftBound must be in [0, 0.5)");
     check(cachedFilesPerSessionMax >= 0, "cachedFilesPerSessionMax must not be negative");
+    check(callsPerStreamMax > 0, "callsPerStreamMax must be positive");
   }
 
   /** Chubby-like defaults: 45 s grace. */
   public static ServerConfig defaults() {
-    return new ServerConfig(45_000, 256, 100_000, 4, 60_000, 1_000, 0.01, 10_000);
+    return new ServerConfig(45_000, 256, 100_000, 4, 60_000, 1_000, 0.01, 10_000, 4096);
   }
 
   public ServerConfig withGraceMillis(long grace) {
     return new ServerConfig(grace, expiriesInFlightMax, streamsMax, streamsPerSessionMax,
-        reconcileEveryMillis, unreachableAfterMillis, clockDriftBound, cachedFilesPerSessionMax);
+        reconcileEveryMillis, unreachableAfterMillis, clockDriftBound, cachedFilesPerSessionMax,
+        callsPerStreamMax);
   }
 
   public ServerConfig withClockDriftBound(double bound) {
     return new ServerConfig(graceMillis, expiriesInFlightMax, streamsMax, streamsPerSessionMax,
-        reconcileEveryMillis, unreachableAfterMillis, bound, cachedFilesPerSessionMax);
+        reconcileEveryMillis, unreachableAfterMillis, bound, cachedFilesPerSessionMax,
+        callsPerStreamMax);
   }
 
   /**

@@ -65,6 +65,21 @@ public final class CellGateway {
     }
   }
 
+  /** Runs {@code task} on the loop; tells {@code reply} if it could not be queued or failed. */
+  public void run(Reply<?> reply, Consumer<CellServer> task) {
+    boolean queued = loop.submit(r -> {
+      try {
+        task.accept(cell);
+      } catch (RuntimeException e) {
+        log.error("replica {}: request handler failed", selfId, e);
+        reply.error(ServerError.internal("internal error: " + e));
+      }
+    });
+    if (!queued) {
+      reply.error(GrpcErrors.overloadedError(selfId));
+    }
+  }
+
   /** Queues a task with no caller to tell; false if the loop is full or stopped. */
   public boolean submit(Consumer<CellServer> task) {
     return loop.submit(r -> {

@@ -4,6 +4,7 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.ProtoUtils;
+import io.lockd.proto.v1.CallError;
 import io.lockd.proto.v1.ErrorDetail;
 import io.lockd.proto.v1.ErrorReason;
 import io.lockd.server.ServerError;
@@ -49,11 +50,31 @@ public final class GrpcErrors {
         .asRuntimeException(trailers);
   }
 
+  /**
+   * The same error for a call on a Calls stream: what {@link #toStatus} puts in the status and
+   * its trailers, as a message.
+   */
+  public CallError toCallError(ServerError error) {
+    CallError.Builder out = CallError.newBuilder()
+        .setCode(error.code())
+        .setDetail(ErrorDetail.newBuilder().setReason(error.reason()).setMessage(error.message()));
+    String leader = clientAddresses.get(error.leaderHint());
+    if (error.code() == ServerError.UNAVAILABLE && leader != null) {
+      out.setLeaderId(error.leaderHint()).setLeaderAddress(leader);
+    }
+    return out.build();
+  }
+
   /** RESOURCE_EXHAUSTED for a replica whose work queue is full. */
   public StatusRuntimeException overloaded(int selfId) {
-    return toStatus(new ServerError(ServerError.RESOURCE_EXHAUSTED,
+    return toStatus(overloadedError(selfId));
+  }
+
+  /** The error of {@link #overloaded}, before it becomes a status. */
+  public static ServerError overloadedError(int selfId) {
+    return new ServerError(ServerError.RESOURCE_EXHAUSTED,
         ErrorReason.ERROR_REASON_LIMIT_REACHED,
         "replica " + selfId + " is overloaded: its work queue is full; retry later",
-        ServerError.NO_HINT));
+        ServerError.NO_HINT);
   }
 }

@@ -72,7 +72,7 @@ public final class LockdServer implements AutoCloseable {
     try {
       server = NettyServerBuilder.forAddress(config.clientListen())
           .directExecutor() // handlers only enqueue on the replica's loop
-          .addService(new SessionService(gateway, id))
+          .addService(new SessionService(gateway, id, config.server().callsPerStreamMax()))
           .addService(new NodeService(gateway))
           .addService(new LockService(gateway))
           .addService(new WatchService(gateway))

@@ -2,6 +2,8 @@ package io.lockd.server.grpc;
 
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.lockd.proto.v1.CallRequest;
+import io.lockd.proto.v1.CallResponse;
 import io.lockd.proto.v1.CloseSessionRequest;
 import io.lockd.proto.v1.CloseSessionResponse;
 import io.lockd.proto.v1.CreateSessionRequest;
@@ -21,10 +23,18 @@ import io.lockd.server.ServerError;
 final class SessionService extends SessionGrpc.SessionImplBase {
   private final CellGateway gateway;
   private final int selfId;
+  private final int callsPerStreamMax;
 
-  SessionService(CellGateway gateway, int selfId) {
+  SessionService(CellGateway gateway, int selfId, int callsPerStreamMax) {
     this.gateway = gateway;
     this.selfId = selfId;
+    this.callsPerStreamMax = callsPerStreamMax;
+  }
+
+  @Override
+  public StreamObserver<CallRequest> calls(StreamObserver<CallResponse> out) {
+    return new CallStream(gateway, (ServerCallStreamObserver<CallResponse>) out,
+        callsPerStreamMax);
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.lockd.server.grpc;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.lockd.server.CellServer;
+import io.lockd.server.ServerConfig;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -28,7 +29,8 @@ public final class ClientServices {
     CellGateway gateway = new CellGateway(tasks, cell, new GrpcErrors(clientAddresses), selfId);
     Map<String, ServerMethodDefinition<?, ?>> methods = new TreeMap<>();
     for (ServerServiceDefinition service : new ServerServiceDefinition[] {
-        new SessionService(gateway, selfId).bindService(),
+        new SessionService(gateway, selfId, ServerConfig.defaults().callsPerStreamMax())
+            .bindService(),
         new NodeService(gateway).bindService(),
         new LockService(gateway).bindService(),
         new WatchService(gateway).bindService()}) {
