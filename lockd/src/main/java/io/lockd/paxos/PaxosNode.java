@@ -592,9 +592,18 @@ public final class PaxosNode {
     return leadership == null ? 0 : leadership.leaseRemaining(now);
   }
 
-  /** The replica believed to lead, or -1 if none is known. */
-  public int leaderHint() {
-    return leaderId;
+  /**
+   * The replica believed to lead now, or -1 if none is: this one while it leads (even before it
+   * serves), else the leader last heard from, but only within an election timeout of hearing it.
+   * After that it is presumed gone and an election may be running, so sending clients there would
+   * only bounce them.
+   */
+  public int leaderHint(long now) {
+    if (leadership != null) {
+      return leadership.isLeader() ? self : -1;
+    }
+    return leaderId >= 0 && now - lastLeaderContact <= config.electionTimeoutMillis()
+        ? leaderId : -1;
   }
 
   public int selfId() {

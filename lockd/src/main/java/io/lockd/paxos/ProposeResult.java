@@ -4,7 +4,7 @@ package io.lockd.paxos;
 public enum ProposeResult {
   /** Queued for a slot; its outcome arrives when the slot is chosen (or it is abandoned). */
   QUEUED,
-  /** This replica is not the leader; ask {@link PaxosNode#leaderHint()}. */
+  /** This replica is not the leader; ask {@link PaxosNode#leaderHint(long)}. */
   NOT_LEADER,
   /** The leader's queue is full; try again later. */
   OVERLOADED

@@ -94,7 +94,7 @@ public final class Replica {
     switch (result) {
       case QUEUED -> pending.put(id, new Pending(callback,
           clock.nowMillis() + proposalTimeoutMillis));
-      case NOT_LEADER -> callback.failed(ProposalFailure.NOT_LEADER, node.leaderHint());
+      case NOT_LEADER -> callback.failed(ProposalFailure.NOT_LEADER, leaderHint());
       case OVERLOADED -> callback.failed(ProposalFailure.OVERLOADED, self);
     }
   }
@@ -159,7 +159,7 @@ public final class Replica {
     for (Command c : ready.abandoned()) {
       Pending p = pending.remove(c.id());
       if (p != null) {
-        p.callback.failed(ProposalFailure.NOT_LEADER, node.leaderHint());
+        p.callback.failed(ProposalFailure.NOT_LEADER, leaderHint());
       }
     }
     if (!ready.chosen().isEmpty()) {
@@ -205,7 +205,7 @@ public final class Replica {
         break; // insertion order is deadline order: the timeout is the same for all
       }
       it.remove();
-      p.callback.failed(ProposalFailure.TIMED_OUT, node.leaderHint());
+      p.callback.failed(ProposalFailure.TIMED_OUT, leaderHint());
     }
   }
 
@@ -214,7 +214,7 @@ public final class Replica {
     if (now != role) {
       Role was = role;
       role = now;
-      listener.roleChanged(was, now, node.ballot(), node.leaderHint());
+      listener.roleChanged(was, now, node.ballot(), leaderHint());
     }
   }
 
@@ -223,7 +223,7 @@ public final class Replica {
   public ReplicaStatus status() {
     long now = clock.nowMillis();
     return new ReplicaStatus(self, node.role(), node.ballot(), node.promised(),
-        node.leaderHint(), node.chosenIndex(), appliedIndex, node.snapshotIndex(),
+        leaderHint(), node.chosenIndex(), appliedIndex, node.snapshotIndex(),
         node.leaseRemaining(now), node.lastLeaderContact() == PaxosNode.NEVER
             ? -1 : now - node.lastLeaderContact(),
         node.backlog(), pending.size(), node.peers(),
@@ -259,8 +259,9 @@ public final class Replica {
     return node.role();
   }
 
+  /** The replica believed to lead now, or -1 (see {@link PaxosNode#leaderHint(long)}). */
   public int leaderHint() {
-    return node.leaderHint();
+    return node.leaderHint(clock.nowMillis());
   }
 
   /** The ballot this replica leads or campaigns with, else the highest it has promised. */

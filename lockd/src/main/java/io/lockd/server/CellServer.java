@@ -70,6 +70,7 @@ public final class CellServer {
   private final RequestChecks checks;
   private final ServerEvents events;
   private final CacheCoherence cache;
+  private final ParkedRequests parked;
 
   /**
    * @param namespace the state machine the replica applies commands to (the same object)
@@ -87,16 +88,24 @@ public final class CellServer {
     this.streams = new EventStreams(replica, namespace, duties, config, cache);
     namespace.onFileChanges((path, index) -> cache.changed(path, index, replica.nowMillis()));
     this.checks = new RequestChecks(namespace);
+    this.parked = new ParkedRequests(config.parkedRequestsMax(), config.parkMillis());
   }
 
   // ---- driver inputs --------------------------------------------------------------------------
 
   public void onTick() {
     duties.onTick();
+    retryParked();
   }
 
   public void onApplied() {
     streams.pushAll();
+    retryParked();
+  }
+
+  /** Requests waiting for an election to end (status pages, tests). */
+  public int parkedRequests() {
+    return parked.size();
   }
 
   /** True while this replica answers clients (leads, lease held, no-op applied). */
@@ -120,7 +129,7 @@ public final class CellServer {
   // ---- sessions -------------------------------------------------------------------------------
 
   public void createSession(CreateSessionRequest r, Reply<CreateSessionResponse> reply) {
-    if (refuse(reply, () -> checks.clientName(r.getClientName()))) {
+    if (refuse(reply, () -> createSession(r, reply), () -> checks.clientName(r.getClientName()))) {
       return;
     }
     NamespaceCommand.Builder command = NamespaceCommand.newBuilder().setCreateSession(
@@ -139,7 +148,8 @@ public final class CellServer {
   }
 
   public void closeSession(CloseSessionRequest r, Reply<CloseSessionResponse> reply) {
-    if (refuse(reply, () -> checks.header(r.hasHeader(), r.getHeader()))) {
+    if (refuse(reply, () -> closeSession(r, reply),
+        () -> checks.header(r.hasHeader(), r.getHeader()))) {
       return;
     }
     long id = r.getHeader().getSessionId();
@@ -159,7 +169,8 @@ public final class CellServer {
   // ---- nodes ----------------------------------------------------------------------------------
 
   public void createNode(CreateNodeRequest r, Reply<CreateNodeResponse> reply) {
-    if (refuse(reply, () -> checks(r.hasHeader(), r.getHeader(), () -> checks.createNode(r)))) {
+    if (refuse(reply, () -> createNode(r, reply),
+        () -> checks(r.hasHeader(), r.getHeader(), () -> checks.createNode(r)))) {
       return;
     }
     CreateNodeOp.Builder op = CreateNodeOp.newBuilder().setPath(r.getPath()).setKind(r.getKind())
@@ -173,7 +184,8 @@ public final class CellServer {
   }
 
   public void deleteNode(DeleteNodeRequest r, Reply<DeleteNodeResponse> reply) {
-    if (refuse(reply, () -> checks(r.hasHeader(), r.getHeader(), () -> checks.deleteNode(r)))) {
+    if (refuse(reply, () -> deleteNode(r, reply),
+        () -> checks(r.hasHeader(), r.getHeader(), () -> checks.deleteNode(r)))) {
       return;
     }
     DeleteNodeOp.Builder op = DeleteNodeOp.newBuilder().setPath(r.getPath());
@@ -188,7 +200,8 @@ public final class CellServer {
   }
 
   public void setContents(SetContentsRequest r, Reply<SetContentsResponse> reply) {
-    if (refuse(reply, () -> checks(r.hasHeader(), r.getHeader(), () -> checks.setContents(r)))) {
+    if (refuse(reply, () -> setContents(r, reply),
+        () -> checks(r.hasHeader(), r.getHeader(), () -> checks.setContents(r)))) {
       return;
     }
     SetContentsOp.Builder op = SetContentsOp.newBuilder().setPath(r.getPath())
@@ -202,12 +215,12 @@ public final class CellServer {
   }
 
   public void getStat(GetStatRequest r, Reply<GetStatResponse> reply) {
-    read(reply, () -> namespace.getStat(r.getPath()));
+    read(reply, () -> getStat(r, reply), () -> namespace.getStat(r.getPath()));
   }
 
   public void getContentsAndStat(GetContentsAndStatRequest r,
       Reply<GetContentsAndStatResponse> reply) {
-    read(reply, () -> {
+    read(reply, () -> getContentsAndStat(r, reply), () -> {
       GetContentsAndStatResponse answer = namespace.getContentsAndStat(r.getPath());
       long cacher = r.getCacheSessionId();
       return cacher == 0 ? answer : cache.register(cacher, duties.mayCache(cacher), answer);
@@ -215,13 +228,14 @@ public final class CellServer {
   }
 
   public void listChildren(ListChildrenRequest r, Reply<ListChildrenResponse> reply) {
-    read(reply, () -> namespace.listChildren(r.getPath()));
+    read(reply, () -> listChildren(r, reply), () -> namespace.listChildren(r.getPath()));
   }
 
   // ---- locks ----------------------------------------------------------------------------------
 
   public void acquire(AcquireRequest r, Reply<AcquireResponse> reply) {
-    if (refuse(reply, () -> checks(r.hasHeader(), r.getHeader(), () -> checks.acquire(r)))) {
+    if (refuse(reply, () -> acquire(r, reply),
+        () -> checks(r.hasHeader(), r.getHeader(), () -> checks.acquire(r)))) {
       return;
     }
     AcquireOp op = AcquireOp.newBuilder().setPath(r.getPath()).setMode(r.getMode())
@@ -238,7 +252,8 @@ public final class CellServer {
   }
 
   public void release(ReleaseRequest r, Reply<ReleaseResponse> reply) {
-    if (refuse(reply, () -> checks(r.hasHeader(), r.getHeader(), () -> checks.release(r)))) {
+    if (refuse(reply, () -> release(r, reply),
+        () -> checks(r.hasHeader(), r.getHeader(), () -> checks.release(r)))) {
       return;
     }
     propose(client(r.getHeader()).setRelease(ReleaseOp.newBuilder().setPath(r.getPath())), reply,
@@ -248,7 +263,7 @@ public final class CellServer {
   }
 
   public void getLockInfo(GetLockInfoRequest r, Reply<GetLockInfoResponse> reply) {
-    read(reply, () -> namespace.getLockInfo(r.getPath()));
+    read(reply, () -> getLockInfo(r, reply), () -> namespace.getLockInfo(r.getPath()));
   }
 
   public void checkSequencer(CheckSequencerRequest r, Reply<CheckSequencerResponse> reply) {
@@ -256,13 +271,14 @@ public final class CellServer {
       reply.error(ServerError.badArgument("sequencer is required"));
       return;
     }
-    read(reply, () -> namespace.checkSequencer(r.getSequencer()));
+    read(reply, () -> checkSequencer(r, reply),
+        () -> namespace.checkSequencer(r.getSequencer()));
   }
 
   // ---- watches --------------------------------------------------------------------------------
 
   public void watch(WatchRequest r, Reply<WatchResponse> reply) {
-    if (refuse(reply, () -> checks(r.hasHeader(), r.getHeader(),
+    if (refuse(reply, () -> watch(r, reply), () -> checks(r.hasHeader(), r.getHeader(),
         () -> checks.watch(r.getPath(), r.getKind(), r.getKindValue())))) {
       return;
     }
@@ -272,7 +288,7 @@ public final class CellServer {
   }
 
   public void unwatch(UnwatchRequest r, Reply<UnwatchResponse> reply) {
-    if (refuse(reply, () -> checks(r.hasHeader(), r.getHeader(),
+    if (refuse(reply, () -> unwatch(r, reply), () -> checks(r.hasHeader(), r.getHeader(),
         () -> checks.watch(r.getPath(), r.getKind(), r.getKindValue())))) {
       return;
     }
@@ -284,12 +300,12 @@ public final class CellServer {
   // ---- administration -------------------------------------------------------------------------
 
   public void listSessions(Reply<ListSessionsResponse> reply) {
-    read(reply, namespace::listSessions);
+    read(reply, () -> listSessions(reply), namespace::listSessions);
   }
 
   public void forceCloseSession(ForceCloseSessionRequest r,
       Reply<ForceCloseSessionResponse> reply) {
-    if (refuse(reply, () -> checks.session(r.getSessionId()))) {
+    if (refuse(reply, () -> forceCloseSession(r, reply), () -> checks.session(r.getSessionId()))) {
       return;
     }
     duties.expire(r.getSessionId(), ExpiryReason.EXPIRY_REASON_FORCE_CLOSED, new Reply<>() {
@@ -331,10 +347,16 @@ public final class CellServer {
     operation.run();
   }
 
-  /** Refuses unless serving, then runs the checks; true if the request was refused. */
-  private boolean refuse(Reply<?> reply, Runnable check) {
+  /**
+   * Refuses unless serving, then runs the checks; true if the request was refused (or parked: see
+   * {@link ParkedRequests}). {@code retry} runs the whole request again.
+   */
+  private boolean refuse(Reply<?> reply, Runnable retry, Runnable check) {
     if (!duties.serving()) {
-      reply.error(ServerError.notLeader(replica.selfId(), replica.leaderHint()));
+      boolean electing = replica.leaderHint() < 0 || replica.leaderHint() == replica.selfId();
+      if (!electing || !parked.park(retry, reply, replica.nowMillis())) {
+        reply.error(ServerError.notLeader(replica.selfId(), replica.leaderHint()));
+      }
       return true;
     }
     try {
@@ -346,8 +368,16 @@ public final class CellServer {
     }
   }
 
-  private <T> void read(Reply<T> reply, java.util.function.Supplier<T> query) {
-    if (refuse(reply, () -> {})) {
+  /** Runs parked requests again once a leader is known; refuses those that waited too long. */
+  private void retryParked() {
+    boolean decided = duties.serving()
+        || (replica.leaderHint() >= 0 && replica.leaderHint() != replica.selfId());
+    parked.retry(decided, replica.nowMillis(),
+        reply -> reply.error(ServerError.notLeader(replica.selfId(), replica.leaderHint())));
+  }
+
+  private <T> void read(Reply<T> reply, Runnable retry, java.util.function.Supplier<T> query) {
+    if (refuse(reply, retry, () -> {})) {
       return;
     }
     T answer;

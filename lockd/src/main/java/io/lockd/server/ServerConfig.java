@@ -20,6 +20,10 @@ package io.lockd.server;
  *     reads beyond it are answered uncacheable
  * @param callsPerStreamMax the most unanswered calls on one Calls stream; more are answered
  *     RESOURCE_EXHAUSTED at once
+ * @param parkedRequestsMax the most requests kept waiting for an election to end; more are
+ *     answered UNAVAILABLE at once
+ * @param parkMillis how long a request waits for an election to end before it is answered
+ *     UNAVAILABLE (the client then retries on its own backoff)
  */
 public record ServerConfig(
     long graceMillis,
@@ -30,7 +34,9 @@ public record ServerConfig(
     long unreachableAfterMillis,
     double clockDriftBound,
     int cachedFilesPerSessionMax,
-    int callsPerStreamMax) {
+    int callsPerStreamMax,
+    int parkedRequestsMax,
+    long parkMillis) {
 
   /** The largest grace the namespace accepts in ExtendAllSessions. */
   public static final long GRACE_MAX_MILLIS = 600_000;
@@ -46,23 +52,26 @@ public record ServerConfig(
     check(clockDriftBound >= 0 && clockDriftBound < 0.5, "clockDriftBound must be in [0, 0.5)");
     check(cachedFilesPerSessionMax >= 0, "cachedFilesPerSessionMax must not be negative");
     check(callsPerStreamMax > 0, "callsPerStreamMax must be positive");
+    check(parkedRequestsMax >= 0, "parkedRequestsMax must not be negative");
+    check(parkMillis >= 0, "parkMillis must not be negative");
   }
 
   /** Chubby-like defaults: 45 s grace. */
   public static ServerConfig defaults() {
-    return new ServerConfig(45_000, 256, 100_000, 4, 60_000, 1_000, 0.01, 10_000, 4096);
+    return new ServerConfig(45_000, 256, 100_000, 4, 60_000, 1_000, 0.01, 10_000, 4096,
+        10_000, 1_500);
   }
 
   public ServerConfig withGraceMillis(long grace) {
     return new ServerConfig(grace, expiriesInFlightMax, streamsMax, streamsPerSessionMax,
         reconcileEveryMillis, unreachableAfterMillis, clockDriftBound, cachedFilesPerSessionMax,
-        callsPerStreamMax);
+        callsPerStreamMax, parkedRequestsMax, parkMillis);
   }
 
   public ServerConfig withClockDriftBound(double bound) {
     return new ServerConfig(graceMillis, expiriesInFlightMax, streamsMax, streamsPerSessionMax,
         reconcileEveryMillis, unreachableAfterMillis, bound, cachedFilesPerSessionMax,
-        callsPerStreamMax);
+        callsPerStreamMax, parkedRequestsMax, parkMillis);
   }
 
   /**

@@ -62,7 +62,7 @@ class PreVoteTest {
     cell.advance(1_000);
     assertEquals(Role.LEADER, cell.node(leader).role());
     assertEquals(ballot, cell.node(leader).ballot());
-    assertEquals(leader, cell.node(f).leaderHint());
+    assertEquals(leader, cell.node(f).leaderHint(cell.now));
   }
 
   @Test

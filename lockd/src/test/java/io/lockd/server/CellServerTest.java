@@ -52,6 +52,56 @@ class CellServerTest {
   }
 
   @Test
+  void duringAnElectionARequestWaitsAndIsRedirectedOnceALeaderIsKnown() {
+    CoreHarness h = new CoreHarness(5_000);
+    h.replica.role = Role.FOLLOWER;
+    h.replica.leaderHint = -1; // the leader went silent: an election is running
+    Captured<io.lockd.proto.v1.CreateSessionResponse> c = new Captured<>();
+    h.server.createSession(CreateSessionRequest.getDefaultInstance(), c);
+    h.advance(200);
+    assertEquals(0, c.calls, "answered before any leader was known");
+    assertEquals(1, h.server.parkedRequests());
+
+    h.replica.leaderHint = 4;
+    h.server.onTick();
+    ServerError e = c.failed();
+    assertEquals(ServerError.UNAVAILABLE, e.code());
+    assertEquals(4, e.leaderHint());
+    assertEquals(0, h.server.parkedRequests());
+  }
+
+  @Test
+  void aRequestThatReachesTheNextLeaderEarlyIsServedOnceItServes() {
+    CoreHarness h = new CoreHarness(5_000);
+    h.replica.role = Role.LEADER;
+    h.replica.reads = false; // elected, its no-op not yet applied
+    Captured<io.lockd.proto.v1.CreateSessionResponse> c = new Captured<>();
+    h.server.createSession(CreateSessionRequest.newBuilder().setClientName("early").build(), c);
+    h.step();
+    assertEquals(0, c.calls);
+
+    h.replica.reads = true;
+    h.step();
+    h.apply();
+    assertTrue(c.ok().getSessionId() > 0);
+  }
+
+  @Test
+  void aRequestWaitsForAnElectionOnlySoLong() {
+    CoreHarness h = new CoreHarness(5_000);
+    h.replica.role = Role.FOLLOWER;
+    h.replica.leaderHint = -1;
+    Captured<io.lockd.proto.v1.CreateSessionResponse> c = new Captured<>();
+    h.server.createSession(CreateSessionRequest.getDefaultInstance(), c);
+    h.advance(ServerConfig.defaults().parkMillis() - 1);
+    assertEquals(0, c.calls);
+    h.advance(1);
+    ServerError e = c.failed();
+    assertEquals(ServerError.UNAVAILABLE, e.code());
+    assertEquals(-1, e.leaderHint());
+  }
+
+  @Test
   void keepAlivesExtendTheLeaseWithoutTouchingTheLogAndSilenceExpires() {
     CoreHarness h = new CoreHarness(5_000);
     long s = h.createSession(1_000);
