@@ -40,6 +40,12 @@ public record PaxosConfig(
     int catchUpMaxEntries,
     int snapshotChunkBytes) {
 
+  public static final long LEASE_MILLIS = 300;
+  public static final long HEARTBEAT_MILLIS = 50;
+  public static final long ELECTION_TIMEOUT_MILLIS = 250;
+  public static final long ELECTION_JITTER_MILLIS = 100;
+  public static final long RETRANSMIT_MILLIS = 30;
+
   public PaxosConfig {
     replicaIds = List.copyOf(replicaIds.stream().sorted().distinct().toList());
     check(replicaIds.contains(selfId), "replicaIds must contain selfId " + selfId);
@@ -56,10 +62,18 @@ public record PaxosConfig(
         "queue and catch-up limits must be positive");
   }
 
-  /** Defaults for a cell on one LAN: sub-second failover, 1% clock-rate bound. */
+  /**
+   * Defaults for a cell on one LAN, 1% clock-rate bound. After the leader dies, a new one can
+   * serve only once the lease grants to the old one ran out (at most a lease after its last
+   * heartbeat), so the lease bounds failover: 300 ms, renewed every 50 ms, so that the leader
+   * keeps it through stalls of ~240 ms (a loaded machine, a GC pause). A follower asks for
+   * pre-votes after 250-350 ms of silence and asks again every 30 ms until the grants have run
+   * out; acceptors refuse while they grant the lease, so an early ask costs nothing.
+   */
   public static PaxosConfig defaults(int selfId, List<Integer> replicaIds) {
-    return new PaxosConfig(selfId, replicaIds, 500, 0.01, 100, 300, 200, 60, 64, 1024,
-        1 << 20, 20_000, 512, 1 << 20);
+    return new PaxosConfig(selfId, replicaIds, LEASE_MILLIS, 0.01, HEARTBEAT_MILLIS,
+        ELECTION_TIMEOUT_MILLIS, ELECTION_JITTER_MILLIS, RETRANSMIT_MILLIS, 64, 1024, 1 << 20,
+        20_000, 512, 1 << 20);
   }
 
   public PaxosConfig withSelf(int id) {

@@ -115,19 +115,19 @@ public final class LockdMain implements Callable<Integer> {
 
   /** Consensus and session timing. */
   static final class Timing {
-    @Option(names = "--lease-ms", paramLabel = "MS", defaultValue = "500",
+    @Option(names = "--lease-ms", paramLabel = "MS", defaultValue = "300",
         description = "Leader lease; a new leader waits it out (default: ${DEFAULT-VALUE}).")
     long leaseMillis;
 
-    @Option(names = "--heartbeat-ms", paramLabel = "MS", defaultValue = "100",
+    @Option(names = "--heartbeat-ms", paramLabel = "MS", defaultValue = "50",
         description = "Leader heartbeat, at most half the lease (default: ${DEFAULT-VALUE}).")
     long heartbeatMillis;
 
-    @Option(names = "--election-timeout-ms", paramLabel = "MS", defaultValue = "300",
+    @Option(names = "--election-timeout-ms", paramLabel = "MS", defaultValue = "250",
         description = "Silence before a follower campaigns (default: ${DEFAULT-VALUE}).")
     long electionTimeoutMillis;
 
-    @Option(names = "--election-jitter-ms", paramLabel = "MS", defaultValue = "200",
+    @Option(names = "--election-jitter-ms", paramLabel = "MS", defaultValue = "100",
         description = "Random extra wait before campaigning (default: ${DEFAULT-VALUE}).")
     long electionJitterMillis;
 
@@ -304,7 +304,8 @@ public final class LockdMain implements Callable<Integer> {
         "--client-listen");
     PaxosConfig paxos = new PaxosConfig(id, cellMembers.ids(), timing.leaseMillis,
         timing.clockDrift, timing.heartbeatMillis, timing.electionTimeoutMillis,
-        timing.electionJitterMillis, 60, 64, 1024, 1 << 20, 20_000, 512, 1 << 20);
+        timing.electionJitterMillis, PaxosConfig.RETRANSMIT_MILLIS, 64, 1024, 1 << 20, 20_000, 512,
+        1 << 20);
     if (timing.tickMillis <= 0 || timing.tickMillis > timing.heartbeatMillis) {
       throw new IllegalArgumentException("--tick-ms must be in [1, --heartbeat-ms], was "
           + timing.tickMillis);

@@ -65,8 +65,13 @@ public final class SimCell {
     }
     double configuredDrift = on.contains(Simulation.Bug.LEASE_IGNORES_DRIFT) ? 0 : DRIFT_BOUND;
     for (int id : ids) {
-      PaxosConfig config = new PaxosConfig(id, ids, 500, configuredDrift, 100, 300, 200, 25,
-          16, 64, 64 * 1024, 2_000, 16, 256);
+      // Production timing (so the checkers judge the defaults a cell runs with), small windows
+      // and batches (so that their edges are reached often).
+      PaxosConfig timing = PaxosConfig.defaults(id, ids);
+      PaxosConfig config = new PaxosConfig(id, ids, timing.leaseMillis(), configuredDrift,
+          timing.heartbeatMillis(), timing.electionTimeoutMillis(),
+          timing.electionJitterMillis(), timing.retransmitMillis(), 16, 64, 64 * 1024, 2_000, 16,
+          256);
       SimClock clock = new SimClock(events, random.split(), plan.clockDrift,
           random.nextLong(1_000_000));
       InMemoryAcceptorStore store = new InMemoryAcceptorStore();
