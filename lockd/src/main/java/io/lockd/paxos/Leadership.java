@@ -271,6 +271,19 @@ final class Leadership {
     return now - lease.lastMajorityAt() <= silence;
   }
 
+  /** When {@link #tick} next has something to do: a retransmission, a heartbeat, or the end. */
+  long nextDeadline() {
+    if (phase == Phase.PREPARING) {
+      return lastPrepareAt + config.retransmitMillis();
+    }
+    long next = lastHeartbeatAt + config.heartbeatMillis();
+    for (SlotProgress p : inflight.values()) {
+      next = Math.min(next, p.lastSentAt + config.retransmitMillis());
+    }
+    long silence = Math.max(config.electionTimeoutMillis(), config.leaseMillis()) * 2;
+    return Math.min(next, lease.lastMajorityAt() + silence + 1);
+  }
+
   /** Commands that were queued but never put in a slot: their callers must be told. */
   List<Command> abandon() {
     List<Command> dropped = new ArrayList<>(pending);

@@ -112,6 +112,30 @@ public final class PaxosNode {
     }
   }
 
+  /**
+   * The earliest time at which {@link #tick} may have something to do, so that a driver can
+   * sleep until then instead of ticking at a fixed rate (it must still tick then, or earlier:
+   * ticking early is harmless). Inputs may move it earlier; ask again after each one.
+   */
+  public long nextDeadline(long now) {
+    long next;
+    if (leadership == null) {
+      next = preVote == null ? electionDeadline
+          : Math.min(electionDeadline, preVote.nextAskAt());
+    } else if (!leadership.isLeader()) {
+      next = Math.min(electionDeadline, leadership.nextDeadline());
+    } else {
+      next = leadership.nextDeadline();
+    }
+    if (catchUpTarget > log.chosenIndex()) {
+      long retry = catchUpSentAt + config.retransmitMillis();
+      // Nothing could be asked just now (no source known, a snapshot still arriving): look again
+      // after a retransmit interval rather than at once.
+      next = Math.min(next, retry > now ? retry : now + config.retransmitMillis());
+    }
+    return next;
+  }
+
   /** Offers a command for the log; only a leader queues it. */
   public ProposeResult propose(Command command) {
     if (leadership == null || !leadership.isLeader()) {

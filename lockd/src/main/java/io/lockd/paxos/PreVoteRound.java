@@ -48,6 +48,11 @@ final class PreVoteRound {
     }
   }
 
+  /** When {@link #tick} next asks again. */
+  long nextAskAt() {
+    return lastAskedAt + config.retransmitMillis();
+  }
+
   void onReply(Message.PreVoteReply r) {
     if (r.ballot() == ballot && r.granted()) {
       granted.add(r.from());

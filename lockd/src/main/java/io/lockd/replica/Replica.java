@@ -82,6 +82,19 @@ public final class Replica {
   }
 
   /**
+   * The clock time by which {@link #onTick} must run next (the core's next timer or a proposal's
+   * timeout); a driver may sleep until then unless an input arrives. Ask again after each input.
+   */
+  public long nextDeadline() {
+    long next = node.nextDeadline(clock.nowMillis());
+    for (Pending p : pending.values()) {
+      next = Math.min(next, p.deadline);
+      break; // insertion order is deadline order: the timeout is the same for all
+    }
+    return next;
+  }
+
+  /**
    * Proposes a command. The callback fires on this replica's thread once the command is applied,
    * or at once if this replica cannot take it.
    */

@@ -14,32 +14,58 @@ import org.slf4j.LoggerFactory;
 /**
  * The production thread around a {@link Replica}: one event loop that owns it. Other threads
  * (gRPC, the storage writer) only enqueue tasks; the loop drains everything queued, then flushes
- * once, so commands that arrive together share a slot and one sync. It ticks the replica at a
- * fixed interval of its clock. The loop never blocks on disk or network.
+ * once, so commands that arrive together share a slot and one sync. It ticks the replica when
+ * the replica's next timer is due ({@link Replica#nextDeadline}), not at a fixed rate, so an idle
+ * replica sleeps. The loop never blocks on disk or network.
  */
 public final class ReplicaLoop implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ReplicaLoop.class);
   private static final int DRAIN_MAX = 4096;
+  /** The longest sleep between ticks whatever the replica says (a safety net, not a timer). */
+  private static final long IDLE_TICK_MILLIS = 1_000;
 
   private final BlockingQueue<Consumer<Replica>> inbox;
   private final Clock clock;
-  private final long tickMillis;
+  private final long tickMinMillis;
   private final Thread thread;
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
   private volatile boolean running = true;
   private Replica replica;
+  private Duty duty = Duty.NONE;
+
+  /**
+   * Periodic work of the layer above the replica (the server's session expiry, timers, health),
+   * run on the loop right after the replica's own tick, when its deadline is due.
+   */
+  public interface Duty {
+    Duty NONE = new Duty() {
+      @Override
+      public long nextDeadline(long now) {
+        return Long.MAX_VALUE;
+      }
+
+      @Override
+      public void run() {}
+    };
+
+    /** When {@link #run} must run next; asked after every batch of inputs. */
+    long nextDeadline(long now);
+
+    void run();
+  }
 
   /**
    * Builds the replica on the loop's own thread (so that it is confined to it from birth) and
    * starts the loop.
    *
+   * @param tickMinMillis the shortest interval between two ticks (timers are this coarse at most)
    * @param build makes the replica; it receives this loop so that callbacks can post back to it
    */
-  public ReplicaLoop(String name, Clock clock, long tickMillis, int inboxCapacity,
+  public ReplicaLoop(String name, Clock clock, long tickMinMillis, int inboxCapacity,
       Function<ReplicaLoop, Replica> build) {
     this.inbox = new ArrayBlockingQueue<>(inboxCapacity);
     this.clock = clock;
-    this.tickMillis = tickMillis;
+    this.tickMinMillis = tickMinMillis;
     CompletableFuture<Void> built = new CompletableFuture<>();
     this.thread = new Thread(() -> {
       try {
@@ -65,6 +91,11 @@ public final class ReplicaLoop implements AutoCloseable {
     return running && inbox.offer(task);
   }
 
+  /** Installs the duty; call on the loop (from a task), at most once. */
+  public void setDuty(Duty duty) {
+    this.duty = duty;
+  }
+
   /** Runs a task on the loop and waits for its answer (for status pages and tests). */
   public <T> T call(Function<Replica, T> task, long timeoutMillis) throws Exception {
     CompletableFuture<T> answer = new CompletableFuture<>();
@@ -81,7 +112,8 @@ public final class ReplicaLoop implements AutoCloseable {
   }
 
   private void run() {
-    long nextTick = clock.nowMillis() + tickMillis;
+    long lastTick = clock.nowMillis();
+    long nextTick = nextTick(lastTick);
     List<Consumer<Replica>> batch = new ArrayList<>();
     try {
       while (running) {
@@ -98,9 +130,13 @@ public final class ReplicaLoop implements AutoCloseable {
         long now = clock.nowMillis();
         if (now >= nextTick) {
           replica.onTick();
-          nextTick = now + tickMillis;
+          if (now >= duty.nextDeadline(now)) {
+            duty.run();
+          }
+          lastTick = now;
         }
         replica.flush();
+        nextTick = Math.max(nextTick(now), lastTick + tickMinMillis);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -111,6 +147,12 @@ public final class ReplicaLoop implements AutoCloseable {
     } finally {
       stopped.complete(null);
     }
+  }
+
+  /** When the replica or the duty next needs a tick, at the latest {@link #IDLE_TICK_MILLIS}. */
+  private long nextTick(long now) {
+    long next = Math.min(replica.nextDeadline(), duty.nextDeadline(now));
+    return Math.min(next, now + IDLE_TICK_MILLIS);
   }
 
   public boolean isRunning() {

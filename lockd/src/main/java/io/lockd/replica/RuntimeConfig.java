@@ -14,7 +14,8 @@ import java.util.Map;
  * @param peerListen where this replica accepts peer streams
  * @param dataDir where the acceptor store lives
  * @param options driver settings
- * @param tickMillis how often the loop ticks the core
+ * @param tickMillis the shortest interval between two ticks of the core (it is ticked when its
+ *     next timer is due, not at a fixed rate)
  */
 public record RuntimeConfig(
     String cell,

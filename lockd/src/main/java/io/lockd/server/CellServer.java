@@ -15,6 +15,7 @@ import io.lockd.proto.ns.v1.ReleaseOp;
 import io.lockd.proto.ns.v1.SetContentsOp;
 import io.lockd.proto.ns.v1.UnwatchOp;
 import io.lockd.proto.ns.v1.WatchOp;
+import io.lockd.paxos.Role;
 import io.lockd.proto.v1.AcquireRequest;
 import io.lockd.proto.v1.AcquireResponse;
 import io.lockd.proto.v1.CheckSequencerRequest;
@@ -103,6 +104,15 @@ public final class CellServer {
     retryParked();
   }
 
+  /**
+   * Whether {@link #onTick} has work at its short interval: while this replica leads or
+   * campaigns (session expiry, timers, the term's start and end), and while requests wait for an
+   * election. A follower otherwise has nothing to time.
+   */
+  public boolean wantsFrequentTicks() {
+    return replica.role() != Role.FOLLOWER || duties.inTerm() || parked.size() > 0;
+  }
+
   /** Requests waiting for an election to end (status pages, tests). */
   public int parkedRequests() {
     return parked.size();
@@ -115,6 +125,11 @@ public final class CellServer {
 
   public int selfId() {
     return replica.selfId();
+  }
+
+  /** The replica's monotonic clock, in milliseconds. */
+  public long nowMillis() {
+    return replica.nowMillis();
   }
 
   /** Sessions the leader is timing (0 unless serving), for status pages. */

@@ -81,6 +81,11 @@ final class LeaderDuties {
     return term != NO_TERM;
   }
 
+  /** True while a term runs (it may have ended without this replica noticing yet). */
+  boolean inTerm() {
+    return term != NO_TERM;
+  }
+
   /** True while this replica may answer clients: a term runs and reads are safe now. */
   boolean serving() {
     return observe() && replica.canServeReads();

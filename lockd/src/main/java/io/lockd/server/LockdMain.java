@@ -141,12 +141,13 @@ public final class LockdMain implements Callable<Integer> {
     long graceMillis;
 
     @Option(names = "--tick-ms", paramLabel = "MS", defaultValue = "5",
-        description = "Consensus tick (default: ${DEFAULT-VALUE}).")
+        description = "Shortest interval between two consensus ticks; timers run when due "
+            + "(default: ${DEFAULT-VALUE}).")
     long tickMillis;
 
     @Option(names = "--server-tick-ms", paramLabel = "MS", defaultValue = "10",
-        description = "How often the leader checks session deadlines and timers "
-            + "(default: ${DEFAULT-VALUE}).")
+        description = "How often the leader checks session deadlines and timers; an idle "
+            + "follower checks once a second (default: ${DEFAULT-VALUE}).")
     long serverTickMillis;
 
     @Option(names = "--proposal-timeout-ms", paramLabel = "MS", defaultValue = "10000",

@@ -7,12 +7,14 @@ import io.lockd.proto.ns.v1.NamespaceCommand;
 import io.lockd.replica.ProposalCallback;
 import io.lockd.replica.Replica;
 import io.lockd.replica.ReplicaListener;
+import io.lockd.replica.ReplicaLoop;
 import io.lockd.replica.ReplicaStatus;
 import io.lockd.replica.StateMachine;
 import io.lockd.server.CellServer;
 import io.lockd.server.ServedReplica;
 import io.lockd.server.ServerConfig;
 import io.lockd.server.ServerEvents;
+import io.lockd.server.ServerTicks;
 
 /**
  * One simulated lockd process above the driver: the production {@link Namespace} and
@@ -21,12 +23,15 @@ import io.lockd.server.ServerEvents;
  * and the replica is wrapped so that they see every command the server proposes.
  */
 public final class LockHost implements SimHost {
+  /** The daemon's default {@code --server-tick-ms}. */
+  static final long SERVER_TICK_MILLIS = 10;
   private final int replicaId;
   private final Namespace namespace = new Namespace();
   private final LockCheckers checkers;
   private final EventQueue events;
   private final ServerConfig config;
   private CellServer server;
+  private ReplicaLoop.Duty duty = ReplicaLoop.Duty.NONE;
 
   public LockHost(int replicaId, LockCheckers checkers, EventQueue events, ServerConfig config) {
     this.replicaId = replicaId;
@@ -73,13 +78,12 @@ public final class LockHost implements SimHost {
     // Leader time: the simulation's real time in milliseconds (a wall clock with no skew).
     server = new CellServer(observed, namespace, () -> events.nowMicros() / 1000, config,
         new ServerEvents() {});
+    duty = new ServerTicks(server, SERVER_TICK_MILLIS, () -> {});
   }
 
   @Override
-  public void onTick() {
-    if (server != null) {
-      server.onTick();
-    }
+  public ReplicaLoop.Duty duty() {
+    return duty;
   }
 
   @Override

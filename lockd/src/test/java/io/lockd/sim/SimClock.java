@@ -59,6 +59,12 @@ final class SimClock implements Clock {
     return anchorValue + (events.nowMicros() - anchorReal) * rate;
   }
 
+  /** Real microseconds until this clock reads {@code millis}, at its current rate (0 if it does). */
+  long realMicrosUntil(long millis) {
+    double remaining = millis * 1000.0 - valueMicros();
+    return remaining <= 0 ? 0 : (long) Math.ceil(remaining / rate);
+  }
+
   @Override
   public long nowMillis() {
     return (long) Math.floor(valueMicros() / 1000.0);

@@ -2,6 +2,7 @@ package io.lockd.sim;
 
 import io.lockd.replica.Replica;
 import io.lockd.replica.ReplicaListener;
+import io.lockd.replica.ReplicaLoop;
 import io.lockd.replica.StateMachine;
 
 /**
@@ -15,8 +16,13 @@ public interface SimHost {
   /** Called once the replica exists (the server layer wraps it). */
   default void attach(Replica replica) {}
 
-  /** Called on every tick of the replica, after the core's own tick. */
-  default void onTick() {}
+  /**
+   * The server layer's periodic work, run on the replica's ticks when due, as production's loop
+   * runs it ({@link ReplicaLoop#setDuty}).
+   */
+  default ReplicaLoop.Duty duty() {
+    return ReplicaLoop.Duty.NONE;
+  }
 
   /** Receives the replica's notifications (for example, commands applied). */
   default ReplicaListener listener() {

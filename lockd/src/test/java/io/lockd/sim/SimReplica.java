@@ -16,7 +16,9 @@ import java.util.SplittableRandom;
  * pause (a frozen process whose clock keeps running, so it sees time jump when it resumes).
  */
 public final class SimReplica {
-  private static final long TICK_MICROS = 5_000;
+  /** Production's defaults: {@code --tick-ms} and {@code ReplicaLoop}'s longest sleep. */
+  private static final long TICK_MIN_MILLIS = 5;
+  private static final long IDLE_TICK_MILLIS = 1_000;
 
   public final int id;
   final SimClock clock;
@@ -33,6 +35,9 @@ public final class SimReplica {
   private SimHost host;
   private long generation;
   private boolean paused;
+  private boolean tickScheduled;
+  private long tickDue;
+  private long lastTick;
   private final List<Runnable> deferred = new ArrayList<>();
   long crashes;
   /** Told when this replica crashes (a workload ends the connections its process had). */
@@ -67,7 +72,9 @@ public final class SimReplica {
     replica = new Replica(config, recovered, h.stateMachine(), transport, disk, clock,
         random.split(), options, h.listener());
     h.attach(replica);
-    scheduleTick(gen);
+    lastTick = clock.nowMillis();
+    tickScheduled = false;
+    scheduleTick();
   }
 
   /** As production's writer thread does: peers' messages to the network, its own to itself. */
@@ -79,16 +86,41 @@ public final class SimReplica {
     }
   }
 
-  private void scheduleTick(long gen) {
-    events.after(TICK_MICROS, () -> {
-      if (gen == generation) {
-        input(() -> {
-          replica.onTick();
-          host.onTick();
-        });
-        scheduleTick(gen);
+  /**
+   * Schedules the next tick when the replica or the server's duty next needs one, as production's
+   * {@code ReplicaLoop} sleeps until then: at the latest a second away, at the earliest
+   * {@link #TICK_MIN_MILLIS} after the last tick. Called after every input, since inputs move
+   * deadlines; an earlier tick replaces a later one.
+   */
+  private void scheduleTick() {
+    long now = clock.nowMillis();
+    long wanted = Math.min(replica.nextDeadline(), host.duty().nextDeadline(now));
+    long due = Math.max(Math.min(wanted, now + IDLE_TICK_MILLIS), lastTick + TICK_MIN_MILLIS);
+    if (tickScheduled && due >= tickDue) {
+      return;
+    }
+    tickScheduled = true;
+    tickDue = due;
+    long gen = generation;
+    events.after(clock.realMicrosUntil(due), () -> {
+      if (gen != generation || !tickScheduled || tickDue != due) {
+        return; // a crash, or replaced by an earlier tick
       }
+      tickScheduled = false;
+      input(this::tick);
     });
+  }
+
+  private void tick() {
+    long now = clock.nowMillis();
+    if (now < tickDue) {
+      return; // the clock slowed down since: input() schedules the rest of the wait
+    }
+    replica.onTick();
+    if (now >= host.duty().nextDeadline(now)) {
+      host.duty().run();
+    }
+    lastTick = now;
   }
 
   /** Runs one input and the driver's flush, unless the process is down or frozen. */
@@ -102,6 +134,9 @@ public final class SimReplica {
     }
     action.run();
     replica.flush();
+    if (replica != null) {
+      scheduleTick();
+    }
   }
 
   void propose(byte[] payload, ProposalCallback callback) {

@@ -8,12 +8,11 @@ import io.lockd.replica.ReplicaLoop;
 import io.lockd.replica.ReplicaRuntime;
 import io.lockd.server.CellServer;
 import io.lockd.server.ServedReplica;
+import io.lockd.server.ServerTicks;
 import io.lockd.server.WallClock;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -21,9 +20,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One lockd process's serving parts, assembled: the replica runtime (store, writer, peer
- * transport, loop) applying the {@link Namespace}, the {@link CellServer} on the loop's thread, a
- * ticker that runs the leader's duties, and the gRPC server for clients (lockd.v1 services and
- * grpc.health.v1). {@link #close} stops them in reverse order.
+ * transport, loop) applying the {@link Namespace}, the {@link CellServer} on the loop's thread
+ * with its periodic duties ({@link ServerTicks}), and the gRPC server for clients (lockd.v1
+ * services and grpc.health.v1). {@link #close} stops them in reverse order.
  */
 public final class LockdServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LockdServer.class);
@@ -34,7 +33,6 @@ public final class LockdServer implements AutoCloseable {
   private final CellServer cell;
   private final HealthReporter health = new HealthReporter();
   private final PeerStatusFetcher peers;
-  private final ScheduledExecutorService ticker;
   private final Server server;
   private boolean closed;
 
@@ -60,15 +58,16 @@ public final class LockdServer implements AutoCloseable {
     peers = new PeerStatusFetcher(id, config.clientAddresses(), config.statusFetchMillis());
     StatusView view = new StatusView(config.clientAddresses(),
         config.server().unreachableAfterMillis());
-    ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "lockd-server-tick-" + id);
-      t.setDaemon(true);
-      return t;
-    });
-    ticker.scheduleAtFixedRate(() -> gateway.submit(c -> {
-      c.onTick();
-      health.update(c.serving());
-    }), config.serverTickMillis(), config.serverTickMillis(), TimeUnit.MILLISECONDS);
+    try {
+      runtime.loop().call(r -> {
+        runtime.loop().setDuty(new ServerTicks(cell, config.serverTickMillis(),
+            () -> health.update(cell.serving())));
+        return null;
+      }, 10_000);
+    } catch (Exception e) {
+      runtime.close();
+      throw new IllegalStateException("replica " + id + ": the server did not start", e);
+    }
     try {
       server = NettyServerBuilder.forAddress(config.clientListen())
           .directExecutor() // handlers only enqueue on the replica's loop
@@ -86,7 +85,6 @@ public final class LockdServer implements AutoCloseable {
           .build()
           .start();
     } catch (IOException | RuntimeException e) {
-      ticker.shutdownNow();
       peers.close();
       runtime.close();
       throw new UncheckedIOException("replica " + id + " cannot listen for clients on "
@@ -145,7 +143,6 @@ public final class LockdServer implements AutoCloseable {
       Thread.currentThread().interrupt();
       server.shutdownNow();
     }
-    ticker.shutdownNow();
     peers.close();
     runtime.close();
     log.info("replica {}: stopped", config.selfId());
