@@ -42,8 +42,8 @@ public record PaxosConfig(
 
   public static final long LEASE_MILLIS = 300;
   public static final long HEARTBEAT_MILLIS = 50;
-  public static final long ELECTION_TIMEOUT_MILLIS = 250;
-  public static final long ELECTION_JITTER_MILLIS = 100;
+  public static final long ELECTION_TIMEOUT_MILLIS = 500;
+  public static final long ELECTION_JITTER_MILLIS = 250;
   public static final long RETRANSMIT_MILLIS = 30;
 
   public PaxosConfig {
@@ -66,9 +66,11 @@ public record PaxosConfig(
    * Defaults for a cell on one LAN, 1% clock-rate bound. After the leader dies, a new one can
    * serve only once the lease grants to the old one ran out (at most a lease after its last
    * heartbeat), so the lease bounds failover: 300 ms, renewed every 50 ms, so that the leader
-   * keeps it through stalls of ~240 ms (a loaded machine, a GC pause). A follower asks for
-   * pre-votes after 250-350 ms of silence and asks again every 30 ms until the grants have run
-   * out; acceptors refuse while they grant the lease, so an early ask costs nothing.
+   * keeps it through stalls of ~240 ms. Followers wait 500-750 ms of silence before they ask for
+   * pre-votes, so that a leader that is merely slow (a loaded machine, a GC pause) keeps its
+   * ballot, and it is the peer connection reset of a killed leader ({@link PaxosNode#peerLost})
+   * that starts an election early. Refused pre-votes are asked again every 30 ms, so a new leader
+   * is chosen within a retransmit interval of the old grants running out.
    */
   public static PaxosConfig defaults(int selfId, List<Integer> replicaIds) {
     return new PaxosConfig(selfId, replicaIds, LEASE_MILLIS, 0.01, HEARTBEAT_MILLIS,

@@ -92,6 +92,21 @@ public final class PaxosNode {
     }
   }
 
+  /**
+   * The connection to {@code peer} broke or could not be made. If that is the leader this replica
+   * follows, the leader may well be dead (a killed process resets its connections), so the
+   * election timer runs out now instead of a whole timeout after the last heartbeat. Nothing else
+   * changes: the pre-vote that follows still waits until a majority's lease grants to the old
+   * leader ran out, so a live leader behind a flaky link costs only a round of refused asks, and
+   * the hint is back with its next heartbeat.
+   */
+  public void peerLost(int peer, long now) {
+    if (leadership == null && peer == leaderId && peer != self) {
+      electionDeadline = Math.min(electionDeadline, now);
+      leaderId = -1;
+    }
+  }
+
   /** Advances timers: elections, pre-votes, heartbeats, retransmissions, catch-up retries. */
   public void tick(long now) {
     if (leadership == null) {

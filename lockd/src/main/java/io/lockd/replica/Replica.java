@@ -75,6 +75,11 @@ public final class Replica {
     node.step(m, clock.nowMillis());
   }
 
+  /** The transport lost its connection to {@code peer} (see {@link PaxosNode#peerLost}). */
+  public void onPeerLost(int peer) {
+    node.peerLost(peer, clock.nowMillis());
+  }
+
   public void onTick() {
     long now = clock.nowMillis();
     node.tick(now);

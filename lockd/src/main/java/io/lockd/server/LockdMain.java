@@ -123,11 +123,11 @@ public final class LockdMain implements Callable<Integer> {
         description = "Leader heartbeat, at most half the lease (default: ${DEFAULT-VALUE}).")
     long heartbeatMillis;
 
-    @Option(names = "--election-timeout-ms", paramLabel = "MS", defaultValue = "250",
+    @Option(names = "--election-timeout-ms", paramLabel = "MS", defaultValue = "500",
         description = "Silence before a follower campaigns (default: ${DEFAULT-VALUE}).")
     long electionTimeoutMillis;
 
-    @Option(names = "--election-jitter-ms", paramLabel = "MS", defaultValue = "100",
+    @Option(names = "--election-jitter-ms", paramLabel = "MS", defaultValue = "250",
         description = "Random extra wait before campaigning (default: ${DEFAULT-VALUE}).")
     long electionJitterMillis;
 
@@ -149,6 +149,11 @@ public final class LockdMain implements Callable<Integer> {
         description = "How often the leader checks session deadlines and timers; an idle "
             + "follower checks once a second (default: ${DEFAULT-VALUE}).")
     long serverTickMillis;
+
+    @Option(names = "--pipeline-slots", paramLabel = "N", defaultValue = "64",
+        description = "Slots a leader proposes before the earliest is chosen; commands that "
+            + "arrive meanwhile wait and share a slot (default: ${DEFAULT-VALUE}).")
+    int pipelineSlots;
 
     @Option(names = "--proposal-timeout-ms", paramLabel = "MS", defaultValue = "10000",
         description = "A request without outcome this long answers UNAVAILABLE "
@@ -305,8 +310,8 @@ public final class LockdMain implements Callable<Integer> {
         "--client-listen");
     PaxosConfig paxos = new PaxosConfig(id, cellMembers.ids(), timing.leaseMillis,
         timing.clockDrift, timing.heartbeatMillis, timing.electionTimeoutMillis,
-        timing.electionJitterMillis, PaxosConfig.RETRANSMIT_MILLIS, 64, 1024, 1 << 20, 20_000, 512,
-        1 << 20);
+        timing.electionJitterMillis, PaxosConfig.RETRANSMIT_MILLIS, timing.pipelineSlots, 1024, 1 << 20,
+        20_000, 512, 1 << 20);
     if (timing.tickMillis <= 0 || timing.tickMillis > timing.heartbeatMillis) {
       throw new IllegalArgumentException("--tick-ms must be in [1, --heartbeat-ms], was "
           + timing.tickMillis);

@@ -19,6 +19,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,6 +57,7 @@ public final class GrpcPeerTransport implements PeerTransport {
 
   // Written once by start(), before state turns RUNNING; read only after checking that state.
   private volatile Consumer<Message> inbound;
+  private volatile IntConsumer peerLost;
   private volatile TransportThreads threads;
   private volatile Server server;
 
@@ -90,13 +92,15 @@ public final class GrpcPeerTransport implements PeerTransport {
 
   // Synchronized with close(), so that a close racing a start cannot miss what start creates.
   @Override
-  public synchronized void start(Consumer<Message> inbound) {
+  public synchronized void start(Consumer<Message> inbound, IntConsumer peerLost) {
     Objects.requireNonNull(inbound, "inbound");
+    Objects.requireNonNull(peerLost, "peerLost");
     if (state.get() != State.NEW) {
       throw new IllegalStateException(
           "transport of replica " + selfId + " was already started or closed");
     }
     this.inbound = inbound;
+    this.peerLost = peerLost;
     threads = new TransportThreads(selfId);
     peerAddresses.forEach((id, address) -> links.put(id, newLink(id, address)));
     try {
@@ -229,6 +233,12 @@ public final class GrpcPeerTransport implements PeerTransport {
     }
   }
 
+  private void lost(int peerId) {
+    if (state.get() == State.RUNNING) {
+      peerLost.accept(peerId);
+    }
+  }
+
   private PeerLink newLink(int peerId, String address) {
     ManagedChannel channel =
         NettyChannelBuilder.forTarget(address)
@@ -242,8 +252,8 @@ public final class GrpcPeerTransport implements PeerTransport {
             .keepAliveTime(limits.keepAliveMillis(), TimeUnit.MILLISECONDS)
             .keepAliveTimeout(limits.keepAliveTimeoutMillis(), TimeUnit.MILLISECONDS)
             .build();
-    return new PeerLink(
-        cell, selfId, peerId, address, channel, threads.outbound(), limits, counters.get(peerId));
+    return new PeerLink(cell, selfId, peerId, address, channel, threads.outbound(), limits,
+        counters.get(peerId), () -> lost(peerId));
   }
 
   private Server newServer() {
@@ -262,7 +272,7 @@ public final class GrpcPeerTransport implements PeerTransport {
         .permitKeepAliveTime(Math.max(1, limits.keepAliveMillis() / 2), TimeUnit.MILLISECONDS)
         .addService(
             ServerInterceptors.intercept(
-                new InboundStreamService(selfId, this::deliver), handshake))
+                new InboundStreamService(selfId, this::deliver, this::lost), handshake))
         .build();
   }
 

@@ -9,6 +9,7 @@ import io.lockd.proto.peer.v1.PeerEnvelope;
 import io.lockd.proto.peer.v1.PeerServiceGrpc;
 import io.lockd.proto.peer.v1.StreamSummary;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,10 +24,13 @@ final class InboundStreamService extends PeerServiceGrpc.PeerServiceImplBase {
 
   private final int selfId;
   private final Consumer<Message> deliver;
+  private final IntConsumer lost;
 
-  InboundStreamService(int selfId, Consumer<Message> deliver) {
+  /** @param lost told the sender's id when its stream breaks (not when it ends cleanly) */
+  InboundStreamService(int selfId, Consumer<Message> deliver, IntConsumer lost) {
     this.selfId = selfId;
     this.deliver = deliver;
+    this.lost = lost;
   }
 
   /** The handshake interceptor has already accepted the caller; saying so is all that is left. */
@@ -86,6 +90,7 @@ final class InboundStreamService extends PeerServiceGrpc.PeerServiceImplBase {
       // The sender went away or cancelled; it redials on its own, nothing to answer.
       log.debug(
           "replica {}: stream from peer {} ended: {}", selfId, sender, Status.fromThrowable(t));
+      lost.accept(sender);
     }
 
     @Override

@@ -60,6 +60,7 @@ final class PeerLink {
   private final PeerCounters counters;
   private final Backoff backoff;
   private final AtomicBoolean drainPending = new AtomicBoolean();
+  private final Runnable onLost;
 
   // Guarded by this.
   private Attempt current;
@@ -76,7 +77,9 @@ final class PeerLink {
       ManagedChannel channel,
       ScheduledExecutorService executor,
       TransportLimits limits,
-      PeerCounters counters) {
+      PeerCounters counters,
+      Runnable onLost) {
+    this.onLost = onLost;
     this.selfId = selfId;
     this.peerId = peerId;
     this.address = address;
@@ -212,6 +215,7 @@ final class PeerLink {
     logFailure(wasConnected, failure, refused);
     lastFailure = failure;
     redial = executor.schedule(this::dial, delayMillis, TimeUnit.MILLISECONDS);
+    onLost.run();
   }
 
   /** Logs only changes: a lost connection, or a different reason for not having one. */

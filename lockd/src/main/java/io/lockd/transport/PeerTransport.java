@@ -2,6 +2,7 @@ package io.lockd.transport;
 
 import io.lockd.paxos.Message;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 
 /**
  * Carries one-way messages between replicas.
@@ -15,7 +16,16 @@ import java.util.function.Consumer;
 public interface PeerTransport extends AutoCloseable {
 
   /** Begins accepting inbound messages; each one is passed to {@code inbound}. */
-  void start(Consumer<Message> inbound);
+  default void start(Consumer<Message> inbound) {
+    start(inbound, peer -> {});
+  }
+
+  /**
+   * As {@link #start(Consumer)}, and tells {@code peerLost} (with the peer's id) whenever a
+   * connection to a peer broke or could not be made: a hint that the peer may be down (a killed
+   * process resets its connections), never proof. Must not block.
+   */
+  void start(Consumer<Message> inbound, IntConsumer peerLost);
 
   /** Queues {@code message} for {@code message.to()}; fire and forget. */
   void send(Message message);

@@ -100,6 +100,53 @@ class PreVoteTest {
     assertEquals(Role.FOLLOWER, l.role());
   }
 
+  @Test
+  void aLostConnectionToTheLeaderStartsTheElectionAsSoonAsItsLeaseRunsOut() {
+    assertTrue(electionAfterLeaderCutOff(true) <= PaxosConfig.LEASE_MILLIS + 50,
+        "with the hint, the election waits only for the lease grants");
+    assertTrue(electionAfterLeaderCutOff(false) >= PaxosConfig.ELECTION_TIMEOUT_MILLIS,
+        "without it, followers wait out their election timeout");
+  }
+
+  /** Cuts the leader off, optionally tells its followers so; the time until another serves. */
+  private static long electionAfterLeaderCutOff(boolean told) {
+    Cell cell = new Cell();
+    int leader = cell.electLeader();
+    cell.advance(200);
+    long cutAt = cell.now;
+    cell.isolate(leader);
+    if (told) {
+      for (int f : IDS) {
+        if (f != leader) {
+          cell.node(f).peerLost(leader, cell.now);
+        }
+      }
+    }
+    for (int i = 0; i < 1_000; i++) {
+      cell.advance(5);
+      for (int id : IDS) {
+        if (id != leader && cell.node(id).canServeReads(cell.now)) {
+          return cell.now - cutAt;
+        }
+      }
+    }
+    throw new AssertionError("no new leader");
+  }
+
+  @Test
+  void aLostConnectionToALiveLeaderCostsItNothing() {
+    Cell cell = new Cell();
+    int leader = cell.electLeader();
+    long ballot = cell.node(leader).ballot();
+    int f = leader % 3 + 1;
+    cell.node(f).peerLost(leader, cell.now);
+    assertEquals(-1, cell.node(f).leaderHint(cell.now));
+    cell.advance(2_000);
+    assertEquals(Role.LEADER, cell.node(leader).role());
+    assertEquals(ballot, cell.node(leader).ballot());
+    assertEquals(leader, cell.node(f).leaderHint(cell.now));
+  }
+
   private static PaxosNode newNode(int id, long now) {
     return new PaxosNode(PaxosConfig.defaults(id, IDS), new SplittableRandom(id), Ballot.ZERO,
         List.of(), 0, 0, new byte[0], now);

@@ -4,6 +4,7 @@ import io.lockd.paxos.Message;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 import java.util.random.RandomGenerator;
 
 /**
@@ -18,6 +19,7 @@ final class SimNetwork {
   private final int size;
   private final boolean[][] cut;
   private final List<Consumer<Message>> inboxes = new ArrayList<>();
+  private final List<IntConsumer> lostListeners = new ArrayList<>();
   private final long[] incarnation;
   private boolean faultsOn = true;
   /** Sees every message as it is sent (the harness uses it to crash replicas at bad moments). */
@@ -35,6 +37,7 @@ final class SimNetwork {
     this.incarnation = new long[size + 1];
     for (int i = 0; i <= size; i++) {
       inboxes.add(m -> {});
+      lostListeners.add(peer -> {});
     }
   }
 
@@ -42,9 +45,30 @@ final class SimNetwork {
    * Connects replica {@code id}'s endpoint. Messages still in flight to an earlier endpoint of the
    * same id are lost, as they would be with a connection that was reset.
    */
-  void attach(int id, Consumer<Message> inbox) {
+  void attach(int id, Consumer<Message> inbox, IntConsumer peerLost) {
     inboxes.set(id, inbox);
+    lostListeners.set(id, peerLost);
     incarnation[id]++;
+  }
+
+  /**
+   * Replica {@code id}'s process died: every peer that can reach it notices its connection reset
+   * after a network delay, as the kernel's RSTs of a killed process would tell it. Under faults a
+   * notice may be lost like any packet, and a cut link carries none (a partition, not a crash).
+   */
+  void connectionsReset(int id) {
+    for (int peer = 1; peer <= size; peer++) {
+      if (peer == id || cut[id][peer] || (faultsOn && random.nextDouble() < plan.dropRate)) {
+        continue;
+      }
+      int to = peer;
+      long target = incarnation[to];
+      events.after(delayMicros(), () -> {
+        if (incarnation[to] == target) {
+          lostListeners.get(to).accept(id);
+        }
+      });
+    }
   }
 
   void send(Message m) {
@@ -86,6 +110,7 @@ final class SimNetwork {
   /** Cuts the link from {@code a} to {@code b} (one direction). */
   void cut(int a, int b) {
     cut[a][b] = true;
+    maybeReset(a, b);
   }
 
   /** Splits the replicas into {@code side} and the rest, both directions. */
@@ -94,8 +119,26 @@ final class SimNetwork {
       for (int b = 1; b <= size; b++) {
         if (side.contains(a) != side.contains(b)) {
           cut[a][b] = true;
+          maybeReset(a, b);
         }
       }
+    }
+  }
+
+  /**
+   * Half the time a cut link also resets the connection over it (a firewall's RST, a keepalive
+   * that timed out): the receiving end is told it lost the sender although the sender lives. A
+   * leader cut off this way is the one whose followers campaign the earliest, right as their
+   * lease grants run out, which is where a lease that ignored clock drift would overlap.
+   */
+  private void maybeReset(int from, int to) {
+    if (random.nextBoolean()) {
+      long target = incarnation[to];
+      events.after(delayMicros(), () -> {
+        if (incarnation[to] == target) {
+          lostListeners.get(to).accept(from);
+        }
+      });
     }
   }
 

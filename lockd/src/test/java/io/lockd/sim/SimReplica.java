@@ -56,7 +56,8 @@ public final class SimReplica {
     this.hosts = hosts;
     this.random = random;
     this.transport = new SimTransport(network, id);
-    transport.start(m -> input(() -> replica.onMessage(m)));
+    transport.start(m -> input(() -> replica.onMessage(m)),
+        peer -> input(() -> replica.onPeerLost(peer)));
   }
 
   void start() {
@@ -154,6 +155,7 @@ public final class SimReplica {
     paused = false;
     deferred.clear();
     disk.crash();
+    transport.reset();
     onCrash.run();
   }
 

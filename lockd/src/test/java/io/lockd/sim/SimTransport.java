@@ -3,6 +3,7 @@ package io.lockd.sim;
 import io.lockd.paxos.Message;
 import io.lockd.transport.PeerTransport;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 
 /** The simulated twin of the gRPC peer transport: one replica's endpoint on the {@link SimNetwork}. */
 final class SimTransport implements PeerTransport {
@@ -16,9 +17,14 @@ final class SimTransport implements PeerTransport {
   }
 
   @Override
-  public void start(Consumer<Message> inbound) {
+  public void start(Consumer<Message> inbound, IntConsumer peerLost) {
     open = true;
-    network.attach(id, inbound);
+    network.attach(id, inbound, peerLost);
+  }
+
+  /** This replica's process died: its peers' connections to it are reset. */
+  void reset() {
+    network.connectionsReset(id);
   }
 
   @Override
@@ -35,6 +41,6 @@ final class SimTransport implements PeerTransport {
   @Override
   public void close() {
     open = false;
-    network.attach(id, m -> {});
+    network.attach(id, m -> {}, peer -> {});
   }
 }

@@ -48,6 +48,7 @@ class SimTransportContractTest extends PeerTransportContract {
     @Override
     public void stop(int id) {
       if (endpoints.get(id - 1) != null) {
+        endpoints.get(id - 1).reset(); // a stopped process's connections are reset
         endpoints.get(id - 1).close();
       }
     }
@@ -56,7 +57,7 @@ class SimTransportContractTest extends PeerTransportContract {
     public void restart(int id) {
       stop(id);
       SimTransport t = new SimTransport(network, id);
-      t.start(inboxes.get(id - 1));
+      t.start(inboxes.get(id - 1), inboxes.get(id - 1)::lost);
       endpoints.set(id - 1, t);
     }
 

@@ -103,7 +103,7 @@ final class GrpcNetwork implements PeerTransportContract.Network {
             cell, id, addresses, new InetSocketAddress("127.0.0.1", port), limits);
     everyEndpoint.add(t);
     endpoints.put(id, t);
-    t.start(inboxes.get(id));
+    t.start(inboxes.get(id), inboxes.get(id)::lost);
   }
 
   private static int[] freeLoopbackPorts(int count) {

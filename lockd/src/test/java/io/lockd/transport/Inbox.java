@@ -13,10 +13,21 @@ import java.util.function.Predicate;
  */
 public final class Inbox implements Consumer<Message> {
   private final List<Message> messages = new ArrayList<>();
+  private final List<Integer> lost = new ArrayList<>();
 
   @Override
   public synchronized void accept(Message m) {
     messages.add(m);
+  }
+
+  /** Records that the connection to {@code peer} was reported lost (the transport's hint). */
+  public synchronized void lost(int peer) {
+    lost.add(peer);
+  }
+
+  /** Every peer reported lost so far, in report order (repeats kept). */
+  public synchronized List<Integer> lostPeers() {
+    return new ArrayList<>(lost);
   }
 
   /** A copy of everything received so far. */

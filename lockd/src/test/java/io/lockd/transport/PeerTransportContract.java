@@ -2,6 +2,7 @@ package io.lockd.transport;
 
 import static io.lockd.transport.MessageEquality.describe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lockd.paxos.Message;
@@ -67,6 +68,25 @@ public abstract class PeerTransportContract {
   @AfterEach
   final void closeNetworks() {
     networks.forEach(Network::close);
+  }
+
+  @Test
+  void aPeerThatStopsIsReportedLostToThoseConnectedToIt() {
+    Network net = network(3);
+    connect(net, 1, 2);
+    connect(net, 3, 2);
+    // Reports from before the peers were all up (a dial that failed) do not count.
+    int seenBy1 = net.inbox(1).lostPeers().size();
+    int seenBy3 = net.inbox(3).lostPeers().size();
+    net.stop(2);
+    awaitDelivered(() -> lostSince(net.inbox(1), seenBy1).contains(2)
+        && lostSince(net.inbox(3), seenBy3).contains(2));
+    assertFalse(lostSince(net.inbox(1), seenBy1).contains(3), "a live peer was reported lost");
+  }
+
+  private static List<Integer> lostSince(Inbox inbox, int seen) {
+    List<Integer> all = inbox.lostPeers();
+    return all.subList(seen, all.size());
   }
 
   @Test
