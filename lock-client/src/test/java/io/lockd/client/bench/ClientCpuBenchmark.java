@@ -141,10 +141,8 @@ public final class ClientCpuBenchmark {
     }
 
     LockClient.Builder builder(CellProcess cell) {
-      if (own) {
-        throw new IllegalArgumentException("--own: this client library has no shared runtime to opt out of");
-      }
-      return LockClient.builder().endpoints(cell.addresses());
+      LockClient.Builder b = LockClient.builder().endpoints(cell.addresses());
+      return own ? b.sharedRuntime(false) : b;
     }
   }
 
