@@ -96,7 +96,7 @@ final class Dispatcher {
    * A future of the blocking API: {@link #markAwaited} is called when its only user, the blocked
    * caller, starts waiting; it is never handed out, so nothing else can attach to it.
    */
-  static final class Awaited<T> extends CompletableFuture<T> {
+  static class Awaited<T> extends CompletableFuture<T> {
     private volatile boolean awaited;
 
     @Override
