@@ -44,6 +44,7 @@ public final class ClientCpuBenchmark {
         CpuSample s = run(cell, o, n, o.warmupSeconds, o.seconds, "n" + n);
         System.out.println(s.line());
         System.out.println(s.byThreadKind());
+        System.out.println(s.libraryThreadKinds());
       }
     }
   }
