@@ -1,5 +1,6 @@
 package io.lockd.client;
 
+import io.grpc.netty.shaded.io.netty.channel.Channel;
 import io.grpc.netty.shaded.io.netty.channel.EventLoop;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.IoHandlerFactory;
@@ -27,13 +28,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class LoopThreads {
   private final EventLoopGroup group;
+  private final Class<? extends Channel> socketChannelType;
   private final List<EventLoop> loops = new ArrayList<>();
   private final int[] pinned;
 
   /** @param name the threads' names: {@code name} for one thread, {@code name-i} for several */
   LoopThreads(String name, int threads) {
     AtomicInteger count = new AtomicInteger();
-    IoHandlerFactory io = Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+    boolean epoll = Epoll.isAvailable();
+    IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+    socketChannelType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
     group =
         new MultiThreadIoEventLoopGroup(
             threads,
@@ -54,8 +58,8 @@ final class LoopThreads {
   }
 
   /** The socket type that goes with these loops. */
-  Class<? extends io.grpc.netty.shaded.io.netty.channel.Channel> socketChannelType() {
-    return Epoll.isAvailable() ? EpollSocketChannel.class : NioSocketChannel.class;
+  Class<? extends Channel> socketChannelType() {
+    return socketChannelType;
   }
 
   /** The loop with the fewest clients, now one more. */
