@@ -28,7 +28,6 @@ import io.lockd.proto.v1.StatusRequest;
 import io.lockd.proto.v1.StatusResponse;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -101,6 +100,11 @@ public final class AsyncLockClient {
 
   /** Creates a node as described by {@code options}; its parent must be an existing directory. */
   public CompletableFuture<NodeStat> create(String path, CreateOptions options) {
+    return createNode(path, options, a -> NodeStat.fromProto(a.getStat(), a.getIndex()), null);
+  }
+
+  private <R> CompletableFuture<R> createNode(
+      String path, CreateOptions options, Function<CreateNodeResponse, R> result, Function<LockdException, R> recover) {
     Paths.check(path);
     return mutate(
         NodeGrpc.getCreateMethod(),
@@ -118,7 +122,8 @@ public final class AsyncLockClient {
           return b.build();
         },
         CreateNodeResponse::getIndex,
-        a -> NodeStat.fromProto(a.getStat(), a.getIndex()));
+        result,
+        recover);
   }
 
   /** Creates a permanent file with these contents. */
@@ -151,7 +156,7 @@ public final class AsyncLockClient {
 
   /** Creates the node unless one exists at the path; true if this call created it. */
   public CompletableFuture<Boolean> createUnlessExists(String path, CreateOptions options) {
-    return trueUnless(create(path, options), ErrorReason.ERROR_REASON_NODE_EXISTS);
+    return createNode(path, options, a -> true, falseFor(ErrorReason.ERROR_REASON_NODE_EXISTS));
   }
 
   /** Deletes a file or an empty directory whose lock has no holders or waiters. */
@@ -244,7 +249,7 @@ public final class AsyncLockClient {
                         if (answer != null) {
                           s.cache().offer(path, answer, nodeData(answer), generation);
                         }
-                        deliver(f, answer, e, GetContentsAndStatResponse::getIndex, AsyncLockClient::nodeData, s);
+                        deliver(f, answer, e, GetContentsAndStatResponse::getIndex, AsyncLockClient::nodeData, null, s);
                       });
                 }));
   }
@@ -278,7 +283,14 @@ public final class AsyncLockClient {
 
   /** True if the node exists. */
   public CompletableFuture<Boolean> exists(String path) {
-    return trueUnless(stat(path), ErrorReason.ERROR_REASON_NODE_NOT_FOUND);
+    Paths.check(path);
+    return read(
+        NodeGrpc.getGetStatMethod(),
+        GetStatRequest.newBuilder().setPath(path).build(),
+        a -> a.getIndex(),
+        a -> true,
+        true,
+        falseFor(ErrorReason.ERROR_REASON_NODE_NOT_FOUND));
   }
 
   /** Lists a directory's children (names, not paths), in ascending order. */
@@ -323,14 +335,13 @@ public final class AsyncLockClient {
    * mode, with that generation, on that instance of the node. True if valid, false if not.
    */
   public CompletableFuture<Boolean> checkSequencer(Sequencer sequencer) {
-    return trueUnless(
-        read(
-            LockGrpc.getCheckSequencerMethod(),
-            CheckSequencerRequest.newBuilder().setSequencer(sequencer.toProto()).build(),
-            a -> a.getIndex(),
-            a -> true),
-        ErrorReason.ERROR_REASON_SEQUENCER_INVALID,
-        ErrorReason.ERROR_REASON_NODE_NOT_FOUND);
+    return read(
+        LockGrpc.getCheckSequencerMethod(),
+        CheckSequencerRequest.newBuilder().setSequencer(sequencer.toProto()).build(),
+        a -> a.getIndex(),
+        a -> true,
+        true,
+        falseFor(ErrorReason.ERROR_REASON_SEQUENCER_INVALID, ErrorReason.ERROR_REASON_NODE_NOT_FOUND));
   }
 
   // ------------------------------------------------------------------ watches
@@ -348,7 +359,7 @@ public final class AsyncLockClient {
 
   /** Every replica's role, ballot, indexes, lag and lease, as the answering replica knows them. */
   public CompletableFuture<StatusResponse> clusterStatus() {
-    return read(ClusterGrpc.getStatusMethod(), StatusRequest.getDefaultInstance(), a -> 0, a -> a, false);
+    return read(ClusterGrpc.getStatusMethod(), StatusRequest.getDefaultInstance(), a -> 0, a -> a, false, null);
   }
 
   /** Every session of the cell. */
@@ -371,28 +382,25 @@ public final class AsyncLockClient {
 
   // ------------------------------------------------------------------ plumbing
 
-  /** True if {@code f} succeeds, false if it fails for one of {@code reasons}, else its failure. */
-  private static CompletableFuture<Boolean> trueUnless(CompletableFuture<?> f, ErrorReason... reasons) {
-    return f.handle(
-        (v, t) -> {
-          Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-          if (cause == null) {
-            return true;
-          }
-          if (cause instanceof LockdException e && java.util.Arrays.asList(reasons).contains(e.reason())) {
-            return false;
-          }
-          throw cause instanceof RuntimeException r ? r : new CompletionException(cause);
-        });
+  /**
+   * A refusal for one of {@code reasons} read as {@code false} (others stay failures). Applied on
+   * the loop, so that the caller's future is completed at once, with no dependent future (and,
+   * for a blocked caller, no extra hop through the callback threads).
+   */
+  private static Function<LockdException, Boolean> falseFor(ErrorReason... reasons) {
+    List<ErrorReason> list = List.of(reasons);
+    return e -> list.contains(e.reason()) ? Boolean.FALSE : null;
   }
 
   private <Q, A, R> CompletableFuture<R> read(
       MethodDescriptor<Q, A> method, Q request, ToLongFunction<A> index, Function<A, R> result) {
-    return read(method, request, index, result, true);
+    return read(method, request, index, result, true, null);
   }
 
+  /** @param recover maps a refusal to a value (or to null: fail with it); null: fail with every refusal */
   private <Q, A, R> CompletableFuture<R> read(
-      MethodDescriptor<Q, A> method, Q request, ToLongFunction<A> index, Function<A, R> result, boolean leaderOnly) {
+      MethodDescriptor<Q, A> method, Q request, ToLongFunction<A> index, Function<A, R> result, boolean leaderOnly,
+      Function<LockdException, R> recover) {
     return onLoop(
         f ->
             ctx.rpc.start(
@@ -400,11 +408,17 @@ public final class AsyncLockClient {
                 request,
                 leaderOnly,
                 ctx.operationDeadline(),
-                (A answer, LockdException error) -> deliver(f, answer, error, index, result, currentSessionOnLoop())));
+                (A answer, LockdException error) -> deliver(f, answer, error, index, result, recover, currentSessionOnLoop())));
   }
 
   private <Q, A, R> CompletableFuture<R> mutate(
       MethodDescriptor<Q, A> method, Function<RequestHeader, Q> request, ToLongFunction<A> index, Function<A, R> result) {
+    return mutate(method, request, index, result, null);
+  }
+
+  private <Q, A, R> CompletableFuture<R> mutate(
+      MethodDescriptor<Q, A> method, Function<RequestHeader, Q> request, ToLongFunction<A> index, Function<A, R> result,
+      Function<LockdException, R> recover) {
     return onLoop(
         f -> {
           ClientClock.Cancellable timer =
@@ -429,7 +443,7 @@ public final class AsyncLockClient {
                     request,
                     (A answer, LockdException e) -> {
                       timer.cancel();
-                      deliver(f, answer, e, index, result, s);
+                      deliver(f, answer, e, index, result, recover, s);
                     });
               });
         });
@@ -437,9 +451,15 @@ public final class AsyncLockClient {
 
   /** Completes {@code f} in the session's delivery order. */
   private <A, R> void deliver(
-      CompletableFuture<R> f, A answer, LockdException error, ToLongFunction<A> index, Function<A, R> result, Session s) {
+      CompletableFuture<R> f, A answer, LockdException error, ToLongFunction<A> index, Function<A, R> result,
+      Function<LockdException, R> recover, Session s) {
     if (error != null) {
-      ctx.dispatcher.fail(f, error);
+      R instead = recover == null ? null : recover.apply(error);
+      if (instead != null) {
+        ctx.dispatcher.complete(f, instead);
+      } else {
+        ctx.dispatcher.fail(f, error);
+      }
       return;
     }
     Runnable complete =

@@ -1,22 +1,28 @@
 package io.lockd.client;
 
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import java.util.concurrent.Executor;
 
 /**
  * Makes the gRPC channel to one replica's client endpoint. The default connects in plain text;
- * supply your own to add TLS, interceptors or, in tests, in-process channels. The channel must
- * deliver its callbacks on {@code executor} (the client's internal thread).
+ * supply your own to add TLS, interceptors or, in tests, in-process channels. The channel should
+ * use {@code executor} as its default executor (each call of the client names its own loop as
+ * its executor too), and should {@code disableRetry()}: the client retries by itself, with the
+ * same (session, sequence), and gRPC's retry buffering only costs time.
+ *
+ * <p>Clients built with the same factory <em>instance</em> (and the same endpoints) share their
+ * channels and threads ({@link LockClient.Builder#sharedRuntime}); so create the factory once and
+ * pass it to every builder.
  *
  * <pre>{@code
+ * ChannelFactory tls = (address, executor) ->
+ *     Grpc.newChannelBuilder(address, TlsChannelCredentials.create())
+ *         .executor(executor)
+ *         .disableRetry()
+ *         .build();
  * LockClient client = LockClient.builder()
  *     .endpoints("10.0.0.1:7001", "10.0.0.2:7001", "10.0.0.3:7001")
- *     .channelFactory((address, executor) ->
- *         Grpc.newChannelBuilder(address, TlsChannelCredentials.create())
- *             .executor(executor)
- *             .build())
+ *     .channelFactory(tls)
  *     .build();
  * }</pre>
  */
@@ -25,11 +31,11 @@ public interface ChannelFactory {
   /** A new channel to {@code address} (host:port) whose callbacks run on {@code executor}. */
   ManagedChannel create(String address, Executor executor);
 
-  /** Plain-text channels (no TLS). */
+  /**
+   * Plain-text channels (no TLS); always the same instance. With it the client's loop threads do
+   * the channels' socket I/O as well.
+   */
   static ChannelFactory plaintext() {
-    return (address, executor) ->
-        Grpc.newChannelBuilder(address, InsecureChannelCredentials.create())
-            .executor(executor)
-            .build();
+    return PlaintextChannels.INSTANCE;
   }
 }

@@ -2,58 +2,48 @@ package io.lockd.client;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one thread on which a client runs user code: session, lock and watch listeners, and the
- * completion of every future it hands out. Because events and answers pass through this one
- * queue in the order the loop decided, a listener never sees an event after an answer that
- * already reflects a later state (the delivery order, docs/client.md).
+ * Where a client runs user code: session, lock and watch listeners, and the completion of every
+ * future it hands out. Because events and answers pass through this one ordered queue in the
+ * order the loop decided, a listener never sees an event after an answer that already reflects a
+ * later state (the delivery order, docs/client.md). The queue runs on the runtime's callback
+ * threads ({@link CallbackThreads}), one callback of this client at a time.
  *
- * <p>User code that blocks here would stall every later event, so the blocking API refuses to run
- * on this thread ({@link #checkNotDispatchThread}).
+ * <p>User code that blocks here would stall later events, and could wait for an answer that only
+ * these threads can deliver, so the blocking API refuses to run on them ({@link
+ * #checkNotDispatchThread}).
  *
  * <p>Tests only: {@link #Dispatcher(Executor)} runs the callbacks on an executor supplied from
- * outside (a deterministic simulation's event queue) instead of a thread of its own.
+ * outside (a deterministic simulation's event queue) instead.
  */
 final class Dispatcher {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
-  private final ThreadPoolExecutor executor; // null when callbacks run on an outside executor
+  private final CallbackThreads threads; // null when callbacks run on an outside executor
+  private final SerialExecutor serial; // likewise
   private final Executor callbacks;
   private final AtomicInteger queued = new AtomicInteger();
-  private volatile Thread thread;
 
-  Dispatcher(String name) {
-    executor =
-        new ThreadPoolExecutor(
-            1,
-            1,
-            0,
-            TimeUnit.MILLISECONDS,
-            new LinkedBlockingQueue<>(),
-            r -> {
-              Thread t = new Thread(r, name);
-              t.setDaemon(true);
-              thread = t;
-              return t;
-            });
-    callbacks = executor;
+  Dispatcher(CallbackThreads threads) {
+    this.threads = threads;
+    this.serial = threads.newSerial();
+    this.callbacks = serial;
   }
 
   /**
    * Tests only: callbacks run on {@code callbacks}, which must run them one at a time in the order
-   * given. No thread is the dispatch thread, so nothing here refuses a blocking call: a caller on
+   * given. No thread is a dispatch thread, so nothing here refuses a blocking call: a caller on
    * such an executor must use the asynchronous API only. Shutting down stops nothing.
    */
   Dispatcher(Executor callbacks) {
-    this.executor = null;
+    this.threads = null;
+    this.serial = null;
     this.callbacks = callbacks;
   }
 
@@ -106,7 +96,7 @@ final class Dispatcher {
    * A future of the blocking API: {@link #markAwaited} is called when its only user, the blocked
    * caller, starts waiting; it is never handed out, so nothing else can attach to it.
    */
-  static final class Awaited<T> extends CompletableFuture<T> {
+  static class Awaited<T> extends CompletableFuture<T> {
     private volatile boolean awaited;
 
     @Override
@@ -122,32 +112,35 @@ final class Dispatcher {
   }
 
   boolean isDispatchThread() {
-    return Thread.currentThread() == thread;
+    return threads != null && threads.isCallbackThread(Thread.currentThread());
   }
 
-  /** Blocking on the dispatch thread would deadlock the client: refuse it with a clear message. */
+  /** Blocking on a callback thread could deadlock the client: refuse it with a clear message. */
   void checkNotDispatchThread() {
     if (isDispatchThread()) {
       throw new IllegalStateException(
-          "blocking lockd call from a lockd callback: callbacks run on the client's event thread, "
+          "blocking lockd call from a lockd callback: callbacks run on the client's event threads, "
               + "which must deliver the answer you are waiting for; use the async form "
               + "(client.async()) or hand the work to another thread");
     }
   }
 
+  /** Refuses new callbacks; those already queued still run. */
   void shutdown() {
-    if (executor != null) {
-      executor.shutdown();
+    if (serial != null) {
+      serial.shutdown();
     }
   }
 
+  /** Waits until the callbacks queued before {@link #shutdown} have run; true if they did. */
   boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
-    return executor == null || executor.awaitTermination(timeout, unit);
+    return serial == null || serial.awaitTermination(timeout, unit);
   }
 
+  /** Interrupts a callback that does not end. */
   void shutdownNow() {
-    if (executor != null) {
-      executor.shutdownNow();
+    if (serial != null) {
+      serial.interruptRunning();
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.lockd.client;
 
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.lockd.proto.v1.AcquireRequest;
 import io.lockd.proto.v1.AcquireResponse;
@@ -45,6 +46,9 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
   private static final Logger log = LoggerFactory.getLogger(DistributedLock.class);
   /** Longest wait a single queued acquire asks for; a longer or endless wait queues again. */
   static final long WAIT_CHUNK_MILLIS = 3_600_000;
+
+  private static final MethodDescriptor<AcquireRequest, AcquireResponse> ACQUIRE = LockGrpc.getAcquireMethod();
+  private static final MethodDescriptor<ReleaseRequest, ReleaseResponse> RELEASE = LockGrpc.getReleaseMethod();
 
   private enum Phase { IDLE, REQUESTING, WAITING, WITHDRAWING, HELD, SUSPECT, RELEASING, LOST }
 
@@ -137,15 +141,30 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
    * and releases the lock if the grant raced the cancellation.
    */
   public CompletableFuture<Boolean> acquireAsync(Duration timeout) {
-    CompletableFuture<Boolean> f = new Dispatcher.Awaited<>();
-    f.whenComplete(
-        (v, t) -> {
-          if (t instanceof CancellationException) {
-            ctx.loop.execute(() -> cancelled(f));
-          }
-        });
+    CompletableFuture<Boolean> f = new AcquireFuture();
     ctx.loop.execute(() -> startAcquire(timeout, f));
     return f;
+  }
+
+  /** An acquire's future: cancelling it withdraws the request (no listener per acquire needed). */
+  private final class AcquireFuture extends Dispatcher.Awaited<Boolean> {
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+      boolean cancelled = super.cancel(mayInterruptIfRunning);
+      if (cancelled) {
+        ctx.loop.execute(() -> cancelled(this));
+      }
+      return cancelled;
+    }
+
+    @Override
+    public boolean completeExceptionally(Throwable t) {
+      boolean done = super.completeExceptionally(t);
+      if (done && t instanceof CancellationException) {
+        ctx.loop.execute(() -> cancelled(this));
+      }
+      return done;
+    }
   }
 
   /**
@@ -217,7 +236,7 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
     long wait = waitMillis();
     earlyOutcome = null;
     s.submit(
-        LockGrpc.getAcquireMethod(),
+        ACQUIRE,
         h -> AcquireRequest.newBuilder().setHeader(h).setPath(path).setMode(mode.toProto()).setWaitMillis(wait).build(),
         (AcquireResponse answer, LockdException error) -> onAcquireAnswer(s, answer, error),
         seq -> {
@@ -308,7 +327,7 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
     }
     s.locks().outcomeSettled(requestSequence);
     s.submit(
-        LockGrpc.getReleaseMethod(),
+        RELEASE,
         h -> ReleaseRequest.newBuilder().setHeader(h).setPath(path).build(),
         (ReleaseResponse answer, LockdException error) -> {
           if (phase == Phase.WITHDRAWING && s == session) {
@@ -336,7 +355,7 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
         publishedHeld = false;
         Session s = session;
         s.submit(
-            LockGrpc.getReleaseMethod(),
+            RELEASE,
             h -> ReleaseRequest.newBuilder().setHeader(h).setPath(path).build(),
             (ReleaseResponse answer, LockdException error) -> {
               if (error != null && !alreadyGone(error)) {

@@ -1,8 +1,8 @@
 package io.lockd.client;
 
-import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.lockd.proto.v1.KeepAliveRequest;
 import io.lockd.proto.v1.KeepAliveResponse;
@@ -36,6 +36,7 @@ final class KeepAliveStream {
   static final long UNKNOWN_SEND = Long.MIN_VALUE;
   /** Requests remembered with their send times (one is outstanding at a time). */
   private static final int REMEMBERED = 16;
+  private static final MethodDescriptor<KeepAliveRequest, KeepAliveResponse> KEEP_ALIVE = SessionGrpc.getKeepAliveMethod();
 
   /** What the session does with the stream's news. */
   interface Handler {
@@ -147,7 +148,7 @@ final class KeepAliveStream {
     target = rpc.router().target();
     ClientCall<KeepAliveRequest, KeepAliveResponse> c;
     try {
-      c = rpc.router().channel(target).newCall(SessionGrpc.getKeepAliveMethod(), CallOptions.DEFAULT);
+      c = rpc.router().channel(target).newCall(KEEP_ALIVE, rpc.router().callOptions());
     } catch (LockdException closed) {
       return;
     }

@@ -1,12 +1,10 @@
 package io.lockd.client;
 
+import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,7 +14,9 @@ import org.slf4j.LoggerFactory;
  * hints non-leaders attach to UNAVAILABLE. A hint may name an address that is not configured (a
  * replica advertising another interface); at most {@link #HINTED_MAX} such addresses are kept.
  *
- * <p>Channels are made on first use and kept until {@link #shutdown}. Loop thread only.
+ * <p>Channels come from the client's channel group ({@link ChannelPool.Group}), which may serve
+ * other clients too: every call names this client's loop as its executor ({@link #callOptions}),
+ * so that its callbacks run there whoever else uses the channel. Loop thread only.
  */
 final class LeaderRouter {
   static final int HINTED_MAX = 16;
@@ -24,21 +24,21 @@ final class LeaderRouter {
 
   private final List<String> configured;
   private final List<String> hinted = new ArrayList<>();
-  private final Map<String, ManagedChannel> channels = new LinkedHashMap<>();
-  private final ChannelFactory factory;
-  private final Executor executor;
+  private final ChannelPool.Group channels;
+  private final CallOptions callOptions;
   private final List<Runnable> leaderListeners = new ArrayList<>();
   private String leader;
   private int cursor;
   private boolean shutdown;
 
-  LeaderRouter(List<String> endpoints, ChannelFactory factory, Executor executor) {
+  /** @param loop the executor of every call's callbacks: the client's loop */
+  LeaderRouter(List<String> endpoints, ChannelPool.Group channels, Executor loop) {
     if (endpoints.isEmpty()) {
       throw new IllegalArgumentException("no endpoints");
     }
     this.configured = List.copyOf(endpoints);
-    this.factory = factory;
-    this.executor = executor;
+    this.channels = channels;
+    this.callOptions = CallOptions.DEFAULT.withExecutor(loop);
   }
 
   /** The address the next attempt should go to. */
@@ -63,7 +63,12 @@ final class LeaderRouter {
     if (shutdown) {
       throw Errors.closed();
     }
-    return channels.computeIfAbsent(address, a -> factory.create(a, executor));
+    return channels.channel(address);
+  }
+
+  /** The options of every call: callbacks on the client's loop; made once. */
+  CallOptions callOptions() {
+    return callOptions;
   }
 
   /** Runs {@code listener} (on the loop) whenever the believed leader changes to a new address. */
@@ -84,7 +89,7 @@ final class LeaderRouter {
   void redirected(String hint) {
     if (!configured.contains(hint) && !hinted.contains(hint)) {
       if (hinted.size() >= HINTED_MAX) {
-        channels.remove(hinted.remove(0));
+        hinted.remove(0);
       }
       hinted.add(hint);
     }
@@ -113,27 +118,8 @@ final class LeaderRouter {
     }
   }
 
+  /** No more calls: the client is closing (its channel group is left by the runtime). */
   void shutdown() {
     shutdown = true;
-    for (ManagedChannel c : channels.values()) {
-      c.shutdownNow();
-    }
-  }
-
-  /** Waits up to {@code millis} for every channel to terminate; true if all did. */
-  static boolean awaitTermination(List<ManagedChannel> channels, long millis)
-      throws InterruptedException {
-    long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-    for (ManagedChannel c : channels) {
-      long left = end - System.nanoTime();
-      if (left <= 0 || !c.awaitTermination(left, TimeUnit.NANOSECONDS)) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  List<ManagedChannel> channels() {
-    return List.copyOf(channels.values());
   }
 }

@@ -1,6 +1,5 @@
 package io.lockd.client;
 
-import io.grpc.ManagedChannel;
 import io.lockd.proto.v1.LockInfo;
 import io.lockd.proto.v1.SessionInfo;
 import io.lockd.proto.v1.StatusResponse;
@@ -29,7 +28,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Methods here block (at most the operation timeout); {@link #async} gives the same operations
  * returning futures. Blocking methods must not be called from a lockd callback (listeners and
- * future continuations run on the client's event thread; doing so throws
+ * future continuations run on the client's event threads; doing so throws
  * IllegalStateException).
  *
  * <pre>{@code
@@ -45,8 +44,23 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>{@link #close} closes the session (releasing its locks without lock-delay) and stops every
- * thread the client started. Thread-safe.
+ * <p><b>Many clients, few threads.</b> A client is one session. Clients of one JVM built for the
+ * same endpoints with the same channel factory share one runtime: one channel (connection) per
+ * replica for up to 256 of them, one loop thread and two callback threads in all, however many
+ * clients there are ({@link Builder#sharedRuntime}, {@link Builder#loopThreads}). So an
+ * application that needs a session per tenant, per job or per request builds a client for each:
+ *
+ * <pre>{@code
+ * LockClient.Builder b = LockClient.builder().endpoints(endpoints);
+ * try (LockClient a = b.clientName("tenant-a").build();  // starts the shared runtime
+ *      LockClient c = b.clientName("tenant-c").build()) { // shares it: no new thread or connection
+ *   a.lock("/locks/a").acquire();
+ *   c.lock("/locks/c").acquire();
+ * }                                                      // the last close stops the threads
+ * }</pre>
+ *
+ * <p>{@link #close} closes the session (releasing its locks without lock-delay); the last client
+ * of a runtime also shuts its channels down and stops its threads. Thread-safe.
  */
 public final class LockClient implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LockClient.class);
@@ -55,22 +69,24 @@ public final class LockClient implements AutoCloseable {
   private final ClientContext ctx;
   private final LeaderRouter router;
   private final AsyncLockClient async;
+  private final ClientRuntime runtime;
+  private final ClientRuntime.Attachment attachment;
   private final Object closeLock = new Object();
   private boolean closed;
 
   private LockClient(Builder b) {
-    int n = COUNTER.incrementAndGet();
-    Loop loop = b.loopTasks == null ? new Loop("lockd-client-" + n + "-loop") : new Loop(b.loopTasks, b.loopFailures);
-    Dispatcher dispatcher = b.callbacks == null ? new Dispatcher("lockd-client-" + n + "-events") : new Dispatcher(b.callbacks);
+    runtime = b.runtime("lockd-client-" + COUNTER.incrementAndGet());
+    attachment = runtime.attach();
+    Loop loop = attachment.loop();
     ClientClock clock = b.clock == null ? loop.systemClock() : b.clock.apply(loop);
     Backoff backoff = new Backoff(b.backoffMin.toNanos(), b.backoffMax.toNanos(), new SplittableRandom(b.seed));
-    router = new LeaderRouter(b.endpoints, b.channelFactory, loop);
+    router = new LeaderRouter(b.endpoints, attachment.channels(), loop);
     Rpc rpc = new Rpc(router, clock, backoff, b.attemptTimeout.toNanos());
     ctx =
         new ClientContext(
             loop,
             clock,
-            dispatcher,
+            attachment.dispatcher(),
             rpc,
             backoff,
             b.clientName,
@@ -239,8 +255,10 @@ public final class LockClient implements AutoCloseable {
 
   /**
    * Closes the session (its locks are released without lock-delay and its ephemeral nodes
-   * deleted), then the channels and the client's threads. Waits at most the operation timeout
-   * for the cell, plus a few seconds for threads to stop. Idempotent.
+   * deleted), then gives back its share of the runtime: the last client of a shared runtime (or a
+   * client with its own) also shuts the channels down and stops the threads. Waits at most the
+   * operation timeout for the cell, plus a few seconds for callbacks, channels and threads to
+   * stop. Other clients sharing the runtime are not disturbed. Idempotent.
    */
   @Override
   public void close() {
@@ -257,39 +275,33 @@ public final class LockClient implements AutoCloseable {
     } catch (Exception e) {
       log.warn("closing the lockd session did not finish in time: {}", e.toString());
     }
-    CompletableFuture<List<ManagedChannel>> stopped = new CompletableFuture<>();
+    CompletableFuture<Void> stopped = new CompletableFuture<>();
     ctx.loop.execute(
         () -> {
           async.abandonSession();
-          List<ManagedChannel> channels = router.channels();
           router.shutdown();
-          stopped.complete(channels);
+          ctx.rpc.cancelAll(Errors.closed()); // the channels may be shared: they stay open
+          ctx.loop.close();
+          stopped.complete(null);
         });
     try {
-      List<ManagedChannel> channels = stopped.get(5, TimeUnit.SECONDS);
-      if (!LeaderRouter.awaitTermination(channels, 5_000)) {
-        log.warn("some lockd channels did not terminate within 5 s");
-      }
+      stopped.get(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (Exception e) {
-      log.warn("stopping lockd channels: {}", e.toString());
+      log.warn("stopping the lockd client's loop work: {}", e.toString());
     }
-    ctx.loop.shutdown();
-    ctx.dispatcher.shutdown();
-    try {
-      if (!ctx.loop.awaitTermination(5, TimeUnit.SECONDS)) {
-        ctx.loop.shutdownNow();
-      }
-      if (!ctx.dispatcher.awaitTermination(5, TimeUnit.SECONDS)) {
-        log.warn("a lockd callback is still running after 5 s; interrupting it");
-        ctx.dispatcher.shutdownNow();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      ctx.loop.shutdownNow();
-      ctx.dispatcher.shutdownNow();
-    }
+    runtime.detach(attachment);
+  }
+
+  /** The threads and channels this client uses (tests). */
+  ClientRuntime runtime() {
+    return runtime;
+  }
+
+  /** The channels this client uses, maybe with others (tests). */
+  ChannelPool.Group channelGroup() {
+    return attachment.channels();
   }
 
   /**
@@ -318,6 +330,10 @@ public final class LockClient implements AutoCloseable {
     private int maxQueuedPerSession = 10_000;
     private int cacheMaxEntries;
     private ChannelFactory channelFactory = ChannelFactory.plaintext();
+    private boolean sharedRuntime = true;
+    private int loopThreads = 1;
+    private int callbackThreads = 2;
+    private int sessionsPerChannel = 256;
     private Function<Loop, ClientClock> clock;
     private long seed = System.nanoTime();
     private Executor loopTasks;
@@ -439,9 +455,68 @@ public final class LockClient implements AutoCloseable {
       return this;
     }
 
-    /** How channels are made (TLS, interceptors, in-process transport for tests). */
+    /**
+     * How channels are made (TLS, interceptors, in-process transport for tests). Clients share
+     * channels only if they are given the same factory instance.
+     */
     public Builder channelFactory(ChannelFactory factory) {
       this.channelFactory = factory;
+      return this;
+    }
+
+    /**
+     * Whether this client shares its threads and channels with the other clients of this JVM
+     * that are built for the same endpoints (in any order), with the same channel factory
+     * instance and the same {@link #loopThreads}, {@link #callbackThreads} and {@link
+     * #sessionsPerChannel} (default true). Shared, a thousand clients (a thousand sessions) cost
+     * one connection per replica and {@code loopThreads + callbackThreads} threads instead of a
+     * thousand of each; the last of them to close shuts the channels down and stops the threads.
+     * Each client's state stays confined to one loop thread either way. False gives the client
+     * its own channels, one loop thread and one callback thread, as if it were alone.
+     *
+     * <pre>{@code
+     * LockClient.Builder b = LockClient.builder().endpoints(endpoints);
+     * List<LockClient> sessions = new ArrayList<>();
+     * for (int i = 0; i < 1000; i++) {
+     *   sessions.add(b.clientName("tenant-" + i).build()); // one connection per replica in all
+     * }
+     * LockClient alone = b.sharedRuntime(false).build();   // its own connection and threads
+     * }</pre>
+     */
+    public Builder sharedRuntime(boolean shared) {
+      this.sharedRuntime = shared;
+      return this;
+    }
+
+    /**
+     * Loop threads of a shared runtime (default 1). Each client is pinned to one of them (the one
+     * with the fewest clients); more than one lets the protocol work of many busy clients use
+     * more cores. One loop thread runs tens of thousands of calls per second.
+     */
+    public Builder loopThreads(int threads) {
+      this.loopThreads = atLeastOne("loopThreads", threads);
+      return this;
+    }
+
+    /**
+     * Threads of a shared runtime that run user code: listeners and future continuations (default
+     * 2). Each client's callbacks still run one at a time in its delivery order. A callback that
+     * takes long holds up other clients' callbacks while every one of these threads is busy, so
+     * keep callbacks short or hand long work to your own executor.
+     */
+    public Builder callbackThreads(int threads) {
+      this.callbackThreads = atLeastOne("callbackThreads", threads);
+      return this;
+    }
+
+    /**
+     * At most this many clients of a shared runtime use one channel (one connection) to a replica
+     * (default 256); more clients get another set of channels. Every client keeps one session
+     * whose KeepAlive stream stays open to the leader: the bound keeps such long-lived streams
+     * well below a server's limit of concurrent calls per connection.
+     */
+    public Builder sessionsPerChannel(int sessions) {
+      this.sessionsPerChannel = atLeastOne("sessionsPerChannel", sessions);
       return this;
     }
 
@@ -459,7 +534,7 @@ public final class LockClient implements AutoCloseable {
 
     /**
      * Tests only (the deterministic simulation): run the client's loop tasks on {@code loopTasks}
-     * and its callbacks on {@code callbacks} instead of starting two threads. Each executor must
+     * and its callbacks on {@code callbacks} instead of threads (the client shares nothing). Each executor must
      * run its tasks one at a time in the order given; a simulation runs both on its one event
      * queue. Give a {@link #clock} too (its timers must run through the loop); a loop task that
      * throws is also reported to {@code loopFailures}. Such a client must be used through {@link
@@ -484,6 +559,29 @@ public final class LockClient implements AutoCloseable {
         clientName = defaultClientName();
       }
       return new LockClient(this);
+    }
+
+    /** The runtime this client attaches to, retained for it. */
+    private ClientRuntime runtime(String ownName) {
+      if (loopTasks != null) {
+        ClientRuntime r = ClientRuntime.outside(ownName, channelFactory, loopTasks, callbacks, loopFailures);
+        r.retain();
+        return r;
+      }
+      if (!sharedRuntime) {
+        ClientRuntime r = new ClientRuntime(ownName, channelFactory, 1, 1, sessionsPerChannel);
+        r.retain();
+        return r;
+      }
+      return SharedRuntimes.retain(
+          new SharedRuntimes.Key(endpoints, channelFactory, loopThreads, callbackThreads, sessionsPerChannel));
+    }
+
+    private static int atLeastOne(String name, int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException(name + " must be at least 1");
+      }
+      return n;
     }
 
     private static Duration positive(String name, Duration d) {

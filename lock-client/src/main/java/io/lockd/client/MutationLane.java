@@ -3,11 +3,12 @@ package io.lockd.client;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.lockd.proto.v1.ErrorReason;
+import io.lockd.proto.v1.RequestHeader;
 import java.util.ArrayDeque;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.LongConsumer;
-import java.util.function.LongFunction;
 
 /**
  * A session's mutating requests, one at a time, in submission order (the proto's rule: one
@@ -22,17 +23,22 @@ import java.util.function.LongFunction;
 final class MutationLane {
   /** One mutating request. */
   static final class Mutation<Q, A> {
+    private static final LongConsumer NO_SEQUENCE_LISTENER = s -> {};
+
     private final MethodDescriptor<Q, A> method;
-    private final LongFunction<Q> request;
+    private final long sessionId;
+    private final Function<RequestHeader, Q> request;
     private final BiConsumer<A, LockdException> onAnswer;
-    private LongConsumer onSequence = s -> {};
+    private LongConsumer onSequence = NO_SEQUENCE_LISTENER;
 
     /**
-     * @param request builds the request for a sequence number (the header is the session's)
+     * @param request builds the request around its header (this session, the sequence number)
      * @param onAnswer gets the final answer or error, on the loop
      */
-    Mutation(MethodDescriptor<Q, A> method, LongFunction<Q> request, BiConsumer<A, LockdException> onAnswer) {
+    Mutation(MethodDescriptor<Q, A> method, long sessionId, Function<RequestHeader, Q> request,
+        BiConsumer<A, LockdException> onAnswer) {
       this.method = method;
+      this.sessionId = sessionId;
       this.request = request;
       this.onAnswer = onAnswer;
     }
@@ -46,6 +52,10 @@ final class MutationLane {
     String name() {
       return method.getBareMethodName();
     }
+
+    private Q request(long sequence) {
+      return request.apply(RequestHeader.newBuilder().setSessionId(sessionId).setSequence(sequence).build());
+    }
   }
 
   private final Rpc rpc;
@@ -53,6 +63,7 @@ final class MutationLane {
   private final Consumer<SessionExpiredException> onSessionGone;
   private final ArrayDeque<Mutation<?, ?>> queue = new ArrayDeque<>();
   private Rpc.Call<?, ?> current;
+  private Mutation<?, ?> currentMutation;
   private long lastSequence;
   private LockdException ended;
 
@@ -118,26 +129,22 @@ final class MutationLane {
   private <Q, A> void send(Mutation<Q, A> m) {
     long sequence = ++lastSequence;
     m.onSequence.accept(sequence);
-    Q request = m.request.apply(sequence);
-    Rpc.Call<?, ?>[] self = new Rpc.Call<?, ?>[1];
-    self[0] =
-        rpc.start(
-            m.method,
-            request,
-            true,
-            Rpc.NO_DEADLINE,
-            (answer, error) -> {
-              if (current == self[0]) {
-                current = null;
-              }
-              m.onAnswer.accept(answer, error);
-              if (error instanceof SessionExpiredException gone) {
-                onSessionGone.accept(gone);
-              }
-              pump();
-            });
-    if (!self[0].finished()) {
-      current = self[0];
+    currentMutation = m;
+    Rpc.Call<Q, A> call = rpc.start(m.method, m.request(sequence), true, Rpc.NO_DEADLINE, (answer, error) -> answered(m, answer, error));
+    if (currentMutation == m) {
+      current = call; // not answered at once (a closed client answers at once)
     }
+  }
+
+  private <Q, A> void answered(Mutation<Q, A> m, A answer, LockdException error) {
+    if (currentMutation == m) {
+      current = null;
+      currentMutation = null;
+    }
+    m.onAnswer.accept(answer, error);
+    if (error instanceof SessionExpiredException gone) {
+      onSessionGone.accept(gone);
+    }
+    pump();
   }
 }

@@ -1,6 +1,5 @@
 package io.lockd.client;
 
-import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.Deadline;
 import io.grpc.Metadata;
@@ -19,8 +18,9 @@ import org.slf4j.LoggerFactory;
  * the next round. The same request message is sent every time, so a mutation keeps its (session,
  * sequence) across attempts and is applied at most once.
  *
- * <p>A call ends with the first final answer, at its deadline, or when cancelled. Loop thread
- * only; the callback runs on the loop.
+ * <p>A call ends with the first final answer, at its deadline, or when cancelled ({@link
+ * #cancelAll} when the client closes: its channels may be shared and stay open). Loop thread only;
+ * the callback runs on the loop.
  */
 final class Rpc {
   private static final Logger log = LoggerFactory.getLogger(Rpc.class);
@@ -32,6 +32,8 @@ final class Rpc {
   private final ClientClock clock;
   private final Backoff backoff;
   private final long attemptTimeoutNanos;
+  /** Head of the list of unfinished calls. */
+  private final ListNode active = new ListNode();
 
   Rpc(LeaderRouter router, ClientClock clock, Backoff backoff, long attemptTimeoutNanos) {
     this.router = router;
@@ -57,12 +59,20 @@ final class Rpc {
       long deadlineNanos,
       BiConsumer<A, LockdException> done) {
     Call<Q, A> call = new Call<>(method, request, leaderOnly, deadlineNanos, done);
+    call.linkAfter(active);
     call.attempt();
     return call;
   }
 
+  /** Ends every unfinished call with {@code error} (the client is closing). */
+  void cancelAll(LockdException error) {
+    for (ListNode c = active.first(); c != null; c = active.first()) {
+      ((Call<?, ?>) c).cancel(error);
+    }
+  }
+
   /** One logical call and its attempts. */
-  final class Call<Q, A> {
+  final class Call<Q, A> extends ListNode {
     private final MethodDescriptor<Q, A> method;
     private final Q request;
     private final boolean leaderOnly;
@@ -123,7 +133,7 @@ final class Rpc {
         call =
             router
                 .channel(target)
-                .newCall(method, CallOptions.DEFAULT.withDeadline(
+                .newCall(method, router.callOptions().withDeadline(
                     Deadline.after(timeout, TimeUnit.NANOSECONDS, clock.deadlineTicker())));
       } catch (LockdException closed) {
         finish(null, closed);
@@ -191,6 +201,7 @@ final class Rpc {
         return;
       }
       finished = true;
+      unlink();
       done.accept(answer, error);
     }
 

@@ -238,20 +238,16 @@ public final class Session {
   /** Queues a mutating request; {@code request} builds it around the session's header. */
   <Q, A> void submit(
       MethodDescriptor<Q, A> method, Function<RequestHeader, Q> request, BiConsumer<A, LockdException> onAnswer) {
-    submit(method, request, onAnswer, s -> {});
+    lane.submit(new MutationLane.Mutation<>(method, id, request, onAnswer));
   }
 
+  /** As above; {@code onSequence} learns the request's sequence number before it is sent. */
   <Q, A> void submit(
       MethodDescriptor<Q, A> method,
       Function<RequestHeader, Q> request,
       BiConsumer<A, LockdException> onAnswer,
       java.util.function.LongConsumer onSequence) {
-    lane.submit(
-        new MutationLane.Mutation<Q, A>(
-                method,
-                seq -> request.apply(RequestHeader.newBuilder().setSessionId(id).setSequence(seq).build()),
-                onAnswer)
-            .onSequence(onSequence));
+    lane.submit(new MutationLane.Mutation<>(method, id, request, onAnswer).onSequence(onSequence));
   }
 
   /** Ends the session locally because the grace period ran out or the cell ended it. */

@@ -38,8 +38,13 @@ final class SessionLocks {
 
   void detach(Member m) {
     attached.remove(m);
-    byRequest.values().removeIf(x -> x == m);
-    byPath.values().removeIf(x -> x == m);
+    // Usually both are empty by now (the outcome settled, the hold cleared): skip the scan then.
+    if (!byRequest.isEmpty()) {
+      byRequest.values().removeIf(x -> x == m);
+    }
+    if (!byPath.isEmpty()) {
+      byPath.values().removeIf(x -> x == m);
+    }
   }
 
   void expectOutcome(long requestSequence, Member m) {

@@ -1,12 +1,13 @@
 package io.lockd.client;
 
-import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import io.lockd.namespace.Namespace;
 import io.lockd.namespace.NamespaceException;
@@ -30,6 +31,7 @@ import io.lockd.proto.ns.v1.UnwatchOp;
 import io.lockd.proto.ns.v1.WatchOp;
 import io.lockd.proto.v1.*;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -68,40 +70,58 @@ final class FakeCell implements AutoCloseable {
   private boolean hintsEnabled = true;
   private long leaseRemainingOverride = -1;
   int keepAliveRequests;
+  private final ChannelFactory channels =
+      (address, executor) -> InProcessChannelBuilder.forName(address).executor(executor).build();
 
   FakeCell(int replicas) throws IOException {
     this(replicas, NamespaceLimits.defaults());
   }
 
   FakeCell(int replicas, NamespaceLimits limits) throws IOException {
+    this(replicas, limits, false);
+  }
+
+  /**
+   * @param loopback serve on loopback TCP ports ({@code 127.0.0.1:port}, for clients with their
+   *     default channels, e.g. a benchmark in another process) instead of in-process names
+   */
+  private FakeCell(int replicas, NamespaceLimits limits, boolean loopback) throws IOException {
     ns = new Namespace(limits);
     String prefix = "fake-" + System.identityHashCode(this) + "-r";
     for (int i = 0; i < replicas; i++) {
-      String address = prefix + (i + 1) + ":7001";
-      addresses.add(address);
-      int me = i;
-      servers.add(
-          InProcessServerBuilder.forName(address)
-              .addService(new FakeCellServices.SessionService(this, me))
-              .addService(new FakeCellServices.NodeService(this, me))
-              .addService(new FakeCellServices.LockService(this, me))
-              .addService(new FakeCellServices.WatchService(this, me))
-              .addService(new FakeCellServices.ClusterService(this, me))
-              .build()
-              .start());
+      ServerBuilder<?> b =
+          loopback
+              ? NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+              : InProcessServerBuilder.forName(prefix + (i + 1) + ":7001");
+      Server server = withServices(b, i).build().start();
+      servers.add(server);
+      addresses.add(loopback ? "127.0.0.1:" + server.getPort() : prefix + (i + 1) + ":7001");
     }
+  }
+
+  /** A fake cell whose replicas listen on loopback TCP ports. */
+  static FakeCell onLoopback(int replicas) throws IOException {
+    return new FakeCell(replicas, NamespaceLimits.defaults(), true);
+  }
+
+  private ServerBuilder<?> withServices(ServerBuilder<?> b, int me) {
+    return b.addService(new FakeCellServices.SessionService(this, me))
+        .addService(new FakeCellServices.NodeService(this, me))
+        .addService(new FakeCellServices.LockService(this, me))
+        .addService(new FakeCellServices.WatchService(this, me))
+        .addService(new FakeCellServices.ClusterService(this, me));
   }
 
   List<String> addresses() {
     return addresses;
   }
 
-  /** Channels to the fake replicas, delivering on the client's executor. */
+  /**
+   * Channels to the fake replicas, delivering on the client's executor. One factory per cell, so
+   * that clients of the cell share their channels and threads as clients of one real cell do.
+   */
   ChannelFactory channels() {
-    return (address, executor) -> {
-      ManagedChannel c = InProcessChannelBuilder.forName(address).executor(executor).build();
-      return c;
-    };
+    return channels;
   }
 
   // ------------------------------------------------------------------ test controls

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * A client clock that moves only when the test says so. Timers due by the new time run on the
@@ -65,6 +66,23 @@ final class ManualClock implements ClientClock {
       }
     }
     runOnLoop(() -> {});
+  }
+
+  /**
+   * Moves time forward in steps of {@code step}, {@code most} in all at the most, until {@code
+   * done} holds. For a timer that the client sets in reply to an answer that arrives (in real
+   * time) while the test moves the clock, such as the backoff before reopening a stream after a
+   * refusal: a single {@link #advance} may be over before that timer exists.
+   */
+  void advanceUntil(String what, Duration step, Duration most, BooleanSupplier done) {
+    long[] moved = {0};
+    Eventually.await(what, () -> {
+      if (!done.getAsBoolean() && moved[0] < most.toNanos()) {
+        advance(step);
+        moved[0] += step.toNanos();
+      }
+      return done.getAsBoolean();
+    });
   }
 
   private void runOnLoop(Runnable r) {

@@ -15,9 +15,10 @@ import io.lockd.client.ChannelFactory;
 
 /**
  * Simulates a process pause (a long GC) of one client. While frozen, any gRPC activity of the
- * client blocks the thread doing it; every such activity runs on the client's single internal
- * thread, so the whole client stops: no KeepAlives, no timers, no events, exactly as if its
- * process were paused. {@link #thaw} lets it run on, late.
+ * client blocks the thread doing it; every such activity runs on the client's loop thread, so the
+ * whole client stops: no KeepAlives, no timers, no events, exactly as if its process were paused.
+ * {@link #thaw} lets it run on, late. Each freezer's {@link #channels} is a factory of its own, so
+ * its client gets a runtime (and a loop thread) of its own: freezing it stops no other client.
  */
 public final class Freezer implements ClientInterceptor {
   private final Object lock = new Object();
