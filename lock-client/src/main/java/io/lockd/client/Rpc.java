@@ -6,13 +6,17 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.lockd.proto.v1.ErrorReason;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Unary calls that find the leader: each attempt goes to {@link LeaderRouter#target}; an
+ * Calls that find the leader: each attempt goes to {@link LeaderRouter#target}, on the client's
+ * Calls stream to that replica when the method can travel there ({@link CallStream}), else as a
+ * unary call; an
  * UNAVAILABLE with a hint is sent on at once to the hinted leader, other retryable failures move
  * to the next endpoint, and after a full round of failures the call waits ({@link Backoff}) before
  * the next round. The same request message is sent every time, so a mutation keeps its (session,
@@ -34,6 +38,8 @@ final class Rpc {
   private final long attemptTimeoutNanos;
   /** Head of the list of unfinished calls. */
   private final ListNode active = new ListNode();
+  /** Calls streams by replica address, opened on first use. */
+  private final Map<String, CallStream> streams = new HashMap<>();
 
   Rpc(LeaderRouter router, ClientClock clock, Backoff backoff, long attemptTimeoutNanos) {
     this.router = router;
@@ -64,11 +70,28 @@ final class Rpc {
     return call;
   }
 
-  /** Ends every unfinished call with {@code error} (the client is closing). */
+  /** Ends every unfinished call with {@code error} and every Calls stream (the client closes). */
   void cancelAll(LockdException error) {
     for (ListNode c = active.first(); c != null; c = active.first()) {
       ((Call<?, ?>) c).cancel(error);
     }
+    streams.values().forEach(CallStream::close);
+    streams.clear();
+  }
+
+  /** The Calls stream to {@code target}, or null if the replica does not offer one. */
+  private CallStream stream(String target) {
+    CallStream s = streams.get(target);
+    if (s == null) {
+      s = new CallStream(router.channel(target), router, clock);
+      streams.put(target, s);
+    }
+    return s.supported() ? s : null;
+  }
+
+  /** One attempt in flight: a unary call, or a request on a Calls stream. */
+  private interface Attempt {
+    void cancel();
   }
 
   /** One logical call and its attempts. */
@@ -79,7 +102,8 @@ final class Rpc {
     private final long deadlineNanos;
     private final long startNanos;
     private final BiConsumer<A, LockdException> done;
-    private ClientCall<Q, A> inFlight;
+    private final CallCodec<Q, A> codec;
+    private Attempt inFlight;
     private ClientClock.Cancellable retryTimer = ClientClock.Cancellable.NONE;
     private int failuresInRound;
     private int hintsFollowed;
@@ -99,6 +123,7 @@ final class Rpc {
       this.deadlineNanos = deadlineNanos;
       this.startNanos = clock.nanoTime();
       this.done = done;
+      this.codec = CallCodec.of(method);
     }
 
     /** Stops retrying; the callback gets {@code error}. Harmless after the call finished. */
@@ -108,7 +133,7 @@ final class Rpc {
       }
       retryTimer.cancel();
       if (inFlight != null) {
-        inFlight.cancel("cancelled by the lockd client", null);
+        inFlight.cancel();
       }
       finish(null, error);
     }
@@ -128,26 +153,50 @@ final class Rpc {
       }
       String target = router.target();
       long timeout = Math.min(attemptTimeoutNanos, deadlineNanos - now);
-      ClientCall<Q, A> call;
       try {
-        call =
-            router
-                .channel(target)
-                .newCall(method, router.callOptions().withDeadline(
-                    Deadline.after(timeout, TimeUnit.NANOSECONDS, clock.deadlineTicker())));
+        CallStream stream = codec == null ? null : stream(target);
+        if (stream != null) {
+          sendOnStream(stream, target, timeout);
+        } else {
+          sendUnary(target, timeout);
+        }
       } catch (LockdException closed) {
         finish(null, closed);
-        return;
       }
-      inFlight = call;
-      call.start(new Listener(call, target), new Metadata());
+    }
+
+    private void sendOnStream(CallStream stream, String target, long timeoutNanos) {
+      Attempt[] self = new Attempt[1];
+      ClientClock.Cancellable handle = stream.send(codec.wrap(request), timeoutNanos,
+          (answer, status, trailers) -> {
+            if (answer != null) {
+              onClose(self[0], target, status, codec.unwrap(answer), trailers);
+            } else if (!stream.supported() && self[0] == inFlight) {
+              inFlight = null;
+              attempt(); // an older server without Calls: the same attempt as a unary call
+            } else {
+              onClose(self[0], target, status, null, trailers);
+            }
+          });
+      self[0] = handle::cancel;
+      inFlight = self[0];
+    }
+
+    private void sendUnary(String target, long timeoutNanos) {
+      ClientCall<Q, A> call = router.channel(target).newCall(method, router.callOptions()
+          .withDeadline(Deadline.after(timeoutNanos, TimeUnit.NANOSECONDS,
+              clock.deadlineTicker())));
+      Attempt attempt = () -> call.cancel("cancelled by the lockd client", null);
+      inFlight = attempt;
+      call.start(new Listener(attempt, target), new Metadata());
       call.request(2);
       call.sendMessage(request);
       call.halfClose();
     }
 
-    private void onClose(ClientCall<Q, A> call, String target, Status status, A answer, Metadata trailers) {
-      if (finished || call != inFlight) {
+    private void onClose(Attempt attempt, String target, Status status, A answer,
+        Metadata trailers) {
+      if (finished || attempt != inFlight) {
         return;
       }
       inFlight = null;
@@ -207,12 +256,12 @@ final class Rpc {
 
     /** Receives one attempt's answer and close; runs on the loop (the channel's executor). */
     private final class Listener extends ClientCall.Listener<A> {
-      private final ClientCall<Q, A> call;
+      private final Attempt attempt;
       private final String target;
       private A answer;
 
-      Listener(ClientCall<Q, A> call, String target) {
-        this.call = call;
+      Listener(Attempt attempt, String target) {
+        this.attempt = attempt;
         this.target = target;
       }
 
@@ -223,7 +272,7 @@ final class Rpc {
 
       @Override
       public void onClose(Status status, Metadata trailers) {
-        Call.this.onClose(call, target, status, answer, trailers);
+        Call.this.onClose(attempt, target, status, answer, trailers);
       }
     }
   }
