@@ -7,9 +7,9 @@ import io.lockd.replica.ReplicaOptions;
 import io.lockd.replica.ReplicaRuntime;
 import io.lockd.replica.RuntimeConfig;
 import io.lockd.replica.StateMachine;
+import io.lockd.testing.FreePorts;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,9 +24,10 @@ final class LocalCell implements AutoCloseable {
   LocalCell(int size, Path dataRoot, IntFunction<StateMachine> machines) throws IOException {
     Map<Integer, String> peers = new TreeMap<>();
     List<Integer> ids = new ArrayList<>();
+    List<Integer> ports = FreePorts.distinct(size);
     for (int id = 1; id <= size; id++) {
       ids.add(id);
-      peers.put(id, "127.0.0.1:" + freePort());
+      peers.put(id, "127.0.0.1:" + ports.get(id - 1));
     }
     for (int id : ids) {
       int port = Integer.parseInt(peers.get(id).substring(peers.get(id).indexOf(':') + 1));
@@ -37,11 +38,6 @@ final class LocalCell implements AutoCloseable {
     }
   }
 
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
 
   /** Waits (bounded) until one replica leads and may serve reads; returns it. */
   ReplicaRuntime awaitLeader(long timeoutMillis) throws Exception {

@@ -1,8 +1,7 @@
 package io.lockd.it;
 
+import io.lockd.testing.FreePorts;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -46,7 +45,7 @@ public final class LockdProcesses implements AutoCloseable {
     this.root = root;
     this.launch = List.copyOf(launch);
     this.flags = List.copyOf(flags);
-    List<Integer> ports = freePorts(2 * size);
+    List<Integer> ports = FreePorts.distinct(2 * size);
     for (int id = 1; id <= size; id++) {
       peerAddresses.put(id, "127.0.0.1:" + ports.get(2 * (id - 1)));
       clientAddresses.put(id, "127.0.0.1:" + ports.get(2 * (id - 1) + 1));
@@ -81,23 +80,6 @@ public final class LockdProcesses implements AutoCloseable {
 
   private static String javaBinary() {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-  }
-
-  private static List<Integer> freePorts(int n) throws IOException {
-    List<ServerSocket> held = new ArrayList<>();
-    try {
-      List<Integer> ports = new ArrayList<>();
-      for (int i = 0; i < n; i++) {
-        ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        held.add(s);
-        ports.add(s.getLocalPort());
-      }
-      return ports;
-    } finally {
-      for (ServerSocket s : held) {
-        s.close();
-      }
-    }
   }
 
   public Map<Integer, String> clientAddresses() {

@@ -1,10 +1,8 @@
 package io.lockd.transport;
 
-import java.io.IOException;
+import io.lockd.testing.FreePorts;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SortedMap;
@@ -37,7 +35,7 @@ final class GrpcNetwork implements PeerTransportContract.Network {
   static GrpcNetwork start(String cell, int replicas, TransportLimits limits) {
     UncheckedIOException lastFailure = null;
     for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-      GrpcNetwork net = new GrpcNetwork(cell, freeLoopbackPorts(replicas), limits);
+      GrpcNetwork net = new GrpcNetwork(cell, FreePorts.distinct(replicas).stream().mapToInt(Integer::intValue).toArray(), limits);
       try {
         for (int id = 1; id <= replicas; id++) {
           net.startEndpoint(id);
@@ -106,27 +104,4 @@ final class GrpcNetwork implements PeerTransportContract.Network {
     t.start(inboxes.get(id), inboxes.get(id)::lost);
   }
 
-  private static int[] freeLoopbackPorts(int count) {
-    List<ServerSocket> sockets = new ArrayList<>();
-    try {
-      int[] ports = new int[count];
-      for (int i = 0; i < count; i++) {
-        // All held open together, so that the ports are distinct.
-        ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        sockets.add(s);
-        ports[i] = s.getLocalPort();
-      }
-      return ports;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } finally {
-      for (ServerSocket s : sockets) {
-        try {
-          s.close();
-        } catch (IOException ignored) {
-          // Closing a socket that only probed for a port; nothing to do.
-        }
-      }
-    }
-  }
 }

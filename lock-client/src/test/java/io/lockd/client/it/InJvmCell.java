@@ -6,12 +6,11 @@ import io.lockd.paxos.PaxosConfig;
 import io.lockd.replica.ReplicaOptions;
 import io.lockd.replica.RuntimeConfig;
 import io.lockd.server.ServerConfig;
+import io.lockd.testing.FreePorts;
 import io.lockd.server.grpc.LockdServer;
 import io.lockd.server.grpc.LockdServerConfig;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,10 +30,11 @@ public final class InJvmCell implements AutoCloseable {
   public InJvmCell(int size, Path root, long graceMillis) throws IOException {
     Map<Integer, String> peers = new TreeMap<>();
     List<Integer> ids = new ArrayList<>();
+    List<Integer> ports = FreePorts.distinct(2 * size);
     for (int id = 1; id <= size; id++) {
       ids.add(id);
-      peers.put(id, "127.0.0.1:" + freePort());
-      clientAddresses.put(id, "127.0.0.1:" + freePort());
+      peers.put(id, "127.0.0.1:" + ports.get(2 * id - 2));
+      clientAddresses.put(id, "127.0.0.1:" + ports.get(2 * id - 1));
     }
     try {
       for (int id : ids) {
@@ -69,11 +69,6 @@ public final class InJvmCell implements AutoCloseable {
     return new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
   }
 
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
 
   @Override
   public void close() {

@@ -1,6 +1,7 @@
 package io.lockd.client.it;
 
 import io.lockd.client.LockClient;
+import io.lockd.testing.FreePorts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,9 +28,10 @@ public final class ProcessCell implements AutoCloseable {
   public ProcessCell(int size, Path dir, List<String> extraFlags) throws IOException {
     this.dir = dir;
     this.extraFlags = List.copyOf(extraFlags);
+    List<Integer> ports = FreePorts.distinct(2 * size);
     for (int id = 1; id <= size; id++) {
-      peers.put(id, "127.0.0.1:" + InJvmCell.freePort());
-      clients.put(id, "127.0.0.1:" + InJvmCell.freePort());
+      peers.put(id, "127.0.0.1:" + ports.get(2 * id - 2));
+      clients.put(id, "127.0.0.1:" + ports.get(2 * id - 1));
     }
     try {
       for (int id = 1; id <= size; id++) {

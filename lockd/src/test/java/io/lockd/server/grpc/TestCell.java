@@ -9,10 +9,9 @@ import io.lockd.replica.ReplicaOptions;
 import io.lockd.replica.RuntimeConfig;
 import io.lockd.server.CellServer;
 import io.lockd.server.ServerConfig;
+import io.lockd.testing.FreePorts;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,10 +34,11 @@ final class TestCell implements AutoCloseable {
   TestCell(int size, Path root, ServerConfig server, NamespaceLimits limits) throws IOException {
     Map<Integer, String> peers = new TreeMap<>();
     List<Integer> ids = new ArrayList<>();
+    List<Integer> ports = FreePorts.distinct(2 * size);
     for (int id = 1; id <= size; id++) {
       ids.add(id);
-      peers.put(id, "127.0.0.1:" + freePort());
-      clientAddresses.put(id, "127.0.0.1:" + freePort());
+      peers.put(id, "127.0.0.1:" + ports.get(2 * id - 2));
+      clientAddresses.put(id, "127.0.0.1:" + ports.get(2 * id - 1));
     }
     try {
       for (int id : ids) {
@@ -59,11 +59,6 @@ final class TestCell implements AutoCloseable {
         Integer.parseInt(hostPort.substring(colon + 1)));
   }
 
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
 
   /** Waits (bounded) until a replica serves clients; returns it. */
   LockdServer awaitLeader() throws Exception {
