@@ -50,7 +50,11 @@ final class DataDirectory implements AutoCloseable {
    * temporaries. Fails if another process (or another store in this one) holds the lock.
    */
   static DataDirectory open(Path root, StorageIo io) throws IOException {
-    Files.createDirectories(root);
+    if (!Files.isDirectory(root)) {
+      Files.createDirectories(root);
+      // Its entry must be durable too, or a power cut could take the whole directory away.
+      io.fsync(root.toAbsolutePath().getParent());
+    }
     if (Files.exists(root.resolve(OLD_FORMAT_FILE))) {
       throw new IllegalStateException(
           "data directory " + root + " holds " + OLD_FORMAT_FILE + ": it was written by an older"

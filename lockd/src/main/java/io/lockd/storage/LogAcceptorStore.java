@@ -47,7 +47,6 @@ public final class LogAcceptorStore implements AcceptorStore {
   private long logBytesSinceCheckpoint;
   private long logBytes;
   private long groups;
-  private boolean preparing;
   private boolean closed;
   private RuntimeException failure;
 
@@ -70,6 +69,8 @@ public final class LogAcceptorStore implements AcceptorStore {
         new Checkpointer(
             directory, io, found.segments(), found.checkpoint(), options.checkpointRetryMillis(),
             "lockd-checkpoint-" + n);
+    // A spare from the start: a new store's first sync then only renames it.
+    preparer.start();
   }
 
   /** Opens (creating if needed) the store in {@code directory} with the default options. */
@@ -147,10 +148,6 @@ public final class LogAcceptorStore implements AcceptorStore {
   }
 
   private void appendGroup() {
-    if (!preparing) {
-      preparer.start();
-      preparing = true;
-    }
     long seq = lastSeq + 1;
     try {
       long bytes = appender.append(group.seal(seq), seq);

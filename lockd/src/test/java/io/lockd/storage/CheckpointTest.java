@@ -104,12 +104,14 @@ class CheckpointTest extends LogStoreFixture {
     Path saved = dir.resolve("saved");
     try (LogAcceptorStore log = open()) {
       accept(log, 1, 200, 1);
-      // Slot 5 goes to a higher ballot: replaying the covered group with ballot 1 would undo it.
+      // Covered groups in the segment the log goes on in: replaying the first promise on top
+      // of the checkpoint would make the promise go down.
       write(log, new StoreWrite.Promised(2), new StoreWrite.Accepted(TestData.entry(5, 2, 1000)));
+      write(log, new StoreWrite.Promised(3));
       LogFiles.copyStore(store, saved);
       log.requestCheckpoint();
       LogAcceptorStoreTest.awaitCheckpoints(log);
-      accept(log, 201, 220, 2);
+      accept(log, 201, 220, 3);
     }
     // Put back the segments the checkpoint had deleted, as if the crash came before that.
     for (Path segment : LogFiles.segments(saved)) {
