@@ -35,7 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
  * holds.
  *
  * <p>Skipped, with a message, where strace is not installed. {@code -Dcrash.straceKills=N} sets
- * the number of kill points (default 10, spread over the classes).
+ * the number of kill points (default 10, spread over the classes); {@code
+ * -Dcrash.straceBatches=N} the batches a child writes (default 150; more reach more
+ * checkpoints, deletions and rolls).
  */
 class StraceFaultInjectionTest {
   private static final Map<String, String> CLASSES =
@@ -46,7 +48,8 @@ class StraceFaultInjectionTest {
           "rename", "rename,renameat,renameat2",
           "delete", "unlink,unlinkat");
   private static final List<String> OPTIONS =
-      List.of("segment=16384", "checkpoint=65536", "batches=150");
+      List.of("segment=16384", "checkpoint=65536",
+          "batches=" + Integer.getInteger("crash.straceBatches", 150));
   private static final long SEED = 42;
 
   @TempDir Path dir;
