@@ -10,6 +10,8 @@ import io.lockd.paxos.StoreWrite;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -88,6 +90,35 @@ class LogAcceptorStoreTest extends AcceptorStoreContract {
       assertEquals(1, store.groups());
       assertEquals(1, store.lastSeq());
     }
+  }
+
+  @Test
+  void eachSyncIsOneWriteAndOneFlushOfTheSegmentAndNothingElse() {
+    List<String> calls = Collections.synchronizedList(new ArrayList<>());
+    StorageIo.Hook record =
+        (op, file) -> {
+          if (!file.getFileName().toString().endsWith(".tmp")) {
+            calls.add(op + " " + file.getFileName());
+          }
+        };
+    try (LogAcceptorStore store = LogAcceptorStore.open(dir.resolve("calls"), SMALL, record)) {
+      store.write(List.of(new StoreWrite.Accepted(TestData.entry(1, 1, 50))));
+      store.sync();
+      calls.clear(); // the first sync also rolled into the first segment
+      for (long slot = 2; slot <= 40; slot++) {
+        StoreWrite small = new StoreWrite.Accepted(TestData.entry(slot, slot, 50, 20));
+        store.write(List.of(new StoreWrite.Promised(slot), small));
+        store.write(List.of(new StoreWrite.Chosen(slot - 1)));
+        store.sync();
+        store.sync(); // nothing buffered: nothing to do
+      }
+    }
+    List<String> expected = new ArrayList<>();
+    for (int i = 2; i <= 40; i++) {
+      expected.add("WRITE 0000000000000001.wal");
+      expected.add("FORCE 0000000000000001.wal");
+    }
+    assertEquals(expected, calls);
   }
 
   @Test

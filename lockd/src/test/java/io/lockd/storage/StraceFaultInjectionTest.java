@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>{@code -P} needs exact paths, so a first run (same seed, same fresh directory, no
  * injection) lists the files the child touches, and a second counts each thread's calls of each
- * class; the kill points K are then spread geometrically from 1 to the largest count, so they
+ * class; the kill points K are then spread (half geometrically, half evenly) from 1 to the largest count, so they
  * land in the writer's group appends and syncs as well as in the many small writes MapDB makes
  * in a checkpoint. Each kill starts from an empty store, so runs are alike and the file list
  * holds.
@@ -166,12 +166,21 @@ class StraceFaultInjectionTest {
     assertTrue(child.finished(), child::trouble);
   }
 
-  /** About {@code n} values from 1 to {@code max}, geometrically spaced. */
+  /**
+   * About {@code n} values from 1 to {@code max}: half spaced geometrically (dense where the
+   * writer's own calls are, the first few hundred), half evenly (through the long runs of small
+   * writes in a checkpoint).
+   */
   static TreeSet<Integer> spread(int max, int n) {
     TreeSet<Integer> points = new TreeSet<>();
-    for (int i = 0; i < n; i++) {
-      double exponent = n == 1 ? 0 : (double) i / (n - 1);
+    int geometric = (n + 1) / 2;
+    for (int i = 0; i < geometric; i++) {
+      double exponent = geometric == 1 ? 0 : (double) i / (geometric - 1);
       points.add((int) Math.max(1, Math.min(max, Math.round(Math.pow(max, exponent)))));
+    }
+    int even = n - geometric;
+    for (int i = 1; i <= even; i++) {
+      points.add((int) Math.max(1, (long) max * i / even));
     }
     return points;
   }
