@@ -29,9 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>{@code -P} needs exact paths, so a first run (same seed, same fresh directory, no
  * injection) lists the files the child touches, and a second counts each thread's calls of each
- * class; the kill points K are then spread (half geometrically, half evenly) from 1 to the largest count, so they
- * land in the writer's group appends and syncs as well as in the many small writes MapDB makes
- * in a checkpoint. Each kill starts from an empty store, so runs are alike and the file list
+ * class; the kill points K are then spread (half geometrically, half evenly) from 1 to the
+ * largest count, so they land in the writer's group appends and syncs as well as in the many
+ * small writes MapDB makes in a checkpoint. Each kill starts from an empty store, so runs are alike and the file list
  * holds.
  *
  * <p>Skipped, with a message, where strace is not installed. {@code -Dcrash.straceKills=N} sets
