@@ -84,8 +84,15 @@ public final class CrashingAcceptorMain {
       print(out, "OPENED\n");
       for (int batch = 0; batch < batches; batch++) {
         StringBuilder acks = new StringBuilder();
-        store.write(acceptor.nextBatch(acks));
+        List<StoreWrite> writes = acceptor.nextBatch(acks);
+        store.write(writes);
         store.sync();
+        // Checkpoints are slower than batches here; waiting for every other one after a
+        // snapshot makes durable snapshots, deletions and crashes among them common.
+        if (writes.get(writes.size() - 1) instanceof StoreWrite.Snapshot
+            && acceptor.random.nextBoolean()) {
+          store.awaitCheckpoints(60_000);
+        }
         long nowDurable = store.durableSnapshotIndex();
         if (nowDurable > durableSnapshot) {
           durableSnapshot = nowDurable;

@@ -87,7 +87,7 @@ class StraceFaultInjectionTest {
   /** Runs one child under strace, killed at its K-th call of {@code syscalls}; checks the store. */
   private boolean killAt(Path store, List<String> paths, String syscalls, int k) throws Exception {
     LogFiles.deleteStore(store);
-    List<String> strace = new ArrayList<>(List.of("strace", "-f", "-qq", "-o", "/dev/null"));
+    List<String> strace = new ArrayList<>(List.of("strace", "-f", "-qq", "--seccomp-bpf", "-o", "/dev/null"));
     for (String p : paths) {
       strace.addAll(List.of("-P", p));
     }
@@ -157,7 +157,7 @@ class StraceFaultInjectionTest {
   /** Runs one child to its end under {@code strace -f -o trace filter...}. */
   private void runTraced(Path store, Path trace, List<String> filter) throws Exception {
     LogFiles.deleteStore(store);
-    List<String> strace = new ArrayList<>(List.of("strace", "-f", "-qq", "-o", trace.toString()));
+    List<String> strace = new ArrayList<>(List.of("strace", "-f", "-qq", "--seccomp-bpf", "-o", trace.toString()));
     strace.addAll(filter);
     CrashChild child = CrashChild.start(strace, store, SEED, OPTIONS, dir.resolve("dry.err"));
     AckedDecisions acked = new AckedDecisions();
