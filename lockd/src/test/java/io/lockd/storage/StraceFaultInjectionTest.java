@@ -81,13 +81,16 @@ class StraceFaultInjectionTest {
         "StraceFaultInjectionTest: %d kill points (%s; no calls of %s): %d killed, %d ran to the"
             + " end, 0 violations%n",
         killed + finished, String.join(", ", report), never, killed, finished);
-    assertTrue(killed > 0, "no injection ever killed the child");
+    // Kill points near the counted maximum may not be reached in a run; most must be. (This
+    // caught strace's --seccomp-bpf mode, in which the injections here almost never fired.)
+    assertTrue(killed * 2 >= killed + finished, "most injections never fired: " + killed
+        + " killed, " + finished + " ran to the end");
   }
 
   /** Runs one child under strace, killed at its K-th call of {@code syscalls}; checks the store. */
   private boolean killAt(Path store, List<String> paths, String syscalls, int k) throws Exception {
     LogFiles.deleteStore(store);
-    List<String> strace = new ArrayList<>(List.of("strace", "-f", "-qq", "--seccomp-bpf", "-o", "/dev/null"));
+    List<String> strace = new ArrayList<>(List.of("strace", "-f", "-qq", "-o", "/dev/null"));
     for (String p : paths) {
       strace.addAll(List.of("-P", p));
     }
@@ -157,7 +160,7 @@ class StraceFaultInjectionTest {
   /** Runs one child to its end under {@code strace -f -o trace filter...}. */
   private void runTraced(Path store, Path trace, List<String> filter) throws Exception {
     LogFiles.deleteStore(store);
-    List<String> strace = new ArrayList<>(List.of("strace", "-f", "-qq", "--seccomp-bpf", "-o", trace.toString()));
+    List<String> strace = new ArrayList<>(List.of("strace", "-f", "-qq", "-o", trace.toString()));
     strace.addAll(filter);
     CrashChild child = CrashChild.start(strace, store, SEED, OPTIONS, dir.resolve("dry.err"));
     AckedDecisions acked = new AckedDecisions();
