@@ -2,7 +2,7 @@ package io.lockd.replica;
 
 import io.lockd.paxos.Message;
 import io.lockd.storage.GroupCommitWriter;
-import io.lockd.storage.MapDbAcceptorStore;
+import io.lockd.storage.LogAcceptorStore;
 import io.lockd.storage.RecoveredState;
 import io.lockd.transport.GrpcPeerTransport;
 import io.lockd.transport.TransportLimits;
@@ -17,7 +17,7 @@ import java.util.SplittableRandom;
  * the reverse order of their dependencies.
  */
 public final class ReplicaRuntime implements AutoCloseable {
-  private final MapDbAcceptorStore store;
+  private final LogAcceptorStore store;
   private final GroupCommitWriter writer;
   private final GrpcPeerTransport transport;
   private final ReplicaLoop loop;
@@ -25,7 +25,7 @@ public final class ReplicaRuntime implements AutoCloseable {
   private ReplicaRuntime(RuntimeConfig config, StateMachine stateMachine,
       ReplicaListener listener) {
     int id = config.paxos().selfId();
-    store = MapDbAcceptorStore.open(config.dataDir());
+    store = LogAcceptorStore.open(config.dataDir());
     RecoveredState recovered = store.recover();
     transport = new GrpcPeerTransport(config.cell(), id, config.peers(), config.peerListen(),
         TransportLimits.defaults());

@@ -8,8 +8,9 @@ import java.util.List;
 
 /**
  * The scalar part of an acceptor's stored state and the one definition of how a {@link
- * StoreWrite} changes a store. Every store runs its writes through {@link #apply}, so the MapDB
- * and the in-memory store cannot drift apart in meaning:
+ * StoreWrite} changes a store. Every store runs its writes through {@link #apply} (the log store
+ * also when it replays its log), so the log and the in-memory store cannot drift apart in
+ * meaning:
  *
  * <ul>
  *   <li>{@code Promised}: a lower ballot than the stored one is refused (an invariant violation);

@@ -2,7 +2,7 @@ package io.lockd.storage;
 
 import java.util.zip.CRC32C;
 
-/** CRC32C over stored records: MapDB's write-ahead store keeps no checksums of its own. */
+/** CRC32C over stored records: MapDB keeps no checksums of its own. */
 final class Checksums {
   private Checksums() {}
 

@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.lockd.paxos.Ballot;
 import io.lockd.paxos.Entry;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class EntryCodecTest {
@@ -20,6 +22,32 @@ class EntryCodecTest {
     }
     Entry extreme = TestData.entry(Long.MAX_VALUE, Long.MAX_VALUE, 0, 1, 200_000);
     assertEquals(extreme, EntryCodec.decode(EntryCodec.encode(extreme)));
+  }
+
+  @Test
+  void encodeToWritesTheBodyInPlaceAndDecodeBodyReadsItBack() {
+    ByteBuffer out = ByteBuffer.allocateDirect(300_000);
+    List<Entry> entries = new ArrayList<>();
+    for (long slot = 1; slot < 60; slot++) {
+      Entry entry = TestData.entry(slot, slot * 3);
+      int before = out.position();
+      EntryCodec.encodeTo(entry, out);
+      assertEquals(EntryCodec.bodySize(entry), out.position() - before, "bodySize of " + slot);
+      entries.add(entry);
+    }
+    out.flip();
+    for (Entry entry : entries) {
+      assertEquals(entry, EntryCodec.decodeBody(out));
+    }
+    assertEquals(0, out.remaining());
+  }
+
+  @Test
+  void theCheckpointFormIsTheBodyAndItsChecksum() {
+    Entry entry = TestData.entry(12, 4, 10, 0, 2);
+    byte[] bytes = EntryCodec.encode(entry);
+    assertEquals(EntryCodec.bodySize(entry) + 4, bytes.length);
+    assertEquals(entry, EntryCodec.decodeBody(ByteBuffer.wrap(bytes, 0, bytes.length - 4)));
   }
 
   @Test
@@ -63,6 +91,8 @@ class EntryCodecTest {
   void anUnknownVersionIsNamed() {
     byte[] bytes = EntryCodec.encode(TestData.entry(9, 1, 3));
     bytes[0] = 2;
+    int bodyEnd = bytes.length - 4;
+    ByteBuffer.wrap(bytes, bodyEnd, 4).putInt(Checksums.crc32c(bytes, bodyEnd));
     StorageCorruptionException e =
         assertThrows(StorageCorruptionException.class, () -> EntryCodec.decode(bytes));
     assertTrue(e.getMessage().contains("version 2"), e.getMessage());

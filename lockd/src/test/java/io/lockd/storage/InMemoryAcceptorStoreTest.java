@@ -8,11 +8,17 @@ import io.lockd.paxos.StoreWrite;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
+/** The contract for the in-memory store whose snapshots are durable with their sync. */
 class InMemoryAcceptorStoreTest extends AcceptorStoreContract {
+
+  /** Syncs after the one that covers a snapshot until it is durable. */
+  protected int snapshotDelay() {
+    return 0;
+  }
 
   @Override
   protected AcceptorStore newStore() {
-    return new InMemoryAcceptorStore();
+    return new InMemoryAcceptorStore(snapshotDelay());
   }
 
   @Override
@@ -24,6 +30,13 @@ class InMemoryAcceptorStoreTest extends AcceptorStoreContract {
   @Override
   protected long durableSyncs(AcceptorStore store) {
     return ((InMemoryAcceptorStore) store).syncCount();
+  }
+
+  @Override
+  protected void makeSnapshotsDurable(AcceptorStore store) {
+    for (int i = 0; i < snapshotDelay(); i++) {
+      store.sync();
+    }
   }
 
   @Test

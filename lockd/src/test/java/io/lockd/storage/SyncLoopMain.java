@@ -5,9 +5,9 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * A small write-and-sync loop for watching {@link MapDbAcceptorStore#sync} reach the disk with
- * {@code strace -f -e trace=fsync,fdatasync,msync,write} (see docs/storage.md). It prints a marker
- * line before and after each sync so that the trace shows which fsyncs each sync made.
+ * A small write-and-sync loop for watching {@link LogAcceptorStore#sync} reach the disk with
+ * {@code strace -f -e trace=pwrite64,fdatasync,fsync,write} (see docs/storage.md). It prints a
+ * marker line before and after each sync so that the trace shows which calls each sync made.
  *
  * <p>Usage: {@code SyncLoopMain <store directory> <syncs>}
  */
@@ -17,7 +17,7 @@ public final class SyncLoopMain {
   public static void main(String[] args) {
     Path directory = Path.of(args[0]);
     int syncs = Integer.parseInt(args[1]);
-    try (MapDbAcceptorStore store = MapDbAcceptorStore.open(directory)) {
+    try (LogAcceptorStore store = LogAcceptorStore.open(directory)) {
       long first = store.recover().promised() + 1;
       for (long i = first; i < first + syncs; i++) {
         store.write(
@@ -26,7 +26,7 @@ public final class SyncLoopMain {
         store.sync();
         System.out.println("sync " + i + " end");
       }
-      System.out.println("commits=" + store.commits());
+      System.out.println("groups=" + store.groups());
     }
   }
 }
