@@ -12,8 +12,9 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * A production replica, assembled: MapDB acceptor store, group-commit writer thread, gRPC peer
- * transport and the replica loop around the shared {@link Replica} driver. Closing stops them in
+ * A production replica, assembled: the acceptor log ({@link LogAcceptorStore}), the group-commit
+ * writer thread, the gRPC peer transport and the replica loop around the shared {@link Replica}
+ * driver. Closing stops them in
  * the reverse order of their dependencies.
  */
 public final class ReplicaRuntime implements AutoCloseable {
@@ -40,7 +41,8 @@ public final class ReplicaRuntime implements AutoCloseable {
       return new Replica(config.paxos(), recovered, stateMachine, transport, sink[0], clock,
           new SplittableRandom(new SecureRandom().nextLong()), config.options(), listener);
     });
-    transport.start(m -> loop.submit(r -> r.onMessage(m)));
+    transport.start(m -> loop.submit(r -> r.onMessage(m)),
+        peer -> loop.submit(r -> r.onPeerLost(peer)));
   }
 
   /**
