@@ -5,8 +5,6 @@ import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import io.lockd.paxos.Message;
 import io.lockd.proto.peer.v1.PeerEnvelope;
 import java.io.IOException;
@@ -242,7 +240,7 @@ public final class GrpcPeerTransport implements PeerTransport {
   private PeerLink newLink(int peerId, String address) {
     ManagedChannel channel =
         NettyChannelBuilder.forTarget(address)
-            .channelType(NioSocketChannel.class)
+            .channelType(TransportThreads.socketChannelType())
             .eventLoopGroup(threads.io())
             .executor(threads.outbound())
             .offloadExecutor(threads.offload())
@@ -259,7 +257,7 @@ public final class GrpcPeerTransport implements PeerTransport {
   private Server newServer() {
     PeerHandshake handshake = new PeerHandshake(cell, selfId, counters.keySet());
     return NettyServerBuilder.forAddress(listenAddress)
-        .channelType(NioServerSocketChannel.class)
+        .channelType(TransportThreads.serverChannelType())
         .bossEventLoopGroup(threads.io())
         .workerEventLoopGroup(threads.io())
         // Decoding an envelope and queueing it for the replica's loop never blocks, so it runs on

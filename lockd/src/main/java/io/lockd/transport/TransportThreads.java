@@ -1,8 +1,17 @@
 package io.lockd.transport;
 
+import io.grpc.netty.shaded.io.netty.channel.Channel;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.IoHandlerFactory;
+import io.grpc.netty.shaded.io.netty.channel.ServerChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -34,13 +43,31 @@ final class TransportThreads {
     // replicas on two cores.
     io =
         new MultiThreadIoEventLoopGroup(
-            1, new DefaultThreadFactory(prefix + "io", true), NioIoHandler.newFactory());
+            1, new DefaultThreadFactory(prefix + "io", true), ioHandlers());
     outbound = new ScheduledThreadPoolExecutor(1, named(prefix + "out"));
     outbound.setRemoveOnCancelPolicy(true);
     // Name resolution may block on DNS; it gets its own thread, which exists only while needed.
     offload =
         new ThreadPoolExecutor(
             0, 1, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), named(prefix + "resolve"));
+  }
+
+  /**
+   * Native epoll where the platform has it (as gRPC itself chooses for its default threads):
+   * fewer system calls per message than NIO's selector. NIO elsewhere.
+   */
+  private static IoHandlerFactory ioHandlers() {
+    return Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+  }
+
+  /** The socket type that goes with {@link #io()}. */
+  static Class<? extends Channel> socketChannelType() {
+    return Epoll.isAvailable() ? EpollSocketChannel.class : NioSocketChannel.class;
+  }
+
+  /** The listening socket type that goes with {@link #io()}. */
+  static Class<? extends ServerChannel> serverChannelType() {
+    return Epoll.isAvailable() ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
   }
 
   /** Netty's event loop, for the server's sockets and every channel's. */
