@@ -4,18 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.SplittableRandom;
-import java.util.TreeMap;
-import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 /**
  * The pre-vote and the leader's answer to a higher ballot, on the bare core: three {@link
- * PaxosNode}s wired to each other with instant delivery and writes that are durable at once.
+ * PaxosNode}s wired to each other ({@link CoreCell}).
  * The whole-cell behaviour is in {@code io.lockd.sim.LeaderStabilityTest}.
  */
 class PreVoteTest {
@@ -49,7 +43,7 @@ class PreVoteTest {
 
   @Test
   void aFollowerThatHearsNoOneNeverRaisesItsPromise() {
-    Cell cell = new Cell();
+    CoreCell cell = new CoreCell(3);
     int leader = cell.electLeader();
     long ballot = cell.node(leader).ballot();
     int f = leader % 3 + 1;
@@ -67,7 +61,7 @@ class PreVoteTest {
 
   @Test
   void aLeaderUnderLeaseAnswersAHigherBallotWithPhase1AboveIt() {
-    Cell cell = new Cell();
+    CoreCell cell = new CoreCell(3);
     int leader = cell.electLeader();
     PaxosNode l = cell.node(leader);
     int f = leader % 3 + 1;
@@ -88,7 +82,7 @@ class PreVoteTest {
 
   @Test
   void aLeaderWhoseLeaseRanOutStepsDownOnAHigherBallot() {
-    Cell cell = new Cell();
+    CoreCell cell = new CoreCell(3);
     int leader = cell.electLeader();
     PaxosNode l = cell.node(leader);
     int f = leader % 3 + 1;
@@ -110,7 +104,7 @@ class PreVoteTest {
 
   /** Cuts the leader off, optionally tells its followers so; the time until another serves. */
   private static long electionAfterLeaderCutOff(boolean told) {
-    Cell cell = new Cell();
+    CoreCell cell = new CoreCell(3);
     int leader = cell.electLeader();
     cell.advance(200);
     long cutAt = cell.now;
@@ -135,7 +129,7 @@ class PreVoteTest {
 
   @Test
   void aLostConnectionToALiveLeaderCostsItNothing() {
-    Cell cell = new Cell();
+    CoreCell cell = new CoreCell(3);
     int leader = cell.electLeader();
     long ballot = cell.node(leader).ballot();
     int f = leader % 3 + 1;
@@ -148,88 +142,12 @@ class PreVoteTest {
   }
 
   private static PaxosNode newNode(int id, long now) {
-    return new PaxosNode(PaxosConfig.defaults(id, IDS), new SplittableRandom(id), Ballot.ZERO,
-        List.of(), 0, 0, new byte[0], now);
+    return CoreCell.newNode(id, IDS, now);
   }
 
   private static boolean preVote(PaxosNode acceptor, int from, long now) {
     acceptor.step(new Message.PreVote(from, acceptor.selfId(), Ballot.of(7, from)), now);
     Message reply = acceptor.ready(now).sendNow().get(0);
     return ((Message.PreVoteReply) reply).granted();
-  }
-
-  /** Three cores, instant delivery, writes durable at once, links that can be cut. */
-  private static final class Cell {
-    final Map<Integer, PaxosNode> nodes = new TreeMap<>();
-    final Map<Integer, List<Long>> promiseWrites = new TreeMap<>();
-    final TreeSet<Integer> isolated = new TreeSet<>();
-    long now;
-
-    Cell() {
-      for (int id : IDS) {
-        nodes.put(id, newNode(id, now));
-        promiseWrites.put(id, new ArrayList<>());
-      }
-    }
-
-    PaxosNode node(int id) {
-      return nodes.get(id);
-    }
-
-    int electLeader() {
-      for (int i = 0; i < 1_000; i++) {
-        advance(5);
-        for (PaxosNode n : nodes.values()) {
-          if (n.canServeReads(now)) {
-            return n.selfId();
-          }
-        }
-      }
-      throw new AssertionError("no leader");
-    }
-
-    void isolate(int id) {
-      isolated.add(id);
-    }
-
-    void healAll() {
-      isolated.clear();
-    }
-
-    void advance(long millis) {
-      for (long end = now + millis; now < end; ) {
-        now += 5;
-        nodes.values().forEach(n -> n.tick(now));
-        settle();
-      }
-    }
-
-    void settle() {
-      ArrayDeque<Message> queue = new ArrayDeque<>();
-      for (int rounds = 0; rounds < 10_000; rounds++) {
-        for (PaxosNode n : nodes.values()) {
-          Ready r = n.ready(now);
-          for (StoreWrite w : r.writes()) {
-            if (w instanceof StoreWrite.Promised p) {
-              promiseWrites.get(n.selfId()).add(p.ballot());
-            }
-          }
-          queue.addAll(r.sendNow());
-          queue.addAll(r.sendAfterDurable());
-        }
-        if (queue.isEmpty()) {
-          return;
-        }
-        while (!queue.isEmpty()) {
-          Message m = queue.poll();
-          boolean cut = m.from() != m.to()
-              && (isolated.contains(m.from()) || isolated.contains(m.to()));
-          if (!cut) {
-            nodes.get(m.to()).step(m, now);
-          }
-        }
-      }
-      throw new AssertionError("the cell did not settle");
-    }
   }
 }

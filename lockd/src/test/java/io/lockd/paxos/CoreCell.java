@@ -1,0 +1,107 @@
+package io.lockd.paxos;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+
+/**
+ * A few bare {@link PaxosNode}s wired to each other for tests of the core's corner cases: instant
+ * delivery, writes durable at once, 5 ms ticks, replicas that can be cut off, messages that can be
+ * dropped by a rule, and a record of what was written and sent. No threads, clocks or I/O.
+ */
+final class CoreCell {
+  final List<Integer> ids;
+  final Map<Integer, PaxosNode> nodes = new TreeMap<>();
+  final Map<Integer, List<Long>> promiseWrites = new TreeMap<>();
+  final TreeSet<Integer> isolated = new TreeSet<>();
+  /** Every message delivered or dropped, in send order. */
+  final List<Message> sent = new ArrayList<>();
+  /** Messages matching this are dropped (besides those to or from an isolated replica). */
+  Predicate<Message> drop = m -> false;
+  long now;
+
+  CoreCell(int size) {
+    List<Integer> all = new ArrayList<>();
+    for (int id = 1; id <= size; id++) {
+      all.add(id);
+    }
+    this.ids = List.copyOf(all);
+    for (int id : ids) {
+      nodes.put(id, newNode(id, ids, now));
+      promiseWrites.put(id, new ArrayList<>());
+    }
+  }
+
+  static PaxosNode newNode(int id, List<Integer> ids, long now) {
+    return new PaxosNode(PaxosConfig.defaults(id, ids), new SplittableRandom(id), Ballot.ZERO,
+        List.of(), 0, 0, new byte[0], now);
+  }
+
+  PaxosNode node(int id) {
+    return nodes.get(id);
+  }
+
+  /** Runs until some replica serves reads; returns it. */
+  int electLeader() {
+    for (int i = 0; i < 1_000; i++) {
+      advance(5);
+      for (PaxosNode n : nodes.values()) {
+        if (n.canServeReads(now)) {
+          return n.selfId();
+        }
+      }
+    }
+    throw new AssertionError("no leader");
+  }
+
+  void isolate(int id) {
+    isolated.add(id);
+  }
+
+  void healAll() {
+    isolated.clear();
+  }
+
+  void advance(long millis) {
+    for (long end = now + millis; now < end; ) {
+      now += 5;
+      nodes.values().forEach(n -> n.tick(now));
+      settle();
+    }
+  }
+
+  /** Delivers everything the nodes want to send until nobody sends anything. */
+  void settle() {
+    ArrayDeque<Message> queue = new ArrayDeque<>();
+    for (int rounds = 0; rounds < 10_000; rounds++) {
+      for (PaxosNode n : nodes.values()) {
+        Ready r = n.ready(now);
+        for (StoreWrite w : r.writes()) {
+          if (w instanceof StoreWrite.Promised p) {
+            promiseWrites.get(n.selfId()).add(p.ballot());
+          }
+        }
+        queue.addAll(r.sendNow());
+        queue.addAll(r.sendAfterDurable());
+      }
+      if (queue.isEmpty()) {
+        return;
+      }
+      while (!queue.isEmpty()) {
+        Message m = queue.poll();
+        sent.add(m);
+        boolean cut = m.from() != m.to()
+            && (isolated.contains(m.from()) || isolated.contains(m.to()) || drop.test(m));
+        if (!cut) {
+          nodes.get(m.to()).step(m, now);
+        }
+      }
+    }
+    throw new AssertionError("the cell did not settle");
+  }
+}
