@@ -33,7 +33,7 @@ Options:
   --data DIR   The cell's folder (default: deploy/local/run, or $LOCKD_CELL_DIR). Each replica
                keeps its state in DIR/rN/data, its log in DIR/rN/lockd.log, its pid in DIR/rN/pid.
 Environment:
-  LOCKD_JAVA_OPTS  JVM options for the replicas (default: -Xms64m -Xmx512m -XX:+UseSerialGC)
+  LOCKD_JAVA_OPTS  JVM options for the replicas (default: -Xms256m -Xmx512m -XX:MetaspaceSize=64m -XX:+UseSerialGC)
   LOCKD_LOG_LEVEL  the replicas' log level (default INFO)
 
 Examples:
@@ -79,7 +79,7 @@ start_replica() { # starts replica $1 from the recorded settings
   local n=$1 dir="$DATA/r$1"
   mkdir -p "$dir/data"
   local -a java_opts
-  read -r -a java_opts <<<"${LOCKD_JAVA_OPTS:--Xms64m -Xmx512m -XX:+UseSerialGC}"
+  read -r -a java_opts <<<"${LOCKD_JAVA_OPTS:--Xms256m -Xmx512m -XX:MetaspaceSize=64m -XX:+UseSerialGC}"
   local -a extra=()
   [[ -n "${EXTRA_FLAGS:-}" ]] && read -r -a extra <<<"$EXTRA_FLAGS"
   echo "---- $(date -Is) starting replica $n" >>"$dir/lockd.log"

@@ -42,7 +42,7 @@ import java.util.stream.Stream;
  * {@code -Dbench.workloads=uncontended,contended,read,failover}; {@code -Dbench.warmup=S} (20);
  * {@code -Dbench.dir=DIR} where the data directories go (default java.io.tmpdir); {@code
  * -Dbench.jvm="..."} the
- * servers' JVM options, default {@code -Xms64m -Xmx512m -XX:+UseSerialGC} as deploy/local/cell.sh):
+ * servers' JVM options, default {@code -Xms256m -Xmx512m -XX:MetaspaceSize=64m -XX:+UseSerialGC} as deploy/local/cell.sh):
  * {@code ./mvnw -B -q install -DskipTests && ./mvnw -B -q -pl lockd exec:java
  * -Dexec.classpathScope=test -Dexec.mainClass=io.lockd.bench.StackBenchmark}
  */
@@ -69,7 +69,7 @@ public final class StackBenchmark {
     Path parent = Path.of(System.getProperty("bench.dir", System.getProperty("java.io.tmpdir")));
     Path dir = Files.createTempDirectory(parent, "lockd-stack-bench");
     List<String> jvm = List.of(System.getProperty("bench.jvm",
-        "-Xms64m -Xmx512m -XX:+UseSerialGC").split(" "));
+        "-Xms256m -Xmx512m -XX:MetaspaceSize=64m -XX:+UseSerialGC").split(" "));
     System.out.printf("lockd whole-stack benchmark: 5 lockd JVMs (%s, default settings), clients "
             + "in this JVM, %d s per workload, %d cores, data in %s%n", jar, seconds,
         Runtime.getRuntime().availableProcessors(), dir);
