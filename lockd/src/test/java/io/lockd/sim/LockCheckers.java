@@ -97,6 +97,16 @@ public final class LockCheckers {
     }
   }
 
+  /**
+   * A replica whose namespace starts over (a process start, or a snapshot installed in place of
+   * its state) applies the history again from that point; what this checker noted from its earlier
+   * applies would be compared with grants that, in the history, came before it.
+   */
+  void stateReplaced(int replica) {
+    expiredAt.remove(replica);
+    endingSessions.remove(replica);
+  }
+
   void afterApply(int replica, Namespace ns, Command command) {
     Map<String, Long> mine = expiredAt.computeIfAbsent(replica, r -> new HashMap<>());
     mine.replaceAll((path, at) -> at < 0 ? ns.clockMillis() : at);

@@ -38,6 +38,7 @@ public final class LockHost implements SimHost {
     this.checkers = checkers;
     this.events = events;
     this.config = config;
+    checkers.stateReplaced(replicaId);
   }
 
   public CellServer server() {
@@ -67,6 +68,7 @@ public final class LockHost implements SimHost {
       @Override
       public void restore(byte[] snapshot) {
         namespace.restore(snapshot);
+        checkers.stateReplaced(replicaId);
       }
     };
   }
