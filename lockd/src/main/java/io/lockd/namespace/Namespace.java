@@ -161,6 +161,14 @@ public final class Namespace implements StateMachine {
     return Listings.sessions(state, request);
   }
 
+  /**
+   * Throws INVALID_ARGUMENT if a session could not be created with this client name (too long,
+   * or a character {@link TextRules} refuses): the check a CreateSession command gets when applied.
+   */
+  public void checkClientName(String name) {
+    SessionOps.checkClientName(name, limits);
+  }
+
   /** One session; NOT_FOUND if it does not exist (any more). */
   public SessionInfo getSession(long sessionId) {
     return Queries.session(state, sessionId);

@@ -107,7 +107,7 @@ final class Queries {
    * saying which part failed otherwise.
    */
   static CheckSequencerResponse checkSequencer(NamespaceState state, Sequencer sequencer) {
-    String path = NodePath.validate(sequencer.getPath(), state.limits);
+    String path = NodePath.validateSpelling(sequencer.getPath(), state.limits);
     LockOps.requireMode(sequencer.getMode());
     Node node = state.nodes.find(path);
     if (node == null) {
@@ -180,8 +180,9 @@ final class Queries {
         .setCaching(s.caching);
   }
 
+  /** The node a client names; its path must be in NFC ({@link NodePath#validateSpelling}). */
   static Node node(NamespaceState state, String path) {
-    return state.nodes.get(NodePath.validate(path, state.limits));
+    return state.nodes.get(NodePath.validateSpelling(path, state.limits));
   }
 
   static Node directory(NamespaceState state, String path) {
