@@ -37,8 +37,8 @@ import java.util.List;
  * sees a cancellation); answers are encoded by the method's own marshaller, unchanged.
  */
 final class ParseGuard {
-  /** The request as it came off the wire. */
-  private static final MethodDescriptor.Marshaller<byte[]> RAW =
+  /** A message as it came off the wire (tests send such bytes too). */
+  static final MethodDescriptor.Marshaller<byte[]> RAW =
       new MethodDescriptor.Marshaller<>() {
         @Override
         public InputStream stream(byte[] value) {

@@ -23,11 +23,7 @@ import io.lockd.proto.v1.LockGrpc;
 import io.lockd.proto.v1.NodeGrpc;
 import io.lockd.proto.v1.SessionGrpc;
 import io.lockd.server.ServerConfig;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -244,23 +240,6 @@ class UnreadableRequestTest {
   }
 
   private static <Q, A> MethodDescriptor<byte[], A> raw(MethodDescriptor<Q, A> method) {
-    return method.toBuilder(RAW, method.getResponseMarshaller()).build();
+    return method.toBuilder(ParseGuard.RAW, method.getResponseMarshaller()).build();
   }
-
-  private static final MethodDescriptor.Marshaller<byte[]> RAW =
-      new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-          return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-          try {
-            return stream.readAllBytes();
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }
-      };
 }
