@@ -52,7 +52,8 @@ final class ClusterCommands {
           var out = g.spec.commandLine().getOut();
           out.println(s.getLeaderId() == 0
               ? "leader: none known (answered by replica " + s.getResponderId() + ")"
-              : "leader: replica " + s.getLeaderId() + " at " + leaderAddress + " (answered by replica " + s.getResponderId() + ")");
+              : "leader: replica " + s.getLeaderId() + " at " + Printable.escape(String.valueOf(leaderAddress))
+                  + " (answered by replica " + s.getResponderId() + ")");
           g.printRows(List.of("id", "address", "role", "ballot", "chosen", "applied", "lag", "lease_ms", "last_contact_ms", "checksum"), rows);
         }
         if (s.getLeaderId() == 0) {

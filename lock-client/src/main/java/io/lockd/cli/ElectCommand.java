@@ -148,7 +148,7 @@ final class ElectCommand implements Callable<Integer> {
       out.println(Json.writeLine(m));
     } else if (leader.isPresent()) {
       LeaderElection.Leader l = leader.get();
-      out.println("leader: session " + l.sessionId() + " (" + l.clientName() + ") generation " + l.sequencer().lockGeneration());
+      out.println("leader: session " + l.sessionId() + " (" + Printable.escape(l.clientName()) + ") generation " + l.sequencer().lockGeneration());
     } else {
       out.println("leader: none");
     }

@@ -1,12 +1,17 @@
 package io.lockd.cli;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
  * A small JSON writer for lockctl's {@code -o json}: maps (insertion order kept), lists, strings,
  * numbers, booleans and null, pretty-printed with two-space indents. Hand-written because this is
  * all lockctl needs, and a JSON library would be the CLI's largest dependency.
+ *
+ * <p>Strings keep their exact value for a JSON reader, but every character that does not print as
+ * itself ({@link Printable#unsafe}: controls, bidirectional and other format characters...) is
+ * written as a JSON escape, so that the output is safe on a terminal too.
  */
 final class Json {
   private Json() {}
@@ -95,8 +100,9 @@ final class Json {
 
   private static void string(StringBuilder b, String s) {
     b.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
+    for (int i = 0; i < s.length(); ) {
+      int c = s.codePointAt(i);
+      i += Character.charCount(c);
       switch (c) {
         case '"' -> b.append("\\\"");
         case '\\' -> b.append("\\\\");
@@ -104,10 +110,12 @@ final class Json {
         case '\r' -> b.append("\\r");
         case '\t' -> b.append("\\t");
         default -> {
-          if (c < 0x20) {
-            b.append(String.format("\\u%04x", (int) c));
+          if (c < 0x20 || Printable.unsafe(c)) {
+            for (char unit : Character.toChars(c)) {
+              b.append(String.format(Locale.ROOT, "\\u%04x", (int) unit));
+            }
           } else {
-            b.append(c);
+            b.appendCodePoint(c);
           }
         }
       }

@@ -103,15 +103,16 @@ public final class Lockctl implements Runnable {
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           PrintWriter err = commandLine.getErr();
+          // Messages may quote names from the cell: escaped like everything lockctl prints.
           if (e instanceof LockdException le) {
-            err.println("lockctl: " + le.getMessage());
+            err.println("lockctl: " + Printable.escape(String.valueOf(le.getMessage())));
             return ExitCodes.of(le);
           }
           if (e instanceof IllegalArgumentException) {
-            err.println("lockctl: " + e.getMessage());
+            err.println("lockctl: " + Printable.escape(String.valueOf(e.getMessage())));
             return ExitCodes.USAGE;
           }
-          err.println("lockctl: " + e);
+          err.println("lockctl: " + Printable.escape(e.toString()));
           return ExitCodes.FAILED;
         });
     return cli;

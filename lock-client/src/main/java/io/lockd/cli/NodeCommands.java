@@ -51,7 +51,7 @@ final class NodeCommands {
             m.put("children", names);
             g.printObject(m);
           } else {
-            names.forEach(n -> g.spec.commandLine().getOut().println(n));
+            names.forEach(n -> g.spec.commandLine().getOut().println(Printable.escape(n)));
             g.spec.commandLine().getOut().flush();
           }
           return ExitCodes.OK;

@@ -8,6 +8,8 @@ import java.util.Map;
 /**
  * Aligned text columns for lockctl's {@code -o table}: one row per map, columns named by the
  * given keys (headers are the keys in upper case). Nested lists print as comma-separated values.
+ * Every value is escaped ({@link Printable}): a name from the cell cannot break a row or reach the
+ * terminal as a control sequence.
  */
 final class Table {
   private Table() {}
@@ -69,9 +71,6 @@ final class Table {
       }
       return String.join(",", parts);
     }
-    if (v instanceof Map<?, ?> m) {
-      return m.toString();
-    }
-    return v.toString();
+    return Printable.escape(v.toString());
   }
 }

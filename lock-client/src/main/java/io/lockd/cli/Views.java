@@ -133,7 +133,9 @@ final class Views {
     m.put("created", Instant.ofEpochMilli(s.getCreatedMillis()).toString());
     m.put("last_sequence", s.getLastSequence());
     m.put("held_locks", List.copyOf(s.getHeldLocksList()));
+    m.put("held_lock_count", s.getHeldLockCount());
     m.put("waiting_locks", List.copyOf(s.getWaitingLocksList()));
+    m.put("waiting_lock_count", s.getWaitingLockCount());
     m.put("ephemeral_nodes", s.getEphemeralNodes());
     m.put("watches", s.getWatches());
     m.put("buffered_events", s.getBufferedEvents());

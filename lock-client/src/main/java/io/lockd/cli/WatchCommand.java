@@ -95,7 +95,7 @@ final class WatchCommand implements Callable<Integer> {
 
   private void print(WatchEvent e) {
     var out = g.spec.commandLine().getOut();
-    out.println(g.json() ? Json.writeLine(Views.event(e)) : e.toString());
+    out.println(g.json() ? Json.writeLine(Views.event(e)) : Printable.escape(e.toString()));
     out.flush();
   }
 }

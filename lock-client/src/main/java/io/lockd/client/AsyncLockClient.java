@@ -16,7 +16,9 @@ import io.lockd.proto.v1.GetLockInfoRequest;
 import io.lockd.proto.v1.GetLockInfoResponse;
 import io.lockd.proto.v1.GetStatRequest;
 import io.lockd.proto.v1.ListChildrenRequest;
+import io.lockd.proto.v1.ListChildrenResponse;
 import io.lockd.proto.v1.ListSessionsRequest;
+import io.lockd.proto.v1.ListSessionsResponse;
 import io.lockd.proto.v1.LockGrpc;
 import io.lockd.proto.v1.LockInfo;
 import io.lockd.proto.v1.NodeGrpc;
@@ -293,14 +295,19 @@ public final class AsyncLockClient {
         falseFor(ErrorReason.ERROR_REASON_NODE_NOT_FOUND));
   }
 
-  /** Lists a directory's children (names, not paths), in ascending order. */
+  /**
+   * Lists a directory's children (names, not paths), in ascending order. A long listing comes in
+   * pages, which this follows (each page reflects the directory when it was read: a child there
+   * throughout is listed once, one added or removed meanwhile may or may not be).
+   */
   public CompletableFuture<List<String>> children(String path) {
     Paths.check(path);
-    return read(
+    return paged(
         NodeGrpc.getListChildrenMethod(),
-        ListChildrenRequest.newBuilder().setPath(path).build(),
-        a -> a.getIndex(),
-        a -> List.copyOf(a.getNamesList()));
+        token -> ListChildrenRequest.newBuilder().setPath(path).setPageToken(token).build(),
+        ListChildrenResponse::getNextPageToken,
+        ListChildrenResponse::getIndex,
+        pages -> pages.stream().flatMap(a -> a.getNamesList().stream()).toList());
   }
 
   // ------------------------------------------------------------------ locks
@@ -311,23 +318,29 @@ public final class AsyncLockClient {
     return new DistributedLock(this, path, mode, listener);
   }
 
-  /** The state of a node's lock: mode, holders, FIFO waiters, generation, lock-delay. */
+  /** The state of a node's lock: mode, holders, FIFO waiters, generation, lock-delay (all pages). */
   public CompletableFuture<LockInfo> lockInfo(String path) {
     Paths.check(path);
-    return read(
+    return paged(
         LockGrpc.getGetLockInfoMethod(),
-        GetLockInfoRequest.newBuilder().setPath(path).build(),
+        token -> lockInfoPage(path, token),
+        GetLockInfoResponse::getNextPageToken,
         GetLockInfoResponse::getIndex,
-        GetLockInfoResponse::getLock);
+        Pages::lockInfo);
   }
 
   void lockInfoOnLoop(String path, BiConsumer<LockInfo, LockdException> k) {
-    ctx.rpc.start(
+    Pages.fetch(
+        ctx.rpc,
         LockGrpc.getGetLockInfoMethod(),
-        GetLockInfoRequest.newBuilder().setPath(path).build(),
-        true,
-        ctx.operationDeadline(),
-        (GetLockInfoResponse a, LockdException e) -> k.accept(a == null ? null : a.getLock(), e));
+        token -> lockInfoPage(path, token),
+        GetLockInfoResponse::getNextPageToken,
+        ctx::operationDeadline,
+        (List<GetLockInfoResponse> pages, LockdException e) -> k.accept(pages == null ? null : Pages.lockInfo(pages), e));
+  }
+
+  private static GetLockInfoRequest lockInfoPage(String path, String token) {
+    return GetLockInfoRequest.newBuilder().setPath(path).setPageToken(token).build();
   }
 
   /**
@@ -362,13 +375,17 @@ public final class AsyncLockClient {
     return read(ClusterGrpc.getStatusMethod(), StatusRequest.getDefaultInstance(), a -> 0, a -> a, false, null);
   }
 
-  /** Every session of the cell. */
+  /**
+   * Every session of the cell (all pages). Each lists the paths of its locks only up to 256 KiB;
+   * {@code held_lock_count} and {@code waiting_lock_count} are always whole.
+   */
   public CompletableFuture<List<SessionInfo>> listSessions() {
-    return read(
+    return paged(
         ClusterGrpc.getListSessionsMethod(),
-        ListSessionsRequest.getDefaultInstance(),
-        a -> a.getIndex(),
-        a -> List.copyOf(a.getSessionsList()));
+        token -> ListSessionsRequest.newBuilder().setPageToken(token).build(),
+        ListSessionsResponse::getNextPageToken,
+        ListSessionsResponse::getIndex,
+        pages -> pages.stream().flatMap(a -> a.getSessionsList().stream()).toList());
   }
 
   /** Ends a session as if its lease had expired (lock-delay applies to its locks). */
@@ -409,6 +426,22 @@ public final class AsyncLockClient {
                 leaderOnly,
                 ctx.operationDeadline(),
                 (A answer, LockdException error) -> deliver(f, answer, error, index, result, recover, currentSessionOnLoop())));
+  }
+
+  /** A read whose answer comes in pages ({@link Pages}); delivered after the last page's index. */
+  private <Q, A, R> CompletableFuture<R> paged(
+      MethodDescriptor<Q, A> method, Function<String, Q> request, Function<A, String> nextToken, ToLongFunction<A> index,
+      Function<List<A>, R> result) {
+    return onLoop(
+        f ->
+            Pages.fetch(
+                ctx.rpc,
+                method,
+                request,
+                nextToken,
+                ctx::operationDeadline,
+                (List<A> pages, LockdException error) ->
+                    deliver(f, pages, error, p -> index.applyAsLong(p.get(p.size() - 1)), result, null, currentSessionOnLoop())));
   }
 
   private <Q, A, R> CompletableFuture<R> mutate(

@@ -26,6 +26,11 @@ final class LockState {
     return Collections.unmodifiableCollection(holders.values());
   }
 
+  /** The holders with a session id above {@code sessionId}, ascending (a listing's next page). */
+  Collection<Holder> holdersAfter(long sessionId) {
+    return Collections.unmodifiableCollection(holders.tailMap(sessionId, false).values());
+  }
+
   Holder holder(long sessionId) {
     return holders.get(sessionId);
   }

@@ -6,9 +6,12 @@ import io.lockd.proto.ns.v1.NamespaceResult;
 import io.lockd.proto.v1.CheckSequencerResponse;
 import io.lockd.proto.v1.Event;
 import io.lockd.proto.v1.GetContentsAndStatResponse;
+import io.lockd.proto.v1.GetLockInfoRequest;
 import io.lockd.proto.v1.GetLockInfoResponse;
 import io.lockd.proto.v1.GetStatResponse;
+import io.lockd.proto.v1.ListChildrenRequest;
 import io.lockd.proto.v1.ListChildrenResponse;
+import io.lockd.proto.v1.ListSessionsRequest;
 import io.lockd.proto.v1.ListSessionsResponse;
 import io.lockd.proto.v1.Sequencer;
 import io.lockd.proto.v1.SessionInfo;
@@ -120,12 +123,24 @@ public final class Namespace implements StateMachine {
     return Queries.contents(state, path);
   }
 
+  /** Every child at once (clients get pages: {@link #listChildren(ListChildrenRequest)}). */
   public ListChildrenResponse listChildren(String path) {
     return Queries.children(state, path);
   }
 
+  /** One page of a directory's children, as the request's page_size and page_token ask. */
+  public ListChildrenResponse listChildren(ListChildrenRequest request) {
+    return Listings.children(state, request);
+  }
+
+  /** Every holder and waiter at once (clients get {@link #getLockInfo(GetLockInfoRequest)}). */
   public GetLockInfoResponse getLockInfo(String path) {
     return Queries.lockInfo(state, path);
+  }
+
+  /** One page of a lock's holders, then waiters, as the request asks. */
+  public GetLockInfoResponse getLockInfo(GetLockInfoRequest request) {
+    return Listings.lockInfo(state, request);
   }
 
   /** Answers OK (with the index) if valid; throws FAILED_PRECONDITION saying why if not. */
@@ -133,8 +148,25 @@ public final class Namespace implements StateMachine {
     return Queries.checkSequencer(state, sequencer);
   }
 
+  /** Every session at once, with all its locks (clients get the paged form below). */
   public ListSessionsResponse listSessions() {
     return Queries.sessions(state);
+  }
+
+  /**
+   * One page of the sessions, as the request asks; each lists the paths of its locks only up to
+   * {@link Listings#SESSION_LOCK_PATHS_BYTES_MAX} bytes (their counts are always whole).
+   */
+  public ListSessionsResponse listSessions(ListSessionsRequest request) {
+    return Listings.sessions(state, request);
+  }
+
+  /**
+   * Throws INVALID_ARGUMENT if a session could not be created with this client name (too long,
+   * or a character {@link TextRules} refuses): the check a CreateSession command gets when applied.
+   */
+  public void checkClientName(String name) {
+    SessionOps.checkClientName(name, limits);
   }
 
   /** One session; NOT_FOUND if it does not exist (any more). */

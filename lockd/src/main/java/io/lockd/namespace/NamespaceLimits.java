@@ -54,6 +54,19 @@ public record NamespaceLimits(
     long waitMaxMillis,
     int clientNameBytesMax) {
 
+  /**
+   * The largest contents any configuration may allow: a file's contents and stat must fit in one
+   * answer under gRPC's default 4 MiB receive limit (grpc-java's and grpc-js's), with room for the
+   * stat's path.
+   */
+  public static final int CONTENT_BYTES_CAP = (4 << 20) - (64 << 10);
+
+  /** The longest path any configuration may allow, so that a page of names stays small. */
+  public static final int PATH_BYTES_CAP = 32 << 10;
+
+  /** The longest client name any configuration may allow, for the same reason. */
+  public static final int CLIENT_NAME_BYTES_CAP = 4 << 10;
+
   /** Chubby's bound on lock-delay: no configuration may allow more. */
   public static final long LOCK_DELAY_CAP_MILLIS = 60_000;
 
@@ -61,10 +74,10 @@ public record NamespaceLimits(
   static final long DURATION_CAP_MILLIS = 366L * 24 * 3600 * 1000;
 
   public NamespaceLimits {
-    positive("contentBytesMax", contentBytesMax);
+    within("contentBytesMax", contentBytesMax, 1, CONTENT_BYTES_CAP);
     positive("totalContentBytesMax", totalContentBytesMax);
     atLeast("totalContentBytesMax", totalContentBytesMax, contentBytesMax);
-    atLeast("pathBytesMax", pathBytesMax, 2);
+    within("pathBytesMax", pathBytesMax, 2, PATH_BYTES_CAP);
     positive("pathDepthMax", pathDepthMax);
     positive("childrenPerDirectoryMax", childrenPerDirectoryMax);
     positive("nodesMax", nodesMax);
@@ -78,7 +91,7 @@ public record NamespaceLimits(
     within("leaseMaxMillis", leaseMaxMillis, leaseMinMillis, DURATION_CAP_MILLIS);
     within("leaseDefaultMillis", leaseDefaultMillis, leaseMinMillis, leaseMaxMillis);
     within("waitMaxMillis", waitMaxMillis, 1, DURATION_CAP_MILLIS);
-    positive("clientNameBytesMax", clientNameBytesMax);
+    within("clientNameBytesMax", clientNameBytesMax, 1, CLIENT_NAME_BYTES_CAP);
   }
 
   /** The defaults: the limits named in DESIGN.md and sizes for ordinary coordination data. */

@@ -1,17 +1,20 @@
 package io.lockd.namespace;
 
 import io.lockd.proto.v1.ErrorReason;
+import java.text.Normalizer;
 import java.util.Locale;
 
 /**
  * Paths of the node tree: absolute, "/"-separated, Unix-like. "/" is the root. A valid path has no
- * empty, "." or ".." component, no trailing "/", and only printable characters, and stays within
- * the configured length (in UTF-8 bytes) and depth.
+ * empty, "." or ".." component, no trailing "/", and only printable characters ({@link TextRules}),
+ * and stays within the configured length (in UTF-8 bytes) and depth.
  *
- * <p>"Printable" is decided by a fixed rule, not by {@code Character.getType}: the JDK's Unicode
- * tables change between releases, and two replicas on different JDKs must never disagree on whether
- * a path is valid. Refused: C0 and C1 control characters, DEL, the line and paragraph separators
- * U+2028/U+2029, the non-characters U+FFFE/U+FFFF, and unpaired surrogates.
+ * <p>A path a client sends must also be in Unicode normalization form NFC, so that one node never
+ * has two spellings that look alike (a client on macOS typing "é" decomposed, another composed).
+ * Non-NFC paths are refused rather than normalized, so that the name a client gets back is the one
+ * it sent. That check is {@link #validateSpelling}, made on requests before they are proposed and
+ * on reads, never while applying a command: the normalizer's tables are the JDK's, which change
+ * between releases, and applying must give the same result on every replica.
  *
  * <p>Sorted as Java strings, a path always comes before its descendants (it is their prefix), so
  * walking a sorted set of paths backwards visits children before their parents.
@@ -26,6 +29,31 @@ final class NodePath {
 
   /** Returns {@code path} if it is valid under {@code limits}, or throws INVALID_ARGUMENT. */
   static String validate(String path, NamespaceLimits limits) {
+    return validate(path, limits, true);
+  }
+
+  /**
+   * {@link #validate}, and the path is in NFC: the whole rule for a path a client sends (see the
+   * class comment for why applying a command does not check NFC).
+   */
+  static String validateSpelling(String path, NamespaceLimits limits) {
+    validate(path, limits);
+    if (!Normalizer.isNormalized(path, Normalizer.Form.NFC)) {
+      throw bad(path, "it is not in Unicode normalization form NFC (as NFC: "
+          + quote(Normalizer.normalize(path, Normalizer.Form.NFC)) + ")");
+    }
+    return path;
+  }
+
+  /**
+   * {@link #validate} without the refusal of format characters, which came later: a snapshot
+   * written before it may hold such a path, and must still load.
+   */
+  static String validateStored(String path, NamespaceLimits limits) {
+    return validate(path, limits, false);
+  }
+
+  private static String validate(String path, NamespaceLimits limits, boolean formatCharacters) {
     if (path.isEmpty()) {
       throw bad(path, "it is empty");
     }
@@ -38,7 +66,10 @@ final class NodePath {
     if (path.endsWith("/")) {
       throw bad(path, "it ends with \"/\"");
     }
-    checkCharacters(path);
+    String refusal = TextRules.refusal(path, formatCharacters);
+    if (refusal != null) {
+      throw bad(path, "it has " + refusal);
+    }
     int bytes = utf8Length(path);
     if (bytes > limits.pathBytesMax()) {
       throw bad(
@@ -90,7 +121,8 @@ final class NodePath {
       char c = path.charAt(i);
       if (c == '"' || c == '\\') {
         out.append('\\').append(c);
-      } else if (c < 0x20 || (c >= 0x7f && c < 0xa0) || Character.isSurrogate(c)) {
+      } else if (c < 0x20 || (c >= 0x7f && c < 0xa0) || Character.isSurrogate(c)
+          || c == '\u2028' || c == '\u2029' || TextRules.isFormat(c)) {
         out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
       } else {
         out.append(c);
@@ -109,31 +141,6 @@ final class NodePath {
     }
     if (component.equals(".") || component.equals("..")) {
       throw bad(path, "component " + position + " is \"" + component + "\"");
-    }
-  }
-
-  private static void checkCharacters(String path) {
-    for (int i = 0; i < path.length(); i++) {
-      char c = path.charAt(i);
-      if (Character.isHighSurrogate(c)) {
-        if (i + 1 < path.length() && Character.isLowSurrogate(path.charAt(i + 1))) {
-          i++;
-          continue;
-        }
-        throw bad(path, "it has an unpaired surrogate at index " + i);
-      }
-      if (Character.isLowSurrogate(c)
-          || c < 0x20
-          || (c >= 0x7f && c < 0xa0)
-          || c == '\u2028'
-          || c == '\u2029'
-          || c == '\ufffe'
-          || c == '\uffff') {
-        throw bad(
-            path,
-            String.format(
-                Locale.ROOT, "it has the non-printable character U+%04X at index %d", (int) c, i));
-      }
     }
   }
 

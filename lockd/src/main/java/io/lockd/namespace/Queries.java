@@ -39,13 +39,7 @@ final class Queries {
   }
 
   static ListChildrenResponse children(NamespaceState state, String path) {
-    Node node = node(state, path);
-    if (!node.isDirectory()) {
-      throw NamespaceException.failedPrecondition(
-          ErrorReason.ERROR_REASON_WRONG_NODE_KIND,
-          "node %s is a file and has no children",
-          NodePath.quote(path));
-    }
+    Node node = directory(state, path);
     return ListChildrenResponse.newBuilder()
         .addAllNames(node.children())
         .setStat(node.stat())
@@ -55,6 +49,21 @@ final class Queries {
 
   static GetLockInfoResponse lockInfo(NamespaceState state, String path) {
     Node node = node(state, path);
+    LockInfo.Builder info = lockHeader(state, node);
+    LockState lock = state.locks.find(node.path);
+    if (lock != null) {
+      for (Holder h : lock.holders()) {
+        info.addHolders(holder(state, h));
+      }
+      for (Waiter w : lock.waiters()) {
+        info.addWaiters(waiter(state, w));
+      }
+    }
+    return GetLockInfoResponse.newBuilder().setLock(info).setIndex(state.appliedIndex).build();
+  }
+
+  /** A lock's description without its holders and waiters. */
+  static LockInfo.Builder lockHeader(NamespaceState state, Node node) {
     LockInfo.Builder info =
         LockInfo.newBuilder()
             .setPath(node.path)
@@ -64,30 +73,32 @@ final class Queries {
     LockState lock = state.locks.find(node.path);
     if (lock != null) {
       info.setMode(lock.mode());
-      for (Holder h : lock.holders()) {
-        info.addHolders(
-            LockHolder.newBuilder()
-                .setSessionId(h.sessionId())
-                .setClientName(clientName(state, h.sessionId()))
-                .setMode(h.mode())
-                .setLockGeneration(h.generation())
-                .setGrantedMillis(h.grantedMillis()));
-      }
-      for (Waiter w : lock.waiters()) {
-        info.addWaiters(
-            LockWaiter.newBuilder()
-                .setSessionId(w.sessionId())
-                .setClientName(clientName(state, w.sessionId()))
-                .setMode(w.mode())
-                .setEnqueuedMillis(w.enqueuedMillis())
-                .setDeadlineMillis(w.deadlineMillis()));
-      }
       long until = lock.delayUntilMillis();
       if (until > state.clockMillis) {
         info.setLockDelayUntilMillis(until).setLockDelayRemainingMillis(until - state.clockMillis);
       }
     }
-    return GetLockInfoResponse.newBuilder().setLock(info).setIndex(state.appliedIndex).build();
+    return info;
+  }
+
+  static LockHolder holder(NamespaceState state, Holder h) {
+    return LockHolder.newBuilder()
+        .setSessionId(h.sessionId())
+        .setClientName(clientName(state, h.sessionId()))
+        .setMode(h.mode())
+        .setLockGeneration(h.generation())
+        .setGrantedMillis(h.grantedMillis())
+        .build();
+  }
+
+  static LockWaiter waiter(NamespaceState state, Waiter w) {
+    return LockWaiter.newBuilder()
+        .setSessionId(w.sessionId())
+        .setClientName(clientName(state, w.sessionId()))
+        .setMode(w.mode())
+        .setEnqueuedMillis(w.enqueuedMillis())
+        .setDeadlineMillis(w.deadlineMillis())
+        .build();
   }
 
   /**
@@ -96,7 +107,7 @@ final class Queries {
    * saying which part failed otherwise.
    */
   static CheckSequencerResponse checkSequencer(NamespaceState state, Sequencer sequencer) {
-    String path = NodePath.validate(sequencer.getPath(), state.limits);
+    String path = NodePath.validateSpelling(sequencer.getPath(), state.limits);
     LockOps.requireMode(sequencer.getMode());
     Node node = state.nodes.find(path);
     if (node == null) {
@@ -134,20 +145,26 @@ final class Queries {
     ListSessionsResponse.Builder out =
         ListSessionsResponse.newBuilder().setIndex(state.appliedIndex);
     for (Session s : state.sessions.all()) {
-      out.addSessions(info(s));
+      out.addSessions(whole(s));
     }
     return out.build();
   }
 
   static SessionInfo session(NamespaceState state, long sessionId) {
-    return info(state.sessions.get(sessionId));
+    return whole(state.sessions.get(sessionId));
   }
 
   static List<Event> eventsSince(NamespaceState state, long sessionId, long lastSeenIndex) {
     return state.sessions.get(sessionId).events.since(lastSeenIndex);
   }
 
-  private static SessionInfo info(Session s) {
+  /** A session's description with the paths of all its locks. */
+  private static SessionInfo whole(Session s) {
+    return info(s).addAllHeldLocks(s.heldLocks()).addAllWaitingLocks(s.waitingLocks()).build();
+  }
+
+  /** A session's description without the paths of its locks. */
+  static SessionInfo.Builder info(Session s) {
     return SessionInfo.newBuilder()
         .setSessionId(s.id)
         .setClientName(s.clientName)
@@ -156,16 +173,27 @@ final class Queries {
         .setLoggedDeadlineMillis(s.loggedDeadlineMillis())
         .setLastSequence(s.lastSequence())
         .setEphemeralNodes(s.ephemerals().size())
-        .addAllHeldLocks(s.heldLocks())
-        .addAllWaitingLocks(s.waitingLocks())
+        .setHeldLockCount(s.heldLocks().size())
+        .setWaitingLockCount(s.waitingLocks().size())
         .setWatches(s.watches().size())
         .setBufferedEvents(s.events.size())
-        .setCaching(s.caching)
-        .build();
+        .setCaching(s.caching);
   }
 
-  private static Node node(NamespaceState state, String path) {
-    return state.nodes.get(NodePath.validate(path, state.limits));
+  /** The node a client names; its path must be in NFC ({@link NodePath#validateSpelling}). */
+  static Node node(NamespaceState state, String path) {
+    return state.nodes.get(NodePath.validateSpelling(path, state.limits));
+  }
+
+  static Node directory(NamespaceState state, String path) {
+    Node node = node(state, path);
+    if (!node.isDirectory()) {
+      throw NamespaceException.failedPrecondition(
+          ErrorReason.ERROR_REASON_WRONG_NODE_KIND,
+          "node %s is a file and has no children",
+          NodePath.quote(path));
+    }
+    return node;
   }
 
   private static String clientName(NamespaceState state, long sessionId) {

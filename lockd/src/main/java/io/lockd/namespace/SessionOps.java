@@ -35,14 +35,27 @@ final class SessionOps {
     this.locks = locks;
   }
 
-  SessionCreated create(CreateSessionOp op) {
-    NamespaceLimits limits = state.limits;
-    int nameBytes = NodePath.utf8Length(op.getClientName());
+  /**
+   * A client name is shown to people (lockctl, lock info): it must be printable as itself, by the
+   * same rule as paths ({@link TextRules}, format characters included).
+   */
+  static void checkClientName(String name, NamespaceLimits limits) {
+    String refusal = TextRules.refusal(name, true);
+    if (refusal != null) {
+      throw NamespaceException.badArgument("client_name %s is invalid: it has %s",
+          NodePath.quote(name), refusal);
+    }
+    int nameBytes = NodePath.utf8Length(name);
     if (nameBytes > limits.clientNameBytesMax()) {
       throw NamespaceException.badArgument(
-          "client name is %d bytes; limit clientNameBytesMax=%d",
+          "client_name is %d bytes of UTF-8; limit clientNameBytesMax=%d",
           nameBytes, limits.clientNameBytesMax());
     }
+  }
+
+  SessionCreated create(CreateSessionOp op) {
+    NamespaceLimits limits = state.limits;
+    checkClientName(op.getClientName(), limits);
     if (state.sessions.size() >= limits.sessionsMax()) {
       throw NamespaceException.limitReached(
           "sessionsMax", limits.sessionsMax(), "too many sessions");

@@ -37,6 +37,11 @@ final class SessionTable {
     return sessions.size();
   }
 
+  /** The sessions with an id above {@code id}, ascending (a listing's next page). */
+  Collection<Session> after(long id) {
+    return Collections.unmodifiableCollection(sessions.tailMap(id, false).values());
+  }
+
   /** Every session, ascending by id. */
   Collection<Session> all() {
     return Collections.unmodifiableCollection(sessions.values());

@@ -126,7 +126,7 @@ final class SnapshotCodec {
   private static void readNodes(Snapshot snap, NamespaceState state) {
     String previous = NodePath.ROOT;
     for (NodeRecord r : snap.getNodesList().subList(1, snap.getNodesCount())) {
-      String path = NodePath.validate(r.getPath(), state.limits);
+      String path = NodePath.validateStored(r.getPath(), state.limits);
       Invariants.check(path.compareTo(previous) > 0, "node %s out of order", path);
       Invariants.check(
           r.getInstance() <= state.lastInstance, "node %s has a future instance", path);

@@ -38,6 +38,7 @@ import io.lockd.proto.v1.GetStatRequest;
 import io.lockd.proto.v1.GetStatResponse;
 import io.lockd.proto.v1.ListChildrenRequest;
 import io.lockd.proto.v1.ListChildrenResponse;
+import io.lockd.proto.v1.ListSessionsRequest;
 import io.lockd.proto.v1.ListSessionsResponse;
 import io.lockd.proto.v1.ReleaseRequest;
 import io.lockd.proto.v1.ReleaseResponse;
@@ -243,7 +244,7 @@ public final class CellServer {
   }
 
   public void listChildren(ListChildrenRequest r, Reply<ListChildrenResponse> reply) {
-    read(reply, () -> listChildren(r, reply), () -> namespace.listChildren(r.getPath()));
+    read(reply, () -> listChildren(r, reply), () -> namespace.listChildren(r));
   }
 
   // ---- locks ----------------------------------------------------------------------------------
@@ -278,7 +279,7 @@ public final class CellServer {
   }
 
   public void getLockInfo(GetLockInfoRequest r, Reply<GetLockInfoResponse> reply) {
-    read(reply, () -> getLockInfo(r, reply), () -> namespace.getLockInfo(r.getPath()));
+    read(reply, () -> getLockInfo(r, reply), () -> namespace.getLockInfo(r));
   }
 
   public void checkSequencer(CheckSequencerRequest r, Reply<CheckSequencerResponse> reply) {
@@ -314,8 +315,8 @@ public final class CellServer {
 
   // ---- administration -------------------------------------------------------------------------
 
-  public void listSessions(Reply<ListSessionsResponse> reply) {
-    read(reply, () -> listSessions(reply), namespace::listSessions);
+  public void listSessions(ListSessionsRequest r, Reply<ListSessionsResponse> reply) {
+    read(reply, () -> listSessions(r, reply), () -> namespace.listSessions(r));
   }
 
   public void forceCloseSession(ForceCloseSessionRequest r,

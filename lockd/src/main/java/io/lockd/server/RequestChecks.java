@@ -15,7 +15,6 @@ import io.lockd.proto.v1.RequestHeader;
 import io.lockd.proto.v1.SessionInfo;
 import io.lockd.proto.v1.SetContentsRequest;
 import io.lockd.proto.v1.WatchKind;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Checks a request before anything is proposed, so that bad input costs no log entry and changes
@@ -74,11 +73,12 @@ final class RequestChecks {
     }
   }
 
+  /** Refuses a client name the namespace would refuse (length, unprintable characters). */
   void clientName(String name) {
-    int bytes = name.getBytes(StandardCharsets.UTF_8).length;
-    if (bytes > limits.clientNameBytesMax()) {
-      throw bad("client_name is %d bytes of UTF-8; limit clientNameBytesMax=%d",
-          bytes, limits.clientNameBytesMax());
+    try {
+      namespace.checkClientName(name);
+    } catch (NamespaceException e) {
+      throw ServerError.of(e).refusal();
     }
   }
 

@@ -28,6 +28,12 @@ public final class InJvmCell implements AutoCloseable {
   private final Map<Integer, String> clientAddresses = new TreeMap<>();
 
   public InJvmCell(int size, Path root, long graceMillis) throws IOException {
+    this(size, root, graceMillis, NamespaceLimits.defaults());
+  }
+
+  /** A cell whose namespace has {@code limits} (every replica the same). */
+  public InJvmCell(int size, Path root, long graceMillis, NamespaceLimits limits)
+      throws IOException {
     Map<Integer, String> peers = new TreeMap<>();
     List<Integer> ids = new ArrayList<>();
     List<Integer> ports = FreePorts.distinct(2 * size);
@@ -43,7 +49,7 @@ public final class InJvmCell implements AutoCloseable {
                 root.resolve("r" + id), ReplicaOptions.defaults(), 5);
         servers.add(
             LockdServer.start(
-                new LockdServerConfig(runtime, NamespaceLimits.defaults(),
+                new LockdServerConfig(runtime, limits,
                     ServerConfig.defaults().withGraceMillis(graceMillis), clientAddresses,
                     address(clientAddresses.get(id)), 10, 300)));
       }

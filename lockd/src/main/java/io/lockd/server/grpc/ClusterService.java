@@ -71,7 +71,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
 
   @Override
   public void listSessions(ListSessionsRequest r, StreamObserver<ListSessionsResponse> out) {
-    gateway.run(out, cell -> cell.listSessions(gateway.reply(out)));
+    gateway.run(out, cell -> cell.listSessions(r, gateway.reply(out)));
   }
 
   @Override

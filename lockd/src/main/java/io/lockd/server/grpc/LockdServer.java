@@ -68,16 +68,18 @@ public final class LockdServer implements AutoCloseable {
       runtime.close();
       throw new IllegalStateException("replica " + id + ": the server did not start", e);
     }
+    ParseGuard guard = new ParseGuard(errors, new RefusalLog(id));
     try {
       server = NettyServerBuilder.forAddress(config.clientListen())
           .directExecutor() // handlers only enqueue on the replica's loop
-          .addService(new SessionService(gateway, id, config.server().callsPerStreamMax()))
-          .addService(new NodeService(gateway))
-          .addService(new LockService(gateway))
-          .addService(new WatchService(gateway))
-          .addService(ServerInterceptors.intercept(new ClusterService(gateway, view, peers),
-              ClusterService.scopeInterceptor()))
-          .addService(health.manager().getHealthService())
+          .addService(guard.guard(
+              new SessionService(gateway, id, config.server().callsPerStreamMax()).bindService()))
+          .addService(guard.guard(new NodeService(gateway).bindService()))
+          .addService(guard.guard(new LockService(gateway).bindService()))
+          .addService(guard.guard(new WatchService(gateway).bindService()))
+          .addService(guard.guard(ServerInterceptors.intercept(
+              new ClusterService(gateway, view, peers), ClusterService.scopeInterceptor())))
+          .addService(guard.guard(health.manager().getHealthService().bindService()))
           .maxConcurrentCallsPerConnection(CALLS_PER_CONNECTION_MAX)
           .maxInboundMessageSize(config.limits().contentBytesMax() + (64 << 10))
           .permitKeepAliveTime(5, TimeUnit.SECONDS)
