@@ -30,7 +30,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class LockdServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LockdServer.class);
-  private static final int CALLS_PER_CONNECTION_MAX = 1_000;
 
   private final LockdServerConfig config;
   private final ReplicaRuntime runtime;
@@ -84,8 +83,8 @@ public final class LockdServer implements AutoCloseable {
           .addService(health.manager().getHealthService())
           .addService(ProtoReflectionServiceV1.newInstance())
           .addService(reflectionV1Alpha())
-          .maxConcurrentCallsPerConnection(CALLS_PER_CONNECTION_MAX)
-          .maxInboundMessageSize(config.limits().contentBytesMax() + (64 << 10))
+          .maxConcurrentCallsPerConnection(config.callsPerConnectionMax())
+          .maxInboundMessageSize(config.inboundMessageBytesMax())
           .permitKeepAliveTime(5, TimeUnit.SECONDS)
           .permitKeepAliveWithoutCalls(true)
           .build()
