@@ -44,7 +44,9 @@ public final class LockdServer implements AutoCloseable {
     int id = config.selfId();
     Namespace namespace = new Namespace(config.limits());
     ServerLog serverLog = new ServerLog(id);
-    runtime = ReplicaRuntime.start(config.runtime(), namespace, serverLog);
+    // Peers with other limits are refused: they would apply the same command differently.
+    runtime = ReplicaRuntime.start(
+        config.runtime().withCellLimits(config.limits().settingsText()), namespace, serverLog);
     try {
       cell = runtime.loop().call(r -> {
         CellServer s = new CellServer(ServedReplica.of(r), namespace, WallClock.system(),
