@@ -460,7 +460,7 @@ public final class LockdMain implements Callable<Integer> {
         + s.runtime().paxos().replicaIds() + ", clients on " + s.clientListen()
         + ", peers on " + s.runtime().peerListen() + ", data in " + s.runtime().dataDir()
         + ", lease " + s.runtime().paxos().leaseMillis() + " ms, grace "
-        + s.server().graceMillis() + " ms";
+        + s.server().graceMillis() + " ms, limits " + s.limits().settingsText();
   }
 
   /** Settings' names as their checks report them, and the flags that set them. */

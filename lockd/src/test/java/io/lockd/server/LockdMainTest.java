@@ -105,6 +105,9 @@ class LockdMainTest {
     Run ok = run("--id", "1", "--data-dir", data, "--member", M1, "--path-bytes-max", "512",
         "--wait-max-ms", "60000", "--parked-requests-max", "0", "--check");
     assertEquals(0, ok.status(), ok.err());
+    // Printed in full, so that an operator can compare the members' limits.
+    assertTrue(ok.out().contains("pathBytesMax=512,"), ok.out());
+    assertTrue(ok.out().contains("waitMaxMillis=60000,"), ok.out());
   }
 
   private static void assertRefused(String says, String... args) {
