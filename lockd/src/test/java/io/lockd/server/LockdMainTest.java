@@ -99,7 +99,7 @@ class LockdMainTest {
     assertRefused("--calls-per-stream-max must be positive", "--id", "1", "--data-dir", data,
         "--member", M1, "--calls-per-stream-max", "0");
     // The client port must be able to receive the largest file the namespace accepts.
-    assertRefused("--inbound-message-bytes-max must be at least 263168 (--content-bytes-max + "
+    assertRefused("--inbound-message-bytes-max must be at least 264192 (--content-bytes-max + "
         + "--path-bytes-max + 1024)", "--id", "1", "--data-dir", data, "--member", M1,
         "--inbound-message-bytes-max", "262144");
     Run ok = run("--id", "1", "--data-dir", data, "--member", M1, "--path-bytes-max", "512",
