@@ -24,6 +24,7 @@ import io.lockd.server.grpc.GrpcErrors;
 import io.lockd.server.grpc.LockdServer;
 import io.lockd.server.grpc.LockdServerConfig;
 import io.lockd.testing.FreePorts;
+import io.lockd.testing.Leaders;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,7 +68,7 @@ class LimitOptionsTest {
         assertEquals(64, s.limits().pathBytesMax());
         servers.add(LockdServer.start(s));
       }
-      LockdServer leader = awaitLeader(servers);
+      LockdServer leader = Leaders.await(servers, WAIT_MILLIS);
       channel = NettyChannelBuilder.forAddress("127.0.0.1", leader.clientPort()).usePlaintext()
           .build();
       long session = SessionGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
@@ -131,18 +132,5 @@ class LimitOptionsTest {
     return SetContentsRequest.newBuilder()
         .setHeader(RequestHeader.newBuilder().setSessionId(session).setSequence(sequence))
         .setPath("/" + "p".repeat(63)).setContents(ByteString.copyFrom(new byte[bytes])).build();
-  }
-
-  private static LockdServer awaitLeader(List<LockdServer> servers) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MILLIS);
-    while (System.nanoTime() < deadline) {
-      for (LockdServer s : servers) {
-        if (s.loop().isRunning() && s.onLoop(CellServer::serving, 5_000)) {
-          return s;
-        }
-      }
-      Thread.sleep(20);
-    }
-    throw new AssertionError("no leader within " + WAIT_MILLIS + " ms");
   }
 }

@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,34 +27,23 @@ class LimitsHandshakeTest {
   @Test
   void aPeerWithOtherLimitsIsRefusedNamingTheLimit() {
     String smaller = NamespaceLimits.builder().pathBytesMax(64).build().settingsText();
-    Inbox alphaInbox = new Inbox();
-    try (GrpcPeerTransport alpha = transport(DEFAULT, 1, Map.of(2, "127.0.0.1:1"), alphaInbox);
-        GrpcPeerTransport beta =
-            transport(smaller, 2, Map.of(1, "127.0.0.1:" + alpha.port()), new Inbox())) {
-      Poll.until(() -> {
-        beta.send(new Message.Heartbeat(2, 1, Ballot.of(1, 2), 1, 0));
-        return beta.stats().get(1).lastFailure().contains("limits");
-      }, WAIT, "beta told why alpha refused it");
-      PeerStats link = beta.stats().get(1);
+    try (Pair p = new Pair(DEFAULT, smaller)) {
+      p.sendUntil(() -> p.beta.stats().get(1).lastFailure().contains("limits"),
+          "beta told why alpha refused it");
+      PeerStats link = p.beta.stats().get(1);
       assertFalse(link.connected(), "a refused stream must not count as connected");
       String failure = link.lastFailure();
       assertTrue(failure.startsWith("FAILED_PRECONDITION"), failure);
       assertTrue(failure.contains("pathBytesMax=64 there, 1024 here"), failure);
-      assertEquals(List.of(), alphaInbox.all());
+      assertEquals(List.of(), p.alphaInbox.all());
     }
   }
 
   @Test
   void peersWithEqualLimitsConnect() {
-    Inbox alphaInbox = new Inbox();
-    try (GrpcPeerTransport alpha = transport(DEFAULT, 1, Map.of(2, "127.0.0.1:1"), alphaInbox);
-        GrpcPeerTransport beta =
-            transport(DEFAULT, 2, Map.of(1, "127.0.0.1:" + alpha.port()), new Inbox())) {
-      Poll.until(() -> {
-        beta.send(new Message.Heartbeat(2, 1, Ballot.of(1, 2), 1, 0));
-        return !alphaInbox.all().isEmpty();
-      }, WAIT, "a heartbeat from beta reaches alpha");
-      assertTrue(beta.stats().get(1).connected(), beta.stats().toString());
+    try (Pair p = new Pair(DEFAULT, DEFAULT)) {
+      p.sendUntil(() -> !p.alphaInbox.all().isEmpty(), "a heartbeat from beta reaches alpha");
+      assertTrue(p.beta.stats().get(1).connected(), p.beta.stats().toString());
     }
   }
 
@@ -63,6 +53,32 @@ class LimitsHandshakeTest {
         LimitsDifference.describe("pathBytesMax=64,depth=3", "pathBytesMax=1024"));
     String forged = "x".repeat(500) + "=1," + "y=2,".repeat(100);
     assertTrue(LimitsDifference.describe(forged, DEFAULT).length() < 1_500);
+  }
+
+  /** Replica 1 (alpha) and replica 2 (beta), beta dialling alpha, each with its limits. */
+  private static final class Pair implements AutoCloseable {
+    final Inbox alphaInbox = new Inbox();
+    final GrpcPeerTransport alpha;
+    final GrpcPeerTransport beta;
+
+    Pair(String alphaLimits, String betaLimits) {
+      alpha = transport(alphaLimits, 1, Map.of(2, "127.0.0.1:1"), alphaInbox);
+      beta = transport(betaLimits, 2, Map.of(1, "127.0.0.1:" + alpha.port()), new Inbox());
+    }
+
+    /** Sends beta's heartbeats to alpha until {@code done} (retransmitting, as Paxos would). */
+    void sendUntil(BooleanSupplier done, String what) {
+      Poll.until(() -> {
+        beta.send(new Message.Heartbeat(2, 1, Ballot.of(1, 2), 1, 0));
+        return done.getAsBoolean();
+      }, WAIT, what);
+    }
+
+    @Override
+    public void close() {
+      beta.close();
+      alpha.close();
+    }
   }
 
   private static GrpcPeerTransport transport(
