@@ -28,8 +28,8 @@ public final class ReplicaRuntime implements AutoCloseable {
     int id = config.paxos().selfId();
     store = LogAcceptorStore.open(config.dataDir());
     RecoveredState recovered = store.recover();
-    transport = new GrpcPeerTransport(config.cell(), id, config.peers(), config.peerListen(),
-        TransportLimits.defaults());
+    transport = new GrpcPeerTransport(config.cell(), config.cellLimits(), id, config.peers(),
+        config.peerListen(), TransportLimits.defaults());
     Clock clock = Clock.system();
     ReplicaLoop[] self = new ReplicaLoop[1];
     WriterSink[] sink = new WriterSink[1];

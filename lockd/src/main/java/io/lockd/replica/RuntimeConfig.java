@@ -16,6 +16,8 @@ import java.util.Map;
  * @param options driver settings
  * @param tickMillis the shortest interval between two ticks of the core (it is ticked when its
  *     next timer is due, not at a fixed rate)
+ * @param cellLimits the state machine's limits as {@code name=value,...}, which every member must
+ *     share: peers that announce others are refused; "" compares none
  */
 public record RuntimeConfig(
     String cell,
@@ -24,9 +26,22 @@ public record RuntimeConfig(
     InetSocketAddress peerListen,
     Path dataDir,
     ReplicaOptions options,
-    long tickMillis) {
+    long tickMillis,
+    String cellLimits) {
 
   public RuntimeConfig {
     peers = Map.copyOf(peers);
+    cellLimits = cellLimits == null ? "" : cellLimits;
+  }
+
+  /** A replica whose peers' limits are not compared. */
+  public RuntimeConfig(String cell, PaxosConfig paxos, Map<Integer, String> peers,
+      InetSocketAddress peerListen, Path dataDir, ReplicaOptions options, long tickMillis) {
+    this(cell, paxos, peers, peerListen, dataDir, options, tickMillis, "");
+  }
+
+  /** The same, with the state machine's limits to compare with every peer's. */
+  public RuntimeConfig withCellLimits(String limits) {
+    return new RuntimeConfig(cell, paxos, peers, peerListen, dataDir, options, tickMillis, limits);
   }
 }

@@ -419,9 +419,13 @@ public final class CellServer {
           T value = answer.apply(result); // its bookkeeping happens now, at apply
           send = () -> reply.ok(value);
         }
-        // Sent once every cache that may hold what this command changed was invalidated.
+        // Sent once every cache that may hold what this command changed was invalidated. An
+        // abandoned answer is OUTCOME_UNKNOWN, not NOT_LEADER: the command was applied, and a
+        // client must not take it for one that never reached the log.
         cache.answer(result.getIndex(), send,
-            () -> reply.error(ServerError.notLeader(replica.selfId(), replica.leaderHint())));
+            () -> reply.error(ServerError.outcomeUnknown("replica " + replica.selfId()
+                + " applied the request but no longer serves as leader; retry it with the same"
+                + " sequence number to get its answer", replica.leaderHint())));
       }
 
       @Override

@@ -113,6 +113,10 @@ public final class LockdMain implements Callable<Integer> {
   @CommandLine.ArgGroup(exclusive = false, heading = "%nLimits (equal on all members):%n")
   Limits limits = new Limits();
 
+  @CommandLine.ArgGroup(exclusive = false,
+      heading = "%nServer limits (per member; best kept equal):%n")
+  ServerLimits serverLimits = new ServerLimits();
+
   /** Consensus and session timing. */
   static final class Timing {
     @Option(names = "--lease-ms", paramLabel = "MS", defaultValue = "300",
@@ -201,8 +205,85 @@ public final class LockdMain implements Callable<Integer> {
 
     @Option(names = "--lock-delay-ms", paramLabel = "MS", defaultValue = "10000",
         description = "Lock-delay of nodes created without one (default: ${DEFAULT-VALUE}, "
-            + "at most 60000).")
+            + "at most --lock-delay-max-ms).")
     long lockDelayMillis;
+
+    @Option(names = "--lock-delay-max-ms", paramLabel = "MS", defaultValue = "60000",
+        description = "Largest lock-delay a node may ask for (default: ${DEFAULT-VALUE}, "
+            + "at most 60000).")
+    long lockDelayMaxMillis;
+
+    @Option(names = "--total-content-bytes-max", paramLabel = "BYTES",
+        defaultValue = "268435456",
+        description = "Largest sum of all files' contents (default: ${DEFAULT-VALUE}).")
+    long totalContentBytesMax;
+
+    @Option(names = "--path-bytes-max", paramLabel = "BYTES", defaultValue = "1024",
+        description = "Longest path, in UTF-8 bytes (default: ${DEFAULT-VALUE}).")
+    int pathBytesMax;
+
+    @Option(names = "--path-depth-max", paramLabel = "N", defaultValue = "64",
+        description = "Most components in a path (default: ${DEFAULT-VALUE}).")
+    int pathDepthMax;
+
+    @Option(names = "--children-per-directory-max", paramLabel = "N", defaultValue = "10000",
+        description = "Most children of one directory (default: ${DEFAULT-VALUE}).")
+    int childrenPerDirectoryMax;
+
+    @Option(names = "--watches-per-session-max", paramLabel = "N", defaultValue = "256",
+        description = "Most watches of one session (default: ${DEFAULT-VALUE}).")
+    int watchesPerSessionMax;
+
+    @Option(names = "--wait-max-ms", paramLabel = "MS", defaultValue = "3600000",
+        description = "Longest wait of a queued acquire; longer waits are shortened to it "
+            + "(default: ${DEFAULT-VALUE}).")
+    long waitMaxMillis;
+
+    @Option(names = "--client-name-bytes-max", paramLabel = "BYTES", defaultValue = "256",
+        description = "Longest session client name, in UTF-8 bytes (default: ${DEFAULT-VALUE}).")
+    int clientNameBytesMax;
+  }
+
+  /** Limits of this replica's client port and serving memory (each member may differ). */
+  static final class ServerLimits {
+    @Option(names = "--inbound-message-bytes-max", paramLabel = "BYTES",
+        description = "Largest message a client may send; at least --content-bytes-max + "
+            + "--path-bytes-max + 1024 (default: --content-bytes-max + 65536).")
+    Integer inboundMessageBytesMax;
+
+    @Option(names = "--calls-per-connection-max", paramLabel = "N", defaultValue = "1000",
+        description = "Calls and streams open at once on one client connection "
+            + "(default: ${DEFAULT-VALUE}).")
+    int callsPerConnectionMax;
+
+    @Option(names = "--calls-per-stream-max", paramLabel = "N", defaultValue = "4096",
+        description = "Unanswered calls on one Session/Calls stream; more are answered "
+            + "RESOURCE_EXHAUSTED (default: ${DEFAULT-VALUE}).")
+    int callsPerStreamMax;
+
+    @Option(names = "--keepalive-streams-max", paramLabel = "N", defaultValue = "100000",
+        description = "KeepAlive streams open at once on this replica (default: ${DEFAULT-VALUE}).")
+    int streamsMax;
+
+    @Option(names = "--keepalive-streams-per-session-max", paramLabel = "N", defaultValue = "4",
+        description = "KeepAlive streams of one session; a newer one ends the oldest "
+            + "(default: ${DEFAULT-VALUE}).")
+    int streamsPerSessionMax;
+
+    @Option(names = "--parked-requests-max", paramLabel = "N", defaultValue = "10000",
+        description = "Requests held while a leader is being elected; more are answered "
+            + "UNAVAILABLE at once (default: ${DEFAULT-VALUE}).")
+    int parkedRequestsMax;
+
+    @Option(names = "--park-ms", paramLabel = "MS", defaultValue = "1500",
+        description = "How long a request waits for an election to end before it is answered "
+            + "UNAVAILABLE (default: ${DEFAULT-VALUE}).")
+    long parkMillis;
+
+    @Option(names = "--cached-files-per-session-max", paramLabel = "N", defaultValue = "10000",
+        description = "Files the leader registers as cached by one caching session; reads "
+            + "beyond it are answered uncacheable (default: ${DEFAULT-VALUE}).")
+    int cachedFilesPerSessionMax;
   }
 
   public static void main(String[] args) {
@@ -319,10 +400,20 @@ public final class LockdMain implements Callable<Integer> {
     ReplicaOptions options = new ReplicaOptions(timing.proposalTimeoutMillis, timing.snapshotEvery);
     RuntimeConfig runtime = new RuntimeConfig(cell, paxos, cellMembers.peers(), peers,
         dataDirectory(), options, timing.tickMillis);
-    return new LockdServerConfig(runtime, namespaceLimits(),
-        ServerConfig.defaults().withGraceMillis(timing.graceMillis)
-            .withClockDriftBound(timing.clockDrift), cellMembers.clients(),
-        clients, timing.serverTickMillis, 300);
+    NamespaceLimits namespaceLimits = namespaceLimits();
+    int inboundMax = serverLimits.inboundMessageBytesMax != null
+        ? serverLimits.inboundMessageBytesMax
+        : LockdServerConfig.defaultInboundMessageBytes(namespaceLimits);
+    return new LockdServerConfig(runtime, namespaceLimits, serverConfig(), cellMembers.clients(),
+        clients, timing.serverTickMillis, 300, serverLimits.callsPerConnectionMax, inboundMax);
+  }
+
+  private ServerConfig serverConfig() {
+    ServerConfig d = ServerConfig.defaults();
+    return new ServerConfig(timing.graceMillis, d.expiriesInFlightMax(), serverLimits.streamsMax,
+        serverLimits.streamsPerSessionMax, d.reconcileEveryMillis(), d.unreachableAfterMillis(),
+        timing.clockDrift, serverLimits.cachedFilesPerSessionMax, serverLimits.callsPerStreamMax,
+        serverLimits.parkedRequestsMax, serverLimits.parkMillis);
   }
 
   private NamespaceLimits namespaceLimits() {
@@ -336,6 +427,14 @@ public final class LockdMain implements Callable<Integer> {
         .leaseMaxMillis(limits.sessionLeaseMaxMillis)
         .leaseDefaultMillis(limits.sessionLeaseMillis)
         .lockDelayDefaultMillis(limits.lockDelayMillis)
+        .lockDelayMaxMillis(limits.lockDelayMaxMillis)
+        .totalContentBytesMax(limits.totalContentBytesMax)
+        .pathBytesMax(limits.pathBytesMax)
+        .pathDepthMax(limits.pathDepthMax)
+        .childrenPerDirectoryMax(limits.childrenPerDirectoryMax)
+        .watchesPerSessionMax(limits.watchesPerSessionMax)
+        .waitMaxMillis(limits.waitMaxMillis)
+        .clientNameBytesMax(limits.clientNameBytesMax)
         .build();
   }
 
@@ -361,7 +460,7 @@ public final class LockdMain implements Callable<Integer> {
         + s.runtime().paxos().replicaIds() + ", clients on " + s.clientListen()
         + ", peers on " + s.runtime().peerListen() + ", data in " + s.runtime().dataDir()
         + ", lease " + s.runtime().paxos().leaseMillis() + " ms, grace "
-        + s.server().graceMillis() + " ms";
+        + s.server().graceMillis() + " ms, limits " + s.limits().settingsText();
   }
 
   /** Settings' names as their checks report them, and the flags that set them. */
@@ -375,7 +474,20 @@ public final class LockdMain implements Callable<Integer> {
       {"eventsPerSessionMax", "--events-per-session-max"},
       {"leaseDefaultMillis", "--session-lease-ms"}, {"leaseMinMillis", "--session-lease-min-ms"},
       {"leaseMaxMillis", "--session-lease-max-ms"},
-      {"lockDelayDefaultMillis", "--lock-delay-ms"}};
+      {"lockDelayDefaultMillis", "--lock-delay-ms"},
+      {"lockDelayMaxMillis", "--lock-delay-max-ms"},
+      {"totalContentBytesMax", "--total-content-bytes-max"},
+      {"pathBytesMax", "--path-bytes-max"}, {"pathDepthMax", "--path-depth-max"},
+      {"childrenPerDirectoryMax", "--children-per-directory-max"},
+      {"watchesPerSessionMax", "--watches-per-session-max"}, {"waitMaxMillis", "--wait-max-ms"},
+      {"clientNameBytesMax", "--client-name-bytes-max"},
+      {"inboundMessageBytesMax", "--inbound-message-bytes-max"},
+      {"callsPerConnectionMax", "--calls-per-connection-max"},
+      {"callsPerStreamMax", "--calls-per-stream-max"},
+      {"streamsPerSessionMax", "--keepalive-streams-per-session-max"},
+      {"streamsMax", "--keepalive-streams-max"},
+      {"parkedRequestsMax", "--parked-requests-max"}, {"parkMillis", "--park-ms"},
+      {"cachedFilesPerSessionMax", "--cached-files-per-session-max"}};
 
   /** Rewrites a check's message in terms of the flags a user types. */
   static String flagNames(String message) {

@@ -66,7 +66,7 @@ final class Proposer {
       case OVERLOADED -> new ServerError(ServerError.RESOURCE_EXHAUSTED,
           io.lockd.proto.v1.ErrorReason.ERROR_REASON_LIMIT_REACHED,
           "the leader's queue of proposals is full; retry later", ServerError.NO_HINT);
-      case TIMED_OUT -> ServerError.unavailable("replica " + replica.selfId()
+      case TIMED_OUT -> ServerError.outcomeUnknown("replica " + replica.selfId()
           + " got no outcome in time (leadership may have moved); the request may still be"
           + " applied: retry it with the same sequence number", leaderHint);
     };

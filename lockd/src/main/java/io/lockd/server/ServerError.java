@@ -30,14 +30,26 @@ public record ServerError(int code, ErrorReason reason, String message, int lead
     return new ServerError(e.getCodeValue(), e.getReason(), e.getMessage(), NO_HINT);
   }
 
-  /** UNAVAILABLE: ask the leader instead (the redirect rule, docs/server.md). */
+  /**
+   * UNAVAILABLE (NOT_LEADER): ask the leader instead (the redirect rule, docs/protocol.md). The
+   * reason lets a client tell this refusal from a dropped connection without parsing the message.
+   */
   public static ServerError notLeader(int selfId, int leaderHint) {
     String where = leaderHint < 0 || leaderHint == selfId
         ? "no leader is serving yet; retry shortly"
         : "replica " + leaderHint + " leads; send requests there";
-    return new ServerError(UNAVAILABLE, ErrorReason.ERROR_REASON_UNSPECIFIED,
+    return new ServerError(UNAVAILABLE, ErrorReason.ERROR_REASON_NOT_LEADER,
         "replica " + selfId + " is not serving as leader: " + where,
         leaderHint == selfId ? NO_HINT : leaderHint);
+  }
+
+  /**
+   * UNAVAILABLE (OUTCOME_UNKNOWN): a proposed command got no outcome in time. It may still be
+   * applied, so the client must resend it with the same sequence number, never a new one.
+   */
+  public static ServerError outcomeUnknown(String message, int leaderHint) {
+    return new ServerError(UNAVAILABLE, ErrorReason.ERROR_REASON_OUTCOME_UNKNOWN, message,
+        leaderHint);
   }
 
   public static ServerError unavailable(String message, int leaderHint) {

@@ -45,6 +45,7 @@ public final class GrpcPeerTransport implements PeerTransport {
   }
 
   private final String cell;
+  private final String cellLimits;
   private final int selfId;
   private final SortedMap<Integer, String> peerAddresses;
   private final InetSocketAddress listenAddress;
@@ -73,7 +74,25 @@ public final class GrpcPeerTransport implements PeerTransport {
       Map<Integer, String> members,
       InetSocketAddress listenAddress,
       TransportLimits limits) {
+    this(cell, "", selfId, members, listenAddress, limits);
+  }
+
+  /**
+   * The same, for a replica whose state machine has limits every member must share.
+   *
+   * @param cellLimits those limits as {@code name=value,...}: announced to every peer, and a peer
+   *     that announces others is refused (both ways, so such a replica stays out of the cell); ""
+   *     announces and compares nothing
+   */
+  public GrpcPeerTransport(
+      String cell,
+      String cellLimits,
+      int selfId,
+      Map<Integer, String> members,
+      InetSocketAddress listenAddress,
+      TransportLimits limits) {
     this.cell = PeerHandshake.checkCellName(cell);
+    this.cellLimits = Objects.requireNonNull(cellLimits, "cellLimits");
     this.selfId = checkId(selfId);
     this.listenAddress = Objects.requireNonNull(listenAddress, "listenAddress");
     this.limits = Objects.requireNonNull(limits, "limits");
@@ -250,12 +269,13 @@ public final class GrpcPeerTransport implements PeerTransport {
             .keepAliveTime(limits.keepAliveMillis(), TimeUnit.MILLISECONDS)
             .keepAliveTimeout(limits.keepAliveTimeoutMillis(), TimeUnit.MILLISECONDS)
             .build();
-    return new PeerLink(cell, selfId, peerId, address, channel, threads.outbound(), limits,
+    return new PeerLink(PeerHandshake.clientHeaders(cell, cellLimits, selfId, peerId), selfId,
+        peerId, address, channel, threads.outbound(), limits,
         counters.get(peerId), () -> lost(peerId));
   }
 
   private Server newServer() {
-    PeerHandshake handshake = new PeerHandshake(cell, selfId, counters.keySet());
+    PeerHandshake handshake = new PeerHandshake(cell, cellLimits, selfId, counters.keySet());
     return NettyServerBuilder.forAddress(listenAddress)
         .channelType(TransportThreads.serverChannelType())
         .bossEventLoopGroup(threads.io())

@@ -15,8 +15,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The headers that open every peer stream, and the receiver's check of them (see peer.proto). A
- * replica misconfigured to dial into another cell, or an address map that points at the wrong
- * replica, is refused before a single message crosses, with a status that names the mistake.
+ * replica misconfigured to dial into another cell, an address map that points at the wrong
+ * replica, or a replica started with other namespace limits, is refused before a single message
+ * crosses, with a status that names the mistake.
  */
 final class PeerHandshake implements ServerInterceptor {
   static final String PROTOCOL_VERSION = "1";
@@ -28,6 +29,9 @@ final class PeerHandshake implements ServerInterceptor {
       Metadata.Key.of("lockd-sender-id", Metadata.ASCII_STRING_MARSHALLER);
   static final Metadata.Key<String> RECEIVER_ID =
       Metadata.Key.of("lockd-receiver-id", Metadata.ASCII_STRING_MARSHALLER);
+  /** The sender's replicated limits as {@code name=value,...}; absent from older builds. */
+  static final Metadata.Key<String> CELL_LIMITS =
+      Metadata.Key.of("lockd-cell-limits", Metadata.ASCII_STRING_MARSHALLER);
 
   /** The sender id the handshake established, for the stream handler to check envelopes against. */
   static final Context.Key<Integer> SENDER = Context.key("lockd-peer-sender");
@@ -36,6 +40,7 @@ final class PeerHandshake implements ServerInterceptor {
   private static final Pattern CELL_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
   private final String cell;
+  private final String cellLimits;
   private final int selfId;
   private final Set<Integer> members;
   // Only the latest refusal is remembered: a misconfigured peer redials every few hundred
@@ -43,7 +48,13 @@ final class PeerHandshake implements ServerInterceptor {
   private volatile String lastRefusal = "";
 
   PeerHandshake(String cell, int selfId, Set<Integer> members) {
+    this(cell, "", selfId, members);
+  }
+
+  /** @param cellLimits this replica's replicated limits as text; "" compares none */
+  PeerHandshake(String cell, String cellLimits, int selfId, Set<Integer> members) {
     this.cell = checkCellName(cell);
+    this.cellLimits = cellLimits;
     this.selfId = selfId;
     this.members = Set.copyOf(members);
   }
@@ -58,7 +69,15 @@ final class PeerHandshake implements ServerInterceptor {
 
   /** The headers a replica sends when it opens its stream to {@code receiverId}. */
   static Metadata clientHeaders(String cell, int senderId, int receiverId) {
+    return clientHeaders(cell, "", senderId, receiverId);
+  }
+
+  /** The same, announcing the sender's replicated limits unless they are "". */
+  static Metadata clientHeaders(String cell, String cellLimits, int senderId, int receiverId) {
     Metadata headers = new Metadata();
+    if (!cellLimits.isEmpty()) {
+      headers.put(CELL_LIMITS, cellLimits);
+    }
     headers.put(PROTOCOL, PROTOCOL_VERSION);
     headers.put(CELL, cell);
     headers.put(SENDER_ID, Integer.toString(senderId));
@@ -109,6 +128,14 @@ final class PeerHandshake implements ServerInterceptor {
       return refuse(
           "replica %d is not a peer of replica %d in cell '%s' (members: %s)",
           sender, selfId, cell, new TreeSet<>(members));
+    }
+    // Absent from builds before the check: accepted, so that a cell can be upgraded in place.
+    String peerLimits = headers.get(CELL_LIMITS);
+    if (peerLimits != null && !cellLimits.isEmpty() && !peerLimits.equals(cellLimits)) {
+      return refuse(
+          "replica %d runs with other limits than replica %d of cell '%s' (%s); every member "
+              + "must use the same limits, or their states would diverge",
+          sender, selfId, cell, LimitsDifference.describe(peerLimits, cellLimits));
     }
     return Status.OK;
   }

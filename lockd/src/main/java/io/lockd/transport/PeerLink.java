@@ -1,6 +1,7 @@
 package io.lockd.transport;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
@@ -70,7 +71,7 @@ final class PeerLink {
   private String lastFailure = "";
 
   PeerLink(
-      String cell,
+      Metadata handshake,
       int selfId,
       int peerId,
       String address,
@@ -87,8 +88,7 @@ final class PeerLink {
     this.stub =
         PeerServiceGrpc.newStub(channel)
             .withInterceptors(
-                MetadataUtils.newAttachHeadersInterceptor(
-                    PeerHandshake.clientHeaders(cell, selfId, peerId)));
+                MetadataUtils.newAttachHeadersInterceptor(handshake));
     this.handshakeTimeoutMillis = limits.handshakeTimeoutMillis();
     this.executor = executor;
     this.queue = new SendQueue(limits.queueMessagesMax(), limits.queueBytesMax());

@@ -91,6 +91,25 @@ class LockdMainTest {
     assertRefused("cannot read --config file", "--config", dir.resolve("missing").toString());
   }
 
+  @Test
+  void limitOptionsAreCheckedInTermsOfTheirFlags() {
+    String data = dir.resolve("x").toString();
+    assertRefused("--path-depth-max must be at least 1", "--id", "1", "--data-dir", data,
+        "--member", M1, "--path-depth-max", "0");
+    assertRefused("--calls-per-stream-max must be positive", "--id", "1", "--data-dir", data,
+        "--member", M1, "--calls-per-stream-max", "0");
+    // The client port must be able to receive the largest file the namespace accepts.
+    assertRefused("--inbound-message-bytes-max must be at least 264192 (--content-bytes-max + "
+        + "--path-bytes-max + 1024)", "--id", "1", "--data-dir", data, "--member", M1,
+        "--inbound-message-bytes-max", "262144");
+    Run ok = run("--id", "1", "--data-dir", data, "--member", M1, "--path-bytes-max", "512",
+        "--wait-max-ms", "60000", "--parked-requests-max", "0", "--check");
+    assertEquals(0, ok.status(), ok.err());
+    // Printed in full, so that an operator can compare the members' limits.
+    assertTrue(ok.out().contains("pathBytesMax=512,"), ok.out());
+    assertTrue(ok.out().contains("waitMaxMillis=60000,"), ok.out());
+  }
+
   private static void assertRefused(String says, String... args) {
     Run r = run(args);
     assertEquals(2, r.status(), r.err());

@@ -1,8 +1,11 @@
 package io.lockd.server.grpc;
 
+import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.ProtoReflectionService;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.lockd.namespace.Namespace;
 import io.lockd.replica.ReplicaLoop;
 import io.lockd.replica.ReplicaRuntime;
@@ -22,11 +25,11 @@ import org.slf4j.LoggerFactory;
  * One lockd process's serving parts, assembled: the replica runtime (store, writer, peer
  * transport, loop) applying the {@link Namespace}, the {@link CellServer} on the loop's thread
  * with its periodic duties ({@link ServerTicks}), and the gRPC server for clients (lockd.v1
- * services and grpc.health.v1). {@link #close} stops them in reverse order.
+ * services, grpc.health.v1, and server reflection so that tools such as grpcurl can call the
+ * services without the .proto files). {@link #close} stops them in reverse order.
  */
 public final class LockdServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LockdServer.class);
-  private static final int CALLS_PER_CONNECTION_MAX = 1_000;
 
   private final LockdServerConfig config;
   private final ReplicaRuntime runtime;
@@ -41,7 +44,9 @@ public final class LockdServer implements AutoCloseable {
     int id = config.selfId();
     Namespace namespace = new Namespace(config.limits());
     ServerLog serverLog = new ServerLog(id);
-    runtime = ReplicaRuntime.start(config.runtime(), namespace, serverLog);
+    // Peers with other limits are refused: they would apply the same command differently.
+    runtime = ReplicaRuntime.start(
+        config.runtime().withCellLimits(config.limits().settingsText()), namespace, serverLog);
     try {
       cell = runtime.loop().call(r -> {
         CellServer s = new CellServer(ServedReplica.of(r), namespace, WallClock.system(),
@@ -80,8 +85,10 @@ public final class LockdServer implements AutoCloseable {
           .addService(guard.guard(ServerInterceptors.intercept(
               new ClusterService(gateway, view, peers), ClusterService.scopeInterceptor())))
           .addService(guard.guard(health.manager().getHealthService().bindService()))
-          .maxConcurrentCallsPerConnection(CALLS_PER_CONNECTION_MAX)
-          .maxInboundMessageSize(config.limits().contentBytesMax() + (64 << 10))
+          .addService(ProtoReflectionServiceV1.newInstance())
+          .addService(reflectionV1Alpha())
+          .maxConcurrentCallsPerConnection(config.callsPerConnectionMax())
+          .maxInboundMessageSize(config.inboundMessageBytesMax())
           .permitKeepAliveTime(5, TimeUnit.SECONDS)
           .permitKeepAliveWithoutCalls(true)
           .build()
@@ -94,6 +101,15 @@ public final class LockdServer implements AutoCloseable {
     }
     log.info("replica {} of cell '{}' serving clients on port {}", id,
         config.runtime().cell(), server.getPort());
+  }
+
+  /**
+   * The older reflection protocol (grpc.reflection.v1alpha), beside v1: tools such as grpcurl ask
+   * for v1 first and fall back to it, and some still speak only v1alpha.
+   */
+  @SuppressWarnings("deprecation")
+  private static BindableService reflectionV1Alpha() {
+    return ProtoReflectionService.newInstance();
   }
 
   /** Starts a replica and its client server; throws if a port or the data directory is unusable. */

@@ -154,6 +154,7 @@ class CallStreamTest {
       assertEquals(Status.Code.UNAVAILABLE.value(), r.getError().getCode(), r.toString());
       assertEquals(leader.selfId(), r.getError().getLeaderId());
       assertEquals(cell.clientAddresses.get(leader.selfId()), r.getError().getLeaderAddress());
+      assertEquals(ErrorReason.ERROR_REASON_NOT_LEADER, r.getError().getDetail().getReason());
       assertFalse(calls.ended.isDone());
     }
   }

@@ -5,18 +5,25 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.reflection.v1.ServiceResponse;
+import io.grpc.stub.StreamObserver;
 import io.lockd.namespace.NamespaceLimits;
 import io.lockd.proto.v1.AcquireRequest;
 import io.lockd.proto.v1.AcquireResponse;
 import io.lockd.proto.v1.ClusterGrpc;
 import io.lockd.proto.v1.CreateNodeRequest;
 import io.lockd.proto.v1.CreateSessionRequest;
+import io.lockd.proto.v1.ErrorReason;
 import io.lockd.proto.v1.Event;
 import io.lockd.proto.v1.ForceCloseSessionRequest;
 import io.lockd.proto.v1.EventType;
@@ -38,6 +45,8 @@ import io.lockd.proto.v1.StatusRequest;
 import io.lockd.proto.v1.StatusResponse;
 import io.lockd.server.ServerConfig;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
@@ -169,18 +178,97 @@ class CellGrpcTest {
         trailers.get(GrpcErrors.LEADER_ADDRESS));
     assertEquals(Integer.toString(leader.selfId()), trailers.get(GrpcErrors.LEADER_ID));
     assertTrue(e.getStatus().getDescription().contains("replica " + leader.selfId() + " leads"));
-    assertTrue(trailers.containsKey(GrpcErrors.ERROR_DETAIL));
+    assertEquals(ErrorReason.ERROR_REASON_NOT_LEADER,
+        trailers.get(GrpcErrors.ERROR_DETAIL).getReason());
 
+    // A mutation is refused the same way (nothing proposed), and so is a KeepAlive stream.
+    StatusRuntimeException create = assertThrows(StatusRuntimeException.class, () ->
+        SessionGrpc.newBlockingStub(cell.channel(follower)).withDeadlineAfter(10, TimeUnit.SECONDS)
+            .createSession(CreateSessionRequest.newBuilder().setClientName("misdirected").build()));
+    assertNotLeader(create.getStatus(), create.getTrailers());
     long s = session(10_000);
     try (KeepAliveClient stream = new KeepAliveClient(cell.channel(follower), s)) {
       stream.keepAlive(0);
-      Status end = stream.awaitEnd();
-      assertEquals(Status.Code.UNAVAILABLE, end.getCode());
+      assertNotLeader(stream.awaitEnd(), stream.endTrailers);
+    }
+  }
+
+  /** UNAVAILABLE with reason NOT_LEADER and both redirect trailers naming the leader. */
+  private void assertNotLeader(Status status, Metadata trailers) {
+    assertEquals(Status.Code.UNAVAILABLE, status.getCode(), status.toString());
+    assertEquals(ErrorReason.ERROR_REASON_NOT_LEADER,
+        trailers.get(GrpcErrors.ERROR_DETAIL).getReason());
+    assertEquals(Integer.toString(leader.selfId()), trailers.get(GrpcErrors.LEADER_ID));
+    assertEquals(cell.clientAddresses.get(leader.selfId()),
+        trailers.get(GrpcErrors.LEADER_ADDRESS));
+  }
+
+  @Test
+  void everyReplicaOffersServerReflection() throws Exception {
+    for (LockdServer replica : new LockdServer[] {leader, cell.follower(leader)}) {
+      ServerReflectionResponse listed = reflect(replica,
+          ServerReflectionRequest.newBuilder().setListServices("*").build());
+      List<String> names = listed.getListServicesResponse().getServiceList().stream()
+          .map(ServiceResponse::getName).toList();
+      assertTrue(names.containsAll(List.of("lockd.v1.Session", "lockd.v1.Node", "lockd.v1.Lock",
+          "lockd.v1.Watch", "lockd.v1.Cluster", "grpc.health.v1.Health")), names.toString());
+
+      // A tool without the .proto files gets the file that defines a service, methods and all.
+      ServerReflectionResponse file = reflect(replica, ServerReflectionRequest.newBuilder()
+          .setFileContainingSymbol("lockd.v1.Lock").build());
+      FileDescriptorProto lockd = FileDescriptorProto.parseFrom(
+          file.getFileDescriptorResponse().getFileDescriptorProto(0));
+      assertEquals("lockd.v1", lockd.getPackage());
+      assertTrue(lockd.getServiceList().stream().anyMatch(svc -> svc.getName().equals("Lock")
+          && svc.getMethodList().stream().anyMatch(m -> m.getName().equals("Acquire"))),
+          lockd.getServiceList().toString());
+    }
+  }
+
+  /** One request on a grpc.reflection.v1 stream; its one answer. */
+  private ServerReflectionResponse reflect(LockdServer replica, ServerReflectionRequest request)
+      throws Exception {
+    CompletableFuture<ServerReflectionResponse> answer = new CompletableFuture<>();
+    StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc
+        .newStub(cell.channel(replica)).withDeadlineAfter(10, TimeUnit.SECONDS)
+        .serverReflectionInfo(new StreamObserver<>() {
+          @Override
+          public void onNext(ServerReflectionResponse r) {
+            answer.complete(r);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            answer.completeExceptionally(t);
+          }
+
+          @Override
+          public void onCompleted() {
+            answer.completeExceptionally(new AssertionError("reflection stream ended unanswered"));
+          }
+        });
+    requests.onNext(request);
+    try {
+      ServerReflectionResponse r = answer.get(10, TimeUnit.SECONDS);
+      assertFalse(r.hasErrorResponse(), r.toString());
+      return r;
+    } finally {
+      requests.onCompleted();
     }
   }
 
   @Test
   void anyReplicaReportsTheWholeCell() throws Exception {
+    // A follower may learn of chosen slots a little after the leader (thrifty Phase 2 sends new
+    // slots to a majority first); the status it reports is what is checked, not how fast it is.
+    session(10_000);
+    long applied = TestCell.appliedIndex(leader);
+    for (LockdServer s : cell.servers) {
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TestCell.WAIT_MILLIS);
+      while (TestCell.appliedIndex(s) < applied && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+    }
     assertCellStatus(cell.follower(leader));
     assertCellStatus(leader);
     assertTrue(ClusterGrpc.newBlockingStub(cell.channel(leader))

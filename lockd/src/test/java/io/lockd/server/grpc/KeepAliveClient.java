@@ -1,6 +1,7 @@
 package io.lockd.server.grpc;
 
 import io.grpc.Channel;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.lockd.proto.v1.Event;
@@ -17,6 +18,8 @@ import java.util.function.Predicate;
 final class KeepAliveClient implements AutoCloseable {
   final long sessionId;
   final CompletableFuture<Status> ended = new CompletableFuture<>();
+  /** The trailers of the stream's end, if it ended with an error that carried any. */
+  volatile Metadata endTrailers;
   private final List<KeepAliveResponse> responses = new ArrayList<>();
   private final StreamObserver<KeepAliveRequest> requests;
 
@@ -33,6 +36,7 @@ final class KeepAliveClient implements AutoCloseable {
 
       @Override
       public void onError(Throwable t) {
+        endTrailers = Status.trailersFromThrowable(t);
         end(Status.fromThrowable(t));
       }
 

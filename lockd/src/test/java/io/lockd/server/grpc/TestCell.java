@@ -7,9 +7,9 @@ import io.lockd.namespace.NamespaceLimits;
 import io.lockd.paxos.PaxosConfig;
 import io.lockd.replica.ReplicaOptions;
 import io.lockd.replica.RuntimeConfig;
-import io.lockd.server.CellServer;
 import io.lockd.server.ServerConfig;
 import io.lockd.testing.FreePorts;
+import io.lockd.testing.Leaders;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -62,16 +62,7 @@ final class TestCell implements AutoCloseable {
 
   /** Waits (bounded) until a replica serves clients; returns it. */
   LockdServer awaitLeader() throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MILLIS);
-    while (System.nanoTime() < deadline) {
-      for (LockdServer s : servers) {
-        if (s.loop().isRunning() && s.onLoop(CellServer::serving, 5_000)) {
-          return s;
-        }
-      }
-      Thread.sleep(20);
-    }
-    throw new AssertionError("no leader within " + WAIT_MILLIS + " ms");
+    return Leaders.await(servers, WAIT_MILLIS);
   }
 
   LockdServer follower(LockdServer leader) {
