@@ -203,6 +203,11 @@ public final class LockdMain implements Callable<Integer> {
         description = "Lock-delay of nodes created without one (default: ${DEFAULT-VALUE}, "
             + "at most 60000).")
     long lockDelayMillis;
+
+    @Option(names = "--sequence-window", paramLabel = "N", defaultValue = "4294967296",
+        description = "How far a request's sequence number may be above its session's last "
+            + "applied one (default: ${DEFAULT-VALUE}).")
+    long sequenceWindow;
   }
 
   public static void main(String[] args) {
@@ -336,6 +341,7 @@ public final class LockdMain implements Callable<Integer> {
         .leaseMaxMillis(limits.sessionLeaseMaxMillis)
         .leaseDefaultMillis(limits.sessionLeaseMillis)
         .lockDelayDefaultMillis(limits.lockDelayMillis)
+        .sequenceWindow(limits.sequenceWindow)
         .build();
   }
 
@@ -375,7 +381,7 @@ public final class LockdMain implements Callable<Integer> {
       {"eventsPerSessionMax", "--events-per-session-max"},
       {"leaseDefaultMillis", "--session-lease-ms"}, {"leaseMinMillis", "--session-lease-min-ms"},
       {"leaseMaxMillis", "--session-lease-max-ms"},
-      {"lockDelayDefaultMillis", "--lock-delay-ms"}};
+      {"lockDelayDefaultMillis", "--lock-delay-ms"}, {"sequenceWindow", "--sequence-window"}};
 
   /** Rewrites a check's message in terms of the flags a user types. */
   static String flagNames(String message) {
