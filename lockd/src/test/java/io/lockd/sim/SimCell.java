@@ -109,11 +109,28 @@ public final class SimCell {
     return null;
   }
 
+  /**
+   * Runs events up to {@code micros}, checking after every step; an ERROR line logged during a
+   * step is a violation at that step ({@link ErrorLog}).
+   */
   public void runUntil(long micros) {
-    while (events.runNext(micros)) {
-      checkLeases();
-      checkPromises();
-      afterStep.run();
+    ErrorLog.Recording errors = new ErrorLog.Recording();
+    ErrorLog.record(errors, () -> {
+      while (events.runNext(micros)) {
+        noErrorLogged(errors);
+        checkLeases();
+        checkPromises();
+        afterStep.run();
+        noErrorLogged(errors);
+      }
+      return null;
+    });
+  }
+
+  private void noErrorLogged(ErrorLog.Recording errors) {
+    if (errors.count() > 0) {
+      throw new Violation("ERROR logged at t=" + events.nowMicros() + "us: "
+          + errors.lines().get(0));
     }
   }
 
