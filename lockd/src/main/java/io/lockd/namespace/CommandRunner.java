@@ -6,7 +6,6 @@ import io.lockd.paxos.Invariants;
 import io.lockd.proto.ns.v1.CommandHeader;
 import io.lockd.proto.ns.v1.NamespaceCommand;
 import io.lockd.proto.ns.v1.NamespaceResult;
-import io.lockd.proto.v1.ErrorReason;
 
 /**
  * Applies one command to the state, in a fixed order:
@@ -17,11 +16,13 @@ import io.lockd.proto.v1.ErrorReason;
  *   <li>move the clock to the command's leader time and fire the timers due by then (waits that
  *       reached their deadline end, lock-delays that ran out let waiters in), exactly as a Tick
  *       would;
- *   <li>for a client command: check the session and the sequence number (exactly-once), discard the
- *       events the client acknowledged;
+ *   <li>for a client command: check the session and the sequence number ({@link SequenceRule}: a
+ *       retry of the last applied request gets its remembered answer, a refused number leaves the
+ *       record alone), discard the events the client acknowledged;
  *   <li>run the operation, which validates fully before it changes anything;
- *   <li>for a client command: remember the sequence number and the encoded answer, a refusal
- *       included, so that a late duplicate can never apply after its refusal was reported.
+ *   <li>for a client command: remember the sequence number, the request's fingerprint and the
+ *       encoded answer, a refusal included, so that a late duplicate can never apply after its
+ *       refusal was reported.
  * </ol>
  *
  * <p>A refused command therefore changes only this bookkeeping (index, clock and due timers,
@@ -99,21 +100,13 @@ final class CommandRunner {
       return failure(index, NamespaceException.sessionNotFound(header.getSessionId()));
     }
     long sequence = header.getSequence();
-    if (sequence == 0) {
-      return failure(index, NamespaceException.badArgument("sequence must be at least 1"));
-    }
-    if (sequence == session.lastSequence()) {
-      return session.lastResult();
-    }
-    if (Long.compareUnsigned(sequence, session.lastSequence()) < 0) {
-      return failure(
-          index,
-          NamespaceException.failedPrecondition(
-              ErrorReason.ERROR_REASON_STALE_SEQUENCE,
-              "sequence %s of session %d is older than its last applied sequence %d",
-              Long.toUnsignedString(sequence),
-              session.id,
-              session.lastSequence()));
+    long fingerprint = RequestFingerprint.of(command);
+    try {
+      if (SequenceRule.isRetry(session, sequence, fingerprint, state.limits.sequenceWindow())) {
+        return session.lastResult();
+      }
+    } catch (NamespaceException e) {
+      return failure(index, e);
     }
     session.events.discardThrough(header.getAckedEventIndex());
     ByteString answer;
@@ -123,7 +116,7 @@ final class CommandRunner {
       answer = failure(index, e);
     }
     if (state.sessions.find(session.id) == session) {
-      session.remember(sequence, answer);
+      session.remember(sequence, fingerprint, answer);
     }
     return answer;
   }

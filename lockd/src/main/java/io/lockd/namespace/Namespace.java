@@ -175,6 +175,15 @@ public final class Namespace implements StateMachine {
   }
 
   /**
+   * Refuses, as {@link #apply} would, a sequence number that session {@code sessionId} cannot take
+   * as a new request or a retry: zero, below its last applied one, or beyond the sequence window
+   * above it (see {@link SequenceRule}). NOT_FOUND if the session does not exist (any more).
+   */
+  public void checkSequence(long sessionId, long sequence) {
+    SequenceRule.checkNew(state.sessions.get(sessionId), sequence, limits.sequenceWindow());
+  }
+
+  /**
    * The session's buffered events after {@code lastSeenIndex}, in order; a RESYNC event first if
    * some of them were dropped. NOT_FOUND if the session does not exist (any more).
    */

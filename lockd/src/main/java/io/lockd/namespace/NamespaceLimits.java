@@ -36,6 +36,8 @@ import io.lockd.proto.ns.v1.LimitsRecord;
  * @param leaseDefaultMillis lease granted when the client asks for none
  * @param waitMaxMillis longest time an acquire may wait in a queue
  * @param clientNameBytesMax longest client name, in UTF-8 bytes
+ * @param sequenceWindow how far a request's sequence number may be above its session's last
+ *     applied one ({@link #SEQUENCE_WINDOW_DEFAULT})
  */
 public record NamespaceLimits(
     int contentBytesMax,
@@ -54,7 +56,8 @@ public record NamespaceLimits(
     long leaseMaxMillis,
     long leaseDefaultMillis,
     long waitMaxMillis,
-    int clientNameBytesMax) {
+    int clientNameBytesMax,
+    long sequenceWindow) {
 
   /**
    * The largest contents any configuration may allow: a file's contents and stat must fit in one
@@ -71,6 +74,17 @@ public record NamespaceLimits(
 
   /** Chubby's bound on lock-delay: no configuration may allow more. */
   public static final long LOCK_DELAY_CAP_MILLIS = 60_000;
+
+  /**
+   * The default {@link #sequenceWindow}. A well-behaved client moves one number at a time (one
+   * mutating request outstanding per session), but every request refused before the log (a
+   * malformed path, oversized contents) leaves a gap, and a client that keeps sending such
+   * requests moves further ahead with each. The window must outlast any such run, or it would lock
+   * a client out of its own session, which is what it exists to prevent: 2^32 does, and still
+   * refuses a wild number (2^64-1, a negative number sent unsigned, another session's id) and
+   * needs 2^32 applied requests to walk a session to the end of the number space.
+   */
+  public static final long SEQUENCE_WINDOW_DEFAULT = 1L << 32;
 
   /** A bound on any duration the namespace adds to its clock, so that sums cannot overflow. */
   static final long DURATION_CAP_MILLIS = 366L * 24 * 3600 * 1000;
@@ -94,6 +108,7 @@ public record NamespaceLimits(
     within("leaseDefaultMillis", leaseDefaultMillis, leaseMinMillis, leaseMaxMillis);
     within("waitMaxMillis", waitMaxMillis, 1, DURATION_CAP_MILLIS);
     within("clientNameBytesMax", clientNameBytesMax, 1, CLIENT_NAME_BYTES_CAP);
+    positive("sequenceWindow", sequenceWindow);
   }
 
   /** The defaults: the limits named in DESIGN.md and sizes for ordinary coordination data. */
@@ -147,6 +162,7 @@ public record NamespaceLimits(
         .setLeaseDefaultMillis(leaseDefaultMillis)
         .setWaitMaxMillis(waitMaxMillis)
         .setClientNameBytesMax(clientNameBytesMax)
+        .setSequenceWindow(sequenceWindow)
         .build();
   }
 
@@ -191,6 +207,7 @@ public record NamespaceLimits(
               .setLeaseDefaultMillis(12_000)
               .setWaitMaxMillis(3_600_000)
               .setClientNameBytesMax(256)
+              .setSequenceWindow(SEQUENCE_WINDOW_DEFAULT)
               .build());
     }
 
@@ -283,6 +300,11 @@ public record NamespaceLimits(
       return this;
     }
 
+    public Builder sequenceWindow(long v) {
+      record.setSequenceWindow(v);
+      return this;
+    }
+
     /** Validates and returns the limits; IllegalArgumentException names the first bad one. */
     public NamespaceLimits build() {
       return fromRecord(record.build());
@@ -307,6 +329,7 @@ public record NamespaceLimits(
         r.getLeaseMaxMillis(),
         r.getLeaseDefaultMillis(),
         r.getWaitMaxMillis(),
-        r.getClientNameBytesMax());
+        r.getClientNameBytesMax(),
+        r.getSequenceWindow());
   }
 }

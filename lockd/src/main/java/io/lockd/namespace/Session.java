@@ -6,8 +6,8 @@ import java.util.NavigableSet;
 import java.util.TreeSet;
 
 /**
- * One client session: its lease, its exactly-once record (the last sequence number applied and the
- * encoded answer), its event buffer, and indexes of what it owns (ephemeral nodes, held and awaited
+ * One client session: its lease, its exactly-once record (the last sequence number applied, the
+ * fingerprint of the request it was applied to, and the encoded answer), its event buffer, and indexes of what it owns (ephemeral nodes, held and awaited
  * locks, watches) so that ending it touches only its own things.
  *
  * <p>An idle session must stay small (DESIGN.md aims under 1 KiB), so the sets are allocated only
@@ -24,6 +24,7 @@ final class Session {
 
   private long loggedDeadlineMillis;
   private long lastSequence;
+  private long lastFingerprint = RequestFingerprint.UNKNOWN;
   private ByteString lastResult = ByteString.EMPTY;
   private TreeSet<String> ephemerals;
   private TreeSet<String> heldLocks;
@@ -60,8 +61,21 @@ final class Session {
     return lastResult;
   }
 
-  void remember(long sequence, ByteString result) {
+  long lastFingerprint() {
+    return lastFingerprint;
+  }
+
+  /**
+   * Whether the remembered answer belongs to the request with this fingerprint. A record restored
+   * from a snapshot older than fingerprints cannot tell, and answers as it always did.
+   */
+  boolean remembers(long fingerprint) {
+    return lastFingerprint == fingerprint || lastFingerprint == RequestFingerprint.UNKNOWN;
+  }
+
+  void remember(long sequence, long fingerprint, ByteString result) {
     lastSequence = sequence;
+    lastFingerprint = fingerprint;
     lastResult = result;
   }
 

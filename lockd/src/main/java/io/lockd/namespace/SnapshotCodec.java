@@ -3,6 +3,7 @@ package io.lockd.namespace;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.lockd.paxos.Invariants;
 import io.lockd.proto.ns.v1.HolderRecord;
+import io.lockd.proto.ns.v1.LimitsRecord;
 import io.lockd.proto.ns.v1.LockRecord;
 import io.lockd.proto.ns.v1.NodeRecord;
 import io.lockd.proto.ns.v1.SessionRecord;
@@ -22,7 +23,9 @@ import io.lockd.proto.ns.v1.WatchRecord;
  * sessions) and fails with an {@link IllegalStateException} rather than load a damaged state.
  */
 final class SnapshotCodec {
-  static final int FORMAT_VERSION = 1;
+  static final int FORMAT_VERSION = 2;
+  /** Before the sequence window and request fingerprints: still read, never written. */
+  static final int FORMAT_VERSION_1 = 1;
 
   private SnapshotCodec() {}
 
@@ -69,11 +72,12 @@ final class SnapshotCodec {
       throw new IllegalStateException("snapshot does not parse: " + e.getMessage(), e);
     }
     Invariants.check(
-        snap.getFormatVersion() == FORMAT_VERSION,
-        "snapshot format %d is not %d",
+        snap.getFormatVersion() == FORMAT_VERSION || snap.getFormatVersion() == FORMAT_VERSION_1,
+        "snapshot format %d is neither %d nor %d",
         snap.getFormatVersion(),
-        FORMAT_VERSION);
-    NamespaceLimits taken = NamespaceLimits.fromRecord(snap.getLimits());
+        FORMAT_VERSION,
+        FORMAT_VERSION_1);
+    NamespaceLimits taken = NamespaceLimits.fromRecord(limitsOf(snap, limits));
     Invariants.check(
         taken.equals(limits), "snapshot was taken under other limits: %s, not %s", taken, limits);
     Invariants.check(
@@ -101,6 +105,17 @@ final class SnapshotCodec {
     return state;
   }
 
+  /**
+   * The limits a snapshot was taken under. Format 1 had no sequence window: its state is valid
+   * under any, so it counts as taken under the configured one.
+   */
+  private static LimitsRecord limitsOf(Snapshot snap, NamespaceLimits configured) {
+    if (snap.getFormatVersion() != FORMAT_VERSION_1) {
+      return snap.getLimits();
+    }
+    return snap.getLimits().toBuilder().setSequenceWindow(configured.sequenceWindow()).build();
+  }
+
   private static void readSessions(Snapshot snap, NamespaceState state) {
     long previous = 0;
     for (SessionRecord r : snap.getSessionsList()) {
@@ -117,7 +132,7 @@ final class SnapshotCodec {
               r.getCreatedMillis(),
               r.getLoggedDeadlineMillis(),
               r.getCaching());
-      s.remember(r.getLastSequence(), r.getLastResult());
+      s.remember(r.getLastSequence(), r.getLastRequestFingerprint(), r.getLastResult());
       s.events.restore(r.getEventsList(), r.getDroppedThroughIndex());
       state.sessions.add(s);
     }
@@ -225,6 +240,7 @@ final class SnapshotCodec {
             .setCreatedMillis(s.createdMillis)
             .setLoggedDeadlineMillis(s.loggedDeadlineMillis())
             .setLastSequence(s.lastSequence())
+            .setLastRequestFingerprint(s.lastFingerprint())
             .setLastResult(s.lastResult())
             .addAllEvents(s.events.all())
             .setDroppedThroughIndex(s.events.droppedThroughIndex())

@@ -37,6 +37,8 @@ public final class PaxosNode {
   private long catchUpSentAt = NEVER;
   private long catchUpSentFrom = -1;
   private SnapshotAssembly incomingSnapshot;
+  /** While the chosen index is below it, this acceptor answers no prepare: see abstainUntilChosen. */
+  private long abstainUntilChosen;
 
   /**
    * Starts from what the acceptor store recovered.
@@ -58,6 +60,21 @@ public final class PaxosNode {
     }
     deliverChosen();
     resetElectionTimer(now);
+  }
+
+  /**
+   * The store lost synced acceptances up to {@code slot} (a disk fault it detected): until this
+   * replica knows every slot up to there as chosen (from its peers, by catch-up), it answers no
+   * prepare, grants no pre-vote and does not campaign, since its promise could hide a value a
+   * majority chose with its lost vote. Its promise survived, so it keeps accepting: a phase 2
+   * vote under a promise it still holds is sound.
+   */
+  public void abstainUntilChosen(long slot) {
+    abstainUntilChosen = slot;
+  }
+
+  private boolean abstaining() {
+    return log.chosenIndex() < abstainUntilChosen;
   }
 
   // ---- inputs -------------------------------------------------------------------------------
@@ -110,7 +127,9 @@ public final class PaxosNode {
   /** Advances timers: elections, pre-votes, heartbeats, retransmissions, catch-up retries. */
   public void tick(long now) {
     if (leadership == null) {
-      if (now >= electionDeadline) {
+      if (now >= electionDeadline && abstaining()) {
+        resetElectionTimer(now);
+      } else if (now >= electionDeadline) {
         startPreVote(now);
       } else if (preVote != null) {
         preVote.tick(now);
@@ -187,12 +206,15 @@ public final class PaxosNode {
    * and quiet-period rule a prepare meets. It changes nothing and writes nothing.
    */
   private void onPreVote(Message.PreVote v, long now) {
-    boolean granted = acceptor.refuseCandidate(v.from(), now) == null;
+    boolean granted = !abstaining() && acceptor.refuseCandidate(v.from(), now) == null;
     out.now(new Message.PreVoteReply(self, v.from(), v.ballot(), acceptor.promised(), granted));
   }
 
   private void onPrepare(Message.Prepare p, long now) {
     seeBallot(p.ballot());
+    if (abstaining()) {
+      return; // silent, as a crashed acceptor: the candidate needs a majority of the others
+    }
     Message.NackReason refusal = acceptor.refusePromise(p.ballot(), now);
     if (refusal != null) {
       out.now(new Message.Nack(self, p.from(), p.ballot(), acceptor.promised(), refusal));

@@ -65,6 +65,9 @@ public final class Replica {
     this.node = new PaxosNode(config, random, recovered.promised(), recovered.accepted(),
         recovered.chosenIndex(), recovered.snapshotIndex(), recovered.snapshot(),
         clock.nowMillis());
+    if (recovered.lostThroughSlot() > 0) {
+      node.abstainUntilChosen(recovered.lostThroughSlot());
+    }
     this.lastSnapshotIndex = recovered.snapshotIndex();
     flush();
   }

@@ -242,6 +242,11 @@ public final class LockdMain implements Callable<Integer> {
     @Option(names = "--client-name-bytes-max", paramLabel = "BYTES", defaultValue = "256",
         description = "Longest session client name, in UTF-8 bytes (default: ${DEFAULT-VALUE}).")
     int clientNameBytesMax;
+
+    @Option(names = "--sequence-window", paramLabel = "N", defaultValue = "4294967296",
+        description = "How far a request's sequence number may be above its session's last "
+            + "applied one (default: ${DEFAULT-VALUE}).")
+    long sequenceWindow;
   }
 
   /** Limits of this replica's client port and serving memory (each member may differ). */
@@ -435,6 +440,7 @@ public final class LockdMain implements Callable<Integer> {
         .watchesPerSessionMax(limits.watchesPerSessionMax)
         .waitMaxMillis(limits.waitMaxMillis)
         .clientNameBytesMax(limits.clientNameBytesMax)
+        .sequenceWindow(limits.sequenceWindow)
         .build();
   }
 
@@ -474,7 +480,7 @@ public final class LockdMain implements Callable<Integer> {
       {"eventsPerSessionMax", "--events-per-session-max"},
       {"leaseDefaultMillis", "--session-lease-ms"}, {"leaseMinMillis", "--session-lease-min-ms"},
       {"leaseMaxMillis", "--session-lease-max-ms"},
-      {"lockDelayDefaultMillis", "--lock-delay-ms"},
+      {"lockDelayDefaultMillis", "--lock-delay-ms"}, {"sequenceWindow", "--sequence-window"},
       {"lockDelayMaxMillis", "--lock-delay-max-ms"},
       {"totalContentBytesMax", "--total-content-bytes-max"},
       {"pathBytesMax", "--path-bytes-max"}, {"pathDepthMax", "--path-depth-max"},

@@ -5,16 +5,18 @@ import io.lockd.proto.ns.v1.NamespaceCommand;
 import io.lockd.proto.ns.v1.NamespaceResult;
 import io.lockd.replica.ProposalCallback;
 import io.lockd.replica.ProposalFailure;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Stamps commands with leader time, proposes them and decodes their outcome. The only place the
  * server writes the log.
+ *
+ * <p>An outcome that throws is a bug in the server core, and it is not caught here: the command is
+ * applied on every replica by then, and the server's own bookkeeping of it (sessions it times,
+ * caches it waits for) may be half done. The exception stops the replica (ReplicaLoop's fail-stop;
+ * in a simulation, a crash that fails the run) rather than leave it serving from a state nobody
+ * can vouch for.
  */
 final class Proposer {
-  private static final Logger log = LoggerFactory.getLogger(Proposer.class);
-
   /** What happened to a proposed command. Called once, on the replica's thread. */
   interface Outcome {
     /** The command was applied; {@code result} may still carry the namespace's refusal. */
@@ -38,24 +40,12 @@ final class Proposer {
     replica.propose(command.build().toByteArray(), new ProposalCallback() {
       @Override
       public void applied(long slot, byte[] result) {
-        NamespaceResult decoded;
-        try {
-          decoded = NamespaceResult.parseFrom(result);
-        } catch (InvalidProtocolBufferException e) {
-          failSafely(outcome, ServerError.internal("the namespace's answer did not decode"));
-          return;
-        }
-        try {
-          outcome.applied(decoded);
-        } catch (RuntimeException e) {
-          // An answer that cannot be delivered must not stop the replica's thread.
-          log.error("replica {}: handling an applied command failed", replica.selfId(), e);
-        }
+        outcome.applied(decode(result));
       }
 
       @Override
       public void failed(ProposalFailure failure, int leaderHint) {
-        failSafely(outcome, error(failure, leaderHint));
+        outcome.failed(error(failure, leaderHint));
       }
     });
   }
@@ -72,11 +62,12 @@ final class Proposer {
     };
   }
 
-  private void failSafely(Outcome outcome, ServerError error) {
+  /** The namespace always answers a NamespaceResult: anything else means the state is broken. */
+  private static NamespaceResult decode(byte[] result) {
     try {
-      outcome.failed(error);
-    } catch (RuntimeException e) {
-      log.error("replica {}: handling a failed command failed", replica.selfId(), e);
+      return NamespaceResult.parseFrom(result);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("the namespace's answer did not decode: " + e.getMessage(), e);
     }
   }
 }

@@ -30,6 +30,9 @@ import io.lockd.proto.v1.WatchKind;
  * state would let an earlier attempt of the same request, still in flight from a previous leader,
  * apply after its client was told it failed. Path syntax is checked by asking the namespace (a stat
  * read), so that the server and the state machine can never disagree on what a valid path is.
+ *
+ * <p>A sequence number too far above the session's last is refused here as well, though the
+ * session's last number grows: see {@link #header} for why that is safe.
  */
 final class RequestChecks {
   private final Namespace namespace;
@@ -51,13 +54,13 @@ final class RequestChecks {
     if (header.getSequence() == 0) {
       throw bad("header.sequence must be at least 1");
     }
-    SessionInfo session = session(header.getSessionId());
-    if (Long.compareUnsigned(header.getSequence(), session.getLastSequence()) < 0) {
-      throw ServerError.of(ServerError.FAILED_PRECONDITION,
-          ErrorReason.ERROR_REASON_STALE_SEQUENCE,
-          "sequence %s of session %d is older than its last applied sequence %s",
-          Long.toUnsignedString(header.getSequence()), header.getSessionId(),
-          Long.toUnsignedString(session.getLastSequence())).refusal();
+    // Beyond the window is as final as below the last: an earlier attempt of this request that a
+    // previous leader proposed passed this check against an older state than this leader's, and
+    // the last applied number only grows, so no such attempt can be in flight.
+    try {
+      namespace.checkSequence(header.getSessionId(), header.getSequence());
+    } catch (NamespaceException e) {
+      throw ServerError.of(e).refusal();
     }
   }
 

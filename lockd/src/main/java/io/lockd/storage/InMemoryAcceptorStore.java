@@ -22,14 +22,30 @@ import java.util.List;
  * <p>State: {@code base} is what a crash keeps for sure; {@code tail} holds synced groups from the
  * first one with a snapshot not yet durable on. Groups are folded into {@code base} as soon as
  * nothing before them is pending, so the tail stays short and no map is copied per sync.
+ *
+ * <p>Disk faults (simulation only, {@link #exposeRecentGroups}): the newest synced groups stay in
+ * the tail as the bytes the log store would write ({@link GroupFrame}), and a crash may lose the
+ * newest of them or corrupt one ({@link #damageAtNextCrash}). Recovery reads them back through the
+ * production checks and stops at the first that fails; what a crash keeps for sure besides, as a
+ * superblock kept in several copies would, is the promised ballot, the count of synced groups and
+ * the highest slot ever accepted. Fewer groups than that count means acknowledged records were
+ * lost: {@link #recover} reports the slots they may have covered ({@link
+ * RecoveredState#lostThroughSlot}), and the replica must not vote on them until it has learned
+ * them again from its peers.
  */
 public final class InMemoryAcceptorStore implements AcceptorStore {
-  /** A synced group, and the sync count at which its snapshot (if any) becomes durable. */
-  private record Group(List<StoreWrite> writes, long durableAt) {
+  /**
+   * A synced group, the sync count at which its snapshot (if any) becomes durable, and its bytes
+   * as the log would hold them while it is exposed to disk faults (else null).
+   */
+  private record Group(long seq, List<StoreWrite> writes, long durableAt, byte[] frame) {
     boolean hasSnapshot() {
       return durableAt >= 0;
     }
   }
+
+  /** What the next crash does to the exposed groups. */
+  private record Damage(boolean corrupt, int groupsBack) {}
 
   private final int snapshotDurableAfterSyncs;
   private final AcceptorMirror base = new AcceptorMirror();
@@ -41,6 +57,16 @@ public final class InMemoryAcceptorStore implements AcceptorStore {
   private boolean forgetPromiseOnCrash;
   private long syncCount;
   private long crashCount;
+
+  private int exposedGroups;
+  private Damage damageAtNextCrash;
+  private long groupSeq;
+  private long baseSeq;
+  private long superblockPromised;
+  private long acceptedThroughSlot;
+  private long lostThroughSlot;
+  private long damagedRecoveries;
+  private boolean hideLostRecords;
 
   /** A store whose snapshots are durable with the sync that covers them. */
   public InMemoryAcceptorStore() {
@@ -64,6 +90,39 @@ public final class InMemoryAcceptorStore implements AcceptorStore {
   }
 
   /**
+   * Simulation only: keeps the newest {@code groups} synced groups exposed to disk faults ({@link
+   * #damageAtNextCrash}) and reads them back through the log's checks at recovery.
+   */
+  public void exposeRecentGroups(int groups) {
+    Invariants.check(groups >= 0, "exposed groups must not be negative");
+    this.exposedGroups = groups;
+  }
+
+  /**
+   * Simulation only: the next {@link #crash} damages the exposed groups, as a disk that lies
+   * about a sync or rots does: with {@code corrupt}, one byte of the group {@code groupsBack}
+   * before the newest changes; without, the newest {@code groupsBack + 1} groups are lost. Groups
+   * with a snapshot are spared (a snapshot lives in its checkpoint, not in the log).
+   */
+  public void damageAtNextCrash(boolean corrupt, int groupsBack) {
+    damageAtNextCrash = new Damage(corrupt, groupsBack);
+  }
+
+  /**
+   * Test fault injection, for the simulation only: when on, {@link #recover} never reports lost
+   * records, as a store without a superblock could not, so the replica votes at once with what is
+   * left; the simulation's checkers must catch that.
+   */
+  public void hideLostRecords(boolean on) {
+    this.hideLostRecords = on;
+  }
+
+  /** How many recoveries found acknowledged records lost. */
+  public long damagedRecoveries() {
+    return damagedRecoveries;
+  }
+
+  /**
    * Reads what a restarted process would find. As on a real disk, it sees nothing unsynced;
    * calling it with unsynced writes pending is a misuse (the contract says recover comes before
    * any write) and fails. A restart abandons snapshots not yet durable, as the log store's
@@ -73,7 +132,12 @@ public final class InMemoryAcceptorStore implements AcceptorStore {
   public RecoveredState recover() {
     Invariants.check(unsynced.isEmpty(), "recover() with unsynced writes: crash() or sync() first");
     loseUndurableSnapshots();
-    return base.recovered();
+    RecoveredState found = base.recovered();
+    if (hideLostRecords || lostThroughSlot <= found.chosenIndex()) {
+      return found; // nothing lost, or learned again since
+    }
+    return new RecoveredState(found.promised(), found.accepted(), found.chosenIndex(),
+        found.snapshotIndex(), found.snapshot(), lostThroughSlot);
   }
 
   @Override
@@ -92,14 +156,31 @@ public final class InMemoryAcceptorStore implements AcceptorStore {
     if (!unsynced.isEmpty()) {
       boolean snapshot = unsynced.stream().anyMatch(w -> w instanceof StoreWrite.Snapshot);
       long durableAt = snapshot ? syncCount + snapshotDurableAfterSyncs : -1;
-      tail.add(new Group(List.copyOf(unsynced), durableAt));
+      long seq = ++groupSeq;
+      List<StoreWrite> writes = List.copyOf(unsynced);
+      tail.add(new Group(seq, writes, durableAt,
+          exposedGroups > 0 ? GroupFrame.encode(seq, writes) : null));
+      noteInSuperblock(writes);
       unsynced.clear();
     }
     // Groups before and including a snapshot whose time has come are what its checkpoint
     // covers; groups without a snapshot and nothing pending before them replay the same either
-    // way. Either kind joins the base.
-    while (!tail.isEmpty() && (!tail.peek().hasSnapshot() || tail.peek().durableAt <= syncCount)) {
-      tail.poll().writes.forEach(base::apply);
+    // way. Either kind joins the base, once it is no longer exposed to disk faults.
+    while (tail.size() > exposedGroups
+        && (!tail.peek().hasSnapshot() || tail.peek().durableAt <= syncCount)) {
+      Group group = tail.poll();
+      group.writes.forEach(base::apply);
+      baseSeq = group.seq;
+    }
+  }
+
+  private void noteInSuperblock(List<StoreWrite> writes) {
+    for (StoreWrite w : writes) {
+      if (w instanceof StoreWrite.Promised p) {
+        superblockPromised = Math.max(superblockPromised, p.ballot());
+      } else if (w instanceof StoreWrite.Accepted a) {
+        acceptedThroughSlot = Math.max(acceptedThroughSlot, a.entry().slot());
+      }
     }
   }
 
@@ -110,6 +191,10 @@ public final class InMemoryAcceptorStore implements AcceptorStore {
    */
   public void crash() {
     unsynced.clear();
+    if (damageAtNextCrash != null) {
+      damage(damageAtNextCrash);
+      damageAtNextCrash = null;
+    }
     loseUndurableSnapshots();
     if (forgetPromiseOnCrash) {
       base.meta.promised = Ballot.ZERO;
@@ -118,17 +203,69 @@ public final class InMemoryAcceptorStore implements AcceptorStore {
     crashCount++;
   }
 
-  /** Replays the tail without its snapshots, as recovery replays the log after a checkpoint. */
+  /**
+   * Replays the tail as recovery replays the log after a checkpoint: the groups up to the first
+   * that fails the log's checks, without the snapshots that were not durable yet. Groups missing
+   * or unreadable mean acknowledged records are lost (see the class comment).
+   */
   private void loseUndurableSnapshots() {
+    boolean intact = true;
     for (Group group : tail) {
-      for (StoreWrite w : group.writes) {
-        if (!(w instanceof StoreWrite.Snapshot)) {
-          base.apply(w);
-        }
+      List<StoreWrite> logged = intact ? readBack(group) : null;
+      intact = logged != null;
+      if (intact) {
+        logged.forEach(base::apply);
+        baseSeq = group.seq;
+      }
+      if (group.hasSnapshot() && group.durableAt <= syncCount) {
+        group.writes.stream().filter(w -> w instanceof StoreWrite.Snapshot).forEach(base::apply);
       }
     }
     tail.clear();
     base.takeSnapshotChanged();
+    if (baseSeq < groupSeq) {
+      // The log goes on after what it still holds; the superblock's promise stands.
+      damagedRecoveries++;
+      groupSeq = baseSeq;
+      base.meta.promised = Math.max(base.meta.promised, superblockPromised);
+      lostThroughSlot = Math.max(lostThroughSlot, acceptedThroughSlot);
+    }
+  }
+
+  /** The group's logged records as recovery reads them, or null if they fail its checks. */
+  private static List<StoreWrite> readBack(Group group) {
+    if (group.frame == null) {
+      return group.writes.stream().filter(w -> !(w instanceof StoreWrite.Snapshot)).toList();
+    }
+    try {
+      return GroupFrame.decode(group.seq, group.frame);
+    } catch (StorageCorruptionException e) {
+      return null;
+    }
+  }
+
+  private void damage(Damage d) {
+    List<Group> groups = new ArrayList<>(tail);
+    int newest = groups.size() - 1;
+    if (d.corrupt()) {
+      int at = newest - d.groupsBack();
+      if (at >= 0 && groups.get(at).frame != null && !groups.get(at).hasSnapshot()) {
+        Group g = groups.get(at);
+        byte[] rotten = g.frame.clone();
+        rotten[d.groupsBack() * 7 % rotten.length] ^= 0x10;
+        groups.set(at, new Group(g.seq, g.writes, g.durableAt, rotten));
+      }
+    } else {
+      for (int lost = 0; lost <= d.groupsBack() && !groups.isEmpty(); lost++) {
+        Group last = groups.get(groups.size() - 1);
+        if (last.frame == null || last.hasSnapshot()) {
+          break;
+        }
+        groups.remove(groups.size() - 1);
+      }
+    }
+    tail.clear();
+    tail.addAll(groups);
   }
 
   /** How many times {@link #sync} ran: the simulation's count of fsyncs. */

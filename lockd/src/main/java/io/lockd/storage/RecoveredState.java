@@ -11,13 +11,22 @@ import java.util.List;
  * @param chosenIndex every slot up to this one is chosen (at least {@code snapshotIndex})
  * @param snapshotIndex the last slot covered by {@code snapshot} (0 if there is none)
  * @param snapshot the state-machine snapshot, or an empty array if there is none
+ * @param lostThroughSlot 0, or the highest slot whose acceptance the store may have lost although
+ *     it was synced (a disk fault it detected): the acceptor must not answer a prepare until it
+ *     knows every slot up to here as chosen, or it could hide a value a majority chose with it
  */
-public record RecoveredState(
-    long promised, List<Entry> accepted, long chosenIndex, long snapshotIndex, byte[] snapshot) {
+public record RecoveredState(long promised, List<Entry> accepted, long chosenIndex,
+    long snapshotIndex, byte[] snapshot, long lostThroughSlot) {
 
   public static final RecoveredState EMPTY = new RecoveredState(0, List.of(), 0, 0, new byte[0]);
 
   public RecoveredState {
     accepted = List.copyOf(accepted);
+  }
+
+  /** What a store found intact. */
+  public RecoveredState(
+      long promised, List<Entry> accepted, long chosenIndex, long snapshotIndex, byte[] snapshot) {
+    this(promised, accepted, chosenIndex, snapshotIndex, snapshot, 0);
   }
 }

@@ -5,20 +5,29 @@ import static io.lockd.namespace.Harness.fails;
 import static io.lockd.namespace.Harness.ok;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import io.lockd.proto.ns.v1.CloseSessionOp;
 import io.lockd.proto.ns.v1.CreateNodeOp;
 import io.lockd.proto.ns.v1.DeleteNodeOp;
 import io.lockd.proto.ns.v1.ErrorCode;
 import io.lockd.proto.ns.v1.NamespaceCommand;
 import io.lockd.proto.ns.v1.NamespaceResult;
+import io.lockd.proto.ns.v1.SessionRecord;
 import io.lockd.proto.ns.v1.SetContentsOp;
+import io.lockd.proto.ns.v1.Snapshot;
+import io.lockd.proto.ns.v1.WatchOp;
 import io.lockd.proto.v1.ErrorReason;
 import io.lockd.proto.v1.NodeKind;
+import io.lockd.proto.v1.WatchKind;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
-/** (session, sequence) makes every client command apply at most once, retries included. */
+/**
+ * (session, sequence) makes every client command apply at most once, retries included, and a
+ * number's remembered answer goes only to the request it belongs to.
+ */
 class ExactlyOnceTest {
   private final Harness h = new Harness();
   private final long s = h.session();
@@ -83,6 +92,120 @@ class ExactlyOnceTest {
         ErrorCode.ERROR_CODE_FAILED_PRECONDITION,
         ErrorReason.ERROR_REASON_STALE_SEQUENCE);
     assertEquals(9, h.ns.getSession(s).getLastSequence());
+  }
+
+  @Test
+  void aReusedNumberGetsTheRememberedAnswerOnlyForTheSameRequest() {
+    byte[] created = h.clientRaw(s, 5, create("/a"));
+    ok(decode(created));
+    byte[] before = h.ns.snapshot();
+    NamespaceResult other =
+        fails(
+            h.client(s, 5, b -> b.setDeleteNode(DeleteNodeOp.newBuilder().setPath("/a"))),
+            ErrorCode.ERROR_CODE_FAILED_PRECONDITION,
+            ErrorReason.ERROR_REASON_STALE_SEQUENCE);
+    assertTrue(
+        other.getError().getMessage().contains("already used by a different request"),
+        other.getError().getMessage());
+    assertEquals(Harness.withoutBookkeeping(before), Harness.withoutBookkeeping(h.ns.snapshot()));
+    h.ns.getStat("/a");
+
+    // The record still belongs to the request that was applied: its retry (from another leader,
+    // later, with another acknowledged event index) is answered as before.
+    h.advance(100);
+    NamespaceCommand.Builder retry =
+        NamespaceCommand.newBuilder()
+            .setHeader(h.header(s, 5).toBuilder().setAckedEventIndex(1));
+    create("/a").accept(retry);
+    assertArrayEquals(created, h.applyRaw(retry.build().toByteArray()));
+  }
+
+  @Test
+  void aCloseWithTheNumberOfAnotherRequestLeavesTheSessionOpen() {
+    ok(createAt(s, 50, "/a"));
+    fails(
+        h.client(s, 50, b -> b.setCloseSession(CloseSessionOp.getDefaultInstance())),
+        ErrorCode.ERROR_CODE_FAILED_PRECONDITION,
+        ErrorReason.ERROR_REASON_STALE_SEQUENCE);
+    assertEquals(50, h.ns.getSession(s).getLastSequence(), "the session is still open");
+  }
+
+  @Test
+  void anotherSessionsLastNumberGetsNothingOfItsAnswer() {
+    long t = h.session();
+    ok(h.client(t, 3, b -> b.setWatch(WatchOp.newBuilder().setPath("/").setKind(
+        WatchKind.WATCH_KIND_CHILDREN))));
+    fails(
+        createAt(t, 3, "/y"),
+        ErrorCode.ERROR_CODE_FAILED_PRECONDITION,
+        ErrorReason.ERROR_REASON_STALE_SEQUENCE);
+    NodeOpsTest.assertRefused(
+        () -> h.ns.getStat("/y"),
+        ErrorCode.ERROR_CODE_NOT_FOUND,
+        ErrorReason.ERROR_REASON_NODE_NOT_FOUND);
+  }
+
+  @Test
+  void aNumberFarAheadIsRefusedAndTheOwnerCarriesOn() {
+    ok(createAt(s, 1, "/a"));
+    byte[] before = h.ns.snapshot();
+    NamespaceResult far =
+        fails(
+            createAt(s, -1L, "/b"),
+            ErrorCode.ERROR_CODE_INVALID_ARGUMENT,
+            ErrorReason.ERROR_REASON_BAD_ARGUMENT);
+    assertTrue(far.getError().getMessage().contains("18446744073709551615"), far.toString());
+    assertTrue(far.getError().getMessage().contains("sequenceWindow"), far.toString());
+    Snapshot after = Harness.withoutBookkeeping(h.ns.snapshot());
+    assertEquals(Harness.withoutBookkeeping(before), after);
+    assertEquals(1, h.ns.getSession(s).getLastSequence(), "the refusal did not move the number");
+    ok(createAt(s, 2, "/b"));
+  }
+
+  @Test
+  void theWindowBoundsHowFarANumberMayJump() {
+    Harness small = new Harness(NamespaceLimits.builder().sequenceWindow(10).build());
+    long session = small.session();
+    Consumer<NamespaceCommand.Builder> op =
+        b -> b.setWatch(WatchOp.newBuilder().setPath("/").setKind(WatchKind.WATCH_KIND_CONTENTS));
+    ok(small.client(session, 10, op));
+    fails(
+        small.client(session, 21, op),
+        ErrorCode.ERROR_CODE_INVALID_ARGUMENT,
+        ErrorReason.ERROR_REASON_BAD_ARGUMENT);
+    ok(small.client(session, 20, op));
+  }
+
+  @Test
+  void theRecordOfTheRequestSurvivesASnapshot() {
+    byte[] created = h.clientRaw(s, 4, create("/a"));
+    Harness twin = new Harness();
+    twin.ns.restore(h.ns.snapshot());
+    twin.slot = h.slot;
+    assertArrayEquals(created, twin.clientRaw(s, 4, create("/a")));
+    fails(
+        twin.client(s, 4, create("/b")),
+        ErrorCode.ERROR_CODE_FAILED_PRECONDITION,
+        ErrorReason.ERROR_REASON_STALE_SEQUENCE);
+  }
+
+  @Test
+  void aFormatOneSnapshotIsStillReadAndItsRecordsAnswerAsBefore() throws Exception {
+    byte[] created = h.clientRaw(s, 4, create("/a"));
+    Snapshot.Builder old = Snapshot.parseFrom(h.ns.snapshot()).toBuilder().setFormatVersion(1);
+    old.getLimitsBuilder().clearSequenceWindow();
+    old.getSessionsBuilderList().forEach(SessionRecord.Builder::clearLastRequestFingerprint);
+    Harness twin = new Harness();
+    twin.ns.restore(old.build().toByteArray());
+    twin.slot = h.slot;
+    // A format-1 record has no fingerprint to compare: it answers the number as it always did.
+    assertArrayEquals(created, twin.clientRaw(s, 4, create("/b")));
+    ok(twin.client(s, 5, create("/b")));
+    fails(
+        twin.client(s, 5, create("/c")),
+        ErrorCode.ERROR_CODE_FAILED_PRECONDITION,
+        ErrorReason.ERROR_REASON_STALE_SEQUENCE);
+    assertEquals(2, Snapshot.parseFrom(twin.ns.snapshot()).getFormatVersion());
   }
 
   @Test

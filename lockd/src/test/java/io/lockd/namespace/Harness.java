@@ -231,7 +231,7 @@ final class Harness {
   /**
    * Runs a client command that must fail with {@code code}/{@code reason} and checks that it
    * changed nothing but the bookkeeping every command does (index, slot, clock, the session's
-   * remembered answer). The harness clock does not move here, so no timer fires.
+   * remembered request and answer). The harness clock does not move here, so no timer fires.
    */
   NamespaceResult failsUnchanged(
       long session, Consumer<NamespaceCommand.Builder> op, ErrorCode code, ErrorReason reason) {
@@ -249,7 +249,7 @@ final class Harness {
               .clearLastSlot()
               .clearClockMillis();
       for (SessionRecord.Builder s : b.getSessionsBuilderList()) {
-        s.clearLastSequence().clearLastResult();
+        s.clearLastSequence().clearLastRequestFingerprint().clearLastResult();
       }
       return b.build();
     } catch (InvalidProtocolBufferException e) {

@@ -20,6 +20,11 @@ public final class FaultPlan {
   public final long maxPartitionMillis;
   public final double clockDrift;
   public final double crashAfterReplyRate;
+  /**
+   * In a run with disk faults: the chance that a crash of a replica with a faulty disk also loses
+   * the newest synced groups of its log or corrupts one (InMemoryAcceptorStore#damageAtNextCrash).
+   */
+  public final double diskFaultRate;
 
   /** A network that neither loses, duplicates, delays unevenly nor reorders. */
   static FaultPlan healthy() {
@@ -40,6 +45,7 @@ public final class FaultPlan {
     maxPartitionMillis = 1;
     clockDrift = 0;
     crashAfterReplyRate = 0;
+    diskFaultRate = 0;
   }
 
   FaultPlan(RandomGenerator r, double driftBound) {
@@ -56,6 +62,7 @@ public final class FaultPlan {
     maxPartitionMillis = (long) pick(r, 200, 5000);
     clockDrift = driftBound * pick(r, 0.5, 1.0);
     crashAfterReplyRate = pick(r, 0, 0.01);
+    diskFaultRate = pick(r, 0.2, 0.8); // drawn last: the fields above are as before it existed
   }
 
   private static double pick(RandomGenerator r, double lo, double hi) {
@@ -65,9 +72,10 @@ public final class FaultPlan {
   @Override
   public String toString() {
     return String.format("drop=%.3f dup=%.3f delay=%dus+%dus slow=%.3f/%dms disk=%dus "
-            + "faultGap=%dms down<=%dms pause<=%dms partition<=%dms drift=%.4f crashAfterReply=%.4f",
+            + "faultGap=%dms down<=%dms pause<=%dms partition<=%dms drift=%.4f crashAfterReply=%.4f"
+            + " diskFault=%.2f",
         dropRate, duplicateRate, baseDelayMicros, jitterMicros, slowRate, slowDelayMicros / 1000,
         diskSyncMicros, meanFaultGapMillis, maxDownMillis, maxPauseMillis, maxPartitionMillis,
-        clockDrift, crashAfterReplyRate);
+        clockDrift, crashAfterReplyRate, diskFaultRate);
   }
 }

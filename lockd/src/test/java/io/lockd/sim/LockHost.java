@@ -30,14 +30,22 @@ public final class LockHost implements SimHost {
   private final LockCheckers checkers;
   private final EventQueue events;
   private final ServerConfig config;
+  private final ServerEvents serverEvents;
   private CellServer server;
   private ReplicaLoop.Duty duty = ReplicaLoop.Duty.NONE;
 
   public LockHost(int replicaId, LockCheckers checkers, EventQueue events, ServerConfig config) {
+    this(replicaId, checkers, events, config, ServerEvents.NONE);
+  }
+
+  /** As above, with the server telling {@code serverEvents} of its moments (tests inject faults). */
+  LockHost(int replicaId, LockCheckers checkers, EventQueue events, ServerConfig config,
+      ServerEvents serverEvents) {
     this.replicaId = replicaId;
     this.checkers = checkers;
     this.events = events;
     this.config = config;
+    this.serverEvents = serverEvents;
     checkers.stateReplaced(replicaId);
   }
 
@@ -79,7 +87,7 @@ public final class LockHost implements SimHost {
     ServedReplica observed = new ObservedReplica(served);
     // Leader time: the simulation's real time in milliseconds (a wall clock with no skew).
     server = new CellServer(observed, namespace, () -> events.nowMicros() / 1000, config,
-        new ServerEvents() {});
+        serverEvents);
     duty = new ServerTicks(server, SERVER_TICK_MILLIS, () -> {});
   }
 

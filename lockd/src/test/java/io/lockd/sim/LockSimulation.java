@@ -10,6 +10,7 @@ import io.lockd.server.CellServer;
 import io.lockd.server.Reply;
 import io.lockd.server.ServerConfig;
 import io.lockd.server.ServerError;
+import io.lockd.server.ServerEvents;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -38,13 +39,18 @@ final class LockSimulation {
   private final List<SimLockClient> clients = new ArrayList<>();
 
   LockSimulation(long seed, int size) {
+    this(seed, size, ServerEvents.NONE);
+  }
+
+  /** A run whose servers tell {@code serverEvents} of their moments (to inject faults there). */
+  LockSimulation(long seed, int size, ServerEvents serverEvents) {
     this.seed = seed;
     this.size = size;
     EventQueue[] queue = new EventQueue[1];
     LockCheckers[] check = new LockCheckers[1];
     ServerConfig server = ServerConfig.defaults().withGraceMillis(1_000);
     this.cell = new SimCell(seed, size, Set.of(), new ReplicaOptions(3_000, 200),
-        id -> () -> new LockHost(id, check[0], queue[0], server));
+        id -> () -> new LockHost(id, check[0], queue[0], server, serverEvents));
     queue[0] = cell.events;
     this.checkers = new LockCheckers(cell.events, LOCKS, LOCK_DELAY_MILLIS);
     check[0] = checkers;

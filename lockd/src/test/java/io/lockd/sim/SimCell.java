@@ -25,6 +25,11 @@ public final class SimCell {
   final ChosenChecker chosen = new ChosenChecker();
   public final List<SimReplica> replicas = new ArrayList<>();
   private final int size;
+  /** Groups a faulty disk may lose or corrupt: the newest ones, as a lying or rotting disk would. */
+  private static final int EXPOSED_GROUPS = 6;
+  /** Replicas with a faulty disk: a minority (at most (size - 1) / 2), or none. */
+  private final java.util.TreeSet<Integer> faultyDisks = new java.util.TreeSet<>();
+  private final SplittableRandom diskRandom;
   /** Extra checks a workload runs after every step. */
   public Runnable afterStep = () -> {};
 
@@ -36,7 +41,16 @@ public final class SimCell {
 
   SimCell(long seed, int size, Set<Simulation.Bug> bugs, ReplicaOptions options,
       IntFunction<java.util.function.Supplier<SimHost>> hosts) {
-    this(seed, size, bugs, options, hosts, true);
+    this(seed, size, bugs, options, hosts, true, false);
+  }
+
+  /**
+   * A cell under the random faults, and with disk faults on a seed-chosen minority of replicas:
+   * a crash of one may also lose the newest synced groups of its log or corrupt one of them.
+   */
+  static SimCell withDiskFaults(long seed, int size, Set<Simulation.Bug> bugs,
+      ReplicaOptions options, IntFunction<java.util.function.Supplier<SimHost>> hosts) {
+    return new SimCell(seed, size, bugs, options, hosts, true, true);
   }
 
   /**
@@ -45,11 +59,12 @@ public final class SimCell {
    */
   static SimCell calm(long seed, int size, ReplicaOptions options,
       IntFunction<java.util.function.Supplier<SimHost>> hosts) {
-    return new SimCell(seed, size, Set.of(), options, hosts, false);
+    return new SimCell(seed, size, Set.of(), options, hosts, false, false);
   }
 
   private SimCell(long seed, int size, Set<Simulation.Bug> bugs, ReplicaOptions options,
-      IntFunction<java.util.function.Supplier<SimHost>> hosts, boolean randomFaults) {
+      IntFunction<java.util.function.Supplier<SimHost>> hosts, boolean randomFaults,
+      boolean diskFaults) {
     Set<Simulation.Bug> on = bugs.isEmpty() ? EnumSet.noneOf(Simulation.Bug.class)
         : EnumSet.copyOf(bugs);
     this.size = size;
@@ -58,6 +73,12 @@ public final class SimCell {
     this.plan = randomFaults ? drawn : FaultPlan.healthy();
     this.faultsOn = randomFaults;
     this.network = new SimNetwork(events, random.split(), plan, size);
+    // Its own generator, so that a run without disk faults draws exactly as before they existed.
+    this.diskRandom = new SplittableRandom(seed ^ 0x5DEE_CE66_DL);
+    int faulty = diskFaults && size >= 3 ? 1 + diskRandom.nextInt((size - 1) / 2) : 0;
+    for (int i = 0; i < faulty; i++) {
+      faultyDisks.add(1 + diskRandom.nextInt(size));
+    }
     network.bugDropPromisedValues = on.contains(Simulation.Bug.IGNORE_PROMISED_VALUES);
     List<Integer> ids = new ArrayList<>();
     for (int i = 1; i <= size; i++) {
@@ -76,6 +97,10 @@ public final class SimCell {
           random.nextLong(1_000_000));
       InMemoryAcceptorStore store = new InMemoryAcceptorStore();
       store.forgetPromiseOnCrash(on.contains(Simulation.Bug.FORGET_PROMISE_ON_RESTART));
+      if (faultyDisks.contains(id)) {
+        store.exposeRecentGroups(EXPOSED_GROUPS);
+        store.hideLostRecords(on.contains(Simulation.Bug.HIDE_LOST_RECORDS));
+      }
       SimDisk disk = new SimDisk(events, store, plan.diskSyncMicros);
       disk.bugAckBeforeSync = on.contains(Simulation.Bug.ANSWER_BEFORE_DURABLE);
       replicas.add(new SimReplica(id, events, network, clock, disk, config, options, chosen,
@@ -109,11 +134,28 @@ public final class SimCell {
     return null;
   }
 
+  /**
+   * Runs events up to {@code micros}, checking after every step; an ERROR line logged during a
+   * step is a violation at that step ({@link ErrorLog}).
+   */
   public void runUntil(long micros) {
-    while (events.runNext(micros)) {
-      checkLeases();
-      checkPromises();
-      afterStep.run();
+    ErrorLog.Recording errors = new ErrorLog.Recording();
+    ErrorLog.record(errors, () -> {
+      while (events.runNext(micros)) {
+        noErrorLogged(errors);
+        checkLeases();
+        checkPromises();
+        afterStep.run();
+        noErrorLogged(errors);
+      }
+      return null;
+    });
+  }
+
+  private void noErrorLogged(ErrorLog.Recording errors) {
+    if (errors.count() > 0) {
+      throw new Violation("ERROR logged at t=" + events.nowMicros() + "us: "
+          + errors.lines().get(0));
     }
   }
 
@@ -173,7 +215,7 @@ public final class SimCell {
     int kind = random.nextInt(9);
     switch (kind) {
       case 0 -> {
-        r.crash();
+        crash(r);
         events.after(random.nextLong(1, plan.maxDownMillis) * 1000, () -> restart(r));
       }
       case 1 -> {
@@ -195,7 +237,7 @@ public final class SimCell {
         // Power loss: several replicas die at the same instant (all of them, at times).
         for (SimReplica victim : replicas) {
           if (random.nextInt(3) > 0) {
-            victim.crash();
+            crash(victim);
             events.after(random.nextLong(1, plan.maxDownMillis) * 1000, () -> restart(victim));
           }
         }
@@ -217,10 +259,24 @@ public final class SimCell {
     SimReplica r = replicas.get(m.from() - 1);
     events.after(random.nextLong(1, plan.diskSyncMicros + 2), () -> {
       if (faultsOn) {
-        r.crash();
+        crash(r);
         events.after(random.nextLong(1, plan.maxDownMillis) * 1000, () -> restart(r));
       }
     });
+  }
+
+  /** Crashes {@code r}; a faulty disk may lose or corrupt its newest synced groups as it goes. */
+  private void crash(SimReplica r) {
+    if (r.isUp() && faultyDisks.contains(r.id) && diskRandom.nextDouble() < plan.diskFaultRate) {
+      r.disk.store().damageAtNextCrash(diskRandom.nextBoolean(),
+          diskRandom.nextInt(EXPOSED_GROUPS));
+    }
+    r.crash();
+  }
+
+  /** How many times a replica restarted to find acknowledged records lost. */
+  public long damagedRecoveries() {
+    return replicas.stream().mapToLong(r -> r.disk.store().damagedRecoveries()).sum();
   }
 
   public void restart(SimReplica r) {

@@ -22,11 +22,19 @@ final class Simulation {
     /** Leaders count their lease as if clocks never drifted. */
     LEASE_IGNORES_DRIFT,
     /** Acceptors answer before their writes are durable. */
-    ANSWER_BEFORE_DURABLE
+    ANSWER_BEFORE_DURABLE,
+    /**
+     * With disk faults on: a store that lost synced records does not say so, and its replica
+     * votes at once with what is left.
+     */
+    HIDE_LOST_RECORDS
   }
 
+  /**
+   * @param damagedRecoveries restarts that found acknowledged records lost to a disk fault
+   */
   record Result(long seed, int replicas, long steps, long deliveries, long slots, long ops,
-      String violation) {}
+      long damagedRecoveries, String violation) {}
 
   private static final long SAFETY_MILLIS = 12_000;
   private static final long LIVENESS_MILLIS = 20_000;
@@ -44,11 +52,20 @@ final class Simulation {
   private final List<SimClient> clients = new ArrayList<>();
 
   Simulation(long seed, int size, Set<Bug> bugs) {
+    this(seed, size, bugs, false);
+  }
+
+  /** With {@code diskFaults}, a minority of replicas may lose or corrupt synced records. */
+  Simulation(long seed, int size, Set<Bug> bugs, boolean diskFaults) {
     this.seed = seed;
     this.size = size;
     // Small snapshot interval so truncation and snapshot transfer happen.
-    this.cell = new SimCell(seed, size, bugs, new ReplicaOptions(3_000, 40),
-        id -> () -> new CounterHost(new SimStateMachine(id, order)));
+    ReplicaOptions options = new ReplicaOptions(3_000, 40);
+    java.util.function.IntFunction<java.util.function.Supplier<SimHost>> hosts =
+        id -> () -> new CounterHost(new SimStateMachine(id, order));
+    this.cell = diskFaults || bugs.contains(Bug.HIDE_LOST_RECORDS)
+        ? SimCell.withDiskFaults(seed, size, bugs, options, hosts)
+        : new SimCell(seed, size, bugs, options, hosts);
     this.events = cell.events;
     this.network = cell.network;
     this.replicas = cell.replicas;
@@ -85,8 +102,7 @@ final class Simulation {
 
   private Result result(String violation) {
     return new Result(seed, size, events.executed(), network.deliveries(),
-        cell.chosen.slotsChosen(),
-        order.length(), violation);
+        cell.chosen.slotsChosen(), order.length(), cell.damagedRecoveries(), violation);
   }
 
   // ---- end-of-run checks --------------------------------------------------------------------

@@ -13,8 +13,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The only way gRPC threads reach the {@link CellServer}: they enqueue a task on the replica's
  * loop and return; answers come back through {@link #reply} from the loop thread. A full loop
- * means RESOURCE_EXHAUSTED at once. A task that throws answers INTERNAL and leaves the loop
- * running.
+ * means RESOURCE_EXHAUSTED at once.
+ *
+ * <p>A task that throws found a bug in the server core, whose state may now be half changed: its
+ * caller is answered INTERNAL, and the exception goes on to the loop, which stops the replica
+ * (fail-stop, as for any unexpected error on the loop) rather than serve from that state.
  */
 public final class CellGateway {
   private static final Logger log = LoggerFactory.getLogger(CellGateway.class);
@@ -56,8 +59,8 @@ public final class CellGateway {
       try {
         task.accept(cell);
       } catch (RuntimeException e) {
-        log.error("replica {}: request handler failed", selfId, e);
-        fail(observer, errors.toStatus(ServerError.internal("internal error: " + e)));
+        fail(observer, errors.toStatus(stopping(e)));
+        throw e;
       }
     });
     if (!queued) {
@@ -71,8 +74,12 @@ public final class CellGateway {
       try {
         task.accept(cell);
       } catch (RuntimeException e) {
-        log.error("replica {}: request handler failed", selfId, e);
-        reply.error(ServerError.internal("internal error: " + e));
+        try {
+          reply.error(stopping(e));
+        } catch (RuntimeException answering) {
+          e.addSuppressed(answering); // the reply may be what failed
+        }
+        throw e;
       }
     });
     if (!queued) {
@@ -82,13 +89,7 @@ public final class CellGateway {
 
   /** Queues a task with no caller to tell; false if the loop is full or stopped. */
   public boolean submit(Consumer<CellServer> task) {
-    return loop.submit(r -> {
-      try {
-        task.accept(cell);
-      } catch (RuntimeException e) {
-        log.error("replica {}: task failed", selfId, e);
-      }
-    });
+    return loop.submit(r -> task.accept(cell));
   }
 
   /** A reply that completes a unary call. */
@@ -109,6 +110,10 @@ public final class CellGateway {
         fail(observer, errors.toStatus(error));
       }
     };
+  }
+
+  private ServerError stopping(RuntimeException e) {
+    return ServerError.internal("internal error; replica " + selfId + " stops: " + e);
   }
 
   private void fail(StreamObserver<?> observer, Throwable status) {

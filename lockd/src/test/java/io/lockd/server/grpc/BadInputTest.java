@@ -133,7 +133,7 @@ class BadInputTest {
     Snapshot.Builder b = Snapshot.parseFrom(bytes).toBuilder()
         .clearAppliedIndex().clearLastSlot().clearClockMillis();
     for (int i = 0; i < b.getSessionsCount(); i++) {
-      b.getSessionsBuilder(i).clearLastSequence().clearLastResult();
+      b.getSessionsBuilder(i).clearLastSequence().clearLastRequestFingerprint().clearLastResult();
     }
     return b.build();
   }
