@@ -16,7 +16,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The headers that open every peer stream, and the receiver's check of them (see peer.proto). A
  * replica misconfigured to dial into another cell, or an address map that points at the wrong
- * replica, is refused before a single message crosses, with a status that names the mistake.
+ * replica, is refused before a single message crosses, with a status that names the mistake; so
+ * is a second connection that claims the id of a replica whose stream is alive ({@link
+ * InboundPeers}).
  */
 final class PeerHandshake implements ServerInterceptor {
   static final String PROTOCOL_VERSION = "1";
@@ -38,14 +40,16 @@ final class PeerHandshake implements ServerInterceptor {
   private final String cell;
   private final int selfId;
   private final Set<Integer> members;
+  private final InboundPeers connected;
   // Only the latest refusal is remembered: a misconfigured peer redials every few hundred
   // milliseconds, and one log line per distinct mistake is enough.
   private volatile String lastRefusal = "";
 
-  PeerHandshake(String cell, int selfId, Set<Integer> members) {
+  PeerHandshake(String cell, int selfId, Set<Integer> members, InboundPeers connected) {
     this.cell = checkCellName(cell);
     this.selfId = selfId;
     this.members = Set.copyOf(members);
+    this.connected = connected;
   }
 
   static String checkCellName(String cell) {
@@ -110,7 +114,7 @@ final class PeerHandshake implements ServerInterceptor {
           "replica %d is not a peer of replica %d in cell '%s' (members: %s)",
           sender, selfId, cell, new TreeSet<>(members));
     }
-    return Status.OK;
+    return connected.check(sender);
   }
 
   private static Status refuse(String format, Object... args) {
