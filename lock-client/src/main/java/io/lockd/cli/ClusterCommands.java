@@ -24,7 +24,8 @@ final class ClusterCommands {
       mixinStandardHelpOptions = true,
       description = {
         "Shows every replica: role, ballot (round.replica), chosen and applied slot, lag, the leader's lease, "
-            + "last contact and state checksum, as the answering replica knows them.",
+            + "last contact and state checksum, as the answering replica knows them; then a line for "
+            + "each replica whose state diverged from the majority's and for each peer a replica distrusts.",
         "Exits 3 if the cell cannot be reached or has no leader (the table is still printed)."
       },
       footer = {"%nExamples:", "  lockctl status", "  lockctl status -o json"})
@@ -55,6 +56,7 @@ final class ClusterCommands {
               : "leader: replica " + s.getLeaderId() + " at " + Printable.escape(String.valueOf(leaderAddress))
                   + " (answered by replica " + s.getResponderId() + ")");
           g.printRows(List.of("id", "address", "role", "ballot", "chosen", "applied", "lag", "lease_ms", "last_contact_ms", "checksum"), rows);
+          Views.trustNotes(s.getReplicasList()).forEach(out::println);
         }
         if (s.getLeaderId() == 0) {
           g.spec.commandLine().getErr().println("lockctl: the cell has no leader");

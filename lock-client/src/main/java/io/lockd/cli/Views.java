@@ -51,7 +51,32 @@ final class Views {
     m.put("lease_ms", r.getLeaseRemainingMillis());
     m.put("last_contact_ms", r.getLastContactMillis());
     m.put("checksum", Long.toHexString(r.getStateChecksum()));
+    m.put("divergence", r.getDivergence());
+    List<Map<String, Object>> distrusts = new ArrayList<>();
+    r.getDistrustsList().forEach(d -> {
+      Map<String, Object> peer = new LinkedHashMap<>();
+      peer.put("id", d.getId());
+      peer.put("reason", d.getReason());
+      distrusts.add(peer);
+    });
+    m.put("distrusts", distrusts);
     return m;
+  }
+
+  /**
+   * The lines under the status table that say which replica diverged and which distrusts whom;
+   * none while every replica agrees and trusts every other.
+   */
+  static List<String> trustNotes(List<ReplicaStatus> replicas) {
+    List<String> notes = new ArrayList<>();
+    for (ReplicaStatus r : replicas) {
+      if (!r.getDivergence().isEmpty()) {
+        notes.add("replica " + r.getId() + " DIVERGED: " + r.getDivergence());
+      }
+      r.getDistrustsList().forEach(d -> notes.add("replica " + r.getId() + " distrusts replica "
+          + d.getId() + ": " + d.getReason()));
+    }
+    return notes;
   }
 
   private static String role(ReplicaStatus r) {

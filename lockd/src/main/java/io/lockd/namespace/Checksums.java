@@ -1,8 +1,8 @@
 package io.lockd.namespace;
 
 import com.google.protobuf.ByteString;
+import io.lockd.replica.StateMachine;
 import java.nio.ByteBuffer;
-import java.util.zip.CRC32;
 import java.util.zip.CRC32C;
 
 /** Checksums computed in-process from bytes alone, so every replica gets the same value. */
@@ -18,16 +18,8 @@ final class Checksums {
     return (int) crc.getValue();
   }
 
-  /**
-   * A 64-bit checksum of a whole snapshot: CRC32C in the high half and CRC32 in the low half. Two
-   * independent polynomials make an accidental match of different states far less likely than one
-   * 32-bit CRC would; this compares replicas, it is not a defence against forgery.
-   */
+  /** A 64-bit checksum of a whole snapshot, the one every state machine uses. */
   static long state(byte[] snapshot) {
-    CRC32C high = new CRC32C();
-    high.update(snapshot);
-    CRC32 low = new CRC32();
-    low.update(snapshot);
-    return (high.getValue() << 32) | low.getValue();
+    return StateMachine.checksumOf(snapshot);
   }
 }

@@ -76,6 +76,16 @@ public final class Namespace implements StateMachine {
     install(SnapshotCodec.read(snapshot, limits));
   }
 
+  @Override
+  public boolean readable(byte[] snapshot) {
+    try {
+      SnapshotCodec.read(snapshot, limits);
+      return true;
+    } catch (RuntimeException e) {
+      return false; // damaged, forged, or taken under other limits
+    }
+  }
+
   private void install(NamespaceState newState) {
     this.state = newState;
     this.runner = new CommandRunner(newState, changes);
@@ -112,6 +122,11 @@ public final class Namespace implements StateMachine {
   /** A 64-bit checksum of the whole state (of {@link #snapshot}); equal states, equal checksums. */
   public long stateChecksum() {
     return Checksums.state(snapshot());
+  }
+
+  @Override
+  public long checksum() {
+    return stateChecksum();
   }
 
   public GetStatResponse getStat(String path) {

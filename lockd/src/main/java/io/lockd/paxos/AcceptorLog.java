@@ -74,16 +74,56 @@ final class AcceptorLog {
   }
 
   /**
-   * Agreement, checked on the receiving side: a value learned as chosen must equal the value
-   * already chosen here, if this replica still holds it.
+   * Why {@code e}, proposed by a peer, cannot be a legitimate proposal given this log, or null if
+   * it can be: another value for a slot chosen here at a ballot at or above the one held (from
+   * the ballot that chose a slot on, every proposal carries the chosen value; a lower ballot may be
+   * a deposed leader's), or another value at the very ballot held (one proposer, one value).
    */
-  void checkChosen(Entry chosen) {
-    Entry mine = entries.get(chosen.slot());
-    Invariants.check(chosen.slot() > chosenIndex || mine == null
-            || mine.value().equals(chosen.value()),
-        "two different values for chosen slot %d: chosen here at ballot %s, learned at %s",
-        chosen.slot(), mine == null ? "-" : Ballot.toString(mine.ballot()),
-        Ballot.toString(chosen.ballot()));
+  String contradiction(Entry e) {
+    Entry held = entries.get(e.slot());
+    if (held == null || held.value().equals(e.value())) {
+      return null;
+    }
+    if (e.slot() <= chosenIndex && e.ballot() >= held.ballot()) {
+      return String.format("proposed another value for slot %d, chosen here, at ballot %s",
+          e.slot(), Ballot.toString(e.ballot()));
+    }
+    if (e.ballot() == held.ballot()) {
+      return String.format("proposed a second value for slot %d at ballot %s", e.slot(),
+          Ballot.toString(e.ballot()));
+    }
+    return null;
+  }
+
+  /**
+   * Why {@code e}, claimed by a peer to be chosen, cannot be, or null if it can: this log holds
+   * another value for the slot as chosen.
+   */
+  String chosenContradiction(Entry e) {
+    Entry held = entries.get(e.slot());
+    if (e.slot() > chosenIndex || held == null || held.value().equals(e.value())) {
+      return null;
+    }
+    return String.format("claimed another value chosen for slot %d, chosen here", e.slot());
+  }
+
+  /**
+   * Stores {@code e}, learned from a peer as the chosen value of an unchosen slot, in place of
+   * whatever is accepted there. A value chosen at a ballot is the value of every later proposal
+   * for its slot, so a different value held at a higher ballot cannot be a real proposal: it came
+   * from a forged message, and keeping it would only block learning.
+   *
+   * @return true if the stored value changed (so it must be written)
+   */
+  boolean putChosen(Entry e) {
+    Invariants.check(e.slot() > chosenIndex && e.slot() > snapshotIndex,
+        "slot %d learned again after chosen index %d", e.slot(), chosenIndex);
+    Entry old = entries.get(e.slot());
+    if (old != null && old.value().equals(e.value()) && old.ballot() >= e.ballot()) {
+      return false;
+    }
+    entries.put(e.slot(), e);
+    return true;
   }
 
   /** Marks every slot up to {@code index} chosen; the caller checked their values are here. */
@@ -119,6 +159,19 @@ final class AcceptorLog {
     snapshotIndex = index;
     snapshot = state.clone();
     chosenIndex = Math.max(chosenIndex, index);
+  }
+
+  /**
+   * Replaces this replica's diverged state by a healthy peer's snapshot at {@code index}. Every
+   * slot this replica took as chosen goes with it (those values are what diverged), so the
+   * chosen index is the snapshot's, even if that is lower than before; values merely accepted
+   * above both stay, as the votes they are.
+   */
+  void rebuild(long index, byte[] state) {
+    entries.headMap(Math.max(index, chosenIndex), true).clear();
+    snapshotIndex = index;
+    snapshot = state.clone();
+    chosenIndex = index;
   }
 
   int size() {

@@ -9,11 +9,13 @@ public final class Ballot {
   public static final long ZERO = 0L;
   private static final int ID_BITS = 16;
   private static final long ID_MASK = (1L << ID_BITS) - 1;
+  /** Rounds are below this: the bits of a non-negative long above the replica id. */
+  public static final long ROUND_LIMIT = 1L << (63 - ID_BITS);
 
   private Ballot() {}
 
   public static long of(long round, int replicaId) {
-    Invariants.check(round >= 0 && round < (1L << (63 - ID_BITS)), "ballot round out of range");
+    Invariants.check(round >= 0 && round < ROUND_LIMIT, "ballot round out of range");
     Invariants.check(replicaId >= 0 && replicaId <= ID_MASK, "replica id out of range");
     return (round << ID_BITS) | replicaId;
   }

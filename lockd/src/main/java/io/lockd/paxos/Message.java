@@ -102,4 +102,17 @@ public sealed interface Message {
       data = data.clone();
     }
   }
+
+  /**
+   * The checksum of the sender's state machine after applying every slot up to {@code index}.
+   * Replicas send theirs to every peer when they take one and again now and then, so that each
+   * can compare its own with the majority's at the same index (see {@link StateChecksums}).
+   */
+  record StateChecksum(int from, int to, long index, long checksum) implements Message {}
+
+  /**
+   * A replica that found its state differs from the majority's asks a healthy peer for a fresh
+   * snapshot of that peer's whole state, to rebuild itself from.
+   */
+  record SnapshotRequest(int from, int to) implements Message {}
 }

@@ -11,6 +11,7 @@ final class Outbox {
   final List<Entry> chosen = new ArrayList<>();
   final List<Command> abandoned = new ArrayList<>();
   Ready.InstalledSnapshot snapshot;
+  boolean snapshotWanted;
   private long lastToken;
 
   void write(StoreWrite w) {
@@ -30,13 +31,14 @@ final class Outbox {
       lastToken++;
     }
     Ready ready = new Ready(writes, lastToken, sendNow, sendAfterDurable, snapshot, chosen,
-        abandoned);
+        abandoned, snapshotWanted);
     writes.clear();
     sendNow.clear();
     sendAfterDurable.clear();
     chosen.clear();
     abandoned.clear();
     snapshot = null;
+    snapshotWanted = false;
     return ready;
   }
 }

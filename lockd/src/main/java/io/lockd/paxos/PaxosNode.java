@@ -3,6 +3,9 @@ package io.lockd.paxos;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
 
 /**
@@ -36,9 +39,14 @@ public final class PaxosNode {
   private long catchUpTarget;
   private long catchUpSentAt = NEVER;
   private long catchUpSentFrom = -1;
+  private int catchUpSentTo = -1;
   private SnapshotAssembly incomingSnapshot;
   /** While the chosen index is below it, this acceptor answers no prepare: see abstainUntilChosen. */
   private long abstainUntilChosen;
+
+  private final CellTrust trust;
+  private final Set<Integer> snapshotRequesters = new TreeSet<>();
+  private Predicate<byte[]> snapshotReadable = state -> true;
 
   /**
    * Starts from what the acceptor store recovered.
@@ -54,6 +62,7 @@ public final class PaxosNode {
     this.log = new AcceptorLog(entries, chosenIndex, snapshotIndex, snapshot);
     this.acceptor = new Acceptor(promised, config.leaseMillis(), now);
     this.highestBallotSeen = promised;
+    this.trust = new CellTrust(config, out);
     this.appliedIndex = log.snapshotIndex();
     if (log.snapshotIndex() > 0) {
       out.snapshot = new Ready.InstalledSnapshot(log.snapshotIndex(), log.snapshot());
@@ -77,11 +86,41 @@ public final class PaxosNode {
     return log.chosenIndex() < abstainUntilChosen;
   }
 
+  /**
+   * Tells the core how to check that a snapshot from a peer can be read by the state machine,
+   * before it replaces anything with it: one it cannot read would stop the replica at once, and
+   * again at every restart once stored.
+   */
+  public void checkSnapshotsWith(Predicate<byte[]> readable) {
+    this.snapshotReadable = readable;
+  }
+
   // ---- inputs -------------------------------------------------------------------------------
 
   /** Handles one message from a peer (or from this replica to itself). */
   public void step(Message m, long now) {
     Invariants.check(m.to() == self, "message for %d delivered to %d", m.to(), self);
+    if (m instanceof Message.StateChecksum c) {
+      if (trust.onStateChecksum(c, appliedIndex, now)) {
+        diverged(now);
+      }
+      forgetDistrustedLeader();
+      return;
+    }
+    if (trust.divergence() != null) {
+      // Neither votes nor serves its state: it only takes in the snapshot it is rebuilt from.
+      if (m instanceof Message.SnapshotChunk c && trust.isSource(c.from())) {
+        onRebuildChunk(c, now);
+      }
+      return;
+    }
+    if (m instanceof Message.SnapshotRequest r) {
+      onSnapshotRequest(r);
+      return;
+    }
+    if (trust.distrusts(m.from()) && !(m instanceof Message.CatchUpRequest)) {
+      return; // its claims are not believed; handing it chosen entries harms no one
+    }
     if (m instanceof Message.PreVote v) {
       onPreVote(v, now);
     } else if (m instanceof Message.PreVoteReply r) {
@@ -126,6 +165,15 @@ public final class PaxosNode {
 
   /** Advances timers: elections, pre-votes, heartbeats, retransmissions, catch-up retries. */
   public void tick(long now) {
+    trust.tick(now);
+    if (trust.divergence() != null) {
+      if (now >= trust.nextAskAt(snapshotPatience())
+          && (incomingSnapshot == null || incomingSnapshot.stalled(now, snapshotPatience()))) {
+        incomingSnapshot = null;
+        trust.askForState(now);
+      }
+      return;
+    }
     if (leadership == null) {
       if (now >= electionDeadline && abstaining()) {
         resetElectionTimer(now);
@@ -152,14 +200,17 @@ public final class PaxosNode {
    * ticking early is harmless). Inputs may move it earlier; ask again after each one.
    */
   public long nextDeadline(long now) {
-    long next;
+    long next = trust.nextDeadline();
+    if (trust.divergence() != null) {
+      return Math.min(next, trust.nextAskAt(snapshotPatience()));
+    }
     if (leadership == null) {
-      next = preVote == null ? electionDeadline
-          : Math.min(electionDeadline, preVote.nextAskAt());
+      next = Math.min(next, preVote == null ? electionDeadline
+          : Math.min(electionDeadline, preVote.nextAskAt()));
     } else if (!leadership.isLeader()) {
-      next = Math.min(electionDeadline, leadership.nextDeadline());
+      next = Math.min(next, Math.min(electionDeadline, leadership.nextDeadline()));
     } else {
-      next = leadership.nextDeadline();
+      next = Math.min(next, leadership.nextDeadline());
     }
     if (catchUpTarget > log.chosenIndex()) {
       long retry = catchUpSentAt + config.retransmitMillis();
@@ -184,11 +235,31 @@ public final class PaxosNode {
    */
   public void snapshotTaken(long index, byte[] state) {
     Invariants.check(index <= appliedIndex, "snapshot %d beyond applied %d", index, appliedIndex);
-    if (index <= log.snapshotIndex()) {
-      return;
+    boolean healthy = trust.divergence() == null;
+    if (index > log.snapshotIndex() && healthy) {
+      log.installSnapshot(index, state);
+      out.write(new StoreWrite.Snapshot(index, state));
     }
-    log.installSnapshot(index, state);
-    out.write(new StoreWrite.Snapshot(index, state));
+    if (log.snapshotIndex() > 0 && healthy) {
+      snapshotRequesters.forEach(this::sendSnapshot);
+    }
+    snapshotRequesters.clear();
+  }
+
+  /**
+   * The driver took the state machine's checksum after applying every slot up to {@code index}.
+   * It goes to every peer, and is compared with theirs at the same index ({@link
+   * StateChecksums}): a replica whose state differs from the majority's stops voting and serving
+   * and is rebuilt from a healthy peer's snapshot.
+   */
+  public void checksumTaken(long index, long checksum, long now) {
+    if (trust.divergence() != null || index > appliedIndex) {
+      return; // a state being replaced (or not yet there) proves nothing
+    }
+    if (trust.checksumTaken(index, checksum, appliedIndex, now)) {
+      diverged(now);
+    }
+    forgetDistrustedLeader();
   }
 
   /** Collects everything the inputs since the last call asked for. */
@@ -238,6 +309,13 @@ public final class PaxosNode {
   }
 
   private void onAccept(Message.Accept a, long now) {
+    for (Entry e : a.entries()) {
+      String contradiction = log.contradiction(e);
+      if (contradiction != null) {
+        distrust(a.from(), contradiction, now);
+        return;
+      }
+    }
     seeBallot(a.ballot());
     if (a.ballot() < acceptor.promised()) {
       out.now(new Message.Nack(self, a.from(), a.ballot(), acceptor.promised(),
@@ -253,7 +331,9 @@ public final class PaxosNode {
     acceptor.grantLease(a.from(), now);
     List<Long> slots = new ArrayList<>(a.entries().size());
     for (Entry e : a.entries()) {
-      Invariants.check(e.ballot() == a.ballot(), "accept carries an entry of another ballot");
+      if (e.ballot() != a.ballot()) {
+        continue; // the transport's checks refuse such an accept; never trust one further
+      }
       if (log.put(e)) {
         out.write(new StoreWrite.Accepted(e));
       }
@@ -376,6 +456,7 @@ public final class PaxosNode {
     }
     catchUpSentFrom = fromSlot;
     catchUpSentAt = now;
+    catchUpSentTo = from;
     out.now(new Message.CatchUpRequest(self, from, fromSlot));
   }
 
@@ -405,21 +486,25 @@ public final class PaxosNode {
   }
 
   private void onCatchUpEntries(Message.CatchUpEntries c, long now) {
+    if (c.from() != catchUpSentTo) {
+      return; // chosen entries are believed only from the replica asked for them
+    }
     long index = log.chosenIndex();
     for (Entry e : c.entries()) {
+      String contradiction = log.chosenContradiction(e);
+      if (contradiction != null) {
+        distrust(c.from(), contradiction, now);
+        break;
+      }
       if (e.slot() <= index) {
-        log.checkChosen(e);
         continue;
       }
       if (e.slot() != index + 1) {
         break;
       }
-      if (log.put(e)) {
+      if (log.putChosen(e)) {
         out.write(new StoreWrite.Accepted(e));
       }
-      // A value accepted here at a higher ballot than the chosen one must be the chosen value.
-      Invariants.check(log.get(e.slot()).value().equals(e.value()),
-          "catch-up value differs from accepted value at a higher ballot in slot %d", e.slot());
       index++;
     }
     markChosen(index);
@@ -432,23 +517,18 @@ public final class PaxosNode {
   }
 
   private void onSnapshotChunk(Message.SnapshotChunk c, long now) {
-    if (c.snapshotIndex() <= log.chosenIndex()) {
+    if (c.snapshotIndex() <= log.chosenIndex() || c.from() != catchUpSentTo) {
+      return; // a snapshot is believed only from the replica asked for catch-up
+    }
+    byte[] state = assemble(c, now);
+    if (state == null) {
+      return; // more to come, or a gap or a stale chunk: the next catch-up request starts over
+    }
+    long index = c.snapshotIndex();
+    if (!snapshotReadable.test(state)) {
+      distrust(c.from(), "sent a snapshot the state machine cannot read", now);
       return;
     }
-    boolean fresh = incomingSnapshot == null || incomingSnapshot.index != c.snapshotIndex()
-        || incomingSnapshot.stalled(now, snapshotPatience());
-    if (c.offset() == 0 && fresh) {
-      incomingSnapshot = new SnapshotAssembly(c.snapshotIndex(), now);
-    }
-    if (incomingSnapshot == null || !incomingSnapshot.add(c, now)) {
-      return; // a gap or a stale chunk: the next catch-up request starts over
-    }
-    if (!c.last()) {
-      return;
-    }
-    long index = incomingSnapshot.index;
-    byte[] state = incomingSnapshot.bytes();
-    incomingSnapshot = null;
     log.installSnapshot(index, state);
     out.write(new StoreWrite.Snapshot(index, state));
     out.chosen.removeIf(e -> e.slot() <= index);
@@ -462,6 +542,87 @@ public final class PaxosNode {
       requestCatchUp(c.from(), now);
     }
     afterLearning(now);
+  }
+
+  // ---- divergence -----------------------------------------------------------------------------
+
+  /**
+   * This replica's state differs from the majority's: it stops leading, voting and serving
+   * (every message but the snapshot it asked for is ignored) until a replica that agrees with the
+   * majority sent it a fresh snapshot ({@link CellTrust#askForState}).
+   */
+  private void diverged(long now) {
+    stepDown(now);
+    preVote = null;
+    leaderId = -1;
+    incomingSnapshot = null;
+    snapshotRequesters.clear();
+  }
+
+  /** A diverged replica takes in the snapshot of a replica that agrees with the majority. */
+  private void onRebuildChunk(Message.SnapshotChunk c, long now) {
+    byte[] state = assemble(c, now);
+    if (state == null) {
+      return;
+    }
+    long index = c.snapshotIndex();
+    if (!snapshotReadable.test(state)) {
+      distrust(c.from(), "sent a snapshot the state machine cannot read", now);
+      trust.askAgainSoon();
+      return;
+    }
+    log.rebuild(index, state);
+    out.write(new StoreWrite.Snapshot(index, state));
+    out.chosen.clear();
+    appliedIndex = index;
+    out.snapshot = new Ready.InstalledSnapshot(index, state);
+    trust.rebuilt();
+    catchUpTarget = 0;
+    catchUpSentAt = NEVER;
+    resetElectionTimer(now);
+  }
+
+  /** A peer asks for a fresh snapshot to rebuild itself from: the driver takes one now. */
+  private void onSnapshotRequest(Message.SnapshotRequest r) {
+    if (appliedIndex == 0 || r.from() == self) {
+      return;
+    }
+    if (log.snapshotIndex() == appliedIndex) {
+      sendSnapshot(r.from());
+      return;
+    }
+    snapshotRequesters.add(r.from());
+    out.snapshotWanted = true;
+  }
+
+  /**
+   * A peer contradicted what this replica knows: its messages are ignored for a while (see
+   * {@link Suspects}), and if it was the leader this replica follows, it follows it no more.
+   */
+  private void distrust(int peer, String reason, long now) {
+    trust.distrust(peer, reason, appliedIndex, now);
+    forgetDistrustedLeader();
+  }
+
+  private void forgetDistrustedLeader() {
+    if (leaderId >= 0 && leaderId != self && trust.distrusts(leaderId)) {
+      leaderId = -1;
+    }
+  }
+
+  /** Adds a chunk to the snapshot arriving; returns the whole snapshot with its last chunk. */
+  private byte[] assemble(Message.SnapshotChunk c, long now) {
+    boolean fresh = incomingSnapshot == null || incomingSnapshot.index != c.snapshotIndex()
+        || incomingSnapshot.stalled(now, snapshotPatience());
+    if (c.offset() == 0 && fresh) {
+      incomingSnapshot = new SnapshotAssembly(c.snapshotIndex(), now);
+    }
+    if (incomingSnapshot == null || !incomingSnapshot.add(c, now) || !c.last()) {
+      return null;
+    }
+    byte[] state = incomingSnapshot.bytes();
+    incomingSnapshot = null;
+    return state;
   }
 
   private long snapshotPatience() {
@@ -703,6 +864,26 @@ public final class PaxosNode {
   /** Commands waiting for a slot plus slots waiting to be chosen (0 unless leading). */
   public int backlog() {
     return leadership == null ? 0 : leadership.pendingCount() + leadership.inflightCount();
+  }
+
+  /** Why this replica's state differs from the majority's, or null while it does not. */
+  public String divergence() {
+    return trust.divergence();
+  }
+
+  /** How often this replica was rebuilt from a peer's snapshot since it started. */
+  public long rebuilds() {
+    return trust.rebuilds();
+  }
+
+  /** The peers this replica distrusts now, by id. */
+  public List<Suspicion> suspicions() {
+    return trust.suspicions();
+  }
+
+  /** Grows whenever the set of suspects changes, so that a driver knows when to look again. */
+  public long suspicionChanges() {
+    return trust.suspicionChanges();
   }
 
   /** What the leader last heard from each peer (empty unless leading). */

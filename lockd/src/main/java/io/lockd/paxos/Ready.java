@@ -11,7 +11,9 @@ import java.util.List;
  *   <li>send {@link #sendAfterDurable} only once every write up to and including token
  *       {@link #durableToken} is durable: promises and acceptances that must not be forgotten;
  *   <li>install {@link #snapshot} if present, then apply {@link #chosen} in order;
- *   <li>fail the callers of {@link #abandoned} commands: this replica will not propose them.
+ *   <li>fail the callers of {@link #abandoned} commands: this replica will not propose them;
+ *   <li>if {@link #snapshotWanted}, snapshot the state machine now and tell the core ({@code
+ *       PaxosNode.snapshotTaken}): a peer asked for a fresh snapshot to rebuild itself from.
  * </ol>
  *
  * Messages addressed to this replica itself are part of the lists; the driver delivers them back
@@ -24,7 +26,8 @@ public record Ready(
     List<Message> sendAfterDurable,
     InstalledSnapshot snapshot,
     List<Entry> chosen,
-    List<Command> abandoned) {
+    List<Command> abandoned,
+    boolean snapshotWanted) {
 
   /** A snapshot received from a peer that replaces the state machine up to {@code index}. */
   public record InstalledSnapshot(long index, byte[] state) {}
@@ -39,6 +42,6 @@ public record Ready(
 
   public boolean isEmpty() {
     return writes.isEmpty() && sendNow.isEmpty() && sendAfterDurable.isEmpty()
-        && snapshot == null && chosen.isEmpty() && abandoned.isEmpty();
+        && snapshot == null && chosen.isEmpty() && abandoned.isEmpty() && !snapshotWanted;
   }
 }

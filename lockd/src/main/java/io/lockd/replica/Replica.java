@@ -8,13 +8,17 @@ import io.lockd.paxos.PaxosNode;
 import io.lockd.paxos.ProposeResult;
 import io.lockd.paxos.Ready;
 import io.lockd.paxos.Role;
+import io.lockd.paxos.Suspicion;
 import io.lockd.storage.RecoveredState;
+import io.lockd.transport.MessageChecks;
 import io.lockd.transport.PeerTransport;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
@@ -39,6 +43,9 @@ public final class Replica {
   private final ReplicaListener listener;
   private final long proposalTimeoutMillis;
   private final long snapshotEverySlots;
+  private final long checksumEverySlots;
+  private final long checksumIdleMillis;
+  private final MessageChecks checks;
   private final int self;
 
   private final ArrayDeque<Message> local = new ArrayDeque<>();
@@ -46,7 +53,12 @@ public final class Replica {
   private long submittedToken;
   private long appliedIndex;
   private long lastSnapshotIndex;
+  private long lastAppliedAt;
+  private long checksummedIndex;
   private Role role = Role.FOLLOWER;
+  private long suspicionChanges;
+  private final Map<Integer, Suspicion> distrusted = new TreeMap<>();
+  private String divergence;
 
   private record Pending(ProposalCallback callback, long deadline) {}
 
@@ -62,19 +74,34 @@ public final class Replica {
     this.listener = listener;
     this.proposalTimeoutMillis = options.proposalTimeoutMillis();
     this.snapshotEverySlots = options.snapshotEverySlots();
+    this.checksumEverySlots = options.checksumEverySlots();
+    this.checksumIdleMillis = options.checksumIdleMillis();
+    this.checks = new MessageChecks(config.replicaIds());
     this.node = new PaxosNode(config, random, recovered.promised(), recovered.accepted(),
         recovered.chosenIndex(), recovered.snapshotIndex(), recovered.snapshot(),
         clock.nowMillis());
     if (recovered.lostThroughSlot() > 0) {
       node.abstainUntilChosen(recovered.lostThroughSlot());
     }
+    node.checkSnapshotsWith(stateMachine::readable);
     this.lastSnapshotIndex = recovered.snapshotIndex();
+    this.lastAppliedAt = clock.nowMillis();
     flush();
   }
 
   // ---- inputs -------------------------------------------------------------------------------
 
+  /**
+   * A message from a peer (or from this replica to itself). One outside the protocol's ranges
+   * ({@link MessageChecks#refusal}) is dropped here, whatever transport carried it, so that the
+   * core only ever sees states the protocol can produce.
+   */
   public void onMessage(Message m) {
+    String refusal = m.to() != self ? "addressed to replica " + m.to() : checks.refusal(m);
+    if (refusal != null) {
+      listener.messageRefused(m.from(), refusal);
+      return;
+    }
     node.step(m, clock.nowMillis());
   }
 
@@ -87,6 +114,9 @@ public final class Replica {
     long now = clock.nowMillis();
     node.tick(now);
     expireProposals(now);
+    if (checksumDue() && now - lastAppliedAt >= checksumIdleMillis) {
+      takeChecksum(appliedIndex);
+    }
   }
 
   /**
@@ -95,6 +125,9 @@ public final class Replica {
    */
   public long nextDeadline() {
     long next = node.nextDeadline(clock.nowMillis());
+    if (checksumDue()) {
+      next = Math.min(next, lastAppliedAt + checksumIdleMillis);
+    }
     for (Pending p : pending.values()) {
       next = Math.min(next, p.deadline);
       break; // insertion order is deadline order: the timeout is the same for all
@@ -141,6 +174,7 @@ public final class Replica {
       Ready ready = node.ready(clock.nowMillis());
       if (ready.isEmpty() && local.isEmpty()) {
         noticeRole();
+        noticeTrust();
         return;
       }
       carryOut(ready);
@@ -171,7 +205,8 @@ public final class Replica {
     if (ready.snapshot() != null) {
       stateMachine.restore(ready.snapshot().state());
       appliedIndex = ready.snapshot().index();
-      lastSnapshotIndex = Math.max(lastSnapshotIndex, appliedIndex);
+      lastSnapshotIndex = node.snapshotIndex();
+      lastAppliedAt = clock.nowMillis();
       listener.snapshot(appliedIndex, ready.snapshot().state().length, true);
     }
     for (Entry e : ready.chosen()) {
@@ -184,8 +219,12 @@ public final class Replica {
       }
     }
     if (!ready.chosen().isEmpty()) {
+      lastAppliedAt = clock.nowMillis();
       listener.applied(appliedIndex);
       maybeSnapshot();
+    }
+    if (ready.snapshotWanted()) {
+      snapshotNow();
     }
   }
 
@@ -198,6 +237,18 @@ public final class Replica {
       }
     }
     appliedIndex = e.slot();
+    if (appliedIndex % checksumEverySlots == 0) {
+      takeChecksum(appliedIndex); // the same slots on every replica, however batches fall
+    }
+  }
+
+  private boolean checksumDue() {
+    return appliedIndex > 0 && appliedIndex != checksummedIndex;
+  }
+
+  private void takeChecksum(long index) {
+    checksummedIndex = index;
+    node.checksumTaken(index, stateMachine.checksum(), clock.nowMillis());
   }
 
   private void route(Message m) {
@@ -216,6 +267,17 @@ public final class Replica {
     node.snapshotTaken(appliedIndex, state);
     lastSnapshotIndex = appliedIndex;
     listener.snapshot(appliedIndex, state.length, false);
+  }
+
+  /** A peer asked for a fresh snapshot to rebuild itself from (the core sends it). */
+  private void snapshotNow() {
+    byte[] state = appliedIndex > node.snapshotIndex() ? stateMachine.snapshot() : null;
+    node.snapshotTaken(state == null ? node.snapshotIndex() : appliedIndex,
+        state == null ? new byte[0] : state);
+    if (state != null) {
+      lastSnapshotIndex = appliedIndex;
+      listener.snapshot(appliedIndex, state.length, false);
+    }
   }
 
   private void expireProposals(long now) {
@@ -239,6 +301,38 @@ public final class Replica {
     }
   }
 
+  /** Tells the listener what changed in whom this replica trusts, and in its own health. */
+  private void noticeTrust() {
+    String now = node.divergence();
+    if (!Objects.equals(now, divergence)) {
+      String was = divergence;
+      divergence = now;
+      if (now != null) {
+        listener.diverged(now);
+      } else if (was != null) {
+        listener.rebuilt(appliedIndex);
+      }
+    }
+    if (node.suspicionChanges() == suspicionChanges) {
+      return;
+    }
+    suspicionChanges = node.suspicionChanges();
+    Map<Integer, Suspicion> current = new TreeMap<>();
+    for (Suspicion s : node.suspicions()) {
+      current.put(s.peer(), s);
+      if (!distrusted.containsKey(s.peer())) {
+        listener.peerDistrusted(s);
+      }
+    }
+    for (int peer : distrusted.keySet()) {
+      if (!current.containsKey(peer)) {
+        listener.peerTrusted(peer);
+      }
+    }
+    distrusted.clear();
+    distrusted.putAll(current);
+  }
+
   // ---- queries ------------------------------------------------------------------------------
 
   public ReplicaStatus status() {
@@ -248,7 +342,8 @@ public final class Replica {
         node.leaseRemaining(now), node.lastLeaderContact() == PaxosNode.NEVER
             ? -1 : now - node.lastLeaderContact(),
         node.backlog(), pending.size(), node.peers(),
-        Math.max(0, submittedToken - writes.durableToken()));
+        Math.max(0, submittedToken - writes.durableToken()), node.divergence(),
+        node.suspicions(), node.rebuilds());
   }
 
   public boolean holdsLease() {

@@ -1,6 +1,7 @@
 package io.lockd.replica;
 
 import io.lockd.paxos.Role;
+import io.lockd.paxos.Suspicion;
 
 /** Notifications from the replica's thread, for logs, metrics and the server layer. */
 public interface ReplicaListener {
@@ -14,4 +15,25 @@ public interface ReplicaListener {
 
   /** Slots up to {@code appliedIndex} have been applied. */
   default void applied(long appliedIndex) {}
+
+  /**
+   * A peer's message lay outside the protocol's ranges and was dropped before the core saw it.
+   * Called for every such message: a listener that logs must limit its rate.
+   */
+  default void messageRefused(int from, String reason) {}
+
+  /** This replica began to distrust a peer (one call per suspicion). */
+  default void peerDistrusted(Suspicion suspicion) {}
+
+  /** This replica trusts {@code peer} again. */
+  default void peerTrusted(int peer) {}
+
+  /**
+   * This replica's state differs from the majority's ({@code reason}): it neither serves nor votes
+   * until a healthy peer's snapshot replaced it ({@link #rebuilt}).
+   */
+  default void diverged(String reason) {}
+
+  /** This replica's state was replaced by a healthy peer's snapshot at {@code index}. */
+  default void rebuilt(long index) {}
 }

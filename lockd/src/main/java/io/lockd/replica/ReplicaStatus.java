@@ -2,6 +2,7 @@ package io.lockd.replica;
 
 import io.lockd.paxos.PeerProgress;
 import io.lockd.paxos.Role;
+import io.lockd.paxos.Suspicion;
 import java.util.List;
 
 /**
@@ -11,6 +12,10 @@ import java.util.List;
  * @param backlog commands queued or slots in flight at this replica (when leading)
  * @param waitingProposals proposals made here that have no outcome yet
  * @param unsyncedWrites write groups handed to storage and not yet durable
+ * @param divergence why this replica's state differs from the majority's (it neither serves nor
+ *     votes until rebuilt), or null
+ * @param suspicions the peers this replica distrusts now, and why
+ * @param rebuilds how often its state was replaced by a healthy peer's since it started
  */
 public record ReplicaStatus(
     int id,
@@ -26,4 +31,7 @@ public record ReplicaStatus(
     int backlog,
     int waitingProposals,
     List<PeerProgress> peers,
-    long unsyncedWrites) {}
+    long unsyncedWrites,
+    String divergence,
+    List<Suspicion> suspicions,
+    long rebuilds) {}

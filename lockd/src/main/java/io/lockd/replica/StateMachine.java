@@ -1,6 +1,8 @@
 package io.lockd.replica;
 
 import io.lockd.paxos.Command;
+import java.util.zip.CRC32;
+import java.util.zip.CRC32C;
 
 /**
  * The replicated state machine the log drives. {@link #apply} must be deterministic: the same
@@ -21,4 +23,34 @@ public interface StateMachine {
 
   /** Replaces the whole state with a snapshot taken by {@link #snapshot}. */
   void restore(byte[] snapshot);
+
+  /**
+   * Whether {@link #restore} would accept {@code snapshot}, leaving the state as it is. A snapshot
+   * from a peer is checked before anything is replaced with it (and stored).
+   */
+  default boolean readable(byte[] snapshot) {
+    return true;
+  }
+
+  /**
+   * A 64-bit checksum of the whole state: equal states give equal checksums on every replica.
+   * Replicas compare theirs at equal applied indexes to find one that diverged. The default
+   * checksums the snapshot (CRC32C in the high half, CRC32 in the low half).
+   */
+  default long checksum() {
+    return checksumOf(snapshot());
+  }
+
+  /**
+   * CRC32C in the high half and CRC32 in the low half of the bytes. Two independent polynomials
+   * make an accidental match of different states far less likely than one 32-bit CRC would; this
+   * compares replicas, it is not a defence against forgery.
+   */
+  static long checksumOf(byte[] state) {
+    CRC32C high = new CRC32C();
+    high.update(state);
+    CRC32 low = new CRC32();
+    low.update(state);
+    return (high.getValue() << 32) | low.getValue();
+  }
 }

@@ -5,6 +5,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.lockd.paxos.Ballot;
 import io.lockd.proto.v1.ClusterGrpc;
+import io.lockd.proto.v1.DistrustedPeer;
 import io.lockd.proto.v1.ReplicaStatus;
 import io.lockd.proto.v1.StatusRequest;
 import io.lockd.proto.v1.StatusResponse;
@@ -62,6 +63,15 @@ final class StatusCommand implements Callable<Integer> {
           Ballot.toString(r.getBallot()), r.getChosenSlot(), r.getAppliedSlot(),
           r.getLagSlots(), r.getLeaseRemainingMillis(), r.getLastContactMillis(),
           r.getStateChecksum());
+    }
+    for (ReplicaStatus r : s.getReplicasList()) {
+      if (!r.getDivergence().isEmpty()) {
+        System.out.printf(Locale.ROOT, "replica %d DIVERGED: %s%n", r.getId(), r.getDivergence());
+      }
+      for (DistrustedPeer d : r.getDistrustsList()) {
+        System.out.printf(Locale.ROOT, "replica %d distrusts replica %d: %s%n", r.getId(),
+            d.getId(), d.getReason());
+      }
     }
   }
 }

@@ -275,7 +275,9 @@ public final class GrpcPeerTransport implements PeerTransport {
   }
 
   private Server newServer() {
-    PeerHandshake handshake = new PeerHandshake(cell, cellLimits, selfId, counters.keySet());
+    InboundPeers connected = new InboundPeers(selfId, TransportLimits.PEER_SILENCE_MILLIS);
+    PeerHandshake handshake =
+        new PeerHandshake(cell, cellLimits, selfId, counters.keySet(), connected);
     return NettyServerBuilder.forAddress(listenAddress)
         .channelType(TransportThreads.serverChannelType())
         .bossEventLoopGroup(threads.io())
@@ -290,7 +292,8 @@ public final class GrpcPeerTransport implements PeerTransport {
         .permitKeepAliveTime(Math.max(1, limits.keepAliveMillis() / 2), TimeUnit.MILLISECONDS)
         .addService(
             ServerInterceptors.intercept(
-                new InboundStreamService(selfId, this::deliver, this::lost), handshake))
+                new InboundStreamService(selfId, this::deliver, this::lost, connected),
+                handshake))
         .build();
   }
 

@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * The headers that open every peer stream, and the receiver's check of them (see peer.proto). A
  * replica misconfigured to dial into another cell, an address map that points at the wrong
  * replica, or a replica started with other namespace limits, is refused before a single message
- * crosses, with a status that names the mistake.
+ * crosses, with a status that names the mistake; so is a second connection that claims the id of
+ * a replica whose stream is alive ({@link InboundPeers}).
  */
 final class PeerHandshake implements ServerInterceptor {
   static final String PROTOCOL_VERSION = "1";
@@ -43,20 +44,19 @@ final class PeerHandshake implements ServerInterceptor {
   private final String cellLimits;
   private final int selfId;
   private final Set<Integer> members;
+  private final InboundPeers connected;
   // Only the latest refusal is remembered: a misconfigured peer redials every few hundred
   // milliseconds, and one log line per distinct mistake is enough.
   private volatile String lastRefusal = "";
 
-  PeerHandshake(String cell, int selfId, Set<Integer> members) {
-    this(cell, "", selfId, members);
-  }
-
   /** @param cellLimits this replica's replicated limits as text; "" compares none */
-  PeerHandshake(String cell, String cellLimits, int selfId, Set<Integer> members) {
+  PeerHandshake(String cell, String cellLimits, int selfId, Set<Integer> members,
+      InboundPeers connected) {
     this.cell = checkCellName(cell);
     this.cellLimits = cellLimits;
     this.selfId = selfId;
     this.members = Set.copyOf(members);
+    this.connected = connected;
   }
 
   static String checkCellName(String cell) {
@@ -137,7 +137,7 @@ final class PeerHandshake implements ServerInterceptor {
               + "must use the same limits, or their states would diverge",
           sender, selfId, cell, LimitsDifference.describe(peerLimits, cellLimits));
     }
-    return Status.OK;
+    return connected.check(sender);
   }
 
   private static Status refuse(String format, Object... args) {

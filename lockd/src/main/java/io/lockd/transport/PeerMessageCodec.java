@@ -16,6 +16,8 @@ import io.lockd.proto.peer.v1.PreVoteReply;
 import io.lockd.proto.peer.v1.Prepare;
 import io.lockd.proto.peer.v1.Promise;
 import io.lockd.proto.peer.v1.SnapshotChunk;
+import io.lockd.proto.peer.v1.SnapshotRequest;
+import io.lockd.proto.peer.v1.StateChecksum;
 
 /**
  * Converts {@link Message}s to {@link PeerEnvelope}s and back, losslessly: {@code
@@ -90,6 +92,11 @@ public final class PeerMessageCodec {
               .setOffset(s.offset())
               .setData(ByteString.copyFrom(s.data()))
               .setLast(s.last()));
+    } else if (m instanceof Message.StateChecksum c) {
+      env.setStateChecksum(
+          StateChecksum.newBuilder().setIndex(c.index()).setChecksum(c.checksum()));
+    } else if (m instanceof Message.SnapshotRequest) {
+      env.setSnapshotRequest(SnapshotRequest.getDefaultInstance());
     } else {
       throw new MalformedMessageException("no wire form for " + m.getClass().getName());
     }
@@ -162,6 +169,11 @@ public final class PeerMessageCodec {
             chunk.getOffset(),
             chunk.getData().toByteArray(),
             chunk.getLast());
+      case STATE_CHECKSUM:
+        StateChecksum sum = env.getStateChecksum();
+        return new Message.StateChecksum(from, to, sum.getIndex(), sum.getChecksum());
+      case SNAPSHOT_REQUEST:
+        return new Message.SnapshotRequest(from, to);
       case BODY_NOT_SET:
       default:
         throw new MalformedMessageException(

@@ -30,6 +30,13 @@ public record TransportLimits(
     long handshakeTimeoutMillis,
     long closeTimeoutMillis) {
 
+  /**
+   * How long an inbound stream may deliver nothing before a new stream claiming the same peer id
+   * may replace it (a restarted replica whose old connection went silent rather than reset; see
+   * {@link InboundPeers}). Every replica sends each peer a state checksum about every second.
+   */
+  public static final long PEER_SILENCE_MILLIS = 5_000;
+
   public TransportLimits {
     positive("queueMessagesMax", queueMessagesMax);
     positive("queueBytesMax", queueBytesMax);

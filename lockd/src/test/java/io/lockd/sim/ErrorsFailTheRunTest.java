@@ -50,7 +50,7 @@ class ErrorsFailTheRunTest {
         throw new IllegalStateException("injected: bookkeeping of session " + sessionId);
       }
     };
-    String violation = new LockSimulation(1, 5, throwing).run().violation();
+    String violation = new LockSimulation(1, 5, throwing, false).run().violation();
     assertNotNull(violation, "the run passed although every session creation threw");
     assertTrue(violation.contains("injected: bookkeeping"), violation);
   }
@@ -63,7 +63,7 @@ class ErrorsFailTheRunTest {
         log.error("injected: session {} looks wrong", sessionId);
       }
     };
-    String violation = new LockSimulation(1, 5, complaining).run().violation();
+    String violation = new LockSimulation(1, 5, complaining, false).run().violation();
     assertNotNull(violation, "the run passed although it logged ERROR lines");
     assertTrue(violation.contains("ERROR") && violation.contains("injected: session"),
         violation);

@@ -33,6 +33,9 @@ public final class LockHost implements SimHost {
   private final ServerEvents serverEvents;
   private CellServer server;
   private ReplicaLoop.Duty duty = ReplicaLoop.Duty.NONE;
+  private Replica replica;
+  /** Counts changes of the namespace (applies, restores), so checksums are taken only then. */
+  private long version;
 
   public LockHost(int replicaId, LockCheckers checkers, EventQueue events, ServerConfig config) {
     this(replicaId, checkers, events, config, ServerEvents.NONE);
@@ -57,12 +60,28 @@ public final class LockHost implements SimHost {
     return namespace;
   }
 
+  /** How often the namespace changed (see {@link ChecksumChecker}). */
+  long version() {
+    return version;
+  }
+
+  /**
+   * Injected divergence: applies a command that was never chosen to this replica's namespace
+   * alone, as a forged message or a bug would. The command does nothing but count, which is
+   * enough to make the state differ.
+   */
+  void corrupt() {
+    namespace.apply(replica.appliedIndex(), new Command(0, new byte[0]));
+    version++;
+  }
+
   @Override
   public StateMachine stateMachine() {
     return new StateMachine() {
       @Override
       public byte[] apply(long slot, Command command) {
         checkers.beforeApply(replicaId, namespace, command);
+        version++;
         byte[] result = namespace.apply(slot, command);
         checkers.afterApply(replicaId, namespace, command);
         return result;
@@ -75,14 +94,26 @@ public final class LockHost implements SimHost {
 
       @Override
       public void restore(byte[] snapshot) {
+        version++;
         namespace.restore(snapshot);
         checkers.stateReplaced(replicaId);
+      }
+
+      @Override
+      public long checksum() {
+        return namespace.checksum();
+      }
+
+      @Override
+      public boolean readable(byte[] snapshot) {
+        return namespace.readable(snapshot);
       }
     };
   }
 
   @Override
   public void attach(Replica replica) {
+    this.replica = replica;
     ServedReplica served = ServedReplica.of(replica);
     ServedReplica observed = new ObservedReplica(served);
     // Leader time: the simulation's real time in milliseconds (a wall clock with no skew).

@@ -19,7 +19,8 @@ import java.util.Set;
  * The lock service under the deterministic simulation: the namespace and the server layer on
  * every replica, simulated applications taking locks with fencing, keeping sessions alive and
  * letting them expire, under the same faults as the consensus simulation. Consensus checks run
- * as in {@link Simulation}; {@link LockCheckers} and the clients add the lock-service ones.
+ * as in {@link Simulation}; {@link LockCheckers} and the clients add the lock-service ones, and
+ * {@link ChecksumChecker} compares the replicas' states at equal applied slots after every step.
  */
 final class LockSimulation {
   record Result(long seed, int replicas, long steps, long deliveries, long locks, long sessions,
@@ -37,14 +38,21 @@ final class LockSimulation {
   private final LockCheckers checkers;
   private final SimResource resource = new SimResource();
   private final List<SimLockClient> clients = new ArrayList<>();
+  private final ChecksumChecker states = new ChecksumChecker();
+  private final boolean injectDivergence;
 
   LockSimulation(long seed, int size) {
-    this(seed, size, ServerEvents.NONE);
+    this(seed, size, ServerEvents.NONE, false);
   }
 
-  /** A run whose servers tell {@code serverEvents} of their moments (to inject faults there). */
-  LockSimulation(long seed, int size, ServerEvents serverEvents) {
+  /**
+   * @param serverEvents told of the servers' moments (to inject faults there)
+   * @param injectDivergence halfway through the faulty phase, one running replica applies a
+   *     command nobody chose (the harness does it to its namespace): the checkers must notice
+   */
+  LockSimulation(long seed, int size, ServerEvents serverEvents, boolean injectDivergence) {
     this.seed = seed;
+    this.injectDivergence = injectDivergence;
     this.size = size;
     EventQueue[] queue = new EventQueue[1];
     LockCheckers[] check = new LockCheckers[1];
@@ -65,8 +73,12 @@ final class LockSimulation {
 
   /** The run itself; a checker throws {@link Violation}. */
   private void play() {
+    cell.afterStep = () -> states.check(cell.replicas);
     cell.start();
     bootstrap();
+    if (injectDivergence) {
+      cell.events.after(SAFETY_MILLIS * 500, this::corruptOne);
+    }
     clients.forEach(SimLockClient::start);
     cell.runUntil(cell.events.nowMicros() + SAFETY_MILLIS * 1000);
     cell.heal();
@@ -78,6 +90,15 @@ final class LockSimulation {
     if (!settled()) {
       throw new Violation("liveness: clients still busy or replicas diverged "
           + LIVENESS_MILLIS + " ms after faults stopped: " + describe());
+    }
+  }
+
+  private void corruptOne() {
+    for (SimReplica r : cell.replicas) {
+      if (r.isUp() && r.replica().appliedIndex() > 0 && r.host() instanceof LockHost host) {
+        host.corrupt();
+        return;
+      }
     }
   }
 

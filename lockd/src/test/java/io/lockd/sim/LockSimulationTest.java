@@ -1,8 +1,10 @@
 package io.lockd.sim;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lockd.server.ServerEvents;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.LongStream;
@@ -47,6 +49,17 @@ class LockSimulationTest {
     assertTrue(failures.isEmpty(), String.join("\n", failures));
     if (one.isBlank()) {
       assertEquals(0, failures.size());
+    }
+  }
+
+  @Test
+  void anInjectedDivergenceIsCaughtByTheStateChecker() {
+    for (long seed = 1; seed <= 5; seed++) {
+      String violation = new LockSimulation(seed, 5, ServerEvents.NONE, true).run().violation();
+      assertNotNull(violation, "seed " + seed + ": a replica's state was changed behind the"
+          + " log's back and no checker noticed");
+      assertTrue(violation.startsWith("state: "), "seed " + seed + ": " + violation);
+      System.out.println("DIVERGENCE caught at seed " + seed + ": " + violation);
     }
   }
 }

@@ -3,6 +3,7 @@ package io.lockd.sim;
 import io.lockd.paxos.PaxosConfig;
 import io.lockd.replica.ReplicaOptions;
 import io.lockd.storage.InMemoryAcceptorStore;
+import io.lockd.transport.MessageChecks;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -114,7 +115,13 @@ public final class SimCell {
     if (faultsOn) {
       scheduleFault();
     }
+    MessageChecks ranges = new MessageChecks(replicas.stream().map(r -> r.id).toList());
     network.onSend = m -> {
+      String refusal = ranges.refusal(m);
+      if (refusal != null) {
+        throw new Violation("ranges: replica " + m.from() + " sent a message the receiving edge"
+            + " would drop: " + refusal);
+      }
       recordAnswer(m);
       maybeCrashAfterReply(m);
     };

@@ -29,7 +29,9 @@ public final class RandomMessages {
           Message.HeartbeatAck.class,
           Message.CatchUpRequest.class,
           Message.CatchUpEntries.class,
-          Message.SnapshotChunk.class);
+          Message.SnapshotChunk.class,
+          Message.StateChecksum.class,
+          Message.SnapshotRequest.class);
 
   private final Random random;
 
@@ -88,6 +90,10 @@ public final class RandomMessages {
           index(),
           someBytes(random.nextInt(4) == 0 ? 0 : 4096),
           random.nextBoolean());
+    } else if (kind == Message.StateChecksum.class) {
+      return new Message.StateChecksum(from, to, index(), random.nextLong());
+    } else if (kind == Message.SnapshotRequest.class) {
+      return new Message.SnapshotRequest(from, to);
     }
     throw new IllegalArgumentException("no generator for " + kind);
   }

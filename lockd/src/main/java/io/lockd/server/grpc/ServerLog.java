@@ -2,10 +2,12 @@ package io.lockd.server.grpc;
 
 import io.lockd.paxos.Ballot;
 import io.lockd.paxos.Role;
+import io.lockd.paxos.Suspicion;
 import io.lockd.proto.ns.v1.ExpiryReason;
 import io.lockd.replica.ReplicaListener;
 import io.lockd.server.CellServer;
 import io.lockd.server.ServerEvents;
+import io.lockd.transport.LogLimiter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,6 +20,7 @@ final class ServerLog implements ReplicaListener, ServerEvents {
   private static final Logger log = LoggerFactory.getLogger("io.lockd.server");
 
   private final int selfId;
+  private final LogLimiter refusals = new LogLimiter(10_000);
   private volatile CellServer cell;
 
   ServerLog(int selfId) {
@@ -46,6 +49,39 @@ final class ServerLog implements ReplicaListener, ServerEvents {
     if (server != null) {
       server.onApplied();
     }
+  }
+
+  @Override
+  public void messageRefused(int from, String reason) {
+    long heldBack = refusals.allow("from " + from);
+    if (heldBack >= 0) {
+      log.warn("replica {}: dropped a message from peer {} outside the protocol's ranges: {}{}",
+          selfId, from, reason, heldBack > 0 ? " (and " + heldBack + " more since the last"
+              + " such line)" : "");
+    }
+  }
+
+  @Override
+  public void peerDistrusted(Suspicion s) {
+    log.warn("replica {}: distrusts peer {} and ignores its messages: {}", selfId, s.peer(),
+        s.reason());
+  }
+
+  @Override
+  public void peerTrusted(int peer) {
+    log.info("replica {}: trusts peer {} again", selfId, peer);
+  }
+
+  @Override
+  public void diverged(String reason) {
+    log.error("replica {}: its state DIVERGED from the cell's and it stops serving and voting:"
+        + " {}", selfId, reason);
+  }
+
+  @Override
+  public void rebuilt(long index) {
+    log.warn("replica {}: rebuilt from a healthy peer's snapshot at slot {}; serving and voting"
+        + " again", selfId, index);
   }
 
   @Override

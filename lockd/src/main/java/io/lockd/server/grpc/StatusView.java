@@ -2,6 +2,8 @@ package io.lockd.server.grpc;
 
 import io.lockd.paxos.PeerProgress;
 import io.lockd.paxos.Role;
+import io.lockd.paxos.Suspicion;
+import io.lockd.proto.v1.DistrustedPeer;
 import io.lockd.proto.v1.ReplicaRole;
 import io.lockd.proto.v1.ReplicaStatus;
 import io.lockd.proto.v1.StatusResponse;
@@ -95,7 +97,11 @@ final class StatusView {
 
   private ReplicaStatus selfEntry(LocalStatus local) {
     io.lockd.replica.ReplicaStatus r = local.replica();
-    return ReplicaStatus.newBuilder()
+    ReplicaStatus.Builder b = ReplicaStatus.newBuilder();
+    for (Suspicion s : r.suspicions()) {
+      b.addDistrusts(DistrustedPeer.newBuilder().setId(s.peer()).setReason(s.reason()));
+    }
+    return b
         .setId(r.id())
         .setAddress(clientAddresses.getOrDefault(r.id(), ""))
         .setRole(role(r.role()))
@@ -104,6 +110,7 @@ final class StatusView {
         .setAppliedSlot(r.appliedIndex())
         .setLeaseRemainingMillis(Math.max(0, r.leaseRemainingMillis()))
         .setStateChecksum(local.stateChecksum())
+        .setDivergence(r.divergence() == null ? "" : r.divergence())
         .build();
   }
 

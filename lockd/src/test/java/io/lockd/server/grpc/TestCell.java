@@ -27,12 +27,15 @@ import java.util.concurrent.TimeUnit;
 final class TestCell implements AutoCloseable {
   static final long WAIT_MILLIS = 30_000;
 
+  static final String CELL = "test";
+
   final List<LockdServer> servers = new ArrayList<>();
   final Map<Integer, String> clientAddresses = new TreeMap<>();
+  final Map<Integer, String> peers = new TreeMap<>();
+  private final Map<Integer, LockdServerConfig> configs = new TreeMap<>();
   private final Map<Integer, ManagedChannel> channels = new TreeMap<>();
 
   TestCell(int size, Path root, ServerConfig server, NamespaceLimits limits) throws IOException {
-    Map<Integer, String> peers = new TreeMap<>();
     List<Integer> ids = new ArrayList<>();
     List<Integer> ports = FreePorts.distinct(2 * size);
     for (int id = 1; id <= size; id++) {
@@ -42,10 +45,11 @@ final class TestCell implements AutoCloseable {
     }
     try {
       for (int id : ids) {
-        RuntimeConfig runtime = new RuntimeConfig("test", PaxosConfig.defaults(id, ids), peers,
+        RuntimeConfig runtime = new RuntimeConfig(CELL, PaxosConfig.defaults(id, ids), peers,
             address(peers.get(id)), root.resolve("r" + id), ReplicaOptions.defaults(), 5);
-        servers.add(LockdServer.start(new LockdServerConfig(runtime, limits, server,
-            clientAddresses, address(clientAddresses.get(id)), 10, 300)));
+        configs.put(id, new LockdServerConfig(runtime, limits, server, clientAddresses,
+            address(clientAddresses.get(id)), 10, 300));
+        servers.add(LockdServer.start(configs.get(id)));
       }
     } catch (IOException | RuntimeException e) {
       close();
@@ -63,6 +67,34 @@ final class TestCell implements AutoCloseable {
   /** Waits (bounded) until a replica serves clients; returns it. */
   LockdServer awaitLeader() throws Exception {
     return Leaders.await(servers, WAIT_MILLIS);
+  }
+
+  LockdServer server(int id) {
+    return servers.get(id - 1);
+  }
+
+  /** Stops replica {@code id} (a clean stop: its connections close) and starts it again. */
+  LockdServer restart(int id) throws IOException, InterruptedException {
+    servers.get(id - 1).close();
+    LockdServer again = null;
+    for (int attempt = 1; again == null; attempt++) {
+      try {
+        again = LockdServer.start(configs.get(id));
+      } catch (java.io.UncheckedIOException e) {
+        if (attempt == 20) {
+          throw e; // its ports stayed taken for five seconds
+        }
+        Thread.sleep(250);
+      }
+    }
+    servers.set(id - 1, again);
+    synchronized (this) {
+      ManagedChannel old = channels.remove(id);
+      if (old != null) {
+        old.shutdownNow();
+      }
+    }
+    return again;
   }
 
   LockdServer follower(LockdServer leader) {
