@@ -3,11 +3,10 @@ package io.lockd.server.grpc;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
-import io.grpc.Attributes;
+import io.grpc.ForwardingServerCall;
 import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
-import io.grpc.SecurityLevel;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerMethodDefinition;
@@ -124,7 +123,7 @@ final class ParseGuard {
    * The call as the method's handler sees it (typed requests); underneath, the call with raw
    * bytes. Once a request was refused, nothing more reaches the handler but one cancellation.
    */
-  private final class GuardedCall<Q, A> extends ServerCall<Q, A> {
+  private final class GuardedCall<Q, A> extends ForwardingServerCall<Q, A> {
     private final ServerCall<byte[], A> raw;
     private final MethodDescriptor<Q, A> method;
     private final RequestParser<Q> parser;
@@ -199,24 +198,14 @@ final class ParseGuard {
       log.refused(name, raw.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR), why);
     }
 
+    /**
+     * Every other method of a call takes or gives answers only, which the raw call shares; the
+     * request type appears in the method descriptor alone, answered below.
+     */
     @Override
-    public void request(int numMessages) {
-      raw.request(numMessages);
-    }
-
-    @Override
-    public void sendHeaders(Metadata headers) {
-      raw.sendHeaders(headers);
-    }
-
-    @Override
-    public void sendMessage(A message) {
-      raw.sendMessage(message);
-    }
-
-    @Override
-    public boolean isReady() {
-      return raw.isReady();
+    @SuppressWarnings("unchecked")
+    protected ServerCall<Q, A> delegate() {
+      return (ServerCall<Q, A>) (ServerCall<?, A>) raw;
     }
 
     @Override
@@ -224,41 +213,6 @@ final class ParseGuard {
       if (!refused) { // else the guard closed it already
         raw.close(status, trailers);
       }
-    }
-
-    @Override
-    public boolean isCancelled() {
-      return raw.isCancelled();
-    }
-
-    @Override
-    public void setMessageCompression(boolean enabled) {
-      raw.setMessageCompression(enabled);
-    }
-
-    @Override
-    public void setCompression(String compressor) {
-      raw.setCompression(compressor);
-    }
-
-    @Override
-    public void setOnReadyThreshold(int numBytes) {
-      raw.setOnReadyThreshold(numBytes);
-    }
-
-    @Override
-    public SecurityLevel getSecurityLevel() {
-      return raw.getSecurityLevel();
-    }
-
-    @Override
-    public Attributes getAttributes() {
-      return raw.getAttributes();
-    }
-
-    @Override
-    public String getAuthority() {
-      return raw.getAuthority();
     }
 
     @Override
