@@ -166,12 +166,16 @@ final class AcceptorLog {
    * slot this replica took as chosen goes with it (those values are what diverged), so the
    * chosen index is the snapshot's, even if that is lower than before; values merely accepted
    * above both stay, as the votes they are.
+   *
+   * @return the highest slot dropped: what the store must drop too ({@link StoreWrite.Rebuilt})
    */
-  void rebuild(long index, byte[] state) {
-    entries.headMap(Math.max(index, chosenIndex), true).clear();
+  long rebuild(long index, byte[] state) {
+    long droppedThrough = Math.max(index, chosenIndex);
+    entries.headMap(droppedThrough, true).clear();
     snapshotIndex = index;
     snapshot = state.clone();
     chosenIndex = index;
+    return droppedThrough;
   }
 
   int size() {

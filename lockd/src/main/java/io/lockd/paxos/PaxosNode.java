@@ -571,8 +571,8 @@ public final class PaxosNode {
       trust.askAgainSoon();
       return;
     }
-    log.rebuild(index, state);
-    out.write(new StoreWrite.Snapshot(index, state));
+    long droppedThrough = log.rebuild(index, state);
+    out.write(new StoreWrite.Rebuilt(index, droppedThrough, state));
     out.chosen.clear();
     appliedIndex = index;
     out.snapshot = new Ready.InstalledSnapshot(index, state);

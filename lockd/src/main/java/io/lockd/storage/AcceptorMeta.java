@@ -23,6 +23,10 @@ import java.util.List;
  *   <li>{@code Snapshot}: replaces the stored snapshot, drops entries at or below its index and
  *       raises the chosen index to at least it. One older than the stored snapshot is ignored: the
  *       newer one covers it.
+ *   <li>{@code Rebuilt}: replaces the stored snapshot whatever its index, drops entries at or
+ *       below its {@code droppedThrough} and sets the chosen index to its index, lower or not:
+ *       the slots a diverged replica took as chosen are gone, on disk as in memory. Entries above
+ *       {@code droppedThrough} and the promise stay.
  * </ul>
  */
 final class AcceptorMeta {
@@ -96,6 +100,11 @@ final class AcceptorMeta {
       chosenIndex = Math.max(chosenIndex, c.index());
     } else if (write instanceof StoreWrite.Snapshot s) {
       applySnapshot(s, sink);
+    } else if (write instanceof StoreWrite.Rebuilt r) {
+      sink.putSnapshot(r.index(), r.state());
+      sink.dropEntries(0, r.droppedThrough());
+      snapshotIndex = r.index();
+      chosenIndex = r.index();
     } else {
       throw new IllegalArgumentException("unknown store write " + write);
     }

@@ -21,6 +21,10 @@ import java.util.List;
  * That loses nothing an acceptor promised: a snapshot only summarizes slots already chosen, its
  * entries are still there, and a replica that comes back behind catches up from its peers as after
  * any restart. Recovery never returns a snapshot together with entries at or below its index.
+ *
+ * <p>A {@link StoreWrite.Rebuilt} is not such an exception: it is durable with its sync, like a
+ * promise. A crash recovers either the state before it or exactly the state after it, never the
+ * new snapshot with dropped slots still chosen above it.
  */
 public interface AcceptorStore extends AutoCloseable {
 

@@ -12,7 +12,8 @@ import java.util.List;
  * loses what kill -9 of a process using {@link LogAcceptorStore} would. No threads, no clocks, no
  * I/O.
  *
- * <p>Synced promises, entries and chosen indexes are durable at once, as groups in the log are.
+ * <p>Synced promises, entries, chosen indexes and rebuilds ({@link StoreWrite.Rebuilt}, logged
+ * with their snapshot) are durable at once, as groups in the log are.
  * A snapshot becomes durable only {@code snapshotDurableAfterSyncs} syncs after the sync that
  * first covers it, standing for the checkpoint the log store writes in the background; a crash
  * before then recovers the previous snapshot and every synced entry above it. With 0 (the
@@ -213,11 +214,12 @@ public final class InMemoryAcceptorStore implements AcceptorStore {
     for (Group group : tail) {
       List<StoreWrite> logged = intact ? readBack(group) : null;
       intact = logged != null;
+      boolean snapshotDurable = group.hasSnapshot() && group.durableAt <= syncCount;
       if (intact) {
-        logged.forEach(base::apply);
+        // In write order: a snapshot and a rebuild in one group must end as they were written.
+        (snapshotDurable ? group.writes : logged).forEach(base::apply);
         baseSeq = group.seq;
-      }
-      if (group.hasSnapshot() && group.durableAt <= syncCount) {
+      } else if (snapshotDurable) {
         group.writes.stream().filter(w -> w instanceof StoreWrite.Snapshot).forEach(base::apply);
       }
     }

@@ -12,15 +12,21 @@ import java.util.function.Consumer;
  *   1 PROMISED  varint ballot
  *   2 ACCEPTED  the entry body of {@link EntryCodec} (self-delimiting)
  *   3 CHOSEN    varint index
+ *   4 REBUILT   varint index, varint dropped-through slot, varint state length, state bytes
  * </pre>
  *
  * <p>A {@link StoreWrite.Snapshot} has no record: a snapshot reaches the disk only inside a
- * checkpoint (see {@link AcceptorStore} for what that means after a crash).
+ * checkpoint (see {@link AcceptorStore} for what that means after a crash). A {@link
+ * StoreWrite.Rebuilt} carries its snapshot in the log instead: it lowers the chosen index and
+ * drops slots taken as chosen, which must hold from its sync on, and a rebuild is rare enough
+ * that writing the snapshot twice (here, then in the checkpoint it triggers) costs nothing that
+ * matters. Logs written before it existed hold no type 4 and read as before.
  */
 final class LogRecords {
   static final byte PROMISED = 1;
   static final byte ACCEPTED = 2;
   static final byte CHOSEN = 3;
+  static final byte REBUILT = 4;
 
   private LogRecords() {}
 
@@ -32,6 +38,10 @@ final class LogRecords {
       return 1 + EntryCodec.bodySize(a.entry());
     } else if (write instanceof StoreWrite.Chosen c) {
       return 1 + Varints.sizeOf(c.index());
+    } else if (write instanceof StoreWrite.Rebuilt r) {
+      int length = r.state().length;
+      return 1 + Varints.sizeOf(r.index()) + Varints.sizeOf(r.droppedThrough())
+          + Varints.sizeOf(length) + length;
     }
     return 0;
   }
@@ -47,6 +57,12 @@ final class LogRecords {
     } else if (write instanceof StoreWrite.Chosen c) {
       out.put(CHOSEN);
       Varints.putLong(out, c.index());
+    } else if (write instanceof StoreWrite.Rebuilt r) {
+      out.put(REBUILT);
+      Varints.putLong(out, r.index());
+      Varints.putLong(out, r.droppedThrough());
+      Varints.putLong(out, r.state().length);
+      out.put(r.state());
     }
   }
 
@@ -62,11 +78,24 @@ final class LogRecords {
           case PROMISED -> to.accept(new StoreWrite.Promised(Varints.getLong(payload, "ballot")));
           case ACCEPTED -> to.accept(new StoreWrite.Accepted(EntryCodec.decodeBody(payload)));
           case CHOSEN -> to.accept(new StoreWrite.Chosen(Varints.getLong(payload, "chosen index")));
+          case REBUILT -> to.accept(decodeRebuilt(payload));
           default -> throw new StorageCorruptionException("unknown record type " + type);
         }
       }
     } catch (BufferUnderflowException e) {
       throw new StorageCorruptionException("record runs past the end of its group");
     }
+  }
+
+  private static StoreWrite.Rebuilt decodeRebuilt(ByteBuffer payload) {
+    long index = Varints.getLong(payload, "rebuilt snapshot index");
+    long droppedThrough = Varints.getLong(payload, "rebuilt dropped-through slot");
+    if (droppedThrough < index) {
+      throw new StorageCorruptionException("rebuild to index " + index
+          + " drops only through slot " + droppedThrough);
+    }
+    byte[] state = new byte[Varints.getInt(payload, payload.remaining(), "rebuilt state length")];
+    payload.get(state);
+    return new StoreWrite.Rebuilt(index, droppedThrough, state);
   }
 }

@@ -1,5 +1,7 @@
 package io.lockd.paxos;
 
+import io.lockd.storage.InMemoryAcceptorStore;
+import io.lockd.storage.RecoveredState;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,11 +15,14 @@ import java.util.function.Predicate;
  * A few bare {@link PaxosNode}s wired to each other for tests of the core's corner cases: instant
  * delivery, writes durable at once, 5 ms ticks, replicas that can be cut off, messages that can be
  * dropped by a rule, and a record of what was written and sent. No threads, clocks or I/O.
+ * Writes collected by {@link #settle} or {@link #persist} reach each replica's in-memory store,
+ * from which {@link #restart} starts it again.
  */
 final class CoreCell {
   final List<Integer> ids;
   final Map<Integer, PaxosNode> nodes = new TreeMap<>();
   final Map<Integer, List<Long>> promiseWrites = new TreeMap<>();
+  final Map<Integer, InMemoryAcceptorStore> stores = new TreeMap<>();
   final TreeSet<Integer> isolated = new TreeSet<>();
   /** Every message delivered or dropped, in send order. */
   final List<Message> sent = new ArrayList<>();
@@ -34,6 +39,7 @@ final class CoreCell {
     for (int id : ids) {
       nodes.put(id, newNode(id, ids, now));
       promiseWrites.put(id, new ArrayList<>());
+      stores.put(id, new InMemoryAcceptorStore());
     }
   }
 
@@ -75,17 +81,38 @@ final class CoreCell {
     }
   }
 
+  /** Takes replica {@code id}'s output and makes its writes durable in its store. */
+  Ready persist(int id) {
+    Ready r = nodes.get(id).ready(now);
+    for (StoreWrite w : r.writes()) {
+      if (w instanceof StoreWrite.Promised p) {
+        promiseWrites.get(id).add(p.ballot());
+      }
+    }
+    InMemoryAcceptorStore store = stores.get(id);
+    store.write(r.writes());
+    store.sync();
+    return r;
+  }
+
+  /** Kills replica {@code id} and starts it again from what its store kept. */
+  PaxosNode restart(int id) {
+    InMemoryAcceptorStore store = stores.get(id);
+    store.crash();
+    RecoveredState found = store.recover();
+    PaxosNode node = new PaxosNode(PaxosConfig.defaults(id, ids), new SplittableRandom(id),
+        found.promised(), found.accepted(), found.chosenIndex(), found.snapshotIndex(),
+        found.snapshot(), now);
+    nodes.put(id, node);
+    return node;
+  }
+
   /** Delivers everything the nodes want to send until nobody sends anything. */
   void settle() {
     ArrayDeque<Message> queue = new ArrayDeque<>();
     for (int rounds = 0; rounds < 10_000; rounds++) {
       for (PaxosNode n : nodes.values()) {
-        Ready r = n.ready(now);
-        for (StoreWrite w : r.writes()) {
-          if (w instanceof StoreWrite.Promised p) {
-            promiseWrites.get(n.selfId()).add(p.ballot());
-          }
-        }
+        Ready r = persist(n.selfId());
         queue.addAll(r.sendNow());
         queue.addAll(r.sendAfterDurable());
       }

@@ -89,6 +89,40 @@ class DivergenceTest {
     assertEquals(List.of(), diverged.suspicions(), "suspicions judged by the old state end");
   }
 
+  /**
+   * The slots a diverged replica took as chosen go with the rebuild on disk too: restarted from
+   * its store before they are chosen again, it holds the rebuilt state, not the diverged one it
+   * would be rebuilt from again.
+   */
+  @Test
+  void aRebuiltReplicaRestartedFromItsStoreHoldsTheRebuiltState() {
+    CoreCell cell = new CoreCell(3);
+    int leader = cell.electLeader();
+    for (int i = 1; i <= 3; i++) {
+      cell.node(leader).propose(new Command(i, new byte[] {(byte) i}));
+      cell.advance(50);
+    }
+    int odd = leader % 3 + 1;
+    int healthy = 6 - leader - odd;
+    assertTrue(cell.node(odd).chosenIndex() >= 3, cell.node(odd).toString());
+    for (int id : cell.ids) {
+      cell.node(id).checksumTaken(1, id == odd ? 0xBADL : 0x600DL, cell.now);
+    }
+    cell.settle();
+    PaxosNode diverged = cell.node(odd);
+    assertNotNull(diverged.divergence());
+    diverged.step(new Message.SnapshotChunk(healthy, odd, 1, 0, new byte[] {7}, true), cell.now);
+    Ready rebuilt = cell.persist(odd);
+    assertEquals(1, rebuilt.snapshot().index());
+    assertEquals(1, diverged.chosenIndex());
+
+    PaxosNode restarted = cell.restart(odd);
+    assertEquals(1, restarted.chosenIndex(), "the slots dropped by the rebuild came back chosen");
+    assertEquals(1, restarted.snapshotIndex());
+    assertEquals(1, restarted.appliedIndex());
+    assertEquals(diverged.promised(), restarted.promised());
+  }
+
   @Test
   void theMajorityDecidesAndAMinorityOfReportsDecidesNothing() {
     StateChecksums sums = new StateChecksums(1, 3);

@@ -38,6 +38,9 @@ final class ChosenChecker {
       } else if (w instanceof StoreWrite.Snapshot s) {
         entries.headMap(s.index(), true).clear();
         chosenIndex = Math.max(chosenIndex, s.index());
+      } else if (w instanceof StoreWrite.Rebuilt r) {
+        entries.headMap(r.droppedThrough(), true).clear();
+        chosenIndex = r.index();
       }
     }
 

@@ -166,6 +166,56 @@ abstract class AcceptorStoreContract {
     assertEquals(List.of(2L), slots(state.accepted()));
   }
 
+  /**
+   * A replica that diverged and was rebuilt from a peer's snapshot holds, after a restart, what it
+   * held in memory after the rebuild: none of the slots it had taken as chosen, the snapshot's
+   * chosen index, and its votes above them.
+   */
+  @Test
+  void aRebuildDropsTheSlotsTakenAsChosenAndLowersTheChosenIndexDurably() {
+    writeAndSync(new StoreWrite.Promised(5), accepted(1, 5), accepted(2, 5), accepted(3, 5),
+        new StoreWrite.Chosen(3), new StoreWrite.Snapshot(2, new byte[] {2}));
+    makeSnapshotsDurable(store);
+    writeAndSync(accepted(4, 5), accepted(5, 5), accepted(6, 5), accepted(7, 5),
+        new StoreWrite.Chosen(5));
+    writeAndSync(new StoreWrite.Rebuilt(3, 5, new byte[] {3}));
+
+    // No makeSnapshotsDurable: a rebuild is durable with its sync.
+    RecoveredState state = restartAndRecover();
+    assertEquals(5, state.promised());
+    assertEquals(3, state.chosenIndex());
+    assertEquals(3, state.snapshotIndex());
+    assertArrayEquals(new byte[] {3}, state.snapshot());
+    assertEquals(List.of(6L, 7L), slots(state.accepted()));
+  }
+
+  @Test
+  void aRebuildMayGoBelowTheStoredSnapshotAndTheLogGoesOnAfterIt() {
+    writeAndSync(accepted(5, 1), accepted(6, 1), new StoreWrite.Chosen(6),
+        new StoreWrite.Snapshot(4, new byte[] {4}));
+    makeSnapshotsDurable(store);
+    writeAndSync(new StoreWrite.Rebuilt(2, 6, new byte[] {2}));
+    writeAndSync(accepted(3, 2), accepted(4, 2), new StoreWrite.Chosen(3), accepted(5, 2));
+
+    RecoveredState state = restartAndRecover();
+    assertEquals(3, state.chosenIndex());
+    assertEquals(2, state.snapshotIndex());
+    assertArrayEquals(new byte[] {2}, state.snapshot());
+    assertEquals(List.of(TestData.entry(3, 2), TestData.entry(4, 2), TestData.entry(5, 2)),
+        state.accepted());
+  }
+
+  @Test
+  void anUnsyncedRebuildIsLostWhole() {
+    writeAndSync(accepted(1, 1), accepted(2, 1), new StoreWrite.Chosen(2));
+    store.write(List.of(new StoreWrite.Rebuilt(1, 2, new byte[] {1})));
+
+    RecoveredState state = restartAndRecover();
+    assertEquals(2, state.chosenIndex());
+    assertEquals(0, state.snapshotIndex());
+    assertEquals(List.of(1L, 2L), slots(state.accepted()));
+  }
+
   @Test
   void theChosenIndexNeverDecreases() {
     writeAndSync(new StoreWrite.Chosen(8), new StoreWrite.Chosen(3));

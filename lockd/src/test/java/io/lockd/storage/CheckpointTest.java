@@ -176,6 +176,48 @@ class CheckpointTest extends LogStoreFixture {
     }
   }
 
+  /**
+   * A rebuild is in the log with its snapshot, so a crash while the checkpoint it triggers is
+   * being written (here: every checkpoint write fails) recovers the rebuilt state from the log
+   * alone; once the checkpoint is durable, from the checkpoint.
+   */
+  @Test
+  void aRebuildSurvivesWithOrWithoutTheCheckpointItTriggers() {
+    StorageIo.Hook noCheckpoints =
+        (op, file) -> {
+          String name = file.getFileName().toString();
+          if (op == StorageIo.Op.WRITE && name.startsWith("checkpoint") && name.endsWith(".tmp")) {
+            throw new IOException("injected: checkpoint writes fail");
+          }
+        };
+    byte[] state = TestData.bytes(3, 90_000);
+    try (LogAcceptorStore log = LogAcceptorStore.open(store, options(), noCheckpoints)) {
+      write(log, new StoreWrite.Promised(4));
+      accept(log, 1, 40, 4);
+      write(log, new StoreWrite.Chosen(30));
+      write(log, new StoreWrite.Rebuilt(20, 30, state));
+      accept(log, 21, 25, 4);
+      for (int i = 0; i < 6_000 && log.checkpointFailures() == 0; i++) {
+        sleep(10);
+      }
+      assertTrue(log.checkpointFailures() > 0, "the checkpoint was not even tried in a minute");
+    }
+    assertEquals(List.of(), LogFiles.checkpoints(store));
+    try (LogAcceptorStore log = open()) {
+      RecoveredState found = log.recover();
+      assertSameState(reference.recover(), found);
+      assertEquals(20, found.chosenIndex());
+      assertEquals(20, found.snapshotIndex());
+      assertEquals(21, found.accepted().get(0).slot());
+      log.requestCheckpoint();
+      LogAcceptorStoreTest.awaitCheckpoints(log);
+      assertEquals(log.lastSeq(), log.durableCheckpointSeq());
+    }
+    try (LogAcceptorStore log = open()) {
+      assertSameState(reference.recover(), log.recover());
+    }
+  }
+
   @Test
   void aDamagedCheckpointWithoutTheLogBeforeItIsCorruption() {
     try (LogAcceptorStore log = open()) {
@@ -187,5 +229,14 @@ class CheckpointTest extends LogStoreFixture {
     LogFiles.write(checkpoint, TestData.bytes(7, (int) checkpoint.toFile().length()));
     StorageCorruptionException e = assertThrows(StorageCorruptionException.class, this::open);
     assertEquals(1, e.getSuppressed().length, "the damaged checkpoint is named");
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
   }
 }
