@@ -1,125 +1,81 @@
 package io.lockd.cli;
 
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * A small JSON writer for lockctl's {@code -o json}: maps (insertion order kept), lists, strings,
- * numbers, booleans and null, pretty-printed with two-space indents. Hand-written because this is
- * all lockctl needs, and a JSON library would be the CLI's largest dependency.
+ * lockctl's {@code -o json}, written by Gson: maps (insertion order kept), lists, strings, numbers,
+ * booleans and null, pretty-printed with two-space indents or on one line (JSON Lines); any other
+ * value as its text.
  *
  * <p>Strings keep their exact value for a JSON reader, but every character that does not print as
  * itself ({@link Printable#unsafe}: controls, bidirectional and other format characters...) is
- * written as a JSON escape, so that the output is safe on a terminal too.
+ * written as a JSON escape, so that the output is safe on a terminal too. Gson escapes only
+ * controls, quotes and backslashes; the rest is escaped afterwards, which is sound because outside
+ * strings Gson writes nothing but ASCII punctuation, digits and literals.
  */
 final class Json {
+  private static final Gson PRETTY = builder().setPrettyPrinting().create();
+  private static final Gson LINE = builder().create();
+
   private Json() {}
 
+  private static GsonBuilder builder() {
+    return new GsonBuilder().serializeNulls().disableHtmlEscaping()
+        .serializeSpecialFloatingPointValues();
+  }
+
   static String write(Object value) {
-    StringBuilder b = new StringBuilder();
-    write(b, value, 0);
-    return b.toString();
+    return escapeUnsafe(PRETTY.toJson(tree(value)));
   }
 
   /** One line, for streams of events (JSON Lines). */
   static String writeLine(Object value) {
-    StringBuilder b = new StringBuilder();
-    write(b, value, -1);
-    return b.toString();
+    return escapeUnsafe(LINE.toJson(tree(value)));
   }
 
-  private static void write(StringBuilder b, Object v, int indent) {
+  private static JsonElement tree(Object v) {
     if (v == null) {
-      b.append("null");
+      return JsonNull.INSTANCE;
     } else if (v instanceof String s) {
-      string(b, s);
-    } else if (v instanceof Number || v instanceof Boolean) {
-      b.append(v);
+      return new JsonPrimitive(s);
+    } else if (v instanceof Number n) {
+      return new JsonPrimitive(n);
+    } else if (v instanceof Boolean b) {
+      return new JsonPrimitive(b);
     } else if (v instanceof Map<?, ?> m) {
-      object(b, m, indent);
+      JsonObject o = new JsonObject();
+      m.forEach((k, x) -> o.add(String.valueOf(k), tree(x)));
+      return o;
     } else if (v instanceof List<?> l) {
-      array(b, l, indent);
-    } else {
-      string(b, v.toString());
+      JsonArray a = new JsonArray();
+      l.forEach(x -> a.add(tree(x)));
+      return a;
     }
+    return new JsonPrimitive(v.toString());
   }
 
-  private static void object(StringBuilder b, Map<?, ?> m, int indent) {
-    if (m.isEmpty()) {
-      b.append("{}");
-      return;
-    }
-    b.append('{');
-    boolean first = true;
-    for (Map.Entry<?, ?> e : m.entrySet()) {
-      if (!first) {
-        b.append(',');
-      }
-      first = false;
-      newline(b, inner(indent));
-      string(b, String.valueOf(e.getKey()));
-      b.append(indent < 0 ? ":" : ": ");
-      write(b, e.getValue(), inner(indent));
-    }
-    newline(b, indent);
-    b.append('}');
-  }
-
-  private static void array(StringBuilder b, List<?> l, int indent) {
-    if (l.isEmpty()) {
-      b.append("[]");
-      return;
-    }
-    b.append('[');
-    boolean first = true;
-    for (Object o : l) {
-      if (!first) {
-        b.append(',');
-      }
-      first = false;
-      newline(b, inner(indent));
-      write(b, o, inner(indent));
-    }
-    newline(b, indent);
-    b.append(']');
-  }
-
-  /** The indent of nested values: one more, or -1 (one line) throughout. */
-  private static int inner(int indent) {
-    return indent < 0 ? -1 : indent + 1;
-  }
-
-  private static void newline(StringBuilder b, int indent) {
-    if (indent < 0) {
-      return;
-    }
-    b.append('\n');
-    b.append("  ".repeat(indent));
-  }
-
-  private static void string(StringBuilder b, String s) {
-    b.append('"');
-    for (int i = 0; i < s.length(); ) {
-      int c = s.codePointAt(i);
+  private static String escapeUnsafe(String json) {
+    StringBuilder b = new StringBuilder(json.length());
+    for (int i = 0; i < json.length(); ) {
+      int c = json.codePointAt(i);
       i += Character.charCount(c);
-      switch (c) {
-        case '"' -> b.append("\\\"");
-        case '\\' -> b.append("\\\\");
-        case '\n' -> b.append("\\n");
-        case '\r' -> b.append("\\r");
-        case '\t' -> b.append("\\t");
-        default -> {
-          if (c < 0x20 || Printable.unsafe(c)) {
-            for (char unit : Character.toChars(c)) {
-              b.append(String.format(Locale.ROOT, "\\u%04x", (int) unit));
-            }
-          } else {
-            b.appendCodePoint(c);
-          }
+      if (c >= 0x20 && Printable.unsafe(c)) {
+        for (char unit : Character.toChars(c)) {
+          b.append(String.format(Locale.ROOT, "\\u%04x", (int) unit));
         }
+      } else {
+        b.appendCodePoint(c);
       }
     }
-    b.append('"');
+    return b.toString();
   }
 }
