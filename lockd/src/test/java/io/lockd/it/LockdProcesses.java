@@ -60,7 +60,7 @@ public final class LockdProcesses implements AutoCloseable {
     command.addAll(jvmOptions);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
-    command.add("io.lockd.server.LockdMain");
+    command.add("io.lockd.daemon.LockdMain");
     return command;
   }
 

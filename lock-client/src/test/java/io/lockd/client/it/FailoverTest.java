@@ -280,10 +280,9 @@ class FailoverTest {
       observerClient.createUnlessExists("/election/it", CreateOptions.file().lockDelay(Duration.ofMillis(LOCK_DELAY_MS)));
       List<Optional<LeaderElection.Leader>> seen = new CopyOnWriteArrayList<>();
       try (AutoCloseable o = LeaderElection.observe(observerClient, "/election/it", seen::add)) {
-        // Candidate A: a separate lockctl process that leads while its command runs.
+        // Candidate A: a separate client process that leads until it is killed.
         List<String> cmd = new ArrayList<>(ProcessCell.javaCommand());
-        cmd.addAll(List.of("io.lockd.cli.Lockctl", "elect", "/election/it", "--endpoints", String.join(",", cell.endpoints()),
-            "--", "sleep", "600"));
+        cmd.addAll(List.of(ElectionCandidate.class.getName(), "/election/it", String.join(",", cell.endpoints())));
         Process a = new ProcessBuilder(cmd).redirectErrorStream(true)
             .redirectOutput(dir.resolve("candidate-a.log").toFile()).start();
         try {

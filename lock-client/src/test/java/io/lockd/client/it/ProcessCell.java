@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real lockd cell of separate JVMs on 127.0.0.1, started from this test's class path with the
- * daemon's own main class ({@code io.lockd.server.LockdMain}), each with its data and log under
+ * daemon's own main class ({@code io.lockd.daemon.LockdMain}), each with its data and log under
  * {@code dir}. Replicas can be killed with SIGKILL and started again. Every wait is bounded;
  * {@link #close} kills what is left.
  */
@@ -67,7 +67,7 @@ public final class ProcessCell implements AutoCloseable {
     Path home = dir.resolve("r" + id);
     Files.createDirectories(home);
     List<String> cmd = new ArrayList<>(javaCommand());
-    cmd.addAll(List.of("io.lockd.server.LockdMain", "--cell", "it", "--id", Integer.toString(id),
+    cmd.addAll(List.of("io.lockd.daemon.LockdMain", "--cell", "it", "--id", Integer.toString(id),
         "--data-dir", home.resolve("data").toString()));
     for (int m : peers.keySet()) {
       cmd.add("--member");

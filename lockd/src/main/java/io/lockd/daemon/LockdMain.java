@@ -1,9 +1,10 @@
-package io.lockd.server;
+package io.lockd.daemon;
 
 import io.lockd.namespace.NamespaceLimits;
 import io.lockd.paxos.PaxosConfig;
 import io.lockd.replica.ReplicaOptions;
 import io.lockd.replica.RuntimeConfig;
+import io.lockd.server.ServerConfig;
 import io.lockd.server.grpc.LockdServer;
 import io.lockd.server.grpc.LockdServerConfig;
 import java.io.IOException;

@@ -17,7 +17,7 @@ import java.util.List;
  * {@link FencingGuard} would refuse a worker whose lock was taken over while it was paused.
  *
  * <pre>
- * java -cp lock-client/target/lockctl.jar io.lockd.examples.FencedCounter [ENDPOINTS] [WORKERS] [ROUNDS]
+ * java -cp lockctl/target/lockctl.jar io.lockd.examples.FencedCounter [ENDPOINTS] [WORKERS] [ROUNDS]
  * </pre>
  */
 public final class FencedCounter {

@@ -1,4 +1,4 @@
-package io.lockd.server;
+package io.lockd.daemon;
 
 import java.util.ArrayList;
 import java.util.Arrays;

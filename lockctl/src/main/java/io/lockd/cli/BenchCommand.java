@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -141,9 +142,9 @@ final class BenchCommand implements Callable<Integer> {
       }
       Measured m = measure(reads, write);
       Map<String, Object> row = row(cache ? "reads-cached" : "reads-leader", "reads", m);
-      row.put("writes", m.background.count());
-      row.put("write_p50_ms", m.background.count() == 0 ? "-" : millis(m.background.quantileNanos(0.50)));
-      row.put("write_max_ms", m.background.count() == 0 ? "-" : millis(m.background.maxNanos()));
+      row.put("writes", m.background.getTotalCount());
+      row.put("write_p50_ms", m.background.getTotalCount() == 0 ? "-" : millis(m.background.getValueAtPercentile(50)));
+      row.put("write_max_ms", m.background.getTotalCount() == 0 ? "-" : millis(m.background.getMaxValue()));
       return row;
     } finally {
       opened.parallelStream().forEach(LockClient::close);
@@ -151,7 +152,15 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   /** The latencies of a run: the workload's operations, and the background writer's. */
-  private record Measured(LatencyHistogram all, LatencyHistogram background, long errors) {}
+  private record Measured(Histogram all, Histogram background, long errors) {}
+
+  /**
+   * Latencies in nanoseconds, two significant digits (within 1 %), resized as larger values come:
+   * one per thread, merged at the end.
+   */
+  private static Histogram latencies() {
+    return new Histogram(2);
+  }
 
   /**
    * Runs each of {@code ops} in a loop on a thread of its own, and {@code background} (if any)
@@ -163,14 +172,14 @@ final class BenchCommand implements Callable<Integer> {
     long end = measureFrom + seconds * 1_000_000_000L;
     AtomicLong errors = new AtomicLong();
     List<Thread> threads = new ArrayList<>();
-    List<LatencyHistogram> histograms = new ArrayList<>();
+    List<Histogram> histograms = new ArrayList<>();
     for (int i = 0; i < ops.size(); i++) {
-      LatencyHistogram h = new LatencyHistogram();
+      Histogram h = latencies();
       histograms.add(h);
       Op op = ops.get(i);
       threads.add(new Thread(() -> loop(op, 0, h, measureFrom, end, errors), "bench-" + i));
     }
-    LatencyHistogram writes = new LatencyHistogram();
+    Histogram writes = latencies();
     if (background != null) {
       long pause = writeInterval.toMillis();
       threads.add(new Thread(() -> loop(background, pause, writes, measureFrom, end, errors), "bench-writer"));
@@ -179,8 +188,8 @@ final class BenchCommand implements Callable<Integer> {
     for (Thread t : threads) {
       t.join();
     }
-    LatencyHistogram all = new LatencyHistogram();
-    histograms.forEach(all::merge);
+    Histogram all = latencies();
+    histograms.forEach(all::add);
     return new Measured(all, writes, errors.get());
   }
 
@@ -189,17 +198,17 @@ final class BenchCommand implements Callable<Integer> {
     row.put("workload", workload);
     row.put("clients", clients);
     row.put("seconds", seconds);
-    row.put(unit, m.all.count());
-    row.put(unit + "_per_s", Math.round(m.all.count() / (double) seconds));
-    row.put("p50_ms", millis(m.all.quantileNanos(0.50)));
-    row.put("p99_ms", millis(m.all.quantileNanos(0.99)));
-    row.put("max_ms", millis(m.all.maxNanos()));
+    row.put(unit, m.all.getTotalCount());
+    row.put(unit + "_per_s", Math.round(m.all.getTotalCount() / (double) seconds));
+    row.put("p50_ms", millis(m.all.getValueAtPercentile(50)));
+    row.put("p99_ms", millis(m.all.getValueAtPercentile(99)));
+    row.put("max_ms", millis(m.all.getMaxValue()));
     row.put("errors", m.errors);
     return row;
   }
 
   /** Runs {@code op} until {@code end}, pausing {@code pauseMillis} after each; records latencies. */
-  private static void loop(Op op, long pauseMillis, LatencyHistogram h, long measureFrom, long end, AtomicLong errors) {
+  private static void loop(Op op, long pauseMillis, Histogram h, long measureFrom, long end, AtomicLong errors) {
     while (true) {
       long t0 = System.nanoTime();
       if (t0 >= end) {
@@ -222,7 +231,7 @@ final class BenchCommand implements Callable<Integer> {
       }
       long t1 = System.nanoTime();
       if (t0 >= measureFrom && t1 <= end) {
-        h.record(t1 - t0);
+        h.recordValue(t1 - t0);
       }
       if (pauseMillis > 0) {
         try {

@@ -1,4 +1,4 @@
-package io.lockd.server;
+package io.lockd.daemon;
 
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;

@@ -1,4 +1,4 @@
-package io.lockd.server;
+package io.lockd.daemon;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

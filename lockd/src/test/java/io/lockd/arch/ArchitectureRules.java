@@ -1,0 +1,112 @@
+package io.lockd.arch;
+
+import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.simpleName;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import java.util.stream.Stream;
+
+/**
+ * The one rule set of the source tree (docs/architecture.md draws it). lockd's tests check all of
+ * it; lock-client's and lockctl's tests check their own packages with the same cycle rule and the
+ * same list of the daemon's packages (they reach this class through lockd's test-jar).
+ */
+public final class ArchitectureRules {
+  /** Every package of the daemon: neither the client library nor lockctl may name one. */
+  public static final String[] DAEMON_PACKAGES = {
+      "io.lockd.daemon..", "io.lockd.server..", "io.lockd.replica..", "io.lockd.paxos..",
+      "io.lockd.namespace..", "io.lockd.storage..", "io.lockd.transport.."};
+
+  /** What deterministic code must not touch: I/O, threads, timers and the daemon's I/O layers. */
+  private static final String[] IMPURE_PACKAGES = {
+      "io.grpc..", "org.mapdb..", "picocli..", "java.io..", "java.nio.file..", "java.nio.channels..",
+      "java.net..", "java.util.concurrent..", "java.time..", "io.lockd.storage..",
+      "io.lockd.transport..", "io.lockd.server..", "io.lockd.daemon.."};
+
+  private ArchitectureRules() {}
+
+  /** The production classes of {@code packages} on the class path (no test classes). */
+  public static JavaClasses production(String... packages) {
+    return new ClassFileImporter()
+        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        .importPackages(packages);
+  }
+
+  /** No two packages under io.lockd depend on each other, directly or through others. */
+  public static ArchRule freeOfCycles() {
+    return slices().matching("io.lockd.(**)").should().beFreeOfCycles()
+        .because("a package cycle makes two packages one: neither can be understood, tested or "
+            + "moved alone");
+  }
+
+  /**
+   * {@code pkg} (with subpackages) is deterministic and free of I/O: no network, disk, threads,
+   * executors, timers, clocks or unseeded randomness, and none of the daemon's I/O layers.
+   *
+   * @param alsoForbidden packages forbidden in this core only, beyond the shared list
+   */
+  public static ArchRule pureCore(String pkg, String... alsoForbidden) {
+    String[] forbidden = Stream.concat(Stream.of(IMPURE_PACKAGES), Stream.of(alsoForbidden))
+        .toArray(String[]::new);
+    return noClasses().that().resideInAPackage(pkg)
+        .should().dependOnClassesThat().resideInAnyPackage(forbidden)
+        .orShould().dependOnClassesThat().areAssignableTo(Thread.class)
+        .orShould().dependOnClassesThat().haveFullyQualifiedName("java.lang.Runnable")
+        .orShould().dependOnClassesThat().haveFullyQualifiedName("java.util.Timer")
+        .orShould().dependOnClassesThat().haveFullyQualifiedName("java.util.Random")
+        .orShould().callMethod(Math.class, "random")
+        .orShould().callMethod(System.class, "currentTimeMillis")
+        .orShould().callMethod(System.class, "nanoTime")
+        .because(pkg + " runs unchanged in the deterministic simulation");
+  }
+
+  /** Iteration order of a hash map or set can differ between runs and leak into results. */
+  public static ArchRule noHashOrder(String pkg) {
+    return noClasses().that().resideInAPackage(pkg)
+        .should().dependOnClassesThat().haveFullyQualifiedName("java.util.HashMap")
+        .orShould().dependOnClassesThat().haveFullyQualifiedName("java.util.HashSet")
+        .because("results and snapshots must be the same on every replica (use TreeMap, "
+            + "LinkedHashMap or EnumMap)");
+  }
+
+  /**
+   * The daemon's layers, top to bottom; a layer uses only layers below it. The namespace is the
+   * replica's state machine: it implements {@code replica.StateMachine}, and the replica is handed
+   * a state machine and never names the namespace.
+   */
+  public static ArchRule daemonLayers() {
+    return layeredArchitecture().consideringOnlyDependenciesInLayers()
+        .layer("daemon").definedBy("io.lockd.daemon..")
+        .layer("grpc").definedBy("io.lockd.server.grpc..")
+        .layer("server").definedBy("io.lockd.server")
+        .layer("namespace").definedBy("io.lockd.namespace..")
+        .layer("replica").definedBy("io.lockd.replica..")
+        .layer("storage").definedBy("io.lockd.storage..")
+        .layer("transport").definedBy("io.lockd.transport..")
+        .layer("paxos").definedBy("io.lockd.paxos..")
+        .whereLayer("daemon").mayNotBeAccessedByAnyLayer()
+        .whereLayer("grpc").mayOnlyBeAccessedByLayers("daemon")
+        .whereLayer("server").mayOnlyBeAccessedByLayers("grpc", "daemon")
+        .whereLayer("namespace").mayOnlyBeAccessedByLayers("server", "grpc", "daemon")
+        .whereLayer("replica").mayOnlyBeAccessedByLayers("namespace", "server", "grpc", "daemon")
+        .whereLayer("storage").mayOnlyBeAccessedByLayers("replica", "grpc", "daemon")
+        .whereLayer("transport").mayOnlyBeAccessedByLayers("replica", "grpc", "daemon")
+        .whereLayer("paxos").mayOnlyBeAccessedByLayers(
+            "storage", "transport", "replica", "namespace", "server", "grpc", "daemon");
+  }
+
+  /** Of the replica, the namespace sees only the contract it implements. */
+  public static ArchRule namespaceSeesOnlyTheStateMachineContract() {
+    return noClasses().that().resideInAPackage("io.lockd.namespace..")
+        .should().dependOnClassesThat(
+            resideInAPackage("io.lockd.replica..").and(not(simpleName("StateMachine"))))
+        .because("the replica drives the namespace through StateMachine and nothing else");
+  }
+}
