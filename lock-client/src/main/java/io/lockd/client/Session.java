@@ -162,7 +162,8 @@ public final class Session {
   /**
    * Ends the session cleanly: its locks are released without lock-delay, its ephemeral nodes
    * deleted. Waits at most the client's operation timeout; if no leader answers by then the
-   * session is abandoned locally and the cell expires it after its lease.
+   * session is closed here and the close goes on in the background while the client is open, so
+   * the cell releases the locks as soon as a leader is back (or expires the session itself).
    */
   public void close() {
     ctx.dispatcher.checkNotDispatchThread();
@@ -375,6 +376,7 @@ public final class Session {
   private void onGraceTimer() {
     if (state == SessionState.JEOPARDY) {
       expire("no leader answered within the grace period");
+      SessionFarewell.send(ctx, id, lane.lastSequence() + 1);
     }
   }
 
@@ -388,8 +390,11 @@ public final class Session {
     ClientClock.Cancellable giveUp =
         ctx.clock.schedule(ctx.operationTimeoutNanos, () -> {
           if (!state.isTerminal()) {
-            log.warn("session {}: no leader confirmed the close in time; the cell will expire it", id);
+            log.warn("session {}: no leader confirmed the close in time; it is closed here and "
+                + "will be closed on the cell once a leader answers", id);
+            long sequence = lane.lastSequence() + 1;
             end(SessionState.CLOSED, Errors.closed());
+            SessionFarewell.send(ctx, id, sequence);
           }
         });
     submit(

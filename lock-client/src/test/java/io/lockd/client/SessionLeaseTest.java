@@ -140,6 +140,58 @@ class SessionLeaseTest extends FakeCellTest {
     assertNotEquals(s.id(), next.id(), "a new session replaces the expired one");
   }
 
+  /**
+   * A session the client gave up on in JEOPARDY may still live on the cell (a new leader keeps it
+   * for its grace), holding its locks against everyone: the client closes it there once a
+   * leader answers. (This fake cell never expires sessions, so only the close can free the lock.)
+   */
+  @Test
+  void aSessionGivenUpAfterTheGraceIsClosedOnTheCellOnceALeaderAnswers() {
+    Session s = openSession();
+    client.createFile("/l", bytes(""));
+    assertTrue(client.lock("/l").tryAcquire());
+    for (int i = 0; i < 5; i++) {
+      cell.setDown(i, true);
+    }
+    clock.advance(Duration.ofSeconds(12));
+    Eventually.await("jeopardy", () -> s.state() == SessionState.JEOPARDY);
+    clock.advance(Duration.ofSeconds(46));
+    Eventually.await("expired", () -> s.state() == SessionState.EXPIRED);
+    assertEquals(1, holders("/l"), "no leader yet: nobody could be told");
+    for (int i = 0; i < 5; i++) {
+      cell.setDown(i, false);
+    }
+    clock.advanceUntil("the lock is free on the cell", Duration.ofMillis(100), Duration.ofSeconds(10),
+        () -> holders("/l") == 0);
+    assertEquals(0, cell.read(ns -> ns.listSessions()).getSessionsList().stream()
+        .filter(i -> i.getSessionId() == s.id()).count(), "the session is gone from the cell");
+  }
+
+  /** A close no leader confirmed within the operation timeout goes through once one answers. */
+  @Test
+  void aCloseUnconfirmedInTimeReachesTheCellOnceALeaderAnswers() {
+    Session s = openSession();
+    client.createFile("/l", bytes(""));
+    assertTrue(client.lock("/l").tryAcquire());
+    for (int i = 0; i < 5; i++) {
+      cell.setDown(i, true);
+    }
+    var closed = s.closeAsync();
+    // past the client's 10 s operation timeout (the close starts on the loop, maybe later)
+    clock.advanceUntil("closed here", Duration.ofSeconds(1), Duration.ofSeconds(30), closed::isDone);
+    assertEquals(SessionState.CLOSED, s.state());
+    assertEquals(1, holders("/l"));
+    for (int i = 0; i < 5; i++) {
+      cell.setDown(i, false);
+    }
+    clock.advanceUntil("the lock is free on the cell", Duration.ofMillis(100), Duration.ofSeconds(10),
+        () -> holders("/l") == 0);
+  }
+
+  private int holders(String path) {
+    return cell.read(ns -> ns.getLockInfo(path)).getLock().getHoldersCount();
+  }
+
   @Test
   void cellEndingTheSessionIsSeenAtOnce() {
     Session s = openSession();

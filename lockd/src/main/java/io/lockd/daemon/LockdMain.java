@@ -140,9 +140,10 @@ public final class LockdMain implements Callable<Integer> {
         description = "Largest clock rate error of any member (default: ${DEFAULT-VALUE}).")
     double clockDrift;
 
-    @Option(names = "--grace-ms", paramLabel = "MS", defaultValue = "45000",
-        description = "A new leader keeps every session alive this long before it may expire any "
-            + "(default: ${DEFAULT-VALUE}, at most 600000).")
+    @Option(names = "--grace-ms", paramLabel = "MS", defaultValue = "5000",
+        description = "Failover grace: a new leader keeps every session alive at least this long "
+            + "(and at least its lease) before it may expire any; longer delays the takeover of a "
+            + "crashed holder's locks (default: ${DEFAULT-VALUE}, at most 600000).")
     long graceMillis;
 
     @Option(names = "--tick-ms", paramLabel = "MS", defaultValue = "5",

@@ -27,8 +27,12 @@ import org.slf4j.LoggerFactory;
  * <p>A <em>term</em> is one leadership, named by its ballot. It starts the first time this replica
  * leads and {@link ServedReplica#canServeReads} (its no-op applied, so the namespace holds every
  * session created before), and ends when the replica stops leading or leads under another ballot.
- * At the start every inherited session gets deadline now + max(grace, its lease), and an
- * ExtendAllSessions(grace) is proposed; no session is expired before that command is applied. A
+ * At the start every inherited session gets deadline now + max(grace, its lease stretched by the
+ * drift bound), and an ExtendAllSessions(grace) is proposed; no session is expired before that
+ * command is applied. The lease part is what safety needs: a lease an earlier leader granted ran
+ * from before this term, so it has ended when that deadline passes. The grace part is only for
+ * availability: time for live clients to find this leader and reopen their KeepAlive streams; the
+ * longer it is, the longer a dead client's locks stay held after a leader change. A
  * session is then expired once both its deadline here has passed (monotonic clock) and the leader
  * time has reached its logged deadline (the namespace refuses earlier expiries), and only while
  * this replica holds its lease. Callbacks from an earlier term are ignored.
@@ -218,7 +222,7 @@ final class LeaderDuties {
     nextReconcileAt = now + config.reconcileEveryMillis();
     List<SessionInfo> sessions = namespace.listSessions().getSessionsList();
     for (SessionInfo s : sessions) {
-      long keep = Math.max(config.graceMillis(), s.getLeaseMillis());
+      long keep = Math.max(config.graceMillis(), config.outlastMillis(s.getLeaseMillis()));
       leases.put(s.getSessionId(), s.getLeaseMillis(), now + keep, true);
     }
     graceLogged = sessions.isEmpty() || config.graceMillis() == 0;

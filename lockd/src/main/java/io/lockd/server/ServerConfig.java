@@ -3,9 +3,12 @@ package io.lockd.server;
 /**
  * Settings of the server layer (the namespace and consensus have their own).
  *
- * @param graceMillis how long a new leader keeps every inherited session alive before it may
- *     expire any (Chubby's grace period): clients need this long to find the new leader. Also
- *     logged through ExtendAllSessions so that the log refuses earlier expiries. At most 600 s.
+ * @param graceMillis the failover grace: how long a new leader keeps every inherited session alive
+ *     before it may expire any, at least (a session whose lease is longer keeps its whole lease,
+ *     stretched by the drift bound). Sized for live clients to find the new leader and reopen
+ *     their KeepAlive streams, not for the client's jeopardy grace: every second of it delays the
+ *     takeover of a crashed holder's locks after a leader change. Also logged through
+ *     ExtendAllSessions so that the log refuses earlier expiries. At most 600 s.
  * @param expiriesInFlightMax the most ExpireSession commands proposed and not yet applied
  * @param streamsMax the most KeepAlive streams open at once on this replica
  * @param streamsPerSessionMax the most KeepAlive streams of one session (a newer one closes the
@@ -38,6 +41,15 @@ public record ServerConfig(
     int parkedRequestsMax,
     long parkMillis) {
 
+  /**
+   * The default failover grace. It counts from when the new leader serves, so the election is
+   * already behind it; what is left for a live client is noticing (at once when the old leader's
+   * connection resets, within its attempt timeout, 2 s by default, when it hangs) and one retry
+   * round (its backoff is at most 1 s by default). 5 s covers that with room. Chubby's 45 s, a
+   * client's whole jeopardy grace, kept a crashed holder's locks 45 s after any leader change.
+   */
+  public static final long GRACE_DEFAULT_MILLIS = 5_000;
+
   /** The largest grace the namespace accepts in ExtendAllSessions. */
   public static final long GRACE_MAX_MILLIS = 600_000;
 
@@ -56,9 +68,9 @@ public record ServerConfig(
     check(parkMillis >= 0, "parkMillis must not be negative");
   }
 
-  /** Chubby-like defaults: 45 s grace. */
+  /** The defaults: a failover grace of {@link #GRACE_DEFAULT_MILLIS}. */
   public static ServerConfig defaults() {
-    return new ServerConfig(45_000, 256, 100_000, 4, 60_000, 1_000, 0.01, 10_000, 4096,
+    return new ServerConfig(GRACE_DEFAULT_MILLIS, 256, 100_000, 4, 60_000, 1_000, 0.01, 10_000, 4096,
         10_000, 1_500);
   }
 

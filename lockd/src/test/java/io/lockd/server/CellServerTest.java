@@ -164,6 +164,38 @@ class CellServerTest {
     assertThrowsNotFound(h, s);
   }
 
+  /**
+   * A grace shorter than a session's lease: the new leader keeps the session for its whole lease
+   * stretched by the drift bound (a lease the old leader granted may still run that long as this
+   * clock counts), and expires it soon after, not at some larger fixed grace.
+   */
+  @Test
+  void aNewLeaderKeepsASessionLongerThanTheGraceForItsWholeLeaseStretchedByDrift() {
+    CoreHarness h = new CoreHarness(1_000);
+    long s = h.createSession(3_000);
+    h.stream(s, 0);
+    h.replica.role = Role.FOLLOWER;
+    h.step();
+    h.replica.role = Role.LEADER;
+    h.replica.ballot = 2;
+    h.step();
+    long outlast = ServerConfig.defaults().outlastMillis(3_000);
+    assertTrue(outlast > 3_000, "the drift bound stretches the lease: " + outlast);
+    h.advance(outlast - 1);
+    assertEquals(0, count(h.replica.proposed, NamespaceCommand.OpCase.EXPIRE_SESSION),
+        "expired while a lease granted by the old leader could still run");
+    h.namespace.getSession(s);
+    h.advance(2);
+    assertEquals(1, count(h.replica.proposed, NamespaceCommand.OpCase.EXPIRE_SESSION));
+    assertThrowsNotFound(h, s);
+  }
+
+  @Test
+  void theDefaultFailoverGraceIsWhatAReconnectingClientNeedsNotAJeopardyGrace() {
+    long grace = ServerConfig.defaults().graceMillis();
+    assertTrue(grace >= 3_000 && grace <= 10_000, "default failover grace " + grace + " ms");
+  }
+
   @Test
   void aClientBackWithTheNewLeaderGetsLeaderChangedThenItsEvents() {
     CoreHarness h = new CoreHarness(5_000);
