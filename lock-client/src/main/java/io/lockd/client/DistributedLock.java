@@ -261,7 +261,7 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
         : ctx.clock.schedule(waitBy - now, () -> gaveUp(f, null));
     Runnable begin = () -> begin(f, forever, now + waitNanos, waitBy, timer);
     if (phase == Phase.WITHDRAWING || phase == Phase.RELEASING) {
-      if (nextStart != null && !nextStartFuture.isDone()) {
+      if (nextStart != null && !nextStartFuture.isDone()) { // isDone: cancelled by its caller
         timer.cancel();
         ctx.dispatcher.fail(f, new IllegalStateException("lock " + path + " is already being acquired"));
         return;
@@ -326,8 +326,9 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
       grantedAttempt = null;
       handOverDue = false;
       startRelease(new CompletableFuture<>()); // granted, but not in time to be handed over
+    } else {
+      dropNextStart(f); // it still waited for this handle's previous withdrawal or release
     }
-    // else: still waiting for this handle's previous withdrawal or release (nextStart)
     if (error != null) {
       ctx.dispatcher.fail(f, error);
     } else {
@@ -500,6 +501,8 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
       if (phase == Phase.HELD || phase == Phase.SUSPECT) {
         startRelease(new CompletableFuture<>());
       }
+    } else {
+      dropNextStart(f);
     }
   }
 
@@ -593,11 +596,23 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
     startNext();
   }
 
+  /**
+   * Forgets the acquire of {@code f} that waits to start: its caller gave up. (Its future's
+   * completion goes through the dispatcher, so {@code f.isDone()} may not say so yet.)
+   */
+  private void dropNextStart(CompletableFuture<Boolean> f) {
+    if (nextStartFuture == f) {
+      nextStart = null;
+      nextStartFuture = null;
+    }
+  }
+
   /** Starts the acquire that waited for this handle's withdrawal or release, now over. */
   private void startNext() {
     Runnable next = nextStart;
     if (next != null && phase != Phase.WITHDRAWING && phase != Phase.RELEASING) {
       nextStart = null;
+      nextStartFuture = null;
       next.run();
     }
   }
