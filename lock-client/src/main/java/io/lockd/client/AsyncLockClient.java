@@ -43,7 +43,9 @@ import java.util.function.ToLongFunction;
  *
  * <p>Every operation ends within the client's operation timeout: with the cell's answer, its
  * refusal ({@link LockdException}), or DEADLINE_EXCEEDED/UNAVAILABLE if no leader answered in time.
- * A mutation that timed out may still be applied later (at most once).
+ * A mutation that timed out (or whose future was cancelled) before it was sent is withdrawn and
+ * never applied; one already sent may still be applied later (at most once), and its error says
+ * which of the two happened.
  *
  * <pre>{@code
  * AsyncLockClient async = client.async();

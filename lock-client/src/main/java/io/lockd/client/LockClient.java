@@ -24,8 +24,10 @@ import org.slf4j.LoggerFactory;
  * and a request whose answer was lost is sent again with the same pair until a final answer
  * arrives, so it is applied at most once.
  *
- * <p>Methods here block (at most the operation timeout); {@link #async} gives the same operations
- * returning futures. Blocking methods must not be called from a lockd callback (listeners and
+ * <p>Methods here block at most the operation timeout (plus a second of slack), whatever the cell
+ * does, and then throw {@link LockdException} DEADLINE_EXCEEDED; a lock's {@code acquire(timeout)}
+ * waits for the lock up to its own timeout (docs/client.md, "Deadlines"). {@link #async} gives the
+ * same operations returning futures. Blocking methods must not be called from a lockd callback (listeners and
  * future continuations run on the client's event threads; doing so throws
  * IllegalStateException).
  *
