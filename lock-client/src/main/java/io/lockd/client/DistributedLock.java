@@ -12,7 +12,6 @@ import io.lockd.proto.v1.LockInfo;
 import io.lockd.proto.v1.ReleaseRequest;
 import io.lockd.proto.v1.ReleaseResponse;
 import java.time.Duration;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -188,30 +187,10 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
    * raced the cancellation.
    */
   public CompletableFuture<Boolean> acquireAsync(Duration timeout) {
-    CompletableFuture<Boolean> f = new AcquireFuture();
+    // Cancelling the future withdraws the request (no listener per acquire needed).
+    GiveUpFuture<Boolean> f = new GiveUpFuture<>(ctx.loop, this::cancelled);
     ctx.loop.execute(() -> startAcquire(timeout, f));
     return f;
-  }
-
-  /** An acquire's future: cancelling it withdraws the request (no listener per acquire needed). */
-  private final class AcquireFuture extends Dispatcher.Awaited<Boolean> {
-    @Override
-    public boolean cancel(boolean mayInterruptIfRunning) {
-      boolean cancelled = super.cancel(mayInterruptIfRunning);
-      if (cancelled) {
-        ctx.loop.execute(() -> cancelled(this));
-      }
-      return cancelled;
-    }
-
-    @Override
-    public boolean completeExceptionally(Throwable t) {
-      boolean done = super.completeExceptionally(t);
-      if (done && t instanceof CancellationException) {
-        ctx.loop.execute(() -> cancelled(this));
-      }
-      return done;
-    }
   }
 
   /**
