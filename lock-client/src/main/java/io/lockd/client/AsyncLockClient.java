@@ -43,7 +43,9 @@ import java.util.function.ToLongFunction;
  *
  * <p>Every operation ends within the client's operation timeout: with the cell's answer, its
  * refusal ({@link LockdException}), or DEADLINE_EXCEEDED/UNAVAILABLE if no leader answered in time.
- * A mutation that timed out may still be applied later (at most once).
+ * A mutation that timed out (or whose future was cancelled) before it was sent is withdrawn and
+ * never applied; one already sent may still be applied later (at most once), and its error says
+ * which of the two happened.
  *
  * <pre>{@code
  * AsyncLockClient async = client.async();
@@ -335,8 +337,14 @@ public final class AsyncLockClient {
         LockGrpc.getGetLockInfoMethod(),
         token -> lockInfoPage(path, token),
         GetLockInfoResponse::getNextPageToken,
-        ctx::operationDeadline,
+        wholeListingDeadline(),
         (List<GetLockInfoResponse> pages, LockdException e) -> k.accept(pages == null ? null : Pages.lockInfo(pages), e));
+  }
+
+  /** One deadline for every page of a listing: the whole call ends within the operation timeout. */
+  private java.util.function.LongSupplier wholeListingDeadline() {
+    long deadline = ctx.operationDeadline();
+    return () -> deadline;
   }
 
   private static GetLockInfoRequest lockInfoPage(String path, String token) {
@@ -439,7 +447,7 @@ public final class AsyncLockClient {
                 method,
                 request,
                 nextToken,
-                ctx::operationDeadline,
+                wholeListingDeadline(),
                 (List<A> pages, LockdException error) ->
                     deliver(f, pages, error, p -> index.applyAsLong(p.get(p.size() - 1)), result, null, currentSessionOnLoop())));
   }
@@ -449,37 +457,80 @@ public final class AsyncLockClient {
     return mutate(method, request, index, result, null);
   }
 
+  /**
+   * A mutation on the session's lane. The caller's future ends within the operation timeout; a
+   * mutation whose caller gave up (the timeout, or cancelling the future) before its turn on the
+   * lane is withdrawn and never sent, one already sent runs on to the cell's answer unobserved.
+   */
   private <Q, A, R> CompletableFuture<R> mutate(
       MethodDescriptor<Q, A> method, Function<RequestHeader, Q> request, ToLongFunction<A> index, Function<A, R> result,
       Function<LockdException, R> recover) {
-    return onLoop(
-        f -> {
-          ClientClock.Cancellable timer =
-              ctx.clock.schedule(
-                  ctx.operationTimeoutNanos,
-                  () ->
-                      ctx.dispatcher.fail(
-                          f,
-                          Errors.timedOut(
-                              method.getBareMethodName() + " (its outcome is unknown; it is applied at most once)",
-                              ctx.operationTimeoutMillis(),
-                              null)));
-          withSession(
-              (s, error) -> {
-                if (error != null) {
-                  timer.cancel();
-                  ctx.dispatcher.fail(f, error);
-                  return;
-                }
-                s.submit(
-                    method,
-                    request,
-                    (A answer, LockdException e) -> {
-                      timer.cancel();
-                      deliver(f, answer, e, index, result, recover, s);
-                    });
-              });
-        });
+    GiveUpFuture<R> f = new GiveUpFuture<>(ctx.loop);
+    if (sessions.isClosed()) {
+      f.completeExceptionally(Errors.closed());
+      return f;
+    }
+    ctx.loop.execute(() -> new PendingMutation<>(f, method, request, index, result, recover).start());
+    return f;
+  }
+
+  /** One caller's mutation from submission to answer or giving up; loop only. */
+  private final class PendingMutation<Q, A, R> {
+    private final GiveUpFuture<R> f;
+    private final MethodDescriptor<Q, A> method;
+    private final Function<RequestHeader, Q> request;
+    private final ToLongFunction<A> index;
+    private final Function<A, R> result;
+    private final Function<LockdException, R> recover;
+    private ClientClock.Cancellable timer = ClientClock.Cancellable.NONE;
+    private Session session;
+    private MutationLane.Mutation<Q, A> queued;
+
+    PendingMutation(GiveUpFuture<R> f, MethodDescriptor<Q, A> method, Function<RequestHeader, Q> request,
+        ToLongFunction<A> index, Function<A, R> result, Function<LockdException, R> recover) {
+      this.f = f;
+      this.method = method;
+      this.request = request;
+      this.index = index;
+      this.result = result;
+      this.recover = recover;
+    }
+
+    void start() {
+      timer = ctx.clock.schedule(ctx.operationTimeoutNanos, this::timedOut);
+      f.onGiveUp(() -> {
+        timer.cancel();
+        withdraw();
+      });
+      withSession(
+          (s, error) -> {
+            if (f.isDone()) {
+              return; // given up before a session was there: nothing to send
+            }
+            if (error != null) {
+              timer.cancel();
+              ctx.dispatcher.fail(f, error);
+              return;
+            }
+            session = s;
+            queued = s.submit(method, request, (A answer, LockdException e) -> {
+              timer.cancel();
+              deliver(f, answer, e, index, result, recover, s);
+            });
+          });
+    }
+
+    /** True if the request will never be sent (not submitted yet, or taken off the lane). */
+    private boolean withdraw() {
+      return queued == null || session.withdraw(queued);
+    }
+
+    private void timedOut() {
+      String what = withdraw()
+          ? method.getBareMethodName() + " (it was not sent and will not be: not applied)"
+          : method.getBareMethodName() + " (its outcome is unknown; it is applied at most once)";
+      ctx.dispatcher.fail(f, Errors.timedOut(what, ctx.operationTimeoutMillis(), null));
+    }
   }
 
   /** Completes {@code f} in the session's delivery order. */

@@ -11,6 +11,13 @@ import java.util.concurrent.TimeoutException;
 
 /** How the blocking API waits for the asynchronous one. */
 final class Blocking {
+  /**
+   * How much longer than its bound (the operation timeout, or an acquire's own timeout) a blocking
+   * call may take: the time to hear of a grant the cell made at the last moment, and for the
+   * answer to reach the waiting thread. Documented in docs/client.md ("Deadlines").
+   */
+  static final long SLACK_NANOS = TimeUnit.SECONDS.toNanos(1);
+
   private Blocking() {}
 
   /** Waits for {@code f}; unwraps its failure. Refuses to run on the event thread. */
@@ -18,8 +25,8 @@ final class Blocking {
     ctx.dispatcher.checkNotDispatchThread();
     Dispatcher.markAwaited(f);
     try {
-      // Every future ends on its own (operation timeout, session end); this bound is a backstop.
-      return f.get(ctx.operationTimeoutNanos + ctx.graceNanos + TimeUnit.MINUTES.toNanos(1), TimeUnit.NANOSECONDS);
+      // Every future ends on its own within the operation timeout; this bound is a backstop.
+      return f.get(ctx.operationTimeoutNanos + SLACK_NANOS, TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       f.cancel(false);
@@ -27,6 +34,7 @@ final class Blocking {
     } catch (ExecutionException e) {
       throw unwrap(e.getCause());
     } catch (TimeoutException e) {
+      f.cancel(false); // withdraws what was not sent
       throw Errors.timedOut("the operation", ctx.operationTimeoutMillis(), null);
     }
   }

@@ -12,7 +12,6 @@ import io.lockd.proto.v1.LockInfo;
 import io.lockd.proto.v1.ReleaseRequest;
 import io.lockd.proto.v1.ReleaseResponse;
 import java.time.Duration;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -66,9 +65,20 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
   private Sequencer sequencer;
   private CompletableFuture<Boolean> attempt;
   private CompletableFuture<Boolean> grantedAttempt;
+  /** The grant's answer was due to the caller while the session was in jeopardy. */
+  private boolean handOverDue;
+  private MutationLane.Mutation<?, ?> acquireRequest;
   private long waitEndNanos;
+  /** When the caller's finite wait ends (its timeout plus slack); MAX_VALUE if it has none. */
+  private long waitBy;
   private boolean waitForever;
-  private ClientClock.Cancellable giveUpTimer = ClientClock.Cancellable.NONE;
+  /** Ends the caller's wait: at its timeout (false) or when the cell stayed silent (throws). */
+  private ClientClock.Cancellable deadlineTimer = ClientClock.Cancellable.NONE;
+  /** While waiting in a session in jeopardy: the cell has been silent for the operation timeout. */
+  private ClientClock.Cancellable silenceTimer = ClientClock.Cancellable.NONE;
+  /** An acquire that waits for this handle's withdrawal or release in flight to end. */
+  private Runnable nextStart;
+  private CompletableFuture<Boolean> nextStartFuture;
 
   // Published for other threads.
   private volatile Sequencer publishedSequencer;
@@ -113,63 +123,82 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
   }
 
   /**
-   * Waits until the lock is granted, however long; fails only if the session ends or the node is
-   * deleted while waiting.
+   * Waits until the lock is granted and held, however long; returns only with the lock held
+   * ({@link #isHeld()} true at return). Ends early only with an exception: the session ended or
+   * the node was deleted while waiting, or no leader answered for the operation timeout
+   * (DEADLINE_EXCEEDED; the request is withdrawn and the handle can be used again).
    */
   public void acquire() throws InterruptedException {
-    CompletableFuture<Boolean> f = acquireAsync(null);
-    client.awaitInterruptibly(f, () -> f.cancel(false));
+    while (!acquireOnce(null)) {
+      // The grant was lost (jeopardy, expiry) before it could be returned: wait again.
+    }
   }
 
   /**
-   * Waits up to {@code timeout} for the lock; true if granted. The wait is queued in the cell (FIFO,
-   * surviving leader changes); a wait that ends without a grant leaves nothing behind.
+   * Waits up to {@code timeout} for the lock. True only if the lock is held at return ({@link
+   * #isHeld()} true then; a grant lost before the return, e.g. to jeopardy, is given back and gives
+   * false). False if it was not granted within {@code timeout} (plus at most one second to hear of
+   * a last-moment grant): the wait is withdrawn and leaves nothing behind. Throws {@link
+   * LockdException} DEADLINE_EXCEEDED if the cell did not answer the request within the client's
+   * operation timeout, when that is shorter than {@code timeout}. The wait is queued in the cell
+   * (FIFO, surviving leader changes).
+   *
+   * <pre>{@code
+   * if (lock.acquire(Duration.ofSeconds(10))) {   // held now; use the sequencer, not isHeld(), later
+   *   store.write(data, lock.sequencer());
+   * } else {
+   *   // another holder kept it for 10 s
+   * }
+   * }</pre>
    */
   public boolean acquire(Duration timeout) throws InterruptedException {
-    CompletableFuture<Boolean> f = acquireAsync(timeout);
-    return client.awaitInterruptibly(f, () -> f.cancel(false));
-  }
-
-  /** Takes the lock only if it can be granted at once; true if granted. */
-  public boolean tryAcquire() {
-    return client.await(acquireAsync(Duration.ZERO));
+    return acquireOnce(timeout);
   }
 
   /**
-   * Asynchronous acquire: completes with true when granted, false when {@code timeout} passed
-   * (null: wait however long; zero: do not wait). Cancelling the future withdraws the request,
-   * and releases the lock if the grant raced the cancellation.
+   * Takes the lock only if it can be granted at once; true if it is held at return. Throws {@link
+   * LockdException} DEADLINE_EXCEEDED if the cell did not answer within the operation timeout.
+   */
+  public boolean tryAcquire() {
+    return heldAtReturn(client.await(acquireAsync(Duration.ZERO)));
+  }
+
+  private boolean acquireOnce(Duration timeout) throws InterruptedException {
+    CompletableFuture<Boolean> f = acquireAsync(timeout);
+    return heldAtReturn(client.awaitInterruptibly(f, () -> f.cancel(false)));
+  }
+
+  /** A grant the caller's thread woke up to but that is no longer held is given back: false. */
+  private boolean heldAtReturn(boolean granted) {
+    if (granted && !publishedHeld) {
+      releaseAsync();
+      return false;
+    }
+    return granted;
+  }
+
+  /**
+   * Asynchronous acquire: completes with true when granted and held (a grant lost before the
+   * future completes gives false), false when {@code timeout} passed (null: wait however long;
+   * zero: do not wait), DEADLINE_EXCEEDED if the cell did not answer within the operation timeout.
+   * If a withdrawal or release of this handle is still in flight (after an interrupted or timed-out
+   * call), the acquire waits for it first, within its own deadline. Cancelling the future
+   * withdraws the request (never sent if it had not been), and releases the lock if the grant
+   * raced the cancellation.
    */
   public CompletableFuture<Boolean> acquireAsync(Duration timeout) {
-    CompletableFuture<Boolean> f = new AcquireFuture();
+    // Cancelling the future withdraws the request (no listener per acquire needed).
+    GiveUpFuture<Boolean> f = new GiveUpFuture<>(ctx.loop, this::cancelled);
     ctx.loop.execute(() -> startAcquire(timeout, f));
     return f;
   }
 
-  /** An acquire's future: cancelling it withdraws the request (no listener per acquire needed). */
-  private final class AcquireFuture extends Dispatcher.Awaited<Boolean> {
-    @Override
-    public boolean cancel(boolean mayInterruptIfRunning) {
-      boolean cancelled = super.cancel(mayInterruptIfRunning);
-      if (cancelled) {
-        ctx.loop.execute(() -> cancelled(this));
-      }
-      return cancelled;
-    }
-
-    @Override
-    public boolean completeExceptionally(Throwable t) {
-      boolean done = super.completeExceptionally(t);
-      if (done && t instanceof CancellationException) {
-        ctx.loop.execute(() -> cancelled(this));
-      }
-      return done;
-    }
-  }
-
   /**
    * Releases the lock (or withdraws a pending acquire). Nothing to do if it is not held; a lock
-   * already lost counts as released.
+   * already lost counts as released. Ends within the operation timeout: if the cell did not
+   * answer by then it throws {@link LockdException} DEADLINE_EXCEEDED, while the release goes on
+   * in the background ({@link #isHeld()} is false from the start; the next {@code acquire} of
+   * this handle waits for it, and the session's end releases the lock in any case).
    */
   public void release() {
     client.await(releaseAsync());
@@ -199,15 +228,48 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
   // ------------------------------------------------------------------ acquiring (loop)
 
   private void startAcquire(Duration timeout, CompletableFuture<Boolean> f) {
+    long now = ctx.clock.nanoTime();
+    boolean forever = timeout == null;
+    long waitNanos = forever ? 0 : Math.max(0, timeout.toNanos());
+    // The caller's bound: the cell must answer within the operation timeout; a finite wait ends
+    // at its timeout (plus the slack to hear of a last-moment grant), whichever comes first.
+    long answerBy = now + ctx.operationTimeoutNanos;
+    long waitBy = forever || waitNanos == 0 ? Long.MAX_VALUE : now + waitNanos + Blocking.SLACK_NANOS;
+    ClientClock.Cancellable timer = answerBy <= waitBy
+        ? ctx.clock.schedule(ctx.operationTimeoutNanos, () -> gaveUp(f, cellSilent(ctx.operationTimeoutNanos)))
+        : ctx.clock.schedule(waitBy - now, () -> gaveUp(f, null));
+    Runnable begin = () -> begin(f, forever, now + waitNanos, waitBy, timer);
+    if (phase == Phase.WITHDRAWING || phase == Phase.RELEASING) {
+      if (nextStart != null && !nextStartFuture.isDone()) { // isDone: cancelled by its caller
+        timer.cancel();
+        ctx.dispatcher.fail(f, new IllegalStateException("lock " + path + " is already being acquired"));
+        return;
+      }
+      nextStart = begin; // after the interrupted or timed-out call's withdrawal or release
+      nextStartFuture = f;
+      return;
+    }
+    begin.run();
+  }
+
+  private void begin(CompletableFuture<Boolean> f, boolean forever, long waitEnd, long waitBy,
+      ClientClock.Cancellable timer) {
+    if (f.isDone()) {
+      timer.cancel(); // the caller gave up while the previous call's cleanup was in flight
+      return;
+    }
     if (phase != Phase.IDLE && phase != Phase.LOST) {
+      timer.cancel();
       ctx.dispatcher.fail(f, new IllegalStateException("lock " + path + " is already held or being acquired (" + phase + ")"));
       return;
     }
     phase = Phase.REQUESTING;
     attempt = f;
-    waitForever = timeout == null;
-    long waitNanos = timeout == null ? 0 : Math.max(0, timeout.toNanos());
-    waitEndNanos = ctx.clock.nanoTime() + waitNanos;
+    waitForever = forever;
+    waitEndNanos = waitEnd;
+    deadlineTimer = timer;
+    this.waitBy = waitBy;
+    acquireRequest = null;
     client.withSession(
         (s, error) -> {
           if (attempt != f || phase != Phase.REQUESTING) {
@@ -223,6 +285,36 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
         });
   }
 
+  private LockdException cellSilent(long nanos) {
+    return Errors.timedOut("acquiring lock " + path + " (no lockd leader answered; the request is withdrawn)",
+        TimeUnit.NANOSECONDS.toMillis(nanos), null);
+  }
+
+  /**
+   * The caller's bound passed ({@code error} null: its own timeout, which gives false): end its
+   * future now and withdraw or give back whatever is in flight, without anyone waiting for that.
+   */
+  private void gaveUp(CompletableFuture<Boolean> f, LockdException error) {
+    if (f.isDone()) {
+      return;
+    }
+    if (attempt == f) {
+      attempt = null;
+      withdraw();
+    } else if (grantedAttempt == f) {
+      grantedAttempt = null;
+      handOverDue = false;
+      startRelease(new CompletableFuture<>()); // granted, but not in time to be handed over
+    } else {
+      dropNextStart(f); // it still waited for this handle's previous withdrawal or release
+    }
+    if (error != null) {
+      ctx.dispatcher.fail(f, error);
+    } else {
+      ctx.dispatcher.complete(f, false);
+    }
+  }
+
   private long waitMillis() {
     if (waitForever) {
       return WAIT_CHUNK_MILLIS;
@@ -235,7 +327,7 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
     Session s = session;
     long wait = waitMillis();
     earlyOutcome = null;
-    s.submit(
+    acquireRequest = s.submit(
         ACQUIRE,
         h -> AcquireRequest.newBuilder().setHeader(h).setPath(path).setMode(mode.toProto()).setWaitMillis(wait).build(),
         (AcquireResponse answer, LockdException error) -> onAcquireAnswer(s, answer, error),
@@ -264,11 +356,26 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
       onOutcome(earlyOutcome);
       return;
     }
-    if (!waitForever) {
-      // The cell ends the wait at its own deadline; this only covers an outcome lost in a failover.
-      long margin = 2 * ctx.attemptTimeoutNanos + TimeUnit.SECONDS.toNanos(1);
-      giveUpTimer = ctx.clock.schedule(Math.max(0, waitEndNanos - ctx.clock.nanoTime()) + margin, this::withdraw);
+    // The cell answered: from now on only the wait's own timeout bounds the caller (the cell's
+    // clock ends a finite wait; the timer covers an outcome lost in a failover, or a slow one).
+    CompletableFuture<Boolean> f = attempt;
+    deadlineTimer.cancel();
+    deadlineTimer = waitBy == Long.MAX_VALUE
+        ? ClientClock.Cancellable.NONE
+        : ctx.clock.schedule(Math.max(0, waitBy - ctx.clock.nanoTime()), () -> gaveUp(f, null));
+    if (s.stateOnLoop() == SessionState.JEOPARDY) {
+      watchSilence();
     }
+  }
+
+  /** A wait in a session in jeopardy ends if no leader answers for the operation timeout. */
+  private void watchSilence() {
+    CompletableFuture<Boolean> f = attempt;
+    if (f == null || phase != Phase.WAITING) {
+      return;
+    }
+    silenceTimer.cancel();
+    silenceTimer = ctx.clock.schedule(ctx.operationTimeoutNanos, () -> gaveUp(f, cellSilent(ctx.operationTimeoutNanos)));
   }
 
   @Override
@@ -280,7 +387,7 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
     if (phase != Phase.WAITING) {
       return;
     }
-    giveUpTimer.cancel();
+    silenceTimer.cancel();
     session.locks().outcomeSettled(requestSequence);
     switch (e.getType()) {
       case EVENT_TYPE_LOCK_GRANTED -> granted(Sequencer.fromProto(e.getSequencer()), e.getIndex());
@@ -300,7 +407,7 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
   }
 
   private void granted(Sequencer seq, long index) {
-    giveUpTimer.cancel();
+    silenceTimer.cancel();
     session.locks().outcomeSettled(requestSequence);
     session.locks().holding(path, this);
     sequencer = seq;
@@ -310,7 +417,30 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
     CompletableFuture<Boolean> f = attempt;
     attempt = null;
     grantedAttempt = f;
-    session.order().afterIndex(index, () -> ctx.dispatcher.complete(f, true));
+    if (f != null && deadlineTimer == ClientClock.Cancellable.NONE) {
+      // An endless wait was granted: its hand-over (after the events it reflects) is bounded too.
+      deadlineTimer = ctx.clock.schedule(ctx.operationTimeoutNanos, () -> gaveUp(f, cellSilent(ctx.operationTimeoutNanos)));
+    }
+    session.order().afterIndex(index, () -> handOver(f));
+  }
+
+  /**
+   * Completes a granted acquire with true only while the lock is held. In jeopardy it waits for
+   * the session to recover (within the caller's bound, after which {@link #gaveUp} gives the grant
+   * back); a grant lost meanwhile (expiry, deletion, release) gives false.
+   */
+  private void handOver(CompletableFuture<Boolean> f) {
+    if (f == null || f.isDone() || grantedAttempt != f) {
+      return; // the caller's bound passed first (gaveUp gave it back)
+    }
+    if (phase == Phase.SUSPECT) {
+      handOverDue = true; // onSessionState(CONNECTED) hands it over
+      return;
+    }
+    handOverDue = false;
+    grantedAttempt = null;
+    deadlineTimer.cancel();
+    ctx.dispatcher.complete(f, phase == Phase.HELD);
   }
 
   /** Gives up a pending acquire: the Release withdraws it, or releases a grant still in flight. */
@@ -318,13 +448,13 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
     if (phase != Phase.REQUESTING && phase != Phase.WAITING) {
       return;
     }
-    giveUpTimer.cancel();
-    phase = Phase.WITHDRAWING;
     Session s = session;
-    if (s == null) {
-      finish(Phase.IDLE, false, null); // no session yet: nothing was sent
+    if (s == null || (phase == Phase.REQUESTING && acquireRequest != null && s.withdraw(acquireRequest))) {
+      finish(Phase.IDLE, false, null); // nothing was sent, and now nothing will be
       return;
     }
+    phase = Phase.WITHDRAWING;
+    silenceTimer.cancel();
     s.locks().outcomeSettled(requestSequence);
     s.submit(
         RELEASE,
@@ -340,9 +470,18 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
   /** The caller gave up on {@code f}: withdraw it, or undo its grant if that came first. */
   private void cancelled(CompletableFuture<Boolean> f) {
     if (attempt == f) {
+      attempt = null;
+      deadlineTimer.cancel();
       withdraw();
-    } else if (grantedAttempt == f && (phase == Phase.HELD || phase == Phase.SUSPECT)) {
-      startRelease(new CompletableFuture<>());
+    } else if (grantedAttempt == f) {
+      grantedAttempt = null;
+      handOverDue = false;
+      deadlineTimer.cancel();
+      if (phase == Phase.HELD || phase == Phase.SUSPECT) {
+        startRelease(new CompletableFuture<>());
+      }
+    } else {
+      dropNextStart(f);
     }
   }
 
@@ -354,15 +493,22 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
         phase = Phase.RELEASING;
         publishedHeld = false;
         Session s = session;
+        // The caller waits at most the operation timeout; the Release itself is never withdrawn
+        // (the lock must be given back) and goes on to the cell's answer or the session's end.
+        ClientClock.Cancellable bound = ctx.clock.schedule(ctx.operationTimeoutNanos, () -> ctx.dispatcher.fail(f,
+            Errors.timedOut("releasing lock " + path + " (no lockd leader answered; the release goes on in the background)",
+                ctx.operationTimeoutMillis(), null)));
         s.submit(
             RELEASE,
             h -> ReleaseRequest.newBuilder().setHeader(h).setPath(path).build(),
             (ReleaseResponse answer, LockdException error) -> {
+              bound.cancel();
               if (error != null && !alreadyGone(error)) {
                 // The cell refused for another reason; the lock may still be held.
                 if (phase == Phase.RELEASING) {
                   phase = Phase.HELD;
                   publishedHeld = s.stateOnLoop() == SessionState.CONNECTED;
+                  startNext();
                 }
                 ctx.dispatcher.fail(f, error);
                 return;
@@ -399,21 +545,54 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
     sequencer = null;
     publishedSequencer = null;
     publishedHeld = false;
+    CompletableFuture<Boolean> granted = grantedAttempt;
+    if (granted != null) {
+      grantedAttempt = null; // lost before it could be handed over
+      handOverDue = false;
+      deadlineTimer.cancel();
+      ctx.dispatcher.complete(granted, false);
+    }
     detachIfDone();
+    startNext();
   }
 
   private void finish(Phase next, Boolean value, Throwable error) {
-    giveUpTimer.cancel();
-    phase = next;
-    detachIfDone();
     CompletableFuture<Boolean> f = attempt;
     attempt = null;
+    if (f != null) {
+      deadlineTimer.cancel();
+    }
+    silenceTimer.cancel();
+    phase = next;
+    detachIfDone();
     if (f != null) {
       if (error != null) {
         ctx.dispatcher.fail(f, error);
       } else {
         ctx.dispatcher.complete(f, value);
       }
+    }
+    startNext();
+  }
+
+  /**
+   * Forgets the acquire of {@code f} that waits to start: its caller gave up. (Its future's
+   * completion goes through the dispatcher, so {@code f.isDone()} may not say so yet.)
+   */
+  private void dropNextStart(CompletableFuture<Boolean> f) {
+    if (nextStartFuture == f) {
+      nextStart = null;
+      nextStartFuture = null;
+    }
+  }
+
+  /** Starts the acquire that waited for this handle's withdrawal or release, now over. */
+  private void startNext() {
+    Runnable next = nextStart;
+    if (next != null && phase != Phase.WITHDRAWING && phase != Phase.RELEASING) {
+      nextStart = null;
+      nextStartFuture = null;
+      next.run();
     }
   }
 
@@ -453,6 +632,7 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
   public void onSessionState(SessionState from, SessionState to) {
     switch (to) {
       case JEOPARDY -> {
+        watchSilence();
         if (phase == Phase.HELD) {
           phase = Phase.SUSPECT;
           publishedHeld = false;
@@ -460,11 +640,15 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
         }
       }
       case CONNECTED -> {
+        silenceTimer.cancel();
         if (phase == Phase.SUSPECT) {
           phase = Phase.HELD;
           publishedHeld = true;
           if (listener != null) {
             ctx.dispatcher.run("a lock listener", () -> listener.onRestored(this));
+          }
+          if (handOverDue) {
+            handOver(grantedAttempt);
           }
         }
       }

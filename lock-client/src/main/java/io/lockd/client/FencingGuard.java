@@ -4,6 +4,7 @@ import io.grpc.Status;
 import io.lockd.proto.v1.ErrorReason;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * A resource server's fence: admits a request only if its {@link Sequencer} is not older than the
@@ -23,11 +24,30 @@ import java.util.Map;
  * ({@link LockClient#checkSequencer}) as well. It tracks at most {@code maxPaths} paths and refuses
  * new paths beyond that (forgetting one would let an old holder in). Thread-safe.
  *
+ * <p><b>Guard reads too, and make the check and the access one step.</b> A holder that reads,
+ * computes and writes back (a read-modify-write) must present its sequencer on the read as well
+ * as on the write, and each check must happen together with the access it guards ({@link
+ * #admitAndGet}, {@link #admitAndRun}: no other admission comes in between). Otherwise an old
+ * holder's write admitted just before the new holder's first request lands after the new holder
+ * read, and the new holder writes back a value computed from contents that are no longer there
+ * (a lost update), although every write was checked.
+ *
  * <pre>{@code
  * FencingGuard guard = new FencingGuard();
- * void write(Request r) {
- *   guard.admit(Sequencer.parse(r.header("Lockd-Sequencer"))); // throws if stale
- *   store.write(r.body());
+ *
+ * // In the resource server: every access, read or write, with the caller's sequencer.
+ * long read(Sequencer holder) {
+ *   return guard.admitAndGet(holder, () -> store.balance());           // throws if stale
+ * }
+ * void write(Sequencer holder, long balance) {
+ *   guard.admitAndRun(holder, () -> store.setBalance(balance));        // throws if stale
+ * }
+ *
+ * // In the lock holder: the read and the write both carry the sequencer.
+ * if (lock.acquire(Duration.ofSeconds(10))) {
+ *   Sequencer s = lock.sequencer();
+ *   long balance = resource.read(s);
+ *   resource.write(s, balance + 100);
  * }
  * }</pre>
  */
@@ -67,11 +87,45 @@ public final class FencingGuard {
    *     admitted, or the cell says it is no longer valid; RESOURCE_EXHAUSTED if the guard is full
    */
   public void admit(Sequencer sequencer) {
+    admitAndGet(sequencer, () -> null);
+  }
+
+  /**
+   * Admits {@code sequencer} and runs {@code access} (a read or a write of the resource) as one
+   * step: no other sequencer is admitted between the check and the end of {@code access}, so a
+   * newer holder admitted concurrently is ordered entirely before or after it. {@code access}
+   * runs under this guard's monitor: keep it short (every admission of the guard waits for it).
+   *
+   * <pre>{@code
+   * long balance = guard.admitAndGet(holder, () -> store.balance());
+   * }</pre>
+   *
+   * @return what {@code access} returned
+   * @throws LockdException as {@link #admit}, in which case {@code access} did not run
+   */
+  public <T> T admitAndGet(Sequencer sequencer, Supplier<T> access) {
     checkOrder(sequencer, false);
     if (cell != null && !cell.checkSequencer(sequencer)) {
       throw stale(sequencer, "the cell says its lock is no longer held with that generation");
     }
-    checkOrder(sequencer, true);
+    synchronized (this) {
+      checkOrder(sequencer, true);
+      return access.get();
+    }
+  }
+
+  /**
+   * {@link #admitAndGet} for an access without a result, e.g. a write.
+   *
+   * <pre>{@code
+   * guard.admitAndRun(holder, () -> store.setBalance(balance));
+   * }</pre>
+   */
+  public void admitAndRun(Sequencer sequencer, Runnable access) {
+    admitAndGet(sequencer, () -> {
+      access.run();
+      return null;
+    });
   }
 
   /** True if {@link #admit} would admit it (and then records it); false instead of throwing. */

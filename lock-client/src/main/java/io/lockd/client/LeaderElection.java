@@ -104,17 +104,19 @@ public final class LeaderElection implements AutoCloseable {
         lock = client.lock(path, LockMode.EXCLUSIVE, new Candidate());
       }
       DistributedLock l = lock;
-      pending =
-          ensureNode()
-              .thenCompose(v -> l.acquireAsync(null))
-              .thenApply(
-                  granted -> {
-                    Sequencer proof = l.sequencer();
-                    listener.onElected(proof);
-                    return proof;
-                  });
+      pending = ensureNode().thenCompose(v -> heldLock(l)).thenApply(
+          held -> {
+            Sequencer proof = l.sequencer();
+            listener.onElected(proof);
+            return proof;
+          });
       return pending;
     }
+  }
+
+  /** Acquires until the grant is still held when it is handed over (it may be lost on the way). */
+  private static CompletableFuture<Void> heldLock(DistributedLock l) {
+    return l.acquireAsync(null).thenCompose(held -> held ? CompletableFuture.completedFuture(null) : heldLock(l));
   }
 
   /** True while this candidate leads and its session's lease is valid. */

@@ -3,8 +3,6 @@ package io.lockd.client;
 import io.lockd.proto.v1.LockInfo;
 import io.lockd.proto.v1.SessionInfo;
 import io.lockd.proto.v1.StatusResponse;
-import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,8 +24,10 @@ import org.slf4j.LoggerFactory;
  * and a request whose answer was lost is sent again with the same pair until a final answer
  * arrives, so it is applied at most once.
  *
- * <p>Methods here block (at most the operation timeout); {@link #async} gives the same operations
- * returning futures. Blocking methods must not be called from a lockd callback (listeners and
+ * <p>Methods here block at most the operation timeout (plus a second of slack), whatever the cell
+ * does, and then throw {@link LockdException} DEADLINE_EXCEEDED; a lock's {@code acquire(timeout)}
+ * waits for the lock up to its own timeout (docs/client.md, "Deadlines"). {@link #async} gives the
+ * same operations returning futures. Blocking methods must not be called from a lockd callback (listeners and
  * future continuations run on the client's event threads; doing so throws
  * IllegalStateException).
  *
@@ -319,7 +319,7 @@ public final class LockClient implements AutoCloseable {
    */
   public static final class Builder {
     private List<String> endpoints = List.of();
-    private String clientName; // host:pid unless set (looked up only then: it may ask DNS)
+    private String clientName; // defaultClientName unless set
     private Duration sessionLease = Duration.ZERO;
     private Duration attemptTimeout = Duration.ofSeconds(2);
     private Duration operationTimeout = Duration.ofSeconds(30);
@@ -368,7 +368,11 @@ public final class LockClient implements AutoCloseable {
       return this;
     }
 
-    /** A name for people: shown by lockctl in session and lock listings (at most 256 bytes). */
+    /**
+     * A name for people: shown by lockctl in session and lock listings (at most 256 bytes).
+     * Default: {@code $HOSTNAME:pid} if the environment variable HOSTNAME is set, else {@code
+     * java-pid}; the library never looks the host name up in DNS by itself.
+     */
     public Builder clientName(String clientName) {
       this.clientName = clientName;
       return this;
@@ -556,7 +560,7 @@ public final class LockClient implements AutoCloseable {
         attemptTimeout = operationTimeout;
       }
       if (clientName == null) {
-        clientName = defaultClientName();
+        clientName = defaultClientName(System::getenv, ProcessHandle.current().pid());
       }
       return new LockClient(this);
     }
@@ -598,14 +602,19 @@ public final class LockClient implements AutoCloseable {
       return d;
     }
 
-    private static String defaultClientName() {
-      String host;
-      try {
-        host = InetAddress.getLocalHost().getHostName();
-      } catch (Exception e) {
-        host = "unknown-host";
+    /**
+     * The name a client gets unless {@link #clientName} is set: {@code $HOSTNAME:pid} when the
+     * environment names the host (shells, containers and Kubernetes set it), else {@code
+     * java-pid}. Never a DNS lookup: resolving the local host name can stall for seconds when the
+     * resolver is slow or absent. An application that wants the resolved name asks for it:
+     * {@code .clientName(InetAddress.getLocalHost().getHostName())}.
+     */
+    static String defaultClientName(Function<String, String> env, long pid) {
+      String host = env.apply("HOSTNAME");
+      if (host == null || host.isBlank()) {
+        return "java-" + pid;
       }
-      return host + ":" + ManagementFactory.getRuntimeMXBean().getPid();
+      return host.strip() + ":" + pid;
     }
   }
 }

@@ -16,6 +16,8 @@ import java.util.function.LongConsumer;
  * comes, and is sent (with that same number) until a final answer arrives: a retry after a lost
  * answer or a leader change gets the cell's remembered answer instead of being applied again.
  * There is no deadline: a mutation ends with its answer or with the session ({@link #failAll}).
+ * A mutation whose caller gave up before its turn is {@link #withdraw withdrawn}: never sent, so
+ * a backlog of requests nobody waits for cannot build up ahead of live ones.
  *
  * <p>At most {@code maxQueued} mutations wait; more are refused (RESOURCE_EXHAUSTED). Loop thread
  * only.
@@ -73,10 +75,11 @@ final class MutationLane {
     this.onSessionGone = onSessionGone;
   }
 
-  <Q, A> void submit(Mutation<Q, A> m) {
+  /** Queues {@code m}; returns it, the handle to {@link #withdraw} it by. */
+  <Q, A> Mutation<Q, A> submit(Mutation<Q, A> m) {
     if (ended != null) {
       m.onAnswer.accept(null, ended);
-      return;
+      return m;
     }
     if (queue.size() >= maxQueued) {
       m.onAnswer.accept(
@@ -85,10 +88,20 @@ final class MutationLane {
               Status.Code.RESOURCE_EXHAUSTED,
               ErrorReason.ERROR_REASON_LIMIT_REACHED,
               "too many requests queued on this session (limit " + maxQueued + ")"));
-      return;
+      return m;
     }
     queue.add(m);
     pump();
+    return m;
+  }
+
+  /**
+   * Takes {@code m} out of the queue if it has not been sent: true if it never will be (its
+   * {@code onAnswer} is not called then). False if it was sent already (it runs to its answer, as
+   * the sequence numbers require) or has ended.
+   */
+  boolean withdraw(Mutation<?, ?> m) {
+    return queue.remove(m);
   }
 
   /** The sequence number of the newest request sent (0 before the first). */

@@ -237,18 +237,23 @@ public final class Session {
   }
 
   /** Queues a mutating request; {@code request} builds it around the session's header. */
-  <Q, A> void submit(
+  <Q, A> MutationLane.Mutation<Q, A> submit(
       MethodDescriptor<Q, A> method, Function<RequestHeader, Q> request, BiConsumer<A, LockdException> onAnswer) {
-    lane.submit(new MutationLane.Mutation<>(method, id, request, onAnswer));
+    return lane.submit(new MutationLane.Mutation<>(method, id, request, onAnswer));
   }
 
   /** As above; {@code onSequence} learns the request's sequence number before it is sent. */
-  <Q, A> void submit(
+  <Q, A> MutationLane.Mutation<Q, A> submit(
       MethodDescriptor<Q, A> method,
       Function<RequestHeader, Q> request,
       BiConsumer<A, LockdException> onAnswer,
       java.util.function.LongConsumer onSequence) {
-    lane.submit(new MutationLane.Mutation<>(method, id, request, onAnswer).onSequence(onSequence));
+    return lane.submit(new MutationLane.Mutation<>(method, id, request, onAnswer).onSequence(onSequence));
+  }
+
+  /** Takes a mutation whose caller gave up out of the queue, unless it was sent (true if so). */
+  boolean withdraw(MutationLane.Mutation<?, ?> m) {
+    return lane.withdraw(m);
   }
 
   /** Ends the session locally because the grace period ran out or the cell ended it. */

@@ -115,6 +115,10 @@ final class WatchTable {
 
   /** Delivers the listener's Watch handle, then the events it was owed, in that order. */
   private void start(Entry entry, Sub sub, long fromIndex) {
+    if (sub.result.isDone()) {
+      remove(entry, sub); // the caller gave up waiting (timeout, cancel): nobody could close it
+      return;
+    }
     sub.fromIndex = fromIndex;
     Watch handle = new Watch(entry.path, entry.kind, fromIndex, () -> ctx.loop.execute(() -> remove(entry, sub)));
     ctx.dispatcher.complete(sub.result, handle);

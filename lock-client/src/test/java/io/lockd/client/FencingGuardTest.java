@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.grpc.Status;
 import io.lockd.proto.v1.ErrorReason;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class FencingGuardTest {
@@ -27,6 +28,42 @@ class FencingGuardTest {
     assertEquals(ErrorReason.ERROR_REASON_SEQUENCER_INVALID, e.reason());
     assertEquals(9, g.newestGeneration("/a"));
     assertTrue(g.tryAdmit(seq("/b", LockMode.EXCLUSIVE, 1)), "paths are independent");
+  }
+
+  @Test
+  void readModifyWriteGuardsTheReadSoALateOldWriteCannotBeLost() {
+    FencingGuard g = new FencingGuard();
+    long[] balance = {100};
+    Sequencer old = seq("/acct", LockMode.EXCLUSIVE, 5);
+    Sequencer newer = seq("/acct", LockMode.EXCLUSIVE, 6);
+    assertEquals(100, g.admitAndGet(old, () -> balance[0])); // the old holder read, then paused
+    long read = g.admitAndGet(newer, () -> balance[0]); // the new holder's read is fenced too
+    // The old holder's late write is refused, so the new holder's read is still the truth.
+    assertThrows(LockdException.class, () -> g.admitAndRun(old, () -> balance[0] = 0));
+    assertEquals(100, balance[0], "a refused access does not run");
+    g.admitAndRun(newer, () -> balance[0] = read + 10);
+    assertEquals(110, balance[0]);
+  }
+
+  @Test
+  void noAdmissionComesBetweenTheCheckAndTheAccess() throws Exception {
+    FencingGuard g = new FencingGuard();
+    Sequencer old = seq("/acct", LockMode.EXCLUSIVE, 5);
+    Sequencer newer = seq("/acct", LockMode.EXCLUSIVE, 6);
+    Thread[] other = new Thread[1];
+    g.admitAndRun(old, () -> {
+      other[0] = new Thread(() -> g.admit(newer), "newer holder");
+      other[0].start();
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (other[0].getState() != Thread.State.BLOCKED) {
+        assertTrue(other[0].isAlive(), "the newer holder was admitted in the middle of the old one's access");
+        assertTrue(System.nanoTime() < end, "the newer holder's admission neither ran nor waited");
+        Thread.onSpinWait();
+      }
+      assertEquals(5, g.newestGeneration("/acct"));
+    });
+    other[0].join(TimeUnit.SECONDS.toMillis(20));
+    assertEquals(6, g.newestGeneration("/acct"));
   }
 
   @Test

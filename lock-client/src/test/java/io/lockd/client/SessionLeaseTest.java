@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -114,6 +116,38 @@ class SessionLeaseTest extends FakeCellTest {
     assertTrue(lock.isHeld());
     Eventually.await("listener told", () -> transitions.size() == 2);
     assertEquals(List.of("CONNECTED->JEOPARDY", "JEOPARDY->CONNECTED"), transitions);
+    lock.release();
+  }
+
+  private int holders(String path) {
+    return cell.read(ns -> ns.getLockInfo(path)).getLock().getHoldersCount();
+  }
+
+  @Test
+  void acquireIsTrueOnlyForALockHeldWhenItReturns() throws Exception {
+    Session s = openSession();
+    client.createFile("/g", bytes(""));
+    DistributedLock lock = client.lock("/g");
+    cell.setKeepAlivesSilent(true);
+    clock.advance(Duration.ofMillis(11_800));
+    Eventually.await("jeopardy", () -> s.state() == SessionState.JEOPARDY);
+
+    // The cell grants while the session is in jeopardy, and the session does not recover in time.
+    CompletableFuture<Boolean> late = lock.acquireAsync(Duration.ofSeconds(5));
+    Eventually.await("granted by the cell", () -> holders("/g") == 1);
+    clock.advance(Duration.ofSeconds(7)); // past the wait's 5 s and its slack
+    assertFalse(late.get(20, TimeUnit.SECONDS), "true although the lock was not held (jeopardy)");
+    assertFalse(lock.isHeld());
+    Eventually.await("the grant was given back", () -> holders("/g") == 0);
+
+    // Granted in jeopardy again, and this time the session recovers within the wait: true.
+    CompletableFuture<Boolean> recovered = lock.acquireAsync(Duration.ofSeconds(30));
+    Eventually.await("granted by the cell", () -> holders("/g") == 1);
+    cell.setKeepAlivesSilent(false);
+    clock.advanceUntil("connected again", Duration.ofMillis(50), Duration.ofSeconds(5),
+        () -> s.state() == SessionState.CONNECTED);
+    assertTrue(recovered.get(20, TimeUnit.SECONDS));
+    assertTrue(lock.isHeld());
     lock.release();
   }
 

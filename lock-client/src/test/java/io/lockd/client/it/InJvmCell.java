@@ -24,7 +24,8 @@ import java.util.TreeMap;
  * real server; the failover tests use {@link ProcessCell} (separate JVMs).
  */
 public final class InJvmCell implements AutoCloseable {
-  private final List<LockdServer> servers = new ArrayList<>();
+  private final Map<Integer, LockdServerConfig> configs = new TreeMap<>();
+  private final Map<Integer, LockdServer> servers = new TreeMap<>();
   private final Map<Integer, String> clientAddresses = new TreeMap<>();
 
   public InJvmCell(int size, Path root, long graceMillis) throws IOException {
@@ -47,11 +48,10 @@ public final class InJvmCell implements AutoCloseable {
         RuntimeConfig runtime =
             new RuntimeConfig("it", PaxosConfig.defaults(id, ids), peers, address(peers.get(id)),
                 root.resolve("r" + id), ReplicaOptions.defaults(), 5);
-        servers.add(
-            LockdServer.start(
-                new LockdServerConfig(runtime, limits,
-                    ServerConfig.defaults().withGraceMillis(graceMillis), clientAddresses,
-                    address(clientAddresses.get(id)), 10, 300)));
+        configs.put(id, new LockdServerConfig(runtime, limits,
+            ServerConfig.defaults().withGraceMillis(graceMillis), clientAddresses,
+            address(clientAddresses.get(id)), 10, 300));
+        start(id);
       }
     } catch (IOException | RuntimeException e) {
       close();
@@ -76,10 +76,27 @@ public final class InJvmCell implements AutoCloseable {
   }
 
 
-  @Override
-  public void close() {
-    for (LockdServer s : servers) {
+  /** Stops replica {@code id} (its data stays); a stopped replica refuses connections. */
+  public synchronized void stop(int id) {
+    LockdServer s = servers.remove(id);
+    if (s != null) {
       s.close();
     }
+  }
+
+  /** Starts replica {@code id} (again) from its data directory, on its ports. */
+  public synchronized void start(int id) throws IOException {
+    if (servers.containsKey(id)) {
+      throw new IllegalStateException("replica " + id + " runs already");
+    }
+    servers.put(id, LockdServer.start(configs.get(id)));
+  }
+
+  @Override
+  public synchronized void close() {
+    for (LockdServer s : servers.values()) {
+      s.close();
+    }
+    servers.clear();
   }
 }
