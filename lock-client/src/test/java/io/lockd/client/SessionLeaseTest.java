@@ -222,10 +222,6 @@ class SessionLeaseTest extends FakeCellTest {
         () -> holders("/l") == 0);
   }
 
-  private int holders(String path) {
-    return cell.read(ns -> ns.getLockInfo(path)).getLock().getHoldersCount();
-  }
-
   @Test
   void cellEndingTheSessionIsSeenAtOnce() {
     Session s = openSession();
