@@ -48,7 +48,13 @@ public record ReplicaState(
     distrusts = List.copyOf(distrusts);
   }
 
-  /** A replica's role as last known. */
+  /**
+   * A replica's role as last known.
+   *
+   * <pre>{@code
+   * long unreachable = status.replicas().stream().filter(r -> r.role() == ReplicaState.Role.UNREACHABLE).count();
+   * }</pre>
+   */
   public enum Role {
     /** Holds (or is establishing) leadership and its lease. */
     LEADER,
