@@ -3,13 +3,10 @@ package io.lockd.client;
 import com.google.protobuf.ByteString;
 import io.grpc.MethodDescriptor;
 import io.lockd.proto.v1.CheckSequencerRequest;
-import io.lockd.proto.v1.ClusterGrpc;
 import io.lockd.proto.v1.CreateNodeRequest;
 import io.lockd.proto.v1.CreateNodeResponse;
 import io.lockd.proto.v1.DeleteNodeRequest;
 import io.lockd.proto.v1.DeleteNodeResponse;
-import io.lockd.proto.v1.ErrorReason;
-import io.lockd.proto.v1.ForceCloseSessionRequest;
 import io.lockd.proto.v1.GetContentsAndStatRequest;
 import io.lockd.proto.v1.GetContentsAndStatResponse;
 import io.lockd.proto.v1.GetLockInfoRequest;
@@ -17,17 +14,12 @@ import io.lockd.proto.v1.GetLockInfoResponse;
 import io.lockd.proto.v1.GetStatRequest;
 import io.lockd.proto.v1.ListChildrenRequest;
 import io.lockd.proto.v1.ListChildrenResponse;
-import io.lockd.proto.v1.ListSessionsRequest;
-import io.lockd.proto.v1.ListSessionsResponse;
 import io.lockd.proto.v1.LockGrpc;
 import io.lockd.proto.v1.LockInfo;
 import io.lockd.proto.v1.NodeGrpc;
 import io.lockd.proto.v1.RequestHeader;
-import io.lockd.proto.v1.SessionInfo;
 import io.lockd.proto.v1.SetContentsRequest;
 import io.lockd.proto.v1.SetContentsResponse;
-import io.lockd.proto.v1.StatusRequest;
-import io.lockd.proto.v1.StatusResponse;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
@@ -160,7 +152,7 @@ public final class AsyncLockClient {
 
   /** Creates the node unless one exists at the path; true if this call created it. */
   public CompletableFuture<Boolean> createUnlessExists(String path, CreateOptions options) {
-    return createNode(path, options, a -> true, falseFor(ErrorReason.ERROR_REASON_NODE_EXISTS));
+    return createNode(path, options, a -> true, falseFor(LockdException.Reason.NODE_EXISTS));
   }
 
   /** Deletes a file or an empty directory whose lock has no holders or waiters. */
@@ -294,7 +286,7 @@ public final class AsyncLockClient {
         a -> a.getIndex(),
         a -> true,
         true,
-        falseFor(ErrorReason.ERROR_REASON_NODE_NOT_FOUND));
+        falseFor(LockdException.Reason.NODE_NOT_FOUND));
   }
 
   /**
@@ -321,14 +313,14 @@ public final class AsyncLockClient {
   }
 
   /** The state of a node's lock: mode, holders, FIFO waiters, generation, lock-delay (all pages). */
-  public CompletableFuture<LockInfo> lockInfo(String path) {
+  public CompletableFuture<LockDetails> lockInfo(String path) {
     Paths.check(path);
     return paged(
         LockGrpc.getGetLockInfoMethod(),
         token -> lockInfoPage(path, token),
         GetLockInfoResponse::getNextPageToken,
         GetLockInfoResponse::getIndex,
-        Pages::lockInfo);
+        pages -> LockDetails.fromProto(Pages.lockInfo(pages)));
   }
 
   void lockInfoOnLoop(String path, BiConsumer<LockInfo, LockdException> k) {
@@ -362,7 +354,7 @@ public final class AsyncLockClient {
         a -> a.getIndex(),
         a -> true,
         true,
-        falseFor(ErrorReason.ERROR_REASON_SEQUENCER_INVALID, ErrorReason.ERROR_REASON_NODE_NOT_FOUND));
+        falseFor(LockdException.Reason.SEQUENCER_INVALID, LockdException.Reason.NODE_NOT_FOUND));
   }
 
   // ------------------------------------------------------------------ watches
@@ -376,35 +368,6 @@ public final class AsyncLockClient {
     return inSession((s, f) -> s.watches().add(path, kind, listener, f));
   }
 
-  // ------------------------------------------------------------------ administration
-
-  /** Every replica's role, ballot, indexes, lag and lease, as the answering replica knows them. */
-  public CompletableFuture<StatusResponse> clusterStatus() {
-    return read(ClusterGrpc.getStatusMethod(), StatusRequest.getDefaultInstance(), a -> 0, a -> a, false, null);
-  }
-
-  /**
-   * Every session of the cell (all pages). Each lists the paths of its locks only up to 256 KiB;
-   * {@code held_lock_count} and {@code waiting_lock_count} are always whole.
-   */
-  public CompletableFuture<List<SessionInfo>> listSessions() {
-    return paged(
-        ClusterGrpc.getListSessionsMethod(),
-        token -> ListSessionsRequest.newBuilder().setPageToken(token).build(),
-        ListSessionsResponse::getNextPageToken,
-        ListSessionsResponse::getIndex,
-        pages -> pages.stream().flatMap(a -> a.getSessionsList().stream()).toList());
-  }
-
-  /** Ends a session as if its lease had expired (lock-delay applies to its locks). */
-  public CompletableFuture<Void> forceCloseSession(long sessionId) {
-    return read(
-        ClusterGrpc.getForceCloseSessionMethod(),
-        ForceCloseSessionRequest.newBuilder().setSessionId(sessionId).build(),
-        a -> a.getIndex(),
-        a -> null);
-  }
-
   // ------------------------------------------------------------------ plumbing
 
   /**
@@ -412,8 +375,8 @@ public final class AsyncLockClient {
    * the loop, so that the caller's future is completed at once, with no dependent future (and,
    * for a blocked caller, no extra hop through the callback threads).
    */
-  private static Function<LockdException, Boolean> falseFor(ErrorReason... reasons) {
-    List<ErrorReason> list = List.of(reasons);
+  private static Function<LockdException, Boolean> falseFor(LockdException.Reason... reasons) {
+    List<LockdException.Reason> list = List.of(reasons);
     return e -> list.contains(e.reason()) ? Boolean.FALSE : null;
   }
 
@@ -423,7 +386,7 @@ public final class AsyncLockClient {
   }
 
   /** @param recover maps a refusal to a value (or to null: fail with it); null: fail with every refusal */
-  private <Q, A, R> CompletableFuture<R> read(
+  <Q, A, R> CompletableFuture<R> read(
       MethodDescriptor<Q, A> method, Q request, ToLongFunction<A> index, Function<A, R> result, boolean leaderOnly,
       Function<LockdException, R> recover) {
     return onLoop(
@@ -437,7 +400,7 @@ public final class AsyncLockClient {
   }
 
   /** A read whose answer comes in pages ({@link Pages}); delivered after the last page's index. */
-  private <Q, A, R> CompletableFuture<R> paged(
+  <Q, A, R> CompletableFuture<R> paged(
       MethodDescriptor<Q, A> method, Function<String, Q> request, Function<A, String> nextToken, ToLongFunction<A> index,
       Function<List<A>, R> result) {
     return onLoop(

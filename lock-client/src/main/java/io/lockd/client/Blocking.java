@@ -1,7 +1,6 @@
 package io.lockd.client;
 
 import io.grpc.Status;
-import io.lockd.proto.v1.ErrorReason;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -30,7 +29,7 @@ final class Blocking {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       f.cancel(false);
-      throw new LockdException(Status.Code.CANCELLED, ErrorReason.ERROR_REASON_UNSPECIFIED, "interrupted", e);
+      throw new LockdException(Status.Code.CANCELLED, LockdException.Reason.UNSPECIFIED, "interrupted", e);
     } catch (ExecutionException e) {
       throw unwrap(e.getCause());
     } catch (TimeoutException e) {
@@ -52,7 +51,7 @@ final class Blocking {
     } catch (ExecutionException e) {
       throw unwrap(e.getCause());
     } catch (CancellationException e) {
-      throw new LockdException(Status.Code.CANCELLED, ErrorReason.ERROR_REASON_UNSPECIFIED, "cancelled", e);
+      throw new LockdException(Status.Code.CANCELLED, LockdException.Reason.UNSPECIFIED, "cancelled", e);
     }
   }
 
@@ -67,6 +66,6 @@ final class Blocking {
     if (t instanceof Error e) {
       throw e;
     }
-    return new LockdException(Status.Code.UNKNOWN, ErrorReason.ERROR_REASON_UNSPECIFIED, String.valueOf(t), t);
+    return new LockdException(Status.Code.UNKNOWN, LockdException.Reason.UNSPECIFIED, String.valueOf(t), t);
   }
 }

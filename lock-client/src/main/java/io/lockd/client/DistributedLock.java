@@ -4,7 +4,6 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.lockd.proto.v1.AcquireRequest;
 import io.lockd.proto.v1.AcquireResponse;
-import io.lockd.proto.v1.ErrorReason;
 import io.lockd.proto.v1.Event;
 import io.lockd.proto.v1.LockGrpc;
 import io.lockd.proto.v1.LockHolder;
@@ -41,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * session cannot hold the same node twice); it may be acquired again after release or loss.
  * Thread-safe.
  */
-public final class DistributedLock implements AutoCloseable, SessionLocks.Member {
+public final class DistributedLock implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DistributedLock.class);
   /** Longest wait a single queued acquire asks for; a longer or endless wait queues again. */
   static final long WAIT_CHUNK_MILLIS = 3_600_000;
@@ -56,6 +55,29 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
   private final String path;
   private final LockMode mode;
   private final LockListener listener;
+  /** The session's view of this lock; an inner object so that the hooks stay out of the public API. */
+  private final SessionLocks.Member member =
+      new SessionLocks.Member() {
+        @Override
+        public void onOutcome(Event event) {
+          DistributedLock.this.onOutcome(event);
+        }
+
+        @Override
+        public void onHolderEvent(Event event) {
+          DistributedLock.this.onHolderEvent(event);
+        }
+
+        @Override
+        public void onSessionState(SessionState from, SessionState to) {
+          DistributedLock.this.onSessionState(from, to);
+        }
+
+        @Override
+        public void onResync() {
+          DistributedLock.this.onResync();
+        }
+      };
 
   // Loop-confined.
   private Phase phase = Phase.IDLE;
@@ -280,7 +302,7 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
             return;
           }
           session = s;
-          s.locks().attach(this);
+          s.locks().attach(member);
           sendAcquire();
         });
   }
@@ -333,7 +355,7 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
         (AcquireResponse answer, LockdException error) -> onAcquireAnswer(s, answer, error),
         seq -> {
           requestSequence = seq;
-          s.locks().expectOutcome(seq, this);
+          s.locks().expectOutcome(seq, member);
         });
   }
 
@@ -343,7 +365,7 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
     }
     if (error != null) {
       s.locks().outcomeSettled(requestSequence);
-      boolean busy = error.reason() == ErrorReason.ERROR_REASON_LOCK_BUSY;
+      boolean busy = error.reason() == LockdException.Reason.LOCK_BUSY;
       finish(Phase.IDLE, busy ? Boolean.FALSE : null, busy ? null : error);
       return;
     }
@@ -378,8 +400,7 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
     silenceTimer = ctx.clock.schedule(ctx.operationTimeoutNanos, () -> gaveUp(f, cellSilent(ctx.operationTimeoutNanos)));
   }
 
-  @Override
-  public void onOutcome(Event e) {
+  void onOutcome(Event e) {
     if (phase == Phase.REQUESTING) {
       earlyOutcome = e; // the outcome overtook the Acquire's answer
       return;
@@ -401,7 +422,7 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
         }
       }
       default ->
-          finish(Phase.IDLE, null, new LockdException(Status.Code.NOT_FOUND, ErrorReason.ERROR_REASON_NODE_NOT_FOUND,
+          finish(Phase.IDLE, null, new LockdException(Status.Code.NOT_FOUND, LockdException.Reason.NODE_NOT_FOUND,
               "node " + path + " was deleted while waiting for its lock"));
     }
   }
@@ -409,7 +430,7 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
   private void granted(Sequencer seq, long index) {
     silenceTimer.cancel();
     session.locks().outcomeSettled(requestSequence);
-    session.locks().holding(path, this);
+    session.locks().holding(path, member);
     sequencer = seq;
     phase = session.stateOnLoop() == SessionState.CONNECTED ? Phase.HELD : Phase.SUSPECT;
     publishedSequencer = seq;
@@ -533,13 +554,13 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
 
   private static boolean alreadyGone(LockdException e) {
     return e instanceof SessionExpiredException
-        || e.reason() == ErrorReason.ERROR_REASON_LOCK_NOT_HELD
-        || e.reason() == ErrorReason.ERROR_REASON_NODE_NOT_FOUND;
+        || e.reason() == LockdException.Reason.LOCK_NOT_HELD
+        || e.reason() == LockdException.Reason.NODE_NOT_FOUND;
   }
 
   private void clearHold(Phase next) {
     if (session != null) {
-      session.locks().notHolding(path, this);
+      session.locks().notHolding(path, member);
     }
     phase = next;
     sequencer = null;
@@ -599,15 +620,14 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
   /** A lock that neither holds nor waits leaves its session, which may then end without it. */
   private void detachIfDone() {
     if ((phase == Phase.IDLE || phase == Phase.LOST) && session != null) {
-      session.locks().detach(this);
+      session.locks().detach(member);
       session = null;
     }
   }
 
   // ------------------------------------------------------------------ session news (loop)
 
-  @Override
-  public void onHolderEvent(Event e) {
+  void onHolderEvent(Event e) {
     if ((phase != Phase.HELD && phase != Phase.SUSPECT) || sequencer == null) {
       return;
     }
@@ -628,8 +648,7 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
     }
   }
 
-  @Override
-  public void onSessionState(SessionState from, SessionState to) {
+  void onSessionState(SessionState from, SessionState to) {
     switch (to) {
       case JEOPARDY -> {
         watchSilence();
@@ -666,8 +685,7 @@ public final class DistributedLock implements AutoCloseable, SessionLocks.Member
     }
   }
 
-  @Override
-  public void onResync() {
+  void onResync() {
     if (phase != Phase.WAITING) {
       return;
     }

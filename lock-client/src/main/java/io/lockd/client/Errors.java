@@ -4,7 +4,6 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.protobuf.ProtoUtils;
 import io.lockd.proto.v1.ErrorDetail;
-import io.lockd.proto.v1.ErrorReason;
 import java.io.IOException;
 
 /** The server's error conventions: leader hints and error details in trailing metadata. */
@@ -52,18 +51,18 @@ final class Errors {
 
   /** The final error of a call that the cell refused. */
   static LockdException fromStatus(Status status, Metadata trailers) {
-    ErrorReason reason = ErrorReason.ERROR_REASON_UNSPECIFIED;
+    LockdException.Reason reason = LockdException.Reason.UNSPECIFIED;
     if (trailers != null) {
       ErrorDetail detail = trailers.get(ERROR_DETAIL);
       if (detail != null) {
-        reason = detail.getReason();
+        reason = LockdException.Reason.fromProto(detail.getReason());
       }
     }
     String message = status.getDescription();
     if (message == null || message.isEmpty()) {
       message = status.getCode().toString();
     }
-    if (reason == ErrorReason.ERROR_REASON_SESSION_NOT_FOUND) {
+    if (reason == LockdException.Reason.SESSION_NOT_FOUND) {
       return new SessionExpiredException(0, message);
     }
     return new LockdException(status.getCode(), reason, message, status.getCause());
@@ -71,13 +70,13 @@ final class Errors {
 
   static LockdException closed() {
     return new LockdException(
-        Status.Code.CANCELLED, ErrorReason.ERROR_REASON_UNSPECIFIED, "the lockd client is closed");
+        Status.Code.CANCELLED, LockdException.Reason.UNSPECIFIED, "the lockd client is closed");
   }
 
   static LockdException timedOut(String what, long millis, String lastError) {
     return new LockdException(
         Status.Code.DEADLINE_EXCEEDED,
-        ErrorReason.ERROR_REASON_UNSPECIFIED,
+        LockdException.Reason.UNSPECIFIED,
         what + " did not complete within " + millis + " ms" + (lastError == null ? "" : " (last error: " + lastError + ")"));
   }
 }

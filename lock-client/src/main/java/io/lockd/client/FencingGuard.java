@@ -1,7 +1,6 @@
 package io.lockd.client;
 
 import io.grpc.Status;
-import io.lockd.proto.v1.ErrorReason;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -134,7 +133,7 @@ public final class FencingGuard {
       admit(sequencer);
       return true;
     } catch (LockdException e) {
-      if (e.reason() == ErrorReason.ERROR_REASON_SEQUENCER_INVALID) {
+      if (e.reason() == LockdException.Reason.SEQUENCER_INVALID) {
         return false;
       }
       throw e;
@@ -159,7 +158,7 @@ public final class FencingGuard {
     if (n == null && newest.size() >= maxPaths) {
       throw new LockdException(
           Status.Code.RESOURCE_EXHAUSTED,
-          ErrorReason.ERROR_REASON_LIMIT_REACHED,
+          LockdException.Reason.LIMIT_REACHED,
           "fencing guard tracks " + maxPaths + " lock paths already");
     }
     long any = Math.max(n == null ? 0 : n.any, s.lockGeneration());
@@ -173,7 +172,7 @@ public final class FencingGuard {
   private static LockdException stale(Sequencer s, String why) {
     return new LockdException(
         Status.Code.FAILED_PRECONDITION,
-        ErrorReason.ERROR_REASON_SEQUENCER_INVALID,
+        LockdException.Reason.SEQUENCER_INVALID,
         "sequencer for " + s.path() + " generation " + s.lockGeneration() + " refused: " + why);
   }
 }

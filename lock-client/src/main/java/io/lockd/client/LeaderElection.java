@@ -1,7 +1,5 @@
 package io.lockd.client;
 
-import io.lockd.proto.v1.LockHolder;
-import io.lockd.proto.v1.LockInfo;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -223,11 +221,11 @@ public final class LeaderElection implements AutoCloseable {
     return w;
   }
 
-  private static Optional<Leader> leaderOf(LockInfo info) {
-    for (LockHolder h : info.getHoldersList()) {
-      if (h.getMode() == io.lockd.proto.v1.LockMode.LOCK_MODE_EXCLUSIVE) {
-        return Optional.of(new Leader(h.getSessionId(), h.getClientName(),
-            new Sequencer(info.getPath(), LockMode.EXCLUSIVE, h.getLockGeneration(), info.getInstance(), h.getSessionId())));
+  private static Optional<Leader> leaderOf(LockDetails info) {
+    for (LockDetails.Holder h : info.holders()) {
+      if (h.mode() == LockMode.EXCLUSIVE) {
+        return Optional.of(new Leader(h.sessionId(), h.clientName(),
+            new Sequencer(info.path(), LockMode.EXCLUSIVE, h.lockGeneration(), info.instance(), h.sessionId())));
       }
     }
     return Optional.empty();

@@ -1,8 +1,5 @@
 package io.lockd.client;
 
-import io.lockd.proto.v1.LockInfo;
-import io.lockd.proto.v1.SessionInfo;
-import io.lockd.proto.v1.StatusResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -69,6 +66,7 @@ public final class LockClient implements AutoCloseable {
   private final ClientContext ctx;
   private final LeaderRouter router;
   private final AsyncLockClient async;
+  private final AdminClient admin;
   private final ClientRuntime runtime;
   private final ClientRuntime.Attachment attachment;
   private final Object closeLock = new Object();
@@ -98,6 +96,7 @@ public final class LockClient implements AutoCloseable {
             b.maxQueuedPerSession,
             b.cacheMaxEntries);
     async = new AsyncLockClient(ctx);
+    admin = new AdminClient(async);
   }
 
   /** A builder; {@link Builder#endpoints} is required. */
@@ -108,6 +107,19 @@ public final class LockClient implements AutoCloseable {
   /** The same operations, asynchronously. */
   public AsyncLockClient async() {
     return async;
+  }
+
+  /**
+   * The cell's administration through this client (its endpoints, timeouts and session): cell
+   * status, every session, force-closing one. Separate so that application code does not call
+   * them by accident.
+   *
+   * <pre>{@code
+   * int leader = client.admin().cellStatus().leaderId();
+   * }</pre>
+   */
+  public AdminClient admin() {
+    return admin;
   }
 
   /** The configured endpoints. */
@@ -214,7 +226,7 @@ public final class LockClient implements AutoCloseable {
   }
 
   /** The state of a node's lock: mode, holders (with client names), FIFO waiters, lock-delay. */
-  public LockInfo lockInfo(String path) {
+  public LockDetails lockInfo(String path) {
     return async.await(async.lockInfo(path));
   }
 
@@ -232,23 +244,6 @@ public final class LockClient implements AutoCloseable {
   /** Subscribes {@code listener} to changes on {@code path}; events follow the returned handle. */
   public Watch watch(String path, WatchKind kind, WatchListener listener) {
     return async.await(async.watch(path, kind, listener));
-  }
-
-  // ------------------------------------------------------------------ administration
-
-  /** The cell's replicas as the answering replica sees them. */
-  public StatusResponse clusterStatus() {
-    return async.await(async.clusterStatus());
-  }
-
-  /** Every session of the cell. */
-  public List<SessionInfo> listSessions() {
-    return async.await(async.listSessions());
-  }
-
-  /** Ends a session as if its lease had expired (an administrator's tool). */
-  public void forceCloseSession(long sessionId) {
-    async.await(async.forceCloseSession(sessionId));
   }
 
   // ------------------------------------------------------------------ closing

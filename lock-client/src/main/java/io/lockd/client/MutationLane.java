@@ -2,7 +2,6 @@ package io.lockd.client;
 
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import io.lockd.proto.v1.ErrorReason;
 import io.lockd.proto.v1.RequestHeader;
 import java.util.ArrayDeque;
 import java.util.function.BiConsumer;
@@ -86,7 +85,7 @@ final class MutationLane {
           null,
           new LockdException(
               Status.Code.RESOURCE_EXHAUSTED,
-              ErrorReason.ERROR_REASON_LIMIT_REACHED,
+              LockdException.Reason.LIMIT_REACHED,
               "too many requests queued on this session (limit " + maxQueued + ")"));
       return m;
     }

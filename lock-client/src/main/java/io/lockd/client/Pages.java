@@ -2,7 +2,6 @@ package io.lockd.client;
 
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import io.lockd.proto.v1.ErrorReason;
 import io.lockd.proto.v1.GetLockInfoResponse;
 import io.lockd.proto.v1.LockHolder;
 import io.lockd.proto.v1.LockInfo;
@@ -68,7 +67,7 @@ final class Pages<Q, A> {
       if (next.isEmpty()) {
         done.accept(pages, null);
       } else if (next.equals(token) || pages.size() >= PAGES_MAX) {
-        done.accept(null, new LockdException(Status.Code.INTERNAL, ErrorReason.ERROR_REASON_UNSPECIFIED,
+        done.accept(null, new LockdException(Status.Code.INTERNAL, LockdException.Reason.UNSPECIFIED,
             method.getBareMethodName() + ": the cell's listing does not end (" + pages.size() + " pages)"));
       } else {
         ask(next);

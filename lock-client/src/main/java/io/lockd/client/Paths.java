@@ -1,7 +1,6 @@
 package io.lockd.client;
 
 import io.grpc.Status;
-import io.lockd.proto.v1.ErrorReason;
 
 /**
  * The client's first look at a path: catches the mistakes worth a clear message before a round
@@ -39,6 +38,6 @@ final class Paths {
 
   private static LockdException bad(String path, String why) {
     return new LockdException(
-        Status.Code.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_BAD_PATH, "bad path '" + path + "': " + why);
+        Status.Code.INVALID_ARGUMENT, LockdException.Reason.BAD_PATH, "bad path '" + path + "': " + why);
   }
 }

@@ -5,7 +5,6 @@ import io.grpc.Deadline;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import io.lockd.proto.v1.ErrorReason;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -240,7 +239,7 @@ final class Rpc {
       long millis = TimeUnit.NANOSECONDS.toMillis(now - startNanos);
       return new LockdException(
           Status.Code.UNAVAILABLE,
-          ErrorReason.ERROR_REASON_UNSPECIFIED,
+          LockdException.Reason.UNSPECIFIED,
           (leaderOnly ? "no lockd leader answered " : "no lockd replica answered ") + method.getBareMethodName() + " within " + millis
               + " ms (endpoints " + router.endpoints() + (lastError == null ? "" : "; last error " + lastError) + ")");
     }

@@ -183,7 +183,7 @@ public final class Semaphore {
     ensureNodes();
     int free = 0;
     for (int i = 0; i < permits; i++) {
-      if (client.lockInfo(slot(i)).getHoldersCount() == 0) {
+      if (client.lockInfo(slot(i)).isFree()) {
         free++;
       }
     }

@@ -1,7 +1,6 @@
 package io.lockd.client;
 
 import io.grpc.Status;
-import io.lockd.proto.v1.ErrorReason;
 
 /**
  * The session an operation needed has ended: its lease ran out (the client could not reach a
@@ -23,7 +22,7 @@ public final class SessionExpiredException extends LockdException {
   private final long sessionId;
 
   public SessionExpiredException(long sessionId, String message) {
-    super(Status.Code.NOT_FOUND, ErrorReason.ERROR_REASON_SESSION_NOT_FOUND, message);
+    super(Status.Code.NOT_FOUND, LockdException.Reason.SESSION_NOT_FOUND, message);
     this.sessionId = sessionId;
   }
 

@@ -1,7 +1,6 @@
 package io.lockd.client;
 
 import io.lockd.proto.v1.Event;
-import io.lockd.proto.v1.ReleaseReason;
 
 /**
  * One change seen by a watch, in log order. {@link #index} is the index of the command it arose
@@ -31,7 +30,7 @@ import io.lockd.proto.v1.ReleaseReason;
  * @param sessionId the holder (LOCK_ACQUIRED, LOCK_RELEASED)
  * @param mode the lock mode (LOCK_ACQUIRED, LOCK_RELEASED)
  * @param lockGeneration the grant's generation (LOCK_ACQUIRED, LOCK_RELEASED)
- * @param releaseReason why the holder let go (LOCK_RELEASED), else RELEASE_REASON_UNSPECIFIED
+ * @param releaseReason why the holder let go (LOCK_RELEASED), else UNSPECIFIED
  */
 public record WatchEvent(
     Type type,
@@ -60,8 +59,40 @@ public record WatchEvent(
     WATCH_ENDED
   }
 
+  /**
+   * Why a lock holder let go ({@link Type#LOCK_RELEASED}): whether the lock-delay applies.
+   *
+   * <pre>{@code
+   * if (e.releaseReason() == WatchEvent.ReleaseReason.SESSION_EXPIRED) {
+   *   log.warn("holder {} of {} died; lock-delay runs", e.sessionId(), e.path());
+   * }
+   * }</pre>
+   */
+  public enum ReleaseReason {
+    /** Not a release, or a reason this client does not know. */
+    UNSPECIFIED,
+    /** The holder released it. No lock-delay. */
+    RELEASED,
+    /** The holder's session was closed cleanly. No lock-delay. */
+    SESSION_CLOSED,
+    /** The holder's session expired or was force-closed. The lock-delay applies. */
+    SESSION_EXPIRED,
+    /** The node was deleted with its ephemeral owner's session. */
+    NODE_DELETED;
+
+    static ReleaseReason fromProto(io.lockd.proto.v1.ReleaseReason reason) {
+      return switch (reason) {
+        case RELEASE_REASON_RELEASED -> RELEASED;
+        case RELEASE_REASON_SESSION_CLOSED -> SESSION_CLOSED;
+        case RELEASE_REASON_SESSION_EXPIRED -> SESSION_EXPIRED;
+        case RELEASE_REASON_NODE_DELETED -> NODE_DELETED;
+        default -> UNSPECIFIED;
+      };
+    }
+  }
+
   static WatchEvent signal(Type type, String path, long index) {
-    return new WatchEvent(type, path, index, 0, 0, "", 0, null, 0, ReleaseReason.RELEASE_REASON_UNSPECIFIED);
+    return new WatchEvent(type, path, index, 0, 0, "", 0, null, 0, ReleaseReason.UNSPECIFIED);
   }
 
   /** The client event of a wire event, or null if it is not a watch event. */
@@ -89,7 +120,7 @@ public record WatchEvent(
         e.getSessionId(),
         LockMode.fromProto(e.getMode()),
         e.getLockGeneration(),
-        e.getReleaseReason());
+        ReleaseReason.fromProto(e.getReleaseReason()));
   }
 
   /** The kinds of watch this event belongs to. */

@@ -34,4 +34,9 @@ class ArchitectureTest {
         .because("applications depend on lock-client alone: the wire protocol (protos) and slf4j-api")
         .check(production);
   }
+
+  @Test
+  void thePublicApiSpeaksTheLibrarysOwnTypes() {
+    ArchitectureRules.publicApiHides("io.lockd.client", "io.lockd.proto").check(production);
+  }
 }

@@ -21,7 +21,7 @@ class ClientNameTest extends FakeCellTest {
     String expected = host == null || host.isBlank() ? "java-" + pid : host.strip() + ":" + pid;
     try (LockClient c = LockClient.builder().endpoints(cell.addresses()).channelFactory(cell.channels()).build()) {
       long id = c.session().id();
-      String listed = c.listSessions().stream().filter(s -> s.getSessionId() == id).findFirst().orElseThrow().getClientName();
+      String listed = c.admin().sessions().stream().filter(s -> s.sessionId() == id).findFirst().orElseThrow().clientName();
       assertEquals(expected, listed);
     }
   }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.lockd.proto.v1.ErrorReason;
 import io.lockd.proto.v1.LockInfo;
 import java.time.Duration;
 import java.util.List;
@@ -139,7 +138,7 @@ class DistributedLockTest extends FakeCellTest {
   void lockOnAMissingNodeFails() {
     try (LockClient a = Clients.client(cell)) {
       LockdException e = assertThrows(LockdException.class, () -> a.lock("/nope").tryAcquire());
-      assertEquals(ErrorReason.ERROR_REASON_NODE_NOT_FOUND, e.reason());
+      assertEquals(LockdException.Reason.NODE_NOT_FOUND, e.reason());
     }
   }
 
@@ -152,7 +151,7 @@ class DistributedLockTest extends FakeCellTest {
       assertThrows(IllegalStateException.class, l::tryAcquire);
       DistributedLock other = a.lock("/twice");
       LockdException e = assertThrows(LockdException.class, other::tryAcquire);
-      assertEquals(ErrorReason.ERROR_REASON_LOCK_ALREADY_HELD, e.reason());
+      assertEquals(LockdException.Reason.LOCK_ALREADY_HELD, e.reason());
       l.release();
       assertTrue(l.tryAcquire(), "acquirable again after release");
     }

@@ -4,7 +4,6 @@ import static io.lockd.client.LeaderFollowingTest.bytes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.lockd.proto.v1.LockInfo;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -46,9 +45,9 @@ class ExactlyOnceTest extends FakeCellTest {
       mover.start();
       try (DistributedLock lock = client.lock("/lock")) {
         assertTrue(lock.tryAcquire());
-        LockInfo info = client.lockInfo("/lock");
-        assertEquals(1, info.getHoldersCount());
-        assertEquals(lock.sequencer().lockGeneration(), info.getLockGeneration());
+        LockDetails info = client.lockInfo("/lock");
+        assertEquals(1, info.holders().size());
+        assertEquals(lock.sequencer().lockGeneration(), info.generation());
         assertEquals(1, cell.executed("ACQUIRE"));
       }
       try {

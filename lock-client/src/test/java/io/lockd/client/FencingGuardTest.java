@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
-import io.lockd.proto.v1.ErrorReason;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -25,7 +24,7 @@ class FencingGuardTest {
     g.admit(seq("/a", LockMode.EXCLUSIVE, 9));
     LockdException e = assertThrows(LockdException.class, () -> g.admit(seq("/a", LockMode.EXCLUSIVE, 7)));
     assertEquals(Status.Code.FAILED_PRECONDITION, e.code());
-    assertEquals(ErrorReason.ERROR_REASON_SEQUENCER_INVALID, e.reason());
+    assertEquals(LockdException.Reason.SEQUENCER_INVALID, e.reason());
     assertEquals(9, g.newestGeneration("/a"));
     assertTrue(g.tryAdmit(seq("/b", LockMode.EXCLUSIVE, 1)), "paths are independent");
   }

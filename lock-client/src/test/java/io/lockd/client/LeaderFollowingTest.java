@@ -64,9 +64,9 @@ class LeaderFollowingTest extends FakeCellTest {
     try (LockClient client = Clients.client(cell)) {
       LockdException e = assertThrows(LockdException.class, () -> client.stat("/missing"));
       assertEquals(Status.Code.NOT_FOUND, e.code());
-      assertEquals(io.lockd.proto.v1.ErrorReason.ERROR_REASON_NODE_NOT_FOUND, e.reason());
+      assertEquals(LockdException.Reason.NODE_NOT_FOUND, e.reason());
       LockdException bad = assertThrows(LockdException.class, () -> client.stat("relative"));
-      assertEquals(io.lockd.proto.v1.ErrorReason.ERROR_REASON_BAD_PATH, bad.reason());
+      assertEquals(LockdException.Reason.BAD_PATH, bad.reason());
     }
   }
 

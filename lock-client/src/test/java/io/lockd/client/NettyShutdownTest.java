@@ -24,7 +24,7 @@ class NettyShutdownTest {
           .endpoints("127.0.0.1:" + server.getPort())
           .operationTimeout(Duration.ofSeconds(10))
           .build();
-      LockdException e = assertThrows(LockdException.class, client::clusterStatus);
+      LockdException e = assertThrows(LockdException.class, () -> client.admin().cellStatus());
       assertEquals(Status.Code.UNIMPLEMENTED, e.code(), e.getMessage());
       client.close();
       Eventually.await("client threads gone", () -> ClientLifecycleTest.clientThreads().isEmpty());

@@ -1,10 +1,10 @@
 package io.lockd.cli;
 
+import io.lockd.client.CellStatus;
 import io.lockd.client.LockClient;
-import io.lockd.proto.v1.LockInfo;
-import io.lockd.proto.v1.ReplicaStatus;
-import io.lockd.proto.v1.SessionInfo;
-import io.lockd.proto.v1.StatusResponse;
+import io.lockd.client.LockDetails;
+import io.lockd.client.ReplicaState;
+import io.lockd.client.SessionSummary;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,30 +35,30 @@ final class ClusterCommands {
     @Override
     public Integer call() {
       try (LockClient client = g.client()) {
-        StatusResponse s = client.clusterStatus();
+        CellStatus s = client.admin().cellStatus();
         List<Map<String, Object>> rows = new ArrayList<>();
-        for (ReplicaStatus r : s.getReplicasList()) {
-          rows.add(Views.replica(r, s.getLeaderId()));
+        for (ReplicaState r : s.replicas()) {
+          rows.add(Views.replica(r, s.leaderId()));
         }
         String leaderAddress = rows.stream().filter(r -> Boolean.TRUE.equals(r.get("leader")))
             .map(r -> (String) r.get("address")).findFirst().orElse(null);
         if (g.json()) {
           Map<String, Object> m = new LinkedHashMap<>();
-          m.put("leader_id", s.getLeaderId());
+          m.put("leader_id", s.leaderId());
           m.put("leader_address", leaderAddress);
-          m.put("responder_id", s.getResponderId());
+          m.put("responder_id", s.responderId());
           m.put("replicas", rows);
           g.printObject(m);
         } else {
           var out = g.spec.commandLine().getOut();
-          out.println(s.getLeaderId() == 0
-              ? "leader: none known (answered by replica " + s.getResponderId() + ")"
-              : "leader: replica " + s.getLeaderId() + " at " + Printable.escape(String.valueOf(leaderAddress))
-                  + " (answered by replica " + s.getResponderId() + ")");
+          out.println(s.leaderId() == 0
+              ? "leader: none known (answered by replica " + s.responderId() + ")"
+              : "leader: replica " + s.leaderId() + " at " + Printable.escape(String.valueOf(leaderAddress))
+                  + " (answered by replica " + s.responderId() + ")");
           g.printRows(List.of("id", "address", "role", "ballot", "chosen", "applied", "lag", "lease_ms", "last_contact_ms", "checksum"), rows);
-          Views.trustNotes(s.getReplicasList()).forEach(out::println);
+          Views.trustNotes(s.replicas()).forEach(out::println);
         }
-        if (s.getLeaderId() == 0) {
+        if (s.leaderId() == 0) {
           g.spec.commandLine().getErr().println("lockctl: the cell has no leader");
           return ExitCodes.UNAVAILABLE;
         }
@@ -85,7 +85,7 @@ final class ClusterCommands {
     public Integer call() {
       try (LockClient client = g.client()) {
         if (path != null) {
-          LockInfo info = client.lockInfo(path);
+          LockDetails info = client.lockInfo(path);
           if (g.json()) {
             g.printObject(Views.lock(info));
           } else {
@@ -94,13 +94,13 @@ final class ClusterCommands {
           return ExitCodes.OK;
         }
         TreeSet<String> paths = new TreeSet<>();
-        for (SessionInfo s : client.listSessions()) {
-          paths.addAll(s.getHeldLocksList());
-          paths.addAll(s.getWaitingLocksList());
+        for (SessionSummary s : client.admin().sessions()) {
+          paths.addAll(s.heldLocks());
+          paths.addAll(s.waitingLocks());
         }
         List<Map<String, Object>> rows = new ArrayList<>();
         for (String p : paths) {
-          LockInfo info = client.lockInfo(p);
+          LockDetails info = client.lockInfo(p);
           rows.add(g.json() ? Views.lock(info) : Views.lockRow(info));
         }
         g.printRows(List.of("path", "mode", "generation", "holders", "waiters", "lock_delay_left_ms"), rows);
@@ -121,7 +121,7 @@ final class ClusterCommands {
     public Integer call() {
       try (LockClient client = g.client()) {
         List<Map<String, Object>> rows = new ArrayList<>();
-        for (SessionInfo s : client.listSessions()) {
+        for (SessionSummary s : client.admin().sessions()) {
           rows.add(Views.session(s));
         }
         g.printRows(List.of("id", "client", "lease_ms", "created", "held_locks", "waiting_locks", "ephemeral_nodes", "watches", "buffered_events", "caching"), rows);
@@ -161,7 +161,7 @@ final class ClusterCommands {
     @Override
     public Integer call() {
       try (LockClient client = g.client()) {
-        client.forceCloseSession(id);
+        client.admin().forceCloseSession(id);
         if (g.json()) {
           Map<String, Object> m = new LinkedHashMap<>();
           m.put("closed", id);

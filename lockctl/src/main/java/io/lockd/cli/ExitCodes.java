@@ -2,7 +2,6 @@ package io.lockd.cli;
 
 import io.grpc.Status;
 import io.lockd.client.LockdException;
-import io.lockd.proto.v1.ErrorReason;
 
 /**
  * lockctl's exit codes. {@code lock} and {@code elect} exit with their command's code instead when
@@ -29,7 +28,7 @@ final class ExitCodes {
   private ExitCodes() {}
 
   static int of(LockdException e) {
-    if (e.reason() == ErrorReason.ERROR_REASON_LOCK_BUSY) {
+    if (e.reason() == LockdException.Reason.LOCK_BUSY) {
       return NOT_ACQUIRED;
     }
     Status.Code code = e.code();

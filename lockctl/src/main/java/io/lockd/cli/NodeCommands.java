@@ -5,7 +5,6 @@ import io.lockd.client.LockClient;
 import io.lockd.client.LockdException;
 import io.lockd.client.NodeData;
 import io.lockd.client.NodeStat;
-import io.lockd.proto.v1.ErrorReason;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -171,7 +170,7 @@ final class NodeCommands {
         try {
           st = ifGeneration != null ? client.setContentsIf(path, bytes, ifGeneration) : client.setContents(path, bytes);
         } catch (LockdException e) {
-          if (!create || e.reason() != ErrorReason.ERROR_REASON_NODE_NOT_FOUND || ifGeneration != null) {
+          if (!create || e.reason() != LockdException.Reason.NODE_NOT_FOUND || ifGeneration != null) {
             throw e;
           }
           st = client.create(path, CreateOptions.file(bytes));

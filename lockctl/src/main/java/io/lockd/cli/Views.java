@@ -1,15 +1,12 @@
 package io.lockd.cli;
 
+import io.lockd.client.LockDetails;
+import io.lockd.client.LockMode;
 import io.lockd.client.NodeStat;
+import io.lockd.client.ReplicaState;
 import io.lockd.client.Sequencer;
+import io.lockd.client.SessionSummary;
 import io.lockd.client.WatchEvent;
-import io.lockd.proto.v1.LockHolder;
-import io.lockd.proto.v1.LockInfo;
-import io.lockd.proto.v1.LockMode;
-import io.lockd.proto.v1.LockWaiter;
-import io.lockd.proto.v1.ReplicaStatus;
-import io.lockd.proto.v1.SessionInfo;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,25 +35,25 @@ final class Views {
     return m;
   }
 
-  static Map<String, Object> replica(ReplicaStatus r, int leaderId) {
+  static Map<String, Object> replica(ReplicaState r, int leaderId) {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("id", r.getId());
-    m.put("address", r.getAddress());
-    m.put("role", role(r));
-    m.put("leader", r.getId() == leaderId);
-    m.put("ballot", ballot(r.getBallot()));
-    m.put("chosen", r.getChosenSlot());
-    m.put("applied", r.getAppliedSlot());
-    m.put("lag", r.getLagSlots());
-    m.put("lease_ms", r.getLeaseRemainingMillis());
-    m.put("last_contact_ms", r.getLastContactMillis());
-    m.put("checksum", Long.toHexString(r.getStateChecksum()));
-    m.put("divergence", r.getDivergence());
+    m.put("id", r.id());
+    m.put("address", r.address());
+    m.put("role", r.role().name().toLowerCase(Locale.ROOT));
+    m.put("leader", r.id() == leaderId);
+    m.put("ballot", ballot(r.ballot()));
+    m.put("chosen", r.chosenSlot());
+    m.put("applied", r.appliedSlot());
+    m.put("lag", r.lagSlots());
+    m.put("lease_ms", r.leaseRemaining().toMillis());
+    m.put("last_contact_ms", r.lastContact().toMillis());
+    m.put("checksum", Long.toHexString(r.stateChecksum()));
+    m.put("divergence", r.divergence());
     List<Map<String, Object>> distrusts = new ArrayList<>();
-    r.getDistrustsList().forEach(d -> {
+    r.distrusts().forEach(d -> {
       Map<String, Object> peer = new LinkedHashMap<>();
-      peer.put("id", d.getId());
-      peer.put("reason", d.getReason());
+      peer.put("id", d.id());
+      peer.put("reason", d.reason());
       distrusts.add(peer);
     });
     m.put("distrusts", distrusts);
@@ -67,26 +64,16 @@ final class Views {
    * The lines under the status table that say which replica diverged and which distrusts whom;
    * none while every replica agrees and trusts every other.
    */
-  static List<String> trustNotes(List<ReplicaStatus> replicas) {
+  static List<String> trustNotes(List<ReplicaState> replicas) {
     List<String> notes = new ArrayList<>();
-    for (ReplicaStatus r : replicas) {
-      if (!r.getDivergence().isEmpty()) {
-        notes.add("replica " + r.getId() + " DIVERGED: " + r.getDivergence());
+    for (ReplicaState r : replicas) {
+      if (!r.divergence().isEmpty()) {
+        notes.add("replica " + r.id() + " DIVERGED: " + r.divergence());
       }
-      r.getDistrustsList().forEach(d -> notes.add("replica " + r.getId() + " distrusts replica "
-          + d.getId() + ": " + d.getReason()));
+      r.distrusts().forEach(d -> notes.add("replica " + r.id() + " distrusts replica "
+          + d.id() + ": " + d.reason()));
     }
     return notes;
-  }
-
-  private static String role(ReplicaStatus r) {
-    return switch (r.getRole()) {
-      case REPLICA_ROLE_LEADER -> "leader";
-      case REPLICA_ROLE_FOLLOWER -> "follower";
-      case REPLICA_ROLE_CANDIDATE -> "candidate";
-      case REPLICA_ROLE_UNREACHABLE -> "unreachable";
-      default -> "unknown";
-    };
   }
 
   /** A ballot as round.replica (it is packed as round << 16 | replica id). */
@@ -94,77 +81,74 @@ final class Views {
     return (ballot >>> 16) + "." + (ballot & 0xffff);
   }
 
-  static Map<String, Object> lock(LockInfo l) {
+  static Map<String, Object> lock(LockDetails l) {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("path", l.getPath());
-    m.put("mode", mode(l.getMode()));
-    m.put("generation", l.getLockGeneration());
+    m.put("path", l.path());
+    m.put("mode", mode(l.mode()));
+    m.put("generation", l.generation());
     List<Object> holders = new ArrayList<>();
-    for (LockHolder h : l.getHoldersList()) {
+    for (LockDetails.Holder h : l.holders()) {
       Map<String, Object> hm = new LinkedHashMap<>();
-      hm.put("session", h.getSessionId());
-      hm.put("client", h.getClientName());
-      hm.put("mode", mode(h.getMode()));
-      hm.put("generation", h.getLockGeneration());
-      hm.put("granted", Instant.ofEpochMilli(h.getGrantedMillis()).toString());
+      hm.put("session", h.sessionId());
+      hm.put("client", h.clientName());
+      hm.put("mode", mode(h.mode()));
+      hm.put("generation", h.lockGeneration());
+      hm.put("granted", h.granted().toString());
       holders.add(hm);
     }
     m.put("holders", holders);
     List<Object> waiters = new ArrayList<>();
-    for (LockWaiter w : l.getWaitersList()) {
+    for (LockDetails.Waiter w : l.waiters()) {
       Map<String, Object> wm = new LinkedHashMap<>();
-      wm.put("session", w.getSessionId());
-      wm.put("client", w.getClientName());
-      wm.put("mode", mode(w.getMode()));
-      wm.put("enqueued", Instant.ofEpochMilli(w.getEnqueuedMillis()).toString());
-      wm.put("deadline", Instant.ofEpochMilli(w.getDeadlineMillis()).toString());
+      wm.put("session", w.sessionId());
+      wm.put("client", w.clientName());
+      wm.put("mode", mode(w.mode()));
+      wm.put("enqueued", w.enqueued().toString());
+      wm.put("deadline", w.deadline().toString());
       waiters.add(wm);
     }
     m.put("waiters", waiters);
-    m.put("lock_delay_ms", l.getLockDelayMillis());
-    m.put("lock_delay_left_ms", l.getLockDelayRemainingMillis());
+    m.put("lock_delay_ms", l.lockDelay().toMillis());
+    m.put("lock_delay_left_ms", l.lockDelayRemaining().toMillis());
     return m;
   }
 
   /** One table row per lock: holders and waiters as "session(client)". */
-  static Map<String, Object> lockRow(LockInfo l) {
+  static Map<String, Object> lockRow(LockDetails l) {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("path", l.getPath());
-    m.put("mode", mode(l.getMode()));
-    m.put("generation", l.getLockGeneration());
+    m.put("path", l.path());
+    m.put("mode", mode(l.mode()));
+    m.put("generation", l.generation());
     List<String> holders = new ArrayList<>();
-    l.getHoldersList().forEach(h -> holders.add(h.getSessionId() + "(" + h.getClientName() + ")"));
+    l.holders().forEach(h -> holders.add(h.sessionId() + "(" + h.clientName() + ")"));
     List<String> waiters = new ArrayList<>();
-    l.getWaitersList().forEach(w -> waiters.add(w.getSessionId() + "(" + w.getClientName() + ")"));
+    l.waiters().forEach(w -> waiters.add(w.sessionId() + "(" + w.clientName() + ")"));
     m.put("holders", holders);
     m.put("waiters", waiters);
-    m.put("lock_delay_left_ms", l.getLockDelayRemainingMillis());
+    m.put("lock_delay_left_ms", l.lockDelayRemaining().toMillis());
     return m;
   }
 
+  /** A lock's mode as printed; a lock nobody holds is "free". */
   static String mode(LockMode mode) {
-    return switch (mode) {
-      case LOCK_MODE_EXCLUSIVE -> "exclusive";
-      case LOCK_MODE_SHARED -> "shared";
-      default -> "free";
-    };
+    return mode == null ? "free" : mode.name().toLowerCase(Locale.ROOT);
   }
 
-  static Map<String, Object> session(SessionInfo s) {
+  static Map<String, Object> session(SessionSummary s) {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("id", s.getSessionId());
-    m.put("client", s.getClientName());
-    m.put("lease_ms", s.getLeaseMillis());
-    m.put("created", Instant.ofEpochMilli(s.getCreatedMillis()).toString());
-    m.put("last_sequence", s.getLastSequence());
-    m.put("held_locks", List.copyOf(s.getHeldLocksList()));
-    m.put("held_lock_count", s.getHeldLockCount());
-    m.put("waiting_locks", List.copyOf(s.getWaitingLocksList()));
-    m.put("waiting_lock_count", s.getWaitingLockCount());
-    m.put("ephemeral_nodes", s.getEphemeralNodes());
-    m.put("watches", s.getWatches());
-    m.put("buffered_events", s.getBufferedEvents());
-    m.put("caching", s.getCaching());
+    m.put("id", s.sessionId());
+    m.put("client", s.clientName());
+    m.put("lease_ms", s.lease().toMillis());
+    m.put("created", s.created().toString());
+    m.put("last_sequence", s.lastSequence());
+    m.put("held_locks", s.heldLocks());
+    m.put("held_lock_count", s.heldLockCount());
+    m.put("waiting_locks", s.waitingLocks());
+    m.put("waiting_lock_count", s.waitingLockCount());
+    m.put("ephemeral_nodes", s.ephemeralNodes());
+    m.put("watches", s.watches());
+    m.put("buffered_events", s.bufferedEvents());
+    m.put("caching", s.caching());
     return m;
   }
 
@@ -185,7 +169,7 @@ final class Views {
         m.put("mode", e.mode() == null ? null : e.mode().name().toLowerCase(Locale.ROOT));
         m.put("generation", e.lockGeneration());
         if (e.type() == WatchEvent.Type.LOCK_RELEASED) {
-          m.put("reason", e.releaseReason().name().replace("RELEASE_REASON_", "").toLowerCase(Locale.ROOT));
+          m.put("reason", e.releaseReason().name().toLowerCase(Locale.ROOT));
         }
       }
       default -> {}

@@ -65,7 +65,7 @@ class LockctlTest {
   static void awaitLockctlWatching() throws InterruptedException {
     try (LockClient c = client()) {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (c.listSessions().stream().noneMatch(s -> s.getClientName().startsWith("lockctl:") && s.getWatches() > 0)) {
+      while (c.admin().sessions().stream().noneMatch(s -> s.clientName().startsWith("lockctl:") && s.watches() > 0)) {
         if (System.nanoTime() > deadline) {
           throw new AssertionError("lockctl never started watching");
         }
@@ -171,7 +171,7 @@ class LockctlTest {
     String seq = Files.readString(file).trim();
     assertEquals("/cli/job", io.lockd.client.Sequencer.parse(seq).path());
     try (LockClient c = client()) {
-      assertEquals(0, c.lockInfo("/cli/job").getHoldersCount(), "released after the command");
+      assertEquals(0, c.lockInfo("/cli/job").holders().size(), "released after the command");
       DistributedLock held = c.lock("/cli/job");
       assertTrue(held.tryAcquire());
       Run busy = lockctl("lock", "/cli/job", "--wait", "0", "--", "true");

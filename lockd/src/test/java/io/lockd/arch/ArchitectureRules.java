@@ -3,14 +3,28 @@ package io.lockd.arch;
 import static com.tngtech.archunit.base.DescribedPredicate.not;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.simpleName;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaCodeUnit;
+import com.tngtech.archunit.core.domain.JavaField;
+import com.tngtech.archunit.core.domain.JavaMember;
+import com.tngtech.archunit.core.domain.JavaMethod;
+import com.tngtech.archunit.core.domain.JavaModifier;
+import com.tngtech.archunit.core.domain.JavaType;
+import com.tngtech.archunit.lang.ArchCondition;
+import com.tngtech.archunit.lang.ConditionEvents;
+import com.tngtech.archunit.lang.SimpleConditionEvent;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -108,5 +122,70 @@ public final class ArchitectureRules {
         .should().dependOnClassesThat(
             resideInAPackage("io.lockd.replica..").and(not(simpleName("StateMachine"))))
         .because("the replica drives the namespace through StateMachine and nothing else");
+  }
+
+  /**
+   * No public or protected member of a public class of {@code apiPackage} names a class of
+   * {@code hiddenPackages} in its signature (field type, return type, parameters, generic
+   * arguments, a public type's supertypes): an API that hands out another layer's types ties its
+   * users to that layer (issue 10: the client returned generated proto messages).
+   */
+  public static ArchRule publicApiHides(String apiPackage, String... hiddenPackages) {
+    return classes().that().resideInAPackage(apiPackage).and().arePublic()
+        .should(new ArchCondition<JavaClass>("expose no type of " + String.join(", ", hiddenPackages)) {
+          @Override
+          public void check(JavaClass type, ConditionEvents events) {
+            if (!effectivelyPublic(type)) {
+              return;
+            }
+            for (String problem : exposures(type, hiddenPackages)) {
+              events.add(SimpleConditionEvent.violated(type, problem));
+            }
+          }
+        })
+        .because("applications should depend on the library's types, not on its wire format");
+  }
+
+  private static boolean effectivelyPublic(JavaClass type) {
+    for (JavaClass c = type; c != null; c = c.getEnclosingClass().orElse(null)) {
+      if (!c.getModifiers().contains(JavaModifier.PUBLIC)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static List<String> exposures(JavaClass type, String[] hiddenPackages) {
+    List<String> problems = new ArrayList<>();
+    type.getRawSuperclass().ifPresent(s -> check(type.getName() + " extends", s, hiddenPackages, problems));
+    type.getRawInterfaces().forEach(i -> check(type.getName() + " implements", i, hiddenPackages, problems));
+    for (JavaMember m : type.getMembers()) {
+      Set<JavaModifier> mods = m.getModifiers();
+      if (!mods.contains(JavaModifier.PUBLIC) && !mods.contains(JavaModifier.PROTECTED)) {
+        continue;
+      }
+      List<JavaType> types = new ArrayList<>();
+      if (m instanceof JavaField f) {
+        types.add(f.getType());
+      }
+      if (m instanceof JavaMethod method) {
+        types.add(method.getReturnType());
+      }
+      if (m instanceof JavaCodeUnit unit) {
+        types.addAll(unit.getParameterTypes());
+      }
+      for (JavaType t : types) {
+        t.getAllInvolvedRawTypes().forEach(raw -> check(m.getFullName(), raw, hiddenPackages, problems));
+      }
+    }
+    return problems;
+  }
+
+  private static void check(String where, JavaClass named, String[] hiddenPackages, List<String> problems) {
+    for (String hidden : hiddenPackages) {
+      if (named.getPackageName().equals(hidden) || named.getPackageName().startsWith(hidden + ".")) {
+        problems.add(where + " exposes " + named.getName());
+      }
+    }
   }
 }

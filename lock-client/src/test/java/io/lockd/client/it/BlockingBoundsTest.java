@@ -186,7 +186,7 @@ class BlockingBoundsTest {
 
       // An acquire waiting in the cell is interrupted while no leader can take its withdrawal.
       Thread waiter = blockedIn("acquire", () -> lock.acquire(Duration.ofMinutes(5)));
-      awaitTrue("queued in the cell", () -> holder.lockInfo("/bounds/i").getWaitersCount() == 1);
+      awaitTrue("queued in the cell", () -> holder.lockInfo("/bounds/i").waiters().size() == 1);
       stopMajority();
       waiter.interrupt();
       waiter.join(TimeUnit.SECONDS.toMillis(30));

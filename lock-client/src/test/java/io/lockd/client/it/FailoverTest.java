@@ -302,7 +302,7 @@ class FailoverTest {
             }
           });
           CompletableFuture<Sequencer> bElected = b.campaignAsync();
-          awaitTrue("B queued", Duration.ofSeconds(30), () -> observerClient.lockInfo("/election/it").getWaitersCount() == 1);
+          awaitTrue("B queued", Duration.ofSeconds(30), () -> observerClient.lockInfo("/election/it").waiters().size() == 1);
           long killedAt = System.nanoTime();
           ProcessCell.kill(a);
           Sequencer proof = bElected.get(SESSION_LEASE_MS + LOCK_DELAY_MS + GRACE_MS + 30_000, TimeUnit.MILLISECONDS);

@@ -108,7 +108,7 @@ public final class ProcessCell implements AutoCloseable {
     long deadline = System.nanoTime() + bound.toNanos();
     while (System.nanoTime() < deadline) {
       try {
-        int leader = client.clusterStatus().getLeaderId();
+        int leader = client.admin().cellStatus().leaderId();
         if (leader != 0 && processes.get(leader).isAlive()) {
           client.stat("/"); // serving, not only elected
           return leader;

@@ -70,10 +70,10 @@ class RealCellSmokeTest {
         Thread.sleep(10);
       }
       assertEquals(WatchEvent.Type.CONTENTS_CHANGED, seen.get(0).type());
-      assertTrue(a.clusterStatus().getLeaderId() > 0);
+      assertTrue(a.admin().cellStatus().leaderId() > 0);
       Session s = a.session();
       assertEquals(SessionState.CONNECTED, s.state());
-      assertTrue(a.listSessions().stream().anyMatch(i -> i.getSessionId() == s.id() && i.getClientName().equals("a")));
+      assertTrue(a.admin().sessions().stream().anyMatch(i -> i.sessionId() == s.id() && i.clientName().equals("a")));
     }
   }
 }

@@ -379,7 +379,7 @@ final class SimApp {
     Throwable cause = error instanceof CompletionException && error.getCause() != null
         ? error.getCause() : error;
     if (cause instanceof LockdException e) {
-      trace.add("failed", id, e.code().value(), e.reason().getNumber());
+      trace.add("failed", id, e.code().value(), e.reason().ordinal());
       if (e.code() == Status.Code.INTERNAL || e.code() == Status.Code.UNKNOWN
           || e.code() == Status.Code.UNIMPLEMENTED) {
         trace.fail("client " + id + ": " + what + " failed with " + e.code() + ": "

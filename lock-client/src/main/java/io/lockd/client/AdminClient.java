@@ -1,0 +1,90 @@
+package io.lockd.client;
+
+import io.lockd.proto.v1.ClusterGrpc;
+import io.lockd.proto.v1.ForceCloseSessionRequest;
+import io.lockd.proto.v1.ListSessionsRequest;
+import io.lockd.proto.v1.ListSessionsResponse;
+import io.lockd.proto.v1.StatusRequest;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Operating a cell rather than using it: the replicas' state, every session, and ending a session
+ * by force. Kept apart from {@link LockClient} so that application code, which has no business
+ * closing other sessions, does not see these. An admin client is a view of the {@link LockClient}
+ * it came from ({@link LockClient#admin}): same endpoints, leader routing, timeouts and session;
+ * closing that client ends it too. Blocking methods follow the client's deadline rules; the
+ * {@code ...Async} forms return futures. Thread-safe.
+ *
+ * <pre>{@code
+ * try (LockClient client = LockClient.builder().endpoints(endpoints).clientName("ops").build()) {
+ *   AdminClient admin = client.admin();
+ *   System.out.println("leader: " + admin.cellStatus().leaderId());
+ *   for (SessionSummary s : admin.sessions()) {
+ *     if (s.clientName().equals("stuck-worker")) {
+ *       admin.forceCloseSession(s.sessionId()); // its locks are released after their lock-delay
+ *     }
+ *   }
+ * }
+ * }</pre>
+ */
+public final class AdminClient {
+  private final AsyncLockClient client;
+
+  AdminClient(AsyncLockClient client) {
+    this.client = client;
+  }
+
+  /**
+   * Every replica's role, ballot, slots, lag and lease, as the answering replica knows them. Any
+   * replica answers (also one that does not lead), so this works while the cell has no leader.
+   */
+  public CellStatus cellStatus() {
+    return client.await(cellStatusAsync());
+  }
+
+  /** {@link #cellStatus}, asynchronously. */
+  public CompletableFuture<CellStatus> cellStatusAsync() {
+    return client.read(
+        ClusterGrpc.getStatusMethod(), StatusRequest.getDefaultInstance(), a -> 0, CellStatus::fromProto, false, null);
+  }
+
+  /**
+   * Every session of the cell, by id (all pages of the listing). Each lists the paths of its
+   * locks only up to 256 KiB; {@link SessionSummary#heldLockCount} and
+   * {@link SessionSummary#waitingLockCount} are always whole.
+   */
+  public List<SessionSummary> sessions() {
+    return client.await(sessionsAsync());
+  }
+
+  /** {@link #sessions}, asynchronously. */
+  public CompletableFuture<List<SessionSummary>> sessionsAsync() {
+    return client.paged(
+        ClusterGrpc.getListSessionsMethod(),
+        token -> ListSessionsRequest.newBuilder().setPageToken(token).build(),
+        ListSessionsResponse::getNextPageToken,
+        ListSessionsResponse::getIndex,
+        pages -> pages.stream().flatMap(a -> a.getSessionsList().stream()).map(SessionSummary::fromProto).toList());
+  }
+
+  /**
+   * Ends a session as if its lease had expired: its locks are released with their lock-delay, its
+   * ephemeral nodes deleted, its waits and watches dropped. Fails NOT_FOUND
+   * ({@link LockdException.Reason#SESSION_NOT_FOUND}) for a session the cell does not know.
+   */
+  public void forceCloseSession(long sessionId) {
+    client.await(forceCloseSessionAsync(sessionId));
+  }
+
+  /** {@link #forceCloseSession}, asynchronously. */
+  public CompletableFuture<Void> forceCloseSessionAsync(long sessionId) {
+    return client.read(
+        ClusterGrpc.getForceCloseSessionMethod(),
+        ForceCloseSessionRequest.newBuilder().setSessionId(sessionId).build(),
+        a -> a.getIndex(),
+        a -> null,
+        true,
+        null);
+  }
+}
