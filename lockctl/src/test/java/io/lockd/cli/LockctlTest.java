@@ -9,6 +9,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.lockd.client.DistributedLock;
 import io.lockd.client.LockClient;
+import io.lockd.client.SessionSummary;
 import io.lockd.client.it.InJvmCell;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -17,6 +18,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -62,10 +65,24 @@ class LockctlTest {
   }
 
   /** Waits (bounded) until a lockctl session has a watch in the cell. */
-  static void awaitLockctlWatching() throws InterruptedException {
+  /** The sessions that watch something now: a later lockctl's watch is a session not among them. */
+  static Set<Long> watchingSessions() {
+    try (LockClient c = client()) {
+      return c.admin().sessions().stream().filter(s -> s.watches() > 0).map(SessionSummary::sessionId)
+          .collect(Collectors.toSet());
+    }
+  }
+
+  /**
+   * Waits until a lockctl session not in {@code before} watches something. A lockctl of an earlier
+   * test may still be listed with its watch (its session closes after it returned), so any
+   * watching lockctl session is not enough.
+   */
+  static void awaitLockctlWatching(Set<Long> before) throws InterruptedException {
     try (LockClient c = client()) {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (c.admin().sessions().stream().noneMatch(s -> s.clientName().startsWith("lockctl:") && s.watches() > 0)) {
+      while (c.admin().sessions().stream().noneMatch(s -> s.clientName().startsWith("lockctl:")
+          && s.watches() > 0 && !before.contains(s.sessionId()))) {
         if (System.nanoTime() > deadline) {
           throw new AssertionError("lockctl never started watching");
         }
@@ -185,9 +202,10 @@ class LockctlTest {
   void electAndObserve() throws Exception {
     Run none = lockctl("elect", "cli-e", "--observe", "--for", "1s", "-o", "json");
     assertEquals(0, none.code(), none.err());
+    Set<Long> before = watchingSessions();
     CompletableFuture<Run> observer =
         CompletableFuture.supplyAsync(() -> lockctl("elect", "cli-e", "--observe", "--count", "3", "--for", "60s"));
-    awaitLockctlWatching();
+    awaitLockctlWatching(before);
     Path file = dir.resolve("elected.txt");
     Run leader = lockctl("elect", "cli-e", "--", "sh", "-c", "echo \"$LOCKD_LOCK_PATH\" > '" + file + "'; sleep 1");
     assertEquals(0, leader.code(), leader.err());
@@ -202,8 +220,9 @@ class LockctlTest {
   void watchPrintsEventsInOrder() throws Exception {
     try (LockClient c = client()) {
       c.mkdirs("/cli/w");
+      Set<Long> before = watchingSessions();
       CompletableFuture<Run> watch = CompletableFuture.supplyAsync(() -> lockctl("watch", "/cli/w/f", "--count", "3", "-o", "json", "--for", "60s"));
-      awaitLockctlWatching();
+      awaitLockctlWatching(before);
       c.createFile("/cli/w/f", new byte[0]);
       c.setContents("/cli/w/f", new byte[] {1});
       c.delete("/cli/w/f");
