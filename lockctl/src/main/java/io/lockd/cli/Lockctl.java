@@ -83,9 +83,7 @@ public final class Lockctl implements Runnable {
   }
 
   public static void main(String[] args) {
-    if (System.getProperty("logback.configurationFile") == null) {
-      System.setProperty("logback.configurationFile", "io/lockd/cli/logback-lockctl.xml");
-    }
+    LockctlLogging.configure();
     System.exit(run(args, System.out, System.err));
   }
 

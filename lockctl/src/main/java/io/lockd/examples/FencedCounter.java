@@ -1,5 +1,6 @@
 package io.lockd.examples;
 
+import io.lockd.cli.LockctlLogging;
 import io.lockd.client.DistributedLock;
 import io.lockd.client.FencingGuard;
 import io.lockd.client.LockClient;
@@ -37,10 +38,7 @@ public final class FencedCounter {
   }
 
   public static void main(String[] args) throws Exception {
-    if (System.getProperty("logback.configurationFile") == null) {
-      // Warnings only, as lockctl does; without a configuration logback would print gRPC's debug log.
-      System.setProperty("logback.configurationFile", "io/lockd/cli/logback-lockctl.xml");
-    }
+    LockctlLogging.configure(); // errors only, on stderr, as lockctl logs
     String endpoints = args.length > 0 ? args[0]
         : System.getenv().getOrDefault("LOCKD_ENDPOINTS",
             "127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7103,127.0.0.1:7104,127.0.0.1:7105");

@@ -66,12 +66,20 @@ class LockctlScriptIT {
   record Run(int code, String out, String err) {}
 
   Run lockctl(String... args) throws Exception {
+    return lockctlWithJavaOpts(null, args);
+  }
+
+  /** Runs the script; {@code javaOpts}, if given, replace its JVM options (LOCKCTL_JAVA_OPTS). */
+  Run lockctlWithJavaOpts(String javaOpts, String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of(script.toString()));
     command.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(command);
     // The script runs `java` from PATH: the JDK running this test.
     pb.environment().put("PATH", Path.of(System.getProperty("java.home"), "bin") + ":" + pb.environment().get("PATH"));
     pb.environment().remove("LOCKCTL_JAVA_OPTS");
+    if (javaOpts != null) {
+      pb.environment().put("LOCKCTL_JAVA_OPTS", javaOpts);
+    }
     pb.environment().remove("LOCKCTL_CDS");
     Path out = Files.createTempFile(install, "out", ".txt");
     Path err = Files.createTempFile(install, "err", ".txt");
@@ -138,5 +146,23 @@ class LockctlScriptIT {
     List<Path> after = archives();
     assertEquals(1, after.size(), () -> "archives: " + after);
     assertTrue(!before.contains(after.get(0)), () -> "before " + before + ", after " + after);
+  }
+
+  /**
+   * The start-up choices measured in docs/lockctl.md stay made: a one-line answer starts neither
+   * logback (its configuration cost ~120 ms of CPU) nor JMX (for the process id).
+   */
+  @Test
+  void statusStartsNeitherLogbackNorJmx() throws Exception {
+    Path classes = install.resolve("classes.txt");
+    Run run = lockctlWithJavaOpts("-Xss512k -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xlog:class+load=info:file=" + classes,
+        "status", "-e", endpoints);
+    assertAnswers(run, "lockctl: preparing a class-data archive (once) ...\n");
+    List<String> loaded = Files.readAllLines(classes);
+    assertTrue(loaded.stream().anyMatch(l -> l.contains(" io.lockd.cli.Lockctl ")), "the class log is written");
+    List<String> unwanted = loaded.stream()
+        .filter(l -> l.contains(" ch.qos.logback.") || l.contains(" java.lang.management.ManagementFactory "))
+        .toList();
+    assertEquals(List.of(), unwanted);
   }
 }
