@@ -10,13 +10,13 @@ import java.util.Locale;
  * <p>The backend is slf4j-simple, configured through system properties, because logback's start-up
  * cost about 120 ms of CPU on every run for a CLI that prints a few errors at most.
  */
-public final class LockctlLogging {
+final class LockctlLogging {
   private static final String PREFIX = "org.slf4j.simpleLogger.";
 
   private LockctlLogging() {}
 
   /** Sets the defaults before the first logger exists; settings given with -D are kept. */
-  public static void configure() {
+  static void configure() {
     setIfAbsent("logFile", "System.err");
     setIfAbsent("defaultLogLevel", "error");
     setIfAbsent("showThreadName", "false");

@@ -1,6 +1,5 @@
 package io.lockd.examples;
 
-import io.lockd.cli.LockctlLogging;
 import io.lockd.client.DistributedLock;
 import io.lockd.client.FencingGuard;
 import io.lockd.client.LockClient;
@@ -38,7 +37,10 @@ public final class FencedCounter {
   }
 
   public static void main(String[] args) throws Exception {
-    LockctlLogging.configure(); // errors only, on stderr, as lockctl logs
+    if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+      // Errors only, as lockctl logs (its backend, slf4j-simple, writes to stderr).
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
+    }
     String endpoints = args.length > 0 ? args[0]
         : System.getenv().getOrDefault("LOCKD_ENDPOINTS",
             "127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7103,127.0.0.1:7104,127.0.0.1:7105");
