@@ -150,10 +150,11 @@ class LockctlScriptIT {
 
   /**
    * The start-up choices measured in docs/lockctl.md stay made: a one-line answer starts neither
-   * logback (its configuration cost ~120 ms of CPU) nor JMX (for the process id).
+   * logback (its configuration cost ~120 ms of CPU) nor JMX (for the process id), and builds no
+   * other command's model (picocli's reflection over all of them cost ~100 ms).
    */
   @Test
-  void statusStartsNeitherLogbackNorJmx() throws Exception {
+  void statusStartsNeitherLogbackNorJmxNorOtherCommands() throws Exception {
     Path classes = install.resolve("classes.txt");
     Run run = lockctlWithJavaOpts("-Xss512k -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xlog:class+load=info:file=" + classes,
         "status", "-e", endpoints);
@@ -161,7 +162,8 @@ class LockctlScriptIT {
     List<String> loaded = Files.readAllLines(classes);
     assertTrue(loaded.stream().anyMatch(l -> l.contains(" io.lockd.cli.Lockctl ")), "the class log is written");
     List<String> unwanted = loaded.stream()
-        .filter(l -> l.contains(" ch.qos.logback.") || l.contains(" java.lang.management.ManagementFactory "))
+        .filter(l -> l.contains(" ch.qos.logback.") || l.contains(" java.lang.management.ManagementFactory ")
+            || l.contains(" io.lockd.cli.BenchCommand ") || l.contains(" io.lockd.cli.WatchCommand "))
         .toList();
     assertEquals(List.of(), unwanted);
   }
