@@ -1,7 +1,6 @@
 package io.lockd.cli;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.List;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 
@@ -12,38 +11,46 @@ import picocli.CommandLine;
  * that one. Help, completion, no command or an unknown one get the whole tree.
  */
 final class Subcommands {
-  /** The commands that need no other command's model; the names are their {@code @Command} names. */
-  static final Map<String, Class<?>> LEAVES = leaves();
+  /** The commands that need no other command's model: their {@code @Command} names, in help order. */
+  static final List<String> LEAVES = List.of(
+      "status", "ls", "stat", "get", "put", "mkdir", "rm", "locks", "sessions", "session", "lock", "elect", "watch", "bench");
 
   private Subcommands() {}
 
-  private static Map<String, Class<?>> leaves() {
-    Map<String, Class<?>> m = new LinkedHashMap<>();
-    m.put("status", ClusterCommands.Status.class);
-    m.put("ls", NodeCommands.Ls.class);
-    m.put("stat", NodeCommands.Stat.class);
-    m.put("get", NodeCommands.Get.class);
-    m.put("put", NodeCommands.Put.class);
-    m.put("mkdir", NodeCommands.Mkdir.class);
-    m.put("rm", NodeCommands.Rm.class);
-    m.put("locks", ClusterCommands.Locks.class);
-    m.put("sessions", ClusterCommands.Sessions.class);
-    m.put("session", ClusterCommands.SessionGroup.class);
-    m.put("lock", LockCommand.class);
-    m.put("elect", ElectCommand.class);
-    m.put("watch", WatchCommand.class);
-    m.put("bench", BenchCommand.class);
-    return m;
+  /**
+   * The class of a leaf command, or null. A switch rather than a map, so that only the class named
+   * is loaded.
+   */
+  static Class<?> leaf(String name) {
+    return switch (name) {
+      case "status" -> ClusterCommands.Status.class;
+      case "ls" -> NodeCommands.Ls.class;
+      case "stat" -> NodeCommands.Stat.class;
+      case "get" -> NodeCommands.Get.class;
+      case "put" -> NodeCommands.Put.class;
+      case "mkdir" -> NodeCommands.Mkdir.class;
+      case "rm" -> NodeCommands.Rm.class;
+      case "locks" -> ClusterCommands.Locks.class;
+      case "sessions" -> ClusterCommands.Sessions.class;
+      case "session" -> ClusterCommands.SessionGroup.class;
+      case "lock" -> LockCommand.class;
+      case "elect" -> ElectCommand.class;
+      case "watch" -> WatchCommand.class;
+      case "bench" -> BenchCommand.class;
+      default -> null;
+    };
   }
 
   /** Adds what a run with these arguments needs to {@code cli}. */
   static void add(CommandLine cli, String... args) {
-    Class<?> only = args.length > 0 ? LEAVES.get(args[0]) : null;
+    Class<?> only = args.length > 0 ? leaf(args[0]) : null;
     if (only != null) {
       cli.addSubcommand(args[0], only);
       return;
     }
-    LEAVES.forEach(cli::addSubcommand);
+    for (String name : LEAVES) {
+      cli.addSubcommand(name, leaf(name));
+    }
     cli.addSubcommand("generate-completion", AutoComplete.GenerateCompletion.class);
     cli.addSubcommand("help", CommandLine.HelpCommand.class);
   }
