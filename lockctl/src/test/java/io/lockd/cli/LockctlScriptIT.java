@@ -71,11 +71,16 @@ class LockctlScriptIT {
 
   /** Runs the script; {@code javaOpts}, if given, replace its JVM options (LOCKCTL_JAVA_OPTS). */
   Run lockctlWithJavaOpts(String javaOpts, String... args) throws Exception {
+    return lockctlWith(Path.of(System.getProperty("java.home"), "bin"), javaOpts, args);
+  }
+
+  /** Runs the script with the {@code java} in {@code javaDir}. */
+  Run lockctlWith(Path javaDir, String javaOpts, String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of(script.toString()));
     command.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(command);
     // The script runs `java` from PATH: the JDK running this test.
-    pb.environment().put("PATH", Path.of(System.getProperty("java.home"), "bin") + ":" + pb.environment().get("PATH"));
+    pb.environment().put("PATH", javaDir + ":" + pb.environment().get("PATH"));
     pb.environment().remove("LOCKCTL_JAVA_OPTS");
     if (javaOpts != null) {
       pb.environment().put("LOCKCTL_JAVA_OPTS", javaOpts);
@@ -133,6 +138,28 @@ class LockctlScriptIT {
     Run missing = lockctl("get", "/no-such-node", "-e", endpoints);
     assertEquals(4, missing.code(), () -> "stderr: " + missing.err());
     assertTrue(missing.err().startsWith("lockctl: "), () -> "stderr: " + missing.err());
+  }
+
+  @Test
+  void anArchiveThatCannotBeWrittenIsNotTriedAgainAndAgain() throws Exception {
+    Files.createDirectories(cdsDir.getParent());
+    Files.writeString(cdsDir, "a file where the archive directory should be");
+    assertAnswers(lockctl("status", "-e", endpoints), "");
+    assertAnswers(lockctl("status", "-e", endpoints), "");
+  }
+
+  /** A JVM that cannot make archives (here: one that refuses the option) costs one try, not one per run. */
+  @Test
+  void aFailedTrainingRunIsNotRepeated() throws Exception {
+    Path javaDir = Files.createDirectories(install.resolve("java-without-archives"));
+    Path java = javaDir.resolve("java");
+    Files.writeString(java, "#!/usr/bin/env bash\n"
+        + "for a in \"$@\"; do [[ $a == -XX:ArchiveClassesAtExit=* ]] && exit 1; done\n"
+        + "exec '" + Path.of(System.getProperty("java.home"), "bin", "java") + "' \"$@\"\n");
+    assertTrue(java.toFile().setExecutable(true));
+    assertAnswers(lockctlWith(javaDir, null, "status", "-e", endpoints), "lockctl: preparing a class-data archive (once) ...\n");
+    assertAnswers(lockctlWith(javaDir, null, "status", "-e", endpoints), "");
+    assertEquals(List.of(), archives());
   }
 
   @Test
