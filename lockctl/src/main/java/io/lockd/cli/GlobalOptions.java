@@ -1,7 +1,6 @@
 package io.lockd.cli;
 
 import io.lockd.client.LockClient;
-import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -57,7 +56,8 @@ final class GlobalOptions {
         .apply(
             LockClient.builder()
                 .endpoints(endpoints)
-                .clientName("lockctl:" + ManagementFactory.getRuntimeMXBean().getPid())
+                // ProcessHandle, not the RuntimeMXBean: that starts JMX (~45 classes) for a number.
+                .clientName("lockctl:" + ProcessHandle.current().pid())
                 .operationTimeout(timeout)
                 .attemptTimeout(timeout.compareTo(Duration.ofSeconds(2)) < 0 ? timeout : Duration.ofSeconds(2)));
   }

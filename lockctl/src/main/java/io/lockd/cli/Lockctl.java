@@ -7,7 +7,6 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.function.UnaryOperator;
-import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -31,24 +30,6 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "lockctl 0.1.0",
     description = "Shows and operates a lockd cell: its replicas, nodes, locks, sessions and elections.",
-    subcommands = {
-      ClusterCommands.Status.class,
-      NodeCommands.Ls.class,
-      NodeCommands.Stat.class,
-      NodeCommands.Get.class,
-      NodeCommands.Put.class,
-      NodeCommands.Mkdir.class,
-      NodeCommands.Rm.class,
-      ClusterCommands.Locks.class,
-      ClusterCommands.Sessions.class,
-      ClusterCommands.SessionGroup.class,
-      LockCommand.class,
-      ElectCommand.class,
-      WatchCommand.class,
-      BenchCommand.class,
-      AutoComplete.GenerateCompletion.class,
-      CommandLine.HelpCommand.class
-    },
     footerHeading = "%nExamples:%n",
     footer = {
       "  deploy/local/cell.sh start && lockctl status",
@@ -83,23 +64,22 @@ public final class Lockctl implements Runnable {
   }
 
   public static void main(String[] args) {
-    if (System.getProperty("logback.configurationFile") == null) {
-      System.setProperty("logback.configurationFile", "io/lockd/cli/logback-lockctl.xml");
-    }
+    LockctlLogging.configure();
     System.exit(run(args, System.out, System.err));
   }
 
   /** Runs lockctl with these streams; returns the exit code. */
   static int run(String[] args, PrintStream out, PrintStream err) {
     rawOut = out;
-    CommandLine cli = commandLine();
+    CommandLine cli = commandLine(args);
     cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
     cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
     return cli.execute(args);
   }
 
-  static CommandLine commandLine() {
+  static CommandLine commandLine(String... args) {
     CommandLine cli = new CommandLine(new Lockctl());
+    Subcommands.add(cli, args);
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           PrintWriter err = commandLine.getErr();

@@ -37,9 +37,9 @@ public final class FencedCounter {
   }
 
   public static void main(String[] args) throws Exception {
-    if (System.getProperty("logback.configurationFile") == null) {
-      // Warnings only, as lockctl does; without a configuration logback would print gRPC's debug log.
-      System.setProperty("logback.configurationFile", "io/lockd/cli/logback-lockctl.xml");
+    if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+      // Errors only, as lockctl logs (its backend, slf4j-simple, writes to stderr).
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
     }
     String endpoints = args.length > 0 ? args[0]
         : System.getenv().getOrDefault("LOCKD_ENDPOINTS",
