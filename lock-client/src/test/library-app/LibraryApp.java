@@ -18,8 +18,8 @@ public final class LibraryApp {
       clean &= !present;
     }
     System.out.println("slf4j: " + LoggerFactory.getILoggerFactory().getClass().getName());
-    try (LockClient client = LockClient.builder().endpoints(args[0].split(","))
-        .clientName("library-app").build()) {
+    try (LockClient client =
+        LockClient.builder().endpoints(args[0].split(",")).clientName("library-app").build()) {
       client.mkdirs("/library-app");
       client.createUnlessExists("/library-app/lock", CreateOptions.file());
       DistributedLock lock = client.lock("/library-app/lock");

@@ -13,8 +13,8 @@ import java.util.concurrent.CompletableFuture;
  * by force. Kept apart from {@link LockClient} so that application code, which has no business
  * closing other sessions, does not see these. An admin client is a view of the {@link LockClient}
  * it came from ({@link LockClient#admin}): same endpoints, leader routing, timeouts and session;
- * closing that client ends it too. Blocking methods follow the client's deadline rules; the
- * {@code ...Async} forms return futures. Thread-safe.
+ * closing that client ends it too. Blocking methods follow the client's deadline rules; the {@code
+ * ...Async} forms return futures. Thread-safe.
  *
  * <pre>{@code
  * try (LockClient client = LockClient.builder().endpoints(endpoints).clientName("ops").build()) {
@@ -46,13 +46,18 @@ public final class AdminClient {
   /** {@link #cellStatus}, asynchronously. */
   public CompletableFuture<CellStatus> cellStatusAsync() {
     return client.read(
-        ClusterGrpc.getStatusMethod(), StatusRequest.getDefaultInstance(), a -> 0, CellStatus::fromProto, false, null);
+        ClusterGrpc.getStatusMethod(),
+        StatusRequest.getDefaultInstance(),
+        a -> 0,
+        CellStatus::fromProto,
+        false,
+        null);
   }
 
   /**
-   * Every session of the cell, by id (all pages of the listing). Each lists the paths of its
-   * locks only up to 256 KiB; {@link SessionSummary#heldLockCount} and
-   * {@link SessionSummary#waitingLockCount} are always whole.
+   * Every session of the cell, by id (all pages of the listing). Each lists the paths of its locks
+   * only up to 256 KiB; {@link SessionSummary#heldLockCount} and {@link
+   * SessionSummary#waitingLockCount} are always whole.
    */
   public List<SessionSummary> sessions() {
     return client.await(sessionsAsync());
@@ -65,13 +70,17 @@ public final class AdminClient {
         token -> ListSessionsRequest.newBuilder().setPageToken(token).build(),
         ListSessionsResponse::getNextPageToken,
         ListSessionsResponse::getIndex,
-        pages -> pages.stream().flatMap(a -> a.getSessionsList().stream()).map(SessionSummary::fromProto).toList());
+        pages ->
+            pages.stream()
+                .flatMap(a -> a.getSessionsList().stream())
+                .map(SessionSummary::fromProto)
+                .toList());
   }
 
   /**
    * Ends a session as if its lease had expired: its locks are released with their lock-delay, its
-   * ephemeral nodes deleted, its waits and watches dropped. Fails NOT_FOUND
-   * ({@link LockdException.Reason#SESSION_NOT_FOUND}) for a session the cell does not know.
+   * ephemeral nodes deleted, its waits and watches dropped. Fails NOT_FOUND ({@link
+   * LockdException.Reason#SESSION_NOT_FOUND}) for a session the cell does not know.
    */
   public void forceCloseSession(long sessionId) {
     client.await(forceCloseSessionAsync(sessionId));

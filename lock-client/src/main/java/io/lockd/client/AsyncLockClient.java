@@ -100,7 +100,10 @@ public final class AsyncLockClient {
   }
 
   private <R> CompletableFuture<R> createNode(
-      String path, CreateOptions options, Function<CreateNodeResponse, R> result, Function<LockdException, R> recover) {
+      String path,
+      CreateOptions options,
+      Function<CreateNodeResponse, R> result,
+      Function<LockdException, R> recover) {
     Paths.check(path);
     return mutate(
         NodeGrpc.getCreateMethod(),
@@ -133,8 +136,8 @@ public final class AsyncLockClient {
   }
 
   /**
-   * Creates {@code path} and any missing parents as permanent directories (like {@code mkdir
-   * -p}); directories that exist already are fine. Completes with the number created.
+   * Creates {@code path} and any missing parents as permanent directories (like {@code mkdir -p});
+   * directories that exist already are fine. Completes with the number created.
    */
   public CompletableFuture<Integer> mkdirs(String path) {
     Paths.check(path);
@@ -145,7 +148,11 @@ public final class AsyncLockClient {
     StringBuilder prefix = new StringBuilder();
     for (String part : path.substring(1).split("/")) {
       String dir = prefix.append('/').append(part).toString();
-      chain = chain.thenCompose(n -> createUnlessExists(dir, CreateOptions.directory()).thenApply(made -> made ? n + 1 : n));
+      chain =
+          chain.thenCompose(
+              n ->
+                  createUnlessExists(dir, CreateOptions.directory())
+                      .thenApply(made -> made ? n + 1 : n));
     }
     return chain;
   }
@@ -170,7 +177,12 @@ public final class AsyncLockClient {
     Paths.check(path);
     return mutate(
         NodeGrpc.getDeleteMethod(),
-        h -> DeleteNodeRequest.newBuilder().setHeader(h).setPath(path).setExpectedContentGeneration(expectedContentGeneration).build(),
+        h ->
+            DeleteNodeRequest.newBuilder()
+                .setHeader(h)
+                .setPath(path)
+                .setExpectedContentGeneration(expectedContentGeneration)
+                .build(),
         DeleteNodeResponse::getIndex,
         a -> null);
   }
@@ -190,13 +202,19 @@ public final class AsyncLockClient {
    * Compare-and-set: replaces the contents only if the content generation is still {@code
    * expectedContentGeneration}; otherwise fails with GENERATION_MISMATCH.
    */
-  public CompletableFuture<NodeStat> setContentsIf(String path, byte[] contents, long expectedContentGeneration) {
+  public CompletableFuture<NodeStat> setContentsIf(
+      String path, byte[] contents, long expectedContentGeneration) {
     Paths.check(path);
     ByteString bytes = ByteString.copyFrom(contents);
     return mutate(
         NodeGrpc.getSetContentsMethod(),
-        h -> SetContentsRequest.newBuilder().setHeader(h).setPath(path).setContents(bytes)
-            .setExpectedContentGeneration(expectedContentGeneration).build(),
+        h ->
+            SetContentsRequest.newBuilder()
+                .setHeader(h)
+                .setPath(path)
+                .setContents(bytes)
+                .setExpectedContentGeneration(expectedContentGeneration)
+                .build(),
         SetContentsResponse::getIndex,
         a -> NodeStat.fromProto(a.getStat(), a.getIndex()));
   }
@@ -218,7 +236,8 @@ public final class AsyncLockClient {
   }
 
   private static NodeData nodeData(GetContentsAndStatResponse a) {
-    return new NodeData(a.getContents().toByteArray(), NodeStat.fromProto(a.getStat(), a.getIndex()));
+    return new NodeData(
+        a.getContents().toByteArray(), NodeStat.fromProto(a.getStat(), a.getIndex()));
   }
 
   private CompletableFuture<NodeData> cachedRead(String path) {
@@ -238,14 +257,24 @@ public final class AsyncLockClient {
                   long generation = s.cache().generation();
                   ctx.rpc.start(
                       NodeGrpc.getGetContentsAndStatMethod(),
-                      GetContentsAndStatRequest.newBuilder().setPath(path).setCacheSessionId(s.id()).build(),
+                      GetContentsAndStatRequest.newBuilder()
+                          .setPath(path)
+                          .setCacheSessionId(s.id())
+                          .build(),
                       true,
                       ctx.operationDeadline(),
                       (GetContentsAndStatResponse answer, LockdException e) -> {
                         if (answer != null) {
                           s.cache().offer(path, answer, nodeData(answer), generation);
                         }
-                        deliver(f, answer, e, GetContentsAndStatResponse::getIndex, AsyncLockClient::nodeData, null, s);
+                        deliver(
+                            f,
+                            answer,
+                            e,
+                            GetContentsAndStatResponse::getIndex,
+                            AsyncLockClient::nodeData,
+                            null,
+                            s);
                       });
                 }));
   }
@@ -312,7 +341,9 @@ public final class AsyncLockClient {
     return new DistributedLock(this, path, mode, listener);
   }
 
-  /** The state of a node's lock: mode, holders, FIFO waiters, generation, lock-delay (all pages). */
+  /**
+   * The state of a node's lock: mode, holders, FIFO waiters, generation, lock-delay (all pages).
+   */
   public CompletableFuture<LockDetails> lockInfo(String path) {
     Paths.check(path);
     return paged(
@@ -330,7 +361,8 @@ public final class AsyncLockClient {
         token -> lockInfoPage(path, token),
         GetLockInfoResponse::getNextPageToken,
         wholeListingDeadline(),
-        (List<GetLockInfoResponse> pages, LockdException e) -> k.accept(pages == null ? null : Pages.lockInfo(pages), e));
+        (List<GetLockInfoResponse> pages, LockdException e) ->
+            k.accept(pages == null ? null : Pages.lockInfo(pages), e));
   }
 
   /** One deadline for every page of a listing: the whole call ends within the operation timeout. */
@@ -372,8 +404,8 @@ public final class AsyncLockClient {
 
   /**
    * A refusal for one of {@code reasons} read as {@code false} (others stay failures). Applied on
-   * the loop, so that the caller's future is completed at once, with no dependent future (and,
-   * for a blocked caller, no extra hop through the callback threads).
+   * the loop, so that the caller's future is completed at once, with no dependent future (and, for
+   * a blocked caller, no extra hop through the callback threads).
    */
   private static Function<LockdException, Boolean> falseFor(LockdException.Reason... reasons) {
     List<LockdException.Reason> list = List.of(reasons);
@@ -385,9 +417,16 @@ public final class AsyncLockClient {
     return read(method, request, index, result, true, null);
   }
 
-  /** @param recover maps a refusal to a value (or to null: fail with it); null: fail with every refusal */
+  /**
+   * @param recover maps a refusal to a value (or to null: fail with it); null: fail with every
+   *     refusal
+   */
   <Q, A, R> CompletableFuture<R> read(
-      MethodDescriptor<Q, A> method, Q request, ToLongFunction<A> index, Function<A, R> result, boolean leaderOnly,
+      MethodDescriptor<Q, A> method,
+      Q request,
+      ToLongFunction<A> index,
+      Function<A, R> result,
+      boolean leaderOnly,
       Function<LockdException, R> recover) {
     return onLoop(
         f ->
@@ -396,12 +435,16 @@ public final class AsyncLockClient {
                 request,
                 leaderOnly,
                 ctx.operationDeadline(),
-                (A answer, LockdException error) -> deliver(f, answer, error, index, result, recover, currentSessionOnLoop())));
+                (A answer, LockdException error) ->
+                    deliver(f, answer, error, index, result, recover, currentSessionOnLoop())));
   }
 
   /** A read whose answer comes in pages ({@link Pages}); delivered after the last page's index. */
   <Q, A, R> CompletableFuture<R> paged(
-      MethodDescriptor<Q, A> method, Function<String, Q> request, Function<A, String> nextToken, ToLongFunction<A> index,
+      MethodDescriptor<Q, A> method,
+      Function<String, Q> request,
+      Function<A, String> nextToken,
+      ToLongFunction<A> index,
       Function<List<A>, R> result) {
     return onLoop(
         f ->
@@ -412,11 +455,21 @@ public final class AsyncLockClient {
                 nextToken,
                 wholeListingDeadline(),
                 (List<A> pages, LockdException error) ->
-                    deliver(f, pages, error, p -> index.applyAsLong(p.get(p.size() - 1)), result, null, currentSessionOnLoop())));
+                    deliver(
+                        f,
+                        pages,
+                        error,
+                        p -> index.applyAsLong(p.get(p.size() - 1)),
+                        result,
+                        null,
+                        currentSessionOnLoop())));
   }
 
   private <Q, A, R> CompletableFuture<R> mutate(
-      MethodDescriptor<Q, A> method, Function<RequestHeader, Q> request, ToLongFunction<A> index, Function<A, R> result) {
+      MethodDescriptor<Q, A> method,
+      Function<RequestHeader, Q> request,
+      ToLongFunction<A> index,
+      Function<A, R> result) {
     return mutate(method, request, index, result, null);
   }
 
@@ -426,14 +479,18 @@ public final class AsyncLockClient {
    * lane is withdrawn and never sent, one already sent runs on to the cell's answer unobserved.
    */
   private <Q, A, R> CompletableFuture<R> mutate(
-      MethodDescriptor<Q, A> method, Function<RequestHeader, Q> request, ToLongFunction<A> index, Function<A, R> result,
+      MethodDescriptor<Q, A> method,
+      Function<RequestHeader, Q> request,
+      ToLongFunction<A> index,
+      Function<A, R> result,
       Function<LockdException, R> recover) {
     GiveUpFuture<R> f = new GiveUpFuture<>(ctx.loop);
     if (sessions.isClosed()) {
       f.completeExceptionally(Errors.closed());
       return f;
     }
-    ctx.loop.execute(() -> new PendingMutation<>(f, method, request, index, result, recover).start());
+    ctx.loop.execute(
+        () -> new PendingMutation<>(f, method, request, index, result, recover).start());
     return f;
   }
 
@@ -449,8 +506,13 @@ public final class AsyncLockClient {
     private Session session;
     private MutationLane.Mutation<Q, A> queued;
 
-    PendingMutation(GiveUpFuture<R> f, MethodDescriptor<Q, A> method, Function<RequestHeader, Q> request,
-        ToLongFunction<A> index, Function<A, R> result, Function<LockdException, R> recover) {
+    PendingMutation(
+        GiveUpFuture<R> f,
+        MethodDescriptor<Q, A> method,
+        Function<RequestHeader, Q> request,
+        ToLongFunction<A> index,
+        Function<A, R> result,
+        Function<LockdException, R> recover) {
       this.f = f;
       this.method = method;
       this.request = request;
@@ -461,10 +523,11 @@ public final class AsyncLockClient {
 
     void start() {
       timer = ctx.clock.schedule(ctx.operationTimeoutNanos, this::timedOut);
-      f.onGiveUp(() -> {
-        timer.cancel();
-        withdraw();
-      });
+      f.onGiveUp(
+          () -> {
+            timer.cancel();
+            withdraw();
+          });
       withSession(
           (s, error) -> {
             if (f.isDone()) {
@@ -476,10 +539,14 @@ public final class AsyncLockClient {
               return;
             }
             session = s;
-            queued = s.submit(method, request, (A answer, LockdException e) -> {
-              timer.cancel();
-              deliver(f, answer, e, index, result, recover, s);
-            });
+            queued =
+                s.submit(
+                    method,
+                    request,
+                    (A answer, LockdException e) -> {
+                      timer.cancel();
+                      deliver(f, answer, e, index, result, recover, s);
+                    });
           });
     }
 
@@ -489,17 +556,24 @@ public final class AsyncLockClient {
     }
 
     private void timedOut() {
-      String what = withdraw()
-          ? method.getBareMethodName() + " (it was not sent and will not be: not applied)"
-          : method.getBareMethodName() + " (its outcome is unknown; it is applied at most once)";
+      String what =
+          withdraw()
+              ? method.getBareMethodName() + " (it was not sent and will not be: not applied)"
+              : method.getBareMethodName()
+                  + " (its outcome is unknown; it is applied at most once)";
       ctx.dispatcher.fail(f, Errors.timedOut(what, ctx.operationTimeoutMillis(), null));
     }
   }
 
   /** Completes {@code f} in the session's delivery order. */
   private <A, R> void deliver(
-      CompletableFuture<R> f, A answer, LockdException error, ToLongFunction<A> index, Function<A, R> result,
-      Function<LockdException, R> recover, Session s) {
+      CompletableFuture<R> f,
+      A answer,
+      LockdException error,
+      ToLongFunction<A> index,
+      Function<A, R> result,
+      Function<LockdException, R> recover,
+      Session s) {
     if (error != null) {
       R instead = recover == null ? null : recover.apply(error);
       if (instead != null) {
@@ -532,7 +606,8 @@ public final class AsyncLockClient {
   }
 
   /** Waits for {@code f} for however long it takes; on interrupt runs {@code onInterrupt}. */
-  <T> T awaitInterruptibly(CompletableFuture<T> f, Runnable onInterrupt) throws InterruptedException {
+  <T> T awaitInterruptibly(CompletableFuture<T> f, Runnable onInterrupt)
+      throws InterruptedException {
     return Blocking.awaitInterruptibly(ctx, f, onInterrupt);
   }
 

@@ -12,8 +12,8 @@ import java.util.concurrent.TimeoutException;
 final class Blocking {
   /**
    * How much longer than its bound (the operation timeout, or an acquire's own timeout) a blocking
-   * call may take: the time to hear of a grant the cell made at the last moment, and for the
-   * answer to reach the waiting thread. Documented in docs/client.md ("Deadlines").
+   * call may take: the time to hear of a grant the cell made at the last moment, and for the answer
+   * to reach the waiting thread. Documented in docs/client.md ("Deadlines").
    */
   static final long SLACK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -29,7 +29,8 @@ final class Blocking {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       f.cancel(false);
-      throw new LockdException(Status.Code.CANCELLED, LockdException.Reason.UNSPECIFIED, "interrupted", e);
+      throw new LockdException(
+          Status.Code.CANCELLED, LockdException.Reason.UNSPECIFIED, "interrupted", e);
     } catch (ExecutionException e) {
       throw unwrap(e.getCause());
     } catch (TimeoutException e) {
@@ -51,7 +52,8 @@ final class Blocking {
     } catch (ExecutionException e) {
       throw unwrap(e.getCause());
     } catch (CancellationException e) {
-      throw new LockdException(Status.Code.CANCELLED, LockdException.Reason.UNSPECIFIED, "cancelled", e);
+      throw new LockdException(
+          Status.Code.CANCELLED, LockdException.Reason.UNSPECIFIED, "cancelled", e);
     }
   }
 
@@ -66,6 +68,7 @@ final class Blocking {
     if (t instanceof Error e) {
       throw e;
     }
-    return new LockdException(Status.Code.UNKNOWN, LockdException.Reason.UNSPECIFIED, String.valueOf(t), t);
+    return new LockdException(
+        Status.Code.UNKNOWN, LockdException.Reason.UNSPECIFIED, String.valueOf(t), t);
   }
 }

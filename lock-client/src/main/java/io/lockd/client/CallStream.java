@@ -14,17 +14,17 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One client's Calls stream (lockd.v1.Session/Calls) to one replica: its requests multiplexed
- * by call id on one long-lived gRPC stream, which costs far less per request than a unary call
- * (no HTTP/2 stream, headers and trailers each). Each request gets its answer, or its error as
- * the status and trailers the unary call would have ended with, so that {@link Rpc} treats both
- * alike. A broken stream fails every request on it and the next request opens a new stream. A
- * request unanswered after its timeout fails DEADLINE_EXCEEDED, and the stream is dropped as
- * well: the server answers every request, so silence means the connection under it may be gone
- * without a word (a network that drops packets), which for a unary call its deadline would have
- * ended; the other requests on it fail too and are retried (with their sequence numbers). A
- * server without the method (UNIMPLEMENTED) makes {@link #supported} false for good: the caller
- * then uses unary calls. Loop thread only.
+ * One client's Calls stream (lockd.v1.Session/Calls) to one replica: its requests multiplexed by
+ * call id on one long-lived gRPC stream, which costs far less per request than a unary call (no
+ * HTTP/2 stream, headers and trailers each). Each request gets its answer, or its error as the
+ * status and trailers the unary call would have ended with, so that {@link Rpc} treats both alike.
+ * A broken stream fails every request on it and the next request opens a new stream. A request
+ * unanswered after its timeout fails DEADLINE_EXCEEDED, and the stream is dropped as well: the
+ * server answers every request, so silence means the connection under it may be gone without a word
+ * (a network that drops packets), which for a unary call its deadline would have ended; the other
+ * requests on it fail too and are retried (with their sequence numbers). A server without the
+ * method (UNIMPLEMENTED) makes {@link #supported} false for good: the caller then uses unary calls.
+ * Loop thread only.
  */
 final class CallStream {
   /** How a request ended: {@code answer} on success, else {@code status} and its trailers. */
@@ -90,8 +90,11 @@ final class CallStream {
   private void expire(long id) {
     Pending p = pending.remove(id);
     if (p != null) {
-      p.outcome.done(null, Status.DEADLINE_EXCEEDED.withDescription(
-          "no answer on the Calls stream within the attempt timeout"), new Metadata());
+      p.outcome.done(
+          null,
+          Status.DEADLINE_EXCEEDED.withDescription(
+              "no answer on the Calls stream within the attempt timeout"),
+          new Metadata());
       drop("a request on the Calls stream went unanswered", Status.UNAVAILABLE);
     }
   }
@@ -124,12 +127,14 @@ final class CallStream {
       trailers.put(Errors.LEADER_ID, Integer.toString(e.getLeaderId()));
       trailers.put(Errors.LEADER_ADDRESS, e.getLeaderAddress());
     }
-    p.outcome.done(null, Status.fromCodeValue(e.getCode())
-        .withDescription(e.getDetail().getMessage()), trailers);
+    p.outcome.done(
+        null,
+        Status.fromCodeValue(e.getCode()).withDescription(e.getDetail().getMessage()),
+        trailers);
   }
 
-  private void onClose(ClientCall<CallRequest, CallResponse> closed, Status status,
-      Metadata trailers) {
+  private void onClose(
+      ClientCall<CallRequest, CallResponse> closed, Status status, Metadata trailers) {
     if (closed != call) {
       return;
     }
@@ -137,8 +142,10 @@ final class CallStream {
     if (status.getCode() == Status.Code.UNIMPLEMENTED) {
       supported = false;
     }
-    failPending(status.isOk()
-        ? Status.UNAVAILABLE.withDescription("the server ended the Calls stream") : status,
+    failPending(
+        status.isOk()
+            ? Status.UNAVAILABLE.withDescription("the server ended the Calls stream")
+            : status,
         trailers);
   }
 

@@ -6,20 +6,22 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The threads on which the clients of one runtime run user code (listeners, future
- * continuations). Each client gets its own {@link SerialExecutor} over them, so its callbacks keep
- * their order while the clients share a few threads. Threads start when first needed and end
- * after a minute without work.
+ * The threads on which the clients of one runtime run user code (listeners, future continuations).
+ * Each client gets its own {@link SerialExecutor} over them, so its callbacks keep their order
+ * while the clients share a few threads. Threads start when first needed and end after a minute
+ * without work.
  *
- * <p>A blocking call from one of these threads could wait for an answer that only these threads
- * can deliver, so the blocking API refuses to run on them ({@link #isCallbackThread}).
+ * <p>A blocking call from one of these threads could wait for an answer that only these threads can
+ * deliver, so the blocking API refuses to run on them ({@link #isCallbackThread}).
  */
 final class CallbackThreads {
   private static final long IDLE_SECONDS = 60;
 
   private final ThreadPoolExecutor pool;
 
-  /** @param name the threads' names: {@code name} for one thread, {@code name-i} for several */
+  /**
+   * @param name the threads' names: {@code name} for one thread, {@code name-i} for several
+   */
   CallbackThreads(String name, int threads) {
     AtomicInteger count = new AtomicInteger();
     pool =
@@ -30,7 +32,8 @@ final class CallbackThreads {
             TimeUnit.SECONDS,
             new LinkedBlockingQueue<>(),
             r -> {
-              Thread t = new Owned(r, threads == 1 ? name : name + "-" + count.incrementAndGet(), this);
+              Thread t =
+                  new Owned(r, threads == 1 ? name : name + "-" + count.incrementAndGet(), this);
               t.setDaemon(true);
               return t;
             });

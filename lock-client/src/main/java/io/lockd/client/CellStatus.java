@@ -32,6 +32,8 @@ public record CellStatus(List<ReplicaState> replicas, int leaderId, int responde
 
   static CellStatus fromProto(StatusResponse s) {
     return new CellStatus(
-        s.getReplicasList().stream().map(ReplicaState::fromProto).toList(), s.getLeaderId(), s.getResponderId());
+        s.getReplicasList().stream().map(ReplicaState::fromProto).toList(),
+        s.getLeaderId(),
+        s.getResponderId());
   }
 }

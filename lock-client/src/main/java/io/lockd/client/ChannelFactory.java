@@ -6,9 +6,9 @@ import java.util.concurrent.Executor;
 /**
  * Makes the gRPC channel to one replica's client endpoint. The default connects in plain text;
  * supply your own to add TLS, interceptors or, in tests, in-process channels. The channel should
- * use {@code executor} as its default executor (each call of the client names its own loop as
- * its executor too), and should {@code disableRetry()}: the client retries by itself, with the
- * same (session, sequence), and gRPC's retry buffering only costs time.
+ * use {@code executor} as its default executor (each call of the client names its own loop as its
+ * executor too), and should {@code disableRetry()}: the client retries by itself, with the same
+ * (session, sequence), and gRPC's retry buffering only costs time.
  *
  * <p>Clients built with the same factory <em>instance</em> (and the same endpoints) share their
  * channels and threads ({@link LockClient.Builder#sharedRuntime}); so create the factory once and

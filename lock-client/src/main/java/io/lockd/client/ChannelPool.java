@@ -50,7 +50,8 @@ final class ChannelPool {
   }
 
   /** Waits up to {@code millis} for every channel to terminate; true if all did. */
-  static boolean awaitTermination(List<ManagedChannel> channels, long millis) throws InterruptedException {
+  static boolean awaitTermination(List<ManagedChannel> channels, long millis)
+      throws InterruptedException {
     long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
     for (ManagedChannel c : channels) {
       long left = end - System.nanoTime();
@@ -82,8 +83,8 @@ final class ChannelPool {
     }
 
     /**
-     * A client leaves; the last one shuts the channels down and gets them back, to wait for
-     * their end (others get an empty list).
+     * A client leaves; the last one shuts the channels down and gets them back, to wait for their
+     * end (others get an empty list).
      */
     List<ManagedChannel> leave() {
       synchronized (ChannelPool.this) {

@@ -3,9 +3,9 @@ package io.lockd.client;
 import io.grpc.Deadline;
 
 /**
- * The client's notion of time: a monotonic clock and timers. Every timer task runs on the
- * client's loop thread. Production uses {@link Loop#systemClock}; tests substitute a clock they
- * advance by hand, so that leases, jeopardy and expiry are driven without real waiting.
+ * The client's notion of time: a monotonic clock and timers. Every timer task runs on the client's
+ * loop thread. Production uses {@link Loop#systemClock}; tests substitute a clock they advance by
+ * hand, so that leases, jeopardy and expiry are driven without real waiting.
  */
 interface ClientClock {
   /** Monotonic time in nanoseconds (only differences mean anything). */

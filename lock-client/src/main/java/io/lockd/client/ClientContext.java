@@ -16,8 +16,10 @@ final class ClientContext {
   final long graceNanos;
   final double clockDriftBound;
   final int maxQueuedPerSession;
+
   /** Files a session caches at most; 0: no cache. */
   final int cacheMaxEntries;
+
   final FileCache.Counters cacheCounters = new FileCache.Counters();
 
   ClientContext(
@@ -59,13 +61,14 @@ final class ClientContext {
   }
 
   /**
-   * The part of a lease the client may count on: {@code remainingMillis} as measured by the
-   * leader, shortened for a client clock that may run slow by the drift bound against the
-   * leader's, and by one more millisecond for clocks read in whole milliseconds (the rule the
-   * leader's own lease uses, docs/consensus.md).
+   * The part of a lease the client may count on: {@code remainingMillis} as measured by the leader,
+   * shortened for a client clock that may run slow by the drift bound against the leader's, and by
+   * one more millisecond for clocks read in whole milliseconds (the rule the leader's own lease
+   * uses, docs/consensus.md).
    */
   long usableLeaseNanos(long remainingMillis) {
-    long usable = (long) Math.floor(remainingMillis * (1 - clockDriftBound) / (1 + clockDriftBound)) - 1;
+    long usable =
+        (long) Math.floor(remainingMillis * (1 - clockDriftBound) / (1 + clockDriftBound)) - 1;
     return TimeUnit.MILLISECONDS.toNanos(Math.max(0, usable));
   }
 }

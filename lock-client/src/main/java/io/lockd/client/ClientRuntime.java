@@ -38,7 +38,12 @@ final class ClientRuntime {
   /**
    * A runtime with threads: {@code name-loop} and {@code name-events} (numbered if more than one).
    */
-  ClientRuntime(String name, ChannelFactory factory, int loopThreads, int callbackThreads, int clientsPerChannel) {
+  ClientRuntime(
+      String name,
+      ChannelFactory factory,
+      int loopThreads,
+      int callbackThreads,
+      int clientsPerChannel) {
     this.name = name;
     this.loops = new LoopThreads(name + "-loop", loopThreads);
     this.callbacks = new CallbackThreads(name + "-events", callbackThreads);
@@ -52,7 +57,11 @@ final class ClientRuntime {
             clientsPerChannel);
   }
 
-  private ClientRuntime(String name, ChannelFactory factory, Executor loopTasks, Executor callbackTasks,
+  private ClientRuntime(
+      String name,
+      ChannelFactory factory,
+      Executor loopTasks,
+      Executor callbackTasks,
       Consumer<Throwable> loopFailures) {
     this.name = name;
     this.loops = null;
@@ -63,7 +72,11 @@ final class ClientRuntime {
   }
 
   /** Tests only: a runtime for one client whose tasks and callbacks run on these executors. */
-  static ClientRuntime outside(String name, ChannelFactory factory, Executor loopTasks, Executor callbackTasks,
+  static ClientRuntime outside(
+      String name,
+      ChannelFactory factory,
+      Executor loopTasks,
+      Executor callbackTasks,
       Consumer<Throwable> loopFailures) {
     return new ClientRuntime(name, factory, loopTasks, callbackTasks, loopFailures);
   }
@@ -106,7 +119,8 @@ final class ClientRuntime {
         loops.unpin(a.loop().eventLoop());
       }
       if (release()) {
-        SharedRuntimes.forget(this); // outside this runtime's lock: retain() takes the two the other way
+        SharedRuntimes.forget(
+            this); // outside this runtime's lock: retain() takes the two the other way
         stopThreads();
       }
     } catch (InterruptedException e) {

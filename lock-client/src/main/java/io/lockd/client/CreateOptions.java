@@ -4,8 +4,8 @@ import java.time.Duration;
 
 /**
  * What to create: a file (with initial contents) or a directory, permanent or ephemeral (deleted
- * when the creating session ends), with an optional lock-delay for the node's lock. Immutable;
- * each method returns a new value.
+ * when the creating session ends), with an optional lock-delay for the node's lock. Immutable; each
+ * method returns a new value.
  *
  * <pre>{@code
  * client.create("/services/web/host-1", CreateOptions.file("10.0.0.7:8080".getBytes(UTF_8)).ephemeral());

@@ -3,18 +3,18 @@ package io.lockd.client;
 import java.util.PriorityQueue;
 
 /**
- * The one delivery order of a session (docs/client.md): an answer that reflects the state at
- * index N reaches the application only after every event with index &lt;= N has been handed to
- * the dispatcher, so a result never contradicts events already delivered and never precedes an
- * event it already reflects.
+ * The one delivery order of a session (docs/client.md): an answer that reflects the state at index
+ * N reaches the application only after every event with index &lt;= N has been handed to the
+ * dispatcher, so a result never contradicts events already delivered and never precedes an event it
+ * already reflects.
  *
  * <p>The KeepAlive stream tells how far the client has every event: a response carrying index W
  * brings all of the session's events up to W. An answer at N &gt; W is held back and the stream is
  * asked for a response at once ({@code poke}); it is released, in index order, as soon as a
  * response reaches N.
  *
- * <p>Only watch events can contradict an answer; lock outcomes are matched by request sequence
- * and generation. So the rule applies while the session has (or recently had) a watch, and costs
+ * <p>Only watch events can contradict an answer; lock outcomes are matched by request sequence and
+ * generation. So the rule applies while the session has (or recently had) a watch, and costs
  * nothing otherwise. Loop thread only.
  */
 final class DeliveryOrder {

@@ -10,10 +10,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Where a client runs user code: session, lock and watch listeners, and the completion of every
- * future it hands out. Because events and answers pass through this one ordered queue in the
- * order the loop decided, a listener never sees an event after an answer that already reflects a
- * later state (the delivery order, docs/client.md). The queue runs on the runtime's callback
- * threads ({@link CallbackThreads}), one callback of this client at a time.
+ * future it hands out. Because events and answers pass through this one ordered queue in the order
+ * the loop decided, a listener never sees an event after an answer that already reflects a later
+ * state (the delivery order, docs/client.md). The queue runs on the runtime's callback threads
+ * ({@link CallbackThreads}), one callback of this client at a time.
  *
  * <p>User code that blocks here would stall later events, and could wait for an answer that only
  * these threads can deliver, so the blocking API refuses to run on them ({@link
@@ -84,8 +84,8 @@ final class Dispatcher {
   }
 
   /**
-   * A future that only a blocked caller of the blocking API waits for (no continuation can run
-   * on the completing thread) may be completed at once when nothing is queued here: everything
+   * A future that only a blocked caller of the blocking API waits for (no continuation can run on
+   * the completing thread) may be completed at once when nothing is queued here: everything
    * dispatched before it has run, so the order holds, and the caller wakes one hop sooner.
    */
   private boolean direct(CompletableFuture<?> future) {

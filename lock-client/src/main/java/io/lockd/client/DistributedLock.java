@@ -18,14 +18,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A lock on one node of the cell, exclusive or shared, held by the client's session. Every grant
- * comes with a {@link Sequencer}; pass it to the resources the lock protects and have them check
- * it ({@link FencingGuard}, {@link LockClient#checkSequencer}), because no client can be sure it
- * still holds a lock at the instant a request reaches a resource.
+ * comes with a {@link Sequencer}; pass it to the resources the lock protects and have them check it
+ * ({@link FencingGuard}, {@link LockClient#checkSequencer}), because no client can be sure it still
+ * holds a lock at the instant a request reaches a resource.
  *
- * <p>The "lock lost" callback ({@link LockListener#onLost}) fires when the session enters
- * jeopardy (the lock may be lost; {@link LockListener#onRestored} follows if the session recovers),
- * when the session expires or is closed, and when the node is deleted. Waiting acquires are queued
- * by the cell in FIFO order and survive leader changes.
+ * <p>The "lock lost" callback ({@link LockListener#onLost}) fires when the session enters jeopardy
+ * (the lock may be lost; {@link LockListener#onRestored} follows if the session recovers), when the
+ * session expires or is closed, and when the node is deleted. Waiting acquires are queued by the
+ * cell in FIFO order and survive leader changes.
  *
  * <pre>{@code
  * try (DistributedLock lock = client.lock("/jobs/compaction", LockMode.EXCLUSIVE,
@@ -42,20 +42,35 @@ import org.slf4j.LoggerFactory;
  */
 public final class DistributedLock implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DistributedLock.class);
+
   /** Longest wait a single queued acquire asks for; a longer or endless wait queues again. */
   static final long WAIT_CHUNK_MILLIS = 3_600_000;
 
-  private static final MethodDescriptor<AcquireRequest, AcquireResponse> ACQUIRE = LockGrpc.getAcquireMethod();
-  private static final MethodDescriptor<ReleaseRequest, ReleaseResponse> RELEASE = LockGrpc.getReleaseMethod();
+  private static final MethodDescriptor<AcquireRequest, AcquireResponse> ACQUIRE =
+      LockGrpc.getAcquireMethod();
+  private static final MethodDescriptor<ReleaseRequest, ReleaseResponse> RELEASE =
+      LockGrpc.getReleaseMethod();
 
-  private enum Phase { IDLE, REQUESTING, WAITING, WITHDRAWING, HELD, SUSPECT, RELEASING, LOST }
+  private enum Phase {
+    IDLE,
+    REQUESTING,
+    WAITING,
+    WITHDRAWING,
+    HELD,
+    SUSPECT,
+    RELEASING,
+    LOST
+  }
 
   private final AsyncLockClient client;
   private final ClientContext ctx;
   private final String path;
   private final LockMode mode;
   private final LockListener listener;
-  /** The session's view of this lock; an inner object so that the hooks stay out of the public API. */
+
+  /**
+   * The session's view of this lock; an inner object so that the hooks stay out of the public API.
+   */
   private final SessionLocks.Member member =
       new SessionLocks.Member() {
         @Override
@@ -87,19 +102,27 @@ public final class DistributedLock implements AutoCloseable {
   private Sequencer sequencer;
   private CompletableFuture<Boolean> attempt;
   private CompletableFuture<Boolean> grantedAttempt;
+
   /** The grant's answer was due to the caller while the session was in jeopardy. */
   private boolean handOverDue;
+
   private MutationLane.Mutation<?, ?> acquireRequest;
   private long waitEndNanos;
+
   /** When the caller's finite wait ends (its timeout plus slack); MAX_VALUE if it has none. */
   private long waitBy;
+
   private boolean waitForever;
+
   /** Ends the caller's wait: at its timeout (false) or when the cell stayed silent (throws). */
   private ClientClock.Cancellable deadlineTimer = ClientClock.Cancellable.NONE;
+
   /** While waiting in a session in jeopardy: the cell has been silent for the operation timeout. */
   private ClientClock.Cancellable silenceTimer = ClientClock.Cancellable.NONE;
+
   /** An acquire that waits for this handle's withdrawal or release in flight to end. */
   private Runnable nextStart;
+
   private CompletableFuture<Boolean> nextStartFuture;
 
   // Published for other threads.
@@ -123,8 +146,8 @@ public final class DistributedLock implements AutoCloseable {
   }
 
   /**
-   * True while the lock is held and the session's lease is valid. False in jeopardy, after loss
-   * or release. A snapshot: act on the lock only with its sequencer checked by the resource.
+   * True while the lock is held and the session's lease is valid. False in jeopardy, after loss or
+   * release. A snapshot: act on the lock only with its sequencer checked by the resource.
    */
   public boolean isHeld() {
     return publishedHeld;
@@ -145,10 +168,10 @@ public final class DistributedLock implements AutoCloseable {
   }
 
   /**
-   * Waits until the lock is granted and held, however long; returns only with the lock held
-   * ({@link #isHeld()} true at return). Ends early only with an exception: the session ended or
-   * the node was deleted while waiting, or no leader answered for the operation timeout
-   * (DEADLINE_EXCEEDED; the request is withdrawn and the handle can be used again).
+   * Waits until the lock is granted and held, however long; returns only with the lock held ({@link
+   * #isHeld()} true at return). Ends early only with an exception: the session ended or the node
+   * was deleted while waiting, or no leader answered for the operation timeout (DEADLINE_EXCEEDED;
+   * the request is withdrawn and the handle can be used again).
    */
   public void acquire() throws InterruptedException {
     while (!acquireOnce(null)) {
@@ -200,13 +223,13 @@ public final class DistributedLock implements AutoCloseable {
   }
 
   /**
-   * Asynchronous acquire: completes with true when granted and held (a grant lost before the
-   * future completes gives false), false when {@code timeout} passed (null: wait however long;
-   * zero: do not wait), DEADLINE_EXCEEDED if the cell did not answer within the operation timeout.
-   * If a withdrawal or release of this handle is still in flight (after an interrupted or timed-out
-   * call), the acquire waits for it first, within its own deadline. Cancelling the future
-   * withdraws the request (never sent if it had not been), and releases the lock if the grant
-   * raced the cancellation.
+   * Asynchronous acquire: completes with true when granted and held (a grant lost before the future
+   * completes gives false), false when {@code timeout} passed (null: wait however long; zero: do
+   * not wait), DEADLINE_EXCEEDED if the cell did not answer within the operation timeout. If a
+   * withdrawal or release of this handle is still in flight (after an interrupted or timed-out
+   * call), the acquire waits for it first, within its own deadline. Cancelling the future withdraws
+   * the request (never sent if it had not been), and releases the lock if the grant raced the
+   * cancellation.
    */
   public CompletableFuture<Boolean> acquireAsync(Duration timeout) {
     // Cancelling the future withdraws the request (no listener per acquire needed).
@@ -217,10 +240,10 @@ public final class DistributedLock implements AutoCloseable {
 
   /**
    * Releases the lock (or withdraws a pending acquire). Nothing to do if it is not held; a lock
-   * already lost counts as released. Ends within the operation timeout: if the cell did not
-   * answer by then it throws {@link LockdException} DEADLINE_EXCEEDED, while the release goes on
-   * in the background ({@link #isHeld()} is false from the start; the next {@code acquire} of
-   * this handle waits for it, and the session's end releases the lock in any case).
+   * already lost counts as released. Ends within the operation timeout: if the cell did not answer
+   * by then it throws {@link LockdException} DEADLINE_EXCEEDED, while the release goes on in the
+   * background ({@link #isHeld()} is false from the start; the next {@code acquire} of this handle
+   * waits for it, and the session's end releases the lock in any case).
    */
   public void release() {
     client.await(releaseAsync());
@@ -256,15 +279,19 @@ public final class DistributedLock implements AutoCloseable {
     // The caller's bound: the cell must answer within the operation timeout; a finite wait ends
     // at its timeout (plus the slack to hear of a last-moment grant), whichever comes first.
     long answerBy = now + ctx.operationTimeoutNanos;
-    long waitBy = forever || waitNanos == 0 ? Long.MAX_VALUE : now + waitNanos + Blocking.SLACK_NANOS;
-    ClientClock.Cancellable timer = answerBy <= waitBy
-        ? ctx.clock.schedule(ctx.operationTimeoutNanos, () -> gaveUp(f, cellSilent(ctx.operationTimeoutNanos)))
-        : ctx.clock.schedule(waitBy - now, () -> gaveUp(f, null));
+    long waitBy =
+        forever || waitNanos == 0 ? Long.MAX_VALUE : now + waitNanos + Blocking.SLACK_NANOS;
+    ClientClock.Cancellable timer =
+        answerBy <= waitBy
+            ? ctx.clock.schedule(
+                ctx.operationTimeoutNanos, () -> gaveUp(f, cellSilent(ctx.operationTimeoutNanos)))
+            : ctx.clock.schedule(waitBy - now, () -> gaveUp(f, null));
     Runnable begin = () -> begin(f, forever, now + waitNanos, waitBy, timer);
     if (phase == Phase.WITHDRAWING || phase == Phase.RELEASING) {
       if (nextStart != null && !nextStartFuture.isDone()) { // isDone: cancelled by its caller
         timer.cancel();
-        ctx.dispatcher.fail(f, new IllegalStateException("lock " + path + " is already being acquired"));
+        ctx.dispatcher.fail(
+            f, new IllegalStateException("lock " + path + " is already being acquired"));
         return;
       }
       nextStart = begin; // after the interrupted or timed-out call's withdrawal or release
@@ -274,7 +301,11 @@ public final class DistributedLock implements AutoCloseable {
     begin.run();
   }
 
-  private void begin(CompletableFuture<Boolean> f, boolean forever, long waitEnd, long waitBy,
+  private void begin(
+      CompletableFuture<Boolean> f,
+      boolean forever,
+      long waitEnd,
+      long waitBy,
       ClientClock.Cancellable timer) {
     if (f.isDone()) {
       timer.cancel(); // the caller gave up while the previous call's cleanup was in flight
@@ -282,7 +313,10 @@ public final class DistributedLock implements AutoCloseable {
     }
     if (phase != Phase.IDLE && phase != Phase.LOST) {
       timer.cancel();
-      ctx.dispatcher.fail(f, new IllegalStateException("lock " + path + " is already held or being acquired (" + phase + ")"));
+      ctx.dispatcher.fail(
+          f,
+          new IllegalStateException(
+              "lock " + path + " is already held or being acquired (" + phase + ")"));
       return;
     }
     phase = Phase.REQUESTING;
@@ -308,8 +342,10 @@ public final class DistributedLock implements AutoCloseable {
   }
 
   private LockdException cellSilent(long nanos) {
-    return Errors.timedOut("acquiring lock " + path + " (no lockd leader answered; the request is withdrawn)",
-        TimeUnit.NANOSECONDS.toMillis(nanos), null);
+    return Errors.timedOut(
+        "acquiring lock " + path + " (no lockd leader answered; the request is withdrawn)",
+        TimeUnit.NANOSECONDS.toMillis(nanos),
+        null);
   }
 
   /**
@@ -349,14 +385,21 @@ public final class DistributedLock implements AutoCloseable {
     Session s = session;
     long wait = waitMillis();
     earlyOutcome = null;
-    acquireRequest = s.submit(
-        ACQUIRE,
-        h -> AcquireRequest.newBuilder().setHeader(h).setPath(path).setMode(mode.toProto()).setWaitMillis(wait).build(),
-        (AcquireResponse answer, LockdException error) -> onAcquireAnswer(s, answer, error),
-        seq -> {
-          requestSequence = seq;
-          s.locks().expectOutcome(seq, member);
-        });
+    acquireRequest =
+        s.submit(
+            ACQUIRE,
+            h ->
+                AcquireRequest.newBuilder()
+                    .setHeader(h)
+                    .setPath(path)
+                    .setMode(mode.toProto())
+                    .setWaitMillis(wait)
+                    .build(),
+            (AcquireResponse answer, LockdException error) -> onAcquireAnswer(s, answer, error),
+            seq -> {
+              requestSequence = seq;
+              s.locks().expectOutcome(seq, member);
+            });
   }
 
   private void onAcquireAnswer(Session s, AcquireResponse answer, LockdException error) {
@@ -382,9 +425,10 @@ public final class DistributedLock implements AutoCloseable {
     // clock ends a finite wait; the timer covers an outcome lost in a failover, or a slow one).
     CompletableFuture<Boolean> f = attempt;
     deadlineTimer.cancel();
-    deadlineTimer = waitBy == Long.MAX_VALUE
-        ? ClientClock.Cancellable.NONE
-        : ctx.clock.schedule(Math.max(0, waitBy - ctx.clock.nanoTime()), () -> gaveUp(f, null));
+    deadlineTimer =
+        waitBy == Long.MAX_VALUE
+            ? ClientClock.Cancellable.NONE
+            : ctx.clock.schedule(Math.max(0, waitBy - ctx.clock.nanoTime()), () -> gaveUp(f, null));
     if (s.stateOnLoop() == SessionState.JEOPARDY) {
       watchSilence();
     }
@@ -397,7 +441,9 @@ public final class DistributedLock implements AutoCloseable {
       return;
     }
     silenceTimer.cancel();
-    silenceTimer = ctx.clock.schedule(ctx.operationTimeoutNanos, () -> gaveUp(f, cellSilent(ctx.operationTimeoutNanos)));
+    silenceTimer =
+        ctx.clock.schedule(
+            ctx.operationTimeoutNanos, () -> gaveUp(f, cellSilent(ctx.operationTimeoutNanos)));
   }
 
   void onOutcome(Event e) {
@@ -422,8 +468,13 @@ public final class DistributedLock implements AutoCloseable {
         }
       }
       default ->
-          finish(Phase.IDLE, null, new LockdException(Status.Code.NOT_FOUND, LockdException.Reason.NODE_NOT_FOUND,
-              "node " + path + " was deleted while waiting for its lock"));
+          finish(
+              Phase.IDLE,
+              null,
+              new LockdException(
+                  Status.Code.NOT_FOUND,
+                  LockdException.Reason.NODE_NOT_FOUND,
+                  "node " + path + " was deleted while waiting for its lock"));
     }
   }
 
@@ -440,14 +491,16 @@ public final class DistributedLock implements AutoCloseable {
     grantedAttempt = f;
     if (f != null && deadlineTimer == ClientClock.Cancellable.NONE) {
       // An endless wait was granted: its hand-over (after the events it reflects) is bounded too.
-      deadlineTimer = ctx.clock.schedule(ctx.operationTimeoutNanos, () -> gaveUp(f, cellSilent(ctx.operationTimeoutNanos)));
+      deadlineTimer =
+          ctx.clock.schedule(
+              ctx.operationTimeoutNanos, () -> gaveUp(f, cellSilent(ctx.operationTimeoutNanos)));
     }
     session.order().afterIndex(index, () -> handOver(f));
   }
 
   /**
-   * Completes a granted acquire with true only while the lock is held. In jeopardy it waits for
-   * the session to recover (within the caller's bound, after which {@link #gaveUp} gives the grant
+   * Completes a granted acquire with true only while the lock is held. In jeopardy it waits for the
+   * session to recover (within the caller's bound, after which {@link #gaveUp} gives the grant
    * back); a grant lost meanwhile (expiry, deletion, release) gives false.
    */
   private void handOver(CompletableFuture<Boolean> f) {
@@ -470,7 +523,8 @@ public final class DistributedLock implements AutoCloseable {
       return;
     }
     Session s = session;
-    if (s == null || (phase == Phase.REQUESTING && acquireRequest != null && s.withdraw(acquireRequest))) {
+    if (s == null
+        || (phase == Phase.REQUESTING && acquireRequest != null && s.withdraw(acquireRequest))) {
       finish(Phase.IDLE, false, null); // nothing was sent, and now nothing will be
       return;
     }
@@ -482,7 +536,9 @@ public final class DistributedLock implements AutoCloseable {
         h -> ReleaseRequest.newBuilder().setHeader(h).setPath(path).build(),
         (ReleaseResponse answer, LockdException error) -> {
           if (phase == Phase.WITHDRAWING && s == session) {
-            finish(Phase.IDLE, error instanceof SessionExpiredException ? null : Boolean.FALSE,
+            finish(
+                Phase.IDLE,
+                error instanceof SessionExpiredException ? null : Boolean.FALSE,
                 error instanceof SessionExpiredException ? error : null);
           }
         });
@@ -516,9 +572,18 @@ public final class DistributedLock implements AutoCloseable {
         Session s = session;
         // The caller waits at most the operation timeout; the Release itself is never withdrawn
         // (the lock must be given back) and goes on to the cell's answer or the session's end.
-        ClientClock.Cancellable bound = ctx.clock.schedule(ctx.operationTimeoutNanos, () -> ctx.dispatcher.fail(f,
-            Errors.timedOut("releasing lock " + path + " (no lockd leader answered; the release goes on in the background)",
-                ctx.operationTimeoutMillis(), null)));
+        ClientClock.Cancellable bound =
+            ctx.clock.schedule(
+                ctx.operationTimeoutNanos,
+                () ->
+                    ctx.dispatcher.fail(
+                        f,
+                        Errors.timedOut(
+                            "releasing lock "
+                                + path
+                                + " (no lockd leader answered; the release goes on in the background)",
+                            ctx.operationTimeoutMillis(),
+                            null)));
         s.submit(
             RELEASE,
             h -> ReleaseRequest.newBuilder().setHeader(h).setPath(path).build(),
@@ -675,11 +740,17 @@ public final class DistributedLock implements AutoCloseable {
         boolean wasHeld = phase == Phase.HELD || phase == Phase.SUSPECT;
         long id = session.id();
         if (attempt != null) {
-          finish(phase, null, new SessionExpiredException(id, "session " + id + " ended while acquiring " + path));
+          finish(
+              phase,
+              null,
+              new SessionExpiredException(id, "session " + id + " ended while acquiring " + path));
         }
         clearHold(wasHeld ? Phase.LOST : Phase.IDLE);
         if (wasHeld) {
-          lost(to == SessionState.EXPIRED ? LockLossReason.SESSION_EXPIRED : LockLossReason.SESSION_CLOSED);
+          lost(
+              to == SessionState.EXPIRED
+                  ? LockLossReason.SESSION_EXPIRED
+                  : LockLossReason.SESSION_CLOSED);
         }
       }
     }
@@ -692,22 +763,32 @@ public final class DistributedLock implements AutoCloseable {
     // The grant or timeout may have been among the dropped events: ask the cell.
     Session s = session;
     long seq = requestSequence;
-    client.lockInfoOnLoop(path, (LockInfo info, LockdException error) -> {
-      if (s != session || phase != Phase.WAITING || seq != requestSequence || error != null) {
-        return;
-      }
-      for (LockHolder h : info.getHoldersList()) {
-        if (h.getSessionId() == s.id()) {
-          granted(new Sequencer(path, LockMode.fromProto(h.getMode()), h.getLockGeneration(), info.getInstance(), s.id()), 0);
-          return;
-        }
-      }
-      boolean stillWaiting = info.getWaitersList().stream().anyMatch(w -> w.getSessionId() == s.id());
-      if (!stillWaiting) {
-        s.locks().outcomeSettled(seq);
-        finish(Phase.IDLE, false, null);
-      }
-    });
+    client.lockInfoOnLoop(
+        path,
+        (LockInfo info, LockdException error) -> {
+          if (s != session || phase != Phase.WAITING || seq != requestSequence || error != null) {
+            return;
+          }
+          for (LockHolder h : info.getHoldersList()) {
+            if (h.getSessionId() == s.id()) {
+              granted(
+                  new Sequencer(
+                      path,
+                      LockMode.fromProto(h.getMode()),
+                      h.getLockGeneration(),
+                      info.getInstance(),
+                      s.id()),
+                  0);
+              return;
+            }
+          }
+          boolean stillWaiting =
+              info.getWaitersList().stream().anyMatch(w -> w.getSessionId() == s.id());
+          if (!stillWaiting) {
+            s.locks().outcomeSettled(seq);
+            finish(Phase.IDLE, false, null);
+          }
+        });
   }
 
   private void lost(LockLossReason reason) {

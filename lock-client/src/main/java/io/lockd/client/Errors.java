@@ -19,7 +19,8 @@ final class Errors {
   /** Trailer of every refusal: the finer reason. */
   static final Metadata.Key<ErrorDetail> ERROR_DETAIL =
       Metadata.Key.of(
-          "lockd-error-detail-bin", ProtoUtils.metadataMarshaller(ErrorDetail.getDefaultInstance()));
+          "lockd-error-detail-bin",
+          ProtoUtils.metadataMarshaller(ErrorDetail.getDefaultInstance()));
 
   private Errors() {}
 
@@ -28,9 +29,9 @@ final class Errors {
    * replica. UNAVAILABLE (non-leader, unreachable, shutting down) and DEADLINE_EXCEEDED (of one
    * attempt) say nothing about whether the request was applied; a retry with the same (session,
    * sequence) is applied at most once, and reads are harmless to repeat. CANCELLED from the
-   * transport (not from us) is a dropped connection, and so is any status the transport made
-   * from an I/O error: a replica killed while a call was being written to it gives UNKNOWN
-   * "channel closed" (a ClosedChannelException) rather than UNAVAILABLE.
+   * transport (not from us) is a dropped connection, and so is any status the transport made from
+   * an I/O error: a replica killed while a call was being written to it gives UNKNOWN "channel
+   * closed" (a ClosedChannelException) rather than UNAVAILABLE.
    */
   static boolean retryable(Status status) {
     Status.Code code = status.getCode();
@@ -77,6 +78,10 @@ final class Errors {
     return new LockdException(
         Status.Code.DEADLINE_EXCEEDED,
         LockdException.Reason.UNSPECIFIED,
-        what + " did not complete within " + millis + " ms" + (lastError == null ? "" : " (last error: " + lastError + ")"));
+        what
+            + " did not complete within "
+            + millis
+            + " ms"
+            + (lastError == null ? "" : " (last error: " + lastError + ")"));
   }
 }

@@ -19,17 +19,17 @@ import java.util.function.Supplier;
  *
  * <p>The guard only orders holders it has seen; to also refuse a sequencer whose lock was released
  * before any successor reached the resource, construct it with a client ({@link
- * #FencingGuard(LockClient)}): every admission is then confirmed with the cell
- * ({@link LockClient#checkSequencer}) as well. It tracks at most {@code maxPaths} paths and refuses
- * new paths beyond that (forgetting one would let an old holder in). Thread-safe.
+ * #FencingGuard(LockClient)}): every admission is then confirmed with the cell ({@link
+ * LockClient#checkSequencer}) as well. It tracks at most {@code maxPaths} paths and refuses new
+ * paths beyond that (forgetting one would let an old holder in). Thread-safe.
  *
  * <p><b>Guard reads too, and make the check and the access one step.</b> A holder that reads,
- * computes and writes back (a read-modify-write) must present its sequencer on the read as well
- * as on the write, and each check must happen together with the access it guards ({@link
+ * computes and writes back (a read-modify-write) must present its sequencer on the read as well as
+ * on the write, and each check must happen together with the access it guards ({@link
  * #admitAndGet}, {@link #admitAndRun}: no other admission comes in between). Otherwise an old
  * holder's write admitted just before the new holder's first request lands after the new holder
- * read, and the new holder writes back a value computed from contents that are no longer there
- * (a lost update), although every write was checked.
+ * read, and the new holder writes back a value computed from contents that are no longer there (a
+ * lost update), although every write was checked.
  *
  * <pre>{@code
  * FencingGuard guard = new FencingGuard();
@@ -92,8 +92,8 @@ public final class FencingGuard {
   /**
    * Admits {@code sequencer} and runs {@code access} (a read or a write of the resource) as one
    * step: no other sequencer is admitted between the check and the end of {@code access}, so a
-   * newer holder admitted concurrently is ordered entirely before or after it. {@code access}
-   * runs under this guard's monitor: keep it short (every admission of the guard waits for it).
+   * newer holder admitted concurrently is ordered entirely before or after it. {@code access} runs
+   * under this guard's monitor: keep it short (every admission of the guard waits for it).
    *
    * <pre>{@code
    * long balance = guard.admitAndGet(holder, () -> store.balance());
@@ -121,10 +121,12 @@ public final class FencingGuard {
    * }</pre>
    */
   public void admitAndRun(Sequencer sequencer, Runnable access) {
-    admitAndGet(sequencer, () -> {
-      access.run();
-      return null;
-    });
+    admitAndGet(
+        sequencer,
+        () -> {
+          access.run();
+          return null;
+        });
   }
 
   /** True if {@link #admit} would admit it (and then records it); false instead of throwing. */

@@ -12,8 +12,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * A session's cache of file contents, kept consistent the way Chubby's is: the leader remembers
  * that the session cached a file and, before it acknowledges any change to it, sends an
  * invalidation on the KeepAlive stream and waits until this cache dropped the file and said so (or
- * the session's lease ran out). So a cached read never returns contents older than an
- * acknowledged write.
+ * the session's lease ran out). So a cached read never returns contents older than an acknowledged
+ * write.
  *
  * <p>The rules on this side:
  *
@@ -21,15 +21,15 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>Entries are served only while the session is CONNECTED with its local lease running; the
  *       cache is emptied when the lease runs out (the leader stops waiting for us then) and when
  *       the leader's cache epoch changes (a new leader does not know what we cached).
- *   <li>An invalidation is applied before the events of the same response, and acknowledged on
- *       the next KeepAlive request, which is sent at once.
+ *   <li>An invalidation is applied before the events of the same response, and acknowledged on the
+ *       next KeepAlive request, which is sent at once.
  *   <li>An answer is cached only if nothing emptied the cache since the read was sent, it comes
- *       from the current epoch, and no invalidation newer than the one the leader had sent when
- *       it registered the read was applied since (that one may concern this file).
+ *       from the current epoch, and no invalidation newer than the one the leader had sent when it
+ *       registered the read was applied since (that one may concern this file).
  * </ul>
  *
- * Bounded by entry count (Caffeine, maintenance run on the loop, no thread of its own). Loop
- * thread only, except the counters.
+ * Bounded by entry count (Caffeine, maintenance run on the loop, no thread of its own). Loop thread
+ * only, except the counters.
  */
 final class FileCache {
   private final Cache<String, NodeData> entries;
@@ -75,8 +75,8 @@ final class FileCache {
   }
 
   /**
-   * Applies a KeepAlive response's cache news; true if the leader is owed an acknowledgement, to
-   * be sent at once.
+   * Applies a KeepAlive response's cache news; true if the leader is owed an acknowledgement, to be
+   * sent at once.
    */
   boolean onKeepAlive(KeepAliveResponse r) {
     boolean owed = false;
@@ -114,7 +114,7 @@ final class FileCache {
   }
 
   static CacheStats stats(Counters c, FileCache current) {
-    return new CacheStats(c.hits.get(), c.misses.get(), c.invalidated.get(),
-        current == null ? 0 : current.size());
+    return new CacheStats(
+        c.hits.get(), c.misses.get(), c.invalidated.get(), current == null ? 0 : current.size());
   }
 }

@@ -5,8 +5,8 @@ import java.util.function.Consumer;
 
 /**
  * A future handed to a caller whose giving up (cancelling it, or being interrupted in a blocking
- * call) must reach the client's loop: the request behind it is then withdrawn instead of being
- * sent later for nobody (docs/client.md, "Deadlines"). The hook runs on the loop.
+ * call) must reach the client's loop: the request behind it is then withdrawn instead of being sent
+ * later for nobody (docs/client.md, "Deadlines"). The hook runs on the loop.
  */
 class GiveUpFuture<T> extends Dispatcher.Awaited<T> {
   private final Loop loop;

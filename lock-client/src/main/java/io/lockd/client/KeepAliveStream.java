@@ -12,31 +12,35 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The session's KeepAlive stream to the leader. It sends a request every {@code interval} (a
- * third of the lease) and whenever asked ({@link #sendNow}), keeps at most one request
- * outstanding, and hands every response to its {@link Handler} together with the send time the
- * response's lease is counted from.
+ * The session's KeepAlive stream to the leader. It sends a request every {@code interval} (a third
+ * of the lease) and whenever asked ({@link #sendNow}), keeps at most one request outstanding, and
+ * hands every response to its {@link Handler} together with the send time the response's lease is
+ * counted from.
  *
- * <p>Which send time: every request carries a {@code request_id}, and every response (an answer
- * or an event push) names the newest request the leader had received when it sent it. The lease
- * it reports was measured after that request arrived, so it is counted from that request's send
- * time. Matching by arrival instead ("the first response after a send answers it") is wrong after
- * a pause: a push that waited in the paused client would be credited to a request sent after it
- * arrived (found by the client simulation). A response naming a request too old to remember
- * extends nothing.
+ * <p>Which send time: every request carries a {@code request_id}, and every response (an answer or
+ * an event push) names the newest request the leader had received when it sent it. The lease it
+ * reports was measured after that request arrived, so it is counted from that request's send time.
+ * Matching by arrival instead ("the first response after a send answers it") is wrong after a
+ * pause: a push that waited in the paused client would be credited to a request sent after it
+ * arrived (found by the client simulation). A response naming a request too old to remember extends
+ * nothing.
  *
  * <p>The stream moves when the leader does: a stream error follows the trailer's leader hint or
- * goes to the next endpoint (with backoff after a failed round), and a leader learned elsewhere
- * (a unary call's hint) restarts the stream there. An outstanding request unanswered for one
- * attempt timeout counts as a failure. Loop thread only.
+ * goes to the next endpoint (with backoff after a failed round), and a leader learned elsewhere (a
+ * unary call's hint) restarts the stream there. An outstanding request unanswered for one attempt
+ * timeout counts as a failure. Loop thread only.
  */
 final class KeepAliveStream {
   private static final Logger log = LoggerFactory.getLogger(KeepAliveStream.class);
+
   /** The send time of a response whose request is no longer remembered. */
   static final long UNKNOWN_SEND = Long.MIN_VALUE;
+
   /** Requests remembered with their send times (one is outstanding at a time). */
   private static final int REMEMBERED = 16;
-  private static final MethodDescriptor<KeepAliveRequest, KeepAliveResponse> KEEP_ALIVE = SessionGrpc.getKeepAliveMethod();
+
+  private static final MethodDescriptor<KeepAliveRequest, KeepAliveResponse> KEEP_ALIVE =
+      SessionGrpc.getKeepAliveMethod();
 
   /** What the session does with the stream's news. */
   interface Handler {
@@ -66,7 +70,8 @@ final class KeepAliveStream {
   private long outstandingId;
   private long lastAnsweredSendNanos;
   private long nextRequestId;
-  private final java.util.ArrayDeque<long[]> sentRequests = new java.util.ArrayDeque<>(); // {id, sendNanos}
+  private final java.util.ArrayDeque<long[]> sentRequests =
+      new java.util.ArrayDeque<>(); // {id, sendNanos}
   private int failures;
   private boolean stopped = true;
   private boolean sendAfterAnswer;
@@ -224,7 +229,8 @@ final class KeepAliveStream {
     sendTimer = clock.schedule(Math.max(0, due), this::sendNow);
   }
 
-  private void onClose(ClientCall<KeepAliveRequest, KeepAliveResponse> c, Status status, Metadata trailers) {
+  private void onClose(
+      ClientCall<KeepAliveRequest, KeepAliveResponse> c, Status status, Metadata trailers) {
     if (c != call || stopped) {
       return;
     }

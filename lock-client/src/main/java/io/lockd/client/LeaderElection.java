@@ -92,7 +92,8 @@ public final class LeaderElection implements AutoCloseable {
   public CompletableFuture<Sequencer> campaignAsync() {
     synchronized (guard) {
       if (closed) {
-        return CompletableFuture.failedFuture(new IllegalStateException("election " + path + " is closed"));
+        return CompletableFuture.failedFuture(
+            new IllegalStateException("election " + path + " is closed"));
       }
       if (pending != null && !pending.isDone()) {
         return pending;
@@ -102,19 +103,23 @@ public final class LeaderElection implements AutoCloseable {
         lock = client.lock(path, LockMode.EXCLUSIVE, new Candidate());
       }
       DistributedLock l = lock;
-      pending = ensureNode().thenCompose(v -> heldLock(l)).thenApply(
-          held -> {
-            Sequencer proof = l.sequencer();
-            listener.onElected(proof);
-            return proof;
-          });
+      pending =
+          ensureNode()
+              .thenCompose(v -> heldLock(l))
+              .thenApply(
+                  held -> {
+                    Sequencer proof = l.sequencer();
+                    listener.onElected(proof);
+                    return proof;
+                  });
       return pending;
     }
   }
 
   /** Acquires until the grant is still held when it is handed over (it may be lost on the way). */
   private static CompletableFuture<Void> heldLock(DistributedLock l) {
-    return l.acquireAsync(null).thenCompose(held -> held ? CompletableFuture.completedFuture(null) : heldLock(l));
+    return l.acquireAsync(null)
+        .thenCompose(held -> held ? CompletableFuture.completedFuture(null) : heldLock(l));
   }
 
   /** True while this candidate leads and its session's lease is valid. */
@@ -144,7 +149,11 @@ public final class LeaderElection implements AutoCloseable {
     if (l != null) {
       l.release();
       if (wasLeader) {
-        client.async().context().dispatcher.run("an election listener", () -> listener.onRevoked(null));
+        client
+            .async()
+            .context()
+            .dispatcher
+            .run("an election listener", () -> listener.onRevoked(null));
       }
     }
   }
@@ -179,7 +188,10 @@ public final class LeaderElection implements AutoCloseable {
 
   private CompletableFuture<Void> ensureNode() {
     AsyncLockClient async = client.async();
-    return async.mkdirs(Paths.parent(path)).thenCompose(n -> async.createUnlessExists(path, CreateOptions.file())).thenApply(b -> null);
+    return async
+        .mkdirs(Paths.parent(path))
+        .thenCompose(n -> async.createUnlessExists(path, CreateOptions.file()))
+        .thenApply(b -> null);
   }
 
   /** Hears of the candidate lock's loss and recovery; campaigns again after a real loss. */
@@ -189,14 +201,20 @@ public final class LeaderElection implements AutoCloseable {
       listener.onRevoked(reason);
       boolean again;
       synchronized (guard) {
-        again = campaigning && !closed && reason != LockLossReason.SESSION_JEOPARDY && reason != LockLossReason.SESSION_CLOSED;
+        again =
+            campaigning
+                && !closed
+                && reason != LockLossReason.SESSION_JEOPARDY
+                && reason != LockLossReason.SESSION_CLOSED;
       }
       if (again) {
         log.info("election {}: lost leadership ({}); campaigning again", path, reason);
-        campaignAsync().exceptionally(t -> {
-          log.warn("election {}: campaigning again failed: {}", path, t.toString());
-          return null;
-        });
+        campaignAsync()
+            .exceptionally(
+                t -> {
+                  log.warn("election {}: campaigning again failed: {}", path, t.toString());
+                  return null;
+                });
       }
     }
 
@@ -210,10 +228,11 @@ public final class LeaderElection implements AutoCloseable {
 
   /**
    * Follows who leads the election on {@code path}: {@code onChange} gets the current leader (or
-   * empty) at once, then every change in log order (each new leader, and empty when the
-   * leadership is vacant). Close the returned handle to stop.
+   * empty) at once, then every change in log order (each new leader, and empty when the leadership
+   * is vacant). Close the returned handle to stop.
    */
-  public static AutoCloseable observe(LockClient client, String path, Consumer<Optional<Leader>> onChange) {
+  public static AutoCloseable observe(
+      LockClient client, String path, Consumer<Optional<Leader>> onChange) {
     Paths.check(path);
     Observer o = new Observer(client.async(), path, onChange);
     Watch w = client.watch(path, WatchKind.LOCK, o::onEvent);
@@ -224,16 +243,24 @@ public final class LeaderElection implements AutoCloseable {
   private static Optional<Leader> leaderOf(LockDetails info) {
     for (LockDetails.Holder h : info.holders()) {
       if (h.mode() == LockMode.EXCLUSIVE) {
-        return Optional.of(new Leader(h.sessionId(), h.clientName(),
-            new Sequencer(info.path(), LockMode.EXCLUSIVE, h.lockGeneration(), info.instance(), h.sessionId())));
+        return Optional.of(
+            new Leader(
+                h.sessionId(),
+                h.clientName(),
+                new Sequencer(
+                    info.path(),
+                    LockMode.EXCLUSIVE,
+                    h.lockGeneration(),
+                    info.instance(),
+                    h.sessionId())));
       }
     }
     return Optional.empty();
   }
 
   /**
-   * Turns lock events into leader changes, in order: each step waits for the previous one (a
-   * read to learn a new leader's name), and generations never go back.
+   * Turns lock events into leader changes, in order: each step waits for the previous one (a read
+   * to learn a new leader's name), and generations never go back.
    */
   private static final class Observer {
     private final AsyncLockClient async;
@@ -253,38 +280,70 @@ public final class LeaderElection implements AutoCloseable {
       switch (e.type()) {
         case LOCK_ACQUIRED -> {
           if (e.mode() == LockMode.EXCLUSIVE) {
-            chain(() -> async.lockInfo(path).handle((info, t) -> {
-              Optional<Leader> read = t == null ? leaderOf(info) : Optional.empty();
-              if (read.isPresent() && read.get().sequencer().lockGeneration() == e.lockGeneration()) {
-                return read;
-              }
-              return Optional.of(new Leader(e.sessionId(), "",
-                  new Sequencer(path, LockMode.EXCLUSIVE, e.lockGeneration(), 0, e.sessionId())));
-            }), e.lockGeneration());
+            chain(
+                () ->
+                    async
+                        .lockInfo(path)
+                        .handle(
+                            (info, t) -> {
+                              Optional<Leader> read = t == null ? leaderOf(info) : Optional.empty();
+                              if (read.isPresent()
+                                  && read.get().sequencer().lockGeneration()
+                                      == e.lockGeneration()) {
+                                return read;
+                              }
+                              return Optional.of(
+                                  new Leader(
+                                      e.sessionId(),
+                                      "",
+                                      new Sequencer(
+                                          path,
+                                          LockMode.EXCLUSIVE,
+                                          e.lockGeneration(),
+                                          0,
+                                          e.sessionId())));
+                            }),
+                e.lockGeneration());
           }
         }
-        case LOCK_RELEASED, NODE_DELETED -> chain(() -> CompletableFuture.completedFuture(Optional.empty()), e.lockGeneration());
+        case LOCK_RELEASED, NODE_DELETED ->
+            chain(() -> CompletableFuture.completedFuture(Optional.empty()), e.lockGeneration());
         case RESYNC -> refresh();
         default -> {}
       }
     }
 
     synchronized void refresh() {
-      chain(() -> async.lockInfo(path).handle((info, t) -> {
-        if (t != null) {
-          Throwable cause = t instanceof CompletionException ? t.getCause() : t;
-          if (!(cause instanceof LockdException le && le.code() == io.grpc.Status.Code.NOT_FOUND)) {
-            log.warn("election {}: reading the leader failed: {}", path, cause.toString());
-          }
-          return Optional.empty();
-        }
-        return leaderOf(info);
-      }), -1);
+      chain(
+          () ->
+              async
+                  .lockInfo(path)
+                  .handle(
+                      (info, t) -> {
+                        if (t != null) {
+                          Throwable cause = t instanceof CompletionException ? t.getCause() : t;
+                          if (!(cause instanceof LockdException le
+                              && le.code() == io.grpc.Status.Code.NOT_FOUND)) {
+                            log.warn(
+                                "election {}: reading the leader failed: {}",
+                                path,
+                                cause.toString());
+                          }
+                          return Optional.empty();
+                        }
+                        return leaderOf(info);
+                      }),
+          -1);
     }
 
     /** Appends a step; {@code eventGeneration} orders it (-1: a full read, always applies). */
-    private void chain(java.util.function.Supplier<CompletableFuture<Optional<Leader>>> step, long eventGeneration) {
-      tail = tail.thenCompose(v -> step.get()).thenAccept(leader -> deliver(leader, eventGeneration)).exceptionally(t -> null);
+    private void chain(
+        java.util.function.Supplier<CompletableFuture<Optional<Leader>>> step,
+        long eventGeneration) {
+      tail =
+          tail.thenCompose(v -> step.get())
+              .thenAccept(leader -> deliver(leader, eventGeneration))
+              .exceptionally(t -> null);
     }
 
     private synchronized void deliver(Optional<Leader> leader, long eventGeneration) {

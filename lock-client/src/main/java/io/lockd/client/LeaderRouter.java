@@ -9,14 +9,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Where the next request goes: the replica believed to lead, else the configured endpoints in
- * turn. Beliefs come from answers (only a leader answers session and node requests) and from the
- * hints non-leaders attach to UNAVAILABLE. A hint may name an address that is not configured (a
- * replica advertising another interface); at most {@link #HINTED_MAX} such addresses are kept.
+ * Where the next request goes: the replica believed to lead, else the configured endpoints in turn.
+ * Beliefs come from answers (only a leader answers session and node requests) and from the hints
+ * non-leaders attach to UNAVAILABLE. A hint may name an address that is not configured (a replica
+ * advertising another interface); at most {@link #HINTED_MAX} such addresses are kept.
  *
  * <p>Channels come from the client's channel group ({@link ChannelPool.Group}), which may serve
- * other clients too: every call names this client's loop as its executor ({@link #callOptions}),
- * so that its callbacks run there whoever else uses the channel. Loop thread only.
+ * other clients too: every call names this client's loop as its executor ({@link #callOptions}), so
+ * that its callbacks run there whoever else uses the channel. Loop thread only.
  */
 final class LeaderRouter {
   static final int HINTED_MAX = 16;
@@ -31,7 +31,9 @@ final class LeaderRouter {
   private int cursor;
   private boolean shutdown;
 
-  /** @param loop the executor of every call's callbacks: the client's loop */
+  /**
+   * @param loop the executor of every call's callbacks: the client's loop
+   */
   LeaderRouter(List<String> endpoints, ChannelPool.Group channels, Executor loop) {
     if (endpoints.isEmpty()) {
       throw new IllegalArgumentException("no endpoints");

@@ -3,8 +3,8 @@ package io.lockd.client;
 /**
  * A node of an intrusive doubly linked list: linking and unlinking cost no allocation and no
  * search, so the loop can keep every pending timer and unfinished call of a client in a list (to
- * call them all off when the client closes) at no cost per timer or call beyond two fields. A
- * plain {@code ListNode} serves as a list's head. Not thread-safe: each list is loop-confined.
+ * call them all off when the client closes) at no cost per timer or call beyond two fields. A plain
+ * {@code ListNode} serves as a list's head. Not thread-safe: each list is loop-confined.
  */
 class ListNode {
   private ListNode prev = this;

@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
  * <p>Methods here block at most the operation timeout (plus a second of slack), whatever the cell
  * does, and then throw {@link LockdException} DEADLINE_EXCEEDED; a lock's {@code acquire(timeout)}
  * waits for the lock up to its own timeout (docs/client.md, "Deadlines"). {@link #async} gives the
- * same operations returning futures. Blocking methods must not be called from a lockd callback (listeners and
- * future continuations run on the client's event threads; doing so throws
+ * same operations returning futures. Blocking methods must not be called from a lockd callback
+ * (listeners and future continuations run on the client's event threads; doing so throws
  * IllegalStateException).
  *
  * <pre>{@code
@@ -44,8 +44,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Many clients, few threads.</b> A client is one session. Clients of one JVM built for the
  * same endpoints with the same channel factory share one runtime: one channel (connection) per
  * replica for up to 256 of them, one loop thread and two callback threads in all, however many
- * clients there are ({@link Builder#sharedRuntime}, {@link Builder#loopThreads}). So an
- * application that needs a session per tenant, per job or per request builds a client for each:
+ * clients there are ({@link Builder#sharedRuntime}, {@link Builder#loopThreads}). So an application
+ * that needs a session per tenant, per job or per request builds a client for each:
  *
  * <pre>{@code
  * LockClient.Builder b = LockClient.builder().endpoints(endpoints);
@@ -56,8 +56,8 @@ import org.slf4j.LoggerFactory;
  * }                                                      // the last close stops the threads
  * }</pre>
  *
- * <p>{@link #close} closes the session (releasing its locks without lock-delay); the last client
- * of a runtime also shuts its channels down and stops its threads. Thread-safe.
+ * <p>{@link #close} closes the session (releasing its locks without lock-delay); the last client of
+ * a runtime also shuts its channels down and stops its threads. Thread-safe.
  */
 public final class LockClient implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LockClient.class);
@@ -77,7 +77,8 @@ public final class LockClient implements AutoCloseable {
     attachment = runtime.attach();
     Loop loop = attachment.loop();
     ClientClock clock = b.clock == null ? loop.systemClock() : b.clock.apply(loop);
-    Backoff backoff = new Backoff(b.backoffMin.toNanos(), b.backoffMax.toNanos(), new SplittableRandom(b.seed));
+    Backoff backoff =
+        new Backoff(b.backoffMin.toNanos(), b.backoffMax.toNanos(), new SplittableRandom(b.seed));
     router = new LeaderRouter(b.endpoints, attachment.channels(), loop);
     Rpc rpc = new Rpc(router, clock, backoff, b.attemptTimeout.toNanos());
     ctx =
@@ -111,8 +112,8 @@ public final class LockClient implements AutoCloseable {
 
   /**
    * The cell's administration through this client (its endpoints, timeouts and session): cell
-   * status, every session, force-closing one. Separate so that application code does not call
-   * them by accident.
+   * status, every session, force-closing one. Separate so that application code does not call them
+   * by accident.
    *
    * <pre>{@code
    * int leader = client.admin().cellStatus().leaderId();
@@ -180,8 +181,8 @@ public final class LockClient implements AutoCloseable {
   }
 
   /**
-   * Reads a file's contents and stat: linearizable when served by the leader under its lease;
-   * with a cache ({@link Builder#cache}) possibly from the cache, never older than an acknowledged
+   * Reads a file's contents and stat: linearizable when served by the leader under its lease; with
+   * a cache ({@link Builder#cache}) possibly from the cache, never older than an acknowledged
    * write.
    */
   public NodeData getContents(String path) {
@@ -249,11 +250,11 @@ public final class LockClient implements AutoCloseable {
   // ------------------------------------------------------------------ closing
 
   /**
-   * Closes the session (its locks are released without lock-delay and its ephemeral nodes
-   * deleted), then gives back its share of the runtime: the last client of a shared runtime (or a
-   * client with its own) also shuts the channels down and stops the threads. Waits at most the
-   * operation timeout for the cell, plus a few seconds for callbacks, channels and threads to
-   * stop. Other clients sharing the runtime are not disturbed. Idempotent.
+   * Closes the session (its locks are released without lock-delay and its ephemeral nodes deleted),
+   * then gives back its share of the runtime: the last client of a shared runtime (or a client with
+   * its own) also shuts the channels down and stops the threads. Waits at most the operation
+   * timeout for the cell, plus a few seconds for callbacks, channels and threads to stop. Other
+   * clients sharing the runtime are not disturbed. Idempotent.
    */
   @Override
   public void close() {
@@ -266,7 +267,8 @@ public final class LockClient implements AutoCloseable {
     }
     CompletableFuture<Void> sessionClosed = async.beginClose();
     try {
-      sessionClosed.get(ctx.operationTimeoutNanos + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
+      sessionClosed.get(
+          ctx.operationTimeoutNanos + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
     } catch (Exception e) {
       log.warn("closing the lockd session did not finish in time: {}", e.toString());
     }
@@ -392,8 +394,8 @@ public final class LockClient implements AutoCloseable {
     }
 
     /**
-     * How long a session in jeopardy keeps trying to reach a leader before it is given up
-     * (default 45 s). It should not be shorter than the time the cell needs to elect a new leader.
+     * How long a session in jeopardy keeps trying to reach a leader before it is given up (default
+     * 45 s). It should not be shorter than the time the cell needs to elect a new leader.
      */
     public Builder gracePeriod(Duration grace) {
       this.gracePeriod = nonNegative("gracePeriod", grace);
@@ -401,8 +403,8 @@ public final class LockClient implements AutoCloseable {
     }
 
     /**
-     * The largest rate error of the client's clock against the leader's (0.01 = 1 %, the
-     * default). The local lease is shortened by it so that it ends before the cell's.
+     * The largest rate error of the client's clock against the leader's (0.01 = 1 %, the default).
+     * The local lease is shortened by it so that it ends before the cell's.
      */
     public Builder clockDriftBound(double bound) {
       if (!(bound >= 0 && bound < 0.5)) {
@@ -435,11 +437,11 @@ public final class LockClient implements AutoCloseable {
     /**
      * Caches up to {@code maxEntries} files' contents in the session, Chubby-style (default 0: no
      * cache). {@link #getContents} then answers from the cache when it can. The cache is
-     * consistent: the leader acknowledges a write only after every session caching the file
-     * dropped it (or its lease ran out), so a read never returns contents older than an
-     * acknowledged write. The price is paid by writers: a write to a cached file waits for one
-     * round trip to each caching client. Between a write's apply and its acknowledgement, readers
-     * may see either contents.
+     * consistent: the leader acknowledges a write only after every session caching the file dropped
+     * it (or its lease ran out), so a read never returns contents older than an acknowledged write.
+     * The price is paid by writers: a write to a cached file waits for one round trip to each
+     * caching client. Between a write's apply and its acknowledgement, readers may see either
+     * contents.
      *
      * <pre>{@code
      * LockClient client = LockClient.builder().endpoints(endpoints).cache(10_000).build();
@@ -464,14 +466,14 @@ public final class LockClient implements AutoCloseable {
     }
 
     /**
-     * Whether this client shares its threads and channels with the other clients of this JVM
-     * that are built for the same endpoints (in any order), with the same channel factory
-     * instance and the same {@link #loopThreads}, {@link #callbackThreads} and {@link
-     * #sessionsPerChannel} (default true). Shared, a thousand clients (a thousand sessions) cost
-     * one connection per replica and {@code loopThreads + callbackThreads} threads instead of a
-     * thousand of each; the last of them to close shuts the channels down and stops the threads.
-     * Each client's state stays confined to one loop thread either way. False gives the client
-     * its own channels, one loop thread and one callback thread, as if it were alone.
+     * Whether this client shares its threads and channels with the other clients of this JVM that
+     * are built for the same endpoints (in any order), with the same channel factory instance and
+     * the same {@link #loopThreads}, {@link #callbackThreads} and {@link #sessionsPerChannel}
+     * (default true). Shared, a thousand clients (a thousand sessions) cost one connection per
+     * replica and {@code loopThreads + callbackThreads} threads instead of a thousand of each; the
+     * last of them to close shuts the channels down and stops the threads. Each client's state
+     * stays confined to one loop thread either way. False gives the client its own channels, one
+     * loop thread and one callback thread, as if it were alone.
      *
      * <pre>{@code
      * LockClient.Builder b = LockClient.builder().endpoints(endpoints);
@@ -489,8 +491,8 @@ public final class LockClient implements AutoCloseable {
 
     /**
      * Loop threads of a shared runtime (default 1). Each client is pinned to one of them (the one
-     * with the fewest clients); more than one lets the protocol work of many busy clients use
-     * more cores. One loop thread runs tens of thousands of calls per second.
+     * with the fewest clients); more than one lets the protocol work of many busy clients use more
+     * cores. One loop thread runs tens of thousands of calls per second.
      */
     public Builder loopThreads(int threads) {
       this.loopThreads = atLeastOne("loopThreads", threads);
@@ -510,9 +512,9 @@ public final class LockClient implements AutoCloseable {
 
     /**
      * At most this many clients of a shared runtime use one channel (one connection) to a replica
-     * (default 256); more clients get another set of channels. Every client keeps one session
-     * whose KeepAlive stream stays open to the leader: the bound keeps such long-lived streams
-     * well below a server's limit of concurrent calls per connection.
+     * (default 256); more clients get another set of channels. Every client keeps one session whose
+     * KeepAlive stream stays open to the leader: the bound keeps such long-lived streams well below
+     * a server's limit of concurrent calls per connection.
      */
     public Builder sessionsPerChannel(int sessions) {
       this.sessionsPerChannel = atLeastOne("sessionsPerChannel", sessions);
@@ -533,12 +535,12 @@ public final class LockClient implements AutoCloseable {
 
     /**
      * Tests only (the deterministic simulation): run the client's loop tasks on {@code loopTasks}
-     * and its callbacks on {@code callbacks} instead of threads (the client shares nothing). Each executor must
-     * run its tasks one at a time in the order given; a simulation runs both on its one event
-     * queue. Give a {@link #clock} too (its timers must run through the loop); a loop task that
-     * throws is also reported to {@code loopFailures}. Such a client must be used through {@link
-     * #async} only: nothing can block, and {@link LockClient#close} would wait for tasks that only
-     * the caller's thread can run.
+     * and its callbacks on {@code callbacks} instead of threads (the client shares nothing). Each
+     * executor must run its tasks one at a time in the order given; a simulation runs both on its
+     * one event queue. Give a {@link #clock} too (its timers must run through the loop); a loop
+     * task that throws is also reported to {@code loopFailures}. Such a client must be used through
+     * {@link #async} only: nothing can block, and {@link LockClient#close} would wait for tasks
+     * that only the caller's thread can run.
      */
     Builder execution(Executor loopTasks, Executor callbacks, Consumer<Throwable> loopFailures) {
       this.loopTasks = loopTasks;
@@ -563,7 +565,8 @@ public final class LockClient implements AutoCloseable {
     /** The runtime this client attaches to, retained for it. */
     private ClientRuntime runtime(String ownName) {
       if (loopTasks != null) {
-        ClientRuntime r = ClientRuntime.outside(ownName, channelFactory, loopTasks, callbacks, loopFailures);
+        ClientRuntime r =
+            ClientRuntime.outside(ownName, channelFactory, loopTasks, callbacks, loopFailures);
         r.retain();
         return r;
       }
@@ -573,7 +576,8 @@ public final class LockClient implements AutoCloseable {
         return r;
       }
       return SharedRuntimes.retain(
-          new SharedRuntimes.Key(endpoints, channelFactory, loopThreads, callbackThreads, sessionsPerChannel));
+          new SharedRuntimes.Key(
+              endpoints, channelFactory, loopThreads, callbackThreads, sessionsPerChannel));
     }
 
     private static int atLeastOne(String name, int n) {
@@ -599,10 +603,10 @@ public final class LockClient implements AutoCloseable {
 
     /**
      * The name a client gets unless {@link #clientName} is set: {@code $HOSTNAME:pid} when the
-     * environment names the host (shells, containers and Kubernetes set it), else {@code
-     * java-pid}. Never a DNS lookup: resolving the local host name can stall for seconds when the
-     * resolver is slow or absent. An application that wants the resolved name asks for it:
-     * {@code .clientName(InetAddress.getLocalHost().getHostName())}.
+     * environment names the host (shells, containers and Kubernetes set it), else {@code java-pid}.
+     * Never a DNS lookup: resolving the local host name can stall for seconds when the resolver is
+     * slow or absent. An application that wants the resolved name asks for it: {@code
+     * .clientName(InetAddress.getLocalHost().getHostName())}.
      */
     static String defaultClientName(Function<String, String> env, long pid) {
       String host = env.apply("HOSTNAME");

@@ -63,7 +63,8 @@ public record LockDetails(
    * @param lockGeneration the generation of its grant (its sequencer's)
    * @param granted when the cell granted it (leader time)
    */
-  public record Holder(long sessionId, String clientName, LockMode mode, long lockGeneration, Instant granted) {}
+  public record Holder(
+      long sessionId, String clientName, LockMode mode, long lockGeneration, Instant granted) {}
 
   /**
    * One queued acquire of a lock.
@@ -78,7 +79,8 @@ public record LockDetails(
    * @param enqueued when it was queued (leader time)
    * @param deadline when its wait ends (leader time; the epoch for a wait without end)
    */
-  public record Waiter(long sessionId, String clientName, LockMode mode, Instant enqueued, Instant deadline) {}
+  public record Waiter(
+      long sessionId, String clientName, LockMode mode, Instant enqueued, Instant deadline) {}
 
   static LockDetails fromProto(LockInfo l) {
     return new LockDetails(
@@ -87,12 +89,24 @@ public record LockDetails(
         l.getLockGeneration(),
         LockMode.fromProto(l.getMode()),
         l.getHoldersList().stream()
-            .map(h -> new Holder(h.getSessionId(), h.getClientName(), LockMode.fromProto(h.getMode()),
-                h.getLockGeneration(), Instant.ofEpochMilli(h.getGrantedMillis())))
+            .map(
+                h ->
+                    new Holder(
+                        h.getSessionId(),
+                        h.getClientName(),
+                        LockMode.fromProto(h.getMode()),
+                        h.getLockGeneration(),
+                        Instant.ofEpochMilli(h.getGrantedMillis())))
             .toList(),
         l.getWaitersList().stream()
-            .map(w -> new Waiter(w.getSessionId(), w.getClientName(), LockMode.fromProto(w.getMode()),
-                Instant.ofEpochMilli(w.getEnqueuedMillis()), Instant.ofEpochMilli(w.getDeadlineMillis())))
+            .map(
+                w ->
+                    new Waiter(
+                        w.getSessionId(),
+                        w.getClientName(),
+                        LockMode.fromProto(w.getMode()),
+                        Instant.ofEpochMilli(w.getEnqueuedMillis()),
+                        Instant.ofEpochMilli(w.getDeadlineMillis())))
             .toList(),
         Duration.ofMillis(l.getLockDelayMillis()),
         Instant.ofEpochMilli(l.getLockDelayUntilMillis()),

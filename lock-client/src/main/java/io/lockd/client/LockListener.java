@@ -1,8 +1,8 @@
 package io.lockd.client;
 
 /**
- * The "lock lost" callback of a {@link DistributedLock}, with optional extras. Runs on the
- * client's event thread; must not block.
+ * The "lock lost" callback of a {@link DistributedLock}, with optional extras. Runs on the client's
+ * event thread; must not block.
  *
  * <pre>{@code
  * DistributedLock lock = client.lock("/jobs/nightly", LockMode.EXCLUSIVE, (l, reason) -> worker.stop());

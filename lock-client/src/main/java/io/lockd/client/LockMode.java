@@ -2,8 +2,8 @@ package io.lockd.client;
 
 /**
  * How a lock is held: by one holder ({@link #EXCLUSIVE}, a writer) or by any number of holders
- * ({@link #SHARED}, readers) while no exclusive holder exists. Waiters are served in FIFO order,
- * so a shared request queued behind an exclusive one waits for it.
+ * ({@link #SHARED}, readers) while no exclusive holder exists. Waiters are served in FIFO order, so
+ * a shared request queued behind an exclusive one waits for it.
  *
  * <pre>{@code
  * DistributedLock readers = client.lock("/db/schema", LockMode.SHARED);

@@ -8,9 +8,9 @@ import io.lockd.proto.v1.ErrorReason;
  * FAILED_PRECONDITION, ABORTED, UNAVAILABLE, DEADLINE_EXCEEDED, ...) and {@link #reason} the cell's
  * finer {@link Reason}, which programs switch on; the message says what was wrong in words.
  *
- * <p>The client retries on its own whatever is safe to retry (an unreachable or non-leader
- * replica, a lost answer); what reaches the caller is final: either the cell's answer or the end
- * of the caller's time budget.
+ * <p>The client retries on its own whatever is safe to retry (an unreachable or non-leader replica,
+ * a lost answer); what reaches the caller is final: either the cell's answer or the end of the
+ * caller's time budget.
  *
  * <pre>{@code
  * try {
@@ -29,8 +29,8 @@ public class LockdException extends RuntimeException {
   private final Reason reason;
 
   /**
-   * The cell's reason for a refusal, finer than the status code (the wire's {@code ErrorReason}
-   * of lockd.proto, without its prefix; docs/protocol.md says when each is given).
+   * The cell's reason for a refusal, finer than the status code (the wire's {@code ErrorReason} of
+   * lockd.proto, without its prefix; docs/protocol.md says when each is given).
    *
    * <pre>{@code
    * switch (e.reason()) {

@@ -12,9 +12,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One client's view of its loop thread. Every piece of the client's mutable protocol state (the
  * leader router, the session, its mutation lane, lock and watch tables) is touched only by tasks
- * run through here, all on one thread, so none of it needs locks. gRPC delivers the client's
- * call callbacks here too (each call names this loop as its executor). Tasks must never block;
- * user code never runs here (see {@link Dispatcher}).
+ * run through here, all on one thread, so none of it needs locks. gRPC delivers the client's call
+ * callbacks here too (each call names this loop as its executor). Tasks must never block; user code
+ * never runs here (see {@link Dispatcher}).
  *
  * <p>The thread may be shared with other clients ({@link ClientRuntime}); what belongs to this
  * client ends with {@link #close}: later tasks are dropped and pending timers called off, while the
@@ -29,8 +29,10 @@ final class Loop implements Executor {
   private final EventLoop thread; // null when tasks run on an outside executor
   private final Executor tasks;
   private final Consumer<Throwable> failures;
+
   /** Head of the list of pending timers (loop-confined). */
   private final ListNode timers = new ListNode();
+
   private volatile boolean closed;
 
   Loop(EventLoop thread) {
@@ -106,8 +108,8 @@ final class Loop implements Executor {
   }
 
   /**
-   * Ends this client's use of the thread: later tasks are dropped and every pending timer is
-   * called off. On the loop.
+   * Ends this client's use of the thread: later tasks are dropped and every pending timer is called
+   * off. On the loop.
    */
   void close() {
     closed = true;

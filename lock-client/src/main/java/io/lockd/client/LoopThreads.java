@@ -23,8 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * their sockets. A call's request then goes from the client's state to the socket, and its answer
  * back, without changing threads.
  *
- * <p>Each client is pinned to the loop with the fewest clients, so that its state stays confined
- * to one thread. Epoll when the platform has it (as gRPC chooses by default), else NIO.
+ * <p>Each client is pinned to the loop with the fewest clients, so that its state stays confined to
+ * one thread. Epoll when the platform has it (as gRPC chooses by default), else NIO.
  */
 final class LoopThreads {
   private final EventLoopGroup group;
@@ -32,7 +32,9 @@ final class LoopThreads {
   private final List<EventLoop> loops = new ArrayList<>();
   private final int[] pinned;
 
-  /** @param name the threads' names: {@code name} for one thread, {@code name-i} for several */
+  /**
+   * @param name the threads' names: {@code name} for one thread, {@code name-i} for several
+   */
   LoopThreads(String name, int threads) {
     AtomicInteger count = new AtomicInteger();
     boolean epoll = Epoll.isAvailable();
@@ -42,7 +44,9 @@ final class LoopThreads {
         new MultiThreadIoEventLoopGroup(
             threads,
             r -> {
-              Thread t = new FastThreadLocalThread(r, threads == 1 ? name : name + "-" + count.incrementAndGet());
+              Thread t =
+                  new FastThreadLocalThread(
+                      r, threads == 1 ? name : name + "-" + count.incrementAndGet());
               t.setDaemon(true);
               return t;
             },
@@ -78,7 +82,9 @@ final class LoopThreads {
     pinned[loops.indexOf(loop)]--;
   }
 
-  /** Stops the threads (after the tasks already queued); true if they ended within {@code millis}. */
+  /**
+   * Stops the threads (after the tasks already queued); true if they ended within {@code millis}.
+   */
   boolean shutdown(long millis) throws InterruptedException {
     return group.shutdownGracefully(0, millis, TimeUnit.MILLISECONDS).await(millis);
   }

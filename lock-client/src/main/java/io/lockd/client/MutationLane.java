@@ -13,10 +13,10 @@ import java.util.function.LongConsumer;
  * A session's mutating requests, one at a time, in submission order (the proto's rule: one
  * outstanding mutating request per session). Each gets the next sequence number when its turn
  * comes, and is sent (with that same number) until a final answer arrives: a retry after a lost
- * answer or a leader change gets the cell's remembered answer instead of being applied again.
- * There is no deadline: a mutation ends with its answer or with the session ({@link #failAll}).
- * A mutation whose caller gave up before its turn is {@link #withdraw withdrawn}: never sent, so
- * a backlog of requests nobody waits for cannot build up ahead of live ones.
+ * answer or a leader change gets the cell's remembered answer instead of being applied again. There
+ * is no deadline: a mutation ends with its answer or with the session ({@link #failAll}). A
+ * mutation whose caller gave up before its turn is {@link #withdraw withdrawn}: never sent, so a
+ * backlog of requests nobody waits for cannot build up ahead of live ones.
  *
  * <p>At most {@code maxQueued} mutations wait; more are refused (RESOURCE_EXHAUSTED). Loop thread
  * only.
@@ -36,7 +36,10 @@ final class MutationLane {
      * @param request builds the request around its header (this session, the sequence number)
      * @param onAnswer gets the final answer or error, on the loop
      */
-    Mutation(MethodDescriptor<Q, A> method, long sessionId, Function<RequestHeader, Q> request,
+    Mutation(
+        MethodDescriptor<Q, A> method,
+        long sessionId,
+        Function<RequestHeader, Q> request,
         BiConsumer<A, LockdException> onAnswer) {
       this.method = method;
       this.sessionId = sessionId;
@@ -55,7 +58,8 @@ final class MutationLane {
     }
 
     private Q request(long sequence) {
-      return request.apply(RequestHeader.newBuilder().setSessionId(sessionId).setSequence(sequence).build());
+      return request.apply(
+          RequestHeader.newBuilder().setSessionId(sessionId).setSequence(sequence).build());
     }
   }
 
@@ -95,9 +99,9 @@ final class MutationLane {
   }
 
   /**
-   * Takes {@code m} out of the queue if it has not been sent: true if it never will be (its
-   * {@code onAnswer} is not called then). False if it was sent already (it runs to its answer, as
-   * the sequence numbers require) or has ended.
+   * Takes {@code m} out of the queue if it has not been sent: true if it never will be (its {@code
+   * onAnswer} is not called then). False if it was sent already (it runs to its answer, as the
+   * sequence numbers require) or has ended.
    */
   boolean withdraw(Mutation<?, ?> m) {
     return queue.remove(m);
@@ -142,7 +146,13 @@ final class MutationLane {
     long sequence = ++lastSequence;
     m.onSequence.accept(sequence);
     currentMutation = m;
-    Rpc.Call<Q, A> call = rpc.start(m.method, m.request(sequence), true, Rpc.NO_DEADLINE, (answer, error) -> answered(m, answer, error));
+    Rpc.Call<Q, A> call =
+        rpc.start(
+            m.method,
+            m.request(sequence),
+            true,
+            Rpc.NO_DEADLINE,
+            (answer, error) -> answered(m, answer, error));
     if (currentMutation == m) {
       current = call; // not answered at once (a closed client answers at once)
     }

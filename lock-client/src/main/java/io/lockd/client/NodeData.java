@@ -47,6 +47,12 @@ public final class NodeData {
 
   @Override
   public String toString() {
-    return "NodeData{" + stat.path() + ", " + contents.length + " bytes, generation " + stat.contentGeneration() + "}";
+    return "NodeData{"
+        + stat.path()
+        + ", "
+        + contents.length
+        + " bytes, generation "
+        + stat.contentGeneration()
+        + "}";
   }
 }

@@ -33,8 +33,12 @@ final class Pages<Q, A> {
   private final BiConsumer<List<A>, LockdException> done;
   private final List<A> pages = new ArrayList<>();
 
-  private Pages(Rpc rpc, MethodDescriptor<Q, A> method, Function<String, Q> request,
-      Function<A, String> nextToken, LongSupplier deadline,
+  private Pages(
+      Rpc rpc,
+      MethodDescriptor<Q, A> method,
+      Function<String, Q> request,
+      Function<A, String> nextToken,
+      LongSupplier deadline,
       BiConsumer<List<A>, LockdException> done) {
     this.rpc = rpc;
     this.method = method;
@@ -50,35 +54,51 @@ final class Pages<Q, A> {
    * @param request the request for a page token ("" for the first page)
    * @param deadline each page's deadline, asked when the page is requested
    */
-  static <Q, A> void fetch(Rpc rpc, MethodDescriptor<Q, A> method, Function<String, Q> request,
-      Function<A, String> nextToken, LongSupplier deadline,
+  static <Q, A> void fetch(
+      Rpc rpc,
+      MethodDescriptor<Q, A> method,
+      Function<String, Q> request,
+      Function<A, String> nextToken,
+      LongSupplier deadline,
       BiConsumer<List<A>, LockdException> done) {
     new Pages<>(rpc, method, request, nextToken, deadline, done).ask("");
   }
 
   private void ask(String token) {
-    rpc.start(method, request.apply(token), true, deadline.getAsLong(), (A page, LockdException e) -> {
-      if (e != null) {
-        done.accept(null, e);
-        return;
-      }
-      pages.add(page);
-      String next = nextToken.apply(page);
-      if (next.isEmpty()) {
-        done.accept(pages, null);
-      } else if (next.equals(token) || pages.size() >= PAGES_MAX) {
-        done.accept(null, new LockdException(Status.Code.INTERNAL, LockdException.Reason.UNSPECIFIED,
-            method.getBareMethodName() + ": the cell's listing does not end (" + pages.size() + " pages)"));
-      } else {
-        ask(next);
-      }
-    });
+    rpc.start(
+        method,
+        request.apply(token),
+        true,
+        deadline.getAsLong(),
+        (A page, LockdException e) -> {
+          if (e != null) {
+            done.accept(null, e);
+            return;
+          }
+          pages.add(page);
+          String next = nextToken.apply(page);
+          if (next.isEmpty()) {
+            done.accept(pages, null);
+          } else if (next.equals(token) || pages.size() >= PAGES_MAX) {
+            done.accept(
+                null,
+                new LockdException(
+                    Status.Code.INTERNAL,
+                    LockdException.Reason.UNSPECIFIED,
+                    method.getBareMethodName()
+                        + ": the cell's listing does not end ("
+                        + pages.size()
+                        + " pages)"));
+          } else {
+            ask(next);
+          }
+        });
   }
 
   /**
    * One lock's pages as one LockInfo: the latest page's mode, generation and lock-delay, every
-   * page's holders, then waiters, each session once (a waiter may be repeated across pages when
-   * the queue moved between them).
+   * page's holders, then waiters, each session once (a waiter may be repeated across pages when the
+   * queue moved between them).
    */
   static LockInfo lockInfo(List<GetLockInfoResponse> pages) {
     Map<Long, LockHolder> holders = new LinkedHashMap<>();
@@ -88,8 +108,10 @@ final class Pages<Q, A> {
       page.getLock().getWaitersList().forEach(w -> waiters.putIfAbsent(w.getSessionId(), w));
     }
     return pages.get(pages.size() - 1).getLock().toBuilder()
-        .clearHolders().addAllHolders(holders.values())
-        .clearWaiters().addAllWaiters(waiters.values())
+        .clearHolders()
+        .addAllHolders(holders.values())
+        .clearWaiters()
+        .addAllWaiters(waiters.values())
         .build();
   }
 }

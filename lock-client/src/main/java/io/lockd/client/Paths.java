@@ -3,9 +3,9 @@ package io.lockd.client;
 import io.grpc.Status;
 
 /**
- * The client's first look at a path: catches the mistakes worth a clear message before a round
- * trip (missing leading slash, empty or dot components). The cell validates fully (length,
- * depth, characters).
+ * The client's first look at a path: catches the mistakes worth a clear message before a round trip
+ * (missing leading slash, empty or dot components). The cell validates fully (length, depth,
+ * characters).
  */
 final class Paths {
   private Paths() {}
@@ -38,6 +38,8 @@ final class Paths {
 
   private static LockdException bad(String path, String why) {
     return new LockdException(
-        Status.Code.INVALID_ARGUMENT, LockdException.Reason.BAD_PATH, "bad path '" + path + "': " + why);
+        Status.Code.INVALID_ARGUMENT,
+        LockdException.Reason.BAD_PATH,
+        "bad path '" + path + "': " + why);
   }
 }

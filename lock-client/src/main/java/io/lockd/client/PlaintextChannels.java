@@ -24,10 +24,16 @@ import java.util.concurrent.Executor;
  */
 final class PlaintextChannels implements ChannelFactory {
   static final PlaintextChannels INSTANCE = new PlaintextChannels();
+
   /** gRPC's default initial window: above a usual lockd message (larger ones pass in steps). */
   private static final int FLOW_CONTROL_WINDOW = 1 << 20;
-  /** Identity only, and not advertised: no grpc-accept-encoding header (a server may still name identity). */
-  private static final DecompressorRegistry IDENTITY_ONLY = DecompressorRegistry.emptyInstance().with(Codec.Identity.NONE, false);
+
+  /**
+   * Identity only, and not advertised: no grpc-accept-encoding header (a server may still name
+   * identity).
+   */
+  private static final DecompressorRegistry IDENTITY_ONLY =
+      DecompressorRegistry.emptyInstance().with(Codec.Identity.NONE, false);
 
   private PlaintextChannels() {}
 

@@ -1,11 +1,11 @@
 package io.lockd.client;
 
 /**
- * A reader-writer lock on one node: any number of readers ({@link #readLock}, SHARED) or one
- * writer ({@link #writeLock}, EXCLUSIVE). The cell queues requests in FIFO order, so a reader that
- * arrives behind a waiting writer waits for it: writers do not starve. Every grant has its own
- * sequencer; resources that the lock protects should check it (a {@link FencingGuard} orders
- * readers against writers).
+ * A reader-writer lock on one node: any number of readers ({@link #readLock}, SHARED) or one writer
+ * ({@link #writeLock}, EXCLUSIVE). The cell queues requests in FIFO order, so a reader that arrives
+ * behind a waiting writer waits for it: writers do not starve. Every grant has its own sequencer;
+ * resources that the lock protects should check it (a {@link FencingGuard} orders readers against
+ * writers).
  *
  * <p>Not re-entrant and no upgrade or downgrade: one session cannot hold both the read and the
  * write side of the same node; release one before taking the other.

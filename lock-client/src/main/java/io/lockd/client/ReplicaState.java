@@ -5,9 +5,9 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * One replica of a cell as the replica that answered a {@link AdminClient#cellStatus} knows it:
- * its role, the ballot it follows, how far its log goes, how far it is behind, and whether it
- * agrees with the majority.
+ * One replica of a cell as the replica that answered a {@link AdminClient#cellStatus} knows it: its
+ * role, the ballot it follows, how far its log goes, how far it is behind, and whether it agrees
+ * with the majority.
  *
  * <pre>{@code
  * for (ReplicaState r : admin.cellStatus().replicas()) {
@@ -20,7 +20,8 @@ import java.util.List;
  * @param id the replica's configured id
  * @param address its client address (host:port)
  * @param role its role as last known
- * @param ballot the highest ballot it promised or leads with (round and replica id packed in a long)
+ * @param ballot the highest ballot it promised or leads with (round and replica id packed in a
+ *     long)
  * @param chosenSlot the highest log slot it knows to be chosen
  * @param appliedSlot the highest log slot it has applied
  * @param lagSlots how many slots it is behind the leader's chosen slot

@@ -15,11 +15,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Calls that find the leader: each attempt goes to {@link LeaderRouter#target}, on the client's
  * Calls stream to that replica when the method can travel there ({@link CallStream}), else as a
- * unary call; an
- * UNAVAILABLE with a hint is sent on at once to the hinted leader, other retryable failures move
- * to the next endpoint, and after a full round of failures the call waits ({@link Backoff}) before
- * the next round. The same request message is sent every time, so a mutation keeps its (session,
- * sequence) across attempts and is applied at most once.
+ * unary call; an UNAVAILABLE with a hint is sent on at once to the hinted leader, other retryable
+ * failures move to the next endpoint, and after a full round of failures the call waits ({@link
+ * Backoff}) before the next round. The same request message is sent every time, so a mutation keeps
+ * its (session, sequence) across attempts and is applied at most once.
  *
  * <p>A call ends with the first final answer, at its deadline, or when cancelled ({@link
  * #cancelAll} when the client closes: its channels may be shared and stay open). Loop thread only;
@@ -35,8 +34,10 @@ final class Rpc {
   private final ClientClock clock;
   private final Backoff backoff;
   private final long attemptTimeoutNanos;
+
   /** Head of the list of unfinished calls. */
   private final ListNode active = new ListNode();
+
   /** Calls streams by replica address, opened on first use. */
   private final Map<String, CallStream> streams = new HashMap<>();
 
@@ -166,25 +167,35 @@ final class Rpc {
 
     private void sendOnStream(CallStream stream, String target, long timeoutNanos) {
       Attempt[] self = new Attempt[1];
-      ClientClock.Cancellable handle = stream.send(codec.wrap(request), timeoutNanos,
-          (answer, status, trailers) -> {
-            if (answer != null) {
-              onClose(self[0], target, status, codec.unwrap(answer), trailers);
-            } else if (!stream.supported() && self[0] == inFlight) {
-              inFlight = null;
-              attempt(); // an older server without Calls: the same attempt as a unary call
-            } else {
-              onClose(self[0], target, status, null, trailers);
-            }
-          });
+      ClientClock.Cancellable handle =
+          stream.send(
+              codec.wrap(request),
+              timeoutNanos,
+              (answer, status, trailers) -> {
+                if (answer != null) {
+                  onClose(self[0], target, status, codec.unwrap(answer), trailers);
+                } else if (!stream.supported() && self[0] == inFlight) {
+                  inFlight = null;
+                  attempt(); // an older server without Calls: the same attempt as a unary call
+                } else {
+                  onClose(self[0], target, status, null, trailers);
+                }
+              });
       self[0] = handle::cancel;
       inFlight = self[0];
     }
 
     private void sendUnary(String target, long timeoutNanos) {
-      ClientCall<Q, A> call = router.channel(target).newCall(method, router.callOptions()
-          .withDeadline(Deadline.after(timeoutNanos, TimeUnit.NANOSECONDS,
-              clock.deadlineTicker())));
+      ClientCall<Q, A> call =
+          router
+              .channel(target)
+              .newCall(
+                  method,
+                  router
+                      .callOptions()
+                      .withDeadline(
+                          Deadline.after(
+                              timeoutNanos, TimeUnit.NANOSECONDS, clock.deadlineTicker())));
       Attempt attempt = () -> call.cancel("cancelled by the lockd client", null);
       inFlight = attempt;
       call.start(new Listener(attempt, target), new Metadata());
@@ -193,8 +204,8 @@ final class Rpc {
       call.halfClose();
     }
 
-    private void onClose(Attempt attempt, String target, Status status, A answer,
-        Metadata trailers) {
+    private void onClose(
+        Attempt attempt, String target, Status status, A answer, Metadata trailers) {
       if (finished || attempt != inFlight) {
         return;
       }
@@ -231,7 +242,11 @@ final class Rpc {
       long delay = backoff.delayNanos(round++);
       failuresInRound = 0;
       hintsFollowed = 0;
-      log.debug("{}: no leader answered this round ({}); retrying in {} ms", method.getBareMethodName(), lastError, delay / 1_000_000);
+      log.debug(
+          "{}: no leader answered this round ({}); retrying in {} ms",
+          method.getBareMethodName(),
+          lastError,
+          delay / 1_000_000);
       retryTimer = clock.schedule(delay, this::attempt);
     }
 
@@ -240,8 +255,14 @@ final class Rpc {
       return new LockdException(
           Status.Code.UNAVAILABLE,
           LockdException.Reason.UNSPECIFIED,
-          (leaderOnly ? "no lockd leader answered " : "no lockd replica answered ") + method.getBareMethodName() + " within " + millis
-              + " ms (endpoints " + router.endpoints() + (lastError == null ? "" : "; last error " + lastError) + ")");
+          (leaderOnly ? "no lockd leader answered " : "no lockd replica answered ")
+              + method.getBareMethodName()
+              + " within "
+              + millis
+              + " ms (endpoints "
+              + router.endpoints()
+              + (lastError == null ? "" : "; last error " + lastError)
+              + ")");
     }
 
     private void finish(A answer, LockdException error) {

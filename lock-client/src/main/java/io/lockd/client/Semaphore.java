@@ -11,15 +11,15 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A counting semaphore of {@code permits} permits shared by every client of the cell. Permit
- * {@code i} is the exclusive lock on the node {@code PATH/i}, so each permit has its own
- * {@link Sequencer} (fencing works per permit) and a holder that dies frees its permit with its
- * session, after the node's lock-delay.
+ * A counting semaphore of {@code permits} permits shared by every client of the cell. Permit {@code
+ * i} is the exclusive lock on the node {@code PATH/i}, so each permit has its own {@link Sequencer}
+ * (fencing works per permit) and a holder that dies frees its permit with its session, after the
+ * node's lock-delay.
  *
- * <p>Acquiring tries every permit without waiting, starting at a different permit for each
- * session; if none is free it queues for one permit and, at the same time, watches the others, so
- * it takes whichever frees first. Waiters are served FIFO per permit, not across permits. At most
- * {@link #PERMITS_MAX} permits (each waiting acquirer watches them all).
+ * <p>Acquiring tries every permit without waiting, starting at a different permit for each session;
+ * if none is free it queues for one permit and, at the same time, watches the others, so it takes
+ * whichever frees first. Waiters are served FIFO per permit, not across permits. At most {@link
+ * #PERMITS_MAX} permits (each waiting acquirer watches them all).
  *
  * <pre>{@code
  * Semaphore downloads = new Semaphore(client, "/limits/downloads", 4);
@@ -41,7 +41,8 @@ public final class Semaphore {
 
   public Semaphore(LockClient client, String path, int permits) {
     if (permits < 1 || permits > PERMITS_MAX) {
-      throw new IllegalArgumentException("permits must be in [1, " + PERMITS_MAX + "], was " + permits);
+      throw new IllegalArgumentException(
+          "permits must be in [1, " + PERMITS_MAX + "], was " + permits);
     }
     this.client = client;
     this.path = Paths.check(path);
@@ -121,15 +122,20 @@ public final class Semaphore {
     if (p != null || timeout.isZero() || timeout.isNegative()) {
       return p;
     }
-    AtomicReference<CompletableFuture<Void>> freed = new AtomicReference<>(new CompletableFuture<>());
+    AtomicReference<CompletableFuture<Void>> freed =
+        new AtomicReference<>(new CompletableFuture<>());
     List<Watch> watches = new ArrayList<>();
     try {
       for (int i = 0; i < permits; i++) {
-        watches.add(client.watch(slot(i), WatchKind.LOCK, e -> {
-          if (e.type() != WatchEvent.Type.LOCK_ACQUIRED) {
-            freed.get().complete(null);
-          }
-        }));
+        watches.add(
+            client.watch(
+                slot(i),
+                WatchKind.LOCK,
+                e -> {
+                  if (e.type() != WatchEvent.Type.LOCK_ACQUIRED) {
+                    freed.get().complete(null);
+                  }
+                }));
       }
       int next = startIndex();
       while (true) {
@@ -154,10 +160,12 @@ public final class Semaphore {
   }
 
   /** True if {@code queued} was granted; otherwise it is withdrawn. */
-  private boolean waitEither(CompletableFuture<Boolean> queued, CompletableFuture<Void> freed, long leftNanos)
+  private boolean waitEither(
+      CompletableFuture<Boolean> queued, CompletableFuture<Void> freed, long leftNanos)
       throws InterruptedException {
     try {
-      CompletableFuture.anyOf(queued, freed).get(leftNanos + TimeUnit.SECONDS.toNanos(5), TimeUnit.NANOSECONDS);
+      CompletableFuture.anyOf(queued, freed)
+          .get(leftNanos + TimeUnit.SECONDS.toNanos(5), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       queued.cancel(false);
       throw e;

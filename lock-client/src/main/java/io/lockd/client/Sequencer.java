@@ -4,12 +4,11 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import java.util.Base64;
 
 /**
- * A fencing token: proof that a session was granted a lock, as (path, mode, lock generation,
- * node instance, session). Lock generations grow cell-wide with every grant, so a newer grant
- * always has a larger generation. A holder passes its sequencer with every request to a resource
- * server, which checks it with {@link LockClient#checkSequencer} or a {@link FencingGuard} before
- * acting, and so refuses a holder that lost the lock without noticing (a paused process, a
- * partition).
+ * A fencing token: proof that a session was granted a lock, as (path, mode, lock generation, node
+ * instance, session). Lock generations grow cell-wide with every grant, so a newer grant always has
+ * a larger generation. A holder passes its sequencer with every request to a resource server, which
+ * checks it with {@link LockClient#checkSequencer} or a {@link FencingGuard} before acting, and so
+ * refuses a holder that lost the lock without noticing (a paused process, a partition).
  *
  * <p>{@link #encode} gives a compact, URL-safe text form for passing it through headers or
  * environment variables (lockctl puts it in {@code LOCKD_SEQUENCER}); {@link #parse} reads it back.
@@ -28,7 +27,8 @@ import java.util.Base64;
  * @param instance the node's instance at grant time
  * @param sessionId the holder's session
  */
-public record Sequencer(String path, LockMode mode, long lockGeneration, long instance, long sessionId) {
+public record Sequencer(
+    String path, LockMode mode, long lockGeneration, long instance, long sessionId) {
   private static final String PREFIX = "lockd1.";
 
   public Sequencer {
@@ -76,11 +76,23 @@ public record Sequencer(String path, LockMode mode, long lockGeneration, long in
 
   static Sequencer fromProto(io.lockd.proto.v1.Sequencer p) {
     return new Sequencer(
-        p.getPath(), LockMode.fromProto(p.getMode()), p.getLockGeneration(), p.getInstance(), p.getSessionId());
+        p.getPath(),
+        LockMode.fromProto(p.getMode()),
+        p.getLockGeneration(),
+        p.getInstance(),
+        p.getSessionId());
   }
 
   @Override
   public String toString() {
-    return path + " " + mode + " gen=" + lockGeneration + " instance=" + instance + " session=" + sessionId;
+    return path
+        + " "
+        + mode
+        + " gen="
+        + lockGeneration
+        + " instance="
+        + instance
+        + " session="
+        + sessionId;
   }
 }

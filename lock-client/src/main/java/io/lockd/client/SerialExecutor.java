@@ -8,10 +8,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One client's callbacks, one at a time in the order given, on a pool of threads that many
- * clients share: so a client's listeners and futures keep the order its loop decided without the
- * client owning a thread. At most {@link #BATCH} callbacks run per turn, so that a busy client
- * does not keep the pool's threads from the others.
+ * One client's callbacks, one at a time in the order given, on a pool of threads that many clients
+ * share: so a client's listeners and futures keep the order its loop decided without the client
+ * owning a thread. At most {@link #BATCH} callbacks run per turn, so that a busy client does not
+ * keep the pool's threads from the others.
  *
  * <p>{@link #shutdown} refuses new callbacks but runs those already queued; {@link
  * #awaitTermination} waits until they have run.

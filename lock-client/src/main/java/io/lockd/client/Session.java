@@ -20,20 +20,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A client's lease on the cell. Ephemeral nodes, held and queued locks, and watches belong to a
- * session and go with it. A {@link LockClient} opens one when first needed and keeps it alive
- * with a KeepAlive stream to the leader, which also carries the session's events.
+ * session and go with it. A {@link LockClient} opens one when first needed and keeps it alive with
+ * a KeepAlive stream to the leader, which also carries the session's events.
  *
  * <p><b>Local lease.</b> The client counts the lease the leader reports from the time it
  * <em>sent</em> the KeepAlive that the report answers, shortened for the clock-drift bound; so the
  * local lease always ends before the cell's. When it runs out the session enters {@link
  * SessionState#JEOPARDY}: locks may be lost (their callbacks fire) while the client keeps trying
- * every replica. If a leader answers within the grace period (default 45 s) the session is
- * {@link SessionState#CONNECTED} again, with its locks; otherwise it is {@link
- * SessionState#EXPIRED}. See docs/client.md for the state diagram.
+ * every replica. If a leader answers within the grace period (default 45 s) the session is {@link
+ * SessionState#CONNECTED} again, with its locks; otherwise it is {@link SessionState#EXPIRED}. See
+ * docs/client.md for the state diagram.
  *
  * <p><b>Events</b> are processed in index order, each exactly once: the client remembers the last
- * index it processed and resumes the stream from there on any leader. If the cell's history for
- * the session overflowed, listeners get {@link SessionListener#onResync}.
+ * index it processed and resumes the stream from there on any leader. If the cell's history for the
+ * session overflowed, listeners get {@link SessionListener#onResync}.
  *
  * <pre>{@code
  * Session s = client.session();
@@ -58,8 +58,10 @@ public final class Session {
   private final DeliveryOrder order;
   private final SessionLocks locks = new SessionLocks();
   private final WatchTable watches;
+
   /** Null unless the client caches (LockClient.Builder#cache). */
   private final FileCache cache;
+
   private SessionState state = SessionState.CONNECTED;
   private long lastSeenEventIndex;
   private long localLeaseEndNanos;
@@ -107,10 +109,14 @@ public final class Session {
     this.order = new DeliveryOrder(stream::sendNow);
     this.order.reached(createdIndex);
     this.lane =
-        new MutationLane(ctx.rpc, ctx.maxQueuedPerSession, gone -> expire("the cell does not know the session any more: " + gone.getMessage()));
+        new MutationLane(
+            ctx.rpc,
+            ctx.maxQueuedPerSession,
+            gone -> expire("the cell does not know the session any more: " + gone.getMessage()));
     this.watches = new WatchTable(this, ctx, order);
     this.localLeaseEndNanos = createSentNanos + ctx.usableLeaseNanos(leaseMillis);
-    this.cache = ctx.cacheMaxEntries > 0 ? new FileCache(ctx.cacheMaxEntries, ctx.cacheCounters) : null;
+    this.cache =
+        ctx.cacheMaxEntries > 0 ? new FileCache(ctx.cacheMaxEntries, ctx.cacheCounters) : null;
   }
 
   private void describeKeepAlive(KeepAliveRequest.Builder request) {
@@ -161,13 +167,16 @@ public final class Session {
 
   /**
    * Ends the session cleanly: its locks are released without lock-delay, its ephemeral nodes
-   * deleted. Waits at most the client's operation timeout; if no leader answers by then the
-   * session is closed here and the close goes on in the background while the client is open, so
-   * the cell releases the locks as soon as a leader is back (or expires the session itself).
+   * deleted. Waits at most the client's operation timeout; if no leader answers by then the session
+   * is closed here and the close goes on in the background while the client is open, so the cell
+   * releases the locks as soon as a leader is back (or expires the session itself).
    */
   public void close() {
     ctx.dispatcher.checkNotDispatchThread();
-    closeAsync().orTimeout(ctx.operationTimeoutMillis() + 1000, TimeUnit.MILLISECONDS).exceptionally(t -> null).join();
+    closeAsync()
+        .orTimeout(ctx.operationTimeoutMillis() + 1000, TimeUnit.MILLISECONDS)
+        .exceptionally(t -> null)
+        .join();
   }
 
   /** {@link #close} without waiting; the future completes when the session is closed. */
@@ -214,8 +223,8 @@ public final class Session {
   }
 
   /**
-   * A cached file if the session may serve from its cache now: connected and within its local
-   * lease (checked here, not only by the lease timer, which may run late after a pause).
+   * A cached file if the session may serve from its cache now: connected and within its local lease
+   * (checked here, not only by the lease timer, which may run late after a pause).
    */
   NodeData cached(String path) {
     if (cache == null) {
@@ -238,7 +247,9 @@ public final class Session {
 
   /** Queues a mutating request; {@code request} builds it around the session's header. */
   <Q, A> MutationLane.Mutation<Q, A> submit(
-      MethodDescriptor<Q, A> method, Function<RequestHeader, Q> request, BiConsumer<A, LockdException> onAnswer) {
+      MethodDescriptor<Q, A> method,
+      Function<RequestHeader, Q> request,
+      BiConsumer<A, LockdException> onAnswer) {
     return lane.submit(new MutationLane.Mutation<>(method, id, request, onAnswer));
   }
 
@@ -248,7 +259,8 @@ public final class Session {
       Function<RequestHeader, Q> request,
       BiConsumer<A, LockdException> onAnswer,
       java.util.function.LongConsumer onSequence) {
-    return lane.submit(new MutationLane.Mutation<>(method, id, request, onAnswer).onSequence(onSequence));
+    return lane.submit(
+        new MutationLane.Mutation<>(method, id, request, onAnswer).onSequence(onSequence));
   }
 
   /** Takes a mutation whose caller gave up out of the queue, unless it was sent (true if so). */
@@ -267,7 +279,9 @@ public final class Session {
       return;
     }
     log.info("session {} expired: {}", id, why);
-    end(SessionState.EXPIRED, new SessionExpiredException(id, "session " + id + " expired: " + why));
+    end(
+        SessionState.EXPIRED,
+        new SessionExpiredException(id, "session " + id + " expired: " + why));
   }
 
   /** Abandons the session without telling the cell (the client is closing and out of time). */
@@ -298,7 +312,9 @@ public final class Session {
     }
     if (r.getLeaseRemainingMillis() > 0 && sendNanos != KeepAliveStream.UNKNOWN_SEND) {
       // Every such bound is safe; a push measured later may give a smaller one than an answer.
-      localLeaseEndNanos = Math.max(localLeaseEndNanos, sendNanos + ctx.usableLeaseNanos(r.getLeaseRemainingMillis()));
+      localLeaseEndNanos =
+          Math.max(
+              localLeaseEndNanos, sendNanos + ctx.usableLeaseNanos(r.getLeaseRemainingMillis()));
       armLeaseTimer();
       if (state == SessionState.JEOPARDY && localLeaseEndNanos > ctx.clock.nanoTime()) {
         graceTimer.cancel();
@@ -333,7 +349,10 @@ public final class Session {
       case EVENT_TYPE_RESYNC -> {
         if (e.getIndex() > lastSeenEventIndex) {
           lastSeenEventIndex = e.getIndex();
-          log.warn("session {}: events up to index {} were dropped by the cell; resyncing", id, e.getIndex());
+          log.warn(
+              "session {}: events up to index {} were dropped by the cell; resyncing",
+              id,
+              e.getIndex());
           watches.onResync(e.getIndex());
           locks.onResync();
           for (SessionListener l : listeners) {
@@ -371,7 +390,10 @@ public final class Session {
       armLeaseTimer();
       return;
     }
-    log.info("session {}: local lease ran out; in jeopardy for up to {} ms", id, TimeUnit.NANOSECONDS.toMillis(ctx.graceNanos));
+    log.info(
+        "session {}: local lease ran out; in jeopardy for up to {} ms",
+        id,
+        TimeUnit.NANOSECONDS.toMillis(ctx.graceNanos));
     transition(SessionState.JEOPARDY);
     long graceEnd = localLeaseEndNanos + ctx.graceNanos;
     graceTimer = ctx.clock.schedule(Math.max(0, graceEnd - now), this::onGraceTimer);
@@ -393,15 +415,19 @@ public final class Session {
     }
     closing = true;
     ClientClock.Cancellable giveUp =
-        ctx.clock.schedule(ctx.operationTimeoutNanos, () -> {
-          if (!state.isTerminal()) {
-            log.warn("session {}: no leader confirmed the close in time; it is closed here and "
-                + "will be closed on the cell once a leader answers", id);
-            long sequence = lane.lastSequence() + 1;
-            end(SessionState.CLOSED, Errors.closed());
-            SessionFarewell.send(ctx, id, sequence);
-          }
-        });
+        ctx.clock.schedule(
+            ctx.operationTimeoutNanos,
+            () -> {
+              if (!state.isTerminal()) {
+                log.warn(
+                    "session {}: no leader confirmed the close in time; it is closed here and "
+                        + "will be closed on the cell once a leader answers",
+                    id);
+                long sequence = lane.lastSequence() + 1;
+                end(SessionState.CLOSED, Errors.closed());
+                SessionFarewell.send(ctx, id, sequence);
+              }
+            });
     submit(
         SessionGrpc.getCloseSessionMethod(),
         h -> CloseSessionRequest.newBuilder().setHeader(h).build(),
@@ -410,7 +436,9 @@ public final class Session {
           if (error != null && !(error instanceof SessionExpiredException)) {
             log.warn("session {}: close failed: {}", id, error.getMessage());
           }
-          end(SessionState.CLOSED, new SessionExpiredException(id, "session " + id + " was closed"));
+          end(
+              SessionState.CLOSED,
+              new SessionExpiredException(id, "session " + id + " was closed"));
         });
   }
 

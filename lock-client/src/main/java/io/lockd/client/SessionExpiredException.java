@@ -3,10 +3,10 @@ package io.lockd.client;
 import io.grpc.Status;
 
 /**
- * The session an operation needed has ended: its lease ran out (the client could not reach a
- * leader within the grace period, or the cell expired it), an administrator closed it, or the
- * application closed it. Its locks are gone and its ephemeral nodes deleted. The {@link LockClient}
- * opens a new session for the next operation; locks must be acquired again.
+ * The session an operation needed has ended: its lease ran out (the client could not reach a leader
+ * within the grace period, or the cell expired it), an administrator closed it, or the application
+ * closed it. Its locks are gone and its ephemeral nodes deleted. The {@link LockClient} opens a new
+ * session for the next operation; locks must be acquired again.
  *
  * <pre>{@code
  * try {

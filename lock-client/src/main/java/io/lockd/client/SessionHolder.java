@@ -9,9 +9,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
 
 /**
- * The client's current session: opened on first need (callers that arrive while it is being
- * created wait for the same one), replaced after it ends, closed with the client. Loop thread
- * only, except {@link #isClosed}.
+ * The client's current session: opened on first need (callers that arrive while it is being created
+ * wait for the same one), replaced after it ends, closed with the client. Loop thread only, except
+ * {@link #isClosed}.
  */
 final class SessionHolder {
   private final ClientContext ctx;
@@ -75,11 +75,18 @@ final class SessionHolder {
     Session s = null;
     if (error == null) {
       Session[] self = new Session[1];
-      s = new Session(ctx, answer.getSessionId(), answer.getLeaseMillis(), answer.getIndex(), sentNanos, () -> {
-        if (current == self[0]) {
-          current = null;
-        }
-      });
+      s =
+          new Session(
+              ctx,
+              answer.getSessionId(),
+              answer.getLeaseMillis(),
+              answer.getIndex(),
+              sentNanos,
+              () -> {
+                if (current == self[0]) {
+                  current = null;
+                }
+              });
       self[0] = s;
       current = s;
       s.start(sentNanos);

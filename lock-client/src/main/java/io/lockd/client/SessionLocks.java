@@ -65,7 +65,9 @@ final class SessionLocks {
 
   void onEvent(Event e) {
     switch (e.getType()) {
-      case EVENT_TYPE_LOCK_GRANTED, EVENT_TYPE_LOCK_WAIT_TIMED_OUT, EVENT_TYPE_LOCK_WAIT_CANCELLED -> {
+      case EVENT_TYPE_LOCK_GRANTED,
+          EVENT_TYPE_LOCK_WAIT_TIMED_OUT,
+          EVENT_TYPE_LOCK_WAIT_CANCELLED -> {
         Member m = byRequest.get(e.getRequestSequence());
         if (m != null) {
           m.onOutcome(e);

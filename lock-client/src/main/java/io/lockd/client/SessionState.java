@@ -11,8 +11,8 @@ package io.lockd.client;
  * </pre>
  *
  * <p>In {@link #JEOPARDY} the client cannot tell whether the cell still considers the session
- * alive: locks must be treated as possibly lost (their "lock lost" callbacks fire), but the
- * session may come back, with its locks, when a (new) leader answers within the grace period.
+ * alive: locks must be treated as possibly lost (their "lock lost" callbacks fire), but the session
+ * may come back, with its locks, when a (new) leader answers within the grace period.
  *
  * <pre>{@code
  * client.session().addListener((s, from, to) -> log.info("session {} {} -> {}", s.id(), from, to));
@@ -23,7 +23,9 @@ public enum SessionState {
   CONNECTED,
   /** The local lease ran out; the client is trying to reach a leader within the grace period. */
   JEOPARDY,
-  /** The session is over (lease lost, grace exhausted, or ended by the cell or an administrator). */
+  /**
+   * The session is over (lease lost, grace exhausted, or ended by the cell or an administrator).
+   */
   EXPIRED,
   /** The application closed the session; its locks were released without lock-delay. */
   CLOSED;

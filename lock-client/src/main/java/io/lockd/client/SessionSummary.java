@@ -21,13 +21,13 @@ import java.util.List;
  * @param clientName the name its client gave when it opened the session
  * @param lease the session's lease
  * @param created when it was opened (leader time)
- * @param loggedDeadline the lease deadline last written to the log (leader time); KeepAlives
- *     extend the live deadline on the leader without logging it
+ * @param loggedDeadline the lease deadline last written to the log (leader time); KeepAlives extend
+ *     the live deadline on the leader without logging it
  * @param lastSequence the sequence number of its last mutating request
  * @param ephemeralNodes how many ephemeral nodes it owns
  * @param heldLocks the paths of the locks it holds (may list fewer than {@code heldLockCount})
- * @param waitingLocks the paths of the locks it waits for (may list fewer than
- *     {@code waitingLockCount})
+ * @param waitingLocks the paths of the locks it waits for (may list fewer than {@code
+ *     waitingLockCount})
  * @param watches how many watches it has
  * @param bufferedEvents how many events wait for its client
  * @param caching whether its client keeps a consistent cache

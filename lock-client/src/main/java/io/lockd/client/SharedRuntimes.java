@@ -8,9 +8,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The JVM's shared {@link ClientRuntime}s: clients built for the same endpoints (in any order),
- * with the same {@link ChannelFactory} instance and the same thread and channel settings share
- * one. A runtime is made for the first such client and forgotten when its last client closes;
- * the next client then makes a new one.
+ * with the same {@link ChannelFactory} instance and the same thread and channel settings share one.
+ * A runtime is made for the first such client and forgotten when its last client closes; the next
+ * client then makes a new one.
  */
 final class SharedRuntimes {
   private static final AtomicInteger COUNTER = new AtomicInteger();
@@ -18,7 +18,11 @@ final class SharedRuntimes {
   private static final Map<ClientRuntime, Key> KEYS = new HashMap<>();
 
   /** What makes two clients' runtimes interchangeable. */
-  record Key(List<String> endpoints, ChannelFactory factory, int loopThreads, int callbackThreads,
+  record Key(
+      List<String> endpoints,
+      ChannelFactory factory,
+      int loopThreads,
+      int callbackThreads,
       int clientsPerChannel) {
     Key {
       endpoints = List.copyOf(new TreeSet<>(endpoints));
@@ -33,8 +37,13 @@ final class SharedRuntimes {
     if (r != null && r.retain()) {
       return r;
     }
-    r = new ClientRuntime("lockd-client-shared-" + COUNTER.incrementAndGet(), key.factory(), key.loopThreads(),
-        key.callbackThreads(), key.clientsPerChannel());
+    r =
+        new ClientRuntime(
+            "lockd-client-shared-" + COUNTER.incrementAndGet(),
+            key.factory(),
+            key.loopThreads(),
+            key.callbackThreads(),
+            key.clientsPerChannel());
     r.retain();
     RUNTIMES.put(key, r);
     KEYS.put(r, key);

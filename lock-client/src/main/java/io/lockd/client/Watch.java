@@ -1,11 +1,11 @@
 package io.lockd.client;
 
 /**
- * A subscription of a listener to changes on a path, made by {@link LockClient#watch}. Events
- * reach the listener in log order, each once, from the watch's start index on, across leader
- * changes; closing the watch stops them (the cell subscription ends when its last listener
- * closes). The watch belongs to the session it was made in: when that session ends, the listener
- * gets a final {@link WatchEvent.Type#WATCH_ENDED}.
+ * A subscription of a listener to changes on a path, made by {@link LockClient#watch}. Events reach
+ * the listener in log order, each once, from the watch's start index on, across leader changes;
+ * closing the watch stops them (the cell subscription ends when its last listener closes). The
+ * watch belongs to the session it was made in: when that session ends, the listener gets a final
+ * {@link WatchEvent.Type#WATCH_ENDED}.
  *
  * <pre>{@code
  * try (Watch w = client.watch("/config/db", WatchKind.CONTENTS, e -> reload())) {
@@ -36,8 +36,8 @@ public final class Watch implements AutoCloseable {
   }
 
   /**
-   * The index after which events are delivered: read the watched state after subscribing (any
-   * read answers at an index at least this) and apply events on top of it.
+   * The index after which events are delivered: read the watched state after subscribing (any read
+   * answers at an index at least this) and apply events on top of it.
    */
   public long startIndex() {
     return startIndex;

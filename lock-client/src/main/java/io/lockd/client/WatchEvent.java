@@ -3,13 +3,13 @@ package io.lockd.client;
 import io.lockd.proto.v1.Event;
 
 /**
- * One change seen by a watch, in log order. {@link #index} is the index of the command it arose
- * at; events of one watch arrive with growing indexes, each exactly once, across leader changes.
+ * One change seen by a watch, in log order. {@link #index} is the index of the command it arose at;
+ * events of one watch arrive with growing indexes, each exactly once, across leader changes.
  *
  * <p>Two events are signals rather than changes: {@link Type#RESYNC} says the session's event
- * history overflowed on the server and events up to {@link #index} were dropped: re-read what
- * the watch follows, then continue. {@link Type#WATCH_ENDED} says the session ended, and with it
- * the watch: no further events come.
+ * history overflowed on the server and events up to {@link #index} were dropped: re-read what the
+ * watch follows, then continue. {@link Type#WATCH_ENDED} says the session ended, and with it the
+ * watch: no further events come.
  *
  * <pre>{@code
  * client.watch("/config/db", WatchKind.CONTENTS, e -> {
@@ -102,7 +102,8 @@ public record WatchEvent(
           case EVENT_TYPE_NODE_CREATED -> Type.NODE_CREATED;
           case EVENT_TYPE_CONTENTS_CHANGED -> Type.CONTENTS_CHANGED;
           case EVENT_TYPE_NODE_DELETED -> Type.NODE_DELETED;
-          case EVENT_TYPE_CHILDREN_CHANGED -> e.getChildAdded() ? Type.CHILD_ADDED : Type.CHILD_REMOVED;
+          case EVENT_TYPE_CHILDREN_CHANGED ->
+              e.getChildAdded() ? Type.CHILD_ADDED : Type.CHILD_REMOVED;
           case EVENT_TYPE_LOCK_ACQUIRED -> Type.LOCK_ACQUIRED;
           case EVENT_TYPE_LOCK_RELEASED -> Type.LOCK_RELEASED;
           default -> null;
@@ -135,12 +136,18 @@ public record WatchEvent(
 
   @Override
   public String toString() {
-    StringBuilder b = new StringBuilder().append(index).append(' ').append(type).append(' ').append(path);
+    StringBuilder b =
+        new StringBuilder().append(index).append(' ').append(type).append(' ').append(path);
     switch (type) {
       case CHILD_ADDED, CHILD_REMOVED -> b.append(" child=").append(childName);
       case CONTENTS_CHANGED -> b.append(" generation=").append(contentGeneration);
       case LOCK_ACQUIRED, LOCK_RELEASED ->
-          b.append(" session=").append(sessionId).append(" mode=").append(mode).append(" gen=").append(lockGeneration);
+          b.append(" session=")
+              .append(sessionId)
+              .append(" mode=")
+              .append(mode)
+              .append(" gen=")
+              .append(lockGeneration);
       default -> {}
     }
     return b.toString();

@@ -1,10 +1,9 @@
 package io.lockd.client;
 
 /**
- * What a watch follows on its path: the node's {@link #CONTENTS} (creation, contents, deletion),
- * a directory's {@link #CHILDREN} (added, removed, the directory's deletion), or the node's
- * {@link #LOCK} holders (grants and releases, the node's deletion). A path need not exist to be
- * watched.
+ * What a watch follows on its path: the node's {@link #CONTENTS} (creation, contents, deletion), a
+ * directory's {@link #CHILDREN} (added, removed, the directory's deletion), or the node's {@link
+ * #LOCK} holders (grants and releases, the node's deletion). A path need not exist to be watched.
  *
  * <pre>{@code
  * client.watch("/services/web", WatchKind.CHILDREN, e -> refreshBackends());

@@ -1,8 +1,8 @@
 package io.lockd.client;
 
 /**
- * Receives a watch's events, one at a time, in log order, on the client's event thread. It must
- * not block: use {@code client.async()} for any call it makes.
+ * Receives a watch's events, one at a time, in log order, on the client's event thread. It must not
+ * block: use {@code client.async()} for any call it makes.
  *
  * <pre>{@code
  * WatchListener l = e -> System.out.println(e);

@@ -15,14 +15,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A session's watches. One cell subscription per (path, kind) serves any number of listeners; it
- * is made with the first listener and dropped with the last. A listener receives the events after
- * its start index: for the first, the index the Watch answer carries (events that overtake that
- * answer on the KeepAlive stream are held until it is delivered); for later ones, the index the
- * client had seen when they joined. Loop thread only.
+ * A session's watches. One cell subscription per (path, kind) serves any number of listeners; it is
+ * made with the first listener and dropped with the last. A listener receives the events after its
+ * start index: for the first, the index the Watch answer carries (events that overtake that answer
+ * on the KeepAlive stream are held until it is delivered); for later ones, the index the client had
+ * seen when they joined. Loop thread only.
  */
 final class WatchTable {
   private static final Logger log = LoggerFactory.getLogger(WatchTable.class);
+
   /** Events held for a listener whose Watch answer has not arrived; beyond this, a RESYNC. */
   static final int PENDING_EVENTS_MAX = 10_000;
 
@@ -93,7 +94,12 @@ final class WatchTable {
   private void subscribe(Entry entry) {
     session.submit(
         WatchGrpc.getWatchMethod(),
-        h -> WatchRequest.newBuilder().setHeader(h).setPath(entry.path).setKind(entry.kind.toProto()).build(),
+        h ->
+            WatchRequest.newBuilder()
+                .setHeader(h)
+                .setPath(entry.path)
+                .setKind(entry.kind.toProto())
+                .build(),
         (WatchResponse answer, LockdException error) -> {
           if (error != null) {
             dropEntry(entry, 0);
@@ -120,7 +126,9 @@ final class WatchTable {
       return;
     }
     sub.fromIndex = fromIndex;
-    Watch handle = new Watch(entry.path, entry.kind, fromIndex, () -> ctx.loop.execute(() -> remove(entry, sub)));
+    Watch handle =
+        new Watch(
+            entry.path, entry.kind, fromIndex, () -> ctx.loop.execute(() -> remove(entry, sub)));
     ctx.dispatcher.complete(sub.result, handle);
     List<WatchEvent> owed = sub.pending;
     sub.pending = null;
@@ -151,7 +159,12 @@ final class WatchTable {
     }
     session.submit(
         WatchGrpc.getUnwatchMethod(),
-        h -> UnwatchRequest.newBuilder().setHeader(h).setPath(entry.path).setKind(entry.kind.toProto()).build(),
+        h ->
+            UnwatchRequest.newBuilder()
+                .setHeader(h)
+                .setPath(entry.path)
+                .setKind(entry.kind.toProto())
+                .build(),
         (UnwatchResponse answer, LockdException error) -> {
           if (error != null && !(error instanceof SessionExpiredException)) {
             log.warn("unwatch {} {} failed: {}", entry.kind, entry.path, error.getMessage());
@@ -204,7 +217,10 @@ final class WatchTable {
           if (s.pending != null) {
             ctx.dispatcher.fail(s.result, why);
           } else {
-            deliver(s, WatchEvent.signal(WatchEvent.Type.WATCH_ENDED, entry.path, session.lastSeenEventIndex()));
+            deliver(
+                s,
+                WatchEvent.signal(
+                    WatchEvent.Type.WATCH_ENDED, entry.path, session.lastSeenEventIndex()));
           }
         }
       }
@@ -232,10 +248,12 @@ final class WatchTable {
     if (!signal && e.index() <= s.fromIndex) {
       return;
     }
-    ctx.dispatcher.run("a watch listener", () -> {
-      if (!s.closed) {
-        s.listener.onEvent(e);
-      }
-    });
+    ctx.dispatcher.run(
+        "a watch listener",
+        () -> {
+          if (!s.closed) {
+            s.listener.onEvent(e);
+          }
+        });
   }
 }

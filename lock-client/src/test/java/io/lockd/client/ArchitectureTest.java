@@ -27,11 +27,20 @@ class ArchitectureTest {
 
   @Test
   void theLibraryNamesNeitherLockctlNorTheDaemon() {
-    noClasses().that().resideInAPackage("io.lockd.client..")
-        .should().dependOnClassesThat().resideInAnyPackage("io.lockd.cli..", "io.lockd.examples..")
-        .orShould().dependOnClassesThat().resideInAnyPackage(ArchitectureRules.DAEMON_PACKAGES)
-        .orShould().dependOnClassesThat().resideInAnyPackage("picocli..", "ch.qos.logback..")
-        .because("applications depend on lock-client alone: the wire protocol (protos) and slf4j-api")
+    noClasses()
+        .that()
+        .resideInAPackage("io.lockd.client..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("io.lockd.cli..", "io.lockd.examples..")
+        .orShould()
+        .dependOnClassesThat()
+        .resideInAnyPackage(ArchitectureRules.DAEMON_PACKAGES)
+        .orShould()
+        .dependOnClassesThat()
+        .resideInAnyPackage("picocli..", "ch.qos.logback..")
+        .because(
+            "applications depend on lock-client alone: the wire protocol (protos) and slf4j-api")
         .check(production);
   }
 

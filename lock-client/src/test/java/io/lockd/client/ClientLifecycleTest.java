@@ -30,12 +30,18 @@ class ClientLifecycleTest extends FakeCellTest {
     long session = client.session().id();
     client.close();
     client.close(); // idempotent
-    Eventually.await("client threads gone", () -> {
-      Set<Thread> now = clientThreads();
-      now.removeAll(before);
-      return now.isEmpty();
-    });
-    assertEquals(0, cell.read(ns -> ns.listSessions()).getSessionsList().stream().filter(s -> s.getSessionId() == session).count(),
+    Eventually.await(
+        "client threads gone",
+        () -> {
+          Set<Thread> now = clientThreads();
+          now.removeAll(before);
+          return now.isEmpty();
+        });
+    assertEquals(
+        0,
+        cell.read(ns -> ns.listSessions()).getSessionsList().stream()
+            .filter(s -> s.getSessionId() == session)
+            .count(),
         "the session was closed, not left to expire");
     assertEquals(0, cell.read(ns -> ns.getLockInfo("/f")).getLock().getHoldersCount());
   }
@@ -57,11 +63,12 @@ class ClientLifecycleTest extends FakeCellTest {
     LockClient client = Clients.client(cell, b -> b.operationTimeout(Duration.ofMillis(300)));
     assertThrows(LockdException.class, client::session);
     client.close();
-    Eventually.await("threads gone", () -> {
-      Set<Thread> now = clientThreads();
-      now.removeAll(before);
-      return now.isEmpty();
-    });
+    Eventually.await(
+        "threads gone",
+        () -> {
+          Set<Thread> now = clientThreads();
+          now.removeAll(before);
+          return now.isEmpty();
+        });
   }
-
 }

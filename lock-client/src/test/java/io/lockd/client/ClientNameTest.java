@@ -9,9 +9,11 @@ import org.junit.jupiter.api.Test;
 class ClientNameTest extends FakeCellTest {
   @Test
   void defaultNameIsHostnameVariableAndPidOrJavaAndPid() {
-    assertEquals("java-42", LockClient.Builder.defaultClientName(Map.<String, String>of()::get, 42));
+    assertEquals(
+        "java-42", LockClient.Builder.defaultClientName(Map.<String, String>of()::get, 42));
     assertEquals("java-42", LockClient.Builder.defaultClientName(Map.of("HOSTNAME", " ")::get, 42));
-    assertEquals("web-7:42", LockClient.Builder.defaultClientName(Map.of("HOSTNAME", "web-7")::get, 42));
+    assertEquals(
+        "web-7:42", LockClient.Builder.defaultClientName(Map.of("HOSTNAME", "web-7")::get, 42));
   }
 
   @Test
@@ -19,9 +21,15 @@ class ClientNameTest extends FakeCellTest {
     long pid = ProcessHandle.current().pid();
     String host = System.getenv("HOSTNAME");
     String expected = host == null || host.isBlank() ? "java-" + pid : host.strip() + ":" + pid;
-    try (LockClient c = LockClient.builder().endpoints(cell.addresses()).channelFactory(cell.channels()).build()) {
+    try (LockClient c =
+        LockClient.builder().endpoints(cell.addresses()).channelFactory(cell.channels()).build()) {
       long id = c.session().id();
-      String listed = c.admin().sessions().stream().filter(s -> s.sessionId() == id).findFirst().orElseThrow().clientName();
+      String listed =
+          c.admin().sessions().stream()
+              .filter(s -> s.sessionId() == id)
+              .findFirst()
+              .orElseThrow()
+              .clientName();
       assertEquals(expected, listed);
     }
   }

@@ -27,7 +27,8 @@ class DistributedLockTest extends FakeCellTest {
 
   @Test
   void exclusiveLockGrantsAndReleases() {
-    try (LockClient a = Clients.client(cell); LockClient b = Clients.client(cell)) {
+    try (LockClient a = Clients.client(cell);
+        LockClient b = Clients.client(cell)) {
       a.createFile("/l", bytes(""));
       DistributedLock la = a.lock("/l");
       DistributedLock lb = b.lock("/l");
@@ -47,7 +48,9 @@ class DistributedLockTest extends FakeCellTest {
 
   @Test
   void waitersAreGrantedInFifoOrder() throws Exception {
-    try (LockClient a = Clients.client(cell); LockClient b = Clients.client(cell); LockClient c = Clients.client(cell)) {
+    try (LockClient a = Clients.client(cell);
+        LockClient b = Clients.client(cell);
+        LockClient c = Clients.client(cell)) {
       a.createFile("/q", bytes(""));
       DistributedLock la = a.lock("/q");
       assertTrue(la.tryAcquire());
@@ -68,7 +71,8 @@ class DistributedLockTest extends FakeCellTest {
 
   @Test
   void timedOutWaitReturnsFalseAndLeavesNothingBehind() throws Exception {
-    try (LockClient a = Clients.client(cell); LockClient b = Clients.client(cell)) {
+    try (LockClient a = Clients.client(cell);
+        LockClient b = Clients.client(cell)) {
       a.createFile("/t", bytes(""));
       assertTrue(a.lock("/t").tryAcquire());
       DistributedLock lb = b.lock("/t");
@@ -83,7 +87,8 @@ class DistributedLockTest extends FakeCellTest {
 
   @Test
   void cancellingTheFutureWithdrawsTheWait() throws Exception {
-    try (LockClient a = Clients.client(cell); LockClient b = Clients.client(cell)) {
+    try (LockClient a = Clients.client(cell);
+        LockClient b = Clients.client(cell)) {
       a.createFile("/c", bytes(""));
       assertTrue(a.lock("/c").tryAcquire());
       CompletableFuture<Boolean> f = b.lock("/c").acquireAsync(Duration.ofMinutes(5));
@@ -95,18 +100,21 @@ class DistributedLockTest extends FakeCellTest {
 
   @Test
   void interruptedAcquireWithdrawsTheWait() throws Exception {
-    try (LockClient a = Clients.client(cell); LockClient b = Clients.client(cell)) {
+    try (LockClient a = Clients.client(cell);
+        LockClient b = Clients.client(cell)) {
       a.createFile("/i", bytes(""));
       assertTrue(a.lock("/i").tryAcquire());
       DistributedLock lb = b.lock("/i");
       AtomicReference<Throwable> thrown = new AtomicReference<>();
-      Thread t = new Thread(() -> {
-        try {
-          lb.acquire();
-        } catch (Throwable e) {
-          thrown.set(e);
-        }
-      });
+      Thread t =
+          new Thread(
+              () -> {
+                try {
+                  lb.acquire();
+                } catch (Throwable e) {
+                  thrown.set(e);
+                }
+              });
       t.start();
       Eventually.await("b queued", () -> info("/i").getWaitersCount() == 1);
       t.interrupt();
@@ -118,7 +126,8 @@ class DistributedLockTest extends FakeCellTest {
 
   @Test
   void grantThatOvertakesTheAcquireAnswerIsNotLost() throws Exception {
-    try (LockClient a = Clients.client(cell); LockClient b = Clients.client(cell)) {
+    try (LockClient a = Clients.client(cell);
+        LockClient b = Clients.client(cell)) {
       a.createFile("/race", bytes(""));
       DistributedLock la = a.lock("/race");
       assertTrue(la.tryAcquire());
@@ -127,8 +136,11 @@ class DistributedLockTest extends FakeCellTest {
       CompletableFuture<Boolean> fb = b.lock("/race").acquireAsync(Duration.ofMinutes(1));
       Eventually.await("answer held", () -> cell.heldAnswers() == 1);
       la.release(); // b is granted; LOCK_GRANTED reaches b before its "queued" answer
-      Eventually.await("granted in the cell", () -> info("/race").getHoldersCount() == 1
-          && info("/race").getHolders(0).getSessionId() != 0);
+      Eventually.await(
+          "granted in the cell",
+          () ->
+              info("/race").getHoldersCount() == 1
+                  && info("/race").getHolders(0).getSessionId() != 0);
       cell.releaseHeldAnswers();
       assertTrue(get(fb));
     }
@@ -159,7 +171,8 @@ class DistributedLockTest extends FakeCellTest {
 
   @Test
   void deletedEphemeralNodeLosesTheLock() {
-    try (LockClient owner = Clients.client(cell); LockClient holder = Clients.client(cell)) {
+    try (LockClient owner = Clients.client(cell);
+        LockClient holder = Clients.client(cell)) {
       owner.create("/eph", CreateOptions.file().ephemeral());
       List<LockLossReason> lost = new CopyOnWriteArrayList<>();
       DistributedLock l = holder.lock("/eph", LockMode.SHARED, (lock, reason) -> lost.add(reason));
@@ -172,18 +185,23 @@ class DistributedLockTest extends FakeCellTest {
 
   @Test
   void holderHearsOfConflicts() {
-    try (LockClient a = Clients.client(cell); LockClient b = Clients.client(cell)) {
+    try (LockClient a = Clients.client(cell);
+        LockClient b = Clients.client(cell)) {
       a.createFile("/conflict", bytes(""));
       List<Long> waiters = new CopyOnWriteArrayList<>();
-      DistributedLock la = a.lock("/conflict", LockMode.EXCLUSIVE, new LockListener() {
-        @Override
-        public void onLost(DistributedLock lock, LockLossReason reason) {}
+      DistributedLock la =
+          a.lock(
+              "/conflict",
+              LockMode.EXCLUSIVE,
+              new LockListener() {
+                @Override
+                public void onLost(DistributedLock lock, LockLossReason reason) {}
 
-        @Override
-        public void onConflict(DistributedLock lock, long waitingSessionId) {
-          waiters.add(waitingSessionId);
-        }
-      });
+                @Override
+                public void onConflict(DistributedLock lock, long waitingSessionId) {
+                  waiters.add(waitingSessionId);
+                }
+              });
       assertTrue(la.tryAcquire());
       b.lock("/conflict").acquireAsync(Duration.ofMinutes(1));
       long bSession = b.session().id();
@@ -193,7 +211,9 @@ class DistributedLockTest extends FakeCellTest {
 
   @Test
   void sharedHoldersCoexistAndExcludeAWriter() throws Exception {
-    try (LockClient a = Clients.client(cell); LockClient b = Clients.client(cell); LockClient w = Clients.client(cell)) {
+    try (LockClient a = Clients.client(cell);
+        LockClient b = Clients.client(cell);
+        LockClient w = Clients.client(cell)) {
       a.createFile("/rw", bytes(""));
       assertTrue(a.lock("/rw", LockMode.SHARED).tryAcquire());
       assertTrue(b.lock("/rw", LockMode.SHARED).tryAcquire());
@@ -204,7 +224,8 @@ class DistributedLockTest extends FakeCellTest {
 
   @Test
   void expiredHolderLeavesTheLockInLockDelay() throws Exception {
-    try (LockClient a = Clients.client(cell); LockClient b = Clients.client(cell)) {
+    try (LockClient a = Clients.client(cell);
+        LockClient b = Clients.client(cell)) {
       a.create("/delay", CreateOptions.file().lockDelay(Duration.ofSeconds(5)));
       assertTrue(a.lock("/delay").tryAcquire());
       cell.expireSession(a.session().id());
@@ -221,17 +242,19 @@ class DistributedLockTest extends FakeCellTest {
   void blockingCallFromACallbackIsRefused() throws Exception {
     try (LockClient a = Clients.client(cell)) {
       CompletableFuture<Throwable> thrown = new CompletableFuture<>();
-      a.watch("/", WatchKind.CHILDREN, e -> {
-        try {
-          a.stat("/");
-          thrown.complete(null);
-        } catch (Throwable t) {
-          thrown.complete(t);
-        }
-      });
+      a.watch(
+          "/",
+          WatchKind.CHILDREN,
+          e -> {
+            try {
+              a.stat("/");
+              thrown.complete(null);
+            } catch (Throwable t) {
+              thrown.complete(t);
+            }
+          });
       a.createDirectory("/child");
       assertTrue(get(thrown) instanceof IllegalStateException, String.valueOf(thrown.getNow(null)));
     }
   }
-
 }

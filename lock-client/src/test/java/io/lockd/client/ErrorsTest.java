@@ -11,9 +11,13 @@ import org.junit.jupiter.api.Test;
 class ErrorsTest {
   @Test
   void aConnectionThatBrokeWhileTheCallWasWrittenIsRetried() {
-    // What grpc-netty reports when the leader is killed mid-write (seen in FiveProcessFailoverTest).
-    assertTrue(Errors.retryable(Status.UNKNOWN.withDescription("channel closed")
-        .withCause(new ClosedChannelException())));
+    // What grpc-netty reports when the leader is killed mid-write (seen in
+    // FiveProcessFailoverTest).
+    assertTrue(
+        Errors.retryable(
+            Status.UNKNOWN
+                .withDescription("channel closed")
+                .withCause(new ClosedChannelException())));
     assertTrue(Errors.retryable(Status.UNAVAILABLE));
     assertTrue(Errors.retryable(Status.DEADLINE_EXCEEDED));
   }

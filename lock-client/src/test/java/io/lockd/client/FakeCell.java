@@ -13,22 +13,16 @@ import io.lockd.namespace.Namespace;
 import io.lockd.namespace.NamespaceException;
 import io.lockd.namespace.NamespaceLimits;
 import io.lockd.paxos.Command;
-import io.lockd.proto.ns.v1.AcquireOp;
 import io.lockd.proto.ns.v1.CloseSessionOp;
 import io.lockd.proto.ns.v1.CommandHeader;
 import io.lockd.proto.ns.v1.CreateNodeOp;
 import io.lockd.proto.ns.v1.CreateSessionOp;
-import io.lockd.proto.ns.v1.DeleteNodeOp;
 import io.lockd.proto.ns.v1.ExpireSessionOp;
 import io.lockd.proto.ns.v1.ExpiryReason;
 import io.lockd.proto.ns.v1.NamespaceCommand;
 import io.lockd.proto.ns.v1.NamespaceError;
 import io.lockd.proto.ns.v1.NamespaceResult;
-import io.lockd.proto.ns.v1.ReleaseOp;
-import io.lockd.proto.ns.v1.SetContentsOp;
 import io.lockd.proto.ns.v1.TickOp;
-import io.lockd.proto.ns.v1.UnwatchOp;
-import io.lockd.proto.ns.v1.WatchOp;
 import io.lockd.proto.v1.*;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -42,11 +36,11 @@ import java.util.TreeMap;
 import java.util.function.Function;
 
 /**
- * A fake lockd cell for client tests: {@code n} in-process gRPC servers in front of one real
- * {@link Namespace} (the state machine the real cell replicates). Consensus is not modelled; the
- * test decides which replica leads, which are down, when answers are lost after the command was
- * applied, when KeepAlives go unanswered, and what leader time it is. Non-leaders answer
- * UNAVAILABLE with the leader hint trailers, exactly as the server convention says.
+ * A fake lockd cell for client tests: {@code n} in-process gRPC servers in front of one real {@link
+ * Namespace} (the state machine the real cell replicates). Consensus is not modelled; the test
+ * decides which replica leads, which are down, when answers are lost after the command was applied,
+ * when KeepAlives go unanswered, and what leader time it is. Non-leaders answer UNAVAILABLE with
+ * the leader hint trailers, exactly as the server convention says.
  */
 final class FakeCell implements AutoCloseable {
   final Object lock = new Object();
@@ -241,7 +235,9 @@ final class FakeCell implements AutoCloseable {
       apply(
           NamespaceCommand.newBuilder()
               .setExpireSession(
-                  ExpireSessionOp.newBuilder().setSessionId(sessionId).setReason(ExpiryReason.EXPIRY_REASON_FORCE_CLOSED)),
+                  ExpireSessionOp.newBuilder()
+                      .setSessionId(sessionId)
+                      .setReason(ExpiryReason.EXPIRY_REASON_FORCE_CLOSED)),
           0,
           0);
     }
@@ -269,14 +265,29 @@ final class FakeCell implements AutoCloseable {
   /** Creates nodes directly (as session-less setup) through a throwaway session. */
   void mkfile(String path) {
     synchronized (lock) {
-      NamespaceResult s = apply(NamespaceCommand.newBuilder().setCreateSession(CreateSessionOp.newBuilder().setClientName("setup")), 0, 0);
+      NamespaceResult s =
+          apply(
+              NamespaceCommand.newBuilder()
+                  .setCreateSession(CreateSessionOp.newBuilder().setClientName("setup")),
+              0,
+              0);
       long id = s.getSessionCreated().getSessionId();
-      NamespaceResult r = apply(
-          NamespaceCommand.newBuilder().setCreateNode(CreateNodeOp.newBuilder().setPath(path).setKind(io.lockd.proto.v1.NodeKind.NODE_KIND_FILE)), id, 1);
+      NamespaceResult r =
+          apply(
+              NamespaceCommand.newBuilder()
+                  .setCreateNode(
+                      CreateNodeOp.newBuilder()
+                          .setPath(path)
+                          .setKind(io.lockd.proto.v1.NodeKind.NODE_KIND_FILE)),
+              id,
+              1);
       if (r.hasError()) {
         throw new IllegalStateException(r.getError().getMessage());
       }
-      apply(NamespaceCommand.newBuilder().setCloseSession(CloseSessionOp.getDefaultInstance()), id, 2);
+      apply(
+          NamespaceCommand.newBuilder().setCloseSession(CloseSessionOp.getDefaultInstance()),
+          id,
+          2);
     }
   }
 
@@ -296,12 +307,16 @@ final class FakeCell implements AutoCloseable {
 
   NamespaceResult apply(NamespaceCommand.Builder command, long sessionId, long sequence) {
     CommandHeader.Builder h =
-        CommandHeader.newBuilder().setSessionId(sessionId).setSequence(sequence).setLeaderTimeMillis(timeMillis);
+        CommandHeader.newBuilder()
+            .setSessionId(sessionId)
+            .setSequence(sequence)
+            .setLeaderTimeMillis(timeMillis);
     Long acked = ackedEvents.get(sessionId);
     if (acked != null) {
       h.setAckedEventIndex(acked);
     }
-    byte[] out = ns.apply(++slot, new Command(++commandId, command.setHeader(h).build().toByteArray()));
+    byte[] out =
+        ns.apply(++slot, new Command(++commandId, command.setHeader(h).build().toByteArray()));
     NamespaceResult result;
     try {
       result = NamespaceResult.parseFrom(out);
@@ -327,13 +342,17 @@ final class FakeCell implements AutoCloseable {
       trailers.put(Errors.LEADER_ID, Integer.toString(leader + 1));
       trailers.put(Errors.LEADER_ADDRESS, addresses.get(leader));
     }
-    return Status.UNAVAILABLE.withDescription("replica " + (me + 1) + " is not the leader").asRuntimeException(trailers);
+    return Status.UNAVAILABLE
+        .withDescription("replica " + (me + 1) + " is not the leader")
+        .asRuntimeException(trailers);
   }
 
   /** Null if {@code me} may serve; otherwise the error to answer with. */
   StatusRuntimeException refusal(int me) {
     if (down.contains(me)) {
-      return Status.UNAVAILABLE.withDescription("replica " + (me + 1) + " is down").asRuntimeException();
+      return Status.UNAVAILABLE
+          .withDescription("replica " + (me + 1) + " is down")
+          .asRuntimeException();
     }
     if (leader != me) {
       return notLeader(me);
@@ -343,8 +362,12 @@ final class FakeCell implements AutoCloseable {
 
   static StatusRuntimeException error(NamespaceError e) {
     Metadata trailers = new Metadata();
-    trailers.put(Errors.ERROR_DETAIL, ErrorDetail.newBuilder().setReason(e.getReason()).setMessage(e.getMessage()).build());
-    return Status.fromCodeValue(e.getCode().getNumber()).withDescription(e.getMessage()).asRuntimeException(trailers);
+    trailers.put(
+        Errors.ERROR_DETAIL,
+        ErrorDetail.newBuilder().setReason(e.getReason()).setMessage(e.getMessage()).build());
+    return Status.fromCodeValue(e.getCode().getNumber())
+        .withDescription(e.getMessage())
+        .asRuntimeException(trailers);
   }
 
   static StatusRuntimeException error(NamespaceException e) {
@@ -353,7 +376,11 @@ final class FakeCell implements AutoCloseable {
 
   /** Runs a mutating request: applies it, then answers (or loses the answer, if told to). */
   <A> void mutate(
-      int me, RequestHeader header, NamespaceCommand.Builder command, Function<NamespaceResult, A> answer, StreamObserver<A> out) {
+      int me,
+      RequestHeader header,
+      NamespaceCommand.Builder command,
+      Function<NamespaceResult, A> answer,
+      StreamObserver<A> out) {
     synchronized (lock) {
       StatusRuntimeException refused = refusal(me);
       if (refused != null) {
@@ -493,7 +520,10 @@ final class FakeCell implements AutoCloseable {
       out.onNext(
           KeepAliveResponse.newBuilder()
               .setSessionId(sessionId)
-              .addEvents(Event.newBuilder().setType(EventType.EVENT_TYPE_SESSION_EXPIRED).setIndex(ns.appliedIndex()))
+              .addEvents(
+                  Event.newBuilder()
+                      .setType(EventType.EVENT_TYPE_SESSION_EXPIRED)
+                      .setIndex(ns.appliedIndex()))
               .setIndex(ns.appliedIndex())
               .build());
       done = true;
@@ -529,5 +559,4 @@ final class FakeCell implements AutoCloseable {
       }
     }
   }
-
 }

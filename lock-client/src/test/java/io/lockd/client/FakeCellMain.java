@@ -3,10 +3,10 @@ package io.lockd.client;
 import java.io.IOException;
 
 /**
- * A {@link FakeCell} on loopback TCP ports in a process of its own, for benchmarks that measure
- * the client's CPU apart from the server's ({@code io.lockd.client.bench.CellProcess} starts it).
- * Prints one line {@code ADDRESSES host:port,...}, then serves until its standard input closes,
- * so it also ends when the process that started it dies.
+ * A {@link FakeCell} on loopback TCP ports in a process of its own, for benchmarks that measure the
+ * client's CPU apart from the server's ({@code io.lockd.client.bench.CellProcess} starts it).
+ * Prints one line {@code ADDRESSES host:port,...}, then serves until its standard input closes, so
+ * it also ends when the process that started it dies.
  */
 public final class FakeCellMain {
   /** The line's prefix, before the comma-separated addresses. */

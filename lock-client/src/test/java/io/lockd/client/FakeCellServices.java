@@ -1,48 +1,27 @@
 package io.lockd.client;
 
-import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
 import io.lockd.namespace.Namespace;
-import io.lockd.namespace.NamespaceException;
-import io.lockd.namespace.NamespaceLimits;
-import io.lockd.paxos.Command;
 import io.lockd.proto.ns.v1.AcquireOp;
 import io.lockd.proto.ns.v1.CloseSessionOp;
-import io.lockd.proto.ns.v1.CommandHeader;
 import io.lockd.proto.ns.v1.CreateNodeOp;
 import io.lockd.proto.ns.v1.CreateSessionOp;
 import io.lockd.proto.ns.v1.DeleteNodeOp;
 import io.lockd.proto.ns.v1.ExpireSessionOp;
 import io.lockd.proto.ns.v1.ExpiryReason;
 import io.lockd.proto.ns.v1.NamespaceCommand;
-import io.lockd.proto.ns.v1.NamespaceError;
 import io.lockd.proto.ns.v1.NamespaceResult;
 import io.lockd.proto.ns.v1.ReleaseOp;
 import io.lockd.proto.ns.v1.SetContentsOp;
-import io.lockd.proto.ns.v1.TickOp;
 import io.lockd.proto.ns.v1.UnwatchOp;
 import io.lockd.proto.ns.v1.WatchOp;
 import io.lockd.proto.v1.*;
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
-import java.util.function.Function;
 
 /** The gRPC services of a {@link FakeCell} replica: decode, ask the cell, answer. */
 final class FakeCellServices {
   private FakeCellServices() {}
-
 
   static final class SessionService extends SessionGrpc.SessionImplBase {
     private final FakeCell cell;
@@ -116,7 +95,11 @@ final class FakeCellServices {
     @Override
     public void create(CreateNodeRequest r, StreamObserver<CreateNodeResponse> out) {
       CreateNodeOp.Builder op =
-          CreateNodeOp.newBuilder().setPath(r.getPath()).setKind(r.getKind()).setEphemeral(r.getEphemeral()).setContents(r.getContents());
+          CreateNodeOp.newBuilder()
+              .setPath(r.getPath())
+              .setKind(r.getKind())
+              .setEphemeral(r.getEphemeral())
+              .setContents(r.getContents());
       if (r.hasLockDelayMillis()) {
         op.setLockDelayMillis(r.getLockDelayMillis());
       }
@@ -124,7 +107,11 @@ final class FakeCellServices {
           me,
           r.getHeader(),
           NamespaceCommand.newBuilder().setCreateNode(op),
-          res -> CreateNodeResponse.newBuilder().setStat(res.getStat()).setIndex(res.getIndex()).build(),
+          res ->
+              CreateNodeResponse.newBuilder()
+                  .setStat(res.getStat())
+                  .setIndex(res.getIndex())
+                  .build(),
           out);
     }
 
@@ -147,7 +134,8 @@ final class FakeCellServices {
 
     @Override
     public void setContents(SetContentsRequest r, StreamObserver<SetContentsResponse> out) {
-      SetContentsOp.Builder op = SetContentsOp.newBuilder().setPath(r.getPath()).setContents(r.getContents());
+      SetContentsOp.Builder op =
+          SetContentsOp.newBuilder().setPath(r.getPath()).setContents(r.getContents());
       if (r.hasExpectedContentGeneration()) {
         op.setExpectedContentGeneration(r.getExpectedContentGeneration());
       }
@@ -155,12 +143,17 @@ final class FakeCellServices {
           me,
           r.getHeader(),
           NamespaceCommand.newBuilder().setSetContents(op),
-          res -> SetContentsResponse.newBuilder().setStat(res.getStat()).setIndex(res.getIndex()).build(),
+          res ->
+              SetContentsResponse.newBuilder()
+                  .setStat(res.getStat())
+                  .setIndex(res.getIndex())
+                  .build(),
           out);
     }
 
     @Override
-    public void getContentsAndStat(GetContentsAndStatRequest r, StreamObserver<GetContentsAndStatResponse> out) {
+    public void getContentsAndStat(
+        GetContentsAndStatRequest r, StreamObserver<GetContentsAndStatResponse> out) {
       cell.query(me, n -> n.getContentsAndStat(r.getPath()), out);
     }
 
@@ -190,7 +183,11 @@ final class FakeCellServices {
           me,
           r.getHeader(),
           NamespaceCommand.newBuilder()
-              .setAcquire(AcquireOp.newBuilder().setPath(r.getPath()).setMode(r.getMode()).setWaitMillis(r.getWaitMillis())),
+              .setAcquire(
+                  AcquireOp.newBuilder()
+                      .setPath(r.getPath())
+                      .setMode(r.getMode())
+                      .setWaitMillis(r.getWaitMillis())),
           res -> {
             AcquireResponse.Builder b = AcquireResponse.newBuilder().setIndex(res.getIndex());
             if (res.getAcquire().hasGranted()) {
@@ -209,7 +206,11 @@ final class FakeCellServices {
           me,
           r.getHeader(),
           NamespaceCommand.newBuilder().setRelease(ReleaseOp.newBuilder().setPath(r.getPath())),
-          res -> ReleaseResponse.newBuilder().setWasWaiting(res.getRelease().getWasWaiting()).setIndex(res.getIndex()).build(),
+          res ->
+              ReleaseResponse.newBuilder()
+                  .setWasWaiting(res.getRelease().getWasWaiting())
+                  .setIndex(res.getIndex())
+                  .build(),
           out);
     }
 
@@ -219,7 +220,8 @@ final class FakeCellServices {
     }
 
     @Override
-    public void checkSequencer(CheckSequencerRequest r, StreamObserver<CheckSequencerResponse> out) {
+    public void checkSequencer(
+        CheckSequencerRequest r, StreamObserver<CheckSequencerResponse> out) {
       cell.query(me, n -> n.checkSequencer(r.getSequencer()), out);
     }
   }
@@ -238,7 +240,8 @@ final class FakeCellServices {
       cell.mutate(
           me,
           r.getHeader(),
-          NamespaceCommand.newBuilder().setWatch(WatchOp.newBuilder().setPath(r.getPath()).setKind(r.getKind())),
+          NamespaceCommand.newBuilder()
+              .setWatch(WatchOp.newBuilder().setPath(r.getPath()).setKind(r.getKind())),
           res -> WatchResponse.newBuilder().setIndex(res.getIndex()).build(),
           out);
     }
@@ -248,7 +251,8 @@ final class FakeCellServices {
       cell.mutate(
           me,
           r.getHeader(),
-          NamespaceCommand.newBuilder().setUnwatch(UnwatchOp.newBuilder().setPath(r.getPath()).setKind(r.getKind())),
+          NamespaceCommand.newBuilder()
+              .setUnwatch(UnwatchOp.newBuilder().setPath(r.getPath()).setKind(r.getKind())),
           res -> UnwatchResponse.newBuilder().setIndex(res.getIndex()).build(),
           out);
     }
@@ -270,14 +274,19 @@ final class FakeCellServices {
           out.onError(Status.UNAVAILABLE.withDescription("cell.down").asRuntimeException());
           return;
         }
-        StatusResponse.Builder b = StatusResponse.newBuilder().setLeaderId(cell.leader + 1).setResponderId(me + 1);
+        StatusResponse.Builder b =
+            StatusResponse.newBuilder().setLeaderId(cell.leader + 1).setResponderId(me + 1);
         for (int i = 0; i < cell.addresses.size(); i++) {
           b.addReplicas(
               ReplicaStatus.newBuilder()
                   .setId(i + 1)
                   .setAddress(cell.addresses.get(i))
-                  .setRole(cell.down.contains(i) ? ReplicaRole.REPLICA_ROLE_UNREACHABLE
-                      : i == cell.leader ? ReplicaRole.REPLICA_ROLE_LEADER : ReplicaRole.REPLICA_ROLE_FOLLOWER)
+                  .setRole(
+                      cell.down.contains(i)
+                          ? ReplicaRole.REPLICA_ROLE_UNREACHABLE
+                          : i == cell.leader
+                              ? ReplicaRole.REPLICA_ROLE_LEADER
+                              : ReplicaRole.REPLICA_ROLE_FOLLOWER)
                   .setBallot(((long) 3 << 16) | (cell.leader + 1))
                   .setChosenSlot(cell.slot)
                   .setAppliedSlot(cell.slot)
@@ -294,7 +303,8 @@ final class FakeCellServices {
     }
 
     @Override
-    public void forceCloseSession(ForceCloseSessionRequest r, StreamObserver<ForceCloseSessionResponse> out) {
+    public void forceCloseSession(
+        ForceCloseSessionRequest r, StreamObserver<ForceCloseSessionResponse> out) {
       synchronized (cell.lock) {
         StatusRuntimeException refused = cell.refusal(me);
         if (refused != null) {
@@ -305,7 +315,9 @@ final class FakeCellServices {
             cell.apply(
                 NamespaceCommand.newBuilder()
                     .setExpireSession(
-                        ExpireSessionOp.newBuilder().setSessionId(r.getSessionId()).setReason(ExpiryReason.EXPIRY_REASON_FORCE_CLOSED)),
+                        ExpireSessionOp.newBuilder()
+                            .setSessionId(r.getSessionId())
+                            .setReason(ExpiryReason.EXPIRY_REASON_FORCE_CLOSED)),
                 0,
                 0);
         if (res.hasError()) {

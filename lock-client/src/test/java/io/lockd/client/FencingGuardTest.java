@@ -22,7 +22,8 @@ class FencingGuardTest {
     g.admit(seq("/a", LockMode.EXCLUSIVE, 5));
     g.admit(seq("/a", LockMode.EXCLUSIVE, 5)); // the same grant again
     g.admit(seq("/a", LockMode.EXCLUSIVE, 9));
-    LockdException e = assertThrows(LockdException.class, () -> g.admit(seq("/a", LockMode.EXCLUSIVE, 7)));
+    LockdException e =
+        assertThrows(LockdException.class, () -> g.admit(seq("/a", LockMode.EXCLUSIVE, 7)));
     assertEquals(Status.Code.FAILED_PRECONDITION, e.code());
     assertEquals(LockdException.Reason.SEQUENCER_INVALID, e.reason());
     assertEquals(9, g.newestGeneration("/a"));
@@ -50,17 +51,22 @@ class FencingGuardTest {
     Sequencer old = seq("/acct", LockMode.EXCLUSIVE, 5);
     Sequencer newer = seq("/acct", LockMode.EXCLUSIVE, 6);
     Thread[] other = new Thread[1];
-    g.admitAndRun(old, () -> {
-      other[0] = new Thread(() -> g.admit(newer), "newer holder");
-      other[0].start();
-      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-      while (other[0].getState() != Thread.State.BLOCKED) {
-        assertTrue(other[0].isAlive(), "the newer holder was admitted in the middle of the old one's access");
-        assertTrue(System.nanoTime() < end, "the newer holder's admission neither ran nor waited");
-        Thread.onSpinWait();
-      }
-      assertEquals(5, g.newestGeneration("/acct"));
-    });
+    g.admitAndRun(
+        old,
+        () -> {
+          other[0] = new Thread(() -> g.admit(newer), "newer holder");
+          other[0].start();
+          long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+          while (other[0].getState() != Thread.State.BLOCKED) {
+            assertTrue(
+                other[0].isAlive(),
+                "the newer holder was admitted in the middle of the old one's access");
+            assertTrue(
+                System.nanoTime() < end, "the newer holder's admission neither ran nor waited");
+            Thread.onSpinWait();
+          }
+          assertEquals(5, g.newestGeneration("/acct"));
+        });
     other[0].join(TimeUnit.SECONDS.toMillis(20));
     assertEquals(6, g.newestGeneration("/acct"));
   }
@@ -88,7 +94,8 @@ class FencingGuardTest {
     FencingGuard g = new FencingGuard(null, 2);
     g.admit(seq("/1", LockMode.EXCLUSIVE, 1));
     g.admit(seq("/2", LockMode.EXCLUSIVE, 1));
-    LockdException e = assertThrows(LockdException.class, () -> g.admit(seq("/3", LockMode.EXCLUSIVE, 1)));
+    LockdException e =
+        assertThrows(LockdException.class, () -> g.admit(seq("/3", LockMode.EXCLUSIVE, 1)));
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.code());
     g.admit(seq("/1", LockMode.EXCLUSIVE, 2)); // known paths still work
   }
@@ -113,7 +120,8 @@ class FencingGuardTest {
 
   @Test
   void withTheCellAReleasedLockIsRefusedEvenWithoutASuccessor() throws Exception {
-    try (FakeCell cell = new FakeCell(3); LockClient client = Clients.client(cell)) {
+    try (FakeCell cell = new FakeCell(3);
+        LockClient client = Clients.client(cell)) {
       client.createFile("/res", bytes(""));
       DistributedLock lock = client.lock("/res");
       assertTrue(lock.tryAcquire());

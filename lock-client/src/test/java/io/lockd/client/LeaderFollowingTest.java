@@ -52,7 +52,8 @@ class LeaderFollowingTest extends FakeCellTest {
     for (int i = 0; i < 5; i++) {
       cell.setDown(i, true);
     }
-    try (LockClient client = Clients.client(cell, b -> b.operationTimeout(Duration.ofMillis(300)))) {
+    try (LockClient client =
+        Clients.client(cell, b -> b.operationTimeout(Duration.ofMillis(300)))) {
       LockdException e = assertThrows(LockdException.class, () -> client.stat("/"));
       assertEquals(Status.Code.UNAVAILABLE, e.code());
       assertTrue(e.getMessage().contains("no lockd leader answered"), e.getMessage());

@@ -16,7 +16,8 @@ final class ManualClock implements ClientClock {
 
   private final Loop loop;
   private final PriorityQueue<Task> tasks =
-      new PriorityQueue<>((a, b) -> a.at != b.at ? Long.compare(a.at, b.at) : Long.compare(a.order, b.order));
+      new PriorityQueue<>(
+          (a, b) -> a.at != b.at ? Long.compare(a.at, b.at) : Long.compare(a.order, b.order));
   private long now = 1_000_000_000L;
   private long order;
 
@@ -33,11 +34,12 @@ final class ManualClock implements ClientClock {
   public synchronized Cancellable schedule(long delayNanos, Runnable task) {
     boolean[] cancelled = new boolean[1];
     if (delayNanos <= 0) {
-      loop.execute(() -> {
-        if (!cancelled[0]) {
-          task.run();
-        }
-      });
+      loop.execute(
+          () -> {
+            if (!cancelled[0]) {
+              task.run();
+            }
+          });
     } else {
       tasks.add(new Task(now + delayNanos, order++, task, cancelled));
     }
@@ -70,30 +72,33 @@ final class ManualClock implements ClientClock {
 
   /**
    * Moves time forward in steps of {@code step}, {@code most} in all at the most, until {@code
-   * done} holds. For a timer that the client sets in reply to an answer that arrives (in real
-   * time) while the test moves the clock, such as the backoff before reopening a stream after a
-   * refusal: a single {@link #advance} may be over before that timer exists.
+   * done} holds. For a timer that the client sets in reply to an answer that arrives (in real time)
+   * while the test moves the clock, such as the backoff before reopening a stream after a refusal:
+   * a single {@link #advance} may be over before that timer exists.
    */
   void advanceUntil(String what, Duration step, Duration most, BooleanSupplier done) {
     long[] moved = {0};
-    Eventually.await(what, () -> {
-      if (!done.getAsBoolean() && moved[0] < most.toNanos()) {
-        advance(step);
-        moved[0] += step.toNanos();
-      }
-      return done.getAsBoolean();
-    });
+    Eventually.await(
+        what,
+        () -> {
+          if (!done.getAsBoolean() && moved[0] < most.toNanos()) {
+            advance(step);
+            moved[0] += step.toNanos();
+          }
+          return done.getAsBoolean();
+        });
   }
 
   private void runOnLoop(Runnable r) {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    loop.execute(() -> {
-      try {
-        r.run();
-      } finally {
-        done.complete(null);
-      }
-    });
+    loop.execute(
+        () -> {
+          try {
+            r.run();
+          } finally {
+            done.complete(null);
+          }
+        });
     try {
       done.get(10, TimeUnit.SECONDS);
     } catch (Exception e) {

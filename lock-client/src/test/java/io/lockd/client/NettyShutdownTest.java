@@ -15,15 +15,19 @@ import org.junit.jupiter.api.Test;
 
 /** Over real sockets, no gRPC thread outlives the client (gRPC releases its shared ones lazily). */
 class NettyShutdownTest {
-  /** Over real sockets: gRPC's own netty threads are released too (they are shared and go lazily). */
+  /**
+   * Over real sockets: gRPC's own netty threads are released too (they are shared and go lazily).
+   */
   @Test
   void nettyChannelsAreShutDown() throws Exception {
-    Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).build().start();
+    Server server =
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).build().start();
     try {
-      LockClient client = LockClient.builder()
-          .endpoints("127.0.0.1:" + server.getPort())
-          .operationTimeout(Duration.ofSeconds(10))
-          .build();
+      LockClient client =
+          LockClient.builder()
+              .endpoints("127.0.0.1:" + server.getPort())
+              .operationTimeout(Duration.ofSeconds(10))
+              .build();
       LockdException e = assertThrows(LockdException.class, () -> client.admin().cellStatus());
       assertEquals(Status.Code.UNIMPLEMENTED, e.code(), e.getMessage());
       client.close();

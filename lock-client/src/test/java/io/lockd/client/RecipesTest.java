@@ -54,7 +54,10 @@ class RecipesTest extends FakeCellTest {
         assertEquals(first, seen.get(0).orElseThrow().sequencer());
 
         CompletableFuture<Sequencer> bElected = eb.campaignAsync();
-        Eventually.await("b queued", () -> cell.read(ns -> ns.getLockInfo("/election/job")).getLock().getWaitersCount() == 1);
+        Eventually.await(
+            "b queued",
+            () ->
+                cell.read(ns -> ns.getLockInfo("/election/job")).getLock().getWaitersCount() == 1);
         assertFalse(bElected.isDone());
         ea.resign();
         Sequencer second = bElected.get(20, TimeUnit.SECONDS);
@@ -75,22 +78,27 @@ class RecipesTest extends FakeCellTest {
 
   @Test
   void leaderWhoseSessionEndsIsRevokedAndCampaignsAgain() throws Exception {
-    try (LockClient a = Clients.client(cell); LockClient b = Clients.client(cell)) {
+    try (LockClient a = Clients.client(cell);
+        LockClient b = Clients.client(cell)) {
       Recorder ra = new Recorder();
       Recorder rb = new Recorder();
       LeaderElection ea = new LeaderElection(a, "/e", ra);
       LeaderElection eb = new LeaderElection(b, "/e", rb);
       ea.campaign();
       CompletableFuture<Sequencer> bElected = eb.campaignAsync();
-      Eventually.await("b queued", () -> cell.read(ns -> ns.getLockInfo("/e")).getLock().getWaitersCount() == 1);
+      Eventually.await(
+          "b queued", () -> cell.read(ns -> ns.getLockInfo("/e")).getLock().getWaitersCount() == 1);
       long old = a.session().id();
       cell.expireSession(old); // lock-delay of the default 10 s applies to the lock
       Eventually.await("a revoked", () -> ra.heard.contains("revoked SESSION_EXPIRED"));
       cell.advanceLeaderTime(10_001);
       Sequencer proof = bElected.get(20, TimeUnit.SECONDS);
       assertEquals(b.session().id(), proof.sessionId());
-      Eventually.await("a queued again with a new session", () ->
-          cell.read(ns -> ns.getLockInfo("/e")).getLock().getWaitersList().stream().anyMatch(w -> w.getSessionId() != old));
+      Eventually.await(
+          "a queued again with a new session",
+          () ->
+              cell.read(ns -> ns.getLockInfo("/e")).getLock().getWaitersList().stream()
+                  .anyMatch(w -> w.getSessionId() != old));
       eb.resign();
       Eventually.await("a leads again", ea::isLeader);
       ea.close();
@@ -117,21 +125,26 @@ class RecipesTest extends FakeCellTest {
       Semaphore fourth = new Semaphore(clients.get(3), "/sem", 3);
       assertNull(fourth.tryAcquire());
       assertEquals(0, fourth.availablePermits());
-      CompletableFuture<Semaphore.Permit> waiting = CompletableFuture.supplyAsync(() -> {
-        try {
-          return fourth.acquire(Duration.ofSeconds(30));
-        } catch (InterruptedException e) {
-          throw new IllegalStateException(e);
-        }
-      });
-      Eventually.await("someone queued", () -> {
-        int waiters = 0;
-        for (int i = 0; i < 3; i++) {
-          int slot = i;
-          waiters += cell.read(ns -> ns.getLockInfo("/sem/" + slot)).getLock().getWaitersCount();
-        }
-        return waiters == 1;
-      });
+      CompletableFuture<Semaphore.Permit> waiting =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return fourth.acquire(Duration.ofSeconds(30));
+                } catch (InterruptedException e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      Eventually.await(
+          "someone queued",
+          () -> {
+            int waiters = 0;
+            for (int i = 0; i < 3; i++) {
+              int slot = i;
+              waiters +=
+                  cell.read(ns -> ns.getLockInfo("/sem/" + slot)).getLock().getWaitersCount();
+            }
+            return waiters == 1;
+          });
       Semaphore.Permit freed = held.get(1);
       freed.release();
       Semaphore.Permit got = waiting.get(20, TimeUnit.SECONDS);
@@ -145,21 +158,28 @@ class RecipesTest extends FakeCellTest {
 
   @Test
   void semaphoreTimesOut() throws Exception {
-    try (LockClient a = Clients.client(cell); LockClient b = Clients.client(cell)) {
+    try (LockClient a = Clients.client(cell);
+        LockClient b = Clients.client(cell)) {
       assertNotNull(new Semaphore(a, "/one", 1).tryAcquire());
       Semaphore s = new Semaphore(b, "/one", 1);
-      CompletableFuture<Semaphore.Permit> f = CompletableFuture.supplyAsync(() -> {
-        try {
-          return s.acquire(Duration.ofMillis(300));
-        } catch (InterruptedException e) {
-          throw new IllegalStateException(e);
-        }
-      });
-      Eventually.await("queued", () -> cell.read(ns -> ns.getLockInfo("/one/0")).getLock().getWaitersCount() == 1);
-      Eventually.await("timed out", () -> {
-        cell.advanceLeaderTime(400); // the cell's clock ends each queued wait
-        return f.isDone();
-      });
+      CompletableFuture<Semaphore.Permit> f =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return s.acquire(Duration.ofMillis(300));
+                } catch (InterruptedException e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      Eventually.await(
+          "queued",
+          () -> cell.read(ns -> ns.getLockInfo("/one/0")).getLock().getWaitersCount() == 1);
+      Eventually.await(
+          "timed out",
+          () -> {
+            cell.advanceLeaderTime(400); // the cell's clock ends each queued wait
+            return f.isDone();
+          });
       assertNull(f.get(20, TimeUnit.SECONDS));
       assertThrows(IllegalArgumentException.class, () -> new Semaphore(a, "/x", 0));
     }
@@ -167,7 +187,8 @@ class RecipesTest extends FakeCellTest {
 
   @Test
   void readWriteLock() {
-    try (LockClient a = Clients.client(cell); LockClient b = Clients.client(cell)) {
+    try (LockClient a = Clients.client(cell);
+        LockClient b = Clients.client(cell)) {
       a.createFile("/table", bytes(""));
       ReadWriteLock ra = new ReadWriteLock(a, "/table");
       ReadWriteLock rb = new ReadWriteLock(b, "/table");

@@ -12,7 +12,8 @@ class SequencerTest {
     Sequencer s = new Sequencer("/a b/ü:1", LockMode.SHARED, 42, 7, 99);
     String text = s.encode();
     assertTrue(text.startsWith("lockd1."));
-    assertTrue(text.matches("[A-Za-z0-9._-]+"), "safe in headers and environment variables: " + text);
+    assertTrue(
+        text.matches("[A-Za-z0-9._-]+"), "safe in headers and environment variables: " + text);
     assertEquals(s, Sequencer.parse(text));
   }
 

@@ -14,7 +14,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** Several clients' callbacks on a few shared threads: each client's in order, never two at once. */
+/**
+ * Several clients' callbacks on a few shared threads: each client's in order, never two at once.
+ */
 class SerialExecutorTest {
   @Test
   void eachQueueRunsInOrderAndNeverTwoAtOnce() throws Exception {
@@ -28,23 +30,28 @@ class SerialExecutorTest {
       AtomicInteger overlaps = new AtomicInteger();
       for (int q = 0; q < queues; q++) {
         serial.add(new SerialExecutor(pool));
-        ran.add(new ArrayList<>()); // only ever touched by one task at a time, if the executor is right
+        ran.add(
+            new ArrayList<>()); // only ever touched by one task at a time, if the executor is right
         busy.add(new AtomicBoolean());
       }
       for (int i = 0; i < tasks; i++) {
         int q = i % queues;
         int n = i / queues;
-        serial.get(q).execute(() -> {
-          if (!busy.get(q).compareAndSet(false, true)) {
-            overlaps.incrementAndGet();
-          }
-          ran.get(q).add(n);
-          busy.get(q).set(false);
-        });
+        serial
+            .get(q)
+            .execute(
+                () -> {
+                  if (!busy.get(q).compareAndSet(false, true)) {
+                    overlaps.incrementAndGet();
+                  }
+                  ran.get(q).add(n);
+                  busy.get(q).set(false);
+                });
       }
       for (SerialExecutor s : serial) {
         s.shutdown();
-        assertTrue(s.awaitTermination(20, TimeUnit.SECONDS), "queued callbacks ran before termination");
+        assertTrue(
+            s.awaitTermination(20, TimeUnit.SECONDS), "queued callbacks ran before termination");
         assertThrows(RejectedExecutionException.class, () -> s.execute(() -> {}));
       }
       assertEquals(0, overlaps.get());

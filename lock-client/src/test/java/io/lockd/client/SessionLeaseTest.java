@@ -10,15 +10,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The local lease, jeopardy and expiry, driven by a clock the test moves by hand. The cell grants
- * 12 s leases; with the 1 % drift bound the client counts on floor(12000 * 0.99 / 1.01) - 1 =
- * 11761 ms from the send time of the KeepAlive that was answered.
+ * 12 s leases; with the 1 % drift bound the client counts on floor(12000 * 0.99 / 1.01) - 1 = 11761
+ * ms from the send time of the KeepAlive that was answered.
  */
 class SessionLeaseTest extends FakeCellTest {
   private ManualClock clock;
@@ -72,7 +72,10 @@ class SessionLeaseTest extends FakeCellTest {
       // attempt deadline may pass inside that step and the stream reopen after a backoff that only
       // this clock can end: nudge it by up to a second, well under a lease third.
       int expected = 1 + i;
-      clock.advanceUntil("a KeepAlive per lease third", Duration.ofMillis(50), Duration.ofSeconds(1),
+      clock.advanceUntil(
+          "a KeepAlive per lease third",
+          Duration.ofMillis(50),
+          Duration.ofSeconds(1),
           () -> cell.keepAliveRequests() >= expected);
     }
     assertEquals(SessionState.CONNECTED, s.state());
@@ -84,17 +87,20 @@ class SessionLeaseTest extends FakeCellTest {
     Session s = openSession();
     client.createFile("/l", bytes(""));
     DistributedLock lock =
-        client.lock("/l", LockMode.EXCLUSIVE, new LockListener() {
-          @Override
-          public void onLost(DistributedLock l, LockLossReason reason) {
-            lockNews.add("lost " + reason);
-          }
+        client.lock(
+            "/l",
+            LockMode.EXCLUSIVE,
+            new LockListener() {
+              @Override
+              public void onLost(DistributedLock l, LockLossReason reason) {
+                lockNews.add("lost " + reason);
+              }
 
-          @Override
-          public void onRestored(DistributedLock l) {
-            lockNews.add("restored");
-          }
-        });
+              @Override
+              public void onRestored(DistributedLock l) {
+                lockNews.add("restored");
+              }
+            });
     assertTrue(lock.tryAcquire());
     Sequencer seq = lock.sequencer();
 
@@ -110,7 +116,10 @@ class SessionLeaseTest extends FakeCellTest {
     cell.setKeepAlivesSilent(false);
     clock.advance(Duration.ofSeconds(3)); // the unanswered request times out; the stream reopens
     // Refusals met on the way may have set a backoff timer after the advance was over.
-    clock.advanceUntil("connected again", Duration.ofMillis(50), Duration.ofSeconds(5),
+    clock.advanceUntil(
+        "connected again",
+        Duration.ofMillis(50),
+        Duration.ofSeconds(5),
         () -> s.state() == SessionState.CONNECTED);
     Eventually.await("lock restored", () -> lockNews.contains("restored"));
     assertTrue(lock.isHeld());
@@ -144,7 +153,10 @@ class SessionLeaseTest extends FakeCellTest {
     CompletableFuture<Boolean> recovered = lock.acquireAsync(Duration.ofSeconds(30));
     Eventually.await("granted by the cell", () -> holders("/g") == 1);
     cell.setKeepAlivesSilent(false);
-    clock.advanceUntil("connected again", Duration.ofMillis(50), Duration.ofSeconds(5),
+    clock.advanceUntil(
+        "connected again",
+        Duration.ofMillis(50),
+        Duration.ofSeconds(5),
         () -> s.state() == SessionState.CONNECTED);
     assertTrue(recovered.get(20, TimeUnit.SECONDS));
     assertTrue(lock.isHeld());
@@ -155,7 +167,8 @@ class SessionLeaseTest extends FakeCellTest {
   void graceRunsOutAndTheSessionExpires() {
     Session s = openSession();
     client.createFile("/l", bytes(""));
-    DistributedLock lock = client.lock("/l", LockMode.EXCLUSIVE, (l, reason) -> lockNews.add("lost " + reason));
+    DistributedLock lock =
+        client.lock("/l", LockMode.EXCLUSIVE, (l, reason) -> lockNews.add("lost " + reason));
     assertTrue(lock.tryAcquire());
 
     cell.setKeepAlivesSilent(true);
@@ -176,8 +189,8 @@ class SessionLeaseTest extends FakeCellTest {
 
   /**
    * A session the client gave up on in JEOPARDY may still live on the cell (a new leader keeps it
-   * for its grace), holding its locks against everyone: the client closes it there once a
-   * leader answers. (This fake cell never expires sessions, so only the close can free the lock.)
+   * for its grace), holding its locks against everyone: the client closes it there once a leader
+   * answers. (This fake cell never expires sessions, so only the close can free the lock.)
    */
   @Test
   void aSessionGivenUpAfterTheGraceIsClosedOnTheCellOnceALeaderAnswers() {
@@ -195,10 +208,17 @@ class SessionLeaseTest extends FakeCellTest {
     for (int i = 0; i < 5; i++) {
       cell.setDown(i, false);
     }
-    clock.advanceUntil("the lock is free on the cell", Duration.ofMillis(100), Duration.ofSeconds(10),
+    clock.advanceUntil(
+        "the lock is free on the cell",
+        Duration.ofMillis(100),
+        Duration.ofSeconds(10),
         () -> holders("/l") == 0);
-    assertEquals(0, cell.read(ns -> ns.listSessions()).getSessionsList().stream()
-        .filter(i -> i.getSessionId() == s.id()).count(), "the session is gone from the cell");
+    assertEquals(
+        0,
+        cell.read(ns -> ns.listSessions()).getSessionsList().stream()
+            .filter(i -> i.getSessionId() == s.id())
+            .count(),
+        "the session is gone from the cell");
   }
 
   /** A close no leader confirmed within the operation timeout goes through once one answers. */
@@ -212,13 +232,17 @@ class SessionLeaseTest extends FakeCellTest {
     }
     var closed = s.closeAsync();
     // past the client's 10 s operation timeout (the close starts on the loop, maybe later)
-    clock.advanceUntil("closed here", Duration.ofSeconds(1), Duration.ofSeconds(30), closed::isDone);
+    clock.advanceUntil(
+        "closed here", Duration.ofSeconds(1), Duration.ofSeconds(30), closed::isDone);
     assertEquals(SessionState.CLOSED, s.state());
     assertEquals(1, holders("/l"));
     for (int i = 0; i < 5; i++) {
       cell.setDown(i, false);
     }
-    clock.advanceUntil("the lock is free on the cell", Duration.ofMillis(100), Duration.ofSeconds(10),
+    clock.advanceUntil(
+        "the lock is free on the cell",
+        Duration.ofMillis(100),
+        Duration.ofSeconds(10),
         () -> holders("/l") == 0);
   }
 
@@ -226,7 +250,8 @@ class SessionLeaseTest extends FakeCellTest {
   void cellEndingTheSessionIsSeenAtOnce() {
     Session s = openSession();
     client.createFile("/l", bytes(""));
-    DistributedLock lock = client.lock("/l", LockMode.EXCLUSIVE, (l, reason) -> lockNews.add("lost " + reason));
+    DistributedLock lock =
+        client.lock("/l", LockMode.EXCLUSIVE, (l, reason) -> lockNews.add("lost " + reason));
     assertTrue(lock.tryAcquire());
     cell.expireSession(s.id());
     Eventually.await("expired", () -> s.state() == SessionState.EXPIRED);
@@ -249,7 +274,9 @@ class SessionLeaseTest extends FakeCellTest {
     Eventually.await("expired", () -> s.state() == SessionState.EXPIRED);
     Eventually.await("the write failed", pending::isDone);
     Throwable t = assertThrows(Exception.class, pending::join);
-    assertTrue(t.getCause() instanceof SessionExpiredException || t.getCause() instanceof LockdException, t.toString());
+    assertTrue(
+        t.getCause() instanceof SessionExpiredException || t.getCause() instanceof LockdException,
+        t.toString());
     for (int i = 0; i < 5; i++) {
       cell.setDown(i, false);
     }
@@ -259,7 +286,8 @@ class SessionLeaseTest extends FakeCellTest {
   void closeReleasesLocksAndEndsTheSession() {
     Session s = openSession();
     client.createFile("/l", bytes(""));
-    DistributedLock lock = client.lock("/l", LockMode.EXCLUSIVE, (l, reason) -> lockNews.add("lost " + reason));
+    DistributedLock lock =
+        client.lock("/l", LockMode.EXCLUSIVE, (l, reason) -> lockNews.add("lost " + reason));
     assertTrue(lock.tryAcquire());
     s.close();
     assertEquals(SessionState.CLOSED, s.state());

@@ -36,7 +36,8 @@ class SharedRuntimeTest extends FakeCellTest {
 
   @Test
   void clientsOfOneCellShareChannelsAndThreads() {
-    try (LockClient a = Clients.client(cell); LockClient b = Clients.client(cell)) {
+    try (LockClient a = Clients.client(cell);
+        LockClient b = Clients.client(cell)) {
       a.createFile("/a", bytes(""));
       b.createFile("/b", bytes(""));
       assertSame(a.runtime(), b.runtime());
@@ -44,8 +45,11 @@ class SharedRuntimeTest extends FakeCellTest {
       assertSame(leaderChannel(a), leaderChannel(b), "one channel to the leader for both");
       assertEquals(1, a.channelGroup().channels().size(), "only the leader was needed");
       assertSame(a.async().context().loop.eventLoop(), b.async().context().loop.eventLoop());
-      assertEquals(Set.of(a.runtime().name() + "-loop"),
-          threadsOf(a.runtime()).stream().filter(n -> n.endsWith("-loop")).collect(Collectors.toSet()));
+      assertEquals(
+          Set.of(a.runtime().name() + "-loop"),
+          threadsOf(a.runtime()).stream()
+              .filter(n -> n.endsWith("-loop"))
+              .collect(Collectors.toSet()));
       assertEquals(2, a.runtime().clients());
     }
   }
@@ -64,7 +68,10 @@ class SharedRuntimeTest extends FakeCellTest {
       ManagedChannel shared = leaderChannel(b);
 
       a.close();
-      assertEquals(0, cell.read(ns -> ns.getLockInfo("/a")).getLock().getHoldersCount(), "a's lock went with it");
+      assertEquals(
+          0,
+          cell.read(ns -> ns.getLockInfo("/a")).getLock().getHoldersCount(),
+          "a's lock went with it");
       assertFalse(shared.isShutdown(), "b still uses the channel");
       assertEquals(SessionState.CONNECTED, sb.state());
       assertTrue(lb.isHeld());
@@ -91,8 +98,11 @@ class SharedRuntimeTest extends FakeCellTest {
     assertFalse(threadsOf(runtime).isEmpty(), "b still runs on them");
     assertTrue(channels.stream().noneMatch(ManagedChannel::isShutdown));
     b.close();
-    Eventually.await("channels terminated", () -> channels.stream().allMatch(ManagedChannel::isTerminated));
-    Eventually.await("the runtime's threads are gone: " + threadsOf(runtime), () -> threadsOf(runtime).isEmpty());
+    Eventually.await(
+        "channels terminated", () -> channels.stream().allMatch(ManagedChannel::isTerminated));
+    Eventually.await(
+        "the runtime's threads are gone: " + threadsOf(runtime),
+        () -> threadsOf(runtime).isEmpty());
 
     try (LockClient c = Clients.client(cell)) {
       assertNotSame(runtime, c.runtime(), "a new client starts a new runtime");
@@ -110,7 +120,9 @@ class SharedRuntimeTest extends FakeCellTest {
       assertNotSame(leaderChannel(shared), leaderChannel(own));
       ClientRuntime ownRuntime = own.runtime();
       assertTrue(ownRuntime.name().matches("lockd-client-\\d+"), ownRuntime.name());
-      assertTrue(threadsOf(ownRuntime).contains(ownRuntime.name() + "-loop"), threadsOf(ownRuntime).toString());
+      assertTrue(
+          threadsOf(ownRuntime).contains(ownRuntime.name() + "-loop"),
+          threadsOf(ownRuntime).toString());
 
       own.close();
       Eventually.await("its threads are gone", () -> threadsOf(ownRuntime).isEmpty());
@@ -173,7 +185,8 @@ class SharedRuntimeTest extends FakeCellTest {
         writes.add(writer.async().setContents("/b", bytes(Integer.toString(i))));
       }
       CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).get(20, TimeUnit.SECONDS);
-      Eventually.await("40 events each", () -> la.generations.size() == 40 && lb.generations.size() == 40);
+      Eventually.await(
+          "40 events each", () -> la.generations.size() == 40 && lb.generations.size() == 40);
       for (OrderedListener l : List.of(la, lb)) {
         assertEquals(List.of(), l.problems);
         for (int i = 0; i < 40; i++) {
@@ -185,22 +198,31 @@ class SharedRuntimeTest extends FakeCellTest {
 
   @Test
   void aBlockingCallOnAnotherClientFromACallbackIsRefused() throws Exception {
-    try (LockClient a = Clients.client(cell); LockClient b = Clients.client(cell)) {
+    try (LockClient a = Clients.client(cell);
+        LockClient b = Clients.client(cell)) {
       CompletableFuture<Throwable> thrown = new CompletableFuture<>();
-      a.watch("/", WatchKind.CHILDREN, e -> {
-        try {
-          b.stat("/"); // b's answer could need the very thread this runs on
-          thrown.complete(null);
-        } catch (Throwable t) {
-          thrown.complete(t);
-        }
-      });
+      a.watch(
+          "/",
+          WatchKind.CHILDREN,
+          e -> {
+            try {
+              b.stat("/"); // b's answer could need the very thread this runs on
+              thrown.complete(null);
+            } catch (Throwable t) {
+              thrown.complete(t);
+            }
+          });
       b.createDirectory("/child");
-      assertTrue(thrown.get(20, TimeUnit.SECONDS) instanceof IllegalStateException, String.valueOf(thrown.getNow(null)));
+      assertTrue(
+          thrown.get(20, TimeUnit.SECONDS) instanceof IllegalStateException,
+          String.valueOf(thrown.getNow(null)));
     }
   }
 
-  /** Records content generations and whether its calls ever overlapped or left the runtime's threads. */
+  /**
+   * Records content generations and whether its calls ever overlapped or left the runtime's
+   * threads.
+   */
   private static final class OrderedListener implements WatchListener {
     final List<Long> generations = new CopyOnWriteArrayList<>();
     final List<String> problems = new CopyOnWriteArrayList<>();

@@ -7,8 +7,8 @@ import java.util.function.Consumer;
 /**
  * The door from the deterministic simulation ({@code io.lockd.client.sim}) into the client's
  * package-private test hooks: a real {@link LockClient} whose loop tasks, callbacks, timers and
- * call deadlines all run on the simulation's event queue in simulated time, and read-only looks
- * at the client's state for the checkers. Nothing here changes what the client does.
+ * call deadlines all run on the simulation's event queue in simulated time, and read-only looks at
+ * the client's state for the checkers. Nothing here changes what the client does.
  */
 public final class SimClients {
   private SimClients() {}
@@ -33,8 +33,13 @@ public final class SimClients {
    * @param loopFailures told of a loop task that threw (a bug in the client)
    * @param seed the backoff jitter's seed
    */
-  public static LockClient build(LockClient.Builder builder, Executor loopTasks, Executor callbacks,
-      Time time, Consumer<Throwable> loopFailures, long seed) {
+  public static LockClient build(
+      LockClient.Builder builder,
+      Executor loopTasks,
+      Executor callbacks,
+      Time time,
+      Consumer<Throwable> loopFailures,
+      long seed) {
     return builder
         .execution(loopTasks, callbacks, loopFailures)
         .clock(loop -> clock(time, loop))
@@ -43,12 +48,13 @@ public final class SimClients {
   }
 
   private static ClientClock clock(Time time, Loop loop) {
-    Deadline.Ticker ticker = new Deadline.Ticker() {
-      @Override
-      public long nanoTime() {
-        return time.nanoTime();
-      }
-    };
+    Deadline.Ticker ticker =
+        new Deadline.Ticker() {
+          @Override
+          public long nanoTime() {
+            return time.nanoTime();
+          }
+        };
     return new ClientClock() {
       @Override
       public long nanoTime() {

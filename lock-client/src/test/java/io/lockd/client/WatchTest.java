@@ -22,7 +22,8 @@ class WatchTest extends FakeCellTest {
 
   @Test
   void contentEventsArriveInOrderOnceAcrossFailover() {
-    try (LockClient watcher = Clients.client(cell); LockClient writer = Clients.client(cell)) {
+    try (LockClient watcher = Clients.client(cell);
+        LockClient writer = Clients.client(cell)) {
       writer.createFile("/cfg", bytes("0"));
       List<WatchEvent> seen = new CopyOnWriteArrayList<>();
       Watch w = watcher.watch("/cfg", WatchKind.CONTENTS, seen::add);
@@ -53,7 +54,8 @@ class WatchTest extends FakeCellTest {
   @Test
   void repeatedEventsAreDeliveredOnce() {
     cell.setDuplicateResponses(true);
-    try (LockClient watcher = Clients.client(cell); LockClient writer = Clients.client(cell)) {
+    try (LockClient watcher = Clients.client(cell);
+        LockClient writer = Clients.client(cell)) {
       writer.createDirectory("/dup");
       List<String> seen = new CopyOnWriteArrayList<>();
       watcher.watch("/dup", WatchKind.CHILDREN, e -> seen.add(e.index() + " " + e.childName()));
@@ -73,12 +75,14 @@ class WatchTest extends FakeCellTest {
 
   @Test
   void childrenAndLockWatches() {
-    try (LockClient watcher = Clients.client(cell); LockClient other = Clients.client(cell)) {
+    try (LockClient watcher = Clients.client(cell);
+        LockClient other = Clients.client(cell)) {
       other.createDirectory("/svc");
       List<String> seen = new CopyOnWriteArrayList<>();
       watcher.watch("/svc", WatchKind.CHILDREN, e -> seen.add(e.type() + " " + e.childName()));
       other.createFile("/svc/a", bytes(""));
-      watcher.watch("/svc/a", WatchKind.LOCK, e -> seen.add(e.type() + " gen " + e.lockGeneration()));
+      watcher.watch(
+          "/svc/a", WatchKind.LOCK, e -> seen.add(e.type() + " gen " + e.lockGeneration()));
       try (DistributedLock l = other.lock("/svc/a")) {
         assertTrue(l.tryAcquire());
         long gen = l.sequencer().lockGeneration();
@@ -99,19 +103,23 @@ class WatchTest extends FakeCellTest {
 
   @Test
   void overflowedHistoryIsSignalledAsResync() {
-    try (LockClient watcher = Clients.client(cell); LockClient writer = Clients.client(cell)) {
+    try (LockClient watcher = Clients.client(cell);
+        LockClient writer = Clients.client(cell)) {
       writer.createFile("/hot", bytes(""));
       List<WatchEvent> seen = new CopyOnWriteArrayList<>();
       List<Long> sessionResyncs = new CopyOnWriteArrayList<>();
-      watcher.session().addListener(new SessionListener() {
-        @Override
-        public void onStateChange(Session s, SessionState from, SessionState to) {}
+      watcher
+          .session()
+          .addListener(
+              new SessionListener() {
+                @Override
+                public void onStateChange(Session s, SessionState from, SessionState to) {}
 
-        @Override
-        public void onResync(Session s, long index) {
-          sessionResyncs.add(index);
-        }
-      });
+                @Override
+                public void onResync(Session s, long index) {
+                  sessionResyncs.add(index);
+                }
+              });
       watcher.watch("/hot", WatchKind.CONTENTS, seen::add);
       cell.setKeepAlivesSilent(true);
       cell.setLeader(1); // the stream breaks; the new one is not answered while silent
@@ -121,7 +129,9 @@ class WatchTest extends FakeCellTest {
       cell.setKeepAlivesSilent(false);
       cell.setLeader(2); // the watcher's next stream resumes from its last seen index
       writer.setContents("/hot", bytes("last"));
-      Eventually.await("the last write seen", () -> !seen.isEmpty() && seen.get(seen.size() - 1).contentGeneration() == 42);
+      Eventually.await(
+          "the last write seen",
+          () -> !seen.isEmpty() && seen.get(seen.size() - 1).contentGeneration() == 42);
       assertEquals(WatchEvent.Type.RESYNC, seen.get(0).type(), seen.toString());
       assertEquals(1, sessionResyncs.size());
       long last = seen.get(0).index();
@@ -134,23 +144,33 @@ class WatchTest extends FakeCellTest {
 
   @Test
   void answerComesAfterTheEventsItReflects() {
-    cell.setPushesHeld(true); // events travel only in KeepAlive answers: the write's answer wins the race
+    cell.setPushesHeld(
+        true); // events travel only in KeepAlive answers: the write's answer wins the race
     try (LockClient client = Clients.client(cell)) {
       client.createFile("/x", bytes("0"));
       List<Long> seen = new CopyOnWriteArrayList<>();
       client.watch("/x", WatchKind.CONTENTS, e -> seen.add(e.contentGeneration()));
       for (int i = 1; i <= 5; i++) {
         NodeStat st = client.setContents("/x", bytes(Integer.toString(i)));
-        assertTrue(seen.contains(st.contentGeneration()), "event for generation " + st.contentGeneration() + " delivered before the answer; seen " + seen);
+        assertTrue(
+            seen.contains(st.contentGeneration()),
+            "event for generation "
+                + st.contentGeneration()
+                + " delivered before the answer; seen "
+                + seen);
         NodeData d = client.getContents("/x");
-        assertEquals(seen.get(seen.size() - 1), d.stat().contentGeneration(), "a read never contradicts delivered events");
+        assertEquals(
+            seen.get(seen.size() - 1),
+            d.stat().contentGeneration(),
+            "a read never contradicts delivered events");
       }
     }
   }
 
   @Test
   void closedWatchStopsAndUnsubscribes() {
-    try (LockClient watcher = Clients.client(cell); LockClient writer = Clients.client(cell)) {
+    try (LockClient watcher = Clients.client(cell);
+        LockClient writer = Clients.client(cell)) {
       writer.createFile("/w", bytes(""));
       List<WatchEvent> first = new CopyOnWriteArrayList<>();
       List<WatchEvent> second = new CopyOnWriteArrayList<>();
@@ -164,7 +184,9 @@ class WatchTest extends FakeCellTest {
       assertEquals(1, first.size());
       b.close();
       long session = watcher.session().id();
-      Eventually.await("unsubscribed in the cell", () -> cell.read(ns -> ns.getSession(session)).getWatches() == 0);
+      Eventually.await(
+          "unsubscribed in the cell",
+          () -> cell.read(ns -> ns.getSession(session)).getWatches() == 0);
     }
   }
 

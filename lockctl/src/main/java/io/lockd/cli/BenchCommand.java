@@ -38,7 +38,12 @@ import picocli.CommandLine.Option;
       "  for n in 1 8 64; do lockctl bench --workload uncontended --clients $n -o json; done"
     })
 final class BenchCommand implements Callable<Integer> {
-  enum Workload { uncontended, contended, both, reads }
+  enum Workload {
+    uncontended,
+    contended,
+    both,
+    reads
+  }
 
   /** One measured operation. */
   @FunctionalInterface
@@ -48,26 +53,51 @@ final class BenchCommand implements Callable<Integer> {
 
   @Mixin GlobalOptions g;
 
-  @Option(names = {"-n", "--clients"}, paramLabel = "N", defaultValue = "8", description = "Clients (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = {"-n", "--clients"},
+      paramLabel = "N",
+      defaultValue = "8",
+      description = "Clients (default ${DEFAULT-VALUE}).")
   int clients;
 
-  @Option(names = {"-s", "--seconds"}, paramLabel = "S", defaultValue = "10", description = "Measured seconds per workload (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = {"-s", "--seconds"},
+      paramLabel = "S",
+      defaultValue = "10",
+      description = "Measured seconds per workload (default ${DEFAULT-VALUE}).")
   int seconds;
 
-  @Option(names = {"-w", "--workload"}, paramLabel = "W", defaultValue = "both",
+  @Option(
+      names = {"-w", "--workload"},
+      paramLabel = "W",
+      defaultValue = "both",
       description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
   Workload workload;
 
-  @Option(names = "--warmup", paramLabel = "S", defaultValue = "1", description = "Seconds not counted at the start (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--warmup",
+      paramLabel = "S",
+      defaultValue = "1",
+      description = "Seconds not counted at the start (default ${DEFAULT-VALUE}).")
   int warmupSeconds;
 
-  @Option(names = "--prefix", paramLabel = "PATH", defaultValue = "/bench", description = "Where the lock nodes go (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--prefix",
+      paramLabel = "PATH",
+      defaultValue = "/bench",
+      description = "Where the lock nodes go (default ${DEFAULT-VALUE}).")
   String prefix;
 
-  @Option(names = "--cache", description = "reads: clients cache the file (LockClient.Builder.cache).")
+  @Option(
+      names = "--cache",
+      description = "reads: clients cache the file (LockClient.Builder.cache).")
   boolean cache;
 
-  @Option(names = "--write-interval", paramLabel = "DURATION", defaultValue = "0s", converter = DurationConverter.class,
+  @Option(
+      names = "--write-interval",
+      paramLabel = "DURATION",
+      defaultValue = "0s",
+      converter = DurationConverter.class,
       description = "reads: a writer changes the file this often (0s, the default: no writer).")
   Duration writeInterval;
 
@@ -77,8 +107,21 @@ final class BenchCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--clients must be in [1, 1024] and --seconds at least 1");
     }
     if (workload == Workload.reads) {
-      g.printRows(List.of("workload", "clients", "seconds", "reads", "reads_per_s", "p50_ms", "p99_ms", "max_ms",
-          "errors", "writes", "write_p50_ms", "write_max_ms"), List.of(runReads()));
+      g.printRows(
+          List.of(
+              "workload",
+              "clients",
+              "seconds",
+              "reads",
+              "reads_per_s",
+              "p50_ms",
+              "p99_ms",
+              "max_ms",
+              "errors",
+              "writes",
+              "write_p50_ms",
+              "write_max_ms"),
+          List.of(runReads()));
       return ExitCodes.OK;
     }
     List<Map<String, Object>> rows = new ArrayList<>();
@@ -88,7 +131,18 @@ final class BenchCommand implements Callable<Integer> {
     if (workload != Workload.uncontended) {
       rows.add(run(true));
     }
-    g.printRows(List.of("workload", "clients", "seconds", "pairs", "pairs_per_s", "p50_ms", "p99_ms", "max_ms", "errors"), rows);
+    g.printRows(
+        List.of(
+            "workload",
+            "clients",
+            "seconds",
+            "pairs",
+            "pairs_per_s",
+            "p50_ms",
+            "p99_ms",
+            "max_ms",
+            "errors"),
+        rows);
     return ExitCodes.OK;
   }
 
@@ -107,10 +161,11 @@ final class BenchCommand implements Callable<Integer> {
           setup.createUnlessExists(p, CreateOptions.file());
         }
         DistributedLock lock = opened.get(i).lock(p);
-        pairs.add(() -> {
-          lock.acquire();
-          lock.release();
-        });
+        pairs.add(
+            () -> {
+              lock.acquire();
+              lock.release();
+            });
       }
       return row(contended ? "contended" : "uncontended", "pairs", measure(pairs, null));
     } finally {
@@ -138,13 +193,18 @@ final class BenchCommand implements Callable<Integer> {
       Op write = null;
       if (!writeInterval.isZero()) {
         long[] n = {0};
-        write = () -> writer.setContents(path, Long.toString(++n[0]).getBytes(StandardCharsets.UTF_8));
+        write =
+            () -> writer.setContents(path, Long.toString(++n[0]).getBytes(StandardCharsets.UTF_8));
       }
       Measured m = measure(reads, write);
       Map<String, Object> row = row(cache ? "reads-cached" : "reads-leader", "reads", m);
       row.put("writes", m.background.getTotalCount());
-      row.put("write_p50_ms", m.background.getTotalCount() == 0 ? "-" : millis(m.background.getValueAtPercentile(50)));
-      row.put("write_max_ms", m.background.getTotalCount() == 0 ? "-" : millis(m.background.getMaxValue()));
+      row.put(
+          "write_p50_ms",
+          m.background.getTotalCount() == 0 ? "-" : millis(m.background.getValueAtPercentile(50)));
+      row.put(
+          "write_max_ms",
+          m.background.getTotalCount() == 0 ? "-" : millis(m.background.getMaxValue()));
       return row;
     } finally {
       opened.parallelStream().forEach(LockClient::close);
@@ -182,7 +242,9 @@ final class BenchCommand implements Callable<Integer> {
     Histogram writes = latencies();
     if (background != null) {
       long pause = writeInterval.toMillis();
-      threads.add(new Thread(() -> loop(background, pause, writes, measureFrom, end, errors), "bench-writer"));
+      threads.add(
+          new Thread(
+              () -> loop(background, pause, writes, measureFrom, end, errors), "bench-writer"));
     }
     threads.forEach(Thread::start);
     for (Thread t : threads) {
@@ -207,8 +269,11 @@ final class BenchCommand implements Callable<Integer> {
     return row;
   }
 
-  /** Runs {@code op} until {@code end}, pausing {@code pauseMillis} after each; records latencies. */
-  private static void loop(Op op, long pauseMillis, Histogram h, long measureFrom, long end, AtomicLong errors) {
+  /**
+   * Runs {@code op} until {@code end}, pausing {@code pauseMillis} after each; records latencies.
+   */
+  private static void loop(
+      Op op, long pauseMillis, Histogram h, long measureFrom, long end, AtomicLong errors) {
     while (true) {
       long t0 = System.nanoTime();
       if (t0 >= end) {

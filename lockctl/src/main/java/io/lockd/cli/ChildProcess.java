@@ -52,10 +52,13 @@ final class ChildProcess {
       err.flush();
       return CANNOT_RUN;
     }
-    Thread hook = new Thread(() -> {
-      stop(p, killGrace);
-      onShutdown.run();
-    }, "lockctl-shutdown");
+    Thread hook =
+        new Thread(
+            () -> {
+              stop(p, killGrace);
+              onShutdown.run();
+            },
+            "lockctl-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
       while (true) {

@@ -40,8 +40,12 @@ final class ClusterCommands {
         for (ReplicaState r : s.replicas()) {
           rows.add(Views.replica(r, s.leaderId()));
         }
-        String leaderAddress = rows.stream().filter(r -> Boolean.TRUE.equals(r.get("leader")))
-            .map(r -> (String) r.get("address")).findFirst().orElse(null);
+        String leaderAddress =
+            rows.stream()
+                .filter(r -> Boolean.TRUE.equals(r.get("leader")))
+                .map(r -> (String) r.get("address"))
+                .findFirst()
+                .orElse(null);
         if (g.json()) {
           Map<String, Object> m = new LinkedHashMap<>();
           m.put("leader_id", s.leaderId());
@@ -51,11 +55,29 @@ final class ClusterCommands {
           g.printObject(m);
         } else {
           var out = g.spec.commandLine().getOut();
-          out.println(s.leaderId() == 0
-              ? "leader: none known (answered by replica " + s.responderId() + ")"
-              : "leader: replica " + s.leaderId() + " at " + Printable.escape(String.valueOf(leaderAddress))
-                  + " (answered by replica " + s.responderId() + ")");
-          g.printRows(List.of("id", "address", "role", "ballot", "chosen", "applied", "lag", "lease_ms", "last_contact_ms", "checksum"), rows);
+          out.println(
+              s.leaderId() == 0
+                  ? "leader: none known (answered by replica " + s.responderId() + ")"
+                  : "leader: replica "
+                      + s.leaderId()
+                      + " at "
+                      + Printable.escape(String.valueOf(leaderAddress))
+                      + " (answered by replica "
+                      + s.responderId()
+                      + ")");
+          g.printRows(
+              List.of(
+                  "id",
+                  "address",
+                  "role",
+                  "ballot",
+                  "chosen",
+                  "applied",
+                  "lag",
+                  "lease_ms",
+                  "last_contact_ms",
+                  "checksum"),
+              rows);
           Views.trustNotes(s.replicas()).forEach(out::println);
         }
         if (s.leaderId() == 0) {
@@ -74,11 +96,20 @@ final class ClusterCommands {
         "Shows a lock (PATH given) or every lock that is held or waited for: mode, holders with their "
             + "session and client name, generation, FIFO waiters, lock-delay left.",
       },
-      footer = {"%nExamples:", "  lockctl locks", "  lockctl locks /jobs/nightly", "  lockctl locks -o json"})
+      footer = {
+        "%nExamples:",
+        "  lockctl locks",
+        "  lockctl locks /jobs/nightly",
+        "  lockctl locks -o json"
+      })
   static final class Locks implements Callable<Integer> {
     @Mixin GlobalOptions g;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "PATH", description = "One lock's node (default: all busy locks).")
+    @Parameters(
+        index = "0",
+        arity = "0..1",
+        paramLabel = "PATH",
+        description = "One lock's node (default: all busy locks).")
     String path;
 
     @Override
@@ -89,7 +120,9 @@ final class ClusterCommands {
           if (g.json()) {
             g.printObject(Views.lock(info));
           } else {
-            g.printRows(List.of("path", "mode", "generation", "holders", "waiters", "lock_delay_left_ms"), List.of(Views.lockRow(info)));
+            g.printRows(
+                List.of("path", "mode", "generation", "holders", "waiters", "lock_delay_left_ms"),
+                List.of(Views.lockRow(info)));
           }
           return ExitCodes.OK;
         }
@@ -103,7 +136,9 @@ final class ClusterCommands {
           LockDetails info = client.lockInfo(p);
           rows.add(g.json() ? Views.lock(info) : Views.lockRow(info));
         }
-        g.printRows(List.of("path", "mode", "generation", "holders", "waiters", "lock_delay_left_ms"), rows);
+        g.printRows(
+            List.of("path", "mode", "generation", "holders", "waiters", "lock_delay_left_ms"),
+            rows);
         return ExitCodes.OK;
       }
     }
@@ -112,7 +147,8 @@ final class ClusterCommands {
   @Command(
       name = "sessions",
       mixinStandardHelpOptions = true,
-      description = "Lists every session: id, client name, lease, creation, held and awaited locks, ephemeral nodes, watches, buffered events, whether it caches.",
+      description =
+          "Lists every session: id, client name, lease, creation, held and awaited locks, ephemeral nodes, watches, buffered events, whether it caches.",
       footer = {"%nExamples:", "  lockctl sessions", "  lockctl sessions -o json"})
   static final class Sessions implements Callable<Integer> {
     @Mixin GlobalOptions g;
@@ -124,7 +160,19 @@ final class ClusterCommands {
         for (SessionSummary s : client.admin().sessions()) {
           rows.add(Views.session(s));
         }
-        g.printRows(List.of("id", "client", "lease_ms", "created", "held_locks", "waiting_locks", "ephemeral_nodes", "watches", "buffered_events", "caching"), rows);
+        g.printRows(
+            List.of(
+                "id",
+                "client",
+                "lease_ms",
+                "created",
+                "held_locks",
+                "waiting_locks",
+                "ephemeral_nodes",
+                "watches",
+                "buffered_events",
+                "caching"),
+            rows);
         return ExitCodes.OK;
       }
     }
@@ -155,7 +203,10 @@ final class ClusterCommands {
   static final class SessionClose implements Callable<Integer> {
     @Mixin GlobalOptions g;
 
-    @Parameters(index = "0", paramLabel = "ID", description = "The session id (see 'lockctl sessions').")
+    @Parameters(
+        index = "0",
+        paramLabel = "ID",
+        description = "The session id (see 'lockctl sessions').")
     long id;
 
     @Override

@@ -37,6 +37,7 @@ final class DurationConverter implements ITypeConverter<Duration> {
     } catch (RuntimeException e) {
       // fall through to the message below
     }
-    throw new TypeConversionException("'" + value + "' is not a duration (use e.g. 500ms, 10s, 2m, 1h)");
+    throw new TypeConversionException(
+        "'" + value + "' is not a duration (use e.g. 500ms, 10s, 2m, 1h)");
   }
 }

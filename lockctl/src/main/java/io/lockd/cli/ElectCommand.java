@@ -40,28 +40,48 @@ import picocli.CommandLine.Parameters;
 final class ElectCommand implements Callable<Integer> {
   @Mixin GlobalOptions g;
 
-  @Parameters(index = "0", paramLabel = "NAME", description = "The election: a path, or a name under /election.")
+  @Parameters(
+      index = "0",
+      paramLabel = "NAME",
+      description = "The election: a path, or a name under /election.")
   String name;
 
-  @Parameters(index = "1..*", arity = "0..*", paramLabel = "CMD", description = "The command to run while leading.")
+  @Parameters(
+      index = "1..*",
+      arity = "0..*",
+      paramLabel = "CMD",
+      description = "The command to run while leading.")
   List<String> command;
 
-  @Option(names = "--observe", description = "Print who leads, and every change, instead of campaigning.")
+  @Option(
+      names = "--observe",
+      description = "Print who leads, and every change, instead of campaigning.")
   boolean observe;
 
   @Option(names = "--count", paramLabel = "N", description = "With --observe: stop after N lines.")
   Integer count;
 
-  @Option(names = "--for", paramLabel = "DURATION", converter = DurationConverter.class,
+  @Option(
+      names = "--for",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
       description = "With --observe: stop after this long.")
   Duration duration;
 
-  @Option(names = "--wait", paramLabel = "DURATION", converter = DurationConverter.class,
+  @Option(
+      names = "--wait",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
       description = "How long to wait to be elected (default: as long as it takes).")
   Duration wait;
 
-  @Option(names = "--kill-grace", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "10s",
-      description = "Time between SIGTERM and SIGKILL when CMD must stop (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--kill-grace",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      defaultValue = "10s",
+      description =
+          "Time between SIGTERM and SIGKILL when CMD must stop (default ${DEFAULT-VALUE}).")
   Duration killGrace;
 
   String path() {
@@ -80,32 +100,47 @@ final class ElectCommand implements Callable<Integer> {
 
   private int campaign(LockClient client) throws Exception {
     CompletableFuture<String> lost = new CompletableFuture<>();
-    LeaderElection election = new LeaderElection(client, path(), new LeaderElection.Listener() {
-      @Override
-      public void onElected(Sequencer proof) {}
+    LeaderElection election =
+        new LeaderElection(
+            client,
+            path(),
+            new LeaderElection.Listener() {
+              @Override
+              public void onElected(Sequencer proof) {}
 
-      @Override
-      public void onRevoked(LockLossReason reason) {
-        if (reason != null) {
-          lost.complete("lost the leadership of " + path() + " (" + reason + ")");
-        }
-      }
-    });
+              @Override
+              public void onRevoked(LockLossReason reason) {
+                if (reason != null) {
+                  lost.complete("lost the leadership of " + path() + " (" + reason + ")");
+                }
+              }
+            });
     try {
       CompletableFuture<Sequencer> elected = election.campaignAsync();
       Sequencer proof;
       try {
         proof = wait == null ? elected.get() : elected.get(wait.toMillis(), TimeUnit.MILLISECONDS);
       } catch (TimeoutException e) {
-        g.spec.commandLine().getErr().println("lockctl: not elected in " + path() + " within " + wait.toMillis() + " ms");
+        g.spec
+            .commandLine()
+            .getErr()
+            .println("lockctl: not elected in " + path() + " within " + wait.toMillis() + " ms");
         return ExitCodes.NOT_ACQUIRED;
       } catch (ExecutionException e) {
         throw e.getCause() instanceof Exception ex ? ex : e;
       }
-      g.spec.commandLine().getErr().println("lockctl: elected in " + path() + " (generation " + proof.lockGeneration() + ")");
-      return ChildProcess.run(command,
+      g.spec
+          .commandLine()
+          .getErr()
+          .println(
+              "lockctl: elected in " + path() + " (generation " + proof.lockGeneration() + ")");
+      return ChildProcess.run(
+          command,
           ChildProcess.guardEnv(proof, path()),
-          lost, killGrace, election::close, g.spec.commandLine().getErr());
+          lost,
+          killGrace,
+          election::close,
+          g.spec.commandLine().getErr());
     } finally {
       election.close();
     }
@@ -121,7 +156,8 @@ final class ElectCommand implements Callable<Integer> {
         if (left <= 0) {
           break;
         }
-        Optional<LeaderElection.Leader> leader = changes.poll(Math.min(left, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS);
+        Optional<LeaderElection.Leader> leader =
+            changes.poll(Math.min(left, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS);
         if (leader == null) {
           continue;
         }
@@ -148,7 +184,13 @@ final class ElectCommand implements Callable<Integer> {
       out.println(Json.writeLine(m));
     } else if (leader.isPresent()) {
       LeaderElection.Leader l = leader.get();
-      out.println("leader: session " + l.sessionId() + " (" + Printable.escape(l.clientName()) + ") generation " + l.sequencer().lockGeneration());
+      out.println(
+          "leader: session "
+              + l.sessionId()
+              + " ("
+              + Printable.escape(l.clientName())
+              + ") generation "
+              + l.sequencer().lockGeneration());
     } else {
       out.println("leader: none");
     }

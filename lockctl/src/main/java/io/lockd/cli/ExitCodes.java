@@ -10,18 +10,25 @@ import io.lockd.client.LockdException;
 final class ExitCodes {
   /** Success. */
   static final int OK = 0;
+
   /** A failure not covered below (the message says what). */
   static final int FAILED = 1;
+
   /** Bad usage or bad input: unknown option, malformed path or argument. */
   static final int USAGE = 2;
+
   /** The cell could not be reached, or no leader answered in time. */
   static final int UNAVAILABLE = 3;
+
   /** The node (or session) does not exist. */
   static final int NOT_FOUND = 4;
+
   /** The cell refused for the current state: exists, not empty, generation mismatch, locked... */
   static final int REFUSED = 5;
+
   /** The lock (or leadership) was not obtained in time. */
   static final int NOT_ACQUIRED = 6;
+
   /** The lock or leadership was lost while the command ran; the command was stopped. */
   static final int LOST = 7;
 

@@ -4,17 +4,21 @@ import io.lockd.client.LockClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** The options every lockctl command takes: where the cell is, how to print, how long to wait. */
 final class GlobalOptions {
   /** The endpoints of the local cell that deploy/local/cell.sh starts by default. */
-  static final String LOCAL_CELL = "127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7103,127.0.0.1:7104,127.0.0.1:7105";
+  static final String LOCAL_CELL =
+      "127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7103,127.0.0.1:7104,127.0.0.1:7105";
 
   /** Output formats. */
-  enum Format { table, json }
+  enum Format {
+    table,
+    json
+  }
 
   @Spec(Spec.Target.MIXEE)
   CommandSpec spec;
@@ -23,7 +27,8 @@ final class GlobalOptions {
       names = {"-e", "--endpoints"},
       paramLabel = "HOST:PORT[,...]",
       defaultValue = "${env:LOCKD_ENDPOINTS:-" + LOCAL_CELL + "}",
-      description = "The cell's client endpoints, comma-separated (default: $LOCKD_ENDPOINTS, else the local cell ${DEFAULT-VALUE}).")
+      description =
+          "The cell's client endpoints, comma-separated (default: $LOCKD_ENDPOINTS, else the local cell ${DEFAULT-VALUE}).")
   String endpoints;
 
   @Option(
@@ -38,7 +43,8 @@ final class GlobalOptions {
       paramLabel = "DURATION",
       defaultValue = "10s",
       converter = DurationConverter.class,
-      description = "How long to wait for the cell (e.g. 500ms, 10s, 2m; default ${DEFAULT-VALUE}).")
+      description =
+          "How long to wait for the cell (e.g. 500ms, 10s, 2m; default ${DEFAULT-VALUE}).")
   Duration timeout;
 
   boolean json() {
@@ -59,7 +65,10 @@ final class GlobalOptions {
                 // ProcessHandle, not the RuntimeMXBean: that starts JMX (~45 classes) for a number.
                 .clientName("lockctl:" + ProcessHandle.current().pid())
                 .operationTimeout(timeout)
-                .attemptTimeout(timeout.compareTo(Duration.ofSeconds(2)) < 0 ? timeout : Duration.ofSeconds(2)));
+                .attemptTimeout(
+                    timeout.compareTo(Duration.ofSeconds(2)) < 0
+                        ? timeout
+                        : Duration.ofSeconds(2)));
   }
 
   /** Prints rows as a table or a JSON array. */

@@ -29,7 +29,9 @@ final class Json {
   private Json() {}
 
   private static GsonBuilder builder() {
-    return new GsonBuilder().serializeNulls().disableHtmlEscaping()
+    return new GsonBuilder()
+        .serializeNulls()
+        .disableHtmlEscaping()
         .serializeSpecialFloatingPointValues();
   }
 

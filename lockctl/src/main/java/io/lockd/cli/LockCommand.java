@@ -41,21 +41,37 @@ final class LockCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "PATH", description = "The node whose lock to hold.")
   String path;
 
-  @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD", description = "The command and its arguments.")
+  @Parameters(
+      index = "1..*",
+      arity = "1..*",
+      paramLabel = "CMD",
+      description = "The command and its arguments.")
   List<String> command;
 
-  @Option(names = "--shared", description = "Take the lock in shared (reader) mode instead of exclusive.")
+  @Option(
+      names = "--shared",
+      description = "Take the lock in shared (reader) mode instead of exclusive.")
   boolean shared;
 
-  @Option(names = "--wait", paramLabel = "DURATION", converter = DurationConverter.class,
+  @Option(
+      names = "--wait",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
       description = "How long to wait for the lock (default: as long as it takes; 0: do not wait).")
   Duration wait;
 
-  @Option(names = "--create", description = "Create the node (and missing parent directories) if it does not exist.")
+  @Option(
+      names = "--create",
+      description = "Create the node (and missing parent directories) if it does not exist.")
   boolean create;
 
-  @Option(names = "--kill-grace", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "10s",
-      description = "Time between SIGTERM and SIGKILL when CMD must stop (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--kill-grace",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      defaultValue = "10s",
+      description =
+          "Time between SIGTERM and SIGKILL when CMD must stop (default ${DEFAULT-VALUE}).")
   Duration killGrace;
 
   @Override
@@ -70,22 +86,32 @@ final class LockCommand implements Callable<Integer> {
         client.createUnlessExists(path, CreateOptions.file());
       }
       CompletableFuture<String> lost = new CompletableFuture<>();
-      DistributedLock lock = client.lock(path, shared ? LockMode.SHARED : LockMode.EXCLUSIVE,
-          new LockListener() {
-            @Override
-            public void onLost(DistributedLock l, LockLossReason reason) {
-              lost.complete("lost the lock on " + path + " (" + reason + ")");
-            }
-          });
+      DistributedLock lock =
+          client.lock(
+              path,
+              shared ? LockMode.SHARED : LockMode.EXCLUSIVE,
+              new LockListener() {
+                @Override
+                public void onLost(DistributedLock l, LockLossReason reason) {
+                  lost.complete("lost the lock on " + path + " (" + reason + ")");
+                }
+              });
       boolean granted = wait == null ? acquireForever(lock) : lock.acquire(wait);
       if (!granted) {
-        g.spec.commandLine().getErr().println("lockctl: lock " + path + " not acquired within " + wait.toMillis() + " ms");
+        g.spec
+            .commandLine()
+            .getErr()
+            .println("lockctl: lock " + path + " not acquired within " + wait.toMillis() + " ms");
         return ExitCodes.NOT_ACQUIRED;
       }
       Sequencer seq = lock.sequencer();
-      return ChildProcess.run(command,
+      return ChildProcess.run(
+          command,
           ChildProcess.guardEnv(seq, path),
-          lost, killGrace, client::close, g.spec.commandLine().getErr());
+          lost,
+          killGrace,
+          client::close,
+          g.spec.commandLine().getErr());
     } finally {
       client.close(); // closing the session releases the lock (no lock-delay)
     }

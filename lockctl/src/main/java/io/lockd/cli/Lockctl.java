@@ -29,7 +29,8 @@ import picocli.CommandLine.Command;
     name = "lockctl",
     mixinStandardHelpOptions = true,
     version = "lockctl 0.1.0",
-    description = "Shows and operates a lockd cell: its replicas, nodes, locks, sessions and elections.",
+    description =
+        "Shows and operates a lockd cell: its replicas, nodes, locks, sessions and elections.",
     footerHeading = "%nExamples:%n",
     footer = {
       "  deploy/local/cell.sh start && lockctl status",

@@ -3,9 +3,9 @@ package io.lockd.cli;
 import java.util.Locale;
 
 /**
- * lockctl's logging: errors only, on stderr, so that stdout carries nothing but data.
- * {@code LOCKCTL_LOG_LEVEL} (trace, debug, info, warn, error) shows more of the client's own log
- * ({@code io.lockd}) when a problem needs it.
+ * lockctl's logging: errors only, on stderr, so that stdout carries nothing but data. {@code
+ * LOCKCTL_LOG_LEVEL} (trace, debug, info, warn, error) shows more of the client's own log ({@code
+ * io.lockd}) when a problem needs it.
  *
  * <p>The backend is slf4j-simple, configured through system properties, because logback's start-up
  * cost about 120 ms of CPU on every run for a CLI that prints a few errors at most.

@@ -29,14 +29,26 @@ final class NodeCommands {
       name = "ls",
       mixinStandardHelpOptions = true,
       description = "Lists a directory's children.",
-      footer = {"%nExamples:", "  lockctl ls /", "  lockctl ls -l /services", "  lockctl ls /services -o json"})
+      footer = {
+        "%nExamples:",
+        "  lockctl ls /",
+        "  lockctl ls -l /services",
+        "  lockctl ls /services -o json"
+      })
   static final class Ls implements Callable<Integer> {
     @Mixin GlobalOptions g;
 
-    @Parameters(index = "0", arity = "0..1", defaultValue = "/", paramLabel = "PATH", description = "The directory (default /).")
+    @Parameters(
+        index = "0",
+        arity = "0..1",
+        defaultValue = "/",
+        paramLabel = "PATH",
+        description = "The directory (default /).")
     String path;
 
-    @Option(names = {"-l", "--long"}, description = "Show each child's kind, size, generations and modification time.")
+    @Option(
+        names = {"-l", "--long"},
+        description = "Show each child's kind, size, generations and modification time.")
     boolean longFormat;
 
     @Override
@@ -62,7 +74,16 @@ final class NodeCommands {
           row.put("name", n);
           rows.add(row);
         }
-        g.printRows(List.of("name", "kind", "size", "content_generation", "lock_generation", "modified", "ephemeral_owner"), rows);
+        g.printRows(
+            List.of(
+                "name",
+                "kind",
+                "size",
+                "content_generation",
+                "lock_generation",
+                "modified",
+                "ephemeral_owner"),
+            rows);
         return ExitCodes.OK;
       }
     }
@@ -71,7 +92,8 @@ final class NodeCommands {
   @Command(
       name = "stat",
       mixinStandardHelpOptions = true,
-      description = "Shows a node's metadata: kind, instance, generations, checksum, times, owner, lock-delay.",
+      description =
+          "Shows a node's metadata: kind, instance, generations, checksum, times, owner, lock-delay.",
       footer = {"%nExample:", "  lockctl stat /config/db -o json"})
   static final class Stat implements Callable<Integer> {
     @Mixin GlobalOptions g;
@@ -140,7 +162,8 @@ final class NodeCommands {
   @Command(
       name = "put",
       mixinStandardHelpOptions = true,
-      description = "Replaces a file's contents (from VALUE, or from standard input if VALUE is - or missing).",
+      description =
+          "Replaces a file's contents (from VALUE, or from standard input if VALUE is - or missing).",
       footer = {
         "%nExamples:",
         "  lockctl put /config/db 'jdbc:postgresql://db/app'",
@@ -153,24 +176,39 @@ final class NodeCommands {
     @Parameters(index = "0", paramLabel = "PATH", description = "The file.")
     String path;
 
-    @Parameters(index = "1", arity = "0..1", paramLabel = "VALUE", description = "The new contents (- or none: standard input).")
+    @Parameters(
+        index = "1",
+        arity = "0..1",
+        paramLabel = "VALUE",
+        description = "The new contents (- or none: standard input).")
     String value;
 
     @Option(names = "--create", description = "Create the file if it does not exist.")
     boolean create;
 
-    @Option(names = "--if-generation", paramLabel = "N", description = "Write only if the content generation is N (compare-and-set).")
+    @Option(
+        names = "--if-generation",
+        paramLabel = "N",
+        description = "Write only if the content generation is N (compare-and-set).")
     Long ifGeneration;
 
     @Override
     public Integer call() throws IOException {
-      byte[] bytes = value == null || value.equals("-") ? System.in.readAllBytes() : value.getBytes(StandardCharsets.UTF_8);
+      byte[] bytes =
+          value == null || value.equals("-")
+              ? System.in.readAllBytes()
+              : value.getBytes(StandardCharsets.UTF_8);
       try (LockClient client = g.client()) {
         NodeStat st;
         try {
-          st = ifGeneration != null ? client.setContentsIf(path, bytes, ifGeneration) : client.setContents(path, bytes);
+          st =
+              ifGeneration != null
+                  ? client.setContentsIf(path, bytes, ifGeneration)
+                  : client.setContents(path, bytes);
         } catch (LockdException e) {
-          if (!create || e.reason() != LockdException.Reason.NODE_NOT_FOUND || ifGeneration != null) {
+          if (!create
+              || e.reason() != LockdException.Reason.NODE_NOT_FOUND
+              || ifGeneration != null) {
             throw e;
           }
           st = client.create(path, CreateOptions.file(bytes));
@@ -187,14 +225,20 @@ final class NodeCommands {
       name = "mkdir",
       mixinStandardHelpOptions = true,
       description = "Creates a directory.",
-      footer = {"%nExamples:", "  lockctl mkdir /services", "  lockctl mkdir -p /services/web/hosts"})
+      footer = {
+        "%nExamples:",
+        "  lockctl mkdir /services",
+        "  lockctl mkdir -p /services/web/hosts"
+      })
   static final class Mkdir implements Callable<Integer> {
     @Mixin GlobalOptions g;
 
     @Parameters(index = "0", paramLabel = "PATH", description = "The directory.")
     String path;
 
-    @Option(names = {"-p", "--parents"}, description = "Create missing parents too; an existing directory is fine.")
+    @Option(
+        names = {"-p", "--parents"},
+        description = "Create missing parents too; an existing directory is fine.")
     boolean parents;
 
     @Override
@@ -213,15 +257,23 @@ final class NodeCommands {
   @Command(
       name = "rm",
       mixinStandardHelpOptions = true,
-      description = "Deletes a file or an empty directory (refused while its lock has holders or waiters).",
-      footer = {"%nExamples:", "  lockctl rm /services/web/old", "  lockctl rm /config/db --if-generation 7"})
+      description =
+          "Deletes a file or an empty directory (refused while its lock has holders or waiters).",
+      footer = {
+        "%nExamples:",
+        "  lockctl rm /services/web/old",
+        "  lockctl rm /config/db --if-generation 7"
+      })
   static final class Rm implements Callable<Integer> {
     @Mixin GlobalOptions g;
 
     @Parameters(index = "0", paramLabel = "PATH", description = "The node.")
     String path;
 
-    @Option(names = "--if-generation", paramLabel = "N", description = "Delete only if the content generation is N.")
+    @Option(
+        names = "--if-generation",
+        paramLabel = "N",
+        description = "Delete only if the content generation is N.")
     Long ifGeneration;
 
     @Override

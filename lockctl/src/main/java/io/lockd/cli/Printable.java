@@ -3,10 +3,10 @@ package io.lockd.cli;
 import java.util.Locale;
 
 /**
- * Makes text that came from the cell safe to print. lockctl shows names, client names, messages
- * and contents that other clients chose; the cell refuses control and format characters in paths
- * and client names, but state written before that rule, contents, and a cell of another version
- * may still hold them. Printed raw, a newline forges a table row, an escape sequence drives the
+ * Makes text that came from the cell safe to print. lockctl shows names, client names, messages and
+ * contents that other clients chose; the cell refuses control and format characters in paths and
+ * client names, but state written before that rule, contents, and a cell of another version may
+ * still hold them. Printed raw, a newline forges a table row, an escape sequence drives the
  * terminal, and a bidirectional override shows a name reversed.
  *
  * <p>So every character that does not print as itself is escaped: newline, carriage return and tab
@@ -66,8 +66,13 @@ final class Printable {
       return false;
     }
     return switch (Character.getType(c)) {
-      case Character.CONTROL, Character.FORMAT, Character.LINE_SEPARATOR,
-          Character.PARAGRAPH_SEPARATOR, Character.SURROGATE, Character.UNASSIGNED -> true;
+      case Character.CONTROL,
+          Character.FORMAT,
+          Character.LINE_SEPARATOR,
+          Character.PARAGRAPH_SEPARATOR,
+          Character.SURROGATE,
+          Character.UNASSIGNED ->
+          true;
       default -> false;
     };
   }

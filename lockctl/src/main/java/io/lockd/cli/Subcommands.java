@@ -11,9 +11,25 @@ import picocli.CommandLine;
  * that one. Help, completion, no command or an unknown one get the whole tree.
  */
 final class Subcommands {
-  /** The commands that need no other command's model: their {@code @Command} names, in help order. */
-  static final List<String> LEAVES = List.of(
-      "status", "ls", "stat", "get", "put", "mkdir", "rm", "locks", "sessions", "session", "lock", "elect", "watch", "bench");
+  /**
+   * The commands that need no other command's model: their {@code @Command} names, in help order.
+   */
+  static final List<String> LEAVES =
+      List.of(
+          "status",
+          "ls",
+          "stat",
+          "get",
+          "put",
+          "mkdir",
+          "rm",
+          "locks",
+          "sessions",
+          "session",
+          "lock",
+          "elect",
+          "watch",
+          "bench");
 
   private Subcommands() {}
 

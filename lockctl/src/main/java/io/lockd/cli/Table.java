@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Aligned text columns for lockctl's {@code -o table}: one row per map, columns named by the
- * given keys (headers are the keys in upper case). Nested lists print as comma-separated values.
- * Every value is escaped ({@link Printable}): a name from the cell cannot break a row or reach the
+ * Aligned text columns for lockctl's {@code -o table}: one row per map, columns named by the given
+ * keys (headers are the keys in upper case). Nested lists print as comma-separated values. Every
+ * value is escaped ({@link Printable}): a name from the cell cannot break a row or reach the
  * terminal as a control sequence.
  */
 final class Table {

@@ -50,19 +50,21 @@ final class Views {
     m.put("checksum", Long.toHexString(r.stateChecksum()));
     m.put("divergence", r.divergence());
     List<Map<String, Object>> distrusts = new ArrayList<>();
-    r.distrusts().forEach(d -> {
-      Map<String, Object> peer = new LinkedHashMap<>();
-      peer.put("id", d.id());
-      peer.put("reason", d.reason());
-      distrusts.add(peer);
-    });
+    r.distrusts()
+        .forEach(
+            d -> {
+              Map<String, Object> peer = new LinkedHashMap<>();
+              peer.put("id", d.id());
+              peer.put("reason", d.reason());
+              distrusts.add(peer);
+            });
     m.put("distrusts", distrusts);
     return m;
   }
 
   /**
-   * The lines under the status table that say which replica diverged and which distrusts whom;
-   * none while every replica agrees and trusts every other.
+   * The lines under the status table that say which replica diverged and which distrusts whom; none
+   * while every replica agrees and trusts every other.
    */
   static List<String> trustNotes(List<ReplicaState> replicas) {
     List<String> notes = new ArrayList<>();
@@ -70,8 +72,11 @@ final class Views {
       if (!r.divergence().isEmpty()) {
         notes.add("replica " + r.id() + " DIVERGED: " + r.divergence());
       }
-      r.distrusts().forEach(d -> notes.add("replica " + r.id() + " distrusts replica "
-          + d.id() + ": " + d.reason()));
+      r.distrusts()
+          .forEach(
+              d ->
+                  notes.add(
+                      "replica " + r.id() + " distrusts replica " + d.id() + ": " + d.reason()));
     }
     return notes;
   }

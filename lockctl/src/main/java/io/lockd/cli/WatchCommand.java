@@ -37,14 +37,23 @@ final class WatchCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "PATH", description = "The node to watch.")
   String path;
 
-  @Option(names = {"-k", "--kind"}, split = ",", paramLabel = "KIND", defaultValue = "contents,children,lock",
-      description = "What to follow: contents, children, lock (comma-separated; default all, children only for directories).")
+  @Option(
+      names = {"-k", "--kind"},
+      split = ",",
+      paramLabel = "KIND",
+      defaultValue = "contents,children,lock",
+      description =
+          "What to follow: contents, children, lock (comma-separated; default all, children only for directories).")
   List<String> kinds;
 
   @Option(names = "--count", paramLabel = "N", description = "Stop after N events.")
   Integer count;
 
-  @Option(names = "--for", paramLabel = "DURATION", converter = DurationConverter.class, description = "Stop after this long.")
+  @Option(
+      names = "--for",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description = "Stop after this long.")
   Duration duration;
 
   @Override
@@ -54,13 +63,15 @@ final class WatchCommand implements Callable<Integer> {
       try {
         wanted.add(WatchKind.valueOf(k.trim().toUpperCase(Locale.ROOT)));
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("unknown watch kind '" + k + "' (use contents, children, lock)");
+        throw new IllegalArgumentException(
+            "unknown watch kind '" + k + "' (use contents, children, lock)");
       }
     }
     LinkedBlockingQueue<WatchEvent> events = new LinkedBlockingQueue<>();
     long end = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
     try (LockClient client = g.client()) {
-      boolean isFile = client.exists(path) && client.stat(path).kind() == io.lockd.client.NodeKind.FILE;
+      boolean isFile =
+          client.exists(path) && client.stat(path).kind() == io.lockd.client.NodeKind.FILE;
       for (WatchKind k : wanted) {
         if (k == WatchKind.CHILDREN && isFile) {
           continue;
@@ -74,7 +85,8 @@ final class WatchCommand implements Callable<Integer> {
         if (left <= 0) {
           break;
         }
-        WatchEvent e = events.poll(Math.min(left, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS);
+        WatchEvent e =
+            events.poll(Math.min(left, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS);
         if (e == null) {
           continue;
         }

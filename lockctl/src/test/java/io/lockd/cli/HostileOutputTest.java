@@ -36,9 +36,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Whatever text the cell returns (here a fake replica serving the state an older cell could have
- * accepted: names with newlines, terminal escapes, NUL, bidirectional overrides, zero-width
- * spaces; and hostile file contents), lockctl prints it escaped: a table keeps one line per row,
- * no control sequence reaches the terminal, and JSON still decodes to the exact text.
+ * accepted: names with newlines, terminal escapes, NUL, bidirectional overrides, zero-width spaces;
+ * and hostile file contents), lockctl prints it escaped: a table keeps one line per row, no control
+ * sequence reaches the terminal, and JSON still decodes to the exact text.
  */
 class HostileOutputTest {
   static final String CLIENT = "evil\n42  forged-row\u001b[31m\u0000\u202eter\u200b\u009b";
@@ -50,47 +50,88 @@ class HostileOutputTest {
 
   @BeforeAll
   static void start() throws Exception {
-    server = InProcessServerBuilder.forName(SERVER).directExecutor()
-        .addService(new ClusterGrpc.ClusterImplBase() {
-          @Override
-          public void listSessions(ListSessionsRequest r, StreamObserver<ListSessionsResponse> out) {
-            out.onNext(ListSessionsResponse.newBuilder().setIndex(1).addSessions(SessionInfo
-                .newBuilder().setSessionId(7).setClientName(CLIENT).addHeldLocks("/" + CHILD)
-                .setHeldLockCount(1)).build());
-            out.onCompleted();
-          }
-        })
-        .addService(new LockGrpc.LockImplBase() {
-          @Override
-          public void getLockInfo(GetLockInfoRequest r, StreamObserver<GetLockInfoResponse> out) {
-            out.onNext(GetLockInfoResponse.newBuilder().setIndex(1).setLock(LockInfo.newBuilder()
-                .setPath(r.getPath()).setMode(LockMode.LOCK_MODE_EXCLUSIVE).setLockGeneration(3)
-                .addHolders(LockHolder.newBuilder().setSessionId(7).setClientName(CLIENT)
-                    .setMode(LockMode.LOCK_MODE_EXCLUSIVE).setLockGeneration(3))).build());
-            out.onCompleted();
-          }
-        })
-        .addService(new NodeGrpc.NodeImplBase() {
-          @Override
-          public void listChildren(ListChildrenRequest r, StreamObserver<ListChildrenResponse> out) {
-            out.onNext(ListChildrenResponse.newBuilder().setIndex(1).addNames("plain")
-                .addNames(CHILD).build());
-            out.onCompleted();
-          }
+    server =
+        InProcessServerBuilder.forName(SERVER)
+            .directExecutor()
+            .addService(
+                new ClusterGrpc.ClusterImplBase() {
+                  @Override
+                  public void listSessions(
+                      ListSessionsRequest r, StreamObserver<ListSessionsResponse> out) {
+                    out.onNext(
+                        ListSessionsResponse.newBuilder()
+                            .setIndex(1)
+                            .addSessions(
+                                SessionInfo.newBuilder()
+                                    .setSessionId(7)
+                                    .setClientName(CLIENT)
+                                    .addHeldLocks("/" + CHILD)
+                                    .setHeldLockCount(1))
+                            .build());
+                    out.onCompleted();
+                  }
+                })
+            .addService(
+                new LockGrpc.LockImplBase() {
+                  @Override
+                  public void getLockInfo(
+                      GetLockInfoRequest r, StreamObserver<GetLockInfoResponse> out) {
+                    out.onNext(
+                        GetLockInfoResponse.newBuilder()
+                            .setIndex(1)
+                            .setLock(
+                                LockInfo.newBuilder()
+                                    .setPath(r.getPath())
+                                    .setMode(LockMode.LOCK_MODE_EXCLUSIVE)
+                                    .setLockGeneration(3)
+                                    .addHolders(
+                                        LockHolder.newBuilder()
+                                            .setSessionId(7)
+                                            .setClientName(CLIENT)
+                                            .setMode(LockMode.LOCK_MODE_EXCLUSIVE)
+                                            .setLockGeneration(3)))
+                            .build());
+                    out.onCompleted();
+                  }
+                })
+            .addService(
+                new NodeGrpc.NodeImplBase() {
+                  @Override
+                  public void listChildren(
+                      ListChildrenRequest r, StreamObserver<ListChildrenResponse> out) {
+                    out.onNext(
+                        ListChildrenResponse.newBuilder()
+                            .setIndex(1)
+                            .addNames("plain")
+                            .addNames(CHILD)
+                            .build());
+                    out.onCompleted();
+                  }
 
-          @Override
-          public void getContentsAndStat(GetContentsAndStatRequest r,
-              StreamObserver<GetContentsAndStatResponse> out) {
-            out.onNext(GetContentsAndStatResponse.newBuilder().setIndex(1)
-                .setContents(ByteString.copyFromUtf8(CONTENTS))
-                .setStat(Stat.newBuilder().setPath(r.getPath()).setKind(NodeKind.NODE_KIND_FILE)
-                    .setInstance(1).setContentGeneration(1)).build());
-            out.onCompleted();
-          }
-        })
-        .build().start();
-    Lockctl.setClientCustomizer(b -> b.channelFactory(
-        (address, executor) -> InProcessChannelBuilder.forName(SERVER).executor(executor).build()));
+                  @Override
+                  public void getContentsAndStat(
+                      GetContentsAndStatRequest r, StreamObserver<GetContentsAndStatResponse> out) {
+                    out.onNext(
+                        GetContentsAndStatResponse.newBuilder()
+                            .setIndex(1)
+                            .setContents(ByteString.copyFromUtf8(CONTENTS))
+                            .setStat(
+                                Stat.newBuilder()
+                                    .setPath(r.getPath())
+                                    .setKind(NodeKind.NODE_KIND_FILE)
+                                    .setInstance(1)
+                                    .setContentGeneration(1))
+                            .build());
+                    out.onCompleted();
+                  }
+                })
+            .build()
+            .start();
+    Lockctl.setClientCustomizer(
+        b ->
+            b.channelFactory(
+                (address, executor) ->
+                    InProcessChannelBuilder.forName(SERVER).executor(executor).build()));
   }
 
   @AfterAll
@@ -111,8 +152,14 @@ class HostileOutputTest {
   void sessionsJsonIsSafeAndExact() {
     String out = lockctl("sessions", "-o", "json");
     assertSafe(out);
-    assertEquals(CLIENT, JsonParser.parseString(out).getAsJsonArray().get(0).getAsJsonObject()
-        .get("client").getAsString());
+    assertEquals(
+        CLIENT,
+        JsonParser.parseString(out)
+            .getAsJsonArray()
+            .get(0)
+            .getAsJsonObject()
+            .get("client")
+            .getAsString());
   }
 
   @Test
@@ -122,8 +169,15 @@ class HostileOutputTest {
     assertEquals(2, table.split("\n").length, table);
     String json = lockctl("locks", "/l", "-o", "json");
     assertSafe(json);
-    assertEquals(CLIENT, JsonParser.parseString(json).getAsJsonObject().getAsJsonArray("holders")
-        .get(0).getAsJsonObject().get("client").getAsString());
+    assertEquals(
+        CLIENT,
+        JsonParser.parseString(json)
+            .getAsJsonObject()
+            .getAsJsonArray("holders")
+            .get(0)
+            .getAsJsonObject()
+            .get("client")
+            .getAsString());
   }
 
   @Test
@@ -137,25 +191,32 @@ class HostileOutputTest {
   void contentsShownAsJsonAreEscaped() {
     String out = lockctl("get", "/f", "-o", "json");
     assertSafe(out);
-    assertEquals(CONTENTS, JsonParser.parseString(out).getAsJsonObject().get("contents")
-        .getAsString());
+    assertEquals(
+        CONTENTS, JsonParser.parseString(out).getAsJsonObject().get("contents").getAsString());
   }
 
   /** Nothing but printable text, spaces and line ends. */
   private static void assertSafe(String out) {
-    out.codePoints().forEach(c -> assertTrue(c == '\n' || !Printable.unsafe(c),
-        () -> String.format("U+%04X printed raw in:%n%s", c, out)));
+    out.codePoints()
+        .forEach(
+            c ->
+                assertTrue(
+                    c == '\n' || !Printable.unsafe(c),
+                    () -> String.format("U+%04X printed raw in:%n%s", c, out)));
   }
 
   private static String lockctl(String... args) {
     String[] all = new String[args.length + 4];
     System.arraycopy(args, 0, all, 0, args.length);
-    System.arraycopy(new String[] {"--endpoints", "127.0.0.1:1", "--timeout", "20s"}, 0, all,
-        args.length, 4);
+    System.arraycopy(
+        new String[] {"--endpoints", "127.0.0.1:1", "--timeout", "20s"}, 0, all, args.length, 4);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = Lockctl.run(all, new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
+    int code =
+        Lockctl.run(
+            all,
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
     assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
     return out.toString(StandardCharsets.UTF_8);
   }

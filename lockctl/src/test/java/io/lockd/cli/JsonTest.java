@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The exact text of lockctl's JSON (scripts and docs/lockctl.md rely on its layout): two-space
- * pretty printing or one line, keys in insertion order, nulls kept, other values as text, and
- * every character that does not print as itself escaped.
+ * pretty printing or one line, keys in insertion order, nulls kept, other values as text, and every
+ * character that does not print as itself escaped.
  */
 class JsonTest {
   private static Map<String, Object> sample() {
@@ -33,7 +33,8 @@ class JsonTest {
 
   @Test
   void prettyPrintsWithTwoSpaceIndents() {
-    assertEquals("""
+    assertEquals(
+        """
         {
           "path": "/a",
           "leader": true,
@@ -48,19 +49,25 @@ class JsonTest {
           ],
           "empty": [],
           "none": {}
-        }""", Json.write(sample()));
+        }""",
+        Json.write(sample()));
   }
 
   @Test
   void writesOneLineForJsonLines() {
-    assertEquals("{\"path\":\"/a\",\"leader\":true,\"lag\":0,\"ratio\":1.5,\"timeout\":\"PT2S\","
-        + "\"peers\":[{\"id\":3,\"reason\":null}],\"empty\":[],\"none\":{}}", Json.writeLine(sample()));
+    assertEquals(
+        "{\"path\":\"/a\",\"leader\":true,\"lag\":0,\"ratio\":1.5,\"timeout\":\"PT2S\","
+            + "\"peers\":[{\"id\":3,\"reason\":null}],\"empty\":[],\"none\":{}}",
+        Json.writeLine(sample()));
   }
 
   @Test
   void escapesWhatDoesNotPrintAsItself() {
-    String hostile = "q\"b\\ n\n esc\u001b del\u007f csi\u009b rlo\u202e zw\u200b ls\u2028 ok\u00e9\u4e2d";
-    assertEquals("\"q\\\"b\\\\ n\\n esc\\u001b del\\u007f csi\\u009b rlo\\u202e zw\\u200b ls\\u2028 "
-        + "ok\u00e9\u4e2d\"", Json.writeLine(hostile));
+    String hostile =
+        "q\"b\\ n\n esc\u001b del\u007f csi\u009b rlo\u202e zw\u200b ls\u2028 ok\u00e9\u4e2d";
+    assertEquals(
+        "\"q\\\"b\\\\ n\\n esc\\u001b del\\u007f csi\\u009b rlo\\u202e zw\\u200b ls\\u2028 "
+            + "ok\u00e9\u4e2d\"",
+        Json.writeLine(hostile));
   }
 }

@@ -17,9 +17,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A legal directory whose whole listing is over gRPC's default 4 MiB receive limit (300 names of
- * 15 KB) is listed by the client library with default channel limits, and by {@code lockctl ls}:
- * both follow the cell's pages.
+ * A legal directory whose whole listing is over gRPC's default 4 MiB receive limit (300 names of 15
+ * KB) is listed by the client library with default channel limits, and by {@code lockctl ls}: both
+ * follow the cell's pages.
  */
 class LargeListingTest {
   private static final int CHILDREN = 300;
@@ -30,8 +30,12 @@ class LargeListingTest {
 
   @BeforeAll
   static void start() throws Exception {
-    cell = new InJvmCell(1, dir.resolve("cell"), 5_000,
-        NamespaceLimits.builder().pathBytesMax(16 << 10).build());
+    cell =
+        new InJvmCell(
+            1,
+            dir.resolve("cell"),
+            5_000,
+            NamespaceLimits.builder().pathBytesMax(16 << 10).build());
     try (LockClient c = cell.clientBuilder().clientName("filler").build()) {
       c.mkdirs("/big");
       for (int i = 0; i < CHILDREN; i++) {
@@ -62,10 +66,13 @@ class LargeListingTest {
   void lockctlLsListsEveryChild() {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = Lockctl.run(new String[] {"ls", "/big", "--endpoints",
-        String.join(",", cell.endpoints()), "--timeout", "30s"},
-        new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
+    int code =
+        Lockctl.run(
+            new String[] {
+              "ls", "/big", "--endpoints", String.join(",", cell.endpoints()), "--timeout", "30s"
+            },
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
     assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
     String[] lines = out.toString(StandardCharsets.UTF_8).split("\n");
     assertEquals(CHILDREN, lines.length);

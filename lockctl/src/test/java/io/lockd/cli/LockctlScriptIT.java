@@ -32,8 +32,13 @@ class LockctlScriptIT {
   @TempDir static Path dir;
   static InJvmCell cell;
   static String endpoints;
-  /** A copy of lockctl/lockctl and its jars per test, so that tests never share an archive or touch the build's. */
+
+  /**
+   * A copy of lockctl/lockctl and its jars per test, so that tests never share an archive or touch
+   * the build's.
+   */
   @TempDir Path install;
+
   Path script;
   Path cdsDir;
 
@@ -49,10 +54,16 @@ class LockctlScriptIT {
     Files.createDirectories(module.resolve("target/lib"));
     script = module.resolve("lockctl");
     Files.copy(Path.of("lockctl"), script, StandardCopyOption.COPY_ATTRIBUTES);
-    Files.copy(Path.of("target/lockctl.jar"), module.resolve("target/lockctl.jar"), StandardCopyOption.COPY_ATTRIBUTES);
+    Files.copy(
+        Path.of("target/lockctl.jar"),
+        module.resolve("target/lockctl.jar"),
+        StandardCopyOption.COPY_ATTRIBUTES);
     try (Stream<Path> jars = Files.list(Path.of("target/lib"))) {
       for (Path jar : jars.toList()) {
-        Files.copy(jar, module.resolve("target/lib").resolve(jar.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
+        Files.copy(
+            jar,
+            module.resolve("target/lib").resolve(jar.getFileName()),
+            StandardCopyOption.COPY_ATTRIBUTES);
       }
     }
     cdsDir = module.resolve("target/cds");
@@ -91,11 +102,16 @@ class LockctlScriptIT {
     pb.redirectOutput(out.toFile()).redirectError(err.toFile());
     Process p = pb.start();
     try {
-      assertTrue(p.waitFor(RUN_SECONDS, TimeUnit.SECONDS), "lockctl did not finish within " + RUN_SECONDS + " s");
+      assertTrue(
+          p.waitFor(RUN_SECONDS, TimeUnit.SECONDS),
+          "lockctl did not finish within " + RUN_SECONDS + " s");
     } finally {
       p.destroyForcibly();
     }
-    return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+    return new Run(
+        p.exitValue(),
+        Files.readString(out, StandardCharsets.UTF_8),
+        Files.readString(err, StandardCharsets.UTF_8));
   }
 
   List<Path> archives() throws IOException {
@@ -122,7 +138,8 @@ class LockctlScriptIT {
 
   @Test
   void theArchiveIsMadeOnceAndLockctlFallsBackWhenItIsUnusable() throws Exception {
-    assertAnswers(lockctl("status", "-e", endpoints), "lockctl: preparing a class-data archive (once) ...\n");
+    assertAnswers(
+        lockctl("status", "-e", endpoints), "lockctl: preparing a class-data archive (once) ...\n");
     List<Path> made = archives();
     assertEquals(1, made.size(), () -> "archives: " + made);
 
@@ -148,16 +165,25 @@ class LockctlScriptIT {
     assertAnswers(lockctl("status", "-e", endpoints), "");
   }
 
-  /** A JVM that cannot make archives (here: one that refuses the option) costs one try, not one per run. */
+  /**
+   * A JVM that cannot make archives (here: one that refuses the option) costs one try, not one per
+   * run.
+   */
   @Test
   void aFailedTrainingRunIsNotRepeated() throws Exception {
     Path javaDir = Files.createDirectories(install.resolve("java-without-archives"));
     Path java = javaDir.resolve("java");
-    Files.writeString(java, "#!/usr/bin/env bash\n"
-        + "for a in \"$@\"; do [[ $a == -XX:ArchiveClassesAtExit=* ]] && exit 1; done\n"
-        + "exec '" + Path.of(System.getProperty("java.home"), "bin", "java") + "' \"$@\"\n");
+    Files.writeString(
+        java,
+        "#!/usr/bin/env bash\n"
+            + "for a in \"$@\"; do [[ $a == -XX:ArchiveClassesAtExit=* ]] && exit 1; done\n"
+            + "exec '"
+            + Path.of(System.getProperty("java.home"), "bin", "java")
+            + "' \"$@\"\n");
     assertTrue(java.toFile().setExecutable(true));
-    assertAnswers(lockctlWith(javaDir, null, "status", "-e", endpoints), "lockctl: preparing a class-data archive (once) ...\n");
+    assertAnswers(
+        lockctlWith(javaDir, null, "status", "-e", endpoints),
+        "lockctl: preparing a class-data archive (once) ...\n");
     assertAnswers(lockctlWith(javaDir, null, "status", "-e", endpoints), "");
     assertEquals(List.of(), archives());
   }
@@ -167,9 +193,11 @@ class LockctlScriptIT {
     assertEquals(0, lockctl("status", "-e", endpoints).code());
     List<Path> before = archives();
     Path jar = script.resolveSibling("target/lockctl.jar");
-    Files.setLastModifiedTime(jar, FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() + 60_000));
+    Files.setLastModifiedTime(
+        jar, FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() + 60_000));
 
-    assertAnswers(lockctl("status", "-e", endpoints), "lockctl: preparing a class-data archive (once) ...\n");
+    assertAnswers(
+        lockctl("status", "-e", endpoints), "lockctl: preparing a class-data archive (once) ...\n");
     List<Path> after = archives();
     assertEquals(1, after.size(), () -> "archives: " + after);
     assertTrue(!before.contains(after.get(0)), () -> "before " + before + ", after " + after);
@@ -183,15 +211,27 @@ class LockctlScriptIT {
   @Test
   void statusStartsNeitherLogbackNorJmxNorOtherCommands() throws Exception {
     Path classes = install.resolve("classes.txt");
-    Run run = lockctlWithJavaOpts("-Xss512k -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xlog:class+load=info:file=" + classes,
-        "status", "-e", endpoints);
+    Run run =
+        lockctlWithJavaOpts(
+            "-Xss512k -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xlog:class+load=info:file="
+                + classes,
+            "status",
+            "-e",
+            endpoints);
     assertAnswers(run, "lockctl: preparing a class-data archive (once) ...\n");
     List<String> loaded = Files.readAllLines(classes);
-    assertTrue(loaded.stream().anyMatch(l -> l.contains(" io.lockd.cli.Lockctl ")), "the class log is written");
-    List<String> unwanted = loaded.stream()
-        .filter(l -> l.contains(" ch.qos.logback.") || l.contains(" java.lang.management.ManagementFactory ")
-            || l.contains(" io.lockd.cli.BenchCommand ") || l.contains(" io.lockd.cli.WatchCommand "))
-        .toList();
+    assertTrue(
+        loaded.stream().anyMatch(l -> l.contains(" io.lockd.cli.Lockctl ")),
+        "the class log is written");
+    List<String> unwanted =
+        loaded.stream()
+            .filter(
+                l ->
+                    l.contains(" ch.qos.logback.")
+                        || l.contains(" java.lang.management.ManagementFactory ")
+                        || l.contains(" io.lockd.cli.BenchCommand ")
+                        || l.contains(" io.lockd.cli.WatchCommand "))
+            .toList();
     assertEquals(List.of(), unwanted);
   }
 }

@@ -18,10 +18,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Collectors;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -53,36 +53,48 @@ class LockctlTest {
 
   static Run lockctl(String... args) {
     List<String> all = new ArrayList<>(List.of(args));
-    if (!all.contains("--endpoints") && !all.contains("--help") && !all.get(0).equals("generate-completion")) {
+    if (!all.contains("--endpoints")
+        && !all.contains("--help")
+        && !all.get(0).equals("generate-completion")) {
       int at = all.indexOf("--");
       all.addAll(at < 0 ? all.size() : at, List.of("--endpoints", endpoints, "--timeout", "20s"));
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = Lockctl.run(all.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    int code =
+        Lockctl.run(
+            all.toArray(String[]::new),
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Run(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   /** Waits (bounded) until a lockctl session has a watch in the cell. */
   /** The sessions that watch something now: a later lockctl's watch is a session not among them. */
   static Set<Long> watchingSessions() {
     try (LockClient c = client()) {
-      return c.admin().sessions().stream().filter(s -> s.watches() > 0).map(SessionSummary::sessionId)
+      return c.admin().sessions().stream()
+          .filter(s -> s.watches() > 0)
+          .map(SessionSummary::sessionId)
           .collect(Collectors.toSet());
     }
   }
 
   /**
    * Waits until a lockctl session not in {@code before} watches something. A lockctl of an earlier
-   * test may still be listed with its watch (its session closes after it returned), so any
-   * watching lockctl session is not enough.
+   * test may still be listed with its watch (its session closes after it returned), so any watching
+   * lockctl session is not enough.
    */
   static void awaitLockctlWatching(Set<Long> before) throws InterruptedException {
     try (LockClient c = client()) {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (c.admin().sessions().stream().noneMatch(s -> s.clientName().startsWith("lockctl:")
-          && s.watches() > 0 && !before.contains(s.sessionId()))) {
+      while (c.admin().sessions().stream()
+          .noneMatch(
+              s ->
+                  s.clientName().startsWith("lockctl:")
+                      && s.watches() > 0
+                      && !before.contains(s.sessionId()))) {
         if (System.nanoTime() > deadline) {
           throw new AssertionError("lockctl never started watching");
         }
@@ -106,9 +118,15 @@ class LockctlTest {
     JsonObject o = json.json().getAsJsonObject();
     assertTrue(o.get("leader_id").getAsInt() > 0);
     assertEquals(3, o.getAsJsonArray("replicas").size());
-    assertEquals(o.get("leader_address").getAsString(),
-        o.getAsJsonArray("replicas").asList().stream().map(JsonElement::getAsJsonObject)
-            .filter(r -> r.get("leader").getAsBoolean()).findFirst().orElseThrow().get("address").getAsString());
+    assertEquals(
+        o.get("leader_address").getAsString(),
+        o.getAsJsonArray("replicas").asList().stream()
+            .map(JsonElement::getAsJsonObject)
+            .filter(r -> r.get("leader").getAsBoolean())
+            .findFirst()
+            .orElseThrow()
+            .get("address")
+            .getAsString());
   }
 
   @Test
@@ -122,7 +140,8 @@ class LockctlTest {
     assertEquals(0, lockctl("put", "/cli/a/f", "again").code());
     Run stat = lockctl("stat", "/cli/a/f", "-o", "json");
     assertEquals(2, stat.json().getAsJsonObject().get("content_generation").getAsLong());
-    assertEquals(5, lockctl("put", "/cli/a/f", "cas", "--if-generation", "1").code(), "generation mismatch");
+    assertEquals(
+        5, lockctl("put", "/cli/a/f", "cas", "--if-generation", "1").code(), "generation mismatch");
     assertEquals(0, lockctl("put", "/cli/a/f", "cas", "--if-generation", "2").code());
     Run getJson = lockctl("get", "/cli/a/f", "-o", "json");
     assertEquals("cas", getJson.json().getAsJsonObject().get("contents").getAsString());
@@ -160,16 +179,21 @@ class LockctlTest {
 
       Run all = lockctl("locks");
       assertEquals(0, all.code());
-      assertTrue(all.out().contains("/cli/locks/l") && all.out().contains(session + "(test-client)"), all.out());
+      assertTrue(
+          all.out().contains("/cli/locks/l") && all.out().contains(session + "(test-client)"),
+          all.out());
       Run one = lockctl("locks", "/cli/locks/l", "-o", "json");
       JsonObject info = one.json().getAsJsonObject();
       assertEquals("exclusive", info.get("mode").getAsString());
-      assertEquals(session, info.getAsJsonArray("holders").get(0).getAsJsonObject().get("session").getAsLong());
+      assertEquals(
+          session,
+          info.getAsJsonArray("holders").get(0).getAsJsonObject().get("session").getAsLong());
       assertEquals(lock.sequencer().lockGeneration(), info.get("generation").getAsLong());
 
       Run sessions = lockctl("sessions", "-o", "json");
-      assertTrue(sessions.json().getAsJsonArray().asList().stream()
-          .anyMatch(s -> s.getAsJsonObject().get("id").getAsLong() == session));
+      assertTrue(
+          sessions.json().getAsJsonArray().asList().stream()
+              .anyMatch(s -> s.getAsJsonObject().get("id").getAsLong() == session));
       assertEquals(0, lockctl("session", "close", Long.toString(session)).code());
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
       while (lock.isHeld() && System.nanoTime() < deadline) {
@@ -183,7 +207,15 @@ class LockctlTest {
   @Test
   void lockRunsTheCommandWithTheSequencer() throws Exception {
     Path file = dir.resolve("seq.txt");
-    Run r = lockctl("lock", "/cli/job", "--create", "--", "sh", "-c", "echo \"$LOCKD_SEQUENCER\" > '" + file + "'; exit 3");
+    Run r =
+        lockctl(
+            "lock",
+            "/cli/job",
+            "--create",
+            "--",
+            "sh",
+            "-c",
+            "echo \"$LOCKD_SEQUENCER\" > '" + file + "'; exit 3");
     assertEquals(3, r.code(), r.err());
     String seq = Files.readString(file).trim();
     assertEquals("/cli/job", io.lockd.client.Sequencer.parse(seq).path());
@@ -204,15 +236,24 @@ class LockctlTest {
     assertEquals(0, none.code(), none.err());
     Set<Long> before = watchingSessions();
     CompletableFuture<Run> observer =
-        CompletableFuture.supplyAsync(() -> lockctl("elect", "cli-e", "--observe", "--count", "3", "--for", "60s"));
+        CompletableFuture.supplyAsync(
+            () -> lockctl("elect", "cli-e", "--observe", "--count", "3", "--for", "60s"));
     awaitLockctlWatching(before);
     Path file = dir.resolve("elected.txt");
-    Run leader = lockctl("elect", "cli-e", "--", "sh", "-c", "echo \"$LOCKD_LOCK_PATH\" > '" + file + "'; sleep 1");
+    Run leader =
+        lockctl(
+            "elect",
+            "cli-e",
+            "--",
+            "sh",
+            "-c",
+            "echo \"$LOCKD_LOCK_PATH\" > '" + file + "'; sleep 1");
     assertEquals(0, leader.code(), leader.err());
     assertEquals("/election/cli-e", Files.readString(file).trim());
     Run seen = observer.get(60, TimeUnit.SECONDS);
     assertEquals(0, seen.code(), seen.err());
-    assertTrue(seen.out().contains("leader: none") && seen.out().contains("leader: session "), seen.out());
+    assertTrue(
+        seen.out().contains("leader: none") && seen.out().contains("leader: session "), seen.out());
     assertEquals(2, lockctl("elect", "x").code(), "needs --observe or a command");
   }
 
@@ -221,14 +262,20 @@ class LockctlTest {
     try (LockClient c = client()) {
       c.mkdirs("/cli/w");
       Set<Long> before = watchingSessions();
-      CompletableFuture<Run> watch = CompletableFuture.supplyAsync(() -> lockctl("watch", "/cli/w/f", "--count", "3", "-o", "json", "--for", "60s"));
+      CompletableFuture<Run> watch =
+          CompletableFuture.supplyAsync(
+              () -> lockctl("watch", "/cli/w/f", "--count", "3", "-o", "json", "--for", "60s"));
       awaitLockctlWatching(before);
       c.createFile("/cli/w/f", new byte[0]);
       c.setContents("/cli/w/f", new byte[] {1});
       c.delete("/cli/w/f");
       Run r = watch.get(60, TimeUnit.SECONDS);
       assertEquals(0, r.code(), r.err());
-      List<String> types = r.out().lines().map(l -> JsonParser.parseString(l).getAsJsonObject().get("type").getAsString()).toList();
+      List<String> types =
+          r.out()
+              .lines()
+              .map(l -> JsonParser.parseString(l).getAsJsonObject().get("type").getAsString())
+              .toList();
       assertEquals(List.of("node_created", "contents_changed", "node_deleted"), types);
     }
   }
@@ -242,8 +289,22 @@ class LockctlTest {
     assertTrue(rows.get(0).getAsJsonObject().get("pairs").getAsLong() > 0);
     assertEquals("contended", rows.get(1).getAsJsonObject().get("workload").getAsString());
 
-    Run reads = lockctl("bench", "--workload", "reads", "--cache", "--write-interval", "100ms",
-        "--clients", "2", "--seconds", "1", "--warmup", "0", "-o", "json");
+    Run reads =
+        lockctl(
+            "bench",
+            "--workload",
+            "reads",
+            "--cache",
+            "--write-interval",
+            "100ms",
+            "--clients",
+            "2",
+            "--seconds",
+            "1",
+            "--warmup",
+            "0",
+            "-o",
+            "json");
     assertEquals(0, reads.code(), reads.err());
     var row = reads.json().getAsJsonArray().get(0).getAsJsonObject();
     assertEquals("reads-cached", row.get("workload").getAsString());
@@ -254,10 +315,25 @@ class LockctlTest {
 
   @Test
   void helpAndCompletion() {
-    for (String cmd : List.of("status", "ls", "stat", "get", "put", "mkdir", "rm", "locks", "sessions", "lock", "elect", "watch", "bench")) {
+    for (String cmd :
+        List.of(
+            "status",
+            "ls",
+            "stat",
+            "get",
+            "put",
+            "mkdir",
+            "rm",
+            "locks",
+            "sessions",
+            "lock",
+            "elect",
+            "watch",
+            "bench")) {
       Run r = lockctl(cmd, "--help");
       assertEquals(0, r.code(), cmd);
-      assertTrue(r.out().contains("Usage: lockctl " + cmd) && r.out().contains("--endpoints"), r.out());
+      assertTrue(
+          r.out().contains("Usage: lockctl " + cmd) && r.out().contains("--endpoints"), r.out());
     }
     Run completion = lockctl("generate-completion");
     assertEquals(0, completion.code());

@@ -11,17 +11,29 @@ import picocli.CommandLine;
 class SubcommandsTest {
   @Test
   void aNamedCommandIsTheOnlyOneBuilt() {
-    assertEquals(List.of("status"), List.copyOf(Lockctl.commandLine("status", "-o", "json").getSubcommands().keySet()));
-    assertEquals(List.of("session"), List.copyOf(Lockctl.commandLine("session", "close", "7").getSubcommands().keySet()));
+    assertEquals(
+        List.of("status"),
+        List.copyOf(Lockctl.commandLine("status", "-o", "json").getSubcommands().keySet()));
+    assertEquals(
+        List.of("session"),
+        List.copyOf(Lockctl.commandLine("session", "close", "7").getSubcommands().keySet()));
   }
 
   @Test
   void helpCompletionAndUnknownCommandsSeeTheWholeTree() {
     List<String> all = new ArrayList<>(Subcommands.LEAVES);
     all.addAll(List.of("generate-completion", "help"));
-    for (String[] args : List.of(new String[0], new String[] {"--help"}, new String[] {"help", "status"},
-        new String[] {"generate-completion"}, new String[] {"stauts"})) {
-      assertEquals(all, List.copyOf(Lockctl.commandLine(args).getSubcommands().keySet()), String.join(" ", args));
+    for (String[] args :
+        List.of(
+            new String[0],
+            new String[] {"--help"},
+            new String[] {"help", "status"},
+            new String[] {"generate-completion"},
+            new String[] {"stauts"})) {
+      assertEquals(
+          all,
+          List.copyOf(Lockctl.commandLine(args).getSubcommands().keySet()),
+          String.join(" ", args));
     }
   }
 

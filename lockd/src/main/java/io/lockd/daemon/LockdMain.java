@@ -36,73 +36,90 @@ import picocli.CommandLine.PropertiesDefaultProvider;
     usageHelpAutoWidth = true,
     subcommands = StatusCommand.class,
     description = {
-        "Runs one replica of a lockd cell: a Chubby-style lock service whose replicas agree on "
-            + "every change through Multi-Paxos. Start one lockd per member (five is usual), each "
-            + "with the same --cell and --member list and its own --id and --data-dir. The leader "
-            + "serves clients; the others answer UNAVAILABLE with the leader's client address.",
-        "",
-        "Every option can also come from a properties file (--config): the key is the option's "
-            + "name without dashes (data-dir=/var/lib/lockd); the command line wins over the file. "
-            + "All members must use equal timing and limit settings.",
-        ""},
+      "Runs one replica of a lockd cell: a Chubby-style lock service whose replicas agree on "
+          + "every change through Multi-Paxos. Start one lockd per member (five is usual), each "
+          + "with the same --cell and --member list and its own --id and --data-dir. The leader "
+          + "serves clients; the others answer UNAVAILABLE with the leader's client address.",
+      "",
+      "Every option can also come from a properties file (--config): the key is the option's "
+          + "name without dashes (data-dir=/var/lib/lockd); the command line wins over the file. "
+          + "All members must use equal timing and limit settings.",
+      ""
+    },
     footer = {
-        "",
-        "Examples:",
-        "  # replica 1 of a three-member cell on one host (start 2 and 3 likewise):",
-        "  lockd --cell demo --id 1 --data-dir /tmp/lockd/r1 \\",
-        "        --member 1=127.0.0.1:7111,127.0.0.1:7101 \\",
-        "        --member 2=127.0.0.1:7112,127.0.0.1:7102 \\",
-        "        --member 3=127.0.0.1:7113,127.0.0.1:7103",
-        "",
-        "  # the same from a file; cell.properties holds for example:",
-        "  #   cell = demo",
-        "  #   member = 1=127.0.0.1:7111,127.0.0.1:7101 2=127.0.0.1:7112,... 3=...",
-        "  lockd --config cell.properties --id 1 --data-dir /tmp/lockd/r1",
-        "",
-        "  # check the settings without starting:",
-        "  lockd --config cell.properties --id 1 --data-dir /tmp/lockd/r1 --check",
-        "",
-        "  # show every replica of a running cell:",
-        "  lockd status 127.0.0.1:7101",
-        "",
-        "  # a local five-replica cell to try things out (from the source tree):",
-        "  deploy/local/cell.sh start",
-        "",
-        "SIGTERM stops the replica cleanly (exit status 143, as for any JVM so stopped);",
-        "exit status 1: the replica failed; 2: bad settings.",
-        "Log level: environment LOCKD_LOG_LEVEL (default INFO)."})
+      "",
+      "Examples:",
+      "  # replica 1 of a three-member cell on one host (start 2 and 3 likewise):",
+      "  lockd --cell demo --id 1 --data-dir /tmp/lockd/r1 \\",
+      "        --member 1=127.0.0.1:7111,127.0.0.1:7101 \\",
+      "        --member 2=127.0.0.1:7112,127.0.0.1:7102 \\",
+      "        --member 3=127.0.0.1:7113,127.0.0.1:7103",
+      "",
+      "  # the same from a file; cell.properties holds for example:",
+      "  #   cell = demo",
+      "  #   member = 1=127.0.0.1:7111,127.0.0.1:7101 2=127.0.0.1:7112,... 3=...",
+      "  lockd --config cell.properties --id 1 --data-dir /tmp/lockd/r1",
+      "",
+      "  # check the settings without starting:",
+      "  lockd --config cell.properties --id 1 --data-dir /tmp/lockd/r1 --check",
+      "",
+      "  # show every replica of a running cell:",
+      "  lockd status 127.0.0.1:7101",
+      "",
+      "  # a local five-replica cell to try things out (from the source tree):",
+      "  deploy/local/cell.sh start",
+      "",
+      "SIGTERM stops the replica cleanly (exit status 143, as for any JVM so stopped);",
+      "exit status 1: the replica failed; 2: bad settings.",
+      "Log level: environment LOCKD_LOG_LEVEL (default INFO)."
+    })
 public final class LockdMain implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(LockdMain.class);
 
-  @Option(names = "--config", paramLabel = "FILE",
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
       description = "Properties file with default values for any option below.")
   Path config;
 
-  @Option(names = "--cell", paramLabel = "NAME", defaultValue = "lockd",
-      description = "The cell's name; replicas of another cell are refused "
-          + "(default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--cell",
+      paramLabel = "NAME",
+      defaultValue = "lockd",
+      description =
+          "The cell's name; replicas of another cell are refused " + "(default: ${DEFAULT-VALUE}).")
   String cell;
 
   @Option(names = "--id", paramLabel = "ID", description = "This replica's id: one of the members.")
   Integer id;
 
-  @Option(names = "--member", paramLabel = "ID=PEER,CLIENT",
-      description = "A member of the cell, once per member (this one included): its id, its "
-          + "peer address (host:port, where replicas talk) and its client address (host:port, "
-          + "where clients connect). Several members may share one value, space-separated.")
+  @Option(
+      names = "--member",
+      paramLabel = "ID=PEER,CLIENT",
+      description =
+          "A member of the cell, once per member (this one included): its id, its "
+              + "peer address (host:port, where replicas talk) and its client address (host:port, "
+              + "where clients connect). Several members may share one value, space-separated.")
   List<String> members;
 
-  @Option(names = "--data-dir", paramLabel = "DIR",
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
       description = "Where this replica keeps its durable state (created if missing).")
   Path dataDir;
 
-  @Option(names = "--peer-listen", paramLabel = "HOST:PORT",
+  @Option(
+      names = "--peer-listen",
+      paramLabel = "HOST:PORT",
       description = "Where to accept peers (default: this member's peer address).")
   String peerListen;
 
-  @Option(names = "--client-listen", paramLabel = "HOST:PORT",
-      description = "Where to accept clients (default: this member's client address; "
-          + "0.0.0.0:PORT for every interface).")
+  @Option(
+      names = "--client-listen",
+      paramLabel = "HOST:PORT",
+      description =
+          "Where to accept clients (default: this member's client address; "
+              + "0.0.0.0:PORT for every interface).")
   String clientListen;
 
   @Option(names = "--check", description = "Validate the settings, print them, and exit.")
@@ -114,182 +131,308 @@ public final class LockdMain implements Callable<Integer> {
   @CommandLine.ArgGroup(exclusive = false, heading = "%nLimits (equal on all members):%n")
   Limits limits = new Limits();
 
-  @CommandLine.ArgGroup(exclusive = false,
+  @CommandLine.ArgGroup(
+      exclusive = false,
       heading = "%nServer limits (per member; best kept equal):%n")
   ServerLimits serverLimits = new ServerLimits();
 
   /** Consensus and session timing. */
   static final class Timing {
-    @Option(names = "--lease-ms", paramLabel = "MS", defaultValue = "300",
+    @Option(
+        names = "--lease-ms",
+        paramLabel = "MS",
+        defaultValue = "300",
         description = "Leader lease; a new leader waits it out (default: ${DEFAULT-VALUE}).")
     long leaseMillis;
 
-    @Option(names = "--heartbeat-ms", paramLabel = "MS", defaultValue = "50",
+    @Option(
+        names = "--heartbeat-ms",
+        paramLabel = "MS",
+        defaultValue = "50",
         description = "Leader heartbeat, at most half the lease (default: ${DEFAULT-VALUE}).")
     long heartbeatMillis;
 
-    @Option(names = "--election-timeout-ms", paramLabel = "MS", defaultValue = "500",
+    @Option(
+        names = "--election-timeout-ms",
+        paramLabel = "MS",
+        defaultValue = "500",
         description = "Silence before a follower campaigns (default: ${DEFAULT-VALUE}).")
     long electionTimeoutMillis;
 
-    @Option(names = "--election-jitter-ms", paramLabel = "MS", defaultValue = "250",
+    @Option(
+        names = "--election-jitter-ms",
+        paramLabel = "MS",
+        defaultValue = "250",
         description = "Random extra wait before campaigning (default: ${DEFAULT-VALUE}).")
     long electionJitterMillis;
 
-    @Option(names = "--clock-drift", paramLabel = "RATE", defaultValue = "0.01",
+    @Option(
+        names = "--clock-drift",
+        paramLabel = "RATE",
+        defaultValue = "0.01",
         description = "Largest clock rate error of any member (default: ${DEFAULT-VALUE}).")
     double clockDrift;
 
-    @Option(names = "--grace-ms", paramLabel = "MS", defaultValue = "5000",
-        description = "Failover grace: a new leader keeps every session alive at least this long "
-            + "(and at least its lease) before it may expire any; longer delays the takeover of a "
-            + "crashed holder's locks (default: ${DEFAULT-VALUE}, at most 600000).")
+    @Option(
+        names = "--grace-ms",
+        paramLabel = "MS",
+        defaultValue = "5000",
+        description =
+            "Failover grace: a new leader keeps every session alive at least this long "
+                + "(and at least its lease) before it may expire any; longer delays the takeover of a "
+                + "crashed holder's locks (default: ${DEFAULT-VALUE}, at most 600000).")
     long graceMillis;
 
-    @Option(names = "--tick-ms", paramLabel = "MS", defaultValue = "5",
-        description = "Shortest interval between two consensus ticks; timers run when due "
-            + "(default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--tick-ms",
+        paramLabel = "MS",
+        defaultValue = "5",
+        description =
+            "Shortest interval between two consensus ticks; timers run when due "
+                + "(default: ${DEFAULT-VALUE}).")
     long tickMillis;
 
-    @Option(names = "--server-tick-ms", paramLabel = "MS", defaultValue = "10",
-        description = "How often the leader checks session deadlines and timers; an idle "
-            + "follower checks once a second (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--server-tick-ms",
+        paramLabel = "MS",
+        defaultValue = "10",
+        description =
+            "How often the leader checks session deadlines and timers; an idle "
+                + "follower checks once a second (default: ${DEFAULT-VALUE}).")
     long serverTickMillis;
 
-    @Option(names = "--pipeline-slots", paramLabel = "N", defaultValue = "64",
-        description = "Slots a leader proposes before the earliest is chosen; commands that "
-            + "arrive meanwhile wait and share a slot (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--pipeline-slots",
+        paramLabel = "N",
+        defaultValue = "64",
+        description =
+            "Slots a leader proposes before the earliest is chosen; commands that "
+                + "arrive meanwhile wait and share a slot (default: ${DEFAULT-VALUE}).")
     int pipelineSlots;
 
-    @Option(names = "--proposal-timeout-ms", paramLabel = "MS", defaultValue = "10000",
-        description = "A request without outcome this long answers UNAVAILABLE "
-            + "(default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--proposal-timeout-ms",
+        paramLabel = "MS",
+        defaultValue = "10000",
+        description =
+            "A request without outcome this long answers UNAVAILABLE "
+                + "(default: ${DEFAULT-VALUE}).")
     long proposalTimeoutMillis;
 
-    @Option(names = "--snapshot-every", paramLabel = "SLOTS", defaultValue = "10000",
+    @Option(
+        names = "--snapshot-every",
+        paramLabel = "SLOTS",
+        defaultValue = "10000",
         description = "Slots between snapshots (default: ${DEFAULT-VALUE}).")
     long snapshotEvery;
   }
 
   /** Namespace limits. */
   static final class Limits {
-    @Option(names = "--content-bytes-max", paramLabel = "BYTES", defaultValue = "262144",
+    @Option(
+        names = "--content-bytes-max",
+        paramLabel = "BYTES",
+        defaultValue = "262144",
         description = "Largest file contents (default: ${DEFAULT-VALUE}).")
     int contentBytesMax;
 
-    @Option(names = "--sessions-max", paramLabel = "N", defaultValue = "20000",
+    @Option(
+        names = "--sessions-max",
+        paramLabel = "N",
+        defaultValue = "20000",
         description = "Most sessions at once (default: ${DEFAULT-VALUE}).")
     int sessionsMax;
 
-    @Option(names = "--nodes-max", paramLabel = "N", defaultValue = "200000",
+    @Option(
+        names = "--nodes-max",
+        paramLabel = "N",
+        defaultValue = "200000",
         description = "Most nodes (default: ${DEFAULT-VALUE}).")
     int nodesMax;
 
-    @Option(names = "--waiters-per-lock-max", paramLabel = "N", defaultValue = "1000",
+    @Option(
+        names = "--waiters-per-lock-max",
+        paramLabel = "N",
+        defaultValue = "1000",
         description = "Most queued acquires per lock (default: ${DEFAULT-VALUE}).")
     int waitersPerLockMax;
 
-    @Option(names = "--events-per-session-max", paramLabel = "N", defaultValue = "256",
+    @Option(
+        names = "--events-per-session-max",
+        paramLabel = "N",
+        defaultValue = "256",
         description = "Events buffered per session before RESYNC (default: ${DEFAULT-VALUE}).")
     int eventsPerSessionMax;
 
-    @Option(names = "--session-lease-ms", paramLabel = "MS", defaultValue = "12000",
+    @Option(
+        names = "--session-lease-ms",
+        paramLabel = "MS",
+        defaultValue = "12000",
         description = "Session lease when the client asks for none (default: ${DEFAULT-VALUE}).")
     long sessionLeaseMillis;
 
-    @Option(names = "--session-lease-min-ms", paramLabel = "MS", defaultValue = "1000",
+    @Option(
+        names = "--session-lease-min-ms",
+        paramLabel = "MS",
+        defaultValue = "1000",
         description = "Shortest session lease granted (default: ${DEFAULT-VALUE}).")
     long sessionLeaseMinMillis;
 
-    @Option(names = "--session-lease-max-ms", paramLabel = "MS", defaultValue = "60000",
+    @Option(
+        names = "--session-lease-max-ms",
+        paramLabel = "MS",
+        defaultValue = "60000",
         description = "Longest session lease granted (default: ${DEFAULT-VALUE}).")
     long sessionLeaseMaxMillis;
 
-    @Option(names = "--lock-delay-ms", paramLabel = "MS", defaultValue = "10000",
-        description = "Lock-delay of nodes created without one (default: ${DEFAULT-VALUE}, "
-            + "at most --lock-delay-max-ms).")
+    @Option(
+        names = "--lock-delay-ms",
+        paramLabel = "MS",
+        defaultValue = "10000",
+        description =
+            "Lock-delay of nodes created without one (default: ${DEFAULT-VALUE}, "
+                + "at most --lock-delay-max-ms).")
     long lockDelayMillis;
 
-    @Option(names = "--lock-delay-max-ms", paramLabel = "MS", defaultValue = "60000",
-        description = "Largest lock-delay a node may ask for (default: ${DEFAULT-VALUE}, "
-            + "at most 60000).")
+    @Option(
+        names = "--lock-delay-max-ms",
+        paramLabel = "MS",
+        defaultValue = "60000",
+        description =
+            "Largest lock-delay a node may ask for (default: ${DEFAULT-VALUE}, "
+                + "at most 60000).")
     long lockDelayMaxMillis;
 
-    @Option(names = "--total-content-bytes-max", paramLabel = "BYTES",
+    @Option(
+        names = "--total-content-bytes-max",
+        paramLabel = "BYTES",
         defaultValue = "268435456",
         description = "Largest sum of all files' contents (default: ${DEFAULT-VALUE}).")
     long totalContentBytesMax;
 
-    @Option(names = "--path-bytes-max", paramLabel = "BYTES", defaultValue = "1024",
+    @Option(
+        names = "--path-bytes-max",
+        paramLabel = "BYTES",
+        defaultValue = "1024",
         description = "Longest path, in UTF-8 bytes (default: ${DEFAULT-VALUE}).")
     int pathBytesMax;
 
-    @Option(names = "--path-depth-max", paramLabel = "N", defaultValue = "64",
+    @Option(
+        names = "--path-depth-max",
+        paramLabel = "N",
+        defaultValue = "64",
         description = "Most components in a path (default: ${DEFAULT-VALUE}).")
     int pathDepthMax;
 
-    @Option(names = "--children-per-directory-max", paramLabel = "N", defaultValue = "10000",
+    @Option(
+        names = "--children-per-directory-max",
+        paramLabel = "N",
+        defaultValue = "10000",
         description = "Most children of one directory (default: ${DEFAULT-VALUE}).")
     int childrenPerDirectoryMax;
 
-    @Option(names = "--watches-per-session-max", paramLabel = "N", defaultValue = "256",
+    @Option(
+        names = "--watches-per-session-max",
+        paramLabel = "N",
+        defaultValue = "256",
         description = "Most watches of one session (default: ${DEFAULT-VALUE}).")
     int watchesPerSessionMax;
 
-    @Option(names = "--wait-max-ms", paramLabel = "MS", defaultValue = "3600000",
-        description = "Longest wait of a queued acquire; longer waits are shortened to it "
-            + "(default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--wait-max-ms",
+        paramLabel = "MS",
+        defaultValue = "3600000",
+        description =
+            "Longest wait of a queued acquire; longer waits are shortened to it "
+                + "(default: ${DEFAULT-VALUE}).")
     long waitMaxMillis;
 
-    @Option(names = "--client-name-bytes-max", paramLabel = "BYTES", defaultValue = "256",
+    @Option(
+        names = "--client-name-bytes-max",
+        paramLabel = "BYTES",
+        defaultValue = "256",
         description = "Longest session client name, in UTF-8 bytes (default: ${DEFAULT-VALUE}).")
     int clientNameBytesMax;
 
-    @Option(names = "--sequence-window", paramLabel = "N", defaultValue = "4294967296",
-        description = "How far a request's sequence number may be above its session's last "
-            + "applied one (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--sequence-window",
+        paramLabel = "N",
+        defaultValue = "4294967296",
+        description =
+            "How far a request's sequence number may be above its session's last "
+                + "applied one (default: ${DEFAULT-VALUE}).")
     long sequenceWindow;
   }
 
   /** Limits of this replica's client port and serving memory (each member may differ). */
   static final class ServerLimits {
-    @Option(names = "--inbound-message-bytes-max", paramLabel = "BYTES",
-        description = "Largest message a client may send; at least --content-bytes-max + "
-            + "--path-bytes-max + 1024 (default: --content-bytes-max + 65536).")
+    @Option(
+        names = "--inbound-message-bytes-max",
+        paramLabel = "BYTES",
+        description =
+            "Largest message a client may send; at least --content-bytes-max + "
+                + "--path-bytes-max + 1024 (default: --content-bytes-max + 65536).")
     Integer inboundMessageBytesMax;
 
-    @Option(names = "--calls-per-connection-max", paramLabel = "N", defaultValue = "1000",
-        description = "Calls and streams open at once on one client connection "
-            + "(default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--calls-per-connection-max",
+        paramLabel = "N",
+        defaultValue = "1000",
+        description =
+            "Calls and streams open at once on one client connection "
+                + "(default: ${DEFAULT-VALUE}).")
     int callsPerConnectionMax;
 
-    @Option(names = "--calls-per-stream-max", paramLabel = "N", defaultValue = "4096",
-        description = "Unanswered calls on one Session/Calls stream; more are answered "
-            + "RESOURCE_EXHAUSTED (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--calls-per-stream-max",
+        paramLabel = "N",
+        defaultValue = "4096",
+        description =
+            "Unanswered calls on one Session/Calls stream; more are answered "
+                + "RESOURCE_EXHAUSTED (default: ${DEFAULT-VALUE}).")
     int callsPerStreamMax;
 
-    @Option(names = "--keepalive-streams-max", paramLabel = "N", defaultValue = "100000",
+    @Option(
+        names = "--keepalive-streams-max",
+        paramLabel = "N",
+        defaultValue = "100000",
         description = "KeepAlive streams open at once on this replica (default: ${DEFAULT-VALUE}).")
     int streamsMax;
 
-    @Option(names = "--keepalive-streams-per-session-max", paramLabel = "N", defaultValue = "4",
-        description = "KeepAlive streams of one session; a newer one ends the oldest "
-            + "(default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--keepalive-streams-per-session-max",
+        paramLabel = "N",
+        defaultValue = "4",
+        description =
+            "KeepAlive streams of one session; a newer one ends the oldest "
+                + "(default: ${DEFAULT-VALUE}).")
     int streamsPerSessionMax;
 
-    @Option(names = "--parked-requests-max", paramLabel = "N", defaultValue = "10000",
-        description = "Requests held while a leader is being elected; more are answered "
-            + "UNAVAILABLE at once (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--parked-requests-max",
+        paramLabel = "N",
+        defaultValue = "10000",
+        description =
+            "Requests held while a leader is being elected; more are answered "
+                + "UNAVAILABLE at once (default: ${DEFAULT-VALUE}).")
     int parkedRequestsMax;
 
-    @Option(names = "--park-ms", paramLabel = "MS", defaultValue = "1500",
-        description = "How long a request waits for an election to end before it is answered "
-            + "UNAVAILABLE (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--park-ms",
+        paramLabel = "MS",
+        defaultValue = "1500",
+        description =
+            "How long a request waits for an election to end before it is answered "
+                + "UNAVAILABLE (default: ${DEFAULT-VALUE}).")
     long parkMillis;
 
-    @Option(names = "--cached-files-per-session-max", paramLabel = "N", defaultValue = "10000",
-        description = "Files the leader registers as cached by one caching session; reads "
-            + "beyond it are answered uncacheable (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--cached-files-per-session-max",
+        paramLabel = "N",
+        defaultValue = "10000",
+        description =
+            "Files the leader registers as cached by one caching session; reads "
+                + "beyond it are answered uncacheable (default: ${DEFAULT-VALUE}).")
     int cachedFilesPerSessionMax;
   }
 
@@ -300,11 +443,12 @@ public final class LockdMain implements Callable<Integer> {
   /** Parses and runs; returns the exit status (for tests: no System.exit). */
   public static int run(String... args) {
     CommandLine cmd = new CommandLine(new LockdMain());
-    cmd.setParameterExceptionHandler((e, arguments) -> {
-      e.getCommandLine().getErr().println("lockd: " + e.getMessage());
-      e.getCommandLine().getErr().println("Run 'lockd --help' for the options and examples.");
-      return 2;
-    });
+    cmd.setParameterExceptionHandler(
+        (e, arguments) -> {
+          e.getCommandLine().getErr().println("lockd: " + e.getMessage());
+          e.getCommandLine().getErr().println("Run 'lockd --help' for the options and examples.");
+          return 2;
+        });
     try {
       Path file = configFile(args);
       if (file != null) {
@@ -337,8 +481,9 @@ public final class LockdMain implements Callable<Integer> {
 
   private int serve(LockdServerConfig settings, PrintWriter err) {
     Path dir = settings.runtime().dataDir();
-    try (FileChannel lockFile = FileChannel.open(dir.resolve("lockd.lock"),
-        StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    try (FileChannel lockFile =
+            FileChannel.open(
+                dir.resolve("lockd.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock held = lockFile.tryLock()) {
       if (held == null) {
         err.println("lockd: another lockd process is using the data directory " + dir);
@@ -353,11 +498,14 @@ public final class LockdMain implements Callable<Integer> {
         return 1;
       }
       AtomicBoolean stopping = new AtomicBoolean();
-      Thread hook = new Thread(() -> {
-        stopping.set(true);
-        log.info("replica {}: shutting down", settings.selfId());
-        server.close();
-      }, "lockd-shutdown");
+      Thread hook =
+          new Thread(
+              () -> {
+                stopping.set(true);
+                log.info("replica {}: shutting down", settings.selfId());
+                server.close();
+              },
+              "lockd-shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
       log.info("replica {} started: {}", settings.selfId(), describe(settings));
       server.stopped().join();
@@ -387,40 +535,70 @@ public final class LockdMain implements Callable<Integer> {
     }
     Members cellMembers = Members.parse(members);
     if (!cellMembers.peers().containsKey(id)) {
-      throw new IllegalArgumentException("--id " + id + " is not one of the members "
-          + cellMembers.ids());
+      throw new IllegalArgumentException(
+          "--id " + id + " is not one of the members " + cellMembers.ids());
     }
     if (cell.isBlank()) {
       throw new IllegalArgumentException("--cell must not be empty");
     }
     InetSocketAddress peers = listen(peerListen, cellMembers.peers().get(id), "--peer-listen");
-    InetSocketAddress clients = listen(clientListen, cellMembers.clients().get(id),
-        "--client-listen");
-    PaxosConfig paxos = new PaxosConfig(id, cellMembers.ids(), timing.leaseMillis,
-        timing.clockDrift, timing.heartbeatMillis, timing.electionTimeoutMillis,
-        timing.electionJitterMillis, PaxosConfig.RETRANSMIT_MILLIS, timing.pipelineSlots, 1024, 1 << 20,
-        20_000, 512, 1 << 20);
+    InetSocketAddress clients =
+        listen(clientListen, cellMembers.clients().get(id), "--client-listen");
+    PaxosConfig paxos =
+        new PaxosConfig(
+            id,
+            cellMembers.ids(),
+            timing.leaseMillis,
+            timing.clockDrift,
+            timing.heartbeatMillis,
+            timing.electionTimeoutMillis,
+            timing.electionJitterMillis,
+            PaxosConfig.RETRANSMIT_MILLIS,
+            timing.pipelineSlots,
+            1024,
+            1 << 20,
+            20_000,
+            512,
+            1 << 20);
     if (timing.tickMillis <= 0 || timing.tickMillis > timing.heartbeatMillis) {
-      throw new IllegalArgumentException("--tick-ms must be in [1, --heartbeat-ms], was "
-          + timing.tickMillis);
+      throw new IllegalArgumentException(
+          "--tick-ms must be in [1, --heartbeat-ms], was " + timing.tickMillis);
     }
     ReplicaOptions options = new ReplicaOptions(timing.proposalTimeoutMillis, timing.snapshotEvery);
-    RuntimeConfig runtime = new RuntimeConfig(cell, paxos, cellMembers.peers(), peers,
-        dataDirectory(), options, timing.tickMillis);
+    RuntimeConfig runtime =
+        new RuntimeConfig(
+            cell, paxos, cellMembers.peers(), peers, dataDirectory(), options, timing.tickMillis);
     NamespaceLimits namespaceLimits = namespaceLimits();
-    int inboundMax = serverLimits.inboundMessageBytesMax != null
-        ? serverLimits.inboundMessageBytesMax
-        : LockdServerConfig.defaultInboundMessageBytes(namespaceLimits);
-    return new LockdServerConfig(runtime, namespaceLimits, serverConfig(), cellMembers.clients(),
-        clients, timing.serverTickMillis, 300, serverLimits.callsPerConnectionMax, inboundMax);
+    int inboundMax =
+        serverLimits.inboundMessageBytesMax != null
+            ? serverLimits.inboundMessageBytesMax
+            : LockdServerConfig.defaultInboundMessageBytes(namespaceLimits);
+    return new LockdServerConfig(
+        runtime,
+        namespaceLimits,
+        serverConfig(),
+        cellMembers.clients(),
+        clients,
+        timing.serverTickMillis,
+        300,
+        serverLimits.callsPerConnectionMax,
+        inboundMax);
   }
 
   private ServerConfig serverConfig() {
     ServerConfig d = ServerConfig.defaults();
-    return new ServerConfig(timing.graceMillis, d.expiriesInFlightMax(), serverLimits.streamsMax,
-        serverLimits.streamsPerSessionMax, d.reconcileEveryMillis(), d.unreachableAfterMillis(),
-        timing.clockDrift, serverLimits.cachedFilesPerSessionMax, serverLimits.callsPerStreamMax,
-        serverLimits.parkedRequestsMax, serverLimits.parkMillis);
+    return new ServerConfig(
+        timing.graceMillis,
+        d.expiriesInFlightMax(),
+        serverLimits.streamsMax,
+        serverLimits.streamsPerSessionMax,
+        d.reconcileEveryMillis(),
+        d.unreachableAfterMillis(),
+        timing.clockDrift,
+        serverLimits.cachedFilesPerSessionMax,
+        serverLimits.callsPerStreamMax,
+        serverLimits.parkedRequestsMax,
+        serverLimits.parkMillis);
   }
 
   private NamespaceLimits namespaceLimits() {
@@ -464,38 +642,61 @@ public final class LockdMain implements Callable<Integer> {
   }
 
   private static String describe(LockdServerConfig s) {
-    return "cell '" + s.runtime().cell() + "', replica " + s.selfId() + " of "
-        + s.runtime().paxos().replicaIds() + ", clients on " + s.clientListen()
-        + ", peers on " + s.runtime().peerListen() + ", data in " + s.runtime().dataDir()
-        + ", lease " + s.runtime().paxos().leaseMillis() + " ms, grace "
-        + s.server().graceMillis() + " ms, limits " + s.limits().settingsText();
+    return "cell '"
+        + s.runtime().cell()
+        + "', replica "
+        + s.selfId()
+        + " of "
+        + s.runtime().paxos().replicaIds()
+        + ", clients on "
+        + s.clientListen()
+        + ", peers on "
+        + s.runtime().peerListen()
+        + ", data in "
+        + s.runtime().dataDir()
+        + ", lease "
+        + s.runtime().paxos().leaseMillis()
+        + " ms, grace "
+        + s.server().graceMillis()
+        + " ms, limits "
+        + s.limits().settingsText();
   }
 
   /** Settings' names as their checks report them, and the flags that set them. */
   private static final String[][] FLAG_NAMES = {
-      {"leaseMillis", "--lease-ms"}, {"heartbeatMillis", "--heartbeat-ms"},
-      {"electionTimeoutMillis", "--election-timeout-ms"},
-      {"electionJitterMillis", "--election-jitter-ms"}, {"clockDriftBound", "--clock-drift"},
-      {"graceMillis", "--grace-ms"}, {"contentBytesMax", "--content-bytes-max"},
-      {"sessionsMax", "--sessions-max"}, {"nodesMax", "--nodes-max"},
-      {"waitersPerLockMax", "--waiters-per-lock-max"},
-      {"eventsPerSessionMax", "--events-per-session-max"},
-      {"leaseDefaultMillis", "--session-lease-ms"}, {"leaseMinMillis", "--session-lease-min-ms"},
-      {"leaseMaxMillis", "--session-lease-max-ms"},
-      {"lockDelayDefaultMillis", "--lock-delay-ms"}, {"sequenceWindow", "--sequence-window"},
-      {"lockDelayMaxMillis", "--lock-delay-max-ms"},
-      {"totalContentBytesMax", "--total-content-bytes-max"},
-      {"pathBytesMax", "--path-bytes-max"}, {"pathDepthMax", "--path-depth-max"},
-      {"childrenPerDirectoryMax", "--children-per-directory-max"},
-      {"watchesPerSessionMax", "--watches-per-session-max"}, {"waitMaxMillis", "--wait-max-ms"},
-      {"clientNameBytesMax", "--client-name-bytes-max"},
-      {"inboundMessageBytesMax", "--inbound-message-bytes-max"},
-      {"callsPerConnectionMax", "--calls-per-connection-max"},
-      {"callsPerStreamMax", "--calls-per-stream-max"},
-      {"streamsPerSessionMax", "--keepalive-streams-per-session-max"},
-      {"streamsMax", "--keepalive-streams-max"},
-      {"parkedRequestsMax", "--parked-requests-max"}, {"parkMillis", "--park-ms"},
-      {"cachedFilesPerSessionMax", "--cached-files-per-session-max"}};
+    {"leaseMillis", "--lease-ms"},
+    {"heartbeatMillis", "--heartbeat-ms"},
+    {"electionTimeoutMillis", "--election-timeout-ms"},
+    {"electionJitterMillis", "--election-jitter-ms"},
+    {"clockDriftBound", "--clock-drift"},
+    {"graceMillis", "--grace-ms"},
+    {"contentBytesMax", "--content-bytes-max"},
+    {"sessionsMax", "--sessions-max"},
+    {"nodesMax", "--nodes-max"},
+    {"waitersPerLockMax", "--waiters-per-lock-max"},
+    {"eventsPerSessionMax", "--events-per-session-max"},
+    {"leaseDefaultMillis", "--session-lease-ms"},
+    {"leaseMinMillis", "--session-lease-min-ms"},
+    {"leaseMaxMillis", "--session-lease-max-ms"},
+    {"lockDelayDefaultMillis", "--lock-delay-ms"},
+    {"sequenceWindow", "--sequence-window"},
+    {"lockDelayMaxMillis", "--lock-delay-max-ms"},
+    {"totalContentBytesMax", "--total-content-bytes-max"},
+    {"pathBytesMax", "--path-bytes-max"},
+    {"pathDepthMax", "--path-depth-max"},
+    {"childrenPerDirectoryMax", "--children-per-directory-max"},
+    {"watchesPerSessionMax", "--watches-per-session-max"},
+    {"waitMaxMillis", "--wait-max-ms"},
+    {"clientNameBytesMax", "--client-name-bytes-max"},
+    {"inboundMessageBytesMax", "--inbound-message-bytes-max"},
+    {"callsPerConnectionMax", "--calls-per-connection-max"},
+    {"callsPerStreamMax", "--calls-per-stream-max"},
+    {"streamsPerSessionMax", "--keepalive-streams-per-session-max"},
+    {"streamsMax", "--keepalive-streams-max"},
+    {"parkedRequestsMax", "--parked-requests-max"},
+    {"parkMillis", "--park-ms"},
+    {"cachedFilesPerSessionMax", "--cached-files-per-session-max"}
+  };
 
   /** Rewrites a check's message in terms of the flags a user types. */
   static String flagNames(String message) {

@@ -8,9 +8,9 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * The cell's static membership as given on the command line: {@code
- * ID=PEER_ADDRESS,CLIENT_ADDRESS} per member (several per value, space-separated), e.g. {@code
- * 1=10.0.0.1:7111,10.0.0.1:7101}. Parsing says exactly what is wrong.
+ * The cell's static membership as given on the command line: {@code ID=PEER_ADDRESS,CLIENT_ADDRESS}
+ * per member (several per value, space-separated), e.g. {@code 1=10.0.0.1:7111,10.0.0.1:7101}.
+ * Parsing says exactly what is wrong.
  *
  * @param peers each member's peer address by id (replicas talk Paxos there)
  * @param clients each member's client address by id (clients and redirects use it)
@@ -24,13 +24,18 @@ public record Members(SortedMap<Integer, String> peers, SortedMap<Integer, Strin
     SortedMap<Integer, String> peers = new TreeMap<>();
     SortedMap<Integer, String> clients = new TreeMap<>();
     TreeSet<String> addresses = new TreeSet<>();
-    for (String spec : specs.stream().flatMap(v -> Arrays.stream(v.trim().split("\\s+")))
-        .filter(v -> !v.isEmpty()).toList()) {
+    for (String spec :
+        specs.stream()
+            .flatMap(v -> Arrays.stream(v.trim().split("\\s+")))
+            .filter(v -> !v.isEmpty())
+            .toList()) {
       int eq = spec.indexOf('=');
       int comma = spec.indexOf(',', Math.max(eq, 0));
       if (eq <= 0 || comma < 0 || spec.indexOf(',', comma + 1) >= 0) {
-        throw new IllegalArgumentException("member '" + spec
-            + "' is not ID=PEER_HOST:PORT,CLIENT_HOST:PORT (e.g. 1=127.0.0.1:7111,127.0.0.1:7101)");
+        throw new IllegalArgumentException(
+            "member '"
+                + spec
+                + "' is not ID=PEER_HOST:PORT,CLIENT_HOST:PORT (e.g. 1=127.0.0.1:7111,127.0.0.1:7101)");
       }
       int id = parseId(spec.substring(0, eq), spec);
       String peer = checkAddress(spec.substring(eq + 1, comma), "peer address of member " + id);
@@ -40,8 +45,10 @@ public record Members(SortedMap<Integer, String> peers, SortedMap<Integer, Strin
       }
       for (String address : List.of(peer, client)) {
         if (!addresses.add(address)) {
-          throw new IllegalArgumentException("address " + address
-              + " is used twice: every member needs its own peer and client ports");
+          throw new IllegalArgumentException(
+              "address "
+                  + address
+                  + " is used twice: every member needs its own peer and client ports");
         }
       }
       peers.put(id, peer);
@@ -66,8 +73,8 @@ public record Members(SortedMap<Integer, String> peers, SortedMap<Integer, Strin
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw new IllegalArgumentException("member '" + spec + "': id must be a number in [1, "
-        + ID_MAX + "], was '" + text + "'");
+    throw new IllegalArgumentException(
+        "member '" + spec + "': id must be a number in [1, " + ID_MAX + "], was '" + text + "'");
   }
 
   /** Checks {@code host:port} (IPv6 hosts in brackets) and returns it unchanged. */
@@ -75,8 +82,8 @@ public record Members(SortedMap<Integer, String> peers, SortedMap<Integer, Strin
     int colon = address.lastIndexOf(':');
     String host = colon < 0 ? "" : address.substring(0, colon);
     if (colon <= 0 || host.isBlank() || (host.contains(":") && !host.startsWith("["))) {
-      throw new IllegalArgumentException(what + " '" + address
-          + "' is not HOST:PORT (IPv6 hosts in brackets: [::1]:7101)");
+      throw new IllegalArgumentException(
+          what + " '" + address + "' is not HOST:PORT (IPv6 hosts in brackets: [::1]:7101)");
     }
     try {
       int port = Integer.parseInt(address.substring(colon + 1));

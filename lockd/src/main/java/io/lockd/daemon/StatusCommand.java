@@ -17,14 +17,18 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code lockd status ADDRESS}: asks one replica for the cell's status and prints a table. */
-@Command(name = "status", mixinStandardHelpOptions = true,
+@Command(
+    name = "status",
+    mixinStandardHelpOptions = true,
     description = "Print every replica of the cell as the replica at ADDRESS sees it.",
     footer = {"", "Example:", "  lockd status 127.0.0.1:7101"})
 final class StatusCommand implements Callable<Integer> {
   @Parameters(paramLabel = "ADDRESS", description = "A replica's client address (host:port).")
   String address;
 
-  @Option(names = "--timeout-ms", defaultValue = "3000",
+  @Option(
+      names = "--timeout-ms",
+      defaultValue = "3000",
       description = "How long to wait for the answer (default: ${DEFAULT-VALUE}).")
   long timeoutMillis;
 
@@ -38,9 +42,10 @@ final class StatusCommand implements Callable<Integer> {
     }
     ManagedChannel channel = NettyChannelBuilder.forTarget(address).usePlaintext().build();
     try {
-      StatusResponse status = ClusterGrpc.newBlockingStub(channel)
-          .withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS)
-          .status(StatusRequest.getDefaultInstance());
+      StatusResponse status =
+          ClusterGrpc.newBlockingStub(channel)
+              .withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS)
+              .status(StatusRequest.getDefaultInstance());
       print(status);
       return 0;
     } catch (StatusRuntimeException e) {
@@ -52,16 +57,37 @@ final class StatusCommand implements Callable<Integer> {
   }
 
   private static void print(StatusResponse s) {
-    System.out.printf(Locale.ROOT, "leader %s, answered by replica %d%n",
-        s.getLeaderId() == 0 ? "unknown" : Integer.toString(s.getLeaderId()), s.getResponderId());
-    System.out.printf(Locale.ROOT, "%-4s %-22s %-12s %-9s %9s %9s %6s %8s %9s %-16s%n",
-        "id", "address", "role", "ballot", "chosen", "applied", "lag", "lease_ms", "contact",
+    System.out.printf(
+        Locale.ROOT,
+        "leader %s, answered by replica %d%n",
+        s.getLeaderId() == 0 ? "unknown" : Integer.toString(s.getLeaderId()),
+        s.getResponderId());
+    System.out.printf(
+        Locale.ROOT,
+        "%-4s %-22s %-12s %-9s %9s %9s %6s %8s %9s %-16s%n",
+        "id",
+        "address",
+        "role",
+        "ballot",
+        "chosen",
+        "applied",
+        "lag",
+        "lease_ms",
+        "contact",
         "checksum");
     for (ReplicaStatus r : s.getReplicasList()) {
-      System.out.printf(Locale.ROOT, "%-4d %-22s %-12s %-9s %9d %9d %6d %8d %9d %016x%n",
-          r.getId(), r.getAddress(), r.getRole().name().replace("REPLICA_ROLE_", ""),
-          Ballot.toString(r.getBallot()), r.getChosenSlot(), r.getAppliedSlot(),
-          r.getLagSlots(), r.getLeaseRemainingMillis(), r.getLastContactMillis(),
+      System.out.printf(
+          Locale.ROOT,
+          "%-4d %-22s %-12s %-9s %9d %9d %6d %8d %9d %016x%n",
+          r.getId(),
+          r.getAddress(),
+          r.getRole().name().replace("REPLICA_ROLE_", ""),
+          Ballot.toString(r.getBallot()),
+          r.getChosenSlot(),
+          r.getAppliedSlot(),
+          r.getLagSlots(),
+          r.getLeaseRemainingMillis(),
+          r.getLastContactMillis(),
           r.getStateChecksum());
     }
     for (ReplicaStatus r : s.getReplicasList()) {
@@ -69,8 +95,12 @@ final class StatusCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "replica %d DIVERGED: %s%n", r.getId(), r.getDivergence());
       }
       for (DistrustedPeer d : r.getDistrustsList()) {
-        System.out.printf(Locale.ROOT, "replica %d distrusts replica %d: %s%n", r.getId(),
-            d.getId(), d.getReason());
+        System.out.printf(
+            Locale.ROOT,
+            "replica %d distrusts replica %d: %s%n",
+            r.getId(),
+            d.getId(),
+            d.getReason());
       }
     }
   }

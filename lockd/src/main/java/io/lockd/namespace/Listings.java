@@ -21,8 +21,8 @@ import java.util.function.Consumer;
  */
 final class Listings {
   /**
-   * The most bytes of lock paths one session lists in ListSessions (held and awaited together):
-   * a session may hold any number of locks, and one session must fit in a page.
+   * The most bytes of lock paths one session lists in ListSessions (held and awaited together): a
+   * session may hold any number of locks, and one session must fit in a page.
    */
   static final int SESSION_LOCK_PATHS_BYTES_MAX = 256 << 10;
 
@@ -102,8 +102,8 @@ final class Listings {
   }
 
   /** Adds the holders after {@code after}; the next page's token, or null if all fit. */
-  private static String holders(NamespaceState state, LockState lock, Long after, Page page,
-      LockInfo.Builder info) {
+  private static String holders(
+      NamespaceState state, LockState lock, Long after, Page page, LockInfo.Builder info) {
     Collection<Holder> rest = after == null ? lock.holders() : lock.holdersAfter(after);
     long last = 0;
     for (Holder h : rest) {
@@ -118,15 +118,19 @@ final class Listings {
   }
 
   /** Adds waiters from {@code rest}; the next page's token, or null if all fit. */
-  private static String waiters(NamespaceState state, List<Waiter> rest, Page page,
-      LockInfo.Builder info) {
+  private static String waiters(
+      NamespaceState state, List<Waiter> rest, Page page, LockInfo.Builder info) {
     Waiter last = null;
     for (Waiter w : rest) {
       LockWaiter waiter = Queries.waiter(state, w);
       if (!page.take(waiter.getSerializedSize() + 4L)) {
-        return Page.token(WAITERS, last == null ? "" // the holders filled this page
-            : Long.toUnsignedString(last.sessionId()) + ":"
-                + Long.toUnsignedString(last.enqueuedMillis()));
+        return Page.token(
+            WAITERS,
+            last == null
+                ? "" // the holders filled this page
+                : Long.toUnsignedString(last.sessionId())
+                    + ":"
+                    + Long.toUnsignedString(last.enqueuedMillis()));
       }
       info.addWaiters(waiter);
       last = w;
@@ -164,8 +168,8 @@ final class Listings {
       if (colon < 0) {
         throw Page.badToken();
       }
-      return new WaiterMark(Page.number(position.substring(0, colon)),
-          Page.number(position.substring(colon + 1)));
+      return new WaiterMark(
+          Page.number(position.substring(0, colon)), Page.number(position.substring(colon + 1)));
     }
   }
 

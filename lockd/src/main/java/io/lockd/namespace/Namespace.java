@@ -177,8 +177,8 @@ public final class Namespace implements StateMachine {
   }
 
   /**
-   * Throws INVALID_ARGUMENT if a session could not be created with this client name (too long,
-   * or a character {@link TextRules} refuses): the check a CreateSession command gets when applied.
+   * Throws INVALID_ARGUMENT if a session could not be created with this client name (too long, or a
+   * character {@link TextRules} refuses): the check a CreateSession command gets when applied.
    */
   public void checkClientName(String name) {
     SessionOps.checkClientName(name, limits);

@@ -36,8 +36,8 @@ import io.lockd.proto.ns.v1.LimitsRecord;
  * @param leaseDefaultMillis lease granted when the client asks for none
  * @param waitMaxMillis longest time an acquire may wait in a queue
  * @param clientNameBytesMax longest client name, in UTF-8 bytes
- * @param sequenceWindow how far a request's sequence number may be above its session's last
- *     applied one ({@link #SEQUENCE_WINDOW_DEFAULT})
+ * @param sequenceWindow how far a request's sequence number may be above its session's last applied
+ *     one ({@link #SEQUENCE_WINDOW_DEFAULT})
  */
 public record NamespaceLimits(
     int contentBytesMax,
@@ -78,11 +78,11 @@ public record NamespaceLimits(
   /**
    * The default {@link #sequenceWindow}. A well-behaved client moves one number at a time (one
    * mutating request outstanding per session), but every request refused before the log (a
-   * malformed path, oversized contents) leaves a gap, and a client that keeps sending such
-   * requests moves further ahead with each. The window must outlast any such run, or it would lock
-   * a client out of its own session, which is what it exists to prevent: 2^32 does, and still
-   * refuses a wild number (2^64-1, a negative number sent unsigned, another session's id) and
-   * needs 2^32 applied requests to walk a session to the end of the number space.
+   * malformed path, oversized contents) leaves a gap, and a client that keeps sending such requests
+   * moves further ahead with each. The window must outlast any such run, or it would lock a client
+   * out of its own session, which is what it exists to prevent: 2^32 does, and still refuses a wild
+   * number (2^64-1, a negative number sent unsigned, another session's id) and needs 2^32 applied
+   * requests to walk a session to the end of the number space.
    */
   public static final long SEQUENCE_WINDOW_DEFAULT = 1L << 32;
 
@@ -128,8 +128,8 @@ public record NamespaceLimits(
 
   /**
    * Every limit as {@code name=value}, comma-separated, in a fixed order: what replicas compare
-   * before they talk (a peer with other limits would diverge from them), and what a refusal
-   * quotes. A limit added later is included without further change.
+   * before they talk (a peer with other limits would diverge from them), and what a refusal quotes.
+   * A limit added later is included without further change.
    */
   public String settingsText() {
     LimitsRecord record = toRecord();

@@ -39,8 +39,11 @@ final class NodePath {
   static String validateSpelling(String path, NamespaceLimits limits) {
     validate(path, limits);
     if (!Normalizer.isNormalized(path, Normalizer.Form.NFC)) {
-      throw bad(path, "it is not in Unicode normalization form NFC (as NFC: "
-          + quote(Normalizer.normalize(path, Normalizer.Form.NFC)) + ")");
+      throw bad(
+          path,
+          "it is not in Unicode normalization form NFC (as NFC: "
+              + quote(Normalizer.normalize(path, Normalizer.Form.NFC))
+              + ")");
     }
     return path;
   }
@@ -121,8 +124,12 @@ final class NodePath {
       char c = path.charAt(i);
       if (c == '"' || c == '\\') {
         out.append('\\').append(c);
-      } else if (c < 0x20 || (c >= 0x7f && c < 0xa0) || Character.isSurrogate(c)
-          || c == '\u2028' || c == '\u2029' || TextRules.isFormat(c)) {
+      } else if (c < 0x20
+          || (c >= 0x7f && c < 0xa0)
+          || Character.isSurrogate(c)
+          || c == '\u2028'
+          || c == '\u2029'
+          || TextRules.isFormat(c)) {
         out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
       } else {
         out.append(c);

@@ -3,14 +3,14 @@ package io.lockd.namespace;
 /**
  * One page of a listing (ListChildren, ListSessions, GetLockInfo's holders and waiters) being
  * filled: it takes entries until it holds the page size or about {@link #BYTES_MAX} bytes, and
- * never stays empty while entries remain. With every entry bounded by the limits (a name by
- * {@link NamespaceLimits#PATH_BYTES_CAP}, a client name by {@link
- * NamespaceLimits#CLIENT_NAME_BYTES_CAP}), a page stays well under gRPC's default 4 MiB receive
- * limit, so no legal state makes an answer a default client cannot read.
+ * never stays empty while entries remain. With every entry bounded by the limits (a name by {@link
+ * NamespaceLimits#PATH_BYTES_CAP}, a client name by {@link NamespaceLimits#CLIENT_NAME_BYTES_CAP}),
+ * a page stays well under gRPC's default 4 MiB receive limit, so no legal state makes an answer a
+ * default client cannot read.
  *
- * <p>Tokens say where the next page starts, as a position in the listing's order (a name, a
- * session id), not an offset: an entry that exists through the whole listing is seen exactly once
- * even if others come and go between pages.
+ * <p>Tokens say where the next page starts, as a position in the listing's order (a name, a session
+ * id), not an offset: an entry that exists through the whole listing is seen exactly once even if
+ * others come and go between pages.
  */
 final class Page {
   /** The most entries in one page, and the size of a page when the request names none. */
@@ -30,8 +30,7 @@ final class Page {
   /** A page for a request's page_size: 0 means {@link #SIZE_MAX}, larger is lowered to it. */
   static Page of(int requestedSize) {
     if (requestedSize < 0) {
-      throw NamespaceException.badArgument("page_size must not be negative, was %d",
-          requestedSize);
+      throw NamespaceException.badArgument("page_size must not be negative, was %d", requestedSize);
     }
     return new Page(requestedSize == 0 ? SIZE_MAX : Math.min(requestedSize, SIZE_MAX));
   }

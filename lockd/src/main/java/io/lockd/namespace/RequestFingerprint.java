@@ -9,13 +9,13 @@ import java.security.NoSuchAlgorithmException;
  * What identifies a client request, so that a reused sequence number gets the session's remembered
  * answer only if it is the very request that answer belongs to.
  *
- * <p>The fingerprint covers the operation and its fields, not the header: a retry after a
- * failover carries the same operation under another leader time and acknowledged event index. It
- * is part of the replicated state (the session's exactly-once record, and so the snapshot), so it
- * is computed from the command's bytes alone, the same on every replica: protobuf writes a parsed
- * message back in one defined order within one build, and every replica of a cell runs the same
- * build (namespace.proto says why). It is 64 bits of SHA-256 rather than a CRC because a client
- * chooses the bytes: a linear checksum would let it make two different requests that match.
+ * <p>The fingerprint covers the operation and its fields, not the header: a retry after a failover
+ * carries the same operation under another leader time and acknowledged event index. It is part of
+ * the replicated state (the session's exactly-once record, and so the snapshot), so it is computed
+ * from the command's bytes alone, the same on every replica: protobuf writes a parsed message back
+ * in one defined order within one build, and every replica of a cell runs the same build
+ * (namespace.proto says why). It is 64 bits of SHA-256 rather than a CRC because a client chooses
+ * the bytes: a linear checksum would let it make two different requests that match.
  */
 final class RequestFingerprint {
   /** No fingerprint known: a session restored from a snapshot written before they existed. */

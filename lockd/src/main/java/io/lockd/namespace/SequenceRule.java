@@ -13,8 +13,8 @@ import io.lockd.proto.v1.ErrorReason;
  *       request ({@link RequestFingerprint}); a different request is refused (FAILED_PRECONDITION,
  *       STALE_SEQUENCE): the number is used up;
  *   <li>above {@code last} by at most the sequence window: a new request;
- *   <li>further above: refused (INVALID_ARGUMENT), since accepting it would move {@code last} so far
- *       that the session's real owner, whose numbers are below it, could never be served again.
+ *   <li>further above: refused (INVALID_ARGUMENT), since accepting it would move {@code last} so
+ *       far that the session's real owner, whose numbers are below it, could never be served again.
  * </ul>
  *
  * <p>A refusal here leaves the session's record as it was: the record belongs to the request that
@@ -65,10 +65,7 @@ final class SequenceRule {
       throw NamespaceException.badArgument(
           "sequence %s of session %d is too far above its last applied sequence %s: at most "
               + "sequenceWindow=%d more is accepted",
-          Long.toUnsignedString(sequence),
-          session.id,
-          Long.toUnsignedString(last),
-          window);
+          Long.toUnsignedString(sequence), session.id, Long.toUnsignedString(last), window);
     }
   }
 }

@@ -7,8 +7,9 @@ import java.util.TreeSet;
 
 /**
  * One client session: its lease, its exactly-once record (the last sequence number applied, the
- * fingerprint of the request it was applied to, and the encoded answer), its event buffer, and indexes of what it owns (ephemeral nodes, held and awaited
- * locks, watches) so that ending it touches only its own things.
+ * fingerprint of the request it was applied to, and the encoded answer), its event buffer, and
+ * indexes of what it owns (ephemeral nodes, held and awaited locks, watches) so that ending it
+ * touches only its own things.
  *
  * <p>An idle session must stay small (DESIGN.md aims under 1 KiB), so the sets are allocated only
  * when first used and dropped again when empty.
@@ -18,8 +19,10 @@ final class Session {
   final String clientName;
   final long leaseMillis;
   final long createdMillis;
+
   /** Created with cache = true: a new leader waits for it to flush before acknowledging writes. */
   final boolean caching;
+
   final EventBuffer events = new EventBuffer();
 
   private long loggedDeadlineMillis;
@@ -31,7 +34,12 @@ final class Session {
   private TreeSet<String> waitingLocks;
   private TreeSet<WatchKey> watches;
 
-  Session(long id, String clientName, long leaseMillis, long createdMillis, long loggedDeadline,
+  Session(
+      long id,
+      String clientName,
+      long leaseMillis,
+      long createdMillis,
+      long loggedDeadline,
       boolean caching) {
     this.id = id;
     this.caching = caching;

@@ -42,8 +42,8 @@ final class SessionOps {
   static void checkClientName(String name, NamespaceLimits limits) {
     String refusal = TextRules.refusal(name, true);
     if (refusal != null) {
-      throw NamespaceException.badArgument("client_name %s is invalid: it has %s",
-          NodePath.quote(name), refusal);
+      throw NamespaceException.badArgument(
+          "client_name %s is invalid: it has %s", NodePath.quote(name), refusal);
     }
     int nameBytes = NodePath.utf8Length(name);
     if (nameBytes > limits.clientNameBytesMax()) {
@@ -68,8 +68,8 @@ final class SessionOps {
                 limits.leaseMinMillis(), LockOps.clampUnsigned(requested, limits.leaseMaxMillis()));
     long now = state.clockMillis;
     Session session =
-        new Session(state.nextSessionId(), op.getClientName(), lease, now, now + lease,
-            op.getCache());
+        new Session(
+            state.nextSessionId(), op.getClientName(), lease, now, now + lease, op.getCache());
     state.sessions.add(session);
     return SessionCreated.newBuilder().setSessionId(session.id).setLeaseMillis(lease).build();
   }

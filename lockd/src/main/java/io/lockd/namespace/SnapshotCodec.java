@@ -24,6 +24,7 @@ import io.lockd.proto.ns.v1.WatchRecord;
  */
 final class SnapshotCodec {
   static final int FORMAT_VERSION = 2;
+
   /** Before the sequence window and request fingerprints: still read, never written. */
   static final int FORMAT_VERSION_1 = 1;
 

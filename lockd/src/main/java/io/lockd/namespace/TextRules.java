@@ -57,8 +57,8 @@ final class TextRules {
       int c = s.codePointAt(i);
       String kind = kind(c, formatCharacters);
       if (kind != null) {
-        return String.format(Locale.ROOT, "the non-printable character U+%04X at index %d (%s)",
-            c, i, kind);
+        return String.format(
+            Locale.ROOT, "the non-printable character U+%04X at index %d (%s)", c, i, kind);
       }
       i += Character.charCount(c);
     }
@@ -82,8 +82,11 @@ final class TextRules {
       return "a non-character";
     }
     if (formatCharacters && isFormat(c)) {
-      return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069)
-          || c == 0x200E || c == 0x200F || c == 0x061C
+      return (c >= 0x202A && c <= 0x202E)
+              || (c >= 0x2066 && c <= 0x2069)
+              || c == 0x200E
+              || c == 0x200F
+              || c == 0x061C
           ? "a bidirectional control"
           : "an invisible format character";
     }

@@ -34,16 +34,15 @@ final class Acceptor {
   }
 
   /**
-   * Why no ballot of {@code proposer} above the current promise may be promised now, or null if
-   * one may: the lease and quiet-period part of {@link #refusePromise}, and all that a pre-vote
-   * asks. Reads state only.
+   * Why no ballot of {@code proposer} above the current promise may be promised now, or null if one
+   * may: the lease and quiet-period part of {@link #refusePromise}, and all that a pre-vote asks.
+   * Reads state only.
    */
   Message.NackReason refuseCandidate(int proposer, long now) {
     if (now < quietUntil) {
       return Message.NackReason.LEASE_HELD;
     }
-    boolean otherLeaseLive = leaseHolder >= 0 && leaseHolder != proposer
-        && now < leaseGrantedUntil;
+    boolean otherLeaseLive = leaseHolder >= 0 && leaseHolder != proposer && now < leaseGrantedUntil;
     return otherLeaseLive ? Message.NackReason.LEASE_HELD : null;
   }
 

@@ -53,8 +53,8 @@ final class AcceptorLog {
   }
 
   /**
-   * Stores {@code e} unless the slot is already chosen here or holds a value at a higher ballot.
-   * A proposal for a chosen slot can still arrive from a deposed leader with a lower ballot; it is
+   * Stores {@code e} unless the slot is already chosen here or holds a value at a higher ballot. A
+   * proposal for a chosen slot can still arrive from a deposed leader with a lower ballot; it is
    * ignored (it can never gather a majority: a majority promised the ballot that chose the slot).
    *
    * @return true if the stored value changed (so it must be written)
@@ -65,8 +65,11 @@ final class AcceptorLog {
     }
     Entry old = entries.get(e.slot());
     if (old != null && old.ballot() >= e.ballot()) {
-      Invariants.check(old.ballot() != e.ballot() || old.value().equals(e.value()),
-          "two values for slot %d at one ballot %s", e.slot(), Ballot.toString(e.ballot()));
+      Invariants.check(
+          old.ballot() != e.ballot() || old.value().equals(e.value()),
+          "two values for slot %d at one ballot %s",
+          e.slot(),
+          Ballot.toString(e.ballot()));
       return false;
     }
     entries.put(e.slot(), e);
@@ -75,9 +78,9 @@ final class AcceptorLog {
 
   /**
    * Why {@code e}, proposed by a peer, cannot be a legitimate proposal given this log, or null if
-   * it can be: another value for a slot chosen here at a ballot at or above the one held (from
-   * the ballot that chose a slot on, every proposal carries the chosen value; a lower ballot may be
-   * a deposed leader's), or another value at the very ballot held (one proposer, one value).
+   * it can be: another value for a slot chosen here at a ballot at or above the one held (from the
+   * ballot that chose a slot on, every proposal carries the chosen value; a lower ballot may be a
+   * deposed leader's), or another value at the very ballot held (one proposer, one value).
    */
   String contradiction(Entry e) {
     Entry held = entries.get(e.slot());
@@ -85,12 +88,14 @@ final class AcceptorLog {
       return null;
     }
     if (e.slot() <= chosenIndex && e.ballot() >= held.ballot()) {
-      return String.format("proposed another value for slot %d, chosen here, at ballot %s",
+      return String.format(
+          "proposed another value for slot %d, chosen here, at ballot %s",
           e.slot(), Ballot.toString(e.ballot()));
     }
     if (e.ballot() == held.ballot()) {
-      return String.format("proposed a second value for slot %d at ballot %s", e.slot(),
-          Ballot.toString(e.ballot()));
+      return String.format(
+          "proposed a second value for slot %d at ballot %s",
+          e.slot(), Ballot.toString(e.ballot()));
     }
     return null;
   }
@@ -109,15 +114,18 @@ final class AcceptorLog {
 
   /**
    * Stores {@code e}, learned from a peer as the chosen value of an unchosen slot, in place of
-   * whatever is accepted there. A value chosen at a ballot is the value of every later proposal
-   * for its slot, so a different value held at a higher ballot cannot be a real proposal: it came
-   * from a forged message, and keeping it would only block learning.
+   * whatever is accepted there. A value chosen at a ballot is the value of every later proposal for
+   * its slot, so a different value held at a higher ballot cannot be a real proposal: it came from
+   * a forged message, and keeping it would only block learning.
    *
    * @return true if the stored value changed (so it must be written)
    */
   boolean putChosen(Entry e) {
-    Invariants.check(e.slot() > chosenIndex && e.slot() > snapshotIndex,
-        "slot %d learned again after chosen index %d", e.slot(), chosenIndex);
+    Invariants.check(
+        e.slot() > chosenIndex && e.slot() > snapshotIndex,
+        "slot %d learned again after chosen index %d",
+        e.slot(),
+        chosenIndex);
     Entry old = entries.get(e.slot());
     if (old != null && old.value().equals(e.value()) && old.ballot() >= e.ballot()) {
       return false;
@@ -163,9 +171,9 @@ final class AcceptorLog {
 
   /**
    * Replaces this replica's diverged state by a healthy peer's snapshot at {@code index}. Every
-   * slot this replica took as chosen goes with it (those values are what diverged), so the
-   * chosen index is the snapshot's, even if that is lower than before; values merely accepted
-   * above both stay, as the votes they are.
+   * slot this replica took as chosen goes with it (those values are what diverged), so the chosen
+   * index is the snapshot's, even if that is lower than before; values merely accepted above both
+   * stay, as the votes they are.
    *
    * @return the highest slot dropped: what the store must drop too ({@link StoreWrite.Rebuilt})
    */

@@ -9,6 +9,7 @@ public final class Ballot {
   public static final long ZERO = 0L;
   private static final int ID_BITS = 16;
   private static final long ID_MASK = (1L << ID_BITS) - 1;
+
   /** Rounds are below this: the bits of a non-negative long above the replica id. */
   public static final long ROUND_LIMIT = 1L << (63 - ID_BITS);
 

@@ -6,8 +6,8 @@ import java.util.List;
 /**
  * What one replica believes about the cell's health and its own: the checksums it exchanges with
  * its peers ({@link StateChecksums}), the peers it distrusts ({@link Suspects}), and whether its
- * own state diverged from the majority's, with the replicas it asks for a healthy state then.
- * It decides; {@link PaxosNode} acts (steps down, ignores messages, installs the snapshot). See
+ * own state diverged from the majority's, with the replicas it asks for a healthy state then. It
+ * decides; {@link PaxosNode} acts (steps down, ignores messages, installs the snapshot). See
  * docs/consensus.md, "Failing safe".
  */
 final class CellTrust {
@@ -17,8 +17,10 @@ final class CellTrust {
   private final StateChecksums checksums;
   private final Suspects suspects;
   private long lastChecksumSentAt = PaxosNode.NEVER;
+
   /** Why this replica's state differs from the majority's; null while it does not. */
   private String divergence;
+
   private List<Integer> sources = List.of();
   private int attempts;
   private long askedAt = PaxosNode.NEVER;
@@ -83,8 +85,13 @@ final class CellTrust {
       if (id == self) {
         diverged = diverge(verdict, now);
       } else {
-        distrust(id, String.format("its state checksum at index %d differs from the majority's"
-            + " %016x", verdict.index(), verdict.majority()), appliedIndex, now);
+        distrust(
+            id,
+            String.format(
+                "its state checksum at index %d differs from the majority's" + " %016x",
+                verdict.index(), verdict.majority()),
+            appliedIndex,
+            now);
       }
     }
     return diverged;
@@ -94,9 +101,11 @@ final class CellTrust {
     if (divergence != null) {
       return false;
     }
-    divergence = String.format("state checksum at index %d differs from the majority's %016x;"
-        + " rebuilding from a snapshot of replica %s", verdict.index(), verdict.majority(),
-        verdict.agree());
+    divergence =
+        String.format(
+            "state checksum at index %d differs from the majority's %016x;"
+                + " rebuilding from a snapshot of replica %s",
+            verdict.index(), verdict.majority(), verdict.agree());
     List<Integer> healthy = new ArrayList<>(verdict.agree());
     healthy.remove(Integer.valueOf(self));
     sources = List.copyOf(healthy);

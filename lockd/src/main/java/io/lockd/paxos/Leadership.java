@@ -15,7 +15,11 @@ import java.util.TreeSet;
  * instance; a deposed one is dropped.
  */
 final class Leadership {
-  enum Phase { PREPARING, RECOVERING, LEADING }
+  enum Phase {
+    PREPARING,
+    RECOVERING,
+    LEADING
+  }
 
   private final PaxosConfig config;
   private final AcceptorLog log;
@@ -30,13 +34,16 @@ final class Leadership {
   private int recoverFrom;
 
   private final TreeMap<Long, SlotProgress> inflight = new TreeMap<>();
+
   /**
    * The followers that get a new slot's accept at once: those that made the last chosen slot's
    * majority with this leader, or null (every follower) until a slot has shown who is quick.
    */
   private Set<Integer> eager;
+
   /** Entries the other followers are owed, sent in one batch each per lazy flush. */
   private final Map<Integer, List<Entry>> owed = new TreeMap<>();
+
   private long owedSince;
   private final ArrayDeque<Command> pending = new ArrayDeque<>();
   private long nextSlot;
@@ -242,8 +249,8 @@ final class Leadership {
   }
 
   /**
-   * Counts acceptances; returns the slots that became chosen and are next in order, so the node
-   * can record them. Out-of-order chosen slots wait in the window until the gap fills.
+   * Counts acceptances; returns the slots that became chosen and are next in order, so the node can
+   * record them. Out-of-order chosen slots wait in the window until the gap fills.
    */
   List<Entry> onAccepted(Message.Accepted a, long now) {
     if (phase != Phase.LEADING || a.ballot() != ballot) {
@@ -251,7 +258,9 @@ final class Leadership {
     }
     for (long slot : a.slots()) {
       SlotProgress p = inflight.get(slot);
-      if (p == null || !p.acceptedBy.add(a.from()) || p.chosen
+      if (p == null
+          || !p.acceptedBy.add(a.from())
+          || p.chosen
           || p.acceptedBy.size() < config.majority()) {
         continue;
       }
@@ -261,7 +270,8 @@ final class Leadership {
     touch(a.from(), -1, now);
     List<Entry> chosen = new ArrayList<>();
     long expect = log.chosenIndex() + 1;
-    while (!inflight.isEmpty() && inflight.firstKey() == expect
+    while (!inflight.isEmpty()
+        && inflight.firstKey() == expect
         && inflight.firstEntry().getValue().chosen) {
       chosen.add(inflight.pollFirstEntry().getValue().entry);
       expect++;

@@ -1,10 +1,10 @@
 package io.lockd.paxos;
 
-import java.util.TreeSet;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The leader's side of the lease: heartbeat rounds with their send times and who acked them. A

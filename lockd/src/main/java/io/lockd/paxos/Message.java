@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * The one-way messages replicas exchange. Every message names its sender and receiver; the
- * transport delivers it at most once per send (the network may drop, duplicate or reorder, so
- * every handler is idempotent).
+ * transport delivers it at most once per send (the network may drop, duplicate or reorder, so every
+ * handler is idempotent).
  */
 public sealed interface Message {
   int from();
@@ -14,9 +14,9 @@ public sealed interface Message {
 
   /**
    * Pre-vote: would the acceptor promise the sender a ballot above its current promise now? Sent
-   * before a candidate raises its own promise. Answering changes nothing at the acceptor and
-   * writes nothing. {@code ballot} is the ballot the sender would campaign with; it only matches
-   * answers to the round that asked.
+   * before a candidate raises its own promise. Answering changes nothing at the acceptor and writes
+   * nothing. {@code ballot} is the ballot the sender would campaign with; it only matches answers
+   * to the round that asked.
    */
   record PreVote(int from, int to, long ballot) implements Message {}
 
@@ -74,9 +74,12 @@ public sealed interface Message {
    * from its own receive time. {@code round} identifies the send so that the leader can count its
    * lease from the send time of the round a majority acked.
    */
-  record Heartbeat(int from, int to, long ballot, long round, long chosenIndex) implements Message {}
+  record Heartbeat(int from, int to, long ballot, long round, long chosenIndex)
+      implements Message {}
 
-  /** Answer to a heartbeat; {@code chosenIndex} tells the leader how far this replica has learned. */
+  /**
+   * Answer to a heartbeat; {@code chosenIndex} tells the leader how far this replica has learned.
+   */
   record HeartbeatAck(int from, int to, long ballot, long round, long chosenIndex)
       implements Message {}
 
@@ -95,8 +98,7 @@ public sealed interface Message {
    * One chunk of a state-machine snapshot covering every slot up to {@code snapshotIndex}. Chunks
    * are sent in order; {@code last} marks the final one.
    */
-  record SnapshotChunk(
-      int from, int to, long snapshotIndex, long offset, byte[] data, boolean last)
+  record SnapshotChunk(int from, int to, long snapshotIndex, long offset, byte[] data, boolean last)
       implements Message {
     public SnapshotChunk {
       data = data.clone();
@@ -105,8 +107,8 @@ public sealed interface Message {
 
   /**
    * The checksum of the sender's state machine after applying every slot up to {@code index}.
-   * Replicas send theirs to every peer when they take one and again now and then, so that each
-   * can compare its own with the majority's at the same index (see {@link StateChecksums}).
+   * Replicas send theirs to every peer when they take one and again now and then, so that each can
+   * compare its own with the majority's at the same index (see {@link StateChecksums}).
    */
   record StateChecksum(int from, int to, long index, long checksum) implements Message {}
 

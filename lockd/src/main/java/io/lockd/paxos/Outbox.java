@@ -30,8 +30,16 @@ final class Outbox {
     if (!writes.isEmpty()) {
       lastToken++;
     }
-    Ready ready = new Ready(writes, lastToken, sendNow, sendAfterDurable, snapshot, chosen,
-        abandoned, snapshotWanted);
+    Ready ready =
+        new Ready(
+            writes,
+            lastToken,
+            sendNow,
+            sendAfterDurable,
+            snapshot,
+            chosen,
+            abandoned,
+            snapshotWanted);
     writes.clear();
     sendNow.clear();
     sendAfterDurable.clear();

@@ -13,13 +13,13 @@ import java.util.List;
  *     shortened by it so that two leases never overlap in real time
  * @param heartbeatMillis how often a leader renews its lease and announces its chosen index
  * @param electionTimeoutMillis silence from the leader after which a follower campaigns
- * @param electionJitterMillis up to this much random extra wait before campaigning or retrying,
- *     so that two candidates rarely duel
+ * @param electionJitterMillis up to this much random extra wait before campaigning or retrying, so
+ *     that two candidates rarely duel
  * @param retransmitMillis how often unanswered prepares, accepts and catch-up requests are resent
  * @param maxInflightSlots the pipeline window: proposed but not yet chosen slots
  * @param maxBatchCommands the most commands one slot carries
- * @param maxBatchBytes the most payload bytes one slot carries (a single larger command still
- *     gets a slot of its own)
+ * @param maxBatchBytes the most payload bytes one slot carries (a single larger command still gets
+ *     a slot of its own)
  * @param maxPendingCommands commands queued at the leader waiting for a slot; more are refused
  * @param catchUpMaxEntries the most chosen entries one catch-up answer carries
  * @param snapshotChunkBytes the size of one snapshot chunk sent to a lagging replica
@@ -51,37 +51,63 @@ public record PaxosConfig(
     check(replicaIds.contains(selfId), "replicaIds must contain selfId " + selfId);
     check(leaseMillis > 0, "leaseMillis must be positive");
     check(clockDriftBound >= 0 && clockDriftBound < 0.5, "clockDriftBound must be in [0, 0.5)");
-    check(heartbeatMillis > 0 && heartbeatMillis * 2 <= leaseMillis,
+    check(
+        heartbeatMillis > 0 && heartbeatMillis * 2 <= leaseMillis,
         "heartbeatMillis must be positive and at most half of leaseMillis");
     check(electionTimeoutMillis > heartbeatMillis, "electionTimeoutMillis must exceed heartbeats");
     check(electionJitterMillis >= 0, "electionJitterMillis must not be negative");
     check(retransmitMillis > 0, "retransmitMillis must be positive");
-    check(maxInflightSlots > 0 && maxBatchCommands > 0 && maxBatchBytes > 0,
+    check(
+        maxInflightSlots > 0 && maxBatchCommands > 0 && maxBatchBytes > 0,
         "window and batch limits must be positive");
-    check(maxPendingCommands > 0 && catchUpMaxEntries > 0 && snapshotChunkBytes > 0,
+    check(
+        maxPendingCommands > 0 && catchUpMaxEntries > 0 && snapshotChunkBytes > 0,
         "queue and catch-up limits must be positive");
   }
 
   /**
-   * Defaults for a cell on one LAN, 1% clock-rate bound. After the leader dies, a new one can
-   * serve only once the lease grants to the old one ran out (at most a lease after its last
-   * heartbeat), so the lease bounds failover: 300 ms, renewed every 50 ms, so that the leader
-   * keeps it through stalls of ~240 ms. Followers wait 500-750 ms of silence before they ask for
-   * pre-votes, so that a leader that is merely slow (a loaded machine, a GC pause) keeps its
-   * ballot, and it is the peer connection reset of a killed leader ({@link PaxosNode#peerLost})
-   * that starts an election early. Refused pre-votes are asked again every 30 ms, so a new leader
-   * is chosen within a retransmit interval of the old grants running out.
+   * Defaults for a cell on one LAN, 1% clock-rate bound. After the leader dies, a new one can serve
+   * only once the lease grants to the old one ran out (at most a lease after its last heartbeat),
+   * so the lease bounds failover: 300 ms, renewed every 50 ms, so that the leader keeps it through
+   * stalls of ~240 ms. Followers wait 500-750 ms of silence before they ask for pre-votes, so that
+   * a leader that is merely slow (a loaded machine, a GC pause) keeps its ballot, and it is the
+   * peer connection reset of a killed leader ({@link PaxosNode#peerLost}) that starts an election
+   * early. Refused pre-votes are asked again every 30 ms, so a new leader is chosen within a
+   * retransmit interval of the old grants running out.
    */
   public static PaxosConfig defaults(int selfId, List<Integer> replicaIds) {
-    return new PaxosConfig(selfId, replicaIds, LEASE_MILLIS, 0.01, HEARTBEAT_MILLIS,
-        ELECTION_TIMEOUT_MILLIS, ELECTION_JITTER_MILLIS, RETRANSMIT_MILLIS, 64, 1024, 1 << 20,
-        20_000, 512, 1 << 20);
+    return new PaxosConfig(
+        selfId,
+        replicaIds,
+        LEASE_MILLIS,
+        0.01,
+        HEARTBEAT_MILLIS,
+        ELECTION_TIMEOUT_MILLIS,
+        ELECTION_JITTER_MILLIS,
+        RETRANSMIT_MILLIS,
+        64,
+        1024,
+        1 << 20,
+        20_000,
+        512,
+        1 << 20);
   }
 
   public PaxosConfig withSelf(int id) {
-    return new PaxosConfig(id, replicaIds, leaseMillis, clockDriftBound, heartbeatMillis,
-        electionTimeoutMillis, electionJitterMillis, retransmitMillis, maxInflightSlots,
-        maxBatchCommands, maxBatchBytes, maxPendingCommands, catchUpMaxEntries,
+    return new PaxosConfig(
+        id,
+        replicaIds,
+        leaseMillis,
+        clockDriftBound,
+        heartbeatMillis,
+        electionTimeoutMillis,
+        electionJitterMillis,
+        retransmitMillis,
+        maxInflightSlots,
+        maxBatchCommands,
+        maxBatchBytes,
+        maxPendingCommands,
+        catchUpMaxEntries,
         snapshotChunkBytes);
   }
 
@@ -91,9 +117,9 @@ public record PaxosConfig(
 
   /**
    * How long, on the leader's clock, a lease counted from a send time lasts. An acceptor's grant
-   * lasts at least leaseMillis/(1+e) of real time; the leader's clock may run slow by e, so it
-   * may use only leaseMillis*(1-e)/(1+e) of its own time, less one millisecond because an
-   * acceptor reads its clock in whole milliseconds.
+   * lasts at least leaseMillis/(1+e) of real time; the leader's clock may run slow by e, so it may
+   * use only leaseMillis*(1-e)/(1+e) of its own time, less one millisecond because an acceptor
+   * reads its clock in whole milliseconds.
    */
   public long leaderLeaseMillis() {
     return (long) Math.floor(leaseMillis * (1 - clockDriftBound) / (1 + clockDriftBound)) - 1;

@@ -41,7 +41,10 @@ public final class PaxosNode {
   private long catchUpSentFrom = -1;
   private int catchUpSentTo = -1;
   private SnapshotAssembly incomingSnapshot;
-  /** While the chosen index is below it, this acceptor answers no prepare: see abstainUntilChosen. */
+
+  /**
+   * While the chosen index is below it, this acceptor answers no prepare: see abstainUntilChosen.
+   */
   private long abstainUntilChosen;
 
   private final CellTrust trust;
@@ -54,8 +57,15 @@ public final class PaxosNode {
    * @param now the replica's monotonic time at start; the acceptor promises nothing for one lease
    *     from here, because it cannot know what lease it granted before a crash
    */
-  public PaxosNode(PaxosConfig config, RandomGenerator random, long promised, List<Entry> entries,
-      long chosenIndex, long snapshotIndex, byte[] snapshot, long now) {
+  public PaxosNode(
+      PaxosConfig config,
+      RandomGenerator random,
+      long promised,
+      List<Entry> entries,
+      long chosenIndex,
+      long snapshotIndex,
+      byte[] snapshot,
+      long now) {
     this.config = config;
     this.self = config.selfId();
     this.random = random;
@@ -75,8 +85,8 @@ public final class PaxosNode {
    * The store lost synced acceptances up to {@code slot} (a disk fault it detected): until this
    * replica knows every slot up to there as chosen (from its peers, by catch-up), it answers no
    * prepare, grants no pre-vote and does not campaign, since its promise could hide a value a
-   * majority chose with its lost vote. Its promise survived, so it keeps accepting: a phase 2
-   * vote under a promise it still holds is sound.
+   * majority chose with its lost vote. Its promise survived, so it keeps accepting: a phase 2 vote
+   * under a promise it still holds is sound.
    */
   public void abstainUntilChosen(long slot) {
     abstainUntilChosen = slot;
@@ -150,11 +160,11 @@ public final class PaxosNode {
 
   /**
    * The connection to {@code peer} broke or could not be made. If that is the leader this replica
-   * follows, the leader may well be dead (a killed process resets its connections), so the
-   * election timer runs out now instead of a whole timeout after the last heartbeat. Nothing else
-   * changes: the pre-vote that follows still waits until a majority's lease grants to the old
-   * leader ran out, so a live leader behind a flaky link costs only a round of refused asks, and
-   * the hint is back with its next heartbeat.
+   * follows, the leader may well be dead (a killed process resets its connections), so the election
+   * timer runs out now instead of a whole timeout after the last heartbeat. Nothing else changes:
+   * the pre-vote that follows still waits until a majority's lease grants to the old leader ran
+   * out, so a live leader behind a flaky link costs only a round of refused asks, and the hint is
+   * back with its next heartbeat.
    */
   public void peerLost(int peer, long now) {
     if (leadership == null && peer == leaderId && peer != self) {
@@ -195,9 +205,9 @@ public final class PaxosNode {
   }
 
   /**
-   * The earliest time at which {@link #tick} may have something to do, so that a driver can
-   * sleep until then instead of ticking at a fixed rate (it must still tick then, or earlier:
-   * ticking early is harmless). Inputs may move it earlier; ask again after each one.
+   * The earliest time at which {@link #tick} may have something to do, so that a driver can sleep
+   * until then instead of ticking at a fixed rate (it must still tick then, or earlier: ticking
+   * early is harmless). Inputs may move it earlier; ask again after each one.
    */
   public long nextDeadline(long now) {
     long next = trust.nextDeadline();
@@ -205,8 +215,10 @@ public final class PaxosNode {
       return Math.min(next, trust.nextAskAt(snapshotPatience()));
     }
     if (leadership == null) {
-      next = Math.min(next, preVote == null ? electionDeadline
-          : Math.min(electionDeadline, preVote.nextAskAt()));
+      next =
+          Math.min(
+              next,
+              preVote == null ? electionDeadline : Math.min(electionDeadline, preVote.nextAskAt()));
     } else if (!leadership.isLeader()) {
       next = Math.min(next, Math.min(electionDeadline, leadership.nextDeadline()));
     } else {
@@ -247,10 +259,10 @@ public final class PaxosNode {
   }
 
   /**
-   * The driver took the state machine's checksum after applying every slot up to {@code index}.
-   * It goes to every peer, and is compared with theirs at the same index ({@link
-   * StateChecksums}): a replica whose state differs from the majority's stops voting and serving
-   * and is rebuilt from a healthy peer's snapshot.
+   * The driver took the state machine's checksum after applying every slot up to {@code index}. It
+   * goes to every peer, and is compared with theirs at the same index ({@link StateChecksums}): a
+   * replica whose state differs from the majority's stops voting and serving and is rebuilt from a
+   * healthy peer's snapshot.
    */
   public void checksumTaken(long index, long checksum, long now) {
     if (trust.divergence() != null || index > appliedIndex) {
@@ -304,8 +316,8 @@ public final class PaxosNode {
     // Slots up to this acceptor's chosen index are chosen: the candidate fetches those by
     // catch-up, so the promise carries only what is merely accepted.
     long after = Math.max(p.fromSlot() - 1, log.chosenIndex());
-    out.afterDurable(new Message.Promise(self, p.from(), p.ballot(), log.chosenIndex(),
-        log.after(after)));
+    out.afterDurable(
+        new Message.Promise(self, p.from(), p.ballot(), log.chosenIndex(), log.after(after)));
   }
 
   private void onAccept(Message.Accept a, long now) {
@@ -318,8 +330,9 @@ public final class PaxosNode {
     }
     seeBallot(a.ballot());
     if (a.ballot() < acceptor.promised()) {
-      out.now(new Message.Nack(self, a.from(), a.ballot(), acceptor.promised(),
-          Message.NackReason.HIGHER_BALLOT));
+      out.now(
+          new Message.Nack(
+              self, a.from(), a.ballot(), acceptor.promised(), Message.NackReason.HIGHER_BALLOT));
       return;
     }
     if (acceptor.promise(a.ballot())) {
@@ -340,8 +353,9 @@ public final class PaxosNode {
       // Acknowledge what this acceptor holds at that ballot, or the value it knows is chosen
       // there; never a different value for a chosen slot (a deposed leader's proposal).
       Entry held = log.get(e.slot());
-      if (held != null && (held.ballot() == e.ballot()
-          || (e.slot() <= log.chosenIndex() && held.value().equals(e.value())))) {
+      if (held != null
+          && (held.ballot() == e.ballot()
+              || (e.slot() <= log.chosenIndex() && held.value().equals(e.value())))) {
         slots.add(e.slot());
       }
     }
@@ -353,8 +367,9 @@ public final class PaxosNode {
   private void onHeartbeat(Message.Heartbeat h, long now) {
     seeBallot(h.ballot());
     if (h.ballot() < acceptor.promised()) {
-      out.now(new Message.Nack(self, h.from(), h.ballot(), acceptor.promised(),
-          Message.NackReason.HIGHER_BALLOT));
+      out.now(
+          new Message.Nack(
+              self, h.from(), h.ballot(), acceptor.promised(), Message.NackReason.HIGHER_BALLOT));
       return;
     }
     if (leadership != null && leadership.ballot < h.ballot()) {
@@ -468,7 +483,8 @@ public final class PaxosNode {
       sendSnapshot(r.from());
       return;
     }
-    List<Entry> entries = log.range(r.fromSlot() - 1, log.chosenIndex(), config.catchUpMaxEntries());
+    List<Entry> entries =
+        log.range(r.fromSlot() - 1, log.chosenIndex(), config.catchUpMaxEntries());
     out.now(new Message.CatchUpEntries(self, r.from(), entries, log.chosenIndex()));
   }
 
@@ -547,9 +563,9 @@ public final class PaxosNode {
   // ---- divergence -----------------------------------------------------------------------------
 
   /**
-   * This replica's state differs from the majority's: it stops leading, voting and serving
-   * (every message but the snapshot it asked for is ignored) until a replica that agrees with the
-   * majority sent it a fresh snapshot ({@link CellTrust#askForState}).
+   * This replica's state differs from the majority's: it stops leading, voting and serving (every
+   * message but the snapshot it asked for is ignored) until a replica that agrees with the majority
+   * sent it a fresh snapshot ({@link CellTrust#askForState}).
    */
   private void diverged(long now) {
     stepDown(now);
@@ -596,8 +612,8 @@ public final class PaxosNode {
   }
 
   /**
-   * A peer contradicted what this replica knows: its messages are ignored for a while (see
-   * {@link Suspects}), and if it was the leader this replica follows, it follows it no more.
+   * A peer contradicted what this replica knows: its messages are ignored for a while (see {@link
+   * Suspects}), and if it was the leader this replica follows, it follows it no more.
    */
   private void distrust(int peer, String reason, long now) {
     trust.distrust(peer, reason, appliedIndex, now);
@@ -612,8 +628,10 @@ public final class PaxosNode {
 
   /** Adds a chunk to the snapshot arriving; returns the whole snapshot with its last chunk. */
   private byte[] assemble(Message.SnapshotChunk c, long now) {
-    boolean fresh = incomingSnapshot == null || incomingSnapshot.index != c.snapshotIndex()
-        || incomingSnapshot.stalled(now, snapshotPatience());
+    boolean fresh =
+        incomingSnapshot == null
+            || incomingSnapshot.index != c.snapshotIndex()
+            || incomingSnapshot.stalled(now, snapshotPatience());
     if (c.offset() == 0 && fresh) {
       incomingSnapshot = new SnapshotAssembly(c.snapshotIndex(), now);
     }
@@ -639,9 +657,9 @@ public final class PaxosNode {
 
   /**
    * No leader heard for an election timeout: asks the acceptors whether they would promise this
-   * replica a fresh ballot, before it raises its own promise (see {@link PreVoteRound}). If its
-   * own acceptor may not promise yet (a lease it granted, or the quiet period after a restart),
-   * it waits until that runs out.
+   * replica a fresh ballot, before it raises its own promise (see {@link PreVoteRound}). If its own
+   * acceptor may not promise yet (a lease it granted, or the quiet period after a restart), it
+   * waits until that runs out.
    */
   private void startPreVote(long now) {
     preVote = null;
@@ -680,9 +698,8 @@ public final class PaxosNode {
   /**
    * Starts Phase 1 with a fresh ballot, after a won pre-vote (or as a leader answering a higher
    * ballot under its lease, see {@link #onNack}). The ballot is first promised by this replica's
-   * own acceptor and made durable before any prepare leaves: a proposer that crashed and
-   * restarted must never pick the same ballot again, or it could propose two values at one
-   * ballot.
+   * own acceptor and made durable before any prepare leaves: a proposer that crashed and restarted
+   * must never pick the same ballot again, or it could propose two values at one ballot.
    */
   private void campaign(long now) {
     preVote = null;
@@ -732,17 +749,19 @@ public final class PaxosNode {
   }
 
   /**
-   * A refusal of this replica's ballot. LEASE_HELD: a live lease elsewhere; Phase 1
-   * retransmission retries until it runs out. HIGHER_BALLOT: a candidate or leader stands down;
-   * but a leader whose lease still holds runs Phase 1 again at once, above the higher ballot.
-   * While its lease holds no other proposer can gather a majority of promises, and the acceptors
-   * that grant it the lease will promise its new ballot; stepping down instead would cost the
-   * cell an election because one acceptor promised a candidate that cannot win.
+   * A refusal of this replica's ballot. LEASE_HELD: a live lease elsewhere; Phase 1 retransmission
+   * retries until it runs out. HIGHER_BALLOT: a candidate or leader stands down; but a leader whose
+   * lease still holds runs Phase 1 again at once, above the higher ballot. While its lease holds no
+   * other proposer can gather a majority of promises, and the acceptors that grant it the lease
+   * will promise its new ballot; stepping down instead would cost the cell an election because one
+   * acceptor promised a candidate that cannot win.
    */
   private void onNack(Message.Nack n, long now) {
     seeBallot(n.promised());
-    if (leadership == null || n.ballot() != leadership.ballot
-        || n.reason() != Message.NackReason.HIGHER_BALLOT || n.promised() <= leadership.ballot) {
+    if (leadership == null
+        || n.ballot() != leadership.ballot
+        || n.reason() != Message.NackReason.HIGHER_BALLOT
+        || n.promised() <= leadership.ballot) {
       return;
     }
     boolean leasing = leadership.isLeader() && leadership.leaseValid(now);
@@ -772,19 +791,39 @@ public final class PaxosNode {
   }
 
   private void resetElectionTimer(long now) {
-    long jitter = config.electionJitterMillis() == 0
-        ? 0 : random.nextLong(config.electionJitterMillis() + 1);
+    long jitter =
+        config.electionJitterMillis() == 0 ? 0 : random.nextLong(config.electionJitterMillis() + 1);
     electionDeadline = now + config.electionTimeoutMillis() + jitter;
   }
 
   @Override
   public String toString() {
-    return "PaxosNode{self=" + self + " role=" + role() + " ballot=" + Ballot.toString(ballot())
+    return "PaxosNode{self="
+        + self
+        + " role="
+        + role()
+        + " ballot="
+        + Ballot.toString(ballot())
         + (preVote != null ? " " + preVote : "")
-        + " promised=" + Ballot.toString(acceptor.promised()) + " chosen=" + log.chosenIndex()
-        + " applied=" + appliedIndex + " snapshot=" + log.snapshotIndex() + " leader=" + leaderId
-        + " catchUpTarget=" + catchUpTarget + " catchUpFrom=" + catchUpSentFrom
-        + " assembling=" + (incomingSnapshot != null) + " logSize=" + log.size() + "}";
+        + " promised="
+        + Ballot.toString(acceptor.promised())
+        + " chosen="
+        + log.chosenIndex()
+        + " applied="
+        + appliedIndex
+        + " snapshot="
+        + log.snapshotIndex()
+        + " leader="
+        + leaderId
+        + " catchUpTarget="
+        + catchUpTarget
+        + " catchUpFrom="
+        + catchUpSentFrom
+        + " assembling="
+        + (incomingSnapshot != null)
+        + " logSize="
+        + log.size()
+        + "}";
   }
 
   // ---- queries ------------------------------------------------------------------------------
@@ -797,12 +836,14 @@ public final class PaxosNode {
   }
 
   /**
-   * True when this replica may answer a read from its own state: it leads, its lease holds, and
-   * its own leadership no-op (hence everything chosen before it) has been applied.
+   * True when this replica may answer a read from its own state: it leads, its lease holds, and its
+   * own leadership no-op (hence everything chosen before it) has been applied.
    */
   public boolean canServeReads(long now) {
-    return leadership != null && leadership.phase() == Leadership.Phase.LEADING
-        && leadership.leaseValid(now) && appliedIndex >= leadership.leadershipSlot();
+    return leadership != null
+        && leadership.phase() == Leadership.Phase.LEADING
+        && leadership.leaseValid(now)
+        && appliedIndex >= leadership.leadershipSlot();
   }
 
   /** True while this replica leads under a valid lease (it alone may expire sessions). */
@@ -825,7 +866,8 @@ public final class PaxosNode {
       return leadership.isLeader() ? self : -1;
     }
     return leaderId >= 0 && now - lastLeaderContact <= config.electionTimeoutMillis()
-        ? leaderId : -1;
+        ? leaderId
+        : -1;
   }
 
   public int selfId() {

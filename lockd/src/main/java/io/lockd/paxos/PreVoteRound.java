@@ -5,11 +5,11 @@ import java.util.TreeSet;
 
 /**
  * One pre-vote round of a would-be candidate. Before a follower raises its own promise and sends
- * prepares, it asks every acceptor whether it would promise it a fresh ballot now, that is,
- * whether it still grants a live leader its lease. Only when a majority (its own acceptor
- * included) says yes does it campaign. Asking changes no acceptor state and writes nothing, so a
- * replica that merely missed heartbeats cannot raise its promise above a healthy leader's ballot
- * and then refuse that leader (see docs/consensus.md, "Pre-vote").
+ * prepares, it asks every acceptor whether it would promise it a fresh ballot now, that is, whether
+ * it still grants a live leader its lease. Only when a majority (its own acceptor included) says
+ * yes does it campaign. Asking changes no acceptor state and writes nothing, so a replica that
+ * merely missed heartbeats cannot raise its promise above a healthy leader's ballot and then refuse
+ * that leader (see docs/consensus.md, "Pre-vote").
  *
  * <p>A round lasts until the next election deadline. Within it, acceptors that have not said yes
  * are asked again every retransmit interval: a refusal becomes a yes once the lease it protects
@@ -18,8 +18,10 @@ import java.util.TreeSet;
 final class PreVoteRound {
   private final PaxosConfig config;
   private final Outbox out;
+
   /** The ballot the candidate would campaign with; answers to another round do not count. */
   final long ballot;
+
   private final Set<Integer> granted = new TreeSet<>();
   private long lastAskedAt;
 

@@ -8,16 +8,16 @@ import java.util.List;
  * <ol>
  *   <li>hand {@link #writes} to storage (they become durable asynchronously, as one group);
  *   <li>send {@link #sendNow} at once: these do not depend on the writes;
- *   <li>send {@link #sendAfterDurable} only once every write up to and including token
- *       {@link #durableToken} is durable: promises and acceptances that must not be forgotten;
+ *   <li>send {@link #sendAfterDurable} only once every write up to and including token {@link
+ *       #durableToken} is durable: promises and acceptances that must not be forgotten;
  *   <li>install {@link #snapshot} if present, then apply {@link #chosen} in order;
  *   <li>fail the callers of {@link #abandoned} commands: this replica will not propose them;
  *   <li>if {@link #snapshotWanted}, snapshot the state machine now and tell the core ({@code
  *       PaxosNode.snapshotTaken}): a peer asked for a fresh snapshot to rebuild itself from.
  * </ol>
  *
- * Messages addressed to this replica itself are part of the lists; the driver delivers them back
- * to the core (after durability where the list says so).
+ * Messages addressed to this replica itself are part of the lists; the driver delivers them back to
+ * the core (after durability where the list says so).
  */
 public record Ready(
     List<StoreWrite> writes,
@@ -41,7 +41,12 @@ public record Ready(
   }
 
   public boolean isEmpty() {
-    return writes.isEmpty() && sendNow.isEmpty() && sendAfterDurable.isEmpty()
-        && snapshot == null && chosen.isEmpty() && abandoned.isEmpty() && !snapshotWanted;
+    return writes.isEmpty()
+        && sendNow.isEmpty()
+        && sendAfterDurable.isEmpty()
+        && snapshot == null
+        && chosen.isEmpty()
+        && abandoned.isEmpty()
+        && !snapshotWanted;
   }
 }

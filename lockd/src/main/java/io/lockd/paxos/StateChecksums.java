@@ -6,15 +6,15 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Compares state-machine checksums across the cell, as etcd's hash checks do: every replica
- * reports the checksum of its state at some applied indexes, and at an index for which a majority
- * of the cell reported one and the same checksum, that checksum is the cell's; a replica that
- * reported another one there has diverged. Equal commands applied in equal order give equal
- * states, so a difference means a replica applied something the others did not (a forged
- * message, a bug, a damaged disk): it must not serve, vote or hand out its state any more.
+ * Compares state-machine checksums across the cell, as etcd's hash checks do: every replica reports
+ * the checksum of its state at some applied indexes, and at an index for which a majority of the
+ * cell reported one and the same checksum, that checksum is the cell's; a replica that reported
+ * another one there has diverged. Equal commands applied in equal order give equal states, so a
+ * difference means a replica applied something the others did not (a forged message, a bug, a
+ * damaged disk): it must not serve, vote or hand out its state any more.
  *
- * <p>Only a bounded history is kept per replica ({@link #HISTORY} indexes), so a replica that
- * lags far behind is judged once it reaches an index the others still remember.
+ * <p>Only a bounded history is kept per replica ({@link #HISTORY} indexes), so a replica that lags
+ * far behind is judged once it reaches an index the others still remember.
  */
 final class StateChecksums {
   static final int HISTORY = 16;
@@ -68,11 +68,12 @@ final class StateChecksums {
     for (Map.Entry<Long, List<Integer>> e : byChecksum.entrySet()) {
       if (e.getValue().size() >= majority) {
         List<Integer> differ = new ArrayList<>();
-        byChecksum.forEach((checksum, replicas) -> {
-          if (!checksum.equals(e.getKey())) {
-            differ.addAll(replicas);
-          }
-        });
+        byChecksum.forEach(
+            (checksum, replicas) -> {
+              if (!checksum.equals(e.getKey())) {
+                differ.addAll(replicas);
+              }
+            });
         return new Verdict(index, e.getKey(), List.copyOf(e.getValue()), differ);
       }
     }

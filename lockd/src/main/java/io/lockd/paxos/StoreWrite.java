@@ -27,17 +27,19 @@ public sealed interface StoreWrite {
   /**
    * This replica's diverged state replaced by a healthy peer's snapshot at {@code index} (see
    * {@code AcceptorLog.rebuild}). Storing it replaces the snapshot, even by an older one, drops
-   * every entry at or below {@code droppedThrough} (the chosen index before the rebuild, or
-   * {@code index} if that is higher: the slots taken as chosen are what diverged) and sets the
-   * chosen index to {@code index}: the only write that lowers it. Entries above {@code
-   * droppedThrough} stay, as the votes they are; the promise is untouched. Unlike {@link
-   * Snapshot}, it is durable with the sync that covers it, so that no restart brings back a
-   * dropped slot as chosen.
+   * every entry at or below {@code droppedThrough} (the chosen index before the rebuild, or {@code
+   * index} if that is higher: the slots taken as chosen are what diverged) and sets the chosen
+   * index to {@code index}: the only write that lowers it. Entries above {@code droppedThrough}
+   * stay, as the votes they are; the promise is untouched. Unlike {@link Snapshot}, it is durable
+   * with the sync that covers it, so that no restart brings back a dropped slot as chosen.
    */
   record Rebuilt(long index, long droppedThrough, byte[] state) implements StoreWrite {
     public Rebuilt {
-      Invariants.check(index >= 0 && droppedThrough >= index,
-          "rebuild to index %d dropping through %d", index, droppedThrough);
+      Invariants.check(
+          index >= 0 && droppedThrough >= index,
+          "rebuild to index %d dropping through %d",
+          index,
+          droppedThrough);
       state = state.clone();
     }
   }

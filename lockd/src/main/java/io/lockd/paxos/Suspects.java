@@ -6,13 +6,12 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The peers this replica does not trust now, and why. A peer becomes a suspect when it
- * contradicts what this replica knows to be chosen, or when its state checksum differs from the
- * majority's. Without authenticated peers (issue 8) a replica cannot tell a forger from the
- * replica it claims to be, so suspicion is evidence, not a verdict: it ends when the peer reports
- * the majority's checksum at a later index than the one this replica had applied when it began,
- * or after {@code suspectMillis}, so that a replica restarted behind a forger's id is trusted
- * again.
+ * The peers this replica does not trust now, and why. A peer becomes a suspect when it contradicts
+ * what this replica knows to be chosen, or when its state checksum differs from the majority's.
+ * Without authenticated peers (issue 8) a replica cannot tell a forger from the replica it claims
+ * to be, so suspicion is evidence, not a verdict: it ends when the peer reports the majority's
+ * checksum at a later index than the one this replica had applied when it began, or after {@code
+ * suspectMillis}, so that a replica restarted behind a forger's id is trusted again.
  */
 final class Suspects {
   private final long suspectMillis;

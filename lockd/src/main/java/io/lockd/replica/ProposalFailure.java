@@ -7,8 +7,8 @@ public enum ProposalFailure {
   /** The leader's queue is full; it was never proposed. Safe to retry later. */
   OVERLOADED,
   /**
-   * No outcome within the deadline (for example the leader lost its leadership with the command
-   * in flight). It may still be applied later: retry with the same request identity.
+   * No outcome within the deadline (for example the leader lost its leadership with the command in
+   * flight). It may still be applied later: retry with the same request identity.
    */
   TIMED_OUT
 }

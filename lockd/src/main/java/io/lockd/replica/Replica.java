@@ -25,13 +25,13 @@ import java.util.random.RandomGenerator;
 /**
  * The driver that owns one replica's consensus core and does its I/O, in the order the core
  * dictates: persist, then send, then apply, then answer. It is single-threaded and never blocks:
- * production runs it on {@link ReplicaLoop}'s thread, the simulation calls it from its event
- * queue. Both use this class unchanged; only storage, transport and clock differ.
+ * production runs it on {@link ReplicaLoop}'s thread, the simulation calls it from its event queue.
+ * Both use this class unchanged; only storage, transport and clock differ.
  *
  * <p>Inputs ({@link #onMessage}, {@link #onTick}, {@link #propose}) feed the core; {@link #flush}
  * then carries out what the core asked for. Messages that must wait for durable writes travel with
- * those writes to the {@link WriteSink}, which sends them once the writes are durable. Callers may feed several inputs
- * before one flush so that commands arriving together share a slot and a sync.
+ * those writes to the {@link WriteSink}, which sends them once the writes are durable. Callers may
+ * feed several inputs before one flush so that commands arriving together share a slot and a sync.
  */
 public final class Replica {
   private final PaxosNode node;
@@ -62,9 +62,16 @@ public final class Replica {
 
   private record Pending(ProposalCallback callback, long deadline) {}
 
-  public Replica(PaxosConfig config, RecoveredState recovered, StateMachine stateMachine,
-      PeerTransport transport, WriteSink writes, Clock clock, RandomGenerator random,
-      ReplicaOptions options, ReplicaListener listener) {
+  public Replica(
+      PaxosConfig config,
+      RecoveredState recovered,
+      StateMachine stateMachine,
+      PeerTransport transport,
+      WriteSink writes,
+      Clock clock,
+      RandomGenerator random,
+      ReplicaOptions options,
+      ReplicaListener listener) {
     this.self = config.selfId();
     this.stateMachine = stateMachine;
     this.transport = transport;
@@ -77,9 +84,16 @@ public final class Replica {
     this.checksumEverySlots = options.checksumEverySlots();
     this.checksumIdleMillis = options.checksumIdleMillis();
     this.checks = new MessageChecks(config.replicaIds());
-    this.node = new PaxosNode(config, random, recovered.promised(), recovered.accepted(),
-        recovered.chosenIndex(), recovered.snapshotIndex(), recovered.snapshot(),
-        clock.nowMillis());
+    this.node =
+        new PaxosNode(
+            config,
+            random,
+            recovered.promised(),
+            recovered.accepted(),
+            recovered.chosenIndex(),
+            recovered.snapshotIndex(),
+            recovered.snapshot(),
+            clock.nowMillis());
     if (recovered.lostThroughSlot() > 0) {
       node.abstainUntilChosen(recovered.lostThroughSlot());
     }
@@ -136,8 +150,8 @@ public final class Replica {
   }
 
   /**
-   * Proposes a command. The callback fires on this replica's thread once the command is applied,
-   * or at once if this replica cannot take it.
+   * Proposes a command. The callback fires on this replica's thread once the command is applied, or
+   * at once if this replica cannot take it.
    */
   public void propose(byte[] payload, ProposalCallback callback) {
     long id = random.nextLong();
@@ -146,8 +160,8 @@ public final class Replica {
     }
     ProposeResult result = node.propose(new Command(id, payload));
     switch (result) {
-      case QUEUED -> pending.put(id, new Pending(callback,
-          clock.nowMillis() + proposalTimeoutMillis));
+      case QUEUED ->
+          pending.put(id, new Pending(callback, clock.nowMillis() + proposalTimeoutMillis));
       case NOT_LEADER -> callback.failed(ProposalFailure.NOT_LEADER, leaderHint());
       case OVERLOADED -> callback.failed(ProposalFailure.OVERLOADED, self);
     }
@@ -272,8 +286,8 @@ public final class Replica {
   /** A peer asked for a fresh snapshot to rebuild itself from (the core sends it). */
   private void snapshotNow() {
     byte[] state = appliedIndex > node.snapshotIndex() ? stateMachine.snapshot() : null;
-    node.snapshotTaken(state == null ? node.snapshotIndex() : appliedIndex,
-        state == null ? new byte[0] : state);
+    node.snapshotTaken(
+        state == null ? node.snapshotIndex() : appliedIndex, state == null ? new byte[0] : state);
     if (state != null) {
       lastSnapshotIndex = appliedIndex;
       listener.snapshot(appliedIndex, state.length, false);
@@ -337,13 +351,24 @@ public final class Replica {
 
   public ReplicaStatus status() {
     long now = clock.nowMillis();
-    return new ReplicaStatus(self, node.role(), node.ballot(), node.promised(),
-        leaderHint(), node.chosenIndex(), appliedIndex, node.snapshotIndex(),
-        node.leaseRemaining(now), node.lastLeaderContact() == PaxosNode.NEVER
-            ? -1 : now - node.lastLeaderContact(),
-        node.backlog(), pending.size(), node.peers(),
-        Math.max(0, submittedToken - writes.durableToken()), node.divergence(),
-        node.suspicions(), node.rebuilds());
+    return new ReplicaStatus(
+        self,
+        node.role(),
+        node.ballot(),
+        node.promised(),
+        leaderHint(),
+        node.chosenIndex(),
+        appliedIndex,
+        node.snapshotIndex(),
+        node.leaseRemaining(now),
+        node.lastLeaderContact() == PaxosNode.NEVER ? -1 : now - node.lastLeaderContact(),
+        node.backlog(),
+        pending.size(),
+        node.peers(),
+        Math.max(0, submittedToken - writes.durableToken()),
+        node.divergence(),
+        node.suspicions(),
+        node.rebuilds());
   }
 
   public boolean holdsLease() {

@@ -12,15 +12,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The production thread around a {@link Replica}: one event loop that owns it. Other threads
- * (gRPC, the storage writer) only enqueue tasks; the loop drains everything queued, then flushes
- * once, so commands that arrive together share a slot and one sync. It ticks the replica when
- * the replica's next timer is due ({@link Replica#nextDeadline}), not at a fixed rate, so an idle
- * replica sleeps. The loop never blocks on disk or network.
+ * The production thread around a {@link Replica}: one event loop that owns it. Other threads (gRPC,
+ * the storage writer) only enqueue tasks; the loop drains everything queued, then flushes once, so
+ * commands that arrive together share a slot and one sync. It ticks the replica when the replica's
+ * next timer is due ({@link Replica#nextDeadline}), not at a fixed rate, so an idle replica sleeps.
+ * The loop never blocks on disk or network.
  */
 public final class ReplicaLoop implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ReplicaLoop.class);
   private static final int DRAIN_MAX = 4096;
+
   /** The longest sleep between ticks whatever the replica says (a safety net, not a timer). */
   private static final long IDLE_TICK_MILLIS = 1_000;
 
@@ -34,19 +35,20 @@ public final class ReplicaLoop implements AutoCloseable {
   private Duty duty = Duty.NONE;
 
   /**
-   * Periodic work of the layer above the replica (the server's session expiry, timers, health),
-   * run on the loop right after the replica's own tick, when its deadline is due.
+   * Periodic work of the layer above the replica (the server's session expiry, timers, health), run
+   * on the loop right after the replica's own tick, when its deadline is due.
    */
   public interface Duty {
-    Duty NONE = new Duty() {
-      @Override
-      public long nextDeadline(long now) {
-        return Long.MAX_VALUE;
-      }
+    Duty NONE =
+        new Duty() {
+          @Override
+          public long nextDeadline(long now) {
+            return Long.MAX_VALUE;
+          }
 
-      @Override
-      public void run() {}
-    };
+          @Override
+          public void run() {}
+        };
 
     /** When {@link #run} must run next; asked after every batch of inputs. */
     long nextDeadline(long now);
@@ -61,23 +63,30 @@ public final class ReplicaLoop implements AutoCloseable {
    * @param tickMinMillis the shortest interval between two ticks (timers are this coarse at most)
    * @param build makes the replica; it receives this loop so that callbacks can post back to it
    */
-  public ReplicaLoop(String name, Clock clock, long tickMinMillis, int inboxCapacity,
+  public ReplicaLoop(
+      String name,
+      Clock clock,
+      long tickMinMillis,
+      int inboxCapacity,
       Function<ReplicaLoop, Replica> build) {
     this.inbox = new ArrayBlockingQueue<>(inboxCapacity);
     this.clock = clock;
     this.tickMinMillis = tickMinMillis;
     CompletableFuture<Void> built = new CompletableFuture<>();
-    this.thread = new Thread(() -> {
-      try {
-        replica = build.apply(this);
-        built.complete(null);
-      } catch (RuntimeException e) {
-        built.completeExceptionally(e);
-        stopped.complete(null);
-        return;
-      }
-      run();
-    }, name);
+    this.thread =
+        new Thread(
+            () -> {
+              try {
+                replica = build.apply(this);
+                built.complete(null);
+              } catch (RuntimeException e) {
+                built.completeExceptionally(e);
+                stopped.complete(null);
+                return;
+              }
+              run();
+            },
+            name);
     thread.setDaemon(true);
     thread.start();
     built.join();
@@ -99,13 +108,14 @@ public final class ReplicaLoop implements AutoCloseable {
   /** Runs a task on the loop and waits for its answer (for status pages and tests). */
   public <T> T call(Function<Replica, T> task, long timeoutMillis) throws Exception {
     CompletableFuture<T> answer = new CompletableFuture<>();
-    if (!submit(r -> {
-      try {
-        answer.complete(task.apply(r));
-      } catch (RuntimeException e) {
-        answer.completeExceptionally(e);
-      }
-    })) {
+    if (!submit(
+        r -> {
+          try {
+            answer.complete(task.apply(r));
+          } catch (RuntimeException e) {
+            answer.completeExceptionally(e);
+          }
+        })) {
       throw new IllegalStateException("replica loop is full or stopped");
     }
     return answer.get(timeoutMillis, TimeUnit.MILLISECONDS);

@@ -14,8 +14,7 @@ import java.util.SplittableRandom;
 /**
  * A production replica, assembled: the acceptor log ({@link LogAcceptorStore}), the group-commit
  * writer thread, the gRPC peer transport and the replica loop around the shared {@link Replica}
- * driver. Closing stops them in
- * the reverse order of their dependencies.
+ * driver. Closing stops them in the reverse order of their dependencies.
  */
 public final class ReplicaRuntime implements AutoCloseable {
   private final LogAcceptorStore store;
@@ -23,26 +22,49 @@ public final class ReplicaRuntime implements AutoCloseable {
   private final GrpcPeerTransport transport;
   private final ReplicaLoop loop;
 
-  private ReplicaRuntime(RuntimeConfig config, StateMachine stateMachine,
-      ReplicaListener listener) {
+  private ReplicaRuntime(
+      RuntimeConfig config, StateMachine stateMachine, ReplicaListener listener) {
     int id = config.paxos().selfId();
     store = LogAcceptorStore.open(config.dataDir());
     RecoveredState recovered = store.recover();
-    transport = new GrpcPeerTransport(config.cell(), config.cellLimits(), id, config.peers(),
-        config.peerListen(), TransportLimits.defaults());
+    transport =
+        new GrpcPeerTransport(
+            config.cell(),
+            config.cellLimits(),
+            id,
+            config.peers(),
+            config.peerListen(),
+            TransportLimits.defaults());
     Clock clock = Clock.system();
     ReplicaLoop[] self = new ReplicaLoop[1];
     WriterSink[] sink = new WriterSink[1];
-    writer = new GroupCommitWriter(store,
-        (token, messages) -> release(id, messages, self[0], sink[0]), "lockd-writer-" + id);
+    writer =
+        new GroupCommitWriter(
+            store,
+            (token, messages) -> release(id, messages, self[0], sink[0]),
+            "lockd-writer-" + id);
     sink[0] = new WriterSink(writer);
-    loop = new ReplicaLoop("lockd-replica-" + id, clock, config.tickMillis(), 1 << 16, l -> {
-      self[0] = l;
-      return new Replica(config.paxos(), recovered, stateMachine, transport, sink[0], clock,
-          new SplittableRandom(new SecureRandom().nextLong()), config.options(), listener);
-    });
-    transport.start(m -> loop.submit(r -> r.onMessage(m)),
-        peer -> loop.submit(r -> r.onPeerLost(peer)));
+    loop =
+        new ReplicaLoop(
+            "lockd-replica-" + id,
+            clock,
+            config.tickMillis(),
+            1 << 16,
+            l -> {
+              self[0] = l;
+              return new Replica(
+                  config.paxos(),
+                  recovered,
+                  stateMachine,
+                  transport,
+                  sink[0],
+                  clock,
+                  new SplittableRandom(new SecureRandom().nextLong()),
+                  config.options(),
+                  listener);
+            });
+    transport.start(
+        m -> loop.submit(r -> r.onMessage(m)), peer -> loop.submit(r -> r.onPeerLost(peer)));
   }
 
   /**
@@ -63,16 +85,17 @@ public final class ReplicaRuntime implements AutoCloseable {
     }
     if (local != null || sink.backlogged()) {
       List<Message> mine = local == null ? List.of() : local;
-      loop.submit(r -> {
-        sink.drain();
-        mine.forEach(r::onMessage);
-      });
+      loop.submit(
+          r -> {
+            sink.drain();
+            mine.forEach(r::onMessage);
+          });
     }
   }
 
   /** Opens the store, recovers, and starts the writer, the loop and the transport. */
-  public static ReplicaRuntime start(RuntimeConfig config, StateMachine stateMachine,
-      ReplicaListener listener) {
+  public static ReplicaRuntime start(
+      RuntimeConfig config, StateMachine stateMachine, ReplicaListener listener) {
     return new ReplicaRuntime(config, stateMachine, listener);
   }
 

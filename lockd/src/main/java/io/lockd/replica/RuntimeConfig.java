@@ -14,8 +14,8 @@ import java.util.Map;
  * @param peerListen where this replica accepts peer streams
  * @param dataDir where the acceptor store lives
  * @param options driver settings
- * @param tickMillis the shortest interval between two ticks of the core (it is ticked when its
- *     next timer is due, not at a fixed rate)
+ * @param tickMillis the shortest interval between two ticks of the core (it is ticked when its next
+ *     timer is due, not at a fixed rate)
  * @param cellLimits the state machine's limits as {@code name=value,...}, which every member must
  *     share: peers that announce others are refused; "" compares none
  */
@@ -35,8 +35,14 @@ public record RuntimeConfig(
   }
 
   /** A replica whose peers' limits are not compared. */
-  public RuntimeConfig(String cell, PaxosConfig paxos, Map<Integer, String> peers,
-      InetSocketAddress peerListen, Path dataDir, ReplicaOptions options, long tickMillis) {
+  public RuntimeConfig(
+      String cell,
+      PaxosConfig paxos,
+      Map<Integer, String> peers,
+      InetSocketAddress peerListen,
+      Path dataDir,
+      ReplicaOptions options,
+      long tickMillis) {
     this(cell, paxos, peers, peerListen, dataDir, options, tickMillis, "");
   }
 

@@ -7,10 +7,10 @@ import java.util.ArrayDeque;
 import java.util.List;
 
 /**
- * Connects the replica to the group-commit writer thread. The writer's queue is bounded and
- * refuses rather than blocks; refused submissions wait here, in order, and are offered again when
- * the writer next reports a durable group ({@link #backlogged} tells it to). Submissions are used
- * only from the replica's loop thread.
+ * Connects the replica to the group-commit writer thread. The writer's queue is bounded and refuses
+ * rather than blocks; refused submissions wait here, in order, and are offered again when the
+ * writer next reports a durable group ({@link #backlogged} tells it to). Submissions are used only
+ * from the replica's loop thread.
  */
 final class WriterSink implements WriteSink {
   private record Group(long token, List<StoreWrite> writes, List<Message> messages) {}

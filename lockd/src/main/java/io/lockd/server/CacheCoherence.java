@@ -37,9 +37,9 @@ import java.util.function.LongUnaryOperator;
  *       Until every one has, no answer leaves.
  * </ul>
  *
- * Reads are never held: between a write's apply and its acknowledgement, a caching client may
- * still see the old contents; after the acknowledgement, nobody does. Replica thread only; pure
- * (time comes in as arguments).
+ * Reads are never held: between a write's apply and its acknowledgement, a caching client may still
+ * see the old contents; after the acknowledgement, nobody does. Replica thread only; pure (time
+ * comes in as arguments).
  */
 final class CacheCoherence {
 
@@ -56,8 +56,10 @@ final class CacheCoherence {
     final long issuedAtMillis;
     final Set<String> paths = new LinkedHashSet<>();
     long index;
+
     /** No more paths may join: its number was sent, or told to a reader. */
     boolean sealed;
+
     boolean sent;
 
     Pending(long seq, long index, long issuedAtMillis) {
@@ -73,11 +75,15 @@ final class CacheCoherence {
   private final ServerConfig config;
   private final Map<Long, Cacher> cachers = new HashMap<>();
   private final Map<String, Set<Long>> cachedBy = new HashMap<>();
+
   /** Caching sessions of an earlier leadership that have not drained, with their deadline. */
   private final Map<Long, Long> draining = new HashMap<>();
+
   private final ArrayDeque<Held> held = new ArrayDeque<>();
+
   /** Unacknowledged invalidations over all sessions (answers need no check while 0). */
   private int pendingCount;
+
   private long epoch;
 
   CacheCoherence(ServerConfig config) {
@@ -124,8 +130,8 @@ final class CacheCoherence {
    * A read of a file that {@code sessionId} wants to cache: registers it unless a bound is reached
    * or the session cannot cache, and says so in the answer.
    */
-  GetContentsAndStatResponse register(long sessionId, boolean sessionMayCache,
-      GetContentsAndStatResponse answer) {
+  GetContentsAndStatResponse register(
+      long sessionId, boolean sessionMayCache, GetContentsAndStatResponse answer) {
     GetContentsAndStatResponse.Builder out = answer.toBuilder().setCacheEpoch(epoch);
     if (epoch == 0 || !sessionMayCache) {
       return out.build();
@@ -223,7 +229,8 @@ final class CacheCoherence {
       draining.remove(sessionId);
       Cacher cacher = cachers.get(sessionId);
       if (cacher != null) {
-        while (!cacher.pending.isEmpty() && cacher.pending.peekFirst().seq <= ackedSeq
+        while (!cacher.pending.isEmpty()
+            && cacher.pending.peekFirst().seq <= ackedSeq
             && cacher.pending.peekFirst().sent) {
           cacher.pending.removeFirst();
           pendingCount--;
@@ -255,8 +262,8 @@ final class CacheCoherence {
   }
 
   /**
-   * False while the session has an invalidation pending for half its lease or longer: it then
-   * gets no more lease, so that its deadline bounds how long writes wait for it.
+   * False while the session has an invalidation pending for half its lease or longer: it then gets
+   * no more lease, so that its deadline bounds how long writes wait for it.
    */
   boolean mayExtendLease(long sessionId, long leaseMillis, long nowMillis) {
     Cacher cacher = cachers.get(sessionId);

@@ -2,6 +2,7 @@ package io.lockd.server;
 
 import io.lockd.namespace.Namespace;
 import io.lockd.namespace.NamespaceException;
+import io.lockd.paxos.Role;
 import io.lockd.proto.ns.v1.AcquireOp;
 import io.lockd.proto.ns.v1.CloseSessionOp;
 import io.lockd.proto.ns.v1.CommandHeader;
@@ -15,7 +16,6 @@ import io.lockd.proto.ns.v1.ReleaseOp;
 import io.lockd.proto.ns.v1.SetContentsOp;
 import io.lockd.proto.ns.v1.UnwatchOp;
 import io.lockd.proto.ns.v1.WatchOp;
-import io.lockd.paxos.Role;
 import io.lockd.proto.v1.AcquireRequest;
 import io.lockd.proto.v1.AcquireResponse;
 import io.lockd.proto.v1.CheckSequencerRequest;
@@ -78,15 +78,20 @@ public final class CellServer {
    * @param namespace the state machine the replica applies commands to (the same object)
    * @param wall the leader time stamped on commands
    */
-  public CellServer(ServedReplica replica, Namespace namespace, WallClock wall,
-      ServerConfig config, ServerEvents events) {
+  public CellServer(
+      ServedReplica replica,
+      Namespace namespace,
+      WallClock wall,
+      ServerConfig config,
+      ServerEvents events) {
     this.replica = replica;
     this.namespace = namespace;
     this.events = events;
     this.proposer = new Proposer(replica, wall);
     this.cache = new CacheCoherence(config);
-    this.duties = new LeaderDuties(replica, namespace, wall, config, proposer, events, cache,
-        this::closeStreams);
+    this.duties =
+        new LeaderDuties(
+            replica, namespace, wall, config, proposer, events, cache, this::closeStreams);
     this.streams = new EventStreams(replica, namespace, duties, config, cache);
     namespace.onFileChanges((path, index) -> cache.changed(path, index, replica.nowMillis()));
     this.checks = new RequestChecks(namespace);
@@ -106,9 +111,9 @@ public final class CellServer {
   }
 
   /**
-   * Whether {@link #onTick} has work at its short interval: while this replica leads or
-   * campaigns (session expiry, timers, the term's start and end), and while requests wait for an
-   * election. A follower otherwise has nothing to time.
+   * Whether {@link #onTick} has work at its short interval: while this replica leads or campaigns
+   * (session expiry, timers, the term's start and end), and while requests wait for an election. A
+   * follower otherwise has nothing to time.
    */
   public boolean wantsFrequentTicks() {
     return replica.role() != Role.FOLLOWER || duties.inTerm() || parked.size() > 0;
@@ -148,28 +153,38 @@ public final class CellServer {
     if (refuse(reply, () -> createSession(r, reply), () -> checks.clientName(r.getClientName()))) {
       return;
     }
-    NamespaceCommand.Builder command = NamespaceCommand.newBuilder().setCreateSession(
-        CreateSessionOp.newBuilder()
-            .setRequestedLeaseMillis(r.getRequestedLeaseMillis())
-            .setClientName(r.getClientName())
-            .setCache(r.getCache()));
-    propose(command, reply, result -> {
-      long id = result.getSessionCreated().getSessionId();
-      long lease = result.getSessionCreated().getLeaseMillis();
-      duties.sessionCreated(id, lease);
-      events.sessionCreated(id, lease);
-      return CreateSessionResponse.newBuilder()
-          .setSessionId(id).setLeaseMillis(lease).setIndex(result.getIndex()).build();
-    });
+    NamespaceCommand.Builder command =
+        NamespaceCommand.newBuilder()
+            .setCreateSession(
+                CreateSessionOp.newBuilder()
+                    .setRequestedLeaseMillis(r.getRequestedLeaseMillis())
+                    .setClientName(r.getClientName())
+                    .setCache(r.getCache()));
+    propose(
+        command,
+        reply,
+        result -> {
+          long id = result.getSessionCreated().getSessionId();
+          long lease = result.getSessionCreated().getLeaseMillis();
+          duties.sessionCreated(id, lease);
+          events.sessionCreated(id, lease);
+          return CreateSessionResponse.newBuilder()
+              .setSessionId(id)
+              .setLeaseMillis(lease)
+              .setIndex(result.getIndex())
+              .build();
+        });
   }
 
   public void closeSession(CloseSessionRequest r, Reply<CloseSessionResponse> reply) {
-    if (refuse(reply, () -> closeSession(r, reply),
-        () -> checks.header(r.hasHeader(), r.getHeader()))) {
+    if (refuse(
+        reply, () -> closeSession(r, reply), () -> checks.header(r.hasHeader(), r.getHeader()))) {
       return;
     }
     long id = r.getHeader().getSessionId();
-    propose(client(r.getHeader()).setCloseSession(CloseSessionOp.getDefaultInstance()), reply,
+    propose(
+        client(r.getHeader()).setCloseSession(CloseSessionOp.getDefaultInstance()),
+        reply,
         result -> {
           duties.sessionEnded(id);
           events.sessionClosed(id);
@@ -185,22 +200,35 @@ public final class CellServer {
   // ---- nodes ----------------------------------------------------------------------------------
 
   public void createNode(CreateNodeRequest r, Reply<CreateNodeResponse> reply) {
-    if (refuse(reply, () -> createNode(r, reply),
+    if (refuse(
+        reply,
+        () -> createNode(r, reply),
         () -> checks(r.hasHeader(), r.getHeader(), () -> checks.createNode(r)))) {
       return;
     }
-    CreateNodeOp.Builder op = CreateNodeOp.newBuilder().setPath(r.getPath()).setKind(r.getKind())
-        .setEphemeral(r.getEphemeral()).setContents(r.getContents());
+    CreateNodeOp.Builder op =
+        CreateNodeOp.newBuilder()
+            .setPath(r.getPath())
+            .setKind(r.getKind())
+            .setEphemeral(r.getEphemeral())
+            .setContents(r.getContents());
     if (r.hasLockDelayMillis()) {
       op.setLockDelayMillis(r.getLockDelayMillis());
     }
-    propose(client(r.getHeader()).setCreateNode(op), reply, result ->
-        CreateNodeResponse.newBuilder().setStat(result.getStat()).setIndex(result.getIndex())
-            .build());
+    propose(
+        client(r.getHeader()).setCreateNode(op),
+        reply,
+        result ->
+            CreateNodeResponse.newBuilder()
+                .setStat(result.getStat())
+                .setIndex(result.getIndex())
+                .build());
   }
 
   public void deleteNode(DeleteNodeRequest r, Reply<DeleteNodeResponse> reply) {
-    if (refuse(reply, () -> deleteNode(r, reply),
+    if (refuse(
+        reply,
+        () -> deleteNode(r, reply),
         () -> checks(r.hasHeader(), r.getHeader(), () -> checks.deleteNode(r)))) {
       return;
     }
@@ -211,36 +239,48 @@ public final class CellServer {
     if (r.hasExpectedContentGeneration()) {
       op.setExpectedContentGeneration(r.getExpectedContentGeneration());
     }
-    propose(client(r.getHeader()).setDeleteNode(op), reply, result ->
-        DeleteNodeResponse.newBuilder().setIndex(result.getIndex()).build());
+    propose(
+        client(r.getHeader()).setDeleteNode(op),
+        reply,
+        result -> DeleteNodeResponse.newBuilder().setIndex(result.getIndex()).build());
   }
 
   public void setContents(SetContentsRequest r, Reply<SetContentsResponse> reply) {
-    if (refuse(reply, () -> setContents(r, reply),
+    if (refuse(
+        reply,
+        () -> setContents(r, reply),
         () -> checks(r.hasHeader(), r.getHeader(), () -> checks.setContents(r)))) {
       return;
     }
-    SetContentsOp.Builder op = SetContentsOp.newBuilder().setPath(r.getPath())
-        .setContents(r.getContents());
+    SetContentsOp.Builder op =
+        SetContentsOp.newBuilder().setPath(r.getPath()).setContents(r.getContents());
     if (r.hasExpectedContentGeneration()) {
       op.setExpectedContentGeneration(r.getExpectedContentGeneration());
     }
-    propose(client(r.getHeader()).setSetContents(op), reply, result ->
-        SetContentsResponse.newBuilder().setStat(result.getStat()).setIndex(result.getIndex())
-            .build());
+    propose(
+        client(r.getHeader()).setSetContents(op),
+        reply,
+        result ->
+            SetContentsResponse.newBuilder()
+                .setStat(result.getStat())
+                .setIndex(result.getIndex())
+                .build());
   }
 
   public void getStat(GetStatRequest r, Reply<GetStatResponse> reply) {
     read(reply, () -> getStat(r, reply), () -> namespace.getStat(r.getPath()));
   }
 
-  public void getContentsAndStat(GetContentsAndStatRequest r,
-      Reply<GetContentsAndStatResponse> reply) {
-    read(reply, () -> getContentsAndStat(r, reply), () -> {
-      GetContentsAndStatResponse answer = namespace.getContentsAndStat(r.getPath());
-      long cacher = r.getCacheSessionId();
-      return cacher == 0 ? answer : cache.register(cacher, duties.mayCache(cacher), answer);
-    });
+  public void getContentsAndStat(
+      GetContentsAndStatRequest r, Reply<GetContentsAndStatResponse> reply) {
+    read(
+        reply,
+        () -> getContentsAndStat(r, reply),
+        () -> {
+          GetContentsAndStatResponse answer = namespace.getContentsAndStat(r.getPath());
+          long cacher = r.getCacheSessionId();
+          return cacher == 0 ? answer : cache.register(cacher, duties.mayCache(cacher), answer);
+        });
   }
 
   public void listChildren(ListChildrenRequest r, Reply<ListChildrenResponse> reply) {
@@ -250,32 +290,47 @@ public final class CellServer {
   // ---- locks ----------------------------------------------------------------------------------
 
   public void acquire(AcquireRequest r, Reply<AcquireResponse> reply) {
-    if (refuse(reply, () -> acquire(r, reply),
+    if (refuse(
+        reply,
+        () -> acquire(r, reply),
         () -> checks(r.hasHeader(), r.getHeader(), () -> checks.acquire(r)))) {
       return;
     }
-    AcquireOp op = AcquireOp.newBuilder().setPath(r.getPath()).setMode(r.getMode())
-        .setWaitMillis(r.getWaitMillis()).build();
-    propose(client(r.getHeader()).setAcquire(op), reply, result -> {
-      AcquireResponse.Builder out = AcquireResponse.newBuilder().setIndex(result.getIndex());
-      if (result.getAcquire().hasGranted()) {
-        out.setGranted(result.getAcquire().getGranted());
-      } else {
-        out.setQueued(result.getAcquire().getQueued());
-      }
-      return out.build();
-    });
+    AcquireOp op =
+        AcquireOp.newBuilder()
+            .setPath(r.getPath())
+            .setMode(r.getMode())
+            .setWaitMillis(r.getWaitMillis())
+            .build();
+    propose(
+        client(r.getHeader()).setAcquire(op),
+        reply,
+        result -> {
+          AcquireResponse.Builder out = AcquireResponse.newBuilder().setIndex(result.getIndex());
+          if (result.getAcquire().hasGranted()) {
+            out.setGranted(result.getAcquire().getGranted());
+          } else {
+            out.setQueued(result.getAcquire().getQueued());
+          }
+          return out.build();
+        });
   }
 
   public void release(ReleaseRequest r, Reply<ReleaseResponse> reply) {
-    if (refuse(reply, () -> release(r, reply),
+    if (refuse(
+        reply,
+        () -> release(r, reply),
         () -> checks(r.hasHeader(), r.getHeader(), () -> checks.release(r)))) {
       return;
     }
-    propose(client(r.getHeader()).setRelease(ReleaseOp.newBuilder().setPath(r.getPath())), reply,
-        result -> ReleaseResponse.newBuilder()
-            .setWasWaiting(result.getRelease().getWasWaiting())
-            .setIndex(result.getIndex()).build());
+    propose(
+        client(r.getHeader()).setRelease(ReleaseOp.newBuilder().setPath(r.getPath())),
+        reply,
+        result ->
+            ReleaseResponse.newBuilder()
+                .setWasWaiting(result.getRelease().getWasWaiting())
+                .setIndex(result.getIndex())
+                .build());
   }
 
   public void getLockInfo(GetLockInfoRequest r, Reply<GetLockInfoResponse> reply) {
@@ -287,29 +342,44 @@ public final class CellServer {
       reply.error(ServerError.badArgument("sequencer is required"));
       return;
     }
-    read(reply, () -> checkSequencer(r, reply),
-        () -> namespace.checkSequencer(r.getSequencer()));
+    read(reply, () -> checkSequencer(r, reply), () -> namespace.checkSequencer(r.getSequencer()));
   }
 
   // ---- watches --------------------------------------------------------------------------------
 
   public void watch(WatchRequest r, Reply<WatchResponse> reply) {
-    if (refuse(reply, () -> watch(r, reply), () -> checks(r.hasHeader(), r.getHeader(),
-        () -> checks.watch(r.getPath(), r.getKind(), r.getKindValue())))) {
+    if (refuse(
+        reply,
+        () -> watch(r, reply),
+        () ->
+            checks(
+                r.hasHeader(),
+                r.getHeader(),
+                () -> checks.watch(r.getPath(), r.getKind(), r.getKindValue())))) {
       return;
     }
-    propose(client(r.getHeader()).setWatch(
-        WatchOp.newBuilder().setPath(r.getPath()).setKind(r.getKind())), reply,
+    propose(
+        client(r.getHeader())
+            .setWatch(WatchOp.newBuilder().setPath(r.getPath()).setKind(r.getKind())),
+        reply,
         result -> WatchResponse.newBuilder().setIndex(result.getIndex()).build());
   }
 
   public void unwatch(UnwatchRequest r, Reply<UnwatchResponse> reply) {
-    if (refuse(reply, () -> unwatch(r, reply), () -> checks(r.hasHeader(), r.getHeader(),
-        () -> checks.watch(r.getPath(), r.getKind(), r.getKindValue())))) {
+    if (refuse(
+        reply,
+        () -> unwatch(r, reply),
+        () ->
+            checks(
+                r.hasHeader(),
+                r.getHeader(),
+                () -> checks.watch(r.getPath(), r.getKind(), r.getKindValue())))) {
       return;
     }
-    propose(client(r.getHeader()).setUnwatch(
-        UnwatchOp.newBuilder().setPath(r.getPath()).setKind(r.getKind())), reply,
+    propose(
+        client(r.getHeader())
+            .setUnwatch(UnwatchOp.newBuilder().setPath(r.getPath()).setKind(r.getKind())),
+        reply,
         result -> UnwatchResponse.newBuilder().setIndex(result.getIndex()).build());
   }
 
@@ -319,28 +389,31 @@ public final class CellServer {
     read(reply, () -> listSessions(r, reply), () -> namespace.listSessions(r));
   }
 
-  public void forceCloseSession(ForceCloseSessionRequest r,
-      Reply<ForceCloseSessionResponse> reply) {
+  public void forceCloseSession(
+      ForceCloseSessionRequest r, Reply<ForceCloseSessionResponse> reply) {
     if (refuse(reply, () -> forceCloseSession(r, reply), () -> checks.session(r.getSessionId()))) {
       return;
     }
-    duties.expire(r.getSessionId(), ExpiryReason.EXPIRY_REASON_FORCE_CLOSED, new Reply<>() {
-      @Override
-      public void ok(Long index) {
-        reply.ok(ForceCloseSessionResponse.newBuilder().setIndex(index).build());
-      }
+    duties.expire(
+        r.getSessionId(),
+        ExpiryReason.EXPIRY_REASON_FORCE_CLOSED,
+        new Reply<>() {
+          @Override
+          public void ok(Long index) {
+            reply.ok(ForceCloseSessionResponse.newBuilder().setIndex(index).build());
+          }
 
-      @Override
-      public void error(ServerError error) {
-        reply.error(error);
-      }
-    });
+          @Override
+          public void error(ServerError error) {
+            reply.error(error);
+          }
+        });
   }
 
   /** This replica's own status, answered in any role (no lease needed). */
   public LocalStatus localStatus() {
-    return new LocalStatus(replica.status(), replica.nowMillis(), namespace.stateChecksum(),
-        duties.serving());
+    return new LocalStatus(
+        replica.status(), replica.nowMillis(), namespace.stateChecksum(), duties.serving());
   }
 
   /** Runs a read of local state on behalf of status pages and tests (any role, no lease). */
@@ -351,10 +424,12 @@ public final class CellServer {
   // ---- plumbing -------------------------------------------------------------------------------
 
   private NamespaceCommand.Builder client(RequestHeader header) {
-    return NamespaceCommand.newBuilder().setHeader(CommandHeader.newBuilder()
-        .setSessionId(header.getSessionId())
-        .setSequence(header.getSequence())
-        .setAckedEventIndex(duties.ackedEventIndex(header.getSessionId())));
+    return NamespaceCommand.newBuilder()
+        .setHeader(
+            CommandHeader.newBuilder()
+                .setSessionId(header.getSessionId())
+                .setSequence(header.getSequence())
+                .setAckedEventIndex(duties.ackedEventIndex(header.getSessionId())));
   }
 
   /** A mutating request's checks: its header first, then its operation. */
@@ -386,9 +461,11 @@ public final class CellServer {
 
   /** Runs parked requests again once a leader is known; refuses those that waited too long. */
   private void retryParked() {
-    boolean decided = duties.serving()
-        || (replica.leaderHint() >= 0 && replica.leaderHint() != replica.selfId());
-    parked.retry(decided, replica.nowMillis(),
+    boolean decided =
+        duties.serving() || (replica.leaderHint() >= 0 && replica.leaderHint() != replica.selfId());
+    parked.retry(
+        decided,
+        replica.nowMillis(),
         reply -> reply.error(ServerError.notLeader(replica.selfId(), replica.leaderHint())));
   }
 
@@ -406,36 +483,45 @@ public final class CellServer {
     reply.ok(answer);
   }
 
-  private <T> void propose(NamespaceCommand.Builder command, Reply<T> reply,
-      Function<NamespaceResult, T> answer) {
-    proposer.propose(command, new Proposer.Outcome() {
-      @Override
-      public void applied(NamespaceResult result) {
-        Runnable send;
-        if (result.hasError()) {
-          ServerError error = ServerError.of(result.getError());
-          send = () -> reply.error(error);
-        } else {
-          T value = answer.apply(result); // its bookkeeping happens now, at apply
-          send = () -> reply.ok(value);
-        }
-        // Sent once every cache that may hold what this command changed was invalidated. An
-        // abandoned answer is OUTCOME_UNKNOWN, not NOT_LEADER: the command was applied, and a
-        // client must not take it for one that never reached the log.
-        cache.answer(result.getIndex(), send,
-            () -> reply.error(ServerError.outcomeUnknown("replica " + replica.selfId()
-                + " applied the request but no longer serves as leader; retry it with the same"
-                + " sequence number to get its answer", replica.leaderHint())));
-      }
+  private <T> void propose(
+      NamespaceCommand.Builder command, Reply<T> reply, Function<NamespaceResult, T> answer) {
+    proposer.propose(
+        command,
+        new Proposer.Outcome() {
+          @Override
+          public void applied(NamespaceResult result) {
+            Runnable send;
+            if (result.hasError()) {
+              ServerError error = ServerError.of(result.getError());
+              send = () -> reply.error(error);
+            } else {
+              T value = answer.apply(result); // its bookkeeping happens now, at apply
+              send = () -> reply.ok(value);
+            }
+            // Sent once every cache that may hold what this command changed was invalidated. An
+            // abandoned answer is OUTCOME_UNKNOWN, not NOT_LEADER: the command was applied, and a
+            // client must not take it for one that never reached the log.
+            cache.answer(
+                result.getIndex(),
+                send,
+                () ->
+                    reply.error(
+                        ServerError.outcomeUnknown(
+                            "replica "
+                                + replica.selfId()
+                                + " applied the request but no longer serves as leader; retry it with the same"
+                                + " sequence number to get its answer",
+                            replica.leaderHint())));
+          }
 
-      @Override
-      public void failed(ServerError error) {
-        if (command.hasCreateSession() || command.hasCloseSession()) {
-          duties.reconcileSoon();
-        }
-        reply.error(error);
-      }
-    });
+          @Override
+          public void failed(ServerError error) {
+            if (command.hasCreateSession() || command.hasCloseSession()) {
+              duties.reconcileSoon();
+            }
+            reply.error(error);
+          }
+        });
   }
 
   private void closeStreams() {

@@ -24,8 +24,8 @@ import java.util.Map;
  *       resumes at any leader gets every later event once: the events live in the replicated
  *       namespace, not here. A RESYNC comes from the namespace when its bounded history no longer
  *       reaches back that far.
- *   <li>The first answer a session gets from a new leader starts with LEADER_CHANGED (not
- *       replayed, index = the client's last seen index, so it never advances the client's cursor).
+ *   <li>The first answer a session gets from a new leader starts with LEADER_CHANGED (not replayed,
+ *       index = the client's last seen index, so it never advances the client's cursor).
  *   <li>When the session has ended the stream gets a SESSION_EXPIRED and completes; when this
  *       replica stops leading, every stream ends UNAVAILABLE with the leader hint.
  * </ul>
@@ -39,8 +39,12 @@ final class EventStreams {
   private final Map<Long, List<KeepAliveStream>> bySession = new LinkedHashMap<>();
   private int count;
 
-  EventStreams(ServedReplica replica, Namespace namespace, LeaderDuties duties,
-      ServerConfig config, CacheCoherence cache) {
+  EventStreams(
+      ServedReplica replica,
+      Namespace namespace,
+      LeaderDuties duties,
+      ServerConfig config,
+      CacheCoherence cache) {
     this.cache = cache;
     this.replica = replica;
     this.namespace = namespace;
@@ -75,9 +79,11 @@ final class EventStreams {
       }
       stream.lastSentIndex = request.getLastSeenEventIndex();
     } else if (stream.sessionId != sessionId) {
-      end(stream, ServerError.badArgument(
-          "a KeepAlive stream serves one session: this one serves session %d, the request names %d",
-          stream.sessionId, sessionId));
+      end(
+          stream,
+          ServerError.badArgument(
+              "a KeepAlive stream serves one session: this one serves session %d, the request names %d",
+              stream.sessionId, sessionId));
       return;
     }
     stream.lastSentIndex = Math.max(stream.lastSentIndex, request.getLastSeenEventIndex());
@@ -138,20 +144,22 @@ final class EventStreams {
     unregister(stream);
   }
 
-  private void send(KeepAliveStream stream, long leaseLeft, List<Event> events,
-      boolean leaderChanged) {
-    KeepAliveResponse.Builder response = KeepAliveResponse.newBuilder()
-        .setSessionId(stream.sessionId)
-        .setLeaseMillis(duties.leaseMillis(stream.sessionId))
-        .setLeaseRemainingMillis(leaseLeft)
-        .setIndex(namespace.appliedIndex())
-        .setRequestId(stream.lastRequestId)
-        .setCacheEpoch(cache.epoch())
-        .addAllInvalidations(cache.toSend(stream.sessionId));
+  private void send(
+      KeepAliveStream stream, long leaseLeft, List<Event> events, boolean leaderChanged) {
+    KeepAliveResponse.Builder response =
+        KeepAliveResponse.newBuilder()
+            .setSessionId(stream.sessionId)
+            .setLeaseMillis(duties.leaseMillis(stream.sessionId))
+            .setLeaseRemainingMillis(leaseLeft)
+            .setIndex(namespace.appliedIndex())
+            .setRequestId(stream.lastRequestId)
+            .setCacheEpoch(cache.epoch())
+            .addAllInvalidations(cache.toSend(stream.sessionId));
     if (leaderChanged) {
-      response.addEvents(Event.newBuilder()
-          .setType(EventType.EVENT_TYPE_LEADER_CHANGED)
-          .setIndex(stream.lastSentIndex));
+      response.addEvents(
+          Event.newBuilder()
+              .setType(EventType.EVENT_TYPE_LEADER_CHANGED)
+              .setIndex(stream.lastSentIndex));
     }
     for (Event e : events) {
       response.addEvents(e);
@@ -162,11 +170,13 @@ final class EventStreams {
 
   private void expired(KeepAliveStream stream) {
     long index = namespace.appliedIndex();
-    stream.sink.send(KeepAliveResponse.newBuilder()
-        .setSessionId(stream.sessionId)
-        .setIndex(index)
-        .addEvents(Event.newBuilder().setType(EventType.EVENT_TYPE_SESSION_EXPIRED).setIndex(index))
-        .build());
+    stream.sink.send(
+        KeepAliveResponse.newBuilder()
+            .setSessionId(stream.sessionId)
+            .setIndex(index)
+            .addEvents(
+                Event.newBuilder().setType(EventType.EVENT_TYPE_SESSION_EXPIRED).setIndex(index))
+            .build());
     end(stream, null);
   }
 
@@ -180,16 +190,23 @@ final class EventStreams {
 
   private boolean register(KeepAliveStream stream, long sessionId) {
     if (count >= config.streamsMax()) {
-      end(stream, ServerError.of(ServerError.RESOURCE_EXHAUSTED,
-          io.lockd.proto.v1.ErrorReason.ERROR_REASON_LIMIT_REACHED,
-          "replica %d has too many KeepAlive streams: limit streamsMax=%d reached",
-          replica.selfId(), config.streamsMax()));
+      end(
+          stream,
+          ServerError.of(
+              ServerError.RESOURCE_EXHAUSTED,
+              io.lockd.proto.v1.ErrorReason.ERROR_REASON_LIMIT_REACHED,
+              "replica %d has too many KeepAlive streams: limit streamsMax=%d reached",
+              replica.selfId(),
+              config.streamsMax()));
       return false;
     }
     List<KeepAliveStream> streams = bySession.computeIfAbsent(sessionId, id -> new ArrayList<>(1));
     if (streams.size() >= config.streamsPerSessionMax()) {
-      end(streams.get(0), ServerError.unavailable(
-          "superseded by a newer KeepAlive stream of session " + sessionId, ServerError.NO_HINT));
+      end(
+          streams.get(0),
+          ServerError.unavailable(
+              "superseded by a newer KeepAlive stream of session " + sessionId,
+              ServerError.NO_HINT));
       streams = bySession.computeIfAbsent(sessionId, id -> new ArrayList<>(1));
     }
     stream.sessionId = sessionId;

@@ -4,18 +4,22 @@ import io.lockd.proto.v1.KeepAliveRequest;
 
 /**
  * One client's KeepAlive stream on the server side. The transport calls these on the replica's
- * thread as the stream's requests and state changes arrive; the server answers through the
- * stream's {@link EventSink}.
+ * thread as the stream's requests and state changes arrive; the server answers through the stream's
+ * {@link EventSink}.
  */
 public final class KeepAliveStream {
   private final EventStreams owner;
   final EventSink sink;
+
   /** The session this stream serves, fixed by its first request (0 until then). */
   long sessionId;
+
   /** The newest event index sent on this stream or acknowledged by the client. */
   long lastSentIndex;
+
   /** The request_id of the newest request received, echoed in every response. */
   long lastRequestId;
+
   boolean open = true;
 
   KeepAliveStream(EventStreams owner, EventSink sink) {

@@ -20,8 +20,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What only the serving leader does, on the replica's thread: it keeps every session's deadline
- * off the log, grants a grace period when its leadership starts, expires sessions whose deadline
+ * What only the serving leader does, on the replica's thread: it keeps every session's deadline off
+ * the log, grants a grace period when its leadership starts, expires sessions whose deadline
  * passed, and proposes a Tick when a namespace timer is due.
  *
  * <p>A <em>term</em> is one leadership, named by its ballot. It starts the first time this replica
@@ -32,14 +32,15 @@ import org.slf4j.LoggerFactory;
  * command is applied. The lease part is what safety needs: a lease an earlier leader granted ran
  * from before this term, so it has ended when that deadline passes. The grace part is only for
  * availability: time for live clients to find this leader and reopen their KeepAlive streams; the
- * longer it is, the longer a dead client's locks stay held after a leader change. A
- * session is then expired once both its deadline here has passed (monotonic clock) and the leader
- * time has reached its logged deadline (the namespace refuses earlier expiries), and only while
- * this replica holds its lease. Callbacks from an earlier term are ignored.
+ * longer it is, the longer a dead client's locks stay held after a leader change. A session is then
+ * expired once both its deadline here has passed (monotonic clock) and the leader time has reached
+ * its logged deadline (the namespace refuses earlier expiries), and only while this replica holds
+ * its lease. Callbacks from an earlier term are ignored.
  */
 final class LeaderDuties {
   private static final Logger log = LoggerFactory.getLogger(LeaderDuties.class);
   private static final long NO_TERM = Long.MIN_VALUE;
+
   /** Retry delay for an expiry the namespace refused as premature (a stepped-back wall clock). */
   private static final long EXPIRY_RETRY_MILLIS = 100;
 
@@ -61,8 +62,15 @@ final class LeaderDuties {
   private int expiriesInFlight;
   private long nextReconcileAt;
 
-  LeaderDuties(ServedReplica replica, Namespace namespace, WallClock wall, ServerConfig config,
-      Proposer proposer, ServerEvents events, CacheCoherence cache, Runnable termEnded) {
+  LeaderDuties(
+      ServedReplica replica,
+      Namespace namespace,
+      WallClock wall,
+      ServerConfig config,
+      Proposer proposer,
+      ServerEvents events,
+      CacheCoherence cache,
+      Runnable termEnded) {
     this.cache = cache;
     this.replica = replica;
     this.namespace = namespace;
@@ -245,28 +253,34 @@ final class LeaderDuties {
     }
     graceInFlight = true;
     long proposedIn = term;
-    NamespaceCommand.Builder command = NamespaceCommand.newBuilder().setExtendAllSessions(
-        ExtendAllSessionsOp.newBuilder().setGraceMillis(config.graceMillis()));
-    proposer.propose(command, new Proposer.Outcome() {
-      @Override
-      public void applied(NamespaceResult result) {
-        if (proposedIn == term) {
-          graceInFlight = false;
-          graceLogged = true;
-          if (result.hasError()) {
-            log.warn("replica {}: ExtendAllSessions refused: {}", replica.selfId(),
-                result.getError().getMessage());
+    NamespaceCommand.Builder command =
+        NamespaceCommand.newBuilder()
+            .setExtendAllSessions(
+                ExtendAllSessionsOp.newBuilder().setGraceMillis(config.graceMillis()));
+    proposer.propose(
+        command,
+        new Proposer.Outcome() {
+          @Override
+          public void applied(NamespaceResult result) {
+            if (proposedIn == term) {
+              graceInFlight = false;
+              graceLogged = true;
+              if (result.hasError()) {
+                log.warn(
+                    "replica {}: ExtendAllSessions refused: {}",
+                    replica.selfId(),
+                    result.getError().getMessage());
+              }
+            }
           }
-        }
-      }
 
-      @Override
-      public void failed(ServerError error) {
-        if (proposedIn == term) {
-          graceInFlight = false; // the next tick retries
-        }
-      }
-    });
+          @Override
+          public void failed(ServerError error) {
+            if (proposedIn == term) {
+              graceInFlight = false; // the next tick retries
+            }
+          }
+        });
   }
 
   private void expireDue(long now) {
@@ -307,39 +321,42 @@ final class LeaderDuties {
     expiriesInFlight++;
     long proposedIn = term;
     long id = lease.sessionId;
-    NamespaceCommand.Builder command = NamespaceCommand.newBuilder().setExpireSession(
-        ExpireSessionOp.newBuilder().setSessionId(id).setReason(reason));
-    proposer.propose(command, new Proposer.Outcome() {
-      @Override
-      public void applied(NamespaceResult result) {
-        if (proposedIn == term) {
-          expiriesInFlight--;
-          settle(lease, result);
-        }
-        if (!result.hasError()) {
-          events.sessionExpired(id, reason);
-        }
-        if (reply != null) {
-          if (result.hasError()) {
-            reply.error(ServerError.of(result.getError()));
-          } else {
-            reply.ok(result.getIndex());
+    NamespaceCommand.Builder command =
+        NamespaceCommand.newBuilder()
+            .setExpireSession(ExpireSessionOp.newBuilder().setSessionId(id).setReason(reason));
+    proposer.propose(
+        command,
+        new Proposer.Outcome() {
+          @Override
+          public void applied(NamespaceResult result) {
+            if (proposedIn == term) {
+              expiriesInFlight--;
+              settle(lease, result);
+            }
+            if (!result.hasError()) {
+              events.sessionExpired(id, reason);
+            }
+            if (reply != null) {
+              if (result.hasError()) {
+                reply.error(ServerError.of(result.getError()));
+              } else {
+                reply.ok(result.getIndex());
+              }
+            }
           }
-        }
-      }
 
-      @Override
-      public void failed(ServerError error) {
-        if (proposedIn == term) {
-          expiriesInFlight--;
-          retryLater(lease, lease.deadlineMillis());
-          reconcileSoon();
-        }
-        if (reply != null) {
-          reply.error(error);
-        }
-      }
-    });
+          @Override
+          public void failed(ServerError error) {
+            if (proposedIn == term) {
+              expiriesInFlight--;
+              retryLater(lease, lease.deadlineMillis());
+              reconcileSoon();
+            }
+            if (reply != null) {
+              reply.error(error);
+            }
+          }
+        });
   }
 
   private void settle(Lease lease, NamespaceResult result) {
@@ -367,7 +384,8 @@ final class LeaderDuties {
     }
     tickInFlight = true;
     long proposedIn = term;
-    proposer.propose(NamespaceCommand.newBuilder().setTick(TickOp.getDefaultInstance()),
+    proposer.propose(
+        NamespaceCommand.newBuilder().setTick(TickOp.getDefaultInstance()),
         new Proposer.Outcome() {
           @Override
           public void applied(NamespaceResult result) {

@@ -10,5 +10,5 @@ import io.lockd.replica.ReplicaStatus;
  * @param stateChecksum the namespace's checksum at {@code replica.appliedIndex()}
  * @param serving whether it answers clients now
  */
-public record LocalStatus(ReplicaStatus replica, long nowMillis, long stateChecksum,
-    boolean serving) {}
+public record LocalStatus(
+    ReplicaStatus replica, long nowMillis, long stateChecksum, boolean serving) {}

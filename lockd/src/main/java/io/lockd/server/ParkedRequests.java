@@ -5,12 +5,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Requests that reached this replica while no leader was known: an election is running (the
- * leader this replica followed went silent), or this replica is the one about to lead. Answering
- * them "no leader" at once would send every client into its retry backoff just as the new leader
- * comes up, which costs far more than the election itself; so they wait here, bounded in number
- * and time, and are run again as soon as a leader is known: on the leader they then proceed, on a
- * follower they are redirected to it. Loop thread only.
+ * Requests that reached this replica while no leader was known: an election is running (the leader
+ * this replica followed went silent), or this replica is the one about to lead. Answering them "no
+ * leader" at once would send every client into its retry backoff just as the new leader comes up,
+ * which costs far more than the election itself; so they wait here, bounded in number and time, and
+ * are run again as soon as a leader is known: on the leader they then proceed, on a follower they
+ * are redirected to it. Loop thread only.
  */
 final class ParkedRequests {
   private record Parked(Runnable retry, Reply<?> reply, long deadline) {}

@@ -13,8 +13,8 @@ import io.lockd.replica.ProposalFailure;
  * <p>An outcome that throws is a bug in the server core, and it is not caught here: the command is
  * applied on every replica by then, and the server's own bookkeeping of it (sessions it times,
  * caches it waits for) may be half done. The exception stops the replica (ReplicaLoop's fail-stop;
- * in a simulation, a crash that fails the run) rather than leave it serving from a state nobody
- * can vouch for.
+ * in a simulation, a crash that fails the run) rather than leave it serving from a state nobody can
+ * vouch for.
  */
 final class Proposer {
   /** What happened to a proposed command. Called once, on the replica's thread. */
@@ -37,28 +37,37 @@ final class Proposer {
   /** Sets the header's leader time to now and proposes the command. */
   void propose(NamespaceCommand.Builder command, Outcome outcome) {
     command.getHeaderBuilder().setLeaderTimeMillis(wall.nowMillis());
-    replica.propose(command.build().toByteArray(), new ProposalCallback() {
-      @Override
-      public void applied(long slot, byte[] result) {
-        outcome.applied(decode(result));
-      }
+    replica.propose(
+        command.build().toByteArray(),
+        new ProposalCallback() {
+          @Override
+          public void applied(long slot, byte[] result) {
+            outcome.applied(decode(result));
+          }
 
-      @Override
-      public void failed(ProposalFailure failure, int leaderHint) {
-        outcome.failed(error(failure, leaderHint));
-      }
-    });
+          @Override
+          public void failed(ProposalFailure failure, int leaderHint) {
+            outcome.failed(error(failure, leaderHint));
+          }
+        });
   }
 
   private ServerError error(ProposalFailure failure, int leaderHint) {
     return switch (failure) {
       case NOT_LEADER -> ServerError.notLeader(replica.selfId(), leaderHint);
-      case OVERLOADED -> new ServerError(ServerError.RESOURCE_EXHAUSTED,
-          io.lockd.proto.v1.ErrorReason.ERROR_REASON_LIMIT_REACHED,
-          "the leader's queue of proposals is full; retry later", ServerError.NO_HINT);
-      case TIMED_OUT -> ServerError.outcomeUnknown("replica " + replica.selfId()
-          + " got no outcome in time (leadership may have moved); the request may still be"
-          + " applied: retry it with the same sequence number", leaderHint);
+      case OVERLOADED ->
+          new ServerError(
+              ServerError.RESOURCE_EXHAUSTED,
+              io.lockd.proto.v1.ErrorReason.ERROR_REASON_LIMIT_REACHED,
+              "the leader's queue of proposals is full; retry later",
+              ServerError.NO_HINT);
+      case TIMED_OUT ->
+          ServerError.outcomeUnknown(
+              "replica "
+                  + replica.selfId()
+                  + " got no outcome in time (leadership may have moved); the request may still be"
+                  + " applied: retry it with the same sequence number",
+              leaderHint);
     };
   }
 
@@ -67,7 +76,8 @@ final class Proposer {
     try {
       return NamespaceResult.parseFrom(result);
     } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("the namespace's answer did not decode: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "the namespace's answer did not decode: " + e.getMessage(), e);
     }
   }
 }

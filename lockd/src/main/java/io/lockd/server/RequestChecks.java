@@ -89,30 +89,39 @@ final class RequestChecks {
     path(r.getPath());
     NodeKind kind = r.getKind();
     if (kind != NodeKind.NODE_KIND_FILE && kind != NodeKind.NODE_KIND_DIRECTORY) {
-      throw bad("kind must be NODE_KIND_FILE or NODE_KIND_DIRECTORY, was %s",
+      throw bad(
+          "kind must be NODE_KIND_FILE or NODE_KIND_DIRECTORY, was %s",
           enumName(kind.name(), r.getKindValue()));
     }
     if (kind == NodeKind.NODE_KIND_DIRECTORY && !r.getContents().isEmpty()) {
-      throw bad("directory %s cannot have contents (%d bytes given)", quote(r.getPath()),
-          r.getContents().size());
+      throw bad(
+          "directory %s cannot have contents (%d bytes given)",
+          quote(r.getPath()), r.getContents().size());
     }
     contents(r.getPath(), r.getContents());
-    if (r.hasLockDelayMillis() && Long.compareUnsigned(r.getLockDelayMillis(),
-        limits.lockDelayMaxMillis()) > 0) {
-      throw bad("lock_delay_millis=%s exceeds limit lockDelayMaxMillis=%d",
+    if (r.hasLockDelayMillis()
+        && Long.compareUnsigned(r.getLockDelayMillis(), limits.lockDelayMaxMillis()) > 0) {
+      throw bad(
+          "lock_delay_millis=%s exceeds limit lockDelayMaxMillis=%d",
           Long.toUnsignedString(r.getLockDelayMillis()), limits.lockDelayMaxMillis());
     }
     if (r.getPath().equals("/")) {
-      throw ServerError.of(ServerError.ALREADY_EXISTS, ErrorReason.ERROR_REASON_NODE_EXISTS,
-          "node \"/\" always exists").refusal();
+      throw ServerError.of(
+              ServerError.ALREADY_EXISTS,
+              ErrorReason.ERROR_REASON_NODE_EXISTS,
+              "node \"/\" always exists")
+          .refusal();
     }
   }
 
   void deleteNode(DeleteNodeRequest r) {
     path(r.getPath());
     if (r.getPath().equals("/")) {
-      throw ServerError.of(ServerError.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_NOT_ALLOWED,
-          "the root \"/\" cannot be deleted").refusal();
+      throw ServerError.of(
+              ServerError.FAILED_PRECONDITION,
+              ErrorReason.ERROR_REASON_NOT_ALLOWED,
+              "the root \"/\" cannot be deleted")
+          .refusal();
     }
   }
 
@@ -132,16 +141,19 @@ final class RequestChecks {
 
   void watch(String path, WatchKind kind, int kindValue) {
     path(path);
-    if (kind != WatchKind.WATCH_KIND_CONTENTS && kind != WatchKind.WATCH_KIND_CHILDREN
+    if (kind != WatchKind.WATCH_KIND_CONTENTS
+        && kind != WatchKind.WATCH_KIND_CHILDREN
         && kind != WatchKind.WATCH_KIND_LOCK) {
-      throw bad("kind must be WATCH_KIND_CONTENTS, WATCH_KIND_CHILDREN or WATCH_KIND_LOCK, was %s",
+      throw bad(
+          "kind must be WATCH_KIND_CONTENTS, WATCH_KIND_CHILDREN or WATCH_KIND_LOCK, was %s",
           enumName(kind.name(), kindValue));
     }
   }
 
   void mode(LockMode mode, int value) {
     if (mode != LockMode.LOCK_MODE_EXCLUSIVE && mode != LockMode.LOCK_MODE_SHARED) {
-      throw bad("mode must be LOCK_MODE_EXCLUSIVE or LOCK_MODE_SHARED, was %s",
+      throw bad(
+          "mode must be LOCK_MODE_EXCLUSIVE or LOCK_MODE_SHARED, was %s",
           enumName(mode.name(), value));
     }
   }
@@ -161,9 +173,14 @@ final class RequestChecks {
 
   private void contents(String path, ByteString contents) {
     if (contents.size() > limits.contentBytesMax()) {
-      throw ServerError.of(ServerError.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_CONTENT_TOO_LARGE,
-          "contents for %s are %d bytes; limit contentBytesMax=%d", quote(path), contents.size(),
-          limits.contentBytesMax()).refusal();
+      throw ServerError.of(
+              ServerError.INVALID_ARGUMENT,
+              ErrorReason.ERROR_REASON_CONTENT_TOO_LARGE,
+              "contents for %s are %d bytes; limit contentBytesMax=%d",
+              quote(path),
+              contents.size(),
+              limits.contentBytesMax())
+          .refusal();
     }
   }
 

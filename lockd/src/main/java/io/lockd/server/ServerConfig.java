@@ -5,8 +5,8 @@ package io.lockd.server;
  *
  * @param graceMillis the failover grace: how long a new leader keeps every inherited session alive
  *     before it may expire any, at least (a session whose lease is longer keeps its whole lease,
- *     stretched by the drift bound). Sized for live clients to find the new leader and reopen
- *     their KeepAlive streams, not for the client's jeopardy grace: every second of it delays the
+ *     stretched by the drift bound). Sized for live clients to find the new leader and reopen their
+ *     KeepAlive streams, not for the client's jeopardy grace: every second of it delays the
  *     takeover of a crashed holder's locks after a leader change. Also logged through
  *     ExtendAllSessions so that the log refuses earlier expiries. At most 600 s.
  * @param expiriesInFlightMax the most ExpireSession commands proposed and not yet applied
@@ -16,15 +16,15 @@ package io.lockd.server;
  * @param reconcileEveryMillis how often the leader compares its session deadlines with the
  *     namespace's sessions (a safety net for outcomes it never heard of)
  * @param unreachableAfterMillis silence after which the status view calls a peer unreachable
- * @param clockDriftBound the largest rate error of any clock, replicas' and clients' (0.01 = 1%):
- *     a new leader waits out an earlier leader's client leases with it (the consensus layer's
- *     leases use the same bound)
+ * @param clockDriftBound the largest rate error of any clock, replicas' and clients' (0.01 = 1%): a
+ *     new leader waits out an earlier leader's client leases with it (the consensus layer's leases
+ *     use the same bound)
  * @param cachedFilesPerSessionMax the most files the leader registers as cached by one session;
  *     reads beyond it are answered uncacheable
  * @param callsPerStreamMax the most unanswered calls on one Calls stream; more are answered
  *     RESOURCE_EXHAUSTED at once
- * @param parkedRequestsMax the most requests kept waiting for an election to end; more are
- *     answered UNAVAILABLE at once
+ * @param parkedRequestsMax the most requests kept waiting for an election to end; more are answered
+ *     UNAVAILABLE at once
  * @param parkMillis how long a request waits for an election to end before it is answered
  *     UNAVAILABLE (the client then retries on its own backoff)
  */
@@ -54,7 +54,8 @@ public record ServerConfig(
   public static final long GRACE_MAX_MILLIS = 600_000;
 
   public ServerConfig {
-    check(graceMillis >= 0 && graceMillis <= GRACE_MAX_MILLIS,
+    check(
+        graceMillis >= 0 && graceMillis <= GRACE_MAX_MILLIS,
         "graceMillis must be within [0, " + GRACE_MAX_MILLIS + "], was " + graceMillis);
     check(expiriesInFlightMax > 0, "expiriesInFlightMax must be positive");
     check(streamsMax > 0, "streamsMax must be positive");
@@ -70,26 +71,44 @@ public record ServerConfig(
 
   /** The defaults: a failover grace of {@link #GRACE_DEFAULT_MILLIS}. */
   public static ServerConfig defaults() {
-    return new ServerConfig(GRACE_DEFAULT_MILLIS, 256, 100_000, 4, 60_000, 1_000, 0.01, 10_000, 4096,
-        10_000, 1_500);
+    return new ServerConfig(
+        GRACE_DEFAULT_MILLIS, 256, 100_000, 4, 60_000, 1_000, 0.01, 10_000, 4096, 10_000, 1_500);
   }
 
   public ServerConfig withGraceMillis(long grace) {
-    return new ServerConfig(grace, expiriesInFlightMax, streamsMax, streamsPerSessionMax,
-        reconcileEveryMillis, unreachableAfterMillis, clockDriftBound, cachedFilesPerSessionMax,
-        callsPerStreamMax, parkedRequestsMax, parkMillis);
+    return new ServerConfig(
+        grace,
+        expiriesInFlightMax,
+        streamsMax,
+        streamsPerSessionMax,
+        reconcileEveryMillis,
+        unreachableAfterMillis,
+        clockDriftBound,
+        cachedFilesPerSessionMax,
+        callsPerStreamMax,
+        parkedRequestsMax,
+        parkMillis);
   }
 
   public ServerConfig withClockDriftBound(double bound) {
-    return new ServerConfig(graceMillis, expiriesInFlightMax, streamsMax, streamsPerSessionMax,
-        reconcileEveryMillis, unreachableAfterMillis, bound, cachedFilesPerSessionMax,
-        callsPerStreamMax, parkedRequestsMax, parkMillis);
+    return new ServerConfig(
+        graceMillis,
+        expiriesInFlightMax,
+        streamsMax,
+        streamsPerSessionMax,
+        reconcileEveryMillis,
+        unreachableAfterMillis,
+        bound,
+        cachedFilesPerSessionMax,
+        callsPerStreamMax,
+        parkedRequestsMax,
+        parkMillis);
   }
 
   /**
    * How long a client lease of {@code leaseMillis}, granted by a leader before now, can still run
-   * as this replica's clock counts: the lease stretched by the drift bound both ways, plus 1 ms
-   * for clocks read in whole milliseconds (the inverse of the client's shortening rule).
+   * as this replica's clock counts: the lease stretched by the drift bound both ways, plus 1 ms for
+   * clocks read in whole milliseconds (the inverse of the client's shortening rule).
    */
   public long outlastMillis(long leaseMillis) {
     return (long) Math.ceil(leaseMillis * (1 + clockDriftBound) / (1 - clockDriftBound)) + 1;

@@ -7,8 +7,8 @@ import java.util.Locale;
 
 /**
  * A refusal to send to the client: a gRPC status code (by number, so that this package does not
- * depend on gRPC), the finer {@link ErrorReason}, a message saying what was wrong and, for
- * {@link #UNAVAILABLE} from a replica that does not lead, the leader it believes in (-1: none).
+ * depend on gRPC), the finer {@link ErrorReason}, a message saying what was wrong and, for {@link
+ * #UNAVAILABLE} from a replica that does not lead, the leader it believes in (-1: none).
  */
 public record ServerError(int code, ErrorReason reason, String message, int leaderHint) {
   public static final int INVALID_ARGUMENT = 3;
@@ -35,10 +35,13 @@ public record ServerError(int code, ErrorReason reason, String message, int lead
    * reason lets a client tell this refusal from a dropped connection without parsing the message.
    */
   public static ServerError notLeader(int selfId, int leaderHint) {
-    String where = leaderHint < 0 || leaderHint == selfId
-        ? "no leader is serving yet; retry shortly"
-        : "replica " + leaderHint + " leads; send requests there";
-    return new ServerError(UNAVAILABLE, ErrorReason.ERROR_REASON_NOT_LEADER,
+    String where =
+        leaderHint < 0 || leaderHint == selfId
+            ? "no leader is serving yet; retry shortly"
+            : "replica " + leaderHint + " leads; send requests there";
+    return new ServerError(
+        UNAVAILABLE,
+        ErrorReason.ERROR_REASON_NOT_LEADER,
         "replica " + selfId + " is not serving as leader: " + where,
         leaderHint == selfId ? NO_HINT : leaderHint);
   }
@@ -48,8 +51,8 @@ public record ServerError(int code, ErrorReason reason, String message, int lead
    * applied, so the client must resend it with the same sequence number, never a new one.
    */
   public static ServerError outcomeUnknown(String message, int leaderHint) {
-    return new ServerError(UNAVAILABLE, ErrorReason.ERROR_REASON_OUTCOME_UNKNOWN, message,
-        leaderHint);
+    return new ServerError(
+        UNAVAILABLE, ErrorReason.ERROR_REASON_OUTCOME_UNKNOWN, message, leaderHint);
   }
 
   public static ServerError unavailable(String message, int leaderHint) {

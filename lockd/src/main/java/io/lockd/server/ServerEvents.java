@@ -3,8 +3,8 @@ package io.lockd.server;
 import io.lockd.proto.ns.v1.ExpiryReason;
 
 /**
- * Notable moments of the server's life, for logs in production and checkers in a simulation.
- * Called on the replica's thread; implementations must be quick and must not throw.
+ * Notable moments of the server's life, for logs in production and checkers in a simulation. Called
+ * on the replica's thread; implementations must be quick and must not throw.
  */
 public interface ServerEvents {
   ServerEvents NONE = new ServerEvents() {};

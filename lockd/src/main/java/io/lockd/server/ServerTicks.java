@@ -7,8 +7,8 @@ import io.lockd.replica.ReplicaLoop;
  * leader's duties, parked requests; then {@code after}, such as a health status): every {@code
  * tickMillis} while there is something to time ({@link CellServer#wantsFrequentTicks}), every
  * {@link #IDLE_TICK_MILLIS} otherwise, so that an idle follower does not wake a hundred times a
- * second for nothing. Production installs it on the {@code ReplicaLoop}; the simulation runs it
- * the same way. Loop thread only.
+ * second for nothing. Production installs it on the {@code ReplicaLoop}; the simulation runs it the
+ * same way. Loop thread only.
  */
 public final class ServerTicks implements ReplicaLoop.Duty {
   /** A follower's interval: it has nothing to time but its health status. */

@@ -18,10 +18,13 @@ final class SessionLeases {
     final long sessionId;
     final long leaseMillis;
     private long deadlineMillis;
+
     /** The newest event index the client reported processed (its latest KeepAlive). */
     long ackedEventIndex;
+
     /** Inherited from an earlier leadership and not heard from in this one. */
     boolean inherited;
+
     private boolean expiring;
 
     private Lease(long sessionId, long leaseMillis, long deadlineMillis, boolean inherited) {
@@ -42,8 +45,10 @@ final class SessionLeases {
   }
 
   private final TreeMap<Long, Lease> byId = new TreeMap<>();
-  private final NavigableSet<Lease> byDeadline = new TreeSet<>(
-      Comparator.comparingLong((Lease l) -> l.deadlineMillis).thenComparingLong(l -> l.sessionId));
+  private final NavigableSet<Lease> byDeadline =
+      new TreeSet<>(
+          Comparator.comparingLong((Lease l) -> l.deadlineMillis)
+              .thenComparingLong(l -> l.sessionId));
 
   void clear() {
     byId.clear();
@@ -75,8 +80,8 @@ final class SessionLeases {
   }
 
   /**
-   * Moves a session's deadline (a KeepAlive, or a postponed expiry). An expiring session returns
-   * to the deadline order: its expiry did not happen.
+   * Moves a session's deadline (a KeepAlive, or a postponed expiry). An expiring session returns to
+   * the deadline order: its expiry did not happen.
    */
   void setDeadline(Lease lease, long deadlineMillis) {
     if (!lease.expiring) {

@@ -7,10 +7,9 @@ import io.lockd.paxos.StoreWrite;
 import java.util.List;
 
 /**
- * The scalar part of an acceptor's stored state and the one definition of how a {@link
- * StoreWrite} changes a store. Every store runs its writes through {@link #apply} (the log store
- * also when it replays its log), so the log and the in-memory store cannot drift apart in
- * meaning:
+ * The scalar part of an acceptor's stored state and the one definition of how a {@link StoreWrite}
+ * changes a store. Every store runs its writes through {@link #apply} (the log store also when it
+ * replays its log), so the log and the in-memory store cannot drift apart in meaning:
  *
  * <ul>
  *   <li>{@code Promised}: a lower ballot than the stored one is refused (an invariant violation);
@@ -23,10 +22,10 @@ import java.util.List;
  *   <li>{@code Snapshot}: replaces the stored snapshot, drops entries at or below its index and
  *       raises the chosen index to at least it. One older than the stored snapshot is ignored: the
  *       newer one covers it.
- *   <li>{@code Rebuilt}: replaces the stored snapshot whatever its index, drops entries at or
- *       below its {@code droppedThrough} and sets the chosen index to its index, lower or not:
- *       the slots a diverged replica took as chosen are gone, on disk as in memory. Entries above
- *       {@code droppedThrough} and the promise stay.
+ *   <li>{@code Rebuilt}: replaces the stored snapshot whatever its index, drops entries at or below
+ *       its {@code droppedThrough} and sets the chosen index to its index, lower or not: the slots
+ *       a diverged replica took as chosen are gone, on disk as in memory. Entries above {@code
+ *       droppedThrough} and the promise stay.
  * </ul>
  */
 final class AcceptorMeta {

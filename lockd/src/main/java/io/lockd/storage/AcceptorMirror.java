@@ -8,10 +8,10 @@ import java.util.TreeMap;
 
 /**
  * An acceptor's whole state in memory: the scalars ({@link AcceptorMeta}), the accepted entries
- * above the snapshot index, and the snapshot. Both stores keep one: the log store as the state
- * its checkpoints copy, the in-memory store as what survives a crash. Entries and snapshot bytes
- * are shared, never copied: {@code Entry} is immutable and no one writes into a snapshot array
- * once a {@code StoreWrite.Snapshot} made its copy.
+ * above the snapshot index, and the snapshot. Both stores keep one: the log store as the state its
+ * checkpoints copy, the in-memory store as what survives a crash. Entries and snapshot bytes are
+ * shared, never copied: {@code Entry} is immutable and no one writes into a snapshot array once a
+ * {@code StoreWrite.Snapshot} made its copy.
  */
 final class AcceptorMirror implements AcceptorMeta.Sink {
   final AcceptorMeta meta;

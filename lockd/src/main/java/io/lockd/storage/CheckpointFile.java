@@ -26,16 +26,16 @@ import org.mapdb.volume.ByteArrayVol;
  *   <li>{@code snapshot}: the snapshot in {@link SnapshotChunks}.
  * </ul>
  *
- * <p>Why this is crash safe although MapDB 3.1 is not (docs/storage.md): MapDB builds the store
- * in memory (a byte-array volume, no transactions), and our own code writes its bytes to a
- * temporary file in large writes, fsyncs it, and only then renames it to {@code
- * checkpoint-<seq>.db} and fsyncs the directory. A crash at any point leaves either a temporary
- * (deleted at the next open) or a complete file; no file is ever written again after its rename,
- * so MapDB's lack of atomic commits never matters. Building in memory also keeps MapDB's many
- * small writes out of the kernel (a file-backed MapDB made one {@code pwrite} per record and was
- * several times slower) and makes every file write pass through {@link StorageIo}, where the
- * crash tests can stop it; the cost is the checkpoint's size in heap while it is written.
- * Reading checks every record's checksum, the slot order and the counts in the meta record.
+ * <p>Why this is crash safe although MapDB 3.1 is not (docs/storage.md): MapDB builds the store in
+ * memory (a byte-array volume, no transactions), and our own code writes its bytes to a temporary
+ * file in large writes, fsyncs it, and only then renames it to {@code checkpoint-<seq>.db} and
+ * fsyncs the directory. A crash at any point leaves either a temporary (deleted at the next open)
+ * or a complete file; no file is ever written again after its rename, so MapDB's lack of atomic
+ * commits never matters. Building in memory also keeps MapDB's many small writes out of the kernel
+ * (a file-backed MapDB made one {@code pwrite} per record and was several times slower) and makes
+ * every file write pass through {@link StorageIo}, where the crash tests can stop it; the cost is
+ * the checkpoint's size in heap while it is written. Reading checks every record's checksum, the
+ * slot order and the counts in the meta record.
  */
 final class CheckpointFile {
   private static final String META = "meta";
@@ -116,9 +116,11 @@ final class CheckpointFile {
     // Read whole into memory with a few large reads, as it was written; MapDB reading a file
     // itself makes one pread per node and record.
     try (DB db = DBMaker.volumeDB(load(file), true).make()) {
-      CheckpointMeta meta = CheckpointMeta.decode(db.atomicVar(META, Serializer.BYTE_ARRAY).open().get());
+      CheckpointMeta meta =
+          CheckpointMeta.decode(db.atomicVar(META, Serializer.BYTE_ARRAY).open().get());
       if (meta.seq() != seq) {
-        throw new StorageCorruptionException("covers group " + meta.seq() + ", its name says " + seq);
+        throw new StorageCorruptionException(
+            "covers group " + meta.seq() + ", its name says " + seq);
       }
       byte[] snapshot = SnapshotChunks.read(snapshotChunks(db).open(), meta.snapshotBytes());
       if (Checksums.crc32c(snapshot, snapshot.length) != meta.snapshotCrc()) {
@@ -160,9 +162,9 @@ final class CheckpointFile {
   }
 
   /**
-   * Decodes stored entries above {@code snapshotIndex}. A sound B-tree yields strictly rising
-   * keys; a duplicate, a key out of order or one at or below the snapshot means the file is
-   * damaged, and a damaged file must stop the acceptor, never hand it a wrong log.
+   * Decodes stored entries above {@code snapshotIndex}. A sound B-tree yields strictly rising keys;
+   * a duplicate, a key out of order or one at or below the snapshot means the file is damaged, and
+   * a damaged file must stop the acceptor, never hand it a wrong log.
    */
   static List<Entry> inSlotOrder(long snapshotIndex, Iterable<Map.Entry<Long, byte[]>> stored) {
     List<Entry> accepted = new ArrayList<>();
@@ -171,8 +173,13 @@ final class CheckpointFile {
       long slot = record.getKey();
       if (slot <= previous) {
         throw new StorageCorruptionException(
-            "entries out of order: slot " + slot + " after " + previous
-                + " (snapshot index " + snapshotIndex + ")");
+            "entries out of order: slot "
+                + slot
+                + " after "
+                + previous
+                + " (snapshot index "
+                + snapshotIndex
+                + ")");
       }
       Entry entry = EntryCodec.decode(record.getValue());
       if (entry.slot() != slot) {

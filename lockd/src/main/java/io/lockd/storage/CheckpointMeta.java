@@ -3,9 +3,9 @@ package io.lockd.storage;
 import java.nio.ByteBuffer;
 
 /**
- * The one small record at the head of a checkpoint: which group it covers, the acceptor's
- * scalars, and a description of the snapshot and entries stored beside it, so that a reader can
- * tell a complete checkpoint from a damaged one.
+ * The one small record at the head of a checkpoint: which group it covers, the acceptor's scalars,
+ * and a description of the snapshot and entries stored beside it, so that a reader can tell a
+ * complete checkpoint from a damaged one.
  *
  * <pre>
  *   u8  version (2) | i64 seq | i64 promised | i64 chosenIndex | i64 snapshotIndex
@@ -55,7 +55,12 @@ record CheckpointMeta(
     ByteBuffer in = ByteBuffer.wrap(bytes, 1, SIZE - 1);
     CheckpointMeta meta =
         new CheckpointMeta(
-            in.getLong(), in.getLong(), in.getLong(), in.getLong(), in.getInt(), in.getInt(),
+            in.getLong(),
+            in.getLong(),
+            in.getLong(),
+            in.getLong(),
+            in.getInt(),
+            in.getInt(),
             in.getLong());
     if (in.getInt() != Checksums.crc32c(bytes, SIZE - Integer.BYTES)) {
       throw new StorageCorruptionException("meta record checksum mismatch");

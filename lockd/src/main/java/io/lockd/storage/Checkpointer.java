@@ -11,10 +11,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>At most one checkpoint is written at a time, and a newer request replaces one still queued
  * (the newer image covers everything the older would). Once a checkpoint is durable, older
- * checkpoints and every segment whose groups it covers are deleted; nothing is deleted before,
- * so a failure loses nothing: it is logged as an error and the same image is tried again after
- * {@code retryMillis}, unless a newer request came. Closing abandons a checkpoint in progress
- * (its temporary is deleted) and drops a queued one.
+ * checkpoints and every segment whose groups it covers are deleted; nothing is deleted before, so a
+ * failure loses nothing: it is logged as an error and the same image is tried again after {@code
+ * retryMillis}, unless a newer request came. Closing abandons a checkpoint in progress (its
+ * temporary is deleted) and drops a queued one.
  */
 final class Checkpointer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Checkpointer.class);
@@ -100,7 +100,10 @@ final class Checkpointer implements AutoCloseable {
           failures++;
           log.error(
               "checkpoint of group {} in {} failed; the log keeps everything, retrying in {} ms",
-              image.seq(), directory.root(), retryMillis, e);
+              image.seq(),
+              directory.root(),
+              retryMillis,
+              e);
           finish(image, false);
           continue;
         }
@@ -126,7 +129,8 @@ final class Checkpointer implements AutoCloseable {
     return image;
   }
 
-  private synchronized void finish(CheckpointImage image, boolean done) throws InterruptedException {
+  private synchronized void finish(CheckpointImage image, boolean done)
+      throws InterruptedException {
     running = false;
     notifyAll();
     if (done || closed) {
@@ -159,8 +163,8 @@ final class Checkpointer implements AutoCloseable {
         io.delete(segment);
       }
     } catch (IOException | RuntimeException e) {
-      log.warn("deleting files checkpoint {} covers failed; the next open deletes them",
-          image.seq(), e);
+      log.warn(
+          "deleting files checkpoint {} covers failed; the next open deletes them", image.seq(), e);
     }
   }
 

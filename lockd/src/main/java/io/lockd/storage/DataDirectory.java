@@ -57,7 +57,11 @@ final class DataDirectory implements AutoCloseable {
     }
     if (Files.exists(root.resolve(OLD_FORMAT_FILE))) {
       throw new IllegalStateException(
-          "data directory " + root + " holds " + OLD_FORMAT_FILE + ": it was written by an older"
+          "data directory "
+              + root
+              + " holds "
+              + OLD_FORMAT_FILE
+              + ": it was written by an older"
               + " lockd (one MapDB commit per log slot), which this version cannot read. There is"
               + " no migration: stop the whole cell, move every replica's data directory aside"
               + " and start the cell with empty ones (one acceptor forgetting its state alone"

@@ -21,12 +21,12 @@ import java.util.List;
  * </pre>
  *
  * <p>Two framings use it. In the acceptor log ({@link LogRecords}) the body is written as is,
- * straight into the group buffer by {@link #encodeTo}: the group's CRC32C covers every byte of
- * it and is checked before any record of the group is decoded, so a checksum per entry would
- * cost CPU and four bytes per entry and detect nothing more. In a checkpoint ({@link #encode})
- * each entry is a MapDB value of its own, and MapDB keeps no checksums, so there the body is
- * followed by an i32 CRC32C of the body. The slot is stored although a checkpoint also uses it as
- * the map key, so that a record found under the wrong key is caught.
+ * straight into the group buffer by {@link #encodeTo}: the group's CRC32C covers every byte of it
+ * and is checked before any record of the group is decoded, so a checksum per entry would cost CPU
+ * and four bytes per entry and detect nothing more. In a checkpoint ({@link #encode}) each entry is
+ * a MapDB value of its own, and MapDB keeps no checksums, so there the body is followed by an i32
+ * CRC32C of the body. The slot is stored although a checkpoint also uses it as the map key, so that
+ * a record found under the wrong key is caught.
  */
 public final class EntryCodec {
   static final byte VERSION = 1;
@@ -49,9 +49,8 @@ public final class EntryCodec {
 
   /**
    * Writes the body of {@code entry} at {@code out}'s position, which must have {@link #bodySize}
-   * bytes left. Nothing is allocated here; each payload is copied once into {@code out}, after
-   * the copy {@code Command.payload()} makes (the only public way to read it, see
-   * docs/storage.md).
+   * bytes left. Nothing is allocated here; each payload is copied once into {@code out}, after the
+   * copy {@code Command.payload()} makes (the only public way to read it, see docs/storage.md).
    */
   public static void encodeTo(Entry entry, ByteBuffer out) {
     Invariants.check(entry.ballot() >= 0, "ballot must not be negative, was %d", entry.ballot());

@@ -6,9 +6,9 @@ import java.nio.ByteBuffer;
 import java.util.zip.CRC32C;
 
 /**
- * The group being built between two syncs: records are encoded at {@code write} time straight
- * into one reusable direct buffer, after room left for the header, and {@link #seal} frames them
- * ({@link GroupFormat}) so that the whole group leaves in one positional write without a copy.
+ * The group being built between two syncs: records are encoded at {@code write} time straight into
+ * one reusable direct buffer, after room left for the header, and {@link #seal} frames them ({@link
+ * GroupFormat}) so that the whole group leaves in one positional write without a copy.
  *
  * <p>The buffer grows (doubling) when a group needs more, and after a group larger than {@link
  * #RETAINED_BYTES} it is replaced by a small one again, so one huge snapshot-time group does not
@@ -17,6 +17,7 @@ import java.util.zip.CRC32C;
 final class GroupBuffer {
   static final int INITIAL_BYTES = 64 * 1024;
   static final int RETAINED_BYTES = 4 * 1024 * 1024;
+
   /** Far above any group the replica produces; keeps sizes within an int with room to spare. */
   static final int MAX_GROUP_BYTES = 1 << 30;
 
@@ -52,7 +53,8 @@ final class GroupBuffer {
       buf.put((byte) 0);
     }
     int payloadCrc =
-        GroupFormat.crc32c(buf, GroupFormat.HEADER_BYTES, trailerAt - GroupFormat.HEADER_BYTES, crc);
+        GroupFormat.crc32c(
+            buf, GroupFormat.HEADER_BYTES, trailerAt - GroupFormat.HEADER_BYTES, crc);
     buf.putLong(GroupFormat.trailer(seq));
     GroupFormat.putHeader(buf, seq, payloadBytes, payloadCrc, crc);
     return buf.flip();

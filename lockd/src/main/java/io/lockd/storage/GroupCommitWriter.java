@@ -12,9 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The replica's disk thread: it makes the event loop's writes durable in groups, so that one
- * fsync serves everything that queued up while the previous one ran, and it releases the messages
- * that waited for those writes itself, without a round trip through the event loop.
+ * The replica's disk thread: it makes the event loop's writes durable in groups, so that one fsync
+ * serves everything that queued up while the previous one ran, and it releases the messages that
+ * waited for those writes itself, without a round trip through the event loop.
  *
  * <p>The event loop calls {@link #submit} with writes, the token the core gave them, and the
  * messages that may be sent only once every write up to that token is durable (promises and
@@ -28,20 +28,23 @@ import org.slf4j.LoggerFactory;
  * loses nothing the protocol promised, and syncing each would put a needless fsync in front of the
  * next one that matters (on the leader, one per chosen slot).
  *
- * <p>The queue is bounded ({@code capacity} submissions). When it is full, {@link #submit}
- * returns {@code false} and queues nothing: the caller still owns those writes and must submit
- * them again later, and meanwhile must not send anything that depends on them. The event loop
- * never blocks and no write is dropped silently.
+ * <p>The queue is bounded ({@code capacity} submissions). When it is full, {@link #submit} returns
+ * {@code false} and queues nothing: the caller still owns those writes and must submit them again
+ * later, and meanwhile must not send anything that depends on them. The event loop never blocks and
+ * no write is dropped silently.
  *
  * <p>A store failure is fatal: the writer stops, reports it to {@code onFailure} (by default, the
  * log), never releases anything again, and {@link #submit} and {@link #close} throw it.
  */
 public final class GroupCommitWriter implements AutoCloseable {
   public static final int DEFAULT_CAPACITY = 4096;
+
   /** The longest a write that no message waits for stays unsynced. */
   public static final long LAZY_SYNC_MILLIS = 100;
+
   /** The most writes that no message waits for kept unsynced before a sync. */
   public static final int LAZY_WRITES_MAX = 4096;
+
   private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
 
   /** Where a durable group's messages go. Runs on the writer thread and must not block. */
@@ -96,7 +99,9 @@ public final class GroupCommitWriter implements AutoCloseable {
     this(store, release, threadName, capacity, LAZY_SYNC_MILLIS, onFailure);
   }
 
-  /** As above, with the longest wait of writes no message waits for (tests shorten or stretch it). */
+  /**
+   * As above, with the longest wait of writes no message waits for (tests shorten or stretch it).
+   */
   public GroupCommitWriter(
       AcceptorStore store,
       Release release,
@@ -129,8 +134,11 @@ public final class GroupCommitWriter implements AutoCloseable {
       throwIfFailed();
       Invariants.check(!closed, "group commit writer is closed");
       if (writes.isEmpty()) {
-        Invariants.check(token <= lastToken || lastToken == Long.MIN_VALUE,
-            "messages wait for token %d, beyond the last written %d", token, lastToken);
+        Invariants.check(
+            token <= lastToken || lastToken == Long.MIN_VALUE,
+            "messages wait for token %d, beyond the last written %d",
+            token,
+            lastToken);
       } else {
         Invariants.check(token > lastToken, "tokens must increase: %d after %d", token, lastToken);
       }
@@ -236,8 +244,11 @@ public final class GroupCommitWriter implements AutoCloseable {
       }
       messages.addAll(s.messages());
     }
-    boolean due = unsyncedWrites > 0 && (group.isEmpty() || unsyncedWrites >= LAZY_WRITES_MAX
-        || System.nanoTime() - unsyncedSinceNanos >= lazySyncNanos);
+    boolean due =
+        unsyncedWrites > 0
+            && (group.isEmpty()
+                || unsyncedWrites >= LAZY_WRITES_MAX
+                || System.nanoTime() - unsyncedSinceNanos >= lazySyncNanos);
     if (unsyncedWrites > 0 && (stop || due || !messages.isEmpty())) {
       store.sync();
       syncs++;

@@ -4,8 +4,8 @@ import java.nio.ByteBuffer;
 import java.util.zip.CRC32C;
 
 /**
- * The frame of one group in a log segment: what every {@code sync()} writes. All offsets are
- * 8-byte aligned; integers are big-endian.
+ * The frame of one group in a log segment: what every {@code sync()} writes. All offsets are 8-byte
+ * aligned; integers are big-endian.
  *
  * <pre>
  *   0  u32 magic            "LKDG"
@@ -17,14 +17,14 @@ import java.util.zip.CRC32C;
  *   .  u64 trailer          derived from seq ({@link #trailer}): every byte non-zero
  * </pre>
  *
- * <p>Why each part: a header never straddles a 512-byte sector ({@link #headerStart}), so a
- * sector write that is torn or lost leaves a header either whole or all zeros; a zero header is
- * where a segment's data ends, and a non-zero header that fails its CRC is damage (unless it is a
- * header cut short with nothing at all after it, see {@link SegmentScanner}). The trailer ends
- * the group's one write, so a group whose trailer is missing was cut short by a crash, while a
- * group with its trailer in place and a payload that fails its CRC was complete once and changed
- * afterwards: corruption, not a torn tail. Every byte of the trailer has two bits set, so no
- * single flipped bit can make a complete trailer look like one cut short (which ends in zeros).
+ * <p>Why each part: a header never straddles a 512-byte sector ({@link #headerStart}), so a sector
+ * write that is torn or lost leaves a header either whole or all zeros; a zero header is where a
+ * segment's data ends, and a non-zero header that fails its CRC is damage (unless it is a header
+ * cut short with nothing at all after it, see {@link SegmentScanner}). The trailer ends the group's
+ * one write, so a group whose trailer is missing was cut short by a crash, while a group with its
+ * trailer in place and a payload that fails its CRC was complete once and changed afterwards:
+ * corruption, not a torn tail. Every byte of the trailer has two bits set, so no single flipped bit
+ * can make a complete trailer look like one cut short (which ends in zeros).
  */
 final class GroupFormat {
   static final int MAGIC = 0x4C4B4447; // "LKDG"
@@ -32,6 +32,7 @@ final class GroupFormat {
   static final int TRAILER_BYTES = 8;
   static final int SECTOR_BYTES = 512;
   static final long TRAILER_XOR = 0xA5C3_5A3C_0F1E_2D4BL;
+
   /** Bits 0 and 7 of every byte. */
   static final long TRAILER_BITS = 0x8181_8181_8181_8181L;
 

@@ -8,9 +8,9 @@ import java.util.zip.CRC32C;
 
 /**
  * One group of records framed exactly as the log store writes it ({@link GroupFormat}: header with
- * its CRC, {@link LogRecords} payload with its CRC, trailer), in a byte array instead of a
- * segment, and read back through the same checks. The in-memory store keeps its recent groups so,
- * so that a simulated disk fault damages bytes the production checks must catch.
+ * its CRC, {@link LogRecords} payload with its CRC, trailer), in a byte array instead of a segment,
+ * and read back through the same checks. The in-memory store keeps its recent groups so, so that a
+ * simulated disk fault damages bytes the production checks must catch.
  */
 final class GroupFrame {
   private GroupFrame() {}

@@ -8,17 +8,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The simulation's disk: it tells what was written from what was synced, and {@link #crash}
- * loses what kill -9 of a process using {@link LogAcceptorStore} would. No threads, no clocks, no
- * I/O.
+ * The simulation's disk: it tells what was written from what was synced, and {@link #crash} loses
+ * what kill -9 of a process using {@link LogAcceptorStore} would. No threads, no clocks, no I/O.
  *
- * <p>Synced promises, entries, chosen indexes and rebuilds ({@link StoreWrite.Rebuilt}, logged
- * with their snapshot) are durable at once, as groups in the log are.
- * A snapshot becomes durable only {@code snapshotDurableAfterSyncs} syncs after the sync that
- * first covers it, standing for the checkpoint the log store writes in the background; a crash
- * before then recovers the previous snapshot and every synced entry above it. With 0 (the
- * default) a snapshot is durable with its sync. Every {@link #sync} call counts, including one
- * with nothing to write.
+ * <p>Synced promises, entries, chosen indexes and rebuilds ({@link StoreWrite.Rebuilt}, logged with
+ * their snapshot) are durable at once, as groups in the log are. A snapshot becomes durable only
+ * {@code snapshotDurableAfterSyncs} syncs after the sync that first covers it, standing for the
+ * checkpoint the log store writes in the background; a crash before then recovers the previous
+ * snapshot and every synced entry above it. With 0 (the default) a snapshot is durable with its
+ * sync. Every {@link #sync} call counts, including one with nothing to write.
  *
  * <p>State: {@code base} is what a crash keeps for sure; {@code tail} holds synced groups from the
  * first one with a snapshot not yet durable on. Groups are folded into {@code base} as soon as
@@ -31,13 +29,13 @@ import java.util.List;
  * superblock kept in several copies would, is the promised ballot, the count of synced groups and
  * the highest slot ever accepted. Fewer groups than that count means acknowledged records were
  * lost: {@link #recover} reports the slots they may have covered ({@link
- * RecoveredState#lostThroughSlot}), and the replica must not vote on them until it has learned
- * them again from its peers.
+ * RecoveredState#lostThroughSlot}), and the replica must not vote on them until it has learned them
+ * again from its peers.
  */
 public final class InMemoryAcceptorStore implements AcceptorStore {
   /**
-   * A synced group, the sync count at which its snapshot (if any) becomes durable, and its bytes
-   * as the log would hold them while it is exposed to disk faults (else null).
+   * A synced group, the sync count at which its snapshot (if any) becomes durable, and its bytes as
+   * the log would hold them while it is exposed to disk faults (else null).
    */
   private record Group(long seq, List<StoreWrite> writes, long durableAt, byte[] frame) {
     boolean hasSnapshot() {
@@ -81,10 +79,10 @@ public final class InMemoryAcceptorStore implements AcceptorStore {
   }
 
   /**
-   * Test fault injection, for the simulation only: when on, {@link #crash} also loses the
-   * promised ballot, as a store that keeps its promise in a cache instead of on disk would. A
-   * correct Paxos must then be caught violating safety by the simulation's checkers. Off by
-   * default; {@link LogAcceptorStore} has no such switch.
+   * Test fault injection, for the simulation only: when on, {@link #crash} also loses the promised
+   * ballot, as a store that keeps its promise in a cache instead of on disk would. A correct Paxos
+   * must then be caught violating safety by the simulation's checkers. Off by default; {@link
+   * LogAcceptorStore} has no such switch.
    */
   public void forgetPromiseOnCrash(boolean on) {
     this.forgetPromiseOnCrash = on;
@@ -100,10 +98,10 @@ public final class InMemoryAcceptorStore implements AcceptorStore {
   }
 
   /**
-   * Simulation only: the next {@link #crash} damages the exposed groups, as a disk that lies
-   * about a sync or rots does: with {@code corrupt}, one byte of the group {@code groupsBack}
-   * before the newest changes; without, the newest {@code groupsBack + 1} groups are lost. Groups
-   * with a snapshot are spared (a snapshot lives in its checkpoint, not in the log).
+   * Simulation only: the next {@link #crash} damages the exposed groups, as a disk that lies about
+   * a sync or rots does: with {@code corrupt}, one byte of the group {@code groupsBack} before the
+   * newest changes; without, the newest {@code groupsBack + 1} groups are lost. Groups with a
+   * snapshot are spared (a snapshot lives in its checkpoint, not in the log).
    */
   public void damageAtNextCrash(boolean corrupt, int groupsBack) {
     damageAtNextCrash = new Damage(corrupt, groupsBack);
@@ -124,10 +122,10 @@ public final class InMemoryAcceptorStore implements AcceptorStore {
   }
 
   /**
-   * Reads what a restarted process would find. As on a real disk, it sees nothing unsynced;
-   * calling it with unsynced writes pending is a misuse (the contract says recover comes before
-   * any write) and fails. A restart abandons snapshots not yet durable, as the log store's
-   * checkpoint thread dies with its process.
+   * Reads what a restarted process would find. As on a real disk, it sees nothing unsynced; calling
+   * it with unsynced writes pending is a misuse (the contract says recover comes before any write)
+   * and fails. A restart abandons snapshots not yet durable, as the log store's checkpoint thread
+   * dies with its process.
    */
   @Override
   public RecoveredState recover() {
@@ -137,8 +135,13 @@ public final class InMemoryAcceptorStore implements AcceptorStore {
     if (hideLostRecords || lostThroughSlot <= found.chosenIndex()) {
       return found; // nothing lost, or learned again since
     }
-    return new RecoveredState(found.promised(), found.accepted(), found.chosenIndex(),
-        found.snapshotIndex(), found.snapshot(), lostThroughSlot);
+    return new RecoveredState(
+        found.promised(),
+        found.accepted(),
+        found.chosenIndex(),
+        found.snapshotIndex(),
+        found.snapshot(),
+        lostThroughSlot);
   }
 
   @Override
@@ -159,8 +162,9 @@ public final class InMemoryAcceptorStore implements AcceptorStore {
       long durableAt = snapshot ? syncCount + snapshotDurableAfterSyncs : -1;
       long seq = ++groupSeq;
       List<StoreWrite> writes = List.copyOf(unsynced);
-      tail.add(new Group(seq, writes, durableAt,
-          exposedGroups > 0 ? GroupFrame.encode(seq, writes) : null));
+      tail.add(
+          new Group(
+              seq, writes, durableAt, exposedGroups > 0 ? GroupFrame.encode(seq, writes) : null));
       noteInSuperblock(writes);
       unsynced.clear();
     }
@@ -186,9 +190,9 @@ public final class InMemoryAcceptorStore implements AcceptorStore {
   }
 
   /**
-   * Simulates kill -9 and restart: everything written since the last {@link #sync} is gone, and
-   * so is every snapshot not yet durable (the entries and scalars synced with it stay). The
-   * caller then calls {@link #recover} as a restarted replica would.
+   * Simulates kill -9 and restart: everything written since the last {@link #sync} is gone, and so
+   * is every snapshot not yet durable (the entries and scalars synced with it stay). The caller
+   * then calls {@link #recover} as a restarted replica would.
    */
   public void crash() {
     unsynced.clear();
@@ -206,8 +210,8 @@ public final class InMemoryAcceptorStore implements AcceptorStore {
 
   /**
    * Replays the tail as recovery replays the log after a checkpoint: the groups up to the first
-   * that fails the log's checks, without the snapshots that were not durable yet. Groups missing
-   * or unreadable mean acknowledged records are lost (see the class comment).
+   * that fails the log's checks, without the snapshots that were not durable yet. Groups missing or
+   * unreadable mean acknowledged records are lost (see the class comment).
    */
   private void loseUndurableSnapshots() {
     boolean intact = true;

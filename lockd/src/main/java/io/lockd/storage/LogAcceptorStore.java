@@ -14,8 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * rule is safe).
  *
  * <ul>
- *   <li>{@link #write} encodes its records into the group buffer and applies them to an
- *       in-memory mirror of the acceptor state; nothing reaches a file.
+ *   <li>{@link #write} encodes its records into the group buffer and applies them to an in-memory
+ *       mirror of the acceptor state; nothing reaches a file.
  *   <li>{@link #sync} writes everything buffered since the last sync as one group, with one
  *       positional write at the segment's append offset and one {@code fdatasync}. No reads, no
  *       file metadata changes, no MapDB. A sync with nothing buffered does nothing.
@@ -26,10 +26,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>Opening recovers: the newest whole checkpoint plus the groups after it.
  * </ul>
  *
- * <p>Any failure of the log leaves the file's state after the last sync unknown, so after one
- * every call but {@link #close} fails: the replica must stop, and a restart recovers. A failed
- * checkpoint only logs an error and is tried again. Used by one thread at a time, apart from the
- * store's own background threads.
+ * <p>Any failure of the log leaves the file's state after the last sync unknown, so after one every
+ * call but {@link #close} fails: the replica must stop, and a restart recovers. A failed checkpoint
+ * only logs an error and is tried again. Used by one thread at a time, apart from the store's own
+ * background threads.
  */
 public final class LogAcceptorStore implements AcceptorStore {
   private static final AtomicInteger INSTANCES = new AtomicInteger();
@@ -67,7 +67,11 @@ public final class LogAcceptorStore implements AcceptorStore {
             directory, io, found.segments(), preparer, found.lastSegment(), found.appendOffset());
     this.checkpointer =
         new Checkpointer(
-            directory, io, found.segments(), found.checkpoint(), options.checkpointRetryMillis(),
+            directory,
+            io,
+            found.segments(),
+            found.checkpoint(),
+            options.checkpointRetryMillis(),
             "lockd-checkpoint-" + n);
     // A spare from the start: a new store's first sync then only renames it.
     preparer.start();

@@ -11,11 +11,11 @@ import java.nio.file.StandardOpenOption;
  * current segment with one positional write, then makes it durable with one {@code fdatasync}.
  * Segments are preallocated, so neither changes the file's size or extents.
  *
- * <p>A group that does not fit in what is left of the segment goes at the start of a new one.
- * The rest of the old segment stays zero, which a reader takes as the end of that segment's
- * data. The roll: fsync the old segment, rename a spare to the name of the group's seq, fsync the
- * directory, and only then write the group, so a group is never acknowledged in a file whose
- * name a crash could still take away.
+ * <p>A group that does not fit in what is left of the segment goes at the start of a new one. The
+ * rest of the old segment stays zero, which a reader takes as the end of that segment's data. The
+ * roll: fsync the old segment, rename a spare to the name of the group's seq, fsync the directory,
+ * and only then write the group, so a group is never acknowledged in a file whose name a crash
+ * could still take away.
  */
 final class LogAppender implements AutoCloseable {
   private final DataDirectory directory;
@@ -53,8 +53,8 @@ final class LogAppender implements AutoCloseable {
   }
 
   /**
-   * Writes group {@code seq} (the buffer from its position to its limit) and syncs it. Returns
-   * how far the log grew, counting space skipped to keep a header within a sector.
+   * Writes group {@code seq} (the buffer from its position to its limit) and syncs it. Returns how
+   * far the log grew, counting space skipped to keep a header within a sector.
    */
   long append(ByteBuffer group, long seq) throws IOException {
     long bytes = group.remaining();

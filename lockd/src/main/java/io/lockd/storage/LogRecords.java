@@ -17,10 +17,10 @@ import java.util.function.Consumer;
  *
  * <p>A {@link StoreWrite.Snapshot} has no record: a snapshot reaches the disk only inside a
  * checkpoint (see {@link AcceptorStore} for what that means after a crash). A {@link
- * StoreWrite.Rebuilt} carries its snapshot in the log instead: it lowers the chosen index and
- * drops slots taken as chosen, which must hold from its sync on, and a rebuild is rare enough
- * that writing the snapshot twice (here, then in the checkpoint it triggers) costs nothing that
- * matters. Logs written before it existed hold no type 4 and read as before.
+ * StoreWrite.Rebuilt} carries its snapshot in the log instead: it lowers the chosen index and drops
+ * slots taken as chosen, which must hold from its sync on, and a rebuild is rare enough that
+ * writing the snapshot twice (here, then in the checkpoint it triggers) costs nothing that matters.
+ * Logs written before it existed hold no type 4 and read as before.
  */
 final class LogRecords {
   static final byte PROMISED = 1;
@@ -40,8 +40,11 @@ final class LogRecords {
       return 1 + Varints.sizeOf(c.index());
     } else if (write instanceof StoreWrite.Rebuilt r) {
       int length = r.state().length;
-      return 1 + Varints.sizeOf(r.index()) + Varints.sizeOf(r.droppedThrough())
-          + Varints.sizeOf(length) + length;
+      return 1
+          + Varints.sizeOf(r.index())
+          + Varints.sizeOf(r.droppedThrough())
+          + Varints.sizeOf(length)
+          + length;
     }
     return 0;
   }
@@ -67,8 +70,8 @@ final class LogRecords {
   }
 
   /**
-   * Decodes every record of a payload, in order, into {@code to}. The payload's CRC was checked,
-   * so a record that does not parse is corruption (or a writer bug), never a torn write.
+   * Decodes every record of a payload, in order, into {@code to}. The payload's CRC was checked, so
+   * a record that does not parse is corruption (or a writer bug), never a torn write.
    */
   static void decodeAll(ByteBuffer payload, Consumer<StoreWrite> to) {
     try {
@@ -91,8 +94,8 @@ final class LogRecords {
     long index = Varints.getLong(payload, "rebuilt snapshot index");
     long droppedThrough = Varints.getLong(payload, "rebuilt dropped-through slot");
     if (droppedThrough < index) {
-      throw new StorageCorruptionException("rebuild to index " + index
-          + " drops only through slot " + droppedThrough);
+      throw new StorageCorruptionException(
+          "rebuild to index " + index + " drops only through slot " + droppedThrough);
     }
     byte[] state = new byte[Varints.getInt(payload, payload.remaining(), "rebuilt state length")];
     payload.get(state);

@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Rebuilds an acceptor's state at open: the newest checkpoint that reads back whole, then every
  * group after it, in order, through {@link AcceptorMeta#apply}. Group seqs must run without a gap
- * or overlap from the checkpoint through the last segment; a torn last group is cut off (its
- * bytes zeroed and synced, with a warning); anything else that does not check out is a {@link
+ * or overlap from the checkpoint through the last segment; a torn last group is cut off (its bytes
+ * zeroed and synced, with a warning); anything else that does not check out is a {@link
  * StorageCorruptionException}, never a shorter log.
  */
 final class LogRecovery {
@@ -59,9 +59,16 @@ final class LogRecovery {
       return new Result(checkpoint, mirror, segments, covered, null, 0, 0);
     }
     if (files.firstKey() > covered + 1) {
-      throw withDamaged(new StorageCorruptionException("acceptor log in " + directory.wal()
-          + " starts at group " + files.firstKey() + ", but the newest readable checkpoint"
-          + " covers only groups up to " + covered), damaged);
+      throw withDamaged(
+          new StorageCorruptionException(
+              "acceptor log in "
+                  + directory.wal()
+                  + " starts at group "
+                  + files.firstKey()
+                  + ", but the newest readable checkpoint"
+                  + " covers only groups up to "
+                  + covered),
+          damaged);
     }
     long[] replayed = {0};
     long expected = files.firstKey();
@@ -70,23 +77,40 @@ final class LogRecovery {
       Path file = segment.getValue();
       boolean last = segment.getKey().equals(files.lastKey());
       if (segment.getKey() != expected) {
-        throw SegmentScanner.corruption(file, 0, "segment starts at group " + segment.getKey()
-            + ", but the one before it ends at group " + (expected - 1));
+        throw SegmentScanner.corruption(
+            file,
+            0,
+            "segment starts at group "
+                + segment.getKey()
+                + ", but the one before it ends at group "
+                + (expected - 1));
       }
-      end = SegmentScanner.scan(file, expected, last, (seq, payload, offset) -> {
-        if (seq > covered) {
-          replay(mirror, payload, file, offset, seq);
-          replayed[0] += payload.capacity();
-        }
-      });
+      end =
+          SegmentScanner.scan(
+              file,
+              expected,
+              last,
+              (seq, payload, offset) -> {
+                if (seq > covered) {
+                  replay(mirror, payload, file, offset, seq);
+                  replayed[0] += payload.capacity();
+                }
+              });
       if (!last && end.groups() == 0) {
         throw SegmentScanner.corruption(file, 0, "empty segment before the last one");
       }
       expected = end.nextSeq();
     }
     if (expected - 1 < covered) {
-      throw SegmentScanner.corruption(files.lastEntry().getValue(), end.offset(), "the log ends"
-          + " at group " + (expected - 1) + ", before checkpoint " + covered + " ends");
+      throw SegmentScanner.corruption(
+          files.lastEntry().getValue(),
+          end.offset(),
+          "the log ends"
+              + " at group "
+              + (expected - 1)
+              + ", before checkpoint "
+              + covered
+              + " ends");
     }
     Path lastSegment = files.lastEntry().getValue();
     if (end.dirty()) {
@@ -130,11 +154,18 @@ final class LogRecovery {
     int from = end.offset();
     int to = end.dirtyEnd();
     if (end.tornSeq() >= 0) {
-      log.warn("acceptor log {}: torn group {} at offset {} cut off: {} bytes dropped",
-          file, end.tornSeq(), from, to - from);
+      log.warn(
+          "acceptor log {}: torn group {} at offset {} cut off: {} bytes dropped",
+          file,
+          end.tornSeq(),
+          from,
+          to - from);
     } else {
-      log.warn("acceptor log {}: non-zero bytes after the end of the log at offset {} (a torn"
-          + " write whose first sector never reached the disk): {} bytes zeroed", file, from,
+      log.warn(
+          "acceptor log {}: non-zero bytes after the end of the log at offset {} (a torn"
+              + " write whose first sector never reached the disk): {} bytes zeroed",
+          file,
+          from,
           to - from);
     }
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {

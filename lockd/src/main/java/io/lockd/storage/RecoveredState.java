@@ -15,8 +15,13 @@ import java.util.List;
  *     it was synced (a disk fault it detected): the acceptor must not answer a prepare until it
  *     knows every slot up to here as chosen, or it could hide a value a majority chose with it
  */
-public record RecoveredState(long promised, List<Entry> accepted, long chosenIndex,
-    long snapshotIndex, byte[] snapshot, long lostThroughSlot) {
+public record RecoveredState(
+    long promised,
+    List<Entry> accepted,
+    long chosenIndex,
+    long snapshotIndex,
+    byte[] snapshot,
+    long lostThroughSlot) {
 
   public static final RecoveredState EMPTY = new RecoveredState(0, List.of(), 0, 0, new byte[0]);
 

@@ -10,15 +10,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps one spare segment ready, so that the writer's roll to a new segment is a rename, not 64
- * MiB of zeros on the critical path (etcd's wal does the same in its file pipeline).
+ * Keeps one spare segment ready, so that the writer's roll to a new segment is a rename, not 64 MiB
+ * of zeros on the critical path (etcd's wal does the same in its file pipeline).
  *
  * <p>A spare is written with real zeros, not made sparse or fallocated: blocks that already hold
- * data need no allocation and no conversion of unwritten extents when the writer later writes
- * into them, so its {@code fdatasync} never has to update the file's metadata. The spare is then
- * fsynced (data and size). It keeps a {@code *.tmp} name until the writer renames it into place,
- * so a crash before that leaves only a temporary, deleted at the next open; the writer's rename
- * is followed by an fsync of the directory, which also makes the spare's entry durable.
+ * data need no allocation and no conversion of unwritten extents when the writer later writes into
+ * them, so its {@code fdatasync} never has to update the file's metadata. The spare is then fsynced
+ * (data and size). It keeps a {@code *.tmp} name until the writer renames it into place, so a crash
+ * before that leaves only a temporary, deleted at the next open; the writer's rename is followed by
+ * an fsync of the directory, which also makes the spare's entry durable.
  */
 final class SegmentPreparer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SegmentPreparer.class);
@@ -50,8 +50,8 @@ final class SegmentPreparer implements AutoCloseable {
 
   /**
    * A spare of at least {@code bytes}: the one prepared in the background if it is ready and big
-   * enough, else one prepared now, on the caller's thread (rare: a group larger than a segment,
-   * or a writer faster than the preparer).
+   * enough, else one prepared now, on the caller's thread (rare: a group larger than a segment, or
+   * a writer faster than the preparer).
    */
   Spare take(long bytes) throws IOException {
     synchronized (this) {
@@ -104,10 +104,7 @@ final class SegmentPreparer implements AutoCloseable {
     Path path = directory.spare(names.incrementAndGet());
     FileChannel channel =
         FileChannel.open(
-            path,
-            StandardOpenOption.CREATE_NEW,
-            StandardOpenOption.READ,
-            StandardOpenOption.WRITE);
+            path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
     try {
       ByteBuffer zeros = ByteBuffer.allocateDirect((int) Math.min(ZERO_CHUNK_BYTES, size));
       for (long at = 0; at < size; at += zeros.capacity()) {

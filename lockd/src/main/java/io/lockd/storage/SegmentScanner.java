@@ -26,9 +26,9 @@ import java.util.zip.CRC32C;
  * </ul>
  *
  * A torn group is the end of the log, allowed only in the last segment. There the scanner also
- * checks what follows the end: a valid group header means the end was not the end (a damaged
- * group in the middle), corruption; other non-zero bytes are the leftovers of a torn write,
- * reported so that recovery can zero them.
+ * checks what follows the end: a valid group header means the end was not the end (a damaged group
+ * in the middle), corruption; other non-zero bytes are the leftovers of a torn write, reported so
+ * that recovery can zero them.
  */
 final class SegmentScanner {
   /** Receives each valid group, in order. */
@@ -39,8 +39,8 @@ final class SegmentScanner {
   /**
    * Where a segment's data ends.
    *
-   * @param offset where the next group may go: the start of the zero header or torn group, or
-   *     the end of the last group when no header fits after it
+   * @param offset where the next group may go: the start of the zero header or torn group, or the
+   *     end of the last group when no header fits after it
    * @param nextSeq the seq the next group must have
    * @param groups valid groups read
    * @param tornSeq the seq of the torn group at {@code offset}, or -1 if there is none
@@ -92,8 +92,17 @@ final class SegmentScanner {
       int payloadBytes = GroupFormat.payloadBytes(map, at);
       long total = GroupFormat.groupBytes(payloadBytes);
       if (payloadBytes < 0 || at + total > size) {
-        throw corruption(file, at, "group " + seq + " of " + payloadBytes + " payload bytes runs"
-            + " past the end of the " + size + "-byte segment");
+        throw corruption(
+            file,
+            at,
+            "group "
+                + seq
+                + " of "
+                + payloadBytes
+                + " payload bytes runs"
+                + " past the end of the "
+                + size
+                + "-byte segment");
       }
       int payloadAt = at + GroupFormat.HEADER_BYTES;
       int paddedBytes = (int) GroupFormat.align8(payloadBytes);
@@ -109,8 +118,13 @@ final class SegmentScanner {
         continue;
       }
       if (trailerOk) {
-        throw corruption(file, at, "group " + seq + " is complete (its trailer is in place) but"
-            + " its payload fails its checksum");
+        throw corruption(
+            file,
+            at,
+            "group "
+                + seq
+                + " is complete (its trailer is in place) but"
+                + " its payload fails its checksum");
       }
       if (payloadOk && !GroupFormat.isCutTrailer(trailer, seq)) {
         throw corruption(file, at, "group " + seq + " has a wrong trailer");
@@ -123,9 +137,9 @@ final class SegmentScanner {
   }
 
   /**
-   * Whether the header at {@code at} is one a write cut short leaves: some bytes, then zeros to
-   * the end of the header, and only zeros after it. A complete group has a non-zero trailer, so
-   * no damage to one written whole looks like this.
+   * Whether the header at {@code at} is one a write cut short leaves: some bytes, then zeros to the
+   * end of the header, and only zeros after it. A complete group has a non-zero trailer, so no
+   * damage to one written whole looks like this.
    */
   private static boolean isCutHeader(ByteBuffer map, int at) {
     int end = at + GroupFormat.HEADER_BYTES;
@@ -145,12 +159,19 @@ final class SegmentScanner {
   }
 
   /**
-   * The end at {@code at}. In the last segment, looks from {@code clearFrom} on for a valid
-   * header (corruption) and finds where the non-zero bytes after {@code at} end.
+   * The end at {@code at}. In the last segment, looks from {@code clearFrom} on for a valid header
+   * (corruption) and finds where the non-zero bytes after {@code at} end.
    */
   private static End end(
-      Path file, ByteBuffer map, int at, int clearFrom, long nextSeq, int groups, long tornSeq,
-      boolean last, CRC32C crc) {
+      Path file,
+      ByteBuffer map,
+      int at,
+      int clearFrom,
+      long nextSeq,
+      int groups,
+      long tornSeq,
+      boolean last,
+      CRC32C crc) {
     if (!last) {
       return new End(at, nextSeq, groups, tornSeq, at);
     }
@@ -163,8 +184,15 @@ final class SegmentScanner {
       dirtyEnd = p + Long.BYTES;
       boolean headerFits = p >= clearFrom && p + GroupFormat.HEADER_BYTES <= size;
       if (headerFits && GroupFormat.headerKind(map, p, crc) == GroupFormat.HeaderKind.VALID) {
-        throw corruption(file, p, "valid group " + GroupFormat.seq(map, p) + " after the end of"
-            + " the log at offset " + at + " (a group in the middle is damaged)");
+        throw corruption(
+            file,
+            p,
+            "valid group "
+                + GroupFormat.seq(map, p)
+                + " after the end of"
+                + " the log at offset "
+                + at
+                + " (a group in the middle is damaged)");
       }
     }
     return new End(at, nextSeq, groups, tornSeq, dirtyEnd);

@@ -8,9 +8,9 @@ import java.util.NavigableMap;
 import java.util.TreeMap;
 
 /**
- * The live segment files, by the seq of their first group. The writer adds one when it rolls;
- * the checkpointer removes those a durable checkpoint covers. The lock makes the two agree on
- * which segment follows which.
+ * The live segment files, by the seq of their first group. The writer adds one when it rolls; the
+ * checkpointer removes those a durable checkpoint covers. The lock makes the two agree on which
+ * segment follows which.
  */
 final class Segments {
   private final NavigableMap<Long, Path> byFirstSeq;
@@ -25,8 +25,8 @@ final class Segments {
 
   /**
    * Removes and returns every segment whose groups are all at or below {@code seq}: those whose
-   * successor starts at or below {@code seq + 1}. The last segment has no successor, so the one
-   * the writer appends to is never among them.
+   * successor starts at or below {@code seq + 1}. The last segment has no successor, so the one the
+   * writer appends to is never among them.
    */
   synchronized List<Path> removeCoveredBy(long seq) {
     List<Path> covered = new ArrayList<>();

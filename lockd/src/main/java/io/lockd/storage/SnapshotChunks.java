@@ -4,10 +4,10 @@ import java.util.Arrays;
 import java.util.Map;
 
 /**
- * Stores a snapshot of any size as numbered chunks, each below MapDB's 64 KiB record limit.
- * MapDB can link larger records itself, but reading one back grows a buffer by doubling and then
- * copies it, holding three to four times a tens-of-MB snapshot at once; chunks let recovery fill
- * one array of exactly the right size.
+ * Stores a snapshot of any size as numbered chunks, each below MapDB's 64 KiB record limit. MapDB
+ * can link larger records itself, but reading one back grows a buffer by doubling and then copies
+ * it, holding three to four times a tens-of-MB snapshot at once; chunks let recovery fill one array
+ * of exactly the right size.
  */
 final class SnapshotChunks {
   static final int CHUNK_BYTES = 60 * 1024;

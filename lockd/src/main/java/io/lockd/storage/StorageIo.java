@@ -9,13 +9,12 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
 /**
- * Every call by which the store changes its files: writes, flushes, renames and deletes. They
- * all pass through here so that a crash test can stop the process right before or after any one
- * of them ({@link Hook}), checkpoints included (MapDB builds those in memory; the file writes
- * are ours).
+ * Every call by which the store changes its files: writes, flushes, renames and deletes. They all
+ * pass through here so that a crash test can stop the process right before or after any one of them
+ * ({@link Hook}), checkpoints included (MapDB builds those in memory; the file writes are ours).
  *
- * <p>The hook is set only through package-private factories, which the test sources use; there
- * is no flag or property a deployed process could read.
+ * <p>The hook is set only through package-private factories, which the test sources use; there is
+ * no flag or property a deployed process could read.
  */
 final class StorageIo {
   /** The kinds of file change, for fault injection. */

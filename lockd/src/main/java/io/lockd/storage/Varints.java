@@ -4,8 +4,8 @@ import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 
 /**
- * Unsigned LEB128 variable-length integers: slots, ballots, counts and lengths are mostly small,
- * so they usually take one to three bytes instead of eight.
+ * Unsigned LEB128 variable-length integers: slots, ballots, counts and lengths are mostly small, so
+ * they usually take one to three bytes instead of eight.
  */
 final class Varints {
   static final int MAX_LONG_BYTES = 10;

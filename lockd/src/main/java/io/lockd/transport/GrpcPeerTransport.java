@@ -31,9 +31,9 @@ import org.slf4j.LoggerFactory;
  * is not restarted: make a new one on the same address.
  *
  * <p>Inbound messages reach the consumer on the transport's I/O thread, one at a time, except
- * messages to self, which reach it on the sender's thread before {@link #send} returns. Sends
- * write onto the peer's stream from the calling thread when it can take them (see {@link
- * PeerLink#send}), so {@link #send} may be called from several threads.
+ * messages to self, which reach it on the sender's thread before {@link #send} returns. Sends write
+ * onto the peer's stream from the calling thread when it can take them (see {@link PeerLink#send}),
+ * so {@link #send} may be called from several threads.
  */
 public final class GrpcPeerTransport implements PeerTransport {
   private static final Logger log = LoggerFactory.getLogger(GrpcPeerTransport.class);
@@ -269,9 +269,16 @@ public final class GrpcPeerTransport implements PeerTransport {
             .keepAliveTime(limits.keepAliveMillis(), TimeUnit.MILLISECONDS)
             .keepAliveTimeout(limits.keepAliveTimeoutMillis(), TimeUnit.MILLISECONDS)
             .build();
-    return new PeerLink(PeerHandshake.clientHeaders(cell, cellLimits, selfId, peerId), selfId,
-        peerId, address, channel, threads.outbound(), limits,
-        counters.get(peerId), () -> lost(peerId));
+    return new PeerLink(
+        PeerHandshake.clientHeaders(cell, cellLimits, selfId, peerId),
+        selfId,
+        peerId,
+        address,
+        channel,
+        threads.outbound(),
+        limits,
+        counters.get(peerId),
+        () -> lost(peerId));
   }
 
   private Server newServer() {
@@ -292,8 +299,7 @@ public final class GrpcPeerTransport implements PeerTransport {
         .permitKeepAliveTime(Math.max(1, limits.keepAliveMillis() / 2), TimeUnit.MILLISECONDS)
         .addService(
             ServerInterceptors.intercept(
-                new InboundStreamService(selfId, this::deliver, this::lost, connected),
-                handshake))
+                new InboundStreamService(selfId, this::deliver, this::lost, connected), handshake))
         .build();
   }
 

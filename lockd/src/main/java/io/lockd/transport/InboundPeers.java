@@ -6,16 +6,16 @@ import java.util.TreeMap;
 
 /**
  * The inbound streams this replica has open, at most one per peer id, and the rule that keeps an
- * impostor from taking a connected replica's place. Without authentication (issue 8 brings
- * mutual TLS) a process that claims an id cannot be told from the replica itself, but a replica
- * never opens a second stream while its first one lives: a second claim of an id whose stream is
- * alive is refused (ALREADY_EXISTS).
+ * impostor from taking a connected replica's place. Without authentication (issue 8 brings mutual
+ * TLS) a process that claims an id cannot be told from the replica itself, but a replica never
+ * opens a second stream while its first one lives: a second claim of an id whose stream is alive is
+ * refused (ALREADY_EXISTS).
  *
  * <p>A replica that restarted is let back in at once when its old stream ended, which a killed
- * process's connection resets tell within a round trip. When its old connection went silent
- * instead (power loss, a partition, a frozen host), the stream looks alive until HTTP/2 keepalive
- * gives up on it; so a stream that delivered nothing for {@code silentMillis} counts as dead, and a
- * new claim of its id replaces it. Every replica sends every peer at least a state checksum every
+ * process's connection resets tell within a round trip. When its old connection went silent instead
+ * (power loss, a partition, a frozen host), the stream looks alive until HTTP/2 keepalive gives up
+ * on it; so a stream that delivered nothing for {@code silentMillis} counts as dead, and a new
+ * claim of its id replaces it. Every replica sends every peer at least a state checksum every
  * couple of seconds (docs/consensus.md), so a live replica's stream is never that silent.
  */
 final class InboundPeers {
@@ -47,10 +47,11 @@ final class InboundPeers {
       return Status.OK;
     }
     // The same words every time, so that the handshake's log says it once per impostor.
-    return Status.ALREADY_EXISTS.withDescription(String.format(
-        "replica %d is already connected to replica %d; a second connection claiming its id is"
-            + " refused while the first one is alive (it gives way after %d ms of silence)",
-        id, selfId, silentNanos / 1_000_000L));
+    return Status.ALREADY_EXISTS.withDescription(
+        String.format(
+            "replica %d is already connected to replica %d; a second connection claiming its id is"
+                + " refused while the first one is alive (it gives way after %d ms of silence)",
+            id, selfId, silentNanos / 1_000_000L));
   }
 
   /** Registers {@code stream} as {@code id}'s, replacing a silent one; not OK if refused. */
@@ -64,9 +65,11 @@ final class InboundPeers {
       replaced = open.put(id, stream);
     }
     if (replaced != null) {
-      replaced.replace(Status.ABORTED.withDescription(String.format(
-          "replaced by a newer stream from replica %d: this one was silent for %d ms or more",
-          id, silentNanos / 1_000_000L)));
+      replaced.replace(
+          Status.ABORTED.withDescription(
+              String.format(
+                  "replaced by a newer stream from replica %d: this one was silent for %d ms or more",
+                  id, silentNanos / 1_000_000L)));
     }
     return Status.OK;
   }

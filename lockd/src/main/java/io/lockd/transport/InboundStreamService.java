@@ -15,11 +15,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The receiving end of peer streams. Runs behind {@link PeerHandshake}, which has already checked
- * the cell and established who the sender is; a stream is then registered as that sender's only
- * one ({@link InboundPeers}), and each envelope is decoded, checked against that sender, and
- * handed on. A malformed or misaddressed envelope is dropped with a rate-limited log line: the
- * stream stays open, so that one bad message from a buggy peer costs that message only, and a
- * forger sending them in a loop cannot flood the log.
+ * the cell and established who the sender is; a stream is then registered as that sender's only one
+ * ({@link InboundPeers}), and each envelope is decoded, checked against that sender, and handed on.
+ * A malformed or misaddressed envelope is dropped with a rate-limited log line: the stream stays
+ * open, so that one bad message from a buggy peer costs that message only, and a forger sending
+ * them in a loop cannot flood the log.
  */
 final class InboundStreamService extends PeerServiceGrpc.PeerServiceImplBase {
   private static final Logger log = LoggerFactory.getLogger(InboundStreamService.class);
@@ -30,9 +30,11 @@ final class InboundStreamService extends PeerServiceGrpc.PeerServiceImplBase {
   private final InboundPeers connected;
   private final LogLimiter refusals = new LogLimiter(10_000);
 
-  /** @param lost told the sender's id when its stream breaks (not when it ends cleanly) */
-  InboundStreamService(int selfId, Consumer<Message> deliver, IntConsumer lost,
-      InboundPeers connected) {
+  /**
+   * @param lost told the sender's id when its stream breaks (not when it ends cleanly)
+   */
+  InboundStreamService(
+      int selfId, Consumer<Message> deliver, IntConsumer lost, InboundPeers connected) {
     this.selfId = selfId;
     this.deliver = deliver;
     this.lost = lost;
@@ -53,7 +55,10 @@ final class InboundStreamService extends PeerServiceGrpc.PeerServiceImplBase {
     if (!claim.isOk()) {
       inbound.end(claim);
       if (refusals.allow("second stream from " + inbound.sender) >= 0) {
-        log.warn("replica {} refused a second stream from peer {}: {}", selfId, inbound.sender,
+        log.warn(
+            "replica {} refused a second stream from peer {}: {}",
+            selfId,
+            inbound.sender,
             claim.getDescription());
       }
     }
@@ -83,8 +88,8 @@ final class InboundStreamService extends PeerServiceGrpc.PeerServiceImplBase {
 
     @Override
     public void replace(Status why) {
-      log.info("replica {}: stream from peer {} replaced: {}", selfId, sender,
-          why.getDescription());
+      log.info(
+          "replica {}: stream from peer {} replaced: {}", selfId, sender, why.getDescription());
       end(why);
     }
 
@@ -96,7 +101,8 @@ final class InboundStreamService extends PeerServiceGrpc.PeerServiceImplBase {
       try {
         summary.onError(why.asException());
       } catch (RuntimeException e) {
-        log.debug("replica {}: stream from peer {} already closed: {}", selfId, sender, e.toString());
+        log.debug(
+            "replica {}: stream from peer {} already closed: {}", selfId, sender, e.toString());
       }
     }
 
@@ -111,9 +117,12 @@ final class InboundStreamService extends PeerServiceGrpc.PeerServiceImplBase {
       } catch (MalformedMessageException e) {
         long heldBack = refusals.allow("peer " + sender);
         if (heldBack >= 0) {
-          log.warn("replica {} dropped a malformed envelope from peer {}: {}{}", selfId, sender,
-              e.getMessage(), heldBack > 0 ? " (and " + heldBack + " more since the last such"
-                  + " line)" : "");
+          log.warn(
+              "replica {} dropped a malformed envelope from peer {}: {}{}",
+              selfId,
+              sender,
+              e.getMessage(),
+              heldBack > 0 ? " (and " + heldBack + " more since the last such" + " line)" : "");
         }
         return;
       }

@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Names the limits two replicas disagree on, from the {@code name=value,...} texts they exchange
- * in the handshake, so that an operator reads which option to fix rather than two long lists.
- * The peer's text is untrusted: the answer is bounded in length whatever it holds.
+ * Names the limits two replicas disagree on, from the {@code name=value,...} texts they exchange in
+ * the handshake, so that an operator reads which option to fix rather than two long lists. The
+ * peer's text is untrusted: the answer is bounded in length whatever it holds.
  */
 final class LimitsDifference {
   private static final int SHOWN_MAX = 8;
@@ -38,7 +38,8 @@ final class LimitsDifference {
     int shown = Math.min(differences.size(), SHOWN_MAX);
     String out = String.join(", ", differences.subList(0, shown));
     return shown < differences.size()
-        ? out + " and " + (differences.size() - shown) + " more" : out;
+        ? out + " and " + (differences.size() - shown) + " more"
+        : out;
   }
 
   private static Map<String, String> parse(String text) {

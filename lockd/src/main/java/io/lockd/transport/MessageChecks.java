@@ -11,31 +11,35 @@ import java.util.TreeSet;
 /**
  * Range checks on a {@link Message}, in two layers. The records in {@code paxos/} accept any long.
  *
- * <p>{@link #check} is the wire contract, run by the codec before encoding and after decoding:
- * ids fit a ballot's 16 bits, nothing negative. A negative ballot or slot is always a bug or a
- * corrupt peer, better refused at the border than interpreted.
+ * <p>{@link #check} is the wire contract, run by the codec before encoding and after decoding: ids
+ * fit a ballot's 16 bits, nothing negative. A negative ballot or slot is always a bug or a corrupt
+ * peer, better refused at the border than interpreted.
  *
  * <p>{@link #refusal} is the protocol's ranges for one cell, run by the replica on every message
  * before it reaches the consensus core (whatever the transport): ids are members, every ballot
  * belongs to a member and to the replica the message says proposed it, rounds leave room for
- * elections above them, slots and indexes are positive and far from overflow, lists are ordered
- * and bounded, snapshots fit the arrays they are assembled in. Anything else would reach the core
- * as a state the protocol never produces: a Prepare at round 2^47-1, for example, was refused by
- * the core at the time, but its ballot stayed the highest seen, and the replica's next campaign
- * then asked for a round beyond the ballot's range and stopped the replica.
+ * elections above them, slots and indexes are positive and far from overflow, lists are ordered and
+ * bounded, snapshots fit the arrays they are assembled in. Anything else would reach the core as a
+ * state the protocol never produces: a Prepare at round 2^47-1, for example, was refused by the
+ * core at the time, but its ballot stayed the highest seen, and the replica's next campaign then
+ * asked for a round beyond the ballot's range and stopped the replica.
  */
 public final class MessageChecks {
   /** Replica ids fit the 16 bits a {@link io.lockd.paxos.Ballot} reserves for them. */
   static final int REPLICA_ID_MAX = 0xFFFF;
+
   /**
    * The highest ballot round a peer may name: a million elections below the end of the range, so
    * that no ballot a peer sends can push this replica's own next one out of range.
    */
   public static final long ROUND_MAX = Ballot.ROUND_LIMIT - 1 - (1L << 20);
+
   /** The highest slot or index a peer may name: beyond any real log, far from overflow. */
   public static final long INDEX_MAX = 1L << 62;
+
   /** The most entries or slots one message may list. */
   public static final int ENTRIES_MAX = 1 << 16;
+
   /** The largest snapshot a replica assembles (it is one array). */
   public static final long SNAPSHOT_BYTES_MAX = Integer.MAX_VALUE - 64;
 
@@ -76,8 +80,12 @@ public final class MessageChecks {
       index(m, "chosenIndex", p.chosenIndex());
       entries(m, p.accepted(), INDEX_MAX);
       for (Entry e : p.accepted()) {
-        require(e.ballot() <= p.ballot(), m, "entry of slot %d was accepted at ballot %s, above"
-            + " the promised %s", e.slot(), Ballot.toString(e.ballot()),
+        require(
+            e.ballot() <= p.ballot(),
+            m,
+            "entry of slot %d was accepted at ballot %s, above" + " the promised %s",
+            e.slot(),
+            Ballot.toString(e.ballot()),
             Ballot.toString(p.ballot()));
       }
     } else if (m instanceof Message.Accept a) {
@@ -86,8 +94,12 @@ public final class MessageChecks {
       require(!a.entries().isEmpty(), m, "no entries");
       entries(m, a.entries(), INDEX_MAX);
       for (Entry e : a.entries()) {
-        require(e.ballot() == a.ballot(), m, "entry of slot %d has ballot %s, not the accept's",
-            e.slot(), Ballot.toString(e.ballot()));
+        require(
+            e.ballot() == a.ballot(),
+            m,
+            "entry of slot %d has ballot %s, not the accept's",
+            e.slot(),
+            Ballot.toString(e.ballot()));
       }
     } else if (m instanceof Message.Accepted a) {
       ballot(m, "ballot", a.ballot(), m.to());
@@ -95,9 +107,12 @@ public final class MessageChecks {
     } else if (m instanceof Message.Nack n) {
       ballot(m, "ballot", n.ballot(), m.to());
       promised(m, n.promised());
-      require(n.reason() != Message.NackReason.HIGHER_BALLOT || n.promised() > n.ballot(), m,
+      require(
+          n.reason() != Message.NackReason.HIGHER_BALLOT || n.promised() > n.ballot(),
+          m,
           "a higher-ballot refusal names promise %s, not above %s",
-          Ballot.toString(n.promised()), Ballot.toString(n.ballot()));
+          Ballot.toString(n.promised()),
+          Ballot.toString(n.ballot()));
     } else if (m instanceof Message.Heartbeat h) {
       ballot(m, "ballot", h.ballot(), m.from());
       index(m, "round", h.round());
@@ -113,27 +128,45 @@ public final class MessageChecks {
       entries(m, c.entries(), c.chosenIndex());
     } else if (m instanceof Message.SnapshotChunk c) {
       slot(m, "snapshotIndex", c.snapshotIndex());
-      require(c.offset() <= SNAPSHOT_BYTES_MAX
-          && c.offset() + c.data().length <= SNAPSHOT_BYTES_MAX, m,
-          "chunk ends at byte %d, beyond the %d a snapshot may have", c.offset()
-              + c.data().length, SNAPSHOT_BYTES_MAX);
+      require(
+          c.offset() <= SNAPSHOT_BYTES_MAX && c.offset() + c.data().length <= SNAPSHOT_BYTES_MAX,
+          m,
+          "chunk ends at byte %d, beyond the %d a snapshot may have",
+          c.offset() + c.data().length,
+          SNAPSHOT_BYTES_MAX);
     } else if (m instanceof Message.StateChecksum c) {
       slot(m, "index", c.index());
     }
   }
 
   private void member(Message m, String field, int id) {
-    require(members.contains(id), m, "%s %d is not a member of the cell %s", field, id,
+    require(
+        members.contains(id),
+        m,
+        "%s %d is not a member of the cell %s",
+        field,
+        id,
         new TreeSet<>(members));
   }
 
   /** A proposer's ballot: a real round in range, proposed by {@code owner}. */
   private void ballot(Message m, String field, long ballot, int owner) {
     long round = Ballot.round(ballot);
-    require(round >= 1 && round <= ROUND_MAX, m, "%s round %d is outside [1, %d]", field, round,
+    require(
+        round >= 1 && round <= ROUND_MAX,
+        m,
+        "%s round %d is outside [1, %d]",
+        field,
+        round,
         ROUND_MAX);
-    require(Ballot.replicaId(ballot) == owner, m, "%s %s belongs to replica %d, not to %d",
-        field, Ballot.toString(ballot), Ballot.replicaId(ballot), owner);
+    require(
+        Ballot.replicaId(ballot) == owner,
+        m,
+        "%s %s belongs to replica %d, not to %d",
+        field,
+        Ballot.toString(ballot),
+        Ballot.replicaId(ballot),
+        owner);
   }
 
   /** An acceptor's promise: none yet, or a ballot of some member in range. */
@@ -150,18 +183,22 @@ public final class MessageChecks {
   }
 
   private static void index(Message m, String field, long index) {
-    require(index >= 0 && index <= INDEX_MAX, m, "%s %d is outside [0, %d]", field, index,
-        INDEX_MAX);
+    require(
+        index >= 0 && index <= INDEX_MAX, m, "%s %d is outside [0, %d]", field, index, INDEX_MAX);
   }
 
   /** Entries in increasing slot order, at most {@code slotMax}, each at a member's ballot. */
   private void entries(Message m, List<Entry> entries, long slotMax) {
-    require(entries.size() <= ENTRIES_MAX, m, "%d entries, more than %d", entries.size(),
-        ENTRIES_MAX);
+    require(
+        entries.size() <= ENTRIES_MAX, m, "%d entries, more than %d", entries.size(), ENTRIES_MAX);
     long previous = 0;
     for (Entry e : entries) {
-      require(e.slot() > previous && e.slot() <= slotMax, m,
-          "entry slot %d out of order or beyond %d", e.slot(), slotMax);
+      require(
+          e.slot() > previous && e.slot() <= slotMax,
+          m,
+          "entry slot %d out of order or beyond %d",
+          e.slot(),
+          slotMax);
       ballot(m, "entry ballot", e.ballot(), Ballot.replicaId(e.ballot()));
       member(m, "entry ballot's replica", Ballot.replicaId(e.ballot()));
       previous = e.slot();
@@ -172,7 +209,11 @@ public final class MessageChecks {
     require(slots.size() <= ENTRIES_MAX, m, "%d slots, more than %d", slots.size(), ENTRIES_MAX);
     long previous = 0;
     for (long slot : slots) {
-      require(slot > previous && slot <= INDEX_MAX, m, "slot %d out of order or beyond %d", slot,
+      require(
+          slot > previous && slot <= INDEX_MAX,
+          m,
+          "slot %d out of order or beyond %d",
+          slot,
           INDEX_MAX);
       previous = slot;
     }

@@ -15,10 +15,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The headers that open every peer stream, and the receiver's check of them (see peer.proto). A
- * replica misconfigured to dial into another cell, an address map that points at the wrong
- * replica, or a replica started with other namespace limits, is refused before a single message
- * crosses, with a status that names the mistake; so is a second connection that claims the id of
- * a replica whose stream is alive ({@link InboundPeers}).
+ * replica misconfigured to dial into another cell, an address map that points at the wrong replica,
+ * or a replica started with other namespace limits, is refused before a single message crosses,
+ * with a status that names the mistake; so is a second connection that claims the id of a replica
+ * whose stream is alive ({@link InboundPeers}).
  */
 final class PeerHandshake implements ServerInterceptor {
   static final String PROTOCOL_VERSION = "1";
@@ -30,6 +30,7 @@ final class PeerHandshake implements ServerInterceptor {
       Metadata.Key.of("lockd-sender-id", Metadata.ASCII_STRING_MARSHALLER);
   static final Metadata.Key<String> RECEIVER_ID =
       Metadata.Key.of("lockd-receiver-id", Metadata.ASCII_STRING_MARSHALLER);
+
   /** The sender's replicated limits as {@code name=value,...}; absent from older builds. */
   static final Metadata.Key<String> CELL_LIMITS =
       Metadata.Key.of("lockd-cell-limits", Metadata.ASCII_STRING_MARSHALLER);
@@ -49,9 +50,11 @@ final class PeerHandshake implements ServerInterceptor {
   // milliseconds, and one log line per distinct mistake is enough.
   private volatile String lastRefusal = "";
 
-  /** @param cellLimits this replica's replicated limits as text; "" compares none */
-  PeerHandshake(String cell, String cellLimits, int selfId, Set<Integer> members,
-      InboundPeers connected) {
+  /**
+   * @param cellLimits this replica's replicated limits as text; "" compares none
+   */
+  PeerHandshake(
+      String cell, String cellLimits, int selfId, Set<Integer> members, InboundPeers connected) {
     this.cell = checkCellName(cell);
     this.cellLimits = cellLimits;
     this.selfId = selfId;

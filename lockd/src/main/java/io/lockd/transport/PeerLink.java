@@ -87,8 +87,7 @@ final class PeerLink {
     this.channel = channel;
     this.stub =
         PeerServiceGrpc.newStub(channel)
-            .withInterceptors(
-                MetadataUtils.newAttachHeadersInterceptor(handshake));
+            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(handshake));
     this.handshakeTimeoutMillis = limits.handshakeTimeoutMillis();
     this.executor = executor;
     this.queue = new SendQueue(limits.queueMessagesMax(), limits.queueBytesMax());
@@ -102,9 +101,9 @@ final class PeerLink {
   }
 
   /**
-   * Writes {@code env} onto the stream at once when it can take it and nothing is queued before
-   * it (the common case: one thread hand-off less per message), else queues it, or drops and
-   * counts it if the queue is full.
+   * Writes {@code env} onto the stream at once when it can take it and nothing is queued before it
+   * (the common case: one thread hand-off less per message), else queues it, or drops and counts it
+   * if the queue is full.
    */
   void send(PeerEnvelope env) {
     synchronized (this) {
@@ -274,7 +273,9 @@ final class PeerLink {
       requests.setOnReadyHandler(() -> onReady(this));
     }
 
-    /** Writes {@code env} if the stream is open and ready; false if it must wait. Holds the lock. */
+    /**
+     * Writes {@code env} if the stream is open and ready; false if it must wait. Holds the lock.
+     */
     boolean offerDirect(PeerEnvelope env) {
       if (requests == null || !requests.isReady()) {
         return false;

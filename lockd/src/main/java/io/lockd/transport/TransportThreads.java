@@ -3,19 +3,18 @@ package io.lockd.transport;
 import io.grpc.netty.shaded.io.netty.channel.Channel;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.IoHandlerFactory;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.ServerChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel;
-import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
@@ -53,8 +52,8 @@ final class TransportThreads {
   }
 
   /**
-   * Native epoll where the platform has it (as gRPC itself chooses for its default threads):
-   * fewer system calls per message than NIO's selector. NIO elsewhere.
+   * Native epoll where the platform has it (as gRPC itself chooses for its default threads): fewer
+   * system calls per message than NIO's selector. NIO elsewhere.
    */
   private static IoHandlerFactory ioHandlers() {
     return Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -107,9 +106,7 @@ final class TransportThreads {
   }
 
   boolean isTerminated() {
-    return io.isTerminated()
-        && outbound.isTerminated()
-        && offload.isTerminated();
+    return io.isTerminated() && outbound.isTerminated() && offload.isTerminated();
   }
 
   static long remainingNanos(long deadlineNanos) {

@@ -16,12 +16,12 @@ import com.tngtech.archunit.core.domain.JavaMember;
 import com.tngtech.archunit.core.domain.JavaMethod;
 import com.tngtech.archunit.core.domain.JavaModifier;
 import com.tngtech.archunit.core.domain.JavaType;
-import com.tngtech.archunit.lang.ArchCondition;
-import com.tngtech.archunit.lang.ConditionEvents;
-import com.tngtech.archunit.lang.SimpleConditionEvent;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchCondition;
 import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.ConditionEvents;
+import com.tngtech.archunit.lang.SimpleConditionEvent;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -35,14 +35,31 @@ import java.util.stream.Stream;
 public final class ArchitectureRules {
   /** Every package of the daemon: neither the client library nor lockctl may name one. */
   public static final String[] DAEMON_PACKAGES = {
-      "io.lockd.daemon..", "io.lockd.server..", "io.lockd.replica..", "io.lockd.paxos..",
-      "io.lockd.namespace..", "io.lockd.storage..", "io.lockd.transport.."};
+    "io.lockd.daemon..",
+    "io.lockd.server..",
+    "io.lockd.replica..",
+    "io.lockd.paxos..",
+    "io.lockd.namespace..",
+    "io.lockd.storage..",
+    "io.lockd.transport.."
+  };
 
   /** What deterministic code must not touch: I/O, threads, timers and the daemon's I/O layers. */
   private static final String[] IMPURE_PACKAGES = {
-      "io.grpc..", "org.mapdb..", "picocli..", "java.io..", "java.nio.file..", "java.nio.channels..",
-      "java.net..", "java.util.concurrent..", "java.time..", "io.lockd.storage..",
-      "io.lockd.transport..", "io.lockd.server..", "io.lockd.daemon.."};
+    "io.grpc..",
+    "org.mapdb..",
+    "picocli..",
+    "java.io..",
+    "java.nio.file..",
+    "java.nio.channels..",
+    "java.net..",
+    "java.util.concurrent..",
+    "java.time..",
+    "io.lockd.storage..",
+    "io.lockd.transport..",
+    "io.lockd.server..",
+    "io.lockd.daemon.."
+  };
 
   private ArchitectureRules() {}
 
@@ -55,9 +72,13 @@ public final class ArchitectureRules {
 
   /** No two packages under io.lockd depend on each other, directly or through others. */
   public static ArchRule freeOfCycles() {
-    return slices().matching("io.lockd.(**)").should().beFreeOfCycles()
-        .because("a package cycle makes two packages one: neither can be understood, tested or "
-            + "moved alone");
+    return slices()
+        .matching("io.lockd.(**)")
+        .should()
+        .beFreeOfCycles()
+        .because(
+            "a package cycle makes two packages one: neither can be understood, tested or "
+                + "moved alone");
   }
 
   /**
@@ -67,27 +88,49 @@ public final class ArchitectureRules {
    * @param alsoForbidden packages forbidden in this core only, beyond the shared list
    */
   public static ArchRule pureCore(String pkg, String... alsoForbidden) {
-    String[] forbidden = Stream.concat(Stream.of(IMPURE_PACKAGES), Stream.of(alsoForbidden))
-        .toArray(String[]::new);
-    return noClasses().that().resideInAPackage(pkg)
-        .should().dependOnClassesThat().resideInAnyPackage(forbidden)
-        .orShould().dependOnClassesThat().areAssignableTo(Thread.class)
-        .orShould().dependOnClassesThat().haveFullyQualifiedName("java.lang.Runnable")
-        .orShould().dependOnClassesThat().haveFullyQualifiedName("java.util.Timer")
-        .orShould().dependOnClassesThat().haveFullyQualifiedName("java.util.Random")
-        .orShould().callMethod(Math.class, "random")
-        .orShould().callMethod(System.class, "currentTimeMillis")
-        .orShould().callMethod(System.class, "nanoTime")
+    String[] forbidden =
+        Stream.concat(Stream.of(IMPURE_PACKAGES), Stream.of(alsoForbidden)).toArray(String[]::new);
+    return noClasses()
+        .that()
+        .resideInAPackage(pkg)
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(forbidden)
+        .orShould()
+        .dependOnClassesThat()
+        .areAssignableTo(Thread.class)
+        .orShould()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName("java.lang.Runnable")
+        .orShould()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName("java.util.Timer")
+        .orShould()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName("java.util.Random")
+        .orShould()
+        .callMethod(Math.class, "random")
+        .orShould()
+        .callMethod(System.class, "currentTimeMillis")
+        .orShould()
+        .callMethod(System.class, "nanoTime")
         .because(pkg + " runs unchanged in the deterministic simulation");
   }
 
   /** Iteration order of a hash map or set can differ between runs and leak into results. */
   public static ArchRule noHashOrder(String pkg) {
-    return noClasses().that().resideInAPackage(pkg)
-        .should().dependOnClassesThat().haveFullyQualifiedName("java.util.HashMap")
-        .orShould().dependOnClassesThat().haveFullyQualifiedName("java.util.HashSet")
-        .because("results and snapshots must be the same on every replica (use TreeMap, "
-            + "LinkedHashMap or EnumMap)");
+    return noClasses()
+        .that()
+        .resideInAPackage(pkg)
+        .should()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName("java.util.HashMap")
+        .orShould()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName("java.util.HashSet")
+        .because(
+            "results and snapshots must be the same on every replica (use TreeMap, "
+                + "LinkedHashMap or EnumMap)");
   }
 
   /**
@@ -96,53 +139,78 @@ public final class ArchitectureRules {
    * a state machine and never names the namespace.
    */
   public static ArchRule daemonLayers() {
-    return layeredArchitecture().consideringOnlyDependenciesInLayers()
-        .layer("daemon").definedBy("io.lockd.daemon..")
-        .layer("grpc").definedBy("io.lockd.server.grpc..")
-        .layer("server").definedBy("io.lockd.server")
-        .layer("namespace").definedBy("io.lockd.namespace..")
-        .layer("replica").definedBy("io.lockd.replica..")
-        .layer("storage").definedBy("io.lockd.storage..")
-        .layer("transport").definedBy("io.lockd.transport..")
-        .layer("paxos").definedBy("io.lockd.paxos..")
-        .whereLayer("daemon").mayNotBeAccessedByAnyLayer()
-        .whereLayer("grpc").mayOnlyBeAccessedByLayers("daemon")
-        .whereLayer("server").mayOnlyBeAccessedByLayers("grpc", "daemon")
-        .whereLayer("namespace").mayOnlyBeAccessedByLayers("server", "grpc", "daemon")
-        .whereLayer("replica").mayOnlyBeAccessedByLayers("namespace", "server", "grpc", "daemon")
-        .whereLayer("storage").mayOnlyBeAccessedByLayers("replica", "grpc", "daemon")
-        .whereLayer("transport").mayOnlyBeAccessedByLayers("replica", "grpc", "daemon")
-        .whereLayer("paxos").mayOnlyBeAccessedByLayers(
+    return layeredArchitecture()
+        .consideringOnlyDependenciesInLayers()
+        .layer("daemon")
+        .definedBy("io.lockd.daemon..")
+        .layer("grpc")
+        .definedBy("io.lockd.server.grpc..")
+        .layer("server")
+        .definedBy("io.lockd.server")
+        .layer("namespace")
+        .definedBy("io.lockd.namespace..")
+        .layer("replica")
+        .definedBy("io.lockd.replica..")
+        .layer("storage")
+        .definedBy("io.lockd.storage..")
+        .layer("transport")
+        .definedBy("io.lockd.transport..")
+        .layer("paxos")
+        .definedBy("io.lockd.paxos..")
+        .whereLayer("daemon")
+        .mayNotBeAccessedByAnyLayer()
+        .whereLayer("grpc")
+        .mayOnlyBeAccessedByLayers("daemon")
+        .whereLayer("server")
+        .mayOnlyBeAccessedByLayers("grpc", "daemon")
+        .whereLayer("namespace")
+        .mayOnlyBeAccessedByLayers("server", "grpc", "daemon")
+        .whereLayer("replica")
+        .mayOnlyBeAccessedByLayers("namespace", "server", "grpc", "daemon")
+        .whereLayer("storage")
+        .mayOnlyBeAccessedByLayers("replica", "grpc", "daemon")
+        .whereLayer("transport")
+        .mayOnlyBeAccessedByLayers("replica", "grpc", "daemon")
+        .whereLayer("paxos")
+        .mayOnlyBeAccessedByLayers(
             "storage", "transport", "replica", "namespace", "server", "grpc", "daemon");
   }
 
   /** Of the replica, the namespace sees only the contract it implements. */
   public static ArchRule namespaceSeesOnlyTheStateMachineContract() {
-    return noClasses().that().resideInAPackage("io.lockd.namespace..")
-        .should().dependOnClassesThat(
+    return noClasses()
+        .that()
+        .resideInAPackage("io.lockd.namespace..")
+        .should()
+        .dependOnClassesThat(
             resideInAPackage("io.lockd.replica..").and(not(simpleName("StateMachine"))))
         .because("the replica drives the namespace through StateMachine and nothing else");
   }
 
   /**
-   * No public or protected member of a public class of {@code apiPackage} names a class of
-   * {@code hiddenPackages} in its signature (field type, return type, parameters, generic
-   * arguments, a public type's supertypes): an API that hands out another layer's types ties its
-   * users to that layer (issue 10: the client returned generated proto messages).
+   * No public or protected member of a public class of {@code apiPackage} names a class of {@code
+   * hiddenPackages} in its signature (field type, return type, parameters, generic arguments, a
+   * public type's supertypes): an API that hands out another layer's types ties its users to that
+   * layer (issue 10: the client returned generated proto messages).
    */
   public static ArchRule publicApiHides(String apiPackage, String... hiddenPackages) {
-    return classes().that().resideInAPackage(apiPackage).and().arePublic()
-        .should(new ArchCondition<JavaClass>("expose no type of " + String.join(", ", hiddenPackages)) {
-          @Override
-          public void check(JavaClass type, ConditionEvents events) {
-            if (!effectivelyPublic(type)) {
-              return;
-            }
-            for (String problem : exposures(type, hiddenPackages)) {
-              events.add(SimpleConditionEvent.violated(type, problem));
-            }
-          }
-        })
+    return classes()
+        .that()
+        .resideInAPackage(apiPackage)
+        .and()
+        .arePublic()
+        .should(
+            new ArchCondition<JavaClass>("expose no type of " + String.join(", ", hiddenPackages)) {
+              @Override
+              public void check(JavaClass type, ConditionEvents events) {
+                if (!effectivelyPublic(type)) {
+                  return;
+                }
+                for (String problem : exposures(type, hiddenPackages)) {
+                  events.add(SimpleConditionEvent.violated(type, problem));
+                }
+              }
+            })
         .because("applications should depend on the library's types, not on its wire format");
   }
 
@@ -157,8 +225,10 @@ public final class ArchitectureRules {
 
   private static List<String> exposures(JavaClass type, String[] hiddenPackages) {
     List<String> problems = new ArrayList<>();
-    type.getRawSuperclass().ifPresent(s -> check(type.getName() + " extends", s, hiddenPackages, problems));
-    type.getRawInterfaces().forEach(i -> check(type.getName() + " implements", i, hiddenPackages, problems));
+    type.getRawSuperclass()
+        .ifPresent(s -> check(type.getName() + " extends", s, hiddenPackages, problems));
+    type.getRawInterfaces()
+        .forEach(i -> check(type.getName() + " implements", i, hiddenPackages, problems));
     for (JavaMember m : type.getMembers()) {
       Set<JavaModifier> mods = m.getModifiers();
       if (!mods.contains(JavaModifier.PUBLIC) && !mods.contains(JavaModifier.PROTECTED)) {
@@ -175,15 +245,18 @@ public final class ArchitectureRules {
         types.addAll(unit.getParameterTypes());
       }
       for (JavaType t : types) {
-        t.getAllInvolvedRawTypes().forEach(raw -> check(m.getFullName(), raw, hiddenPackages, problems));
+        t.getAllInvolvedRawTypes()
+            .forEach(raw -> check(m.getFullName(), raw, hiddenPackages, problems));
       }
     }
     return problems;
   }
 
-  private static void check(String where, JavaClass named, String[] hiddenPackages, List<String> problems) {
+  private static void check(
+      String where, JavaClass named, String[] hiddenPackages, List<String> problems) {
     for (String hidden : hiddenPackages) {
-      if (named.getPackageName().equals(hidden) || named.getPackageName().startsWith(hidden + ".")) {
+      if (named.getPackageName().equals(hidden)
+          || named.getPackageName().startsWith(hidden + ".")) {
         problems.add(where + " exposes " + named.getName());
       }
     }

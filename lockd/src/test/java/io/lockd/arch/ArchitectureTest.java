@@ -52,34 +52,65 @@ class ArchitectureTest {
    */
   @Test
   void namespaceFormatsWithAnExplicitLocale() {
-    noClasses().that().resideInAPackage("io.lockd.namespace..")
-        .should().callMethod(String.class, "format", String.class, Object[].class)
-        .orShould().callMethod(String.class, "formatted", Object[].class)
-        .orShould().callMethod(String.class, "toLowerCase")
-        .orShould().callMethod(String.class, "toUpperCase")
+    noClasses()
+        .that()
+        .resideInAPackage("io.lockd.namespace..")
+        .should()
+        .callMethod(String.class, "format", String.class, Object[].class)
+        .orShould()
+        .callMethod(String.class, "formatted", Object[].class)
+        .orShould()
+        .callMethod(String.class, "toLowerCase")
+        .orShould()
+        .callMethod(String.class, "toUpperCase")
         .check(production);
   }
 
   /** The server core (io.lockd.server, not its grpc adapters) runs in the simulation too. */
   @Test
   void serverCoreIsFreeOfGrpcThreadsAndIo() {
-    noClasses().that().resideInAPackage("io.lockd.server")
-        .should().dependOnClassesThat().resideInAnyPackage(
-            "io.grpc..", "org.mapdb..", "java.io..", "java.nio.file..", "java.nio.channels..",
-            "java.net..", "java.util.concurrent..", "java.time..", "io.lockd.storage..",
-            "io.lockd.transport..", "io.lockd.server.grpc..", "io.lockd.daemon..", "picocli..")
-        .orShould().dependOnClassesThat().haveFullyQualifiedName("java.lang.Thread")
-        .orShould().dependOnClassesThat().haveFullyQualifiedName("java.util.Random")
-        .orShould().callMethod(Math.class, "random")
-        .orShould().callMethod(System.class, "nanoTime")
+    noClasses()
+        .that()
+        .resideInAPackage("io.lockd.server")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "io.grpc..",
+            "org.mapdb..",
+            "java.io..",
+            "java.nio.file..",
+            "java.nio.channels..",
+            "java.net..",
+            "java.util.concurrent..",
+            "java.time..",
+            "io.lockd.storage..",
+            "io.lockd.transport..",
+            "io.lockd.server.grpc..",
+            "io.lockd.daemon..",
+            "picocli..")
+        .orShould()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName("java.lang.Thread")
+        .orShould()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName("java.util.Random")
+        .orShould()
+        .callMethod(Math.class, "random")
+        .orShould()
+        .callMethod(System.class, "nanoTime")
         .because("the simulation drives the server core with its own clocks and no threads")
         .check(production);
   }
 
   @Test
   void onlyWallClockReadsTheWallClock() {
-    noClasses().that().resideInAPackage("io.lockd.server").and().doNotHaveSimpleName("WallClock")
-        .should().callMethod(System.class, "currentTimeMillis")
+    noClasses()
+        .that()
+        .resideInAPackage("io.lockd.server")
+        .and()
+        .doNotHaveSimpleName("WallClock")
+        .should()
+        .callMethod(System.class, "currentTimeMillis")
         .because("leader time is injected (WallClock) so that a simulation can supply its own")
         .check(production);
   }

@@ -43,28 +43,39 @@ final class BenchClient implements AutoCloseable {
     this.path = path;
     this.cell = new CellClient(addresses);
     CreateSessionRequest r = CreateSessionRequest.newBuilder().setClientName(name).build();
-    long session = cell.call(ch -> SessionGrpc.newBlockingStub(ch)
-        .withDeadlineAfter(StackBenchmark.ATTEMPT_MILLIS, TimeUnit.MILLISECONDS).createSession(r),
-        StackBenchmark.CALL_MILLIS).getSessionId();
+    long session =
+        cell.call(
+                ch ->
+                    SessionGrpc.newBlockingStub(ch)
+                        .withDeadlineAfter(StackBenchmark.ATTEMPT_MILLIS, TimeUnit.MILLISECONDS)
+                        .createSession(r),
+                StackBenchmark.CALL_MILLIS)
+            .getSessionId();
     this.keeper = new SessionKeeper(cell, session, KEEPALIVE_MILLIS, 3_600_000);
   }
 
   private RequestHeader header() {
-    return RequestHeader.newBuilder().setSessionId(keeper.sessionId).setSequence(++sequence)
+    return RequestHeader.newBuilder()
+        .setSessionId(keeper.sessionId)
+        .setSequence(++sequence)
         .build();
   }
 
   private static LockGrpc.LockBlockingStub locks(Channel ch) {
-    return LockGrpc.newBlockingStub(ch).withDeadlineAfter(StackBenchmark.ATTEMPT_MILLIS,
-        TimeUnit.MILLISECONDS);
+    return LockGrpc.newBlockingStub(ch)
+        .withDeadlineAfter(StackBenchmark.ATTEMPT_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   void create(String node, NodeKind kind) throws InterruptedException {
-    CreateNodeRequest r = CreateNodeRequest.newBuilder().setHeader(header()).setPath(node)
-        .setKind(kind).build();
+    CreateNodeRequest r =
+        CreateNodeRequest.newBuilder().setHeader(header()).setPath(node).setKind(kind).build();
     try {
-      cell.call(ch -> NodeGrpc.newBlockingStub(ch).withDeadlineAfter(StackBenchmark.ATTEMPT_MILLIS,
-          TimeUnit.MILLISECONDS).create(r), StackBenchmark.CALL_MILLIS);
+      cell.call(
+          ch ->
+              NodeGrpc.newBlockingStub(ch)
+                  .withDeadlineAfter(StackBenchmark.ATTEMPT_MILLIS, TimeUnit.MILLISECONDS)
+                  .create(r),
+          StackBenchmark.CALL_MILLIS);
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
         throw e;
@@ -73,8 +84,13 @@ final class BenchClient implements AutoCloseable {
   }
 
   AcquireResponse acquire(long waitMillis) throws InterruptedException {
-    AcquireRequest r = AcquireRequest.newBuilder().setHeader(header()).setPath(path)
-        .setMode(LockMode.LOCK_MODE_EXCLUSIVE).setWaitMillis(waitMillis).build();
+    AcquireRequest r =
+        AcquireRequest.newBuilder()
+            .setHeader(header())
+            .setPath(path)
+            .setMode(LockMode.LOCK_MODE_EXCLUSIVE)
+            .setWaitMillis(waitMillis)
+            .build();
     AcquireResponse a = cell.call(ch -> locks(ch).acquire(r), StackBenchmark.CALL_MILLIS);
     if (waitMillis == 0 && !a.hasGranted()) {
       throw new IllegalStateException(name + ": own lock " + path + " not granted: " + a);
@@ -89,10 +105,15 @@ final class BenchClient implements AutoCloseable {
       return;
     }
     long seq = sequence;
-    long waitMillis = Math.max(StackBenchmark.CALL_MILLIS,
-        TimeUnit.NANOSECONDS.toMillis(endNanos - System.nanoTime()) + StackBenchmark.CALL_MILLIS);
-    Event grant = keeper.awaitEvent(e -> e.getType() == EventType.EVENT_TYPE_LOCK_GRANTED
-        && e.getRequestSequence() == seq, waitMillis);
+    long waitMillis =
+        Math.max(
+            StackBenchmark.CALL_MILLIS,
+            TimeUnit.NANOSECONDS.toMillis(endNanos - System.nanoTime())
+                + StackBenchmark.CALL_MILLIS);
+    Event grant =
+        keeper.awaitEvent(
+            e -> e.getType() == EventType.EVENT_TYPE_LOCK_GRANTED && e.getRequestSequence() == seq,
+            waitMillis);
     if (grant == null) {
       throw new IllegalStateException(name + ": no grant for acquire " + seq);
     }
@@ -108,9 +129,12 @@ final class BenchClient implements AutoCloseable {
   public void close() {
     CloseSessionRequest r = CloseSessionRequest.newBuilder().setHeader(header()).build();
     try {
-      cell.call(ch -> SessionGrpc.newBlockingStub(ch)
-          .withDeadlineAfter(StackBenchmark.ATTEMPT_MILLIS, TimeUnit.MILLISECONDS)
-          .closeSession(r), StackBenchmark.CALL_MILLIS);
+      cell.call(
+          ch ->
+              SessionGrpc.newBlockingStub(ch)
+                  .withDeadlineAfter(StackBenchmark.ATTEMPT_MILLIS, TimeUnit.MILLISECONDS)
+                  .closeSession(r),
+          StackBenchmark.CALL_MILLIS);
     } catch (StatusRuntimeException | AssertionError e) {
       if (!(e instanceof StatusRuntimeException s)
           || s.getStatus().getCode() != Status.Code.NOT_FOUND) {

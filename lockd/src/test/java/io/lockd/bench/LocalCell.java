@@ -31,21 +31,26 @@ final class LocalCell implements AutoCloseable {
     }
     for (int id : ids) {
       int port = Integer.parseInt(peers.get(id).substring(peers.get(id).indexOf(':') + 1));
-      RuntimeConfig config = new RuntimeConfig("bench", PaxosConfig.defaults(id, ids), peers,
-          new InetSocketAddress("127.0.0.1", port), dataRoot.resolve("r" + id),
-          ReplicaOptions.defaults(), 5);
+      RuntimeConfig config =
+          new RuntimeConfig(
+              "bench",
+              PaxosConfig.defaults(id, ids),
+              peers,
+              new InetSocketAddress("127.0.0.1", port),
+              dataRoot.resolve("r" + id),
+              ReplicaOptions.defaults(),
+              5);
       replicas.add(ReplicaRuntime.start(config, machines.apply(id), ReplicaListener.NONE));
     }
   }
-
 
   /** Waits (bounded) until one replica leads and may serve reads; returns it. */
   ReplicaRuntime awaitLeader(long timeoutMillis) throws Exception {
     long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
     while (System.nanoTime() < deadline) {
       for (ReplicaRuntime r : replicas) {
-        if (r.loop().isRunning() && r.loop().call(
-            rep -> rep.role() == Role.LEADER && rep.canServeReads(), 1000)) {
+        if (r.loop().isRunning()
+            && r.loop().call(rep -> rep.role() == Role.LEADER && rep.canServeReads(), 1000)) {
           return r;
         }
       }

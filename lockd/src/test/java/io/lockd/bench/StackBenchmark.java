@@ -23,13 +23,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 /**
- * The whole stack: five {@code lockd} JVMs (the built jar, default settings) on 127.0.0.1, and
- * gRPC clients in this JVM, each with its own session (kept alive by its own KeepAlive stream) and
- * its own channels. Prints
+ * The whole stack: five {@code lockd} JVMs (the built jar, default settings) on 127.0.0.1, and gRPC
+ * clients in this JVM, each with its own session (kept alive by its own KeepAlive stream) and its
+ * own channels. Prints
  *
  * <ul>
- *   <li>uncontended lock acquire+release pairs per second and p50/p99 pair latency for 1, 8 and
- *       64 clients, each on its own lock;
+ *   <li>uncontended lock acquire+release pairs per second and p50/p99 pair latency for 1, 8 and 64
+ *       clients, each on its own lock;
  *   <li>contended handoffs per second for 8 clients on one lock (blocking acquire; the grant
  *       arrives on the KeepAlive stream), with p50/p99 of acquire-to-grant;
  *   <li>the failover gap: with 8 uncontended clients running, SIGKILL of the leader, then the
@@ -37,14 +37,14 @@ import java.util.stream.Stream;
  *       completed one again; the killed replica is restarted and caught up between trials.
  * </ul>
  *
- * <p>Run (from the repository root; {@code -Dbench.seconds=N} per workload, default 10;
- * {@code -Dbench.clients=1,8,64}; {@code -Dbench.failovers=N}, default 5;
- * {@code -Dbench.workloads=uncontended,contended,read,failover}; {@code -Dbench.warmup=S} (20);
- * {@code -Dbench.dir=DIR} where the data directories go (default java.io.tmpdir); {@code
- * -Dbench.jvm="..."} the
- * servers' JVM options, default {@code -Xms256m -Xmx512m -XX:MetaspaceSize=64m -XX:+UseSerialGC} as deploy/local/cell.sh):
- * {@code ./mvnw -B -q install -DskipTests && ./mvnw -B -q -pl lockd exec:java
- * -Dexec.classpathScope=test -Dexec.mainClass=io.lockd.bench.StackBenchmark}
+ * <p>Run (from the repository root; {@code -Dbench.seconds=N} per workload, default 10; {@code
+ * -Dbench.clients=1,8,64}; {@code -Dbench.failovers=N}, default 5; {@code
+ * -Dbench.workloads=uncontended,contended,read,failover}; {@code -Dbench.warmup=S} (20); {@code
+ * -Dbench.dir=DIR} where the data directories go (default java.io.tmpdir); {@code
+ * -Dbench.jvm="..."} the servers' JVM options, default {@code -Xms256m -Xmx512m
+ * -XX:MetaspaceSize=64m -XX:+UseSerialGC} as deploy/local/cell.sh): {@code ./mvnw -B -q install
+ * -DskipTests && ./mvnw -B -q -pl lockd exec:java -Dexec.classpathScope=test
+ * -Dexec.mainClass=io.lockd.bench.StackBenchmark}
  */
 public final class StackBenchmark {
   static final long CALL_MILLIS = 30_000;
@@ -61,24 +61,36 @@ public final class StackBenchmark {
   public static void main(String[] args) throws Exception {
     int seconds = Integer.getInteger("bench.seconds", 10);
     int failovers = Integer.getInteger("bench.failovers", 5);
-    int[] clientCounts = Arrays.stream(System.getProperty("bench.clients", "1,8,64").split(","))
-        .mapToInt(Integer::parseInt).toArray();
-    List<String> workloads = List.of(System.getProperty("bench.workloads",
-        "uncontended,contended,read,failover").split(","));
+    int[] clientCounts =
+        Arrays.stream(System.getProperty("bench.clients", "1,8,64").split(","))
+            .mapToInt(Integer::parseInt)
+            .toArray();
+    List<String> workloads =
+        List.of(
+            System.getProperty("bench.workloads", "uncontended,contended,read,failover")
+                .split(","));
     Path jar = jar();
     Path parent = Path.of(System.getProperty("bench.dir", System.getProperty("java.io.tmpdir")));
     Path dir = Files.createTempDirectory(parent, "lockd-stack-bench");
-    List<String> jvm = List.of(System.getProperty("bench.jvm",
-        "-Xms256m -Xmx512m -XX:MetaspaceSize=64m -XX:+UseSerialGC").split(" "));
-    System.out.printf("lockd whole-stack benchmark: 5 lockd JVMs (%s, default settings), clients "
-            + "in this JVM, %d s per workload, %d cores, data in %s%n", jar, seconds,
-        Runtime.getRuntime().availableProcessors(), dir);
-    try (LockdProcesses cell = new LockdProcesses(5, dir, LockdProcesses.fromJar(jar, jvm),
-        List.of());
+    List<String> jvm =
+        List.of(
+            System.getProperty(
+                    "bench.jvm", "-Xms256m -Xmx512m -XX:MetaspaceSize=64m -XX:+UseSerialGC")
+                .split(" "));
+    System.out.printf(
+        "lockd whole-stack benchmark: 5 lockd JVMs (%s, default settings), clients "
+            + "in this JVM, %d s per workload, %d cores, data in %s%n",
+        jar, seconds, Runtime.getRuntime().availableProcessors(), dir);
+    try (LockdProcesses cell =
+            new LockdProcesses(5, dir, LockdProcesses.fromJar(jar, jvm), List.of());
         CellClient admin = new CellClient(cell.clientAddresses())) {
       cell.startAll();
-      admin.call(ch -> NodeGrpc.newBlockingStub(ch).withDeadlineAfter(1, TimeUnit.SECONDS)
-          .getStat(GetStatRequest.newBuilder().setPath("/").build()), 60_000);
+      admin.call(
+          ch ->
+              NodeGrpc.newBlockingStub(ch)
+                  .withDeadlineAfter(1, TimeUnit.SECONDS)
+                  .getStat(GetStatRequest.newBuilder().setPath("/").build()),
+          60_000);
       StackBenchmark bench = new StackBenchmark(cell, admin);
       bench.setUp();
       bench.uncontended(8, Integer.getInteger("bench.warmup", 20), false); // warm-up (JIT)
@@ -128,8 +140,9 @@ public final class StackBenchmark {
         return p.toAbsolutePath();
       }
     }
-    throw new IllegalStateException("lockd.jar not found; build it (./mvnw -B -q -DskipTests "
-        + "install) or pass -Dbench.jar=PATH");
+    throw new IllegalStateException(
+        "lockd.jar not found; build it (./mvnw -B -q -DskipTests "
+            + "install) or pass -Dbench.jar=PATH");
   }
 
   private void setUp() throws Exception {
@@ -153,15 +166,29 @@ public final class StackBenchmark {
     try {
       CpuMeter cpu = new CpuMeter();
       long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-      runAll(all, c -> timedLoop(c, end, x -> {
-        x.acquire(0);
-        x.release();
-      }, x -> { }));
+      runAll(
+          all,
+          c ->
+              timedLoop(
+                  c,
+                  end,
+                  x -> {
+                    x.acquire(0);
+                    x.release();
+                  },
+                  x -> {}));
       if (print) {
         long[] lat = merged(all);
-        System.out.printf("uncontended clients=%-3d pairs/s=%8.0f p50=%7.2f ms p99=%7.2f ms "
-            + "(pairs=%d) %s %s%n", clients, lat.length / (double) seconds, pct(lat, 0.50),
-            pct(lat, 0.99), lat.length, cpu.batching(), cpu.per(lat.length));
+        System.out.printf(
+            "uncontended clients=%-3d pairs/s=%8.0f p50=%7.2f ms p99=%7.2f ms "
+                + "(pairs=%d) %s %s%n",
+            clients,
+            lat.length / (double) seconds,
+            pct(lat, 0.50),
+            pct(lat, 0.99),
+            lat.length,
+            cpu.batching(),
+            cpu.per(lat.length));
       }
     } finally {
       closeAll(all);
@@ -182,13 +209,29 @@ public final class StackBenchmark {
       CpuMeter cpu = new CpuMeter();
       long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
       GetStatRequest r = GetStatRequest.newBuilder().setPath("/bench").build();
-      runAll(all, c -> timedLoop(c, end, x -> x.cell.call(ch -> NodeGrpc.newBlockingStub(ch)
-          .withDeadlineAfter(ATTEMPT_MILLIS, TimeUnit.MILLISECONDS).getStat(r), CALL_MILLIS),
-          x -> { }));
+      runAll(
+          all,
+          c ->
+              timedLoop(
+                  c,
+                  end,
+                  x ->
+                      x.cell.call(
+                          ch ->
+                              NodeGrpc.newBlockingStub(ch)
+                                  .withDeadlineAfter(ATTEMPT_MILLIS, TimeUnit.MILLISECONDS)
+                                  .getStat(r),
+                          CALL_MILLIS),
+                  x -> {}));
       long[] lat = merged(all);
-      System.out.printf("read        clients=%-3d reads/s=%8.0f p50=%7.2f ms p99=%7.2f ms "
-          + "(GetStat under the lease) %s%n", clients, lat.length / (double) seconds,
-          pct(lat, 0.50), pct(lat, 0.99), cpu.per(lat.length));
+      System.out.printf(
+          "read        clients=%-3d reads/s=%8.0f p50=%7.2f ms p99=%7.2f ms "
+              + "(GetStat under the lease) %s%n",
+          clients,
+          lat.length / (double) seconds,
+          pct(lat, 0.50),
+          pct(lat, 0.99),
+          cpu.per(lat.length));
     } finally {
       closeAll(all);
     }
@@ -201,9 +244,16 @@ public final class StackBenchmark {
       long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
       runAll(all, c -> timedLoop(c, end, x -> x.acquireWaiting(end), BenchClient::release));
       long[] lat = merged(all);
-      System.out.printf("contended   clients=%-3d handoffs/s=%8.0f acquire-to-grant p50=%7.2f ms "
-          + "p99=%7.2f ms (grants=%d) %s %s%n", clients, lat.length / (double) seconds,
-          pct(lat, 0.50), pct(lat, 0.99), lat.length, cpu.batching(), cpu.per(lat.length));
+      System.out.printf(
+          "contended   clients=%-3d handoffs/s=%8.0f acquire-to-grant p50=%7.2f ms "
+              + "p99=%7.2f ms (grants=%d) %s %s%n",
+          clients,
+          lat.length / (double) seconds,
+          pct(lat, 0.50),
+          pct(lat, 0.99),
+          lat.length,
+          cpu.batching(),
+          cpu.per(lat.length));
     } finally {
       closeAll(all);
     }
@@ -215,22 +265,24 @@ public final class StackBenchmark {
     List<Thread> threads = new ArrayList<>();
     try {
       for (BenchClient c : all) {
-        threads.add(start(client -> {
-          while (!stop.get()) {
-            c.acquire(0);
-            c.done.add(System.nanoTime());
-            c.release();
-            c.done.add(System.nanoTime());
-          }
-        }, c));
+        threads.add(
+            start(
+                client -> {
+                  while (!stop.get()) {
+                    c.acquire(0);
+                    c.done.add(System.nanoTime());
+                    c.release();
+                    c.done.add(System.nanoTime());
+                  }
+                },
+                c));
       }
       Thread.sleep(2_000);
       int leader = confirmedLeader();
       long killed = System.nanoTime();
       cell.kill(leader);
       long deadline = killed + TimeUnit.MILLISECONDS.toNanos(CALL_MILLIS);
-      while (!all.stream().allMatch(c -> c.done.last() > killed)
-          && System.nanoTime() < deadline) {
+      while (!all.stream().allMatch(c -> c.done.last() > killed) && System.nanoTime() < deadline) {
         Thread.sleep(5);
       }
       Thread.sleep(1_000);
@@ -246,8 +298,8 @@ public final class StackBenchmark {
       for (BenchClient c : all) {
         long first = c.done.firstAfter(killed);
         if (first == Long.MAX_VALUE) {
-          throw new IllegalStateException("client " + c.name + " completed nothing within "
-              + CALL_MILLIS + " ms of the kill");
+          throw new IllegalStateException(
+              "client " + c.name + " completed nothing within " + CALL_MILLIS + " ms of the kill");
         }
         allBack = Math.max(allBack, first - killed);
         perClient.add(TimeUnit.NANOSECONDS.toMillis(first - killed));
@@ -266,10 +318,17 @@ public final class StackBenchmark {
         c.cell.retried().forEach((code, n) -> retried.merge(code, n, Long::sum));
       }
       int newLeader = confirmedLeader();
-      System.out.printf("failover    trial=%d killed=%d new-leader=%d longest-no-completion=%5d ms "
-              + "all-%d-clients-completed-again=%5d ms (per client: %s; retried: %s)%n", trial,
-          leader, newLeader, TimeUnit.NANOSECONDS.toMillis(gap), clients,
-          TimeUnit.NANOSECONDS.toMillis(allBack), perClient, retried);
+      System.out.printf(
+          "failover    trial=%d killed=%d new-leader=%d longest-no-completion=%5d ms "
+              + "all-%d-clients-completed-again=%5d ms (per client: %s; retried: %s)%n",
+          trial,
+          leader,
+          newLeader,
+          TimeUnit.NANOSECONDS.toMillis(gap),
+          clients,
+          TimeUnit.NANOSECONDS.toMillis(allBack),
+          perClient,
+          retried);
       cell.start(leader);
       awaitConverged(60_000);
       awaitStableLeader();
@@ -289,8 +348,9 @@ public final class StackBenchmark {
   private List<BenchClient> clients(int n, boolean contended) throws Exception {
     List<BenchClient> all = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      all.add(new BenchClient(cell.clientAddresses(), "bench-" + i,
-          contended ? "/bench/contended" : lockPath(i)));
+      all.add(
+          new BenchClient(
+              cell.clientAddresses(), "bench-" + i, contended ? "/bench/contended" : lockPath(i)));
     }
     return all;
   }
@@ -326,13 +386,16 @@ public final class StackBenchmark {
   }
 
   private static Thread start(Body body, BenchClient c) {
-    Thread t = new Thread(() -> {
-      try {
-        body.run(c);
-      } catch (Exception | AssertionError e) {
-        c.failure = e;
-      }
-    }, c.name);
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                body.run(c);
+              } catch (Exception | AssertionError e) {
+                c.failure = e;
+              }
+            },
+            c.name);
     t.start();
     return t;
   }
@@ -352,8 +415,10 @@ public final class StackBenchmark {
   }
 
   private static long[] merged(List<BenchClient> clients, boolean completions) {
-    return clients.stream().flatMapToLong(c -> (completions ? c.done : c.samples).stream())
-        .sorted().toArray();
+    return clients.stream()
+        .flatMapToLong(c -> (completions ? c.done : c.samples).stream())
+        .sorted()
+        .toArray();
   }
 
   private static double pct(long[] sorted, double q) {
@@ -364,9 +429,8 @@ public final class StackBenchmark {
   }
 
   /**
-   * CPU time the five servers and this (client) JVM used during a workload, and the machine's
-   * load average at its end: shows whether a run was CPU-bound and whether others shared the
-   * machine.
+   * CPU time the five servers and this (client) JVM used during a workload, and the machine's load
+   * average at its end: shows whether a run was CPU-bound and whether others shared the machine.
    */
   private final class CpuMeter {
     private final long[] log = logPosition();
@@ -377,8 +441,8 @@ public final class StackBenchmark {
     /** Commands applied per log slot during the workload (batching), from the leader's view. */
     String batching() throws InterruptedException {
       long[] now = logPosition();
-      return String.format("cmds/slot=%.2f", (now[0] - log[0])
-          / (double) Math.max(1, now[1] - log[1]));
+      return String.format(
+          "cmds/slot=%.2f", (now[0] - log[0]) / (double) Math.max(1, now[1] - log[1]));
     }
 
     String per(long operations) {
@@ -386,18 +450,29 @@ public final class StackBenchmark {
       double wallSeconds = (System.nanoTime() - wall) / 1e9;
       double serverMs = (serverCpuNanos() - servers) / 1e6;
       double clientMs = (clientCpuNanos() - client) / 1e6;
-      return String.format("cpu-ms/op servers=%.2f client=%.2f (cores busy: servers %.2f, "
-          + "client %.2f) loadavg=%s", serverMs / ops, clientMs / ops,
-          serverMs / 1e3 / wallSeconds, clientMs / 1e3 / wallSeconds, loadAverage());
+      return String.format(
+          "cpu-ms/op servers=%.2f client=%.2f (cores busy: servers %.2f, "
+              + "client %.2f) loadavg=%s",
+          serverMs / ops,
+          clientMs / ops,
+          serverMs / 1e3 / wallSeconds,
+          clientMs / 1e3 / wallSeconds,
+          loadAverage());
     }
   }
 
   /** {commands applied (the namespace's index), the leader's applied slot}. */
   private long[] logPosition() {
     try {
-      long index = admin.call(ch -> NodeGrpc.newBlockingStub(ch).withDeadlineAfter(1,
-          TimeUnit.SECONDS).getStat(GetStatRequest.newBuilder().setPath("/").build()),
-          CALL_MILLIS).getIndex();
+      long index =
+          admin
+              .call(
+                  ch ->
+                      NodeGrpc.newBlockingStub(ch)
+                          .withDeadlineAfter(1, TimeUnit.SECONDS)
+                          .getStat(GetStatRequest.newBuilder().setPath("/").build()),
+                  CALL_MILLIS)
+              .getIndex();
       for (ReplicaStatus s : admin.selfStatuses(1_000).values()) {
         if (s.getRole() == ReplicaRole.REPLICA_ROLE_LEADER) {
           return new long[] {index, s.getAppliedSlot()};
@@ -413,15 +488,17 @@ public final class StackBenchmark {
   private long serverCpuNanos() {
     long total = 0;
     for (int id = 1; id <= cell.size(); id++) {
-      total += cell.handle(id).flatMap(h -> h.info().totalCpuDuration())
-          .map(Duration::toNanos).orElse(0L);
+      total +=
+          cell.handle(id)
+              .flatMap(h -> h.info().totalCpuDuration())
+              .map(Duration::toNanos)
+              .orElse(0L);
     }
     return total;
   }
 
   private static long clientCpuNanos() {
-    return ProcessHandle.current().info().totalCpuDuration().map(Duration::toNanos)
-        .orElse(0L);
+    return ProcessHandle.current().info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
   }
 
   private static String loadAverage() {
@@ -441,8 +518,8 @@ public final class StackBenchmark {
 
   /**
    * Waits (bounded) until the same leader with the same ballot is seen 3 s apart: a restarted
-   * replica may depose the leader shortly after it starts (see RejoinKeepsLeaderTest), and the
-   * next trial should measure its own kill only.
+   * replica may depose the leader shortly after it starts (see RejoinKeepsLeaderTest), and the next
+   * trial should measure its own kill only.
    */
   private void awaitStableLeader() throws InterruptedException {
     for (int attempt = 0; attempt < 10; attempt++) {
@@ -451,12 +528,15 @@ public final class StackBenchmark {
       Thread.sleep(3_000);
       int now = confirmedLeader();
       ReplicaStatus after = admin.selfStatuses(1_000).get(now);
-      if (now == leader && before != null && after != null
+      if (now == leader
+          && before != null
+          && after != null
           && after.getBallot() == before.getBallot()) {
         return;
       }
-      System.out.printf("            (leader changed from %d to %d while the restarted replica "
-          + "rejoined)%n", leader, now);
+      System.out.printf(
+          "            (leader changed from %d to %d while the restarted replica " + "rejoined)%n",
+          leader, now);
     }
   }
 

@@ -17,8 +17,7 @@ class LockdMainTest {
   private static final String M2 = "2=127.0.0.1:7112,127.0.0.1:7102";
   private static final String M3 = "3=127.0.0.1:7113,127.0.0.1:7103";
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private record Run(int status, String out, String err) {}
 
@@ -31,8 +30,8 @@ class LockdMainTest {
       System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
       System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
       int status = LockdMain.run(args);
-      return new Run(status, o.toString(StandardCharsets.UTF_8),
-          e.toString(StandardCharsets.UTF_8));
+      return new Run(
+          status, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
     } finally {
       System.setOut(out);
       System.setErr(err);
@@ -50,8 +49,19 @@ class LockdMainTest {
 
   @Test
   void validSettingsPassTheCheck() {
-    Run r = run("--id", "2", "--data-dir", dir.resolve("r2").toString(), "--member", M1,
-        "--member", M2 + " " + M3, "--grace-ms", "3000", "--check");
+    Run r =
+        run(
+            "--id",
+            "2",
+            "--data-dir",
+            dir.resolve("r2").toString(),
+            "--member",
+            M1,
+            "--member",
+            M2 + " " + M3,
+            "--grace-ms",
+            "3000",
+            "--check");
     assertEquals(0, r.status(), r.err());
     assertTrue(r.out().contains("replica 2 of [1, 2, 3]"), r.out());
     assertTrue(r.out().contains("grace 3000 ms"), r.out());
@@ -60,10 +70,17 @@ class LockdMainTest {
   @Test
   void aConfigFileSuppliesDefaultsAndTheCommandLineWins() throws Exception {
     Path file = dir.resolve("cell.properties");
-    Files.writeString(file, "cell = demo\nmember = " + M1 + " " + M2 + " " + M3
-        + "\ngrace-ms = 2000\nid = 3\n");
-    Run r = run("--config", file.toString(), "--data-dir", dir.resolve("r1").toString(),
-        "--id", "1", "--check");
+    Files.writeString(
+        file, "cell = demo\nmember = " + M1 + " " + M2 + " " + M3 + "\ngrace-ms = 2000\nid = 3\n");
+    Run r =
+        run(
+            "--config",
+            file.toString(),
+            "--data-dir",
+            dir.resolve("r1").toString(),
+            "--id",
+            "1",
+            "--check");
     assertEquals(0, r.status(), r.err());
     assertTrue(r.out().contains("cell 'demo', replica 1"), r.out());
     assertTrue(r.out().contains("grace 2000 ms"), r.out());
@@ -73,20 +90,70 @@ class LockdMainTest {
   void badSettingsSayWhatIsWrongAndExitTwo() {
     String data = dir.resolve("x").toString();
     assertRefused("--id is required", "--member", M1, "--data-dir", data);
-    assertRefused("--id 4 is not one of the members [1, 2, 3]", "--id", "4", "--data-dir", data,
-        "--member", M1 + " " + M2 + " " + M3);
-    assertRefused("is not ID=PEER_HOST:PORT,CLIENT_HOST:PORT", "--id", "1", "--data-dir", data,
-        "--member", "1=localhost");
-    assertRefused("has no valid port", "--id", "1", "--data-dir", data,
-        "--member", "1=127.0.0.1:99999,127.0.0.1:7101");
-    assertRefused("member id 1 is given twice", "--id", "1", "--data-dir", data,
-        "--member", M1, "--member", "1=127.0.0.1:7121,127.0.0.1:7122");
-    assertRefused("--heartbeat-ms must be positive and at most half of --lease-ms", "--id", "1",
-        "--data-dir", data, "--member", M1, "--heartbeat-ms", "400");
-    assertRefused("--grace-ms must be within [0, 600000]", "--id", "1", "--data-dir", data,
-        "--member", M1, "--grace-ms", "700000");
-    assertRefused("--session-lease-ms must be within [1000, 60000]", "--id", "1",
-        "--data-dir", data, "--member", M1, "--session-lease-ms", "10");
+    assertRefused(
+        "--id 4 is not one of the members [1, 2, 3]",
+        "--id",
+        "4",
+        "--data-dir",
+        data,
+        "--member",
+        M1 + " " + M2 + " " + M3);
+    assertRefused(
+        "is not ID=PEER_HOST:PORT,CLIENT_HOST:PORT",
+        "--id",
+        "1",
+        "--data-dir",
+        data,
+        "--member",
+        "1=localhost");
+    assertRefused(
+        "has no valid port",
+        "--id",
+        "1",
+        "--data-dir",
+        data,
+        "--member",
+        "1=127.0.0.1:99999,127.0.0.1:7101");
+    assertRefused(
+        "member id 1 is given twice",
+        "--id",
+        "1",
+        "--data-dir",
+        data,
+        "--member",
+        M1,
+        "--member",
+        "1=127.0.0.1:7121,127.0.0.1:7122");
+    assertRefused(
+        "--heartbeat-ms must be positive and at most half of --lease-ms",
+        "--id",
+        "1",
+        "--data-dir",
+        data,
+        "--member",
+        M1,
+        "--heartbeat-ms",
+        "400");
+    assertRefused(
+        "--grace-ms must be within [0, 600000]",
+        "--id",
+        "1",
+        "--data-dir",
+        data,
+        "--member",
+        M1,
+        "--grace-ms",
+        "700000");
+    assertRefused(
+        "--session-lease-ms must be within [1000, 60000]",
+        "--id",
+        "1",
+        "--data-dir",
+        data,
+        "--member",
+        M1,
+        "--session-lease-ms",
+        "10");
     assertRefused("'--id': 'one' is not an int", "--id", "one");
     assertRefused("cannot read --config file", "--config", dir.resolve("missing").toString());
   }
@@ -94,16 +161,53 @@ class LockdMainTest {
   @Test
   void limitOptionsAreCheckedInTermsOfTheirFlags() {
     String data = dir.resolve("x").toString();
-    assertRefused("--path-depth-max must be at least 1", "--id", "1", "--data-dir", data,
-        "--member", M1, "--path-depth-max", "0");
-    assertRefused("--calls-per-stream-max must be positive", "--id", "1", "--data-dir", data,
-        "--member", M1, "--calls-per-stream-max", "0");
+    assertRefused(
+        "--path-depth-max must be at least 1",
+        "--id",
+        "1",
+        "--data-dir",
+        data,
+        "--member",
+        M1,
+        "--path-depth-max",
+        "0");
+    assertRefused(
+        "--calls-per-stream-max must be positive",
+        "--id",
+        "1",
+        "--data-dir",
+        data,
+        "--member",
+        M1,
+        "--calls-per-stream-max",
+        "0");
     // The client port must be able to receive the largest file the namespace accepts.
-    assertRefused("--inbound-message-bytes-max must be at least 264192 (--content-bytes-max + "
-        + "--path-bytes-max + 1024)", "--id", "1", "--data-dir", data, "--member", M1,
-        "--inbound-message-bytes-max", "262144");
-    Run ok = run("--id", "1", "--data-dir", data, "--member", M1, "--path-bytes-max", "512",
-        "--wait-max-ms", "60000", "--parked-requests-max", "0", "--check");
+    assertRefused(
+        "--inbound-message-bytes-max must be at least 264192 (--content-bytes-max + "
+            + "--path-bytes-max + 1024)",
+        "--id",
+        "1",
+        "--data-dir",
+        data,
+        "--member",
+        M1,
+        "--inbound-message-bytes-max",
+        "262144");
+    Run ok =
+        run(
+            "--id",
+            "1",
+            "--data-dir",
+            data,
+            "--member",
+            M1,
+            "--path-bytes-max",
+            "512",
+            "--wait-max-ms",
+            "60000",
+            "--parked-requests-max",
+            "0",
+            "--check");
     assertEquals(0, ok.status(), ok.err());
     // Printed in full, so that an operator can compare the members' limits.
     assertTrue(ok.out().contains("pathBytesMax=512,"), ok.out());

@@ -37,8 +37,7 @@ public final class CellClient implements AutoCloseable {
   private static final long NO_HINT_PAUSE_MILLIS = 10;
 
   private final List<String> addresses;
-  private final Map<Status.Code, LongAdder> retried =
-      new ConcurrentHashMap<>();
+  private final Map<Status.Code, LongAdder> retried = new ConcurrentHashMap<>();
   private final Map<String, ManagedChannel> channels = new TreeMap<>();
   private volatile String leader;
 
@@ -88,14 +87,16 @@ public final class CellClient implements AutoCloseable {
 
   /** True for failures after which the same request may be sent again (to another member). */
   static boolean retryable(Status.Code code) {
-    return code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED
-        || code == Status.Code.RESOURCE_EXHAUSTED || code == Status.Code.CANCELLED;
+    return code == Status.Code.UNAVAILABLE
+        || code == Status.Code.DEADLINE_EXCEEDED
+        || code == Status.Code.RESOURCE_EXHAUSTED
+        || code == Status.Code.CANCELLED;
   }
 
   /**
    * Runs {@code call} on the leader's channel until it succeeds, fails for a reason other than
-   * leadership or overload, or {@code timeoutMillis} pass (then the last failure is thrown).
-   * Each attempt should set its own deadline on its stub.
+   * leadership or overload, or {@code timeoutMillis} pass (then the last failure is thrown). Each
+   * attempt should set its own deadline on its stub.
    */
   public <T> T call(Function<Channel, T> call, long timeoutMillis) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
@@ -111,8 +112,7 @@ public final class CellClient implements AutoCloseable {
           throw e;
         }
         last = e;
-        retried.computeIfAbsent(e.getStatus().getCode(),
-            c -> new LongAdder()).increment();
+        retried.computeIfAbsent(e.getStatus().getCode(), c -> new LongAdder()).increment();
         redirect(target, e);
         if (hint(e) == null || e.getStatus().getCode() == Status.Code.RESOURCE_EXHAUSTED) {
           Thread.sleep(NO_HINT_PAUSE_MILLIS);
@@ -121,8 +121,8 @@ public final class CellClient implements AutoCloseable {
         }
       }
     }
-    throw new AssertionError("no success within " + timeoutMillis + " ms; last failure: " + last,
-        last);
+    throw new AssertionError(
+        "no success within " + timeoutMillis + " ms; last failure: " + last, last);
   }
 
   /** How many attempts failed and were retried, by status code (for benchmarks' diagnostics). */
@@ -139,10 +139,12 @@ public final class CellClient implements AutoCloseable {
     Map<Integer, ReplicaStatus> out = new TreeMap<>();
     for (String address : addresses) {
       try {
-        ReplicaStatus self = ClusterGrpc.newBlockingStub(channel(address))
-            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(scope))
-            .withDeadlineAfter(attemptMillis, TimeUnit.MILLISECONDS)
-            .status(StatusRequest.getDefaultInstance()).getReplicas(0);
+        ReplicaStatus self =
+            ClusterGrpc.newBlockingStub(channel(address))
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(scope))
+                .withDeadlineAfter(attemptMillis, TimeUnit.MILLISECONDS)
+                .status(StatusRequest.getDefaultInstance())
+                .getReplicas(0);
         out.put(self.getId(), self);
       } catch (StatusRuntimeException e) {
         // down or busy: absent from the answer
@@ -158,8 +160,12 @@ public final class CellClient implements AutoCloseable {
   public int awaitLeaderId(long timeoutMillis) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     for (int attempt = 0; attempt < 1_000 && System.nanoTime() < deadline; attempt++) {
-      call(ch -> NodeGrpc.newBlockingStub(ch).withDeadlineAfter(1, TimeUnit.SECONDS)
-          .getStat(GetStatRequest.newBuilder().setPath("/").build()), timeoutMillis);
+      call(
+          ch ->
+              NodeGrpc.newBlockingStub(ch)
+                  .withDeadlineAfter(1, TimeUnit.SECONDS)
+                  .getStat(GetStatRequest.newBuilder().setPath("/").build()),
+          timeoutMillis);
       for (ReplicaStatus s : selfStatuses(1_000).values()) {
         if (s.getAddress().equals(leader) && s.getRole() == ReplicaRole.REPLICA_ROLE_LEADER) {
           return s.getId();
@@ -171,8 +177,8 @@ public final class CellClient implements AutoCloseable {
   }
 
   /**
-   * Waits (bounded) until {@code members} members answer and all report one applied slot;
-   * returns their entries, or throws with the last answers.
+   * Waits (bounded) until {@code members} members answer and all report one applied slot; returns
+   * their entries, or throws with the last answers.
    */
   public Map<Integer, ReplicaStatus> awaitSameAppliedSlot(int members, long timeoutMillis)
       throws InterruptedException {
@@ -180,14 +186,14 @@ public final class CellClient implements AutoCloseable {
     Map<Integer, ReplicaStatus> last = Map.of();
     for (int attempt = 0; attempt < 10_000 && System.nanoTime() < deadline; attempt++) {
       last = selfStatuses(1_000);
-      if (last.size() == members && last.values().stream()
-          .map(ReplicaStatus::getAppliedSlot).distinct().count() == 1) {
+      if (last.size() == members
+          && last.values().stream().map(ReplicaStatus::getAppliedSlot).distinct().count() == 1) {
         return last;
       }
       Thread.sleep(100);
     }
-    throw new AssertionError("the members did not reach one applied slot within "
-        + timeoutMillis + " ms: " + last);
+    throw new AssertionError(
+        "the members did not reach one applied slot within " + timeoutMillis + " ms: " + last);
   }
 
   @Override

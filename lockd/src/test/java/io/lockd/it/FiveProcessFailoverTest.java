@@ -53,11 +53,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Five real {@code lockd} processes (separate JVMs) on 127.0.0.1. Sessions hold locks and others
- * wait for them; the leader is killed with SIGKILL. Within the grace period every session finds
- * the new leader and survives, the same sessions hold the locks, the waiters are granted in FIFO
- * order as the holders release, and every write acknowledged before the kill is there. The killed
- * replica then restarts on its data, far enough behind that it must be sent a snapshot, and ends
- * with the same applied slot and state checksum as the others.
+ * wait for them; the leader is killed with SIGKILL. Within the grace period every session finds the
+ * new leader and survives, the same sessions hold the locks, the waiters are granted in FIFO order
+ * as the holders release, and every write acknowledged before the kill is there. The killed replica
+ * then restarts on its data, far enough behind that it must be sent a snapshot, and ends with the
+ * same applied slot and state checksum as the others.
  *
  * <p>Prints {@code FAILOVER gap_ms=<n>}: from the SIGKILL to the first acknowledged write. A
  * figure, never an assertion (docs/benchmarks.md has measured ones).
@@ -76,8 +76,7 @@ class FiveProcessFailoverTest {
   private static final Pattern INSTALLED =
       Pattern.compile("snapshot at slot (\\d+) \\(\\d+ bytes\\) installed from a peer");
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private LockdProcesses cell;
   private CellClient client;
@@ -97,24 +96,34 @@ class FiveProcessFailoverTest {
 
   @Test
   void leaderKilledWhileLocksAreHeldAndWaitedFor() throws Exception {
-    cell = new LockdProcesses(5, dir, LockdProcesses.fromTestClasspath(List.of(
-        "-Xms32m", "-Xmx160m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")),
-        List.of("--grace-ms", Long.toString(GRACE_MILLIS),
-            "--session-lease-ms", Long.toString(SESSION_LEASE_MILLIS),
-            "--session-lease-min-ms", "500",
-            "--lock-delay-ms", "0",
-            "--snapshot-every", Integer.toString(SNAPSHOT_EVERY)));
+    cell =
+        new LockdProcesses(
+            5,
+            dir,
+            LockdProcesses.fromTestClasspath(
+                List.of("-Xms32m", "-Xmx160m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")),
+            List.of(
+                "--grace-ms",
+                Long.toString(GRACE_MILLIS),
+                "--session-lease-ms",
+                Long.toString(SESSION_LEASE_MILLIS),
+                "--session-lease-min-ms",
+                "500",
+                "--lock-delay-ms",
+                "0",
+                "--snapshot-every",
+                Integer.toString(SNAPSHOT_EVERY)));
     cell.startAll();
     client = new CellClient(cell.clientAddresses());
-    client.call(ch -> nodes(ch).getStat(GetStatRequest.newBuilder().setPath("/").build()),
-        START_MILLIS);
+    client.call(
+        ch -> nodes(ch).getStat(GetStatRequest.newBuilder().setPath("/").build()), START_MILLIS);
 
     // Sessions: a writer, two holders, four waiters; each kept alive by its own stream.
     SessionKeeper writer = session("writer");
     SessionKeeper holderA = session("holder-a");
     SessionKeeper holderB = session("holder-b");
-    List<SessionKeeper> waitersA = List.of(session("waiter-a1"), session("waiter-a2"),
-        session("waiter-a3"));
+    List<SessionKeeper> waitersA =
+        List.of(session("waiter-a1"), session("waiter-a2"), session("waiter-a3"));
     SessionKeeper waiterB = session("waiter-b1");
     create(writer, "/it", NodeKind.NODE_KIND_DIRECTORY, "");
     create(writer, "/it/data", NodeKind.NODE_KIND_DIRECTORY, "");
@@ -143,25 +152,33 @@ class FiveProcessFailoverTest {
     long killStart = System.nanoTime();
     cell.kill(leaderId);
     long killed = System.nanoTime();
-    SetContentsRequest probe = SetContentsRequest.newBuilder().setHeader(header(writer))
-        .setPath(file(0)).setContents(ByteString.copyFromUtf8("after the kill")).build();
-    client.call(ch -> nodes(ch).withDeadlineAfter(1_000, TimeUnit.MILLISECONDS)
-        .setContents(probe), CALL_MILLIS);
+    SetContentsRequest probe =
+        SetContentsRequest.newBuilder()
+            .setHeader(header(writer))
+            .setPath(file(0))
+            .setContents(ByteString.copyFromUtf8("after the kill"))
+            .build();
+    client.call(
+        ch -> nodes(ch).withDeadlineAfter(1_000, TimeUnit.MILLISECONDS).setContents(probe),
+        CALL_MILLIS);
     long gapMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killStart);
     System.out.println("FAILOVER gap_ms=" + gapMillis);
 
     // Within the grace period every session's KeepAlive reaches the new leader.
     long keepAliveMillis = 0;
     for (SessionKeeper k : keepers) {
-      assertTrue(k.awaitResponseAfter(killed, GRACE_MILLIS),
+      assertTrue(
+          k.awaitResponseAfter(killed, GRACE_MILLIS),
           "session " + k.sessionId + " found no leader within the grace period");
-      keepAliveMillis = Math.max(keepAliveMillis,
-          TimeUnit.NANOSECONDS.toMillis(k.lastResponseNanos() - killStart));
+      keepAliveMillis =
+          Math.max(
+              keepAliveMillis, TimeUnit.NANOSECONDS.toMillis(k.lastResponseNanos() - killStart));
     }
     int newLeader = confirmedLeader();
-    System.out.printf("failover: killed replica %d (applied slot %d), replica %d leads; write "
-        + "acknowledged after %d ms, every KeepAlive answered within %d ms%n", leaderId,
-        appliedAtKill, newLeader, gapMillis, keepAliveMillis);
+    System.out.printf(
+        "failover: killed replica %d (applied slot %d), replica %d leads; write "
+            + "acknowledged after %d ms, every KeepAlive answered within %d ms%n",
+        leaderId, appliedAtKill, newLeader, gapMillis, keepAliveMillis);
     assertFalse(newLeader == leaderId);
 
     // The same sessions, the same holders, the same queues; every acknowledged write is there.
@@ -194,8 +211,7 @@ class FiveProcessFailoverTest {
       holder = next;
     }
     release(holderB, "/it/lock-b");
-    assertTrue(awaitGrant(waiterB, "/it/lock-b").getSequencer().getLockGeneration()
-        > generationB);
+    assertTrue(awaitGrant(waiterB, "/it/lock-b").getSequencer().getLockGeneration() > generationB);
     assertLock("/it/lock-b", waiterB, List.of());
 
     // While the killed replica is down, the others move on past several snapshots (which
@@ -206,11 +222,19 @@ class FiveProcessFailoverTest {
     cell.start(leaderId);
     Map<Integer, ReplicaStatus> converged = awaitConverged();
     long installedAt = installedSnapshot(leaderId);
-    assertTrue(installedAt > appliedAtKill, "the restarted replica installed a snapshot at slot "
-        + installedAt + ", not past its applied slot " + appliedAtKill);
-    System.out.printf("restart: replica %d installed a snapshot at slot %d and caught up; all "
-        + "five at applied slot %d, state checksum %x%n", leaderId, installedAt,
-        converged.get(leaderId).getAppliedSlot(), converged.get(leaderId).getStateChecksum());
+    assertTrue(
+        installedAt > appliedAtKill,
+        "the restarted replica installed a snapshot at slot "
+            + installedAt
+            + ", not past its applied slot "
+            + appliedAtKill);
+    System.out.printf(
+        "restart: replica %d installed a snapshot at slot %d and caught up; all "
+            + "five at applied slot %d, state checksum %x%n",
+        leaderId,
+        installedAt,
+        converged.get(leaderId).getAppliedSlot(),
+        converged.get(leaderId).getStateChecksum());
 
     for (SessionKeeper k : keepers) {
       assertFalse(k.expired(), "session " + k.sessionId + " expired");
@@ -226,10 +250,12 @@ class FiveProcessFailoverTest {
 
   /** Waits (bounded) until all five report one applied slot; then they must share a checksum. */
   private Map<Integer, ReplicaStatus> awaitConverged() throws InterruptedException {
-    Map<Integer, ReplicaStatus> statuses = client.awaitSameAppliedSlot(cell.size(),
-        CONVERGE_MILLIS);
-    assertEquals(1, statuses.values().stream().map(ReplicaStatus::getStateChecksum).distinct()
-        .count(), "equal applied slots, different states: " + statuses);
+    Map<Integer, ReplicaStatus> statuses =
+        client.awaitSameAppliedSlot(cell.size(), CONVERGE_MILLIS);
+    assertEquals(
+        1,
+        statuses.values().stream().map(ReplicaStatus::getStateChecksum).distinct().count(),
+        "equal applied slots, different states: " + statuses);
     return statuses;
   }
 
@@ -240,19 +266,30 @@ class FiveProcessFailoverTest {
     while (m.find()) {
       slot = Long.parseLong(m.group(1));
     }
-    assertTrue(slot > 0, () -> "replica " + id + " did not install a snapshot; log tail:\n"
-        + cell.logTail(id, 4_000));
+    assertTrue(
+        slot > 0,
+        () ->
+            "replica " + id + " did not install a snapshot; log tail:\n" + cell.logTail(id, 4_000));
     return slot;
   }
 
   // ---- sessions and requests -------------------------------------------------------------------
 
   private SessionKeeper session(String name) throws InterruptedException {
-    CreateSessionRequest r = CreateSessionRequest.newBuilder().setClientName(name)
-        .setRequestedLeaseMillis(SESSION_LEASE_MILLIS).build();
-    long id = client.call(ch -> SessionGrpc.newBlockingStub(ch)
-        .withDeadlineAfter(ATTEMPT_MILLIS, TimeUnit.MILLISECONDS).createSession(r),
-        CALL_MILLIS).getSessionId();
+    CreateSessionRequest r =
+        CreateSessionRequest.newBuilder()
+            .setClientName(name)
+            .setRequestedLeaseMillis(SESSION_LEASE_MILLIS)
+            .build();
+    long id =
+        client
+            .call(
+                ch ->
+                    SessionGrpc.newBlockingStub(ch)
+                        .withDeadlineAfter(ATTEMPT_MILLIS, TimeUnit.MILLISECONDS)
+                        .createSession(r),
+                CALL_MILLIS)
+            .getSessionId();
     sequences.put(id, new AtomicLong());
     SessionKeeper k = new SessionKeeper(client, id, SESSION_LEASE_MILLIS / 4, 300_000);
     keepers.add(k);
@@ -260,8 +297,10 @@ class FiveProcessFailoverTest {
   }
 
   private RequestHeader header(SessionKeeper session) {
-    return RequestHeader.newBuilder().setSessionId(session.sessionId)
-        .setSequence(sequences.get(session.sessionId).incrementAndGet()).build();
+    return RequestHeader.newBuilder()
+        .setSessionId(session.sessionId)
+        .setSequence(sequences.get(session.sessionId).incrementAndGet())
+        .build();
   }
 
   private long lastSequence(SessionKeeper session) {
@@ -278,21 +317,33 @@ class FiveProcessFailoverTest {
 
   private void create(SessionKeeper s, String path, NodeKind kind, String text)
       throws InterruptedException {
-    CreateNodeRequest r = CreateNodeRequest.newBuilder().setHeader(header(s)).setPath(path)
-        .setKind(kind).setContents(ByteString.copyFromUtf8(text)).build();
+    CreateNodeRequest r =
+        CreateNodeRequest.newBuilder()
+            .setHeader(header(s))
+            .setPath(path)
+            .setKind(kind)
+            .setContents(ByteString.copyFromUtf8(text))
+            .build();
     client.call(ch -> nodes(ch).create(r), CALL_MILLIS);
   }
 
   private String read(String path) throws InterruptedException {
     GetContentsAndStatRequest r = GetContentsAndStatRequest.newBuilder().setPath(path).build();
-    return client.call(ch -> nodes(ch).getContentsAndStat(r), CALL_MILLIS).getContents()
+    return client
+        .call(ch -> nodes(ch).getContentsAndStat(r), CALL_MILLIS)
+        .getContents()
         .toString(StandardCharsets.UTF_8);
   }
 
   private AcquireResponse acquire(SessionKeeper s, String path, long waitMillis)
       throws InterruptedException {
-    AcquireRequest r = AcquireRequest.newBuilder().setHeader(header(s)).setPath(path)
-        .setMode(LockMode.LOCK_MODE_EXCLUSIVE).setWaitMillis(waitMillis).build();
+    AcquireRequest r =
+        AcquireRequest.newBuilder()
+            .setHeader(header(s))
+            .setPath(path)
+            .setMode(LockMode.LOCK_MODE_EXCLUSIVE)
+            .setWaitMillis(waitMillis)
+            .build();
     return client.call(ch -> locks(ch).acquire(r), CALL_MILLIS);
   }
 
@@ -307,26 +358,36 @@ class FiveProcessFailoverTest {
   }
 
   private Set<Long> listSessions() throws InterruptedException {
-    return client.call(ch -> ClusterGrpc.newBlockingStub(ch)
-            .withDeadlineAfter(ATTEMPT_MILLIS, TimeUnit.MILLISECONDS)
-            .listSessions(ListSessionsRequest.getDefaultInstance()), CALL_MILLIS)
-        .getSessionsList().stream().map(SessionInfo::getSessionId)
+    return client
+        .call(
+            ch ->
+                ClusterGrpc.newBlockingStub(ch)
+                    .withDeadlineAfter(ATTEMPT_MILLIS, TimeUnit.MILLISECONDS)
+                    .listSessions(ListSessionsRequest.getDefaultInstance()),
+            CALL_MILLIS)
+        .getSessionsList()
+        .stream()
+        .map(SessionInfo::getSessionId)
         .collect(Collectors.toCollection(TreeSet::new));
   }
 
   private void assertLock(String path, SessionKeeper holder, List<SessionKeeper> waiters)
       throws InterruptedException {
     LockInfo info = lockInfo(path);
-    assertEquals(List.of(holder.sessionId), info.getHoldersList().stream()
-        .map(LockHolder::getSessionId).toList(), path + ": " + info);
-    assertEquals(waiters.stream().map(w -> w.sessionId).toList(), info.getWaitersList().stream()
-        .map(LockWaiter::getSessionId).toList(), path + ": " + info);
+    assertEquals(
+        List.of(holder.sessionId),
+        info.getHoldersList().stream().map(LockHolder::getSessionId).toList(),
+        path + ": " + info);
+    assertEquals(
+        waiters.stream().map(w -> w.sessionId).toList(),
+        info.getWaitersList().stream().map(LockWaiter::getSessionId).toList(),
+        path + ": " + info);
   }
 
   private static Event awaitGrant(SessionKeeper s, String path) throws InterruptedException {
     Event grant = s.awaitEvent(e -> isGrant(e, path), CALL_MILLIS);
-    assertNotNull(grant, "session " + s.sessionId + " was not granted " + path + "; events "
-        + s.events());
+    assertNotNull(
+        grant, "session " + s.sessionId + " was not granted " + path + "; events " + s.events());
     return grant;
   }
 

@@ -16,10 +16,10 @@ import java.util.concurrent.TimeUnit;
  * A cell of real {@code lockd} processes on 127.0.0.1: one JVM per member, ports chosen at run
  * time, each member's data in {@code root/rN/data} and its output in {@code root/rN/lockd.log}.
  *
- * <p>Processes are only ever signalled through the {@link Process} handle this class started
- * (that is, by their own pid): {@link #kill} is SIGKILL of one member, {@link #close} SIGTERM of
- * every member still running, then SIGKILL of any that did not stop within a bounded wait. A JVM
- * shutdown hook does the same if the owner never calls {@link #close}.
+ * <p>Processes are only ever signalled through the {@link Process} handle this class started (that
+ * is, by their own pid): {@link #kill} is SIGKILL of one member, {@link #close} SIGTERM of every
+ * member still running, then SIGKILL of any that did not stop within a bounded wait. A JVM shutdown
+ * hook does the same if the owner never calls {@link #close}.
  */
 public final class LockdProcesses implements AutoCloseable {
   private static final long STOP_WAIT_MILLIS = 10_000;
@@ -37,8 +37,8 @@ public final class LockdProcesses implements AutoCloseable {
    * @param root where each member's data and log go
    * @param launch the command that starts one lockd JVM, up to (excluding) lockd's own flags:
    *     {@link #fromTestClasspath} or {@link #fromJar}
-   * @param flags lockd flags given to every member (timing, limits), besides id, cell, members
-   *     and data dir
+   * @param flags lockd flags given to every member (timing, limits), besides id, cell, members and
+   *     data dir
    */
   public LockdProcesses(int size, Path root, List<String> launch, List<String> flags)
       throws IOException {
@@ -67,8 +67,8 @@ public final class LockdProcesses implements AutoCloseable {
   /** Starts lockd from the built jar ({@code lockd/target/lockd.jar}, with its {@code lib/}). */
   public static List<String> fromJar(Path jar, List<String> jvmOptions) {
     if (!Files.isRegularFile(jar)) {
-      throw new IllegalStateException(jar + " is missing: build it first "
-          + "(./mvnw -B -q -DskipTests install)");
+      throw new IllegalStateException(
+          jar + " is missing: build it first " + "(./mvnw -B -q -DskipTests install)");
     }
     List<String> command = new ArrayList<>();
     command.add(javaBinary());
@@ -110,22 +110,31 @@ public final class LockdProcesses implements AutoCloseable {
     Path dir = root.resolve("r" + id);
     Files.createDirectories(dir);
     List<String> command = new ArrayList<>(launch);
-    command.addAll(List.of("--cell", "it", "--id", Integer.toString(id),
-        "--data-dir", dir.resolve("data").toString()));
+    command.addAll(
+        List.of(
+            "--cell",
+            "it",
+            "--id",
+            Integer.toString(id),
+            "--data-dir",
+            dir.resolve("data").toString()));
     for (int member : clientAddresses.keySet()) {
       command.add("--member");
       command.add(member + "=" + peerAddresses.get(member) + "," + clientAddresses.get(member));
     }
     command.addAll(flags);
     Path logFile = log(id);
-    Files.writeString(logFile, "---- starting replica " + id + ": " + String.join(" ", flags)
-        + System.lineSeparator(), StandardOpenOption.CREATE,
+    Files.writeString(
+        logFile,
+        "---- starting replica " + id + ": " + String.join(" ", flags) + System.lineSeparator(),
+        StandardOpenOption.CREATE,
         StandardOpenOption.APPEND);
-    Process p = new ProcessBuilder(command)
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-        .redirectInput(ProcessBuilder.Redirect.PIPE)
-        .start();
+    Process p =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+            .redirectInput(ProcessBuilder.Redirect.PIPE)
+            .start();
     processes.put(id, p);
     return p.pid();
   }
@@ -160,8 +169,14 @@ public final class LockdProcesses implements AutoCloseable {
     }
     p.destroyForcibly();
     if (!p.waitFor(STOP_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
-      throw new IllegalStateException("replica " + id + " (pid " + p.pid()
-          + ") survived SIGKILL for " + STOP_WAIT_MILLIS + " ms");
+      throw new IllegalStateException(
+          "replica "
+              + id
+              + " (pid "
+              + p.pid()
+              + ") survived SIGKILL for "
+              + STOP_WAIT_MILLIS
+              + " ms");
     }
   }
 

@@ -17,21 +17,20 @@ import org.junit.jupiter.api.io.TempDir;
  * A follower that restarts must not depose a leader that a majority still follows. The restarted
  * replica hears no heartbeat before its election timeout (the leader's link to it is still in
  * reconnect backoff). Before the pre-vote it campaigned anyway, each futile campaign (every
- * acceptor answered LEASE_HELD) raised its own promise, and it answered the leader's next
- * heartbeat with Nack(HIGHER_BALLOT), on which the leader stepped down (3 of 3 restarts in every
- * run seen). Now it asks for a pre-vote first, every acceptor that grants the leader its lease says
- * no, and its promise stays where it was (docs/consensus.md, "Pre-vote").
+ * acceptor answered LEASE_HELD) raised its own promise, and it answered the leader's next heartbeat
+ * with Nack(HIGHER_BALLOT), on which the leader stepped down (3 of 3 restarts in every run seen).
+ * Now it asks for a pre-vote first, every acceptor that grants the leader its lease says no, and
+ * its promise stays where it was (docs/consensus.md, "Pre-vote").
  *
  * <p>Part of {@code ./mvnw -B verify} (about 45 s). It would also fail if the leader itself lost
- * its lease (its process starved of CPU for a whole lease, 500 ms): that would be a real
- * election, not this defect.
+ * its lease (its process starved of CPU for a whole lease, 500 ms): that would be a real election,
+ * not this defect.
  */
 @Timeout(value = 110, unit = TimeUnit.SECONDS)
 class RejoinKeepsLeaderTest {
   private static final int RESTARTS = 3;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private LockdProcesses cell;
   private CellClient client;
@@ -48,8 +47,13 @@ class RejoinKeepsLeaderTest {
 
   @Test
   void restartingAFollowerKeepsTheLeaderAndItsBallot() throws Exception {
-    cell = new LockdProcesses(5, dir, LockdProcesses.fromTestClasspath(List.of(
-        "-Xms32m", "-Xmx160m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")), List.of());
+    cell =
+        new LockdProcesses(
+            5,
+            dir,
+            LockdProcesses.fromTestClasspath(
+                List.of("-Xms32m", "-Xmx160m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")),
+            List.of());
     cell.startAll();
     client = new CellClient(cell.clientAddresses());
     int leader = client.awaitLeaderId(60_000);
@@ -63,11 +67,22 @@ class RejoinKeepsLeaderTest {
       long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
       while (System.nanoTime() < until) {
         ReplicaStatus now = client.selfStatuses(1_000).get(leader);
-        if (now != null && (now.getRole() != ReplicaRole.REPLICA_ROLE_LEADER
-            || now.getBallot() != ballot)) {
-          changes.add("restart " + restart + " of replica " + follower + ": leader " + leader
-              + " (ballot " + round(ballot) + ") became " + now.getRole() + " (ballot "
-              + round(now.getBallot()) + ")");
+        if (now != null
+            && (now.getRole() != ReplicaRole.REPLICA_ROLE_LEADER || now.getBallot() != ballot)) {
+          changes.add(
+              "restart "
+                  + restart
+                  + " of replica "
+                  + follower
+                  + ": leader "
+                  + leader
+                  + " (ballot "
+                  + round(ballot)
+                  + ") became "
+                  + now.getRole()
+                  + " (ballot "
+                  + round(now.getBallot())
+                  + ")");
           break;
         }
         Thread.sleep(20);

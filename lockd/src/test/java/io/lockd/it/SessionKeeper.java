@@ -12,12 +12,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
- * Keeps one session alive the way a client library would: a KeepAlive stream to the member
- * believed to lead, a request every {@code intervalMillis}; when the stream ends (the leader died,
- * or a follower refused it with a leader hint) a new stream to the hinted leader, or to the next
- * member, resuming from the newest event seen. Records every event, counts events that arrived a
- * second time, and stops when the session is reported expired, when closed, or after
- * {@code lifetimeMillis} at most.
+ * Keeps one session alive the way a client library would: a KeepAlive stream to the member believed
+ * to lead, a request every {@code intervalMillis}; when the stream ends (the leader died, or a
+ * follower refused it with a leader hint) a new stream to the hinted leader, or to the next member,
+ * resuming from the newest event seen. Records every event, counts events that arrived a second
+ * time, and stops when the session is reported expired, when closed, or after {@code
+ * lifetimeMillis} at most.
  */
 public final class SessionKeeper implements AutoCloseable {
   public final long sessionId;
@@ -37,8 +37,8 @@ public final class SessionKeeper implements AutoCloseable {
   private long lastResponseNanos;
   private Stream current;
 
-  public SessionKeeper(CellClient client, long sessionId, long intervalMillis,
-      long lifetimeMillis) {
+  public SessionKeeper(
+      CellClient client, long sessionId, long intervalMillis, long lifetimeMillis) {
     this.client = client;
     this.sessionId = sessionId;
     this.intervalMillis = intervalMillis;
@@ -100,8 +100,11 @@ public final class SessionKeeper implements AutoCloseable {
 
     void send(long lastSeenIndex) {
       try {
-        requests.onNext(KeepAliveRequest.newBuilder().setSessionId(sessionId)
-            .setLastSeenEventIndex(lastSeenIndex).build());
+        requests.onNext(
+            KeepAliveRequest.newBuilder()
+                .setSessionId(sessionId)
+                .setLastSeenEventIndex(lastSeenIndex)
+                .build());
       } catch (RuntimeException e) {
         ended = true; // the call is gone; onError follows or has run
       }
@@ -196,8 +199,7 @@ public final class SessionKeeper implements AutoCloseable {
   }
 
   /** Waits (bounded) for an event that matches; returns it, or null after the timeout. */
-  public Event awaitEvent(Predicate<Event> match, long timeoutMillis)
-      throws InterruptedException {
+  public Event awaitEvent(Predicate<Event> match, long timeoutMillis) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     synchronized (lock) {
       while (true) {

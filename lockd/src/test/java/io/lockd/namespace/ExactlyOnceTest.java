@@ -114,8 +114,7 @@ class ExactlyOnceTest {
     // later, with another acknowledged event index) is answered as before.
     h.advance(100);
     NamespaceCommand.Builder retry =
-        NamespaceCommand.newBuilder()
-            .setHeader(h.header(s, 5).toBuilder().setAckedEventIndex(1));
+        NamespaceCommand.newBuilder().setHeader(h.header(s, 5).toBuilder().setAckedEventIndex(1));
     create("/a").accept(retry);
     assertArrayEquals(created, h.applyRaw(retry.build().toByteArray()));
   }
@@ -133,8 +132,13 @@ class ExactlyOnceTest {
   @Test
   void anotherSessionsLastNumberGetsNothingOfItsAnswer() {
     long t = h.session();
-    ok(h.client(t, 3, b -> b.setWatch(WatchOp.newBuilder().setPath("/").setKind(
-        WatchKind.WATCH_KIND_CHILDREN))));
+    ok(
+        h.client(
+            t,
+            3,
+            b ->
+                b.setWatch(
+                    WatchOp.newBuilder().setPath("/").setKind(WatchKind.WATCH_KIND_CHILDREN))));
     fails(
         createAt(t, 3, "/y"),
         ErrorCode.ERROR_CODE_FAILED_PRECONDITION,

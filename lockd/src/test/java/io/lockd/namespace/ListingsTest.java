@@ -35,8 +35,13 @@ class ListingsTest {
     String token = "";
     int pages = 0;
     do {
-      ListChildrenResponse page = h.ns.listChildren(ListChildrenRequest.newBuilder()
-          .setPath("/d").setPageSize(3).setPageToken(token).build());
+      ListChildrenResponse page =
+          h.ns.listChildren(
+              ListChildrenRequest.newBuilder()
+                  .setPath("/d")
+                  .setPageSize(3)
+                  .setPageToken(token)
+                  .build());
       assertTrue(page.getNamesCount() <= 3);
       names.addAll(page.getNamesList());
       token = page.getNextPageToken();
@@ -54,12 +59,17 @@ class ListingsTest {
     for (String n : List.of("a", "b", "c", "d")) {
       h.file(s, "/d/" + n, "");
     }
-    ListChildrenResponse first = h.ns.listChildren(ListChildrenRequest.newBuilder()
-        .setPath("/d").setPageSize(2).build());
+    ListChildrenResponse first =
+        h.ns.listChildren(ListChildrenRequest.newBuilder().setPath("/d").setPageSize(2).build());
     assertEquals(List.of("a", "b"), first.getNamesList());
     Harness.ok(h.delete(s, "/d/b"));
-    ListChildrenResponse second = h.ns.listChildren(ListChildrenRequest.newBuilder()
-        .setPath("/d").setPageSize(2).setPageToken(first.getNextPageToken()).build());
+    ListChildrenResponse second =
+        h.ns.listChildren(
+            ListChildrenRequest.newBuilder()
+                .setPath("/d")
+                .setPageSize(2)
+                .setPageToken(first.getNextPageToken())
+                .build());
     assertEquals(List.of("c", "d"), second.getNamesList());
     assertEquals("", second.getNextPageToken());
   }
@@ -67,22 +77,28 @@ class ListingsTest {
   /** The largest legal directory: names at the path limit, the children limit reached. */
   @Test
   void aFullDirectoryOfLongNamesNeverMakesAPageTooBigToReceive() {
-    NamespaceLimits limits = NamespaceLimits.builder().childrenPerDirectoryMax(140)
-        .pathBytesMax(NamespaceLimits.PATH_BYTES_CAP).build();
+    NamespaceLimits limits =
+        NamespaceLimits.builder()
+            .childrenPerDirectoryMax(140)
+            .pathBytesMax(NamespaceLimits.PATH_BYTES_CAP)
+            .build();
     Harness h = new Harness(limits);
     long s = h.session();
     for (int i = 0; i < 140; i++) {
       String name = String.format("%03d", i) + "x".repeat(NamespaceLimits.PATH_BYTES_CAP - 4);
       h.file(s, "/" + name, "");
     }
-    assertTrue(h.ns.listChildren("/").getSerializedSize() > GRPC_DEFAULT_RECEIVE_BYTES,
+    assertTrue(
+        h.ns.listChildren("/").getSerializedSize() > GRPC_DEFAULT_RECEIVE_BYTES,
         "the whole listing is over the limit");
     int listed = 0;
     String token = "";
     for (int pages = 0; pages < 100; pages++) {
-      ListChildrenResponse page = h.ns.listChildren(
-          ListChildrenRequest.newBuilder().setPath("/").setPageToken(token).build());
-      assertTrue(page.getSerializedSize() < GRPC_DEFAULT_RECEIVE_BYTES / 2,
+      ListChildrenResponse page =
+          h.ns.listChildren(
+              ListChildrenRequest.newBuilder().setPath("/").setPageToken(token).build());
+      assertTrue(
+          page.getSerializedSize() < GRPC_DEFAULT_RECEIVE_BYTES / 2,
           "page of " + page.getSerializedSize() + " bytes");
       listed += page.getNamesCount();
       token = page.getNextPageToken();
@@ -95,8 +111,8 @@ class ListingsTest {
 
   @Test
   void sessionsComeInPagesAndListABoundedShareOfTheirLocks() {
-    NamespaceLimits limits = NamespaceLimits.builder()
-        .pathBytesMax(NamespaceLimits.PATH_BYTES_CAP).build();
+    NamespaceLimits limits =
+        NamespaceLimits.builder().pathBytesMax(NamespaceLimits.PATH_BYTES_CAP).build();
     Harness h = new Harness(limits);
     long holder = h.session();
     int locks = 12; // 12 x 32 KiB of paths: over the 256 KiB a session may list
@@ -111,8 +127,9 @@ class ListingsTest {
     List<SessionInfo> all = new ArrayList<>();
     String token = "";
     for (int pages = 0; pages < 100; pages++) {
-      ListSessionsResponse page = h.ns.listSessions(ListSessionsRequest.newBuilder()
-          .setPageSize(2).setPageToken(token).build());
+      ListSessionsResponse page =
+          h.ns.listSessions(
+              ListSessionsRequest.newBuilder().setPageSize(2).setPageToken(token).build());
       assertTrue(page.getSessionsCount() <= 2);
       all.addAll(page.getSessionsList());
       token = page.getNextPageToken();
@@ -124,10 +141,13 @@ class ListingsTest {
     SessionInfo first = all.get(0);
     assertEquals(holder, first.getSessionId());
     assertEquals(locks, first.getHeldLockCount());
-    assertTrue(first.getHeldLocksCount() < locks && first.getHeldLocksCount() > 0,
+    assertTrue(
+        first.getHeldLocksCount() < locks && first.getHeldLocksCount() > 0,
         first.getHeldLocksCount() + " paths listed");
     assertTrue(first.getSerializedSize() <= Listings.SESSION_LOCK_PATHS_BYTES_MAX + 4_096);
-    assertEquals(locks, h.ns.listSessions().getSessions(0).getHeldLocksCount(),
+    assertEquals(
+        locks,
+        h.ns.listSessions().getSessions(0).getHeldLocksCount(),
         "the server's own whole listing keeps every path");
   }
 
@@ -153,13 +173,20 @@ class ListingsTest {
     String token = "";
     int pages = 0;
     do {
-      GetLockInfoResponse page = h.ns.getLockInfo(GetLockInfoRequest.newBuilder().setPath("/l")
-          .setPageSize(2).setPageToken(token).build());
+      GetLockInfoResponse page =
+          h.ns.getLockInfo(
+              GetLockInfoRequest.newBuilder()
+                  .setPath("/l")
+                  .setPageSize(2)
+                  .setPageToken(token)
+                  .build());
       assertEquals(LockMode.LOCK_MODE_SHARED, page.getLock().getMode(), "every page says");
       assertTrue(page.getLock().getHoldersCount() + page.getLock().getWaitersCount() <= 2);
-      page.getLock().getHoldersList().stream().map(LockHolder::getSessionId)
+      page.getLock().getHoldersList().stream()
+          .map(LockHolder::getSessionId)
           .forEach(seenHolders::add);
-      page.getLock().getWaitersList().stream().map(LockWaiter::getSessionId)
+      page.getLock().getWaitersList().stream()
+          .map(LockWaiter::getSessionId)
           .forEach(seenWaiters::add);
       token = page.getNextPageToken();
       pages++;
@@ -181,30 +208,53 @@ class ListingsTest {
       Harness.ok(h.acquire(s, "/l", LockMode.LOCK_MODE_EXCLUSIVE, 60_000));
       waiters.add(s);
     }
-    GetLockInfoResponse first = h.ns.getLockInfo(GetLockInfoRequest.newBuilder().setPath("/l")
-        .setPageSize(2).build()); // the holder and the first waiter
-    assertEquals(List.of(waiters.get(0)), first.getLock().getWaitersList().stream()
-        .map(LockWaiter::getSessionId).toList());
+    GetLockInfoResponse first =
+        h.ns.getLockInfo(
+            GetLockInfoRequest.newBuilder()
+                .setPath("/l")
+                .setPageSize(2)
+                .build()); // the holder and the first waiter
+    assertEquals(
+        List.of(waiters.get(0)),
+        first.getLock().getWaitersList().stream().map(LockWaiter::getSessionId).toList());
     Harness.ok(h.release(waiters.get(0), "/l")); // it leaves the queue
-    GetLockInfoResponse second = h.ns.getLockInfo(GetLockInfoRequest.newBuilder().setPath("/l")
-        .setPageSize(10).setPageToken(first.getNextPageToken()).build());
-    assertEquals(waiters.subList(1, 4), second.getLock().getWaitersList().stream()
-        .map(LockWaiter::getSessionId).toList());
+    GetLockInfoResponse second =
+        h.ns.getLockInfo(
+            GetLockInfoRequest.newBuilder()
+                .setPath("/l")
+                .setPageSize(10)
+                .setPageToken(first.getNextPageToken())
+                .build());
+    assertEquals(
+        waiters.subList(1, 4),
+        second.getLock().getWaitersList().stream().map(LockWaiter::getSessionId).toList());
   }
 
   @Test
   void badPagingArgumentsAreRefused() {
     Harness h = new Harness();
-    NamespaceException negative = assertThrows(NamespaceException.class, () -> h.ns.listChildren(
-        ListChildrenRequest.newBuilder().setPath("/").setPageSize(-1).build()));
+    NamespaceException negative =
+        assertThrows(
+            NamespaceException.class,
+            () ->
+                h.ns.listChildren(
+                    ListChildrenRequest.newBuilder().setPath("/").setPageSize(-1).build()));
     assertEquals(ErrorReason.ERROR_REASON_BAD_ARGUMENT, negative.reason());
     assertTrue(negative.getMessage().contains("page_size"), negative.getMessage());
-    NamespaceException forged = assertThrows(NamespaceException.class, () -> h.ns.listSessions(
-        ListSessionsRequest.newBuilder().setPageToken("c1:x").build()));
+    NamespaceException forged =
+        assertThrows(
+            NamespaceException.class,
+            () -> h.ns.listSessions(ListSessionsRequest.newBuilder().setPageToken("c1:x").build()));
     assertTrue(forged.getMessage().contains("page_token"), forged.getMessage());
-    assertThrows(NamespaceException.class, () -> h.ns.listSessions(
-        ListSessionsRequest.newBuilder().setPageToken("s1:notanumber").build()));
-    assertThrows(NamespaceException.class, () -> h.ns.getLockInfo(
-        GetLockInfoRequest.newBuilder().setPath("/").setPageToken("w1:12").build()));
+    assertThrows(
+        NamespaceException.class,
+        () ->
+            h.ns.listSessions(
+                ListSessionsRequest.newBuilder().setPageToken("s1:notanumber").build()));
+    assertThrows(
+        NamespaceException.class,
+        () ->
+            h.ns.getLockInfo(
+                GetLockInfoRequest.newBuilder().setPath("/").setPageToken("w1:12").build()));
   }
 }

@@ -15,26 +15,27 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Names people read (paths, client names) hold only characters that print as themselves, and a
- * path has one spelling (NFC); the rule is fixed, so replicas on different JDKs agree.
+ * Names people read (paths, client names) hold only characters that print as themselves, and a path
+ * has one spelling (NFC); the rule is fixed, so replicas on different JDKs agree.
  */
 class TextRulesTest {
   private static final NamespaceLimits LIMITS = NamespaceLimits.defaults();
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "/a\u200bb", // zero-width space
-      "/a\u200db", // zero-width joiner
-      "/a\u202eb", // right-to-left override
-      "/a\u2066b", // left-to-right isolate
-      "/a\u200fb", // right-to-left mark
-      "/a\ufeffb", // byte-order mark
-      "/a\u00adb", // soft hyphen
-      "/a\u001bb", // ESC
-      "/a\u0000b",
-      "/a\u009bb", // C1 CSI
-      "/a\udb40\udc01b", // U+E0001 LANGUAGE TAG
-  })
+  @ValueSource(
+      strings = {
+        "/a\u200bb", // zero-width space
+        "/a\u200db", // zero-width joiner
+        "/a\u202eb", // right-to-left override
+        "/a\u2066b", // left-to-right isolate
+        "/a\u200fb", // right-to-left mark
+        "/a\ufeffb", // byte-order mark
+        "/a\u00adb", // soft hyphen
+        "/a\u001bb", // ESC
+        "/a\u0000b",
+        "/a\u009bb", // C1 CSI
+        "/a\udb40\udc01b", // U+E0001 LANGUAGE TAG
+      })
   void refusesCharactersThatDoNotPrintAsThemselves(String path) {
     NamespaceException e =
         assertThrows(NamespaceException.class, () -> NodePath.validate(path, LIMITS));
@@ -49,13 +50,15 @@ class TextRulesTest {
     assertTrue(message("/a\u202eb").contains("U+202E at index 2 (a bidirectional control)"));
     assertTrue(message("/a\u200bb").contains("U+200B at index 2 (an invisible format character)"));
     assertTrue(message("/a\u001bb").contains("U+001B at index 2 (a control character)"));
-    assertTrue(message("/a\udb40\udc01").contains("U+E0001 at index 2 (an invisible format character)"));
+    assertTrue(
+        message("/a\udb40\udc01").contains("U+E0001 at index 2 (an invisible format character)"));
     // The refused character itself is escaped in the message, not printed.
     assertTrue(message("/a\u202eb").contains("\"/a\\u202eb\""), message("/a\u202eb"));
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"/\u00e9t\u00e9", "/\u65e5\u672c", "/\uD83D\uDE00", "/a b", "/\u05e9\u05dc"})
+  @ValueSource(
+      strings = {"/\u00e9t\u00e9", "/\u65e5\u672c", "/\uD83D\uDE00", "/a b", "/\u05e9\u05dc"})
   void acceptsPrintableText(String path) {
     assertEquals(path, NodePath.validateSpelling(path, LIMITS));
   }
@@ -68,7 +71,9 @@ class TextRulesTest {
       if (type == Character.FORMAT) {
         assertTrue(TextRules.isFormat(c), String.format("U+%04X is Cf but not in the list", c));
       } else if (TextRules.isFormat(c)) {
-        assertEquals(Character.UNASSIGNED, type,
+        assertEquals(
+            Character.UNASSIGNED,
+            type,
             String.format("U+%04X is in the list but this JDK says category %d", c, type));
       }
     }
@@ -78,8 +83,8 @@ class TextRulesTest {
   void pathsMustBeNfcWhereClientsNameThem() {
     String decomposed = "/cafe\u0301"; // e + combining acute
     assertEquals(decomposed, NodePath.validate(decomposed, LIMITS), "applying does not check NFC");
-    NamespaceException e = assertThrows(NamespaceException.class,
-        () -> NodePath.validateSpelling(decomposed, LIMITS));
+    NamespaceException e =
+        assertThrows(NamespaceException.class, () -> NodePath.validateSpelling(decomposed, LIMITS));
     assertEquals(ErrorReason.ERROR_REASON_BAD_PATH, e.reason());
     assertTrue(e.getMessage().contains("not in Unicode normalization form NFC"), e.getMessage());
     assertTrue(e.getMessage().contains("(as NFC: \"/caf\u00e9\")"), e.getMessage());
@@ -114,8 +119,8 @@ class TextRulesTest {
     assertTrue(e.getMessage().contains("non-printable character U+"), e.getMessage());
 
     Harness h = new Harness();
-    NamespaceResult r = h.leader(b -> b.setCreateSession(
-        CreateSessionOp.newBuilder().setClientName(name)));
+    NamespaceResult r =
+        h.leader(b -> b.setCreateSession(CreateSessionOp.newBuilder().setClientName(name)));
     Harness.fails(r, ErrorCode.ERROR_CODE_INVALID_ARGUMENT, ErrorReason.ERROR_REASON_BAD_ARGUMENT);
     assertEquals(0, h.ns.listSessions().getSessionsCount());
   }

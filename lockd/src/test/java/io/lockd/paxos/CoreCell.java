@@ -14,9 +14,9 @@ import java.util.function.Predicate;
 /**
  * A few bare {@link PaxosNode}s wired to each other for tests of the core's corner cases: instant
  * delivery, writes durable at once, 5 ms ticks, replicas that can be cut off, messages that can be
- * dropped by a rule, and a record of what was written and sent. No threads, clocks or I/O.
- * Writes collected by {@link #settle} or {@link #persist} reach each replica's in-memory store,
- * from which {@link #restart} starts it again.
+ * dropped by a rule, and a record of what was written and sent. No threads, clocks or I/O. Writes
+ * collected by {@link #settle} or {@link #persist} reach each replica's in-memory store, from which
+ * {@link #restart} starts it again.
  */
 final class CoreCell {
   final List<Integer> ids;
@@ -24,10 +24,13 @@ final class CoreCell {
   final Map<Integer, List<Long>> promiseWrites = new TreeMap<>();
   final Map<Integer, InMemoryAcceptorStore> stores = new TreeMap<>();
   final TreeSet<Integer> isolated = new TreeSet<>();
+
   /** Every message delivered or dropped, in send order. */
   final List<Message> sent = new ArrayList<>();
+
   /** Messages matching this are dropped (besides those to or from an isolated replica). */
   Predicate<Message> drop = m -> false;
+
   long now;
 
   CoreCell(int size) {
@@ -44,8 +47,15 @@ final class CoreCell {
   }
 
   static PaxosNode newNode(int id, List<Integer> ids, long now) {
-    return new PaxosNode(PaxosConfig.defaults(id, ids), new SplittableRandom(id), Ballot.ZERO,
-        List.of(), 0, 0, new byte[0], now);
+    return new PaxosNode(
+        PaxosConfig.defaults(id, ids),
+        new SplittableRandom(id),
+        Ballot.ZERO,
+        List.of(),
+        0,
+        0,
+        new byte[0],
+        now);
   }
 
   PaxosNode node(int id) {
@@ -100,9 +110,16 @@ final class CoreCell {
     InMemoryAcceptorStore store = stores.get(id);
     store.crash();
     RecoveredState found = store.recover();
-    PaxosNode node = new PaxosNode(PaxosConfig.defaults(id, ids), new SplittableRandom(id),
-        found.promised(), found.accepted(), found.chosenIndex(), found.snapshotIndex(),
-        found.snapshot(), now);
+    PaxosNode node =
+        new PaxosNode(
+            PaxosConfig.defaults(id, ids),
+            new SplittableRandom(id),
+            found.promised(),
+            found.accepted(),
+            found.chosenIndex(),
+            found.snapshotIndex(),
+            found.snapshot(),
+            now);
     nodes.put(id, node);
     return node;
   }
@@ -122,8 +139,9 @@ final class CoreCell {
       while (!queue.isEmpty()) {
         Message m = queue.poll();
         sent.add(m);
-        boolean cut = m.from() != m.to()
-            && (isolated.contains(m.from()) || isolated.contains(m.to()) || drop.test(m));
+        boolean cut =
+            m.from() != m.to()
+                && (isolated.contains(m.from()) || isolated.contains(m.to()) || drop.test(m));
         if (!cut) {
           nodes.get(m.to()).step(m, now);
         }

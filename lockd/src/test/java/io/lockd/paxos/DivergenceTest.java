@@ -25,7 +25,8 @@ class DivergenceTest {
     assertTrue(f.chosenIndex() >= 1, f.toString());
     long ballot = Ballot.of(Ballot.round(f.promised()) + 1, other);
     Batch forged = new Batch(List.of(new Command(7, new byte[] {1})));
-    f.step(new Message.Accept(other, follower, ballot, List.of(new Entry(1, ballot, forged)), 1),
+    f.step(
+        new Message.Accept(other, follower, ballot, List.of(new Entry(1, ballot, forged)), 1),
         cell.now);
     Ready answer = f.ready(cell.now);
     assertEquals(List.of(), answer.writes(), "nothing of the contradiction is stored");
@@ -52,8 +53,9 @@ class DivergenceTest {
     cell.settle();
     PaxosNode diverged = cell.node(odd);
     assertNotNull(diverged.divergence());
-    assertTrue(cell.sent.stream().anyMatch(m -> m instanceof Message.SnapshotRequest
-        && m.from() == odd), "no snapshot asked for");
+    assertTrue(
+        cell.sent.stream().anyMatch(m -> m instanceof Message.SnapshotRequest && m.from() == odd),
+        "no snapshot asked for");
     for (int id : cell.ids) {
       if (id != odd) {
         assertNull(cell.node(id).divergence());
@@ -90,9 +92,9 @@ class DivergenceTest {
   }
 
   /**
-   * The slots a diverged replica took as chosen go with the rebuild on disk too: restarted from
-   * its store before they are chosen again, it holds the rebuilt state, not the diverged one it
-   * would be rebuilt from again.
+   * The slots a diverged replica took as chosen go with the rebuild on disk too: restarted from its
+   * store before they are chosen again, it holds the rebuilt state, not the diverged one it would
+   * be rebuilt from again.
    */
   @Test
   void aRebuiltReplicaRestartedFromItsStoreHoldsTheRebuiltState() {

@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The pre-vote and the leader's answer to a higher ballot, on the bare core: three {@link
- * PaxosNode}s wired to each other ({@link CoreCell}).
- * The whole-cell behaviour is in {@code io.lockd.sim.LeaderStabilityTest}.
+ * PaxosNode}s wired to each other ({@link CoreCell}). The whole-cell behaviour is in {@code
+ * io.lockd.sim.LeaderStabilityTest}.
  */
 class PreVoteTest {
   private static final List<Integer> IDS = List.of(1, 2, 3);
@@ -23,7 +23,8 @@ class PreVoteTest {
     Ready ready = acceptor.ready(now);
     assertEquals(List.of(), ready.writes());
     assertEquals(List.of(), ready.sendAfterDurable());
-    assertEquals(List.of(new Message.PreVoteReply(2, 3, Ballot.of(1, 3), Ballot.ZERO, true)),
+    assertEquals(
+        List.of(new Message.PreVoteReply(2, 3, Ballot.of(1, 3), Ballot.ZERO, true)),
         ready.sendNow());
     assertEquals(Ballot.ZERO, acceptor.promised());
     assertEquals(Role.FOLLOWER, acceptor.role());
@@ -50,7 +51,8 @@ class PreVoteTest {
     cell.isolate(f);
     cell.advance(3_000);
     assertEquals(ballot, cell.node(f).promised());
-    assertFalse(cell.promiseWrites.get(f).stream().anyMatch(b -> b > ballot),
+    assertFalse(
+        cell.promiseWrites.get(f).stream().anyMatch(b -> b > ballot),
         "the cut-off follower wrote a higher promise");
     cell.healAll();
     cell.advance(1_000);
@@ -67,7 +69,8 @@ class PreVoteTest {
     int f = leader % 3 + 1;
     long higher = Ballot.of(Ballot.round(l.ballot()) + 5, f);
     assertTrue(l.holdsLease(cell.now));
-    l.step(new Message.Nack(f, leader, l.ballot(), higher, Message.NackReason.HIGHER_BALLOT),
+    l.step(
+        new Message.Nack(f, leader, l.ballot(), higher, Message.NackReason.HIGHER_BALLOT),
         cell.now);
     assertEquals(Role.CANDIDATE, l.role());
     assertTrue(l.ballot() > higher, "the new ballot is above the one the nack reported");
@@ -89,16 +92,18 @@ class PreVoteTest {
     long later = cell.now + 600; // no heartbeat round acked since: the lease has run out
     assertFalse(l.holdsLease(later));
     long higher = Ballot.of(Ballot.round(l.ballot()) + 5, f);
-    l.step(new Message.Nack(f, leader, l.ballot(), higher, Message.NackReason.HIGHER_BALLOT),
-        later);
+    l.step(
+        new Message.Nack(f, leader, l.ballot(), higher, Message.NackReason.HIGHER_BALLOT), later);
     assertEquals(Role.FOLLOWER, l.role());
   }
 
   @Test
   void aLostConnectionToTheLeaderStartsTheElectionAsSoonAsItsLeaseRunsOut() {
-    assertTrue(electionAfterLeaderCutOff(true) <= PaxosConfig.LEASE_MILLIS + 50,
+    assertTrue(
+        electionAfterLeaderCutOff(true) <= PaxosConfig.LEASE_MILLIS + 50,
         "with the hint, the election waits only for the lease grants");
-    assertTrue(electionAfterLeaderCutOff(false) >= PaxosConfig.ELECTION_TIMEOUT_MILLIS,
+    assertTrue(
+        electionAfterLeaderCutOff(false) >= PaxosConfig.ELECTION_TIMEOUT_MILLIS,
         "without it, followers wait out their election timeout");
   }
 

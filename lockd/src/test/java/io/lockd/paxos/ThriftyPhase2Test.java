@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Thrifty Phase 2 on five bare cores ({@link CoreCell}): a new slot goes at once to a majority of
- * followers, and to the rest in a batch a third of a retransmit later; a slot whose eager
- * followers are silent is still chosen once the batch arrives.
+ * followers, and to the rest in a batch a third of a retransmit later; a slot whose eager followers
+ * are silent is still chosen once the batch arrives.
  */
 class ThriftyPhase2Test {
   private static final long LAZY_FLUSH_MILLIS = PaxosConfig.RETRANSMIT_MILLIS / 3;
@@ -19,8 +19,8 @@ class ThriftyPhase2Test {
   /** Proposes one command at the leader and returns its slot (the next one). */
   private static long propose(CoreCell cell, int leader, long id) {
     long slot = cell.node(leader).chosenIndex() + 1;
-    assertEquals(ProposeResult.QUEUED,
-        cell.node(leader).propose(new Command(id, new byte[] {(byte) id})));
+    assertEquals(
+        ProposeResult.QUEUED, cell.node(leader).propose(new Command(id, new byte[] {(byte) id})));
     return slot;
   }
 
@@ -28,7 +28,8 @@ class ThriftyPhase2Test {
   private static Set<Integer> acceptedTo(CoreCell cell, long slot, int from, int leader) {
     Set<Integer> to = new TreeSet<>();
     for (Message m : cell.sent.subList(from, cell.sent.size())) {
-      if (m instanceof Message.Accept a && m.to() != leader
+      if (m instanceof Message.Accept a
+          && m.to() != leader
           && a.entries().stream().anyMatch(e -> e.slot() == slot)) {
         to.add(m.to());
       }
@@ -82,8 +83,9 @@ class ThriftyPhase2Test {
     cell.settle();
     assertEquals(next, cell.node(leader).chosenIndex(), "the quick ones are eager now");
     Set<Integer> nowEager = acceptedTo(cell, next, after, leader);
-    assertTrue(nowEager.containsAll(cell.ids.stream()
-            .filter(id -> id != leader && !silent.contains(id)).toList()),
+    assertTrue(
+        nowEager.containsAll(
+            cell.ids.stream().filter(id -> id != leader && !silent.contains(id)).toList()),
         "the followers that answered are eager: " + nowEager);
   }
 }

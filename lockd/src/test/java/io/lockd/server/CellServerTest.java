@@ -182,7 +182,9 @@ class CellServerTest {
     long outlast = ServerConfig.defaults().outlastMillis(3_000);
     assertTrue(outlast > 3_000, "the drift bound stretches the lease: " + outlast);
     h.advance(outlast - 1);
-    assertEquals(0, count(h.replica.proposed, NamespaceCommand.OpCase.EXPIRE_SESSION),
+    assertEquals(
+        0,
+        count(h.replica.proposed, NamespaceCommand.OpCase.EXPIRE_SESSION),
         "expired while a lease granted by the old leader could still run");
     h.namespace.getSession(s);
     h.advance(2);
@@ -258,8 +260,9 @@ class CellServerTest {
     assertEquals(0, count(h.replica.proposed, NamespaceCommand.OpCase.TICK));
     h.advance(200);
     assertEquals(1, count(h.replica.proposed, NamespaceCommand.OpCase.TICK));
-    assertTrue(sink.events().stream()
-        .anyMatch(e -> e.getType() == EventType.EVENT_TYPE_LOCK_WAIT_TIMED_OUT));
+    assertTrue(
+        sink.events().stream()
+            .anyMatch(e -> e.getType() == EventType.EVENT_TYPE_LOCK_WAIT_TIMED_OUT));
   }
 
   @Test
@@ -302,14 +305,19 @@ class CellServerTest {
     long s = h.createSession(10_000);
     create(h, s, "/once");
     Captured<CreateNodeResponse> retry = new Captured<>();
-    h.server.createNode(CreateNodeRequest.newBuilder().setHeader(h.same(s)).setPath("/once")
-        .setKind(NodeKind.NODE_KIND_FILE).build(), retry);
+    h.server.createNode(
+        CreateNodeRequest.newBuilder()
+            .setHeader(h.same(s))
+            .setPath("/once")
+            .setKind(NodeKind.NODE_KIND_FILE)
+            .build(),
+        retry);
     h.apply();
     assertEquals("/once", retry.ok().getStat().getPath()); // not ALREADY_EXISTS
 
     Captured<ReleaseResponse> notHeld = new Captured<>();
-    ReleaseRequest release = ReleaseRequest.newBuilder().setHeader(h.next(s)).setPath("/once")
-        .build();
+    ReleaseRequest release =
+        ReleaseRequest.newBuilder().setHeader(h.next(s)).setPath("/once").build();
     h.server.release(release, notHeld);
     assertEquals(1, h.replica.queued(), "a refusal for the state goes through the log");
     h.apply();
@@ -318,8 +326,8 @@ class CellServerTest {
     Captured<ReleaseResponse> lateRetry = new Captured<>();
     h.server.release(release, lateRetry); // the same request again, now that the lock is held
     h.apply();
-    assertEquals(io.lockd.proto.v1.ErrorReason.ERROR_REASON_STALE_SEQUENCE,
-        lateRetry.failed().reason());
+    assertEquals(
+        io.lockd.proto.v1.ErrorReason.ERROR_REASON_STALE_SEQUENCE, lateRetry.failed().reason());
     assertEquals(1, h.namespace.getLockInfo("/once").getLock().getHoldersCount());
   }
 
@@ -337,8 +345,8 @@ class CellServerTest {
     create(h, writer, "/f");
     Sink sink = new Sink();
     sink.stream = h.server.openKeepAlive(sink);
-    sink.stream.onRequest(io.lockd.proto.v1.KeepAliveRequest.newBuilder().setSessionId(s)
-        .setRequestId(7).build());
+    sink.stream.onRequest(
+        io.lockd.proto.v1.KeepAliveRequest.newBuilder().setSessionId(s).setRequestId(7).build());
     assertEquals(7, sink.responses.get(sink.responses.size() - 1).getRequestId());
     watch(h, s, "/f");
     setContents(h, writer, "/f", "x"); // pushed to the watcher: still measured after request 7
@@ -357,40 +365,61 @@ class CellServerTest {
 
   static void watch(CoreHarness h, long session, String path) {
     Captured<WatchResponse> c = new Captured<>();
-    h.server.watch(WatchRequest.newBuilder().setHeader(h.next(session)).setPath(path)
-        .setKind(WatchKind.WATCH_KIND_CONTENTS).build(), c);
+    h.server.watch(
+        WatchRequest.newBuilder()
+            .setHeader(h.next(session))
+            .setPath(path)
+            .setKind(WatchKind.WATCH_KIND_CONTENTS)
+            .build(),
+        c);
     h.apply();
     c.ok();
   }
 
   static void create(CoreHarness h, long session, String path) {
     Captured<CreateNodeResponse> c = new Captured<>();
-    h.server.createNode(CreateNodeRequest.newBuilder().setHeader(h.next(session)).setPath(path)
-        .setKind(NodeKind.NODE_KIND_FILE).build(), c);
+    h.server.createNode(
+        CreateNodeRequest.newBuilder()
+            .setHeader(h.next(session))
+            .setPath(path)
+            .setKind(NodeKind.NODE_KIND_FILE)
+            .build(),
+        c);
     h.apply();
     c.ok();
   }
 
   static void setContents(CoreHarness h, long session, String path, String text) {
     Captured<SetContentsResponse> c = new Captured<>();
-    h.server.setContents(SetContentsRequest.newBuilder().setHeader(h.next(session)).setPath(path)
-        .setContents(ByteString.copyFromUtf8(text)).build(), c);
+    h.server.setContents(
+        SetContentsRequest.newBuilder()
+            .setHeader(h.next(session))
+            .setPath(path)
+            .setContents(ByteString.copyFromUtf8(text))
+            .build(),
+        c);
     h.apply();
     c.ok();
   }
 
   static AcquireResponse acquire(CoreHarness h, long session, String path, long waitMillis) {
     Captured<AcquireResponse> c = new Captured<>();
-    h.server.acquire(AcquireRequest.newBuilder().setHeader(h.next(session)).setPath(path)
-        .setMode(LockMode.LOCK_MODE_EXCLUSIVE).setWaitMillis(waitMillis).build(), c);
+    h.server.acquire(
+        AcquireRequest.newBuilder()
+            .setHeader(h.next(session))
+            .setPath(path)
+            .setMode(LockMode.LOCK_MODE_EXCLUSIVE)
+            .setWaitMillis(waitMillis)
+            .build(),
+        c);
     h.apply();
     return c.ok();
   }
 
   static void release(CoreHarness h, long session, String path) {
     Captured<ReleaseResponse> c = new Captured<>();
-    h.server.release(ReleaseRequest.newBuilder().setHeader(h.next(session)).setPath(path)
-        .build(), c);
+    h.server.release(
+        ReleaseRequest.newBuilder().setHeader(h.next(session)).setPath(path).build(), c);
     h.apply();
     c.ok();
   }
@@ -398,8 +427,8 @@ class CellServerTest {
   /** Checks on KeepAlive answers. */
   static final class KeepAliveResponseCheck {
     static void leaseLeft(Sink sink, long expected) {
-      assertEquals(expected,
-          sink.responses.get(sink.responses.size() - 1).getLeaseRemainingMillis());
+      assertEquals(
+          expected, sink.responses.get(sink.responses.size() - 1).getLeaseRemainingMillis());
     }
   }
 }

@@ -22,8 +22,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The leader's side of the consistent cache: a write to a file some session caches is answered
- * only after that session acknowledged the invalidation, or could no longer serve from its cache.
+ * The leader's side of the consistent cache: a write to a file some session caches is answered only
+ * after that session acknowledged the invalidation, or could no longer serve from its cache.
  */
 class ConsistentCacheTest {
   private static final String FILE = "/config";
@@ -65,8 +65,8 @@ class ConsistentCacheTest {
     h.stream(cacher, 0);
     cachedRead(h, cacher, FILE);
     startWrite(h, writer, "/other", "x").ok();
-    GetContentsAndStatResponse plain = read(h, GetContentsAndStatRequest.newBuilder()
-        .setPath(FILE).build());
+    GetContentsAndStatResponse plain =
+        read(h, GetContentsAndStatRequest.newBuilder().setPath(FILE).build());
     assertFalse(plain.getCacheable());
   }
 
@@ -104,8 +104,11 @@ class ConsistentCacheTest {
 
     Sink back = new Sink();
     back.stream = h.server.openKeepAlive(back);
-    back.stream.onRequest(KeepAliveRequest.newBuilder().setSessionId(cacher)
-        .setCacheEpoch(1).build()); // still on the old epoch: not drained
+    back.stream.onRequest(
+        KeepAliveRequest.newBuilder()
+            .setSessionId(cacher)
+            .setCacheEpoch(1)
+            .build()); // still on the old epoch: not drained
     assertEquals(0, write.calls);
     assertEquals(7, back.responses.get(back.responses.size() - 1).getCacheEpoch());
     ack(back, cacher, 7, 0); // the client emptied its cache for epoch 7
@@ -145,8 +148,8 @@ class ConsistentCacheTest {
     h.server.setContents(set(h, writer, "/b", "v2"), w2);
     h.apply();
     List<CacheInvalidation> sent = lastResponse(stream).getInvalidationsList();
-    CacheInvalidation ofB = sent.stream().filter(i -> i.getPathsList().contains("/b"))
-        .findFirst().orElseThrow();
+    CacheInvalidation ofB =
+        sent.stream().filter(i -> i.getPathsList().contains("/b")).findFirst().orElseThrow();
     assertTrue(ofB.getSeq() > b.getInvalidationSeq(), sent.toString());
   }
 
@@ -163,15 +166,20 @@ class ConsistentCacheTest {
 
   private static long cachingSession(CoreHarness h, long leaseMillis) {
     Captured<CreateSessionResponse> c = new Captured<>();
-    h.server.createSession(CreateSessionRequest.newBuilder().setRequestedLeaseMillis(leaseMillis)
-        .setClientName("cacher").setCache(true).build(), c);
+    h.server.createSession(
+        CreateSessionRequest.newBuilder()
+            .setRequestedLeaseMillis(leaseMillis)
+            .setClientName("cacher")
+            .setCache(true)
+            .build(),
+        c);
     h.apply();
     return c.ok().getSessionId();
   }
 
   private static GetContentsAndStatResponse cachedRead(CoreHarness h, long session, String path) {
-    return read(h, GetContentsAndStatRequest.newBuilder().setPath(path)
-        .setCacheSessionId(session).build());
+    return read(
+        h, GetContentsAndStatRequest.newBuilder().setPath(path).setCacheSessionId(session).build());
   }
 
   private static GetContentsAndStatResponse read(CoreHarness h, GetContentsAndStatRequest r) {
@@ -181,12 +189,15 @@ class ConsistentCacheTest {
   }
 
   private static SetContentsRequest set(CoreHarness h, long session, String path, String text) {
-    return SetContentsRequest.newBuilder().setHeader(h.next(session)).setPath(path)
-        .setContents(ByteString.copyFromUtf8(text)).build();
+    return SetContentsRequest.newBuilder()
+        .setHeader(h.next(session))
+        .setPath(path)
+        .setContents(ByteString.copyFromUtf8(text))
+        .build();
   }
 
-  private static Captured<SetContentsResponse> startWrite(CoreHarness h, long session,
-      String path, String text) {
+  private static Captured<SetContentsResponse> startWrite(
+      CoreHarness h, long session, String path, String text) {
     Captured<SetContentsResponse> c = new Captured<>();
     h.server.setContents(set(h, session, path, text), c);
     h.apply();
@@ -194,8 +205,12 @@ class ConsistentCacheTest {
   }
 
   private static void ack(Sink stream, long session, long epoch, long seq) {
-    stream.stream.onRequest(KeepAliveRequest.newBuilder().setSessionId(session)
-        .setCacheEpoch(epoch).setAckedInvalidationSeq(seq).build());
+    stream.stream.onRequest(
+        KeepAliveRequest.newBuilder()
+            .setSessionId(session)
+            .setCacheEpoch(epoch)
+            .setAckedInvalidationSeq(seq)
+            .build());
   }
 
   private static KeepAliveResponse lastResponse(Sink stream) {

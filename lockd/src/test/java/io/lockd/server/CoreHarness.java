@@ -23,15 +23,26 @@ final class CoreHarness {
   private final TreeMap<Long, Long> sequences = new TreeMap<>();
 
   CoreHarness(long graceMillis) {
-    this(graceMillis, NamespaceLimits.builder().leaseMinMillis(100).leaseDefaultMillis(1_000)
-        .waitersPerLockMax(2).lockDelayDefaultMillis(0).build());
+    this(
+        graceMillis,
+        NamespaceLimits.builder()
+            .leaseMinMillis(100)
+            .leaseDefaultMillis(1_000)
+            .waitersPerLockMax(2)
+            .lockDelayDefaultMillis(0)
+            .build());
   }
 
   CoreHarness(long graceMillis, NamespaceLimits limits) {
     namespace = new Namespace(limits);
     replica = new FakeReplica(namespace);
-    server = new CellServer(replica, namespace, replica.wall(),
-        ServerConfig.defaults().withGraceMillis(graceMillis), ServerEvents.NONE);
+    server =
+        new CellServer(
+            replica,
+            namespace,
+            replica.wall(),
+            ServerConfig.defaults().withGraceMillis(graceMillis),
+            ServerEvents.NONE);
     server.onTick(); // notices the leadership
   }
 
@@ -59,8 +70,12 @@ final class CoreHarness {
 
   long createSession(long leaseMillis) {
     Captured<io.lockd.proto.v1.CreateSessionResponse> c = new Captured<>();
-    server.createSession(CreateSessionRequest.newBuilder().setRequestedLeaseMillis(leaseMillis)
-        .setClientName("test").build(), c);
+    server.createSession(
+        CreateSessionRequest.newBuilder()
+            .setRequestedLeaseMillis(leaseMillis)
+            .setClientName("test")
+            .build(),
+        c);
     apply();
     return c.ok().getSessionId();
   }
@@ -73,7 +88,9 @@ final class CoreHarness {
 
   /** The last header used again (a retry). */
   RequestHeader same(long session) {
-    return RequestHeader.newBuilder().setSessionId(session).setSequence(sequences.get(session))
+    return RequestHeader.newBuilder()
+        .setSessionId(session)
+        .setSequence(sequences.get(session))
         .build();
   }
 
@@ -124,8 +141,11 @@ final class CoreHarness {
     ServerError closeError;
 
     void keepAlive(long session, long lastSeen) {
-      stream.onRequest(KeepAliveRequest.newBuilder().setSessionId(session)
-          .setLastSeenEventIndex(lastSeen).build());
+      stream.onRequest(
+          KeepAliveRequest.newBuilder()
+              .setSessionId(session)
+              .setLastSeenEventIndex(lastSeen)
+              .build());
     }
 
     List<Event> events() {

@@ -18,19 +18,25 @@ class FailStopTest {
   void anExceptionHandlingAnAppliedCommandLeavesTheServerCore() {
     CoreHarness h = new CoreHarness(5_000);
     long s = h.createSession(10_000);
-    Reply<CreateNodeResponse> broken = new Reply<>() {
-      @Override
-      public void ok(CreateNodeResponse value) {
-        throw new IllegalStateException("injected: answering failed");
-      }
+    Reply<CreateNodeResponse> broken =
+        new Reply<>() {
+          @Override
+          public void ok(CreateNodeResponse value) {
+            throw new IllegalStateException("injected: answering failed");
+          }
 
-      @Override
-      public void error(ServerError error) {
-        throw new IllegalStateException("injected: answering failed");
-      }
-    };
-    h.server.createNode(CreateNodeRequest.newBuilder().setHeader(h.next(s)).setPath("/a")
-        .setKind(NodeKind.NODE_KIND_FILE).build(), broken);
+          @Override
+          public void error(ServerError error) {
+            throw new IllegalStateException("injected: answering failed");
+          }
+        };
+    h.server.createNode(
+        CreateNodeRequest.newBuilder()
+            .setHeader(h.next(s))
+            .setPath("/a")
+            .setKind(NodeKind.NODE_KIND_FILE)
+            .build(),
+        broken);
     IllegalStateException e = assertThrows(IllegalStateException.class, h::apply);
     assertEquals("injected: answering failed", e.getMessage());
   }

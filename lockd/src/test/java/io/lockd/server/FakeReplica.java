@@ -117,7 +117,23 @@ final class FakeReplica implements ServedReplica {
 
   @Override
   public ReplicaStatus status() {
-    return new ReplicaStatus(1, role, ballot, ballot, leaderHint, slot, slot, 0,
-        lease ? 400 : 0, 0, queue.size(), queue.size(), List.of(), 0, null, List.of(), 0);
+    return new ReplicaStatus(
+        1,
+        role,
+        ballot,
+        ballot,
+        leaderHint,
+        slot,
+        slot,
+        0,
+        lease ? 400 : 0,
+        0,
+        queue.size(),
+        queue.size(),
+        List.of(),
+        0,
+        null,
+        List.of(),
+        0);
   }
 }

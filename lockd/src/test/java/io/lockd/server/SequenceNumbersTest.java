@@ -31,8 +31,8 @@ class SequenceNumbersTest {
     ServerError refused = close.failed();
     assertEquals(ServerError.FAILED_PRECONDITION, refused.code());
     assertEquals(ErrorReason.ERROR_REASON_STALE_SEQUENCE, refused.reason());
-    assertTrue(refused.message().contains("already used by a different request"),
-        refused.message());
+    assertTrue(
+        refused.message().contains("already used by a different request"), refused.message());
     assertEquals(1, h.server.trackedSessions(), "the leader still times the session");
     CellServerTest.create(h, s, "/b");
   }
@@ -64,7 +64,10 @@ class SequenceNumbersTest {
   }
 
   private static CreateNodeRequest create(String path, RequestHeader header) {
-    return CreateNodeRequest.newBuilder().setHeader(header).setPath(path)
-        .setKind(NodeKind.NODE_KIND_FILE).build();
+    return CreateNodeRequest.newBuilder()
+        .setHeader(header)
+        .setPath(path)
+        .setKind(NodeKind.NODE_KIND_FILE)
+        .build();
   }
 }

@@ -24,9 +24,11 @@ final class ChecksumChecker {
       long checksum = checksum(host);
       long[] other = bySlot.putIfAbsent(slot, new long[] {r.id, checksum});
       if (other != null && other[1] != checksum) {
-        throw new Violation(String.format("state: replicas %d and %d applied every slot up to %d"
-            + " but their states differ (checksums %016x and %016x)", other[0], r.id, slot,
-            other[1], checksum));
+        throw new Violation(
+            String.format(
+                "state: replicas %d and %d applied every slot up to %d"
+                    + " but their states differ (checksums %016x and %016x)",
+                other[0], r.id, slot, other[1], checksum));
       }
     }
     if (taken.size() > 4 * replicas.size()) {

@@ -9,10 +9,10 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Agreement: no slot is ever chosen with two different values, across all replicas and all time.
- * It watches what each replica writes to its store: values at or below a replica's chosen index
- * are what that replica considers chosen, and they are compared with the first value any replica
- * ever chose for the slot.
+ * Agreement: no slot is ever chosen with two different values, across all replicas and all time. It
+ * watches what each replica writes to its store: values at or below a replica's chosen index are
+ * what that replica considers chosen, and they are compared with the first value any replica ever
+ * chose for the slot.
  */
 final class ChosenChecker {
   private final Map<Long, Batch> chosen = new HashMap<>();
@@ -52,8 +52,16 @@ final class ChosenChecker {
         }
         Batch first = chosen.putIfAbsent(s, e.value());
         if (first != null && !first.equals(e.value())) {
-          throw new Violation("agreement: slot " + s + " chosen as " + first + " and as "
-              + e.value() + " (replica " + replica + ")");
+          throw new Violation(
+              "agreement: slot "
+                  + s
+                  + " chosen as "
+                  + first
+                  + " and as "
+                  + e.value()
+                  + " (replica "
+                  + replica
+                  + ")");
         }
         chosenIndex = s;
       }

@@ -13,15 +13,16 @@ import org.junit.jupiter.api.Test;
  * also lose the newest synced groups of the acceptor log or corrupt one of them, records the
  * replica had acknowledged (a disk that lied about a sync, or rotted). The replica must notice at
  * recovery (the log's checksums, and a superblock count of synced groups), must not answer a
- * prepare until it has learned again from its peers every slot it may have lost, and every
- * checker must still hold: no slot chosen twice, durability, liveness.
+ * prepare until it has learned again from its peers every slot it may have lost, and every checker
+ * must still hold: no slot chosen twice, durability, liveness.
  *
  * <p>{@code -Dsim.diskFaultSeeds=N} runs N seeds (60 by default, which CI runs); {@code
  * -Dsim.diskFaultSeed=S} replays one.
  */
 class DiskFaultSimulationTest {
-  static final String REPLAY = "./mvnw -B -q test -pl lockd -am -Dtest=DiskFaultSimulationTest "
-      + "-Dsurefire.failIfNoSpecifiedTests=false -Dsim.diskFaultSeed=%d";
+  static final String REPLAY =
+      "./mvnw -B -q test -pl lockd -am -Dtest=DiskFaultSimulationTest "
+          + "-Dsurefire.failIfNoSpecifiedTests=false -Dsim.diskFaultSeed=%d";
 
   @Test
   void replicasThatLoseSyncedRecordsNeverUseAWrongValue() {
@@ -32,23 +33,35 @@ class DiskFaultSimulationTest {
       System.out.println(results.get(0));
     } else {
       int seeds = Integer.getInteger("sim.diskFaultSeeds", 60);
-      results = LongStream.rangeClosed(1, seeds).parallel()
-          .mapToObj(s -> new Simulation(s, 5, Set.of(), true).run())
-          .sorted((a, b) -> Long.compare(a.seed(), b.seed())).toList();
+      results =
+          LongStream.rangeClosed(1, seeds)
+              .parallel()
+              .mapToObj(s -> new Simulation(s, 5, Set.of(), true).run())
+              .sorted((a, b) -> Long.compare(a.seed(), b.seed()))
+              .toList();
     }
     List<String> failures = new ArrayList<>();
     for (Simulation.Result r : results) {
       if (r.violation() != null) {
-        failures.add("seed " + r.seed() + ": " + r.violation() + "\n  replay: "
-            + String.format(REPLAY, r.seed()));
+        failures.add(
+            "seed "
+                + r.seed()
+                + ": "
+                + r.violation()
+                + "\n  replay: "
+                + String.format(REPLAY, r.seed()));
       }
     }
     failures.forEach(System.out::println);
     long damaged = results.stream().mapToLong(Simulation.Result::damagedRecoveries).sum();
     long seedsDamaged = results.stream().filter(r -> r.damagedRecoveries() > 0).count();
-    System.out.printf("DISK FAULT SIMULATION seeds=%d replicas=5 steps=%d damaged-recoveries=%d "
-            + "seeds-with-damage=%d violations=%d%n", results.size(),
-        results.stream().mapToLong(Simulation.Result::steps).sum(), damaged, seedsDamaged,
+    System.out.printf(
+        "DISK FAULT SIMULATION seeds=%d replicas=5 steps=%d damaged-recoveries=%d "
+            + "seeds-with-damage=%d violations=%d%n",
+        results.size(),
+        results.stream().mapToLong(Simulation.Result::steps).sum(),
+        damaged,
+        seedsDamaged,
         failures.size());
     assertTrue(failures.isEmpty(), String.join("\n", failures));
     assertTrue(damaged > 0 || !one.isBlank(), "no run lost a synced record: the fault is off");

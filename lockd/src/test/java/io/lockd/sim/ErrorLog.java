@@ -13,8 +13,8 @@ import org.slf4j.ILoggerFactory;
 import org.slf4j.LoggerFactory;
 
 /**
- * The ERROR lines a simulation run logs. Production code logs at ERROR only what must not happen
- * (a broken invariant, a failure it could not handle), so a run that logged one did not keep its
+ * The ERROR lines a simulation run logs. Production code logs at ERROR only what must not happen (a
+ * broken invariant, a failure it could not handle), so a run that logged one did not keep its
  * guarantees even when every checker passed: {@link Violation#findIn} turns them into a violation.
  *
  * <p>Tests log through slf4j to logback (logback-test.xml). An appender on the root logger sees
@@ -79,11 +79,14 @@ final class ErrorLog extends AppenderBase<ILoggingEvent> {
     if (recording == null || !event.getLevel().isGreaterOrEqual(Level.ERROR)) {
       return;
     }
-    StringBuilder line = new StringBuilder(event.getLoggerName()).append(": ")
-        .append(event.getFormattedMessage());
+    StringBuilder line =
+        new StringBuilder(event.getLoggerName()).append(": ").append(event.getFormattedMessage());
     IThrowableProxy thrown = event.getThrowableProxy();
     if (thrown != null) {
-      line.append(" (").append(thrown.getClassName()).append(": ").append(thrown.getMessage())
+      line.append(" (")
+          .append(thrown.getClassName())
+          .append(": ")
+          .append(thrown.getMessage())
           .append(')');
     }
     recording.add(line.toString());
@@ -92,8 +95,10 @@ final class ErrorLog extends AppenderBase<ILoggingEvent> {
   private static void install() {
     ILoggerFactory factory = LoggerFactory.getILoggerFactory();
     if (!(factory instanceof LoggerContext context)) {
-      throw new IllegalStateException("simulations watch for ERROR lines through logback, but "
-          + "slf4j is bound to " + factory.getClass().getName());
+      throw new IllegalStateException(
+          "simulations watch for ERROR lines through logback, but "
+              + "slf4j is bound to "
+              + factory.getClass().getName());
     }
     ErrorLog appender = new ErrorLog();
     appender.setContext(context);

@@ -19,37 +19,41 @@ class ErrorsFailTheRunTest {
 
   @Test
   void anErrorLineIsAViolationAndAWarningIsNot() {
-    String found = Violation.findIn(() -> log.error("injected failure {}", 7,
-        new IllegalStateException("cause")));
+    String found =
+        Violation.findIn(
+            () -> log.error("injected failure {}", 7, new IllegalStateException("cause")));
     assertNotNull(found);
-    assertTrue(found.contains("injected failure 7") && found.contains("IllegalStateException"),
-        found);
+    assertTrue(
+        found.contains("injected failure 7") && found.contains("IllegalStateException"), found);
     assertNull(Violation.findIn(() -> log.warn("only a warning")));
   }
 
   @Test
   void onlyTheRunsOwnThreadCounts() {
     // Seeds run in parallel: a line from another thread belongs to another run.
-    String found = Violation.findIn(() -> {
-      Thread other = new Thread(() -> log.error("another run's line"));
-      other.start();
-      try {
-        other.join(10_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
+    String found =
+        Violation.findIn(
+            () -> {
+              Thread other = new Thread(() -> log.error("another run's line"));
+              other.start();
+              try {
+                other.join(10_000);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
     assertNull(found);
   }
 
   @Test
   void aServerThatThrowsAfterApplyingACommandFailsTheLockSimulation() {
-    ServerEvents throwing = new ServerEvents() {
-      @Override
-      public void sessionCreated(long sessionId, long leaseMillis) {
-        throw new IllegalStateException("injected: bookkeeping of session " + sessionId);
-      }
-    };
+    ServerEvents throwing =
+        new ServerEvents() {
+          @Override
+          public void sessionCreated(long sessionId, long leaseMillis) {
+            throw new IllegalStateException("injected: bookkeeping of session " + sessionId);
+          }
+        };
     String violation = new LockSimulation(1, 5, throwing, false).run().violation();
     assertNotNull(violation, "the run passed although every session creation threw");
     assertTrue(violation.contains("injected: bookkeeping"), violation);
@@ -57,15 +61,15 @@ class ErrorsFailTheRunTest {
 
   @Test
   void aServerThatLogsAnErrorFailsTheLockSimulation() {
-    ServerEvents complaining = new ServerEvents() {
-      @Override
-      public void sessionCreated(long sessionId, long leaseMillis) {
-        log.error("injected: session {} looks wrong", sessionId);
-      }
-    };
+    ServerEvents complaining =
+        new ServerEvents() {
+          @Override
+          public void sessionCreated(long sessionId, long leaseMillis) {
+            log.error("injected: session {} looks wrong", sessionId);
+          }
+        };
     String violation = new LockSimulation(1, 5, complaining, false).run().violation();
     assertNotNull(violation, "the run passed although it logged ERROR lines");
-    assertTrue(violation.contains("ERROR") && violation.contains("injected: session"),
-        violation);
+    assertTrue(violation.contains("ERROR") && violation.contains("injected: session"), violation);
   }
 }

@@ -20,6 +20,7 @@ public final class FaultPlan {
   public final long maxPartitionMillis;
   public final double clockDrift;
   public final double crashAfterReplyRate;
+
   /**
    * In a run with disk faults: the chance that a crash of a replica with a faulty disk also loses
    * the newest synced groups of its log or corrupts one (InMemoryAcceptorStore#damageAtNextCrash).
@@ -71,11 +72,23 @@ public final class FaultPlan {
 
   @Override
   public String toString() {
-    return String.format("drop=%.3f dup=%.3f delay=%dus+%dus slow=%.3f/%dms disk=%dus "
+    return String.format(
+        "drop=%.3f dup=%.3f delay=%dus+%dus slow=%.3f/%dms disk=%dus "
             + "faultGap=%dms down<=%dms pause<=%dms partition<=%dms drift=%.4f crashAfterReply=%.4f"
             + " diskFault=%.2f",
-        dropRate, duplicateRate, baseDelayMicros, jitterMicros, slowRate, slowDelayMicros / 1000,
-        diskSyncMicros, meanFaultGapMillis, maxDownMillis, maxPauseMillis, maxPartitionMillis,
-        clockDrift, crashAfterReplyRate, diskFaultRate);
+        dropRate,
+        duplicateRate,
+        baseDelayMicros,
+        jitterMicros,
+        slowRate,
+        slowDelayMicros / 1000,
+        diskSyncMicros,
+        meanFaultGapMillis,
+        maxDownMillis,
+        maxPauseMillis,
+        maxPartitionMillis,
+        clockDrift,
+        crashAfterReplyRate,
+        diskFaultRate);
   }
 }

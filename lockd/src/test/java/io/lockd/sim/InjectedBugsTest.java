@@ -24,7 +24,8 @@ class InjectedBugsTest {
       }
     }
     assertNotNull(caught, bug + " was not caught within " + MAX_SEEDS + " seeds");
-    System.out.printf("BUG %s caught at seed %d: %s%n", bug, caught.seed(),
-        caught.violation().lines().findFirst().orElse(""));
+    System.out.printf(
+        "BUG %s caught at seed %d: %s%n",
+        bug, caught.seed(), caught.violation().lines().findFirst().orElse(""));
   }
 }

@@ -13,13 +13,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Leader stability, in the deterministic simulation with no random faults: a follower that missed
- * a healthy leader's heartbeats for longer than the election timeout and the lease must not
- * depose that leader when it hears from it again, whether it was cut off, restarted while the
- * leader could not reach it (as a gRPC link in reconnect backoff), or only deaf to the leader.
- * Before the pre-vote, each of these made the follower raise its own promise in futile campaigns
- * and answer the leader's next heartbeat with a higher-ballot nack, on which the leader stepped
- * down (docs/benchmarks.md, "Known defect"). A crashed leader must still be replaced promptly.
+ * Leader stability, in the deterministic simulation with no random faults: a follower that missed a
+ * healthy leader's heartbeats for longer than the election timeout and the lease must not depose
+ * that leader when it hears from it again, whether it was cut off, restarted while the leader could
+ * not reach it (as a gRPC link in reconnect backoff), or only deaf to the leader. Before the
+ * pre-vote, each of these made the follower raise its own promise in futile campaigns and answer
+ * the leader's next heartbeat with a higher-ballot nack, on which the leader stepped down
+ * (docs/benchmarks.md, "Known defect"). A crashed leader must still be replaced promptly.
  *
  * <p>{@code -Dsim.stabilitySeeds=N} runs each scenario with N seeds (20 by default); a seed only
  * moves the election jitter, the replicas' clock offsets and the clients.
@@ -49,11 +49,17 @@ class LeaderStabilityTest {
         failures.add("seed " + seed + ": " + failure);
       }
     }
-    System.out.printf("STABILITY %s seeds=%d leader-changes=%d%n", outage, SEEDS,
-        failures.size());
-    assertEquals(0, failures.size(), outage + ": the leader did not keep leading in "
-        + failures.size() + " of " + SEEDS + " seeds, first: "
-        + failures.subList(0, Math.min(3, failures.size())));
+    System.out.printf("STABILITY %s seeds=%d leader-changes=%d%n", outage, SEEDS, failures.size());
+    assertEquals(
+        0,
+        failures.size(),
+        outage
+            + ": the leader did not keep leading in "
+            + failures.size()
+            + " of "
+            + SEEDS
+            + " seeds, first: "
+            + failures.subList(0, Math.min(3, failures.size())));
   }
 
   @Test
@@ -75,9 +81,10 @@ class LeaderStabilityTest {
       gaps.add((s.cell.events.nowMicros() - crashedAt) / 1000);
     }
     List<Long> sorted = gaps.stream().sorted().toList();
-    System.out.printf("STABILITY leader crash: crash to serving new leader (simulated ms) "
-        + "min=%d median=%d max=%d over %d seeds%n", sorted.get(0),
-        sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1), sorted.size());
+    System.out.printf(
+        "STABILITY leader crash: crash to serving new leader (simulated ms) "
+            + "min=%d median=%d max=%d over %d seeds%n",
+        sorted.get(0), sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1), sorted.size());
     assertTrue(sorted.get(sorted.size() - 1) < 3_000, "a failover took " + sorted);
   }
 
@@ -91,8 +98,12 @@ class LeaderStabilityTest {
     String change;
 
     Scenario(long seed) {
-      cell = SimCell.calm(seed, 5, new ReplicaOptions(3_000, 40),
-          id -> () -> new Host(new SimStateMachine(id, order)));
+      cell =
+          SimCell.calm(
+              seed,
+              5,
+              new ReplicaOptions(3_000, 40),
+              id -> () -> new Host(new SimStateMachine(id, order)));
       for (int c = 1; c <= 2; c++) {
         clients.add(new SimClient(c, cell.events, cell.replicas, cell.random.split()));
       }
@@ -137,7 +148,11 @@ class LeaderStabilityTest {
       long leaderApplied = cell.replica(leader).replica().appliedIndex();
       long followerApplied = follower.replica().appliedIndex();
       if (follower.replica().leaderHint() != leader || followerApplied != leaderApplied) {
-        return "replica " + f + " did not rejoin: " + follower.replica() + " vs leader "
+        return "replica "
+            + f
+            + " did not rejoin: "
+            + follower.replica()
+            + " vs leader "
             + cell.replica(leader).replica();
       }
       return null;
@@ -164,10 +179,14 @@ class LeaderStabilityTest {
       }
       SimReplica r = cell.replica(leader);
       if (!r.isUp() || r.replica().role() != Role.LEADER || r.replica().ballot() != ballot) {
-        change = String.format("at %d ms replica %d, leader at ballot %s, became %s at ballot %s",
-            cell.events.nowMicros() / 1000, leader, Ballot.toString(ballot),
-            r.isUp() ? r.replica().role() : "down",
-            r.isUp() ? Ballot.toString(r.replica().ballot()) : "-");
+        change =
+            String.format(
+                "at %d ms replica %d, leader at ballot %s, became %s at ballot %s",
+                cell.events.nowMicros() / 1000,
+                leader,
+                Ballot.toString(ballot),
+                r.isUp() ? r.replica().role() : "down",
+                r.isUp() ? Ballot.toString(r.replica().ballot()) : "-");
         leader = -1;
       }
     }

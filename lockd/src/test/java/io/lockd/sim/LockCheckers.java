@@ -14,13 +14,13 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The lock-service checkers. They watch what every replica applies and what every leader
- * proposes, and what clients and the fenced resource see:
+ * The lock-service checkers. They watch what every replica applies and what every leader proposes,
+ * and what clients and the fenced resource see:
  *
  * <ul>
- *   <li>mutual exclusion: an exclusive lock has at most one holder, each lock generation belongs
- *       to one session, and the resource never has to turn away a holder whose session lease is
- *       still valid in its own conservative view (someone else was granted its lock);
+ *   <li>mutual exclusion: an exclusive lock has at most one holder, each lock generation belongs to
+ *       one session, and the resource never has to turn away a holder whose session lease is still
+ *       valid in its own conservative view (someone else was granted its lock);
  *   <li>lock-delay: after a holder's session expires, nobody is granted its locks before the
  *       lock-delay has passed (in leader time, the namespace's clock);
  *   <li>sessions: no leader decides to expire a session while the session's client still holds a
@@ -34,18 +34,24 @@ public final class LockCheckers {
   private final EventQueue events;
   private final List<String> lockPaths;
   private final long lockDelayMillis;
+
   /** Lock generation -> session it was granted to (across all replicas and time). */
   private final Map<Long, Long> generationOwner = new HashMap<>();
+
   /** Per replica: lock path -> namespace time its holder's session expired. */
   private final Map<Integer, Map<String, Long>> expiredAt = new HashMap<>();
+
   /** Session -> the client's lease views: {generated-at micros, valid-until micros}. */
   private final Map<Long, List<long[]>> leaseViews = new HashMap<>();
+
   /** Session -> ephemeral path its client created (acknowledged). */
   private final Map<Long, String> ephemerals = new TreeMap<>();
+
   private final Map<Integer, List<Long>> endingSessions = new HashMap<>();
   public long grants;
   public long sessions;
   public long fencedRejections;
+
   /**
    * Told of every ExpireSession a leader proposes, at the instant it proposes it: a workload whose
    * clients keep their own lease view (lock-client's simulation) checks it there.
@@ -68,9 +74,18 @@ public final class LockCheckers {
     long now = events.nowMicros();
     for (long[] view : leaseViews.getOrDefault(session, List.of())) {
       if (view[0] < now && view[1] > now) {
-        throw new Violation("session: replica " + replica + " proposed to expire session "
-            + session + " at t=" + now + "us while its client held a lease until t=" + view[1]
-            + "us (answer generated at t=" + view[0] + "us)");
+        throw new Violation(
+            "session: replica "
+                + replica
+                + " proposed to expire session "
+                + session
+                + " at t="
+                + now
+                + "us while its client held a lease until t="
+                + view[1]
+                + "us (answer generated at t="
+                + view[0]
+                + "us)");
       }
     }
     onExpiryProposed.accept(session);
@@ -80,8 +95,10 @@ public final class LockCheckers {
 
   void beforeApply(int replica, Namespace ns, Command command) {
     NamespaceCommand c = decode(command);
-    long ending = c.hasExpireSession() ? c.getExpireSession().getSessionId()
-        : c.hasCloseSession() ? c.getHeader().getSessionId() : 0;
+    long ending =
+        c.hasExpireSession()
+            ? c.getExpireSession().getSessionId()
+            : c.hasCloseSession() ? c.getHeader().getSessionId() : 0;
     if (ending == 0) {
       return;
     }
@@ -98,8 +115,8 @@ public final class LockCheckers {
   }
 
   /**
-   * A replica whose namespace starts over (a process start, or a snapshot installed in place of
-   * its state) applies the history again from that point; what this checker noted from its earlier
+   * A replica whose namespace starts over (a process start, or a snapshot installed in place of its
+   * state) applies the history again from that point; what this checker noted from its earlier
    * applies would be compared with grants that, in the history, came before it.
    */
   void stateReplaced(int replica) {
@@ -118,8 +135,8 @@ public final class LockCheckers {
       for (long s : ending) {
         String eph = ephemerals.get(s);
         if (eph != null && session(ns, s) == null && exists(ns, eph)) {
-          throw new Violation("ephemeral: " + eph + " outlived its session " + s
-              + " on replica " + replica);
+          throw new Violation(
+              "ephemeral: " + eph + " outlived its session " + s + " on replica " + replica);
         }
       }
     }
@@ -141,19 +158,37 @@ public final class LockCheckers {
       if (owner == null) {
         grants++;
       } else if (owner != h.getSessionId()) {
-        throw new Violation("mutual exclusion: generation " + h.getLockGeneration() + " of "
-            + path + " granted to sessions " + owner + " and " + h.getSessionId());
+        throw new Violation(
+            "mutual exclusion: generation "
+                + h.getLockGeneration()
+                + " of "
+                + path
+                + " granted to sessions "
+                + owner
+                + " and "
+                + h.getSessionId());
       }
-      if (expiredAtMillis != null && h.getGrantedMillis() >= expiredAtMillis
+      if (expiredAtMillis != null
+          && h.getGrantedMillis() >= expiredAtMillis
           && h.getGrantedMillis() < expiredAtMillis + lockDelayMillis) {
-        throw new Violation("lock-delay: " + path + " granted at " + h.getGrantedMillis()
-            + " to session " + h.getSessionId() + " though its holder's session expired at "
-            + expiredAtMillis + " (delay " + lockDelayMillis + " ms), replica " + replica);
+        throw new Violation(
+            "lock-delay: "
+                + path
+                + " granted at "
+                + h.getGrantedMillis()
+                + " to session "
+                + h.getSessionId()
+                + " though its holder's session expired at "
+                + expiredAtMillis
+                + " (delay "
+                + lockDelayMillis
+                + " ms), replica "
+                + replica);
       }
     }
     if (exclusive > 1 || (exclusive == 1 && holders.size() > 1)) {
-      throw new Violation("mutual exclusion: " + path + " has holders " + holders
-          + " on replica " + replica);
+      throw new Violation(
+          "mutual exclusion: " + path + " has holders " + holders + " on replica " + replica);
     }
   }
 
@@ -180,9 +215,15 @@ public final class LockCheckers {
   public void fenced(long session, String path, long generation, boolean leaseValid) {
     fencedRejections++;
     if (leaseValid) {
-      throw new Violation("mutual exclusion: the resource behind " + path + " refused session "
-          + session + " (generation " + generation + ") while its lease was valid: the lock was "
-          + "granted to someone else under it");
+      throw new Violation(
+          "mutual exclusion: the resource behind "
+              + path
+              + " refused session "
+              + session
+              + " (generation "
+              + generation
+              + ") while its lease was valid: the lock was "
+              + "granted to someone else under it");
     }
   }
 

@@ -17,14 +17,15 @@ import io.lockd.server.ServerEvents;
 import io.lockd.server.ServerTicks;
 
 /**
- * One simulated lockd process above the driver: the production {@link Namespace} and
- * {@link CellServer}, wired as the daemon wires them, with the simulation's wall clock. The
- * namespace is wrapped so that the {@link LockCheckers} see every command each replica applies,
- * and the replica is wrapped so that they see every command the server proposes.
+ * One simulated lockd process above the driver: the production {@link Namespace} and {@link
+ * CellServer}, wired as the daemon wires them, with the simulation's wall clock. The namespace is
+ * wrapped so that the {@link LockCheckers} see every command each replica applies, and the replica
+ * is wrapped so that they see every command the server proposes.
  */
 public final class LockHost implements SimHost {
   /** The daemon's default {@code --server-tick-ms}. */
   static final long SERVER_TICK_MILLIS = 10;
+
   private final int replicaId;
   private final Namespace namespace = new Namespace();
   private final LockCheckers checkers;
@@ -34,6 +35,7 @@ public final class LockHost implements SimHost {
   private CellServer server;
   private ReplicaLoop.Duty duty = ReplicaLoop.Duty.NONE;
   private Replica replica;
+
   /** Counts changes of the namespace (applies, restores), so checksums are taken only then. */
   private long version;
 
@@ -41,8 +43,14 @@ public final class LockHost implements SimHost {
     this(replicaId, checkers, events, config, ServerEvents.NONE);
   }
 
-  /** As above, with the server telling {@code serverEvents} of its moments (tests inject faults). */
-  LockHost(int replicaId, LockCheckers checkers, EventQueue events, ServerConfig config,
+  /**
+   * As above, with the server telling {@code serverEvents} of its moments (tests inject faults).
+   */
+  LockHost(
+      int replicaId,
+      LockCheckers checkers,
+      EventQueue events,
+      ServerConfig config,
       ServerEvents serverEvents) {
     this.replicaId = replicaId;
     this.checkers = checkers;
@@ -66,9 +74,9 @@ public final class LockHost implements SimHost {
   }
 
   /**
-   * Injected divergence: applies a command that was never chosen to this replica's namespace
-   * alone, as a forged message or a bug would. The command does nothing but count, which is
-   * enough to make the state differ.
+   * Injected divergence: applies a command that was never chosen to this replica's namespace alone,
+   * as a forged message or a bug would. The command does nothing but count, which is enough to make
+   * the state differ.
    */
   void corrupt() {
     namespace.apply(replica.appliedIndex(), new Command(0, new byte[0]));
@@ -117,8 +125,8 @@ public final class LockHost implements SimHost {
     ServedReplica served = ServedReplica.of(replica);
     ServedReplica observed = new ObservedReplica(served);
     // Leader time: the simulation's real time in milliseconds (a wall clock with no skew).
-    server = new CellServer(observed, namespace, () -> events.nowMicros() / 1000, config,
-        serverEvents);
+    server =
+        new CellServer(observed, namespace, () -> events.nowMicros() / 1000, config, serverEvents);
     duty = new ServerTicks(server, SERVER_TICK_MILLIS, () -> {});
   }
 

@@ -16,14 +16,20 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The lock service under the deterministic simulation: the namespace and the server layer on
- * every replica, simulated applications taking locks with fencing, keeping sessions alive and
- * letting them expire, under the same faults as the consensus simulation. Consensus checks run
- * as in {@link Simulation}; {@link LockCheckers} and the clients add the lock-service ones, and
- * {@link ChecksumChecker} compares the replicas' states at equal applied slots after every step.
+ * The lock service under the deterministic simulation: the namespace and the server layer on every
+ * replica, simulated applications taking locks with fencing, keeping sessions alive and letting
+ * them expire, under the same faults as the consensus simulation. Consensus checks run as in {@link
+ * Simulation}; {@link LockCheckers} and the clients add the lock-service ones, and {@link
+ * ChecksumChecker} compares the replicas' states at equal applied slots after every step.
  */
 final class LockSimulation {
-  record Result(long seed, int replicas, long steps, long deliveries, long locks, long sessions,
+  record Result(
+      long seed,
+      int replicas,
+      long steps,
+      long deliveries,
+      long locks,
+      long sessions,
       String violation) {}
 
   private static final long SAFETY_MILLIS = 15_000;
@@ -47,8 +53,8 @@ final class LockSimulation {
 
   /**
    * @param serverEvents told of the servers' moments (to inject faults there)
-   * @param injectDivergence halfway through the faulty phase, one running replica applies a
-   *     command nobody chose (the harness does it to its namespace): the checkers must notice
+   * @param injectDivergence halfway through the faulty phase, one running replica applies a command
+   *     nobody chose (the harness does it to its namespace): the checkers must notice
    */
   LockSimulation(long seed, int size, ServerEvents serverEvents, boolean injectDivergence) {
     this.seed = seed;
@@ -57,8 +63,13 @@ final class LockSimulation {
     EventQueue[] queue = new EventQueue[1];
     LockCheckers[] check = new LockCheckers[1];
     ServerConfig server = ServerConfig.defaults().withGraceMillis(1_000);
-    this.cell = new SimCell(seed, size, Set.of(), new ReplicaOptions(3_000, 200),
-        id -> () -> new LockHost(id, check[0], queue[0], server, serverEvents));
+    this.cell =
+        new SimCell(
+            seed,
+            size,
+            Set.of(),
+            new ReplicaOptions(3_000, 200),
+            id -> () -> new LockHost(id, check[0], queue[0], server, serverEvents));
     queue[0] = cell.events;
     this.checkers = new LockCheckers(cell.events, LOCKS, LOCK_DELAY_MILLIS);
     check[0] = checkers;
@@ -88,8 +99,11 @@ final class LockSimulation {
       cell.runUntil(Math.min(deadline, cell.events.nowMicros() + 100_000));
     }
     if (!settled()) {
-      throw new Violation("liveness: clients still busy or replicas diverged "
-          + LIVENESS_MILLIS + " ms after faults stopped: " + describe());
+      throw new Violation(
+          "liveness: clients still busy or replicas diverged "
+              + LIVENESS_MILLIS
+              + " ms after faults stopped: "
+              + describe());
     }
   }
 
@@ -104,8 +118,14 @@ final class LockSimulation {
 
   private Result result(String violation) {
     long locks = clients.stream().mapToLong(SimLockClient::acquired).sum();
-    return new Result(seed, size, cell.events.executed(), cell.network.deliveries(), locks,
-        checkers.sessions, violation);
+    return new Result(
+        seed,
+        size,
+        cell.events.executed(),
+        cell.network.deliveries(),
+        locks,
+        checkers.sessions,
+        violation);
   }
 
   /** Creates the lock nodes, the watched node and the ephemeral folder before the clients run. */
@@ -126,26 +146,39 @@ final class LockSimulation {
       if (leader != null && leader.host() instanceof LockHost host) {
         CellServer s = host.server();
         if (session[0] == 0) {
-          leader.input(() -> s.createSession(CreateSessionRequest.newBuilder()
-              .setRequestedLeaseMillis(60_000).setClientName("bootstrap").build(),
-              reply(r -> session[0] = r.getSessionId())));
+          leader.input(
+              () ->
+                  s.createSession(
+                      CreateSessionRequest.newBuilder()
+                          .setRequestedLeaseMillis(60_000)
+                          .setClientName("bootstrap")
+                          .build(),
+                      reply(r -> session[0] = r.getSessionId())));
         } else {
-          CreateNodeRequest request = nodes.get(next[0]).setHeader(RequestHeader.newBuilder()
-              .setSessionId(session[0]).setSequence(next[0] + 1)).build();
+          CreateNodeRequest request =
+              nodes
+                  .get(next[0])
+                  .setHeader(
+                      RequestHeader.newBuilder().setSessionId(session[0]).setSequence(next[0] + 1))
+                  .build();
           int index = next[0];
-          leader.input(() -> s.createNode(request, new Reply<>() {
-            @Override
-            public void ok(io.lockd.proto.v1.CreateNodeResponse value) {
-              next[0] = Math.max(next[0], index + 1);
-            }
+          leader.input(
+              () ->
+                  s.createNode(
+                      request,
+                      new Reply<>() {
+                        @Override
+                        public void ok(io.lockd.proto.v1.CreateNodeResponse value) {
+                          next[0] = Math.max(next[0], index + 1);
+                        }
 
-            @Override
-            public void error(ServerError error) {
-              if (error.code() == ServerError.ALREADY_EXISTS) {
-                next[0] = Math.max(next[0], index + 1); // an earlier attempt made it
-              }
-            }
-          }));
+                        @Override
+                        public void error(ServerError error) {
+                          if (error.code() == ServerError.ALREADY_EXISTS) {
+                            next[0] = Math.max(next[0], index + 1); // an earlier attempt made it
+                          }
+                        }
+                      }));
         }
       }
       cell.runUntil(cell.events.nowMicros() + 50_000);
@@ -182,8 +215,10 @@ final class LockSimulation {
     }
     for (SimReplica r : cell.replicas) {
       Namespace ns = ((LockHost) r.host()).namespace();
-      b.append(String.format("[r%d %s applied=%d sum=%x] ", r.id, r.replica().role(),
-          ns.appliedIndex(), ns.stateChecksum()));
+      b.append(
+          String.format(
+              "[r%d %s applied=%d sum=%x] ",
+              r.id, r.replica().role(), ns.appliedIndex(), ns.stateChecksum()));
     }
     return b.toString();
   }

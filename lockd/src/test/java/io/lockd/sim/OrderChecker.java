@@ -19,13 +19,25 @@ final class OrderChecker {
       return;
     }
     if (position > ops.size() + 1) {
-      throw new Violation("order: replica " + replica + " applied position " + position
-          + " before anyone applied " + (ops.size() + 1));
+      throw new Violation(
+          "order: replica "
+              + replica
+              + " applied position "
+              + position
+              + " before anyone applied "
+              + (ops.size() + 1));
     }
     long expected = ops.get((int) position - 1);
     if (expected != op || hashes.get((int) position - 1) != hash) {
-      throw new Violation("order: replica " + replica + " applied op " + Long.toHexString(op)
-          + " at position " + position + " where another applied " + Long.toHexString(expected));
+      throw new Violation(
+          "order: replica "
+              + replica
+              + " applied op "
+              + Long.toHexString(op)
+              + " at position "
+              + position
+              + " where another applied "
+              + Long.toHexString(expected));
     }
   }
 
@@ -34,8 +46,12 @@ final class OrderChecker {
       return;
     }
     if (position > ops.size() || hashes.get((int) position - 1) != hash) {
-      throw new Violation("order: replica " + replica + " restored a snapshot at position "
-          + position + " that matches no applied prefix");
+      throw new Violation(
+          "order: replica "
+              + replica
+              + " restored a snapshot at position "
+              + position
+              + " that matches no applied prefix");
     }
   }
 

@@ -26,31 +26,48 @@ public final class SimCell {
   final ChosenChecker chosen = new ChosenChecker();
   public final List<SimReplica> replicas = new ArrayList<>();
   private final int size;
-  /** Groups a faulty disk may lose or corrupt: the newest ones, as a lying or rotting disk would. */
+
+  /**
+   * Groups a faulty disk may lose or corrupt: the newest ones, as a lying or rotting disk would.
+   */
   private static final int EXPOSED_GROUPS = 6;
+
   /** Replicas with a faulty disk: a minority (at most (size - 1) / 2), or none. */
   private final java.util.TreeSet<Integer> faultyDisks = new java.util.TreeSet<>();
+
   private final SplittableRandom diskRandom;
+
   /** Extra checks a workload runs after every step. */
   public Runnable afterStep = () -> {};
 
   /** A cell with no injected bugs, for workloads outside this package. */
-  public SimCell(long seed, int size, ReplicaOptions options,
+  public SimCell(
+      long seed,
+      int size,
+      ReplicaOptions options,
       IntFunction<java.util.function.Supplier<SimHost>> hosts) {
     this(seed, size, Set.of(), options, hosts);
   }
 
-  SimCell(long seed, int size, Set<Simulation.Bug> bugs, ReplicaOptions options,
+  SimCell(
+      long seed,
+      int size,
+      Set<Simulation.Bug> bugs,
+      ReplicaOptions options,
       IntFunction<java.util.function.Supplier<SimHost>> hosts) {
     this(seed, size, bugs, options, hosts, true, false);
   }
 
   /**
-   * A cell under the random faults, and with disk faults on a seed-chosen minority of replicas:
-   * a crash of one may also lose the newest synced groups of its log or corrupt one of them.
+   * A cell under the random faults, and with disk faults on a seed-chosen minority of replicas: a
+   * crash of one may also lose the newest synced groups of its log or corrupt one of them.
    */
-  static SimCell withDiskFaults(long seed, int size, Set<Simulation.Bug> bugs,
-      ReplicaOptions options, IntFunction<java.util.function.Supplier<SimHost>> hosts) {
+  static SimCell withDiskFaults(
+      long seed,
+      int size,
+      Set<Simulation.Bug> bugs,
+      ReplicaOptions options,
+      IntFunction<java.util.function.Supplier<SimHost>> hosts) {
     return new SimCell(seed, size, bugs, options, hosts, true, true);
   }
 
@@ -58,16 +75,24 @@ public final class SimCell {
    * A cell with no random faults: a network that neither loses, duplicates nor reorders, exact
    * clocks, and no fault schedule. Scenario tests inject the faults they are about themselves.
    */
-  static SimCell calm(long seed, int size, ReplicaOptions options,
+  static SimCell calm(
+      long seed,
+      int size,
+      ReplicaOptions options,
       IntFunction<java.util.function.Supplier<SimHost>> hosts) {
     return new SimCell(seed, size, Set.of(), options, hosts, false, false);
   }
 
-  private SimCell(long seed, int size, Set<Simulation.Bug> bugs, ReplicaOptions options,
-      IntFunction<java.util.function.Supplier<SimHost>> hosts, boolean randomFaults,
+  private SimCell(
+      long seed,
+      int size,
+      Set<Simulation.Bug> bugs,
+      ReplicaOptions options,
+      IntFunction<java.util.function.Supplier<SimHost>> hosts,
+      boolean randomFaults,
       boolean diskFaults) {
-    Set<Simulation.Bug> on = bugs.isEmpty() ? EnumSet.noneOf(Simulation.Bug.class)
-        : EnumSet.copyOf(bugs);
+    Set<Simulation.Bug> on =
+        bugs.isEmpty() ? EnumSet.noneOf(Simulation.Bug.class) : EnumSet.copyOf(bugs);
     this.size = size;
     this.random = new SplittableRandom(seed);
     FaultPlan drawn = new FaultPlan(random.split(), DRIFT_BOUND);
@@ -90,12 +115,24 @@ public final class SimCell {
       // Production timing (so the checkers judge the defaults a cell runs with), small windows
       // and batches (so that their edges are reached often).
       PaxosConfig timing = PaxosConfig.defaults(id, ids);
-      PaxosConfig config = new PaxosConfig(id, ids, timing.leaseMillis(), configuredDrift,
-          timing.heartbeatMillis(), timing.electionTimeoutMillis(),
-          timing.electionJitterMillis(), timing.retransmitMillis(), 16, 64, 64 * 1024, 2_000, 16,
-          256);
-      SimClock clock = new SimClock(events, random.split(), plan.clockDrift,
-          random.nextLong(1_000_000));
+      PaxosConfig config =
+          new PaxosConfig(
+              id,
+              ids,
+              timing.leaseMillis(),
+              configuredDrift,
+              timing.heartbeatMillis(),
+              timing.electionTimeoutMillis(),
+              timing.electionJitterMillis(),
+              timing.retransmitMillis(),
+              16,
+              64,
+              64 * 1024,
+              2_000,
+              16,
+              256);
+      SimClock clock =
+          new SimClock(events, random.split(), plan.clockDrift, random.nextLong(1_000_000));
       InMemoryAcceptorStore store = new InMemoryAcceptorStore();
       store.forgetPromiseOnCrash(on.contains(Simulation.Bug.FORGET_PROMISE_ON_RESTART));
       if (faultyDisks.contains(id)) {
@@ -104,8 +141,18 @@ public final class SimCell {
       }
       SimDisk disk = new SimDisk(events, store, plan.diskSyncMicros);
       disk.bugAckBeforeSync = on.contains(Simulation.Bug.ANSWER_BEFORE_DURABLE);
-      replicas.add(new SimReplica(id, events, network, clock, disk, config, options, chosen,
-          hosts.apply(id), random.split()));
+      replicas.add(
+          new SimReplica(
+              id,
+              events,
+              network,
+              clock,
+              disk,
+              config,
+              options,
+              chosen,
+              hosts.apply(id),
+              random.split()));
     }
   }
 
@@ -116,15 +163,20 @@ public final class SimCell {
       scheduleFault();
     }
     MessageChecks ranges = new MessageChecks(replicas.stream().map(r -> r.id).toList());
-    network.onSend = m -> {
-      String refusal = ranges.refusal(m);
-      if (refusal != null) {
-        throw new Violation("ranges: replica " + m.from() + " sent a message the receiving edge"
-            + " would drop: " + refusal);
-      }
-      recordAnswer(m);
-      maybeCrashAfterReply(m);
-    };
+    network.onSend =
+        m -> {
+          String refusal = ranges.refusal(m);
+          if (refusal != null) {
+            throw new Violation(
+                "ranges: replica "
+                    + m.from()
+                    + " sent a message the receiving edge"
+                    + " would drop: "
+                    + refusal);
+          }
+          recordAnswer(m);
+          maybeCrashAfterReply(m);
+        };
   }
 
   public SimReplica replica(int id) {
@@ -142,27 +194,29 @@ public final class SimCell {
   }
 
   /**
-   * Runs events up to {@code micros}, checking after every step; an ERROR line logged during a
-   * step is a violation at that step ({@link ErrorLog}).
+   * Runs events up to {@code micros}, checking after every step; an ERROR line logged during a step
+   * is a violation at that step ({@link ErrorLog}).
    */
   public void runUntil(long micros) {
     ErrorLog.Recording errors = new ErrorLog.Recording();
-    ErrorLog.record(errors, () -> {
-      while (events.runNext(micros)) {
-        noErrorLogged(errors);
-        checkLeases();
-        checkPromises();
-        afterStep.run();
-        noErrorLogged(errors);
-      }
-      return null;
-    });
+    ErrorLog.record(
+        errors,
+        () -> {
+          while (events.runNext(micros)) {
+            noErrorLogged(errors);
+            checkLeases();
+            checkPromises();
+            afterStep.run();
+            noErrorLogged(errors);
+          }
+          return null;
+        });
   }
 
   private void noErrorLogged(ErrorLog.Recording errors) {
     if (errors.count() > 0) {
-      throw new Violation("ERROR logged at t=" + events.nowMicros() + "us: "
-          + errors.lines().get(0));
+      throw new Violation(
+          "ERROR logged at t=" + events.nowMicros() + "us: " + errors.lines().get(0));
     }
   }
 
@@ -172,8 +226,14 @@ public final class SimCell {
     for (SimReplica r : replicas) {
       if (r.holdsLease()) {
         if (holder >= 0) {
-          throw new Violation("lease: replicas " + holder + " and " + r.id
-              + " both hold a lease at t=" + events.nowMicros() + "us");
+          throw new Violation(
+              "lease: replicas "
+                  + holder
+                  + " and "
+                  + r.id
+                  + " both hold a lease at t="
+                  + events.nowMicros()
+                  + "us");
         }
         holder = r.id;
       }
@@ -183,22 +243,28 @@ public final class SimCell {
   private final long[] promiseAnswered = new long[64];
 
   /**
-   * An acceptor never goes back on a promise it answered, not even across a crash: once it told
-   * a proposer "promised b" (in a promise or an acceptance), its promise stays at least b.
+   * An acceptor never goes back on a promise it answered, not even across a crash: once it told a
+   * proposer "promised b" (in a promise or an acceptance), its promise stays at least b.
    */
   private void checkPromises() {
     for (SimReplica r : replicas) {
       if (r.isUp() && r.replica().promised() < promiseAnswered[r.id]) {
-        throw new Violation("promise: replica " + r.id + " answered for ballot "
-            + io.lockd.paxos.Ballot.toString(promiseAnswered[r.id]) + " and later promised only "
-            + io.lockd.paxos.Ballot.toString(r.replica().promised()));
+        throw new Violation(
+            "promise: replica "
+                + r.id
+                + " answered for ballot "
+                + io.lockd.paxos.Ballot.toString(promiseAnswered[r.id])
+                + " and later promised only "
+                + io.lockd.paxos.Ballot.toString(r.replica().promised()));
       }
     }
   }
 
   private void recordAnswer(io.lockd.paxos.Message m) {
-    long ballot = m instanceof io.lockd.paxos.Message.Promise p ? p.ballot()
-        : m instanceof io.lockd.paxos.Message.Accepted a ? a.ballot() : 0;
+    long ballot =
+        m instanceof io.lockd.paxos.Message.Promise p
+            ? p.ballot()
+            : m instanceof io.lockd.paxos.Message.Accepted a ? a.ballot() : 0;
     promiseAnswered[m.from()] = Math.max(promiseAnswered[m.from()], ballot);
   }
 
@@ -208,13 +274,15 @@ public final class SimCell {
 
   void scheduleFault() {
     long gap = 1 + random.nextLong(plan.meanFaultGapMillis * 2);
-    events.after(gap * 1000, () -> {
-      if (!faultsOn) {
-        return;
-      }
-      injectFault();
-      scheduleFault();
-    });
+    events.after(
+        gap * 1000,
+        () -> {
+          if (!faultsOn) {
+            return;
+          }
+          injectFault();
+          scheduleFault();
+        });
   }
 
   private void injectFault() {
@@ -249,7 +317,7 @@ public final class SimCell {
           }
         }
       }
-      default -> { } // quiet spell
+      default -> {} // quiet spell
     }
   }
 
@@ -258,25 +326,28 @@ public final class SimCell {
    * promise or acceptance that was not durable would be lost.
    */
   private void maybeCrashAfterReply(io.lockd.paxos.Message m) {
-    boolean reply = m instanceof io.lockd.paxos.Message.Promise
-        || m instanceof io.lockd.paxos.Message.Accepted;
+    boolean reply =
+        m instanceof io.lockd.paxos.Message.Promise || m instanceof io.lockd.paxos.Message.Accepted;
     if (!faultsOn || !reply || random.nextDouble() >= plan.crashAfterReplyRate) {
       return;
     }
     SimReplica r = replicas.get(m.from() - 1);
-    events.after(random.nextLong(1, plan.diskSyncMicros + 2), () -> {
-      if (faultsOn) {
-        crash(r);
-        events.after(random.nextLong(1, plan.maxDownMillis) * 1000, () -> restart(r));
-      }
-    });
+    events.after(
+        random.nextLong(1, plan.diskSyncMicros + 2),
+        () -> {
+          if (faultsOn) {
+            crash(r);
+            events.after(random.nextLong(1, plan.maxDownMillis) * 1000, () -> restart(r));
+          }
+        });
   }
 
   /** Crashes {@code r}; a faulty disk may lose or corrupt its newest synced groups as it goes. */
   private void crash(SimReplica r) {
     if (r.isUp() && faultyDisks.contains(r.id) && diskRandom.nextDouble() < plan.diskFaultRate) {
-      r.disk.store().damageAtNextCrash(diskRandom.nextBoolean(),
-          diskRandom.nextInt(EXPOSED_GROUPS));
+      r.disk
+          .store()
+          .damageAtNextCrash(diskRandom.nextBoolean(), diskRandom.nextInt(EXPOSED_GROUPS));
     }
     r.crash();
   }
@@ -320,11 +391,13 @@ public final class SimCell {
   }
 
   private void healLater() {
-    events.after(random.nextLong(1, plan.maxPartitionMillis) * 1000, () -> {
-      if (faultsOn) {
-        network.healAll();
-      }
-    });
+    events.after(
+        random.nextLong(1, plan.maxPartitionMillis) * 1000,
+        () -> {
+          if (faultsOn) {
+            network.healAll();
+          }
+        });
   }
 
   public void heal() {
@@ -335,5 +408,4 @@ public final class SimCell {
       restart(r);
     }
   }
-
 }

@@ -69,24 +69,31 @@ final class SimClient {
     long thisSeq = seq;
     SimReplica r = replicas.get(target - 1);
     byte[] payload = SimStateMachine.op(id, thisSeq, random.nextInt(64));
-    events.after(NET_MICROS, () -> r.propose(payload, new ProposalCallback() {
-      @Override
-      public void applied(long slot, byte[] result) {
-        long position = ByteBuffer.wrap(result).getLong();
-        events.after(NET_MICROS, () -> onApplied(thisSeq, position));
-      }
+    events.after(
+        NET_MICROS,
+        () ->
+            r.propose(
+                payload,
+                new ProposalCallback() {
+                  @Override
+                  public void applied(long slot, byte[] result) {
+                    long position = ByteBuffer.wrap(result).getLong();
+                    events.after(NET_MICROS, () -> onApplied(thisSeq, position));
+                  }
 
-      @Override
-      public void failed(ProposalFailure failure, int leaderHint) {
-        events.after(NET_MICROS, () -> onFailed(thisAttempt, leaderHint));
-      }
-    }));
-    events.after(GIVE_UP_MICROS, () -> {
-      if (outstanding && attempt == thisAttempt) {
-        retarget(-1);
-        send();
-      }
-    });
+                  @Override
+                  public void failed(ProposalFailure failure, int leaderHint) {
+                    events.after(NET_MICROS, () -> onFailed(thisAttempt, leaderHint));
+                  }
+                }));
+    events.after(
+        GIVE_UP_MICROS,
+        () -> {
+          if (outstanding && attempt == thisAttempt) {
+            retarget(-1);
+            send();
+          }
+        });
   }
 
   private void onApplied(long forSeq, long position) {

@@ -46,8 +46,8 @@ final class SimClock implements Clock {
   }
 
   /**
-   * Re-anchors and sets the rate to a bound of the drift: the slowest if {@code fast} is false.
-   * A slow leader with fast acceptors is the worst case the lease rule has to cover.
+   * Re-anchors and sets the rate to a bound of the drift: the slowest if {@code fast} is false. A
+   * slow leader with fast acceptors is the worst case the lease rule has to cover.
    */
   void setExtremeRate(boolean fast) {
     anchorValue = valueMicros();
@@ -59,7 +59,9 @@ final class SimClock implements Clock {
     return anchorValue + (events.nowMicros() - anchorReal) * rate;
   }
 
-  /** Real microseconds until this clock reads {@code millis}, at its current rate (0 if it does). */
+  /**
+   * Real microseconds until this clock reads {@code millis}, at its current rate (0 if it does).
+   */
   long realMicrosUntil(long millis) {
     double remaining = millis * 1000.0 - valueMicros();
     return remaining <= 0 ? 0 : (long) Math.ceil(remaining / rate);

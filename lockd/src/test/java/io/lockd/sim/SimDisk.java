@@ -10,11 +10,10 @@ import java.util.function.BiConsumer;
 
 /**
  * The simulated twin of the group-commit writer: writes reach the in-memory store at once but
- * become durable only when a sync completes after a seed-chosen latency; one sync covers
- * everything written before it completes, and then releases the messages that waited for it. As
- * in production, only waiting messages make a sync happen soon; writes nothing waits for are
- * synced at the latest after {@link #LAZY_SYNC_MICROS}. A crash drops whatever was not yet synced,
- * messages included.
+ * become durable only when a sync completes after a seed-chosen latency; one sync covers everything
+ * written before it completes, and then releases the messages that waited for it. As in production,
+ * only waiting messages make a sync happen soon; writes nothing waits for are synced at the latest
+ * after {@link #LAZY_SYNC_MICROS}. A crash drops whatever was not yet synced, messages included.
  */
 final class SimDisk implements WriteSink {
   /** The production writer's {@code LAZY_SYNC_MILLIS}. */
@@ -32,6 +31,7 @@ final class SimDisk implements WriteSink {
   private long syncDueAt = Long.MAX_VALUE;
   private long generation;
   private long syncs;
+
   /** Injected bug: release messages before their writes are durable (answering too early). */
   boolean bugAckBeforeSync;
 
@@ -46,8 +46,8 @@ final class SimDisk implements WriteSink {
   }
 
   /**
-   * Connects a freshly started replica generation; {@code release} gets each durable token with
-   * the messages that waited for it (it must send them as inputs of the replica's process).
+   * Connects a freshly started replica generation; {@code release} gets each durable token with the
+   * messages that waited for it (it must send them as inputs of the replica's process).
    */
   void connect(ChosenChecker.View observer, BiConsumer<Long, List<Message>> release) {
     this.observer = observer;
@@ -65,11 +65,13 @@ final class SimDisk implements WriteSink {
     if (bugAckBeforeSync && !afterDurable.isEmpty()) {
       List<Message> early = List.copyOf(afterDurable);
       long gen = generation;
-      events.after(0, () -> {
-        if (gen == generation) {
-          release.accept(token, early);
-        }
-      });
+      events.after(
+          0,
+          () -> {
+            if (gen == generation) {
+              release.accept(token, early);
+            }
+          });
     } else {
       waiting.addAll(afterDurable);
     }

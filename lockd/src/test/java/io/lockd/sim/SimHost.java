@@ -6,9 +6,9 @@ import io.lockd.replica.ReplicaLoop;
 import io.lockd.replica.StateMachine;
 
 /**
- * What a simulated replica process runs on top of the driver: the state machine, and optionally
- * the server layer that reacts to ticks and applied commands. A new host is made at every start,
- * as a restarted process starts with empty memory.
+ * What a simulated replica process runs on top of the driver: the state machine, and optionally the
+ * server layer that reacts to ticks and applied commands. A new host is made at every start, as a
+ * restarted process starts with empty memory.
  */
 public interface SimHost {
   StateMachine stateMachine();

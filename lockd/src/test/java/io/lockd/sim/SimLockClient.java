@@ -29,10 +29,10 @@ import java.util.function.Consumer;
 /**
  * A simulated application using the lock service through the production server code: it keeps a
  * session alive over a KeepAlive stream (following leader hints), takes exclusive locks, uses a
- * fenced resource while it holds one, writes a watched node, and sometimes falls silent long
- * enough for its session to expire. Requests carry (session, sequence) and are retried with the
- * same sequence after a failover. It checks its own event stream: indexes strictly grow and the
- * watched node's content generations arrive without gaps unless the server says RESYNC.
+ * fenced resource while it holds one, writes a watched node, and sometimes falls silent long enough
+ * for its session to expire. Requests carry (session, sequence) and are retried with the same
+ * sequence after a failover. It checks its own event stream: indexes strictly grow and the watched
+ * node's content generations arrive without gaps unless the server says RESYNC.
  */
 final class SimLockClient {
   static final String WATCHED = "/data/w";
@@ -71,8 +71,13 @@ final class SimLockClient {
   private Event earlyOutcome;
   private long acquiredCount;
 
-  SimLockClient(int id, SimCell cell, SplittableRandom random, LockCheckers checkers,
-      SimResource resource, List<String> locks) {
+  SimLockClient(
+      int id,
+      SimCell cell,
+      SplittableRandom random,
+      LockCheckers checkers,
+      SimResource resource,
+      List<String> locks) {
     this.id = id;
     this.cell = cell;
     this.events = cell.events;
@@ -100,10 +105,31 @@ final class SimLockClient {
 
   @Override
   public String toString() {
-    return "client " + id + "{session=" + session + " busy=" + busy + " held=" + heldPath
-        + " waiting=" + waitingSequence + " silent=" + silent + " target=" + target
-        + " stream=" + (stream != null) + "@" + streamReplica + " validUntil=" + validUntil
-        + " lastSeen=" + lastSeen + " inFlight=" + inFlight + "}";
+    return "client "
+        + id
+        + "{session="
+        + session
+        + " busy="
+        + busy
+        + " held="
+        + heldPath
+        + " waiting="
+        + waitingSequence
+        + " silent="
+        + silent
+        + " target="
+        + target
+        + " stream="
+        + (stream != null)
+        + "@"
+        + streamReplica
+        + " validUntil="
+        + validUntil
+        + " lastSeen="
+        + lastSeen
+        + " inFlight="
+        + inFlight
+        + "}";
   }
 
   long acquired() {
@@ -113,62 +139,75 @@ final class SimLockClient {
   // ---- requests -----------------------------------------------------------------------------
 
   /**
-   * Sends one request to the replica believed to lead; follows hints and retries the same
-   * request after silence, until a final answer.
+   * Sends one request to the replica believed to lead; follows hints and retries the same request
+   * after silence, until a final answer.
    */
-  private <T> void call(BiConsumer<CellServer, Reply<T>> request, Consumer<T> ok,
-      Consumer<ServerError> failed) {
+  private <T> void call(
+      BiConsumer<CellServer, Reply<T>> request, Consumer<T> ok, Consumer<ServerError> failed) {
     long gen = generation;
     long[] attempt = {0};
     inFlight = new Throwable().getStackTrace()[1].getMethodName();
     Runnable[] send = new Runnable[1];
-    send[0] = () -> {
-      if (gen != generation || attempt[0] < 0) {
-        return; // a resend scheduled by a failed attempt, after another attempt was answered
-      }
-      long mine = ++attempt[0];
-      SimReplica r = cell.replica(target);
-      events.after(NET_MICROS, () -> r.input(() -> {
-        if (!(r.host() instanceof LockHost host) || host.server() == null) {
-          return;
-        }
-        request.accept(host.server(), new Reply<T>() {
-          @Override
-          public void ok(T value) {
-            events.after(NET_MICROS, () -> {
-              if (gen == generation && attempt[0] == mine) {
-                attempt[0] = -1;
-                inFlight = "-";
-                ok.accept(value);
-              }
-            });
+    send[0] =
+        () -> {
+          if (gen != generation || attempt[0] < 0) {
+            return; // a resend scheduled by a failed attempt, after another attempt was answered
           }
+          long mine = ++attempt[0];
+          SimReplica r = cell.replica(target);
+          events.after(
+              NET_MICROS,
+              () ->
+                  r.input(
+                      () -> {
+                        if (!(r.host() instanceof LockHost host) || host.server() == null) {
+                          return;
+                        }
+                        request.accept(
+                            host.server(),
+                            new Reply<T>() {
+                              @Override
+                              public void ok(T value) {
+                                events.after(
+                                    NET_MICROS,
+                                    () -> {
+                                      if (gen == generation && attempt[0] == mine) {
+                                        attempt[0] = -1;
+                                        inFlight = "-";
+                                        ok.accept(value);
+                                      }
+                                    });
+                              }
 
-          @Override
-          public void error(ServerError error) {
-            events.after(NET_MICROS, () -> {
-              if (gen != generation || attempt[0] != mine) {
-                return;
-              }
-              if (error.code() == ServerError.UNAVAILABLE) {
-                retarget(error.leaderHint());
-                events.after(random.nextLong(1_000, 20_000), send[0]);
-              } else {
-                attempt[0] = -1;
-                inFlight = "-";
-                failed.accept(error);
-              }
-            });
-          }
-        });
-      }));
-      events.after(RETRY_MICROS, () -> {
-        if (gen == generation && attempt[0] == mine) {
-          retarget(-1);
-          send[0].run();
-        }
-      });
-    };
+                              @Override
+                              public void error(ServerError error) {
+                                events.after(
+                                    NET_MICROS,
+                                    () -> {
+                                      if (gen != generation || attempt[0] != mine) {
+                                        return;
+                                      }
+                                      if (error.code() == ServerError.UNAVAILABLE) {
+                                        retarget(error.leaderHint());
+                                        events.after(random.nextLong(1_000, 20_000), send[0]);
+                                      } else {
+                                        attempt[0] = -1;
+                                        inFlight = "-";
+                                        failed.accept(error);
+                                      }
+                                    });
+                              }
+                            });
+                      }));
+          events.after(
+              RETRY_MICROS,
+              () -> {
+                if (gen == generation && attempt[0] == mine) {
+                  retarget(-1);
+                  send[0].run();
+                }
+              });
+        };
     send[0].run();
   }
 
@@ -189,8 +228,14 @@ final class SimLockClient {
     }
     busy = true;
     session = 0;
-    this.<io.lockd.proto.v1.CreateSessionResponse>call((s, reply) -> s.createSession(CreateSessionRequest.newBuilder()
-            .setRequestedLeaseMillis(LEASE_MILLIS).setClientName("sim-" + id).build(), reply),
+    this.<io.lockd.proto.v1.CreateSessionResponse>call(
+        (s, reply) ->
+            s.createSession(
+                CreateSessionRequest.newBuilder()
+                    .setRequestedLeaseMillis(LEASE_MILLIS)
+                    .setClientName("sim-" + id)
+                    .build(),
+                reply),
         created -> {
           session = created.getSessionId();
           sequence = 0;
@@ -207,8 +252,16 @@ final class SimLockClient {
     String path = "/eph/c" + id + "-" + session;
     long forSession = session;
     RequestHeader h = header();
-    this.<io.lockd.proto.v1.CreateNodeResponse>call((s, reply) -> s.createNode(CreateNodeRequest.newBuilder().setHeader(h)
-            .setPath(path).setKind(NodeKind.NODE_KIND_FILE).setEphemeral(true).build(), reply),
+    this.<io.lockd.proto.v1.CreateNodeResponse>call(
+        (s, reply) ->
+            s.createNode(
+                CreateNodeRequest.newBuilder()
+                    .setHeader(h)
+                    .setPath(path)
+                    .setKind(NodeKind.NODE_KIND_FILE)
+                    .setEphemeral(true)
+                    .build(),
+                reply),
         created -> {
           checkers.ephemeralCreated(forSession, path);
           watch();
@@ -218,8 +271,15 @@ final class SimLockClient {
 
   private void watch() {
     RequestHeader h = header();
-    this.<io.lockd.proto.v1.WatchResponse>call((s, reply) -> s.watch(WatchRequest.newBuilder().setHeader(h).setPath(WATCHED)
-            .setKind(WatchKind.WATCH_KIND_CONTENTS).build(), reply),
+    this.<io.lockd.proto.v1.WatchResponse>call(
+        (s, reply) ->
+            s.watch(
+                WatchRequest.newBuilder()
+                    .setHeader(h)
+                    .setPath(WATCHED)
+                    .setKind(WatchKind.WATCH_KIND_CONTENTS)
+                    .build(),
+                reply),
         watching -> idleThenWork(),
         this::lostSession);
   }
@@ -243,23 +303,27 @@ final class SimLockClient {
     if (!stopped) {
       busy = true;
       long gen = generation;
-      events.after(random.nextLong(10_000, 200_000), () -> {
-        if (gen == generation) {
-          action.run();
-        }
-      });
+      events.after(
+          random.nextLong(10_000, 200_000),
+          () -> {
+            if (gen == generation) {
+              action.run();
+            }
+          });
     }
   }
 
   // ---- keepalive ----------------------------------------------------------------------------
 
   private void keepAliveLoop() {
-    events.after(LEASE_MILLIS * 1000 / 5, () -> {
-      if (session != 0 && !silent) {
-        sendKeepAlive();
-      }
-      keepAliveLoop();
-    });
+    events.after(
+        LEASE_MILLIS * 1000 / 5,
+        () -> {
+          if (session != 0 && !silent) {
+            sendKeepAlive();
+          }
+          keepAliveLoop();
+        });
   }
 
   private void sendKeepAlive() {
@@ -274,8 +338,8 @@ final class SimLockClient {
     if (s == null) {
       return; // that replica is down: the silence check above moves on
     }
-    KeepAliveRequest request = KeepAliveRequest.newBuilder().setSessionId(session)
-        .setLastSeenEventIndex(lastSeen).build();
+    KeepAliveRequest request =
+        KeepAliveRequest.newBuilder().setSessionId(session).setLastSeenEventIndex(lastSeen).build();
     SimReplica on = cell.replica(streamReplica);
     events.after(NET_MICROS, () -> on.input(() -> s.onRequest(request)));
   }
@@ -284,33 +348,35 @@ final class SimLockClient {
     long token = ++streamToken;
     lastAnswerAt = events.nowMicros();
     streamReplica = r.id;
-    EventSink sink = new EventSink() {
-      @Override
-      public boolean ready() {
-        return true;
-      }
+    EventSink sink =
+        new EventSink() {
+          @Override
+          public boolean ready() {
+            return true;
+          }
 
-      @Override
-      public void send(KeepAliveResponse response) {
-        events.after(NET_MICROS, () -> onKeepAlive(token, response));
-      }
+          @Override
+          public void send(KeepAliveResponse response) {
+            events.after(NET_MICROS, () -> onKeepAlive(token, response));
+          }
 
-      @Override
-      public boolean closed() {
-        return token != streamToken;
-      }
+          @Override
+          public boolean closed() {
+            return token != streamToken;
+          }
 
-      @Override
-      public void close(ServerError error) {
-        events.after(NET_MICROS, () -> onStreamClosed(token, error));
-      }
-    };
+          @Override
+          public void close(ServerError error) {
+            events.after(NET_MICROS, () -> onStreamClosed(token, error));
+          }
+        };
     KeepAliveStream[] opened = new KeepAliveStream[1];
-    r.input(() -> {
-      if (r.host() instanceof LockHost host && host.server() != null) {
-        opened[0] = host.server().openKeepAlive(sink);
-      }
-    });
+    r.input(
+        () -> {
+          if (r.host() instanceof LockHost host && host.server() != null) {
+            opened[0] = host.server().openKeepAlive(sink);
+          }
+        });
     stream = opened[0];
   }
 
@@ -343,8 +409,8 @@ final class SimLockClient {
     // The rule lock-client uses: shorten by the drift bound both ways, and by the millisecond
     // the leader's clock reading may be behind.
     double drift = SimCell.DRIFT_BOUND;
-    long usableMillis = (long) Math.floor(
-        response.getLeaseRemainingMillis() * (1 - drift) / (1 + drift)) - 1;
+    long usableMillis =
+        (long) Math.floor(response.getLeaseRemainingMillis() * (1 - drift) / (1 + drift)) - 1;
     long until = generatedAt + Math.max(0, usableMillis) * 1000;
     validUntil = Math.max(validUntil, until);
     checkers.leaseView(session, generatedAt, until);
@@ -352,8 +418,19 @@ final class SimLockClient {
     long previous = before;
     for (Event e : response.getEventsList()) {
       if (Boolean.getBoolean("sim.trace")) {
-        System.out.println("client " + id + " t=" + events.nowMicros() + " event " + e.getIndex()
-            + " " + e.getType() + " " + e.getPath() + " g=" + e.getContentGeneration());
+        System.out.println(
+            "client "
+                + id
+                + " t="
+                + events.nowMicros()
+                + " event "
+                + e.getIndex()
+                + " "
+                + e.getType()
+                + " "
+                + e.getPath()
+                + " g="
+                + e.getContentGeneration());
       }
       // Events that arose from one command share its index and always come together.
       onEvent(e, e.getIndex() == previous && previous > before);
@@ -374,18 +451,36 @@ final class SimLockClient {
       case EVENT_TYPE_SESSION_EXPIRED -> {
         return; // the stream closes next
       }
-      default -> { }
+      default -> {}
     }
     if (e.getIndex() < lastSeen || (e.getIndex() == lastSeen && !sameCommandAsPrevious)) {
-      throw new Violation("events: client " + id + " session " + session + " got index "
-          + e.getIndex() + " after " + lastSeen + " (" + e.getType() + ")");
+      throw new Violation(
+          "events: client "
+              + id
+              + " session "
+              + session
+              + " got index "
+              + e.getIndex()
+              + " after "
+              + lastSeen
+              + " ("
+              + e.getType()
+              + ")");
     }
     lastSeen = e.getIndex();
     if (e.getType() == EventType.EVENT_TYPE_CONTENTS_CHANGED && e.getPath().equals(WATCHED)) {
       long g = e.getContentGeneration();
       if (lastContentGeneration >= 0 && g != lastContentGeneration + 1) {
-        throw new Violation("events: client " + id + " saw content generation " + g + " of "
-            + WATCHED + " after " + lastContentGeneration + " with no RESYNC between");
+        throw new Violation(
+            "events: client "
+                + id
+                + " saw content generation "
+                + g
+                + " of "
+                + WATCHED
+                + " after "
+                + lastContentGeneration
+                + " with no RESYNC between");
       }
       lastContentGeneration = g;
     } else if (isOutcome(e)) {
@@ -421,19 +516,29 @@ final class SimLockClient {
       return;
     }
     long gen = generation;
-    events.after(random.nextLong(1_000, 100_000), () -> {
-      if (gen == generation && !stopped) {
-        acquire();
-      }
-    });
+    events.after(
+        random.nextLong(1_000, 100_000),
+        () -> {
+          if (gen == generation && !stopped) {
+            acquire();
+          }
+        });
   }
 
   private void acquire() {
     busy = true;
     String path = locks.get(random.nextInt(locks.size()));
     RequestHeader h = header();
-    this.<AcquireResponse>call((s, reply) -> s.acquire(AcquireRequest.newBuilder().setHeader(h).setPath(path)
-            .setMode(LockMode.LOCK_MODE_EXCLUSIVE).setWaitMillis(2_000).build(), reply),
+    this.<AcquireResponse>call(
+        (s, reply) ->
+            s.acquire(
+                AcquireRequest.newBuilder()
+                    .setHeader(h)
+                    .setPath(path)
+                    .setMode(LockMode.LOCK_MODE_EXCLUSIVE)
+                    .setWaitMillis(2_000)
+                    .build(),
+                reply),
         (AcquireResponse r) -> {
           busy = false;
           if (r.hasGranted()) {
@@ -458,19 +563,20 @@ final class SimLockClient {
       return;
     }
     long gen = generation;
-    events.after(random.nextLong(1_000, 300_000), () -> {
-      if (gen == generation) {
-        useResource();
-        maybeWrite();
-      }
-    });
+    events.after(
+        random.nextLong(1_000, 300_000),
+        () -> {
+          if (gen == generation) {
+            useResource();
+            maybeWrite();
+          }
+        });
   }
 
   private void useResource() {
     boolean leaseValid = events.nowMicros() < validUntil;
     if (held != null && leaseValid && !resource.use(session, held)) {
-      checkers.fenced(session, heldPath, held.getLockGeneration(),
-          events.nowMicros() < validUntil);
+      checkers.fenced(session, heldPath, held.getLockGeneration(), events.nowMicros() < validUntil);
     }
   }
 
@@ -478,9 +584,15 @@ final class SimLockClient {
     if (random.nextBoolean()) {
       busy = true;
       RequestHeader h = header(); // the same sequence number on every attempt: exactly once
-      this.<io.lockd.proto.v1.SetContentsResponse>call((s, reply) -> s.setContents(SetContentsRequest.newBuilder().setHeader(h)
-              .setPath(WATCHED).setContents(com.google.protobuf.ByteString.copyFromUtf8(
-                  "from " + id)).build(), reply),
+      this.<io.lockd.proto.v1.SetContentsResponse>call(
+          (s, reply) ->
+              s.setContents(
+                  SetContentsRequest.newBuilder()
+                      .setHeader(h)
+                      .setPath(WATCHED)
+                      .setContents(com.google.protobuf.ByteString.copyFromUtf8("from " + id))
+                      .build(),
+                  reply),
           written -> release(),
           this::lostSession);
     } else {
@@ -493,8 +605,9 @@ final class SimLockClient {
     String path = heldPath;
     useResource();
     RequestHeader h = header();
-    this.<io.lockd.proto.v1.ReleaseResponse>call((s, reply) -> s.release(ReleaseRequest.newBuilder().setHeader(h)
-            .setPath(path).build(), reply),
+    this.<io.lockd.proto.v1.ReleaseResponse>call(
+        (s, reply) ->
+            s.release(ReleaseRequest.newBuilder().setHeader(h).setPath(path).build(), reply),
         released -> {
           held = null;
           heldPath = null;
@@ -507,13 +620,15 @@ final class SimLockClient {
   private void goSilent() {
     silent = true;
     long gen = generation;
-    events.after(random.nextLong(3_000_000, 6_000_000), () -> {
-      silent = false;
-      if (gen == generation) {
-        // Whatever it held is gone now; a careful client checks its lease before acting.
-        useResource();
-        abandonSession();
-      }
-    });
+    events.after(
+        random.nextLong(3_000_000, 6_000_000),
+        () -> {
+          silent = false;
+          if (gen == generation) {
+            // Whatever it held is gone now; a careful client checks its lease before acting.
+            useResource();
+            abandonSession();
+          }
+        });
   }
 }

@@ -8,9 +8,9 @@ import java.util.function.IntConsumer;
 import java.util.random.RandomGenerator;
 
 /**
- * The simulated network between replicas: per-message delay drawn from a seed-chosen
- * distribution (so messages reorder), loss, duplication, and directed link cuts (symmetric and
- * asymmetric partitions). Deliveries to a replica that is down are lost.
+ * The simulated network between replicas: per-message delay drawn from a seed-chosen distribution
+ * (so messages reorder), loss, duplication, and directed link cuts (symmetric and asymmetric
+ * partitions). Deliveries to a replica that is down are lost.
  */
 final class SimNetwork {
   private final EventQueue events;
@@ -22,9 +22,12 @@ final class SimNetwork {
   private final List<IntConsumer> lostListeners = new ArrayList<>();
   private final long[] incarnation;
   private boolean faultsOn = true;
+
   /** Sees every message as it is sent (the harness uses it to crash replicas at bad moments). */
   Consumer<Message> onSend = m -> {};
+
   private long deliveries;
+
   /** Injected bug: strip accepted values from promises (a leader that ignores them). */
   boolean bugDropPromisedValues;
 
@@ -63,11 +66,13 @@ final class SimNetwork {
       }
       int to = peer;
       long target = incarnation[to];
-      events.after(delayMicros(), () -> {
-        if (incarnation[to] == target) {
-          lostListeners.get(to).accept(id);
-        }
-      });
+      events.after(
+          delayMicros(),
+          () -> {
+            if (incarnation[to] == target) {
+              lostListeners.get(to).accept(id);
+            }
+          });
     }
   }
 
@@ -91,12 +96,14 @@ final class SimNetwork {
   private void schedule(Message m) {
     Message msg = m;
     long target = incarnation[m.to()];
-    events.after(delayMicros(), () -> {
-      if (!cut[msg.from()][msg.to()] && incarnation[msg.to()] == target) {
-        deliveries++;
-        inboxes.get(msg.to()).accept(msg);
-      }
-    });
+    events.after(
+        delayMicros(),
+        () -> {
+          if (!cut[msg.from()][msg.to()] && incarnation[msg.to()] == target) {
+            deliveries++;
+            inboxes.get(msg.to()).accept(msg);
+          }
+        });
   }
 
   private long delayMicros() {
@@ -126,19 +133,21 @@ final class SimNetwork {
   }
 
   /**
-   * Half the time a cut link also resets the connection over it (a firewall's RST, a keepalive
-   * that timed out): the receiving end is told it lost the sender although the sender lives. A
-   * leader cut off this way is the one whose followers campaign the earliest, right as their
-   * lease grants run out, which is where a lease that ignored clock drift would overlap.
+   * Half the time a cut link also resets the connection over it (a firewall's RST, a keepalive that
+   * timed out): the receiving end is told it lost the sender although the sender lives. A leader
+   * cut off this way is the one whose followers campaign the earliest, right as their lease grants
+   * run out, which is where a lease that ignored clock drift would overlap.
    */
   private void maybeReset(int from, int to) {
     if (random.nextBoolean()) {
       long target = incarnation[to];
-      events.after(delayMicros(), () -> {
-        if (incarnation[to] == target) {
-          lostListeners.get(to).accept(from);
-        }
-      });
+      events.after(
+          delayMicros(),
+          () -> {
+            if (incarnation[to] == target) {
+              lostListeners.get(to).accept(from);
+            }
+          });
     }
   }
 

@@ -18,6 +18,7 @@ import java.util.SplittableRandom;
 public final class SimReplica {
   /** Production's defaults: {@code --tick-ms} and {@code ReplicaLoop}'s longest sleep. */
   private static final long TICK_MIN_MILLIS = 5;
+
   private static final long IDLE_TICK_MILLIS = 1_000;
 
   public final int id;
@@ -40,12 +41,21 @@ public final class SimReplica {
   private long lastTick;
   private final List<Runnable> deferred = new ArrayList<>();
   long crashes;
+
   /** Told when this replica crashes (a workload ends the connections its process had). */
   public Runnable onCrash = () -> {};
 
-  SimReplica(int id, EventQueue events, SimNetwork network, SimClock clock, SimDisk disk,
-      PaxosConfig config, ReplicaOptions options, ChosenChecker chosen,
-      java.util.function.Supplier<SimHost> hosts, SplittableRandom random) {
+  SimReplica(
+      int id,
+      EventQueue events,
+      SimNetwork network,
+      SimClock clock,
+      SimDisk disk,
+      PaxosConfig config,
+      ReplicaOptions options,
+      ChosenChecker chosen,
+      java.util.function.Supplier<SimHost> hosts,
+      SplittableRandom random) {
     this.id = id;
     this.events = events;
     this.clock = clock;
@@ -56,22 +66,33 @@ public final class SimReplica {
     this.hosts = hosts;
     this.random = random;
     this.transport = new SimTransport(network, id);
-    transport.start(m -> input(() -> replica.onMessage(m)),
-        peer -> input(() -> replica.onPeerLost(peer)));
+    transport.start(
+        m -> input(() -> replica.onMessage(m)), peer -> input(() -> replica.onPeerLost(peer)));
   }
 
   void start() {
     RecoveredState recovered = disk.store().recover();
     long gen = ++generation;
-    disk.connect(chosen.view(id, recovered), (token, messages) -> {
-      if (gen == generation && !messages.isEmpty()) {
-        input(() -> messages.forEach(this::sendDurable));
-      }
-    });
+    disk.connect(
+        chosen.view(id, recovered),
+        (token, messages) -> {
+          if (gen == generation && !messages.isEmpty()) {
+            input(() -> messages.forEach(this::sendDurable));
+          }
+        });
     SimHost h = hosts.get();
     host = h;
-    replica = new Replica(config, recovered, h.stateMachine(), transport, disk, clock,
-        random.split(), options, h.listener());
+    replica =
+        new Replica(
+            config,
+            recovered,
+            h.stateMachine(),
+            transport,
+            disk,
+            clock,
+            random.split(),
+            options,
+            h.listener());
     h.attach(replica);
     lastTick = clock.nowMillis();
     tickScheduled = false;
@@ -89,9 +110,9 @@ public final class SimReplica {
 
   /**
    * Schedules the next tick when the replica or the server's duty next needs one, as production's
-   * {@code ReplicaLoop} sleeps until then: at the latest a second away, at the earliest
-   * {@link #TICK_MIN_MILLIS} after the last tick. Called after every input, since inputs move
-   * deadlines; an earlier tick replaces a later one.
+   * {@code ReplicaLoop} sleeps until then: at the latest a second away, at the earliest {@link
+   * #TICK_MIN_MILLIS} after the last tick. Called after every input, since inputs move deadlines;
+   * an earlier tick replaces a later one.
    */
   private void scheduleTick() {
     long now = clock.nowMillis();
@@ -103,13 +124,15 @@ public final class SimReplica {
     tickScheduled = true;
     tickDue = due;
     long gen = generation;
-    events.after(clock.realMicrosUntil(due), () -> {
-      if (gen != generation || !tickScheduled || tickDue != due) {
-        return; // a crash, or replaced by an earlier tick
-      }
-      tickScheduled = false;
-      input(this::tick);
-    });
+    events.after(
+        clock.realMicrosUntil(due),
+        () -> {
+          if (gen != generation || !tickScheduled || tickDue != due) {
+            return; // a crash, or replaced by an earlier tick
+          }
+          tickScheduled = false;
+          input(this::tick);
+        });
   }
 
   private void tick() {

@@ -20,8 +20,15 @@ public final class SimResource {
       return false;
     }
     if (seen != null && s.getLockGeneration() == seen[0] && seen[1] != session) {
-      throw new Violation("mutual exclusion: generation " + s.getLockGeneration() + " of "
-          + s.getPath() + " presented by sessions " + seen[1] + " and " + session);
+      throw new Violation(
+          "mutual exclusion: generation "
+              + s.getLockGeneration()
+              + " of "
+              + s.getPath()
+              + " presented by sessions "
+              + seen[1]
+              + " and "
+              + session);
     }
     newest.put(s.getPath(), new long[] {s.getLockGeneration(), session});
     accepted++;

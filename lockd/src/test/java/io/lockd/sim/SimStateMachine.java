@@ -11,8 +11,8 @@ import java.util.TreeMap;
  * each (clients retry with the same identity after a failover), with a running hash of the
  * sequence. It reports every application to the {@link OrderChecker}.
  *
- * <p>An operation's payload is (client id, sequence number, padding). The result is the
- * operation's position in the sequence (8 bytes), also for a retried duplicate.
+ * <p>An operation's payload is (client id, sequence number, padding). The result is the operation's
+ * position in the sequence (8 bytes), also for a retried duplicate.
  */
 final class SimStateMachine implements StateMachine {
   private final int replica;

@@ -5,7 +5,9 @@ import io.lockd.transport.PeerTransport;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 
-/** The simulated twin of the gRPC peer transport: one replica's endpoint on the {@link SimNetwork}. */
+/**
+ * The simulated twin of the gRPC peer transport: one replica's endpoint on the {@link SimNetwork}.
+ */
 final class SimTransport implements PeerTransport {
   private final SimNetwork network;
   private final int id;

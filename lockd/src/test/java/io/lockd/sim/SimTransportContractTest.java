@@ -17,8 +17,10 @@ import java.util.function.BooleanSupplier;
  */
 class SimTransportContractTest extends PeerTransportContract {
   private static final int STEP_LIMIT = 100_000;
+
   /** Simulated time between two looks at the condition (and so between retransmissions). */
   private static final long STEP_MICROS = 1_000;
+
   private final EventQueue events = new EventQueue();
 
   private final class SimCell implements Network {
@@ -98,7 +100,9 @@ class SimTransportContractTest extends PeerTransportContract {
     }
     for (int i = 0; i < cell.inboxes.size(); i++) {
       assertFalse(cell.endpoints.get(i).isOpen(), "endpoint " + (i + 1) + " still open");
-      assertEquals(before.get(i), cell.inboxes.get(i).all().size(),
+      assertEquals(
+          before.get(i),
+          cell.inboxes.get(i).all().size(),
           "closed endpoint " + (i + 1) + " still received messages");
     }
   }

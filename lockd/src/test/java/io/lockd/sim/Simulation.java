@@ -24,8 +24,8 @@ final class Simulation {
     /** Acceptors answer before their writes are durable. */
     ANSWER_BEFORE_DURABLE,
     /**
-     * With disk faults on: a store that lost synced records does not say so, and its replica
-     * votes at once with what is left.
+     * With disk faults on: a store that lost synced records does not say so, and its replica votes
+     * at once with what is left.
      */
     HIDE_LOST_RECORDS
   }
@@ -33,8 +33,15 @@ final class Simulation {
   /**
    * @param damagedRecoveries restarts that found acknowledged records lost to a disk fault
    */
-  record Result(long seed, int replicas, long steps, long deliveries, long slots, long ops,
-      long damagedRecoveries, String violation) {}
+  record Result(
+      long seed,
+      int replicas,
+      long steps,
+      long deliveries,
+      long slots,
+      long ops,
+      long damagedRecoveries,
+      String violation) {}
 
   private static final long SAFETY_MILLIS = 12_000;
   private static final long LIVENESS_MILLIS = 20_000;
@@ -63,9 +70,10 @@ final class Simulation {
     ReplicaOptions options = new ReplicaOptions(3_000, 40);
     java.util.function.IntFunction<java.util.function.Supplier<SimHost>> hosts =
         id -> () -> new CounterHost(new SimStateMachine(id, order));
-    this.cell = diskFaults || bugs.contains(Bug.HIDE_LOST_RECORDS)
-        ? SimCell.withDiskFaults(seed, size, bugs, options, hosts)
-        : new SimCell(seed, size, bugs, options, hosts);
+    this.cell =
+        diskFaults || bugs.contains(Bug.HIDE_LOST_RECORDS)
+            ? SimCell.withDiskFaults(seed, size, bugs, options, hosts)
+            : new SimCell(seed, size, bugs, options, hosts);
     this.events = cell.events;
     this.network = cell.network;
     this.replicas = cell.replicas;
@@ -94,15 +102,25 @@ final class Simulation {
       cell.runUntil(Math.min(livenessDeadline, events.nowMicros() + 100_000));
     }
     if (!settled()) {
-      throw new Violation("liveness: operations still pending or replicas diverged "
-          + LIVENESS_MILLIS + " ms after faults stopped: " + describe());
+      throw new Violation(
+          "liveness: operations still pending or replicas diverged "
+              + LIVENESS_MILLIS
+              + " ms after faults stopped: "
+              + describe());
     }
     checkDurability();
   }
 
   private Result result(String violation) {
-    return new Result(seed, size, events.executed(), network.deliveries(),
-        cell.chosen.slotsChosen(), order.length(), cell.damagedRecoveries(), violation);
+    return new Result(
+        seed,
+        size,
+        events.executed(),
+        network.deliveries(),
+        cell.chosen.slotsChosen(),
+        order.length(),
+        cell.damagedRecoveries(),
+        violation);
   }
 
   // ---- end-of-run checks --------------------------------------------------------------------
@@ -129,8 +147,14 @@ final class Simulation {
       for (Map.Entry<Long, Long> op : c.acked().entrySet()) {
         for (SimReplica r : replicas) {
           if (machine(r).lastSeq(c.id) < op.getKey()) {
-            throw new Violation("durability: client " + c.id + " op " + op.getKey()
-                + " was acknowledged but replica " + r.id + " never applied it");
+            throw new Violation(
+                "durability: client "
+                    + c.id
+                    + " op "
+                    + op.getKey()
+                    + " was acknowledged but replica "
+                    + r.id
+                    + " never applied it");
           }
         }
       }

@@ -16,8 +16,9 @@ import org.junit.jupiter.api.Test;
  * the main run (5 by default; 3 and 7 also run a tenth of the seeds each).
  */
 class SimulationTest {
-  static final String REPLAY = "./mvnw -B -q test -pl lockd -am -Dtest=SimulationTest "
-      + "-Dsurefire.failIfNoSpecifiedTests=false -Dsim.replicas=%d -Dsim.seed=%d";
+  static final String REPLAY =
+      "./mvnw -B -q test -pl lockd -am -Dtest=SimulationTest "
+          + "-Dsurefire.failIfNoSpecifiedTests=false -Dsim.replicas=%d -Dsim.seed=%d";
 
   @Test
   void everySeedKeepsAllGuarantees() {
@@ -42,22 +43,36 @@ class SimulationTest {
     for (List<Simulation.Result> group : List.of(main, small, large)) {
       for (Simulation.Result r : group) {
         if (r.violation() != null) {
-          failures.add("seed " + r.seed() + " (" + r.replicas() + " replicas): " + r.violation()
-              + "\n  replay: " + String.format(REPLAY, r.replicas(), r.seed()));
+          failures.add(
+              "seed "
+                  + r.seed()
+                  + " ("
+                  + r.replicas()
+                  + " replicas): "
+                  + r.violation()
+                  + "\n  replay: "
+                  + String.format(REPLAY, r.replicas(), r.seed()));
         }
       }
     }
     failures.forEach(System.out::println);
-    assertTrue(failures.isEmpty(), failures.size() + " seeds broke a guarantee:\n"
-        + String.join("\n", failures));
+    assertTrue(
+        failures.isEmpty(),
+        failures.size() + " seeds broke a guarantee:\n" + String.join("\n", failures));
     for (Simulation.Result r : main) {
-      assertTrue(r.deliveries() >= 2_000, "seed " + r.seed() + " delivered only "
-          + r.deliveries() + " messages; the run is too small to mean much");
+      assertTrue(
+          r.deliveries() >= 2_000,
+          "seed "
+              + r.seed()
+              + " delivered only "
+              + r.deliveries()
+              + " messages; the run is too small to mean much");
     }
   }
 
   static List<Simulation.Result> run(long base, int seeds, int replicas) {
-    return LongStream.range(base, base + seeds).parallel()
+    return LongStream.range(base, base + seeds)
+        .parallel()
         .mapToObj(s -> new Simulation(s, replicas, Set.of()).run())
         .sorted((a, b) -> Long.compare(a.seed(), b.seed()))
         .toList();
@@ -68,9 +83,11 @@ class SimulationTest {
     long deliveries = results.stream().mapToLong(Simulation.Result::deliveries).sum();
     long ops = results.stream().mapToLong(Simulation.Result::ops).sum();
     long violations = results.stream().filter(r -> r.violation() != null).count();
-    System.out.printf("simulation details: replicas=%d message deliveries=%d operations "
-        + "committed=%d%n", replicas, deliveries, ops);
-    System.out.printf("SIMULATION seeds=%d replicas=%d steps=%d violations=%d%n",
+    System.out.printf(
+        "simulation details: replicas=%d message deliveries=%d operations " + "committed=%d%n",
+        replicas, deliveries, ops);
+    System.out.printf(
+        "SIMULATION seeds=%d replicas=%d steps=%d violations=%d%n",
         results.size(), replicas, steps, violations);
   }
 }

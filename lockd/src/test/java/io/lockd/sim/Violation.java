@@ -8,8 +8,8 @@ public final class Violation extends RuntimeException {
 
   /**
    * Runs a simulation to its end: null if nothing was broken, otherwise what was (a checker's
-   * violation, a crash of the system under test, printed in full with -Dsim.trace=true, or an
-   * ERROR line the system logged: see {@link ErrorLog}).
+   * violation, a crash of the system under test, printed in full with -Dsim.trace=true, or an ERROR
+   * line the system logged: see {@link ErrorLog}).
    */
   public static String findIn(Runnable simulation) {
     ErrorLog.Recording errors = new ErrorLog.Recording();

@@ -17,13 +17,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What every {@link AcceptorStore} must do, run against each implementation by a subclass. A
- * "restart" stops the store without a sync and starts it again: the implementation's nearest
- * thing to a crash (the in-memory store's {@code crash()}; close and reopen for the log store,
- * whose real kill -9 behaviour {@link LogStoreCrashTest} covers).
+ * "restart" stops the store without a sync and starts it again: the implementation's nearest thing
+ * to a crash (the in-memory store's {@code crash()}; close and reopen for the log store, whose real
+ * kill -9 behaviour {@link LogStoreCrashTest} covers).
  *
- * <p>A snapshot becomes durable some time after its sync ({@link AcceptorStore}); tests that
- * need it to survive a restart first call {@link #makeSnapshotsDurable}, and one test restarts
- * without doing so and accepts either outcome, as long as it is whole.
+ * <p>A snapshot becomes durable some time after its sync ({@link AcceptorStore}); tests that need
+ * it to survive a restart first call {@link #makeSnapshotsDurable}, and one test restarts without
+ * doing so and accepts either outcome, as long as it is whole.
  */
 abstract class AcceptorStoreContract {
   private AcceptorStore store;
@@ -96,7 +96,8 @@ abstract class AcceptorStoreContract {
     assertEquals(ballot, state.promised());
     assertEquals(
         List.of(
-            TestData.entry(3, ballot), TestData.entry(4, ballot, 0, 10, 100_000),
+            TestData.entry(3, ballot),
+            TestData.entry(4, ballot, 0, 10, 100_000),
             TestData.entry(5, ballot)),
         state.accepted());
     assertEquals(4, state.chosenIndex());
@@ -173,11 +174,16 @@ abstract class AcceptorStoreContract {
    */
   @Test
   void aRebuildDropsTheSlotsTakenAsChosenAndLowersTheChosenIndexDurably() {
-    writeAndSync(new StoreWrite.Promised(5), accepted(1, 5), accepted(2, 5), accepted(3, 5),
-        new StoreWrite.Chosen(3), new StoreWrite.Snapshot(2, new byte[] {2}));
+    writeAndSync(
+        new StoreWrite.Promised(5),
+        accepted(1, 5),
+        accepted(2, 5),
+        accepted(3, 5),
+        new StoreWrite.Chosen(3),
+        new StoreWrite.Snapshot(2, new byte[] {2}));
     makeSnapshotsDurable(store);
-    writeAndSync(accepted(4, 5), accepted(5, 5), accepted(6, 5), accepted(7, 5),
-        new StoreWrite.Chosen(5));
+    writeAndSync(
+        accepted(4, 5), accepted(5, 5), accepted(6, 5), accepted(7, 5), new StoreWrite.Chosen(5));
     writeAndSync(new StoreWrite.Rebuilt(3, 5, new byte[] {3}));
 
     // No makeSnapshotsDurable: a rebuild is durable with its sync.
@@ -191,7 +197,10 @@ abstract class AcceptorStoreContract {
 
   @Test
   void aRebuildMayGoBelowTheStoredSnapshotAndTheLogGoesOnAfterIt() {
-    writeAndSync(accepted(5, 1), accepted(6, 1), new StoreWrite.Chosen(6),
+    writeAndSync(
+        accepted(5, 1),
+        accepted(6, 1),
+        new StoreWrite.Chosen(6),
         new StoreWrite.Snapshot(4, new byte[] {4}));
     makeSnapshotsDurable(store);
     writeAndSync(new StoreWrite.Rebuilt(2, 6, new byte[] {2}));
@@ -201,7 +210,8 @@ abstract class AcceptorStoreContract {
     assertEquals(3, state.chosenIndex());
     assertEquals(2, state.snapshotIndex());
     assertArrayEquals(new byte[] {2}, state.snapshot());
-    assertEquals(List.of(TestData.entry(3, 2), TestData.entry(4, 2), TestData.entry(5, 2)),
+    assertEquals(
+        List.of(TestData.entry(3, 2), TestData.entry(4, 2), TestData.entry(5, 2)),
         state.accepted());
   }
 
@@ -310,8 +320,7 @@ abstract class AcceptorStoreContract {
     } else {
       assertEquals(0, state.snapshotIndex(), "either the new snapshot or none");
       assertArrayEquals(new byte[0], state.snapshot());
-      assertEquals(
-          List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L), slots(state.accepted()));
+      assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L), slots(state.accepted()));
       assertEquals(TestData.entry(3, 9), state.accepted().get(2));
     }
   }

@@ -32,7 +32,7 @@ final class AckedDecisions {
       case "A" -> acceptedBallots.merge(Long.parseLong(f[1]), Long.parseLong(f[2]), Math::max);
       case "C" -> chosen = Math.max(chosen, Long.parseLong(f[1]));
       // A snapshot is durable only once its checkpoint is (K), not with its sync (S).
-      case "S" -> { }
+      case "S" -> {}
       case "K" -> durableSnapshot = Math.max(durableSnapshot, Long.parseLong(f[1]));
       default -> throw new AssertionError("child printed a malformed line: " + line);
     }
@@ -40,13 +40,15 @@ final class AckedDecisions {
   }
 
   /**
-   * Everything acknowledged is there, every recovered record is whole and consistent. Entries
-   * are required down to the recovered snapshot, whichever it is: a snapshot whose checkpoint was
-   * not yet durable may be lost, the entries it would have replaced may not.
+   * Everything acknowledged is there, every recovered record is whole and consistent. Entries are
+   * required down to the recovered snapshot, whichever it is: a snapshot whose checkpoint was not
+   * yet durable may be lost, the entries it would have replaced may not.
    */
   void check(RecoveredState state) {
-    assertTrue(state.promised() >= promised, "promise lost: " + state.promised() + " < " + promised);
-    assertTrue(state.chosenIndex() >= chosen, "chosen lost: " + state.chosenIndex() + " < " + chosen);
+    assertTrue(
+        state.promised() >= promised, "promise lost: " + state.promised() + " < " + promised);
+    assertTrue(
+        state.chosenIndex() >= chosen, "chosen lost: " + state.chosenIndex() + " < " + chosen);
     assertTrue(
         state.snapshotIndex() >= durableSnapshot,
         "durable snapshot lost: " + state.snapshotIndex() + " < " + durableSnapshot);
@@ -60,7 +62,8 @@ final class AckedDecisions {
     Map<Long, Long> recovered = new HashMap<>();
     long previous = state.snapshotIndex();
     for (Entry entry : state.accepted()) {
-      assertTrue(entry.slot() > previous, "slots out of order or under the snapshot: " + entry.slot());
+      assertTrue(
+          entry.slot() > previous, "slots out of order or under the snapshot: " + entry.slot());
       previous = entry.slot();
       assertEquals(TestData.entry(entry.slot(), entry.ballot()), entry, "entry content");
       // A batch commits whole: an entry's ballot was promised in the same or an earlier batch.

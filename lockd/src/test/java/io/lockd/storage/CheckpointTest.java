@@ -21,6 +21,7 @@ class CheckpointTest extends LogStoreFixture {
   LogStoreOptions options() {
     return LogAcceptorStoreTest.SMALL.withCheckpointLogBytes(1L << 40);
   }
+
   private void write(LogAcceptorStore log, StoreWrite... writes) {
     write(log, List.of(writes));
   }
@@ -41,7 +42,8 @@ class CheckpointTest extends LogStoreFixture {
     try (LogAcceptorStore log = open()) {
       write(log, new StoreWrite.Promised(3));
       accept(log, 1, 200, 3);
-      write(log, new StoreWrite.Chosen(150), new StoreWrite.Snapshot(120, TestData.bytes(1, 90_000)));
+      write(
+          log, new StoreWrite.Chosen(150), new StoreWrite.Snapshot(120, TestData.bytes(1, 90_000)));
       LogAcceptorStoreTest.awaitCheckpoints(log);
       assertEquals(log.lastSeq(), log.durableCheckpointSeq());
       accept(log, 201, 260, 3);
@@ -177,9 +179,9 @@ class CheckpointTest extends LogStoreFixture {
   }
 
   /**
-   * A rebuild is in the log with its snapshot, so a crash while the checkpoint it triggers is
-   * being written (here: every checkpoint write fails) recovers the rebuilt state from the log
-   * alone; once the checkpoint is durable, from the checkpoint.
+   * A rebuild is in the log with its snapshot, so a crash while the checkpoint it triggers is being
+   * written (here: every checkpoint write fails) recovers the rebuilt state from the log alone;
+   * once the checkpoint is durable, from the checkpoint.
    */
   @Test
   void aRebuildSurvivesWithOrWithoutTheCheckpointItTriggers() {

@@ -8,9 +8,9 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Reads a child process's stdout on a daemon thread and hands over complete lines only: a kill
- * can cut the last line short, and a fragment like {@code "A 12"} of {@code "A 123 4"} would read
- * as a different decision.
+ * Reads a child process's stdout on a daemon thread and hands over complete lines only: a kill can
+ * cut the last line short, and a fragment like {@code "A 12"} of {@code "A 123 4"} would read as a
+ * different decision.
  */
 final class ChildLines {
   /** Returned by {@link #next} once the stream has ended. */

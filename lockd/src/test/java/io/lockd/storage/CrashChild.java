@@ -92,7 +92,8 @@ final class CrashChild {
 
   /** Waits for the child to end by itself; returns its exit status. */
   int awaitExit() throws InterruptedException {
-    assertTrue(process.waitFor(WAIT_SECONDS, TimeUnit.SECONDS), () -> "child still runs; " + trouble());
+    assertTrue(
+        process.waitFor(WAIT_SECONDS, TimeUnit.SECONDS), () -> "child still runs; " + trouble());
     return process.exitValue();
   }
 

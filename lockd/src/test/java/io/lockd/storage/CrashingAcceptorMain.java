@@ -20,8 +20,8 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * The child process of the crash tests: it acts as an acceptor writing decisions into a {@link
  * LogAcceptorStore} until it is killed (or halts itself, or has written its batches). After each
- * batch is synced, it prints one line per decision in the batch, so every complete line on
- * stdout names a decision that must survive the crash:
+ * batch is synced, it prints one line per decision in the batch, so every complete line on stdout
+ * names a decision that must survive the crash:
  *
  * <pre>
  *   P ballot        promised
@@ -36,9 +36,9 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Usage: {@code CrashingAcceptorMain <store directory> <seed> [option=value...]}, options:
  * {@code segment} and {@code checkpoint} (bytes, see {@link LogStoreOptions}), {@code batches}
- * (default {@link #MAX_BATCHES}), and {@code halt=OP:K:before|after}, which makes the store's
- * file layer halt the process ({@code Runtime.halt(137)}, no shutdown hooks, like kill -9) right
- * before or after its K-th file change of kind OP ({@link StorageIo.Op}), on whichever thread.
+ * (default {@link #MAX_BATCHES}), and {@code halt=OP:K:before|after}, which makes the store's file
+ * layer halt the process ({@code Runtime.halt(137)}, no shutdown hooks, like kill -9) right before
+ * or after its K-th file change of kind OP ({@link StorageIo.Op}), on whichever thread.
  */
 public final class CrashingAcceptorMain {
   static final int MAX_BATCHES = 20_000;
@@ -164,7 +164,8 @@ public final class CrashingAcceptorMain {
     }
     if (random.nextInt(40) == 0 && chosen > snapshot) {
       snapshot = chosen;
-      writes.add(new StoreWrite.Snapshot(snapshot, TestData.snapshot(snapshot, MAX_SNAPSHOT_BYTES)));
+      writes.add(
+          new StoreWrite.Snapshot(snapshot, TestData.snapshot(snapshot, MAX_SNAPSHOT_BYTES)));
       acks.append("S ").append(snapshot).append('\n');
     }
     return writes;

@@ -60,7 +60,8 @@ class EntryCodecTest {
     byte[] bytes = EntryCodec.encode(TestData.entry(77, 3, 5, 0, 300));
     for (int length = 0; length < bytes.length; length++) {
       byte[] cut = Arrays.copyOf(bytes, length);
-      assertThrows(StorageCorruptionException.class, () -> EntryCodec.decode(cut), "length " + length);
+      assertThrows(
+          StorageCorruptionException.class, () -> EntryCodec.decode(cut), "length " + length);
     }
   }
 
@@ -70,7 +71,8 @@ class EntryCodecTest {
     for (int bit = 0; bit < bytes.length * 8; bit++) {
       byte[] flipped = bytes.clone();
       flipped[bit / 8] ^= (byte) (1 << (bit % 8));
-      assertThrows(StorageCorruptionException.class, () -> EntryCodec.decode(flipped), "bit " + bit);
+      assertThrows(
+          StorageCorruptionException.class, () -> EntryCodec.decode(flipped), "bit " + bit);
     }
   }
 

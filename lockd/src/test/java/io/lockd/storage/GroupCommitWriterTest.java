@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The writer's grouping is made deterministic by a store that holds its first sync until the test
- * lets it go: whatever is submitted meanwhile must form one group. Waits are bounded only so that
- * a bug hangs no build; nothing is asserted about time.
+ * lets it go: whatever is submitted meanwhile must form one group. Waits are bounded only so that a
+ * bug hangs no build; nothing is asserted about time.
  */
 class GroupCommitWriterTest {
   private static final long WAIT_SECONDS = 30;
@@ -55,10 +55,11 @@ class GroupCommitWriterTest {
 
   private final List<Long> durable = new CopyOnWriteArrayList<>();
   private final List<Message> released = new CopyOnWriteArrayList<>();
-  private final GroupCommitWriter.Release release = (token, messages) -> {
-    durable.add(token);
-    released.addAll(messages);
-  };
+  private final GroupCommitWriter.Release release =
+      (token, messages) -> {
+        durable.add(token);
+        released.addAll(messages);
+      };
 
   private static Message ack(long slot) {
     return new Message.Accepted(1, 2, 1, List.of(slot));
@@ -104,8 +105,7 @@ class GroupCommitWriterTest {
   @Test
   void aFullQueueRefusesASubmitAndKeepsEverythingItTook() {
     HeldStore store = new HeldStore();
-    GroupCommitWriter writer =
-        new GroupCommitWriter(store, release, "test-writer", 4, t -> {});
+    GroupCommitWriter writer = new GroupCommitWriter(store, release, "test-writer", 4, t -> {});
 
     assertTrue(submit(writer, 1));
     await(store.firstSyncEntered);
@@ -225,8 +225,7 @@ class GroupCommitWriterTest {
         new GroupCommitWriter(new InMemoryAcceptorStore(), release, "test-writer")) {
       assertTrue(submit(writer, 3));
       assertTrue(writer.submit(3, List.of(), List.of(ack(3))));
-      assertThrows(IllegalStateException.class,
-          () -> writer.submit(4, List.of(), List.of(ack(4))));
+      assertThrows(IllegalStateException.class, () -> writer.submit(4, List.of(), List.of(ack(4))));
     }
   }
 }

@@ -14,8 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
  * halts the process ({@code Runtime.halt}, as abrupt as kill -9 for the process's files) right
  * before or right after its K-th write, flush, rename or delete, whichever thread makes it: group
  * appends and fdatasyncs, spare segment zero-fills, rolls, checkpoint syncs and renames, deletions
- * of covered files, and the cut of a torn tail during recovery. After each halt the test opens
- * the store and checks every acknowledged decision. One directory goes through every halt of an
+ * of covered files, and the cut of a torn tail during recovery. After each halt the test opens the
+ * store and checks every acknowledged decision. One directory goes through every halt of an
  * operation kind, so recovery from one halt is halted again by the next.
  *
  * <p>{@code -Dcrash.haltPoints=N} tries N values of K per operation and side (default 5), spread
@@ -51,12 +51,14 @@ class HaltInjectionCrashTest {
       options.add("batches=" + BATCHES);
       options.add("halt=" + halt);
       CrashChild child =
-          CrashChild.start(List.of(), store, 1000 + i, options, dir.resolve(op + side + k + ".err"));
+          CrashChild.start(
+              List.of(), store, 1000 + i, options, dir.resolve(op + side + k + ".err"));
       try {
         child.readDecisions(acked, Integer.MAX_VALUE);
         int status = child.awaitExit();
         boolean haltedHere = status == CrashingAcceptorMain.HALT_STATUS;
-        assertTrue(haltedHere || (status == 0 && child.finished()),
+        assertTrue(
+            haltedHere || (status == 0 && child.finished()),
             () -> halt + ": child exited with " + status + "; " + child.trouble());
         halted += haltedHere ? 1 : 0;
         try (LogAcceptorStore reopened = LogAcceptorStore.open(store, LogAcceptorStoreTest.SMALL)) {

@@ -10,9 +10,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The contract, and the exact timing, for an in-memory store whose snapshots become durable
- * {@link #DELAY} syncs after the sync that covers them, as the log store's checkpoints do some
- * time after theirs.
+ * The contract, and the exact timing, for an in-memory store whose snapshots become durable {@link
+ * #DELAY} syncs after the sync that covers them, as the log store's checkpoints do some time after
+ * theirs.
  */
 class InMemoryDelayedSnapshotStoreTest extends InMemoryAcceptorStoreTest {
   private static final int DELAY = 2;

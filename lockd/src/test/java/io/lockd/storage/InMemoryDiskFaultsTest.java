@@ -12,9 +12,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The in-memory store with its newest groups exposed to disk faults: without a fault it keeps the
- * whole store contract (its groups go through the log's frame and back); with one, recovery
- * notices through the log's checks and a superblock count, never uses a damaged record, keeps the
- * promise, and reports the slots it may have lost.
+ * whole store contract (its groups go through the log's frame and back); with one, recovery notices
+ * through the log's checks and a superblock count, never uses a damaged record, keeps the promise,
+ * and reports the slots it may have lost.
  */
 class InMemoryDiskFaultsTest extends InMemoryAcceptorStoreTest {
   @Override
@@ -28,8 +28,11 @@ class InMemoryDiskFaultsTest extends InMemoryAcceptorStoreTest {
     InMemoryAcceptorStore store = new InMemoryAcceptorStore();
     store.exposeRecentGroups(3);
     for (long slot = 1; slot <= 3; slot++) {
-      store.write(List.of(new StoreWrite.Promised(Ballot.of(slot, 1)),
-          new StoreWrite.Accepted(entry(slot, Ballot.of(slot, 1))), new StoreWrite.Chosen(slot)));
+      store.write(
+          List.of(
+              new StoreWrite.Promised(Ballot.of(slot, 1)),
+              new StoreWrite.Accepted(entry(slot, Ballot.of(slot, 1))),
+              new StoreWrite.Chosen(slot)));
       store.sync();
     }
     return store;
@@ -57,8 +60,11 @@ class InMemoryDiskFaultsTest extends InMemoryAcceptorStoreTest {
     assertEquals(1, r.chosenIndex());
     assertEquals(3, r.lostThroughSlot());
     // Learning the lost slots again clears the report.
-    store.write(List.of(new StoreWrite.Accepted(entry(2, Ballot.of(3, 1))),
-        new StoreWrite.Accepted(entry(3, Ballot.of(3, 1))), new StoreWrite.Chosen(3)));
+    store.write(
+        List.of(
+            new StoreWrite.Accepted(entry(2, Ballot.of(3, 1))),
+            new StoreWrite.Accepted(entry(3, Ballot.of(3, 1))),
+            new StoreWrite.Chosen(3)));
     store.sync();
     store.crash();
     RecoveredState again = store.recover();
@@ -76,7 +82,9 @@ class InMemoryDiskFaultsTest extends InMemoryAcceptorStoreTest {
       byte[] rotten = frame.clone();
       rotten[at] ^= 0x10;
       int i = at;
-      assertThrows(StorageCorruptionException.class, () -> GroupFrame.decode(7, rotten),
+      assertThrows(
+          StorageCorruptionException.class,
+          () -> GroupFrame.decode(7, rotten),
           () -> "a flipped bit at byte " + i + " went unnoticed");
     }
   }

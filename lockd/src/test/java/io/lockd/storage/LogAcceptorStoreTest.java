@@ -164,7 +164,9 @@ class LogAcceptorStoreTest extends AcceptorStoreContract {
     boolean[] failing = {true};
     StorageIo.Hook failFirst =
         (op, file) -> {
-          if (failing[0] && op == StorageIo.Op.RENAME && file.toString().endsWith(".tmp")
+          if (failing[0]
+              && op == StorageIo.Op.RENAME
+              && file.toString().endsWith(".tmp")
               && file.getFileName().toString().startsWith("checkpoint")) {
             failing[0] = false;
             throw new IOException("injected: first checkpoint rename fails");

@@ -6,20 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lockd.paxos.StoreWrite;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32C;
-import java.nio.ByteBuffer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The recovery rules of one segment, shown on a log of three groups: a torn last group (cut
- * anywhere) recovers the state before it; a single flipped bit anywhere in a middle or last
- * group is {@link StorageCorruptionException}, never a shorter log.
+ * anywhere) recovers the state before it; a single flipped bit anywhere in a middle or last group
+ * is {@link StorageCorruptionException}, never a shorter log.
  */
 class LogRecoveryRulesTest {
   private static final List<List<StoreWrite>> GROUPS =
@@ -95,7 +95,8 @@ class LogRecoveryRulesTest {
           log.sync();
         }
       } catch (RuntimeException | AssertionError e) {
-        throw new AssertionError("last group cut after " + kept + " of " + last.bytes() + " bytes", e);
+        throw new AssertionError(
+            "last group cut after " + kept + " of " + last.bytes() + " bytes", e);
       }
       byte[] after = LogFiles.read(segment);
       if (kept % 16 == 5) {
@@ -132,8 +133,12 @@ class LogRecoveryRulesTest {
         assertTrue(e.getMessage().contains("offset " + group.offset()), e.getMessage());
       }
     }
-    assertTrue(kept.isEmpty(), () -> kept.size() + " flips not reported as corruption, first: "
-        + kept.subList(0, Math.min(5, kept.size())));
+    assertTrue(
+        kept.isEmpty(),
+        () ->
+            kept.size()
+                + " flips not reported as corruption, first: "
+                + kept.subList(0, Math.min(5, kept.size())));
   }
 
   @Test

@@ -9,14 +9,14 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * kill -9 against the real log store. A child JVM ({@link CrashingAcceptorMain}) writes acceptor
  * decisions and prints each one after its sync; this test SIGKILLs the child at a random moment
- * (sometimes while it opens and recovers the store), opens the store itself and checks that
- * every acknowledged decision is there and every record is whole. The same store directory goes
- * through every kill, so recovery after a crash is crashed again too. Small segments and a low
- * checkpoint threshold make kills land in rolls and checkpoints as well as in group writes.
+ * (sometimes while it opens and recovers the store), opens the store itself and checks that every
+ * acknowledged decision is there and every record is whole. The same store directory goes through
+ * every kill, so recovery after a crash is crashed again too. Small segments and a low checkpoint
+ * threshold make kills land in rolls and checkpoints as well as in group writes.
  *
  * <p>{@code -Dcrash.kills=500} runs more kills (default 25); {@code -Dcrash.seed=N} replays the
- * kill points and the child's decisions of a run (the exact instant of each kill still depends
- * on timing).
+ * kill points and the child's decisions of a run (the exact instant of each kill still depends on
+ * timing).
  */
 class LogStoreCrashTest {
   static final List<String> CHILD_OPTIONS = List.of("segment=16384", "checkpoint=65536");

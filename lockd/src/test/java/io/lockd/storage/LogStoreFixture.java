@@ -7,8 +7,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A log store in a temporary directory, opened with small segments, and an in-memory store fed
- * the same writes: the state the log store must recover.
+ * A log store in a temporary directory, opened with small segments, and an in-memory store fed the
+ * same writes: the state the log store must recover.
  */
 abstract class LogStoreFixture {
   @TempDir Path dir;

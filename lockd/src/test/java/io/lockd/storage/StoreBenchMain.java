@@ -17,8 +17,8 @@ import java.util.List;
  *   <li>{@code groups}: syncs of groups of 1, 8 and 64 accepts of one 100-byte command each, with
  *       the default 64 MiB segments: groups (one write + one fdatasync each) per second, the time
  *       of {@code sync()} at p50 and p99, and log bytes written per command.
- *   <li>{@code checkpoint}: the time to write and to read back a checkpoint of a state with
- *       10,000 such entries (and a 1 MiB snapshot), median of five.
+ *   <li>{@code checkpoint}: the time to write and to read back a checkpoint of a state with 10,000
+ *       such entries (and a 1 MiB snapshot), median of five.
  * </ul>
  *
  * <p>Usage: {@code StoreBenchMain <empty directory> groups|checkpoint [syncs or entries]}
@@ -37,7 +37,8 @@ public final class StoreBenchMain {
           groups(directory.resolve("groups-" + size), size, syncs);
         }
       }
-      case "checkpoint" -> checkpoint(directory, args.length > 2 ? Integer.parseInt(args[2]) : 10_000);
+      case "checkpoint" ->
+          checkpoint(directory, args.length > 2 ? Integer.parseInt(args[2]) : 10_000);
       default -> throw new IllegalArgumentException("groups or checkpoint, not " + args[1]);
     }
   }
@@ -65,9 +66,14 @@ public final class StoreBenchMain {
       System.out.printf(
           "groups of %2d accepts: %6.0f groups/s (%7.0f commands/s), sync p50 %.3f ms p99 %.3f ms,"
               + " %.1f log bytes/command (%d syncs) | load %s%n",
-          accepts, syncs / seconds, commands / seconds, nanos[syncs / 2] / 1e6,
-          nanos[syncs * 99 / 100] / 1e6, (double) (store.logBytes() - bytesBefore) / commands,
-          syncs, loadAverage());
+          accepts,
+          syncs / seconds,
+          commands / seconds,
+          nanos[syncs / 2] / 1e6,
+          nanos[syncs * 99 / 100] / 1e6,
+          (double) (store.logBytes() - bytesBefore) / commands,
+          syncs,
+          loadAverage());
     }
   }
 
@@ -106,7 +112,10 @@ public final class StoreBenchMain {
       System.out.printf(
           "checkpoint of %d entries (100-byte commands) + 1 MiB snapshot: write %.0f ms, read"
               + " %.0f ms, %.1f MiB (median of 5) | load %s%n",
-          entries, w[2] / 1e6, r[2] / 1e6, Files.size(dir.checkpoint(entries)) / 1048576.0,
+          entries,
+          w[2] / 1e6,
+          r[2] / 1e6,
+          Files.size(dir.checkpoint(entries)) / 1048576.0,
           loadAverage());
     }
   }

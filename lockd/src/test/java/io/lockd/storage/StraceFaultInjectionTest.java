@@ -21,23 +21,21 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Kills the child at exact system calls on the store's files, with strace: {@code strace -f -P
- * <each store file> -e inject=SYSCALLS:signal=KILL:when=K} delivers SIGKILL as the child enters
- * its K-th such call (strace counts per thread and per syscall), so the call never happens. Every
- * class of file change is covered: writes ({@code write, pwrite64, writev, pwritev}), flushes
- * ({@code fdatasync, fsync}), truncations ({@code ftruncate}), renames and deletions. After each
- * kill the test opens the store and checks every acknowledged decision.
+ * <each store file> -e inject=SYSCALLS:signal=KILL:when=K} delivers SIGKILL as the child enters its
+ * K-th such call (strace counts per thread and per syscall), so the call never happens. Every class
+ * of file change is covered: writes ({@code write, pwrite64, writev, pwritev}), flushes ({@code
+ * fdatasync, fsync}), truncations ({@code ftruncate}), renames and deletions. After each kill the
+ * test opens the store and checks every acknowledged decision.
  *
- * <p>{@code -P} needs exact paths, so a first run (same seed, same fresh directory, no
- * injection) lists the files the child touches, and a second counts each thread's calls of each
- * class; the kill points K are then spread (half geometrically, half evenly) from 1 to the
- * largest count, so they land in the writer's group appends and syncs as well as in the many
- * small writes MapDB makes in a checkpoint. Each kill starts from an empty store, so runs are alike and the file list
- * holds.
+ * <p>{@code -P} needs exact paths, so a first run (same seed, same fresh directory, no injection)
+ * lists the files the child touches, and a second counts each thread's calls of each class; the
+ * kill points K are then spread (half geometrically, half evenly) from 1 to the largest count, so
+ * they land in the writer's group appends and syncs as well as in the many small writes MapDB makes
+ * in a checkpoint. Each kill starts from an empty store, so runs are alike and the file list holds.
  *
- * <p>Skipped, with a message, where strace is not installed. {@code -Dcrash.straceKills=N} sets
- * the number of kill points (default 10, spread over the classes); {@code
- * -Dcrash.straceBatches=N} the batches a child writes (default 150; more reach more
- * checkpoints, deletions and rolls).
+ * <p>Skipped, with a message, where strace is not installed. {@code -Dcrash.straceKills=N} sets the
+ * number of kill points (default 10, spread over the classes); {@code -Dcrash.straceBatches=N} the
+ * batches a child writes (default 150; more reach more checkpoints, deletions and rolls).
  */
 class StraceFaultInjectionTest {
   private static final Map<String, String> CLASSES =
@@ -48,7 +46,9 @@ class StraceFaultInjectionTest {
           "rename", "rename,renameat,renameat2",
           "delete", "unlink,unlinkat");
   private static final List<String> OPTIONS =
-      List.of("segment=16384", "checkpoint=65536",
+      List.of(
+          "segment=16384",
+          "checkpoint=65536",
           "batches=" + Integer.getInteger("crash.straceBatches", 150));
   private static final long SEED = 42;
 
@@ -56,7 +56,8 @@ class StraceFaultInjectionTest {
 
   @Test
   void everyAcknowledgedDecisionSurvivesAKillAtAnyStoreSyscall() throws Exception {
-    Assumptions.assumeTrue(straceWorks(), "strace is not installed: syscall fault injection skipped");
+    Assumptions.assumeTrue(
+        straceWorks(), "strace is not installed: syscall fault injection skipped");
     int kills = Integer.getInteger("crash.straceKills", 10);
     Path store = dir.resolve("store");
     List<String> paths = storePaths(store);
@@ -83,8 +84,9 @@ class StraceFaultInjectionTest {
         killed + finished, String.join(", ", report), never, killed, finished);
     // Kill points near the counted maximum may not be reached in a run; most must be. (This
     // caught strace's --seccomp-bpf mode, in which the injections here almost never fired.)
-    assertTrue(killed * 2 >= killed + finished, "most injections never fired: " + killed
-        + " killed, " + finished + " ran to the end");
+    assertTrue(
+        killed * 2 >= killed + finished,
+        "most injections never fired: " + killed + " killed, " + finished + " ran to the end");
   }
 
   /** Runs one child under strace, killed at its K-th call of {@code syscalls}; checks the store. */
@@ -94,8 +96,8 @@ class StraceFaultInjectionTest {
     for (String p : paths) {
       strace.addAll(List.of("-P", p));
     }
-    strace.addAll(List.of("-e", "trace=" + syscalls, "-e",
-        "inject=" + syscalls + ":signal=KILL:when=" + k));
+    strace.addAll(
+        List.of("-e", "trace=" + syscalls, "-e", "inject=" + syscalls + ":signal=KILL:when=" + k));
     AckedDecisions acked = new AckedDecisions();
     String where = syscalls + " #" + k;
     CrashChild child = CrashChild.start(strace, store, SEED, OPTIONS, dir.resolve("child.err"));
@@ -114,11 +116,14 @@ class StraceFaultInjectionTest {
   /** The files under the store a run touches, from a trace of a run without injection. */
   private List<String> storePaths(Path store) throws Exception {
     Path trace = dir.resolve("files.trace");
-    runTraced(store, trace,
+    runTraced(
+        store,
+        trace,
         List.of("-e", "trace=openat,open,creat,rename,renameat,renameat2,unlink,unlinkat,mkdir"));
     TreeSet<String> paths = new TreeSet<>();
-    Matcher m = Pattern.compile("\"(" + Pattern.quote(store.toString()) + "[^\"]*)\"")
-        .matcher(Files.readString(trace));
+    Matcher m =
+        Pattern.compile("\"(" + Pattern.quote(store.toString()) + "[^\"]*)\"")
+            .matcher(Files.readString(trace));
     while (m.find()) {
       paths.add(m.group(1));
     }
@@ -146,14 +151,16 @@ class StraceFaultInjectionTest {
       }
     }
     Map<String, Integer> counts = new TreeMap<>();
-    perThreadCall.forEach((key, n) -> {
-      String syscall = key.substring(key.indexOf(' ') + 1);
-      CLASSES.forEach((kind, set) -> {
-        if (List.of(set.split(",")).contains(syscall)) {
-          counts.merge(kind, n, Math::max);
-        }
-      });
-    });
+    perThreadCall.forEach(
+        (key, n) -> {
+          String syscall = key.substring(key.indexOf(' ') + 1);
+          CLASSES.forEach(
+              (kind, set) -> {
+                if (List.of(set.split(",")).contains(syscall)) {
+                  counts.merge(kind, n, Math::max);
+                }
+              });
+        });
     return counts;
   }
 

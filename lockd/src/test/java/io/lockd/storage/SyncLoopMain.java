@@ -5,9 +5,9 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * A small write-and-sync loop for watching {@link LogAcceptorStore#sync} reach the disk with
- * {@code strace -f -e trace=pwrite64,fdatasync,fsync,write} (see docs/storage.md). It prints a
- * marker line before and after each sync so that the trace shows which calls each sync made.
+ * A small write-and-sync loop for watching {@link LogAcceptorStore#sync} reach the disk with {@code
+ * strace -f -e trace=pwrite64,fdatasync,fsync,write} (see docs/storage.md). It prints a marker line
+ * before and after each sync so that the trace shows which calls each sync made.
  *
  * <p>Usage: {@code SyncLoopMain <store directory> <syncs>}
  */
@@ -21,7 +21,8 @@ public final class SyncLoopMain {
       long first = store.recover().promised() + 1;
       for (long i = first; i < first + syncs; i++) {
         store.write(
-            List.of(new StoreWrite.Promised(i), new StoreWrite.Accepted(TestData.entry(i, i, 100))));
+            List.of(
+                new StoreWrite.Promised(i), new StoreWrite.Accepted(TestData.entry(i, i, 100))));
         System.out.println("sync " + i + " begin");
         store.sync();
         System.out.println("sync " + i + " end");

@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Entries and snapshots whose content follows from their coordinates, so a checker can tell a
- * right record from a torn or misplaced one without having kept a copy.
+ * Entries and snapshots whose content follows from their coordinates, so a checker can tell a right
+ * record from a torn or misplaced one without having kept a copy.
  */
 final class TestData {
   /** Above MapDB's 64 KiB record limit, so that some entries span linked records. */
@@ -24,7 +24,8 @@ final class TestData {
     int[] sizes = new int[count];
     for (int i = 0; i < count; i++) {
       int kind = random.nextInt(100);
-      sizes[i] = kind < 2 ? LARGE_PAYLOAD_BYTES : kind < 20 ? random.nextInt(8192) : random.nextInt(64);
+      sizes[i] =
+          kind < 2 ? LARGE_PAYLOAD_BYTES : kind < 20 ? random.nextInt(8192) : random.nextInt(64);
     }
     return entry(slot, ballot, sizes);
   }

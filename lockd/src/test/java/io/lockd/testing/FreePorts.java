@@ -8,10 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Loopback ports for tests that must know every replica's address before any of them starts.
- * All sockets are held open together while they are picked, so the ports are distinct (asking
- * for one free port at a time may return the same one twice). Another process may still take a
- * port before the caller binds it; callers that can, retry with fresh ports.
+ * Loopback ports for tests that must know every replica's address before any of them starts. All
+ * sockets are held open together while they are picked, so the ports are distinct (asking for one
+ * free port at a time may return the same one twice). Another process may still take a port before
+ * the caller binds it; callers that can, retry with fresh ports.
  */
 public final class FreePorts {
   private FreePorts() {}

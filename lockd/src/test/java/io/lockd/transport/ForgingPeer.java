@@ -17,9 +17,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A process on a replica's peer port that claims to be another replica, as the probe of issue 9
- * did: it speaks the handshake from peer.proto's comments (or sends whatever headers a test
- * gives it) and sends envelopes it made itself with the real codec. Every call is bounded in
- * time.
+ * did: it speaks the handshake from peer.proto's comments (or sends whatever headers a test gives
+ * it) and sends envelopes it made itself with the real codec. Every call is bounded in time.
  */
 public final class ForgingPeer implements AutoCloseable {
   private static final long CALL_SECONDS = 10;
@@ -27,7 +26,9 @@ public final class ForgingPeer implements AutoCloseable {
   private final ManagedChannel channel;
   private final Metadata headers;
 
-  /** @param peerAddress the target's peer address; it is told the sender is {@code claimedId} */
+  /**
+   * @param peerAddress the target's peer address; it is told the sender is {@code claimedId}
+   */
   public ForgingPeer(String peerAddress, String cell, int claimedId, int targetId) {
     this(peerAddress, headers(cell, claimedId, targetId));
   }
@@ -80,23 +81,25 @@ public final class ForgingPeer implements AutoCloseable {
   /** As {@link #send(Message...)}, with envelopes made by the caller, malformed ones included. */
   public Status send(PeerEnvelope... envelopes) throws Exception {
     CompletableFuture<Status> ended = new CompletableFuture<>();
-    StreamObserver<PeerEnvelope> stream = PeerServiceGrpc.newStub(channel)
-        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
-        .withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS)
-        .stream(new StreamObserver<StreamSummary>() {
-          @Override
-          public void onNext(StreamSummary summary) {}
+    StreamObserver<PeerEnvelope> stream =
+        PeerServiceGrpc.newStub(channel)
+            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+            .withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS)
+            .stream(
+                new StreamObserver<StreamSummary>() {
+                  @Override
+                  public void onNext(StreamSummary summary) {}
 
-          @Override
-          public void onError(Throwable t) {
-            ended.complete(Status.fromThrowable(t));
-          }
+                  @Override
+                  public void onError(Throwable t) {
+                    ended.complete(Status.fromThrowable(t));
+                  }
 
-          @Override
-          public void onCompleted() {
-            ended.complete(Status.OK);
-          }
-        });
+                  @Override
+                  public void onCompleted() {
+                    ended.complete(Status.OK);
+                  }
+                });
     for (PeerEnvelope env : envelopes) {
       stream.onNext(env);
     }

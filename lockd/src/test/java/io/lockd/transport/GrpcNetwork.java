@@ -35,7 +35,11 @@ final class GrpcNetwork implements PeerTransportContract.Network {
   static GrpcNetwork start(String cell, int replicas, TransportLimits limits) {
     UncheckedIOException lastFailure = null;
     for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-      GrpcNetwork net = new GrpcNetwork(cell, FreePorts.distinct(replicas).stream().mapToInt(Integer::intValue).toArray(), limits);
+      GrpcNetwork net =
+          new GrpcNetwork(
+              cell,
+              FreePorts.distinct(replicas).stream().mapToInt(Integer::intValue).toArray(),
+              limits);
       try {
         for (int id = 1; id <= replicas; id++) {
           net.startEndpoint(id);
@@ -103,5 +107,4 @@ final class GrpcNetwork implements PeerTransportContract.Network {
     endpoints.put(id, t);
     t.start(inboxes.get(id), inboxes.get(id)::lost);
   }
-
 }

@@ -136,8 +136,8 @@ class GrpcPeerTransportTest extends PeerTransportContract {
     connect(net, 2, 1);
     int port = net.transport(1).port();
     Status impostor =
-        rawStream(port, PeerHandshake.clientHeaders(CELL, 2, 1), PeerMessageCodec.encode(
-            probe(2, 1)));
+        rawStream(
+            port, PeerHandshake.clientHeaders(CELL, 2, 1), PeerMessageCodec.encode(probe(2, 1)));
     assertEquals(Status.Code.ALREADY_EXISTS, impostor.getCode(), impostor.toString());
     assertTrue(impostor.getDescription().contains("already connected"), impostor.toString());
   }

@@ -15,8 +15,8 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
- * Replicas started with different namespace limits would apply the same command differently, so
- * the handshake keeps them apart and says which limit differs; equal limits connect as before.
+ * Replicas started with different namespace limits would apply the same command differently, so the
+ * handshake keeps them apart and says which limit differs; equal limits connect as before.
  */
 class LimitsHandshakeTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
@@ -28,7 +28,8 @@ class LimitsHandshakeTest {
   void aPeerWithOtherLimitsIsRefusedNamingTheLimit() {
     String smaller = NamespaceLimits.builder().pathBytesMax(64).build().settingsText();
     try (Pair p = new Pair(DEFAULT, smaller)) {
-      p.sendUntil(() -> p.beta.stats().get(1).lastFailure().contains("limits"),
+      p.sendUntil(
+          () -> p.beta.stats().get(1).lastFailure().contains("limits"),
           "beta told why alpha refused it");
       PeerStats link = p.beta.stats().get(1);
       assertFalse(link.connected(), "a refused stream must not count as connected");
@@ -49,7 +50,8 @@ class LimitsHandshakeTest {
 
   @Test
   void theDifferenceIsNamedAndBounded() {
-    assertEquals("pathBytesMax=64 there, 1024 here, depth unknown here",
+    assertEquals(
+        "pathBytesMax=64 there, 1024 here, depth unknown here",
         LimitsDifference.describe("pathBytesMax=64,depth=3", "pathBytesMax=1024"));
     String forged = "x".repeat(500) + "=1," + "y=2,".repeat(100);
     assertTrue(LimitsDifference.describe(forged, DEFAULT).length() < 1_500);
@@ -68,10 +70,13 @@ class LimitsHandshakeTest {
 
     /** Sends beta's heartbeats to alpha until {@code done} (retransmitting, as Paxos would). */
     void sendUntil(BooleanSupplier done, String what) {
-      Poll.until(() -> {
-        beta.send(new Message.Heartbeat(2, 1, Ballot.of(1, 2), 1, 0));
-        return done.getAsBoolean();
-      }, WAIT, what);
+      Poll.until(
+          () -> {
+            beta.send(new Message.Heartbeat(2, 1, Ballot.of(1, 2), 1, 0));
+            return done.getAsBoolean();
+          },
+          WAIT,
+          what);
     }
 
     @Override
@@ -83,8 +88,9 @@ class LimitsHandshakeTest {
 
   private static GrpcPeerTransport transport(
       String cellLimits, int id, Map<Integer, String> members, Inbox inbox) {
-    GrpcPeerTransport t = new GrpcPeerTransport(
-        "limits", cellLimits, id, members, new InetSocketAddress("127.0.0.1", 0), LIMITS);
+    GrpcPeerTransport t =
+        new GrpcPeerTransport(
+            "limits", cellLimits, id, members, new InetSocketAddress("127.0.0.1", 0), LIMITS);
     t.start(inbox);
     return t;
   }

@@ -22,23 +22,24 @@ class MessageChecksTest {
 
   @Test
   void messagesTheProtocolSendsPass() {
-    List<Message> valid = List.of(
-        new Message.PreVote(1, 2, B1),
-        new Message.PreVoteReply(2, 1, B1, Ballot.ZERO, true),
-        new Message.Prepare(1, 2, B1, 1),
-        new Message.Promise(2, 1, B1, 4, List.of(entry(5, Ballot.of(2, 2)), entry(6, B1))),
-        new Message.Accept(1, 2, B1, List.of(entry(5, B1), entry(6, B1)), 4),
-        new Message.Accepted(2, 1, B1, List.of(5L, 6L)),
-        new Message.Accepted(2, 1, B1, List.of()),
-        new Message.Nack(2, 1, B1, Ballot.of(4, 3), Message.NackReason.HIGHER_BALLOT),
-        new Message.Nack(2, 1, B1, Ballot.ZERO, Message.NackReason.LEASE_HELD),
-        new Message.Heartbeat(1, 2, B1, 0, 0),
-        new Message.HeartbeatAck(2, 1, B1, 0, 0),
-        new Message.CatchUpRequest(2, 1, 1),
-        new Message.CatchUpEntries(1, 2, List.of(entry(1, B2), entry(2, B1)), 2),
-        new Message.SnapshotChunk(1, 2, 9, 0, new byte[16], true),
-        new Message.StateChecksum(1, 2, 9, -1L),
-        new Message.SnapshotRequest(2, 1));
+    List<Message> valid =
+        List.of(
+            new Message.PreVote(1, 2, B1),
+            new Message.PreVoteReply(2, 1, B1, Ballot.ZERO, true),
+            new Message.Prepare(1, 2, B1, 1),
+            new Message.Promise(2, 1, B1, 4, List.of(entry(5, Ballot.of(2, 2)), entry(6, B1))),
+            new Message.Accept(1, 2, B1, List.of(entry(5, B1), entry(6, B1)), 4),
+            new Message.Accepted(2, 1, B1, List.of(5L, 6L)),
+            new Message.Accepted(2, 1, B1, List.of()),
+            new Message.Nack(2, 1, B1, Ballot.of(4, 3), Message.NackReason.HIGHER_BALLOT),
+            new Message.Nack(2, 1, B1, Ballot.ZERO, Message.NackReason.LEASE_HELD),
+            new Message.Heartbeat(1, 2, B1, 0, 0),
+            new Message.HeartbeatAck(2, 1, B1, 0, 0),
+            new Message.CatchUpRequest(2, 1, 1),
+            new Message.CatchUpEntries(1, 2, List.of(entry(1, B2), entry(2, B1)), 2),
+            new Message.SnapshotChunk(1, 2, 9, 0, new byte[16], true),
+            new Message.StateChecksum(1, 2, 9, -1L),
+            new Message.SnapshotRequest(2, 1));
     for (Message m : valid) {
       assertNull(CELL.refusal(m), m::toString);
     }
@@ -63,8 +64,8 @@ class MessageChecksTest {
     refused(new Message.Promise(2, 1, B2, 0, List.of()), "belongs to replica 2, not to 1");
     refused(new Message.Accepted(2, 1, B2, List.of(1L)), "belongs to replica 2, not to 1");
     refused(new Message.Accept(1, 2, B1, List.of(entry(3, B2)), 2), "not the accept's");
-    refused(new Message.Promise(2, 1, B1, 0, List.of(entry(3, Ballot.of(4, 2)))),
-        "above the promised");
+    refused(
+        new Message.Promise(2, 1, B1, 0, List.of(entry(3, Ballot.of(4, 2)))), "above the promised");
   }
 
   @Test
@@ -72,8 +73,8 @@ class MessageChecksTest {
     refused(new Message.CatchUpRequest(9, 1, 1), "from 9 is not a member");
     refused(new Message.CatchUpRequest(1, 0, 1), "to 0 is not a member");
     refused(new Message.Prepare(9, 1, Ballot.of(3, 9), 1), "not a member");
-    refused(new Message.CatchUpEntries(1, 2, List.of(entry(1, Ballot.of(2, 7))), 1),
-        "not a member");
+    refused(
+        new Message.CatchUpEntries(1, 2, List.of(entry(1, Ballot.of(2, 7))), 1), "not a member");
   }
 
   @Test
@@ -86,8 +87,9 @@ class MessageChecksTest {
     refused(new Message.Accepted(2, 1, B1, List.of(5L, 5L)), "out of order");
     refused(new Message.CatchUpEntries(1, 2, List.of(entry(3, B1)), 2), "beyond 2");
     refused(new Message.SnapshotChunk(1, 2, 0, 0, new byte[1], true), "snapshotIndex 0");
-    refused(new Message.SnapshotChunk(1, 2, 9, MessageChecks.SNAPSHOT_BYTES_MAX, new byte[1],
-        true), "beyond");
+    refused(
+        new Message.SnapshotChunk(1, 2, 9, MessageChecks.SNAPSHOT_BYTES_MAX, new byte[1], true),
+        "beyond");
     refused(new Message.StateChecksum(1, 2, 0, 1), "index 0");
     refused(new Message.Nack(2, 1, B1, B1, Message.NackReason.HIGHER_BALLOT), "not above");
     refused(new Message.Prepare(1, 2, -1, 1), "must be >= 0");

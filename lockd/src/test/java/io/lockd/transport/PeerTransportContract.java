@@ -79,8 +79,10 @@ public abstract class PeerTransportContract {
     int seenBy1 = net.inbox(1).lostPeers().size();
     int seenBy3 = net.inbox(3).lostPeers().size();
     net.stop(2);
-    awaitDelivered(() -> lostSince(net.inbox(1), seenBy1).contains(2)
-        && lostSince(net.inbox(3), seenBy3).contains(2));
+    awaitDelivered(
+        () ->
+            lostSince(net.inbox(1), seenBy1).contains(2)
+                && lostSince(net.inbox(3), seenBy3).contains(2));
     assertFalse(lostSince(net.inbox(1), seenBy1).contains(3), "a live peer was reported lost");
   }
 

@@ -19,11 +19,16 @@ final class CellProcess implements AutoCloseable {
   CellProcess(int replicas) throws IOException {
     String java = ProcessHandle.current().info().command().orElse("java");
     process =
-        new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), FakeCellMain.class.getName(),
+        new ProcessBuilder(
+                java,
+                "-cp",
+                System.getProperty("java.class.path"),
+                FakeCellMain.class.getName(),
                 Integer.toString(replicas))
             .redirectError(ProcessBuilder.Redirect.INHERIT)
             .start();
-    BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    BufferedReader out =
+        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     String line;
     while ((line = out.readLine()) != null && !line.startsWith(FakeCellMain.READY)) {
       // skip anything printed before the addresses

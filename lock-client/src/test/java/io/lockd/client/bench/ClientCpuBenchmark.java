@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.LongAdder;
  * cell in a child JVM ({@link CellProcess}), so that this JVM's CPU time is the client's. Prints
  * one line per N: pairs per second, CPU milliseconds per pair (the whole process, JIT and GC
  * included, and the Java threads alone: the application's and the library's), the library's live
- * threads and the load average. A CPU-per-pair figure holds up on a busy machine far better than
- * a throughput figure does.
+ * threads and the load average. A CPU-per-pair figure holds up on a busy machine far better than a
+ * throughput figure does.
  *
  * <pre>
  * ./mvnw -B -q -o -pl lock-client -am test-compile dependency:build-classpath \
@@ -36,7 +36,12 @@ public final class ClientCpuBenchmark {
   public static void main(String[] args) throws Exception {
     Options o = Options.parse(args);
     try (CellProcess cell = new CellProcess(5)) {
-      System.out.printf(Locale.ROOT, "fake cell pid %d at %s; own runtime per client: %s%n", cell.pid(), cell.addresses(), o.own);
+      System.out.printf(
+          Locale.ROOT,
+          "fake cell pid %d at %s; own runtime per client: %s%n",
+          cell.pid(),
+          cell.addresses(),
+          o.own);
       if (o.jitWarmupSeconds > 0) {
         run(cell, o, 8, o.jitWarmupSeconds, 0, "jit-warmup");
       }
@@ -50,7 +55,8 @@ public final class ClientCpuBenchmark {
   }
 
   /** Opens {@code n} clients, runs their loops through warm-up and measurement, closes them. */
-  private static CpuSample run(CellProcess cell, Options o, int n, int warmupSeconds, int seconds, String tag)
+  private static CpuSample run(
+      CellProcess cell, Options o, int n, int warmupSeconds, int seconds, String tag)
       throws Exception {
     List<LockClient> clients = new ArrayList<>();
     try {
@@ -91,19 +97,22 @@ public final class ClientCpuBenchmark {
     private volatile boolean stopped;
 
     PairLoop(DistributedLock lock, LongAdder pairs, String name) {
-      thread = new Thread(() -> {
-        while (!stopped) {
-          try {
-            lock.acquire();
-            lock.release();
-            pairs.increment();
-          } catch (InterruptedException e) {
-            return;
-          } catch (RuntimeException e) {
-            failures.increment();
-          }
-        }
-      }, name);
+      thread =
+          new Thread(
+              () -> {
+                while (!stopped) {
+                  try {
+                    lock.acquire();
+                    lock.release();
+                    pairs.increment();
+                  } catch (InterruptedException e) {
+                    return;
+                  } catch (RuntimeException e) {
+                    failures.increment();
+                  }
+                }
+              },
+              name);
     }
 
     void start() {
@@ -121,7 +130,8 @@ public final class ClientCpuBenchmark {
   }
 
   /** Command-line options. */
-  private record Options(List<Integer> clients, int seconds, int warmupSeconds, int jitWarmupSeconds, boolean own) {
+  private record Options(
+      List<Integer> clients, int seconds, int warmupSeconds, int jitWarmupSeconds, boolean own) {
     static Options parse(String[] args) {
       List<Integer> clients = List.of(1, 8, 64);
       int seconds = 20;
@@ -130,7 +140,8 @@ public final class ClientCpuBenchmark {
       boolean own = false;
       for (int i = 0; i < args.length; i++) {
         switch (args[i]) {
-          case "--clients" -> clients = List.of(args[++i].split(",")).stream().map(Integer::parseInt).toList();
+          case "--clients" ->
+              clients = List.of(args[++i].split(",")).stream().map(Integer::parseInt).toList();
           case "--seconds" -> seconds = Integer.parseInt(args[++i]);
           case "--warmup" -> warmup = Integer.parseInt(args[++i]);
           case "--jit-warmup" -> jit = Integer.parseInt(args[++i]);
@@ -149,10 +160,14 @@ public final class ClientCpuBenchmark {
 
   static String loadAverage() {
     try {
-      String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim().split("\\s+");
+      String[] f =
+          java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg"))
+              .trim()
+              .split("\\s+");
       return f[0] + " " + f[1] + " " + f[2];
     } catch (java.io.IOException e) {
-      return String.format(Locale.ROOT, "%.2f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+      return String.format(
+          Locale.ROOT, "%.2f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
     }
   }
 }

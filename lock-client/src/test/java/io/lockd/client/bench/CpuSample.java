@@ -15,8 +15,16 @@ import java.util.stream.Collectors;
  * at the end of the window and the Java threads' CPU by kind of thread (names with their numbers
  * taken out).
  */
-record CpuSample(int clients, double seconds, long pairs, long processCpuNanos, long threadCpuNanos,
-    long allocatedBytes, Map<String, Long> cpuByThreadKind, Map<String, Long> libraryThreads, int jvmThreads,
+record CpuSample(
+    int clients,
+    double seconds,
+    long pairs,
+    long processCpuNanos,
+    long threadCpuNanos,
+    long allocatedBytes,
+    Map<String, Long> cpuByThreadKind,
+    Map<String, Long> libraryThreads,
+    int jvmThreads,
     String load) {
 
   private static final com.sun.management.ThreadMXBean THREADS =
@@ -28,7 +36,8 @@ record CpuSample(int clients, double seconds, long pairs, long processCpuNanos, 
   }
 
   /** The state at the start of a window. */
-  record Start(int clients, long wallNanos, long pairs, long processCpuNanos, Map<Long, Use> threads) {
+  record Start(
+      int clients, long wallNanos, long pairs, long processCpuNanos, Map<Long, Use> threads) {
     CpuSample end(long pairsNow) {
       long wall = System.nanoTime() - wallNanos;
       long process = processCpu() - processCpuNanos;
@@ -36,7 +45,8 @@ record CpuSample(int clients, double seconds, long pairs, long processCpuNanos, 
       Map<String, Long> byKind = new TreeMap<>();
       long cpu = 0;
       long allocated = 0;
-      for (ThreadInfo info : THREADS.getThreadInfo(now.keySet().stream().mapToLong(Long::longValue).toArray())) {
+      for (ThreadInfo info :
+          THREADS.getThreadInfo(now.keySet().stream().mapToLong(Long::longValue).toArray())) {
         if (info == null) {
           continue;
         }
@@ -49,10 +59,24 @@ record CpuSample(int clients, double seconds, long pairs, long processCpuNanos, 
       }
       Map<String, Long> library =
           Thread.getAllStackTraces().keySet().stream()
-              .filter(t -> t.isAlive() && (t.getName().startsWith("lockd-") || t.getName().startsWith("grpc-")))
-              .collect(Collectors.groupingBy(t -> kind(t.getName()), TreeMap::new, Collectors.counting()));
-      return new CpuSample(clients, wall / 1e9, pairsNow - pairs, process, cpu, allocated, byKind, library,
-          THREADS.getThreadCount(), ClientCpuBenchmark.loadAverage());
+              .filter(
+                  t ->
+                      t.isAlive()
+                          && (t.getName().startsWith("lockd-") || t.getName().startsWith("grpc-")))
+              .collect(
+                  Collectors.groupingBy(
+                      t -> kind(t.getName()), TreeMap::new, Collectors.counting()));
+      return new CpuSample(
+          clients,
+          wall / 1e9,
+          pairsNow - pairs,
+          process,
+          cpu,
+          allocated,
+          byKind,
+          library,
+          THREADS.getThreadCount(),
+          ClientCpuBenchmark.loadAverage());
     }
   }
 
@@ -66,12 +90,19 @@ record CpuSample(int clients, double seconds, long pairs, long processCpuNanos, 
   }
 
   String line() {
-    return String.format(Locale.ROOT,
+    return String.format(
+        Locale.ROOT,
         "clients=%d pairs/s=%.0f cpu_ms/pair=%.3f (java threads %.3f) alloc_kb/pair=%.1f cpu_cores=%.2f"
             + " library_threads=%d jvm_threads=%d load=%s",
-        clients, pairs / seconds, perPair(processCpuNanos), perPair(threadCpuNanos),
-        pairs == 0 ? Double.NaN : allocatedBytes / 1024.0 / pairs, processCpuNanos / 1e9 / seconds,
-        libraryThreads.values().stream().mapToLong(Long::longValue).sum(), jvmThreads, load);
+        clients,
+        pairs / seconds,
+        perPair(processCpuNanos),
+        perPair(threadCpuNanos),
+        pairs == 0 ? Double.NaN : allocatedBytes / 1024.0 / pairs,
+        processCpuNanos / 1e9 / seconds,
+        libraryThreads.values().stream().mapToLong(Long::longValue).sum(),
+        jvmThreads,
+        load);
   }
 
   /** The Java threads' CPU per pair by kind of thread, largest first (those above 1 %). */
@@ -95,7 +126,8 @@ record CpuSample(int clients, double seconds, long pairs, long processCpuNanos, 
   }
 
   private static long processCpu() {
-    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   private static Map<Long, Use> threadUseNow() {

@@ -30,10 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What a user sees when the cell loses its majority (three of five replicas stopped): every
  * blocking call of a lock ends within the operation timeout with DEADLINE_EXCEEDED instead of
- * hanging, a handle whose call was interrupted or timed out works again, and requests whose
- * callers gave up before they were sent are never applied. Against five real replicas in this
- * JVM. "Ends within" is checked loosely (three times the operation timeout): the point is that
- * the call ends at all.
+ * hanging, a handle whose call was interrupted or timed out works again, and requests whose callers
+ * gave up before they were sent are never applied. Against five real replicas in this JVM. "Ends
+ * within" is checked loosely (three times the operation timeout): the point is that the call ends
+ * at all.
  */
 class BlockingBoundsTest {
   static final Duration OPERATION_TIMEOUT = Duration.ofSeconds(3);
@@ -80,7 +80,8 @@ class BlockingBoundsTest {
         .clientName(name)
         .operationTimeout(OPERATION_TIMEOUT)
         .attemptTimeout(Duration.ofSeconds(1))
-        .gracePeriod(Duration.ofMinutes(5)); // the session outlives the outage: only the bounds end calls
+        .gracePeriod(
+            Duration.ofMinutes(5)); // the session outlives the outage: only the bounds end calls
   }
 
   static void stopMajority() {
@@ -111,27 +112,39 @@ class BlockingBoundsTest {
     }
   }
 
-  /** Runs a blocking call on its own thread; it must end (with DEADLINE_EXCEEDED) within the bound. */
+  /**
+   * Runs a blocking call on its own thread; it must end (with DEADLINE_EXCEEDED) within the bound.
+   */
   <T> void endsWithDeadlineExceeded(String what, Callable<T> call) throws Exception {
     CompletableFuture<T> result = new CompletableFuture<>();
-    Thread t = new Thread(() -> {
-      try {
-        result.complete(call.call());
-      } catch (Throwable e) {
-        result.completeExceptionally(e);
-      }
-    }, "blocking " + what);
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                result.complete(call.call());
+              } catch (Throwable e) {
+                result.completeExceptionally(e);
+              }
+            },
+            "blocking " + what);
     started.add(t);
     t.start();
     try {
       T value = result.get(ENDS_WITHIN.toMillis(), TimeUnit.MILLISECONDS);
       fail(what + " returned " + value + " without a leader; expected DEADLINE_EXCEEDED");
     } catch (TimeoutException e) {
-      fail(what + " was still blocked after " + ENDS_WITHIN.toSeconds() + " s (operation timeout "
-          + OPERATION_TIMEOUT.toSeconds() + " s)");
+      fail(
+          what
+              + " was still blocked after "
+              + ENDS_WITHIN.toSeconds()
+              + " s (operation timeout "
+              + OPERATION_TIMEOUT.toSeconds()
+              + " s)");
     } catch (ExecutionException e) {
-      if (!(e.getCause() instanceof LockdException le) || le.code() != Status.Code.DEADLINE_EXCEEDED) {
-        throw new AssertionError(what + " failed otherwise than with DEADLINE_EXCEEDED", e.getCause());
+      if (!(e.getCause() instanceof LockdException le)
+          || le.code() != Status.Code.DEADLINE_EXCEEDED) {
+        throw new AssertionError(
+            what + " failed otherwise than with DEADLINE_EXCEEDED", e.getCause());
       }
     }
   }
@@ -141,7 +154,8 @@ class BlockingBoundsTest {
   }
 
   @Test
-  void lockCallsEndWithinTheOperationTimeoutWithoutAMajorityAndTheHandlesWorkAfterwards() throws Exception {
+  void lockCallsEndWithinTheOperationTimeoutWithoutAMajorityAndTheHandlesWorkAfterwards()
+      throws Exception {
     try (LockClient c = builder("bounds").build()) {
       c.mkdirs("/bounds");
       c.createUnlessExists("/bounds/a", CreateOptions.file());
@@ -151,24 +165,35 @@ class BlockingBoundsTest {
       assertTrue(held.acquire(Duration.ofSeconds(20)));
 
       stopMajority();
-      endsWithDeadlineExceeded("release()", () -> {
-        held.release();
-        return null;
-      });
+      endsWithDeadlineExceeded(
+          "release()",
+          () -> {
+            held.release();
+            return null;
+          });
       assertFalse(held.isHeld(), "a release that timed out leaves the handle not holding");
-      endsWithDeadlineExceeded("acquire(60 s) on another lock", () -> other.acquire(Duration.ofMinutes(1)));
+      endsWithDeadlineExceeded(
+          "acquire(60 s) on another lock", () -> other.acquire(Duration.ofMinutes(1)));
       endsWithDeadlineExceeded("tryAcquire()", other::tryAcquire);
-      endsWithDeadlineExceeded("acquire()", () -> {
-        other.acquire();
-        return null;
-      });
-      endsWithDeadlineExceeded("acquire(60 s) while its release is in flight", () -> held.acquire(Duration.ofMinutes(1)));
+      endsWithDeadlineExceeded(
+          "acquire()",
+          () -> {
+            other.acquire();
+            return null;
+          });
+      endsWithDeadlineExceeded(
+          "acquire(60 s) while its release is in flight",
+          () -> held.acquire(Duration.ofMinutes(1)));
       endsWithDeadlineExceeded("setContents", () -> c.setContents("/bounds/a", bytes("x")));
 
       startMajority(c);
-      assertTrue(held.acquire(Duration.ofSeconds(30)), "the handle whose release timed out acquires again");
+      assertTrue(
+          held.acquire(Duration.ofSeconds(30)),
+          "the handle whose release timed out acquires again");
       assertTrue(held.isHeld());
-      assertTrue(other.acquire(Duration.ofSeconds(30)), "the handle whose acquires timed out acquires again");
+      assertTrue(
+          other.acquire(Duration.ofSeconds(30)),
+          "the handle whose acquires timed out acquires again");
       held.release();
       other.release();
     }
@@ -195,15 +220,20 @@ class BlockingBoundsTest {
       assertStillWaiting(again, "acquire after an interrupted acquire");
       startMajority(c);
       first.release();
-      assertTrue(again.get(90, TimeUnit.SECONDS), "granted once the withdrawal was done and the lock free");
+      assertTrue(
+          again.get(90, TimeUnit.SECONDS),
+          "granted once the withdrawal was done and the lock free");
       assertTrue(lock.isHeld());
 
       // A release is interrupted while no leader can answer it.
       stopMajority();
-      Thread releaser = blockedIn("release", () -> {
-        lock.release();
-        return null;
-      });
+      Thread releaser =
+          blockedIn(
+              "release",
+              () -> {
+                lock.release();
+                return null;
+              });
       releaser.interrupt();
       releaser.join(TimeUnit.SECONDS.toMillis(30));
       assertFalse(releaser.isAlive());
@@ -240,24 +270,33 @@ class BlockingBoundsTest {
       startMajority(c);
       NodeStat live = c.setContents("/bounds/n", bytes("live"));
       // Only the first write had been sent (one mutation at a time per session) and may be applied.
-      assertTrue(live.contentGeneration() <= before + 2,
-          "writes given up before they were sent were applied later: generation " + before + " -> " + live.contentGeneration());
+      assertTrue(
+          live.contentGeneration() <= before + 2,
+          "writes given up before they were sent were applied later: generation "
+              + before
+              + " -> "
+              + live.contentGeneration());
       assertEquals("live", c.getContents("/bounds/n").contentsAsString());
     }
   }
 
   /** Starts {@code call} on a thread and returns once that thread is blocked (waiting). */
   Thread blockedIn(String what, Callable<?> call) throws InterruptedException {
-    Thread t = new Thread(() -> {
-      try {
-        call.call();
-      } catch (Exception expected) {
-        // interrupted, or the interrupt's LockdException
-      }
-    }, what);
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                call.call();
+              } catch (Exception expected) {
+                // interrupted, or the interrupt's LockdException
+              }
+            },
+            what);
     started.add(t);
     t.start();
-    awaitTrue(what + " blocked", () -> t.getState() == Thread.State.WAITING || t.getState() == Thread.State.TIMED_WAITING);
+    awaitTrue(
+        what + " blocked",
+        () -> t.getState() == Thread.State.WAITING || t.getState() == Thread.State.TIMED_WAITING);
     return t;
   }
 
@@ -269,11 +308,13 @@ class BlockingBoundsTest {
     } catch (TimeoutException expected) {
       // waiting for the withdrawal or release in flight, as it should
     } catch (ExecutionException e) {
-      throw new AssertionError(what + " failed instead of waiting for the call in flight", e.getCause());
+      throw new AssertionError(
+          what + " failed instead of waiting for the call in flight", e.getCause());
     }
   }
 
-  static void awaitTrue(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
+  static void awaitTrue(String what, java.util.function.BooleanSupplier condition)
+      throws InterruptedException {
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > end) {

@@ -15,19 +15,23 @@ public final class ElectionCandidate {
   private ElectionCandidate() {}
 
   public static void main(String[] args) throws Exception {
-    LockClient client = LockClient.builder().endpoints(args[1].split(","))
-        .clientName("candidate-a").build();
-    LeaderElection election = new LeaderElection(client, args[0], new LeaderElection.Listener() {
-      @Override
-      public void onElected(Sequencer proof) {
-        System.out.println("elected " + proof);
-      }
+    LockClient client =
+        LockClient.builder().endpoints(args[1].split(",")).clientName("candidate-a").build();
+    LeaderElection election =
+        new LeaderElection(
+            client,
+            args[0],
+            new LeaderElection.Listener() {
+              @Override
+              public void onElected(Sequencer proof) {
+                System.out.println("elected " + proof);
+              }
 
-      @Override
-      public void onRevoked(LockLossReason reason) {
-        System.out.println("revoked " + reason);
-      }
-    });
+              @Override
+              public void onRevoked(LockLossReason reason) {
+                System.out.println("revoked " + reason);
+              }
+            });
     election.campaign();
     Thread.sleep(600_000);
   }

@@ -54,28 +54,34 @@ public final class Freezer implements ClientInterceptor {
   /** Plain-text channels through this freezer. */
   public ChannelFactory channels() {
     return (address, executor) ->
-        Grpc.newChannelBuilder(address, InsecureChannelCredentials.create()).executor(executor).intercept(this).build();
+        Grpc.newChannelBuilder(address, InsecureChannelCredentials.create())
+            .executor(executor)
+            .intercept(this)
+            .build();
   }
 
   @Override
-  public <Q, A> ClientCall<Q, A> interceptCall(MethodDescriptor<Q, A> method, CallOptions options, Channel next) {
+  public <Q, A> ClientCall<Q, A> interceptCall(
+      MethodDescriptor<Q, A> method, CallOptions options, Channel next) {
     return new SimpleForwardingClientCall<>(next.newCall(method, options)) {
       @Override
       public void start(Listener<A> listener, Metadata headers) {
         awaitThaw();
-        super.start(new SimpleForwardingClientCallListener<>(listener) {
-          @Override
-          public void onMessage(A message) {
-            awaitThaw();
-            super.onMessage(message);
-          }
+        super.start(
+            new SimpleForwardingClientCallListener<>(listener) {
+              @Override
+              public void onMessage(A message) {
+                awaitThaw();
+                super.onMessage(message);
+              }
 
-          @Override
-          public void onClose(Status status, Metadata trailers) {
-            awaitThaw();
-            super.onClose(status, trailers);
-          }
-        }, headers);
+              @Override
+              public void onClose(Status status, Metadata trailers) {
+                awaitThaw();
+                super.onClose(status, trailers);
+              }
+            },
+            headers);
       }
 
       @Override

@@ -6,9 +6,9 @@ import io.lockd.paxos.PaxosConfig;
 import io.lockd.replica.ReplicaOptions;
 import io.lockd.replica.RuntimeConfig;
 import io.lockd.server.ServerConfig;
-import io.lockd.testing.FreePorts;
 import io.lockd.server.grpc.LockdServer;
 import io.lockd.server.grpc.LockdServerConfig;
+import io.lockd.testing.FreePorts;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -46,11 +46,24 @@ public final class InJvmCell implements AutoCloseable {
     try {
       for (int id : ids) {
         RuntimeConfig runtime =
-            new RuntimeConfig("it", PaxosConfig.defaults(id, ids), peers, address(peers.get(id)),
-                root.resolve("r" + id), ReplicaOptions.defaults(), 5);
-        configs.put(id, new LockdServerConfig(runtime, limits,
-            ServerConfig.defaults().withGraceMillis(graceMillis), clientAddresses,
-            address(clientAddresses.get(id)), 10, 300));
+            new RuntimeConfig(
+                "it",
+                PaxosConfig.defaults(id, ids),
+                peers,
+                address(peers.get(id)),
+                root.resolve("r" + id),
+                ReplicaOptions.defaults(),
+                5);
+        configs.put(
+            id,
+            new LockdServerConfig(
+                runtime,
+                limits,
+                ServerConfig.defaults().withGraceMillis(graceMillis),
+                clientAddresses,
+                address(clientAddresses.get(id)),
+                10,
+                300));
         start(id);
       }
     } catch (IOException | RuntimeException e) {
@@ -72,9 +85,9 @@ public final class InJvmCell implements AutoCloseable {
 
   static InetSocketAddress address(String hostPort) {
     int colon = hostPort.lastIndexOf(':');
-    return new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+    return new InetSocketAddress(
+        hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
   }
-
 
   /** Stops replica {@code id} (its data stays); a stopped replica refuses connections. */
   public synchronized void stop(int id) {

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * What an application that depends on the lock-client artifact gets: it compiles against the
  * library's runtime class path alone, runs in its own JVM with its own logging backend
  * (slf4j-simple), takes a lock on a real cell, and finds neither lockctl's picocli nor a logging
- * backend brought along by the library. The class path is the one Maven resolves for the
- * artifact (written at build time by the dependency plugin), not the tests' own.
+ * backend brought along by the library. The class path is the one Maven resolves for the artifact
+ * (written at build time by the dependency plugin), not the tests' own.
  */
 class LibraryClassPathTest {
   private static final Path BASEDIR = Path.of(System.getProperty("basedir", "."));
@@ -58,8 +58,10 @@ class LibraryClassPathTest {
   /** The library's own classes and every jar Maven resolves for it at runtime scope. */
   private static List<String> libraryClassPath() throws IOException {
     Path file = BUILT.resolve("runtime.classpath");
-    assertTrue(Files.isRegularFile(file),
-        file + " is missing: it is written by the build (generate-test-resources); run through Maven");
+    assertTrue(
+        Files.isRegularFile(file),
+        file
+            + " is missing: it is written by the build (generate-test-resources); run through Maven");
     List<String> entries = new ArrayList<>();
     entries.add(BASEDIR.resolve("target/classes").toString());
     String written = Files.readString(file, StandardCharsets.UTF_8).trim();
@@ -71,8 +73,11 @@ class LibraryClassPathTest {
 
   private static Path slf4jSimple() throws IOException {
     try (Stream<Path> jars = Files.list(BUILT.resolve("backend"))) {
-      return jars.filter(p -> p.getFileName().toString().startsWith("slf4j-simple-")).findFirst()
-          .orElseThrow(() -> new AssertionError("slf4j-simple was not copied to " + BUILT.resolve("backend")));
+      return jars.filter(p -> p.getFileName().toString().startsWith("slf4j-simple-"))
+          .findFirst()
+          .orElseThrow(
+              () ->
+                  new AssertionError("slf4j-simple was not copied to " + BUILT.resolve("backend")));
     }
   }
 
@@ -82,8 +87,17 @@ class LibraryClassPathTest {
     JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
     assertTrue(javac != null, "the tests need a JDK (javac) to compile the application");
     Path source = BASEDIR.resolve("src/test/library-app/LibraryApp.java");
-    int status = javac.run(null, null, null, "-proc:none", "-d", out.toString(),
-        "-cp", String.join(File.pathSeparator, library), source.toString());
+    int status =
+        javac.run(
+            null,
+            null,
+            null,
+            "-proc:none",
+            "-d",
+            out.toString(),
+            "-cp",
+            String.join(File.pathSeparator, library),
+            source.toString());
     assertEquals(0, status, "LibraryApp.java did not compile against the library's class path");
     return out;
   }
@@ -99,13 +113,24 @@ class LibraryClassPathTest {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     Path out = dir.resolve("app.out");
     Path err = dir.resolve("app.err");
-    Process p = new ProcessBuilder(java.toString(), "-Xmx128m", "-XX:+UseSerialGC",
-        "-cp", String.join(File.pathSeparator, classPath), "LibraryApp", endpoints)
-        .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    Process p =
+        new ProcessBuilder(
+                java.toString(),
+                "-Xmx128m",
+                "-XX:+UseSerialGC",
+                "-cp",
+                String.join(File.pathSeparator, classPath),
+                "LibraryApp",
+                endpoints)
+            .redirectOutput(out.toFile())
+            .redirectError(err.toFile())
+            .start();
     try {
       if (!p.waitFor(120, TimeUnit.SECONDS)) {
-        throw new AssertionError("the application did not end within 120 s:\n"
-            + Files.readString(out) + Files.readString(err));
+        throw new AssertionError(
+            "the application did not end within 120 s:\n"
+                + Files.readString(out)
+                + Files.readString(err));
       }
       return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
     } finally {

@@ -13,13 +13,14 @@ public final class LockHolderMain {
   private LockHolderMain() {}
 
   public static void main(String[] args) throws Exception {
-    LockClient client = LockClient.builder()
-        .endpoints(Arrays.asList(args[0].split(",")))
-        .clientName("holder")
-        .sessionLease(Duration.ofMillis(Long.parseLong(args[2])))
-        .operationTimeout(Duration.ofSeconds(30))
-        .attemptTimeout(Duration.ofSeconds(1))
-        .build();
+    LockClient client =
+        LockClient.builder()
+            .endpoints(Arrays.asList(args[0].split(",")))
+            .clientName("holder")
+            .sessionLease(Duration.ofMillis(Long.parseLong(args[2])))
+            .operationTimeout(Duration.ofSeconds(30))
+            .attemptTimeout(Duration.ofSeconds(1))
+            .build();
     if (!client.lock(args[1]).acquire(Duration.ofSeconds(60))) {
       System.out.println("NOT HELD");
       System.exit(2);

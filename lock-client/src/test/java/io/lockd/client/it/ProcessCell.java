@@ -15,8 +15,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * A real lockd cell of separate JVMs on 127.0.0.1, started from this test's class path with the
  * daemon's own main class ({@code io.lockd.daemon.LockdMain}), each with its data and log under
- * {@code dir}. Replicas can be killed with SIGKILL and started again. Every wait is bounded;
- * {@link #close} kills what is left.
+ * {@code dir}. Replicas can be killed with SIGKILL and started again. Every wait is bounded; {@link
+ * #close} kills what is left.
  */
 public final class ProcessCell implements AutoCloseable {
   private final Path dir;
@@ -67,23 +67,39 @@ public final class ProcessCell implements AutoCloseable {
     Path home = dir.resolve("r" + id);
     Files.createDirectories(home);
     List<String> cmd = new ArrayList<>(javaCommand());
-    cmd.addAll(List.of("io.lockd.daemon.LockdMain", "--cell", "it", "--id", Integer.toString(id),
-        "--data-dir", home.resolve("data").toString()));
+    cmd.addAll(
+        List.of(
+            "io.lockd.daemon.LockdMain",
+            "--cell",
+            "it",
+            "--id",
+            Integer.toString(id),
+            "--data-dir",
+            home.resolve("data").toString()));
     for (int m : peers.keySet()) {
       cmd.add("--member");
       cmd.add(m + "=" + peers.get(m) + "," + clients.get(m));
     }
     cmd.addAll(extraFlags);
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("lockd.log").toFile()));
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("lockd.log").toFile()));
     processes.put(id, pb.start());
   }
 
   /** The JVM command line for a child process on this test's class path. */
   public static List<String> javaCommand() {
     String java = ProcessHandle.current().info().command().orElse("java");
-    return List.of(java, "-Xms32m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
-        "-cp", System.getProperty("java.class.path"));
+    return List.of(
+        java,
+        "-Xms32m",
+        "-Xmx256m",
+        "-XX:+UseSerialGC",
+        "-XX:TieredStopAtLevel=1",
+        "-Xss512k",
+        "-cp",
+        System.getProperty("java.class.path"));
   }
 
   /** SIGKILL of replica {@code id} (a crash); waits (bounded) until it is gone. */

@@ -73,7 +73,9 @@ class RealCellSmokeTest {
       assertTrue(a.admin().cellStatus().leaderId() > 0);
       Session s = a.session();
       assertEquals(SessionState.CONNECTED, s.state());
-      assertTrue(a.admin().sessions().stream().anyMatch(i -> i.sessionId() == s.id() && i.clientName().equals("a")));
+      assertTrue(
+          a.admin().sessions().stream()
+              .anyMatch(i -> i.sessionId() == s.id() && i.clientName().equals("a")));
     }
   }
 }

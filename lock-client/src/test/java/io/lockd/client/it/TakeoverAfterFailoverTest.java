@@ -25,12 +25,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * How soon another client gets a lock whose holder is gone, when the leader changes meanwhile,
- * against a real five-replica cell of separate JVMs with the daemon's default failover grace. A
- * new leader must keep a session it inherits for the session's lease (its holder may still count
- * on it), but not for a grace sized for a client's whole jeopardy: before, the default 45 s grace
- * kept a crashed holder's lock 45 s after every leader change, whatever its 3 s lease. And a
- * client that gave up on a session while no leader was reachable closes it on the cell as soon
- * as one is back, instead of leaving its locks held until the cell expires it.
+ * against a real five-replica cell of separate JVMs with the daemon's default failover grace. A new
+ * leader must keep a session it inherits for the session's lease (its holder may still count on
+ * it), but not for a grace sized for a client's whole jeopardy: before, the default 45 s grace kept
+ * a crashed holder's lock 45 s after every leader change, whatever its 3 s lease. And a client that
+ * gave up on a session while no leader was reachable closes it on the cell as soon as one is back,
+ * instead of leaving its locks held until the cell expires it.
  *
  * <p>{@code -Dtakeover.trials=N} repeats the first scenario and prints the median (the figure in
  * docs/benchmarks.md).
@@ -65,13 +65,21 @@ class TakeoverAfterFailoverTest {
     for (int trial = 0; trial < trials; trial++) {
       double took = takeoverAfterLeaderChange("/takeover/crashed-" + trial);
       seconds.add(took);
-      System.out.printf(Locale.ROOT, "trial %d: takeover after leader change: %.1f s (load average %s)%n",
-          trial + 1, took, loadAverage());
+      System.out.printf(
+          Locale.ROOT,
+          "trial %d: takeover after leader change: %.1f s (load average %s)%n",
+          trial + 1,
+          took,
+          loadAverage());
     }
     Collections.sort(seconds);
     double median = seconds.get(seconds.size() / 2);
-    System.out.printf(Locale.ROOT, "takeover after leader change: %.1f s (median of %d; load average %s)%n",
-        median, trials, loadAverage());
+    System.out.printf(
+        Locale.ROOT,
+        "takeover after leader change: %.1f s (median of %d; load average %s)%n",
+        median,
+        trials,
+        loadAverage());
     // The holder's 3 s lease, the 5 s failover grace, an election and the 0.5 s lock-delay: well
     // under 30 s even on a loaded machine; the 45 s grace it replaces never got there.
     assertTrue(seconds.get(seconds.size() - 1) < 30, "takeover took " + seconds + " s");
@@ -80,7 +88,8 @@ class TakeoverAfterFailoverTest {
   /** Seconds from the crash of holder and leader until another client holds the lock. */
   private static double takeoverAfterLeaderChange(String path) throws Exception {
     try (LockClient taker = cell.clientBuilder().clientName("taker").build()) {
-      taker.createUnlessExists(path, CreateOptions.file().lockDelay(Duration.ofMillis(LOCK_DELAY_MS)));
+      taker.createUnlessExists(
+          path, CreateOptions.file().lockDelay(Duration.ofMillis(LOCK_DELAY_MS)));
       Process holder = startHolder(path);
       try {
         awaitHeld(holder, path);
@@ -104,9 +113,14 @@ class TakeoverAfterFailoverTest {
   void aSessionClosedWhileNoLeaderIsReachableIsClosedOnTheCellOnceOneIsBack() throws Exception {
     String path = "/takeover/abandoned";
     try (LockClient taker = cell.clientBuilder().clientName("taker").build();
-        LockClient holder = cell.clientBuilder().clientName("holder")
-            .sessionLease(Duration.ofSeconds(20)).operationTimeout(Duration.ofSeconds(3)).build()) {
-      taker.createUnlessExists(path, CreateOptions.file().lockDelay(Duration.ofMillis(LOCK_DELAY_MS)));
+        LockClient holder =
+            cell.clientBuilder()
+                .clientName("holder")
+                .sessionLease(Duration.ofSeconds(20))
+                .operationTimeout(Duration.ofSeconds(3))
+                .build()) {
+      taker.createUnlessExists(
+          path, CreateOptions.file().lockDelay(Duration.ofMillis(LOCK_DELAY_MS)));
       assertTrue(holder.lock(path).acquire(Duration.ofSeconds(30)));
       Session session = holder.session();
       int leader = cell.awaitLeader(taker, Duration.ofSeconds(60));
@@ -129,9 +143,14 @@ class TakeoverAfterFailoverTest {
       DistributedLock lock = taker.lock(path);
       assertTrue(lock.acquire(Duration.ofSeconds(60)), "the lock was never freed");
       double took = (System.nanoTime() - backAt) / 1e9;
-      System.out.printf(Locale.ROOT, "abandoned session's lock free %.1f s after a leader was back "
-          + "(its lease 20 s; load average %s)%n", took, loadAverage());
-      // Without the close it stays held for the session's whole 20 s lease after the leader is back.
+      System.out.printf(
+          Locale.ROOT,
+          "abandoned session's lock free %.1f s after a leader was back "
+              + "(its lease 20 s; load average %s)%n",
+          took,
+          loadAverage());
+      // Without the close it stays held for the session's whole 20 s lease after the leader is
+      // back.
       assertTrue(took < 10, "the lock was free only " + took + " s after a leader was back");
       lock.release();
     }
@@ -139,8 +158,12 @@ class TakeoverAfterFailoverTest {
 
   private static Process startHolder(String path) throws IOException {
     List<String> cmd = new ArrayList<>(ProcessCell.javaCommand());
-    cmd.addAll(List.of(LockHolderMain.class.getName(), String.join(",", cell.endpoints()), path,
-        Long.toString(HOLDER_LEASE_MS)));
+    cmd.addAll(
+        List.of(
+            LockHolderMain.class.getName(),
+            String.join(",", cell.endpoints()),
+            path,
+            Long.toString(HOLDER_LEASE_MS)));
     Path log = dir.resolve("holder" + path.replace('/', '-') + ".log");
     return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
@@ -165,8 +188,8 @@ class TakeoverAfterFailoverTest {
       String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
       return f[0] + " " + f[1] + " " + f[2];
     } catch (IOException | RuntimeException e) {
-      return String.format(Locale.ROOT, "%.2f",
-          ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+      return String.format(
+          Locale.ROOT, "%.2f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
     }
   }
 }

@@ -32,11 +32,11 @@ import java.util.random.RandomGenerator;
  *
  * <p>What the network does, as TCP under gRPC would: each direction of a call delivers in order
  * after a delay drawn from the seed's fault plan. A lost packet breaks the call: either both ends
- * see a reset (the client UNAVAILABLE, the server a cancel) or nothing more arrives at all, and
- * the client notices only by its deadline or its KeepAlive watchdog. A link cut between a client
- * and a replica (partition) silences every call across it and leaves new calls hanging. A call
- * to a replica that is down is refused (UNAVAILABLE); a replica that crashes resets every call it
- * had. There is no connection state beyond the call: no reconnect backoff, no HTTP/2 keepalive.
+ * see a reset (the client UNAVAILABLE, the server a cancel) or nothing more arrives at all, and the
+ * client notices only by its deadline or its KeepAlive watchdog. A link cut between a client and a
+ * replica (partition) silences every call across it and leaves new calls hanging. A call to a
+ * replica that is down is refused (UNAVAILABLE); a replica that crashes resets every call it had.
+ * There is no connection state beyond the call: no reconnect backoff, no HTTP/2 keepalive.
  */
 final class ClientNetwork {
   static final int PORT_BASE = 7100;
@@ -69,12 +69,17 @@ final class ClientNetwork {
     Endpoint(SimReplica replica, LockHost host, Map<Integer, String> addresses) {
       this.replica = replica;
       this.host = host;
-      this.methods = ClientServices.bind(task -> {
-        if (!dead) {
-          replica.input(() -> task.accept(replica.replica()));
-        }
-        return true; // a dead process neither answers nor says it is full
-      }, host.server(), addresses, replica.id);
+      this.methods =
+          ClientServices.bind(
+              task -> {
+                if (!dead) {
+                  replica.input(() -> task.accept(replica.replica()));
+                }
+                return true; // a dead process neither answers nor says it is full
+              },
+              host.server(),
+              addresses,
+              replica.id);
     }
   }
 
@@ -167,19 +172,27 @@ final class ClientNetwork {
     } else {
       w.toClientAt = at;
     }
-    events.at(at, () -> {
-      if (w.broken) {
-        return;
-      }
-      if (cutBetween(w)) {
-        breakWire(w, false);
-        return;
-      }
-      messages++;
-      trace.add(events.nowMicros(), w.client, w.replica, toServer ? 1 : 2, kind, w.methodHash,
-          bytes == null ? 0 : java.util.Arrays.hashCode(bytes));
-      deliver.run();
-    });
+    events.at(
+        at,
+        () -> {
+          if (w.broken) {
+            return;
+          }
+          if (cutBetween(w)) {
+            breakWire(w, false);
+            return;
+          }
+          messages++;
+          trace.add(
+              events.nowMicros(),
+              w.client,
+              w.replica,
+              toServer ? 1 : 2,
+              kind,
+              w.methodHash,
+              bytes == null ? 0 : java.util.Arrays.hashCode(bytes));
+          deliver.run();
+        });
   }
 
   private long delayMicros() {
@@ -191,8 +204,8 @@ final class ClientNetwork {
   }
 
   /**
-   * The call's connection lost a packet: nothing more crosses it. With a reset both ends hear of
-   * it (after a network delay); without, each end finds out by itself (deadline, watchdog).
+   * The call's connection lost a packet: nothing more crosses it. With a reset both ends hear of it
+   * (after a network delay); without, each end finds out by itself (deadline, watchdog).
    */
   private void breakWire(Wire w, boolean reset) {
     w.broken = true;
@@ -204,12 +217,14 @@ final class ClientNetwork {
 
   private void resetLater(Wire w, String why) {
     Status status = Status.UNAVAILABLE.withDescription(why);
-    events.after(delayMicros(), () -> {
-      w.clientHalf.onReset(status);
-      if (w.serverHalf != null) {
-        w.serverHalf.onCancelled();
-      }
-    });
+    events.after(
+        delayMicros(),
+        () -> {
+          w.clientHalf.onReset(status);
+          if (w.serverHalf != null) {
+            w.serverHalf.onCancelled();
+          }
+        });
   }
 
   // ---- the replicas' ports ----------------------------------------------------------------------
@@ -219,9 +234,14 @@ final class ClientNetwork {
     Endpoint e = endpoint(w.replica);
     if (e == null) {
       // No process listens: the host answers the connection attempt with a reset.
-      toClient(w, Wire.RESET, null, () -> w.clientHalf.onReset(
-          Status.UNAVAILABLE.withDescription("connection refused: replica " + w.replica
-              + " is down")));
+      toClient(
+          w,
+          Wire.RESET,
+          null,
+          () ->
+              w.clientHalf.onReset(
+                  Status.UNAVAILABLE.withDescription(
+                      "connection refused: replica " + w.replica + " is down")));
       return;
     }
     ServerMethodDefinition<?, ?> method = e.methods.get(fullMethodName);
@@ -254,8 +274,8 @@ final class ClientNetwork {
       if (!w.broken) {
         w.broken = true;
         if (!cutBetween(w)) {
-          Status status = Status.UNAVAILABLE.withDescription(
-              "connection reset: replica " + id + " crashed");
+          Status status =
+              Status.UNAVAILABLE.withDescription("connection reset: replica " + id + " crashed");
           events.after(delayMicros(), () -> w.clientHalf.onReset(status));
         }
       }

@@ -8,15 +8,16 @@ import java.util.random.RandomGenerator;
 
 /**
  * One simulated application process: the client's two threads (its loop and its event thread)
- * become two lanes of tasks on the simulation's event queue. Each lane runs its tasks one at a
- * time in the order given, a few microseconds after they were queued (a random latency, so the
- * two lanes interleave differently from seed to seed). The process can pause (a stop-the-world
- * GC): tasks that come due while it is paused wait, in order, and run when it resumes; its clock
- * keeps running, so timers come due late, all at once.
+ * become two lanes of tasks on the simulation's event queue. Each lane runs its tasks one at a time
+ * in the order given, a few microseconds after they were queued (a random latency, so the two lanes
+ * interleave differently from seed to seed). The process can pause (a stop-the-world GC): tasks
+ * that come due while it is paused wait, in order, and run when it resumes; its clock keeps
+ * running, so timers come due late, all at once.
  */
 final class ClientProcess {
   /** Longest wait of a queued task before its lane runs it. */
   static final long LANE_LATENCY_MICROS = 20;
+
   /** After a pause, how long the process may act on state it has not caught up with yet. */
   static final long SETTLE_MICROS = 1_000;
 
@@ -34,8 +35,8 @@ final class ClientProcess {
   private long resumedAt = Long.MIN_VALUE / 2;
   private long pauses;
 
-  ClientProcess(int id, EventQueue events, RandomGenerator random, MachineClock clock,
-      Trace trace) {
+  ClientProcess(
+      int id, EventQueue events, RandomGenerator random, MachineClock clock, Trace trace) {
     this.id = id;
     this.trace = trace;
     this.events = events;
@@ -76,11 +77,13 @@ final class ClientProcess {
       pauses++;
     }
     pausedUntil = until;
-    events.at(until, () -> {
-      if (events.nowMicros() >= pausedUntil) {
-        resume();
-      }
-    });
+    events.at(
+        until,
+        () -> {
+          if (events.nowMicros() >= pausedUntil) {
+            resume();
+          }
+        });
   }
 
   /** Ends a freeze now (when the simulation heals). */
@@ -105,9 +108,9 @@ final class ClientProcess {
   }
 
   /**
-   * Running, and long enough since the last pause to have run the timers that came due during
-   * it: what the client says about its session and locks is then its considered view, not a
-   * view it had no chance to update.
+   * Running, and long enough since the last pause to have run the timers that came due during it:
+   * what the client says about its session and locks is then its considered view, not a view it had
+   * no chance to update.
    */
   boolean settled() {
     return !paused && events.nowMicros() - resumedAt > SETTLE_MICROS;

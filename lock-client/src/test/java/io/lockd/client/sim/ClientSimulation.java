@@ -25,27 +25,26 @@ import java.util.function.BooleanSupplier;
 /**
  * The real client library under the deterministic simulation. Five replicas run the production
  * consensus driver, namespace, {@code CellServer} and gRPC service adapters ({@link SimCell},
- * {@link LockHost}); four application processes each run an unmodified {@link LockClient}
- * (leader routing, retries with exactly-once sequence numbers, KeepAlive stream, local lease,
- * jeopardy and expiry, {@code DistributedLock}) whose two threads are lanes of the simulation's
- * one event queue, whose clock is a drifting machine clock, and whose gRPC channels are carried by
- * the simulated {@link ClientNetwork}. Everything follows from the seed; nothing runs on another
- * thread.
+ * {@link LockHost}); four application processes each run an unmodified {@link LockClient} (leader
+ * routing, retries with exactly-once sequence numbers, KeepAlive stream, local lease, jeopardy and
+ * expiry, {@code DistributedLock}) whose two threads are lanes of the simulation's one event queue,
+ * whose clock is a drifting machine clock, and whose gRPC channels are carried by the simulated
+ * {@link ClientNetwork}. Everything follows from the seed; nothing runs on another thread.
  *
  * <p>Faults, for {@value #SAFETY_MILLIS} ms: the cell's own (crashes and restarts, power loss,
  * replica pauses, partitions between replicas, clock-rate changes, lossy and slow links between
- * replicas) and the clients' (a process paused like a stop-the-world GC, past its lease at times;
- * a client cut off from some or all replicas; lost packets that reset or silence a call; client
- * clock rates changing within the drift bound; the serving leader crashed). Then everything heals
- * and every client must acquire a lock again, the applications stop, the replicas converge, and
- * the clients close their sessions, all within bounds.
+ * replicas) and the clients' (a process paused like a stop-the-world GC, past its lease at times; a
+ * client cut off from some or all replicas; lost packets that reset or silence a call; client clock
+ * rates changing within the drift bound; the serving leader crashed). Then everything heals and
+ * every client must acquire a lock again, the applications stop, the replicas converge, and the
+ * clients close their sessions, all within bounds.
  *
  * <p>Checked throughout: the lock service's checkers ({@link LockCheckers}: one holder per
  * exclusive lock and one session per generation, lock-delay after an expiry, ephemeral nodes end
  * with their session), the consensus checks of {@link SimCell}, the fenced resource (generations
- * never go back; see {@link SimApp} for when a refusal is a violation) and the clients' own
- * claims: when a leader proposes to expire a session, no running client may still call it
- * CONNECTED or say it holds a lock in it.
+ * never go back; see {@link SimApp} for when a refusal is a violation) and the clients' own claims:
+ * when a leader proposes to expire a session, no running client may still call it CONNECTED or say
+ * it holds a lock in it.
  *
  * <p>Run more seeds: {@code ./mvnw -B -q test -pl lock-client -am -Dtest=ClientSimulationTest
  * -Dsurefire.failIfNoSpecifiedTests=false -Dsim.clientSeeds=500}; replay one with {@code
@@ -53,8 +52,18 @@ import java.util.function.BooleanSupplier;
  * message a client sends or receives, the applications' steps, the faults, expiry proposals).
  */
 final class ClientSimulation {
-  record Result(long seed, long steps, long messages, long acquired, long sessions, long refused,
-      long reads, long cacheHits, long pauses, long hash, String violation) {}
+  record Result(
+      long seed,
+      long steps,
+      long messages,
+      long acquired,
+      long sessions,
+      long refused,
+      long reads,
+      long cacheHits,
+      long pauses,
+      long hash,
+      String violation) {}
 
   static final long SAFETY_MILLIS = 15_000;
   private static final long LIVENESS_MILLIS = 60_000;
@@ -81,8 +90,12 @@ final class ClientSimulation {
     EventQueue[] queue = new EventQueue[1];
     LockCheckers[] check = new LockCheckers[1];
     ServerConfig server = ServerConfig.defaults().withGraceMillis(1_000);
-    this.cell = new SimCell(seed, REPLICAS, new ReplicaOptions(3_000, 200),
-        id -> () -> new LockHost(id, check[0], queue[0], server));
+    this.cell =
+        new SimCell(
+            seed,
+            REPLICAS,
+            new ReplicaOptions(3_000, 200),
+            id -> () -> new LockHost(id, check[0], queue[0], server));
     this.events = cell.events;
     queue[0] = events;
     this.checkers = new LockCheckers(events, SimApp.LOCKS, LOCK_DELAY_MILLIS);
@@ -93,40 +106,47 @@ final class ClientSimulation {
       MachineClock clock = new MachineClock(events, random.split(), cell.plan.clockDrift);
       ClientProcess process = new ClientProcess(c, events, random.split(), clock, trace);
       int id = c;
-      LockClient client = SimClients.build(
-          LockClient.builder()
-              .endpoints(network.addresses())
-              .clientName("sim-" + c)
-              .channelFactory(network.channels(process))
-              .sessionLease(Duration.ofMillis(LEASE_MILLIS))
-              .attemptTimeout(Duration.ofMillis(500))
-              .operationTimeout(Duration.ofSeconds(5))
-              .gracePeriod(Duration.ofSeconds(3))
-              .clockDriftBound(SimCell.DRIFT_BOUND)
-              .backoff(Duration.ofMillis(20), Duration.ofMillis(500))
-              .cache(c > CLIENTS / 2 ? 16 : 0),
-          process.loopTasks, process.callbacks, clock,
-          t -> trace.fail("client " + id + ": a task on its loop threw " + t),
-          random.nextLong());
-      SimApp app = new SimApp(c, process, client, events, random.split(), resource, checkers,
-          trace, acknowledged);
+      LockClient client =
+          SimClients.build(
+              LockClient.builder()
+                  .endpoints(network.addresses())
+                  .clientName("sim-" + c)
+                  .channelFactory(network.channels(process))
+                  .sessionLease(Duration.ofMillis(LEASE_MILLIS))
+                  .attemptTimeout(Duration.ofMillis(500))
+                  .operationTimeout(Duration.ofSeconds(5))
+                  .gracePeriod(Duration.ofSeconds(3))
+                  .clockDriftBound(SimCell.DRIFT_BOUND)
+                  .backoff(Duration.ofMillis(20), Duration.ofMillis(500))
+                  .cache(c > CLIENTS / 2 ? 16 : 0),
+              process.loopTasks,
+              process.callbacks,
+              clock,
+              t -> trace.fail("client " + id + ": a task on its loop threw " + t),
+              random.nextLong());
+      SimApp app =
+          new SimApp(
+              c, process, client, events, random.split(), resource, checkers, trace, acknowledged);
       app.reader = c > CLIENTS / 2;
-      app.gcPause = () -> {
-        if (faultsOn && random.nextInt(40) == 0) {
-          pause(app);
-        }
-      };
+      app.gcPause =
+          () -> {
+            if (faultsOn && random.nextInt(40) == 0) {
+              pause(app);
+            }
+          };
       apps.add(app);
     }
-    checkers.onExpiryProposed = session -> {
-      trace.log(events.nowMicros(), "a leader proposes to expire session " + session);
-      apps.forEach(a -> a.checkNotClaiming(session));
-    };
-    cell.afterStep = () -> {
-      if (trace.violation() != null) {
-        throw new Violation(trace.violation());
-      }
-    };
+    checkers.onExpiryProposed =
+        session -> {
+          trace.log(events.nowMicros(), "a leader proposes to expire session " + session);
+          apps.forEach(a -> a.checkNotClaiming(session));
+        };
+    cell.afterStep =
+        () -> {
+          if (trace.violation() != null) {
+            throw new Violation(trace.violation());
+          }
+        };
   }
 
   Result run() {
@@ -142,13 +162,19 @@ final class ClientSimulation {
     cell.runUntil(events.nowMicros() + SAFETY_MILLIS * 1000);
     heal();
     apps.forEach(SimApp::mark);
-    runUntil(() -> apps.stream().allMatch(a -> a.acquiredSinceMark > 0), LIVENESS_MILLIS,
+    runUntil(
+        () -> apps.stream().allMatch(a -> a.acquiredSinceMark > 0),
+        LIVENESS_MILLIS,
         "liveness: not every client acquired a lock");
     apps.forEach(SimApp::stop);
-    runUntil(() -> apps.stream().allMatch(SimApp::idle) && converged(), WIND_DOWN_MILLIS,
+    runUntil(
+        () -> apps.stream().allMatch(SimApp::idle) && converged(),
+        WIND_DOWN_MILLIS,
         "liveness: applications still busy or replicas diverged");
     closeSessions();
-    runUntil(this::noSessionsLeft, WIND_DOWN_MILLIS,
+    runUntil(
+        this::noSessionsLeft,
+        WIND_DOWN_MILLIS,
         "liveness: sessions left in the cell after every client closed its own");
     for (SimReplica r : cell.replicas) {
       Namespace ns = namespace(r);
@@ -157,14 +183,18 @@ final class ClientSimulation {
   }
 
   private Result result(String violation) {
-    return new Result(seed, events.executed(), network.messages,
+    return new Result(
+        seed,
+        events.executed(),
+        network.messages,
         apps.stream().mapToLong(a -> a.acquired).sum(),
         apps.stream().mapToLong(SimApp::sessions).sum(),
         apps.stream().mapToLong(a -> a.refused).sum(),
         apps.stream().mapToLong(a -> a.reads).sum(),
         apps.stream().mapToLong(a -> a.client.cacheStats().hits()).sum(),
         apps.stream().mapToLong(a -> a.process.pauses()).sum(),
-        trace.hash(), violation);
+        trace.hash(),
+        violation);
   }
 
   private void runUntil(BooleanSupplier done, long boundMillis, String failure) {
@@ -190,16 +220,22 @@ final class ClientSimulation {
         trying[0] = true;
         CompletableFuture<?> chain = async.mkdirs("/locks");
         for (String lock : SimApp.LOCKS) {
-          chain = chain.thenCompose(x -> async.createUnlessExists(lock,
-              CreateOptions.file().lockDelay(Duration.ofMillis(LOCK_DELAY_MILLIS))));
+          chain =
+              chain.thenCompose(
+                  x ->
+                      async.createUnlessExists(
+                          lock,
+                          CreateOptions.file().lockDelay(Duration.ofMillis(LOCK_DELAY_MILLIS))));
         }
-        chain.thenCompose(x -> async.mkdirs("/data"))
+        chain
+            .thenCompose(x -> async.mkdirs("/data"))
             .thenCompose(x -> async.createUnlessExists(SimApp.DATA, CreateOptions.file()))
             .thenCompose(x -> async.mkdirs("/eph"))
-            .whenComplete((x, error) -> {
-              trying[0] = false;
-              made[0] = error == null;
-            });
+            .whenComplete(
+                (x, error) -> {
+                  trying[0] = false;
+                  made[0] = error == null;
+                });
       }
       cell.runUntil(events.nowMicros() + 50_000);
     }
@@ -212,12 +248,14 @@ final class ClientSimulation {
 
   private void scheduleClientFault() {
     long gap = 1 + random.nextLong(cell.plan.meanFaultGapMillis * 2);
-    events.after(gap * 1000, () -> {
-      if (faultsOn) {
-        injectClientFault();
-        scheduleClientFault();
-      }
-    });
+    events.after(
+        gap * 1000,
+        () -> {
+          if (faultsOn) {
+            injectClientFault();
+            scheduleClientFault();
+          }
+        });
   }
 
   private void injectClientFault() {
@@ -246,11 +284,11 @@ final class ClientSimulation {
         SimReplica leader = cell.servingLeader();
         if (leader != null) {
           leader.crash();
-          events.after(random.nextLong(1, cell.plan.maxDownMillis) * 1000,
-              () -> cell.restart(leader));
+          events.after(
+              random.nextLong(1, cell.plan.maxDownMillis) * 1000, () -> cell.restart(leader));
         }
       }
-      default -> { } // a quiet spell
+      default -> {} // a quiet spell
     }
   }
 
@@ -262,11 +300,13 @@ final class ClientSimulation {
   }
 
   private void healClientsLater() {
-    events.after(random.nextLong(1, cell.plan.maxPartitionMillis) * 1000, () -> {
-      if (faultsOn) {
-        network.healAll();
-      }
-    });
+    events.after(
+        random.nextLong(1, cell.plan.maxPartitionMillis) * 1000,
+        () -> {
+          if (faultsOn) {
+            network.healAll();
+          }
+        });
   }
 
   private void heal() {
@@ -328,9 +368,14 @@ final class ClientSimulation {
     }
     for (SimReplica r : cell.replicas) {
       Namespace ns = namespace(r);
-      b.append(String.format("[r%d %s applied=%d sum=%x sessions=%d] ", r.id,
-          r.isUp() ? r.replica().role() : "DOWN", ns.appliedIndex(), ns.stateChecksum(),
-          ns.listSessions().getSessionsCount()));
+      b.append(
+          String.format(
+              "[r%d %s applied=%d sum=%x sessions=%d] ",
+              r.id,
+              r.isUp() ? r.replica().role() : "DOWN",
+              ns.appliedIndex(),
+              ns.stateChecksum(),
+              ns.listSessions().getSessionsCount()));
     }
     return b.toString();
   }

@@ -31,8 +31,8 @@ final class MachineClock implements SimClients.Time {
   private final EventQueue events;
   private final RandomGenerator random;
   private final double drift;
-  private final TreeSet<Timer> pending = new TreeSet<>(
-      Comparator.<Timer>comparingLong(t -> t.target).thenComparingLong(t -> t.order));
+  private final TreeSet<Timer> pending =
+      new TreeSet<>(Comparator.<Timer>comparingLong(t -> t.target).thenComparingLong(t -> t.order));
   private double rate;
   private long anchorMicros;
   private double anchorNanos;

@@ -27,22 +27,21 @@ import java.util.concurrent.CompletionException;
 import java.util.random.RandomGenerator;
 
 /**
- * A simulated application on one client process, written as a user of the library would write
- * it: it takes exclusive locks with the real {@link DistributedLock} (try, bounded and endless
- * waits), uses a fenced resource ({@link SimResource}) only while {@link DistributedLock#isHeld}
- * says it holds the lock, passing the lock's sequencer, sometimes writes a node or creates an
- * ephemeral one, and releases; it also reads that node, and a client that caches reads it on its
- * own too ({@link #reader}). Everything goes through the asynchronous API and runs on the
- * client's event thread (future continuations, its own timers); the library opens a new session
- * after one expires.
+ * A simulated application on one client process, written as a user of the library would write it:
+ * it takes exclusive locks with the real {@link DistributedLock} (try, bounded and endless waits),
+ * uses a fenced resource ({@link SimResource}) only while {@link DistributedLock#isHeld} says it
+ * holds the lock, passing the lock's sequencer, sometimes writes a node or creates an ephemeral
+ * one, and releases; it also reads that node, and a client that caches reads it on its own too
+ * ({@link #reader}). Everything goes through the asynchronous API and runs on the client's event
+ * thread (future continuations, its own timers); the library opens a new session after one expires.
  *
  * <p>What it checks: the resource never has to refuse this client while the client, running and
- * caught up after any pause, says it holds the lock (someone else was granted it under a lease
- * the client still counted on); and {@link #checkNotClaiming}, called when a leader proposes to
- * expire a session: the client must not still call that session CONNECTED or say it holds a lock
- * in it. No read may return contents older than a write some client saw acknowledged before the
- * read began (the consistent cache's promise, and linearizable reads'). Answers the cell should
- * never give (INTERNAL, UNKNOWN) are violations too.
+ * caught up after any pause, says it holds the lock (someone else was granted it under a lease the
+ * client still counted on); and {@link #checkNotClaiming}, called when a leader proposes to expire
+ * a session: the client must not still call that session CONNECTED or say it holds a lock in it. No
+ * read may return contents older than a write some client saw acknowledged before the read began
+ * (the consistent cache's promise, and linearizable reads'). Answers the cell should never give
+ * (INTERNAL, UNKNOWN) are violations too.
  */
 final class SimApp {
   static final List<String> LOCKS = List.of("/locks/a", "/locks/b", "/locks/c");
@@ -68,19 +67,30 @@ final class SimApp {
   private final TreeSet<Long> withEphemeral = new TreeSet<>();
   private boolean busy;
   private boolean readerBusy;
+
   /** Whether the application also reads on its own (the clients that cache do). */
   boolean reader;
+
   private boolean stopped;
   private String op = "-";
+
   /** A stop-the-world pause the fault plan may put right here (nothing once faults are off). */
   Runnable gcPause = () -> {};
+
   long acquired;
   long acquiredSinceMark;
   long refused;
   long reads;
 
-  SimApp(int id, ClientProcess process, LockClient client, EventQueue events,
-      RandomGenerator random, SimResource resource, LockCheckers checkers, Trace trace,
+  SimApp(
+      int id,
+      ClientProcess process,
+      LockClient client,
+      EventQueue events,
+      RandomGenerator random,
+      SimResource resource,
+      LockCheckers checkers,
+      Trace trace,
       Acknowledged acknowledged) {
     this.id = id;
     this.process = process;
@@ -104,8 +114,8 @@ final class SimApp {
 
   /**
    * A second activity of the application, beside its locks: it reads the data node every now and
-   * then, whatever the first is doing (waiting for a lock, stuck behind a partition), so reads
-   * meet the cache in every state of the session.
+   * then, whatever the first is doing (waiting for a lock, stuck behind a partition), so reads meet
+   * the cache in every state of the session.
    */
   private void readAgain() {
     if (stopped) {
@@ -132,9 +142,23 @@ final class SimApp {
   @Override
   public String toString() {
     Session s = SimClients.currentSession(client);
-    return "app " + id + "{busy=" + busy + " stopped=" + stopped + " paused=" + process.paused()
-        + " session=" + (s == null ? "-" : s.id() + "/" + s.state()) + " locks=" + locks.values()
-        + " acquired=" + acquired + " op=" + op + "}";
+    return "app "
+        + id
+        + "{busy="
+        + busy
+        + " stopped="
+        + stopped
+        + " paused="
+        + process.paused()
+        + " session="
+        + (s == null ? "-" : s.id() + "/" + s.state())
+        + " locks="
+        + locks.values()
+        + " acquired="
+        + acquired
+        + " op="
+        + op
+        + "}";
   }
 
   // ---- the application's loop (event thread) ----------------------------------------------------
@@ -163,24 +187,28 @@ final class SimApp {
 
   private void acquire() {
     String path = LOCKS.get(random.nextInt(LOCKS.size()));
-    DistributedLock lock = locks.computeIfAbsent(path,
-        p -> async.lock(p, LockMode.EXCLUSIVE, listener()));
+    DistributedLock lock =
+        locks.computeIfAbsent(path, p -> async.lock(p, LockMode.EXCLUSIVE, listener()));
     int kind = random.nextInt(10);
-    Duration wait = kind < 2 ? Duration.ZERO
-        : kind < 8 ? Duration.ofMillis(random.nextLong(50, 2_000)) : null;
+    Duration wait =
+        kind < 2 ? Duration.ZERO : kind < 8 ? Duration.ofMillis(random.nextLong(50, 2_000)) : null;
     trace.add("acquire", id, path.hashCode(), wait == null ? -1 : wait.toMillis());
     op = "acquire " + path + " wait=" + wait + " at t=" + events.nowMicros();
-    lock.acquireAsync(wait).whenComplete((granted, error) -> guarded(() -> {
-      if (error != null) {
-        failed("acquire " + path, error);
-        done();
-      } else if (!granted) {
-        trace.add("not granted", id, path.hashCode());
-        done();
-      } else {
-        hold(lock);
-      }
-    }));
+    lock.acquireAsync(wait)
+        .whenComplete(
+            (granted, error) ->
+                guarded(
+                    () -> {
+                      if (error != null) {
+                        failed("acquire " + path, error);
+                        done();
+                      } else if (!granted) {
+                        trace.add("not granted", id, path.hashCode());
+                        done();
+                      } else {
+                        hold(lock);
+                      }
+                    }));
   }
 
   private void hold(DistributedLock lock) {
@@ -204,25 +232,29 @@ final class SimApp {
   }
 
   private void useLater(DistributedLock lock, int left) {
-    process.later(random.nextLong(1_000, 300_000), () -> guarded(() -> {
-      use(lock);
-      if (left > 1) {
-        useLater(lock, left - 1);
-      } else if (random.nextInt(3) == 0) {
-        write(() -> release(lock));
-      } else if (random.nextInt(4) == 0 && lock.isHeld()) {
-        ephemeral(lock.sequencer().sessionId(), () -> release(lock));
-      } else {
-        release(lock);
-      }
-    }));
+    process.later(
+        random.nextLong(1_000, 300_000),
+        () ->
+            guarded(
+                () -> {
+                  use(lock);
+                  if (left > 1) {
+                    useLater(lock, left - 1);
+                  } else if (random.nextInt(3) == 0) {
+                    write(() -> release(lock));
+                  } else if (random.nextInt(4) == 0 && lock.isHeld()) {
+                    ephemeral(lock.sequencer().sessionId(), () -> release(lock));
+                  } else {
+                    release(lock);
+                  }
+                }));
   }
 
   /**
    * Acts on the resource, as a careful application does: only while the client says it holds the
    * lock, sending the lock's sequencer with the request. The request travels (sometimes slowly),
-   * and the process may be frozen right after it decided to send (a GC pause at the worst
-   * moment), so the resource may see it long after the lock was lost: then it must refuse it.
+   * and the process may be frozen right after it decided to send (a GC pause at the worst moment),
+   * so the resource may see it long after the lock was lost: then it must refuse it.
    */
   private void use(DistributedLock lock) {
     if (!lock.isHeld()) {
@@ -232,11 +264,14 @@ final class SimApp {
     trace.add("use", id, s.lockGeneration());
     log("uses the resource with " + s);
     gcPause.run();
-    process.callbacks.execute(() -> {
-      long delay = random.nextInt(20) == 0 ? random.nextLong(1_000, 500_000)
-          : random.nextLong(100, 1_000);
-      events.after(delay, () -> arrive(lock, s));
-    });
+    process.callbacks.execute(
+        () -> {
+          long delay =
+              random.nextInt(20) == 0
+                  ? random.nextLong(1_000, 500_000)
+                  : random.nextLong(100, 1_000);
+          events.after(delay, () -> arrive(lock, s));
+        });
   }
 
   /** The resource receives a request: it admits the sequencer or turns the request away. */
@@ -255,39 +290,57 @@ final class SimApp {
     }
     refused++;
     // Legitimate only if the client no longer claims the lock: it lost it, or it cannot know yet.
-    boolean claims = process.settled() && lock.isHeld()
-        && lock.sequencer().lockGeneration() == s.lockGeneration();
+    boolean claims =
+        process.settled()
+            && lock.isHeld()
+            && lock.sequencer().lockGeneration() == s.lockGeneration();
     try {
       checkers.fenced(s.sessionId(), s.path(), s.lockGeneration(), claims);
     } catch (Violation v) {
-      trace.fail(v.getMessage() + " (client " + id + ", running and caught up, still says "
-          + "isHeld() for that grant at t=" + events.nowMicros() + "us)");
+      trace.fail(
+          v.getMessage()
+              + " (client "
+              + id
+              + ", running and caught up, still says "
+              + "isHeld() for that grant at t="
+              + events.nowMicros()
+              + "us)");
     }
   }
 
   private void release(DistributedLock lock) {
     trace.add("release", id, lock.path().hashCode());
     op = "release " + lock.path() + " at t=" + events.nowMicros();
-    lock.releaseAsync().whenComplete((v, error) -> guarded(() -> {
-      if (error != null) {
-        failed("release " + lock.path(), error);
-      }
-      done();
-    }));
+    lock.releaseAsync()
+        .whenComplete(
+            (v, error) ->
+                guarded(
+                    () -> {
+                      if (error != null) {
+                        failed("release " + lock.path(), error);
+                      }
+                      done();
+                    }));
   }
 
   private void write(Runnable then) {
     op = "write at t=" + events.nowMicros();
     byte[] contents = ("from " + id + " at " + events.nowMicros()).getBytes(StandardCharsets.UTF_8);
-    async.setContents(DATA, contents).whenComplete((stat, error) -> guarded(() -> {
-      if (error != null) {
-        failed("write", error);
-      } else {
-        trace.add("written", id, stat.contentGeneration());
-        acknowledged.generation = Math.max(acknowledged.generation, stat.contentGeneration());
-      }
-      then.run();
-    }));
+    async
+        .setContents(DATA, contents)
+        .whenComplete(
+            (stat, error) ->
+                guarded(
+                    () -> {
+                      if (error != null) {
+                        failed("write", error);
+                      } else {
+                        trace.add("written", id, stat.contentGeneration());
+                        acknowledged.generation =
+                            Math.max(acknowledged.generation, stat.contentGeneration());
+                      }
+                      then.run();
+                    }));
   }
 
   /**
@@ -297,25 +350,39 @@ final class SimApp {
   private void read(int left, Runnable then) {
     long floor = acknowledged.generation;
     long started = events.nowMicros();
-    async.getContents(DATA).whenComplete((data, error) -> guarded(() -> {
-      if (error != null) {
-        failed("read", error);
-      } else {
-        reads++;
-        long generation = data.stat().contentGeneration();
-        trace.add("read", id, generation);
-        if (generation < floor) {
-          trace.fail("read: client " + id + " read generation " + generation + " of " + DATA
-              + " (read begun at t=" + started + "us) though generation " + floor
-              + " had been acknowledged before");
-        }
-      }
-      if (left > 1 && error == null) {
-        read(left - 1, then);
-      } else {
-        then.run();
-      }
-    }));
+    async
+        .getContents(DATA)
+        .whenComplete(
+            (data, error) ->
+                guarded(
+                    () -> {
+                      if (error != null) {
+                        failed("read", error);
+                      } else {
+                        reads++;
+                        long generation = data.stat().contentGeneration();
+                        trace.add("read", id, generation);
+                        if (generation < floor) {
+                          trace.fail(
+                              "read: client "
+                                  + id
+                                  + " read generation "
+                                  + generation
+                                  + " of "
+                                  + DATA
+                                  + " (read begun at t="
+                                  + started
+                                  + "us) though generation "
+                                  + floor
+                                  + " had been acknowledged before");
+                        }
+                      }
+                      if (left > 1 && error == null) {
+                        read(left - 1, then);
+                      } else {
+                        then.run();
+                      }
+                    }));
   }
 
   /** An ephemeral node for the session; the checkers make sure it ends with the session. */
@@ -326,16 +393,20 @@ final class SimApp {
     }
     String path = "/eph/c" + id + "-" + session;
     op = "create " + path + " at t=" + events.nowMicros();
-    async.create(path, CreateOptions.file().ephemeral()).whenComplete((stat, error) -> guarded(
-        () -> {
-          if (error != null) {
-            failed("ephemeral", error);
-          } else {
-            checkers.ephemeralCreated(stat.ephemeralOwner(), path);
-            trace.add("ephemeral", id, stat.ephemeralOwner());
-          }
-          then.run();
-        }));
+    async
+        .create(path, CreateOptions.file().ephemeral())
+        .whenComplete(
+            (stat, error) ->
+                guarded(
+                    () -> {
+                      if (error != null) {
+                        failed("ephemeral", error);
+                      } else {
+                        checkers.ephemeralCreated(stat.ephemeralOwner(), path);
+                        trace.add("ephemeral", id, stat.ephemeralOwner());
+                      }
+                      then.run();
+                    }));
   }
 
   /**
@@ -372,18 +443,19 @@ final class SimApp {
 
   /**
    * Failures the application has to live with (its session expired, the cell was unreachable for
-   * the operation timeout, a withdrawn or refused request) are counted; answers the cell must
-   * never give are violations.
+   * the operation timeout, a withdrawn or refused request) are counted; answers the cell must never
+   * give are violations.
    */
   private void failed(String what, Throwable error) {
-    Throwable cause = error instanceof CompletionException && error.getCause() != null
-        ? error.getCause() : error;
+    Throwable cause =
+        error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     if (cause instanceof LockdException e) {
       trace.add("failed", id, e.code().value(), e.reason().ordinal());
-      if (e.code() == Status.Code.INTERNAL || e.code() == Status.Code.UNKNOWN
+      if (e.code() == Status.Code.INTERNAL
+          || e.code() == Status.Code.UNKNOWN
           || e.code() == Status.Code.UNIMPLEMENTED) {
-        trace.fail("client " + id + ": " + what + " failed with " + e.code() + ": "
-            + e.getMessage());
+        trace.fail(
+            "client " + id + ": " + what + " failed with " + e.code() + ": " + e.getMessage());
       }
       return;
     }
@@ -399,14 +471,27 @@ final class SimApp {
     }
     Session s = SimClients.currentSession(client);
     if (s != null && s.id() == session && s.state() == SessionState.CONNECTED) {
-      trace.fail("session: a leader proposed to expire session " + session + " at t="
-          + events.nowMicros() + "us while client " + id + " (running, caught up) still had it "
-          + "CONNECTED");
+      trace.fail(
+          "session: a leader proposed to expire session "
+              + session
+              + " at t="
+              + events.nowMicros()
+              + "us while client "
+              + id
+              + " (running, caught up) still had it "
+              + "CONNECTED");
     }
     for (DistributedLock l : locks.values()) {
       if (l.isHeld() && l.sequencer().sessionId() == session) {
-        trace.fail("lock: a leader proposed to expire session " + session + " at t="
-            + events.nowMicros() + "us while client " + id + " said isHeld() for " + l.path());
+        trace.fail(
+            "lock: a leader proposed to expire session "
+                + session
+                + " at t="
+                + events.nowMicros()
+                + "us while client "
+                + id
+                + " said isHeld() for "
+                + l.path());
       }
     }
   }

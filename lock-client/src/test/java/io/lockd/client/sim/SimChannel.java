@@ -10,8 +10,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * A channel from one simulated client process to one replica's client port: what the client's
  * {@code ChannelFactory} hands to its {@code LeaderRouter}. Every call is carried by the {@link
- * ClientNetwork}; listener callbacks run on {@code executor} (the client's loop), as the
- * factory's contract requires. Shut down, it refuses new calls as gRPC does (UNAVAILABLE).
+ * ClientNetwork}; listener callbacks run on {@code executor} (the client's loop), as the factory's
+ * contract requires. Shut down, it refuses new calls as gRPC does (UNAVAILABLE).
  */
 final class SimChannel extends ManagedChannel {
   private final ClientNetwork network;

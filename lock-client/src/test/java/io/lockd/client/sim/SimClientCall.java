@@ -36,13 +36,20 @@ final class SimClientCall<Q, A> extends ClientCall<Q, A> {
   private boolean started;
   private boolean halfClosed;
   private boolean cancelCalled;
+
   /** The close is decided: nothing more reaches the listener but that close. */
   private boolean done;
+
   private boolean drainQueued;
   private Runnable deadlineTimer = () -> {};
 
-  SimClientCall(ClientNetwork network, ClientProcess process, String address,
-      MethodDescriptor<Q, A> method, CallOptions options, Executor executor,
+  SimClientCall(
+      ClientNetwork network,
+      ClientProcess process,
+      String address,
+      MethodDescriptor<Q, A> method,
+      CallOptions options,
+      Executor executor,
       boolean channelShutdown) {
     this.network = network;
     this.process = process;
@@ -76,11 +83,13 @@ final class SimClientCall<Q, A> extends ClientCall<Q, A> {
         closeNow(Status.DEADLINE_EXCEEDED.withDescription("deadline exceeded before the call"));
         return;
       }
-      deadlineTimer = process.clock.schedule(left,
-          () -> executor.execute(() -> expire(left)));
+      deadlineTimer = process.clock.schedule(left, () -> executor.execute(() -> expire(left)));
     }
     byte[][] head = ClientNetwork.headerBytes(headers);
-    network.toServer(wire, Wire.OPEN, null,
+    network.toServer(
+        wire,
+        Wire.OPEN,
+        null,
         () -> network.arrive(wire, method.getFullMethodName(), ClientNetwork.metadata(head)));
   }
 
@@ -96,22 +105,36 @@ final class SimClientCall<Q, A> extends ClientCall<Q, A> {
   @Override
   public void sendMessage(Q message) {
     if (!started || halfClosed || cancelCalled) {
-      throw new IllegalStateException("sendMessage after " + (!started ? "no start"
-          : halfClosed ? "halfClose" : "cancel"));
+      throw new IllegalStateException(
+          "sendMessage after " + (!started ? "no start" : halfClosed ? "halfClose" : "cancel"));
     }
     if (done) {
       return; // the call ended; gRPC drops the message quietly
     }
     byte[] bytes = ClientNetwork.bytes(method.streamRequest(message));
     if (network.trace().printing()) {
-      network.trace().log(network.events().nowMicros(), "c" + process.id + " -> r" + wire.replica
-          + " " + method.getBareMethodName() + " " + message.toString().replace('\n', ' '));
+      network
+          .trace()
+          .log(
+              network.events().nowMicros(),
+              "c"
+                  + process.id
+                  + " -> r"
+                  + wire.replica
+                  + " "
+                  + method.getBareMethodName()
+                  + " "
+                  + message.toString().replace('\n', ' '));
     }
-    network.toServer(wire, Wire.MESSAGE, bytes, () -> {
-      if (wire.serverHalf != null) {
-        wire.serverHalf.onClientMessage(bytes);
-      }
-    });
+    network.toServer(
+        wire,
+        Wire.MESSAGE,
+        bytes,
+        () -> {
+          if (wire.serverHalf != null) {
+            wire.serverHalf.onClientMessage(bytes);
+          }
+        });
   }
 
   @Override
@@ -121,11 +144,15 @@ final class SimClientCall<Q, A> extends ClientCall<Q, A> {
     }
     halfClosed = true;
     if (!done) {
-      network.toServer(wire, Wire.HALF_CLOSE, null, () -> {
-        if (wire.serverHalf != null) {
-          wire.serverHalf.onClientHalfClose();
-        }
-      });
+      network.toServer(
+          wire,
+          Wire.HALF_CLOSE,
+          null,
+          () -> {
+            if (wire.serverHalf != null) {
+              wire.serverHalf.onClientHalfClose();
+            }
+          });
     }
   }
 
@@ -206,9 +233,18 @@ final class SimClientCall<Q, A> extends ClientCall<Q, A> {
           inbound.poll();
           A message = method.parseResponse(new ByteArrayInputStream(item.message()));
           if (network.trace().printing()) {
-            network.trace().log(network.events().nowMicros(), "c" + process.id + " <- r"
-                + wire.replica + " " + method.getBareMethodName() + " "
-                + message.toString().replace('\n', ' '));
+            network
+                .trace()
+                .log(
+                    network.events().nowMicros(),
+                    "c"
+                        + process.id
+                        + " <- r"
+                        + wire.replica
+                        + " "
+                        + method.getBareMethodName()
+                        + " "
+                        + message.toString().replace('\n', ' '));
           }
           listener.onMessage(message);
         }
@@ -217,8 +253,18 @@ final class SimClientCall<Q, A> extends ClientCall<Q, A> {
           done = true;
           deadlineTimer.run();
           if (network.trace().printing()) {
-            network.trace().log(network.events().nowMicros(), "c" + process.id + " <- r"
-                + wire.replica + " " + method.getBareMethodName() + " close " + item.status());
+            network
+                .trace()
+                .log(
+                    network.events().nowMicros(),
+                    "c"
+                        + process.id
+                        + " <- r"
+                        + wire.replica
+                        + " "
+                        + method.getBareMethodName()
+                        + " close "
+                        + item.status());
           }
           listener.onClose(item.status(), ClientNetwork.metadata(item.metadata()));
         }
@@ -228,8 +274,9 @@ final class SimClientCall<Q, A> extends ClientCall<Q, A> {
 
   private void expire(long timeoutNanos) {
     if (!done) {
-      closeNow(Status.DEADLINE_EXCEEDED.withDescription(
-          "deadline exceeded after " + timeoutNanos + "ns (simulated)"));
+      closeNow(
+          Status.DEADLINE_EXCEEDED.withDescription(
+              "deadline exceeded after " + timeoutNanos + "ns (simulated)"));
       sendCancel();
     }
   }
@@ -240,8 +287,18 @@ final class SimClientCall<Q, A> extends ClientCall<Q, A> {
       return;
     }
     if (network.trace().printing()) {
-      network.trace().log(network.events().nowMicros(), "c" + process.id + " x r" + wire.replica
-          + " " + method.getBareMethodName() + " closed locally: " + status);
+      network
+          .trace()
+          .log(
+              network.events().nowMicros(),
+              "c"
+                  + process.id
+                  + " x r"
+                  + wire.replica
+                  + " "
+                  + method.getBareMethodName()
+                  + " closed locally: "
+                  + status);
     }
     done = true;
     inbound.clear();
@@ -250,10 +307,14 @@ final class SimClientCall<Q, A> extends ClientCall<Q, A> {
   }
 
   private void sendCancel() {
-    network.toServer(wire, Wire.CANCEL, null, () -> {
-      if (wire.serverHalf != null) {
-        wire.serverHalf.onCancelled();
-      }
-    });
+    network.toServer(
+        wire,
+        Wire.CANCEL,
+        null,
+        () -> {
+          if (wire.serverHalf != null) {
+            wire.serverHalf.onCancelled();
+          }
+        });
   }
 }

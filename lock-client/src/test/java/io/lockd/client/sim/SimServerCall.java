@@ -13,10 +13,9 @@ import java.util.ArrayDeque;
  * The server's half of a simulated call: the {@link ServerCall} the production service adapters
  * ({@code SessionService}, {@code LockService}, ... through gRPC's own {@code ServerCalls}
  * handlers) answer on. Inbound messages are delivered as far as the handler requested them, the
- * half-close after them; a cancel from the client (or a reset) drops what is undelivered and
- * tells the handler ({@code onCancel}). What the handler sends goes back over the {@link
- * ClientNetwork}. Its misuses fail as in gRPC's {@code ServerCallImpl} (a second close, a message
- * after the close).
+ * half-close after them; a cancel from the client (or a reset) drops what is undelivered and tells
+ * the handler ({@code onCancel}). What the handler sends goes back over the {@link ClientNetwork}.
+ * Its misuses fail as in gRPC's {@code ServerCallImpl} (a second close, a message after the close).
  */
 final class SimServerCall<Q, A> extends ServerCall<Q, A> {
   private static final Object HALF_CLOSE = new Object();
@@ -32,7 +31,10 @@ final class SimServerCall<Q, A> extends ServerCall<Q, A> {
   private boolean cancelled;
   private boolean closed;
 
-  private SimServerCall(ClientNetwork network, Wire wire, ClientNetwork.Endpoint endpoint,
+  private SimServerCall(
+      ClientNetwork network,
+      Wire wire,
+      ClientNetwork.Endpoint endpoint,
       MethodDescriptor<Q, A> method) {
     this.network = network;
     this.wire = wire;
@@ -41,20 +43,33 @@ final class SimServerCall<Q, A> extends ServerCall<Q, A> {
   }
 
   /** Starts a call on the handler, or answers UNIMPLEMENTED for a method nobody serves. */
-  static SimServerCall<?, ?> start(ClientNetwork network, Wire wire,
-      ClientNetwork.Endpoint endpoint, ServerMethodDefinition<?, ?> definition, Metadata headers) {
+  static SimServerCall<?, ?> start(
+      ClientNetwork network,
+      Wire wire,
+      ClientNetwork.Endpoint endpoint,
+      ServerMethodDefinition<?, ?> definition,
+      Metadata headers) {
     if (definition == null) {
       byte[][] none = ClientNetwork.headerBytes(new Metadata());
-      network.toClient(wire, Wire.CLOSE, null, () -> wire.clientHalf.onServerClose(
-          Status.UNIMPLEMENTED.withDescription("method not served by the simulated replica"),
-          none));
+      network.toClient(
+          wire,
+          Wire.CLOSE,
+          null,
+          () ->
+              wire.clientHalf.onServerClose(
+                  Status.UNIMPLEMENTED.withDescription(
+                      "method not served by the simulated replica"),
+                  none));
       return null;
     }
     return startOn(network, wire, endpoint, definition, headers);
   }
 
-  private static <Q, A> SimServerCall<Q, A> startOn(ClientNetwork network, Wire wire,
-      ClientNetwork.Endpoint endpoint, ServerMethodDefinition<Q, A> definition,
+  private static <Q, A> SimServerCall<Q, A> startOn(
+      ClientNetwork network,
+      Wire wire,
+      ClientNetwork.Endpoint endpoint,
+      ServerMethodDefinition<Q, A> definition,
       Metadata headers) {
     SimServerCall<Q, A> call =
         new SimServerCall<>(network, wire, endpoint, definition.getMethodDescriptor());

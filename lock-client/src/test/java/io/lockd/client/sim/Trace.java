@@ -1,9 +1,9 @@
 package io.lockd.client.sim;
 
 /**
- * A fingerprint of everything that happened in a run (every packet with its time, ends and
- * bytes; every step the applications took; the replicas' final states) and the first violation
- * a check reported. Two runs of one seed must end with the same fingerprint.
+ * A fingerprint of everything that happened in a run (every packet with its time, ends and bytes;
+ * every step the applications took; the replicas' final states) and the first violation a check
+ * reported. Two runs of one seed must end with the same fingerprint.
  */
 final class Trace {
   private static final boolean PRINT = Boolean.getBoolean("sim.trace");
@@ -54,5 +54,4 @@ final class Trace {
   String violation() {
     return violation;
   }
-
 }

@@ -29,11 +29,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One Calls stream (lockd.v1.Session/Calls): each request runs on the replica's loop exactly as
- * its unary method does, and its answer or error goes back on the stream under the request's
- * call id. Answers come from the loop thread, refusals also from the gRPC thread; one lock keeps
- * writes to the stream serial. The stream half-closed by the client ends once every call has its
- * answer.
+ * One Calls stream (lockd.v1.Session/Calls): each request runs on the replica's loop exactly as its
+ * unary method does, and its answer or error goes back on the stream under the request's call id.
+ * Answers come from the loop thread, refusals also from the gRPC thread; one lock keeps writes to
+ * the stream serial. The stream half-closed by the client ends once every call has its answer.
  */
 final class CallStream implements StreamObserver<CallRequest> {
   private static final Logger log = LoggerFactory.getLogger(CallStream.class);
@@ -50,57 +49,107 @@ final class CallStream implements StreamObserver<CallRequest> {
     this.gateway = gateway;
     this.out = out;
     this.callsMax = callsMax;
-    out.setOnCancelHandler(() -> {
-      synchronized (this) {
-        ended = true;
-      }
-    });
+    out.setOnCancelHandler(
+        () -> {
+          synchronized (this) {
+            ended = true;
+          }
+        });
   }
 
   @Override
   public void onNext(CallRequest r) {
     long id = r.getCallId();
     if (id == 0 || r.getRequestCase() == CallRequest.RequestCase.REQUEST_NOT_SET) {
-      end(Status.INVALID_ARGUMENT.withDescription(id == 0
-          ? "call_id must not be 0" : "call " + id + " has no request body (unknown kind?)"));
+      end(
+          Status.INVALID_ARGUMENT.withDescription(
+              id == 0
+                  ? "call_id must not be 0"
+                  : "call " + id + " has no request body (unknown kind?)"));
       return;
     }
     if (unanswered.incrementAndGet() > callsMax) {
-      answer(errorResponse(id, new ServerError(ServerError.RESOURCE_EXHAUSTED,
-          ErrorReason.ERROR_REASON_LIMIT_REACHED, "more than " + callsMax
-              + " calls unanswered on this stream (the server's calls-per-stream limit)",
-          ServerError.NO_HINT)));
+      answer(
+          errorResponse(
+              id,
+              new ServerError(
+                  ServerError.RESOURCE_EXHAUSTED,
+                  ErrorReason.ERROR_REASON_LIMIT_REACHED,
+                  "more than "
+                      + callsMax
+                      + " calls unanswered on this stream (the server's calls-per-stream limit)",
+                  ServerError.NO_HINT)));
       return;
     }
     switch (r.getRequestCase()) {
-      case CREATE_SESSION -> this.<CreateSessionResponse>run(id, CallResponse.Builder::setCreateSession,
-          (cell, reply) -> cell.createSession(r.getCreateSession(), reply));
-      case CLOSE_SESSION -> this.<CloseSessionResponse>run(id, CallResponse.Builder::setCloseSession,
-          (cell, reply) -> cell.closeSession(r.getCloseSession(), reply));
-      case CREATE_NODE -> this.<CreateNodeResponse>run(id, CallResponse.Builder::setCreateNode,
-          (cell, reply) -> cell.createNode(r.getCreateNode(), reply));
-      case DELETE_NODE -> this.<DeleteNodeResponse>run(id, CallResponse.Builder::setDeleteNode,
-          (cell, reply) -> cell.deleteNode(r.getDeleteNode(), reply));
-      case SET_CONTENTS -> this.<SetContentsResponse>run(id, CallResponse.Builder::setSetContents,
-          (cell, reply) -> cell.setContents(r.getSetContents(), reply));
-      case GET_STAT -> this.<GetStatResponse>run(id, CallResponse.Builder::setGetStat,
-          (cell, reply) -> cell.getStat(r.getGetStat(), reply));
-      case GET_CONTENTS_AND_STAT -> this.<GetContentsAndStatResponse>run(id, CallResponse.Builder::setGetContentsAndStat,
-          (cell, reply) -> cell.getContentsAndStat(r.getGetContentsAndStat(), reply));
-      case LIST_CHILDREN -> this.<ListChildrenResponse>run(id, CallResponse.Builder::setListChildren,
-          (cell, reply) -> cell.listChildren(r.getListChildren(), reply));
-      case ACQUIRE -> this.<AcquireResponse>run(id, CallResponse.Builder::setAcquire,
-          (cell, reply) -> cell.acquire(r.getAcquire(), reply));
-      case RELEASE -> this.<ReleaseResponse>run(id, CallResponse.Builder::setRelease,
-          (cell, reply) -> cell.release(r.getRelease(), reply));
-      case GET_LOCK_INFO -> this.<GetLockInfoResponse>run(id, CallResponse.Builder::setGetLockInfo,
-          (cell, reply) -> cell.getLockInfo(r.getGetLockInfo(), reply));
-      case CHECK_SEQUENCER -> this.<CheckSequencerResponse>run(id, CallResponse.Builder::setCheckSequencer,
-          (cell, reply) -> cell.checkSequencer(r.getCheckSequencer(), reply));
-      case WATCH -> this.<WatchResponse>run(id, CallResponse.Builder::setWatch,
-          (cell, reply) -> cell.watch(r.getWatch(), reply));
-      case UNWATCH -> this.<UnwatchResponse>run(id, CallResponse.Builder::setUnwatch,
-          (cell, reply) -> cell.unwatch(r.getUnwatch(), reply));
+      case CREATE_SESSION ->
+          this.<CreateSessionResponse>run(
+              id,
+              CallResponse.Builder::setCreateSession,
+              (cell, reply) -> cell.createSession(r.getCreateSession(), reply));
+      case CLOSE_SESSION ->
+          this.<CloseSessionResponse>run(
+              id,
+              CallResponse.Builder::setCloseSession,
+              (cell, reply) -> cell.closeSession(r.getCloseSession(), reply));
+      case CREATE_NODE ->
+          this.<CreateNodeResponse>run(
+              id,
+              CallResponse.Builder::setCreateNode,
+              (cell, reply) -> cell.createNode(r.getCreateNode(), reply));
+      case DELETE_NODE ->
+          this.<DeleteNodeResponse>run(
+              id,
+              CallResponse.Builder::setDeleteNode,
+              (cell, reply) -> cell.deleteNode(r.getDeleteNode(), reply));
+      case SET_CONTENTS ->
+          this.<SetContentsResponse>run(
+              id,
+              CallResponse.Builder::setSetContents,
+              (cell, reply) -> cell.setContents(r.getSetContents(), reply));
+      case GET_STAT ->
+          this.<GetStatResponse>run(
+              id,
+              CallResponse.Builder::setGetStat,
+              (cell, reply) -> cell.getStat(r.getGetStat(), reply));
+      case GET_CONTENTS_AND_STAT ->
+          this.<GetContentsAndStatResponse>run(
+              id,
+              CallResponse.Builder::setGetContentsAndStat,
+              (cell, reply) -> cell.getContentsAndStat(r.getGetContentsAndStat(), reply));
+      case LIST_CHILDREN ->
+          this.<ListChildrenResponse>run(
+              id,
+              CallResponse.Builder::setListChildren,
+              (cell, reply) -> cell.listChildren(r.getListChildren(), reply));
+      case ACQUIRE ->
+          this.<AcquireResponse>run(
+              id,
+              CallResponse.Builder::setAcquire,
+              (cell, reply) -> cell.acquire(r.getAcquire(), reply));
+      case RELEASE ->
+          this.<ReleaseResponse>run(
+              id,
+              CallResponse.Builder::setRelease,
+              (cell, reply) -> cell.release(r.getRelease(), reply));
+      case GET_LOCK_INFO ->
+          this.<GetLockInfoResponse>run(
+              id,
+              CallResponse.Builder::setGetLockInfo,
+              (cell, reply) -> cell.getLockInfo(r.getGetLockInfo(), reply));
+      case CHECK_SEQUENCER ->
+          this.<CheckSequencerResponse>run(
+              id,
+              CallResponse.Builder::setCheckSequencer,
+              (cell, reply) -> cell.checkSequencer(r.getCheckSequencer(), reply));
+      case WATCH ->
+          this.<WatchResponse>run(
+              id, CallResponse.Builder::setWatch, (cell, reply) -> cell.watch(r.getWatch(), reply));
+      case UNWATCH ->
+          this.<UnwatchResponse>run(
+              id,
+              CallResponse.Builder::setUnwatch,
+              (cell, reply) -> cell.unwatch(r.getUnwatch(), reply));
       default -> throw new IllegalStateException("unhandled request " + r.getRequestCase());
     }
   }
@@ -121,26 +170,29 @@ final class CallStream implements StreamObserver<CallRequest> {
     }
   }
 
-  private <T> void run(long id, BiConsumer<CallResponse.Builder, T> set,
-      BiConsumer<CellServer, Reply<T>> handler) {
-    Reply<T> reply = new Reply<>() {
-      @Override
-      public void ok(T value) {
-        CallResponse.Builder b = CallResponse.newBuilder().setCallId(id);
-        set.accept(b, value);
-        answer(b.build());
-      }
+  private <T> void run(
+      long id, BiConsumer<CallResponse.Builder, T> set, BiConsumer<CellServer, Reply<T>> handler) {
+    Reply<T> reply =
+        new Reply<>() {
+          @Override
+          public void ok(T value) {
+            CallResponse.Builder b = CallResponse.newBuilder().setCallId(id);
+            set.accept(b, value);
+            answer(b.build());
+          }
 
-      @Override
-      public void error(ServerError error) {
-        answer(errorResponse(id, error));
-      }
-    };
+          @Override
+          public void error(ServerError error) {
+            answer(errorResponse(id, error));
+          }
+        };
     gateway.run(reply, cell -> handler.accept(cell, reply));
   }
 
   private CallResponse errorResponse(long id, ServerError error) {
-    return CallResponse.newBuilder().setCallId(id).setError(gateway.errors().toCallError(error))
+    return CallResponse.newBuilder()
+        .setCallId(id)
+        .setError(gateway.errors().toCallError(error))
         .build();
   }
 

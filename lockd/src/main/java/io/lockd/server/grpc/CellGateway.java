@@ -11,9 +11,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The only way gRPC threads reach the {@link CellServer}: they enqueue a task on the replica's
- * loop and return; answers come back through {@link #reply} from the loop thread. A full loop
- * means RESOURCE_EXHAUSTED at once.
+ * The only way gRPC threads reach the {@link CellServer}: they enqueue a task on the replica's loop
+ * and return; answers come back through {@link #reply} from the loop thread. A full loop means
+ * RESOURCE_EXHAUSTED at once.
  *
  * <p>A task that throws found a bug in the server core, whose state may now be half changed: its
  * caller is answered INTERNAL, and the exception goes on to the loop, which stops the replica
@@ -23,9 +23,9 @@ public final class CellGateway {
   private static final Logger log = LoggerFactory.getLogger(CellGateway.class);
 
   /**
-   * Where tasks for the replica's thread go: the {@link ReplicaLoop} in production; a
-   * deterministic simulation passes its own (tasks run in order on its event queue, each followed
-   * by the replica's flush, as the loop does).
+   * Where tasks for the replica's thread go: the {@link ReplicaLoop} in production; a deterministic
+   * simulation passes its own (tasks run in order on its event queue, each followed by the
+   * replica's flush, as the loop does).
    */
   @FunctionalInterface
   public interface TaskQueue {
@@ -55,14 +55,16 @@ public final class CellGateway {
 
   /** Runs {@code task} on the loop; tells {@code observer} if it could not be queued or failed. */
   public void run(StreamObserver<?> observer, Consumer<CellServer> task) {
-    boolean queued = loop.submit(r -> {
-      try {
-        task.accept(cell);
-      } catch (RuntimeException e) {
-        fail(observer, errors.toStatus(stopping(e)));
-        throw e;
-      }
-    });
+    boolean queued =
+        loop.submit(
+            r -> {
+              try {
+                task.accept(cell);
+              } catch (RuntimeException e) {
+                fail(observer, errors.toStatus(stopping(e)));
+                throw e;
+              }
+            });
     if (!queued) {
       fail(observer, errors.overloaded(selfId));
     }
@@ -70,18 +72,20 @@ public final class CellGateway {
 
   /** Runs {@code task} on the loop; tells {@code reply} if it could not be queued or failed. */
   public void run(Reply<?> reply, Consumer<CellServer> task) {
-    boolean queued = loop.submit(r -> {
-      try {
-        task.accept(cell);
-      } catch (RuntimeException e) {
-        try {
-          reply.error(stopping(e));
-        } catch (RuntimeException answering) {
-          e.addSuppressed(answering); // the reply may be what failed
-        }
-        throw e;
-      }
-    });
+    boolean queued =
+        loop.submit(
+            r -> {
+              try {
+                task.accept(cell);
+              } catch (RuntimeException e) {
+                try {
+                  reply.error(stopping(e));
+                } catch (RuntimeException answering) {
+                  e.addSuppressed(answering); // the reply may be what failed
+                }
+                throw e;
+              }
+            });
     if (!queued) {
       reply.error(GrpcErrors.overloadedError(selfId));
     }

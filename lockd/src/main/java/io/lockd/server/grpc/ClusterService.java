@@ -22,9 +22,9 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * lockd.v1.Cluster. Status is answered by any replica, leader or not: its own entry exactly, each
- * peer's entry as that peer reports it over its client port (short deadline), falling back to
- * what consensus tells this replica. ListSessions and ForceCloseSession are leader operations
- * (followers redirect).
+ * peer's entry as that peer reports it over its client port (short deadline), falling back to what
+ * consensus tells this replica. ListSessions and ForceCloseSession are leader operations (followers
+ * redirect).
  */
 final class ClusterService extends ClusterGrpc.ClusterImplBase {
   private static final Context.Key<Boolean> SELF_ONLY = Context.key("lockd-status-self-only");
@@ -43,11 +43,11 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
   static ServerInterceptor scopeInterceptor() {
     return new ServerInterceptor() {
       @Override
-      public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-          ServerCallHandler<Q, R> next) {
+      public <Q, R> ServerCall.Listener<Q> interceptCall(
+          ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
         boolean self = PeerStatusFetcher.SCOPE_SELF.equals(headers.get(PeerStatusFetcher.SCOPE));
-        return Contexts.interceptCall(Context.current().withValue(SELF_ONLY, self), call,
-            headers, next);
+        return Contexts.interceptCall(
+            Context.current().withValue(SELF_ONLY, self), call, headers, next);
       }
     };
   }
@@ -58,15 +58,17 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
     // Ask the peers first, from this gRPC thread, so that their answers travel while the loop
     // takes this replica's own status.
     CompletableFuture<Map<Integer, ReplicaStatus>> fetched = selfOnly ? null : peers.fetchAll();
-    gateway.run(out, cell -> {
-      LocalStatus local = cell.localStatus();
-      if (selfOnly) {
-        gateway.reply(out).ok(view.self(local));
-        return;
-      }
-      TreeMap<Integer, ReplicaStatus.Builder> mine = view.local(local);
-      fetched.thenAccept(answers -> gateway.reply(out).ok(view.merge(local, mine, answers)));
-    });
+    gateway.run(
+        out,
+        cell -> {
+          LocalStatus local = cell.localStatus();
+          if (selfOnly) {
+            gateway.reply(out).ok(view.self(local));
+            return;
+          }
+          TreeMap<Integer, ReplicaStatus.Builder> mine = view.local(local);
+          fetched.thenAccept(answers -> gateway.reply(out).ok(view.merge(local, mine, answers)));
+        });
   }
 
   @Override
@@ -75,8 +77,8 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
   }
 
   @Override
-  public void forceCloseSession(ForceCloseSessionRequest r,
-      StreamObserver<ForceCloseSessionResponse> out) {
+  public void forceCloseSession(
+      ForceCloseSessionRequest r, StreamObserver<ForceCloseSessionResponse> out) {
     gateway.run(out, cell -> cell.forceCloseSession(r, gateway.reply(out)));
   }
 }

@@ -21,8 +21,10 @@ import java.util.Map;
  * </ul>
  */
 public final class GrpcErrors {
-  public static final Metadata.Key<ErrorDetail> ERROR_DETAIL = Metadata.Key.of(
-      "lockd-error-detail-bin", ProtoUtils.metadataMarshaller(ErrorDetail.getDefaultInstance()));
+  public static final Metadata.Key<ErrorDetail> ERROR_DETAIL =
+      Metadata.Key.of(
+          "lockd-error-detail-bin",
+          ProtoUtils.metadataMarshaller(ErrorDetail.getDefaultInstance()));
   public static final Metadata.Key<String> LEADER_ID =
       Metadata.Key.of("lockd-leader-id", Metadata.ASCII_STRING_MARSHALLER);
   public static final Metadata.Key<String> LEADER_ADDRESS =
@@ -30,34 +32,38 @@ public final class GrpcErrors {
 
   private final Map<Integer, String> clientAddresses;
 
-  /** @param clientAddresses every member's client address ({@code host:port}) by id */
+  /**
+   * @param clientAddresses every member's client address ({@code host:port}) by id
+   */
   public GrpcErrors(Map<Integer, String> clientAddresses) {
     this.clientAddresses = Map.copyOf(clientAddresses);
   }
 
   public StatusRuntimeException toStatus(ServerError error) {
     Metadata trailers = new Metadata();
-    trailers.put(ERROR_DETAIL, ErrorDetail.newBuilder()
-        .setReason(error.reason())
-        .setMessage(error.message())
-        .build());
+    trailers.put(
+        ERROR_DETAIL,
+        ErrorDetail.newBuilder().setReason(error.reason()).setMessage(error.message()).build());
     String leader = clientAddresses.get(error.leaderHint());
     if (error.code() == ServerError.UNAVAILABLE && leader != null) {
       trailers.put(LEADER_ID, Integer.toString(error.leaderHint()));
       trailers.put(LEADER_ADDRESS, leader);
     }
-    return Status.fromCodeValue(error.code()).withDescription(error.message())
+    return Status.fromCodeValue(error.code())
+        .withDescription(error.message())
         .asRuntimeException(trailers);
   }
 
   /**
-   * The same error for a call on a Calls stream: what {@link #toStatus} puts in the status and
-   * its trailers, as a message.
+   * The same error for a call on a Calls stream: what {@link #toStatus} puts in the status and its
+   * trailers, as a message.
    */
   public CallError toCallError(ServerError error) {
-    CallError.Builder out = CallError.newBuilder()
-        .setCode(error.code())
-        .setDetail(ErrorDetail.newBuilder().setReason(error.reason()).setMessage(error.message()));
+    CallError.Builder out =
+        CallError.newBuilder()
+            .setCode(error.code())
+            .setDetail(
+                ErrorDetail.newBuilder().setReason(error.reason()).setMessage(error.message()));
     String leader = clientAddresses.get(error.leaderHint());
     if (error.code() == ServerError.UNAVAILABLE && leader != null) {
       out.setLeaderId(error.leaderHint()).setLeaderAddress(leader);
@@ -72,7 +78,8 @@ public final class GrpcErrors {
 
   /** The error of {@link #overloaded}, before it becomes a status. */
   public static ServerError overloadedError(int selfId) {
-    return new ServerError(ServerError.RESOURCE_EXHAUSTED,
+    return new ServerError(
+        ServerError.RESOURCE_EXHAUSTED,
         ErrorReason.ERROR_REASON_LIMIT_REACHED,
         "replica " + selfId + " is overloaded: its work queue is full; retry later",
         ServerError.NO_HINT);

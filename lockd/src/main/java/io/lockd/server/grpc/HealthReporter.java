@@ -22,10 +22,13 @@ import java.util.List;
  * </ul>
  */
 final class HealthReporter {
-  private static final List<String> LEADER_SERVICES = List.of(
-      HealthStatusManager.SERVICE_NAME_ALL_SERVICES,
-      SessionGrpc.SERVICE_NAME, NodeGrpc.SERVICE_NAME, LockGrpc.SERVICE_NAME,
-      WatchGrpc.SERVICE_NAME);
+  private static final List<String> LEADER_SERVICES =
+      List.of(
+          HealthStatusManager.SERVICE_NAME_ALL_SERVICES,
+          SessionGrpc.SERVICE_NAME,
+          NodeGrpc.SERVICE_NAME,
+          LockGrpc.SERVICE_NAME,
+          WatchGrpc.SERVICE_NAME);
 
   private final HealthStatusManager manager = new HealthStatusManager();
   private Boolean serving;

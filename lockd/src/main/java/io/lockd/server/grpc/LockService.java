@@ -35,8 +35,7 @@ final class LockService extends LockGrpc.LockImplBase {
   }
 
   @Override
-  public void checkSequencer(CheckSequencerRequest r,
-      StreamObserver<CheckSequencerResponse> out) {
+  public void checkSequencer(CheckSequencerRequest r, StreamObserver<CheckSequencerResponse> out) {
     gateway.run(out, cell -> cell.checkSequencer(r, gateway.reply(out)));
   }
 }

@@ -22,11 +22,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One lockd process's serving parts, assembled: the replica runtime (store, writer, peer
- * transport, loop) applying the {@link Namespace}, the {@link CellServer} on the loop's thread
- * with its periodic duties ({@link ServerTicks}), and the gRPC server for clients (lockd.v1
- * services, grpc.health.v1, and server reflection so that tools such as grpcurl can call the
- * services without the .proto files). {@link #close} stops them in reverse order.
+ * One lockd process's serving parts, assembled: the replica runtime (store, writer, peer transport,
+ * loop) applying the {@link Namespace}, the {@link CellServer} on the loop's thread with its
+ * periodic duties ({@link ServerTicks}), and the gRPC server for clients (lockd.v1 services,
+ * grpc.health.v1, and server reflection so that tools such as grpcurl can call the services without
+ * the .proto files). {@link #close} stops them in reverse order.
  */
 public final class LockdServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LockdServer.class);
@@ -45,15 +45,26 @@ public final class LockdServer implements AutoCloseable {
     Namespace namespace = new Namespace(config.limits());
     ServerLog serverLog = new ServerLog(id);
     // Peers with other limits are refused: they would apply the same command differently.
-    runtime = ReplicaRuntime.start(
-        config.runtime().withCellLimits(config.limits().settingsText()), namespace, serverLog);
+    runtime =
+        ReplicaRuntime.start(
+            config.runtime().withCellLimits(config.limits().settingsText()), namespace, serverLog);
     try {
-      cell = runtime.loop().call(r -> {
-        CellServer s = new CellServer(ServedReplica.of(r), namespace, WallClock.system(),
-            config.server(), serverLog);
-        serverLog.attach(s);
-        return s;
-      }, 10_000);
+      cell =
+          runtime
+              .loop()
+              .call(
+                  r -> {
+                    CellServer s =
+                        new CellServer(
+                            ServedReplica.of(r),
+                            namespace,
+                            WallClock.system(),
+                            config.server(),
+                            serverLog);
+                    serverLog.attach(s);
+                    return s;
+                  },
+                  10_000);
     } catch (Exception e) {
       runtime.close();
       throw new IllegalStateException("replica " + id + ": the server did not start", e);
@@ -61,46 +72,63 @@ public final class LockdServer implements AutoCloseable {
     GrpcErrors errors = new GrpcErrors(config.clientAddresses());
     CellGateway gateway = new CellGateway(runtime.loop(), cell, errors, id);
     peers = new PeerStatusFetcher(id, config.clientAddresses(), config.statusFetchMillis());
-    StatusView view = new StatusView(config.clientAddresses(),
-        config.server().unreachableAfterMillis());
+    StatusView view =
+        new StatusView(config.clientAddresses(), config.server().unreachableAfterMillis());
     try {
-      runtime.loop().call(r -> {
-        runtime.loop().setDuty(new ServerTicks(cell, config.serverTickMillis(),
-            () -> health.update(cell.serving())));
-        return null;
-      }, 10_000);
+      runtime
+          .loop()
+          .call(
+              r -> {
+                runtime
+                    .loop()
+                    .setDuty(
+                        new ServerTicks(
+                            cell, config.serverTickMillis(), () -> health.update(cell.serving())));
+                return null;
+              },
+              10_000);
     } catch (Exception e) {
       runtime.close();
       throw new IllegalStateException("replica " + id + ": the server did not start", e);
     }
     ParseGuard guard = new ParseGuard(errors, new RefusalLog(id));
     try {
-      server = NettyServerBuilder.forAddress(config.clientListen())
-          .directExecutor() // handlers only enqueue on the replica's loop
-          .addService(guard.guard(
-              new SessionService(gateway, id, config.server().callsPerStreamMax()).bindService()))
-          .addService(guard.guard(new NodeService(gateway).bindService()))
-          .addService(guard.guard(new LockService(gateway).bindService()))
-          .addService(guard.guard(new WatchService(gateway).bindService()))
-          .addService(guard.guard(ServerInterceptors.intercept(
-              new ClusterService(gateway, view, peers), ClusterService.scopeInterceptor())))
-          .addService(guard.guard(health.manager().getHealthService().bindService()))
-          .addService(ProtoReflectionServiceV1.newInstance())
-          .addService(reflectionV1Alpha())
-          .maxConcurrentCallsPerConnection(config.callsPerConnectionMax())
-          .maxInboundMessageSize(config.inboundMessageBytesMax())
-          .permitKeepAliveTime(5, TimeUnit.SECONDS)
-          .permitKeepAliveWithoutCalls(true)
-          .build()
-          .start();
+      server =
+          NettyServerBuilder.forAddress(config.clientListen())
+              .directExecutor() // handlers only enqueue on the replica's loop
+              .addService(
+                  guard.guard(
+                      new SessionService(gateway, id, config.server().callsPerStreamMax())
+                          .bindService()))
+              .addService(guard.guard(new NodeService(gateway).bindService()))
+              .addService(guard.guard(new LockService(gateway).bindService()))
+              .addService(guard.guard(new WatchService(gateway).bindService()))
+              .addService(
+                  guard.guard(
+                      ServerInterceptors.intercept(
+                          new ClusterService(gateway, view, peers),
+                          ClusterService.scopeInterceptor())))
+              .addService(guard.guard(health.manager().getHealthService().bindService()))
+              .addService(ProtoReflectionServiceV1.newInstance())
+              .addService(reflectionV1Alpha())
+              .maxConcurrentCallsPerConnection(config.callsPerConnectionMax())
+              .maxInboundMessageSize(config.inboundMessageBytesMax())
+              .permitKeepAliveTime(5, TimeUnit.SECONDS)
+              .permitKeepAliveWithoutCalls(true)
+              .build()
+              .start();
     } catch (IOException | RuntimeException e) {
       peers.close();
       runtime.close();
-      throw new UncheckedIOException("replica " + id + " cannot listen for clients on "
-          + config.clientListen(), e instanceof IOException io ? io : new IOException(e));
+      throw new UncheckedIOException(
+          "replica " + id + " cannot listen for clients on " + config.clientListen(),
+          e instanceof IOException io ? io : new IOException(e));
     }
-    log.info("replica {} of cell '{}' serving clients on port {}", id,
-        config.runtime().cell(), server.getPort());
+    log.info(
+        "replica {} of cell '{}' serving clients on port {}",
+        id,
+        config.runtime().cell(),
+        server.getPort());
   }
 
   /**

@@ -51,18 +51,35 @@ public record LockdServerConfig(
     }
     long needed = smallestInboundMessageBytes(limits);
     if (inboundMessageBytesMax < needed) {
-      throw new IllegalArgumentException("inboundMessageBytesMax must be at least " + needed
-          + " (contentBytesMax + pathBytesMax + " + ENVELOPE_BYTES + "), was "
-          + inboundMessageBytesMax);
+      throw new IllegalArgumentException(
+          "inboundMessageBytesMax must be at least "
+              + needed
+              + " (contentBytesMax + pathBytesMax + "
+              + ENVELOPE_BYTES
+              + "), was "
+              + inboundMessageBytesMax);
     }
   }
 
   /** The defaults for the client port's limits. */
-  public LockdServerConfig(RuntimeConfig runtime, NamespaceLimits limits, ServerConfig server,
-      Map<Integer, String> clientAddresses, InetSocketAddress clientListen,
-      long serverTickMillis, long statusFetchMillis) {
-    this(runtime, limits, server, clientAddresses, clientListen, serverTickMillis,
-        statusFetchMillis, CALLS_PER_CONNECTION_MAX, defaultInboundMessageBytes(limits));
+  public LockdServerConfig(
+      RuntimeConfig runtime,
+      NamespaceLimits limits,
+      ServerConfig server,
+      Map<Integer, String> clientAddresses,
+      InetSocketAddress clientListen,
+      long serverTickMillis,
+      long statusFetchMillis) {
+    this(
+        runtime,
+        limits,
+        server,
+        clientAddresses,
+        clientListen,
+        serverTickMillis,
+        statusFetchMillis,
+        CALLS_PER_CONNECTION_MAX,
+        defaultInboundMessageBytes(limits));
   }
 
   /**
@@ -70,8 +87,8 @@ public record LockdServerConfig(
    * longer than that leaves room for.
    */
   public static int defaultInboundMessageBytes(NamespaceLimits limits) {
-    long bytes = Math.max((long) limits.contentBytesMax() + (64 << 10),
-        smallestInboundMessageBytes(limits));
+    long bytes =
+        Math.max((long) limits.contentBytesMax() + (64 << 10), smallestInboundMessageBytes(limits));
     return (int) Math.min(Integer.MAX_VALUE, bytes);
   }
 

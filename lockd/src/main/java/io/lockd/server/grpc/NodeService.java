@@ -34,8 +34,8 @@ final class NodeService extends NodeGrpc.NodeImplBase {
   }
 
   @Override
-  public void getContentsAndStat(GetContentsAndStatRequest r,
-      StreamObserver<GetContentsAndStatResponse> out) {
+  public void getContentsAndStat(
+      GetContentsAndStatRequest r, StreamObserver<GetContentsAndStatResponse> out) {
     gateway.run(out, cell -> cell.getContentsAndStat(r, gateway.reply(out)));
   }
 

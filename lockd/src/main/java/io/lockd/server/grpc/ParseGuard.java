@@ -32,8 +32,8 @@ import java.util.List;
  * UNKNOWN "Application error processing RPC" and logs a SEVERE stack trace per request: a client
  * could flood the log. Here the method receives the raw bytes, the guard parses them with the
  * request's own parser, and a refusal costs one status and at most one rate-limited log line
- * ({@link RefusalLog}). On a stream, the first unreadable message ends the stream (the handler
- * sees a cancellation); answers are encoded by the method's own marshaller, unchanged.
+ * ({@link RefusalLog}). On a stream, the first unreadable message ends the stream (the handler sees
+ * a cancellation); answers are encoded by the method's own marshaller, unchanged.
  */
 final class ParseGuard {
   /** A message as it came off the wire (tests send such bytes too). */
@@ -66,8 +66,9 @@ final class ParseGuard {
   ServerServiceDefinition guard(ServerServiceDefinition service) {
     ServiceDescriptor original = service.getServiceDescriptor();
     List<ServerMethodDefinition<?, ?>> methods = new ArrayList<>();
-    ServiceDescriptor.Builder descriptor = ServiceDescriptor.newBuilder(original.getName())
-        .setSchemaDescriptor(original.getSchemaDescriptor());
+    ServiceDescriptor.Builder descriptor =
+        ServiceDescriptor.newBuilder(original.getName())
+            .setSchemaDescriptor(original.getSchemaDescriptor());
     for (ServerMethodDefinition<?, ?> m : service.getMethods()) {
       ServerMethodDefinition<?, ?> guarded = guard(m);
       methods.add(guarded);
@@ -88,12 +89,13 @@ final class ParseGuard {
     }
     @SuppressWarnings("unchecked")
     Parser<Q> parser = (Parser<Q>) prototype.getParserForType();
-    MethodDescriptor<byte[], A> raw =
-        method.toBuilder(RAW, method.getResponseMarshaller()).build();
+    MethodDescriptor<byte[], A> raw = method.toBuilder(RAW, method.getResponseMarshaller()).build();
     ServerCallHandler<Q, A> handler = definition.getServerCallHandler();
-    return ServerMethodDefinition.create(raw, (call, headers) ->
-        new GuardedCall<>(call, method, bytes -> parse(parser, prototype, bytes))
-            .start(handler, headers));
+    return ServerMethodDefinition.create(
+        raw,
+        (call, headers) ->
+            new GuardedCall<>(call, method, bytes -> parse(parser, prototype, bytes))
+                .start(handler, headers));
   }
 
   /** The request, or an {@link Unreadable} saying what is wrong with its bytes. */
@@ -120,8 +122,8 @@ final class ParseGuard {
   }
 
   /**
-   * The call as the method's handler sees it (typed requests); underneath, the call with raw
-   * bytes. Once a request was refused, nothing more reaches the handler but one cancellation.
+   * The call as the method's handler sees it (typed requests); underneath, the call with raw bytes.
+   * Once a request was refused, nothing more reaches the handler but one cancellation.
    */
   private final class GuardedCall<Q, A> extends ForwardingServerCall<Q, A> {
     private final ServerCall<byte[], A> raw;
@@ -187,9 +189,13 @@ final class ParseGuard {
     private void refuse(String why) {
       refused = true;
       String name = method.getFullMethodName();
-      StatusRuntimeException status = errors.toStatus(new ServerError(ServerError.INVALID_ARGUMENT,
-          ErrorReason.ERROR_REASON_BAD_ARGUMENT,
-          "the request to " + name + " cannot be read: " + why, ServerError.NO_HINT));
+      StatusRuntimeException status =
+          errors.toStatus(
+              new ServerError(
+                  ServerError.INVALID_ARGUMENT,
+                  ErrorReason.ERROR_REASON_BAD_ARGUMENT,
+                  "the request to " + name + " cannot be read: " + why,
+                  ServerError.NO_HINT));
       try {
         raw.close(status.getStatus(), status.getTrailers());
       } catch (IllegalStateException alreadyClosed) {

@@ -24,6 +24,7 @@ final class PeerStatusFetcher implements AutoCloseable {
   /** Request metadata asking a replica to describe only itself. */
   static final Metadata.Key<String> SCOPE =
       Metadata.Key.of("lockd-status-scope", Metadata.ASCII_STRING_MARSHALLER);
+
   static final String SCOPE_SELF = "self";
 
   private final int selfId;
@@ -61,34 +62,38 @@ final class PeerStatusFetcher implements AutoCloseable {
       ClusterGrpc.newStub(channel)
           .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(scope))
           .withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS)
-          .status(StatusRequest.getDefaultInstance(), new StreamObserver<>() {
-            @Override
-            public void onNext(StatusResponse response) {
-              for (ReplicaStatus r : response.getReplicasList()) {
-                if (r.getId() == id) {
-                  synchronized (answers) {
-                    answers.put(id, r);
+          .status(
+              StatusRequest.getDefaultInstance(),
+              new StreamObserver<>() {
+                @Override
+                public void onNext(StatusResponse response) {
+                  for (ReplicaStatus r : response.getReplicasList()) {
+                    if (r.getId() == id) {
+                      synchronized (answers) {
+                        answers.put(id, r);
+                      }
+                    }
                   }
                 }
-              }
-            }
 
-            @Override
-            public void onError(Throwable t) {
-              finishOne(left, done, answers);
-            }
+                @Override
+                public void onError(Throwable t) {
+                  finishOne(left, done, answers);
+                }
 
-            @Override
-            public void onCompleted() {
-              finishOne(left, done, answers);
-            }
-          });
+                @Override
+                public void onCompleted() {
+                  finishOne(left, done, answers);
+                }
+              });
     }
     return done;
   }
 
-  private static void finishOne(AtomicInteger left, CompletableFuture<Map<Integer, ReplicaStatus>>
-      done, Map<Integer, ReplicaStatus> answers) {
+  private static void finishOne(
+      AtomicInteger left,
+      CompletableFuture<Map<Integer, ReplicaStatus>> done,
+      Map<Integer, ReplicaStatus> answers) {
     if (left.decrementAndGet() == 0) {
       synchronized (answers) {
         done.complete(new TreeMap<>(answers));
@@ -100,11 +105,13 @@ final class PeerStatusFetcher implements AutoCloseable {
     if (closed) {
       return null;
     }
-    return channels.computeIfAbsent(id, peer -> NettyChannelBuilder
-        .forTarget(clientAddresses.get(peer))
-        .usePlaintext()
-        .disableRetry()
-        .build());
+    return channels.computeIfAbsent(
+        id,
+        peer ->
+            NettyChannelBuilder.forTarget(clientAddresses.get(peer))
+                .usePlaintext()
+                .disableRetry()
+                .build());
   }
 
   @Override

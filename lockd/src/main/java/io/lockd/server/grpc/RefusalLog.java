@@ -38,7 +38,12 @@ final class RefusalLog {
       left = leftOut;
       leftOut = 0;
     }
-    log.warn("replica {}: refused an unreadable {} request from {}: {}{}", selfId, method, peer,
-        why, left == 0 ? "" : " (and " + left + " more since the last such line)");
+    log.warn(
+        "replica {}: refused an unreadable {} request from {}: {}{}",
+        selfId,
+        method,
+        peer,
+        why,
+        left == 0 ? "" : " (and " + left + " more since the last such line)");
   }
 }

@@ -33,13 +33,22 @@ final class ServerLog implements ReplicaListener, ServerEvents {
 
   @Override
   public void roleChanged(Role from, Role to, long ballot, int leaderHint) {
-    log.info("replica {}: role {} -> {} (ballot {}, leader {})", selfId, from, to,
-        Ballot.toString(ballot), leaderHint < 0 ? "unknown" : leaderHint);
+    log.info(
+        "replica {}: role {} -> {} (ballot {}, leader {})",
+        selfId,
+        from,
+        to,
+        Ballot.toString(ballot),
+        leaderHint < 0 ? "unknown" : leaderHint);
   }
 
   @Override
   public void snapshot(long index, int bytes, boolean installed) {
-    log.info("replica {}: snapshot at slot {} ({} bytes) {}", selfId, index, bytes,
+    log.info(
+        "replica {}: snapshot at slot {} ({} bytes) {}",
+        selfId,
+        index,
+        bytes,
         installed ? "installed from a peer" : "taken");
   }
 
@@ -55,16 +64,19 @@ final class ServerLog implements ReplicaListener, ServerEvents {
   public void messageRefused(int from, String reason) {
     long heldBack = refusals.allow("from " + from);
     if (heldBack >= 0) {
-      log.warn("replica {}: dropped a message from peer {} outside the protocol's ranges: {}{}",
-          selfId, from, reason, heldBack > 0 ? " (and " + heldBack + " more since the last"
-              + " such line)" : "");
+      log.warn(
+          "replica {}: dropped a message from peer {} outside the protocol's ranges: {}{}",
+          selfId,
+          from,
+          reason,
+          heldBack > 0 ? " (and " + heldBack + " more since the last" + " such line)" : "");
     }
   }
 
   @Override
   public void peerDistrusted(Suspicion s) {
-    log.warn("replica {}: distrusts peer {} and ignores its messages: {}", selfId, s.peer(),
-        s.reason());
+    log.warn(
+        "replica {}: distrusts peer {} and ignores its messages: {}", selfId, s.peer(), s.reason());
   }
 
   @Override
@@ -74,33 +86,50 @@ final class ServerLog implements ReplicaListener, ServerEvents {
 
   @Override
   public void diverged(String reason) {
-    log.error("replica {}: its state DIVERGED from the cell's and it stops serving and voting:"
-        + " {}", selfId, reason);
+    log.error(
+        "replica {}: its state DIVERGED from the cell's and it stops serving and voting:" + " {}",
+        selfId,
+        reason);
   }
 
   @Override
   public void rebuilt(long index) {
-    log.warn("replica {}: rebuilt from a healthy peer's snapshot at slot {}; serving and voting"
-        + " again", selfId, index);
+    log.warn(
+        "replica {}: rebuilt from a healthy peer's snapshot at slot {}; serving and voting"
+            + " again",
+        selfId,
+        index);
   }
 
   @Override
   public void leadershipStarted(long ballot, int sessions, long graceMillis) {
-    log.info("replica {}: serving clients as leader (ballot {}); {} sessions inherited, "
-        + "grace {} ms", selfId, Ballot.toString(ballot), sessions, graceMillis);
+    log.info(
+        "replica {}: serving clients as leader (ballot {}); {} sessions inherited, "
+            + "grace {} ms",
+        selfId,
+        Ballot.toString(ballot),
+        sessions,
+        graceMillis);
   }
 
   @Override
   public void leadershipEnded(long ballot, int leaderHint) {
-    log.info("replica {}: stopped serving as leader (ballot {}); leader now {}", selfId,
-        Ballot.toString(ballot), leaderHint < 0 ? "unknown" : leaderHint);
+    log.info(
+        "replica {}: stopped serving as leader (ballot {}); leader now {}",
+        selfId,
+        Ballot.toString(ballot),
+        leaderHint < 0 ? "unknown" : leaderHint);
   }
 
   @Override
   public void sessionExpired(long sessionId, ExpiryReason reason) {
-    log.info("replica {}: session {} ended: {}", selfId, sessionId,
+    log.info(
+        "replica {}: session {} ended: {}",
+        selfId,
+        sessionId,
         reason == ExpiryReason.EXPIRY_REASON_FORCE_CLOSED
-            ? "force-closed by an administrator" : "lease expired");
+            ? "force-closed by an administrator"
+            : "lease expired");
   }
 
   @Override

@@ -33,8 +33,7 @@ final class SessionService extends SessionGrpc.SessionImplBase {
 
   @Override
   public StreamObserver<CallRequest> calls(StreamObserver<CallResponse> out) {
-    return new CallStream(gateway, (ServerCallStreamObserver<CallResponse>) out,
-        callsPerStreamMax);
+    return new CallStream(gateway, (ServerCallStreamObserver<CallResponse>) out, callsPerStreamMax);
   }
 
   @Override
@@ -49,35 +48,41 @@ final class SessionService extends SessionGrpc.SessionImplBase {
 
   @Override
   public StreamObserver<KeepAliveRequest> keepAlive(StreamObserver<KeepAliveResponse> out) {
-    GrpcEventSink sink = new GrpcEventSink((ServerCallStreamObserver<KeepAliveResponse>) out,
-        gateway.errors());
+    GrpcEventSink sink =
+        new GrpcEventSink((ServerCallStreamObserver<KeepAliveResponse>) out, gateway.errors());
     Holder holder = new Holder();
-    sink.call.setOnReadyHandler(() -> {
-      if (sink.takeWaiting()) { // only if a push found the transport full
-        gateway.submit(cell -> {
-          if (holder.stream != null) {
-            holder.stream.onReady();
+    sink.call.setOnReadyHandler(
+        () -> {
+          if (sink.takeWaiting()) { // only if a push found the transport full
+            gateway.submit(
+                cell -> {
+                  if (holder.stream != null) {
+                    holder.stream.onReady();
+                  }
+                });
           }
         });
-      }
-    });
-    sink.call.setOnCancelHandler(() -> {
-      sink.markClosed();
-      gateway.submit(cell -> {
-        if (holder.stream != null) {
-          holder.stream.onClosed();
-        }
-      });
-    });
+    sink.call.setOnCancelHandler(
+        () -> {
+          sink.markClosed();
+          gateway.submit(
+              cell -> {
+                if (holder.stream != null) {
+                  holder.stream.onClosed();
+                }
+              });
+        });
     return new StreamObserver<>() {
       @Override
       public void onNext(KeepAliveRequest request) {
-        boolean queued = gateway.submit(cell -> {
-          if (holder.stream == null) {
-            holder.stream = cell.openKeepAlive(sink);
-          }
-          holder.stream.onRequest(request);
-        });
+        boolean queued =
+            gateway.submit(
+                cell -> {
+                  if (holder.stream == null) {
+                    holder.stream = cell.openKeepAlive(sink);
+                  }
+                  holder.stream.onRequest(request);
+                });
         if (!queued) {
           // A lost KeepAlive must not go unnoticed: end the stream so that the client reconnects.
           sink.fail(gateway.errors().overloaded(selfId));
@@ -87,21 +92,23 @@ final class SessionService extends SessionGrpc.SessionImplBase {
       @Override
       public void onError(Throwable t) {
         sink.markClosed();
-        gateway.submit(cell -> {
-          if (holder.stream != null) {
-            holder.stream.onClosed();
-          }
-        });
+        gateway.submit(
+            cell -> {
+              if (holder.stream != null) {
+                holder.stream.onClosed();
+              }
+            });
       }
 
       @Override
       public void onCompleted() {
-        gateway.submit(cell -> {
-          if (holder.stream != null) {
-            holder.stream.onClosed();
-          }
-          sink.close(null);
-        });
+        gateway.submit(
+            cell -> {
+              if (holder.stream != null) {
+                holder.stream.onClosed();
+              }
+              sink.close(null);
+            });
       }
     };
   }

@@ -13,8 +13,8 @@ import java.util.TreeMap;
 
 /**
  * Builds Cluster.Status answers. The answering replica knows itself exactly; of its peers it knows
- * what consensus tells it (a leader: each peer's chosen index and last contact; a follower: when
- * it last heard from the leader). {@link ClusterService} then asks each peer for its own entry and
+ * what consensus tells it (a leader: each peer's chosen index and last contact; a follower: when it
+ * last heard from the leader). {@link ClusterService} then asks each peer for its own entry and
  * {@link #merge}s the answers over this view; a peer that does not answer in time keeps its entry
  * from this view, or is marked UNREACHABLE if this view knows nothing of it either.
  */
@@ -49,15 +49,18 @@ final class StatusView {
       long ago = Math.max(0, local.nowMillis() - p.lastContactAt());
       ReplicaStatus.Builder b = out.get(p.replicaId());
       if (b != null && p.replicaId() != r.id()) { // the leader's progress list includes itself
-        b.setRole(ago <= unreachableAfterMillis
-                ? ReplicaRole.REPLICA_ROLE_FOLLOWER : ReplicaRole.REPLICA_ROLE_UNREACHABLE)
+        b.setRole(
+                ago <= unreachableAfterMillis
+                    ? ReplicaRole.REPLICA_ROLE_FOLLOWER
+                    : ReplicaRole.REPLICA_ROLE_UNREACHABLE)
             .setChosenSlot(p.chosenIndex())
             .setLastContactMillis(ago);
       }
     }
     ReplicaStatus.Builder leader = out.get(r.leaderHint());
     if (r.role() != Role.LEADER && leader != null && r.lastLeaderContactAgoMillis() >= 0) {
-      leader.setRole(ReplicaRole.REPLICA_ROLE_LEADER)
+      leader
+          .setRole(ReplicaRole.REPLICA_ROLE_LEADER)
           .setLastContactMillis(r.lastLeaderContactAgoMillis());
     }
     return out;
@@ -68,14 +71,17 @@ final class StatusView {
    * this replica's observation), marks members nobody could describe UNREACHABLE, and computes
    * every lag against the leader's chosen slot.
    */
-  StatusResponse merge(LocalStatus local, TreeMap<Integer, ReplicaStatus.Builder> view,
+  StatusResponse merge(
+      LocalStatus local,
+      TreeMap<Integer, ReplicaStatus.Builder> view,
       Map<Integer, ReplicaStatus> fetched) {
     io.lockd.replica.ReplicaStatus r = local.replica();
     for (Map.Entry<Integer, ReplicaStatus> e : fetched.entrySet()) {
       ReplicaStatus.Builder b = view.get(e.getKey());
       if (b != null) {
         long contact = b.getLastContactMillis();
-        b.mergeFrom(e.getValue()).setLastContactMillis(contact)
+        b.mergeFrom(e.getValue())
+            .setLastContactMillis(contact)
             .setAddress(clientAddresses.get(e.getKey()));
       }
     }
@@ -86,8 +92,8 @@ final class StatusView {
       }
       leaderChosen = Math.max(leaderChosen, b.getChosenSlot());
     }
-    StatusResponse.Builder out = StatusResponse.newBuilder()
-        .setLeaderId(leaderId(r)).setResponderId(r.id());
+    StatusResponse.Builder out =
+        StatusResponse.newBuilder().setLeaderId(leaderId(r)).setResponderId(r.id());
     for (ReplicaStatus.Builder b : view.values()) {
       long progress = b.getAppliedSlot() > 0 ? b.getAppliedSlot() : b.getChosenSlot();
       out.addReplicas(b.setLagSlots(Math.max(0, leaderChosen - progress)));
@@ -101,8 +107,7 @@ final class StatusView {
     for (Suspicion s : r.suspicions()) {
       b.addDistrusts(DistrustedPeer.newBuilder().setId(s.peer()).setReason(s.reason()));
     }
-    return b
-        .setId(r.id())
+    return b.setId(r.id())
         .setAddress(clientAddresses.getOrDefault(r.id(), ""))
         .setRole(role(r.role()))
         .setBallot(r.ballot())

@@ -49,9 +49,10 @@ final class WireDiagnosis {
       FieldDescriptor field = type.findFieldByNumber(number);
       String name = prefix + (field == null ? "#" + number : field.getName());
       try {
-        String problem = field != null && isNested(field, tag)
-            ? nested(field, in.readBytes(), name, depth)
-            : in.skipField(tag) ? null : "field " + name + " ends a group that never started";
+        String problem =
+            field != null && isNested(field, tag)
+                ? nested(field, in.readBytes(), name, depth)
+                : in.skipField(tag) ? null : "field " + name + " ends a group that never started";
         if (problem != null) {
           return problem;
         }

@@ -78,8 +78,13 @@ class BadInputTest {
 
   @BeforeAll
   void start(@TempDir Path data) throws Exception {
-    NamespaceLimits limits = NamespaceLimits.builder().contentBytesMax(CONTENT_MAX)
-        .waitersPerLockMax(2).leaseMinMillis(200).lockDelayDefaultMillis(0).build();
+    NamespaceLimits limits =
+        NamespaceLimits.builder()
+            .contentBytesMax(CONTENT_MAX)
+            .waitersPerLockMax(2)
+            .leaseMinMillis(200)
+            .lockDelayDefaultMillis(0)
+            .build();
     // One replica: refusals do not depend on replication, and leadership cannot move between a
     // test and its before/after comparison of the leader's state on a loaded machine.
     cell = new TestCell(1, data, ServerConfig.defaults().withGraceMillis(1_000), limits);
@@ -88,10 +93,20 @@ class BadInputTest {
     holder = newSession(60_000);
     long w1 = newSession(60_000);
     long w2 = newSession(60_000);
-    nodes().create(CreateNodeRequest.newBuilder().setHeader(header(session)).setPath("/d")
-        .setKind(NodeKind.NODE_KIND_DIRECTORY).build());
-    nodes().create(CreateNodeRequest.newBuilder().setHeader(header(session)).setPath("/d/f")
-        .setKind(NodeKind.NODE_KIND_FILE).build());
+    nodes()
+        .create(
+            CreateNodeRequest.newBuilder()
+                .setHeader(header(session))
+                .setPath("/d")
+                .setKind(NodeKind.NODE_KIND_DIRECTORY)
+                .build());
+    nodes()
+        .create(
+            CreateNodeRequest.newBuilder()
+                .setHeader(header(session))
+                .setPath("/d/f")
+                .setKind(NodeKind.NODE_KIND_FILE)
+                .build());
     held = acquire(holder, "/d/f", 0).getGranted();
     acquire(w1, "/d/f", 3_600_000);
     acquire(w2, "/d/f", 3_600_000);
@@ -99,8 +114,8 @@ class BadInputTest {
     for (long s : new long[] {session, holder, w1, w2}) {
       streams.add(new KeepAliveClient(cell.channel(leader), s));
     }
-    keepAlives.scheduleAtFixedRate(() -> streams.forEach(k -> k.keepAlive(0)), 0, 5,
-        TimeUnit.SECONDS);
+    keepAlives.scheduleAtFixedRate(
+        () -> streams.forEach(k -> k.keepAlive(0)), 0, 5, TimeUnit.SECONDS);
   }
 
   @AfterAll
@@ -113,8 +128,7 @@ class BadInputTest {
   }
 
   private final List<KeepAliveClient> streams = new ArrayList<>();
-  private final ScheduledExecutorService keepAlives =
-      Executors.newSingleThreadScheduledExecutor();
+  private final ScheduledExecutorService keepAlives = Executors.newSingleThreadScheduledExecutor();
 
   private long before;
   private long beforeIndex;
@@ -130,8 +144,11 @@ class BadInputTest {
   /** The leader's state without the bookkeeping every applied command does. */
   private Snapshot content() throws Exception {
     byte[] bytes = leader.onLoop(c -> c.readLocal(Namespace::snapshot), 5_000);
-    Snapshot.Builder b = Snapshot.parseFrom(bytes).toBuilder()
-        .clearAppliedIndex().clearLastSlot().clearClockMillis();
+    Snapshot.Builder b =
+        Snapshot.parseFrom(bytes).toBuilder()
+            .clearAppliedIndex()
+            .clearLastSlot()
+            .clearClockMillis();
     for (int i = 0; i < b.getSessionsCount(); i++) {
       b.getSessionsBuilder(i).clearLastSequence().clearLastRequestFingerprint().clearLastResult();
     }
@@ -142,43 +159,64 @@ class BadInputTest {
 
   @Test
   void pathWithoutLeadingSlash() throws Exception {
-    refused(Status.Code.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_BAD_PATH,
-        "does not start with \"/\"", () -> createFile("d/x", ""));
+    refused(
+        Status.Code.INVALID_ARGUMENT,
+        ErrorReason.ERROR_REASON_BAD_PATH,
+        "does not start with \"/\"",
+        () -> createFile("d/x", ""));
   }
 
   @Test
   void pathWithAnEmptyComponent() throws Exception {
-    refused(Status.Code.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_BAD_PATH,
-        "component 2 is empty", () -> createFile("/d//x", ""));
+    refused(
+        Status.Code.INVALID_ARGUMENT,
+        ErrorReason.ERROR_REASON_BAD_PATH,
+        "component 2 is empty",
+        () -> createFile("/d//x", ""));
   }
 
   @Test
   void pathWithDotDot() throws Exception {
-    refused(Status.Code.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_BAD_PATH,
-        "is \"..\"", () -> createFile("/d/../x", ""));
+    refused(
+        Status.Code.INVALID_ARGUMENT,
+        ErrorReason.ERROR_REASON_BAD_PATH,
+        "is \"..\"",
+        () -> createFile("/d/../x", ""));
   }
 
   @Test
   void pathWithAControlCharacter() throws Exception {
-    refused(Status.Code.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_BAD_PATH,
-        "non-printable character U+0007", () -> createFile("/d/bell\u0007", ""));
+    refused(
+        Status.Code.INVALID_ARGUMENT,
+        ErrorReason.ERROR_REASON_BAD_PATH,
+        "non-printable character U+0007",
+        () -> createFile("/d/bell\u0007", ""));
   }
 
   @Test
   void overLongPath() throws Exception {
-    refused(Status.Code.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_BAD_PATH,
-        "limit pathBytesMax=1024", () -> createFile("/d/" + "x".repeat(2_000), ""));
+    refused(
+        Status.Code.INVALID_ARGUMENT,
+        ErrorReason.ERROR_REASON_BAD_PATH,
+        "limit pathBytesMax=1024",
+        () -> createFile("/d/" + "x".repeat(2_000), ""));
   }
 
   @Test
   void tooDeepPath() throws Exception {
-    refused(Status.Code.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_BAD_PATH,
-        "limit pathDepthMax=64", () -> createFile("/a".repeat(65), ""));
+    refused(
+        Status.Code.INVALID_ARGUMENT,
+        ErrorReason.ERROR_REASON_BAD_PATH,
+        "limit pathDepthMax=64",
+        () -> createFile("/a".repeat(65), ""));
   }
 
   @Test
   void badPathOnARead() throws Exception {
-    refused(Status.Code.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_BAD_PATH, "it is empty",
+    refused(
+        Status.Code.INVALID_ARGUMENT,
+        ErrorReason.ERROR_REASON_BAD_PATH,
+        "it is empty",
         () -> nodes().getStat(GetStatRequest.newBuilder().setPath("").build()));
   }
 
@@ -186,73 +224,137 @@ class BadInputTest {
 
   @Test
   void oversizeContentOnCreate() throws Exception {
-    refused(Status.Code.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_CONTENT_TOO_LARGE,
-        "1025 bytes; limit contentBytesMax=1024", () -> createFile("/d/big", "x".repeat(1_025)));
+    refused(
+        Status.Code.INVALID_ARGUMENT,
+        ErrorReason.ERROR_REASON_CONTENT_TOO_LARGE,
+        "1025 bytes; limit contentBytesMax=1024",
+        () -> createFile("/d/big", "x".repeat(1_025)));
   }
 
   @Test
   void oversizeContentOnSet() throws Exception {
-    refused(Status.Code.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_CONTENT_TOO_LARGE,
-        "limit contentBytesMax=1024", () -> nodes().setContents(SetContentsRequest.newBuilder()
-            .setHeader(header(session)).setPath("/d/f")
-            .setContents(ByteString.copyFrom(new byte[CONTENT_MAX + 1])).build()));
+    refused(
+        Status.Code.INVALID_ARGUMENT,
+        ErrorReason.ERROR_REASON_CONTENT_TOO_LARGE,
+        "limit contentBytesMax=1024",
+        () ->
+            nodes()
+                .setContents(
+                    SetContentsRequest.newBuilder()
+                        .setHeader(header(session))
+                        .setPath("/d/f")
+                        .setContents(ByteString.copyFrom(new byte[CONTENT_MAX + 1]))
+                        .build()));
   }
 
   @Test
   void missingHeader() throws Exception {
-    refused(Status.Code.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_BAD_ARGUMENT,
-        "header is required", () -> nodes().create(CreateNodeRequest.newBuilder()
-            .setPath("/d/x").setKind(NodeKind.NODE_KIND_FILE).build()));
+    refused(
+        Status.Code.INVALID_ARGUMENT,
+        ErrorReason.ERROR_REASON_BAD_ARGUMENT,
+        "header is required",
+        () ->
+            nodes()
+                .create(
+                    CreateNodeRequest.newBuilder()
+                        .setPath("/d/x")
+                        .setKind(NodeKind.NODE_KIND_FILE)
+                        .build()));
   }
 
   @Test
   void headerWithoutSequence() throws Exception {
-    refused(Status.Code.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_BAD_ARGUMENT,
-        "header.sequence must be at least 1", () -> nodes().create(CreateNodeRequest.newBuilder()
-            .setHeader(RequestHeader.newBuilder().setSessionId(session)).setPath("/d/x")
-            .setKind(NodeKind.NODE_KIND_FILE).build()));
+    refused(
+        Status.Code.INVALID_ARGUMENT,
+        ErrorReason.ERROR_REASON_BAD_ARGUMENT,
+        "header.sequence must be at least 1",
+        () ->
+            nodes()
+                .create(
+                    CreateNodeRequest.newBuilder()
+                        .setHeader(RequestHeader.newBuilder().setSessionId(session))
+                        .setPath("/d/x")
+                        .setKind(NodeKind.NODE_KIND_FILE)
+                        .build()));
   }
 
   @Test
   void unknownNodeKind() throws Exception {
-    refused(Status.Code.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_BAD_ARGUMENT,
-        "kind must be NODE_KIND_FILE or NODE_KIND_DIRECTORY, was 7", () -> nodes().create(
-            CreateNodeRequest.newBuilder().setHeader(header(session)).setPath("/d/x")
-                .setKindValue(7).build()));
+    refused(
+        Status.Code.INVALID_ARGUMENT,
+        ErrorReason.ERROR_REASON_BAD_ARGUMENT,
+        "kind must be NODE_KIND_FILE or NODE_KIND_DIRECTORY, was 7",
+        () ->
+            nodes()
+                .create(
+                    CreateNodeRequest.newBuilder()
+                        .setHeader(header(session))
+                        .setPath("/d/x")
+                        .setKindValue(7)
+                        .build()));
   }
 
   @Test
   void missingLockMode() throws Exception {
-    refused(Status.Code.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_BAD_ARGUMENT,
+    refused(
+        Status.Code.INVALID_ARGUMENT,
+        ErrorReason.ERROR_REASON_BAD_ARGUMENT,
         "mode must be LOCK_MODE_EXCLUSIVE or LOCK_MODE_SHARED, was LOCK_MODE_UNSPECIFIED",
-        () -> locks().acquire(AcquireRequest.newBuilder().setHeader(header(session))
-            .setPath("/d/f").build()));
+        () ->
+            locks()
+                .acquire(
+                    AcquireRequest.newBuilder()
+                        .setHeader(header(session))
+                        .setPath("/d/f")
+                        .build()));
   }
 
   @Test
   void unknownWatchKind() throws Exception {
-    refused(Status.Code.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_BAD_ARGUMENT,
-        "was 9 (not a known value)", () -> WatchGrpc.newBlockingStub(cell.channel(leader))
-            .withDeadlineAfter(10, TimeUnit.SECONDS).watch(WatchRequest.newBuilder()
-                .setHeader(header(session)).setPath("/d").setKindValue(9).build()));
+    refused(
+        Status.Code.INVALID_ARGUMENT,
+        ErrorReason.ERROR_REASON_BAD_ARGUMENT,
+        "was 9 (not a known value)",
+        () ->
+            WatchGrpc.newBlockingStub(cell.channel(leader))
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .watch(
+                    WatchRequest.newBuilder()
+                        .setHeader(header(session))
+                        .setPath("/d")
+                        .setKindValue(9)
+                        .build()));
   }
 
   @Test
   void overlongClientName() throws Exception {
-    refused(Status.Code.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_BAD_ARGUMENT,
-        "limit clientNameBytesMax=256", () -> SessionGrpc.newBlockingStub(cell.channel(leader))
-            .withDeadlineAfter(10, TimeUnit.SECONDS).createSession(CreateSessionRequest
-                .newBuilder().setClientName("n".repeat(300)).build()));
+    refused(
+        Status.Code.INVALID_ARGUMENT,
+        ErrorReason.ERROR_REASON_BAD_ARGUMENT,
+        "limit clientNameBytesMax=256",
+        () ->
+            SessionGrpc.newBlockingStub(cell.channel(leader))
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .createSession(
+                    CreateSessionRequest.newBuilder().setClientName("n".repeat(300)).build()));
   }
 
   // ---- sessions -------------------------------------------------------------------------------
 
   @Test
   void unknownSession() throws Exception {
-    refused(Status.Code.NOT_FOUND, ErrorReason.ERROR_REASON_SESSION_NOT_FOUND,
-        "session 999999 does not exist", () -> nodes().create(CreateNodeRequest.newBuilder()
-            .setHeader(RequestHeader.newBuilder().setSessionId(999_999).setSequence(1))
-            .setPath("/d/x").setKind(NodeKind.NODE_KIND_FILE).build()));
+    refused(
+        Status.Code.NOT_FOUND,
+        ErrorReason.ERROR_REASON_SESSION_NOT_FOUND,
+        "session 999999 does not exist",
+        () ->
+            nodes()
+                .create(
+                    CreateNodeRequest.newBuilder()
+                        .setHeader(RequestHeader.newBuilder().setSessionId(999_999).setSequence(1))
+                        .setPath("/d/x")
+                        .setKind(NodeKind.NODE_KIND_FILE)
+                        .build()));
   }
 
   @Test
@@ -260,18 +362,34 @@ class BadInputTest {
     long doomed = newSession(200);
     awaitGone(doomed);
     remember(); // the expiry itself changed the state; from here on nothing may
-    refused(Status.Code.NOT_FOUND, ErrorReason.ERROR_REASON_SESSION_NOT_FOUND,
-        "session " + doomed + " does not exist", () -> nodes().create(CreateNodeRequest
-            .newBuilder().setHeader(header(doomed)).setPath("/d/x")
-            .setKind(NodeKind.NODE_KIND_FILE).build()));
+    refused(
+        Status.Code.NOT_FOUND,
+        ErrorReason.ERROR_REASON_SESSION_NOT_FOUND,
+        "session " + doomed + " does not exist",
+        () ->
+            nodes()
+                .create(
+                    CreateNodeRequest.newBuilder()
+                        .setHeader(header(doomed))
+                        .setPath("/d/x")
+                        .setKind(NodeKind.NODE_KIND_FILE)
+                        .build()));
   }
 
   @Test
   void staleSequenceNumber() throws Exception {
-    refused(Status.Code.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_STALE_SEQUENCE,
-        "is older than its last applied sequence", () -> nodes().create(CreateNodeRequest
-            .newBuilder().setHeader(RequestHeader.newBuilder().setSessionId(session)
-                .setSequence(1)).setPath("/d/x").setKind(NodeKind.NODE_KIND_FILE).build()));
+    refused(
+        Status.Code.FAILED_PRECONDITION,
+        ErrorReason.ERROR_REASON_STALE_SEQUENCE,
+        "is older than its last applied sequence",
+        () ->
+            nodes()
+                .create(
+                    CreateNodeRequest.newBuilder()
+                        .setHeader(RequestHeader.newBuilder().setSessionId(session).setSequence(1))
+                        .setPath("/d/x")
+                        .setKind(NodeKind.NODE_KIND_FILE)
+                        .build()));
   }
 
   // ---- locks and sequencers -------------------------------------------------------------------
@@ -279,74 +397,114 @@ class BadInputTest {
   @Test
   void forgedSequencerGeneration() throws Exception {
     Sequencer forged = held.toBuilder().setLockGeneration(held.getLockGeneration() + 100).build();
-    refused(Status.Code.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_SEQUENCER_INVALID,
-        "does not hold generation " + forged.getLockGeneration(), () -> check(forged));
+    refused(
+        Status.Code.FAILED_PRECONDITION,
+        ErrorReason.ERROR_REASON_SEQUENCER_INVALID,
+        "does not hold generation " + forged.getLockGeneration(),
+        () -> check(forged));
   }
 
   @Test
   void forgedSequencerInstance() throws Exception {
     Sequencer forged = held.toBuilder().setInstance(held.getInstance() + 1).build();
-    refused(Status.Code.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_SEQUENCER_INVALID,
-        "names instance", () -> check(forged));
+    refused(
+        Status.Code.FAILED_PRECONDITION,
+        ErrorReason.ERROR_REASON_SEQUENCER_INVALID,
+        "names instance",
+        () -> check(forged));
   }
 
   @Test
   void staleSequencer() throws Exception {
     long other = newSession(60_000);
-    nodes().create(CreateNodeRequest.newBuilder().setHeader(header(other)).setPath("/d/stale")
-        .setKind(NodeKind.NODE_KIND_FILE).build());
+    nodes()
+        .create(
+            CreateNodeRequest.newBuilder()
+                .setHeader(header(other))
+                .setPath("/d/stale")
+                .setKind(NodeKind.NODE_KIND_FILE)
+                .build());
     Sequencer first = acquire(other, "/d/stale", 0).getGranted();
-    locks().release(ReleaseRequest.newBuilder().setHeader(header(other)).setPath("/d/stale")
-        .build());
+    locks()
+        .release(ReleaseRequest.newBuilder().setHeader(header(other)).setPath("/d/stale").build());
     acquire(other, "/d/stale", 0);
     remember();
-    refused(Status.Code.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_SEQUENCER_INVALID,
-        "does not hold generation " + first.getLockGeneration(), () -> check(first));
+    refused(
+        Status.Code.FAILED_PRECONDITION,
+        ErrorReason.ERROR_REASON_SEQUENCER_INVALID,
+        "does not hold generation " + first.getLockGeneration(),
+        () -> check(first));
   }
 
   @Test
   void missingSequencer() throws Exception {
-    refused(Status.Code.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_BAD_ARGUMENT,
-        "sequencer is required", () -> locks().checkSequencer(
-            CheckSequencerRequest.getDefaultInstance()));
+    refused(
+        Status.Code.INVALID_ARGUMENT,
+        ErrorReason.ERROR_REASON_BAD_ARGUMENT,
+        "sequencer is required",
+        () -> locks().checkSequencer(CheckSequencerRequest.getDefaultInstance()));
   }
 
   @Test
   void releaseOfALockNotHeld() throws Exception {
-    refusedByTheLog(Status.Code.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_LOCK_NOT_HELD,
+    refusedByTheLog(
+        Status.Code.FAILED_PRECONDITION,
+        ErrorReason.ERROR_REASON_LOCK_NOT_HELD,
         "session " + session + " neither holds nor waits for lock \"/d/f\"",
-        () -> locks().release(ReleaseRequest.newBuilder().setHeader(header(session))
-            .setPath("/d/f").build()));
+        () ->
+            locks()
+                .release(
+                    ReleaseRequest.newBuilder()
+                        .setHeader(header(session))
+                        .setPath("/d/f")
+                        .build()));
   }
 
   @Test
   void acquireOnADeletedNode() throws Exception {
-    nodes().create(CreateNodeRequest.newBuilder().setHeader(header(session)).setPath("/d/gone")
-        .setKind(NodeKind.NODE_KIND_FILE).build());
-    nodes().delete(DeleteNodeRequest.newBuilder().setHeader(header(session)).setPath("/d/gone")
-        .build());
+    nodes()
+        .create(
+            CreateNodeRequest.newBuilder()
+                .setHeader(header(session))
+                .setPath("/d/gone")
+                .setKind(NodeKind.NODE_KIND_FILE)
+                .build());
+    nodes()
+        .delete(
+            DeleteNodeRequest.newBuilder().setHeader(header(session)).setPath("/d/gone").build());
     remember();
-    refusedByTheLog(Status.Code.NOT_FOUND, ErrorReason.ERROR_REASON_NODE_NOT_FOUND,
-        "node \"/d/gone\" does not exist", () -> acquire(session, "/d/gone", 0));
+    refusedByTheLog(
+        Status.Code.NOT_FOUND,
+        ErrorReason.ERROR_REASON_NODE_NOT_FOUND,
+        "node \"/d/gone\" does not exist",
+        () -> acquire(session, "/d/gone", 0));
   }
 
   @Test
   void tooManyWaiters() throws Exception {
-    refusedByTheLog(Status.Code.RESOURCE_EXHAUSTED, ErrorReason.ERROR_REASON_LIMIT_REACHED,
+    refusedByTheLog(
+        Status.Code.RESOURCE_EXHAUSTED,
+        ErrorReason.ERROR_REASON_LIMIT_REACHED,
         "lock \"/d/f\" has too many waiters: limit waitersPerLockMax=2 reached",
         () -> acquire(session, "/d/f", 1_000));
   }
 
   @Test
   void acquireOfALockAlreadyHeld() throws Exception {
-    refusedByTheLog(Status.Code.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_LOCK_ALREADY_HELD,
-        "already holds lock \"/d/f\"", () -> acquire(holder, "/d/f", 0));
+    refusedByTheLog(
+        Status.Code.FAILED_PRECONDITION,
+        ErrorReason.ERROR_REASON_LOCK_ALREADY_HELD,
+        "already holds lock \"/d/f\"",
+        () -> acquire(holder, "/d/f", 0));
   }
 
   @Test
   void createUnderAMissingParent() throws Exception {
-    refusedByTheLog(Status.Code.NOT_FOUND, ErrorReason.ERROR_REASON_PARENT_NOT_FOUND,
-        "parent \"/nowhere\" does not exist", () -> createFile("/nowhere/x", ""));
+    refusedByTheLog(
+        Status.Code.NOT_FOUND,
+        ErrorReason.ERROR_REASON_PARENT_NOT_FOUND,
+        "parent \"/nowhere\" does not exist",
+        () -> createFile("/nowhere/x", ""));
   }
 
   // ---- the wire -------------------------------------------------------------------------------
@@ -368,9 +526,10 @@ class BadInputTest {
     sendAndDrain(port, afterPreface);
     // Still serving, and nothing changed.
     assertTrue(nodes().getStat(GetStatRequest.newBuilder().setPath("/d").build()).hasStat());
-    assertNotNull(io.lockd.proto.v1.ClusterGrpc.newBlockingStub(cell.channel(leader))
-        .withDeadlineAfter(10, TimeUnit.SECONDS)
-        .listSessions(ListSessionsRequest.getDefaultInstance()));
+    assertNotNull(
+        io.lockd.proto.v1.ClusterGrpc.newBlockingStub(cell.channel(leader))
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
+            .listSessions(ListSessionsRequest.getDefaultInstance()));
     unchanged();
   }
 
@@ -406,11 +565,12 @@ class BadInputTest {
     unchanged();
   }
 
-  private static void assertRefusal(StatusRuntimeException e, Status.Code code,
-      ErrorReason reason, String says) {
+  private static void assertRefusal(
+      StatusRuntimeException e, Status.Code code, ErrorReason reason, String says) {
     assertEquals(code, e.getStatus().getCode(), e.toString());
     String message = e.getStatus().getDescription();
-    assertTrue(message != null && message.contains(says),
+    assertTrue(
+        message != null && message.contains(says),
         () -> "message '" + message + "' should say '" + says + "'");
     ErrorDetail detail = e.getTrailers().get(GrpcErrors.ERROR_DETAIL);
     assertNotNull(detail, "lockd-error-detail-bin trailer");
@@ -419,8 +579,8 @@ class BadInputTest {
   }
 
   /** Refused by the namespace: one index used, nothing else changed. */
-  private void refusedByTheLog(Status.Code code, ErrorReason reason, String says,
-      Executable call) throws Exception {
+  private void refusedByTheLog(Status.Code code, ErrorReason reason, String says, Executable call)
+      throws Exception {
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call);
     assertRefusal(e, code, reason, says);
     assertEquals(beforeIndex + 1, TestCell.appliedIndex(leader), "one refused command applied");
@@ -433,21 +593,27 @@ class BadInputTest {
   }
 
   private RequestHeader header(long s) {
-    return RequestHeader.newBuilder().setSessionId(s).setSequence(sequence.incrementAndGet())
+    return RequestHeader.newBuilder()
+        .setSessionId(s)
+        .setSequence(sequence.incrementAndGet())
         .build();
   }
 
   private long newSession(long leaseMillis) {
-    return SessionGrpc.newBlockingStub(cell.channel(leader)).withDeadlineAfter(10,
-        TimeUnit.SECONDS).createSession(CreateSessionRequest.newBuilder()
-        .setRequestedLeaseMillis(leaseMillis).build()).getSessionId();
+    return SessionGrpc.newBlockingStub(cell.channel(leader))
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .createSession(
+            CreateSessionRequest.newBuilder().setRequestedLeaseMillis(leaseMillis).build())
+        .getSessionId();
   }
 
   private void awaitGone(long s) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TestCell.WAIT_MILLIS);
     while (io.lockd.proto.v1.ClusterGrpc.newBlockingStub(cell.channel(leader))
         .withDeadlineAfter(10, TimeUnit.SECONDS)
-        .listSessions(ListSessionsRequest.getDefaultInstance()).getSessionsList().stream()
+        .listSessions(ListSessionsRequest.getDefaultInstance())
+        .getSessionsList()
+        .stream()
         .anyMatch(i -> i.getSessionId() == s)) {
       if (System.nanoTime() > deadline) {
         throw new AssertionError("session " + s + " did not expire");
@@ -465,13 +631,25 @@ class BadInputTest {
   }
 
   private void createFile(String path, String contents) {
-    nodes().create(CreateNodeRequest.newBuilder().setHeader(header(session)).setPath(path)
-        .setKind(NodeKind.NODE_KIND_FILE).setContents(ByteString.copyFromUtf8(contents)).build());
+    nodes()
+        .create(
+            CreateNodeRequest.newBuilder()
+                .setHeader(header(session))
+                .setPath(path)
+                .setKind(NodeKind.NODE_KIND_FILE)
+                .setContents(ByteString.copyFromUtf8(contents))
+                .build());
   }
 
   private io.lockd.proto.v1.AcquireResponse acquire(long s, String path, long waitMillis) {
-    return locks().acquire(AcquireRequest.newBuilder().setHeader(header(s)).setPath(path)
-        .setMode(LockMode.LOCK_MODE_EXCLUSIVE).setWaitMillis(waitMillis).build());
+    return locks()
+        .acquire(
+            AcquireRequest.newBuilder()
+                .setHeader(header(s))
+                .setPath(path)
+                .setMode(LockMode.LOCK_MODE_EXCLUSIVE)
+                .setWaitMillis(waitMillis)
+                .build());
   }
 
   private void check(Sequencer sequencer) {

@@ -35,8 +35,8 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The Calls stream of a real three-replica cell: the same answers and errors as the unary
- * methods, several sessions on one stream, redirects from a follower, and its limits.
+ * The Calls stream of a real three-replica cell: the same answers and errors as the unary methods,
+ * several sessions on one stream, redirects from a follower, and its limits.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CallStreamTest {
@@ -103,8 +103,9 @@ class CallStreamTest {
   }
 
   private static CallRequest.Builder createSession(String name) {
-    return CallRequest.newBuilder().setCreateSession(
-        CreateSessionRequest.newBuilder().setClientName(name).setRequestedLeaseMillis(30_000));
+    return CallRequest.newBuilder()
+        .setCreateSession(
+            CreateSessionRequest.newBuilder().setClientName(name).setRequestedLeaseMillis(30_000));
   }
 
   private static RequestHeader header(long session, long sequence) {
@@ -117,9 +118,14 @@ class CallStreamTest {
       long a = calls.call(createSession("a")).getCreateSession().getSessionId();
       long b = calls.call(createSession("b")).getCreateSession().getSessionId();
       assertTrue(a > 0 && b > 0 && a != b);
-      CallResponse created = calls.call(CallRequest.newBuilder().setCreateNode(
-          CreateNodeRequest.newBuilder().setHeader(header(a, 1)).setPath("/calls-lock")
-              .setKind(NodeKind.NODE_KIND_FILE)));
+      CallResponse created =
+          calls.call(
+              CallRequest.newBuilder()
+                  .setCreateNode(
+                      CreateNodeRequest.newBuilder()
+                          .setHeader(header(a, 1))
+                          .setPath("/calls-lock")
+                          .setKind(NodeKind.NODE_KIND_FILE)));
       assertTrue(created.hasCreateNode(), created.toString());
 
       // Both sessions' acquires in flight on the one stream: a gets it, b queues behind it.
@@ -129,18 +135,25 @@ class CallStreamTest {
       assertTrue(granted.getAcquire().hasGranted(), granted.toString());
       assertTrue(queued.getAcquire().hasQueued(), queued.toString());
 
-      CallResponse released = calls.call(CallRequest.newBuilder().setRelease(
-          ReleaseRequest.newBuilder().setHeader(header(a, 3)).setPath("/calls-lock")));
+      CallResponse released =
+          calls.call(
+              CallRequest.newBuilder()
+                  .setRelease(
+                      ReleaseRequest.newBuilder().setHeader(header(a, 3)).setPath("/calls-lock")));
       assertTrue(released.hasRelease(), released.toString());
 
       // An error is the unary method's status and detail, and ends only that call.
-      CallResponse missing = calls.call(CallRequest.newBuilder().setGetStat(
-          GetStatRequest.newBuilder().setPath("/no-such-node")));
+      CallResponse missing =
+          calls.call(
+              CallRequest.newBuilder()
+                  .setGetStat(GetStatRequest.newBuilder().setPath("/no-such-node")));
       assertEquals(Status.Code.NOT_FOUND.value(), missing.getError().getCode());
-      assertEquals(ErrorReason.ERROR_REASON_NODE_NOT_FOUND, missing.getError().getDetail()
-          .getReason());
-      CallResponse stat = calls.call(CallRequest.newBuilder().setGetStat(
-          GetStatRequest.newBuilder().setPath("/calls-lock")));
+      assertEquals(
+          ErrorReason.ERROR_REASON_NODE_NOT_FOUND, missing.getError().getDetail().getReason());
+      CallResponse stat =
+          calls.call(
+              CallRequest.newBuilder()
+                  .setGetStat(GetStatRequest.newBuilder().setPath("/calls-lock")));
       assertTrue(stat.hasGetStat(), stat.toString());
       assertFalse(calls.ended.isDone());
     }
@@ -184,8 +197,12 @@ class CallStreamTest {
   }
 
   private static CallRequest.Builder acquire(long session, long sequence, long waitMillis) {
-    return CallRequest.newBuilder().setAcquire(AcquireRequest.newBuilder()
-        .setHeader(header(session, sequence)).setPath("/calls-lock")
-        .setMode(LockMode.LOCK_MODE_EXCLUSIVE).setWaitMillis(waitMillis));
+    return CallRequest.newBuilder()
+        .setAcquire(
+            AcquireRequest.newBuilder()
+                .setHeader(header(session, sequence))
+                .setPath("/calls-lock")
+                .setMode(LockMode.LOCK_MODE_EXCLUSIVE)
+                .setWaitMillis(waitMillis));
   }
 }

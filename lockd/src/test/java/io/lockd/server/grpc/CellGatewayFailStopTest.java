@@ -18,32 +18,42 @@ import org.junit.jupiter.api.Test;
  */
 class CellGatewayFailStopTest {
   private final List<ServerError> answers = new ArrayList<>();
-  private final Reply<Void> reply = new Reply<>() {
-    @Override
-    public void ok(Void value) {
-      throw new AssertionError("no answer expected");
-    }
+  private final Reply<Void> reply =
+      new Reply<>() {
+        @Override
+        public void ok(Void value) {
+          throw new AssertionError("no answer expected");
+        }
 
-    @Override
-    public void error(ServerError error) {
-      answers.add(error);
-    }
-  };
+        @Override
+        public void error(ServerError error) {
+          answers.add(error);
+        }
+      };
 
   /** A loop that runs each task at once, on the caller's thread, as the simulation does. */
   private final CellGateway gateway =
-      new CellGateway(task -> {
-        task.accept(null);
-        return true;
-      }, null, new GrpcErrors(Map.of()), 3);
+      new CellGateway(
+          task -> {
+            task.accept(null);
+            return true;
+          },
+          null,
+          new GrpcErrors(Map.of()),
+          3);
 
   @Test
   void aThrowingHandlerAnswersInternalAndStopsTheLoop() {
     IllegalStateException bug = new IllegalStateException("injected");
-    IllegalStateException reached = assertThrows(IllegalStateException.class,
-        () -> gateway.run(reply, cell -> {
-          throw bug;
-        }));
+    IllegalStateException reached =
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                gateway.run(
+                    reply,
+                    cell -> {
+                      throw bug;
+                    }));
     assertSame(bug, reached);
     assertEquals(1, answers.size());
     assertEquals(ServerError.INTERNAL, answers.get(0).code());
@@ -52,8 +62,14 @@ class CellGatewayFailStopTest {
   @Test
   void aThrowingTaskWithoutCallerStopsTheLoop() {
     IllegalStateException bug = new IllegalStateException("injected");
-    assertSame(bug, assertThrows(IllegalStateException.class, () -> gateway.submit(cell -> {
-      throw bug;
-    })));
+    assertSame(
+        bug,
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                gateway.submit(
+                    cell -> {
+                      throw bug;
+                    })));
   }
 }

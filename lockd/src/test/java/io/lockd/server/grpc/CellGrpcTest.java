@@ -25,8 +25,8 @@ import io.lockd.proto.v1.CreateNodeRequest;
 import io.lockd.proto.v1.CreateSessionRequest;
 import io.lockd.proto.v1.ErrorReason;
 import io.lockd.proto.v1.Event;
-import io.lockd.proto.v1.ForceCloseSessionRequest;
 import io.lockd.proto.v1.EventType;
+import io.lockd.proto.v1.ForceCloseSessionRequest;
 import io.lockd.proto.v1.GetLockInfoRequest;
 import io.lockd.proto.v1.GetStatRequest;
 import io.lockd.proto.v1.KeepAliveResponse;
@@ -64,8 +64,13 @@ class CellGrpcTest {
 
   @BeforeAll
   void start(@TempDir Path data) throws Exception {
-    NamespaceLimits limits = NamespaceLimits.builder().leaseMinMillis(500)
-        .leaseDefaultMillis(2_000).waitersPerLockMax(4).lockDelayDefaultMillis(0).build();
+    NamespaceLimits limits =
+        NamespaceLimits.builder()
+            .leaseMinMillis(500)
+            .leaseDefaultMillis(2_000)
+            .waitersPerLockMax(4)
+            .lockDelayDefaultMillis(0)
+            .build();
     cell = new TestCell(3, data, ServerConfig.defaults().withGraceMillis(1_000), limits);
     leader = cell.awaitLeader();
   }
@@ -78,8 +83,10 @@ class CellGrpcTest {
   }
 
   private RequestHeader header(long session) {
-    return RequestHeader.newBuilder().setSessionId(session)
-        .setSequence(sequence.incrementAndGet()).build();
+    return RequestHeader.newBuilder()
+        .setSessionId(session)
+        .setSequence(sequence.incrementAndGet())
+        .build();
   }
 
   private SessionGrpc.SessionBlockingStub sessions() {
@@ -96,8 +103,13 @@ class CellGrpcTest {
   }
 
   private long session(long leaseMillis) {
-    return sessions().createSession(CreateSessionRequest.newBuilder()
-        .setRequestedLeaseMillis(leaseMillis).setClientName("cell-test").build()).getSessionId();
+    return sessions()
+        .createSession(
+            CreateSessionRequest.newBuilder()
+                .setRequestedLeaseMillis(leaseMillis)
+                .setClientName("cell-test")
+                .build())
+        .getSessionId();
   }
 
   @Test
@@ -117,9 +129,17 @@ class CellGrpcTest {
       assertTrue(expired.getIndex() > 0);
       assertEquals(Status.Code.OK, stream.awaitEnd().getCode());
     }
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> nodes().create(
-        CreateNodeRequest.newBuilder().setHeader(header(s)).setPath("/after-expiry")
-            .setKind(NodeKind.NODE_KIND_FILE).build()));
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                nodes()
+                    .create(
+                        CreateNodeRequest.newBuilder()
+                            .setHeader(header(s))
+                            .setPath("/after-expiry")
+                            .setKind(NodeKind.NODE_KIND_FILE)
+                            .build()));
     assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
     assertTrue(e.getStatus().getDescription().contains("session " + s + " does not exist"));
   }
@@ -129,8 +149,13 @@ class CellGrpcTest {
     long a = session(10_000);
     long b = session(10_000);
     long c = session(10_000);
-    nodes().create(CreateNodeRequest.newBuilder().setHeader(header(a)).setPath("/fifo")
-        .setKind(NodeKind.NODE_KIND_FILE).build());
+    nodes()
+        .create(
+            CreateNodeRequest.newBuilder()
+                .setHeader(header(a))
+                .setPath("/fifo")
+                .setKind(NodeKind.NODE_KIND_FILE)
+                .build());
     try (KeepAliveClient sb = new KeepAliveClient(cell.channel(leader), b);
         KeepAliveClient sc = new KeepAliveClient(cell.channel(leader), c)) {
       sb.keepAlive(0);
@@ -146,45 +171,60 @@ class CellGrpcTest {
       locks().release(ReleaseRequest.newBuilder().setHeader(header(a)).setPath("/fifo").build());
       Event grantB = sb.awaitEvent(e -> e.getType() == EventType.EVENT_TYPE_LOCK_GRANTED);
       assertEquals(b, grantB.getSequencer().getSessionId());
-      LockInfo info = locks().getLockInfo(GetLockInfoRequest.newBuilder().setPath("/fifo")
-          .build()).getLock();
+      LockInfo info =
+          locks().getLockInfo(GetLockInfoRequest.newBuilder().setPath("/fifo").build()).getLock();
       assertEquals(b, info.getHolders(0).getSessionId());
       assertEquals(c, info.getWaiters(0).getSessionId());
-      assertFalse(sc.events().stream().anyMatch(e -> e.getType()
-          == EventType.EVENT_TYPE_LOCK_GRANTED));
+      assertFalse(
+          sc.events().stream().anyMatch(e -> e.getType() == EventType.EVENT_TYPE_LOCK_GRANTED));
 
       locks().release(ReleaseRequest.newBuilder().setHeader(header(b)).setPath("/fifo").build());
       Event grantC = sc.awaitEvent(e -> e.getType() == EventType.EVENT_TYPE_LOCK_GRANTED);
       assertEquals(c, grantC.getSequencer().getSessionId());
-      assertTrue(grantC.getSequencer().getLockGeneration()
-          > grantB.getSequencer().getLockGeneration());
+      assertTrue(
+          grantC.getSequencer().getLockGeneration() > grantB.getSequencer().getLockGeneration());
     }
   }
 
   private AcquireResponse acquire(long session, long waitMillis) {
-    return locks().acquire(AcquireRequest.newBuilder().setHeader(header(session)).setPath("/fifo")
-        .setMode(LockMode.LOCK_MODE_EXCLUSIVE).setWaitMillis(waitMillis).build());
+    return locks()
+        .acquire(
+            AcquireRequest.newBuilder()
+                .setHeader(header(session))
+                .setPath("/fifo")
+                .setMode(LockMode.LOCK_MODE_EXCLUSIVE)
+                .setWaitMillis(waitMillis)
+                .build());
   }
 
   @Test
   void aFollowerRedirectsToTheLeadersClientAddress() throws Exception {
     LockdServer follower = cell.follower(leader);
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () ->
-        NodeGrpc.newBlockingStub(cell.channel(follower)).withDeadlineAfter(10, TimeUnit.SECONDS)
-            .getStat(GetStatRequest.newBuilder().setPath("/").build()));
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                NodeGrpc.newBlockingStub(cell.channel(follower))
+                    .withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .getStat(GetStatRequest.newBuilder().setPath("/").build()));
     assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
     Metadata trailers = e.getTrailers();
-    assertEquals(cell.clientAddresses.get(leader.selfId()),
-        trailers.get(GrpcErrors.LEADER_ADDRESS));
+    assertEquals(
+        cell.clientAddresses.get(leader.selfId()), trailers.get(GrpcErrors.LEADER_ADDRESS));
     assertEquals(Integer.toString(leader.selfId()), trailers.get(GrpcErrors.LEADER_ID));
     assertTrue(e.getStatus().getDescription().contains("replica " + leader.selfId() + " leads"));
-    assertEquals(ErrorReason.ERROR_REASON_NOT_LEADER,
-        trailers.get(GrpcErrors.ERROR_DETAIL).getReason());
+    assertEquals(
+        ErrorReason.ERROR_REASON_NOT_LEADER, trailers.get(GrpcErrors.ERROR_DETAIL).getReason());
 
     // A mutation is refused the same way (nothing proposed), and so is a KeepAlive stream.
-    StatusRuntimeException create = assertThrows(StatusRuntimeException.class, () ->
-        SessionGrpc.newBlockingStub(cell.channel(follower)).withDeadlineAfter(10, TimeUnit.SECONDS)
-            .createSession(CreateSessionRequest.newBuilder().setClientName("misdirected").build()));
+    StatusRuntimeException create =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                SessionGrpc.newBlockingStub(cell.channel(follower))
+                    .withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .createSession(
+                        CreateSessionRequest.newBuilder().setClientName("misdirected").build()));
     assertNotLeader(create.getStatus(), create.getTrailers());
     long s = session(10_000);
     try (KeepAliveClient stream = new KeepAliveClient(cell.channel(follower), s)) {
@@ -196,31 +236,50 @@ class CellGrpcTest {
   /** UNAVAILABLE with reason NOT_LEADER and both redirect trailers naming the leader. */
   private void assertNotLeader(Status status, Metadata trailers) {
     assertEquals(Status.Code.UNAVAILABLE, status.getCode(), status.toString());
-    assertEquals(ErrorReason.ERROR_REASON_NOT_LEADER,
-        trailers.get(GrpcErrors.ERROR_DETAIL).getReason());
+    assertEquals(
+        ErrorReason.ERROR_REASON_NOT_LEADER, trailers.get(GrpcErrors.ERROR_DETAIL).getReason());
     assertEquals(Integer.toString(leader.selfId()), trailers.get(GrpcErrors.LEADER_ID));
-    assertEquals(cell.clientAddresses.get(leader.selfId()),
-        trailers.get(GrpcErrors.LEADER_ADDRESS));
+    assertEquals(
+        cell.clientAddresses.get(leader.selfId()), trailers.get(GrpcErrors.LEADER_ADDRESS));
   }
 
   @Test
   void everyReplicaOffersServerReflection() throws Exception {
     for (LockdServer replica : new LockdServer[] {leader, cell.follower(leader)}) {
-      ServerReflectionResponse listed = reflect(replica,
-          ServerReflectionRequest.newBuilder().setListServices("*").build());
-      List<String> names = listed.getListServicesResponse().getServiceList().stream()
-          .map(ServiceResponse::getName).toList();
-      assertTrue(names.containsAll(List.of("lockd.v1.Session", "lockd.v1.Node", "lockd.v1.Lock",
-          "lockd.v1.Watch", "lockd.v1.Cluster", "grpc.health.v1.Health")), names.toString());
+      ServerReflectionResponse listed =
+          reflect(replica, ServerReflectionRequest.newBuilder().setListServices("*").build());
+      List<String> names =
+          listed.getListServicesResponse().getServiceList().stream()
+              .map(ServiceResponse::getName)
+              .toList();
+      assertTrue(
+          names.containsAll(
+              List.of(
+                  "lockd.v1.Session",
+                  "lockd.v1.Node",
+                  "lockd.v1.Lock",
+                  "lockd.v1.Watch",
+                  "lockd.v1.Cluster",
+                  "grpc.health.v1.Health")),
+          names.toString());
 
       // A tool without the .proto files gets the file that defines a service, methods and all.
-      ServerReflectionResponse file = reflect(replica, ServerReflectionRequest.newBuilder()
-          .setFileContainingSymbol("lockd.v1.Lock").build());
-      FileDescriptorProto lockd = FileDescriptorProto.parseFrom(
-          file.getFileDescriptorResponse().getFileDescriptorProto(0));
+      ServerReflectionResponse file =
+          reflect(
+              replica,
+              ServerReflectionRequest.newBuilder()
+                  .setFileContainingSymbol("lockd.v1.Lock")
+                  .build());
+      FileDescriptorProto lockd =
+          FileDescriptorProto.parseFrom(file.getFileDescriptorResponse().getFileDescriptorProto(0));
       assertEquals("lockd.v1", lockd.getPackage());
-      assertTrue(lockd.getServiceList().stream().anyMatch(svc -> svc.getName().equals("Lock")
-          && svc.getMethodList().stream().anyMatch(m -> m.getName().equals("Acquire"))),
+      assertTrue(
+          lockd.getServiceList().stream()
+              .anyMatch(
+                  svc ->
+                      svc.getName().equals("Lock")
+                          && svc.getMethodList().stream()
+                              .anyMatch(m -> m.getName().equals("Acquire"))),
           lockd.getServiceList().toString());
     }
   }
@@ -229,24 +288,27 @@ class CellGrpcTest {
   private ServerReflectionResponse reflect(LockdServer replica, ServerReflectionRequest request)
       throws Exception {
     CompletableFuture<ServerReflectionResponse> answer = new CompletableFuture<>();
-    StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc
-        .newStub(cell.channel(replica)).withDeadlineAfter(10, TimeUnit.SECONDS)
-        .serverReflectionInfo(new StreamObserver<>() {
-          @Override
-          public void onNext(ServerReflectionResponse r) {
-            answer.complete(r);
-          }
+    StreamObserver<ServerReflectionRequest> requests =
+        ServerReflectionGrpc.newStub(cell.channel(replica))
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
+            .serverReflectionInfo(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(ServerReflectionResponse r) {
+                    answer.complete(r);
+                  }
 
-          @Override
-          public void onError(Throwable t) {
-            answer.completeExceptionally(t);
-          }
+                  @Override
+                  public void onError(Throwable t) {
+                    answer.completeExceptionally(t);
+                  }
 
-          @Override
-          public void onCompleted() {
-            answer.completeExceptionally(new AssertionError("reflection stream ended unanswered"));
-          }
-        });
+                  @Override
+                  public void onCompleted() {
+                    answer.completeExceptionally(
+                        new AssertionError("reflection stream ended unanswered"));
+                  }
+                });
     requests.onNext(request);
     try {
       ServerReflectionResponse r = answer.get(10, TimeUnit.SECONDS);
@@ -271,21 +333,29 @@ class CellGrpcTest {
     }
     assertCellStatus(cell.follower(leader));
     assertCellStatus(leader);
-    assertTrue(ClusterGrpc.newBlockingStub(cell.channel(leader))
-        .withDeadlineAfter(10, TimeUnit.SECONDS)
-        .listSessions(ListSessionsRequest.getDefaultInstance()).getIndex() > 0);
+    assertTrue(
+        ClusterGrpc.newBlockingStub(cell.channel(leader))
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .listSessions(ListSessionsRequest.getDefaultInstance())
+                .getIndex()
+            > 0);
   }
 
   private void assertCellStatus(LockdServer responder) {
-    StatusResponse status = ClusterGrpc.newBlockingStub(cell.channel(responder))
-        .withDeadlineAfter(10, TimeUnit.SECONDS).status(StatusRequest.getDefaultInstance());
+    StatusResponse status =
+        ClusterGrpc.newBlockingStub(cell.channel(responder))
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
+            .status(StatusRequest.getDefaultInstance());
     assertEquals(responder.selfId(), status.getResponderId());
     assertEquals(leader.selfId(), status.getLeaderId());
     assertEquals(3, status.getReplicasCount());
     for (ReplicaStatus r : status.getReplicasList()) {
       assertEquals(cell.clientAddresses.get(r.getId()), r.getAddress());
-      assertEquals(r.getId() == leader.selfId()
-          ? ReplicaRole.REPLICA_ROLE_LEADER : ReplicaRole.REPLICA_ROLE_FOLLOWER, r.getRole());
+      assertEquals(
+          r.getId() == leader.selfId()
+              ? ReplicaRole.REPLICA_ROLE_LEADER
+              : ReplicaRole.REPLICA_ROLE_FOLLOWER,
+          r.getRole());
       assertTrue(r.getAppliedSlot() > 0, r.toString());
       assertTrue(r.getStateChecksum() != 0, r.toString());
     }
@@ -294,20 +364,28 @@ class CellGrpcTest {
   @Test
   void anAdministratorCanForceCloseASession() throws Exception {
     long s = session(10_000);
-    ClusterGrpc.ClusterBlockingStub admin = ClusterGrpc.newBlockingStub(cell.channel(leader))
-        .withDeadlineAfter(10, TimeUnit.SECONDS);
+    ClusterGrpc.ClusterBlockingStub admin =
+        ClusterGrpc.newBlockingStub(cell.channel(leader)).withDeadlineAfter(10, TimeUnit.SECONDS);
     try (KeepAliveClient stream = new KeepAliveClient(cell.channel(leader), s)) {
       stream.keepAlive(0);
       stream.awaitResponses(1);
-      assertTrue(admin.forceCloseSession(ForceCloseSessionRequest.newBuilder().setSessionId(s)
-          .build()).getIndex() > 0);
+      assertTrue(
+          admin
+                  .forceCloseSession(ForceCloseSessionRequest.newBuilder().setSessionId(s).build())
+                  .getIndex()
+              > 0);
       stream.awaitEvent(e -> e.getType() == EventType.EVENT_TYPE_SESSION_EXPIRED);
       assertEquals(Status.Code.OK, stream.awaitEnd().getCode());
     }
-    assertFalse(admin.listSessions(ListSessionsRequest.getDefaultInstance()).getSessionsList()
-        .stream().anyMatch(i -> i.getSessionId() == s));
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () ->
-        admin.forceCloseSession(ForceCloseSessionRequest.newBuilder().setSessionId(s).build()));
+    assertFalse(
+        admin.listSessions(ListSessionsRequest.getDefaultInstance()).getSessionsList().stream()
+            .anyMatch(i -> i.getSessionId() == s));
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                admin.forceCloseSession(
+                    ForceCloseSessionRequest.newBuilder().setSessionId(s).build()));
     assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
   }
 
@@ -321,8 +399,10 @@ class CellGrpcTest {
   }
 
   private ServingStatus health(LockdServer server, String service) {
-    return HealthGrpc.newBlockingStub(cell.channel(server)).withDeadlineAfter(10, TimeUnit.SECONDS)
-        .check(HealthCheckRequest.newBuilder().setService(service).build()).getStatus();
+    return HealthGrpc.newBlockingStub(cell.channel(server))
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .check(HealthCheckRequest.newBuilder().setService(service).build())
+        .getStatus();
   }
 
   private ServingStatus awaitHealth(LockdServer server, String service, ServingStatus want)

@@ -24,16 +24,21 @@ public final class ClientServices {
    * @param tasks the replica's task queue (in a simulation: run on the replica's event queue)
    * @param clientAddresses every member's client address by id, for the leader-hint trailers
    */
-  public static Map<String, ServerMethodDefinition<?, ?>> bind(CellGateway.TaskQueue tasks,
-      CellServer cell, Map<Integer, String> clientAddresses, int selfId) {
+  public static Map<String, ServerMethodDefinition<?, ?>> bind(
+      CellGateway.TaskQueue tasks,
+      CellServer cell,
+      Map<Integer, String> clientAddresses,
+      int selfId) {
     CellGateway gateway = new CellGateway(tasks, cell, new GrpcErrors(clientAddresses), selfId);
     Map<String, ServerMethodDefinition<?, ?>> methods = new TreeMap<>();
-    for (ServerServiceDefinition service : new ServerServiceDefinition[] {
-        new SessionService(gateway, selfId, ServerConfig.defaults().callsPerStreamMax())
-            .bindService(),
-        new NodeService(gateway).bindService(),
-        new LockService(gateway).bindService(),
-        new WatchService(gateway).bindService()}) {
+    for (ServerServiceDefinition service :
+        new ServerServiceDefinition[] {
+          new SessionService(gateway, selfId, ServerConfig.defaults().callsPerStreamMax())
+              .bindService(),
+          new NodeService(gateway).bindService(),
+          new LockService(gateway).bindService(),
+          new WatchService(gateway).bindService()
+        }) {
       for (ServerMethodDefinition<?, ?> m : service.getMethods()) {
         methods.put(m.getMethodDescriptor().getFullMethodName(), m);
       }

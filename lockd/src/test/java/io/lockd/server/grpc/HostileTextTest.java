@@ -30,9 +30,9 @@ import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Paths and client names are shown to people, so the cell refuses the characters that do not
- * print as themselves (controls, bidirectional overrides, zero-width and other format characters)
- * and paths that are not in NFC: INVALID_ARGUMENT naming the field, before anything is proposed.
+ * Paths and client names are shown to people, so the cell refuses the characters that do not print
+ * as themselves (controls, bidirectional overrides, zero-width and other format characters) and
+ * paths that are not in NFC: INVALID_ARGUMENT naming the field, before anything is proposed.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HostileTextTest {
@@ -46,8 +46,14 @@ class HostileTextTest {
   void start(@TempDir Path data) throws Exception {
     cell = new TestCell(1, data, ServerConfig.defaults(), NamespaceLimits.defaults());
     leader = cell.awaitLeader();
-    session = sessions().createSession(CreateSessionRequest.newBuilder()
-        .setRequestedLeaseMillis(60_000).setClientName("ok").build()).getSessionId();
+    session =
+        sessions()
+            .createSession(
+                CreateSessionRequest.newBuilder()
+                    .setRequestedLeaseMillis(60_000)
+                    .setClientName("ok")
+                    .build())
+            .getSessionId();
     keepAlive = new KeepAliveClient(cell.channel(leader), session);
   }
 
@@ -68,45 +74,69 @@ class HostileTextTest {
 
   @Test
   void aRightToLeftOverrideInAPath() throws Exception {
-    refused(ErrorReason.ERROR_REASON_BAD_PATH, "U+202E at index 8 (a bidirectional control)",
+    refused(
+        ErrorReason.ERROR_REASON_BAD_PATH,
+        "U+202E at index 8 (a bidirectional control)",
         () -> create("/invoice\u202etxt.exe"));
   }
 
   @Test
   void aZeroWidthSpaceInAPath() throws Exception {
-    refused(ErrorReason.ERROR_REASON_BAD_PATH, "U+200B at index 6 (an invisible format character)",
+    refused(
+        ErrorReason.ERROR_REASON_BAD_PATH,
+        "U+200B at index 6 (an invisible format character)",
         () -> create("/admin\u200b"));
   }
 
   @Test
   void aPathNotInNfc() throws Exception {
-    refused(ErrorReason.ERROR_REASON_BAD_PATH, "not in Unicode normalization form NFC",
+    refused(
+        ErrorReason.ERROR_REASON_BAD_PATH,
+        "not in Unicode normalization form NFC",
         () -> create("/cafe\u0301"));
-    refused(ErrorReason.ERROR_REASON_BAD_PATH, "not in Unicode normalization form NFC",
+    refused(
+        ErrorReason.ERROR_REASON_BAD_PATH,
+        "not in Unicode normalization form NFC",
         () -> nodes().getStat(GetStatRequest.newBuilder().setPath("/cafe\u0301").build()));
   }
 
   @Test
   void controlCharactersInAClientName() throws Exception {
     for (String name : new String[] {"two\nlines", "red\u001b[31m", "nul\u0000", "csi\u009b"}) {
-      refused(ErrorReason.ERROR_REASON_BAD_ARGUMENT, "client_name",
-          () -> sessions().createSession(CreateSessionRequest.newBuilder()
-              .setClientName(name).build()));
+      refused(
+          ErrorReason.ERROR_REASON_BAD_ARGUMENT,
+          "client_name",
+          () ->
+              sessions()
+                  .createSession(CreateSessionRequest.newBuilder().setClientName(name).build()));
     }
   }
 
   @Test
   void formatCharactersInAClientName() throws Exception {
-    refused(ErrorReason.ERROR_REASON_BAD_ARGUMENT, "U+202E at index 5 (a bidirectional control)",
-        () -> sessions().createSession(CreateSessionRequest.newBuilder()
-            .setClientName("admin\u202e").build()));
+    refused(
+        ErrorReason.ERROR_REASON_BAD_ARGUMENT,
+        "U+202E at index 5 (a bidirectional control)",
+        () ->
+            sessions()
+                .createSession(
+                    CreateSessionRequest.newBuilder().setClientName("admin\u202e").build()));
   }
 
   @Test
   void printableUnicodeIsWelcome() {
     String path = "/caf\u00e9-\u65e5\u672c-\uD83D\uDE00";
-    assertEquals(path, nodes().create(CreateNodeRequest.newBuilder().setHeader(header())
-        .setPath(path).setKind(NodeKind.NODE_KIND_FILE).build()).getStat().getPath());
+    assertEquals(
+        path,
+        nodes()
+            .create(
+                CreateNodeRequest.newBuilder()
+                    .setHeader(header())
+                    .setPath(path)
+                    .setKind(NodeKind.NODE_KIND_FILE)
+                    .build())
+            .getStat()
+            .getPath());
   }
 
   private void refused(ErrorReason reason, String says, Executable call) throws Exception {
@@ -114,7 +144,8 @@ class HostileTextTest {
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call);
     assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.toString());
     String message = e.getStatus().getDescription();
-    assertTrue(message != null && message.contains(says),
+    assertTrue(
+        message != null && message.contains(says),
         () -> "message '" + message + "' should say '" + says + "'");
     ErrorDetail detail = e.getTrailers().get(GrpcErrors.ERROR_DETAIL);
     assertNotNull(detail);
@@ -123,13 +154,20 @@ class HostileTextTest {
   }
 
   private void create(String path) {
-    nodes().create(CreateNodeRequest.newBuilder().setHeader(header()).setPath(path)
-        .setKind(NodeKind.NODE_KIND_FILE).build());
+    nodes()
+        .create(
+            CreateNodeRequest.newBuilder()
+                .setHeader(header())
+                .setPath(path)
+                .setKind(NodeKind.NODE_KIND_FILE)
+                .build());
   }
 
   private RequestHeader header() {
-    return RequestHeader.newBuilder().setSessionId(session)
-        .setSequence(sequence.incrementAndGet()).build();
+    return RequestHeader.newBuilder()
+        .setSessionId(session)
+        .setSequence(sequence.incrementAndGet())
+        .build();
   }
 
   private NodeGrpc.NodeBlockingStub nodes() {

@@ -18,33 +18,38 @@ import java.util.function.Predicate;
 final class KeepAliveClient implements AutoCloseable {
   final long sessionId;
   final CompletableFuture<Status> ended = new CompletableFuture<>();
+
   /** The trailers of the stream's end, if it ended with an error that carried any. */
   volatile Metadata endTrailers;
+
   private final List<KeepAliveResponse> responses = new ArrayList<>();
   private final StreamObserver<KeepAliveRequest> requests;
 
   KeepAliveClient(Channel channel, long sessionId) {
     this.sessionId = sessionId;
-    this.requests = SessionGrpc.newStub(channel).keepAlive(new StreamObserver<>() {
-      @Override
-      public void onNext(KeepAliveResponse r) {
-        synchronized (responses) {
-          responses.add(r);
-          responses.notifyAll();
-        }
-      }
+    this.requests =
+        SessionGrpc.newStub(channel)
+            .keepAlive(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(KeepAliveResponse r) {
+                    synchronized (responses) {
+                      responses.add(r);
+                      responses.notifyAll();
+                    }
+                  }
 
-      @Override
-      public void onError(Throwable t) {
-        endTrailers = Status.trailersFromThrowable(t);
-        end(Status.fromThrowable(t));
-      }
+                  @Override
+                  public void onError(Throwable t) {
+                    endTrailers = Status.trailersFromThrowable(t);
+                    end(Status.fromThrowable(t));
+                  }
 
-      @Override
-      public void onCompleted() {
-        end(Status.OK);
-      }
-    });
+                  @Override
+                  public void onCompleted() {
+                    end(Status.OK);
+                  }
+                });
   }
 
   private void end(Status status) {
@@ -55,8 +60,11 @@ final class KeepAliveClient implements AutoCloseable {
   }
 
   synchronized void keepAlive(long lastSeen) {
-    requests.onNext(KeepAliveRequest.newBuilder().setSessionId(sessionId)
-        .setLastSeenEventIndex(lastSeen).build());
+    requests.onNext(
+        KeepAliveRequest.newBuilder()
+            .setSessionId(sessionId)
+            .setLastSeenEventIndex(lastSeen)
+            .build());
   }
 
   List<KeepAliveResponse> responses() {
@@ -100,8 +108,11 @@ final class KeepAliveClient implements AutoCloseable {
         }
         long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
         if (left <= 0 || ended.isDone()) {
-          throw new AssertionError("no matching event; stream "
-              + (ended.isDone() ? "ended " + ended.join() : "open") + ", got " + responses);
+          throw new AssertionError(
+              "no matching event; stream "
+                  + (ended.isDone() ? "ended " + ended.join() : "open")
+                  + ", got "
+                  + responses);
         }
         responses.wait(Math.min(left, 100));
       }

@@ -31,8 +31,8 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A directory whose whole listing is over gRPC's default 4 MiB receive limit is a legal state:
- * it is listed in pages that a client with default limits receives, following next_page_token.
+ * A directory whose whole listing is over gRPC's default 4 MiB receive limit is a legal state: it
+ * is listed in pages that a client with default limits receives, following next_page_token.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ListingPagesTest {
@@ -48,19 +48,32 @@ class ListingPagesTest {
     NamespaceLimits limits = NamespaceLimits.builder().pathBytesMax(16 << 10).build();
     cell = new TestCell(1, data, ServerConfig.defaults(), limits);
     leader = cell.awaitLeader();
-    long session = SessionGrpc.newBlockingStub(cell.channel(leader))
-        .withDeadlineAfter(10, TimeUnit.SECONDS).createSession(CreateSessionRequest.newBuilder()
-            .setRequestedLeaseMillis(60_000).build()).getSessionId();
+    long session =
+        SessionGrpc.newBlockingStub(cell.channel(leader))
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
+            .createSession(
+                CreateSessionRequest.newBuilder().setRequestedLeaseMillis(60_000).build())
+            .getSessionId();
     long sequence = 0;
-    nodes().create(CreateNodeRequest.newBuilder().setHeader(header(session, ++sequence))
-        .setPath("/big").setKind(NodeKind.NODE_KIND_DIRECTORY).build());
+    nodes()
+        .create(
+            CreateNodeRequest.newBuilder()
+                .setHeader(header(session, ++sequence))
+                .setPath("/big")
+                .setKind(NodeKind.NODE_KIND_DIRECTORY)
+                .build());
     try (KeepAliveClient keepAlive = new KeepAliveClient(cell.channel(leader), session)) {
       for (int i = 0; i < CHILDREN; i++) {
         if (i % 50 == 0) {
           keepAlive.keepAlive(0); // however slow the machine, the session outlives the setup
         }
-        nodes().create(CreateNodeRequest.newBuilder().setHeader(header(session, ++sequence))
-          .setPath("/big/" + name(i)).setKind(NodeKind.NODE_KIND_FILE).build());
+        nodes()
+            .create(
+                CreateNodeRequest.newBuilder()
+                    .setHeader(header(session, ++sequence))
+                    .setPath("/big/" + name(i))
+                    .setKind(NodeKind.NODE_KIND_FILE)
+                    .build());
       }
     }
   }
@@ -78,8 +91,10 @@ class ListingPagesTest {
     String token = "";
     int pages = 0;
     do {
-      ListChildrenResponse page = nodes().listChildren(ListChildrenRequest.newBuilder()
-          .setPath("/big").setPageToken(token).build());
+      ListChildrenResponse page =
+          nodes()
+              .listChildren(
+                  ListChildrenRequest.newBuilder().setPath("/big").setPageToken(token).build());
       assertTrue(page.getSerializedSize() < DEFAULT_RECEIVE_BYTES);
       assertEquals(CHILDREN, page.getStat().getChildCount());
       names.addAll(page.getNamesList());
@@ -95,30 +110,37 @@ class ListingPagesTest {
 
   @Test
   void aSmallPageSizeIsHonouredAndABigOneCapped() {
-    ListChildrenResponse three = nodes().listChildren(ListChildrenRequest.newBuilder()
-        .setPath("/big").setPageSize(3).build());
+    ListChildrenResponse three =
+        nodes()
+            .listChildren(ListChildrenRequest.newBuilder().setPath("/big").setPageSize(3).build());
     assertEquals(3, three.getNamesCount());
     assertFalse(three.getNextPageToken().isEmpty());
-    ListChildrenResponse huge = nodes().listChildren(ListChildrenRequest.newBuilder()
-        .setPath("/big").setPageSize(Integer.MAX_VALUE).build());
+    ListChildrenResponse huge =
+        nodes()
+            .listChildren(
+                ListChildrenRequest.newBuilder()
+                    .setPath("/big")
+                    .setPageSize(Integer.MAX_VALUE)
+                    .build());
     assertTrue(huge.getNamesCount() < CHILDREN);
   }
 
   @Test
   void sessionsArePagedToo() {
     for (int i = 0; i < 3; i++) {
-      SessionGrpc.newBlockingStub(cell.channel(leader)).withDeadlineAfter(10, TimeUnit.SECONDS)
-          .createSession(CreateSessionRequest.newBuilder().setRequestedLeaseMillis(60_000)
-              .build());
+      SessionGrpc.newBlockingStub(cell.channel(leader))
+          .withDeadlineAfter(10, TimeUnit.SECONDS)
+          .createSession(CreateSessionRequest.newBuilder().setRequestedLeaseMillis(60_000).build());
     }
     List<Long> ids = new ArrayList<>();
     String token = "";
     int pages = 0;
     do {
-      ListSessionsResponse page = ClusterGrpc.newBlockingStub(cell.channel(leader))
-          .withDeadlineAfter(10, TimeUnit.SECONDS)
-          .listSessions(ListSessionsRequest.newBuilder().setPageSize(1).setPageToken(token)
-              .build());
+      ListSessionsResponse page =
+          ClusterGrpc.newBlockingStub(cell.channel(leader))
+              .withDeadlineAfter(10, TimeUnit.SECONDS)
+              .listSessions(
+                  ListSessionsRequest.newBuilder().setPageSize(1).setPageToken(token).build());
       assertTrue(page.getSessionsCount() <= 1);
       page.getSessionsList().forEach(s -> ids.add(s.getSessionId()));
       token = page.getNextPageToken();
@@ -130,9 +152,16 @@ class ListingPagesTest {
 
   @Test
   void aForgedTokenIsRefused() {
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-        () -> nodes().listChildren(ListChildrenRequest.newBuilder().setPath("/big")
-            .setPageToken("not a token").build()));
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                nodes()
+                    .listChildren(
+                        ListChildrenRequest.newBuilder()
+                            .setPath("/big")
+                            .setPageToken("not a token")
+                            .build()));
     assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
     assertTrue(e.getStatus().getDescription().contains("page_token"), e.toString());
   }

@@ -35,10 +35,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 9's peer-port probes against a real five-replica cell (in one JVM, gRPC between the
- * replicas): a test peer connects to a replica's peer port claiming another replica's id and
- * sends messages it forged with the real codec. The healthy replicas must keep a leader and none
- * may stop; a replica whose state diverged must be found, stop serving and voting, and be rebuilt;
- * a second connection claiming a connected replica's id must be refused. Every wait is bounded.
+ * replicas): a test peer connects to a replica's peer port claiming another replica's id and sends
+ * messages it forged with the real codec. The healthy replicas must keep a leader and none may
+ * stop; a replica whose state diverged must be found, stop serving and voting, and be rebuilt; a
+ * second connection claiming a connected replica's id must be refused. Every wait is bounded.
  */
 class PeerForgeryTest {
   private static final long WAIT_MILLIS = 30_000;
@@ -56,8 +56,9 @@ class PeerForgeryTest {
       io.lockd.replica.ReplicaStatus target = status(cell.server(first));
       long next = target.chosenIndex() + 1;
       long above = Ballot.of(Ballot.round(target.promised()) + 1, victim);
-      Message probe = new Message.Accept(victim, first, above,
-          List.of(new Entry(next, above, forgedCreate())), next);
+      Message probe =
+          new Message.Accept(
+              victim, first, above, List.of(new Entry(next, above, forgedCreate())), next);
       try (ForgingPeer forger = connect(cell, victim, first)) {
         assertEquals(Status.Code.OK, forger.send(probe).getCode());
       }
@@ -71,17 +72,23 @@ class PeerForgeryTest {
       // leader's no-op): it must keep running, distrust the sender and say so in its status.
       io.lockd.replica.ReplicaStatus healthy = status(cell.server(second));
       long ballot = Ballot.of(Ballot.round(healthy.promised()) + 1, victim);
-      Message contradiction = new Message.Accept(victim, second, ballot,
-          List.of(new Entry(1, ballot, forgedCreate())), 1);
+      Message contradiction =
+          new Message.Accept(
+              victim, second, ballot, List.of(new Entry(1, ballot, forgedCreate())), 1);
       try (ForgingPeer forger = connect(cell, victim, second)) {
         assertEquals(Status.Code.OK, forger.send(contradiction).getCode());
       }
       Suspicion s = await(() -> suspicionOf(cell.server(second), victim), "distrust of " + victim);
       assertTrue(s.reason().contains("slot 1"), s.reason());
-      StatusResponse shown = ClusterGrpc.newBlockingStub(cell.channel(cell.server(second)))
-          .withDeadlineAfter(10, TimeUnit.SECONDS).status(StatusRequest.getDefaultInstance());
-      ReplicaStatus own = shown.getReplicasList().stream()
-          .filter(r -> r.getId() == second).findFirst().orElseThrow();
+      StatusResponse shown =
+          ClusterGrpc.newBlockingStub(cell.channel(cell.server(second)))
+              .withDeadlineAfter(10, TimeUnit.SECONDS)
+              .status(StatusRequest.getDefaultInstance());
+      ReplicaStatus own =
+          shown.getReplicasList().stream()
+              .filter(r -> r.getId() == second)
+              .findFirst()
+              .orElseThrow();
       assertEquals(victim, own.getDistrusts(0).getId(), own.toString());
       assertEquals(second, own.getId());
 
@@ -96,14 +103,17 @@ class PeerForgeryTest {
       LockdServer leader = cell.awaitLeader();
       awaitAgreement(cell);
       // Made to diverge on purpose: the leader applies a command no one chose.
-      leader.onLoop(c -> {
-        long slot = c.localStatus().replica().appliedIndex();
-        return c.readLocal(ns -> ns.apply(slot, new Command(0, new byte[0])));
-      }, 5_000);
+      leader.onLoop(
+          c -> {
+            long slot = c.localStatus().replica().appliedIndex();
+            return c.readLocal(ns -> ns.apply(slot, new Command(0, new byte[0])));
+          },
+          5_000);
       // New slots get checksummed everywhere once the cell rests; the leader's differs. (If it
       // was found out at the slot it had already reached, it no longer takes the request.)
       try {
-        SessionGrpc.newBlockingStub(cell.channel(leader)).withDeadlineAfter(10, TimeUnit.SECONDS)
+        SessionGrpc.newBlockingStub(cell.channel(leader))
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
             .createSession(CreateSessionRequest.newBuilder().setClientName("probe").build());
       } catch (StatusRuntimeException e) {
         // refused or redirected: the slot it would have made is not needed then
@@ -121,15 +131,14 @@ class PeerForgeryTest {
   }
 
   @Test
-  void aPrepareAtTheLastBallotRoundIsDroppedAndElectionsGoOn(@TempDir Path data)
-      throws Exception {
+  void aPrepareAtTheLastBallotRoundIsDroppedAndElectionsGoOn(@TempDir Path data) throws Exception {
     try (TestCell cell = newCell(data)) {
       LockdServer leader = cell.awaitLeader();
       List<Integer> followers = followersOnceOneStopped(cell, leader);
       int victim = followers.get(0);
       int target = followers.get(1);
-      Message prepare = new Message.Prepare(victim, target,
-          Ballot.of(Ballot.ROUND_LIMIT - 1, victim), 1);
+      Message prepare =
+          new Message.Prepare(victim, target, Ballot.of(Ballot.ROUND_LIMIT - 1, victim), 1);
       try (ForgingPeer forger = connect(cell, victim, target)) {
         assertEquals(Status.Code.OK, forger.send(prepare).getCode());
       }
@@ -137,39 +146,44 @@ class PeerForgeryTest {
       LockdServer next = cell.awaitLeader();
       assertNotEquals(leader.selfId(), next.selfId());
       assertTrue(cell.server(target).loop().isRunning(), "the target stopped");
-      assertTrue(Ballot.round(status(cell.server(target)).promised()) < 1_000,
+      assertTrue(
+          Ballot.round(status(cell.server(target)).promised()) < 1_000,
           "the forged ballot reached the core");
     }
   }
 
   @Test
-  void aSecondConnectionClaimingAConnectedIdIsRefusedAndARestartedReplicaIsNot(
-      @TempDir Path data) throws Exception {
+  void aSecondConnectionClaimingAConnectedIdIsRefusedAndARestartedReplicaIsNot(@TempDir Path data)
+      throws Exception {
     try (TestCell cell = newCell(data)) {
       LockdServer leader = cell.awaitLeader();
       int target = others(cell, leader.selfId()).get(0);
-      try (ForgingPeer impostor = new ForgingPeer(cell.peers.get(target), TestCell.CELL,
-          leader.selfId(), target)) {
+      try (ForgingPeer impostor =
+          new ForgingPeer(cell.peers.get(target), TestCell.CELL, leader.selfId(), target)) {
         Status hello = impostor.hello();
         assertEquals(Status.Code.ALREADY_EXISTS, hello.getCode(), hello.toString());
         assertTrue(hello.getDescription().contains("already connected"), hello.toString());
-        Status stream = impostor.send(new Message.Heartbeat(leader.selfId(), target,
-            status(leader).ballot(), 1, 0));
+        Status stream =
+            impostor.send(
+                new Message.Heartbeat(leader.selfId(), target, status(leader).ballot(), 1, 0));
         assertEquals(Status.Code.ALREADY_EXISTS, stream.getCode(), stream.toString());
       }
       int restarted = others(cell, leader.selfId()).get(1);
       LockdServer again = cell.restart(restarted);
-      await(() -> {
-        for (var e : again.runtime().transport().stats().entrySet()) {
-          if (e.getKey() != restarted && !e.getValue().connected()) {
-            return null;
-          }
-        }
-        return true;
-      }, "the restarted replica connected to every peer");
+      await(
+          () -> {
+            for (var e : again.runtime().transport().stats().entrySet()) {
+              if (e.getKey() != restarted && !e.getValue().connected()) {
+                return null;
+              }
+            }
+            return true;
+          },
+          "the restarted replica connected to every peer");
       for (LockdServer s : cell.servers) {
         PeerStats fromRestarted = s.runtime().transport().stats().get(restarted);
-        assertTrue(s.selfId() == restarted || !fromRestarted.lastFailure().contains("ALREADY"),
+        assertTrue(
+            s.selfId() == restarted || !fromRestarted.lastFailure().contains("ALREADY"),
             fromRestarted.toString());
       }
       awaitAgreement(cell);
@@ -193,8 +207,8 @@ class PeerForgeryTest {
   }
 
   /**
-   * The leader's followers, the first of them stopped: a forger can claim only the id of a
-   * replica that is not connected.
+   * The leader's followers, the first of them stopped: a forger can claim only the id of a replica
+   * that is not connected.
    */
   private static List<Integer> followersOnceOneStopped(TestCell cell, LockdServer leader) {
     List<Integer> followers = others(cell, leader.selfId());
@@ -202,7 +216,9 @@ class PeerForgeryTest {
     return followers;
   }
 
-  /** A forger on {@code target}'s peer port claiming {@code claimed}, once the handshake lets it. */
+  /**
+   * A forger on {@code target}'s peer port claiming {@code claimed}, once the handshake lets it.
+   */
   private static ForgingPeer connect(TestCell cell, int claimed, int target) throws Exception {
     ForgingPeer forger = new ForgingPeer(cell.peers.get(target), TestCell.CELL, claimed, target);
     await(() -> forger.hello().isOk() ? true : null, "the claimed id's old stream is gone");
@@ -211,27 +227,31 @@ class PeerForgeryTest {
 
   /** Waits until the leader of the moment takes a write (a new session). */
   private static void awaitWrite(TestCell cell) throws Exception {
-    await(() -> {
-      try {
-        return SessionGrpc.newBlockingStub(cell.channel(cell.awaitLeader()))
-            .withDeadlineAfter(5, TimeUnit.SECONDS)
-            .createSession(CreateSessionRequest.newBuilder().setClientName("after").build());
-      } catch (StatusRuntimeException e) {
-        return null; // an election under way: ask the next leader
-      }
-    }, "a write accepted");
+    await(
+        () -> {
+          try {
+            return SessionGrpc.newBlockingStub(cell.channel(cell.awaitLeader()))
+                .withDeadlineAfter(5, TimeUnit.SECONDS)
+                .createSession(CreateSessionRequest.newBuilder().setClientName("after").build());
+          } catch (StatusRuntimeException e) {
+            return null; // an election under way: ask the next leader
+          }
+        },
+        "a write accepted");
   }
 
   private static void assertAllRunningBut(TestCell cell, int stopped) {
     for (LockdServer s : cell.servers) {
-      assertTrue(s.selfId() == stopped || s.loop().isRunning(), "replica " + s.selfId()
-          + " stopped");
+      assertTrue(
+          s.selfId() == stopped || s.loop().isRunning(), "replica " + s.selfId() + " stopped");
     }
   }
 
   private static Batch forgedCreate() {
-    NamespaceCommand create = NamespaceCommand.newBuilder()
-        .setCreateNode(CreateNodeOp.newBuilder().setPath("/forged")).build();
+    NamespaceCommand create =
+        NamespaceCommand.newBuilder()
+            .setCreateNode(CreateNodeOp.newBuilder().setPath("/forged"))
+            .build();
     return new Batch(List.of(new Command(42, create.toByteArray())));
   }
 
@@ -240,8 +260,7 @@ class PeerForgeryTest {
   }
 
   private static Suspicion suspicionOf(LockdServer s, int peer) throws Exception {
-    return status(s).suspicions().stream().filter(x -> x.peer() == peer).findFirst()
-        .orElse(null);
+    return status(s).suspicions().stream().filter(x -> x.peer() == peer).findFirst().orElse(null);
   }
 
   /** Waits until every running replica applied the same slots and holds the same state. */
@@ -256,8 +275,13 @@ class PeerForgeryTest {
       if (!s.loop().isRunning()) {
         continue;
       }
-      long[] mine = s.onLoop(c -> new long[] {c.localStatus().replica().appliedIndex(),
-          c.readLocal(Namespace::stateChecksum)}, 5_000);
+      long[] mine =
+          s.onLoop(
+              c ->
+                  new long[] {
+                    c.localStatus().replica().appliedIndex(), c.readLocal(Namespace::stateChecksum)
+                  },
+              5_000);
       if (slot >= 0 && (mine[0] != slot || mine[1] != sum)) {
         return null;
       }
@@ -272,14 +296,25 @@ class PeerForgeryTest {
     StringBuilder b = new StringBuilder();
     for (LockdServer s : cell.servers) {
       if (s.loop().isRunning()) {
-        String line = s.onLoop(c -> {
-          io.lockd.replica.ReplicaStatus r = c.localStatus().replica();
-          return String.format("%n  replica %d %s ballot %s promised %s leader %d chosen %d"
-                  + " applied %d sum %016x diverged %s distrusts %s", r.id(), r.role(),
-              Ballot.toString(r.ballot()), Ballot.toString(r.promised()), r.leaderHint(),
-              r.chosenIndex(), r.appliedIndex(), c.readLocal(Namespace::stateChecksum),
-              r.divergence(), r.suspicions());
-        }, 5_000);
+        String line =
+            s.onLoop(
+                c -> {
+                  io.lockd.replica.ReplicaStatus r = c.localStatus().replica();
+                  return String.format(
+                      "%n  replica %d %s ballot %s promised %s leader %d chosen %d"
+                          + " applied %d sum %016x diverged %s distrusts %s",
+                      r.id(),
+                      r.role(),
+                      Ballot.toString(r.ballot()),
+                      Ballot.toString(r.promised()),
+                      r.leaderHint(),
+                      r.chosenIndex(),
+                      r.appliedIndex(),
+                      c.readLocal(Namespace::stateChecksum),
+                      r.divergence(),
+                      r.suspicions());
+                },
+                5_000);
         b.append(line);
       }
     }

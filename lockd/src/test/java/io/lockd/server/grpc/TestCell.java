@@ -21,8 +21,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real cell in one JVM: {@code size} {@link LockdServer}s (MapDB, gRPC peer transport, gRPC
- * client port) on 127.0.0.1, ports chosen at run time. Every wait is bounded; {@link #close}
- * stops everything it started.
+ * client port) on 127.0.0.1, ports chosen at run time. Every wait is bounded; {@link #close} stops
+ * everything it started.
  */
 final class TestCell implements AutoCloseable {
   static final long WAIT_MILLIS = 30_000;
@@ -45,10 +45,25 @@ final class TestCell implements AutoCloseable {
     }
     try {
       for (int id : ids) {
-        RuntimeConfig runtime = new RuntimeConfig(CELL, PaxosConfig.defaults(id, ids), peers,
-            address(peers.get(id)), root.resolve("r" + id), ReplicaOptions.defaults(), 5);
-        configs.put(id, new LockdServerConfig(runtime, limits, server, clientAddresses,
-            address(clientAddresses.get(id)), 10, 300));
+        RuntimeConfig runtime =
+            new RuntimeConfig(
+                CELL,
+                PaxosConfig.defaults(id, ids),
+                peers,
+                address(peers.get(id)),
+                root.resolve("r" + id),
+                ReplicaOptions.defaults(),
+                5);
+        configs.put(
+            id,
+            new LockdServerConfig(
+                runtime,
+                limits,
+                server,
+                clientAddresses,
+                address(clientAddresses.get(id)),
+                10,
+                300));
         servers.add(LockdServer.start(configs.get(id)));
       }
     } catch (IOException | RuntimeException e) {
@@ -59,10 +74,9 @@ final class TestCell implements AutoCloseable {
 
   private static InetSocketAddress address(String hostPort) {
     int colon = hostPort.lastIndexOf(':');
-    return new InetSocketAddress(hostPort.substring(0, colon),
-        Integer.parseInt(hostPort.substring(colon + 1)));
+    return new InetSocketAddress(
+        hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
   }
-
 
   /** Waits (bounded) until a replica serves clients; returns it. */
   LockdServer awaitLeader() throws Exception {
@@ -102,8 +116,9 @@ final class TestCell implements AutoCloseable {
   }
 
   synchronized ManagedChannel channel(LockdServer server) {
-    return channels.computeIfAbsent(server.selfId(), id -> NettyChannelBuilder
-        .forTarget(clientAddresses.get(id)).usePlaintext().build());
+    return channels.computeIfAbsent(
+        server.selfId(),
+        id -> NettyChannelBuilder.forTarget(clientAddresses.get(id)).usePlaintext().build());
   }
 
   static long checksum(LockdServer server) throws Exception {

@@ -67,38 +67,47 @@ class UnreadableRequestTest {
 
   @Test
   void aPathThatIsNotUtf8() {
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-        () -> call(NodeGrpc.getGetStatMethod(), field(1, NOT_UTF8)));
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> call(NodeGrpc.getGetStatMethod(), field(1, NOT_UTF8)));
     assertRefused(e, "lockd.v1.Node/GetStat", "field path is not valid UTF-8");
   }
 
   @Test
   void aNestedStringThatIsNotUtf8() {
     byte[] sequencer = field(1, NOT_UTF8); // Sequencer.path
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-        () -> call(LockGrpc.getCheckSequencerMethod(), field(1, sequencer)));
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> call(LockGrpc.getCheckSequencerMethod(), field(1, sequencer)));
     assertRefused(e, "lockd.v1.Lock/CheckSequencer", "field sequencer.path is not valid UTF-8");
   }
 
   @Test
   void aClientNameThatIsNotUtf8() {
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-        () -> call(SessionGrpc.getCreateSessionMethod(), field(2, NOT_UTF8)));
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> call(SessionGrpc.getCreateSessionMethod(), field(2, NOT_UTF8)));
     assertRefused(e, "lockd.v1.Session/CreateSession", "field client_name is not valid UTF-8");
   }
 
   @Test
   void aTruncatedMessage() {
     byte[] truncated = {0x0a, 0x05, '/', 'a'}; // path says 5 bytes, 2 follow
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-        () -> call(NodeGrpc.getGetStatMethod(), truncated));
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class, () -> call(NodeGrpc.getGetStatMethod(), truncated));
     assertRefused(e, "lockd.v1.Node/GetStat", "field path is malformed");
   }
 
   @Test
   void bytesThatAreNotProtobufAtAll() {
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-        () -> call(NodeGrpc.getGetStatMethod(), new byte[] {0x00, 0x01, 0x02}));
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> call(NodeGrpc.getGetStatMethod(), new byte[] {0x00, 0x01, 0x02}));
     assertRefused(e, "lockd.v1.Node/GetStat", "are not a field");
   }
 
@@ -109,28 +118,33 @@ class UnreadableRequestTest {
     request.write(new byte[] {0x08, 0x07}); // call_id = 7
     request.write(field(4, createNode)); // create_node
     CompletableFuture<Throwable> ended = new CompletableFuture<>();
-    StreamObserver<byte[]> out = ClientCalls.asyncBidiStreamingCall(
-        cell.channel(leader).newCall(raw(SessionGrpc.getCallsMethod()),
-            CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS)),
-        new StreamObserver<CallResponse>() {
-          @Override
-          public void onNext(CallResponse value) {}
+    StreamObserver<byte[]> out =
+        ClientCalls.asyncBidiStreamingCall(
+            cell.channel(leader)
+                .newCall(
+                    raw(SessionGrpc.getCallsMethod()),
+                    CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS)),
+            new StreamObserver<CallResponse>() {
+              @Override
+              public void onNext(CallResponse value) {}
 
-          @Override
-          public void onError(Throwable t) {
-            ended.complete(t);
-          }
+              @Override
+              public void onError(Throwable t) {
+                ended.complete(t);
+              }
 
-          @Override
-          public void onCompleted() {
-            ended.complete(null);
-          }
-        });
+              @Override
+              public void onCompleted() {
+                ended.complete(null);
+              }
+            });
     out.onNext(request.toByteArray());
     Throwable t = ended.get(30, TimeUnit.SECONDS);
     out.onCompleted();
     assertTrue(t instanceof StatusRuntimeException, String.valueOf(t));
-    assertRefused((StatusRuntimeException) t, "lockd.v1.Session/Calls",
+    assertRefused(
+        (StatusRuntimeException) t,
+        "lockd.v1.Session/Calls",
         "field create_node.path is not valid UTF-8");
   }
 
@@ -143,25 +157,27 @@ class UnreadableRequestTest {
     lines.start();
     logback.addAppender(lines);
     List<LogRecord> grpcRecords = new ArrayList<>();
-    Handler grpcLog = new Handler() {
-      @Override
-      public synchronized void publish(LogRecord r) {
-        grpcRecords.add(r);
-      }
+    Handler grpcLog =
+        new Handler() {
+          @Override
+          public synchronized void publish(LogRecord r) {
+            grpcRecords.add(r);
+          }
 
-      @Override
-      public void flush() {}
+          @Override
+          public void flush() {}
 
-      @Override
-      public void close() {}
-    };
+          @Override
+          public void close() {}
+        };
     java.util.logging.Logger grpc = java.util.logging.Logger.getLogger("io.grpc");
     grpc.addHandler(grpcLog);
     long start = System.nanoTime();
     int requests = 200;
     try {
       for (int i = 0; i < requests; i++) {
-        assertThrows(StatusRuntimeException.class,
+        assertThrows(
+            StatusRuntimeException.class,
             () -> call(NodeGrpc.getGetStatMethod(), field(1, NOT_UTF8)));
       }
     } finally {
@@ -169,9 +185,12 @@ class UnreadableRequestTest {
       grpc.removeHandler(grpcLog);
     }
     long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-    List<ILoggingEvent> refusals = lines.list.stream()
-        .filter(e -> e.getLoggerName().equals(RefusalLog.class.getName())).toList();
-    assertTrue(refusals.size() <= 1 + elapsedMillis / RefusalLog.INTERVAL_MILLIS,
+    List<ILoggingEvent> refusals =
+        lines.list.stream()
+            .filter(e -> e.getLoggerName().equals(RefusalLog.class.getName()))
+            .toList();
+    assertTrue(
+        refusals.size() <= 1 + elapsedMillis / RefusalLog.INTERVAL_MILLIS,
         refusals.size() + " lines for " + requests + " refusals in " + elapsedMillis + " ms");
     for (ILoggingEvent e : lines.list) {
       assertNull(e.getThrowableProxy(), "a stack trace was logged: " + e.getFormattedMessage());
@@ -182,12 +201,16 @@ class UnreadableRequestTest {
       assertTrue(line.contains("lockd.v1.Node/GetStat"), line);
     }
     synchronized (grpcLog) {
-      assertTrue(grpcRecords.stream().noneMatch(r -> r.getLevel().intValue() >= Level.WARNING.intValue()),
+      assertTrue(
+          grpcRecords.stream().noneMatch(r -> r.getLevel().intValue() >= Level.WARNING.intValue()),
           () -> "gRPC logged: " + grpcRecords.get(0).getMessage());
     }
     // Still serving.
-    assertTrue(NodeGrpc.newBlockingStub(cell.channel(leader)).withDeadlineAfter(10, TimeUnit.SECONDS)
-        .getStat(GetStatRequest.newBuilder().setPath("/").build()).hasStat());
+    assertTrue(
+        NodeGrpc.newBlockingStub(cell.channel(leader))
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
+            .getStat(GetStatRequest.newBuilder().setPath("/").build())
+            .hasStat());
   }
 
   @Test
@@ -208,9 +231,11 @@ class UnreadableRequestTest {
     }
     long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     assertTrue(lines.list.size() >= 1, "the first refusal is logged");
-    assertTrue(lines.list.size() <= 1 + elapsedMillis / RefusalLog.INTERVAL_MILLIS,
+    assertTrue(
+        lines.list.size() <= 1 + elapsedMillis / RefusalLog.INTERVAL_MILLIS,
         lines.list.size() + " lines");
-    assertTrue(lines.list.get(0).getFormattedMessage().startsWith("replica 9: refused an unreadable"));
+    assertTrue(
+        lines.list.get(0).getFormattedMessage().startsWith("replica 9: refused an unreadable"));
   }
 
   // ---- helpers --------------------------------------------------------------------------------
@@ -218,7 +243,8 @@ class UnreadableRequestTest {
   private static void assertRefused(StatusRuntimeException e, String method, String says) {
     assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.toString());
     String message = e.getStatus().getDescription();
-    assertTrue(message != null && message.contains(method) && message.contains(says),
+    assertTrue(
+        message != null && message.contains(method) && message.contains(says),
         () -> "message '" + message + "' should name " + method + " and say '" + says + "'");
     ErrorDetail detail = e.getTrailers().get(GrpcErrors.ERROR_DETAIL);
     assertNotNull(detail, "lockd-error-detail-bin trailer");
@@ -226,8 +252,11 @@ class UnreadableRequestTest {
   }
 
   private <Q, A> A call(MethodDescriptor<Q, A> method, byte[] request) {
-    return ClientCalls.blockingUnaryCall(cell.channel(leader), raw(method),
-        CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS), request);
+    return ClientCalls.blockingUnaryCall(
+        cell.channel(leader),
+        raw(method),
+        CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS),
+        request);
   }
 
   /** A length-delimited field: tag, length (under 128 bytes here), bytes. */
