@@ -141,6 +141,11 @@ final class KeepAliveStream {
     }
   }
 
+  /** Whether a request is waiting for its answer (loop thread). */
+  boolean awaitingAnswer() {
+    return outstandingSendNanos >= 0;
+  }
+
   /** The address the stream is open to, or null. */
   String target() {
     return call == null ? null : target;

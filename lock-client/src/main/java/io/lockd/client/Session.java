@@ -201,6 +201,11 @@ public final class Session {
     return state;
   }
 
+  /** Whether a KeepAlive request is waiting for its answer (loop thread). */
+  boolean keepAliveAwaitingAnswer() {
+    return stream.awaitingAnswer();
+  }
+
   long lastSeenEventIndex() {
     return lastSeenEventIndex;
   }

@@ -5,6 +5,7 @@ import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * A client clock that moves only when the test says so. Timers due by the new time run on the
@@ -87,6 +88,15 @@ final class ManualClock implements ClientClock {
           }
           return done.getAsBoolean();
         });
+  }
+
+  /** Reads state that only the client's loop may touch. */
+  <T> T onLoop(Supplier<T> read) {
+    Object[] value = new Object[1];
+    runOnLoop(() -> value[0] = read.get());
+    @SuppressWarnings("unchecked")
+    T t = (T) value[0];
+    return t;
   }
 
   private void runOnLoop(Runnable r) {
