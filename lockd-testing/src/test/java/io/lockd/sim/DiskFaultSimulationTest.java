@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 class DiskFaultSimulationTest {
   static final String REPLAY =
-      "./mvnw -B -q test -pl lockd -am -Dtest=DiskFaultSimulationTest "
+      "./mvnw -B -q test -pl lockd-testing -am -Dtest=DiskFaultSimulationTest "
           + "-Dsurefire.failIfNoSpecifiedTests=false -Dsim.diskFaultSeed=%d";
 
   @Test

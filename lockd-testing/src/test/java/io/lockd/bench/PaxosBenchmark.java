@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * replicas on loopback) under 1, 8 and 64 closed-loop proposers. Prints committed commands per
  * second, p50/p99 commit latency and commands per fsync (summed over the five writers).
  *
- * <p>Run: {@code ./mvnw -B -q install -DskipTests && ./mvnw -B -q -pl lockd exec:java
+ * <p>Run: {@code ./mvnw -B -q install -DskipTests && ./mvnw -B -q -pl lockd-testing exec:java
  * -Dexec.classpathScope=test -Dexec.mainClass=io.lockd.bench.PaxosBenchmark} ({@code
  * -Dbench.seconds=N} per workload, default 10).
  */

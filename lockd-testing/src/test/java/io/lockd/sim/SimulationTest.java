@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  */
 class SimulationTest {
   static final String REPLAY =
-      "./mvnw -B -q test -pl lockd -am -Dtest=SimulationTest "
+      "./mvnw -B -q test -pl lockd-testing -am -Dtest=SimulationTest "
           + "-Dsurefire.failIfNoSpecifiedTests=false -Dsim.replicas=%d -Dsim.seed=%d";
 
   @Test

@@ -43,7 +43,7 @@ import java.util.stream.Stream;
  * -Dbench.dir=DIR} where the data directories go (default java.io.tmpdir); {@code
  * -Dbench.jvm="..."} the servers' JVM options, default {@code -Xms256m -Xmx512m
  * -XX:MetaspaceSize=64m -XX:+UseSerialGC} as deploy/local/cell.sh): {@code ./mvnw -B -q install
- * -DskipTests && ./mvnw -B -q -pl lockd exec:java -Dexec.classpathScope=test
+ * -DskipTests && ./mvnw -B -q -pl lockd-testing exec:java -Dexec.classpathScope=test
  * -Dexec.mainClass=io.lockd.bench.StackBenchmark}
  */
 public final class StackBenchmark {

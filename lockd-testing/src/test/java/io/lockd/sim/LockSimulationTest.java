@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  */
 class LockSimulationTest {
   static final String REPLAY =
-      "./mvnw -B -q test -pl lockd -am -Dtest=LockSimulationTest "
+      "./mvnw -B -q test -pl lockd-testing -am -Dtest=LockSimulationTest "
           + "-Dsurefire.failIfNoSpecifiedTests=false -Dsim.lockSeed=%d";
 
   @Test
