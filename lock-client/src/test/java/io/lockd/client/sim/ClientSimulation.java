@@ -8,6 +8,8 @@ import io.lockd.client.SimClients;
 import io.lockd.namespace.Namespace;
 import io.lockd.replica.ReplicaOptions;
 import io.lockd.server.ServerConfig;
+import io.lockd.server.ServerEvents;
+import io.lockd.sim.ChecksumChecker;
 import io.lockd.sim.EventQueue;
 import io.lockd.sim.LockCheckers;
 import io.lockd.sim.LockHost;
@@ -19,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 
@@ -62,6 +65,9 @@ final class ClientSimulation {
       long reads,
       long cacheHits,
       long pauses,
+      long expiries,
+      long events,
+      long resyncs,
       long hash,
       String violation) {}
 
@@ -83,10 +89,24 @@ final class ClientSimulation {
   private final ClientNetwork network;
   private final List<SimApp> apps = new ArrayList<>();
   private final SimApp.Acknowledged acknowledged = new SimApp.Acknowledged();
+  private final ChecksumChecker states = new ChecksumChecker();
+  private final TreeSet<Long> expired = new TreeSet<>();
+  private final boolean injectDivergence;
   private boolean faultsOn = true;
 
   ClientSimulation(long seed) {
+    this(seed, ServerEvents.NONE, false);
+  }
+
+  /**
+   * @param serverEvents told of every replica's server moments (tests inject faults there: a throw,
+   *     an ERROR line)
+   * @param injectDivergence halfway through the faulty phase, one running replica applies a command
+   *     nobody chose (the harness does it to its namespace): the state checker must notice
+   */
+  ClientSimulation(long seed, ServerEvents serverEvents, boolean injectDivergence) {
     this.seed = seed;
+    this.injectDivergence = injectDivergence;
     EventQueue[] queue = new EventQueue[1];
     LockCheckers[] check = new LockCheckers[1];
     ServerConfig server = ServerConfig.defaults().withGraceMillis(1_000);
@@ -95,7 +115,7 @@ final class ClientSimulation {
             seed,
             REPLICAS,
             new ReplicaOptions(3_000, 200),
-            id -> () -> new LockHost(id, check[0], queue[0], server));
+            id -> () -> new LockHost(id, check[0], queue[0], server, serverEvents));
     this.events = cell.events;
     queue[0] = events;
     this.checkers = new LockCheckers(events, SimApp.LOCKS, LOCK_DELAY_MILLIS);
@@ -138,11 +158,13 @@ final class ClientSimulation {
     }
     checkers.onExpiryProposed =
         session -> {
+          expired.add(session);
           trace.log(events.nowMicros(), "a leader proposes to expire session " + session);
           apps.forEach(a -> a.checkNotClaiming(session));
         };
     cell.afterStep =
         () -> {
+          states.check(cell.replicas);
           if (trace.violation() != null) {
             throw new Violation(trace.violation());
           }
@@ -157,6 +179,9 @@ final class ClientSimulation {
   private void play() {
     cell.start();
     bootstrap();
+    if (injectDivergence) {
+      events.after(SAFETY_MILLIS * 500, this::corruptOne);
+    }
     scheduleClientFault();
     apps.forEach(SimApp::start);
     cell.runUntil(events.nowMicros() + SAFETY_MILLIS * 1000);
@@ -193,6 +218,9 @@ final class ClientSimulation {
         apps.stream().mapToLong(a -> a.reads).sum(),
         apps.stream().mapToLong(a -> a.client.cacheStats().hits()).sum(),
         apps.stream().mapToLong(a -> a.process.pauses()).sum(),
+        expired.size(),
+        apps.stream().mapToLong(a -> a.watchEvents()[0]).sum(),
+        apps.stream().mapToLong(a -> a.watchEvents()[1]).sum(),
         trace.hash(),
         violation);
   }
@@ -241,6 +269,16 @@ final class ClientSimulation {
     }
     if (!made[0]) {
       throw new Violation("liveness: the real client could not create the lock nodes in 60 s");
+    }
+  }
+
+  /** Injected divergence: one running replica's namespace changes behind the log's back. */
+  private void corruptOne() {
+    for (SimReplica r : cell.replicas) {
+      if (r.isUp() && r.replica().appliedIndex() > 0 && r.host() instanceof LockHost host) {
+        host.corrupt();
+        return;
+      }
     }
   }
 
