@@ -42,12 +42,46 @@ import java.util.function.BooleanSupplier;
  * every client must acquire a lock again, the applications stop, the replicas converge, and the
  * clients close their sessions, all within bounds.
  *
- * <p>Checked throughout: the lock service's checkers ({@link LockCheckers}: one holder per
- * exclusive lock and one session per generation, lock-delay after an expiry, ephemeral nodes end
- * with their session), the consensus checks of {@link SimCell}, the fenced resource (generations
- * never go back; see {@link SimApp} for when a refusal is a violation) and the clients' own claims:
- * when a leader proposes to expire a session, no running client may still call it CONNECTED or say
- * it holds a lock in it.
+ * <p>Checked throughout (each a {@link Violation} that ends the run and prints its replay command):
+ *
+ * <ul>
+ *   <li>{@link LockCheckers}, on every command each replica applies: an exclusive lock has one
+ *       holder, and each lock generation belongs to one session; nobody is granted a lock within
+ *       the lock-delay after its holder's session expired (leader time); a session's ephemeral
+ *       nodes are gone when it ends;
+ *   <li>the fenced resource ({@link SimResource}): the generations it admits per lock never go
+ *       back, one generation never comes from two sessions, and it never has to refuse a holder
+ *       whose client, running and caught up after any pause, still says {@code isHeld()} for that
+ *       grant (see {@link SimApp});
+ *   <li>{@link ChecksumChecker}, after every step: running replicas at equal applied slots hold
+ *       namespaces with equal checksums;
+ *   <li>the consensus checks of {@link SimCell}, after every step: lease safety, promises kept,
+ *       agreement on chosen slots, message ranges; and no ERROR line logged, no exception thrown
+ *       out of the system under test ({@link Violation#findIn});
+ *   <li>what the real client delivers to the application through its public watch API ({@link
+ *       EventOrder}, on three watches per session: the data node, a lock, the ephemeral folder):
+ *       each watch's indexes grow, no event twice, content generations without a gap unless a
+ *       RESYNC says events were dropped, nothing after WATCH_ENDED;
+ *   <li>the clients' own claims: when a leader proposes to expire a session, no running client may
+ *       still call it CONNECTED or say it holds a lock in it ({@link SimApp#checkNotClaiming}); no
+ *       read, cached or not, is older than a write acknowledged before it began; no INTERNAL or
+ *       UNKNOWN answer, no client loop task that throws;
+ *   <li>liveness after the faults: every client acquires a lock again, the applications go idle,
+ *       the replicas converge, and every session is closed, each within a bound.
+ * </ul>
+ *
+ * <p>Sessions fall silent long enough to expire: a process paused past its lease (a fault, or a
+ * pause at the worst moment, right after deciding to use the resource), or cut off from the
+ * replicas; {@link Result#expiries} counts the sessions a leader decided to expire.
+ *
+ * <p>This simulation took over from lockd-testing's own lock simulation (five replicas, the same
+ * cell faults, a client re-implemented on the server's internal API), and checks all it checked:
+ * the lock checkers, the fenced resource, state checksums at equal slots after every step, the
+ * consensus checks, the per-session event order its client checked on the raw KeepAlive stream
+ * (here on what the real client delivers per watch: the client promises order per watch, not across
+ * watches, since a watch whose answer came late is owed older events), expiries of silent sessions
+ * (its client's lease view at an expiry is here the client's own state, above), and its two fault
+ * hooks: a {@link ServerEvents} given to every replica's server and an injected divergence.
  *
  * <p>Run more seeds: {@code ./mvnw -B -q test -pl lock-client -am -Dtest=ClientSimulationTest
  * -Dsurefire.failIfNoSpecifiedTests=false -Dsim.clientSeeds=500}; replay one with {@code

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The real client library under the deterministic simulation ({@link ClientSimulation}). {@code
- * -Dsim.clientSeeds=N} runs seeds 1..N (default {@value #DEFAULT_SEEDS}, under 10 s on two quiet
+ * -Dsim.clientSeeds=N} runs seeds 1..N (default {@value #DEFAULT_SEEDS}, about 100 s on two shared
  * cores), {@code -Dsim.clientSeed=S} replays one seed and prints its result ({@code
  * -Dsim.trace=true} prints its story too).
  */
