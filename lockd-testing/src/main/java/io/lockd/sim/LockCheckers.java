@@ -31,7 +31,6 @@ import java.util.TreeMap;
  * of the events its real clients deliver, on their watches.
  */
 public final class LockCheckers {
-  private final EventQueue events;
   private final List<String> lockPaths;
   private final long lockDelayMillis;
 
@@ -54,8 +53,7 @@ public final class LockCheckers {
    */
   public java.util.function.LongConsumer onExpiryProposed = session -> {};
 
-  public LockCheckers(EventQueue events, List<String> lockPaths, long lockDelayMillis) {
-    this.events = events;
+  public LockCheckers(List<String> lockPaths, long lockDelayMillis) {
     this.lockPaths = lockPaths;
     this.lockDelayMillis = lockDelayMillis;
   }

@@ -152,7 +152,7 @@ final class ClientSimulation {
             id -> () -> new LockHost(id, check[0], queue[0], server, serverEvents));
     this.events = cell.events;
     queue[0] = events;
-    this.checkers = new LockCheckers(events, SimApp.LOCKS, LOCK_DELAY_MILLIS);
+    this.checkers = new LockCheckers(SimApp.LOCKS, LOCK_DELAY_MILLIS);
     check[0] = checkers;
     this.random = cell.random.split();
     this.network = new ClientNetwork(events, random.split(), cell, CLIENTS, trace);

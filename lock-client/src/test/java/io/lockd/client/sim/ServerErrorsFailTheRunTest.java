@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lockd.server.ServerEvents;
+import java.util.function.LongConsumer;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,14 +19,11 @@ class ServerErrorsFailTheRunTest {
 
   @Test
   void aServerThatThrowsAfterApplyingACommandFailsTheSimulation() {
-    ServerEvents throwing =
-        new ServerEvents() {
-          @Override
-          public void sessionCreated(long sessionId, long leaseMillis) {
-            throw new IllegalStateException("injected: bookkeeping of session " + sessionId);
-          }
-        };
-    String violation = new ClientSimulation(1, throwing, false).run().violation();
+    String violation =
+        runWith(
+            session -> {
+              throw new IllegalStateException("injected: bookkeeping of session " + session);
+            });
     assertNotNull(violation, "the run passed although every session creation threw");
     assertTrue(violation.contains("injected: bookkeeping"), violation);
     System.out.println("THROW caught at seed 1: " + violation);
@@ -33,16 +31,21 @@ class ServerErrorsFailTheRunTest {
 
   @Test
   void aServerThatLogsAnErrorFailsTheSimulation() {
-    ServerEvents complaining =
-        new ServerEvents() {
-          @Override
-          public void sessionCreated(long sessionId, long leaseMillis) {
-            log.error("injected: session {} looks wrong", sessionId);
-          }
-        };
-    String violation = new ClientSimulation(1, complaining, false).run().violation();
+    String violation = runWith(session -> log.error("injected: session {} looks wrong", session));
     assertNotNull(violation, "the run passed although it logged ERROR lines");
     assertTrue(violation.contains("ERROR") && violation.contains("injected: session"), violation);
     System.out.println("ERROR line caught at seed 1: " + violation);
+  }
+
+  /** Seed 1 with every replica's server calling {@code onSessionCreated} after each creation. */
+  private static String runWith(LongConsumer onSessionCreated) {
+    ServerEvents events =
+        new ServerEvents() {
+          @Override
+          public void sessionCreated(long sessionId, long leaseMillis) {
+            onSessionCreated.accept(sessionId);
+          }
+        };
+    return new ClientSimulation(1, events, false).run().violation();
   }
 }
