@@ -11,10 +11,11 @@ import java.util.TreeMap;
  * taken again only when a replica's namespace changed (applies and restores count, see {@link
  * LockHost#version}), so the check stays cheap enough for every step.
  */
-final class ChecksumChecker {
+public final class ChecksumChecker {
   private final Map<LockHost, long[]> taken = new IdentityHashMap<>(); // {version, checksum}
 
-  void check(List<SimReplica> replicas) {
+  /** Throws {@link Violation} if two running replicas at one applied slot hold different states. */
+  public void check(List<SimReplica> replicas) {
     Map<Long, long[]> bySlot = new TreeMap<>(); // slot -> {replica, checksum}
     for (SimReplica r : replicas) {
       if (!r.isUp() || !(r.host() instanceof LockHost host)) {

@@ -23,15 +23,14 @@ import java.util.TreeMap;
  *       valid in its own conservative view (someone else was granted its lock);
  *   <li>lock-delay: after a holder's session expires, nobody is granted its locks before the
  *       lock-delay has passed (in leader time, the namespace's clock);
- *   <li>sessions: no leader decides to expire a session while the session's client still holds a
- *       valid lease from an earlier keepalive answer;
  *   <li>ephemeral nodes exist exactly while their session does.
  * </ul>
  *
- * Event order per session is checked by each client as events arrive ({@link SimLockClient}).
+ * Whether a leader may expire a session is judged by the workload, which knows what its clients
+ * count on ({@link #onExpiryProposed}); lock-client's simulation checks there, and checks the order
+ * of the events its real clients deliver, on their watches.
  */
 public final class LockCheckers {
-  private final EventQueue events;
   private final List<String> lockPaths;
   private final long lockDelayMillis;
 
@@ -41,25 +40,20 @@ public final class LockCheckers {
   /** Per replica: lock path -> namespace time its holder's session expired. */
   private final Map<Integer, Map<String, Long>> expiredAt = new HashMap<>();
 
-  /** Session -> the client's lease views: {generated-at micros, valid-until micros}. */
-  private final Map<Long, List<long[]>> leaseViews = new HashMap<>();
-
   /** Session -> ephemeral path its client created (acknowledged). */
   private final Map<Long, String> ephemerals = new TreeMap<>();
 
   private final Map<Integer, List<Long>> endingSessions = new HashMap<>();
   public long grants;
-  public long sessions;
   public long fencedRejections;
 
   /**
-   * Told of every ExpireSession a leader proposes, at the instant it proposes it: a workload whose
-   * clients keep their own lease view (lock-client's simulation) checks it there.
+   * Told of every ExpireSession a leader proposes, at the instant it proposes it: the workload
+   * checks there that none of its clients still counts on that session (lock-client's simulation).
    */
   public java.util.function.LongConsumer onExpiryProposed = session -> {};
 
-  public LockCheckers(EventQueue events, List<String> lockPaths, long lockDelayMillis) {
-    this.events = events;
+  public LockCheckers(List<String> lockPaths, long lockDelayMillis) {
     this.lockPaths = lockPaths;
     this.lockDelayMillis = lockDelayMillis;
   }
@@ -67,28 +61,9 @@ public final class LockCheckers {
   // ---- what leaders propose -----------------------------------------------------------------
 
   void proposed(int replica, NamespaceCommand command) {
-    if (!command.hasExpireSession()) {
-      return;
+    if (command.hasExpireSession()) {
+      onExpiryProposed.accept(command.getExpireSession().getSessionId());
     }
-    long session = command.getExpireSession().getSessionId();
-    long now = events.nowMicros();
-    for (long[] view : leaseViews.getOrDefault(session, List.of())) {
-      if (view[0] < now && view[1] > now) {
-        throw new Violation(
-            "session: replica "
-                + replica
-                + " proposed to expire session "
-                + session
-                + " at t="
-                + now
-                + "us while its client held a lease until t="
-                + view[1]
-                + "us (answer generated at t="
-                + view[0]
-                + "us)");
-      }
-    }
-    onExpiryProposed.accept(session);
   }
 
   // ---- what replicas apply ------------------------------------------------------------------
@@ -193,19 +168,6 @@ public final class LockCheckers {
   }
 
   // ---- what clients see ---------------------------------------------------------------------
-
-  public void sessionCreated(long session) {
-    sessions++;
-  }
-
-  /** A keepalive answer generated at {@code generatedAt} lets the client count on its lease. */
-  void leaseView(long session, long generatedAt, long validUntil) {
-    List<long[]> views = leaseViews.computeIfAbsent(session, s -> new ArrayList<>());
-    views.add(new long[] {generatedAt, validUntil});
-    if (views.size() > 8) {
-      views.remove(0);
-    }
-  }
 
   public void ephemeralCreated(long session, String path) {
     ephemerals.put(session, path);

@@ -46,7 +46,7 @@ public final class LockHost implements SimHost {
   /**
    * As above, with the server telling {@code serverEvents} of its moments (tests inject faults).
    */
-  LockHost(
+  public LockHost(
       int replicaId,
       LockCheckers checkers,
       EventQueue events,
@@ -78,7 +78,7 @@ public final class LockHost implements SimHost {
    * as a forged message or a bug would. The command does nothing but count, which is enough to make
    * the state differ.
    */
-  void corrupt() {
+  public void corrupt() {
     namespace.apply(replica.appliedIndex(), new Command(0, new byte[0]));
     version++;
   }

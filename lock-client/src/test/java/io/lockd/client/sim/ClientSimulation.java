@@ -8,6 +8,8 @@ import io.lockd.client.SimClients;
 import io.lockd.namespace.Namespace;
 import io.lockd.replica.ReplicaOptions;
 import io.lockd.server.ServerConfig;
+import io.lockd.server.ServerEvents;
+import io.lockd.sim.ChecksumChecker;
 import io.lockd.sim.EventQueue;
 import io.lockd.sim.LockCheckers;
 import io.lockd.sim.LockHost;
@@ -19,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 
@@ -39,12 +42,46 @@ import java.util.function.BooleanSupplier;
  * every client must acquire a lock again, the applications stop, the replicas converge, and the
  * clients close their sessions, all within bounds.
  *
- * <p>Checked throughout: the lock service's checkers ({@link LockCheckers}: one holder per
- * exclusive lock and one session per generation, lock-delay after an expiry, ephemeral nodes end
- * with their session), the consensus checks of {@link SimCell}, the fenced resource (generations
- * never go back; see {@link SimApp} for when a refusal is a violation) and the clients' own claims:
- * when a leader proposes to expire a session, no running client may still call it CONNECTED or say
- * it holds a lock in it.
+ * <p>Checked throughout (each a {@link Violation} that ends the run and prints its replay command):
+ *
+ * <ul>
+ *   <li>{@link LockCheckers}, on every command each replica applies: an exclusive lock has one
+ *       holder, and each lock generation belongs to one session; nobody is granted a lock within
+ *       the lock-delay after its holder's session expired (leader time); a session's ephemeral
+ *       nodes are gone when it ends;
+ *   <li>the fenced resource ({@link SimResource}): the generations it admits per lock never go
+ *       back, one generation never comes from two sessions, and it never has to refuse a holder
+ *       whose client, running and caught up after any pause, still says {@code isHeld()} for that
+ *       grant (see {@link SimApp});
+ *   <li>{@link ChecksumChecker}, after every step: running replicas at equal applied slots hold
+ *       namespaces with equal checksums;
+ *   <li>the consensus checks of {@link SimCell}, after every step: lease safety, promises kept,
+ *       agreement on chosen slots, message ranges; and no ERROR line logged, no exception thrown
+ *       out of the system under test ({@link Violation#findIn});
+ *   <li>what the real client delivers to the application through its public watch API ({@link
+ *       EventOrder}, on three watches per session: the data node, a lock, the ephemeral folder):
+ *       each watch's indexes grow, no event twice, content generations without a gap unless a
+ *       RESYNC says events were dropped, nothing after WATCH_ENDED;
+ *   <li>the clients' own claims: when a leader proposes to expire a session, no running client may
+ *       still call it CONNECTED or say it holds a lock in it ({@link SimApp#checkNotClaiming}); no
+ *       read, cached or not, is older than a write acknowledged before it began; no INTERNAL or
+ *       UNKNOWN answer, no client loop task that throws;
+ *   <li>liveness after the faults: every client acquires a lock again, the applications go idle,
+ *       the replicas converge, and every session is closed, each within a bound.
+ * </ul>
+ *
+ * <p>Sessions fall silent long enough to expire: a process paused past its lease (a fault, or a
+ * pause at the worst moment, right after deciding to use the resource), or cut off from the
+ * replicas; {@link Result#expiries} counts the sessions a leader decided to expire.
+ *
+ * <p>This simulation took over from lockd-testing's own lock simulation (five replicas, the same
+ * cell faults, a client re-implemented on the server's internal API), and checks all it checked:
+ * the lock checkers, the fenced resource, state checksums at equal slots after every step, the
+ * consensus checks, the per-session event order its client checked on the raw KeepAlive stream
+ * (here on what the real client delivers per watch: the client promises order per watch, not across
+ * watches, since a watch whose answer came late is owed older events), expiries of silent sessions
+ * (its client's lease view at an expiry is here the client's own state, above), and its two fault
+ * hooks: a {@link ServerEvents} given to every replica's server and an injected divergence.
  *
  * <p>Run more seeds: {@code ./mvnw -B -q test -pl lock-client -am -Dtest=ClientSimulationTest
  * -Dsurefire.failIfNoSpecifiedTests=false -Dsim.clientSeeds=500}; replay one with {@code
@@ -62,6 +99,9 @@ final class ClientSimulation {
       long reads,
       long cacheHits,
       long pauses,
+      long expiries,
+      long events,
+      long resyncs,
       long hash,
       String violation) {}
 
@@ -83,10 +123,24 @@ final class ClientSimulation {
   private final ClientNetwork network;
   private final List<SimApp> apps = new ArrayList<>();
   private final SimApp.Acknowledged acknowledged = new SimApp.Acknowledged();
+  private final ChecksumChecker states = new ChecksumChecker();
+  private final TreeSet<Long> expired = new TreeSet<>();
+  private final boolean injectDivergence;
   private boolean faultsOn = true;
 
   ClientSimulation(long seed) {
+    this(seed, ServerEvents.NONE, false);
+  }
+
+  /**
+   * @param serverEvents told of every replica's server moments (tests inject faults there: a throw,
+   *     an ERROR line)
+   * @param injectDivergence halfway through the faulty phase, one running replica applies a command
+   *     nobody chose (the harness does it to its namespace): the state checker must notice
+   */
+  ClientSimulation(long seed, ServerEvents serverEvents, boolean injectDivergence) {
     this.seed = seed;
+    this.injectDivergence = injectDivergence;
     EventQueue[] queue = new EventQueue[1];
     LockCheckers[] check = new LockCheckers[1];
     ServerConfig server = ServerConfig.defaults().withGraceMillis(1_000);
@@ -95,10 +149,10 @@ final class ClientSimulation {
             seed,
             REPLICAS,
             new ReplicaOptions(3_000, 200),
-            id -> () -> new LockHost(id, check[0], queue[0], server));
+            id -> () -> new LockHost(id, check[0], queue[0], server, serverEvents));
     this.events = cell.events;
     queue[0] = events;
-    this.checkers = new LockCheckers(events, SimApp.LOCKS, LOCK_DELAY_MILLIS);
+    this.checkers = new LockCheckers(SimApp.LOCKS, LOCK_DELAY_MILLIS);
     check[0] = checkers;
     this.random = cell.random.split();
     this.network = new ClientNetwork(events, random.split(), cell, CLIENTS, trace);
@@ -138,11 +192,13 @@ final class ClientSimulation {
     }
     checkers.onExpiryProposed =
         session -> {
+          expired.add(session);
           trace.log(events.nowMicros(), "a leader proposes to expire session " + session);
           apps.forEach(a -> a.checkNotClaiming(session));
         };
     cell.afterStep =
         () -> {
+          states.check(cell.replicas);
           if (trace.violation() != null) {
             throw new Violation(trace.violation());
           }
@@ -157,6 +213,9 @@ final class ClientSimulation {
   private void play() {
     cell.start();
     bootstrap();
+    if (injectDivergence) {
+      events.after(SAFETY_MILLIS * 500, this::corruptOne);
+    }
     scheduleClientFault();
     apps.forEach(SimApp::start);
     cell.runUntil(events.nowMicros() + SAFETY_MILLIS * 1000);
@@ -193,6 +252,9 @@ final class ClientSimulation {
         apps.stream().mapToLong(a -> a.reads).sum(),
         apps.stream().mapToLong(a -> a.client.cacheStats().hits()).sum(),
         apps.stream().mapToLong(a -> a.process.pauses()).sum(),
+        expired.size(),
+        apps.stream().mapToLong(a -> a.watchEvents()[0]).sum(),
+        apps.stream().mapToLong(a -> a.watchEvents()[1]).sum(),
         trace.hash(),
         violation);
   }
@@ -241,6 +303,16 @@ final class ClientSimulation {
     }
     if (!made[0]) {
       throw new Violation("liveness: the real client could not create the lock nodes in 60 s");
+    }
+  }
+
+  /** Injected divergence: one running replica's namespace changes behind the log's back. */
+  private void corruptOne() {
+    for (SimReplica r : cell.replicas) {
+      if (r.isUp() && r.replica().appliedIndex() > 0 && r.host() instanceof LockHost host) {
+        host.corrupt();
+        return;
+      }
     }
   }
 

@@ -13,12 +13,14 @@ import io.lockd.client.Sequencer;
 import io.lockd.client.Session;
 import io.lockd.client.SessionState;
 import io.lockd.client.SimClients;
+import io.lockd.client.WatchKind;
 import io.lockd.sim.EventQueue;
 import io.lockd.sim.LockCheckers;
 import io.lockd.sim.SimResource;
 import io.lockd.sim.Violation;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -41,7 +43,9 @@ import java.util.random.RandomGenerator;
  * a session: the client must not still call that session CONNECTED or say it holds a lock in it. No
  * read may return contents older than a write some client saw acknowledged before the read began
  * (the consistent cache's promise, and linearizable reads'). Answers the cell should never give
- * (INTERNAL, UNKNOWN) are violations too.
+ * (INTERNAL, UNKNOWN) are violations too. In every session it watches the data node's contents, one
+ * lock's holders and the ephemeral folder's children, and {@link EventOrder} checks what the client
+ * delivers there.
  */
 final class SimApp {
   static final List<String> LOCKS = List.of("/locks/a", "/locks/b", "/locks/c");
@@ -67,6 +71,9 @@ final class SimApp {
   private final TreeSet<Long> withEphemeral = new TreeSet<>();
   private boolean busy;
   private boolean readerBusy;
+  private final List<EventOrder> watched = new ArrayList<>();
+  private long watchedSession;
+  private boolean watching;
 
   /** Whether the application also reads on its own (the clients that cache do). */
   boolean reader;
@@ -169,6 +176,7 @@ final class SimApp {
       return;
     }
     busy = true;
+    keepWatching();
     int kind = random.nextInt(8);
     if (kind == 0) {
       write(this::done);
@@ -178,6 +186,46 @@ final class SimApp {
     } else {
       acquire();
     }
+  }
+
+  /**
+   * Watches the data node, a lock and the ephemeral folder in the current session, once per
+   * session: a watch ends with its session, and the application watches again in the next one.
+   */
+  private void keepWatching() {
+    Session s = session();
+    if (s == null || s.id() == watchedSession || watching) {
+      return;
+    }
+    watching = true;
+    EventOrder order = new EventOrder(id, s.id(), trace);
+    watched.add(order);
+    String lock = LOCKS.get(id % LOCKS.size());
+    async
+        .watch(DATA, WatchKind.CONTENTS, order.watch(DATA))
+        .thenCompose(w -> async.watch(lock, WatchKind.LOCK, order.watch(lock)))
+        .thenCompose(w -> async.watch("/eph", WatchKind.CHILDREN, order.watch("/eph")))
+        .whenComplete(
+            (w, error) ->
+                guarded(
+                    () -> {
+                      watching = false;
+                      if (error == null) {
+                        watchedSession = s.id();
+                      } else {
+                        failed("watch", error);
+                      }
+                    }));
+  }
+
+  /** Watch events delivered to this application, and RESYNCs among them. */
+  long[] watchEvents() {
+    long[] counts = new long[2];
+    for (EventOrder o : watched) {
+      counts[0] += o.events;
+      counts[1] += o.resyncs;
+    }
+    return counts;
   }
 
   private void done() {
