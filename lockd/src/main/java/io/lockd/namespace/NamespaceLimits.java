@@ -86,6 +86,25 @@ public record NamespaceLimits(
    */
   public static final long SEQUENCE_WINDOW_DEFAULT = 1L << 32;
 
+  // The defaults, one constant each (LockdConfig and the daemon's options refer to them).
+  public static final int CONTENT_BYTES_MAX_DEFAULT = 256 * 1024;
+  public static final long TOTAL_CONTENT_BYTES_MAX_DEFAULT = 256L * 1024 * 1024;
+  public static final int PATH_BYTES_MAX_DEFAULT = 1024;
+  public static final int PATH_DEPTH_MAX_DEFAULT = 64;
+  public static final int CHILDREN_PER_DIRECTORY_MAX_DEFAULT = 10_000;
+  public static final int NODES_MAX_DEFAULT = 200_000;
+  public static final int SESSIONS_MAX_DEFAULT = 20_000;
+  public static final int WAITERS_PER_LOCK_MAX_DEFAULT = 1_000;
+  public static final int EVENTS_PER_SESSION_MAX_DEFAULT = 256;
+  public static final int WATCHES_PER_SESSION_MAX_DEFAULT = 256;
+  public static final long LOCK_DELAY_MAX_MILLIS_DEFAULT = LOCK_DELAY_CAP_MILLIS;
+  public static final long LOCK_DELAY_MILLIS_DEFAULT = 10_000;
+  public static final long LEASE_MIN_MILLIS_DEFAULT = 1_000;
+  public static final long LEASE_MAX_MILLIS_DEFAULT = 60_000;
+  public static final long LEASE_MILLIS_DEFAULT = 12_000;
+  public static final long WAIT_MAX_MILLIS_DEFAULT = 3_600_000;
+  public static final int CLIENT_NAME_BYTES_MAX_DEFAULT = 256;
+
   /** A bound on any duration the namespace adds to its clock, so that sums cannot overflow. */
   static final long DURATION_CAP_MILLIS = 366L * 24 * 3600 * 1000;
 
@@ -190,23 +209,23 @@ public record NamespaceLimits(
     private Builder() {
       this(
           LimitsRecord.newBuilder()
-              .setContentBytesMax(256 * 1024)
-              .setTotalContentBytesMax(256L * 1024 * 1024)
-              .setPathBytesMax(1024)
-              .setPathDepthMax(64)
-              .setChildrenPerDirectoryMax(10_000)
-              .setNodesMax(200_000)
-              .setSessionsMax(20_000)
-              .setWaitersPerLockMax(1_000)
-              .setEventsPerSessionMax(256)
-              .setWatchesPerSessionMax(256)
-              .setLockDelayMaxMillis(LOCK_DELAY_CAP_MILLIS)
-              .setLockDelayDefaultMillis(10_000)
-              .setLeaseMinMillis(1_000)
-              .setLeaseMaxMillis(60_000)
-              .setLeaseDefaultMillis(12_000)
-              .setWaitMaxMillis(3_600_000)
-              .setClientNameBytesMax(256)
+              .setContentBytesMax(CONTENT_BYTES_MAX_DEFAULT)
+              .setTotalContentBytesMax(TOTAL_CONTENT_BYTES_MAX_DEFAULT)
+              .setPathBytesMax(PATH_BYTES_MAX_DEFAULT)
+              .setPathDepthMax(PATH_DEPTH_MAX_DEFAULT)
+              .setChildrenPerDirectoryMax(CHILDREN_PER_DIRECTORY_MAX_DEFAULT)
+              .setNodesMax(NODES_MAX_DEFAULT)
+              .setSessionsMax(SESSIONS_MAX_DEFAULT)
+              .setWaitersPerLockMax(WAITERS_PER_LOCK_MAX_DEFAULT)
+              .setEventsPerSessionMax(EVENTS_PER_SESSION_MAX_DEFAULT)
+              .setWatchesPerSessionMax(WATCHES_PER_SESSION_MAX_DEFAULT)
+              .setLockDelayMaxMillis(LOCK_DELAY_MAX_MILLIS_DEFAULT)
+              .setLockDelayDefaultMillis(LOCK_DELAY_MILLIS_DEFAULT)
+              .setLeaseMinMillis(LEASE_MIN_MILLIS_DEFAULT)
+              .setLeaseMaxMillis(LEASE_MAX_MILLIS_DEFAULT)
+              .setLeaseDefaultMillis(LEASE_MILLIS_DEFAULT)
+              .setWaitMaxMillis(WAIT_MAX_MILLIS_DEFAULT)
+              .setClientNameBytesMax(CLIENT_NAME_BYTES_MAX_DEFAULT)
               .setSequenceWindow(SEQUENCE_WINDOW_DEFAULT)
               .build());
     }
