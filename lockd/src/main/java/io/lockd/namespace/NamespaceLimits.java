@@ -1,6 +1,5 @@
 package io.lockd.namespace;
 
-import com.google.protobuf.Descriptors.FieldDescriptor;
 import io.lockd.proto.ns.v1.LimitsRecord;
 
 /**
@@ -8,9 +7,10 @@ import io.lockd.proto.ns.v1.LimitsRecord;
  * limit and its value, and changes nothing.
  *
  * <p>All replicas of a cell must use equal limits: a command that fits under one replica's limits
- * and not under another's would make them diverge. Replicas compare their limits ({@link
- * #settingsText}) in the peer handshake and refuse a peer with others; the snapshot records the
- * limits and {@link Namespace#restore} refuses a snapshot taken under other limits.
+ * and not under another's would make them diverge. Replicas compare their limits in the peer
+ * handshake (with the other settings the cell must share, {@code LockdConfig.cellSettings}) and
+ * refuse a peer with others; the snapshot records the limits and {@link Namespace#restore} refuses
+ * a snapshot taken under other limits.
  *
  * <p>Each limit bounds one dimension. The snapshot is one byte array (below 2 GiB), which the
  * product of several limits at their maximum would exceed; the defaults are sized for ordinary
@@ -143,23 +143,6 @@ public record NamespaceLimits(
   /** A builder starting from these limits. */
   public Builder toBuilder() {
     return new Builder(toRecord());
-  }
-
-  /**
-   * Every limit as {@code name=value}, comma-separated, in a fixed order: what replicas compare
-   * before they talk (a peer with other limits would diverge from them), and what a refusal quotes.
-   * A limit added later is included without further change.
-   */
-  public String settingsText() {
-    LimitsRecord record = toRecord();
-    StringBuilder out = new StringBuilder();
-    for (FieldDescriptor field : LimitsRecord.getDescriptor().getFields()) {
-      if (out.length() > 0) {
-        out.append(',');
-      }
-      out.append(field.getJsonName()).append('=').append(record.getField(field));
-    }
-    return out.toString();
   }
 
   LimitsRecord toRecord() {
