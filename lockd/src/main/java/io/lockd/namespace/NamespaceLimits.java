@@ -106,7 +106,7 @@ public record NamespaceLimits(
   public static final int CLIENT_NAME_BYTES_MAX_DEFAULT = 256;
 
   /** A bound on any duration the namespace adds to its clock, so that sums cannot overflow. */
-  static final long DURATION_CAP_MILLIS = 366L * 24 * 3600 * 1000;
+  public static final long DURATION_CAP_MILLIS = 366L * 24 * 3600 * 1000;
 
   public NamespaceLimits {
     within("contentBytesMax", contentBytesMax, 1, CONTENT_BYTES_CAP);

@@ -14,7 +14,7 @@ import io.lockd.transport.TransportLimits;
  */
 final class ConfigChecks {
   /** A bound on any duration, so that sums of durations cannot overflow (about a year). */
-  private static final long DURATION_MAX_MILLIS = 366L * 24 * 3600 * 1000;
+  private static final long DURATION_MAX_MILLIS = NamespaceLimits.DURATION_CAP_MILLIS;
 
   /** Room for everything in a client request but its contents: path, header and framing. */
   static final int ENVELOPE_BYTES = 1 << 10;
