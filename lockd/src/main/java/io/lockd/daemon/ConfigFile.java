@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
@@ -35,8 +37,17 @@ final class ConfigFile implements IDefaultValueProvider {
     }
     Set<String> known = new TreeSet<>();
     for (OptionSpec option : spec.options()) {
+      List<String> given = new ArrayList<>();
       for (String name : option.names()) {
         known.add(key(name));
+        if (p.containsKey(key(name))) {
+          given.add(key(name));
+        }
+      }
+      // An old and a new name of one option would leave which value counts to an accident.
+      if (given.size() > 1) {
+        throw new IllegalArgumentException(
+            "--config file " + file + ": keys " + given + " name the same option; keep one");
       }
     }
     for (String key : new TreeSet<>(p.stringPropertyNames())) {

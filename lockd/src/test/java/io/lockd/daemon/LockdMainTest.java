@@ -121,6 +121,8 @@ class LockdMainTest {
     Files.writeString(file, "member = " + M1 + "\nlease-msec = 500\n");
     assertRefused(
         "unknown key 'lease-msec'", "--config", file.toString(), "--id", "1", "--data-dir", data);
+    Files.writeString(file, "member = " + M1 + "\nmax-path-bytes = 512\npath-bytes-max = 256\n");
+    assertRefused("name the same option", "--config", file.toString(), "--id", "1");
   }
 
   @Test
