@@ -88,41 +88,25 @@ class LockdMainTest {
 
   @Test
   void aConfigFileWithABadRelationIsRefusedNamingTheKey() throws Exception {
-    String data = dir.resolve("x").toString();
-    Path file = dir.resolve("bad.properties");
-    Files.writeString(file, "member = " + M1 + "\nlease-ms = 300\nheartbeat-ms = 200\n");
-    assertRefused(
-        "--heartbeat-ms must be positive and at most half of --lease-ms (300), was 200",
-        "--config",
-        file.toString(),
-        "--id",
-        "1",
-        "--data-dir",
-        data);
-    Files.writeString(file, "member = " + M1 + "\nmin-session-lease-ms = 20000\n");
-    assertRefused(
-        "--session-lease-ms must be within [20000, 60000], was 12000",
-        "--config",
-        file.toString(),
-        "--id",
-        "1",
-        "--data-dir",
-        data);
-    Files.writeString(file, "member = " + M1 + "\nheartbeat-ms = 20\ntick-ms = 30\n");
-    assertRefused(
-        "--tick-ms must be within [1, 20], was 30",
-        "--config",
-        file.toString(),
-        "--id",
-        "1",
-        "--data-dir",
-        data);
+    assertFileRefused(
+        "lease-ms = 300\nheartbeat-ms = 200\n",
+        "--heartbeat-ms must be positive and at most half of --lease-ms (300), was 200");
+    assertFileRefused(
+        "min-session-lease-ms = 20000\n",
+        "--session-lease-ms must be within [20000, 60000], was 12000");
+    assertFileRefused(
+        "heartbeat-ms = 20\ntick-ms = 30\n", "--tick-ms must be within [1, 20], was 30");
     // A misspelt key would otherwise leave the setting at its default without a word.
-    Files.writeString(file, "member = " + M1 + "\nlease-msec = 500\n");
+    assertFileRefused("lease-msec = 500\n", "unknown key 'lease-msec'");
+    assertFileRefused("max-path-bytes = 512\npath-bytes-max = 256\n", "name the same option");
+  }
+
+  /** A config file of member 1 with {@code lines} makes lockd exit 2 and say {@code says}. */
+  private void assertFileRefused(String lines, String says) throws Exception {
+    Path file = dir.resolve("bad.properties");
+    Files.writeString(file, "member = " + M1 + "\n" + lines);
     assertRefused(
-        "unknown key 'lease-msec'", "--config", file.toString(), "--id", "1", "--data-dir", data);
-    Files.writeString(file, "member = " + M1 + "\nmax-path-bytes = 512\npath-bytes-max = 256\n");
-    assertRefused("name the same option", "--config", file.toString(), "--id", "1");
+        says, "--config", file.toString(), "--id", "1", "--data-dir", dir.resolve("x").toString());
   }
 
   @Test
