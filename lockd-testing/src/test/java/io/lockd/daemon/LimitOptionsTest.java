@@ -21,8 +21,8 @@ import io.lockd.proto.v1.RequestHeader;
 import io.lockd.proto.v1.SessionGrpc;
 import io.lockd.proto.v1.SetContentsRequest;
 import io.lockd.server.grpc.GrpcErrors;
+import io.lockd.server.grpc.LockdConfig;
 import io.lockd.server.grpc.LockdServer;
-import io.lockd.server.grpc.LockdServerConfig;
 import io.lockd.testing.FreePorts;
 import io.lockd.testing.Leaders;
 import java.nio.file.Path;
@@ -52,7 +52,7 @@ class LimitOptionsTest {
       members.add(
           id + "=127.0.0.1:" + ports.get(2 * id - 2) + ",127.0.0.1:" + ports.get(2 * id - 1));
     }
-    LockdServerConfig defaults = settings(1, members);
+    LockdConfig defaults = settings(1, members);
     assertEquals(1024, defaults.limits().pathBytesMax());
     NamespaceException unknown =
         assertThrows(
@@ -63,7 +63,7 @@ class LimitOptionsTest {
     ManagedChannel channel = null;
     try {
       for (int id = 1; id <= 3; id++) {
-        LockdServerConfig s =
+        LockdConfig s =
             settings(
                 id,
                 members,
@@ -129,7 +129,7 @@ class LimitOptionsTest {
   }
 
   /** The settings {@code lockd} builds from these options (nothing starts). */
-  private LockdServerConfig settings(int id, List<String> members, String... extra) {
+  private LockdConfig settings(int id, List<String> members, String... extra) {
     List<String> args =
         new ArrayList<>(
             List.of(
@@ -146,7 +146,7 @@ class LimitOptionsTest {
     args.addAll(List.of(extra));
     LockdMain main = new LockdMain();
     new CommandLine(main).parseArgs(args.toArray(String[]::new));
-    return main.settings();
+    return main.config();
   }
 
   private static CreateNodeRequest file(long session, long sequence, String path) {

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.lockd.namespace.NamespaceLimits;
 import io.lockd.paxos.Ballot;
 import io.lockd.paxos.Message;
 import java.net.InetSocketAddress;
@@ -15,27 +14,46 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
- * Replicas started with different namespace limits would apply the same command differently, so the
- * handshake keeps them apart and says which limit differs; equal limits connect as before.
+ * Replicas started with a different lease, clock drift bound or namespace limits could hold
+ * overlapping leases or apply the same command differently, so the handshake keeps them apart and
+ * says which setting differs, with both values; equal settings connect as before.
  */
 class LimitsHandshakeTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
   private static final TransportLimits LIMITS =
       TransportLimits.defaults().withBackoffMillis(10, 200);
-  private static final String DEFAULT = NamespaceLimits.defaults().settingsText();
+  private static final String DEFAULT = "lease-ms=300,clock-drift=0.01,max-path-bytes=1024";
 
   @Test
   void aPeerWithOtherLimitsIsRefusedNamingTheLimit() {
-    String smaller = NamespaceLimits.builder().pathBytesMax(64).build().settingsText();
+    String smaller = "lease-ms=300,clock-drift=0.01,max-path-bytes=64";
     try (Pair p = new Pair(DEFAULT, smaller)) {
       p.sendUntil(
-          () -> p.beta.stats().get(1).lastFailure().contains("limits"),
+          () -> p.beta.stats().get(1).lastFailure().contains("settings"),
           "beta told why alpha refused it");
       PeerStats link = p.beta.stats().get(1);
       assertFalse(link.connected(), "a refused stream must not count as connected");
       String failure = link.lastFailure();
       assertTrue(failure.startsWith("FAILED_PRECONDITION"), failure);
-      assertTrue(failure.contains("pathBytesMax=64 there, 1024 here"), failure);
+      assertTrue(failure.contains("max-path-bytes: 1024 at replica 1, 64 at replica 2"), failure);
+      assertEquals(List.of(), p.alphaInbox.all());
+    }
+  }
+
+  @Test
+  void aPeerWithAnotherLeaseOrDriftIsRefusedNamingBothValues() {
+    String other = "lease-ms=500,clock-drift=0.05,max-path-bytes=1024";
+    try (Pair p = new Pair(DEFAULT, other)) {
+      p.sendUntil(
+          () -> p.beta.stats().get(1).lastFailure().contains("lease-ms"),
+          "beta told why alpha refused it");
+      String failure = p.beta.stats().get(1).lastFailure();
+      assertTrue(failure.startsWith("FAILED_PRECONDITION"), failure);
+      assertTrue(
+          failure.contains(
+              "(lease-ms: 300 at replica 1, 500 at replica 2; "
+                  + "clock-drift: 0.01 at replica 1, 0.05 at replica 2)"),
+          failure);
       assertEquals(List.of(), p.alphaInbox.all());
     }
   }
@@ -51,10 +69,11 @@ class LimitsHandshakeTest {
   @Test
   void theDifferenceIsNamedAndBounded() {
     assertEquals(
-        "pathBytesMax=64 there, 1024 here, depth unknown here",
-        LimitsDifference.describe("pathBytesMax=64,depth=3", "pathBytesMax=1024"));
+        "max-path-bytes: 1024 at replica 1, 64 at replica 2; depth: unknown at replica 1, 3 at"
+            + " replica 2",
+        SettingsDifference.describe("max-path-bytes=1024", 1, "max-path-bytes=64,depth=3", 2));
     String forged = "x".repeat(500) + "=1," + "y=2,".repeat(100);
-    assertTrue(LimitsDifference.describe(forged, DEFAULT).length() < 1_500);
+    assertTrue(SettingsDifference.describe(DEFAULT, 1, forged, 2).length() < 1_500);
   }
 
   /** Replica 1 (alpha) and replica 2 (beta), beta dialling alpha, each with its limits. */

@@ -1,23 +1,16 @@
 package io.lockd.daemon;
 
-import io.lockd.namespace.NamespaceLimits;
-import io.lockd.paxos.PaxosConfig;
-import io.lockd.replica.ReplicaOptions;
-import io.lockd.replica.RuntimeConfig;
-import io.lockd.server.ServerConfig;
+import io.lockd.server.grpc.LockdConfig;
+import io.lockd.server.grpc.LockdConfigBuilder;
 import io.lockd.server.grpc.LockdServer;
-import io.lockd.server.grpc.LockdServerConfig;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
-import java.net.InetSocketAddress;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -25,7 +18,6 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.PropertiesDefaultProvider;
 
 /** The {@code lockd} daemon: one replica of a lockd cell. */
 @Command(
@@ -41,9 +33,11 @@ import picocli.CommandLine.PropertiesDefaultProvider;
           + "with the same --cell and --member list and its own --id and --data-dir. The leader "
           + "serves clients; the others answer UNAVAILABLE with the leader's client address.",
       "",
-      "Every option can also come from a properties file (--config): the key is the option's "
-          + "name without dashes (data-dir=/var/lib/lockd); the command line wins over the file. "
-          + "All members must use equal timing and limit settings.",
+      "Every option can also come from a properties file (--config): its keys are the option's "
+          + "names without dashes (data-dir=/var/lib/lockd); the command line wins over the file, "
+          + "and a key that names no option is refused. Options once named --x-max keep that "
+          + "name as an alias of --max-x. All members must use equal --lease-ms, --clock-drift "
+          + "and namespace limits: peers refuse a replica with others, naming them.",
       ""
     },
     footer = {
@@ -125,16 +119,21 @@ public final class LockdMain implements Callable<Integer> {
   @Option(names = "--check", description = "Validate the settings, print them, and exit.")
   boolean checkOnly;
 
-  @CommandLine.ArgGroup(exclusive = false, heading = "%nTiming (equal on all members):%n")
+  @CommandLine.ArgGroup(
+      exclusive = false,
+      heading = "%nTiming (--lease-ms and --clock-drift equal on all members):%n")
   TimingOptions timing = new TimingOptions();
 
-  @CommandLine.ArgGroup(exclusive = false, heading = "%nLimits (equal on all members):%n")
+  @CommandLine.ArgGroup(exclusive = false, heading = "%nNamespace limits (equal on all members):%n")
   LimitOptions limits = new LimitOptions();
 
   @CommandLine.ArgGroup(
       exclusive = false,
       heading = "%nServer limits (per member; best kept equal):%n")
   ServerLimitOptions serverLimits = new ServerLimitOptions();
+
+  @CommandLine.ArgGroup(exclusive = false, heading = "%nInternals (per member; rarely changed):%n")
+  AdvancedOptions advanced = new AdvancedOptions();
 
   public static void main(String[] args) {
     System.exit(run(args));
@@ -152,7 +151,7 @@ public final class LockdMain implements Callable<Integer> {
     try {
       Path file = configFile(args);
       if (file != null) {
-        cmd.setDefaultValueProvider(new PropertiesDefaultProvider(load(file)));
+        cmd.setDefaultValueProvider(ConfigFile.read(file, cmd.getCommandSpec()));
       }
     } catch (IllegalArgumentException e) {
       cmd.getErr().println("lockd: " + e.getMessage());
@@ -164,23 +163,23 @@ public final class LockdMain implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter err = new CommandLine(this).getErr();
-    LockdServerConfig settings;
+    LockdConfig settings;
     try {
-      settings = settings();
+      settings = config();
     } catch (IllegalArgumentException e) {
-      err.println("lockd: " + flagNames(e.getMessage()));
+      err.println("lockd: " + e.getMessage());
       err.println("Run 'lockd --help' for the options and examples.");
       return 2;
     }
     if (checkOnly) {
-      System.out.println("lockd: settings are valid: " + describe(settings));
+      System.out.println("lockd: settings are valid: " + settings.describe());
       return 0;
     }
     return serve(settings, err);
   }
 
-  private int serve(LockdServerConfig settings, PrintWriter err) {
-    Path dir = settings.runtime().dataDir();
+  private int serve(LockdConfig settings, PrintWriter err) {
+    Path dir = settings.dataDir();
     try (FileChannel lockFile =
             FileChannel.open(
                 dir.resolve("lockd.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -207,7 +206,7 @@ public final class LockdMain implements Callable<Integer> {
               },
               "lockd-shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
-      log.info("replica {} started: {}", settings.selfId(), describe(settings));
+      log.info("replica {} started: {}", settings.selfId(), settings.describe());
       server.stopped().join();
       if (stopping.get()) {
         return 0;
@@ -220,111 +219,34 @@ public final class LockdMain implements Callable<Integer> {
     }
   }
 
-  /** Builds and validates every setting; IllegalArgumentException says what is wrong. */
-  LockdServerConfig settings() {
-    if (id == null) {
-      throw new IllegalArgumentException("--id is required (or id= in the --config file)");
+  /** Builds and validates every setting; IllegalArgumentException names the option and value. */
+  LockdConfig config() {
+    LockdConfigBuilder b = LockdConfig.builder().cell(cell);
+    if (id != null) {
+      b.selfId(id);
     }
-    if (members == null || members.isEmpty()) {
-      throw new IllegalArgumentException(
-          "--member is required, once per member (or member= in the --config file)");
+    if (members != null) {
+      b.members(members);
     }
-    if (dataDir == null) {
-      throw new IllegalArgumentException(
-          "--data-dir is required (or data-dir= in the --config file)");
+    if (dataDir != null) {
+      b.dataDir(dataDir);
     }
-    Members cellMembers = Members.parse(members);
-    if (!cellMembers.peers().containsKey(id)) {
-      throw new IllegalArgumentException(
-          "--id " + id + " is not one of the members " + cellMembers.ids());
+    if (peerListen != null) {
+      b.peerListen(peerListen);
     }
-    if (cell.isBlank()) {
-      throw new IllegalArgumentException("--cell must not be empty");
+    if (clientListen != null) {
+      b.clientListen(clientListen);
     }
-    InetSocketAddress peers = listen(peerListen, cellMembers.peers().get(id), "--peer-listen");
-    InetSocketAddress clients =
-        listen(clientListen, cellMembers.clients().get(id), "--client-listen");
-    PaxosConfig paxos =
-        new PaxosConfig(
-            id,
-            cellMembers.ids(),
-            timing.leaseMillis,
-            timing.clockDrift,
-            timing.heartbeatMillis,
-            timing.electionTimeoutMillis,
-            timing.electionJitterMillis,
-            PaxosConfig.RETRANSMIT_MILLIS,
-            timing.pipelineSlots,
-            1024,
-            1 << 20,
-            20_000,
-            512,
-            1 << 20);
-    if (timing.tickMillis <= 0 || timing.tickMillis > timing.heartbeatMillis) {
-      throw new IllegalArgumentException(
-          "--tick-ms must be in [1, --heartbeat-ms], was " + timing.tickMillis);
-    }
-    ReplicaOptions options = new ReplicaOptions(timing.proposalTimeoutMillis, timing.snapshotEvery);
-    RuntimeConfig runtime =
-        new RuntimeConfig(
-            cell, paxos, cellMembers.peers(), peers, dataDirectory(), options, timing.tickMillis);
-    NamespaceLimits namespaceLimits = namespaceLimits();
-    int inboundMax =
-        serverLimits.inboundMessageBytesMax != null
-            ? serverLimits.inboundMessageBytesMax
-            : LockdServerConfig.defaultInboundMessageBytes(namespaceLimits);
-    return new LockdServerConfig(
-        runtime,
-        namespaceLimits,
-        serverConfig(),
-        cellMembers.clients(),
-        clients,
-        timing.serverTickMillis,
-        300,
-        serverLimits.callsPerConnectionMax,
-        inboundMax);
+    timing.applyTo(b);
+    limits.applyTo(b);
+    serverLimits.applyTo(b);
+    advanced.applyTo(b);
+    LockdConfig config = b.build();
+    createDataDirectory(config.dataDir());
+    return config;
   }
 
-  private ServerConfig serverConfig() {
-    ServerConfig d = ServerConfig.defaults();
-    return new ServerConfig(
-        timing.graceMillis,
-        d.expiriesInFlightMax(),
-        serverLimits.streamsMax,
-        serverLimits.streamsPerSessionMax,
-        d.reconcileEveryMillis(),
-        d.unreachableAfterMillis(),
-        timing.clockDrift,
-        serverLimits.cachedFilesPerSessionMax,
-        serverLimits.callsPerStreamMax,
-        serverLimits.parkedRequestsMax,
-        serverLimits.parkMillis);
-  }
-
-  private NamespaceLimits namespaceLimits() {
-    return NamespaceLimits.builder()
-        .contentBytesMax(limits.contentBytesMax)
-        .sessionsMax(limits.sessionsMax)
-        .nodesMax(limits.nodesMax)
-        .waitersPerLockMax(limits.waitersPerLockMax)
-        .eventsPerSessionMax(limits.eventsPerSessionMax)
-        .leaseMinMillis(limits.sessionLeaseMinMillis)
-        .leaseMaxMillis(limits.sessionLeaseMaxMillis)
-        .leaseDefaultMillis(limits.sessionLeaseMillis)
-        .lockDelayDefaultMillis(limits.lockDelayMillis)
-        .lockDelayMaxMillis(limits.lockDelayMaxMillis)
-        .totalContentBytesMax(limits.totalContentBytesMax)
-        .pathBytesMax(limits.pathBytesMax)
-        .pathDepthMax(limits.pathDepthMax)
-        .childrenPerDirectoryMax(limits.childrenPerDirectoryMax)
-        .watchesPerSessionMax(limits.watchesPerSessionMax)
-        .waitMaxMillis(limits.waitMaxMillis)
-        .clientNameBytesMax(limits.clientNameBytesMax)
-        .sequenceWindow(limits.sequenceWindow)
-        .build();
-  }
-
-  private Path dataDirectory() {
+  private static void createDataDirectory(Path dataDir) {
     try {
       Files.createDirectories(dataDir);
     } catch (IOException e) {
@@ -333,78 +255,6 @@ public final class LockdMain implements Callable<Integer> {
     if (!Files.isDirectory(dataDir) || !Files.isWritable(dataDir)) {
       throw new IllegalArgumentException("--data-dir " + dataDir + " is not a writable directory");
     }
-    return dataDir;
-  }
-
-  private static InetSocketAddress listen(String given, String member, String option) {
-    String address = given == null ? member : Members.checkAddress(given, option);
-    return new InetSocketAddress(Members.host(address), Members.port(address));
-  }
-
-  private static String describe(LockdServerConfig s) {
-    return "cell '"
-        + s.runtime().cell()
-        + "', replica "
-        + s.selfId()
-        + " of "
-        + s.runtime().paxos().replicaIds()
-        + ", clients on "
-        + s.clientListen()
-        + ", peers on "
-        + s.runtime().peerListen()
-        + ", data in "
-        + s.runtime().dataDir()
-        + ", lease "
-        + s.runtime().paxos().leaseMillis()
-        + " ms, grace "
-        + s.server().graceMillis()
-        + " ms, limits "
-        + s.limits().settingsText();
-  }
-
-  /** Settings' names as their checks report them, and the flags that set them. */
-  private static final String[][] FLAG_NAMES = {
-    {"leaseMillis", "--lease-ms"},
-    {"heartbeatMillis", "--heartbeat-ms"},
-    {"electionTimeoutMillis", "--election-timeout-ms"},
-    {"electionJitterMillis", "--election-jitter-ms"},
-    {"clockDriftBound", "--clock-drift"},
-    {"graceMillis", "--grace-ms"},
-    {"contentBytesMax", "--content-bytes-max"},
-    {"sessionsMax", "--sessions-max"},
-    {"nodesMax", "--nodes-max"},
-    {"waitersPerLockMax", "--waiters-per-lock-max"},
-    {"eventsPerSessionMax", "--events-per-session-max"},
-    {"leaseDefaultMillis", "--session-lease-ms"},
-    {"leaseMinMillis", "--session-lease-min-ms"},
-    {"leaseMaxMillis", "--session-lease-max-ms"},
-    {"lockDelayDefaultMillis", "--lock-delay-ms"},
-    {"sequenceWindow", "--sequence-window"},
-    {"lockDelayMaxMillis", "--lock-delay-max-ms"},
-    {"totalContentBytesMax", "--total-content-bytes-max"},
-    {"pathBytesMax", "--path-bytes-max"},
-    {"pathDepthMax", "--path-depth-max"},
-    {"childrenPerDirectoryMax", "--children-per-directory-max"},
-    {"watchesPerSessionMax", "--watches-per-session-max"},
-    {"waitMaxMillis", "--wait-max-ms"},
-    {"clientNameBytesMax", "--client-name-bytes-max"},
-    {"inboundMessageBytesMax", "--inbound-message-bytes-max"},
-    {"callsPerConnectionMax", "--calls-per-connection-max"},
-    {"callsPerStreamMax", "--calls-per-stream-max"},
-    {"streamsPerSessionMax", "--keepalive-streams-per-session-max"},
-    {"streamsMax", "--keepalive-streams-max"},
-    {"parkedRequestsMax", "--parked-requests-max"},
-    {"parkMillis", "--park-ms"},
-    {"cachedFilesPerSessionMax", "--cached-files-per-session-max"}
-  };
-
-  /** Rewrites a check's message in terms of the flags a user types. */
-  static String flagNames(String message) {
-    String out = message;
-    for (String[] pair : FLAG_NAMES) {
-      out = out.replaceAll("\\b" + pair[0] + "\\b", pair[1]);
-    }
-    return out;
   }
 
   /** Finds {@code --config FILE} or {@code --config=FILE} before picocli parses. */
@@ -421,15 +271,5 @@ public final class LockdMain implements Callable<Integer> {
       }
     }
     return null;
-  }
-
-  private static Properties load(Path file) {
-    Properties p = new Properties();
-    try (InputStream in = Files.newInputStream(file)) {
-      p.load(in);
-    } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read --config file " + file + ": " + e);
-    }
-    return p;
   }
 }

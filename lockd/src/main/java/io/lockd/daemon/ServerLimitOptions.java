@@ -1,75 +1,91 @@
 package io.lockd.daemon;
 
+import io.lockd.server.ServerConfig;
+import io.lockd.server.grpc.LockdConfig;
+import io.lockd.server.grpc.LockdConfigBuilder;
 import picocli.CommandLine.Option;
 
 /** Limits of this replica's client port and serving memory (each member may differ). */
 final class ServerLimitOptions {
   @Option(
-      names = "--inbound-message-bytes-max",
+      names = {"--max-inbound-message-bytes", "--inbound-message-bytes-max"},
       paramLabel = "BYTES",
       description =
-          "Largest message a client may send; at least --content-bytes-max + "
-              + "--path-bytes-max + 1024 (default: --content-bytes-max + 65536).")
-  Integer inboundMessageBytesMax;
+          "Largest message a client may send; at least --max-content-bytes + "
+              + "--max-path-bytes + 1024 (default: --max-content-bytes + 65536).")
+  Integer maxInboundMessageBytes;
 
   @Option(
-      names = "--calls-per-connection-max",
+      names = {"--max-calls-per-connection", "--calls-per-connection-max"},
       paramLabel = "N",
-      defaultValue = "1000",
+      defaultValue = "" + LockdConfig.CALLS_PER_CONNECTION_MAX,
       description =
           "Calls and streams open at once on one client connection "
               + "(default: ${DEFAULT-VALUE}).")
-  int callsPerConnectionMax;
+  int maxCallsPerConnection;
 
   @Option(
-      names = "--calls-per-stream-max",
+      names = {"--max-calls-per-stream", "--calls-per-stream-max"},
       paramLabel = "N",
-      defaultValue = "4096",
+      defaultValue = "" + ServerConfig.CALLS_PER_STREAM_MAX,
       description =
           "Unanswered calls on one Session/Calls stream; more are answered "
               + "RESOURCE_EXHAUSTED (default: ${DEFAULT-VALUE}).")
-  int callsPerStreamMax;
+  int maxCallsPerStream;
 
   @Option(
-      names = "--keepalive-streams-max",
+      names = {"--max-keepalive-streams", "--keepalive-streams-max"},
       paramLabel = "N",
-      defaultValue = "100000",
+      defaultValue = "" + ServerConfig.STREAMS_MAX,
       description = "KeepAlive streams open at once on this replica (default: ${DEFAULT-VALUE}).")
-  int streamsMax;
+  int maxKeepaliveStreams;
 
   @Option(
-      names = "--keepalive-streams-per-session-max",
+      names = {"--max-keepalive-streams-per-session", "--keepalive-streams-per-session-max"},
       paramLabel = "N",
-      defaultValue = "4",
+      defaultValue = "" + ServerConfig.STREAMS_PER_SESSION_MAX,
       description =
           "KeepAlive streams of one session; a newer one ends the oldest "
               + "(default: ${DEFAULT-VALUE}).")
-  int streamsPerSessionMax;
+  int maxKeepaliveStreamsPerSession;
 
   @Option(
-      names = "--parked-requests-max",
+      names = {"--max-parked-requests", "--parked-requests-max"},
       paramLabel = "N",
-      defaultValue = "10000",
+      defaultValue = "" + ServerConfig.PARKED_REQUESTS_MAX,
       description =
           "Requests held while a leader is being elected; more are answered "
               + "UNAVAILABLE at once (default: ${DEFAULT-VALUE}).")
-  int parkedRequestsMax;
+  int maxParkedRequests;
 
   @Option(
       names = "--park-ms",
       paramLabel = "MS",
-      defaultValue = "1500",
+      defaultValue = "" + ServerConfig.PARK_MILLIS,
       description =
           "How long a request waits for an election to end before it is answered "
               + "UNAVAILABLE (default: ${DEFAULT-VALUE}).")
   long parkMillis;
 
   @Option(
-      names = "--cached-files-per-session-max",
+      names = {"--max-cached-files-per-session", "--cached-files-per-session-max"},
       paramLabel = "N",
-      defaultValue = "10000",
+      defaultValue = "" + ServerConfig.CACHED_FILES_PER_SESSION_MAX,
       description =
           "Files the leader registers as cached by one caching session; reads "
               + "beyond it are answered uncacheable (default: ${DEFAULT-VALUE}).")
-  int cachedFilesPerSessionMax;
+  int maxCachedFilesPerSession;
+
+  void applyTo(LockdConfigBuilder b) {
+    if (maxInboundMessageBytes != null) {
+      b.maxInboundMessageBytes(maxInboundMessageBytes);
+    }
+    b.maxCallsPerConnection(maxCallsPerConnection);
+    b.maxCallsPerStream(maxCallsPerStream);
+    b.maxKeepaliveStreams(maxKeepaliveStreams);
+    b.maxKeepaliveStreamsPerSession(maxKeepaliveStreamsPerSession);
+    b.maxParkedRequests(maxParkedRequests);
+    b.parkMillis(parkMillis);
+    b.maxCachedFilesPerSession(maxCachedFilesPerSession);
+  }
 }

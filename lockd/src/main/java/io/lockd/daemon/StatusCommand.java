@@ -9,6 +9,7 @@ import io.lockd.proto.v1.DistrustedPeer;
 import io.lockd.proto.v1.ReplicaStatus;
 import io.lockd.proto.v1.StatusRequest;
 import io.lockd.proto.v1.StatusResponse;
+import io.lockd.server.grpc.Members;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;

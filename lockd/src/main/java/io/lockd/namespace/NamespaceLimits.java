@@ -1,6 +1,5 @@
 package io.lockd.namespace;
 
-import com.google.protobuf.Descriptors.FieldDescriptor;
 import io.lockd.proto.ns.v1.LimitsRecord;
 
 /**
@@ -8,9 +7,10 @@ import io.lockd.proto.ns.v1.LimitsRecord;
  * limit and its value, and changes nothing.
  *
  * <p>All replicas of a cell must use equal limits: a command that fits under one replica's limits
- * and not under another's would make them diverge. Replicas compare their limits ({@link
- * #settingsText}) in the peer handshake and refuse a peer with others; the snapshot records the
- * limits and {@link Namespace#restore} refuses a snapshot taken under other limits.
+ * and not under another's would make them diverge. Replicas compare their limits in the peer
+ * handshake (with the other settings the cell must share, {@code LockdConfig.cellSettings}) and
+ * refuse a peer with others; the snapshot records the limits and {@link Namespace#restore} refuses
+ * a snapshot taken under other limits.
  *
  * <p>Each limit bounds one dimension. The snapshot is one byte array (below 2 GiB), which the
  * product of several limits at their maximum would exceed; the defaults are sized for ordinary
@@ -86,8 +86,27 @@ public record NamespaceLimits(
    */
   public static final long SEQUENCE_WINDOW_DEFAULT = 1L << 32;
 
+  // The defaults, one constant each (LockdConfig and the daemon's options refer to them).
+  public static final int CONTENT_BYTES_MAX_DEFAULT = 256 * 1024;
+  public static final long TOTAL_CONTENT_BYTES_MAX_DEFAULT = 256L * 1024 * 1024;
+  public static final int PATH_BYTES_MAX_DEFAULT = 1024;
+  public static final int PATH_DEPTH_MAX_DEFAULT = 64;
+  public static final int CHILDREN_PER_DIRECTORY_MAX_DEFAULT = 10_000;
+  public static final int NODES_MAX_DEFAULT = 200_000;
+  public static final int SESSIONS_MAX_DEFAULT = 20_000;
+  public static final int WAITERS_PER_LOCK_MAX_DEFAULT = 1_000;
+  public static final int EVENTS_PER_SESSION_MAX_DEFAULT = 256;
+  public static final int WATCHES_PER_SESSION_MAX_DEFAULT = 256;
+  public static final long LOCK_DELAY_MAX_MILLIS_DEFAULT = LOCK_DELAY_CAP_MILLIS;
+  public static final long LOCK_DELAY_MILLIS_DEFAULT = 10_000;
+  public static final long LEASE_MIN_MILLIS_DEFAULT = 1_000;
+  public static final long LEASE_MAX_MILLIS_DEFAULT = 60_000;
+  public static final long LEASE_MILLIS_DEFAULT = 12_000;
+  public static final long WAIT_MAX_MILLIS_DEFAULT = 3_600_000;
+  public static final int CLIENT_NAME_BYTES_MAX_DEFAULT = 256;
+
   /** A bound on any duration the namespace adds to its clock, so that sums cannot overflow. */
-  static final long DURATION_CAP_MILLIS = 366L * 24 * 3600 * 1000;
+  public static final long DURATION_CAP_MILLIS = 366L * 24 * 3600 * 1000;
 
   public NamespaceLimits {
     within("contentBytesMax", contentBytesMax, 1, CONTENT_BYTES_CAP);
@@ -124,23 +143,6 @@ public record NamespaceLimits(
   /** A builder starting from these limits. */
   public Builder toBuilder() {
     return new Builder(toRecord());
-  }
-
-  /**
-   * Every limit as {@code name=value}, comma-separated, in a fixed order: what replicas compare
-   * before they talk (a peer with other limits would diverge from them), and what a refusal quotes.
-   * A limit added later is included without further change.
-   */
-  public String settingsText() {
-    LimitsRecord record = toRecord();
-    StringBuilder out = new StringBuilder();
-    for (FieldDescriptor field : LimitsRecord.getDescriptor().getFields()) {
-      if (out.length() > 0) {
-        out.append(',');
-      }
-      out.append(field.getJsonName()).append('=').append(record.getField(field));
-    }
-    return out.toString();
   }
 
   LimitsRecord toRecord() {
@@ -190,23 +192,23 @@ public record NamespaceLimits(
     private Builder() {
       this(
           LimitsRecord.newBuilder()
-              .setContentBytesMax(256 * 1024)
-              .setTotalContentBytesMax(256L * 1024 * 1024)
-              .setPathBytesMax(1024)
-              .setPathDepthMax(64)
-              .setChildrenPerDirectoryMax(10_000)
-              .setNodesMax(200_000)
-              .setSessionsMax(20_000)
-              .setWaitersPerLockMax(1_000)
-              .setEventsPerSessionMax(256)
-              .setWatchesPerSessionMax(256)
-              .setLockDelayMaxMillis(LOCK_DELAY_CAP_MILLIS)
-              .setLockDelayDefaultMillis(10_000)
-              .setLeaseMinMillis(1_000)
-              .setLeaseMaxMillis(60_000)
-              .setLeaseDefaultMillis(12_000)
-              .setWaitMaxMillis(3_600_000)
-              .setClientNameBytesMax(256)
+              .setContentBytesMax(CONTENT_BYTES_MAX_DEFAULT)
+              .setTotalContentBytesMax(TOTAL_CONTENT_BYTES_MAX_DEFAULT)
+              .setPathBytesMax(PATH_BYTES_MAX_DEFAULT)
+              .setPathDepthMax(PATH_DEPTH_MAX_DEFAULT)
+              .setChildrenPerDirectoryMax(CHILDREN_PER_DIRECTORY_MAX_DEFAULT)
+              .setNodesMax(NODES_MAX_DEFAULT)
+              .setSessionsMax(SESSIONS_MAX_DEFAULT)
+              .setWaitersPerLockMax(WAITERS_PER_LOCK_MAX_DEFAULT)
+              .setEventsPerSessionMax(EVENTS_PER_SESSION_MAX_DEFAULT)
+              .setWatchesPerSessionMax(WATCHES_PER_SESSION_MAX_DEFAULT)
+              .setLockDelayMaxMillis(LOCK_DELAY_MAX_MILLIS_DEFAULT)
+              .setLockDelayDefaultMillis(LOCK_DELAY_MILLIS_DEFAULT)
+              .setLeaseMinMillis(LEASE_MIN_MILLIS_DEFAULT)
+              .setLeaseMaxMillis(LEASE_MAX_MILLIS_DEFAULT)
+              .setLeaseDefaultMillis(LEASE_MILLIS_DEFAULT)
+              .setWaitMaxMillis(WAIT_MAX_MILLIS_DEFAULT)
+              .setClientNameBytesMax(CLIENT_NAME_BYTES_MAX_DEFAULT)
               .setSequenceWindow(SEQUENCE_WINDOW_DEFAULT)
               .build());
     }

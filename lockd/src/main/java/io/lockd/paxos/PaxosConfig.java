@@ -45,6 +45,13 @@ public record PaxosConfig(
   public static final long ELECTION_TIMEOUT_MILLIS = 500;
   public static final long ELECTION_JITTER_MILLIS = 250;
   public static final long RETRANSMIT_MILLIS = 30;
+  public static final double CLOCK_DRIFT_BOUND = 0.01;
+  public static final int MAX_INFLIGHT_SLOTS = 64;
+  public static final int MAX_BATCH_COMMANDS = 1024;
+  public static final int MAX_BATCH_BYTES = 1 << 20;
+  public static final int MAX_PENDING_COMMANDS = 20_000;
+  public static final int CATCH_UP_MAX_ENTRIES = 512;
+  public static final int SNAPSHOT_CHUNK_BYTES = 1 << 20;
 
   public PaxosConfig {
     replicaIds = List.copyOf(replicaIds.stream().sorted().distinct().toList());
@@ -80,17 +87,17 @@ public record PaxosConfig(
         selfId,
         replicaIds,
         LEASE_MILLIS,
-        0.01,
+        CLOCK_DRIFT_BOUND,
         HEARTBEAT_MILLIS,
         ELECTION_TIMEOUT_MILLIS,
         ELECTION_JITTER_MILLIS,
         RETRANSMIT_MILLIS,
-        64,
-        1024,
-        1 << 20,
-        20_000,
-        512,
-        1 << 20);
+        MAX_INFLIGHT_SLOTS,
+        MAX_BATCH_COMMANDS,
+        MAX_BATCH_BYTES,
+        MAX_PENDING_COMMANDS,
+        CATCH_UP_MAX_ENTRIES,
+        SNAPSHOT_CHUNK_BYTES);
   }
 
   public PaxosConfig withSelf(int id) {

@@ -17,6 +17,8 @@ public record ReplicaOptions(
     long snapshotEverySlots,
     long checksumEverySlots,
     long checksumIdleMillis) {
+  public static final long PROPOSAL_TIMEOUT_MILLIS = 10_000;
+  public static final long SNAPSHOT_EVERY_SLOTS = 10_000;
   public static final long CHECKSUM_EVERY_SLOTS = 10_000;
   public static final long CHECKSUM_IDLE_MILLIS = 1_000;
 
@@ -36,6 +38,6 @@ public record ReplicaOptions(
   }
 
   public static ReplicaOptions defaults() {
-    return new ReplicaOptions(10_000, 10_000);
+    return new ReplicaOptions(PROPOSAL_TIMEOUT_MILLIS, SNAPSHOT_EVERY_SLOTS);
   }
 }

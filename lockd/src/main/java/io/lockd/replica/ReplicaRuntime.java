@@ -30,7 +30,7 @@ public final class ReplicaRuntime implements AutoCloseable {
     transport =
         new GrpcPeerTransport(
             config.cell(),
-            config.cellLimits(),
+            config.cellSettings(),
             id,
             config.peers(),
             config.peerListen(),

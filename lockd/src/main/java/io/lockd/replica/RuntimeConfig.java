@@ -16,8 +16,9 @@ import java.util.Map;
  * @param options driver settings
  * @param tickMillis the shortest interval between two ticks of the core (it is ticked when its next
  *     timer is due, not at a fixed rate)
- * @param cellLimits the state machine's limits as {@code name=value,...}, which every member must
- *     share: peers that announce others are refused; "" compares none
+ * @param cellSettings the settings every member must share (the lease, the clock drift bound, the
+ *     state machine's limits) as {@code key=value,...}: peers that announce others are refused; ""
+ *     compares none
  */
 public record RuntimeConfig(
     String cell,
@@ -27,14 +28,14 @@ public record RuntimeConfig(
     Path dataDir,
     ReplicaOptions options,
     long tickMillis,
-    String cellLimits) {
+    String cellSettings) {
 
   public RuntimeConfig {
     peers = Map.copyOf(peers);
-    cellLimits = cellLimits == null ? "" : cellLimits;
+    cellSettings = cellSettings == null ? "" : cellSettings;
   }
 
-  /** A replica whose peers' limits are not compared. */
+  /** A replica whose peers' settings are not compared. */
   public RuntimeConfig(
       String cell,
       PaxosConfig paxos,
@@ -46,8 +47,9 @@ public record RuntimeConfig(
     this(cell, paxos, peers, peerListen, dataDir, options, tickMillis, "");
   }
 
-  /** The same, with the state machine's limits to compare with every peer's. */
-  public RuntimeConfig withCellLimits(String limits) {
-    return new RuntimeConfig(cell, paxos, peers, peerListen, dataDir, options, tickMillis, limits);
+  /** The same, with the settings to compare with every peer's. */
+  public RuntimeConfig withCellSettings(String settings) {
+    return new RuntimeConfig(
+        cell, paxos, peers, peerListen, dataDir, options, tickMillis, settings);
   }
 }

@@ -1,5 +1,7 @@
 package io.lockd.server;
 
+import io.lockd.paxos.PaxosConfig;
+
 /**
  * Settings of the server layer (the namespace and consensus have their own).
  *
@@ -50,6 +52,16 @@ public record ServerConfig(
    */
   public static final long GRACE_DEFAULT_MILLIS = 5_000;
 
+  public static final int EXPIRIES_IN_FLIGHT_MAX = 256;
+  public static final int STREAMS_MAX = 100_000;
+  public static final int STREAMS_PER_SESSION_MAX = 4;
+  public static final long RECONCILE_EVERY_MILLIS = 60_000;
+  public static final long UNREACHABLE_AFTER_MILLIS = 1_000;
+  public static final int CACHED_FILES_PER_SESSION_MAX = 10_000;
+  public static final int CALLS_PER_STREAM_MAX = 4096;
+  public static final int PARKED_REQUESTS_MAX = 10_000;
+  public static final long PARK_MILLIS = 1_500;
+
   /** The largest grace the namespace accepts in ExtendAllSessions. */
   public static final long GRACE_MAX_MILLIS = 600_000;
 
@@ -72,7 +84,17 @@ public record ServerConfig(
   /** The defaults: a failover grace of {@link #GRACE_DEFAULT_MILLIS}. */
   public static ServerConfig defaults() {
     return new ServerConfig(
-        GRACE_DEFAULT_MILLIS, 256, 100_000, 4, 60_000, 1_000, 0.01, 10_000, 4096, 10_000, 1_500);
+        GRACE_DEFAULT_MILLIS,
+        EXPIRIES_IN_FLIGHT_MAX,
+        STREAMS_MAX,
+        STREAMS_PER_SESSION_MAX,
+        RECONCILE_EVERY_MILLIS,
+        UNREACHABLE_AFTER_MILLIS,
+        PaxosConfig.CLOCK_DRIFT_BOUND,
+        CACHED_FILES_PER_SESSION_MAX,
+        CALLS_PER_STREAM_MAX,
+        PARKED_REQUESTS_MAX,
+        PARK_MILLIS);
   }
 
   public ServerConfig withGraceMillis(long grace) {

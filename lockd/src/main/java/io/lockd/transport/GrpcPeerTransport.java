@@ -45,7 +45,7 @@ public final class GrpcPeerTransport implements PeerTransport {
   }
 
   private final String cell;
-  private final String cellLimits;
+  private final String cellSettings;
   private final int selfId;
   private final SortedMap<Integer, String> peerAddresses;
   private final InetSocketAddress listenAddress;
@@ -78,21 +78,22 @@ public final class GrpcPeerTransport implements PeerTransport {
   }
 
   /**
-   * The same, for a replica whose state machine has limits every member must share.
+   * The same, for a replica with settings every member must share (its lease, clock drift bound and
+   * namespace limits).
    *
-   * @param cellLimits those limits as {@code name=value,...}: announced to every peer, and a peer
-   *     that announces others is refused (both ways, so such a replica stays out of the cell); ""
-   *     announces and compares nothing
+   * @param cellSettings those settings as {@code key=value,...}: announced to every peer, and a
+   *     peer that announces others is refused (both ways, so such a replica stays out of the cell);
+   *     "" announces and compares nothing
    */
   public GrpcPeerTransport(
       String cell,
-      String cellLimits,
+      String cellSettings,
       int selfId,
       Map<Integer, String> members,
       InetSocketAddress listenAddress,
       TransportLimits limits) {
     this.cell = PeerHandshake.checkCellName(cell);
-    this.cellLimits = Objects.requireNonNull(cellLimits, "cellLimits");
+    this.cellSettings = Objects.requireNonNull(cellSettings, "cellSettings");
     this.selfId = checkId(selfId);
     this.listenAddress = Objects.requireNonNull(listenAddress, "listenAddress");
     this.limits = Objects.requireNonNull(limits, "limits");
@@ -105,6 +106,14 @@ public final class GrpcPeerTransport implements PeerTransport {
     this.peerAddresses = peers;
     counters.put(selfId, new PeerCounters());
     peers.keySet().forEach(id -> counters.put(id, new PeerCounters()));
+  }
+
+  /**
+   * Returns {@code cell} if it can name a cell (1-64 characters of {@code [A-Za-z0-9._-]}, as it
+   * travels in a header); else throws IllegalArgumentException saying so.
+   */
+  public static String checkCellName(String cell) {
+    return PeerHandshake.checkCellName(cell);
   }
 
   // Synchronized with close(), so that a close racing a start cannot miss what start creates.
@@ -270,7 +279,7 @@ public final class GrpcPeerTransport implements PeerTransport {
             .keepAliveTimeout(limits.keepAliveTimeoutMillis(), TimeUnit.MILLISECONDS)
             .build();
     return new PeerLink(
-        PeerHandshake.clientHeaders(cell, cellLimits, selfId, peerId),
+        PeerHandshake.clientHeaders(cell, cellSettings, selfId, peerId),
         selfId,
         peerId,
         address,
@@ -284,7 +293,7 @@ public final class GrpcPeerTransport implements PeerTransport {
   private Server newServer() {
     InboundPeers connected = new InboundPeers(selfId, TransportLimits.PEER_SILENCE_MILLIS);
     PeerHandshake handshake =
-        new PeerHandshake(cell, cellLimits, selfId, counters.keySet(), connected);
+        new PeerHandshake(cell, cellSettings, selfId, counters.keySet(), connected);
     return NettyServerBuilder.forAddress(listenAddress)
         .channelType(TransportThreads.serverChannelType())
         .bossEventLoopGroup(threads.io())

@@ -16,9 +16,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The headers that open every peer stream, and the receiver's check of them (see peer.proto). A
  * replica misconfigured to dial into another cell, an address map that points at the wrong replica,
- * or a replica started with other namespace limits, is refused before a single message crosses,
- * with a status that names the mistake; so is a second connection that claims the id of a replica
- * whose stream is alive ({@link InboundPeers}).
+ * or a replica started with other settings than the cell must share (lease, clock drift bound,
+ * namespace limits), is refused before a single message crosses, with a status that names the
+ * mistake; so is a second connection that claims the id of a replica whose stream is alive ({@link
+ * InboundPeers}).
  */
 final class PeerHandshake implements ServerInterceptor {
   static final String PROTOCOL_VERSION = "1";
@@ -31,8 +32,11 @@ final class PeerHandshake implements ServerInterceptor {
   static final Metadata.Key<String> RECEIVER_ID =
       Metadata.Key.of("lockd-receiver-id", Metadata.ASCII_STRING_MARSHALLER);
 
-  /** The sender's replicated limits as {@code name=value,...}; absent from older builds. */
-  static final Metadata.Key<String> CELL_LIMITS =
+  /**
+   * The settings the sender shares with its cell as {@code key=value,...}; absent from builds that
+   * compare none. (Named for what it first carried, the namespace limits.)
+   */
+  static final Metadata.Key<String> CELL_SETTINGS =
       Metadata.Key.of("lockd-cell-limits", Metadata.ASCII_STRING_MARSHALLER);
 
   /** The sender id the handshake established, for the stream handler to check envelopes against. */
@@ -42,7 +46,7 @@ final class PeerHandshake implements ServerInterceptor {
   private static final Pattern CELL_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
   private final String cell;
-  private final String cellLimits;
+  private final String cellSettings;
   private final int selfId;
   private final Set<Integer> members;
   private final InboundPeers connected;
@@ -51,12 +55,12 @@ final class PeerHandshake implements ServerInterceptor {
   private volatile String lastRefusal = "";
 
   /**
-   * @param cellLimits this replica's replicated limits as text; "" compares none
+   * @param cellSettings the settings this replica shares with its cell as text; "" compares none
    */
   PeerHandshake(
-      String cell, String cellLimits, int selfId, Set<Integer> members, InboundPeers connected) {
+      String cell, String cellSettings, int selfId, Set<Integer> members, InboundPeers connected) {
     this.cell = checkCellName(cell);
-    this.cellLimits = cellLimits;
+    this.cellSettings = cellSettings;
     this.selfId = selfId;
     this.members = Set.copyOf(members);
     this.connected = connected;
@@ -75,11 +79,11 @@ final class PeerHandshake implements ServerInterceptor {
     return clientHeaders(cell, "", senderId, receiverId);
   }
 
-  /** The same, announcing the sender's replicated limits unless they are "". */
-  static Metadata clientHeaders(String cell, String cellLimits, int senderId, int receiverId) {
+  /** The same, announcing the settings the sender shares with its cell unless they are "". */
+  static Metadata clientHeaders(String cell, String cellSettings, int senderId, int receiverId) {
     Metadata headers = new Metadata();
-    if (!cellLimits.isEmpty()) {
-      headers.put(CELL_LIMITS, cellLimits);
+    if (!cellSettings.isEmpty()) {
+      headers.put(CELL_SETTINGS, cellSettings);
     }
     headers.put(PROTOCOL, PROTOCOL_VERSION);
     headers.put(CELL, cell);
@@ -133,12 +137,16 @@ final class PeerHandshake implements ServerInterceptor {
           sender, selfId, cell, new TreeSet<>(members));
     }
     // Absent from builds before the check: accepted, so that a cell can be upgraded in place.
-    String peerLimits = headers.get(CELL_LIMITS);
-    if (peerLimits != null && !cellLimits.isEmpty() && !peerLimits.equals(cellLimits)) {
+    String peerSettings = headers.get(CELL_SETTINGS);
+    if (peerSettings != null && !cellSettings.isEmpty() && !peerSettings.equals(cellSettings)) {
       return refuse(
-          "replica %d runs with other limits than replica %d of cell '%s' (%s); every member "
-              + "must use the same limits, or their states would diverge",
-          sender, selfId, cell, LimitsDifference.describe(peerLimits, cellLimits));
+          "replica %d runs with other settings than replica %d of cell '%s' (%s); every member "
+              + "must use the same lease, clock drift bound and namespace limits, or leases could "
+              + "overlap and states diverge",
+          sender,
+          selfId,
+          cell,
+          SettingsDifference.describe(cellSettings, selfId, peerSettings, sender));
     }
     return connected.check(sender);
   }

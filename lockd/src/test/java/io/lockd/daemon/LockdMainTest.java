@@ -87,6 +87,52 @@ class LockdMainTest {
   }
 
   @Test
+  void aConfigFileWithABadRelationIsRefusedNamingTheKey() throws Exception {
+    assertFileRefused(
+        "lease-ms = 300\nheartbeat-ms = 200\n",
+        "--heartbeat-ms must be positive and at most half of --lease-ms (300), was 200");
+    assertFileRefused(
+        "min-session-lease-ms = 20000\n",
+        "--session-lease-ms must be within [20000, 60000], was 12000");
+    assertFileRefused(
+        "heartbeat-ms = 20\ntick-ms = 30\n", "--tick-ms must be within [1, 20], was 30");
+    // A misspelt key would otherwise leave the setting at its default without a word.
+    assertFileRefused("lease-msec = 500\n", "unknown key 'lease-msec'");
+    assertFileRefused("max-path-bytes = 512\npath-bytes-max = 256\n", "name the same option");
+  }
+
+  /** A config file of member 1 with {@code lines} makes lockd exit 2 and say {@code says}. */
+  private void assertFileRefused(String lines, String says) throws Exception {
+    Path file = dir.resolve("bad.properties");
+    Files.writeString(file, "member = " + M1 + "\n" + lines);
+    assertRefused(
+        says, "--config", file.toString(), "--id", "1", "--data-dir", dir.resolve("x").toString());
+  }
+
+  @Test
+  void optionsKeepTheirOlderNamesOnTheCommandLineAndInTheFile() throws Exception {
+    Path file = dir.resolve("old.properties");
+    Files.writeString(file, "member = " + M1 + "\ncontent-bytes-max = 4096\npipeline-slots = 16\n");
+    Run r =
+        run(
+            "--config",
+            file.toString(),
+            "--id",
+            "1",
+            "--data-dir",
+            dir.resolve("r1").toString(),
+            "--path-bytes-max",
+            "512",
+            "--session-lease-min-ms",
+            "2000",
+            "--check");
+    assertEquals(0, r.status(), r.err());
+    assertTrue(r.out().contains("max-content-bytes=4096,"), r.out());
+    assertTrue(r.out().contains("max-path-bytes=512,"), r.out());
+    assertTrue(r.out().contains("min-session-lease-ms=2000,"), r.out());
+  }
+
+  @Test
   void badSettingsSayWhatIsWrongAndExitTwo() {
     String data = dir.resolve("x").toString();
     assertRefused("--id is required", "--member", M1, "--data-dir", data);
@@ -162,7 +208,7 @@ class LockdMainTest {
   void limitOptionsAreCheckedInTermsOfTheirFlags() {
     String data = dir.resolve("x").toString();
     assertRefused(
-        "--path-depth-max must be at least 1",
+        "--max-path-depth must be at least 1, was 0",
         "--id",
         "1",
         "--data-dir",
@@ -172,7 +218,7 @@ class LockdMainTest {
         "--path-depth-max",
         "0");
     assertRefused(
-        "--calls-per-stream-max must be positive",
+        "--max-calls-per-stream must be at least 1, was 0",
         "--id",
         "1",
         "--data-dir",
@@ -183,8 +229,8 @@ class LockdMainTest {
         "0");
     // The client port must be able to receive the largest file the namespace accepts.
     assertRefused(
-        "--inbound-message-bytes-max must be at least 264192 (--content-bytes-max + "
-            + "--path-bytes-max + 1024)",
+        "--max-inbound-message-bytes must be at least 264192 (--max-content-bytes + "
+            + "--max-path-bytes + 1024), was 262144",
         "--id",
         "1",
         "--data-dir",
@@ -210,8 +256,8 @@ class LockdMainTest {
             "--check");
     assertEquals(0, ok.status(), ok.err());
     // Printed in full, so that an operator can compare the members' limits.
-    assertTrue(ok.out().contains("pathBytesMax=512,"), ok.out());
-    assertTrue(ok.out().contains("waitMaxMillis=60000,"), ok.out());
+    assertTrue(ok.out().contains("max-path-bytes=512,"), ok.out());
+    assertTrue(ok.out().contains("max-wait-ms=60000,"), ok.out());
   }
 
   private static void assertRefused(String says, String... args) {

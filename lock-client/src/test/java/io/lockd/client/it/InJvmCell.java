@@ -2,15 +2,11 @@ package io.lockd.client.it;
 
 import io.lockd.client.LockClient;
 import io.lockd.namespace.NamespaceLimits;
-import io.lockd.paxos.PaxosConfig;
-import io.lockd.replica.ReplicaOptions;
-import io.lockd.replica.RuntimeConfig;
-import io.lockd.server.ServerConfig;
+import io.lockd.server.grpc.LockdConfig;
+import io.lockd.server.grpc.LockdConfigBuilder;
 import io.lockd.server.grpc.LockdServer;
-import io.lockd.server.grpc.LockdServerConfig;
 import io.lockd.testing.FreePorts;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,7 +20,7 @@ import java.util.TreeMap;
  * real server; the failover tests use {@link ProcessCell} (separate JVMs).
  */
 public final class InJvmCell implements AutoCloseable {
-  private final Map<Integer, LockdServerConfig> configs = new TreeMap<>();
+  private final Map<Integer, LockdConfig> configs = new TreeMap<>();
   private final Map<Integer, LockdServer> servers = new TreeMap<>();
   private final Map<Integer, String> clientAddresses = new TreeMap<>();
 
@@ -45,25 +41,15 @@ public final class InJvmCell implements AutoCloseable {
     }
     try {
       for (int id : ids) {
-        RuntimeConfig runtime =
-            new RuntimeConfig(
-                "it",
-                PaxosConfig.defaults(id, ids),
-                peers,
-                address(peers.get(id)),
-                root.resolve("r" + id),
-                ReplicaOptions.defaults(),
-                5);
-        configs.put(
-            id,
-            new LockdServerConfig(
-                runtime,
-                limits,
-                ServerConfig.defaults().withGraceMillis(graceMillis),
-                clientAddresses,
-                address(clientAddresses.get(id)),
-                10,
-                300));
+        LockdConfigBuilder config =
+            LockdConfig.builder()
+                .cell("it")
+                .selfId(id)
+                .dataDir(root.resolve("r" + id))
+                .namespaceLimits(limits)
+                .graceMillis(graceMillis);
+        ids.forEach(m -> config.member(m, peers.get(m), clientAddresses.get(m)));
+        configs.put(id, config.build());
         start(id);
       }
     } catch (IOException | RuntimeException e) {
@@ -81,12 +67,6 @@ public final class InJvmCell implements AutoCloseable {
         .endpoints(endpoints())
         .operationTimeout(Duration.ofSeconds(20))
         .attemptTimeout(Duration.ofSeconds(1));
-  }
-
-  static InetSocketAddress address(String hostPort) {
-    int colon = hostPort.lastIndexOf(':');
-    return new InetSocketAddress(
-        hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
   }
 
   /** Stops replica {@code id} (its data stays); a stopped replica refuses connections. */

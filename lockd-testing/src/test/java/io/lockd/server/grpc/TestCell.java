@@ -4,14 +4,10 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.lockd.namespace.Namespace;
 import io.lockd.namespace.NamespaceLimits;
-import io.lockd.paxos.PaxosConfig;
-import io.lockd.replica.ReplicaOptions;
-import io.lockd.replica.RuntimeConfig;
 import io.lockd.server.ServerConfig;
 import io.lockd.testing.FreePorts;
 import io.lockd.testing.Leaders;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +28,7 @@ final class TestCell implements AutoCloseable {
   final List<LockdServer> servers = new ArrayList<>();
   final Map<Integer, String> clientAddresses = new TreeMap<>();
   final Map<Integer, String> peers = new TreeMap<>();
-  private final Map<Integer, LockdServerConfig> configs = new TreeMap<>();
+  private final Map<Integer, LockdConfig> configs = new TreeMap<>();
   private final Map<Integer, ManagedChannel> channels = new TreeMap<>();
 
   TestCell(int size, Path root, ServerConfig server, NamespaceLimits limits) throws IOException {
@@ -45,37 +41,21 @@ final class TestCell implements AutoCloseable {
     }
     try {
       for (int id : ids) {
-        RuntimeConfig runtime =
-            new RuntimeConfig(
-                CELL,
-                PaxosConfig.defaults(id, ids),
-                peers,
-                address(peers.get(id)),
-                root.resolve("r" + id),
-                ReplicaOptions.defaults(),
-                5);
-        configs.put(
-            id,
-            new LockdServerConfig(
-                runtime,
-                limits,
-                server,
-                clientAddresses,
-                address(clientAddresses.get(id)),
-                10,
-                300));
+        LockdConfigBuilder config =
+            LockdConfig.builder()
+                .cell(CELL)
+                .selfId(id)
+                .dataDir(root.resolve("r" + id))
+                .namespaceLimits(limits)
+                .graceMillis(server.graceMillis());
+        ids.forEach(m -> config.member(m, peers.get(m), clientAddresses.get(m)));
+        configs.put(id, config.build());
         servers.add(LockdServer.start(configs.get(id)));
       }
     } catch (IOException | RuntimeException e) {
       close();
       throw e;
     }
-  }
-
-  private static InetSocketAddress address(String hostPort) {
-    int colon = hostPort.lastIndexOf(':');
-    return new InetSocketAddress(
-        hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
   }
 
   /** Waits (bounded) until a replica serves clients; returns it. */

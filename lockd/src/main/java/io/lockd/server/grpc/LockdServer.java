@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
 public final class LockdServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LockdServer.class);
 
-  private final LockdServerConfig config;
+  private final LockdConfig config;
   private final ReplicaRuntime runtime;
   private final CellServer cell;
   private final HealthReporter health = new HealthReporter();
@@ -39,15 +39,13 @@ public final class LockdServer implements AutoCloseable {
   private final Server server;
   private boolean closed;
 
-  private LockdServer(LockdServerConfig config) throws IOException {
+  private LockdServer(LockdConfig config) throws IOException {
     this.config = config;
     int id = config.selfId();
     Namespace namespace = new Namespace(config.limits());
     ServerLog serverLog = new ServerLog(id);
-    // Peers with other limits are refused: they would apply the same command differently.
-    runtime =
-        ReplicaRuntime.start(
-            config.runtime().withCellLimits(config.limits().settingsText()), namespace, serverLog);
+    // The runtime announces config.cellSettings() to its peers and refuses peers with others.
+    runtime = ReplicaRuntime.start(config.runtime(), namespace, serverLog);
     try {
       cell =
           runtime
@@ -111,8 +109,8 @@ public final class LockdServer implements AutoCloseable {
               .addService(guard.guard(health.manager().getHealthService().bindService()))
               .addService(ProtoReflectionServiceV1.newInstance())
               .addService(reflectionV1Alpha())
-              .maxConcurrentCallsPerConnection(config.callsPerConnectionMax())
-              .maxInboundMessageSize(config.inboundMessageBytesMax())
+              .maxConcurrentCallsPerConnection(config.maxCallsPerConnection())
+              .maxInboundMessageSize(config.maxInboundMessageBytes())
               .permitKeepAliveTime(5, TimeUnit.SECONDS)
               .permitKeepAliveWithoutCalls(true)
               .build()
@@ -125,10 +123,7 @@ public final class LockdServer implements AutoCloseable {
           e instanceof IOException io ? io : new IOException(e));
     }
     log.info(
-        "replica {} of cell '{}' serving clients on port {}",
-        id,
-        config.runtime().cell(),
-        server.getPort());
+        "replica {} of cell '{}' serving clients on port {}", id, config.cell(), server.getPort());
   }
 
   /**
@@ -141,7 +136,7 @@ public final class LockdServer implements AutoCloseable {
   }
 
   /** Starts a replica and its client server; throws if a port or the data directory is unusable. */
-  public static LockdServer start(LockdServerConfig config) throws IOException {
+  public static LockdServer start(LockdConfig config) throws IOException {
     return new LockdServer(config);
   }
 

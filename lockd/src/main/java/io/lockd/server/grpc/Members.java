@@ -1,4 +1,4 @@
-package io.lockd.daemon;
+package io.lockd.server.grpc;
 
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,0 +1,276 @@
+package io.lockd.server.grpc;
+
+import io.lockd.namespace.NamespaceLimits;
+import io.lockd.paxos.PaxosConfig;
+import io.lockd.replica.ReplicaOptions;
+import io.lockd.replica.RuntimeConfig;
+import io.lockd.server.ServerConfig;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.stream.Collectors;
+
+/**
+ * Everything one lockd replica is configured with, validated: the one way to configure a replica,
+ * whether from the daemon's options, its config file or code ({@link #builder}). Each layer gets
+ * its own view ({@link #paxos}, {@link #runtime}, {@link #limits}, {@link #server}); every default
+ * is a constant named once, in the layer that uses it, and the builder starts from those.
+ *
+ * <p>Some settings must be equal on every member, or replicas could break a lease or apply the same
+ * command differently: {@link #cellSettings} lists them, and replicas compare it when they connect
+ * (docs/transport.md, "Handshake").
+ */
+public final class LockdConfig {
+  public static final String CELL = "lockd";
+  public static final long TICK_MILLIS = 5;
+  public static final long SERVER_TICK_MILLIS = 10;
+  public static final long STATUS_FETCH_MILLIS = 300;
+  public static final int CALLS_PER_CONNECTION_MAX = 1_000;
+
+  /** The most contents a client message may carry beyond the largest file, by default. */
+  private static final int INBOUND_HEADROOM_BYTES = 64 << 10;
+
+  private final String cell;
+  private final Members members;
+  private final Path dataDir;
+  private final InetSocketAddress peerListen;
+  private final InetSocketAddress clientListen;
+  private final PaxosConfig paxos;
+  private final ReplicaOptions replicaOptions;
+  private final long tickMillis;
+  private final NamespaceLimits limits;
+  private final ServerConfig server;
+  private final long serverTickMillis;
+  private final long statusFetchMillis;
+  private final int maxCallsPerConnection;
+  private final int maxInboundMessageBytes;
+
+  LockdConfig(LockdConfigBuilder b) {
+    cell = b.cell;
+    members = Members.parse(b.members);
+    int id = b.selfId;
+    dataDir = b.dataDir;
+    peerListen = address(b.peerListen != null ? b.peerListen : members.peers().get(id));
+    clientListen = address(b.clientListen != null ? b.clientListen : members.clients().get(id));
+    paxos =
+        new PaxosConfig(
+            id,
+            members.ids(),
+            b.leaseMillis,
+            b.clockDrift,
+            b.heartbeatMillis,
+            b.electionTimeoutMillis,
+            b.electionJitterMillis,
+            b.retransmitMillis,
+            b.maxInflightSlots,
+            b.maxBatchCommands,
+            b.maxBatchBytes,
+            b.maxPendingCommands,
+            b.maxCatchUpEntries,
+            b.snapshotChunkBytes);
+    replicaOptions =
+        new ReplicaOptions(
+            b.proposalTimeoutMillis,
+            b.snapshotEverySlots,
+            b.checksumEverySlots,
+            b.checksumIdleMillis);
+    tickMillis = b.tickMillis;
+    limits = namespaceLimits(b);
+    server =
+        new ServerConfig(
+            b.graceMillis,
+            b.maxExpiriesInFlight,
+            b.maxKeepaliveStreams,
+            b.maxKeepaliveStreamsPerSession,
+            b.reconcileEveryMillis,
+            b.unreachableAfterMillis,
+            b.clockDrift,
+            b.maxCachedFilesPerSession,
+            b.maxCallsPerStream,
+            b.maxParkedRequests,
+            b.parkMillis);
+    serverTickMillis = b.serverTickMillis;
+    statusFetchMillis = b.statusFetchMillis;
+    maxCallsPerConnection = b.maxCallsPerConnection;
+    maxInboundMessageBytes =
+        b.maxInboundMessageBytes != null
+            ? b.maxInboundMessageBytes
+            : defaultInboundMessageBytes(b.maxContentBytes, b.maxPathBytes);
+  }
+
+  /** A builder starting from the defaults. */
+  public static LockdConfigBuilder builder() {
+    return new LockdConfigBuilder();
+  }
+
+  private static NamespaceLimits namespaceLimits(LockdConfigBuilder b) {
+    return NamespaceLimits.builder()
+        .contentBytesMax(b.maxContentBytes)
+        .totalContentBytesMax(b.maxTotalContentBytes)
+        .pathBytesMax(b.maxPathBytes)
+        .pathDepthMax(b.maxPathDepth)
+        .childrenPerDirectoryMax(b.maxChildrenPerDirectory)
+        .nodesMax(b.maxNodes)
+        .sessionsMax(b.maxSessions)
+        .waitersPerLockMax(b.maxWaitersPerLock)
+        .eventsPerSessionMax(b.maxEventsPerSession)
+        .watchesPerSessionMax(b.maxWatchesPerSession)
+        .lockDelayMaxMillis(b.maxLockDelayMillis)
+        .lockDelayDefaultMillis(b.lockDelayMillis)
+        .leaseMinMillis(b.minSessionLeaseMillis)
+        .leaseMaxMillis(b.maxSessionLeaseMillis)
+        .leaseDefaultMillis(b.sessionLeaseMillis)
+        .waitMaxMillis(b.maxWaitMillis)
+        .clientNameBytesMax(b.maxClientNameBytes)
+        .sequenceWindow(b.sequenceWindow)
+        .build();
+  }
+
+  /**
+   * The default client message limit: the largest contents plus 64 KiB, or more if paths may be
+   * longer than that leaves room for.
+   */
+  static int defaultInboundMessageBytes(int maxContentBytes, int maxPathBytes) {
+    long bytes =
+        Math.max(
+            (long) maxContentBytes + INBOUND_HEADROOM_BYTES,
+            ConfigChecks.smallestInboundMessageBytes(maxContentBytes, maxPathBytes));
+    return (int) Math.min(Integer.MAX_VALUE, bytes);
+  }
+
+  private static InetSocketAddress address(String hostPort) {
+    return new InetSocketAddress(Members.host(hostPort), Members.port(hostPort));
+  }
+
+  /**
+   * The settings every member must share, as {@code key=value,...} in a fixed order, keyed as the
+   * options are: the lease and the clock drift bound (a leader counts on its acceptors' lease
+   * grants lasting as long as its own reckoning says; with another lease or drift bound two leaders
+   * could overlap) and every namespace limit (a command that fits under one replica's limits and
+   * not another's would make them diverge). Everything else may differ between members
+   * (docs/transport.md says why, setting by setting).
+   */
+  public String cellSettings() {
+    Map<String, Object> s = new LinkedHashMap<>();
+    s.put("lease-ms", paxos.leaseMillis());
+    s.put("clock-drift", paxos.clockDriftBound());
+    s.put("max-content-bytes", limits.contentBytesMax());
+    s.put("max-total-content-bytes", limits.totalContentBytesMax());
+    s.put("max-path-bytes", limits.pathBytesMax());
+    s.put("max-path-depth", limits.pathDepthMax());
+    s.put("max-children-per-directory", limits.childrenPerDirectoryMax());
+    s.put("max-nodes", limits.nodesMax());
+    s.put("max-sessions", limits.sessionsMax());
+    s.put("max-waiters-per-lock", limits.waitersPerLockMax());
+    s.put("max-events-per-session", limits.eventsPerSessionMax());
+    s.put("max-watches-per-session", limits.watchesPerSessionMax());
+    s.put("max-lock-delay-ms", limits.lockDelayMaxMillis());
+    s.put("lock-delay-ms", limits.lockDelayDefaultMillis());
+    s.put("min-session-lease-ms", limits.leaseMinMillis());
+    s.put("max-session-lease-ms", limits.leaseMaxMillis());
+    s.put("session-lease-ms", limits.leaseDefaultMillis());
+    s.put("max-wait-ms", limits.waitMaxMillis());
+    s.put("max-client-name-bytes", limits.clientNameBytesMax());
+    s.put("sequence-window", limits.sequenceWindow());
+    return s.entrySet().stream()
+        .map(e -> e.getKey() + "=" + e.getValue())
+        .collect(Collectors.joining(","));
+  }
+
+  /** One line for the start-up log and {@code lockd --check}. */
+  public String describe() {
+    return "cell '"
+        + cell
+        + "', replica "
+        + selfId()
+        + " of "
+        + paxos.replicaIds()
+        + ", clients on "
+        + clientListen
+        + ", peers on "
+        + peerListen
+        + ", data in "
+        + dataDir
+        + ", grace "
+        + server.graceMillis()
+        + " ms, shared with the cell: "
+        + cellSettings();
+  }
+
+  public int selfId() {
+    return paxos.selfId();
+  }
+
+  public String cell() {
+    return cell;
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  /** The consensus core's view. */
+  public PaxosConfig paxos() {
+    return paxos;
+  }
+
+  /**
+   * The replica runtime's view: cell, consensus, peers, data directory, and the {@link
+   * #cellSettings} its peers must share.
+   */
+  public RuntimeConfig runtime() {
+    return new RuntimeConfig(
+            cell, paxos, members.peers(), peerListen, dataDir, replicaOptions, tickMillis)
+        .withCellSettings(cellSettings());
+  }
+
+  /** The namespace's limits (equal on every member). */
+  public NamespaceLimits limits() {
+    return limits;
+  }
+
+  /** The server layer's view (grace, stream and call limits). */
+  public ServerConfig server() {
+    return server;
+  }
+
+  /** Every member's client address by id, as clients dial it (redirects, the status view). */
+  public SortedMap<Integer, String> clientAddresses() {
+    return members.clients();
+  }
+
+  /** Where this replica accepts clients. */
+  public InetSocketAddress clientListen() {
+    return clientListen;
+  }
+
+  /** How often the leader's duties run (expiry, timers, health). */
+  public long serverTickMillis() {
+    return serverTickMillis;
+  }
+
+  /** The deadline for asking a peer for its status. */
+  public long statusFetchMillis() {
+    return statusFetchMillis;
+  }
+
+  /** The most calls (streams included) open at once on one client connection. */
+  public int maxCallsPerConnection() {
+    return maxCallsPerConnection;
+  }
+
+  /**
+   * The largest message a client may send: at least a file of the largest contents with the longest
+   * path, so that every request the namespace accepts can also be received.
+   */
+  public int maxInboundMessageBytes() {
+    return maxInboundMessageBytes;
+  }
+
+  @Override
+  public String toString() {
+    return describe();
+  }
+}
