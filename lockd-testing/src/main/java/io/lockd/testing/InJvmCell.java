@@ -1,0 +1,362 @@
+package io.lockd.testing;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.lockd.namespace.Namespace;
+import io.lockd.namespace.NamespaceLimits;
+import io.lockd.paxos.PaxosConfig;
+import io.lockd.replica.ReplicaOptions;
+import io.lockd.replica.RuntimeConfig;
+import io.lockd.server.ServerConfig;
+import io.lockd.server.grpc.LockdServer;
+import io.lockd.server.grpc.LockdServerConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+
+/**
+ * A real lockd cell in this JVM: {@code size} production {@link LockdServer}s (replica, acceptor
+ * log and MapDB checkpoints, gRPC peer transport, server core, lockd.v1 services) on 127.0.0.1,
+ * ports chosen at run time. Replicas can be stopped (their data stays) and started again on the
+ * same ports. Every wait is bounded; {@link #close} stops everything it started and deletes the
+ * data directory if the cell made it.
+ *
+ * <p>The one in-JVM cell of the tree: the server's gRPC tests, the client library's tests and
+ * lockctl's tests all run against it.
+ */
+public final class InJvmCell implements AutoCloseable {
+  /** The bound of every wait for a leader, unless a caller names another. */
+  public static final long WAIT_MILLIS = 30_000;
+
+  private static final long SERVER_TICK_MILLIS = 10;
+  private static final long STATUS_FETCH_MILLIS = 300;
+  private static final long CORE_TICK_MILLIS = 5;
+
+  private final String cellName;
+  private final Path dataRoot;
+  private final boolean ownsDataRoot;
+  private final Map<Integer, String> peers = new TreeMap<>();
+  private final Map<Integer, String> clientAddresses = new TreeMap<>();
+  private final Map<Integer, LockdServerConfig> configs = new TreeMap<>();
+  private final Map<Integer, LockdServer> running = new TreeMap<>();
+  private final Map<Integer, ManagedChannel> channels = new TreeMap<>();
+
+  private InJvmCell(Builder b) throws IOException {
+    cellName = b.cellName;
+    ownsDataRoot = b.dataRoot == null;
+    dataRoot = ownsDataRoot ? Files.createTempDirectory("lockd-cell") : b.dataRoot;
+    List<Integer> ids = new ArrayList<>();
+    List<Integer> ports = FreePorts.distinct(2 * b.size);
+    for (int id = 1; id <= b.size; id++) {
+      ids.add(id);
+      peers.put(id, "127.0.0.1:" + ports.get(2 * id - 2));
+      clientAddresses.put(id, "127.0.0.1:" + ports.get(2 * id - 1));
+    }
+    for (int id : ids) {
+      RuntimeConfig runtime =
+          new RuntimeConfig(
+              cellName,
+              b.paxos.apply(PaxosConfig.defaults(id, ids)),
+              peers,
+              address(peers.get(id)),
+              dataRoot.resolve("r" + id),
+              b.options,
+              CORE_TICK_MILLIS);
+      configs.put(
+          id,
+          new LockdServerConfig(
+              runtime,
+              b.limits,
+              b.server,
+              clientAddresses,
+              address(clientAddresses.get(id)),
+              SERVER_TICK_MILLIS,
+              STATUS_FETCH_MILLIS));
+    }
+    try {
+      for (int id : ids) {
+        start(id);
+      }
+    } catch (IOException | RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** How a cell is made; every setting has a default that suits a quick test. */
+  public static final class Builder {
+    private int size = 3;
+    private String cellName = "test";
+    private Path dataRoot;
+    private NamespaceLimits limits = NamespaceLimits.defaults();
+    private ServerConfig server = ServerConfig.defaults();
+    private UnaryOperator<PaxosConfig> paxos = UnaryOperator.identity();
+    private ReplicaOptions options = ReplicaOptions.defaults();
+
+    private Builder() {}
+
+    /** How many replicas (default 3). */
+    public Builder size(int replicas) {
+      if (replicas < 1) {
+        throw new IllegalArgumentException("a cell needs at least one replica, was " + replicas);
+      }
+      this.size = replicas;
+      return this;
+    }
+
+    /** The cell's name, which peers compare (default "test"). */
+    public Builder cellName(String name) {
+      this.cellName = name;
+      return this;
+    }
+
+    /**
+     * Where the replicas keep their data ({@code r<id>} beneath it); the caller owns it. Without it
+     * the cell makes a temporary directory and deletes it at {@link #close}.
+     */
+    public Builder dataRoot(Path root) {
+      this.dataRoot = root;
+      return this;
+    }
+
+    /** The namespace's limits (every replica the same). */
+    public Builder limits(NamespaceLimits namespaceLimits) {
+      this.limits = namespaceLimits;
+      return this;
+    }
+
+    /** The server layer's settings (failover grace, stream limits...). */
+    public Builder server(ServerConfig serverConfig) {
+      this.server = serverConfig;
+      return this;
+    }
+
+    /** Shorthand for the server settings' failover grace. */
+    public Builder graceMillis(long grace) {
+      this.server = server.withGraceMillis(grace);
+      return this;
+    }
+
+    /** Changes each replica's consensus settings (lease, election timing) from the defaults. */
+    public Builder paxos(UnaryOperator<PaxosConfig> change) {
+      this.paxos = change;
+      return this;
+    }
+
+    /** The replica driver's settings (proposal timeout, snapshot interval). */
+    public Builder replicaOptions(ReplicaOptions replicaOptions) {
+      this.options = replicaOptions;
+      return this;
+    }
+
+    /** Starts every replica; throws (having stopped what started) if one cannot start. */
+    public InJvmCell start() throws IOException {
+      return new InJvmCell(this);
+    }
+  }
+
+  private static InetSocketAddress address(String hostPort) {
+    int colon = hostPort.lastIndexOf(':');
+    return new InetSocketAddress(
+        hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+  }
+
+  public String cellName() {
+    return cellName;
+  }
+
+  public int size() {
+    return configs.size();
+  }
+
+  /** Every replica's client address ({@code 127.0.0.1:port}) in id order, stopped ones too. */
+  public List<String> endpoints() {
+    return List.copyOf(clientAddresses.values());
+  }
+
+  /** Replica {@code id}'s client address. */
+  public String endpoint(int id) {
+    return clientAddresses.get(id);
+  }
+
+  /** Every replica's client address by id. */
+  public Map<Integer, String> clientAddresses() {
+    return clientAddresses;
+  }
+
+  /** Every replica's peer address by id. */
+  public Map<Integer, String> peerAddresses() {
+    return peers;
+  }
+
+  /** Where replica {@code id} keeps its data. */
+  public Path dataDir(int id) {
+    return configs.get(id).runtime().dataDir();
+  }
+
+  /** The replicas that run now, in id order. */
+  public synchronized List<LockdServer> servers() {
+    return List.copyOf(running.values());
+  }
+
+  /** Replica {@code id}, which must run. */
+  public synchronized LockdServer server(int id) {
+    LockdServer s = running.get(id);
+    if (s == null) {
+      throw new IllegalStateException("replica " + id + " does not run");
+    }
+    return s;
+  }
+
+  public synchronized boolean isRunning(int id) {
+    return running.containsKey(id);
+  }
+
+  /** Waits at most {@link #WAIT_MILLIS} until a replica serves clients; returns it. */
+  public LockdServer awaitLeader() throws Exception {
+    return awaitLeader(WAIT_MILLIS);
+  }
+
+  /** Waits at most {@code waitMillis} until a running replica serves clients; returns it. */
+  public LockdServer awaitLeader(long waitMillis) throws Exception {
+    return Leaders.await(servers(), waitMillis);
+  }
+
+  /** A running replica other than {@code leader}. */
+  public LockdServer follower(LockdServer leader) {
+    return servers().stream().filter(s -> s != leader).findFirst().orElseThrow();
+  }
+
+  /** Stops replica {@code id} cleanly (its connections close, its data stays); no-op if stopped. */
+  public void stop(int id) {
+    LockdServer s;
+    ManagedChannel ch;
+    synchronized (this) {
+      s = running.remove(id);
+      ch = channels.remove(id);
+    }
+    if (ch != null) {
+      ch.shutdownNow();
+    }
+    if (s != null) {
+      s.close();
+    }
+  }
+
+  /**
+   * Starts replica {@code id} (again) from its data directory on its ports. A port just released
+   * may stay taken for a moment: it retries for up to five seconds.
+   */
+  public LockdServer start(int id) throws IOException {
+    LockdServerConfig config = configs.get(id);
+    if (config == null) {
+      throw new IllegalArgumentException("no replica " + id + " in a cell of " + size());
+    }
+    synchronized (this) {
+      if (running.containsKey(id)) {
+        throw new IllegalStateException("replica " + id + " runs already");
+      }
+    }
+    LockdServer started = null;
+    for (int attempt = 1; started == null; attempt++) {
+      try {
+        started = LockdServer.start(config);
+      } catch (UncheckedIOException e) {
+        if (attempt == 20) {
+          throw e;
+        }
+        pause(250);
+      }
+    }
+    synchronized (this) {
+      running.put(id, started);
+    }
+    return started;
+  }
+
+  /** Stops replica {@code id} and starts it again from its data. */
+  public LockdServer restart(int id) throws IOException {
+    stop(id);
+    return start(id);
+  }
+
+  private static void pause(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for a port", e);
+    }
+  }
+
+  /** A plaintext channel to {@code server}'s client port, shared and closed by the cell. */
+  public ManagedChannel channel(LockdServer server) {
+    return channel(server.selfId());
+  }
+
+  /** A plaintext channel to replica {@code id}'s client port, shared and closed by the cell. */
+  public synchronized ManagedChannel channel(int id) {
+    return channels.computeIfAbsent(
+        id, i -> NettyChannelBuilder.forTarget(clientAddresses.get(i)).usePlaintext().build());
+  }
+
+  /** The checksum of {@code server}'s namespace, read on its loop. */
+  public static long checksum(LockdServer server) throws Exception {
+    return server.onLoop(c -> c.readLocal(Namespace::stateChecksum), 5_000);
+  }
+
+  /** The last log index {@code server}'s namespace applied, read on its loop. */
+  public static long appliedIndex(LockdServer server) throws Exception {
+    return server.onLoop(c -> c.readLocal(Namespace::appliedIndex), 5_000);
+  }
+
+  @Override
+  public void close() {
+    List<ManagedChannel> openChannels;
+    List<LockdServer> servers;
+    synchronized (this) {
+      openChannels = List.copyOf(channels.values());
+      channels.clear();
+      servers = List.copyOf(running.values());
+      running.clear();
+    }
+    openChannels.forEach(ManagedChannel::shutdownNow);
+    for (ManagedChannel c : openChannels) {
+      try {
+        c.awaitTermination(2, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    for (LockdServer s : servers) {
+      s.close();
+    }
+    if (ownsDataRoot) {
+      deleteTree(dataRoot);
+    }
+  }
+
+  private static void deleteTree(Path root) {
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      // a temporary directory left behind is harmless; the servers are stopped either way
+    }
+  }
+}
