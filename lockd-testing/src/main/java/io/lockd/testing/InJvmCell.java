@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
@@ -50,6 +51,7 @@ public final class InJvmCell implements AutoCloseable {
   private final Map<Integer, LockdServerConfig> configs = new TreeMap<>();
   private final Map<Integer, LockdServer> running = new TreeMap<>();
   private final Map<Integer, ManagedChannel> channels = new TreeMap<>();
+  private final ClientPortFaults faults = new ClientPortFaults();
 
   private InJvmCell(Builder b) throws IOException {
     cellName = b.cellName;
@@ -236,6 +238,36 @@ public final class InJvmCell implements AutoCloseable {
     return Leaders.await(servers(), waitMillis);
   }
 
+  /**
+   * The faults injected on every replica's client port (all off at first). Tests that use them
+   * should {@link ClientPortFaults#reset} them when done if the cell outlives the test.
+   */
+  public ClientPortFaults faults() {
+    return faults;
+  }
+
+  /**
+   * Moves leadership the way a crash would: stops the leader, waits (bounded) until another replica
+   * serves, and starts the stopped one again (as a follower, from its data). Returns the new
+   * leader. Needs a cell of three or more.
+   */
+  public LockdServer moveLeader() throws Exception {
+    LockdServer old = awaitLeader();
+    int oldId = old.selfId();
+    stop(oldId);
+    LockdServer next = awaitLeader();
+    start(oldId);
+    return next;
+  }
+
+  /**
+   * Reads the namespace as the serving leader has applied it (waits, bounded, for one): what the
+   * cell has committed, without going through the client under test.
+   */
+  public <T> T readLeader(Function<Namespace, T> read) throws Exception {
+    return awaitLeader().onLoop(c -> c.readLocal(read), 5_000);
+  }
+
   /** A running replica other than {@code leader}. */
   public LockdServer follower(LockdServer leader) {
     return servers().stream().filter(s -> s != leader).findFirst().orElseThrow();
@@ -274,7 +306,7 @@ public final class InJvmCell implements AutoCloseable {
     LockdServer started = null;
     for (int attempt = 1; started == null; attempt++) {
       try {
-        started = LockdServer.start(config);
+        started = LockdServer.start(config, List.of(faults.interceptor(id)));
       } catch (UncheckedIOException e) {
         if (attempt == 20) {
           throw e;
