@@ -232,6 +232,13 @@ public final class ClientPortFaults {
     }
   }
 
+  /** Requests of every method received by replica {@code replica} so far. */
+  public int requests(int replica) {
+    synchronized (lock) {
+      return requests.getOrDefault(replica, Map.of()).values().stream().mapToInt(n -> n).sum();
+    }
+  }
+
   /** Every switch off, every replica up, held answers and pushes sent, counts back to zero. */
   public void reset() {
     synchronized (lock) {

@@ -1,5 +1,6 @@
 package io.lockd.testing;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.ForwardingServerCall;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -71,7 +72,8 @@ final class FaultyCall<Q, A> extends ForwardingServerCall.SimpleForwardingServer
 
   /** A request message from the client, about to reach the server. */
   void received(Q message) {
-    if (kind == Kind.CALLS && message instanceof CallRequest r) {
+    CallRequest r = kind == Kind.CALLS ? asCallRequest(message) : null;
+    if (r != null) {
       String unary = WireMethods.methodOf(r);
       callMethods.put(r.getCallId(), unary);
       faults.counted(replica, unary);
@@ -83,6 +85,24 @@ final class FaultyCall<Q, A> extends ForwardingServerCall.SimpleForwardingServer
         answersOwed++;
       }
     }
+  }
+
+  /**
+   * The request as a message. lockd's services take raw bytes and parse them themselves (to refuse
+   * unreadable ones cleanly), so an interceptor on the port sees bytes; null if they do not parse.
+   */
+  private static CallRequest asCallRequest(Object message) {
+    if (message instanceof CallRequest r) {
+      return r;
+    }
+    if (message instanceof byte[] bytes) {
+      try {
+        return CallRequest.parseFrom(bytes);
+      } catch (InvalidProtocolBufferException unreadable) {
+        return null; // the server refuses it; nothing to count
+      }
+    }
+    return null;
   }
 
   boolean endedByFault() {

@@ -12,6 +12,8 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import io.lockd.proto.v1.CallRequest;
+import io.lockd.proto.v1.CallResponse;
 import io.lockd.proto.v1.CreateNodeRequest;
 import io.lockd.proto.v1.CreateSessionRequest;
 import io.lockd.proto.v1.GetStatRequest;
@@ -193,6 +195,26 @@ class ClientPortFaultsTest {
     }
   }
 
+  @Test
+  void requestsOnACallsStreamCountForTheirUnaryMethod() throws Exception {
+    LockdServer leader = cell.awaitLeader();
+    LinkedBlockingQueue<CallResponse> answers = new LinkedBlockingQueue<>();
+    StreamObserver<CallRequest> calls =
+        SessionGrpc.newStub(cell.channel(leader)).calls(collect(answers));
+    try {
+      calls.onNext(
+          CallRequest.newBuilder()
+              .setCallId(7)
+              .setGetStat(GetStatRequest.newBuilder().setPath("/"))
+              .build());
+      assertEquals(7, answers.poll(20, TimeUnit.SECONDS).getCallId());
+      assertEquals(1, faults.requests(leader.selfId(), NodeGrpc.getGetStatMethod()));
+      assertEquals(0, faults.requests(SessionGrpc.getCallsMethod()), "not the stream's name");
+    } finally {
+      calls.onCompleted();
+    }
+  }
+
   private static <T> StreamObserver<T> observer(CompletableFuture<T> result) {
     return new StreamObserver<>() {
       @Override
@@ -210,11 +232,10 @@ class ClientPortFaultsTest {
     };
   }
 
-  private static StreamObserver<KeepAliveResponse> collect(
-      LinkedBlockingQueue<KeepAliveResponse> into) {
+  private static <T> StreamObserver<T> collect(LinkedBlockingQueue<T> into) {
     return new StreamObserver<>() {
       @Override
-      public void onNext(KeepAliveResponse value) {
+      public void onNext(T value) {
         into.add(value);
       }
 
