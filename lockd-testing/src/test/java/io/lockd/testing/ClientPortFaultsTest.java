@@ -1,7 +1,6 @@
 package io.lockd.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -27,7 +26,6 @@ import io.lockd.proto.v1.SetContentsRequest;
 import io.lockd.proto.v1.SetContentsResponse;
 import io.lockd.server.grpc.GrpcErrors;
 import io.lockd.server.grpc.LockdServer;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -121,15 +119,15 @@ class ClientPortFaultsTest {
     long session = newSession(leader);
     createFile(leader, session, 1, "/held");
     faults.holdAnswers(1);
-    CompletableFuture<SetContentsResponse> answer = new CompletableFuture<>();
+    LinkedBlockingQueue<SetContentsResponse> answers = new LinkedBlockingQueue<>();
     NodeGrpc.newStub(cell.channel(leader))
         .withDeadlineAfter(20, TimeUnit.SECONDS)
-        .setContents(write(session, 2, "/held", "y"), observer(answer));
+        .setContents(write(session, 2, "/held", "y"), collect(answers));
     Eventually.await("the answer is held", () -> faults.heldAnswers() == 1);
     assertEquals(2, generation(leader, "/held"), "executed before its answer went out");
-    assertFalse(answer.isDone());
+    assertTrue(answers.isEmpty());
     faults.releaseHeldAnswers();
-    assertEquals(2, answer.get(20, TimeUnit.SECONDS).getStat().getContentGeneration());
+    assertEquals(2, answers.poll(20, TimeUnit.SECONDS).getStat().getContentGeneration());
   }
 
   @Test
@@ -213,23 +211,6 @@ class ClientPortFaultsTest {
     } finally {
       calls.onCompleted();
     }
-  }
-
-  private static <T> StreamObserver<T> observer(CompletableFuture<T> result) {
-    return new StreamObserver<>() {
-      @Override
-      public void onNext(T value) {
-        result.complete(value);
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        result.completeExceptionally(t);
-      }
-
-      @Override
-      public void onCompleted() {}
-    };
   }
 
   private static <T> StreamObserver<T> collect(LinkedBlockingQueue<T> into) {
