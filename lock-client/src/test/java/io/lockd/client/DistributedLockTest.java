@@ -15,14 +15,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
-/** DistributedLock against the real namespace: grants, FIFO queues, timeouts, loss, conflicts. */
-class DistributedLockTest extends FakeCellTest {
+/** DistributedLock against a real cell: grants, FIFO queues, timeouts, loss, conflicts. */
+class DistributedLockTest extends RealCellTest {
   private static <T> T get(CompletableFuture<T> f) throws Exception {
     return f.get(20, TimeUnit.SECONDS);
   }
 
   private LockInfo info(String path) {
-    return cell.read(ns -> ns.getLockInfo(path)).getLock();
+    return read(ns -> ns.getLockInfo(path)).getLock();
   }
 
   @Test
@@ -74,12 +74,13 @@ class DistributedLockTest extends FakeCellTest {
     try (LockClient a = Clients.client(cell);
         LockClient b = Clients.client(cell)) {
       a.createFile("/t", bytes(""));
-      assertTrue(a.lock("/t").tryAcquire());
+      List<Long> waiters = new CopyOnWriteArrayList<>();
+      assertTrue(a.lock("/t", LockMode.EXCLUSIVE, conflictsInto(waiters)).tryAcquire());
       DistributedLock lb = b.lock("/t");
       CompletableFuture<Boolean> f = lb.acquireAsync(Duration.ofMillis(500));
-      Eventually.await("b queued", () -> info("/t").getWaitersCount() == 1);
-      cell.advanceLeaderTime(600);
-      assertFalse(get(f));
+      assertFalse(get(f), "the leader ended the wait at its deadline");
+      // The holder heard of the waiter: b did queue (its wait ended on the leader's clock).
+      Eventually.await("b queued", () -> waiters.contains(b.session().id()));
       assertEquals(0, info("/t").getWaitersCount());
       assertFalse(lb.isHeld());
     }
@@ -132,16 +133,16 @@ class DistributedLockTest extends FakeCellTest {
       DistributedLock la = a.lock("/race");
       assertTrue(la.tryAcquire());
       b.session();
-      cell.holdNextAnswer(); // b's Acquire is queued in the cell, its answer held back
+      faults.holdAnswers(1); // b's Acquire is queued in the cell, its answer held back
       CompletableFuture<Boolean> fb = b.lock("/race").acquireAsync(Duration.ofMinutes(1));
-      Eventually.await("answer held", () -> cell.heldAnswers() == 1);
+      Eventually.await("answer held", () -> faults.heldAnswers() == 1);
       la.release(); // b is granted; LOCK_GRANTED reaches b before its "queued" answer
       Eventually.await(
           "granted in the cell",
           () ->
               info("/race").getHoldersCount() == 1
                   && info("/race").getHolders(0).getSessionId() != 0);
-      cell.releaseHeldAnswers();
+      faults.releaseHeldAnswers();
       assertTrue(get(fb));
     }
   }
@@ -183,25 +184,25 @@ class DistributedLockTest extends FakeCellTest {
     }
   }
 
+  private static LockListener conflictsInto(List<Long> waiters) {
+    return new LockListener() {
+      @Override
+      public void onLost(DistributedLock lock, LockLossReason reason) {}
+
+      @Override
+      public void onConflict(DistributedLock lock, long waitingSessionId) {
+        waiters.add(waitingSessionId);
+      }
+    };
+  }
+
   @Test
   void holderHearsOfConflicts() {
     try (LockClient a = Clients.client(cell);
         LockClient b = Clients.client(cell)) {
       a.createFile("/conflict", bytes(""));
       List<Long> waiters = new CopyOnWriteArrayList<>();
-      DistributedLock la =
-          a.lock(
-              "/conflict",
-              LockMode.EXCLUSIVE,
-              new LockListener() {
-                @Override
-                public void onLost(DistributedLock lock, LockLossReason reason) {}
-
-                @Override
-                public void onConflict(DistributedLock lock, long waitingSessionId) {
-                  waiters.add(waitingSessionId);
-                }
-              });
+      DistributedLock la = a.lock("/conflict", LockMode.EXCLUSIVE, conflictsInto(waiters));
       assertTrue(la.tryAcquire());
       b.lock("/conflict").acquireAsync(Duration.ofMinutes(1));
       long bSession = b.session().id();
@@ -228,13 +229,13 @@ class DistributedLockTest extends FakeCellTest {
         LockClient b = Clients.client(cell)) {
       a.create("/delay", CreateOptions.file().lockDelay(Duration.ofSeconds(5)));
       assertTrue(a.lock("/delay").tryAcquire());
-      cell.expireSession(a.session().id());
+      forceClose(a.session().id());
       DistributedLock lb = b.lock("/delay");
       assertFalse(lb.tryAcquire(), "lock-delay");
+      assertEquals(0, info("/delay").getHoldersCount(), "free, but in its lock-delay");
       CompletableFuture<Boolean> f = lb.acquireAsync(Duration.ofSeconds(30));
       Eventually.await("queued", () -> info("/delay").getWaitersCount() == 1);
-      cell.advanceLeaderTime(5_001);
-      assertTrue(get(f));
+      assertTrue(get(f), "granted once the lock-delay ran out on the leader's clock");
     }
   }
 

@@ -3,28 +3,17 @@ package io.lockd.client;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 
-/** Bounded waits for conditions that other threads make true. Never a timing assertion. */
+/** Bounded waits for conditions that other threads make true (lockd-testing's, by its old name). */
 final class Eventually {
-  static final Duration BOUND = Duration.ofSeconds(20);
+  static final Duration BOUND = io.lockd.testing.Eventually.BOUND;
 
   private Eventually() {}
 
   static void await(String what, BooleanSupplier condition) {
-    await(what, condition, BOUND);
+    io.lockd.testing.Eventually.await(what, condition);
   }
 
   static void await(String what, BooleanSupplier condition, Duration bound) {
-    long end = System.nanoTime() + bound.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > end) {
-        throw new AssertionError("not true within " + bound.toSeconds() + " s: " + what);
-      }
-      try {
-        Thread.sleep(5);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError("interrupted waiting for: " + what);
-      }
-    }
+    io.lockd.testing.Eventually.await(what, condition, bound);
   }
 }

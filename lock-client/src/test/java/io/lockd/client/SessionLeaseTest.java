@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lockd.proto.v1.SessionGrpc;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -16,11 +17,18 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The local lease, jeopardy and expiry, driven by a clock the test moves by hand. The cell grants
- * 12 s leases; with the 1 % drift bound the client counts on floor(12000 * 0.99 / 1.01) - 1 = 11761
- * ms from the send time of the KeepAlive that was answered.
+ * The local lease, jeopardy and expiry, driven by a client clock the test moves by hand, against a
+ * real cell that runs in real time. The client asks for the longest lease the cell grants, 60 s, so
+ * that the cell keeps the session through the test on its own clock (KeepAlives go out only as the
+ * test moves the client's clock). With the 1 % drift bound the client counts on floor(60000 * 0.99
+ * / 1.01) - 1 = 58810 ms from the send time of the KeepAlive that was answered, and sends a
+ * KeepAlive every third of the lease.
  */
-class SessionLeaseTest extends FakeCellTest {
+class SessionLeaseTest extends RealCellTest {
+  private static final Duration LEASE = Duration.ofSeconds(60);
+  private static final Duration USABLE = Duration.ofMillis(58_810);
+  private static final Duration THIRD = LEASE.dividedBy(3);
+
   private ManualClock clock;
   private LockClient client;
   private final List<String> transitions = new CopyOnWriteArrayList<>();
@@ -37,28 +45,41 @@ class SessionLeaseTest extends FakeCellTest {
                           clock = new ManualClock(loop);
                           return clock;
                         })
+                    .sessionLease(LEASE)
                     .gracePeriod(Duration.ofSeconds(45))
                     .attemptTimeout(Duration.ofSeconds(2)));
   }
 
   @org.junit.jupiter.api.AfterEach
   void stopClient() {
-    cell.setKeepAlivesSilent(false);
+    faults.reset();
     client.close();
   }
 
   private Session openSession() {
     Session s = client.session();
     s.addListener((session, from, to) -> transitions.add(from + "->" + to));
-    Eventually.await("the first KeepAlive was answered", () -> cell.keepAliveRequests() >= 1);
+    Eventually.await("the first KeepAlive was answered", () -> keepAlives() >= 1);
     return s;
+  }
+
+  private int keepAlives() {
+    return faults.requests(SessionGrpc.getKeepAliveMethod());
   }
 
   @Test
   void usableLeaseIsShortenedByTheDriftBound() {
     ClientContext ctx = client.async().context();
     assertEquals(Duration.ofMillis(11761).toNanos(), ctx.usableLeaseNanos(12_000));
+    assertEquals(USABLE.toNanos(), ctx.usableLeaseNanos(LEASE.toMillis()));
     assertEquals(0, ctx.usableLeaseNanos(0));
+  }
+
+  @Test
+  void theCellGrantsTheLeaseAsked() {
+    Session s = openSession();
+    awaitAnswer(s);
+    assertEquals(LEASE.toMillis(), read(ns -> ns.getSession(s.id())).getLeaseMillis());
   }
 
   @Test
@@ -66,16 +87,16 @@ class SessionLeaseTest extends FakeCellTest {
     Session s = openSession();
     awaitAnswer(s);
     for (int i = 1; i <= 10; i++) {
-      clock.advance(Duration.ofSeconds(4));
+      clock.advance(THIRD);
       // One request per third of the lease, sent when the timer fires.
       int expected = 1 + i;
-      Eventually.await("a KeepAlive per lease third", () -> cell.keepAliveRequests() >= expected);
+      Eventually.await("a KeepAlive per lease third", () -> keepAlives() >= expected);
       // Its answer travels in real time: the clock waits for it, or the request's 2 s attempt
       // deadline would pass inside the next step and restart the stream (on a loaded machine).
       awaitAnswer(s);
     }
     assertEquals(SessionState.CONNECTED, s.state());
-    assertTrue(cell.keepAliveRequests() >= 10, "sent " + cell.keepAliveRequests());
+    assertTrue(keepAlives() >= 10, "sent " + keepAlives());
   }
 
   private void awaitAnswer(Session s) {
@@ -104,8 +125,8 @@ class SessionLeaseTest extends FakeCellTest {
     assertTrue(lock.tryAcquire());
     Sequencer seq = lock.sequencer();
 
-    cell.setKeepAlivesSilent(true);
-    clock.advance(Duration.ofMillis(11_700));
+    faults.silenceKeepAliveAnswers(true);
+    clock.advance(USABLE.minusMillis(60));
     assertEquals(SessionState.CONNECTED, s.state(), "the local lease has not run out yet");
     clock.advance(Duration.ofMillis(100));
     Eventually.await("jeopardy", () -> s.state() == SessionState.JEOPARDY);
@@ -113,7 +134,7 @@ class SessionLeaseTest extends FakeCellTest {
     assertFalse(lock.isHeld());
     assertEquals(seq, lock.sequencer(), "the sequencer stays available so resources can judge it");
 
-    cell.setKeepAlivesSilent(false);
+    faults.silenceKeepAliveAnswers(false);
     clock.advance(Duration.ofSeconds(3)); // the unanswered request times out; the stream reopens
     // Refusals met on the way may have set a backoff timer after the advance was over.
     clock.advanceUntil(
@@ -129,7 +150,7 @@ class SessionLeaseTest extends FakeCellTest {
   }
 
   private int holders(String path) {
-    return cell.read(ns -> ns.getLockInfo(path)).getLock().getHoldersCount();
+    return read(ns -> ns.getLockInfo(path)).getLock().getHoldersCount();
   }
 
   @Test
@@ -137,8 +158,8 @@ class SessionLeaseTest extends FakeCellTest {
     Session s = openSession();
     client.createFile("/g", bytes(""));
     DistributedLock lock = client.lock("/g");
-    cell.setKeepAlivesSilent(true);
-    clock.advance(Duration.ofMillis(11_800));
+    faults.silenceKeepAliveAnswers(true);
+    clock.advance(USABLE.plusMillis(40));
     Eventually.await("jeopardy", () -> s.state() == SessionState.JEOPARDY);
 
     // The cell grants while the session is in jeopardy, and the session does not recover in time.
@@ -152,7 +173,7 @@ class SessionLeaseTest extends FakeCellTest {
     // Granted in jeopardy again, and this time the session recovers within the wait: true.
     CompletableFuture<Boolean> recovered = lock.acquireAsync(Duration.ofSeconds(30));
     Eventually.await("granted by the cell", () -> holders("/g") == 1);
-    cell.setKeepAlivesSilent(false);
+    faults.silenceKeepAliveAnswers(false);
     clock.advanceUntil(
         "connected again",
         Duration.ofMillis(50),
@@ -171,8 +192,8 @@ class SessionLeaseTest extends FakeCellTest {
         client.lock("/l", LockMode.EXCLUSIVE, (l, reason) -> lockNews.add("lost " + reason));
     assertTrue(lock.tryAcquire());
 
-    cell.setKeepAlivesSilent(true);
-    clock.advance(Duration.ofSeconds(12));
+    faults.silenceKeepAliveAnswers(true);
+    clock.advance(USABLE.plusMillis(40));
     Eventually.await("jeopardy", () -> s.state() == SessionState.JEOPARDY);
     clock.advance(Duration.ofSeconds(44));
     assertEquals(SessionState.JEOPARDY, s.state(), "grace not over yet");
@@ -182,32 +203,35 @@ class SessionLeaseTest extends FakeCellTest {
     assertEquals(List.of("lost SESSION_JEOPARDY", "lost SESSION_EXPIRED"), lockNews);
     assertThrows(IllegalStateException.class, lock::sequencer);
 
-    cell.setKeepAlivesSilent(false);
+    faults.silenceKeepAliveAnswers(false);
     Session next = client.session();
     assertNotEquals(s.id(), next.id(), "a new session replaces the expired one");
+  }
+
+  private void allDown(boolean down) {
+    for (int id = 1; id <= cell.size(); id++) {
+      faults.setDown(id, down);
+    }
   }
 
   /**
    * A session the client gave up on in JEOPARDY may still live on the cell (a new leader keeps it
    * for its grace), holding its locks against everyone: the client closes it there once a leader
-   * answers. (This fake cell never expires sessions, so only the close can free the lock.)
+   * answers. (The cell would end it only after its 60 s lease; the CloseSession request that
+   * reaches the cell shows who freed the lock.)
    */
   @Test
   void aSessionGivenUpAfterTheGraceIsClosedOnTheCellOnceALeaderAnswers() {
     Session s = openSession();
     client.createFile("/l", bytes(""));
     assertTrue(client.lock("/l").tryAcquire());
-    for (int i = 0; i < 5; i++) {
-      cell.setDown(i, true);
-    }
-    clock.advance(Duration.ofSeconds(12));
+    allDown(true);
+    clock.advance(USABLE.plusMillis(40));
     Eventually.await("jeopardy", () -> s.state() == SessionState.JEOPARDY);
     clock.advance(Duration.ofSeconds(46));
     Eventually.await("expired", () -> s.state() == SessionState.EXPIRED);
     assertEquals(1, holders("/l"), "no leader yet: nobody could be told");
-    for (int i = 0; i < 5; i++) {
-      cell.setDown(i, false);
-    }
+    allDown(false);
     clock.advanceUntil(
         "the lock is free on the cell",
         Duration.ofMillis(100),
@@ -215,10 +239,11 @@ class SessionLeaseTest extends FakeCellTest {
         () -> holders("/l") == 0);
     assertEquals(
         0,
-        cell.read(ns -> ns.listSessions()).getSessionsList().stream()
+        read(ns -> ns.listSessions()).getSessionsList().stream()
             .filter(i -> i.getSessionId() == s.id())
             .count(),
         "the session is gone from the cell");
+    assertTrue(faults.requests(SessionGrpc.getCloseSessionMethod()) >= 1, "closed by the client");
   }
 
   /** A close no leader confirmed within the operation timeout goes through once one answers. */
@@ -227,23 +252,20 @@ class SessionLeaseTest extends FakeCellTest {
     Session s = openSession();
     client.createFile("/l", bytes(""));
     assertTrue(client.lock("/l").tryAcquire());
-    for (int i = 0; i < 5; i++) {
-      cell.setDown(i, true);
-    }
+    allDown(true);
     var closed = s.closeAsync();
     // past the client's 10 s operation timeout (the close starts on the loop, maybe later)
     clock.advanceUntil(
         "closed here", Duration.ofSeconds(1), Duration.ofSeconds(30), closed::isDone);
     assertEquals(SessionState.CLOSED, s.state());
     assertEquals(1, holders("/l"));
-    for (int i = 0; i < 5; i++) {
-      cell.setDown(i, false);
-    }
+    allDown(false);
     clock.advanceUntil(
         "the lock is free on the cell",
         Duration.ofMillis(100),
         Duration.ofSeconds(10),
         () -> holders("/l") == 0);
+    assertTrue(faults.requests(SessionGrpc.getCloseSessionMethod()) >= 1, "closed by the client");
   }
 
   @Test
@@ -253,7 +275,7 @@ class SessionLeaseTest extends FakeCellTest {
     DistributedLock lock =
         client.lock("/l", LockMode.EXCLUSIVE, (l, reason) -> lockNews.add("lost " + reason));
     assertTrue(lock.tryAcquire());
-    cell.expireSession(s.id());
+    forceClose(s.id());
     Eventually.await("expired", () -> s.state() == SessionState.EXPIRED);
     Eventually.await("lock lost", () -> lockNews.contains("lost SESSION_EXPIRED"));
     Eventually.await("listener told", () -> !transitions.isEmpty());
@@ -264,11 +286,9 @@ class SessionLeaseTest extends FakeCellTest {
   void pendingMutationsFailWhenTheSessionExpires() {
     Session s = openSession();
     client.createFile("/f", bytes(""));
-    for (int i = 0; i < 5; i++) {
-      cell.setDown(i, true);
-    }
+    allDown(true);
     var pending = client.async().setContents("/f", bytes("x"));
-    clock.advance(Duration.ofSeconds(12));
+    clock.advance(USABLE.plusMillis(40));
     Eventually.await("jeopardy", () -> s.state() == SessionState.JEOPARDY);
     clock.advance(Duration.ofSeconds(46));
     Eventually.await("expired", () -> s.state() == SessionState.EXPIRED);
@@ -277,9 +297,7 @@ class SessionLeaseTest extends FakeCellTest {
     assertTrue(
         t.getCause() instanceof SessionExpiredException || t.getCause() instanceof LockdException,
         t.toString());
-    for (int i = 0; i < 5; i++) {
-      cell.setDown(i, false);
-    }
+    allDown(false);
   }
 
   @Test
@@ -291,7 +309,7 @@ class SessionLeaseTest extends FakeCellTest {
     assertTrue(lock.tryAcquire());
     s.close();
     assertEquals(SessionState.CLOSED, s.state());
-    assertEquals(0, cell.read(ns -> ns.getLockInfo("/l")).getLock().getHoldersCount());
+    assertEquals(0, holders("/l"));
     Eventually.await("lock told", () -> lockNews.contains("lost SESSION_CLOSED"));
   }
 }

@@ -5,19 +5,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lockd.namespace.NamespaceLimits;
+import io.lockd.testing.InJvmCell;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /**
- * Watches: log order, exactly once, across leader changes and stream restarts; RESYNC when the
- * cell's history overflowed; and the one delivery order (an answer after the events it reflects).
+ * Watches against a real cell: log order, exactly once, across leader changes and stream restarts;
+ * RESYNC when the cell's history overflowed; and the one delivery order (an answer after the events
+ * it reflects).
  */
-class WatchTest extends FakeCellTest {
+class WatchTest extends RealCellTest {
   @Override
-  protected FakeCell newCell() throws Exception {
-    return new FakeCell(5, NamespaceLimits.defaults().toBuilder().eventsPerSessionMax(32).build());
+  protected InJvmCell.Builder newCell() {
+    return super.newCell()
+        .limits(NamespaceLimits.defaults().toBuilder().eventsPerSessionMax(32).build());
   }
 
   @Test
@@ -30,7 +33,7 @@ class WatchTest extends FakeCellTest {
       for (int i = 1; i <= 30; i++) {
         writer.setContents("/cfg", bytes(Integer.toString(i)));
         if (i % 7 == 0) {
-          cell.setLeader((cell.leader() + 1) % 5); // every KeepAlive stream must move
+          moveLeader(); // every KeepAlive stream must move
         }
       }
       Eventually.await("30 events", () -> seen.size() >= 30);
@@ -53,7 +56,7 @@ class WatchTest extends FakeCellTest {
 
   @Test
   void repeatedEventsAreDeliveredOnce() {
-    cell.setDuplicateResponses(true);
+    faults.duplicateKeepAliveResponses(true);
     try (LockClient watcher = Clients.client(cell);
         LockClient writer = Clients.client(cell)) {
       writer.createDirectory("/dup");
@@ -62,7 +65,7 @@ class WatchTest extends FakeCellTest {
       for (int i = 0; i < 10; i++) {
         writer.createFile("/dup/c" + i, bytes(""));
         if (i == 4) {
-          cell.setLeader(3); // the new stream resumes from the last seen index
+          moveLeader(); // the new stream resumes from the last seen index
         }
       }
       Eventually.await("10 children", () -> seen.size() >= 10);
@@ -121,13 +124,13 @@ class WatchTest extends FakeCellTest {
                 }
               });
       watcher.watch("/hot", WatchKind.CONTENTS, seen::add);
-      cell.setKeepAlivesSilent(true);
-      cell.setLeader(1); // the stream breaks; the new one is not answered while silent
+      faults.silenceKeepAliveAnswers(true);
+      moveLeader(); // the stream breaks; the new one is not answered while silent
       for (int i = 0; i < 40; i++) {
-        writer.setContents("/hot", bytes("v" + i));
+        writer.setContents("/hot", bytes("v" + i)); // 40 events unacknowledged: more than 32
       }
-      cell.setKeepAlivesSilent(false);
-      cell.setLeader(2); // the watcher's next stream resumes from its last seen index
+      faults.silenceKeepAliveAnswers(false);
+      moveLeader(); // the watcher's next stream resumes from its last seen index
       writer.setContents("/hot", bytes("last"));
       Eventually.await(
           "the last write seen",
@@ -144,8 +147,8 @@ class WatchTest extends FakeCellTest {
 
   @Test
   void answerComesAfterTheEventsItReflects() {
-    cell.setPushesHeld(
-        true); // events travel only in KeepAlive answers: the write's answer wins the race
+    // Events travel only with KeepAlive answers: the write's answer wins the race.
+    faults.holdPushes(true);
     try (LockClient client = Clients.client(cell)) {
       client.createFile("/x", bytes("0"));
       List<Long> seen = new CopyOnWriteArrayList<>();
@@ -185,8 +188,7 @@ class WatchTest extends FakeCellTest {
       b.close();
       long session = watcher.session().id();
       Eventually.await(
-          "unsubscribed in the cell",
-          () -> cell.read(ns -> ns.getSession(session)).getWatches() == 0);
+          "unsubscribed in the cell", () -> read(ns -> ns.getSession(session)).getWatches() == 0);
     }
   }
 
@@ -195,7 +197,7 @@ class WatchTest extends FakeCellTest {
     try (LockClient watcher = Clients.client(cell)) {
       List<WatchEvent> seen = new CopyOnWriteArrayList<>();
       watcher.watch("/any", WatchKind.CONTENTS, seen::add);
-      cell.expireSession(watcher.session().id());
+      forceClose(watcher.session().id());
       Eventually.await("ended", () -> !seen.isEmpty());
       assertEquals(WatchEvent.Type.WATCH_ENDED, seen.get(0).type());
     }

@@ -4,12 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lockd.client.LockClient;
-import io.lockd.client.it.InJvmCell;
 import io.lockd.namespace.NamespaceLimits;
+import io.lockd.testing.InJvmCell;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,17 +32,25 @@ class LargeListingTest {
   @BeforeAll
   static void start() throws Exception {
     cell =
-        new InJvmCell(
-            1,
-            dir.resolve("cell"),
-            5_000,
-            NamespaceLimits.builder().pathBytesMax(16 << 10).build());
-    try (LockClient c = cell.clientBuilder().clientName("filler").build()) {
+        InJvmCell.builder()
+            .size(1)
+            .dataRoot(dir.resolve("cell"))
+            .limits(NamespaceLimits.builder().pathBytesMax(16 << 10).build())
+            .start();
+    try (LockClient c = client("filler")) {
       c.mkdirs("/big");
       for (int i = 0; i < CHILDREN; i++) {
         c.createFile("/big/" + name(i), new byte[0]);
       }
     }
+  }
+
+  private static LockClient client(String name) {
+    return LockClient.builder()
+        .endpoints(cell.endpoints())
+        .clientName(name)
+        .operationTimeout(Duration.ofSeconds(20))
+        .build();
   }
 
   @AfterAll
@@ -51,7 +60,7 @@ class LargeListingTest {
 
   @Test
   void theClientLibraryListsEveryChild() {
-    try (LockClient c = cell.clientBuilder().clientName("reader").build()) {
+    try (LockClient c = client("reader")) {
       List<String> names = c.children("/big");
       assertEquals(CHILDREN, names.size());
       long bytes = names.stream().mapToLong(String::length).sum();

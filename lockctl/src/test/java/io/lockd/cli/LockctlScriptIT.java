@@ -3,7 +3,7 @@ package io.lockd.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.lockd.client.it.InJvmCell;
+import io.lockd.testing.InJvmCell;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -44,7 +44,7 @@ class LockctlScriptIT {
 
   @BeforeAll
   static void start() throws Exception {
-    cell = new InJvmCell(3, dir.resolve("cell"), 5_000);
+    cell = InJvmCell.builder().size(3).dataRoot(dir.resolve("cell")).graceMillis(5_000).start();
     endpoints = String.join(",", cell.endpoints());
   }
 

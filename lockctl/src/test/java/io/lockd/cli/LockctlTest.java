@@ -10,12 +10,13 @@ import com.google.gson.JsonParser;
 import io.lockd.client.DistributedLock;
 import io.lockd.client.LockClient;
 import io.lockd.client.SessionSummary;
-import io.lockd.client.it.InJvmCell;
+import io.lockd.testing.InJvmCell;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -35,7 +36,7 @@ class LockctlTest {
 
   @BeforeAll
   static void start() throws Exception {
-    cell = new InJvmCell(3, dir.resolve("cell"), 5_000);
+    cell = InJvmCell.builder().size(3).dataRoot(dir.resolve("cell")).graceMillis(5_000).start();
     endpoints = String.join(",", cell.endpoints());
   }
 
@@ -104,7 +105,11 @@ class LockctlTest {
   }
 
   static LockClient client() {
-    return cell.clientBuilder().clientName("test-client").build();
+    return LockClient.builder()
+        .endpoints(cell.endpoints())
+        .clientName("test-client")
+        .operationTimeout(Duration.ofSeconds(20))
+        .build();
   }
 
   @Test

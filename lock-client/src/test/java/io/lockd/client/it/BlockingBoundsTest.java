@@ -11,6 +11,7 @@ import io.lockd.client.DistributedLock;
 import io.lockd.client.LockClient;
 import io.lockd.client.LockdException;
 import io.lockd.client.NodeStat;
+import io.lockd.testing.InJvmCell;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,7 +47,7 @@ class BlockingBoundsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    cell = new InJvmCell(5, dir, 30_000);
+    cell = InJvmCell.builder().size(5).dataRoot(dir).graceMillis(30_000).start();
     try (LockClient c = builder("first").build()) {
       awaitLeader(c);
     }
@@ -76,7 +77,8 @@ class BlockingBoundsTest {
   }
 
   static LockClient.Builder builder(String name) {
-    return cell.clientBuilder()
+    return LockClient.builder()
+        .endpoints(cell.endpoints())
         .clientName(name)
         .operationTimeout(OPERATION_TIMEOUT)
         .attemptTimeout(Duration.ofSeconds(1))

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lockd.testing.InJvmCell;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -41,7 +42,8 @@ class LibraryClassPathTest {
     classPath.addAll(library);
     classPath.add(slf4jSimple().toString());
 
-    try (InJvmCell cell = new InJvmCell(1, dir.resolve("cell"), 5_000)) {
+    try (InJvmCell cell =
+        InJvmCell.builder().size(1).dataRoot(dir.resolve("cell")).graceMillis(5_000).start()) {
       Run run = runApp(classPath, String.join(",", cell.endpoints()));
       assertEquals(0, run.status(), run.toString());
       assertTrue(run.out().contains("picocli.CommandLine: absent"), run.toString());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lockd.client.Clients;
 import io.lockd.client.DistributedLock;
 import io.lockd.client.LockClient;
 import io.lockd.client.LockMode;
@@ -11,6 +12,7 @@ import io.lockd.client.Session;
 import io.lockd.client.SessionState;
 import io.lockd.client.WatchEvent;
 import io.lockd.client.WatchKind;
+import io.lockd.testing.InJvmCell;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,7 +32,7 @@ class RealCellSmokeTest {
 
   @BeforeAll
   static void start() throws Exception {
-    cell = new InJvmCell(3, dir, 5_000);
+    cell = InJvmCell.builder().size(3).dataRoot(dir).graceMillis(5_000).start();
   }
 
   @AfterAll
@@ -44,8 +46,8 @@ class RealCellSmokeTest {
 
   @Test
   void nodesLocksAndWatches() throws Exception {
-    try (LockClient a = cell.clientBuilder().clientName("a").build();
-        LockClient b = cell.clientBuilder().clientName("b").build()) {
+    try (LockClient a = Clients.builder(cell).clientName("a").build();
+        LockClient b = Clients.builder(cell).clientName("b").build()) {
       a.createDirectory("/smoke");
       a.createFile("/smoke/f", bytes("1"));
       List<WatchEvent> seen = new CopyOnWriteArrayList<>();

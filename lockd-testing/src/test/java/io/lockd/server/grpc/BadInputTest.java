@@ -31,7 +31,7 @@ import io.lockd.proto.v1.SessionGrpc;
 import io.lockd.proto.v1.SetContentsRequest;
 import io.lockd.proto.v1.WatchGrpc;
 import io.lockd.proto.v1.WatchRequest;
-import io.lockd.server.ServerConfig;
+import io.lockd.testing.InJvmCell;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -69,7 +69,7 @@ import org.junit.jupiter.api.io.TempDir;
 class BadInputTest {
   private static final int CONTENT_MAX = 1_024;
 
-  private TestCell cell;
+  private InJvmCell cell;
   private LockdServer leader;
   private final AtomicLong sequence = new AtomicLong();
   private long session;
@@ -87,7 +87,7 @@ class BadInputTest {
             .build();
     // One replica: refusals do not depend on replication, and leadership cannot move between a
     // test and its before/after comparison of the leader's state on a loaded machine.
-    cell = new TestCell(1, data, ServerConfig.defaults().withGraceMillis(1_000), limits);
+    cell = InJvmCell.builder().size(1).dataRoot(data).graceMillis(1_000).limits(limits).start();
     leader = cell.awaitLeader();
     session = newSession(60_000);
     holder = newSession(60_000);
@@ -136,8 +136,8 @@ class BadInputTest {
 
   @BeforeEach
   void remember() throws Exception {
-    before = TestCell.checksum(leader);
-    beforeIndex = TestCell.appliedIndex(leader);
+    before = InJvmCell.checksum(leader);
+    beforeIndex = InJvmCell.appliedIndex(leader);
     beforeContent = content();
   }
 
@@ -583,13 +583,13 @@ class BadInputTest {
       throws Exception {
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call);
     assertRefusal(e, code, reason, says);
-    assertEquals(beforeIndex + 1, TestCell.appliedIndex(leader), "one refused command applied");
+    assertEquals(beforeIndex + 1, InJvmCell.appliedIndex(leader), "one refused command applied");
     assertEquals(beforeContent, content(), "nodes, locks or sessions changed");
   }
 
   private void unchanged() throws Exception {
-    assertEquals(beforeIndex, TestCell.appliedIndex(leader), "a command was applied");
-    assertEquals(before, TestCell.checksum(leader), "the state changed");
+    assertEquals(beforeIndex, InJvmCell.appliedIndex(leader), "a command was applied");
+    assertEquals(before, InJvmCell.checksum(leader), "the state changed");
   }
 
   private RequestHeader header(long s) {
@@ -608,7 +608,7 @@ class BadInputTest {
   }
 
   private void awaitGone(long s) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TestCell.WAIT_MILLIS);
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(InJvmCell.WAIT_MILLIS);
     while (io.lockd.proto.v1.ClusterGrpc.newBlockingStub(cell.channel(leader))
         .withDeadlineAfter(10, TimeUnit.SECONDS)
         .listSessions(ListSessionsRequest.getDefaultInstance())

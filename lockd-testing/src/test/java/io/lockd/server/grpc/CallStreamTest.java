@@ -20,7 +20,7 @@ import io.lockd.proto.v1.NodeKind;
 import io.lockd.proto.v1.ReleaseRequest;
 import io.lockd.proto.v1.RequestHeader;
 import io.lockd.proto.v1.SessionGrpc;
-import io.lockd.server.ServerConfig;
+import io.lockd.testing.InJvmCell;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,13 +41,13 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CallStreamTest {
   private static final long WAIT_SECONDS = 30;
-  private TestCell cell;
+  private InJvmCell cell;
   private LockdServer leader;
 
   @BeforeAll
   void start(@TempDir Path data) throws Exception {
     NamespaceLimits limits = NamespaceLimits.builder().lockDelayDefaultMillis(0).build();
-    cell = new TestCell(3, data, ServerConfig.defaults(), limits);
+    cell = InJvmCell.builder().size(3).dataRoot(data).limits(limits).start();
     leader = cell.awaitLeader();
   }
 
@@ -166,7 +166,7 @@ class CallStreamTest {
       CallResponse r = calls.call(createSession("redirected"));
       assertEquals(Status.Code.UNAVAILABLE.value(), r.getError().getCode(), r.toString());
       assertEquals(leader.selfId(), r.getError().getLeaderId());
-      assertEquals(cell.clientAddresses.get(leader.selfId()), r.getError().getLeaderAddress());
+      assertEquals(cell.clientAddresses().get(leader.selfId()), r.getError().getLeaderAddress());
       assertEquals(ErrorReason.ERROR_REASON_NOT_LEADER, r.getError().getDetail().getReason());
       assertFalse(calls.ended.isDone());
     }

@@ -43,7 +43,7 @@ import io.lockd.proto.v1.RequestHeader;
 import io.lockd.proto.v1.SessionGrpc;
 import io.lockd.proto.v1.StatusRequest;
 import io.lockd.proto.v1.StatusResponse;
-import io.lockd.server.ServerConfig;
+import io.lockd.testing.InJvmCell;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -58,7 +58,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** A real three-replica cell in one JVM, exercised over gRPC as a client would. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CellGrpcTest {
-  private TestCell cell;
+  private InJvmCell cell;
   private LockdServer leader;
   private final AtomicLong sequence = new AtomicLong();
 
@@ -71,7 +71,7 @@ class CellGrpcTest {
             .waitersPerLockMax(4)
             .lockDelayDefaultMillis(0)
             .build();
-    cell = new TestCell(3, data, ServerConfig.defaults().withGraceMillis(1_000), limits);
+    cell = InJvmCell.builder().size(3).dataRoot(data).graceMillis(1_000).limits(limits).start();
     leader = cell.awaitLeader();
   }
 
@@ -210,7 +210,7 @@ class CellGrpcTest {
     assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
     Metadata trailers = e.getTrailers();
     assertEquals(
-        cell.clientAddresses.get(leader.selfId()), trailers.get(GrpcErrors.LEADER_ADDRESS));
+        cell.clientAddresses().get(leader.selfId()), trailers.get(GrpcErrors.LEADER_ADDRESS));
     assertEquals(Integer.toString(leader.selfId()), trailers.get(GrpcErrors.LEADER_ID));
     assertTrue(e.getStatus().getDescription().contains("replica " + leader.selfId() + " leads"));
     assertEquals(
@@ -240,7 +240,7 @@ class CellGrpcTest {
         ErrorReason.ERROR_REASON_NOT_LEADER, trailers.get(GrpcErrors.ERROR_DETAIL).getReason());
     assertEquals(Integer.toString(leader.selfId()), trailers.get(GrpcErrors.LEADER_ID));
     assertEquals(
-        cell.clientAddresses.get(leader.selfId()), trailers.get(GrpcErrors.LEADER_ADDRESS));
+        cell.clientAddresses().get(leader.selfId()), trailers.get(GrpcErrors.LEADER_ADDRESS));
   }
 
   @Test
@@ -324,10 +324,10 @@ class CellGrpcTest {
     // A follower may learn of chosen slots a little after the leader (thrifty Phase 2 sends new
     // slots to a majority first); the status it reports is what is checked, not how fast it is.
     session(10_000);
-    long applied = TestCell.appliedIndex(leader);
-    for (LockdServer s : cell.servers) {
-      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TestCell.WAIT_MILLIS);
-      while (TestCell.appliedIndex(s) < applied && System.nanoTime() < deadline) {
+    long applied = InJvmCell.appliedIndex(leader);
+    for (LockdServer s : cell.servers()) {
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(InJvmCell.WAIT_MILLIS);
+      while (InJvmCell.appliedIndex(s) < applied && System.nanoTime() < deadline) {
         Thread.sleep(20);
       }
     }
@@ -350,7 +350,7 @@ class CellGrpcTest {
     assertEquals(leader.selfId(), status.getLeaderId());
     assertEquals(3, status.getReplicasCount());
     for (ReplicaStatus r : status.getReplicasList()) {
-      assertEquals(cell.clientAddresses.get(r.getId()), r.getAddress());
+      assertEquals(cell.clientAddresses().get(r.getId()), r.getAddress());
       assertEquals(
           r.getId() == leader.selfId()
               ? ReplicaRole.REPLICA_ROLE_LEADER
@@ -407,7 +407,7 @@ class CellGrpcTest {
 
   private ServingStatus awaitHealth(LockdServer server, String service, ServingStatus want)
       throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TestCell.WAIT_MILLIS);
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(InJvmCell.WAIT_MILLIS);
     ServingStatus now = health(server, service);
     while (now != want && System.nanoTime() < deadline) {
       Thread.sleep(20);

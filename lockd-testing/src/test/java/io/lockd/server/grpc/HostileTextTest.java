@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.lockd.namespace.NamespaceLimits;
 import io.lockd.proto.v1.CreateNodeRequest;
 import io.lockd.proto.v1.CreateSessionRequest;
 import io.lockd.proto.v1.ErrorDetail;
@@ -17,7 +16,7 @@ import io.lockd.proto.v1.NodeGrpc;
 import io.lockd.proto.v1.NodeKind;
 import io.lockd.proto.v1.RequestHeader;
 import io.lockd.proto.v1.SessionGrpc;
-import io.lockd.server.ServerConfig;
+import io.lockd.testing.InJvmCell;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -36,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HostileTextTest {
-  private TestCell cell;
+  private InJvmCell cell;
   private LockdServer leader;
   private long session;
   private KeepAliveClient keepAlive;
@@ -44,7 +43,7 @@ class HostileTextTest {
 
   @BeforeAll
   void start(@TempDir Path data) throws Exception {
-    cell = new TestCell(1, data, ServerConfig.defaults(), NamespaceLimits.defaults());
+    cell = InJvmCell.builder().size(1).dataRoot(data).start();
     leader = cell.awaitLeader();
     session =
         sessions()
@@ -140,7 +139,7 @@ class HostileTextTest {
   }
 
   private void refused(ErrorReason reason, String says, Executable call) throws Exception {
-    long before = TestCell.appliedIndex(leader);
+    long before = InJvmCell.appliedIndex(leader);
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call);
     assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.toString());
     String message = e.getStatus().getDescription();
@@ -150,7 +149,7 @@ class HostileTextTest {
     ErrorDetail detail = e.getTrailers().get(GrpcErrors.ERROR_DETAIL);
     assertNotNull(detail);
     assertEquals(reason, detail.getReason());
-    assertEquals(before, TestCell.appliedIndex(leader), "refused before anything was proposed");
+    assertEquals(before, InJvmCell.appliedIndex(leader), "refused before anything was proposed");
   }
 
   private void create(String path) {

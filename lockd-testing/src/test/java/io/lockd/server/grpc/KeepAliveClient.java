@@ -8,6 +8,7 @@ import io.lockd.proto.v1.Event;
 import io.lockd.proto.v1.KeepAliveRequest;
 import io.lockd.proto.v1.KeepAliveResponse;
 import io.lockd.proto.v1.SessionGrpc;
+import io.lockd.testing.InJvmCell;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -81,7 +82,7 @@ final class KeepAliveClient implements AutoCloseable {
 
   /** Waits (bounded) for at least {@code n} responses. */
   List<KeepAliveResponse> awaitResponses(int n) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TestCell.WAIT_MILLIS);
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(InJvmCell.WAIT_MILLIS);
     synchronized (responses) {
       while (responses.size() < n && !ended.isDone()) {
         long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
@@ -96,7 +97,7 @@ final class KeepAliveClient implements AutoCloseable {
 
   /** Waits (bounded) for an event that matches. */
   Event awaitEvent(Predicate<Event> match) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TestCell.WAIT_MILLIS);
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(InJvmCell.WAIT_MILLIS);
     synchronized (responses) {
       while (true) {
         for (KeepAliveResponse r : responses) {
@@ -120,7 +121,7 @@ final class KeepAliveClient implements AutoCloseable {
   }
 
   Status awaitEnd() throws Exception {
-    return ended.get(TestCell.WAIT_MILLIS, TimeUnit.MILLISECONDS);
+    return ended.get(InJvmCell.WAIT_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   @Override

@@ -19,7 +19,7 @@ import io.lockd.proto.v1.NodeGrpc;
 import io.lockd.proto.v1.NodeKind;
 import io.lockd.proto.v1.RequestHeader;
 import io.lockd.proto.v1.SessionGrpc;
-import io.lockd.server.ServerConfig;
+import io.lockd.testing.InJvmCell;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,13 +40,13 @@ class ListingPagesTest {
   private static final int NAME_BYTES = 15_000; // 300 x 15 KB: 4.5 MB of names
   private static final int DEFAULT_RECEIVE_BYTES = 4 << 20;
 
-  private TestCell cell;
+  private InJvmCell cell;
   private LockdServer leader;
 
   @BeforeAll
   void start(@TempDir Path data) throws Exception {
     NamespaceLimits limits = NamespaceLimits.builder().pathBytesMax(16 << 10).build();
-    cell = new TestCell(1, data, ServerConfig.defaults(), limits);
+    cell = InJvmCell.builder().size(1).dataRoot(data).limits(limits).start();
     leader = cell.awaitLeader();
     long session =
         SessionGrpc.newBlockingStub(cell.channel(leader))

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.lockd.namespace.Namespace;
-import io.lockd.namespace.NamespaceLimits;
 import io.lockd.paxos.Ballot;
 import io.lockd.paxos.Batch;
 import io.lockd.paxos.Command;
@@ -22,7 +21,7 @@ import io.lockd.proto.v1.ReplicaStatus;
 import io.lockd.proto.v1.SessionGrpc;
 import io.lockd.proto.v1.StatusRequest;
 import io.lockd.proto.v1.StatusResponse;
-import io.lockd.server.ServerConfig;
+import io.lockd.testing.InJvmCell;
 import io.lockd.transport.ForgingPeer;
 import io.lockd.transport.PeerStats;
 import java.nio.file.Path;
@@ -46,7 +45,7 @@ class PeerForgeryTest {
   @Test
   void forgedAcceptsStopNoReplicaAndTheContradictionIsDistrusted(@TempDir Path data)
       throws Exception {
-    try (TestCell cell = newCell(data)) {
+    try (InJvmCell cell = newCell(data)) {
       List<Integer> followers = followersOnceOneStopped(cell, cell.awaitLeader());
       int victim = followers.get(0);
       int first = followers.get(1);
@@ -99,7 +98,7 @@ class PeerForgeryTest {
 
   @Test
   void aDivergedReplicaIsFoundStopsServingAndIsRebuilt(@TempDir Path data) throws Exception {
-    try (TestCell cell = newCell(data)) {
+    try (InJvmCell cell = newCell(data)) {
       LockdServer leader = cell.awaitLeader();
       awaitAgreement(cell);
       // Made to diverge on purpose: the leader applies a command no one chose.
@@ -124,7 +123,7 @@ class PeerForgeryTest {
       assertNotEquals(leader.selfId(), now.selfId(), "the diverged leader kept serving");
       awaitAgreement(cell);
       assertTrue(status(leader).divergence() == null, status(leader).divergence());
-      for (LockdServer s : cell.servers) {
+      for (LockdServer s : cell.servers()) {
         assertTrue(s.loop().isRunning(), "replica " + s.selfId() + " stopped");
       }
     }
@@ -132,7 +131,7 @@ class PeerForgeryTest {
 
   @Test
   void aPrepareAtTheLastBallotRoundIsDroppedAndElectionsGoOn(@TempDir Path data) throws Exception {
-    try (TestCell cell = newCell(data)) {
+    try (InJvmCell cell = newCell(data)) {
       LockdServer leader = cell.awaitLeader();
       List<Integer> followers = followersOnceOneStopped(cell, leader);
       int victim = followers.get(0);
@@ -155,11 +154,12 @@ class PeerForgeryTest {
   @Test
   void aSecondConnectionClaimingAConnectedIdIsRefusedAndARestartedReplicaIsNot(@TempDir Path data)
       throws Exception {
-    try (TestCell cell = newCell(data)) {
+    try (InJvmCell cell = newCell(data)) {
       LockdServer leader = cell.awaitLeader();
       int target = others(cell, leader.selfId()).get(0);
       try (ForgingPeer impostor =
-          new ForgingPeer(cell.peers.get(target), TestCell.CELL, leader.selfId(), target)) {
+          new ForgingPeer(
+              cell.peerAddresses().get(target), cell.cellName(), leader.selfId(), target)) {
         Status hello = impostor.hello();
         assertEquals(Status.Code.ALREADY_EXISTS, hello.getCode(), hello.toString());
         assertTrue(hello.getDescription().contains("already connected"), hello.toString());
@@ -180,7 +180,7 @@ class PeerForgeryTest {
             return true;
           },
           "the restarted replica connected to every peer");
-      for (LockdServer s : cell.servers) {
+      for (LockdServer s : cell.servers()) {
         PeerStats fromRestarted = s.runtime().transport().stats().get(restarted);
         assertTrue(
             s.selfId() == restarted || !fromRestarted.lastFailure().contains("ALREADY"),
@@ -192,13 +192,13 @@ class PeerForgeryTest {
 
   // ---- helpers ------------------------------------------------------------------------------
 
-  private static TestCell newCell(Path data) throws Exception {
-    return new TestCell(5, data, ServerConfig.defaults(), NamespaceLimits.defaults());
+  private static InJvmCell newCell(Path data) throws Exception {
+    return InJvmCell.builder().size(5).dataRoot(data).start();
   }
 
-  private static List<Integer> others(TestCell cell, int id) {
+  private static List<Integer> others(InJvmCell cell, int id) {
     List<Integer> out = new ArrayList<>();
-    for (LockdServer s : cell.servers) {
+    for (LockdServer s : cell.servers()) {
       if (s.selfId() != id) {
         out.add(s.selfId());
       }
@@ -210,23 +210,24 @@ class PeerForgeryTest {
    * The leader's followers, the first of them stopped: a forger can claim only the id of a replica
    * that is not connected.
    */
-  private static List<Integer> followersOnceOneStopped(TestCell cell, LockdServer leader) {
+  private static List<Integer> followersOnceOneStopped(InJvmCell cell, LockdServer leader) {
     List<Integer> followers = others(cell, leader.selfId());
-    cell.server(followers.get(0)).close();
+    cell.stop(followers.get(0));
     return followers;
   }
 
   /**
    * A forger on {@code target}'s peer port claiming {@code claimed}, once the handshake lets it.
    */
-  private static ForgingPeer connect(TestCell cell, int claimed, int target) throws Exception {
-    ForgingPeer forger = new ForgingPeer(cell.peers.get(target), TestCell.CELL, claimed, target);
+  private static ForgingPeer connect(InJvmCell cell, int claimed, int target) throws Exception {
+    ForgingPeer forger =
+        new ForgingPeer(cell.peerAddresses().get(target), cell.cellName(), claimed, target);
     await(() -> forger.hello().isOk() ? true : null, "the claimed id's old stream is gone");
     return forger;
   }
 
   /** Waits until the leader of the moment takes a write (a new session). */
-  private static void awaitWrite(TestCell cell) throws Exception {
+  private static void awaitWrite(InJvmCell cell) throws Exception {
     await(
         () -> {
           try {
@@ -240,8 +241,8 @@ class PeerForgeryTest {
         "a write accepted");
   }
 
-  private static void assertAllRunningBut(TestCell cell, int stopped) {
-    for (LockdServer s : cell.servers) {
+  private static void assertAllRunningBut(InJvmCell cell, int stopped) {
+    for (LockdServer s : cell.servers()) {
       assertTrue(
           s.selfId() == stopped || s.loop().isRunning(), "replica " + s.selfId() + " stopped");
     }
@@ -264,14 +265,14 @@ class PeerForgeryTest {
   }
 
   /** Waits until every running replica applied the same slots and holds the same state. */
-  private static void awaitAgreement(TestCell cell) throws Exception {
+  private static void awaitAgreement(InJvmCell cell) throws Exception {
     await(() -> agree(cell), () -> "all running replicas agree: " + describe(cell));
   }
 
-  private static Boolean agree(TestCell cell) throws Exception {
+  private static Boolean agree(InJvmCell cell) throws Exception {
     long slot = -1;
     long sum = 0;
-    for (LockdServer s : cell.servers) {
+    for (LockdServer s : cell.servers()) {
       if (!s.loop().isRunning()) {
         continue;
       }
@@ -292,9 +293,9 @@ class PeerForgeryTest {
   }
 
   /** Every running replica's applied slot, checksum, health and distrust, for a failure. */
-  private static String describe(TestCell cell) throws Exception {
+  private static String describe(InJvmCell cell) throws Exception {
     StringBuilder b = new StringBuilder();
-    for (LockdServer s : cell.servers) {
+    for (LockdServer s : cell.servers()) {
       if (s.loop().isRunning()) {
         String line =
             s.onLoop(

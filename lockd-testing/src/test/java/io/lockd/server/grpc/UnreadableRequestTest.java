@@ -14,7 +14,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
-import io.lockd.namespace.NamespaceLimits;
 import io.lockd.proto.v1.CallResponse;
 import io.lockd.proto.v1.ErrorDetail;
 import io.lockd.proto.v1.ErrorReason;
@@ -22,7 +21,7 @@ import io.lockd.proto.v1.GetStatRequest;
 import io.lockd.proto.v1.LockGrpc;
 import io.lockd.proto.v1.NodeGrpc;
 import io.lockd.proto.v1.SessionGrpc;
-import io.lockd.server.ServerConfig;
+import io.lockd.testing.InJvmCell;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,12 +48,12 @@ import org.slf4j.LoggerFactory;
 class UnreadableRequestTest {
   private static final byte[] NOT_UTF8 = {'/', 'a', (byte) 0xff, (byte) 0xfe};
 
-  private TestCell cell;
+  private InJvmCell cell;
   private LockdServer leader;
 
   @BeforeAll
   void start(@TempDir Path data) throws Exception {
-    cell = new TestCell(1, data, ServerConfig.defaults(), NamespaceLimits.defaults());
+    cell = InJvmCell.builder().size(1).dataRoot(data).start();
     leader = cell.awaitLeader();
   }
 

@@ -2,6 +2,7 @@ package io.lockd.server.grpc;
 
 import io.grpc.BindableService;
 import io.grpc.Server;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionService;
@@ -15,6 +16,7 @@ import io.lockd.server.ServerTicks;
 import io.lockd.server.WallClock;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -39,7 +41,8 @@ public final class LockdServer implements AutoCloseable {
   private final Server server;
   private boolean closed;
 
-  private LockdServer(LockdConfig config) throws IOException {
+  private LockdServer(LockdConfig config, List<ServerInterceptor> clientInterceptors)
+      throws IOException {
     this.config = config;
     int id = config.selfId();
     Namespace namespace = new Namespace(config.limits());
@@ -91,8 +94,12 @@ public final class LockdServer implements AutoCloseable {
     }
     ParseGuard guard = new ParseGuard(errors, new RefusalLog(id));
     try {
+      NettyServerBuilder builder = NettyServerBuilder.forAddress(config.clientListen());
+      for (ServerInterceptor i : clientInterceptors) {
+        builder.intercept(i);
+      }
       server =
-          NettyServerBuilder.forAddress(config.clientListen())
+          builder
               .directExecutor() // handlers only enqueue on the replica's loop
               .addService(
                   guard.guard(
@@ -137,7 +144,18 @@ public final class LockdServer implements AutoCloseable {
 
   /** Starts a replica and its client server; throws if a port or the data directory is unusable. */
   public static LockdServer start(LockdConfig config) throws IOException {
-    return new LockdServer(config);
+    return new LockdServer(config, List.of());
+  }
+
+  /**
+   * Starts a replica whose client port runs {@code clientInterceptors} around every call of every
+   * service, the last one outermost (as {@link io.grpc.ServerBuilder#intercept} orders them): the
+   * seam for what sits at the edge of the port, such as authentication or a test's faults. The peer
+   * port is not affected.
+   */
+  public static LockdServer start(LockdConfig config, List<ServerInterceptor> clientInterceptors)
+      throws IOException {
+    return new LockdServer(config, List.copyOf(clientInterceptors));
   }
 
   public int selfId() {
