@@ -103,6 +103,12 @@ public final class DistributedLock implements AutoCloseable {
   private CompletableFuture<Boolean> attempt;
   private CompletableFuture<Boolean> grantedAttempt;
 
+  /**
+   * A grant handed to the dispatcher but perhaps not yet to the caller (its completion can queue
+   * behind callbacks): a cancel that still wins must give the lock back.
+   */
+  private CompletableFuture<Boolean> handedOver;
+
   /** The grant's answer was due to the caller while the session was in jeopardy. */
   private boolean handOverDue;
 
@@ -321,6 +327,7 @@ public final class DistributedLock implements AutoCloseable {
     }
     phase = Phase.REQUESTING;
     attempt = f;
+    handedOver = null;
     waitForever = forever;
     waitEndNanos = waitEnd;
     deadlineTimer = timer;
@@ -513,6 +520,7 @@ public final class DistributedLock implements AutoCloseable {
     }
     handOverDue = false;
     grantedAttempt = null;
+    handedOver = f;
     deadlineTimer.cancel();
     ctx.dispatcher.complete(f, phase == Phase.HELD);
   }
@@ -557,6 +565,11 @@ public final class DistributedLock implements AutoCloseable {
       if (phase == Phase.HELD || phase == Phase.SUSPECT) {
         startRelease(new CompletableFuture<>());
       }
+    } else if (handedOver == f) {
+      handedOver = null;
+      if (phase == Phase.HELD || phase == Phase.SUSPECT) {
+        startRelease(new CompletableFuture<>()); // the caller never saw the grant it cancelled
+      }
     } else {
       dropNextStart(f);
     }
@@ -568,6 +581,7 @@ public final class DistributedLock implements AutoCloseable {
     switch (phase) {
       case HELD, SUSPECT -> {
         phase = Phase.RELEASING;
+        handedOver = null;
         publishedHeld = false;
         Session s = session;
         // The caller waits at most the operation timeout; the Release itself is never withdrawn

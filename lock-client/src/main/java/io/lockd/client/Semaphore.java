@@ -172,18 +172,16 @@ public final class Semaphore {
     } catch (ExecutionException | TimeoutException e) {
       // fall through: decide from the acquire's own outcome
     }
-    if (queued.isDone() && !queued.isCompletedExceptionally() && queued.join()) {
-      return true;
+    if (queued.cancel(false)) {
+      return false; // withdrawn, or its grant given back
     }
-    if (queued.isCompletedExceptionally()) {
-      try {
-        queued.join();
-      } catch (CompletionException e) {
-        throw AsyncLockClient.unwrap(e); // the session's or the cell's error
-      }
+    // It ended before the cancel: a grant that arrived just now is ours (leaving it would hold the
+    // permit's lock with no Permit for it, and the next try on that permit would fail).
+    try {
+      return queued.join();
+    } catch (CompletionException e) {
+      throw AsyncLockClient.unwrap(e); // the session's or the cell's error
     }
-    queued.cancel(false);
-    return false;
   }
 
   /** How many permits are free now (a snapshot read from the cell). */

@@ -12,7 +12,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /** Closing: the session ends cleanly, calls after close fail, and no thread outlives the client. */
-class ClientLifecycleTest extends FakeCellTest {
+class ClientLifecycleTest extends RealCellTest {
   static Set<Thread> clientThreads() {
     return Thread.getAllStackTraces().keySet().stream()
         .filter(t -> t.getName().startsWith("lockd-client-"))
@@ -20,9 +20,9 @@ class ClientLifecycleTest extends FakeCellTest {
   }
 
   @Test
-  void closeStopsEveryThreadTheClientStarted() {
+  void closeStopsEveryThreadTheClientStarted() throws Exception {
     Set<Thread> before = clientThreads();
-    LockClient client = Clients.client(cell);
+    LockClient client = client();
     client.createFile("/f", bytes("x"));
     client.watch("/f", WatchKind.CONTENTS, e -> {});
     DistributedLock lock = client.lock("/f");
@@ -39,16 +39,16 @@ class ClientLifecycleTest extends FakeCellTest {
         });
     assertEquals(
         0,
-        cell.read(ns -> ns.listSessions()).getSessionsList().stream()
+        read(ns -> ns.listSessions()).getSessionsList().stream()
             .filter(s -> s.getSessionId() == session)
             .count(),
         "the session was closed, not left to expire");
-    assertEquals(0, cell.read(ns -> ns.getLockInfo("/f")).getLock().getHoldersCount());
+    assertEquals(0, read(ns -> ns.getLockInfo("/f")).getLock().getHoldersCount());
   }
 
   @Test
-  void callsAfterCloseFail() {
-    LockClient client = Clients.client(cell);
+  void callsAfterCloseFail() throws Exception {
+    LockClient client = client();
     client.close();
     LockdException e = assertThrows(LockdException.class, () -> client.stat("/"));
     assertEquals(Status.Code.CANCELLED, e.code());
@@ -56,8 +56,8 @@ class ClientLifecycleTest extends FakeCellTest {
 
   @Test
   void closeOfAClientThatNeverReachedTheCellIsBounded() {
-    for (int i = 0; i < 5; i++) {
-      cell.setDown(i, true);
+    for (int id = 1; id <= cell.size(); id++) {
+      cell.stop(id);
     }
     Set<Thread> before = clientThreads();
     LockClient client = Clients.client(cell, b -> b.operationTimeout(Duration.ofMillis(300)));

@@ -2,11 +2,12 @@ package io.lockd.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.lockd.testing.InJvmCell;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The default client name comes from the process and its environment, never from DNS. */
-class ClientNameTest extends FakeCellTest {
+class ClientNameTest {
   @Test
   void defaultNameIsHostnameVariableAndPidOrJavaAndPid() {
     assertEquals(
@@ -17,12 +18,12 @@ class ClientNameTest extends FakeCellTest {
   }
 
   @Test
-  void theCellListsTheDefaultName() {
+  void theCellListsTheDefaultName() throws Exception {
     long pid = ProcessHandle.current().pid();
     String host = System.getenv("HOSTNAME");
     String expected = host == null || host.isBlank() ? "java-" + pid : host.strip() + ":" + pid;
-    try (LockClient c =
-        LockClient.builder().endpoints(cell.addresses()).channelFactory(cell.channels()).build()) {
+    try (InJvmCell cell = InJvmCell.builder().start();
+        LockClient c = LockClient.builder().endpoints(cell.endpoints()).build()) {
       long id = c.session().id();
       String listed =
           c.admin().sessions().stream()

@@ -24,19 +24,6 @@ public final class Clients {
     return tweak.apply(builder(cell)).build();
   }
 
-  static LockClient.Builder builder(FakeCell cell) {
-    return testSettings(
-        LockClient.builder().endpoints(cell.addresses()).channelFactory(cell.channels()));
-  }
-
-  static LockClient client(FakeCell cell) {
-    return builder(cell).build();
-  }
-
-  static LockClient client(FakeCell cell, UnaryOperator<LockClient.Builder> tweak) {
-    return tweak.apply(builder(cell)).build();
-  }
-
   private static LockClient.Builder testSettings(LockClient.Builder b) {
     return b.clientName("test")
         .attemptTimeout(Duration.ofSeconds(2))

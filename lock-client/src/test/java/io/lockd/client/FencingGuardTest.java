@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
+import io.lockd.testing.InJvmCell;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -120,7 +121,7 @@ class FencingGuardTest {
 
   @Test
   void withTheCellAReleasedLockIsRefusedEvenWithoutASuccessor() throws Exception {
-    try (FakeCell cell = new FakeCell(3);
+    try (InJvmCell cell = InJvmCell.builder().start();
         LockClient client = Clients.client(cell)) {
       client.createFile("/res", bytes(""));
       DistributedLock lock = client.lock("/res");

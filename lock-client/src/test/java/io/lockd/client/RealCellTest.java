@@ -3,15 +3,19 @@ package io.lockd.client;
 import io.lockd.namespace.Namespace;
 import io.lockd.testing.ClientPortFaults;
 import io.lockd.testing.InJvmCell;
-import io.lockd.testing.InJvmCell.Builder;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
 /**
  * A test against a fresh real cell in this JVM (production replicas, server and gRPC services on
- * loopback ports), closed after each test. Faults are injected at the replicas' client ports
- * ({@link ClientPortFaults}); the cell runs in real time, so tests wait (bounded) for what it does.
+ * loopback ports, {@link InJvmCell}) that has a leader before the test starts, closed after each
+ * test. Faults are injected at the replicas' client ports ({@link ClientPortFaults}); the cell runs
+ * in real time, so tests wait (bounded) for what it does, and what a test checks on the server side
+ * it reads from the leader's own state.
  */
 abstract class RealCellTest {
   protected InJvmCell cell;
@@ -24,8 +28,8 @@ abstract class RealCellTest {
     cell.awaitLeader();
   }
 
-  /** The cell to run against; override for another size or other limits. */
-  protected Builder newCell() {
+  /** The cell to run against; override for another size or other settings. */
+  protected InJvmCell.Builder newCell() {
     return InJvmCell.builder().size(3);
   }
 
@@ -43,7 +47,28 @@ abstract class RealCellTest {
     }
   }
 
-  /** Reads what the cell's leader has applied, bypassing the client under test. */
+  /**
+   * The cell's client endpoints, the leader's first: a client's first request then needs no
+   * redirect (tests that count a client's channels rely on it).
+   */
+  protected List<String> endpointsLeaderFirst() {
+    String leader = cell.endpoint(leaderId());
+    List<String> endpoints = new ArrayList<>(cell.endpoints());
+    endpoints.remove(leader);
+    endpoints.add(0, leader);
+    return endpoints;
+  }
+
+  /** A client with the tests' quick settings, its first request going to the leader. */
+  protected LockClient client() {
+    return client(UnaryOperator.identity());
+  }
+
+  protected LockClient client(UnaryOperator<LockClient.Builder> tweak) {
+    return tweak.apply(Clients.builder(cell).endpoints(endpointsLeaderFirst())).build();
+  }
+
+  /** Reads what the cell's leader has applied (on its own thread), bypassing the client. */
   protected <T> T read(Function<Namespace, T> query) {
     try {
       return cell.readLeader(query);

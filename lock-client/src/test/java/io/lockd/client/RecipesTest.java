@@ -19,8 +19,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** LeaderElection, Semaphore and ReadWriteLock against the fake cell. */
-class RecipesTest extends FakeCellTest {
+/** LeaderElection, Semaphore and ReadWriteLock against a real cell. */
+class RecipesTest extends RealCellTest {
   /** Records what a candidate hears. */
   static final class Recorder implements LeaderElection.Listener {
     final List<String> heard = new CopyOnWriteArrayList<>();
@@ -38,9 +38,9 @@ class RecipesTest extends FakeCellTest {
 
   @Test
   void oneLeaderAtATimeAndObserversSeeEachInOrder() throws Exception {
-    try (LockClient a = Clients.client(cell, b -> b.clientName("a"));
-        LockClient b = Clients.client(cell, x -> x.clientName("b"));
-        LockClient watcher = Clients.client(cell)) {
+    try (LockClient a = client(b -> b.clientName("a"));
+        LockClient b = client(x -> x.clientName("b"));
+        LockClient watcher = client()) {
       List<Optional<LeaderElection.Leader>> seen = new CopyOnWriteArrayList<>();
       Recorder ra = new Recorder();
       Recorder rb = new Recorder();
@@ -56,8 +56,7 @@ class RecipesTest extends FakeCellTest {
         CompletableFuture<Sequencer> bElected = eb.campaignAsync();
         Eventually.await(
             "b queued",
-            () ->
-                cell.read(ns -> ns.getLockInfo("/election/job")).getLock().getWaitersCount() == 1);
+            () -> read(ns -> ns.getLockInfo("/election/job")).getLock().getWaitersCount() == 1);
         assertFalse(bElected.isDone());
         ea.resign();
         Sequencer second = bElected.get(20, TimeUnit.SECONDS);
@@ -78,8 +77,10 @@ class RecipesTest extends FakeCellTest {
 
   @Test
   void leaderWhoseSessionEndsIsRevokedAndCampaignsAgain() throws Exception {
-    try (LockClient a = Clients.client(cell);
-        LockClient b = Clients.client(cell)) {
+    try (LockClient a = client();
+        LockClient b = client()) {
+      // The server runs in real time: a short lock-delay keeps the wait for it short.
+      a.create("/e", CreateOptions.file().lockDelay(Duration.ofMillis(500)));
       Recorder ra = new Recorder();
       Recorder rb = new Recorder();
       LeaderElection ea = new LeaderElection(a, "/e", ra);
@@ -87,17 +88,16 @@ class RecipesTest extends FakeCellTest {
       ea.campaign();
       CompletableFuture<Sequencer> bElected = eb.campaignAsync();
       Eventually.await(
-          "b queued", () -> cell.read(ns -> ns.getLockInfo("/e")).getLock().getWaitersCount() == 1);
+          "b queued", () -> read(ns -> ns.getLockInfo("/e")).getLock().getWaitersCount() == 1);
       long old = a.session().id();
-      cell.expireSession(old); // lock-delay of the default 10 s applies to the lock
+      b.admin().forceCloseSession(old); // as an operator would: the lock-delay applies
       Eventually.await("a revoked", () -> ra.heard.contains("revoked SESSION_EXPIRED"));
-      cell.advanceLeaderTime(10_001);
       Sequencer proof = bElected.get(20, TimeUnit.SECONDS);
       assertEquals(b.session().id(), proof.sessionId());
       Eventually.await(
           "a queued again with a new session",
           () ->
-              cell.read(ns -> ns.getLockInfo("/e")).getLock().getWaitersList().stream()
+              read(ns -> ns.getLockInfo("/e")).getLock().getWaitersList().stream()
                   .anyMatch(w -> w.getSessionId() != old));
       eb.resign();
       Eventually.await("a leads again", ea::isLeader);
@@ -111,7 +111,7 @@ class RecipesTest extends FakeCellTest {
     List<LockClient> clients = new ArrayList<>();
     try {
       for (int i = 0; i < 4; i++) {
-        clients.add(Clients.client(cell));
+        clients.add(client());
       }
       List<Semaphore.Permit> held = new ArrayList<>();
       for (int i = 0; i < 3; i++) {
@@ -140,8 +140,7 @@ class RecipesTest extends FakeCellTest {
             int waiters = 0;
             for (int i = 0; i < 3; i++) {
               int slot = i;
-              waiters +=
-                  cell.read(ns -> ns.getLockInfo("/sem/" + slot)).getLock().getWaitersCount();
+              waiters += read(ns -> ns.getLockInfo("/sem/" + slot)).getLock().getWaitersCount();
             }
             return waiters == 1;
           });
@@ -157,9 +156,9 @@ class RecipesTest extends FakeCellTest {
   }
 
   @Test
-  void semaphoreTimesOut() throws Exception {
-    try (LockClient a = Clients.client(cell);
-        LockClient b = Clients.client(cell)) {
+  void semaphoreTimesOutAndLeavesNoWaiterBehind() throws Exception {
+    try (LockClient a = client();
+        LockClient b = client()) {
       assertNotNull(new Semaphore(a, "/one", 1).tryAcquire());
       Semaphore s = new Semaphore(b, "/one", 1);
       CompletableFuture<Semaphore.Permit> f =
@@ -171,24 +170,18 @@ class RecipesTest extends FakeCellTest {
                   throw new IllegalStateException(e);
                 }
               });
-      Eventually.await(
-          "queued",
-          () -> cell.read(ns -> ns.getLockInfo("/one/0")).getLock().getWaitersCount() == 1);
-      Eventually.await(
-          "timed out",
-          () -> {
-            cell.advanceLeaderTime(400); // the cell's clock ends each queued wait
-            return f.isDone();
-          });
       assertNull(f.get(20, TimeUnit.SECONDS));
+      Eventually.await(
+          "the timed-out wait left the lock's queue",
+          () -> read(ns -> ns.getLockInfo("/one/0")).getLock().getWaitersCount() == 0);
       assertThrows(IllegalArgumentException.class, () -> new Semaphore(a, "/x", 0));
     }
   }
 
   @Test
-  void readWriteLock() {
-    try (LockClient a = Clients.client(cell);
-        LockClient b = Clients.client(cell)) {
+  void readWriteLock() throws Exception {
+    try (LockClient a = client();
+        LockClient b = client()) {
       a.createFile("/table", bytes(""));
       ReadWriteLock ra = new ReadWriteLock(a, "/table");
       ReadWriteLock rb = new ReadWriteLock(b, "/table");

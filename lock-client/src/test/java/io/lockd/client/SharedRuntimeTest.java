@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * client leaves the others working; the last close shuts the channels and stops the threads; a
  * client that opts out has its own.
  */
-class SharedRuntimeTest extends FakeCellTest {
+class SharedRuntimeTest extends RealCellTest {
   private static Set<String> threadsOf(ClientRuntime r) {
     return Thread.getAllStackTraces().keySet().stream()
         .filter(t -> t.isAlive() && t.getName().startsWith(r.name() + "-"))
@@ -35,9 +35,9 @@ class SharedRuntimeTest extends FakeCellTest {
   }
 
   @Test
-  void clientsOfOneCellShareChannelsAndThreads() {
-    try (LockClient a = Clients.client(cell);
-        LockClient b = Clients.client(cell)) {
+  void clientsOfOneCellShareChannelsAndThreads() throws Exception {
+    try (LockClient a = client();
+        LockClient b = client()) {
       a.createFile("/a", bytes(""));
       b.createFile("/b", bytes(""));
       assertSame(a.runtime(), b.runtime());
@@ -56,8 +56,8 @@ class SharedRuntimeTest extends FakeCellTest {
 
   @Test
   void closingOneClientLeavesTheOtherWorking() throws Exception {
-    LockClient a = Clients.client(cell);
-    try (LockClient b = Clients.client(cell)) {
+    LockClient a = client();
+    try (LockClient b = client()) {
       a.createFile("/a", bytes(""));
       b.createFile("/b", bytes(""));
       DistributedLock la = a.lock("/a");
@@ -69,9 +69,7 @@ class SharedRuntimeTest extends FakeCellTest {
 
       a.close();
       assertEquals(
-          0,
-          cell.read(ns -> ns.getLockInfo("/a")).getLock().getHoldersCount(),
-          "a's lock went with it");
+          0, read(ns -> ns.getLockInfo("/a")).getLock().getHoldersCount(), "a's lock went with it");
       assertFalse(shared.isShutdown(), "b still uses the channel");
       assertEquals(SessionState.CONNECTED, sb.state());
       assertTrue(lb.isHeld());
@@ -85,8 +83,8 @@ class SharedRuntimeTest extends FakeCellTest {
 
   @Test
   void theLastCloseShutsTheChannelsAndStopsTheThreads() throws Exception {
-    LockClient a = Clients.client(cell);
-    LockClient b = Clients.client(cell);
+    LockClient a = client();
+    LockClient b = client();
     a.createFile("/a", bytes(""));
     b.watch("/a", WatchKind.CONTENTS, e -> {}); // starts a callback thread, too
     a.setContents("/a", bytes("x"));
@@ -104,16 +102,16 @@ class SharedRuntimeTest extends FakeCellTest {
         "the runtime's threads are gone: " + threadsOf(runtime),
         () -> threadsOf(runtime).isEmpty());
 
-    try (LockClient c = Clients.client(cell)) {
+    try (LockClient c = client()) {
       assertNotSame(runtime, c.runtime(), "a new client starts a new runtime");
       c.stat("/a");
     }
   }
 
   @Test
-  void aClientThatOptsOutHasItsOwnChannelsAndThreads() {
-    try (LockClient shared = Clients.client(cell)) {
-      LockClient own = Clients.client(cell, b -> b.sharedRuntime(false));
+  void aClientThatOptsOutHasItsOwnChannelsAndThreads() throws Exception {
+    try (LockClient shared = client()) {
+      LockClient own = client(b -> b.sharedRuntime(false));
       shared.createFile("/s", bytes(""));
       own.createFile("/o", bytes(""));
       assertNotSame(shared.runtime(), own.runtime());
@@ -131,11 +129,11 @@ class SharedRuntimeTest extends FakeCellTest {
   }
 
   @Test
-  void moreClientsThanAChannelCarriesGetAnotherChannel() {
+  void moreClientsThanAChannelCarriesGetAnotherChannel() throws Exception {
     List<LockClient> clients = new ArrayList<>();
     try {
       for (int i = 0; i < 3; i++) {
-        LockClient c = Clients.client(cell, b -> b.sessionsPerChannel(2));
+        LockClient c = client(b -> b.sessionsPerChannel(2));
         clients.add(c);
         c.session();
       }
@@ -155,9 +153,9 @@ class SharedRuntimeTest extends FakeCellTest {
   }
 
   @Test
-  void clientsArePinnedToTheLeastBusyLoopThread() {
-    try (LockClient a = Clients.client(cell, b -> b.loopThreads(2));
-        LockClient b = Clients.client(cell, x -> x.loopThreads(2))) {
+  void clientsArePinnedToTheLeastBusyLoopThread() throws Exception {
+    try (LockClient a = client(b -> b.loopThreads(2));
+        LockClient b = client(x -> x.loopThreads(2))) {
       assertSame(a.runtime(), b.runtime());
       assertNotSame(a.async().context().loop.eventLoop(), b.async().context().loop.eventLoop());
       a.createFile("/a", bytes(""));
@@ -170,9 +168,9 @@ class SharedRuntimeTest extends FakeCellTest {
 
   @Test
   void eachClientsCallbacksKeepTheirOrderOnSharedThreads() throws Exception {
-    try (LockClient writer = Clients.client(cell);
-        LockClient a = Clients.client(cell);
-        LockClient b = Clients.client(cell)) {
+    try (LockClient writer = client();
+        LockClient a = client();
+        LockClient b = client()) {
       writer.createFile("/a", bytes("0"));
       writer.createFile("/b", bytes("0"));
       OrderedListener la = new OrderedListener(a.runtime());
@@ -198,8 +196,8 @@ class SharedRuntimeTest extends FakeCellTest {
 
   @Test
   void aBlockingCallOnAnotherClientFromACallbackIsRefused() throws Exception {
-    try (LockClient a = Clients.client(cell);
-        LockClient b = Clients.client(cell)) {
+    try (LockClient a = client();
+        LockClient b = client()) {
       CompletableFuture<Throwable> thrown = new CompletableFuture<>();
       a.watch(
           "/",

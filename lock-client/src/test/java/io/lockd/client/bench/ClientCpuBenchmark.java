@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The client library's CPU per lock acquire+release pair. N clients (each its own {@link
- * LockClient} and session) loop {@code acquire(); release()} on a lock of their own against a fake
+ * LockClient} and session) loop {@code acquire(); release()} on a lock of their own against a real
  * cell in a child JVM ({@link CellProcess}), so that this JVM's CPU time is the client's. Prints
  * one line per N: pairs per second, CPU milliseconds per pair (the whole process, JIT and GC
  * included, and the Java threads alone: the application's and the library's), the library's live
@@ -38,7 +38,7 @@ public final class ClientCpuBenchmark {
     try (CellProcess cell = new CellProcess(5)) {
       System.out.printf(
           Locale.ROOT,
-          "fake cell pid %d at %s; own runtime per client: %s%n",
+          "cell pid %d at %s; own runtime per client: %s%n",
           cell.pid(),
           cell.addresses(),
           o.own);
