@@ -40,6 +40,7 @@ public final class ArchitectureRules {
     "io.lockd.server..",
     "io.lockd.replica..",
     "io.lockd.paxos..",
+    "io.lockd.invariant..",
     "io.lockd.namespace..",
     "io.lockd.storage..",
     "io.lockd.transport.."
@@ -160,6 +161,8 @@ public final class ArchitectureRules {
         .definedBy("io.lockd.transport..")
         .layer("paxos")
         .definedBy("io.lockd.paxos..")
+        .layer("invariant")
+        .definedBy("io.lockd.invariant..")
         .whereLayer("daemon")
         .mayNotBeAccessedByAnyLayer()
         .whereLayer("grpc")
@@ -176,7 +179,10 @@ public final class ArchitectureRules {
         .mayOnlyBeAccessedByLayers("replica", "grpc", "daemon")
         .whereLayer("paxos")
         .mayOnlyBeAccessedByLayers(
-            "storage", "transport", "replica", "namespace", "server", "grpc", "daemon");
+            "storage", "transport", "replica", "namespace", "server", "grpc", "daemon")
+        .whereLayer("invariant")
+        .mayOnlyBeAccessedByLayers(
+            "paxos", "storage", "transport", "replica", "namespace", "server", "grpc", "daemon");
   }
 
   /** Of the replica, the namespace sees only the contract it implements. */

@@ -2,7 +2,7 @@ package io.lockd.namespace;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.lockd.paxos.Invariants;
+import io.lockd.invariant.Invariants;
 import io.lockd.proto.ns.v1.CommandHeader;
 import io.lockd.proto.ns.v1.NamespaceCommand;
 import io.lockd.proto.ns.v1.NamespaceResult;

@@ -1,6 +1,6 @@
 package io.lockd.namespace;
 
-import io.lockd.paxos.Invariants;
+import io.lockd.invariant.Invariants;
 import io.lockd.proto.ns.v1.AcquireOp;
 import io.lockd.proto.ns.v1.AcquireOutcome;
 import io.lockd.proto.ns.v1.ReleaseOp;

@@ -1,7 +1,7 @@
 package io.lockd.namespace;
 
 import com.google.protobuf.ByteString;
-import io.lockd.paxos.Invariants;
+import io.lockd.invariant.Invariants;
 import io.lockd.proto.v1.NodeKind;
 import java.util.Collection;
 import java.util.Collections;

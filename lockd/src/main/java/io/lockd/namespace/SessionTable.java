@@ -1,6 +1,6 @@
 package io.lockd.namespace;
 
-import io.lockd.paxos.Invariants;
+import io.lockd.invariant.Invariants;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.TreeMap;

@@ -1,7 +1,7 @@
 package io.lockd.namespace;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.lockd.paxos.Invariants;
+import io.lockd.invariant.Invariants;
 import io.lockd.proto.ns.v1.HolderRecord;
 import io.lockd.proto.ns.v1.LimitsRecord;
 import io.lockd.proto.ns.v1.LockRecord;

@@ -1,5 +1,6 @@
 package io.lockd.paxos;
 
+import io.lockd.invariant.Invariants;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,7 @@
 package io.lockd.paxos;
 
+import io.lockd.invariant.Invariants;
+
 /**
  * Ballots are unique and totally ordered: a round number in the high bits and the proposing
  * replica's id in the low 16 bits, packed into one {@code long} so that comparing two ballots is

@@ -1,5 +1,7 @@
 package io.lockd.paxos;
 
+import io.lockd.invariant.Invariants;
+
 /** A value accepted for a slot at a ballot. Slots start at 1; slot 0 means "none". */
 public record Entry(long slot, long ballot, Batch value) {
   public Entry {

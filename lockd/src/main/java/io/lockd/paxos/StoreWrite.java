@@ -1,5 +1,7 @@
 package io.lockd.paxos;
 
+import io.lockd.invariant.Invariants;
+
 /**
  * What the core asks its driver to make durable, in order, before the messages that depend on it
  * are sent. The driver applies a run of these to an {@code AcceptorStore} and syncs once.

@@ -1,8 +1,8 @@
 package io.lockd.storage;
 
+import io.lockd.invariant.Invariants;
 import io.lockd.paxos.Ballot;
 import io.lockd.paxos.Entry;
-import io.lockd.paxos.Invariants;
 import io.lockd.paxos.StoreWrite;
 import java.util.List;
 

@@ -1,9 +1,9 @@
 package io.lockd.storage;
 
+import io.lockd.invariant.Invariants;
 import io.lockd.paxos.Batch;
 import io.lockd.paxos.Command;
 import io.lockd.paxos.Entry;
-import io.lockd.paxos.Invariants;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package io.lockd.storage;
 
-import io.lockd.paxos.Invariants;
+import io.lockd.invariant.Invariants;
 import io.lockd.paxos.StoreWrite;
 import java.nio.ByteBuffer;
 import java.util.zip.CRC32C;

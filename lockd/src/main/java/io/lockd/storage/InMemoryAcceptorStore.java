@@ -1,7 +1,7 @@
 package io.lockd.storage;
 
+import io.lockd.invariant.Invariants;
 import io.lockd.paxos.Ballot;
-import io.lockd.paxos.Invariants;
 import io.lockd.paxos.StoreWrite;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package io.lockd.storage;
 
-import io.lockd.paxos.Invariants;
+import io.lockd.invariant.Invariants;
 
 /**
  * Settings of a {@link LogAcceptorStore}. The defaults suit production; tests use small segments

@@ -1,4 +1,4 @@
-package io.lockd.paxos;
+package io.lockd.invariant;
 
 /**
  * Invariant checks that stay on in production. Java's {@code assert} is off by default, and a
