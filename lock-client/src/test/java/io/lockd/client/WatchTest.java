@@ -20,7 +20,7 @@ class WatchTest extends RealCellTest {
   @Override
   protected InJvmCell.Builder newCell() {
     return super.newCell()
-        .limits(NamespaceLimits.defaults().toBuilder().eventsPerSessionMax(32).build());
+        .limits(NamespaceLimits.defaults().toBuilder().maxEventsPerSession(32).build());
   }
 
   @Test

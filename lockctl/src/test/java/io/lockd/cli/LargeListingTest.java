@@ -35,7 +35,7 @@ class LargeListingTest {
         InJvmCell.builder()
             .size(1)
             .dataRoot(dir.resolve("cell"))
-            .limits(NamespaceLimits.builder().pathBytesMax(16 << 10).build())
+            .limits(NamespaceLimits.builder().maxPathBytes(16 << 10).build())
             .start();
     try (LockClient c = client("filler")) {
       c.mkdirs("/big");

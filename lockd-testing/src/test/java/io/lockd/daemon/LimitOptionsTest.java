@@ -53,7 +53,7 @@ class LimitOptionsTest {
           id + "=127.0.0.1:" + ports.get(2 * id - 2) + ",127.0.0.1:" + ports.get(2 * id - 1));
     }
     LockdConfig defaults = settings(1, members);
-    assertEquals(1024, defaults.limits().pathBytesMax());
+    assertEquals(1024, defaults.limits().maxPathBytes());
     NamespaceException unknown =
         assertThrows(
             NamespaceException.class, () -> new Namespace(defaults.limits()).getStat(longPath));
@@ -73,7 +73,7 @@ class LimitOptionsTest {
                 "4096",
                 "--inbound-message-bytes-max",
                 "8192");
-        assertEquals(64, s.limits().pathBytesMax());
+        assertEquals(64, s.limits().maxPathBytes());
         servers.add(LockdServer.start(s));
       }
       LockdServer leader = Leaders.await(servers, WAIT_MILLIS);
@@ -95,7 +95,7 @@ class LimitOptionsTest {
           ErrorReason.ERROR_REASON_BAD_PATH,
           refused.getTrailers().get(GrpcErrors.ERROR_DETAIL).getReason());
       assertTrue(
-          refused.getStatus().getDescription().contains("limit pathBytesMax=64"),
+          refused.getStatus().getDescription().contains("limit maxPathBytes=64"),
           refused.getStatus().getDescription());
       nodes.create(file(session, 2, "/" + "p".repeat(63))); // 64 bytes: within the limit
 
@@ -108,7 +108,7 @@ class LimitOptionsTest {
           ErrorReason.ERROR_REASON_CONTENT_TOO_LARGE,
           tooLarge.getTrailers().get(GrpcErrors.ERROR_DETAIL).getReason());
       assertTrue(
-          tooLarge.getStatus().getDescription().contains("limit contentBytesMax=4096"),
+          tooLarge.getStatus().getDescription().contains("limit maxContentBytes=4096"),
           tooLarge.getStatus().getDescription());
       StatusRuntimeException tooLong =
           assertThrows(

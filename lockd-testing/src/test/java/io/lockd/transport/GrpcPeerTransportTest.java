@@ -174,7 +174,7 @@ class GrpcPeerTransportTest extends PeerTransportContract {
 
   @Test
   void anOversizedMessageIsDroppedAndTheStreamSurvives() {
-    GrpcNetwork net = createGrpc(2, LIMITS.withMessageBytesMax(64 << 10));
+    GrpcNetwork net = createGrpc(2, LIMITS.withMaxMessageBytes(64 << 10));
     connect(net, 1, 2);
     byte[] data = new RandomMessages(3).bytes(100 << 10);
     Message big = new Message.SnapshotChunk(1, 2, 1, 0, data, true);

@@ -105,8 +105,8 @@ public final class RandomMessages {
     return b;
   }
 
-  private byte[] someBytes(int sizeMax) {
-    return bytes(sizeMax == 0 ? 0 : random.nextInt(sizeMax + 1));
+  private byte[] someBytes(int maxSize) {
+    return bytes(maxSize == 0 ? 0 : random.nextInt(maxSize + 1));
   }
 
   private int replicaId() {

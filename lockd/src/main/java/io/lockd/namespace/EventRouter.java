@@ -145,7 +145,7 @@ final class EventRouter {
     for (long id : sessionIds) {
       Session s = state.sessions.find(id);
       if (s != null) {
-        s.events.append(e, state.limits.eventsPerSessionMax());
+        s.events.append(e, state.limits.maxEventsPerSession());
       }
     }
   }

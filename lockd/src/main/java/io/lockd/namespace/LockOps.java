@@ -62,13 +62,13 @@ final class LockOps {
           "lock %s %s", NodePath.quote(path), whyBusy(existing, mode, now));
     }
     int ahead = existing.waiters().size();
-    if (ahead >= state.limits.waitersPerLockMax()) {
+    if (ahead >= state.limits.maxWaitersPerLock()) {
       throw NamespaceException.limitReached(
-          "waitersPerLockMax",
-          state.limits.waitersPerLockMax(),
+          "maxWaitersPerLock",
+          state.limits.maxWaitersPerLock(),
           "lock " + NodePath.quote(path) + " has too many waiters");
     }
-    long waitMillis = clampUnsigned(op.getWaitMillis(), state.limits.waitMaxMillis());
+    long waitMillis = clampUnsigned(op.getWaitMillis(), state.limits.maxWaitMillis());
     Waiter waiter = new Waiter(session.id, mode, now, now + waitMillis, sequence);
     state.locks.addWaiter(existing, session, waiter);
     if (ahead == 0 && !existing.holders().isEmpty()) {

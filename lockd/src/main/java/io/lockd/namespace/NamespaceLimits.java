@@ -17,46 +17,46 @@ import io.lockd.proto.ns.v1.LimitsRecord;
  * coordination data (small files, short paths), and a cell that approaches several limits at once
  * should lower them.
  *
- * @param contentBytesMax largest contents of one file
- * @param totalContentBytesMax largest sum of the contents of all files
- * @param pathBytesMax longest path, in UTF-8 bytes
- * @param pathDepthMax most components in a path
- * @param childrenPerDirectoryMax most children of one directory
- * @param nodesMax most nodes, the root not counted
- * @param sessionsMax most sessions at once
- * @param waitersPerLockMax most queued acquires on one lock
- * @param eventsPerSessionMax most events buffered for one session (older ones are dropped and the
+ * @param maxContentBytes largest contents of one file
+ * @param maxTotalContentBytes largest sum of the contents of all files
+ * @param maxPathBytes longest path, in UTF-8 bytes
+ * @param maxPathDepth most components in a path
+ * @param maxChildrenPerDirectory most children of one directory
+ * @param maxNodes most nodes, the root not counted
+ * @param maxSessions most sessions at once
+ * @param maxWaitersPerLock most queued acquires on one lock
+ * @param maxEventsPerSession most events buffered for one session (older ones are dropped and the
  *     session's client gets a RESYNC)
- * @param watchesPerSessionMax most watches of one session
- * @param lockDelayMaxMillis largest lock-delay a node may ask for (at most {@link
+ * @param maxWatchesPerSession most watches of one session
+ * @param maxLockDelayMillis largest lock-delay a node may ask for (at most {@link
  *     #LOCK_DELAY_CAP_MILLIS})
  * @param lockDelayDefaultMillis lock-delay of nodes created without one
- * @param leaseMinMillis shortest session lease granted
- * @param leaseMaxMillis longest session lease granted
+ * @param minLeaseMillis shortest session lease granted
+ * @param maxLeaseMillis longest session lease granted
  * @param leaseDefaultMillis lease granted when the client asks for none
- * @param waitMaxMillis longest time an acquire may wait in a queue
- * @param clientNameBytesMax longest client name, in UTF-8 bytes
+ * @param maxWaitMillis longest time an acquire may wait in a queue
+ * @param maxClientNameBytes longest client name, in UTF-8 bytes
  * @param sequenceWindow how far a request's sequence number may be above its session's last applied
  *     one ({@link #SEQUENCE_WINDOW_DEFAULT})
  */
 public record NamespaceLimits(
-    int contentBytesMax,
-    long totalContentBytesMax,
-    int pathBytesMax,
-    int pathDepthMax,
-    int childrenPerDirectoryMax,
-    int nodesMax,
-    int sessionsMax,
-    int waitersPerLockMax,
-    int eventsPerSessionMax,
-    int watchesPerSessionMax,
-    long lockDelayMaxMillis,
+    int maxContentBytes,
+    long maxTotalContentBytes,
+    int maxPathBytes,
+    int maxPathDepth,
+    int maxChildrenPerDirectory,
+    int maxNodes,
+    int maxSessions,
+    int maxWaitersPerLock,
+    int maxEventsPerSession,
+    int maxWatchesPerSession,
+    long maxLockDelayMillis,
     long lockDelayDefaultMillis,
-    long leaseMinMillis,
-    long leaseMaxMillis,
+    long minLeaseMillis,
+    long maxLeaseMillis,
     long leaseDefaultMillis,
-    long waitMaxMillis,
-    int clientNameBytesMax,
+    long maxWaitMillis,
+    int maxClientNameBytes,
     long sequenceWindow) {
 
   /**
@@ -109,24 +109,24 @@ public record NamespaceLimits(
   public static final long DURATION_CAP_MILLIS = 366L * 24 * 3600 * 1000;
 
   public NamespaceLimits {
-    within("contentBytesMax", contentBytesMax, 1, CONTENT_BYTES_CAP);
-    positive("totalContentBytesMax", totalContentBytesMax);
-    atLeast("totalContentBytesMax", totalContentBytesMax, contentBytesMax);
-    within("pathBytesMax", pathBytesMax, 2, PATH_BYTES_CAP);
-    positive("pathDepthMax", pathDepthMax);
-    positive("childrenPerDirectoryMax", childrenPerDirectoryMax);
-    positive("nodesMax", nodesMax);
-    positive("sessionsMax", sessionsMax);
-    positive("waitersPerLockMax", waitersPerLockMax);
-    positive("eventsPerSessionMax", eventsPerSessionMax);
-    positive("watchesPerSessionMax", watchesPerSessionMax);
-    within("lockDelayMaxMillis", lockDelayMaxMillis, 0, LOCK_DELAY_CAP_MILLIS);
-    within("lockDelayDefaultMillis", lockDelayDefaultMillis, 0, lockDelayMaxMillis);
-    within("leaseMinMillis", leaseMinMillis, 1, DURATION_CAP_MILLIS);
-    within("leaseMaxMillis", leaseMaxMillis, leaseMinMillis, DURATION_CAP_MILLIS);
-    within("leaseDefaultMillis", leaseDefaultMillis, leaseMinMillis, leaseMaxMillis);
-    within("waitMaxMillis", waitMaxMillis, 1, DURATION_CAP_MILLIS);
-    within("clientNameBytesMax", clientNameBytesMax, 1, CLIENT_NAME_BYTES_CAP);
+    within("maxContentBytes", maxContentBytes, 1, CONTENT_BYTES_CAP);
+    positive("maxTotalContentBytes", maxTotalContentBytes);
+    atLeast("maxTotalContentBytes", maxTotalContentBytes, maxContentBytes);
+    within("maxPathBytes", maxPathBytes, 2, PATH_BYTES_CAP);
+    positive("maxPathDepth", maxPathDepth);
+    positive("maxChildrenPerDirectory", maxChildrenPerDirectory);
+    positive("maxNodes", maxNodes);
+    positive("maxSessions", maxSessions);
+    positive("maxWaitersPerLock", maxWaitersPerLock);
+    positive("maxEventsPerSession", maxEventsPerSession);
+    positive("maxWatchesPerSession", maxWatchesPerSession);
+    within("maxLockDelayMillis", maxLockDelayMillis, 0, LOCK_DELAY_CAP_MILLIS);
+    within("lockDelayDefaultMillis", lockDelayDefaultMillis, 0, maxLockDelayMillis);
+    within("minLeaseMillis", minLeaseMillis, 1, DURATION_CAP_MILLIS);
+    within("maxLeaseMillis", maxLeaseMillis, minLeaseMillis, DURATION_CAP_MILLIS);
+    within("leaseDefaultMillis", leaseDefaultMillis, minLeaseMillis, maxLeaseMillis);
+    within("maxWaitMillis", maxWaitMillis, 1, DURATION_CAP_MILLIS);
+    within("maxClientNameBytes", maxClientNameBytes, 1, CLIENT_NAME_BYTES_CAP);
     positive("sequenceWindow", sequenceWindow);
   }
 
@@ -147,23 +147,23 @@ public record NamespaceLimits(
 
   LimitsRecord toRecord() {
     return LimitsRecord.newBuilder()
-        .setContentBytesMax(contentBytesMax)
-        .setTotalContentBytesMax(totalContentBytesMax)
-        .setPathBytesMax(pathBytesMax)
-        .setPathDepthMax(pathDepthMax)
-        .setChildrenPerDirectoryMax(childrenPerDirectoryMax)
-        .setNodesMax(nodesMax)
-        .setSessionsMax(sessionsMax)
-        .setWaitersPerLockMax(waitersPerLockMax)
-        .setEventsPerSessionMax(eventsPerSessionMax)
-        .setWatchesPerSessionMax(watchesPerSessionMax)
-        .setLockDelayMaxMillis(lockDelayMaxMillis)
+        .setContentBytesMax(maxContentBytes)
+        .setTotalContentBytesMax(maxTotalContentBytes)
+        .setPathBytesMax(maxPathBytes)
+        .setPathDepthMax(maxPathDepth)
+        .setChildrenPerDirectoryMax(maxChildrenPerDirectory)
+        .setNodesMax(maxNodes)
+        .setSessionsMax(maxSessions)
+        .setWaitersPerLockMax(maxWaitersPerLock)
+        .setEventsPerSessionMax(maxEventsPerSession)
+        .setWatchesPerSessionMax(maxWatchesPerSession)
+        .setLockDelayMaxMillis(maxLockDelayMillis)
         .setLockDelayDefaultMillis(lockDelayDefaultMillis)
-        .setLeaseMinMillis(leaseMinMillis)
-        .setLeaseMaxMillis(leaseMaxMillis)
+        .setLeaseMinMillis(minLeaseMillis)
+        .setLeaseMaxMillis(maxLeaseMillis)
         .setLeaseDefaultMillis(leaseDefaultMillis)
-        .setWaitMaxMillis(waitMaxMillis)
-        .setClientNameBytesMax(clientNameBytesMax)
+        .setWaitMaxMillis(maxWaitMillis)
+        .setClientNameBytesMax(maxClientNameBytes)
         .setSequenceWindow(sequenceWindow)
         .build();
   }
@@ -217,57 +217,57 @@ public record NamespaceLimits(
       this.record = from.toBuilder();
     }
 
-    public Builder contentBytesMax(int v) {
+    public Builder maxContentBytes(int v) {
       record.setContentBytesMax(v);
       return this;
     }
 
-    public Builder totalContentBytesMax(long v) {
+    public Builder maxTotalContentBytes(long v) {
       record.setTotalContentBytesMax(v);
       return this;
     }
 
-    public Builder pathBytesMax(int v) {
+    public Builder maxPathBytes(int v) {
       record.setPathBytesMax(v);
       return this;
     }
 
-    public Builder pathDepthMax(int v) {
+    public Builder maxPathDepth(int v) {
       record.setPathDepthMax(v);
       return this;
     }
 
-    public Builder childrenPerDirectoryMax(int v) {
+    public Builder maxChildrenPerDirectory(int v) {
       record.setChildrenPerDirectoryMax(v);
       return this;
     }
 
-    public Builder nodesMax(int v) {
+    public Builder maxNodes(int v) {
       record.setNodesMax(v);
       return this;
     }
 
-    public Builder sessionsMax(int v) {
+    public Builder maxSessions(int v) {
       record.setSessionsMax(v);
       return this;
     }
 
-    public Builder waitersPerLockMax(int v) {
+    public Builder maxWaitersPerLock(int v) {
       record.setWaitersPerLockMax(v);
       return this;
     }
 
-    public Builder eventsPerSessionMax(int v) {
+    public Builder maxEventsPerSession(int v) {
       record.setEventsPerSessionMax(v);
       return this;
     }
 
-    public Builder watchesPerSessionMax(int v) {
+    public Builder maxWatchesPerSession(int v) {
       record.setWatchesPerSessionMax(v);
       return this;
     }
 
-    public Builder lockDelayMaxMillis(long v) {
+    public Builder maxLockDelayMillis(long v) {
       record.setLockDelayMaxMillis(v);
       return this;
     }
@@ -277,12 +277,12 @@ public record NamespaceLimits(
       return this;
     }
 
-    public Builder leaseMinMillis(long v) {
+    public Builder minLeaseMillis(long v) {
       record.setLeaseMinMillis(v);
       return this;
     }
 
-    public Builder leaseMaxMillis(long v) {
+    public Builder maxLeaseMillis(long v) {
       record.setLeaseMaxMillis(v);
       return this;
     }
@@ -292,12 +292,12 @@ public record NamespaceLimits(
       return this;
     }
 
-    public Builder waitMaxMillis(long v) {
+    public Builder maxWaitMillis(long v) {
       record.setWaitMaxMillis(v);
       return this;
     }
 
-    public Builder clientNameBytesMax(int v) {
+    public Builder maxClientNameBytes(int v) {
       record.setClientNameBytesMax(v);
       return this;
     }

@@ -55,14 +55,14 @@ final class NodeOps {
           NodePath.quote(parent.path),
           parent.ephemeralOwner);
     }
-    if (parent.children().size() >= limits.childrenPerDirectoryMax()) {
+    if (parent.children().size() >= limits.maxChildrenPerDirectory()) {
       throw NamespaceException.limitReached(
-          "childrenPerDirectoryMax",
-          limits.childrenPerDirectoryMax(),
+          "maxChildrenPerDirectory",
+          limits.maxChildrenPerDirectory(),
           "directory " + NodePath.quote(parent.path) + " is full");
     }
-    if (state.nodes.size() >= limits.nodesMax()) {
-      throw NamespaceException.limitReached("nodesMax", limits.nodesMax(), "the namespace is full");
+    if (state.nodes.size() >= limits.maxNodes()) {
+      throw NamespaceException.limitReached("maxNodes", limits.maxNodes(), "the namespace is full");
     }
     checkContentTotal(contents.size());
 
@@ -168,30 +168,30 @@ final class NodeOps {
       return state.limits.lockDelayDefaultMillis();
     }
     long delay = op.getLockDelayMillis();
-    if (delay < 0 || delay > state.limits.lockDelayMaxMillis()) {
+    if (delay < 0 || delay > state.limits.maxLockDelayMillis()) {
       throw NamespaceException.badArgument(
-          "lock_delay_millis=%s exceeds limit lockDelayMaxMillis=%d",
-          Long.toUnsignedString(delay), state.limits.lockDelayMaxMillis());
+          "lock_delay_millis=%s exceeds limit maxLockDelayMillis=%d",
+          Long.toUnsignedString(delay), state.limits.maxLockDelayMillis());
     }
     return delay;
   }
 
   private void checkContentSize(String path, ByteString contents) {
-    if (contents.size() > state.limits.contentBytesMax()) {
+    if (contents.size() > state.limits.maxContentBytes()) {
       throw NamespaceException.invalid(
           ErrorReason.ERROR_REASON_CONTENT_TOO_LARGE,
-          "contents for %s are %d bytes; limit contentBytesMax=%d",
+          "contents for %s are %d bytes; limit maxContentBytes=%d",
           NodePath.quote(path),
           contents.size(),
-          state.limits.contentBytesMax());
+          state.limits.maxContentBytes());
     }
   }
 
   private void checkContentTotal(long growthBytes) {
-    long max = state.limits.totalContentBytesMax();
+    long max = state.limits.maxTotalContentBytes();
     if (growthBytes > 0 && state.nodes.contentBytes() + growthBytes > max) {
       throw NamespaceException.limitReached(
-          "totalContentBytesMax", max, "the namespace's contents are too large");
+          "maxTotalContentBytes", max, "the namespace's contents are too large");
     }
   }
 

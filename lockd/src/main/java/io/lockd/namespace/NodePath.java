@@ -74,9 +74,9 @@ final class NodePath {
       throw bad(path, "it has " + refusal);
     }
     int bytes = utf8Length(path);
-    if (bytes > limits.pathBytesMax()) {
+    if (bytes > limits.maxPathBytes()) {
       throw bad(
-          path, "it is " + bytes + " bytes long; limit pathBytesMax=" + limits.pathBytesMax());
+          path, "it is " + bytes + " bytes long; limit maxPathBytes=" + limits.maxPathBytes());
     }
     int depth = 0;
     int start = 1;
@@ -89,9 +89,9 @@ final class NodePath {
       checkComponent(path, path.substring(start, end), depth);
       start = end + 1;
     }
-    if (depth > limits.pathDepthMax()) {
+    if (depth > limits.maxPathDepth()) {
       throw bad(
-          path, "it has " + depth + " components; limit pathDepthMax=" + limits.pathDepthMax());
+          path, "it has " + depth + " components; limit maxPathDepth=" + limits.maxPathDepth());
     }
     return path;
   }

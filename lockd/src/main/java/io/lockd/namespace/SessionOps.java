@@ -46,26 +46,26 @@ final class SessionOps {
           "client_name %s is invalid: it has %s", NodePath.quote(name), refusal);
     }
     int nameBytes = NodePath.utf8Length(name);
-    if (nameBytes > limits.clientNameBytesMax()) {
+    if (nameBytes > limits.maxClientNameBytes()) {
       throw NamespaceException.badArgument(
-          "client_name is %d bytes of UTF-8; limit clientNameBytesMax=%d",
-          nameBytes, limits.clientNameBytesMax());
+          "client_name is %d bytes of UTF-8; limit maxClientNameBytes=%d",
+          nameBytes, limits.maxClientNameBytes());
     }
   }
 
   SessionCreated create(CreateSessionOp op) {
     NamespaceLimits limits = state.limits;
     checkClientName(op.getClientName(), limits);
-    if (state.sessions.size() >= limits.sessionsMax()) {
+    if (state.sessions.size() >= limits.maxSessions()) {
       throw NamespaceException.limitReached(
-          "sessionsMax", limits.sessionsMax(), "too many sessions");
+          "maxSessions", limits.maxSessions(), "too many sessions");
     }
     long requested = op.getRequestedLeaseMillis();
     long lease =
         requested == 0
             ? limits.leaseDefaultMillis()
             : Math.max(
-                limits.leaseMinMillis(), LockOps.clampUnsigned(requested, limits.leaseMaxMillis()));
+                limits.minLeaseMillis(), LockOps.clampUnsigned(requested, limits.maxLeaseMillis()));
     long now = state.clockMillis;
     Session session =
         new Session(

@@ -30,10 +30,10 @@ final class WatchOps {
           "node %s is a file and has no children to watch",
           NodePath.quote(key.path()));
     }
-    int max = state.limits.watchesPerSessionMax();
+    int max = state.limits.maxWatchesPerSession();
     if (session.watches().size() >= max) {
       throw NamespaceException.limitReached(
-          "watchesPerSessionMax", max, "session " + session.id + " has too many watches");
+          "maxWatchesPerSession", max, "session " + session.id + " has too many watches");
     }
     state.watches.add(session, key);
   }

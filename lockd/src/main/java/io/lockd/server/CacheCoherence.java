@@ -143,7 +143,7 @@ final class CacheCoherence {
       cacher.pending.peekLast().sealed = true;
     }
     String path = answer.getStat().getPath();
-    if (!cacher.files.contains(path) && cacher.files.size() >= config.cachedFilesPerSessionMax()) {
+    if (!cacher.files.contains(path) && cacher.files.size() >= config.maxCachedFilesPerSession()) {
       return out.setInvalidationSeq(cacher.lastSeq).build();
     }
     cacher.files.add(path);

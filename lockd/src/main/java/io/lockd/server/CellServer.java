@@ -95,7 +95,7 @@ public final class CellServer {
     this.streams = new EventStreams(replica, namespace, duties, config, cache);
     namespace.onFileChanges((path, index) -> cache.changed(path, index, replica.nowMillis()));
     this.checks = new RequestChecks(namespace);
-    this.parked = new ParkedRequests(config.parkedRequestsMax(), config.parkMillis());
+    this.parked = new ParkedRequests(config.maxParkedRequests(), config.parkMillis());
   }
 
   // ---- driver inputs --------------------------------------------------------------------------

@@ -189,19 +189,19 @@ final class EventStreams {
   }
 
   private boolean register(KeepAliveStream stream, long sessionId) {
-    if (count >= config.streamsMax()) {
+    if (count >= config.maxStreams()) {
       end(
           stream,
           ServerError.of(
               ServerError.RESOURCE_EXHAUSTED,
               io.lockd.proto.v1.ErrorReason.ERROR_REASON_LIMIT_REACHED,
-              "replica %d has too many KeepAlive streams: limit streamsMax=%d reached",
+              "replica %d has too many KeepAlive streams: limit maxStreams=%d reached",
               replica.selfId(),
-              config.streamsMax()));
+              config.maxStreams()));
       return false;
     }
     List<KeepAliveStream> streams = bySession.computeIfAbsent(sessionId, id -> new ArrayList<>(1));
-    if (streams.size() >= config.streamsPerSessionMax()) {
+    if (streams.size() >= config.maxStreamsPerSession()) {
       end(
           streams.get(0),
           ServerError.unavailable(

@@ -286,7 +286,7 @@ final class LeaderDuties {
   private void expireDue(long now) {
     long leaderTime = Math.max(wall.nowMillis(), namespace.clockMillis());
     Lease due;
-    while (expiriesInFlight < config.expiriesInFlightMax()
+    while (expiriesInFlight < config.maxExpiriesInFlight()
         && (due = leases.firstDue(now)) != null) {
       long logged;
       try {

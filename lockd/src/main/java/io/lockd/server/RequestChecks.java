@@ -100,10 +100,10 @@ final class RequestChecks {
     }
     contents(r.getPath(), r.getContents());
     if (r.hasLockDelayMillis()
-        && Long.compareUnsigned(r.getLockDelayMillis(), limits.lockDelayMaxMillis()) > 0) {
+        && Long.compareUnsigned(r.getLockDelayMillis(), limits.maxLockDelayMillis()) > 0) {
       throw bad(
-          "lock_delay_millis=%s exceeds limit lockDelayMaxMillis=%d",
-          Long.toUnsignedString(r.getLockDelayMillis()), limits.lockDelayMaxMillis());
+          "lock_delay_millis=%s exceeds limit maxLockDelayMillis=%d",
+          Long.toUnsignedString(r.getLockDelayMillis()), limits.maxLockDelayMillis());
     }
     if (r.getPath().equals("/")) {
       throw ServerError.of(
@@ -172,14 +172,14 @@ final class RequestChecks {
   }
 
   private void contents(String path, ByteString contents) {
-    if (contents.size() > limits.contentBytesMax()) {
+    if (contents.size() > limits.maxContentBytes()) {
       throw ServerError.of(
               ServerError.INVALID_ARGUMENT,
               ErrorReason.ERROR_REASON_CONTENT_TOO_LARGE,
-              "contents for %s are %d bytes; limit contentBytesMax=%d",
+              "contents for %s are %d bytes; limit maxContentBytes=%d",
               quote(path),
               contents.size(),
-              limits.contentBytesMax())
+              limits.maxContentBytes())
           .refusal();
     }
   }

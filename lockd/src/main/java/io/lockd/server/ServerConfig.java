@@ -11,9 +11,9 @@ import io.lockd.paxos.PaxosConfig;
  *     KeepAlive streams, not for the client's jeopardy grace: every second of it delays the
  *     takeover of a crashed holder's locks after a leader change. Also logged through
  *     ExtendAllSessions so that the log refuses earlier expiries. At most 600 s.
- * @param expiriesInFlightMax the most ExpireSession commands proposed and not yet applied
- * @param streamsMax the most KeepAlive streams open at once on this replica
- * @param streamsPerSessionMax the most KeepAlive streams of one session (a newer one closes the
+ * @param maxExpiriesInFlight the most ExpireSession commands proposed and not yet applied
+ * @param maxStreams the most KeepAlive streams open at once on this replica
+ * @param maxStreamsPerSession the most KeepAlive streams of one session (a newer one closes the
  *     oldest: a reconnecting client's old stream may linger until its connection times out)
  * @param reconcileEveryMillis how often the leader compares its session deadlines with the
  *     namespace's sessions (a safety net for outcomes it never heard of)
@@ -21,26 +21,26 @@ import io.lockd.paxos.PaxosConfig;
  * @param clockDriftBound the largest rate error of any clock, replicas' and clients' (0.01 = 1%): a
  *     new leader waits out an earlier leader's client leases with it (the consensus layer's leases
  *     use the same bound)
- * @param cachedFilesPerSessionMax the most files the leader registers as cached by one session;
+ * @param maxCachedFilesPerSession the most files the leader registers as cached by one session;
  *     reads beyond it are answered uncacheable
- * @param callsPerStreamMax the most unanswered calls on one Calls stream; more are answered
+ * @param maxCallsPerStream the most unanswered calls on one Calls stream; more are answered
  *     RESOURCE_EXHAUSTED at once
- * @param parkedRequestsMax the most requests kept waiting for an election to end; more are answered
+ * @param maxParkedRequests the most requests kept waiting for an election to end; more are answered
  *     UNAVAILABLE at once
  * @param parkMillis how long a request waits for an election to end before it is answered
  *     UNAVAILABLE (the client then retries on its own backoff)
  */
 public record ServerConfig(
     long graceMillis,
-    int expiriesInFlightMax,
-    int streamsMax,
-    int streamsPerSessionMax,
+    int maxExpiriesInFlight,
+    int maxStreams,
+    int maxStreamsPerSession,
     long reconcileEveryMillis,
     long unreachableAfterMillis,
     double clockDriftBound,
-    int cachedFilesPerSessionMax,
-    int callsPerStreamMax,
-    int parkedRequestsMax,
+    int maxCachedFilesPerSession,
+    int maxCallsPerStream,
+    int maxParkedRequests,
     long parkMillis) {
 
   /**
@@ -69,15 +69,15 @@ public record ServerConfig(
     check(
         graceMillis >= 0 && graceMillis <= GRACE_MAX_MILLIS,
         "graceMillis must be within [0, " + GRACE_MAX_MILLIS + "], was " + graceMillis);
-    check(expiriesInFlightMax > 0, "expiriesInFlightMax must be positive");
-    check(streamsMax > 0, "streamsMax must be positive");
-    check(streamsPerSessionMax > 0, "streamsPerSessionMax must be positive");
+    check(maxExpiriesInFlight > 0, "maxExpiriesInFlight must be positive");
+    check(maxStreams > 0, "maxStreams must be positive");
+    check(maxStreamsPerSession > 0, "maxStreamsPerSession must be positive");
     check(reconcileEveryMillis > 0, "reconcileEveryMillis must be positive");
     check(unreachableAfterMillis > 0, "unreachableAfterMillis must be positive");
     check(clockDriftBound >= 0 && clockDriftBound < 0.5, "clockDriftBound must be in [0, 0.5)");
-    check(cachedFilesPerSessionMax >= 0, "cachedFilesPerSessionMax must not be negative");
-    check(callsPerStreamMax > 0, "callsPerStreamMax must be positive");
-    check(parkedRequestsMax >= 0, "parkedRequestsMax must not be negative");
+    check(maxCachedFilesPerSession >= 0, "maxCachedFilesPerSession must not be negative");
+    check(maxCallsPerStream > 0, "maxCallsPerStream must be positive");
+    check(maxParkedRequests >= 0, "maxParkedRequests must not be negative");
     check(parkMillis >= 0, "parkMillis must not be negative");
   }
 
@@ -100,30 +100,30 @@ public record ServerConfig(
   public ServerConfig withGraceMillis(long grace) {
     return new ServerConfig(
         grace,
-        expiriesInFlightMax,
-        streamsMax,
-        streamsPerSessionMax,
+        maxExpiriesInFlight,
+        maxStreams,
+        maxStreamsPerSession,
         reconcileEveryMillis,
         unreachableAfterMillis,
         clockDriftBound,
-        cachedFilesPerSessionMax,
-        callsPerStreamMax,
-        parkedRequestsMax,
+        maxCachedFilesPerSession,
+        maxCallsPerStream,
+        maxParkedRequests,
         parkMillis);
   }
 
   public ServerConfig withClockDriftBound(double bound) {
     return new ServerConfig(
         graceMillis,
-        expiriesInFlightMax,
-        streamsMax,
-        streamsPerSessionMax,
+        maxExpiriesInFlight,
+        maxStreams,
+        maxStreamsPerSession,
         reconcileEveryMillis,
         unreachableAfterMillis,
         bound,
-        cachedFilesPerSessionMax,
-        callsPerStreamMax,
-        parkedRequestsMax,
+        maxCachedFilesPerSession,
+        maxCallsPerStream,
+        maxParkedRequests,
         parkMillis);
   }
 

@@ -144,7 +144,7 @@ public final class GrpcPeerTransport implements PeerTransport {
 
   /**
    * Queues {@code message} for its addressee and returns at once. Drops it (and counts the drop) if
-   * the peer's queue is full, the message exceeds {@link TransportLimits#messageBytesMax()}, or the
+   * the peer's queue is full, the message exceeds {@link TransportLimits#maxMessageBytes()}, or the
    * transport is not running. Throws only for a caller's bug: a message that is not from this
    * replica, is addressed to a replica outside the cell, or is malformed.
    */
@@ -170,7 +170,7 @@ public final class GrpcPeerTransport implements PeerTransport {
       return;
     }
     PeerEnvelope env = PeerMessageCodec.encode(message);
-    if (env.getSerializedSize() > limits.messageBytesMax()) {
+    if (env.getSerializedSize() > limits.maxMessageBytes()) {
       // The receiver would refuse it and end the stream; better to lose this one message alone.
       log.warn(
           "replica {}: dropped a {} of {} bytes to peer {}: above the {} byte limit",
@@ -178,7 +178,7 @@ public final class GrpcPeerTransport implements PeerTransport {
           message.getClass().getSimpleName(),
           env.getSerializedSize(),
           message.to(),
-          limits.messageBytesMax());
+          limits.maxMessageBytes());
       peer.dropped(1);
       return;
     }
@@ -301,7 +301,7 @@ public final class GrpcPeerTransport implements PeerTransport {
         // Decoding an envelope and queueing it for the replica's loop never blocks, so it runs on
         // the I/O thread: one thread hand-off less for every message received.
         .directExecutor()
-        .maxInboundMessageSize(limits.messageBytesMax())
+        .maxInboundMessageSize(limits.maxMessageBytes())
         .keepAliveTime(limits.keepAliveMillis(), TimeUnit.MILLISECONDS)
         .keepAliveTimeout(limits.keepAliveTimeoutMillis(), TimeUnit.MILLISECONDS)
         // Peers ping at keepAliveMillis; allow some slack so the server never sees them as abusive.

@@ -90,7 +90,7 @@ final class PeerLink {
             .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(handshake));
     this.handshakeTimeoutMillis = limits.handshakeTimeoutMillis();
     this.executor = executor;
-    this.queue = new SendQueue(limits.queueMessagesMax(), limits.queueBytesMax());
+    this.queue = new SendQueue(limits.maxQueueMessages(), limits.maxQueueBytes());
     this.counters = counters;
     this.backoff = new Backoff(limits.backoffInitialMillis(), limits.backoffMaxMillis());
   }

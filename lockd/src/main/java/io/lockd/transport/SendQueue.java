@@ -9,20 +9,20 @@ import java.util.ArrayDeque;
  * Paxos retransmits whatever was refused.
  */
 final class SendQueue {
-  private final int messagesMax;
-  private final long bytesMax;
+  private final int maxMessages;
+  private final long maxBytes;
   private final ArrayDeque<PeerEnvelope> queue = new ArrayDeque<>();
   private long bytes;
 
-  SendQueue(int messagesMax, long bytesMax) {
-    this.messagesMax = messagesMax;
-    this.bytesMax = bytesMax;
+  SendQueue(int maxMessages, long maxBytes) {
+    this.maxMessages = maxMessages;
+    this.maxBytes = maxBytes;
   }
 
   /** Adds {@code env} unless that would exceed a bound; returns whether it was added. */
   synchronized boolean offer(PeerEnvelope env) {
     long size = env.getSerializedSize();
-    if (queue.size() >= messagesMax || bytes + size > bytesMax) {
+    if (queue.size() >= maxMessages || bytes + size > maxBytes) {
       return false;
     }
     queue.addLast(env);

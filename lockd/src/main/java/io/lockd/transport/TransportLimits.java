@@ -4,9 +4,9 @@ package io.lockd.transport;
  * The bounds a {@link GrpcPeerTransport} works within. Every queue and message has a limit so that
  * a slow or dead peer costs a fixed amount of memory, never an amount that grows with load.
  *
- * @param queueMessagesMax messages waiting for one peer's stream; beyond this, sends are dropped
- * @param queueBytesMax encoded bytes waiting for one peer's stream; beyond this, sends are dropped
- * @param messageBytesMax the largest encoded envelope sent or accepted. Snapshot chunks must fit:
+ * @param maxQueueMessages messages waiting for one peer's stream; beyond this, sends are dropped
+ * @param maxQueueBytes encoded bytes waiting for one peer's stream; beyond this, sends are dropped
+ * @param maxMessageBytes the largest encoded envelope sent or accepted. Snapshot chunks must fit:
  *     16 MiB leaves room for 4 MiB chunks with any header growth
  * @param backoffInitialMillis first wait before re-opening a failed stream
  * @param backoffMaxMillis cap on that wait as failures repeat; also the wait after a peer refused
@@ -20,9 +20,9 @@ package io.lockd.transport;
  *     and threads to stop before it forces them
  */
 public record TransportLimits(
-    int queueMessagesMax,
-    long queueBytesMax,
-    int messageBytesMax,
+    int maxQueueMessages,
+    long maxQueueBytes,
+    int maxMessageBytes,
     long backoffInitialMillis,
     long backoffMaxMillis,
     long keepAliveMillis,
@@ -38,9 +38,9 @@ public record TransportLimits(
   public static final long PEER_SILENCE_MILLIS = 5_000;
 
   public TransportLimits {
-    positive("queueMessagesMax", queueMessagesMax);
-    positive("queueBytesMax", queueBytesMax);
-    positive("messageBytesMax", messageBytesMax);
+    positive("maxQueueMessages", maxQueueMessages);
+    positive("maxQueueBytes", maxQueueBytes);
+    positive("maxMessageBytes", maxMessageBytes);
     positive("backoffInitialMillis", backoffInitialMillis);
     positive("keepAliveMillis", keepAliveMillis);
     positive("keepAliveTimeoutMillis", keepAliveTimeoutMillis);
@@ -56,11 +56,11 @@ public record TransportLimits(
     return new TransportLimits(4096, 64L << 20, 16 << 20, 50, 1_000, 10_000, 5_000, 5_000, 5_000);
   }
 
-  public TransportLimits withQueue(int messagesMax, long bytesMax) {
+  public TransportLimits withQueue(int maxMessages, long maxBytes) {
     return new TransportLimits(
-        messagesMax,
-        bytesMax,
-        messageBytesMax,
+        maxMessages,
+        maxBytes,
+        maxMessageBytes,
         backoffInitialMillis,
         backoffMaxMillis,
         keepAliveMillis,
@@ -71,9 +71,9 @@ public record TransportLimits(
 
   public TransportLimits withBackoffMillis(long initialMillis, long maxMillis) {
     return new TransportLimits(
-        queueMessagesMax,
-        queueBytesMax,
-        messageBytesMax,
+        maxQueueMessages,
+        maxQueueBytes,
+        maxMessageBytes,
         initialMillis,
         maxMillis,
         keepAliveMillis,
@@ -82,11 +82,11 @@ public record TransportLimits(
         closeTimeoutMillis);
   }
 
-  public TransportLimits withMessageBytesMax(int bytesMax) {
+  public TransportLimits withMaxMessageBytes(int maxBytes) {
     return new TransportLimits(
-        queueMessagesMax,
-        queueBytesMax,
-        bytesMax,
+        maxQueueMessages,
+        maxQueueBytes,
+        maxBytes,
         backoffInitialMillis,
         backoffMaxMillis,
         keepAliveMillis,

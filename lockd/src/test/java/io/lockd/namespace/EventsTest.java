@@ -115,7 +115,7 @@ class EventsTest {
         WatchKind.WATCH_KIND_CONTENTS,
         ErrorCode.ERROR_CODE_INVALID_ARGUMENT,
         ErrorReason.ERROR_REASON_BAD_PATH);
-    Harness small = new Harness(NamespaceLimits.builder().watchesPerSessionMax(1).build());
+    Harness small = new Harness(NamespaceLimits.builder().maxWatchesPerSession(1).build());
     long s = small.session();
     ok(small.watch(s, "/a", WatchKind.WATCH_KIND_CONTENTS));
     small.failsUnchanged(
@@ -127,7 +127,7 @@ class EventsTest {
 
   @Test
   void aFullBufferDropsTheOldestAndOlderResumesGetResync() {
-    Harness small = new Harness(NamespaceLimits.builder().eventsPerSessionMax(3).build());
+    Harness small = new Harness(NamespaceLimits.builder().maxEventsPerSession(3).build());
     long w = small.session();
     long x = small.session();
     small.file(x, "/f", "0");

@@ -79,8 +79,8 @@ class ListingsTest {
   void aFullDirectoryOfLongNamesNeverMakesAPageTooBigToReceive() {
     NamespaceLimits limits =
         NamespaceLimits.builder()
-            .childrenPerDirectoryMax(140)
-            .pathBytesMax(NamespaceLimits.PATH_BYTES_CAP)
+            .maxChildrenPerDirectory(140)
+            .maxPathBytes(NamespaceLimits.PATH_BYTES_CAP)
             .build();
     Harness h = new Harness(limits);
     long s = h.session();
@@ -112,7 +112,7 @@ class ListingsTest {
   @Test
   void sessionsComeInPagesAndListABoundedShareOfTheirLocks() {
     NamespaceLimits limits =
-        NamespaceLimits.builder().pathBytesMax(NamespaceLimits.PATH_BYTES_CAP).build();
+        NamespaceLimits.builder().maxPathBytes(NamespaceLimits.PATH_BYTES_CAP).build();
     Harness h = new Harness(limits);
     long holder = h.session();
     int locks = 12; // 12 x 32 KiB of paths: over the 256 KiB a session may list

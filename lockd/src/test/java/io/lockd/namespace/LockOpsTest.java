@@ -194,7 +194,7 @@ class LockOpsTest {
 
   @Test
   void tooManyWaitersIsResourceExhausted() {
-    Harness small = new Harness(NamespaceLimits.builder().waitersPerLockMax(1).build());
+    Harness small = new Harness(NamespaceLimits.builder().maxWaitersPerLock(1).build());
     long x = small.session();
     long y = small.session();
     long z = small.session();
@@ -208,7 +208,7 @@ class LockOpsTest {
                 op.setAcquire(AcquireOp.newBuilder().setPath("/l").setMode(X).setWaitMillis(1_000)),
             ErrorCode.ERROR_CODE_RESOURCE_EXHAUSTED,
             ErrorReason.ERROR_REASON_LIMIT_REACHED);
-    assertTrue(r.getError().getMessage().contains("waitersPerLockMax=1"));
+    assertTrue(r.getError().getMessage().contains("maxWaitersPerLock=1"));
   }
 
   @Test
@@ -252,7 +252,7 @@ class LockOpsTest {
     h.lock(a, "/l", X);
     NamespaceResult r = ok(h.acquire(b, "/l", X, -1L));
     assertEquals(
-        h.nowMillis + h.ns.limits().waitMaxMillis(),
+        h.nowMillis + h.ns.limits().maxWaitMillis(),
         r.getAcquire().getQueued().getDeadlineMillis());
   }
 

@@ -10,35 +10,35 @@ class NamespaceLimitsTest {
   @Test
   void defaultsAreTheDesignedOnes() {
     NamespaceLimits d = NamespaceLimits.defaults();
-    assertEquals(256 * 1024, d.contentBytesMax());
-    assertEquals(60_000, d.lockDelayMaxMillis());
-    assertTrue(d.lockDelayDefaultMillis() <= d.lockDelayMaxMillis());
+    assertEquals(256 * 1024, d.maxContentBytes());
+    assertEquals(60_000, d.maxLockDelayMillis());
+    assertTrue(d.lockDelayDefaultMillis() <= d.maxLockDelayMillis());
     assertTrue(
-        d.leaseMinMillis() <= d.leaseDefaultMillis()
-            && d.leaseDefaultMillis() <= d.leaseMaxMillis());
+        d.minLeaseMillis() <= d.leaseDefaultMillis()
+            && d.leaseDefaultMillis() <= d.maxLeaseMillis());
   }
 
   @Test
   void builderRoundTripsThroughTheSnapshotRecord() {
-    NamespaceLimits custom = NamespaceLimits.builder().nodesMax(7).waitersPerLockMax(3).build();
+    NamespaceLimits custom = NamespaceLimits.builder().maxNodes(7).maxWaitersPerLock(3).build();
     assertEquals(custom, NamespaceLimits.fromRecord(custom.toRecord()));
     assertEquals(custom, custom.toBuilder().build());
-    assertEquals(7, custom.nodesMax());
+    assertEquals(7, custom.maxNodes());
   }
 
   @Test
   void refusesBadLimitsNamingThem() {
-    assertRefused(NamespaceLimits.builder().lockDelayMaxMillis(60_001), "lockDelayMaxMillis");
+    assertRefused(NamespaceLimits.builder().maxLockDelayMillis(60_001), "maxLockDelayMillis");
     assertRefused(
-        NamespaceLimits.builder().lockDelayMaxMillis(1_000).lockDelayDefaultMillis(2_000),
+        NamespaceLimits.builder().maxLockDelayMillis(1_000).lockDelayDefaultMillis(2_000),
         "lockDelayDefaultMillis");
-    assertRefused(NamespaceLimits.builder().leaseMinMillis(100_000), "leaseMaxMillis");
+    assertRefused(NamespaceLimits.builder().minLeaseMillis(100_000), "maxLeaseMillis");
     assertRefused(NamespaceLimits.builder().leaseDefaultMillis(500), "leaseDefaultMillis");
-    assertRefused(NamespaceLimits.builder().contentBytesMax(0), "contentBytesMax");
-    assertRefused(NamespaceLimits.builder().totalContentBytesMax(10), "totalContentBytesMax");
-    assertRefused(NamespaceLimits.builder().pathBytesMax(1), "pathBytesMax");
-    assertRefused(NamespaceLimits.builder().sessionsMax(-1), "sessionsMax");
-    assertRefused(NamespaceLimits.builder().eventsPerSessionMax(0), "eventsPerSessionMax");
+    assertRefused(NamespaceLimits.builder().maxContentBytes(0), "maxContentBytes");
+    assertRefused(NamespaceLimits.builder().maxTotalContentBytes(10), "maxTotalContentBytes");
+    assertRefused(NamespaceLimits.builder().maxPathBytes(1), "maxPathBytes");
+    assertRefused(NamespaceLimits.builder().maxSessions(-1), "maxSessions");
+    assertRefused(NamespaceLimits.builder().maxEventsPerSession(0), "maxEventsPerSession");
   }
 
   private static void assertRefused(NamespaceLimits.Builder builder, String name) {

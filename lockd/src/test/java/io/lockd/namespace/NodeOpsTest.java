@@ -172,19 +172,19 @@ class NodeOpsTest {
     Harness small =
         new Harness(
             NamespaceLimits.builder()
-                .childrenPerDirectoryMax(2)
-                .nodesMax(3)
-                .contentBytesMax(4)
-                .totalContentBytesMax(6)
+                .maxChildrenPerDirectory(2)
+                .maxNodes(3)
+                .maxContentBytes(4)
+                .maxTotalContentBytes(6)
                 .build());
     long t = small.session();
     small.file(t, "/a", "1234");
     small.dir(t, "/d");
-    limitFails(small, t, createOp("/c", ""), "childrenPerDirectoryMax=2");
+    limitFails(small, t, createOp("/c", ""), "maxChildrenPerDirectory=2");
     small.file(t, "/d/x", "");
-    limitFails(small, t, createOp("/d/y", ""), "nodesMax=3");
+    limitFails(small, t, createOp("/d/y", ""), "maxNodes=3");
     ok(small.delete(t, "/d/x"));
-    limitFails(small, t, createOp("/d/y", "123"), "totalContentBytesMax=6");
+    limitFails(small, t, createOp("/d/y", "123"), "maxTotalContentBytes=6");
     small.file(t, "/d/y", "12");
     limitFails(
         small,
@@ -194,7 +194,7 @@ class NodeOpsTest {
                 SetContentsOp.newBuilder()
                     .setPath("/d/y")
                     .setContents(ByteString.copyFromUtf8("123"))),
-        "totalContentBytesMax=6");
+        "maxTotalContentBytes=6");
     ok(small.set(t, "/a", "1"));
     ok(small.set(t, "/d/y", "123"));
   }

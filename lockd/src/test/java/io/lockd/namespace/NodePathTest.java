@@ -12,7 +12,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class NodePathTest {
   private static final NamespaceLimits LIMITS =
-      NamespaceLimits.builder().pathBytesMax(32).pathDepthMax(4).build();
+      NamespaceLimits.builder().maxPathBytes(32).maxPathDepth(4).build();
 
   @ParameterizedTest
   @ValueSource(
@@ -70,7 +70,7 @@ class NodePathTest {
     NamespaceException e =
         assertThrows(NamespaceException.class, () -> NodePath.validate(path + "é", LIMITS));
     assertTrue(e.getMessage().contains("33 bytes"), e.getMessage());
-    assertTrue(e.getMessage().contains("pathBytesMax=32"), e.getMessage());
+    assertTrue(e.getMessage().contains("maxPathBytes=32"), e.getMessage());
   }
 
   @Test
@@ -80,7 +80,7 @@ class NodePathTest {
     assertMessage("rel", "does not start with \"/\"");
     assertMessage("/a/", "ends with \"/\"");
     assertMessage("/a\u0001", "U+0001 at index 2");
-    assertMessage("/a/b/c/d/e", "5 components; limit pathDepthMax=4");
+    assertMessage("/a/b/c/d/e", "5 components; limit maxPathDepth=4");
   }
 
   @Test

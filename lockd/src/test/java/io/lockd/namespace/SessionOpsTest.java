@@ -33,9 +33,9 @@ class SessionOpsTest {
   void createAssignsGrowingIdsAndClampsTheLease() {
     NamespaceLimits l = h.ns.limits();
     assertEquals(l.leaseDefaultMillis(), created("d", 0).getLeaseMillis());
-    assertEquals(l.leaseMinMillis(), created("short", 1).getLeaseMillis());
-    assertEquals(l.leaseMaxMillis(), created("long", 10_000_000).getLeaseMillis());
-    assertEquals(l.leaseMaxMillis(), created("huge", -1L).getLeaseMillis());
+    assertEquals(l.minLeaseMillis(), created("short", 1).getLeaseMillis());
+    assertEquals(l.maxLeaseMillis(), created("long", 10_000_000).getLeaseMillis());
+    assertEquals(l.maxLeaseMillis(), created("huge", -1L).getLeaseMillis());
     assertEquals(5_000, created("ok", 5_000).getLeaseMillis());
     List<SessionInfo> sessions = h.ns.listSessions().getSessionsList();
     assertEquals(
@@ -49,11 +49,11 @@ class SessionOpsTest {
   @Test
   void createRefusesLongNamesAndTooManySessions() {
     Harness small =
-        new Harness(NamespaceLimits.builder().sessionsMax(1).clientNameBytesMax(4).build());
+        new Harness(NamespaceLimits.builder().maxSessions(1).maxClientNameBytes(4).build());
     NamespaceResult r =
         small.leader(b -> b.setCreateSession(CreateSessionOp.newBuilder().setClientName("fünf")));
     fails(r, ErrorCode.ERROR_CODE_INVALID_ARGUMENT, ErrorReason.ERROR_REASON_BAD_ARGUMENT);
-    assertTrue(r.getError().getMessage().contains("clientNameBytesMax=4"));
+    assertTrue(r.getError().getMessage().contains("maxClientNameBytes=4"));
     small.session("one", 0);
     r = small.leader(b -> b.setCreateSession(CreateSessionOp.newBuilder().setClientName("two")));
     fails(r, ErrorCode.ERROR_CODE_RESOURCE_EXHAUSTED, ErrorReason.ERROR_REASON_LIMIT_REACHED);

@@ -60,7 +60,7 @@ class SnapshotTest {
   void restoreRefusesDamageAndOtherLimitsAndKeepsItsState() {
     Harness h = busyState();
     byte[] snap = h.ns.snapshot();
-    Namespace other = new Namespace(NamespaceLimits.builder().nodesMax(10).build());
+    Namespace other = new Namespace(NamespaceLimits.builder().maxNodes(10).build());
     byte[] before = other.snapshot();
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> other.restore(snap));
     assertTrue(e.getMessage().contains("other limits"), e.getMessage());

@@ -26,9 +26,9 @@ final class CoreHarness {
     this(
         graceMillis,
         NamespaceLimits.builder()
-            .leaseMinMillis(100)
+            .minLeaseMillis(100)
             .leaseDefaultMillis(1_000)
-            .waitersPerLockMax(2)
+            .maxWaitersPerLock(2)
             .lockDelayDefaultMillis(0)
             .build());
   }

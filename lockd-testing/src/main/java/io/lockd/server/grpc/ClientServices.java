@@ -33,7 +33,7 @@ public final class ClientServices {
     Map<String, ServerMethodDefinition<?, ?>> methods = new TreeMap<>();
     for (ServerServiceDefinition service :
         new ServerServiceDefinition[] {
-          new SessionService(gateway, selfId, ServerConfig.defaults().callsPerStreamMax())
+          new SessionService(gateway, selfId, ServerConfig.defaults().maxCallsPerStream())
               .bindService(),
           new NodeService(gateway).bindService(),
           new LockService(gateway).bindService(),

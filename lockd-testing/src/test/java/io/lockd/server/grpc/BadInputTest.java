@@ -80,9 +80,9 @@ class BadInputTest {
   void start(@TempDir Path data) throws Exception {
     NamespaceLimits limits =
         NamespaceLimits.builder()
-            .contentBytesMax(CONTENT_MAX)
-            .waitersPerLockMax(2)
-            .leaseMinMillis(200)
+            .maxContentBytes(CONTENT_MAX)
+            .maxWaitersPerLock(2)
+            .minLeaseMillis(200)
             .lockDelayDefaultMillis(0)
             .build();
     // One replica: refusals do not depend on replication, and leadership cannot move between a
@@ -198,7 +198,7 @@ class BadInputTest {
     refused(
         Status.Code.INVALID_ARGUMENT,
         ErrorReason.ERROR_REASON_BAD_PATH,
-        "limit pathBytesMax=1024",
+        "limit maxPathBytes=1024",
         () -> createFile("/d/" + "x".repeat(2_000), ""));
   }
 
@@ -207,7 +207,7 @@ class BadInputTest {
     refused(
         Status.Code.INVALID_ARGUMENT,
         ErrorReason.ERROR_REASON_BAD_PATH,
-        "limit pathDepthMax=64",
+        "limit maxPathDepth=64",
         () -> createFile("/a".repeat(65), ""));
   }
 
@@ -227,7 +227,7 @@ class BadInputTest {
     refused(
         Status.Code.INVALID_ARGUMENT,
         ErrorReason.ERROR_REASON_CONTENT_TOO_LARGE,
-        "1025 bytes; limit contentBytesMax=1024",
+        "1025 bytes; limit maxContentBytes=1024",
         () -> createFile("/d/big", "x".repeat(1_025)));
   }
 
@@ -236,7 +236,7 @@ class BadInputTest {
     refused(
         Status.Code.INVALID_ARGUMENT,
         ErrorReason.ERROR_REASON_CONTENT_TOO_LARGE,
-        "limit contentBytesMax=1024",
+        "limit maxContentBytes=1024",
         () ->
             nodes()
                 .setContents(
@@ -331,7 +331,7 @@ class BadInputTest {
     refused(
         Status.Code.INVALID_ARGUMENT,
         ErrorReason.ERROR_REASON_BAD_ARGUMENT,
-        "limit clientNameBytesMax=256",
+        "limit maxClientNameBytes=256",
         () ->
             SessionGrpc.newBlockingStub(cell.channel(leader))
                 .withDeadlineAfter(10, TimeUnit.SECONDS)
@@ -485,7 +485,7 @@ class BadInputTest {
     refusedByTheLog(
         Status.Code.RESOURCE_EXHAUSTED,
         ErrorReason.ERROR_REASON_LIMIT_REACHED,
-        "lock \"/d/f\" has too many waiters: limit waitersPerLockMax=2 reached",
+        "lock \"/d/f\" has too many waiters: limit maxWaitersPerLock=2 reached",
         () -> acquire(session, "/d/f", 1_000));
   }
 

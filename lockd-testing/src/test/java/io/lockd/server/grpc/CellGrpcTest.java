@@ -66,9 +66,9 @@ class CellGrpcTest {
   void start(@TempDir Path data) throws Exception {
     NamespaceLimits limits =
         NamespaceLimits.builder()
-            .leaseMinMillis(500)
+            .minLeaseMillis(500)
             .leaseDefaultMillis(2_000)
-            .waitersPerLockMax(4)
+            .maxWaitersPerLock(4)
             .lockDelayDefaultMillis(0)
             .build();
     cell = InJvmCell.builder().size(3).dataRoot(data).graceMillis(1_000).limits(limits).start();

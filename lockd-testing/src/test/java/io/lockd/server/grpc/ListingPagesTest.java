@@ -45,7 +45,7 @@ class ListingPagesTest {
 
   @BeforeAll
   void start(@TempDir Path data) throws Exception {
-    NamespaceLimits limits = NamespaceLimits.builder().pathBytesMax(16 << 10).build();
+    NamespaceLimits limits = NamespaceLimits.builder().maxPathBytes(16 << 10).build();
     cell = InJvmCell.builder().size(1).dataRoot(data).limits(limits).start();
     leader = cell.awaitLeader();
     long session =

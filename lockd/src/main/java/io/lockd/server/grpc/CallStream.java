@@ -39,16 +39,16 @@ final class CallStream implements StreamObserver<CallRequest> {
 
   private final CellGateway gateway;
   private final ServerCallStreamObserver<CallResponse> out;
-  private final int callsMax;
+  private final int maxCalls;
   private final AtomicInteger unanswered = new AtomicInteger();
   // Guarded by this.
   private boolean ended;
   private boolean halfClosed;
 
-  CallStream(CellGateway gateway, ServerCallStreamObserver<CallResponse> out, int callsMax) {
+  CallStream(CellGateway gateway, ServerCallStreamObserver<CallResponse> out, int maxCalls) {
     this.gateway = gateway;
     this.out = out;
-    this.callsMax = callsMax;
+    this.maxCalls = maxCalls;
     out.setOnCancelHandler(
         () -> {
           synchronized (this) {
@@ -68,7 +68,7 @@ final class CallStream implements StreamObserver<CallRequest> {
                   : "call " + id + " has no request body (unknown kind?)"));
       return;
     }
-    if (unanswered.incrementAndGet() > callsMax) {
+    if (unanswered.incrementAndGet() > maxCalls) {
       answer(
           errorResponse(
               id,
@@ -76,7 +76,7 @@ final class CallStream implements StreamObserver<CallRequest> {
                   ServerError.RESOURCE_EXHAUSTED,
                   ErrorReason.ERROR_REASON_LIMIT_REACHED,
                   "more than "
-                      + callsMax
+                      + maxCalls
                       + " calls unanswered on this stream (the server's calls-per-stream limit)",
                   ServerError.NO_HINT)));
       return;

@@ -20,7 +20,7 @@ final class ConfigChecks {
   static final int ENVELOPE_BYTES = 1 << 10;
 
   /** The largest batch or snapshot chunk: a peer message must hold one with room to spare. */
-  static final int PEER_PAYLOAD_MAX_BYTES = TransportLimits.defaults().messageBytesMax() / 4;
+  static final int PEER_PAYLOAD_MAX_BYTES = TransportLimits.defaults().maxMessageBytes() / 4;
 
   private ConfigChecks() {}
 

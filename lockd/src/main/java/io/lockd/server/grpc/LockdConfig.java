@@ -107,23 +107,23 @@ public final class LockdConfig {
 
   private static NamespaceLimits namespaceLimits(LockdConfigBuilder b) {
     return NamespaceLimits.builder()
-        .contentBytesMax(b.maxContentBytes)
-        .totalContentBytesMax(b.maxTotalContentBytes)
-        .pathBytesMax(b.maxPathBytes)
-        .pathDepthMax(b.maxPathDepth)
-        .childrenPerDirectoryMax(b.maxChildrenPerDirectory)
-        .nodesMax(b.maxNodes)
-        .sessionsMax(b.maxSessions)
-        .waitersPerLockMax(b.maxWaitersPerLock)
-        .eventsPerSessionMax(b.maxEventsPerSession)
-        .watchesPerSessionMax(b.maxWatchesPerSession)
-        .lockDelayMaxMillis(b.maxLockDelayMillis)
+        .maxContentBytes(b.maxContentBytes)
+        .maxTotalContentBytes(b.maxTotalContentBytes)
+        .maxPathBytes(b.maxPathBytes)
+        .maxPathDepth(b.maxPathDepth)
+        .maxChildrenPerDirectory(b.maxChildrenPerDirectory)
+        .maxNodes(b.maxNodes)
+        .maxSessions(b.maxSessions)
+        .maxWaitersPerLock(b.maxWaitersPerLock)
+        .maxEventsPerSession(b.maxEventsPerSession)
+        .maxWatchesPerSession(b.maxWatchesPerSession)
+        .maxLockDelayMillis(b.maxLockDelayMillis)
         .lockDelayDefaultMillis(b.lockDelayMillis)
-        .leaseMinMillis(b.minSessionLeaseMillis)
-        .leaseMaxMillis(b.maxSessionLeaseMillis)
+        .minLeaseMillis(b.minSessionLeaseMillis)
+        .maxLeaseMillis(b.maxSessionLeaseMillis)
         .leaseDefaultMillis(b.sessionLeaseMillis)
-        .waitMaxMillis(b.maxWaitMillis)
-        .clientNameBytesMax(b.maxClientNameBytes)
+        .maxWaitMillis(b.maxWaitMillis)
+        .maxClientNameBytes(b.maxClientNameBytes)
         .sequenceWindow(b.sequenceWindow)
         .build();
   }
@@ -156,23 +156,23 @@ public final class LockdConfig {
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("lease-ms", paxos.leaseMillis());
     s.put("clock-drift", paxos.clockDriftBound());
-    s.put("max-content-bytes", limits.contentBytesMax());
-    s.put("max-total-content-bytes", limits.totalContentBytesMax());
-    s.put("max-path-bytes", limits.pathBytesMax());
-    s.put("max-path-depth", limits.pathDepthMax());
-    s.put("max-children-per-directory", limits.childrenPerDirectoryMax());
-    s.put("max-nodes", limits.nodesMax());
-    s.put("max-sessions", limits.sessionsMax());
-    s.put("max-waiters-per-lock", limits.waitersPerLockMax());
-    s.put("max-events-per-session", limits.eventsPerSessionMax());
-    s.put("max-watches-per-session", limits.watchesPerSessionMax());
-    s.put("max-lock-delay-ms", limits.lockDelayMaxMillis());
+    s.put("max-content-bytes", limits.maxContentBytes());
+    s.put("max-total-content-bytes", limits.maxTotalContentBytes());
+    s.put("max-path-bytes", limits.maxPathBytes());
+    s.put("max-path-depth", limits.maxPathDepth());
+    s.put("max-children-per-directory", limits.maxChildrenPerDirectory());
+    s.put("max-nodes", limits.maxNodes());
+    s.put("max-sessions", limits.maxSessions());
+    s.put("max-waiters-per-lock", limits.maxWaitersPerLock());
+    s.put("max-events-per-session", limits.maxEventsPerSession());
+    s.put("max-watches-per-session", limits.maxWatchesPerSession());
+    s.put("max-lock-delay-ms", limits.maxLockDelayMillis());
     s.put("lock-delay-ms", limits.lockDelayDefaultMillis());
-    s.put("min-session-lease-ms", limits.leaseMinMillis());
-    s.put("max-session-lease-ms", limits.leaseMaxMillis());
+    s.put("min-session-lease-ms", limits.minLeaseMillis());
+    s.put("max-session-lease-ms", limits.maxLeaseMillis());
     s.put("session-lease-ms", limits.leaseDefaultMillis());
-    s.put("max-wait-ms", limits.waitMaxMillis());
-    s.put("max-client-name-bytes", limits.clientNameBytesMax());
+    s.put("max-wait-ms", limits.maxWaitMillis());
+    s.put("max-client-name-bytes", limits.maxClientNameBytes());
     s.put("sequence-window", limits.sequenceWindow());
     return s.entrySet().stream()
         .map(e -> e.getKey() + "=" + e.getValue())

@@ -211,23 +211,23 @@ public final class LockdConfigBuilder {
 
   /** Every namespace limit at once, as {@code limits} has it. */
   public LockdConfigBuilder namespaceLimits(NamespaceLimits limits) {
-    maxContentBytes = limits.contentBytesMax();
-    maxTotalContentBytes = limits.totalContentBytesMax();
-    maxPathBytes = limits.pathBytesMax();
-    maxPathDepth = limits.pathDepthMax();
-    maxChildrenPerDirectory = limits.childrenPerDirectoryMax();
-    maxNodes = limits.nodesMax();
-    maxSessions = limits.sessionsMax();
-    maxWaitersPerLock = limits.waitersPerLockMax();
-    maxEventsPerSession = limits.eventsPerSessionMax();
-    maxWatchesPerSession = limits.watchesPerSessionMax();
-    maxLockDelayMillis = limits.lockDelayMaxMillis();
+    maxContentBytes = limits.maxContentBytes();
+    maxTotalContentBytes = limits.maxTotalContentBytes();
+    maxPathBytes = limits.maxPathBytes();
+    maxPathDepth = limits.maxPathDepth();
+    maxChildrenPerDirectory = limits.maxChildrenPerDirectory();
+    maxNodes = limits.maxNodes();
+    maxSessions = limits.maxSessions();
+    maxWaitersPerLock = limits.maxWaitersPerLock();
+    maxEventsPerSession = limits.maxEventsPerSession();
+    maxWatchesPerSession = limits.maxWatchesPerSession();
+    maxLockDelayMillis = limits.maxLockDelayMillis();
     lockDelayMillis = limits.lockDelayDefaultMillis();
-    minSessionLeaseMillis = limits.leaseMinMillis();
-    maxSessionLeaseMillis = limits.leaseMaxMillis();
+    minSessionLeaseMillis = limits.minLeaseMillis();
+    maxSessionLeaseMillis = limits.maxLeaseMillis();
     sessionLeaseMillis = limits.leaseDefaultMillis();
-    maxWaitMillis = limits.waitMaxMillis();
-    maxClientNameBytes = limits.clientNameBytesMax();
+    maxWaitMillis = limits.maxWaitMillis();
+    maxClientNameBytes = limits.maxClientNameBytes();
     sequenceWindow = limits.sequenceWindow();
     return this;
   }

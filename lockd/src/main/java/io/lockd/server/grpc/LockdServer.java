@@ -103,7 +103,7 @@ public final class LockdServer implements AutoCloseable {
               .directExecutor() // handlers only enqueue on the replica's loop
               .addService(
                   guard.guard(
-                      new SessionService(gateway, id, config.server().callsPerStreamMax())
+                      new SessionService(gateway, id, config.server().maxCallsPerStream())
                           .bindService()))
               .addService(guard.guard(new NodeService(gateway).bindService()))
               .addService(guard.guard(new LockService(gateway).bindService()))

@@ -23,17 +23,17 @@ import io.lockd.server.ServerError;
 final class SessionService extends SessionGrpc.SessionImplBase {
   private final CellGateway gateway;
   private final int selfId;
-  private final int callsPerStreamMax;
+  private final int maxCallsPerStream;
 
-  SessionService(CellGateway gateway, int selfId, int callsPerStreamMax) {
+  SessionService(CellGateway gateway, int selfId, int maxCallsPerStream) {
     this.gateway = gateway;
     this.selfId = selfId;
-    this.callsPerStreamMax = callsPerStreamMax;
+    this.maxCallsPerStream = maxCallsPerStream;
   }
 
   @Override
   public StreamObserver<CallRequest> calls(StreamObserver<CallResponse> out) {
-    return new CallStream(gateway, (ServerCallStreamObserver<CallResponse>) out, callsPerStreamMax);
+    return new CallStream(gateway, (ServerCallStreamObserver<CallResponse>) out, maxCallsPerStream);
   }
 
   @Override
