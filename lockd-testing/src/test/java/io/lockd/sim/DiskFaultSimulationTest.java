@@ -2,10 +2,8 @@ package io.lockd.sim;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,33 +24,20 @@ class DiskFaultSimulationTest {
 
   @Test
   void replicasThatLoseSyncedRecordsNeverUseAWrongValue() {
-    String one = System.getProperty("sim.diskFaultSeed", "");
-    List<Simulation.Result> results;
-    if (!one.isBlank()) {
-      results = List.of(new Simulation(Long.parseLong(one.trim()), 5, Set.of(), true).run());
-      System.out.println(results.get(0));
-    } else {
-      int seeds = Integer.getInteger("sim.diskFaultSeeds", 60);
-      results =
-          LongStream.rangeClosed(1, seeds)
-              .parallel()
-              .mapToObj(s -> new Simulation(s, 5, Set.of(), true).run())
-              .sorted((a, b) -> Long.compare(a.seed(), b.seed()))
-              .toList();
-    }
-    List<String> failures = new ArrayList<>();
-    for (Simulation.Result r : results) {
-      if (r.violation() != null) {
-        failures.add(
-            "seed "
-                + r.seed()
-                + ": "
-                + r.violation()
-                + "\n  replay: "
-                + String.format(REPLAY, r.seed()));
-      }
-    }
-    failures.forEach(System.out::println);
+    boolean replay = !System.getProperty("sim.diskFaultSeed", "").isBlank();
+    List<Simulation.Result> results =
+        Seeds.run(
+            "sim.diskFaultSeed",
+            "sim.diskFaultSeeds",
+            60,
+            seed -> new Simulation(seed, 5, Set.of(), true).run(),
+            Simulation.Result::seed);
+    List<String> failures =
+        Seeds.failures(
+            results,
+            Simulation.Result::seed,
+            Simulation.Result::violation,
+            r -> String.format(REPLAY, r.seed()));
     long damaged = results.stream().mapToLong(Simulation.Result::damagedRecoveries).sum();
     long seedsDamaged = results.stream().filter(r -> r.damagedRecoveries() > 0).count();
     System.out.printf(
@@ -64,6 +49,6 @@ class DiskFaultSimulationTest {
         seedsDamaged,
         failures.size());
     assertTrue(failures.isEmpty(), String.join("\n", failures));
-    assertTrue(damaged > 0 || !one.isBlank(), "no run lost a synced record: the fault is off");
+    assertTrue(damaged > 0 || replay, "no run lost a synced record: the fault is off");
   }
 }

@@ -39,23 +39,15 @@ class SimulationTest {
     summary(main, replicas);
     summary(small, 3);
     summary(large, 7);
-    List<String> failures = new ArrayList<>();
-    for (List<Simulation.Result> group : List.of(main, small, large)) {
-      for (Simulation.Result r : group) {
-        if (r.violation() != null) {
-          failures.add(
-              "seed "
-                  + r.seed()
-                  + " ("
-                  + r.replicas()
-                  + " replicas): "
-                  + r.violation()
-                  + "\n  replay: "
-                  + String.format(REPLAY, r.replicas(), r.seed()));
-        }
-      }
-    }
-    failures.forEach(System.out::println);
+    List<Simulation.Result> all = new ArrayList<>(main);
+    all.addAll(small);
+    all.addAll(large);
+    List<String> failures =
+        Seeds.failures(
+            all,
+            Simulation.Result::seed,
+            r -> r.violation() == null ? null : r.replicas() + " replicas: " + r.violation(),
+            r -> String.format(REPLAY, r.replicas(), r.seed()));
     assertTrue(
         failures.isEmpty(),
         failures.size() + " seeds broke a guarantee:\n" + String.join("\n", failures));

@@ -7,11 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lockd.server.ServerEvents;
-import java.util.ArrayList;
+import io.lockd.sim.Seeds;
 import java.util.List;
 import java.util.Set;
 import java.util.function.ToLongFunction;
-import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,33 +27,19 @@ class ClientSimulationTest {
 
   @Test
   void realClientsKeepTheirGuaranteesUnderFaults() {
-    String one = System.getProperty("sim.clientSeed", "");
-    List<ClientSimulation.Result> results;
-    if (!one.isBlank()) {
-      results = List.of(new ClientSimulation(Long.parseLong(one.trim())).run());
-      System.out.println(results.get(0));
-    } else {
-      int seeds = Integer.getInteger("sim.clientSeeds", DEFAULT_SEEDS);
-      results =
-          LongStream.rangeClosed(1, seeds)
-              .parallel()
-              .mapToObj(s -> new ClientSimulation(s).run())
-              .sorted((a, b) -> Long.compare(a.seed(), b.seed()))
-              .toList();
-    }
-    List<String> failures = new ArrayList<>();
-    for (ClientSimulation.Result r : results) {
-      if (r.violation() != null) {
-        failures.add(
-            "seed "
-                + r.seed()
-                + ": "
-                + r.violation()
-                + "\n  replay: "
-                + String.format(REPLAY, r.seed()));
-      }
-    }
-    failures.forEach(System.out::println);
+    List<ClientSimulation.Result> results =
+        Seeds.run(
+            "sim.clientSeed",
+            "sim.clientSeeds",
+            DEFAULT_SEEDS,
+            seed -> new ClientSimulation(seed).run(),
+            ClientSimulation.Result::seed);
+    List<String> failures =
+        Seeds.failures(
+            results,
+            ClientSimulation.Result::seed,
+            ClientSimulation.Result::violation,
+            r -> String.format(REPLAY, r.seed()));
     System.out.printf(
         "SIMULATION client seeds=%d replicas=5 clients=%d steps=%d messages=%d "
             + "violations=%d acquired=%d sessions=%d refused=%d reads=%d cache_hits=%d "
