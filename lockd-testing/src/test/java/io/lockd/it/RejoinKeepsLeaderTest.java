@@ -1,6 +1,7 @@
 package io.lockd.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.lockd.proto.v1.ReplicaRole;
 import io.lockd.proto.v1.ReplicaStatus;
@@ -22,9 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
  * Now it asks for a pre-vote first, every acceptor that grants the leader its lease says no, and
  * its promise stays where it was (docs/consensus.md, "Pre-vote").
  *
- * <p>Part of {@code ./mvnw -B verify} (about 45 s). It would also fail if the leader itself lost
- * its lease (its process starved of CPU for a whole lease, 500 ms): that would be a real election,
- * not this defect.
+ * <p>Part of {@code ./mvnw -B verify} (about 45 s). A leader that loses its own lease (its process
+ * starved of CPU for a whole lease, 500 ms, as on a loaded machine) steps down to follower at the
+ * same ballot: that restart proves nothing either way and is not counted; if every restart ends so,
+ * the test is reported as skipped rather than passed.
  */
 @Timeout(value = 110, unit = TimeUnit.SECONDS)
 class RejoinKeepsLeaderTest {
@@ -59,6 +61,7 @@ class RejoinKeepsLeaderTest {
     int leader = client.awaitLeaderId(60_000);
     long ballot = client.selfStatuses(1_000).get(leader).getBallot();
     List<String> changes = new ArrayList<>();
+    List<String> starved = new ArrayList<>();
     for (int restart = 1; restart <= RESTARTS; restart++) {
       int follower = leader % cell.size() + 1;
       cell.kill(follower);
@@ -67,6 +70,14 @@ class RejoinKeepsLeaderTest {
       long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
       while (System.nanoTime() < until) {
         ReplicaStatus now = client.selfStatuses(1_000).get(leader);
+        if (now != null
+            && now.getRole() == ReplicaRole.REPLICA_ROLE_FOLLOWER
+            && now.getBallot() == ballot) {
+          // Its lease ran out (PaxosNode.tick): the process was starved of CPU for a whole lease.
+          // Deposed by a higher ballot, it would campaign again at once with a higher one.
+          starved.add("restart " + restart + ": leader " + leader + " lost its own lease");
+          break;
+        }
         if (now != null
             && (now.getRole() != ReplicaRole.REPLICA_ROLE_LEADER || now.getBallot() != ballot)) {
           changes.add(
@@ -91,6 +102,10 @@ class RejoinKeepsLeaderTest {
       ballot = client.selfStatuses(1_000).get(leader).getBallot();
     }
     assertEquals(List.of(), changes, "restarting a follower deposed the leader");
+    assumeTrue(
+        starved.size() < RESTARTS,
+        "inconclusive: in every restart the leader lost its own lease (a starved machine): "
+            + starved);
   }
 
   /** A ballot as round.replica, as the logs print it. */
