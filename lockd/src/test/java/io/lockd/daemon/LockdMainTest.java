@@ -265,4 +265,44 @@ class LockdMainTest {
     assertEquals(2, r.status(), r.err());
     assertTrue(r.err().contains(says), () -> "stderr '" + r.err() + "' should say '" + says + "'");
   }
+
+  @Test
+  void theConfigTemplateListsEveryOptionAndLoadsAsAConfigFile() throws Exception {
+    Run template = run("config-template");
+    assertEquals(0, template.status(), template.err());
+    for (picocli.CommandLine.Model.OptionSpec o :
+        new picocli.CommandLine(new LockdMain()).getCommandSpec().options()) {
+      String name = o.names()[0];
+      if (o.usageHelp() || o.versionHelp() || name.equals("--config") || name.equals("--check")) {
+        continue;
+      }
+      assertTrue(
+          template.out().contains("\n#" + name.substring(2) + " = "),
+          name + " is missing from the template:\n" + template.out());
+    }
+    // Every default it shows must be one lockd accepts: uncomment them all and check.
+    StringBuilder file = new StringBuilder();
+    for (String line : template.out().split("\n")) {
+      boolean setting = line.matches("#[a-z-]+ = .+");
+      file.append(setting ? line.substring(1) : line).append('\n');
+    }
+    Path conf = dir.resolve("lockd.conf");
+    Files.writeString(conf, file.toString());
+    Run check =
+        run(
+            "--config",
+            conf.toString(),
+            "--id",
+            "2",
+            "--data-dir",
+            dir.resolve("r2").toString(),
+            "--member",
+            M1,
+            "--member",
+            M2,
+            "--member",
+            M3,
+            "--check");
+    assertEquals(0, check.status(), check.err() + check.out());
+  }
 }
