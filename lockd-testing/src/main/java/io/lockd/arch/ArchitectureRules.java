@@ -38,6 +38,7 @@ public final class ArchitectureRules {
   public static final String[] DAEMON_PACKAGES = {
     "io.lockd.daemon..",
     "io.lockd.server..",
+    "io.lockd.metrics..",
     "io.lockd.replica..",
     "io.lockd.paxos..",
     "io.lockd.invariant..",
@@ -149,6 +150,8 @@ public final class ArchitectureRules {
         .definedBy("io.lockd.daemon..")
         .layer("grpc")
         .definedBy("io.lockd.server.grpc..")
+        .layer("metrics")
+        .definedBy("io.lockd.metrics..")
         .layer("server")
         .definedBy("io.lockd.server")
         .layer("namespace")
@@ -167,22 +170,32 @@ public final class ArchitectureRules {
         .mayNotBeAccessedByAnyLayer()
         .whereLayer("grpc")
         .mayOnlyBeAccessedByLayers("daemon")
-        .whereLayer("server")
+        .whereLayer("metrics")
         .mayOnlyBeAccessedByLayers("grpc", "daemon")
+        .whereLayer("server")
+        .mayOnlyBeAccessedByLayers("metrics", "grpc", "daemon")
         .whereLayer("namespace")
-        .mayOnlyBeAccessedByLayers("server", "grpc", "daemon")
+        .mayOnlyBeAccessedByLayers("metrics", "server", "grpc", "daemon")
         .whereLayer("replica")
-        .mayOnlyBeAccessedByLayers("namespace", "server", "grpc", "daemon")
+        .mayOnlyBeAccessedByLayers("namespace", "metrics", "server", "grpc", "daemon")
         .whereLayer("storage")
-        .mayOnlyBeAccessedByLayers("replica", "grpc", "daemon")
+        .mayOnlyBeAccessedByLayers("replica", "metrics", "grpc", "daemon")
         .whereLayer("transport")
-        .mayOnlyBeAccessedByLayers("replica", "grpc", "daemon")
+        .mayOnlyBeAccessedByLayers("replica", "metrics", "grpc", "daemon")
         .whereLayer("paxos")
         .mayOnlyBeAccessedByLayers(
-            "storage", "transport", "replica", "namespace", "server", "grpc", "daemon")
+            "storage", "transport", "replica", "namespace", "metrics", "server", "grpc", "daemon")
         .whereLayer("invariant")
         .mayOnlyBeAccessedByLayers(
-            "paxos", "storage", "transport", "replica", "namespace", "server", "grpc", "daemon");
+            "paxos",
+            "storage",
+            "transport",
+            "replica",
+            "namespace",
+            "metrics",
+            "server",
+            "grpc",
+            "daemon");
   }
 
   /** Of the replica, the namespace sees only the contract it implements. */

@@ -116,6 +116,14 @@ public final class LockdMain implements Callable<Integer> {
               + "0.0.0.0:PORT for every interface).")
   String clientListen;
 
+  @Option(
+      names = "--metrics-addr",
+      paramLabel = "HOST:PORT",
+      description =
+          "Serve Prometheus metrics over HTTP at http://HOST:PORT/metrics (default: none; "
+              + "docs/operations.md lists the metrics).")
+  String metricsListen;
+
   @Option(names = "--check", description = "Validate the settings, print them, and exit.")
   boolean checkOnly;
 
@@ -233,6 +241,9 @@ public final class LockdMain implements Callable<Integer> {
     }
     if (peerListen != null) {
       b.peerListen(peerListen);
+    }
+    if (metricsListen != null) {
+      b.metricsListen(metricsListen);
     }
     if (clientListen != null) {
       b.clientListen(clientListen);

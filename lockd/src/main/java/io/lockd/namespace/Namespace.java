@@ -106,6 +106,11 @@ public final class Namespace implements StateMachine {
     return state.appliedIndex;
   }
 
+  /** Counts of nodes, sessions, locks, watches and buffered events, for metrics. */
+  public NamespaceSizes sizes() {
+    return NamespaceSizes.of(state);
+  }
+
   /** The state machine's clock: the largest leader time seen. */
   public long clockMillis() {
     return state.clockMillis;

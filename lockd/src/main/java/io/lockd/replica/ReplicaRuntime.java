@@ -10,6 +10,7 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.LongConsumer;
 
 /**
  * A production replica, assembled: the acceptor log ({@link LogAcceptorStore}), the group-commit
@@ -105,6 +106,11 @@ public final class ReplicaRuntime implements AutoCloseable {
 
   public GroupCommitWriter.Stats writerStats() {
     return writer.stats();
+  }
+
+  /** See {@link GroupCommitWriter#observeSyncs}: every sync's duration, for metrics. */
+  public void observeSyncs(LongConsumer observer) {
+    writer.observeSyncs(observer);
   }
 
   public GrpcPeerTransport transport() {

@@ -2,6 +2,7 @@ package io.lockd.server;
 
 import io.lockd.namespace.Namespace;
 import io.lockd.namespace.NamespaceException;
+import io.lockd.namespace.NamespaceSizes;
 import io.lockd.paxos.Role;
 import io.lockd.proto.ns.v1.AcquireOp;
 import io.lockd.proto.ns.v1.CloseSessionOp;
@@ -120,6 +121,11 @@ public final class CellServer {
   }
 
   /** Requests waiting for an election to end (status pages, tests). */
+  /** Counts of the namespace's nodes, sessions, locks and watches, for metrics. */
+  public NamespaceSizes namespaceSizes() {
+    return namespace.sizes();
+  }
+
   public int parkedRequests() {
     return parked.size();
   }

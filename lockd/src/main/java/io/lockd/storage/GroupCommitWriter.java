@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,6 +77,7 @@ public final class GroupCommitWriter implements AutoCloseable {
   private boolean closed;
   private volatile Throwable failure;
   private volatile long durableToken;
+  private volatile LongConsumer syncObserver = nanos -> {};
   private volatile long syncs;
   private volatile long batches;
   private volatile long acceptedEntries;
@@ -250,7 +252,9 @@ public final class GroupCommitWriter implements AutoCloseable {
                 || unsyncedWrites >= LAZY_WRITES_MAX
                 || System.nanoTime() - unsyncedSinceNanos >= lazySyncNanos);
     if (unsyncedWrites > 0 && (stop || due || !messages.isEmpty())) {
+      long syncStart = System.nanoTime();
       store.sync();
+      syncObserver.accept(System.nanoTime() - syncStart);
       syncs++;
       unsyncedWrites = 0;
       durableToken = writtenToken;
@@ -271,6 +275,14 @@ public final class GroupCommitWriter implements AutoCloseable {
         commands += a.entry().value().commands().size();
       }
     }
+  }
+
+  /**
+   * Hands the duration of every later sync, in nanoseconds, to {@code observer}, on the writer
+   * thread (for metrics; it must be quick and must not throw).
+   */
+  public void observeSyncs(LongConsumer observer) {
+    syncObserver = observer;
   }
 
   private void throwIfFailed() {

@@ -63,6 +63,9 @@ final class ConfigChecks {
     if (b.clientListen != null) {
       Members.checkAddress(b.clientListen, "--client-listen");
     }
+    if (b.metricsListen != null) {
+      Members.checkAddress(b.metricsListen, "--metrics-addr");
+    }
   }
 
   private static void timing(LockdConfigBuilder b) {

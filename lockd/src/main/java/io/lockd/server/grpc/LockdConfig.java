@@ -37,6 +37,7 @@ public final class LockdConfig {
   private final Path dataDir;
   private final InetSocketAddress peerListen;
   private final InetSocketAddress clientListen;
+  private final InetSocketAddress metricsListen;
   private final PaxosConfig paxos;
   private final ReplicaOptions replicaOptions;
   private final long tickMillis;
@@ -54,6 +55,7 @@ public final class LockdConfig {
     dataDir = b.dataDir;
     peerListen = address(b.peerListen != null ? b.peerListen : members.peers().get(id));
     clientListen = address(b.clientListen != null ? b.clientListen : members.clients().get(id));
+    metricsListen = b.metricsListen == null ? null : address(b.metricsListen);
     paxos =
         new PaxosConfig(
             id,
@@ -191,6 +193,7 @@ public final class LockdConfig {
         + clientListen
         + ", peers on "
         + peerListen
+        + (metricsListen == null ? "" : ", metrics on " + metricsListen)
         + ", data in "
         + dataDir
         + ", grace "
@@ -244,6 +247,11 @@ public final class LockdConfig {
   /** Where this replica accepts clients. */
   public InetSocketAddress clientListen() {
     return clientListen;
+  }
+
+  /** Where this replica serves Prometheus metrics ({@code GET /metrics}); null: nowhere. */
+  public InetSocketAddress metricsListen() {
+    return metricsListen;
   }
 
   /** How often the leader's duties run (expiry, timers, health). */

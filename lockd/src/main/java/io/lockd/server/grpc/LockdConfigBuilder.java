@@ -22,6 +22,7 @@ public final class LockdConfigBuilder {
   Path dataDir;
   String peerListen;
   String clientListen;
+  String metricsListen;
 
   long leaseMillis = PaxosConfig.LEASE_MILLIS;
   double clockDrift = PaxosConfig.CLOCK_DRIFT_BOUND;
@@ -121,6 +122,12 @@ public final class LockdConfigBuilder {
   /** Where to accept clients, {@code host:port}; unset: this member's client address. */
   public LockdConfigBuilder clientListen(String v) {
     clientListen = v;
+    return this;
+  }
+
+  /** Where to serve Prometheus metrics, {@code host:port}; unset: no metrics endpoint. */
+  public LockdConfigBuilder metricsListen(String v) {
+    metricsListen = v;
     return this;
   }
 

@@ -7,6 +7,7 @@ import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.lockd.metrics.ReplicaMetrics;
 import io.lockd.namespace.Namespace;
 import io.lockd.replica.ReplicaLoop;
 import io.lockd.replica.ReplicaRuntime;
@@ -38,6 +39,7 @@ public final class LockdServer implements AutoCloseable {
   private final CellServer cell;
   private final HealthReporter health = new HealthReporter();
   private final PeerStatusFetcher peers;
+  private final ReplicaMetrics metrics;
   private final Server server;
   private boolean closed;
 
@@ -93,11 +95,14 @@ public final class LockdServer implements AutoCloseable {
       throw new IllegalStateException("replica " + id + ": the server did not start", e);
     }
     ParseGuard guard = new ParseGuard(errors, new RefusalLog(id));
+    metrics = new ReplicaMetrics(runtime, cell);
     try {
       NettyServerBuilder builder = NettyServerBuilder.forAddress(config.clientListen());
       for (ServerInterceptor i : clientInterceptors) {
         builder.intercept(i);
       }
+      // Outermost: it counts every call, refusals by the other interceptors included.
+      builder.intercept(metrics.grpcInterceptor());
       server =
           builder
               .directExecutor() // handlers only enqueue on the replica's loop
@@ -131,6 +136,16 @@ public final class LockdServer implements AutoCloseable {
     }
     log.info(
         "replica {} of cell '{}' serving clients on port {}", id, config.cell(), server.getPort());
+    if (config.metricsListen() != null) {
+      try {
+        int port = metrics.serve(config.metricsListen());
+        log.info("replica {}: Prometheus metrics on port {} (/metrics)", id, port);
+      } catch (IOException e) {
+        close();
+        throw new UncheckedIOException(
+            "replica " + id + " cannot serve metrics on " + config.metricsListen(), e);
+      }
+    }
   }
 
   /**
@@ -165,6 +180,11 @@ public final class LockdServer implements AutoCloseable {
   /** The port clients connect to (the real one if the configuration asked for port 0). */
   public int clientPort() {
     return server.getPort();
+  }
+
+  /** This replica's metrics (also served over HTTP if the configuration names an address). */
+  public ReplicaMetrics metrics() {
+    return metrics;
   }
 
   public ReplicaLoop loop() {
@@ -202,6 +222,7 @@ public final class LockdServer implements AutoCloseable {
       Thread.currentThread().interrupt();
       server.shutdownNow();
     }
+    metrics.close();
     peers.close();
     runtime.close();
     log.info("replica {}: stopped", config.selfId());

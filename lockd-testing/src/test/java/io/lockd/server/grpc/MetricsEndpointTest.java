@@ -1,0 +1,206 @@
+package io.lockd.server.grpc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.lockd.proto.v1.AcquireRequest;
+import io.lockd.proto.v1.CreateNodeRequest;
+import io.lockd.proto.v1.CreateSessionRequest;
+import io.lockd.proto.v1.LockGrpc;
+import io.lockd.proto.v1.LockMode;
+import io.lockd.proto.v1.NodeGrpc;
+import io.lockd.proto.v1.NodeKind;
+import io.lockd.proto.v1.RequestHeader;
+import io.lockd.proto.v1.SessionGrpc;
+import io.lockd.testing.FreePorts;
+import io.lockd.testing.InJvmCell;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What an operator's Prometheus sees at {@code --metrics-addr}: a real scrape of every replica of a
+ * working cell, in the text format, with the figures that say what the cell is doing.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class MetricsEndpointTest {
+  private static final Pattern SAMPLE =
+      Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{[^}]*\\})? (\\S+)");
+
+  private InJvmCell cell;
+  private LockdServer leader;
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  @TempDir Path dir;
+
+  @BeforeAll
+  void start(@TempDir Path data) throws Exception {
+    cell =
+        InJvmCell.builder()
+            .size(3)
+            .dataRoot(data)
+            .settings(b -> b.metricsListen("127.0.0.1:" + FreePorts.distinct(1).get(0)))
+            .start();
+    leader = cell.awaitLeader();
+    long session =
+        SessionGrpc.newBlockingStub(cell.channel(leader))
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
+            .createSession(CreateSessionRequest.newBuilder().setClientName("metrics").build())
+            .getSessionId();
+    NodeGrpc.newBlockingStub(cell.channel(leader))
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .create(
+            CreateNodeRequest.newBuilder()
+                .setHeader(header(session, 1))
+                .setPath("/metrics-lock")
+                .setKind(NodeKind.NODE_KIND_FILE)
+                .build());
+    LockGrpc.newBlockingStub(cell.channel(leader))
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .acquire(
+            AcquireRequest.newBuilder()
+                .setHeader(header(session, 2))
+                .setPath("/metrics-lock")
+                .setMode(LockMode.LOCK_MODE_EXCLUSIVE)
+                .build());
+  }
+
+  @AfterAll
+  void stop() {
+    if (cell != null) {
+      cell.close();
+    }
+  }
+
+  private static RequestHeader header(long session, long sequence) {
+    return RequestHeader.newBuilder().setSessionId(session).setSequence(sequence).build();
+  }
+
+  private String scrape(LockdServer server) throws Exception {
+    int port = server.metrics().port();
+    assertTrue(port > 0, "replica " + server.selfId() + " serves no metrics");
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode(), r.body());
+    return r.body();
+  }
+
+  @Test
+  void theLeaderReportsItsRoleTheNamespaceTheLogAndItsCalls() throws Exception {
+    String text = scrape(leader);
+    assertSample(text, "lockd_replica_role{role=\"leader\"}", 1);
+    assertSample(text, "lockd_serving", 1);
+    assertSample(text, "lockd_sessions", 1);
+    assertSample(text, "lockd_locks_held", 1);
+    assertSample(text, "lockd_ballot_replica", leader.selfId());
+    assertTrue(value(text, "lockd_applied_slot") >= 3, text);
+    assertTrue(value(text, "lockd_log_syncs_total") >= 1, text);
+    assertTrue(value(text, "lockd_log_sync_duration_seconds_count") >= 1, text);
+    assertSample(
+        text, "lockd_grpc_requests_total{code=\"OK\",method=\"lockd.v1.Lock/Acquire\"}", 1);
+    assertTrue(
+        value(
+                text,
+                "lockd_grpc_request_duration_seconds_count{method=\"lockd.v1.Session/CreateSession\"}")
+            >= 1,
+        text);
+    assertTrue(text.contains("\njvm_memory_used_bytes{"), "JVM metrics are exported");
+  }
+
+  @Test
+  void aFollowerReportsItsRoleAndTheLeadersBallot() throws Exception {
+    LockdServer follower = cell.follower(leader);
+    String text = scrape(follower);
+    assertSample(text, "lockd_replica_role{role=\"follower\"}", 1);
+    assertSample(text, "lockd_serving", 0);
+    assertSample(text, "lockd_ballot_replica", leader.selfId());
+    assertTrue(value(text, "lockd_peer_connected{peer=\"" + leader.selfId() + "\"}") == 1, text);
+  }
+
+  /**
+   * Prometheus' conventions, checked on every replica's scrape: every family has HELP and TYPE,
+   * counters end in _total, names are lower-case snake case, and every sample line parses. Also
+   * {@code promtool check metrics} when promtool is installed (Debian: the prometheus package).
+   */
+  @Test
+  void everyScrapeFollowsPrometheusConventions() throws Exception {
+    for (LockdServer server : cell.servers()) {
+      String text = scrape(server);
+      Set<String> typed = new HashSet<>();
+      Set<String> helped = new HashSet<>();
+      for (String line : text.split("\n")) {
+        if (line.startsWith("# TYPE ")) {
+          String[] f = line.split(" ");
+          typed.add(f[2]);
+          if (f[3].equals("counter")) {
+            assertTrue(f[2].endsWith("_total"), "a counter's name ends in _total: " + line);
+          }
+        } else if (line.startsWith("# HELP ")) {
+          helped.add(line.split(" ")[2]);
+        } else if (!line.isBlank() && !line.startsWith("#")) {
+          Matcher m = SAMPLE.matcher(line);
+          assertTrue(m.matches(), "unparseable sample: " + line);
+          if (m.group(1).startsWith("lockd_")) {
+            assertTrue(m.group(1).matches("[a-z0-9_]+"), "not snake case: " + line);
+          }
+        }
+      }
+      assertEquals(typed, helped, "every family has both HELP and TYPE");
+      promtool(text);
+    }
+  }
+
+  private void promtool(String text) throws IOException, InterruptedException {
+    boolean installed = false;
+    for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
+      installed |= !d.isEmpty() && Files.isExecutable(Path.of(d, "promtool"));
+    }
+    assumeTrue(installed, "promtool is not installed: the scrape was not checked with it");
+    Path scrape = Files.writeString(Files.createTempFile(dir, "scrape", ".txt"), text);
+    Path out = dir.resolve("promtool.out");
+    Process p =
+        new ProcessBuilder("promtool", "check", "metrics")
+            .redirectInput(scrape.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(out.toFile())
+            .start();
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "promtool did not finish within 60 s");
+    String said = Files.readString(out);
+    assertEquals(0, p.exitValue(), "promtool check metrics: " + said);
+    assertEquals("", said.strip(), "promtool check metrics found problems");
+  }
+
+  private static void assertSample(String text, String sample, double expected) {
+    assertEquals(expected, value(text, sample), sample + " in:\n" + text);
+  }
+
+  /** The value of the sample whose name and labels are exactly {@code sample}. */
+  private static double value(String text, String sample) {
+    for (String line : text.split("\n")) {
+      if (line.startsWith(sample + " ")) {
+        return Double.parseDouble(line.substring(sample.length() + 1).trim().split(" ")[0]);
+      }
+    }
+    throw new AssertionError("no sample " + sample + " in:\n" + text);
+  }
+}
