@@ -170,6 +170,23 @@ class MetricsEndpointTest {
     }
   }
 
+  /** The dashboard in deploy/grafana/ asks only for metrics a replica exports. */
+  @Test
+  void theGrafanaDashboardNamesOnlyExportedMetrics() throws Exception {
+    String dashboard = Files.readString(Path.of("..", "deploy", "grafana", "lockd.json"));
+    String text = scrape(leader);
+    Matcher m = Pattern.compile("\\b((?:lockd|jvm)_[a-z0-9_]+)").matcher(dashboard);
+    int named = 0;
+    while (m.find()) {
+      String name = m.group(1);
+      named++;
+      assertTrue(
+          text.contains("\n" + name + " ") || text.contains("\n" + name + "{"),
+          "the dashboard asks for " + name + ", which no replica exports");
+    }
+    assertTrue(named >= 10, "the dashboard names " + named + " metrics");
+  }
+
   private void promtool(String text) throws IOException, InterruptedException {
     boolean installed = false;
     for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
