@@ -29,6 +29,7 @@ final class Subcommands {
           "lock",
           "elect",
           "watch",
+          "snapshot",
           "bench");
 
   private Subcommands() {}
@@ -52,6 +53,7 @@ final class Subcommands {
       case "lock" -> LockCommand.class;
       case "elect" -> ElectCommand.class;
       case "watch" -> WatchCommand.class;
+      case "snapshot" -> SnapshotCommands.Group.class;
       case "bench" -> BenchCommand.class;
       default -> null;
     };

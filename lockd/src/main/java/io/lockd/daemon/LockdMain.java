@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
     version = "lockd 0.1.0",
     sortOptions = false,
     usageHelpAutoWidth = true,
-    subcommands = {StatusCommand.class, ConfigTemplateCommand.class},
+    subcommands = {StatusCommand.class, ConfigTemplateCommand.class, RestoreCommand.class},
     description = {
       "Runs one replica of a lockd cell: a Chubby-style lock service whose replicas agree on "
           + "every change through Multi-Paxos. Start one lockd per member (five is usual), each "

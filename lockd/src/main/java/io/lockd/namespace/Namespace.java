@@ -57,6 +57,16 @@ public final class Namespace implements StateMachine {
     install(new NamespaceState(limits));
   }
 
+  /**
+   * The namespace a snapshot holds, under the limits it was taken under (a backup being restored).
+   * Throws IllegalStateException if the snapshot is damaged.
+   */
+  public static Namespace fromSnapshot(byte[] snapshot) {
+    Namespace namespace = new Namespace(SnapshotCodec.limitsOf(snapshot));
+    namespace.restore(snapshot);
+    return namespace;
+  }
+
   @Override
   public byte[] apply(long slot, Command command) {
     return runner.apply(slot, command.payload());
@@ -104,6 +114,11 @@ public final class Namespace implements StateMachine {
   /** The count of applied commands: the index of the latest one. */
   public long appliedIndex() {
     return state.appliedIndex;
+  }
+
+  /** The whole state with where it stands in the log, for a backup. */
+  public NamespaceImage image() {
+    return NamespaceImage.of(state);
   }
 
   /** Counts of nodes, sessions, locks, watches and buffered events, for metrics. */

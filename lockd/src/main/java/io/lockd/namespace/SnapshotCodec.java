@@ -65,6 +65,16 @@ final class SnapshotCodec {
     return out.build().toByteArray();
   }
 
+  /** The limits {@code bytes} was taken under (a format-1 snapshot: with the default window). */
+  static NamespaceLimits limitsOf(byte[] bytes) {
+    try {
+      Snapshot snap = Snapshot.parseFrom(bytes);
+      return NamespaceLimits.fromRecord(limitsOf(snap, NamespaceLimits.builder().build()));
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("snapshot does not parse: " + e.getMessage(), e);
+    }
+  }
+
   static NamespaceState read(byte[] bytes, NamespaceLimits limits) {
     Snapshot snap;
     try {

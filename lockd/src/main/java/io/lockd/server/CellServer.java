@@ -2,6 +2,7 @@ package io.lockd.server;
 
 import io.lockd.namespace.Namespace;
 import io.lockd.namespace.NamespaceException;
+import io.lockd.namespace.NamespaceImage;
 import io.lockd.namespace.NamespaceSizes;
 import io.lockd.paxos.Role;
 import io.lockd.proto.ns.v1.AcquireOp;
@@ -414,6 +415,14 @@ public final class CellServer {
             reply.error(error);
           }
         });
+  }
+
+  /**
+   * The whole namespace, for a backup: read on the leader like any read, so that it holds every
+   * command acknowledged before the request.
+   */
+  public void saveSnapshot(Reply<NamespaceImage> reply) {
+    read(reply, () -> saveSnapshot(reply), namespace::image);
   }
 
   /** This replica's own status, answered in any role (no lease needed). */

@@ -6,16 +6,22 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.lockd.namespace.NamespaceImage;
 import io.lockd.proto.v1.ClusterGrpc;
 import io.lockd.proto.v1.ForceCloseSessionRequest;
 import io.lockd.proto.v1.ForceCloseSessionResponse;
 import io.lockd.proto.v1.ListSessionsRequest;
 import io.lockd.proto.v1.ListSessionsResponse;
 import io.lockd.proto.v1.ReplicaStatus;
+import io.lockd.proto.v1.SaveSnapshotRequest;
+import io.lockd.proto.v1.SaveSnapshotResponse;
 import io.lockd.proto.v1.StatusRequest;
 import io.lockd.proto.v1.StatusResponse;
 import io.lockd.server.LocalStatus;
+import io.lockd.server.Reply;
+import io.lockd.server.ServerError;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -32,8 +38,13 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
   private final CellGateway gateway;
   private final StatusView view;
   private final PeerStatusFetcher peers;
+  private final String cellName;
+  private final int selfId;
 
-  ClusterService(CellGateway gateway, StatusView view, PeerStatusFetcher peers) {
+  ClusterService(
+      CellGateway gateway, StatusView view, PeerStatusFetcher peers, String cellName, int selfId) {
+    this.cellName = cellName;
+    this.selfId = selfId;
     this.gateway = gateway;
     this.view = view;
     this.peers = peers;
@@ -74,6 +85,28 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
   @Override
   public void listSessions(ListSessionsRequest r, StreamObserver<ListSessionsResponse> out) {
     gateway.run(out, cell -> cell.listSessions(r, gateway.reply(out)));
+  }
+
+  @Override
+  public void saveSnapshot(SaveSnapshotRequest r, StreamObserver<SaveSnapshotResponse> out) {
+    SnapshotSender sender =
+        new SnapshotSender((ServerCallStreamObserver<SaveSnapshotResponse>) out, cellName, selfId);
+    Reply<SaveSnapshotResponse> failure = gateway.reply(out);
+    gateway.run(
+        out,
+        cell ->
+            cell.saveSnapshot(
+                new Reply<>() {
+                  @Override
+                  public void ok(NamespaceImage image) {
+                    sender.send(image);
+                  }
+
+                  @Override
+                  public void error(ServerError error) {
+                    failure.error(error);
+                  }
+                }));
   }
 
   @Override

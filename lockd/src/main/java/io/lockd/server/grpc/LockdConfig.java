@@ -158,6 +158,15 @@ public final class LockdConfig {
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("lease-ms", paxos.leaseMillis());
     s.put("clock-drift", paxos.clockDriftBound());
+    s.putAll(limitOptions(limits));
+    return s.entrySet().stream()
+        .map(e -> e.getKey() + "=" + e.getValue())
+        .collect(Collectors.joining(","));
+  }
+
+  /** The namespace limits as lockd's options name them, in a fixed order. */
+  public static Map<String, Object> limitOptions(NamespaceLimits limits) {
+    Map<String, Object> s = new LinkedHashMap<>();
     s.put("max-content-bytes", limits.maxContentBytes());
     s.put("max-total-content-bytes", limits.maxTotalContentBytes());
     s.put("max-path-bytes", limits.maxPathBytes());
@@ -176,9 +185,7 @@ public final class LockdConfig {
     s.put("max-wait-ms", limits.maxWaitMillis());
     s.put("max-client-name-bytes", limits.maxClientNameBytes());
     s.put("sequence-window", limits.sequenceWindow());
-    return s.entrySet().stream()
-        .map(e -> e.getKey() + "=" + e.getValue())
-        .collect(Collectors.joining(","));
+    return s;
   }
 
   /** One line for the start-up log and {@code lockd --check}. */

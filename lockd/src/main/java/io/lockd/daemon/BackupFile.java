@@ -1,0 +1,94 @@
+package io.lockd.daemon;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.lockd.proto.v1.SaveSnapshotResponse;
+import io.lockd.proto.v1.SnapshotHeader;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+
+/**
+ * A backup written by {@code lockctl snapshot save}, read and verified: the format line, then the
+ * leader's SaveSnapshot stream as it arrived, each message length-delimited (the header, the
+ * snapshot's bytes in chunks, their SHA-256). Anything else, a short file or a digest that does not
+ * match is refused with a message that says which.
+ *
+ * @param header what the backup is of
+ * @param snapshot the namespace's encoded state
+ */
+record BackupFile(SnapshotHeader header, byte[] snapshot) {
+  static final byte[] MAGIC = "lockd-snapshot-v1\n".getBytes(StandardCharsets.US_ASCII);
+
+  /** Java arrays end before 2^31; a snapshot is held whole in memory. */
+  private static final long SIZE_MAX = Integer.MAX_VALUE - 64;
+
+  static BackupFile read(Path file) throws IOException {
+    try {
+      return parse(file);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IOException(
+          file + ": the backup is truncated or damaged (" + e.getMessage() + ")", e);
+    }
+  }
+
+  private static BackupFile parse(Path file) throws IOException {
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+      byte[] magic = in.readNBytes(MAGIC.length);
+      if (!Arrays.equals(magic, MAGIC)) {
+        throw new IOException(
+            file + " is not a lockd backup (it does not start with lockd-snapshot-v1)");
+      }
+      SaveSnapshotResponse first = SaveSnapshotResponse.parseDelimitedFrom(in);
+      if (first == null || !first.hasHeader()) {
+        throw new IOException(file + ": the backup has no header");
+      }
+      SnapshotHeader header = first.getHeader();
+      if (header.getSizeBytes() > SIZE_MAX) {
+        throw new IOException(
+            file + ": a snapshot of " + header.getSizeBytes() + " bytes is too large");
+      }
+      byte[] snapshot = new byte[(int) header.getSizeBytes()];
+      MessageDigest digest = sha256();
+      int filled = 0;
+      while (true) {
+        SaveSnapshotResponse part = SaveSnapshotResponse.parseDelimitedFrom(in);
+        if (part == null) {
+          throw new IOException(file + ": the backup ends early (it has no digest): truncated?");
+        }
+        if (part.hasSha256()) {
+          if (filled != snapshot.length) {
+            throw new IOException(
+                file + ": " + filled + " bytes of a " + snapshot.length + "-byte snapshot");
+          }
+          if (!Arrays.equals(part.getSha256().toByteArray(), digest.digest())) {
+            throw new IOException(file + ": the snapshot's SHA-256 does not match: damaged");
+          }
+          if (in.read() != -1) {
+            throw new IOException(file + ": bytes follow the digest: not a backup as saved");
+          }
+          return new BackupFile(header, snapshot);
+        }
+        if (!part.hasData() || filled + part.getData().size() > snapshot.length) {
+          throw new IOException(file + ": the backup holds more data than its header says");
+        }
+        part.getData().copyTo(snapshot, filled);
+        digest.update(snapshot, filled, part.getData().size());
+        filled += part.getData().size();
+      }
+    }
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+  }
+}

@@ -1,0 +1,141 @@
+package io.lockd.daemon;
+
+import io.lockd.namespace.Namespace;
+import io.lockd.namespace.NamespaceImage;
+import io.lockd.namespace.NamespaceLimits;
+import io.lockd.namespace.NamespaceSizes;
+import io.lockd.paxos.StoreWrite;
+import io.lockd.server.grpc.LockdConfig;
+import io.lockd.storage.LogAcceptorStore;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code lockd restore FILE --data-dir DIR}: makes DIR the data directory of one replica of a new
+ * cell, holding the namespace of a backup (like {@code etcdutl snapshot restore}).
+ *
+ * <p>The replica's log starts after the backup's slot, as if it had just rebuilt itself from a
+ * peer's snapshot: the state is durable (written and synced) before this returns. Run it once per
+ * replica of the new cell, with the same file, and start every replica with the limits the backup
+ * was taken under (printed). Sessions come back as they were; the new cell's first leader gives
+ * them its failover grace, after which those whose clients do not reconnect expire (their locks are
+ * released and their ephemeral nodes deleted), as after any failover.
+ */
+@Command(
+    name = "restore",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Build the data directory of one replica of a new cell from a backup made with 'lockctl "
+          + "snapshot save'. Run it for every replica of the new cell, with the same FILE, then "
+          + "start them with the namespace limits it prints. DIR must not hold a replica's state."
+    },
+    footer = {
+      "",
+      "Example (each replica of the new cell, then start them as usual):",
+      "  lockd restore /backups/lockd.snap --data-dir /var/lib/lockd/data",
+      "",
+      "Exit status 0: restored; 1: the data directory could not be written; 2: a bad backup or a"
+          + " data directory in use."
+    })
+final class RestoreCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Parameters(paramLabel = "FILE", description = "The backup ('lockctl snapshot save FILE').")
+  Path file;
+
+  @Option(
+      names = "--data-dir",
+      required = true,
+      paramLabel = "DIR",
+      description = "The new replica's data directory (created; must be empty if it exists).")
+  Path dataDir;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    BackupFile backup;
+    Namespace namespace;
+    try {
+      backup = BackupFile.read(file);
+      namespace = Namespace.fromSnapshot(backup.snapshot());
+      NamespaceImage image = namespace.image();
+      if (image.checksum() != backup.header().getStateChecksum()) {
+        throw new IOException(
+            "the snapshot decodes to another state than the one it was taken from (checksum "
+                + Long.toHexString(image.checksum())
+                + ", header says "
+                + Long.toHexString(backup.header().getStateChecksum())
+                + "): a backup from another lockd build?");
+      }
+      checkEmpty(dataDir);
+    } catch (IOException | RuntimeException e) {
+      err.println("lockd restore: " + e.getMessage());
+      return 2;
+    }
+    long slot = backup.header().getSlot();
+    try (LogAcceptorStore store = LogAcceptorStore.open(dataDir)) {
+      store.recover();
+      store.write(List.of(new StoreWrite.Rebuilt(slot, slot, backup.snapshot())));
+      store.sync();
+    } catch (RuntimeException e) {
+      err.println("lockd restore: cannot write " + dataDir + ": " + e.getMessage());
+      return 1;
+    }
+    NamespaceSizes sizes = namespace.sizes();
+    out.printf(
+        "restored %s into %s: cell '%s' at slot %d, state checksum %s, %d nodes, %d sessions%n",
+        file,
+        dataDir,
+        backup.header().getCell(),
+        slot,
+        Long.toHexString(backup.header().getStateChecksum()),
+        sizes.nodes(),
+        sizes.sessions());
+    String limits = differingLimits(namespace.limits());
+    out.println(
+        limits.isEmpty()
+            ? "start the replica with the default namespace limits (the backup's)"
+            : "start the replica with the backup's namespace limits:" + limits);
+    out.flush();
+    return 0;
+  }
+
+  private static void checkEmpty(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    if (!Files.isDirectory(dir)) {
+      throw new IOException(dir + " is not a directory");
+    }
+    try (Stream<Path> entries = Files.list(dir)) {
+      if (entries.findAny().isPresent()) {
+        throw new IOException(
+            dir + " is not empty: restore only into a new replica's empty data directory");
+      }
+    }
+  }
+
+  /** The limit options whose value differs from the default, as command-line flags. */
+  private static String differingLimits(NamespaceLimits limits) {
+    Map<String, Object> defaults = LockdConfig.limitOptions(NamespaceLimits.builder().build());
+    StringBuilder flags = new StringBuilder();
+    for (Map.Entry<String, Object> e : LockdConfig.limitOptions(limits).entrySet()) {
+      if (!e.getValue().equals(defaults.get(e.getKey()))) {
+        flags.append(" --").append(e.getKey()).append(' ').append(e.getValue());
+      }
+    }
+    return flags.toString();
+  }
+}
