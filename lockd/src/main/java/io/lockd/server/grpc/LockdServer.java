@@ -14,6 +14,7 @@ import io.lockd.server.CellServer;
 import io.lockd.server.ServedReplica;
 import io.lockd.server.ServerTicks;
 import io.lockd.server.WallClock;
+import io.lockd.transport.TlsCredentials;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
@@ -39,6 +40,7 @@ public final class LockdServer implements AutoCloseable {
   private final HealthReporter health = new HealthReporter();
   private final PeerStatusFetcher peers;
   private final Server server;
+  private final TlsCredentials tls; // null: plaintext
   private boolean closed;
 
   private LockdServer(LockdConfig config, List<ServerInterceptor> clientInterceptors)
@@ -47,8 +49,22 @@ public final class LockdServer implements AutoCloseable {
     int id = config.selfId();
     Namespace namespace = new Namespace(config.limits());
     ServerLog serverLog = new ServerLog(id);
+    tls = config.tls() == null ? null : TlsCredentials.load(config.tls(), config.cell(), id);
+    if (tls == null) {
+      log.warn(
+          "replica {} of cell '{}' runs WITHOUT TLS: its client port and its peer port are"
+              + " plaintext and unauthenticated; anyone who can reach them can read and change"
+              + " everything (give --tls-cert, --tls-key and --tls-ca; docs/security.md)",
+          id,
+          config.cell());
+    }
     // The runtime announces config.cellSettings() to its peers and refuses peers with others.
-    runtime = ReplicaRuntime.start(config.runtime(), namespace, serverLog);
+    try {
+      runtime = ReplicaRuntime.start(config.runtime(), namespace, serverLog, tls);
+    } catch (RuntimeException e) {
+      closeTls();
+      throw e;
+    }
     try {
       cell =
           runtime
@@ -68,13 +84,15 @@ public final class LockdServer implements AutoCloseable {
                   10_000);
     } catch (Exception e) {
       runtime.close();
+      closeTls();
       throw new IllegalStateException("replica " + id + ": the server did not start", e);
     }
     GrpcErrors errors = new GrpcErrors(config.clientAddresses());
     CellGateway gateway = new CellGateway(runtime.loop(), cell, errors, id);
-    peers = new PeerStatusFetcher(id, config.clientAddresses(), config.statusFetchMillis());
+    peers = new PeerStatusFetcher(id, config.clientAddresses(), config.statusFetchMillis(), tls);
     StatusView view =
-        new StatusView(config.clientAddresses(), config.server().unreachableAfterMillis());
+        new StatusView(
+            config.clientAddresses(), config.server().unreachableAfterMillis(), tls != null);
     try {
       runtime
           .loop()
@@ -90,13 +108,22 @@ public final class LockdServer implements AutoCloseable {
               10_000);
     } catch (Exception e) {
       runtime.close();
+      closeTls();
       throw new IllegalStateException("replica " + id + ": the server did not start", e);
     }
     ParseGuard guard = new ParseGuard(errors, new RefusalLog(id));
     try {
-      NettyServerBuilder builder = NettyServerBuilder.forAddress(config.clientListen());
+      NettyServerBuilder builder =
+          tls == null
+              ? NettyServerBuilder.forAddress(config.clientListen())
+              : NettyServerBuilder.forAddress(config.clientListen(), tls.clientPort())
+                  .addTransportFilter(CallerAuthentication.filter());
       for (ServerInterceptor i : clientInterceptors) {
         builder.intercept(i);
+      }
+      if (tls != null) {
+        // Added last, so outermost: every other interceptor and every service sees the identity.
+        builder.intercept(CallerAuthentication.interceptor());
       }
       server =
           builder
@@ -125,12 +152,30 @@ public final class LockdServer implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       peers.close();
       runtime.close();
+      closeTls();
       throw new UncheckedIOException(
           "replica " + id + " cannot listen for clients on " + config.clientListen(),
           e instanceof IOException io ? io : new IOException(e));
     }
     log.info(
-        "replica {} of cell '{}' serving clients on port {}", id, config.cell(), server.getPort());
+        "replica {} of cell '{}' serving clients on port {}{}",
+        id,
+        config.cell(),
+        server.getPort(),
+        tls == null
+            ? " (plaintext)"
+            : " (TLS, client certificates " + tls.files().clientAuth().optionValue() + ")");
+  }
+
+  private void closeTls() {
+    if (tls != null) {
+      tls.close();
+    }
+  }
+
+  /** Whether both ports serve TLS. */
+  public boolean tls() {
+    return tls != null;
   }
 
   /**
@@ -204,6 +249,7 @@ public final class LockdServer implements AutoCloseable {
     }
     peers.close();
     runtime.close();
+    closeTls();
     log.info("replica {}: stopped", config.selfId());
   }
 }
