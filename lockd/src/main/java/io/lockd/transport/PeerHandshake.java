@@ -122,12 +122,8 @@ final class PeerHandshake implements ServerInterceptor {
   @Override
   public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
       ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
-    Status refusal = check(headers);
-    if (!refusal.isOk()) {
-      logOnce(refusal);
-      call.close(refusal, new Metadata());
-      return new ServerCall.Listener<>() {};
-    }
+    // The certificate first: an impostor must hear that its certificate does not fit, not that
+    // the replica it claims to be is connected already.
     if (certificates) {
       Status named =
           checkCertificate(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION), headers);
@@ -136,6 +132,12 @@ final class PeerHandshake implements ServerInterceptor {
         call.close(named, new Metadata());
         return new ServerCall.Listener<>() {};
       }
+    }
+    Status refusal = check(headers);
+    if (!refusal.isOk()) {
+      logOnce(refusal);
+      call.close(refusal, new Metadata());
+      return new ServerCall.Listener<>() {};
     }
     Context context = Context.current().withValue(SENDER, parseId(headers.get(SENDER_ID)));
     return Contexts.interceptCall(context, call, headers, next);
@@ -189,10 +191,14 @@ final class PeerHandshake implements ServerInterceptor {
 
   /**
    * OK if the verified certificate of the connection names the cell and sender id of {@code
-   * headers} (already checked to be well formed); else UNAUTHENTICATED naming the mismatch.
+   * headers} (or the headers are malformed, which {@link #check} refuses); else UNAUTHENTICATED
+   * naming the mismatch.
    */
   Status checkCertificate(SSLSession session, Metadata headers) {
-    int sender = parseId(headers.get(SENDER_ID));
+    Integer sender = parseId(headers.get(SENDER_ID));
+    if (sender == null || headers.get(CELL) == null) {
+      return Status.OK; // malformed headers: check() says what is missing
+    }
     String claimed = "replica " + sender + " of cell '" + headers.get(CELL) + "'";
     X509Certificate cert = null;
     try {
