@@ -2,6 +2,7 @@ package io.lockd.testing;
 
 import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.ServerInterceptor;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.lockd.namespace.Namespace;
@@ -60,10 +61,12 @@ public final class InJvmCell implements AutoCloseable {
   private final Map<Integer, ManagedChannel> channels = new TreeMap<>();
   private final ClientPortFaults faults = new ClientPortFaults();
   private final TestCertificates tls; // null: plaintext
+  private final List<ServerInterceptor> clientInterceptors;
 
   private InJvmCell(Builder b) throws IOException {
     cellName = b.cellName;
     tls = b.tls;
+    clientInterceptors = List.copyOf(b.clientInterceptors);
     ownsDataRoot = b.dataRoot == null;
     dataRoot = ownsDataRoot ? Files.createTempDirectory("lockd-cell") : b.dataRoot;
     List<Integer> ids = new ArrayList<>();
@@ -116,6 +119,7 @@ public final class InJvmCell implements AutoCloseable {
     private UnaryOperator<LockdConfigBuilder> settings = UnaryOperator.identity();
     private TestCertificates tls;
     private IntFunction<TestCertificates.Pem> replicaCertificates;
+    private final List<ServerInterceptor> clientInterceptors = new ArrayList<>();
 
     private Builder() {}
 
@@ -156,6 +160,15 @@ public final class InJvmCell implements AutoCloseable {
     /** With {@link #tls}: each replica's certificate and key, instead of {@code replica(id)}. */
     public Builder replicaCertificates(IntFunction<TestCertificates.Pem> byId) {
       this.replicaCertificates = byId;
+      return this;
+    }
+
+    /**
+     * One more interceptor on every replica's client port, inside the faults' and (with TLS) the
+     * authentication's: it sees each call as the services do, caller identity included.
+     */
+    public Builder clientInterceptor(ServerInterceptor interceptor) {
+      this.clientInterceptors.add(interceptor);
       return this;
     }
 
@@ -315,7 +328,10 @@ public final class InJvmCell implements AutoCloseable {
     LockdServer started = null;
     for (int attempt = 1; started == null; attempt++) {
       try {
-        started = LockdServer.start(config, List.of(faults.interceptor(id)));
+        List<ServerInterceptor> interceptors = new ArrayList<>();
+        interceptors.add(faults.interceptor(id));
+        interceptors.addAll(clientInterceptors);
+        started = LockdServer.start(config, interceptors);
       } catch (UncheckedIOException e) {
         if (attempt == 20) {
           throw e;

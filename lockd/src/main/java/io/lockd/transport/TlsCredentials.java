@@ -12,30 +12,48 @@ import java.security.GeneralSecurityException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * One replica's live TLS material, read from its {@link TlsFiles} and read again every {@link
- * TlsFiles#reloadMillis()} (grpc's AdvancedTls managers watch the files' modification times): a
- * rotated certificate, key or CA bundle is used for every connection opened after the next reload,
- * without a restart, while open connections keep the keys they were opened with.
+ * One replica's live TLS material, read from its {@link TlsFiles} and checked for changes every
+ * {@link TlsFiles#reloadMillis()}: a rotated certificate, key or CA bundle is used for every
+ * connection opened after the next check, without a restart, while open connections keep the keys
+ * they were opened with. The material sits in grpc's AdvancedTls key and trust managers, which swap
+ * it atomically; the files are watched here rather than by those managers, whose own watching never
+ * runs more often than once a minute, and so that a half-finished rotation (a certificate whose key
+ * is not there yet, or one that does not name this replica) is not installed ({@link TlsMaterial}).
  *
  * <p>One key manager and one CA trust manager serve both ports and every outbound channel, so that
- * the files are parsed once per reload, never per handshake or per call. The same certificate names
+ * the files are parsed once per change, never per handshake or per call. The same certificate names
  * the replica for peers and serves clients.
  */
 public final class TlsCredentials implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(TlsCredentials.class);
+
   private final TlsFiles files;
   private final String cell;
+  private final int selfId;
   private final ScheduledExecutorService reloads;
   private final AdvancedTlsX509KeyManager keys = new AdvancedTlsX509KeyManager();
   private final AdvancedTlsX509TrustManager chain;
-  private final AdvancedTlsX509KeyManager.Closeable keyReload;
-  private final AdvancedTlsX509TrustManager.Closeable caReload;
+  private TlsMaterial.Stamp loaded; // only the reload thread touches it after construction
+  private String lastProblem = "";
 
   private TlsCredentials(TlsFiles files, String cell, int selfId)
       throws IOException, GeneralSecurityException {
     this.files = files;
     this.cell = cell;
+    this.selfId = selfId;
+    // Chain only: a peer is identified by the replica name its certificate carries (checked by
+    // the handshake and by ReplicaTrust), a client by its subject, never by a host name.
+    chain =
+        AdvancedTlsX509TrustManager.newBuilder()
+            .setVerification(AdvancedTlsX509TrustManager.Verification.CERTIFICATE_ONLY_VERIFICATION)
+            .build();
+    TlsMaterial.Stamp stamp = TlsMaterial.stamp(files);
+    install(TlsMaterial.read(files, cell, selfId));
+    loaded = stamp;
     reloads =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -43,33 +61,13 @@ public final class TlsCredentials implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    try {
-      // Chain only: a peer is identified by the replica name its certificate carries (checked by
-      // the handshake and by ReplicaTrust), a client by its subject, never by a host name.
-      chain =
-          AdvancedTlsX509TrustManager.newBuilder()
-              .setVerification(
-                  AdvancedTlsX509TrustManager.Verification.CERTIFICATE_ONLY_VERIFICATION)
-              .build();
-      keyReload =
-          keys.updateIdentityCredentials(
-              files.cert().toFile(),
-              files.key().toFile(),
-              files.reloadMillis(),
-              TimeUnit.MILLISECONDS,
-              reloads);
-      caReload =
-          chain.updateTrustCredentials(
-              files.ca().toFile(), files.reloadMillis(), TimeUnit.MILLISECONDS, reloads);
-    } catch (IOException | GeneralSecurityException | RuntimeException e) {
-      reloads.shutdownNow();
-      throw e;
-    }
+    reloads.scheduleWithFixedDelay(
+        this::reloadIfChanged, files.reloadMillis(), files.reloadMillis(), TimeUnit.MILLISECONDS);
   }
 
   /**
-   * Reads the files and starts reloading them; throws UncheckedIOException naming the file set if
-   * they cannot be read or parsed (the configuration checks should have caught that first).
+   * Reads the files and starts watching them; throws UncheckedIOException naming the files if they
+   * cannot be read or parsed (the configuration checks should have caught that first).
    */
   public static TlsCredentials load(TlsFiles files, String cell, int selfId) {
     try {
@@ -86,6 +84,51 @@ public final class TlsCredentials implements AutoCloseable {
                   + "): "
                   + e.getMessage(),
               e));
+    }
+  }
+
+  /**
+   * Throws IllegalArgumentException saying what is wrong if {@code files} cannot serve replica
+   * {@code selfId} of {@code cell}: a file that cannot be parsed, a key that is not the
+   * certificate's, a certificate that names another replica.
+   */
+  public static void check(TlsFiles files, String cell, int selfId) {
+    try {
+      TlsMaterial.read(files, cell, selfId);
+    } catch (IOException | GeneralSecurityException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+  }
+
+  private void install(TlsMaterial material) throws IOException, GeneralSecurityException {
+    chain.updateTrustCredentials(material.ca());
+    keys.updateIdentityCredentials(material.chain(), material.key());
+  }
+
+  private void reloadIfChanged() {
+    TlsMaterial.Stamp now = TlsMaterial.stamp(files);
+    if (now.equals(loaded)) {
+      return;
+    }
+    try {
+      install(TlsMaterial.read(files, cell, selfId));
+      loaded = now;
+      lastProblem = "";
+      log.info(
+          "replica {}: TLS files changed, new connections use them: {}",
+          selfId,
+          TlsMaterial.describe(files));
+    } catch (IOException | GeneralSecurityException | RuntimeException e) {
+      // Maybe a rotation half done (the certificate copied, its key not yet): keep serving with
+      // the material in use, and try again at the next check.
+      String problem = String.valueOf(e.getMessage());
+      if (!problem.equals(lastProblem)) {
+        lastProblem = problem;
+        log.warn(
+            "replica {}: TLS files changed but cannot be used yet, keeping the previous ones: {}",
+            selfId,
+            problem);
+      }
     }
   }
 
@@ -129,8 +172,6 @@ public final class TlsCredentials implements AutoCloseable {
 
   @Override
   public void close() {
-    keyReload.close();
-    caReload.close();
     reloads.shutdownNow();
   }
 }

@@ -1,18 +1,10 @@
 package io.lockd.server.grpc;
 
-import io.grpc.util.CertificateUtils;
 import io.lockd.namespace.NamespaceLimits;
-import io.lockd.transport.ReplicaNames;
+import io.lockd.transport.TlsCredentials;
 import io.lockd.transport.TlsFiles;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.PrivateKey;
-import java.security.Signature;
-import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -20,8 +12,8 @@ import java.util.Locale;
 /**
  * The checks of the TLS options, part of {@link ConfigChecks}: the three files go together, each
  * can be read and parsed, the key belongs to the certificate, and the certificate names this
- * replica of this cell ({@link ReplicaNames}); otherwise peers would refuse it one by one, each
- * time with a less direct message.
+ * replica of this cell ({@link TlsCredentials#check}); otherwise peers would refuse it one by one,
+ * each time with a less direct message.
  */
 final class TlsChecks {
   private TlsChecks() {}
@@ -56,29 +48,19 @@ final class TlsChecks {
               + String.join(", ", missing)
               + " missing");
     }
-    clientAuth(b.clientAuth);
-    X509Certificate[] chain = certificates("--tls-cert", b.tlsCert);
-    certificates("--tls-ca", b.tlsCa);
-    PrivateKey key = privateKey(b.tlsKey);
-    if (!belongsTo(key, chain[0])) {
+    TlsFiles.ClientAuth auth = clientAuth(b.clientAuth);
+    readable("--tls-cert", b.tlsCert);
+    readable("--tls-key", b.tlsKey);
+    readable("--tls-ca", b.tlsCa);
+    try {
+      TlsCredentials.check(
+          new TlsFiles(b.tlsCert, b.tlsKey, b.tlsCa, auth, b.tlsReloadMillis), b.cell, b.selfId);
+    } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
-          "--tls-key "
-              + b.tlsKey
-              + " is not the private key of the certificate in --tls-cert "
-              + b.tlsCert);
-    }
-    String mismatch = ReplicaNames.mismatch(chain[0], b.cell, b.selfId);
-    if (mismatch != null) {
-      throw new IllegalArgumentException(
-          "--tls-cert "
-              + b.tlsCert
-              + " cannot serve replica "
-              + b.selfId
-              + " of cell '"
-              + b.cell
-              + "': "
-              + mismatch
-              + " (docs/security.md, \"Identities\")");
+          "TLS (--tls-cert, --tls-key, --tls-ca): "
+              + e.getMessage()
+              + " (docs/security.md, \"Setting it up\")",
+          e);
     }
   }
 
@@ -95,71 +77,12 @@ final class TlsChecks {
     }
   }
 
-  private static byte[] read(String option, Path file) {
+  private static void readable(String option, Path file) {
     if (!Files.isRegularFile(file)) {
       throw new IllegalArgumentException(option + " " + file + ": no such file");
     }
-    try {
-      return Files.readAllBytes(file);
-    } catch (IOException e) {
-      throw new IllegalArgumentException(option + " " + file + " cannot be read: " + e, e);
-    }
-  }
-
-  private static X509Certificate[] certificates(String option, Path file) {
-    byte[] pem = read(option, file);
-    X509Certificate[] certs;
-    try (InputStream in = new java.io.ByteArrayInputStream(pem)) {
-      certs = CertificateUtils.getX509Certificates(in);
-    } catch (IOException | GeneralSecurityException | RuntimeException e) {
-      throw new IllegalArgumentException(
-          option + " " + file + " is not a PEM certificate file: " + e.getMessage(), e);
-    }
-    if (certs.length == 0) {
-      throw new IllegalArgumentException(
-          option + " " + file + " holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
-    }
-    return certs;
-  }
-
-  private static PrivateKey privateKey(Path file) {
-    byte[] pem = read("--tls-key", file);
-    try (InputStream in = new java.io.ByteArrayInputStream(pem)) {
-      return CertificateUtils.getPrivateKey(in);
-    } catch (IOException | GeneralSecurityException | RuntimeException e) {
-      throw new IllegalArgumentException(
-          "--tls-key "
-              + file
-              + " is not an unencrypted PEM private key (-----BEGIN PRIVATE KEY-----, PKCS#8): "
-              + e.getMessage(),
-          e);
-    }
-  }
-
-  /** Whether a signature made with {@code key} verifies with {@code cert}'s public key. */
-  private static boolean belongsTo(PrivateKey key, X509Certificate cert) {
-    String algorithm =
-        switch (key.getAlgorithm()) {
-          case "RSA" -> "SHA256withRSA";
-          case "EC" -> "SHA256withECDSA";
-          case "Ed25519", "EdDSA" -> "Ed25519";
-          default -> null;
-        };
-    if (algorithm == null) {
-      return true; // cannot tell here; the TLS handshake will
-    }
-    try {
-      byte[] probe = "lockd".getBytes(StandardCharsets.US_ASCII);
-      Signature sign = Signature.getInstance(algorithm);
-      sign.initSign(key);
-      sign.update(probe);
-      byte[] signature = sign.sign();
-      Signature verify = Signature.getInstance(algorithm);
-      verify.initVerify(cert.getPublicKey());
-      verify.update(probe);
-      return verify.verify(signature);
-    } catch (GeneralSecurityException e) {
-      return false;
+    if (!Files.isReadable(file)) {
+      throw new IllegalArgumentException(option + " " + file + " cannot be read");
     }
   }
 }
