@@ -115,13 +115,12 @@ public final class TestCertificates {
 
   /** A replica certificate naming replica {@code id} of {@code cellName} (maybe another cell). */
   public Pem replica(String cellName, int id) {
-    return issue(
+    return issueValid(
         "replica-" + cellName + "-" + id,
         "lockd replica " + id,
         hosts(
-            new GeneralName(GeneralName.uniformResourceIdentifier, ReplicaNames.uri(cellName, id))),
-        Instant.now().minus(Duration.ofHours(1)),
-        Instant.now().plus(VALIDITY));
+            new GeneralName(
+                GeneralName.uniformResourceIdentifier, ReplicaNames.uri(cellName, id))));
   }
 
   /**
@@ -137,24 +136,17 @@ public final class TestCertificates {
    * dialling 127.0.0.1 sees a host name mismatch.
    */
   public Pem replicaForHost(int id, String dnsName) {
-    return issue(
+    return issueValid(
         "replica-" + cell + "-" + id + "-" + dnsName,
         "lockd replica " + id,
         List.of(
             new GeneralName(GeneralName.uniformResourceIdentifier, ReplicaNames.uri(cell, id)),
-            new GeneralName(GeneralName.dNSName, dnsName)),
-        Instant.now().minus(Duration.ofHours(1)),
-        Instant.now().plus(VALIDITY));
+            new GeneralName(GeneralName.dNSName, dnsName)));
   }
 
   /** A client certificate whose identity is {@code commonName}. */
   public Pem client(String commonName) {
-    return issue(
-        "client-" + commonName,
-        commonName,
-        List.of(),
-        Instant.now().minus(Duration.ofHours(1)),
-        Instant.now().plus(VALIDITY));
+    return issueValid("client-" + commonName, commonName, List.of());
   }
 
   /** A client certificate from this CA that expired a day ago. */
@@ -197,6 +189,12 @@ public final class TestCertificates {
     names.add(new GeneralName(GeneralName.iPAddress, "127.0.0.1"));
     names.add(new GeneralName(GeneralName.dNSName, "localhost"));
     return names;
+  }
+
+  /** A certificate valid from an hour ago for {@link #VALIDITY}. */
+  private Pem issueValid(String file, String commonName, List<GeneralName> sans) {
+    Instant now = Instant.now();
+    return issue(file, commonName, sans, now.minus(Duration.ofHours(1)), now.plus(VALIDITY));
   }
 
   private synchronized Pem issue(
