@@ -16,11 +16,14 @@ usage() {
 Usage: deploy/local/cell.sh COMMAND [options]
 
 Commands:
-  start [--data DIR] [--base-port PORT|auto] [--replicas N] [--build] [-- LOCKD_FLAGS...]
+  start [--data DIR] [--base-port PORT|auto] [--replicas N] [--tls] [--build] [-- LOCKD_FLAGS...]
         Builds lockd if needed, starts the cell, waits for a leader and prints the client
         endpoints. Replica i listens for clients on PORT+i and for peers on PORT+10+i
         (default PORT 7100: clients 7101-7105, peers 7111-7115; `auto` picks free ports).
         Flags after `--` go to every replica (e.g. -- --grace-ms 5000).
+        --tls: mutual TLS on every port, with a throwaway CA made by openssl in DIR/tls
+        (replica certificates, and client certificates for admin, alice and bob); prints the
+        lockctl options and environment to use. Without it every port is plaintext.
   stop      SIGTERM every replica, wait up to 15 s, then SIGKILL what is left.
   status    Each replica's process state, then the cell's status as a replica reports it.
   kill N    SIGKILL replica N (a crash).
@@ -38,6 +41,7 @@ Environment:
 
 Examples:
   deploy/local/cell.sh start
+  deploy/local/cell.sh start --tls
   deploy/local/cell.sh start --data /tmp/cell --base-port auto -- --grace-ms 5000
   deploy/local/cell.sh kill 3 && deploy/local/cell.sh restart 3
   deploy/local/cell.sh stop
@@ -82,6 +86,10 @@ start_replica() { # starts replica $1 from the recorded settings
   read -r -a java_opts <<<"${LOCKD_JAVA_OPTS:--Xms256m -Xmx512m -XX:MetaspaceSize=64m -XX:+UseSerialGC}"
   local -a extra=()
   [[ -n "${EXTRA_FLAGS:-}" ]] && read -r -a extra <<<"$EXTRA_FLAGS"
+  if [[ "${TLS:-0}" == 1 ]]; then
+    extra+=(--tls-cert "$DATA/tls/replica-$n.pem" --tls-key "$DATA/tls/replica-$n-key.pem"
+      --tls-ca "$DATA/tls/ca.pem")
+  fi
   echo "---- $(date -Is) starting replica $n" >>"$dir/lockd.log"
   nohup java "${java_opts[@]}" -XX:+ExitOnOutOfMemoryError -jar "$JAR" \
     --cell "$CELL" --id "$n" --member "$MEMBERS" --data-dir "$dir/data" "${extra[@]}" \
@@ -139,10 +147,64 @@ ports_free() { # base replicas
   return 0
 }
 
+# ---- TLS: a throwaway CA and certificates --------------------------------------------------------
+
+issue_cert() { # name subject-CN extensions: a key and a certificate signed by the cell's CA
+  local dir="$DATA/tls" name=$1 cn=$2 ext=$3
+  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/$name-key.pem" \
+    2>/dev/null || return 1
+  openssl req -new -key "$dir/$name-key.pem" -subj "/O=lockd local cell/CN=$cn" \
+    -out "$dir/$name.csr" 2>/dev/null || return 1
+  printf '%s\n' "$ext" >"$dir/$name.ext"
+  openssl x509 -req -in "$dir/$name.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca-key.pem" \
+    -CAcreateserial -days 30 -sha256 -extfile "$dir/$name.ext" -out "$dir/$name.pem" \
+    2>/dev/null || return 1
+  rm -f "$dir/$name.csr" "$dir/$name.ext"
+}
+
+make_tls() { # $1 replicas: CA, replica certificates (docs/security.md, "Identities"), clients
+  command -v openssl >/dev/null || die "--tls needs openssl on the PATH"
+  local dir="$DATA/tls" n name
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  chmod 700 "$dir"
+  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/ca-key.pem" \
+    2>/dev/null || die "openssl could not make the CA's key"
+  openssl req -x509 -new -key "$dir/ca-key.pem" -subj "/O=lockd local cell/CN=lockd local CA" \
+    -days 30 -sha256 -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign,cRLSign" -out "$dir/ca.pem" 2>/dev/null \
+    || die "openssl could not make the CA"
+  local common="basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment"
+  for ((n = 1; n <= $1; n++)); do
+    issue_cert "replica-$n" "lockd replica $n" "$common
+extendedKeyUsage=serverAuth,clientAuth
+subjectAltName=URI:lockd://local/replica/$n,IP:127.0.0.1,DNS:localhost" \
+      || die "openssl could not make replica $n's certificate"
+  done
+  for name in admin alice bob; do
+    issue_cert "$name" "$name" "$common
+extendedKeyUsage=clientAuth" || die "openssl could not make $name's certificate"
+  done
+  chmod 600 "$dir"/*-key.pem
+}
+
+print_tls_usage() {
+  local dir="$DATA/tls"
+  echo "TLS: every port requires a certificate from the cell's CA ($dir/ca.pem)."
+  echo "lockctl as admin (alice.pem and bob.pem are two ordinary clients):"
+  echo "  export LOCKD_ENDPOINTS=$(endpoints)"
+  echo "  export LOCKCTL_CACERT=$dir/ca.pem"
+  echo "  export LOCKCTL_CERT=$dir/admin.pem LOCKCTL_KEY=$dir/admin-key.pem"
+  echo "  lockctl/lockctl status"
+  echo "or per command:"
+  echo "  lockctl/lockctl status --cacert $dir/ca.pem --cert $dir/admin.pem --key $dir/admin-key.pem"
+}
+
 # ---- commands -----------------------------------------------------------------------------------
 
 cmd_start() {
-  local base=7100 replicas=5 build=0
+  local base=7100 replicas=5 build=0 tls=0
   local -a extra=()
   while (($#)); do
     case "$1" in
@@ -150,6 +212,7 @@ cmd_start() {
       --base-port) base=$2; shift 2 ;;
       --replicas) replicas=$2; shift 2 ;;
       --build) build=1; shift ;;
+      --tls) tls=1; shift ;;
       --) shift; extra=("$@"); break ;;
       *) die "start: unknown option '$1' (see: cell.sh help)" ;;
     esac
@@ -175,6 +238,9 @@ in use; pick another range with --base-port PORT or --base-port auto"
     (cd "$ROOT" && ./mvnw -B -q -DskipTests -pl lockd -am package) || die "build failed"
   fi
   mkdir -p "$DATA"
+  if ((tls)); then
+    make_tls "$replicas"
+  fi
   local members="" n
   for ((n = 1; n <= replicas; n++)); do
     members+="${members:+ }$n=127.0.0.1:$((base + 10 + n)),127.0.0.1:$((base + n))"
@@ -185,6 +251,7 @@ REPLICAS=$replicas
 BASE_PORT=$base
 MEMBERS="$members"
 EXTRA_FLAGS="${extra[*]:-}"
+TLS=$tls
 ENV
   load_env
   for ((n = 1; n <= REPLICAS; n++)); do start_replica "$n"; done
@@ -205,6 +272,7 @@ ENV
   print_replicas
   echo "leader: replica $leader"
   echo "client endpoints: $(endpoints)"
+  if [[ "${TLS:-0}" == 1 ]]; then print_tls_usage; fi
 }
 
 print_replicas() {
@@ -241,7 +309,12 @@ cmd_status() {
   local n
   for ((n = 1; n <= REPLICAS; n++)); do
     if pid_of "$n" >/dev/null; then
-      java -jar "$JAR" status "127.0.0.1:$((BASE_PORT + n))" && return 0
+      local -a tls_flags=()
+      if [[ "${TLS:-0}" == 1 ]]; then
+        tls_flags=(--cacert "$DATA/tls/ca.pem" --cert "$DATA/tls/admin.pem"
+          --key "$DATA/tls/admin-key.pem")
+      fi
+      java -jar "$JAR" status "${tls_flags[@]}" "127.0.0.1:$((BASE_PORT + n))" && return 0
     fi
   done
   echo "no replica answered"

@@ -36,6 +36,16 @@ public interface ChannelFactory {
    * the channels' socket I/O as well.
    */
   static ChannelFactory plaintext() {
-    return PlaintextChannels.INSTANCE;
+    return NettyChannels.PLAINTEXT;
+  }
+
+  /**
+   * TLS channels that trust the CA in {@code caPem} and present the client certificate {@code
+   * certPem} with its private key {@code keyPem} (unencrypted PKCS#8), or none if both are null.
+   * Factories made from equal material are equal, so clients built with them share runtimes. Throws
+   * IllegalArgumentException naming the part that cannot be parsed.
+   */
+  static ChannelFactory tls(byte[] caPem, byte[] certPem, byte[] keyPem) {
+    return NettyChannels.tls(ClientTls.of(caPem, certPem, keyPem));
   }
 }

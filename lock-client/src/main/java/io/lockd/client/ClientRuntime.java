@@ -51,7 +51,7 @@ final class ClientRuntime {
     Executor channelExecutor = loops.group().next();
     this.channels =
         new ChannelPool(
-            factory instanceof PlaintextChannels p
+            factory instanceof NettyChannels p
                 ? address -> p.create(address, channelExecutor, loops)
                 : address -> factory.create(address, channelExecutor),
             clientsPerChannel);

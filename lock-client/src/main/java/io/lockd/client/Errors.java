@@ -69,6 +69,15 @@ final class Errors {
     return new LockdException(status.getCode(), reason, message, status.getCause());
   }
 
+  /** A TLS handshake with {@code target} failed: {@code explanation} says why. */
+  static LockdException tlsFailure(String target, String explanation, Status status) {
+    return new LockdException(
+        Status.Code.UNAVAILABLE,
+        LockdException.Reason.UNSPECIFIED,
+        "TLS handshake with " + target + " failed: " + explanation,
+        status.getCause());
+  }
+
   static LockdException closed() {
     return new LockdException(
         Status.Code.CANCELLED, LockdException.Reason.UNSPECIFIED, "the lockd client is closed");

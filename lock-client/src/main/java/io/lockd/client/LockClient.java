@@ -1,9 +1,12 @@
 package io.lockd.client;
 
+import java.io.InputStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -457,8 +460,59 @@ public final class LockClient implements AutoCloseable {
     }
 
     /**
+     * Talk TLS to a cell whose certificates chain to the CA in {@code ca} (PEM), presenting the
+     * client certificate {@code cert} and its key {@code key} (PEM, unencrypted PKCS#8): what a
+     * cell started with {@code --client-auth require} (the default with TLS) needs. The cell knows
+     * the client by its certificate's subject CN (docs/security.md, "Identities"). The endpoint's
+     * host must be named by the replica certificates (their IP or DNS subject alternative names).
+     *
+     * <p>The files are read and checked now (IllegalArgumentException names a bad one). A failed
+     * TLS handshake fails the call at once with UNAVAILABLE and a message that says what was wrong
+     * (an untrusted server certificate, a host name mismatch, an expired certificate, a refused
+     * client certificate), instead of being retried until the operation timeout.
+     *
+     * <pre>{@code
+     * LockClient client = LockClient.builder()
+     *     .endpoints("db1.example.com:7101,db2.example.com:7101,db3.example.com:7101")
+     *     .tls(Path.of("ca.pem"), Path.of("alice.pem"), Path.of("alice-key.pem"))
+     *     .build();
+     * }</pre>
+     */
+    public Builder tls(Path ca, Path cert, Path key) {
+      Objects.requireNonNull(cert, "cert");
+      Objects.requireNonNull(key, "key");
+      return channelFactory(NettyChannels.tls(ClientTls.of(ca, cert, key)));
+    }
+
+    /**
+     * Talk TLS, trusting the CA in {@code ca} (PEM), without a client certificate: for a cell
+     * started with {@code --client-auth optional} or {@code none}; the cell sees an anonymous
+     * client.
+     */
+    public Builder tls(Path ca) {
+      return channelFactory(NettyChannels.tls(ClientTls.of(ca, null, null)));
+    }
+
+    /**
+     * {@link #tls(Path, Path, Path)} with the PEM text in memory (from a secret store, say); {@code
+     * cert} and {@code key} may both be null for no client certificate.
+     */
+    public Builder tls(byte[] ca, byte[] cert, byte[] key) {
+      return channelFactory(NettyChannels.tls(ClientTls.of(ca, cert, key)));
+    }
+
+    /**
+     * {@link #tls(Path, Path, Path)} reading the PEM text from streams, which are read to their end
+     * and closed now; {@code cert} and {@code key} may both be null for no client certificate.
+     */
+    public Builder tls(InputStream ca, InputStream cert, InputStream key) {
+      return channelFactory(NettyChannels.tls(ClientTls.of(ca, cert, key)));
+    }
+
+    /**
      * How channels are made (TLS, interceptors, in-process transport for tests). Clients share
-     * channels only if they are given the same factory instance.
+     * channels only if they are given the same factory instance (or equal ones: {@link #tls}
+     * factories with the same material are equal).
      */
     public Builder channelFactory(ChannelFactory factory) {
       this.channelFactory = factory;

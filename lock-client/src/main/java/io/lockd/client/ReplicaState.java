@@ -30,6 +30,8 @@ import java.util.List;
  * @param stateChecksum the checksum of its namespace state at {@code appliedSlot} (0 if unknown)
  * @param divergence non-empty while its state differs from the majority's at the same slot: where
  * @param distrusts the replicas it distrusts now, and why
+ * @param tls whether its ports serve TLS, as it reports itself; false from a reachable replica
+ *     means its ports are plaintext and unauthenticated (false also when it could not be asked)
  */
 public record ReplicaState(
     int id,
@@ -43,7 +45,8 @@ public record ReplicaState(
     Duration lastContact,
     long stateChecksum,
     String divergence,
-    List<Distrust> distrusts) {
+    List<Distrust> distrusts,
+    boolean tls) {
 
   public ReplicaState {
     distrusts = List.copyOf(distrusts);
@@ -101,6 +104,7 @@ public record ReplicaState(
         Duration.ofMillis(r.getLastContactMillis()),
         r.getStateChecksum(),
         r.getDivergence(),
-        r.getDistrustsList().stream().map(d -> new Distrust(d.getId(), d.getReason())).toList());
+        r.getDistrustsList().stream().map(d -> new Distrust(d.getId(), d.getReason())).toList(),
+        r.getTls());
   }
 }

@@ -220,6 +220,12 @@ final class Rpc {
       if (status.isOk()) {
         status = Status.INTERNAL.withDescription("the server closed the call without an answer");
       }
+      String tls = TlsDiagnosis.explain(status);
+      if (tls != null) {
+        // A configuration error: every replica would answer the same, so say it now.
+        finish(null, Errors.tlsFailure(target, tls, status));
+        return;
+      }
       if (!Errors.retryable(status)) {
         finish(null, Errors.fromStatus(status, trailers));
         return;

@@ -121,7 +121,8 @@ class WireConversionTest {
                     .setStateChecksum(0xabcL)
                     .setDivergence("slot 3")
                     .addDistrusts(
-                        DistrustedPeer.newBuilder().setId(5).setReason("proposed another value")))
+                        DistrustedPeer.newBuilder().setId(5).setReason("proposed another value"))
+                    .setTls(true))
             .build();
     CellStatus s = CellStatus.fromProto(wire);
     assertEquals(
@@ -139,7 +140,8 @@ class WireConversionTest {
                     Duration.ofMillis(8),
                     0xabcL,
                     "slot 3",
-                    List.of(new ReplicaState.Distrust(5, "proposed another value")))),
+                    List.of(new ReplicaState.Distrust(5, "proposed another value")),
+                    true)),
             2,
             1),
         s);

@@ -25,7 +25,8 @@ final class ClusterCommands {
       description = {
         "Shows every replica: role, ballot (round.replica), chosen and applied slot, lag, the leader's lease, "
             + "last contact and state checksum, as the answering replica knows them; then a line for "
-            + "each replica whose state diverged from the majority's and for each peer a replica distrusts.",
+            + "each replica whose state diverged from the majority's and for each peer a replica distrusts, "
+            + "and whether each serves TLS (with a warning line naming those that serve plaintext).",
         "Exits 3 if the cell cannot be reached or has no leader (the table is still printed)."
       },
       footer = {"%nExamples:", "  lockctl status", "  lockctl status -o json"})
@@ -76,9 +77,11 @@ final class ClusterCommands {
                   "lag",
                   "lease_ms",
                   "last_contact_ms",
-                  "checksum"),
+                  "checksum",
+                  "tls"),
               rows);
           Views.trustNotes(s.replicas()).forEach(out::println);
+          Views.plaintextNote(s.replicas()).forEach(out::println);
         }
         if (s.leaderId() == 0) {
           g.spec.commandLine().getErr().println("lockctl: the cell has no leader");

@@ -1,6 +1,7 @@
 package io.lockd.cli;
 
 import io.lockd.client.LockClient;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -47,6 +48,31 @@ final class GlobalOptions {
           "How long to wait for the cell (e.g. 500ms, 10s, 2m; default ${DEFAULT-VALUE}).")
   Duration timeout;
 
+  @Option(
+      names = "--cacert",
+      paramLabel = "PEM",
+      defaultValue = "${env:LOCKCTL_CACERT}",
+      description =
+          "Talk TLS, trusting the cell's CA certificate in this file (default: $LOCKCTL_CACERT;"
+              + " unset: plaintext).")
+  Path cacert;
+
+  @Option(
+      names = "--cert",
+      paramLabel = "PEM",
+      defaultValue = "${env:LOCKCTL_CERT}",
+      description =
+          "With --cacert: the client certificate to present; its subject CN is who you are to the"
+              + " cell (default: $LOCKCTL_CERT).")
+  Path cert;
+
+  @Option(
+      names = "--key",
+      paramLabel = "PEM",
+      defaultValue = "${env:LOCKCTL_KEY}",
+      description = "The private key of --cert (unencrypted PKCS#8 PEM; default: $LOCKCTL_KEY).")
+  Path key;
+
   boolean json() {
     return output == Format.json;
   }
@@ -60,7 +86,7 @@ final class GlobalOptions {
   LockClient.Builder clientBuilder() {
     return Lockctl.clientCustomizer()
         .apply(
-            LockClient.builder()
+            tls(LockClient.builder())
                 .endpoints(endpoints)
                 // ProcessHandle, not the RuntimeMXBean: that starts JMX (~45 classes) for a number.
                 .clientName("lockctl:" + ProcessHandle.current().pid())
@@ -69,6 +95,28 @@ final class GlobalOptions {
                     timeout.compareTo(Duration.ofSeconds(2)) < 0
                         ? timeout
                         : Duration.ofSeconds(2)));
+  }
+
+  /**
+   * TLS as the options say; throws IllegalArgumentException (exit 2) for a certificate without a
+   * key or a file that cannot be read or parsed.
+   */
+  private LockClient.Builder tls(LockClient.Builder b) {
+    if ((cert == null) != (key == null)) {
+      throw new IllegalArgumentException(
+          "--cert and --key go together (or LOCKCTL_CERT and LOCKCTL_KEY): "
+              + (cert == null ? "--cert" : "--key")
+              + " is missing");
+    }
+    if (cacert == null) {
+      if (cert != null) {
+        throw new IllegalArgumentException(
+            "--cert and --key need --cacert (or LOCKCTL_CACERT): the CA the cell's certificates"
+                + " chain to");
+      }
+      return b;
+    }
+    return cert == null ? b.tls(cacert) : b.tls(cacert, cert, key);
   }
 
   /** Prints rows as a table or a JSON array. */

@@ -49,6 +49,10 @@ final class Views {
     m.put("last_contact_ms", r.lastContact().toMillis());
     m.put("checksum", Long.toHexString(r.stateChecksum()));
     m.put("divergence", r.divergence());
+    // Unknown for a replica nobody could ask; "NO" stands out in the table on purpose.
+    boolean known =
+        r.role() != ReplicaState.Role.UNREACHABLE && r.role() != ReplicaState.Role.UNKNOWN;
+    m.put("tls", known ? (Object) r.tls() : null);
     List<Map<String, Object>> distrusts = new ArrayList<>();
     r.distrusts()
         .forEach(
@@ -60,6 +64,28 @@ final class Views {
             });
     m.put("distrusts", distrusts);
     return m;
+  }
+
+  /**
+   * One line naming the reachable replicas that serve plaintext (their ports are unauthenticated),
+   * or none.
+   */
+  static List<String> plaintextNote(List<ReplicaState> replicas) {
+    List<String> ids = new ArrayList<>();
+    for (ReplicaState r : replicas) {
+      if (!r.tls()
+          && r.role() != ReplicaState.Role.UNREACHABLE
+          && r.role() != ReplicaState.Role.UNKNOWN) {
+        ids.add(Integer.toString(r.id()));
+      }
+    }
+    return ids.isEmpty()
+        ? List.of()
+        : List.of(
+            "WARNING: replica(s) "
+                + String.join(", ", ids)
+                + " serve PLAINTEXT: no TLS, anyone who reaches their ports can read and change"
+                + " everything (docs/security.md)");
   }
 
   /**

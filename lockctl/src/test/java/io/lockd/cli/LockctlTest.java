@@ -53,6 +53,11 @@ class LockctlTest {
   }
 
   static Run lockctl(String... args) {
+    return lockctlAt(endpoints, args);
+  }
+
+  /** Runs lockctl against the cell at {@code endpoints} (comma-separated). */
+  static Run lockctlAt(String endpoints, String... args) {
     List<String> all = new ArrayList<>(List.of(args));
     if (!all.contains("--endpoints")
         && !all.contains("--help")

@@ -1,6 +1,9 @@
 package io.lockd.testing;
 
+import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.ServerInterceptor;
+import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.lockd.namespace.Namespace;
 import io.lockd.namespace.NamespaceLimits;
@@ -19,6 +22,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
@@ -56,9 +60,13 @@ public final class InJvmCell implements AutoCloseable {
   private final Map<Integer, LockdServer> running = new TreeMap<>();
   private final Map<Integer, ManagedChannel> channels = new TreeMap<>();
   private final ClientPortFaults faults = new ClientPortFaults();
+  private final TestCertificates tls; // null: plaintext
+  private final List<ServerInterceptor> clientInterceptors;
 
   private InJvmCell(Builder b) throws IOException {
     cellName = b.cellName;
+    tls = b.tls;
+    clientInterceptors = List.copyOf(b.clientInterceptors);
     ownsDataRoot = b.dataRoot == null;
     dataRoot = ownsDataRoot ? Files.createTempDirectory("lockd-cell") : b.dataRoot;
     List<Integer> ids = new ArrayList<>();
@@ -80,6 +88,11 @@ public final class InJvmCell implements AutoCloseable {
               .serverTickMillis(SERVER_TICK_MILLIS)
               .statusFetchMillis(STATUS_FETCH_MILLIS);
       ids.forEach(m -> config.member(m, peers.get(m), clientAddresses.get(m)));
+      if (tls != null) {
+        TestCertificates.Pem pem =
+            b.replicaCertificates == null ? tls.replica(id) : b.replicaCertificates.apply(id);
+        config.tlsCert(pem.cert()).tlsKey(pem.key()).tlsCa(tls.ca());
+      }
       configs.put(id, b.settings.apply(config).build());
     }
     try {
@@ -104,6 +117,9 @@ public final class InJvmCell implements AutoCloseable {
     private NamespaceLimits limits = NamespaceLimits.defaults();
     private long graceMillis = ServerConfig.defaults().graceMillis();
     private UnaryOperator<LockdConfigBuilder> settings = UnaryOperator.identity();
+    private TestCertificates tls;
+    private IntFunction<TestCertificates.Pem> replicaCertificates;
+    private final List<ServerInterceptor> clientInterceptors = new ArrayList<>();
 
     private Builder() {}
 
@@ -128,6 +144,31 @@ public final class InJvmCell implements AutoCloseable {
      */
     public Builder dataRoot(Path root) {
       this.dataRoot = root;
+      return this;
+    }
+
+    /**
+     * Mutual TLS on both ports: each replica gets {@code certificates.replica(id)} and trusts
+     * {@code certificates.ca()}, whose cell must be this cell's name (client certificates are
+     * required unless {@link #settings} says otherwise).
+     */
+    public Builder tls(TestCertificates certificates) {
+      this.tls = certificates;
+      return this;
+    }
+
+    /** With {@link #tls}: each replica's certificate and key, instead of {@code replica(id)}. */
+    public Builder replicaCertificates(IntFunction<TestCertificates.Pem> byId) {
+      this.replicaCertificates = byId;
+      return this;
+    }
+
+    /**
+     * One more interceptor on every replica's client port, inside the faults' and (with TLS) the
+     * authentication's: it sees each call as the services do, caller identity included.
+     */
+    public Builder clientInterceptor(ServerInterceptor interceptor) {
+      this.clientInterceptors.add(interceptor);
       return this;
     }
 
@@ -287,7 +328,10 @@ public final class InJvmCell implements AutoCloseable {
     LockdServer started = null;
     for (int attempt = 1; started == null; attempt++) {
       try {
-        started = LockdServer.start(config, List.of(faults.interceptor(id)));
+        List<ServerInterceptor> interceptors = new ArrayList<>();
+        interceptors.add(faults.interceptor(id));
+        interceptors.addAll(clientInterceptors);
+        started = LockdServer.start(config, interceptors);
       } catch (UncheckedIOException e) {
         if (attempt == 20) {
           throw e;
@@ -321,10 +365,38 @@ public final class InJvmCell implements AutoCloseable {
     return channel(server.selfId());
   }
 
-  /** A plaintext channel to replica {@code id}'s client port, shared and closed by the cell. */
+  /**
+   * A channel to replica {@code id}'s client port, shared and closed by the cell: plaintext, or
+   * with TLS as the client {@value #TLS_CLIENT} if the cell runs TLS.
+   */
   public synchronized ManagedChannel channel(int id) {
     return channels.computeIfAbsent(
-        id, i -> NettyChannelBuilder.forTarget(clientAddresses.get(i)).usePlaintext().build());
+        id,
+        i ->
+            tls == null
+                ? NettyChannelBuilder.forTarget(clientAddresses.get(i)).usePlaintext().build()
+                : NettyChannelBuilder.forTarget(clientAddresses.get(i), clientCredentials())
+                    .build());
+  }
+
+  /** The identity of the cell's own channels when it runs TLS. */
+  public static final String TLS_CLIENT = "in-jvm-cell";
+
+  private ChannelCredentials clientCredentials() {
+    TestCertificates.Pem pem = tls.client(TLS_CLIENT);
+    try {
+      return TlsChannelCredentials.newBuilder()
+          .trustManager(tls.ca().toFile())
+          .keyManager(pem.cert().toFile(), pem.key().toFile())
+          .build();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The cell's certificates, or null if it runs plaintext. */
+  public TestCertificates certificates() {
+    return tls;
   }
 
   /** The checksum of {@code server}'s namespace, read on its loop. */

@@ -63,6 +63,9 @@ import picocli.CommandLine.Option;
       "  # a local five-replica cell to try things out (from the source tree):",
       "  deploy/local/cell.sh start",
       "",
+      "  # the same with mutual TLS and a throwaway CA (docs/security.md):",
+      "  deploy/local/cell.sh start --tls",
+      "",
       "SIGTERM stops the replica cleanly (exit status 143, as for any JVM so stopped);",
       "exit status 1: the replica failed; 2: bad settings.",
       "Log level: environment LOCKD_LOG_LEVEL (default INFO)."
@@ -142,6 +145,11 @@ public final class LockdMain implements Callable<Integer> {
 
   @CommandLine.ArgGroup(exclusive = false, heading = "%nInternals (per member; rarely changed):%n")
   AdvancedOptions advanced = new AdvancedOptions();
+
+  @CommandLine.ArgGroup(
+      exclusive = false,
+      heading = "%nTLS (both ports; without it every port is plaintext and unauthenticated):%n")
+  TlsOptions tls = new TlsOptions();
 
   public static void main(String[] args) {
     System.exit(run(args));
@@ -252,6 +260,7 @@ public final class LockdMain implements Callable<Integer> {
     limits.applyTo(b);
     serverLimits.applyTo(b);
     advanced.applyTo(b);
+    tls.applyTo(b);
     LockdConfig config = b.build();
     createDataDirectory(config.dataDir());
     return config;

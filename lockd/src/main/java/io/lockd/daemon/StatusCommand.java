@@ -2,14 +2,18 @@ package io.lockd.daemon;
 
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.lockd.paxos.Ballot;
 import io.lockd.proto.v1.ClusterGrpc;
 import io.lockd.proto.v1.DistrustedPeer;
+import io.lockd.proto.v1.ReplicaRole;
 import io.lockd.proto.v1.ReplicaStatus;
 import io.lockd.proto.v1.StatusRequest;
 import io.lockd.proto.v1.StatusResponse;
 import io.lockd.server.grpc.Members;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +37,21 @@ final class StatusCommand implements Callable<Integer> {
       description = "How long to wait for the answer (default: ${DEFAULT-VALUE}).")
   long timeoutMillis;
 
+  @Option(
+      names = "--cacert",
+      paramLabel = "PEM",
+      description = "Talk TLS, trusting the cell's CA in this file (a cell started with --tls-ca).")
+  Path cacert;
+
+  @Option(
+      names = "--cert",
+      paramLabel = "PEM",
+      description = "The client certificate to present (with --key), if the cell requires one.")
+  Path cert;
+
+  @Option(names = "--key", paramLabel = "PEM", description = "The client certificate's key.")
+  Path key;
+
   @Override
   public Integer call() throws InterruptedException {
     try {
@@ -41,7 +60,17 @@ final class StatusCommand implements Callable<Integer> {
       System.err.println("lockd status: " + e.getMessage());
       return 2;
     }
-    ManagedChannel channel = NettyChannelBuilder.forTarget(address).usePlaintext().build();
+    if ((cert == null) != (key == null) || (cert != null && cacert == null)) {
+      System.err.println("lockd status: --cert and --key go together, and need --cacert");
+      return 2;
+    }
+    ManagedChannel channel;
+    try {
+      channel = channel();
+    } catch (IOException e) {
+      System.err.println("lockd status: cannot read the TLS files: " + e.getMessage());
+      return 2;
+    }
     try {
       StatusResponse status =
           ClusterGrpc.newBlockingStub(channel)
@@ -57,6 +86,18 @@ final class StatusCommand implements Callable<Integer> {
     }
   }
 
+  private ManagedChannel channel() throws IOException {
+    if (cacert == null) {
+      return NettyChannelBuilder.forTarget(address).usePlaintext().build();
+    }
+    TlsChannelCredentials.Builder tls =
+        TlsChannelCredentials.newBuilder().trustManager(cacert.toFile());
+    if (cert != null) {
+      tls.keyManager(cert.toFile(), key.toFile());
+    }
+    return NettyChannelBuilder.forTarget(address, tls.build()).build();
+  }
+
   private static void print(StatusResponse s) {
     System.out.printf(
         Locale.ROOT,
@@ -65,7 +106,7 @@ final class StatusCommand implements Callable<Integer> {
         s.getResponderId());
     System.out.printf(
         Locale.ROOT,
-        "%-4s %-22s %-12s %-9s %9s %9s %6s %8s %9s %-16s%n",
+        "%-4s %-22s %-12s %-9s %9s %9s %6s %8s %9s %-16s %s%n",
         "id",
         "address",
         "role",
@@ -75,11 +116,12 @@ final class StatusCommand implements Callable<Integer> {
         "lag",
         "lease_ms",
         "contact",
-        "checksum");
+        "checksum",
+        "tls");
     for (ReplicaStatus r : s.getReplicasList()) {
       System.out.printf(
           Locale.ROOT,
-          "%-4d %-22s %-12s %-9s %9d %9d %6d %8d %9d %016x%n",
+          "%-4d %-22s %-12s %-9s %9d %9d %6d %8d %9d %016x %s%n",
           r.getId(),
           r.getAddress(),
           r.getRole().name().replace("REPLICA_ROLE_", ""),
@@ -89,9 +131,16 @@ final class StatusCommand implements Callable<Integer> {
           r.getLagSlots(),
           r.getLeaseRemainingMillis(),
           r.getLastContactMillis(),
-          r.getStateChecksum());
+          r.getStateChecksum(),
+          tlsColumn(r));
     }
     for (ReplicaStatus r : s.getReplicasList()) {
+      if (reachable(r) && !r.getTls()) {
+        System.out.printf(
+            Locale.ROOT,
+            "replica %d serves PLAINTEXT: its ports are unauthenticated (docs/security.md)%n",
+            r.getId());
+      }
       if (!r.getDivergence().isEmpty()) {
         System.out.printf(Locale.ROOT, "replica %d DIVERGED: %s%n", r.getId(), r.getDivergence());
       }
@@ -104,5 +153,14 @@ final class StatusCommand implements Callable<Integer> {
             d.getReason());
       }
     }
+  }
+
+  private static boolean reachable(ReplicaStatus r) {
+    return r.getRole() != ReplicaRole.REPLICA_ROLE_UNREACHABLE
+        && r.getRole() != ReplicaRole.REPLICA_ROLE_UNSPECIFIED;
+  }
+
+  private static String tlsColumn(ReplicaStatus r) {
+    return !reachable(r) ? "?" : r.getTls() ? "yes" : "NO";
   }
 }

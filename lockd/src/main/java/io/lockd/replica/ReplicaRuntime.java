@@ -5,6 +5,7 @@ import io.lockd.storage.GroupCommitWriter;
 import io.lockd.storage.LogAcceptorStore;
 import io.lockd.storage.RecoveredState;
 import io.lockd.transport.GrpcPeerTransport;
+import io.lockd.transport.TlsCredentials;
 import io.lockd.transport.TransportLimits;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -24,7 +25,10 @@ public final class ReplicaRuntime implements AutoCloseable {
   private final ReplicaLoop loop;
 
   private ReplicaRuntime(
-      RuntimeConfig config, StateMachine stateMachine, ReplicaListener listener) {
+      RuntimeConfig config,
+      StateMachine stateMachine,
+      ReplicaListener listener,
+      TlsCredentials tls) {
     int id = config.paxos().selfId();
     store = LogAcceptorStore.open(config.dataDir());
     RecoveredState recovered = store.recover();
@@ -35,7 +39,8 @@ public final class ReplicaRuntime implements AutoCloseable {
             id,
             config.peers(),
             config.peerListen(),
-            TransportLimits.defaults());
+            TransportLimits.defaults(),
+            tls);
     Clock clock = Clock.system();
     ReplicaLoop[] self = new ReplicaLoop[1];
     WriterSink[] sink = new WriterSink[1];
@@ -97,7 +102,16 @@ public final class ReplicaRuntime implements AutoCloseable {
   /** Opens the store, recovers, and starts the writer, the loop and the transport. */
   public static ReplicaRuntime start(
       RuntimeConfig config, StateMachine stateMachine, ReplicaListener listener) {
-    return new ReplicaRuntime(config, stateMachine, listener);
+    return new ReplicaRuntime(config, stateMachine, listener, null);
+  }
+
+  /** The same with mutual TLS between the replicas, unless {@code tls} is null (plaintext). */
+  public static ReplicaRuntime start(
+      RuntimeConfig config,
+      StateMachine stateMachine,
+      ReplicaListener listener,
+      TlsCredentials tls) {
+    return new ReplicaRuntime(config, stateMachine, listener, tls);
   }
 
   public ReplicaLoop loop() {

@@ -50,6 +50,7 @@ public final class GrpcPeerTransport implements PeerTransport {
   private final SortedMap<Integer, String> peerAddresses;
   private final InetSocketAddress listenAddress;
   private final TransportLimits limits;
+  private final TlsCredentials tls; // null: plaintext
   private final SortedMap<Integer, PeerCounters> counters = new TreeMap<>();
   private final SortedMap<Integer, PeerLink> links = new TreeMap<>();
   private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
@@ -92,6 +93,23 @@ public final class GrpcPeerTransport implements PeerTransport {
       Map<Integer, String> members,
       InetSocketAddress listenAddress,
       TransportLimits limits) {
+    this(cell, cellSettings, selfId, members, listenAddress, limits, null);
+  }
+
+  /**
+   * The same over mutual TLS, unless {@code tls} is null: the peer port requires a certificate from
+   * the cell's CA that names the replica the handshake claims, and each outbound stream presents
+   * this replica's certificate and requires the peer's to name the peer it dials.
+   */
+  public GrpcPeerTransport(
+      String cell,
+      String cellSettings,
+      int selfId,
+      Map<Integer, String> members,
+      InetSocketAddress listenAddress,
+      TransportLimits limits,
+      TlsCredentials tls) {
+    this.tls = tls;
     this.cell = PeerHandshake.checkCellName(cell);
     this.cellSettings = Objects.requireNonNull(cellSettings, "cellSettings");
     this.selfId = checkId(selfId);
@@ -266,13 +284,16 @@ public final class GrpcPeerTransport implements PeerTransport {
   }
 
   private PeerLink newLink(int peerId, String address) {
+    NettyChannelBuilder builder =
+        tls == null
+            ? NettyChannelBuilder.forTarget(address).usePlaintext()
+            : NettyChannelBuilder.forTarget(address, tls.toReplica(peerId));
     ManagedChannel channel =
-        NettyChannelBuilder.forTarget(address)
+        builder
             .channelType(TransportThreads.socketChannelType())
             .eventLoopGroup(threads.io())
             .executor(threads.outbound())
             .offloadExecutor(threads.offload())
-            .usePlaintext()
             // Retries would buffer every message of a long-lived stream until it ends.
             .disableRetry()
             .keepAliveTime(limits.keepAliveMillis(), TimeUnit.MILLISECONDS)
@@ -293,8 +314,12 @@ public final class GrpcPeerTransport implements PeerTransport {
   private Server newServer() {
     InboundPeers connected = new InboundPeers(selfId, TransportLimits.PEER_SILENCE_MILLIS);
     PeerHandshake handshake =
-        new PeerHandshake(cell, cellSettings, selfId, counters.keySet(), connected);
-    return NettyServerBuilder.forAddress(listenAddress)
+        new PeerHandshake(cell, cellSettings, selfId, counters.keySet(), connected, tls != null);
+    NettyServerBuilder builder =
+        tls == null
+            ? NettyServerBuilder.forAddress(listenAddress)
+            : NettyServerBuilder.forAddress(listenAddress, tls.peerPort());
+    return builder
         .channelType(TransportThreads.serverChannelType())
         .bossEventLoopGroup(threads.io())
         .workerEventLoopGroup(threads.io())

@@ -2,14 +2,19 @@ package io.lockd.transport;
 
 import io.grpc.Context;
 import io.grpc.Contexts;
+import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +25,11 @@ import org.slf4j.LoggerFactory;
  * namespace limits), is refused before a single message crosses, with a status that names the
  * mistake; so is a second connection that claims the id of a replica whose stream is alive ({@link
  * InboundPeers}).
+ *
+ * <p>With TLS on the peer port, the TLS handshake has already refused a certificate that does not
+ * chain to the cell's CA; this check then requires the certificate to name the cell and the sender
+ * id the headers claim ({@link ReplicaNames}), so that no holder of a certificate from the CA can
+ * speak for another replica or another cell.
  */
 final class PeerHandshake implements ServerInterceptor {
   static final String PROTOCOL_VERSION = "1";
@@ -50,6 +60,8 @@ final class PeerHandshake implements ServerInterceptor {
   private final int selfId;
   private final Set<Integer> members;
   private final InboundPeers connected;
+  private final boolean certificates;
+  private final LogLimiter certificateRefusals = new LogLimiter(10_000);
   // Only the latest refusal is remembered: a misconfigured peer redials every few hundred
   // milliseconds, and one log line per distinct mistake is enough.
   private volatile String lastRefusal = "";
@@ -59,6 +71,21 @@ final class PeerHandshake implements ServerInterceptor {
    */
   PeerHandshake(
       String cell, String cellSettings, int selfId, Set<Integer> members, InboundPeers connected) {
+    this(cell, cellSettings, selfId, members, connected, false);
+  }
+
+  /**
+   * @param certificates whether the peer port runs TLS: then every sender's certificate must name
+   *     the replica the headers claim
+   */
+  PeerHandshake(
+      String cell,
+      String cellSettings,
+      int selfId,
+      Set<Integer> members,
+      InboundPeers connected,
+      boolean certificates) {
+    this.certificates = certificates;
     this.cell = checkCellName(cell);
     this.cellSettings = cellSettings;
     this.selfId = selfId;
@@ -95,6 +122,17 @@ final class PeerHandshake implements ServerInterceptor {
   @Override
   public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
       ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+    // The certificate first: an impostor must hear that its certificate does not fit, not that
+    // the replica it claims to be is connected already.
+    if (certificates) {
+      Status named =
+          checkCertificate(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION), headers);
+      if (!named.isOk()) {
+        logCertificateRefusal(named);
+        call.close(named, new Metadata());
+        return new ServerCall.Listener<>() {};
+      }
+    }
     Status refusal = check(headers);
     if (!refusal.isOk()) {
       logOnce(refusal);
@@ -149,6 +187,54 @@ final class PeerHandshake implements ServerInterceptor {
           SettingsDifference.describe(cellSettings, selfId, peerSettings, sender));
     }
     return connected.check(sender);
+  }
+
+  /**
+   * OK if the verified certificate of the connection names the cell and sender id of {@code
+   * headers} (or the headers are malformed, which {@link #check} refuses); else UNAUTHENTICATED
+   * naming the mismatch.
+   */
+  Status checkCertificate(SSLSession session, Metadata headers) {
+    Integer sender = parseId(headers.get(SENDER_ID));
+    if (sender == null || headers.get(CELL) == null) {
+      return Status.OK; // malformed headers: check() says what is missing
+    }
+    String claimed = "replica " + sender + " of cell '" + headers.get(CELL) + "'";
+    X509Certificate cert = null;
+    try {
+      Certificate[] chain = session == null ? null : session.getPeerCertificates();
+      if (chain != null && chain.length > 0 && chain[0] instanceof X509Certificate x) {
+        cert = x;
+      }
+    } catch (SSLPeerUnverifiedException e) {
+      cert = null;
+    }
+    if (cert == null) {
+      return Status.UNAUTHENTICATED.withDescription(
+          "stream claiming to be "
+              + claimed
+              + " refused by replica "
+              + selfId
+              + ": the connection presented no verified certificate");
+    }
+    String mismatch = ReplicaNames.mismatch(cert, cell, sender);
+    if (mismatch != null) {
+      return Status.UNAUTHENTICATED.withDescription(
+          "stream claiming to be " + claimed + " refused by replica " + selfId + ": " + mismatch);
+    }
+    return Status.OK;
+  }
+
+  private void logCertificateRefusal(Status refusal) {
+    long heldBack = certificateRefusals.allow(refusal.getDescription());
+    if (heldBack >= 0) {
+      log.warn(
+          "replica {} refused a peer stream: {}: {}{}",
+          selfId,
+          refusal.getCode(),
+          refusal.getDescription(),
+          heldBack > 0 ? " (and " + heldBack + " more such refusals since the last line)" : "");
+    }
   }
 
   private static Status refuse(String format, Object... args) {

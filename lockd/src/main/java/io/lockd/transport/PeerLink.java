@@ -237,7 +237,17 @@ final class PeerLink {
       s.append(": ").append(status.getDescription());
     }
     if (status.getCause() != null && status.getCause().getMessage() != null) {
-      s.append(" (").append(status.getCause().getMessage()).append(')');
+      s.append(" (").append(status.getCause().getMessage());
+      // A TLS failure's reason (say, a peer certificate naming another replica) is the innermost
+      // cause; the outer ones only say that the handshake failed.
+      Throwable inner = status.getCause();
+      for (int depth = 0; inner.getCause() != null && depth < 8; depth++) {
+        inner = inner.getCause();
+      }
+      if (inner != status.getCause() && inner.getMessage() != null) {
+        s.append(": ").append(inner.getMessage());
+      }
+      s.append(')');
     }
     return s.toString();
   }

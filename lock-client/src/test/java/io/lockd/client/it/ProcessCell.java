@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 
 /**
  * A real lockd cell of separate JVMs on 127.0.0.1, started from this test's class path with the
@@ -21,13 +22,25 @@ import java.util.concurrent.TimeUnit;
 public final class ProcessCell implements AutoCloseable {
   private final Path dir;
   private final List<String> extraFlags;
+  private final IntFunction<List<String>> memberFlags;
   private final Map<Integer, String> peers = new TreeMap<>();
   private final Map<Integer, String> clients = new TreeMap<>();
   private final Map<Integer, Process> processes = new TreeMap<>();
 
   public ProcessCell(int size, Path dir, List<String> extraFlags) throws IOException {
+    this(size, dir, extraFlags, id -> List.of());
+  }
+
+  /**
+   * The same, with {@code memberFlags.apply(id)} given to member {@code id} only (its own TLS
+   * certificate, say).
+   */
+  public ProcessCell(
+      int size, Path dir, List<String> extraFlags, IntFunction<List<String>> memberFlags)
+      throws IOException {
     this.dir = dir;
     this.extraFlags = List.copyOf(extraFlags);
+    this.memberFlags = memberFlags;
     List<Integer> ports = FreePorts.distinct(2 * size);
     for (int id = 1; id <= size; id++) {
       peers.put(id, "127.0.0.1:" + ports.get(2 * id - 2));
@@ -45,6 +58,16 @@ public final class ProcessCell implements AutoCloseable {
 
   public List<String> endpoints() {
     return List.copyOf(clients.values());
+  }
+
+  /** Member {@code id}'s peer address (host:port). */
+  public String peerAddress(int id) {
+    return peers.get(id);
+  }
+
+  /** Member {@code id}'s log file. */
+  public Path log(int id) {
+    return dir.resolve("r" + id).resolve("lockd.log");
   }
 
   public String endpoint(int id) {
@@ -81,6 +104,7 @@ public final class ProcessCell implements AutoCloseable {
       cmd.add(m + "=" + peers.get(m) + "," + clients.get(m));
     }
     cmd.addAll(extraFlags);
+    cmd.addAll(memberFlags.apply(id));
     ProcessBuilder pb =
         new ProcessBuilder(cmd)
             .redirectErrorStream(true)

@@ -30,6 +30,7 @@ final class ConfigChecks {
     consensusLimits(b);
     namespaceLimits(b);
     serverLimits(b);
+    TlsChecks.validate(b);
   }
 
   private static void identity(LockdConfigBuilder b) {

@@ -5,6 +5,7 @@ import io.lockd.paxos.PaxosConfig;
 import io.lockd.replica.ReplicaOptions;
 import io.lockd.replica.RuntimeConfig;
 import io.lockd.server.ServerConfig;
+import io.lockd.transport.TlsFiles;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -47,6 +48,7 @@ public final class LockdConfig {
   private final long statusFetchMillis;
   private final int maxCallsPerConnection;
   private final int maxInboundMessageBytes;
+  private final TlsFiles tls;
 
   LockdConfig(LockdConfigBuilder b) {
     cell = b.cell;
@@ -100,6 +102,15 @@ public final class LockdConfig {
         b.maxInboundMessageBytes != null
             ? b.maxInboundMessageBytes
             : defaultInboundMessageBytes(b.maxContentBytes, b.maxPathBytes);
+    tls =
+        b.tlsCert == null
+            ? null
+            : new TlsFiles(
+                b.tlsCert,
+                b.tlsKey,
+                b.tlsCa,
+                TlsChecks.clientAuth(b.clientAuth),
+                b.tlsReloadMillis);
   }
 
   /** A builder starting from the defaults. */
@@ -205,6 +216,15 @@ public final class LockdConfig {
         + dataDir
         + ", grace "
         + server.graceMillis()
+        + " ms, "
+        + (tls == null
+            ? "no TLS (plaintext, unauthenticated)"
+            : "TLS with cert "
+                + tls.cert()
+                + ", client certificates "
+                + tls.clientAuth().optionValue()
+                + ", reloaded every "
+                + tls.reloadMillis())
         + " ms, shared with the cell: "
         + cellSettings();
   }
@@ -282,6 +302,11 @@ public final class LockdConfig {
    */
   public int maxInboundMessageBytes() {
     return maxInboundMessageBytes;
+  }
+
+  /** The TLS files of both ports, or null if this replica serves plaintext. */
+  public TlsFiles tls() {
+    return tls;
   }
 
   @Override

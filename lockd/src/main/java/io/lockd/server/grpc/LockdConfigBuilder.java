@@ -4,6 +4,7 @@ import io.lockd.namespace.NamespaceLimits;
 import io.lockd.paxos.PaxosConfig;
 import io.lockd.replica.ReplicaOptions;
 import io.lockd.server.ServerConfig;
+import io.lockd.transport.TlsFiles;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,6 +79,13 @@ public final class LockdConfigBuilder {
   int maxCallsPerConnection = LockdConfig.CALLS_PER_CONNECTION_MAX;
   // Unset: derived from the content and path limits (LockdConfig.defaultInboundMessageBytes).
   Integer maxInboundMessageBytes;
+
+  // TLS (issue 11): all three files or none; clientAuth unset means require when TLS is on.
+  Path tlsCert;
+  Path tlsKey;
+  Path tlsCa;
+  String clientAuth;
+  long tlsReloadMillis = TlsFiles.RELOAD_MILLIS;
 
   LockdConfigBuilder() {}
 
@@ -397,6 +405,36 @@ public final class LockdConfigBuilder {
   /** The largest message a client may send; unset: the largest contents plus 64 KiB. */
   public LockdConfigBuilder maxInboundMessageBytes(int v) {
     maxInboundMessageBytes = v;
+    return this;
+  }
+
+  /** This replica's certificate (PEM); with {@link #tlsKey} and {@link #tlsCa} turns TLS on. */
+  public LockdConfigBuilder tlsCert(Path v) {
+    tlsCert = v;
+    return this;
+  }
+
+  /** The certificate's private key (PEM, PKCS#8). */
+  public LockdConfigBuilder tlsKey(Path v) {
+    tlsKey = v;
+    return this;
+  }
+
+  /** The CA bundle (PEM) that peers' and clients' certificates must chain to. */
+  public LockdConfigBuilder tlsCa(Path v) {
+    tlsCa = v;
+    return this;
+  }
+
+  /** {@code require} (the default with TLS), {@code optional} or {@code none}. */
+  public LockdConfigBuilder clientAuth(String v) {
+    clientAuth = v;
+    return this;
+  }
+
+  /** How often the TLS files are read again (rotation without a restart). */
+  public LockdConfigBuilder tlsReloadMillis(long v) {
+    tlsReloadMillis = v;
     return this;
   }
 }

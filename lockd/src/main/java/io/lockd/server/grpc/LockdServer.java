@@ -15,6 +15,7 @@ import io.lockd.server.CellServer;
 import io.lockd.server.ServedReplica;
 import io.lockd.server.ServerTicks;
 import io.lockd.server.WallClock;
+import io.lockd.transport.TlsCredentials;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
@@ -41,6 +42,7 @@ public final class LockdServer implements AutoCloseable {
   private final PeerStatusFetcher peers;
   private final ReplicaMetrics metrics;
   private final Server server;
+  private final TlsCredentials tls; // null: plaintext
   private boolean closed;
 
   private LockdServer(LockdConfig config, List<ServerInterceptor> clientInterceptors)
@@ -49,8 +51,22 @@ public final class LockdServer implements AutoCloseable {
     int id = config.selfId();
     Namespace namespace = new Namespace(config.limits());
     ServerLog serverLog = new ServerLog(id);
+    tls = config.tls() == null ? null : TlsCredentials.load(config.tls(), config.cell(), id);
+    if (tls == null) {
+      log.warn(
+          "replica {} of cell '{}' runs WITHOUT TLS: its client port and its peer port are"
+              + " plaintext and unauthenticated; anyone who can reach them can read and change"
+              + " everything (give --tls-cert, --tls-key and --tls-ca; docs/security.md)",
+          id,
+          config.cell());
+    }
     // The runtime announces config.cellSettings() to its peers and refuses peers with others.
-    runtime = ReplicaRuntime.start(config.runtime(), namespace, serverLog);
+    try {
+      runtime = ReplicaRuntime.start(config.runtime(), namespace, serverLog, tls);
+    } catch (RuntimeException e) {
+      closeTls();
+      throw e;
+    }
     try {
       cell =
           runtime
@@ -70,13 +86,15 @@ public final class LockdServer implements AutoCloseable {
                   10_000);
     } catch (Exception e) {
       runtime.close();
+      closeTls();
       throw new IllegalStateException("replica " + id + ": the server did not start", e);
     }
     GrpcErrors errors = new GrpcErrors(config.clientAddresses());
     CellGateway gateway = new CellGateway(runtime.loop(), cell, errors, id);
-    peers = new PeerStatusFetcher(id, config.clientAddresses(), config.statusFetchMillis());
+    peers = new PeerStatusFetcher(id, config.clientAddresses(), config.statusFetchMillis(), tls);
     StatusView view =
-        new StatusView(config.clientAddresses(), config.server().unreachableAfterMillis());
+        new StatusView(
+            config.clientAddresses(), config.server().unreachableAfterMillis(), tls != null);
     try {
       runtime
           .loop()
@@ -92,17 +110,26 @@ public final class LockdServer implements AutoCloseable {
               10_000);
     } catch (Exception e) {
       runtime.close();
+      closeTls();
       throw new IllegalStateException("replica " + id + ": the server did not start", e);
     }
     ParseGuard guard = new ParseGuard(errors, new RefusalLog(id));
     metrics = new ReplicaMetrics(runtime, cell);
     try {
-      NettyServerBuilder builder = NettyServerBuilder.forAddress(config.clientListen());
+      NettyServerBuilder builder =
+          tls == null
+              ? NettyServerBuilder.forAddress(config.clientListen())
+              : NettyServerBuilder.forAddress(config.clientListen(), tls.clientPort())
+                  .addTransportFilter(CallerAuthentication.filter());
       for (ServerInterceptor i : clientInterceptors) {
         builder.intercept(i);
       }
-      // Outermost: it counts every call, refusals by the other interceptors included.
+      // It counts every call, refusals by the interceptors above included.
       builder.intercept(metrics.grpcInterceptor());
+      if (tls != null) {
+        // Added last, so outermost: every other interceptor and every service sees the identity.
+        builder.intercept(CallerAuthentication.interceptor());
+      }
       server =
           builder
               .directExecutor() // handlers only enqueue on the replica's loop
@@ -130,12 +157,19 @@ public final class LockdServer implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       peers.close();
       runtime.close();
+      closeTls();
       throw new UncheckedIOException(
           "replica " + id + " cannot listen for clients on " + config.clientListen(),
           e instanceof IOException io ? io : new IOException(e));
     }
     log.info(
-        "replica {} of cell '{}' serving clients on port {}", id, config.cell(), server.getPort());
+        "replica {} of cell '{}' serving clients on port {}{}",
+        id,
+        config.cell(),
+        server.getPort(),
+        tls == null
+            ? " (plaintext)"
+            : " (TLS, client certificates " + tls.files().clientAuth().optionValue() + ")");
     if (config.metricsListen() != null) {
       try {
         int port = metrics.serve(config.metricsListen());
@@ -146,6 +180,17 @@ public final class LockdServer implements AutoCloseable {
             "replica " + id + " cannot serve metrics on " + config.metricsListen(), e);
       }
     }
+  }
+
+  private void closeTls() {
+    if (tls != null) {
+      tls.close();
+    }
+  }
+
+  /** Whether both ports serve TLS. */
+  public boolean tls() {
+    return tls != null;
   }
 
   /**
@@ -225,6 +270,7 @@ public final class LockdServer implements AutoCloseable {
     metrics.close();
     peers.close();
     runtime.close();
+    closeTls();
     log.info("replica {}: stopped", config.selfId());
   }
 }

@@ -9,6 +9,7 @@ import io.lockd.proto.v1.ClusterGrpc;
 import io.lockd.proto.v1.ReplicaStatus;
 import io.lockd.proto.v1.StatusRequest;
 import io.lockd.proto.v1.StatusResponse;
+import io.lockd.transport.TlsCredentials;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -31,9 +32,16 @@ final class PeerStatusFetcher implements AutoCloseable {
   private final Map<Integer, String> clientAddresses;
   private final long deadlineMillis;
   private final Map<Integer, ManagedChannel> channels = new TreeMap<>();
+  private final TlsCredentials tls; // null: plaintext
   private boolean closed;
 
-  PeerStatusFetcher(int selfId, Map<Integer, String> clientAddresses, long deadlineMillis) {
+  /**
+   * @param tls this replica's credentials when the cell runs TLS: it presents its own certificate,
+   *     and each peer's must name that peer; null for plaintext
+   */
+  PeerStatusFetcher(
+      int selfId, Map<Integer, String> clientAddresses, long deadlineMillis, TlsCredentials tls) {
+    this.tls = tls;
     this.selfId = selfId;
     this.clientAddresses = new TreeMap<>(clientAddresses);
     this.deadlineMillis = deadlineMillis;
@@ -108,8 +116,9 @@ final class PeerStatusFetcher implements AutoCloseable {
     return channels.computeIfAbsent(
         id,
         peer ->
-            NettyChannelBuilder.forTarget(clientAddresses.get(peer))
-                .usePlaintext()
+            (tls == null
+                    ? NettyChannelBuilder.forTarget(clientAddresses.get(peer)).usePlaintext()
+                    : NettyChannelBuilder.forTarget(clientAddresses.get(peer), tls.toReplica(peer)))
                 .disableRetry()
                 .build());
   }

@@ -21,10 +21,15 @@ import java.util.TreeMap;
 final class StatusView {
   private final Map<Integer, String> clientAddresses;
   private final long unreachableAfterMillis;
+  private final boolean tls;
 
-  StatusView(Map<Integer, String> clientAddresses, long unreachableAfterMillis) {
+  /**
+   * @param tls whether this replica's ports serve TLS (its own entry says so)
+   */
+  StatusView(Map<Integer, String> clientAddresses, long unreachableAfterMillis, boolean tls) {
     this.clientAddresses = new TreeMap<>(clientAddresses);
     this.unreachableAfterMillis = unreachableAfterMillis;
+    this.tls = tls;
   }
 
   /** The answering replica's own entry only. */
@@ -116,6 +121,7 @@ final class StatusView {
         .setLeaseRemainingMillis(Math.max(0, r.leaseRemainingMillis()))
         .setStateChecksum(local.stateChecksum())
         .setDivergence(r.divergence() == null ? "" : r.divergence())
+        .setTls(tls)
         .build();
   }
 
