@@ -135,6 +135,9 @@ public final class LockdMain implements Callable<Integer> {
   @CommandLine.ArgGroup(exclusive = false, heading = "%nInternals (per member; rarely changed):%n")
   AdvancedOptions advanced = new AdvancedOptions();
 
+  @CommandLine.ArgGroup(exclusive = false, heading = "%nAdministration (equal on all members):%n")
+  AdminOptions admin = new AdminOptions();
+
   public static void main(String[] args) {
     System.exit(run(args));
   }
@@ -241,6 +244,7 @@ public final class LockdMain implements Callable<Integer> {
     limits.applyTo(b);
     serverLimits.applyTo(b);
     advanced.applyTo(b);
+    admin.applyTo(b);
     LockdConfig config = b.build();
     createDataDirectory(config.dataDir());
     return config;

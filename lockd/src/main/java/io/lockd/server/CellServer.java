@@ -13,6 +13,7 @@ import io.lockd.proto.ns.v1.ExpiryReason;
 import io.lockd.proto.ns.v1.NamespaceCommand;
 import io.lockd.proto.ns.v1.NamespaceResult;
 import io.lockd.proto.ns.v1.ReleaseOp;
+import io.lockd.proto.ns.v1.SetAclOp;
 import io.lockd.proto.ns.v1.SetContentsOp;
 import io.lockd.proto.ns.v1.UnwatchOp;
 import io.lockd.proto.ns.v1.WatchOp;
@@ -30,6 +31,8 @@ import io.lockd.proto.v1.DeleteNodeRequest;
 import io.lockd.proto.v1.DeleteNodeResponse;
 import io.lockd.proto.v1.ForceCloseSessionRequest;
 import io.lockd.proto.v1.ForceCloseSessionResponse;
+import io.lockd.proto.v1.GetAclRequest;
+import io.lockd.proto.v1.GetAclResponse;
 import io.lockd.proto.v1.GetContentsAndStatRequest;
 import io.lockd.proto.v1.GetContentsAndStatResponse;
 import io.lockd.proto.v1.GetLockInfoRequest;
@@ -43,6 +46,8 @@ import io.lockd.proto.v1.ListSessionsResponse;
 import io.lockd.proto.v1.ReleaseRequest;
 import io.lockd.proto.v1.ReleaseResponse;
 import io.lockd.proto.v1.RequestHeader;
+import io.lockd.proto.v1.SetAclRequest;
+import io.lockd.proto.v1.SetAclResponse;
 import io.lockd.proto.v1.SetContentsRequest;
 import io.lockd.proto.v1.SetContentsResponse;
 import io.lockd.proto.v1.UnwatchRequest;
@@ -62,6 +67,12 @@ import java.util.function.Function;
  * directly (reads: under the lease, after the leadership no-op, so linearizable) or build the
  * command, stamp it with leader time and the client's acknowledged event index, propose it and
  * answer once it is applied.
+ *
+ * <p>Every request method takes the caller's identity ({@code caller}, empty for the anonymous
+ * caller), which the gRPC layer captured on its own thread: commands carry it in their header, so
+ * every replica checks ACLs and session ownership against the same value; reads check the ACL here,
+ * against the state they read. Admin rights (ListSessions, ForceCloseSession) are the gRPC layer's
+ * check, before it calls in.
  */
 public final class CellServer {
   private final ServedReplica replica;
@@ -149,12 +160,15 @@ public final class CellServer {
 
   // ---- sessions -------------------------------------------------------------------------------
 
-  public void createSession(CreateSessionRequest r, Reply<CreateSessionResponse> reply) {
-    if (refuse(reply, () -> createSession(r, reply), () -> checks.clientName(r.getClientName()))) {
+  public void createSession(
+      String caller, CreateSessionRequest r, Reply<CreateSessionResponse> reply) {
+    if (refuse(
+        reply, () -> createSession(caller, r, reply), () -> checks.clientName(r.getClientName()))) {
       return;
     }
     NamespaceCommand.Builder command =
         NamespaceCommand.newBuilder()
+            .setHeader(CommandHeader.newBuilder().setIdentity(caller))
             .setCreateSession(
                 CreateSessionOp.newBuilder()
                     .setRequestedLeaseMillis(r.getRequestedLeaseMillis())
@@ -176,14 +190,17 @@ public final class CellServer {
         });
   }
 
-  public void closeSession(CloseSessionRequest r, Reply<CloseSessionResponse> reply) {
+  public void closeSession(
+      String caller, CloseSessionRequest r, Reply<CloseSessionResponse> reply) {
     if (refuse(
-        reply, () -> closeSession(r, reply), () -> checks.header(r.hasHeader(), r.getHeader()))) {
+        reply,
+        () -> closeSession(caller, r, reply),
+        () -> checks.header(r.hasHeader(), r.getHeader()))) {
       return;
     }
     long id = r.getHeader().getSessionId();
     propose(
-        client(r.getHeader()).setCloseSession(CloseSessionOp.getDefaultInstance()),
+        client(caller, r.getHeader()).setCloseSession(CloseSessionOp.getDefaultInstance()),
         reply,
         result -> {
           duties.sessionEnded(id);
@@ -199,10 +216,10 @@ public final class CellServer {
 
   // ---- nodes ----------------------------------------------------------------------------------
 
-  public void createNode(CreateNodeRequest r, Reply<CreateNodeResponse> reply) {
+  public void createNode(String caller, CreateNodeRequest r, Reply<CreateNodeResponse> reply) {
     if (refuse(
         reply,
-        () -> createNode(r, reply),
+        () -> createNode(caller, r, reply),
         () -> checks(r.hasHeader(), r.getHeader(), () -> checks.createNode(r)))) {
       return;
     }
@@ -216,7 +233,7 @@ public final class CellServer {
       op.setLockDelayMillis(r.getLockDelayMillis());
     }
     propose(
-        client(r.getHeader()).setCreateNode(op),
+        client(caller, r.getHeader()).setCreateNode(op),
         reply,
         result ->
             CreateNodeResponse.newBuilder()
@@ -225,10 +242,10 @@ public final class CellServer {
                 .build());
   }
 
-  public void deleteNode(DeleteNodeRequest r, Reply<DeleteNodeResponse> reply) {
+  public void deleteNode(String caller, DeleteNodeRequest r, Reply<DeleteNodeResponse> reply) {
     if (refuse(
         reply,
-        () -> deleteNode(r, reply),
+        () -> deleteNode(caller, r, reply),
         () -> checks(r.hasHeader(), r.getHeader(), () -> checks.deleteNode(r)))) {
       return;
     }
@@ -240,15 +257,15 @@ public final class CellServer {
       op.setExpectedContentGeneration(r.getExpectedContentGeneration());
     }
     propose(
-        client(r.getHeader()).setDeleteNode(op),
+        client(caller, r.getHeader()).setDeleteNode(op),
         reply,
         result -> DeleteNodeResponse.newBuilder().setIndex(result.getIndex()).build());
   }
 
-  public void setContents(SetContentsRequest r, Reply<SetContentsResponse> reply) {
+  public void setContents(String caller, SetContentsRequest r, Reply<SetContentsResponse> reply) {
     if (refuse(
         reply,
-        () -> setContents(r, reply),
+        () -> setContents(caller, r, reply),
         () -> checks(r.hasHeader(), r.getHeader(), () -> checks.setContents(r)))) {
       return;
     }
@@ -258,7 +275,7 @@ public final class CellServer {
       op.setExpectedContentGeneration(r.getExpectedContentGeneration());
     }
     propose(
-        client(r.getHeader()).setSetContents(op),
+        client(caller, r.getHeader()).setSetContents(op),
         reply,
         result ->
             SetContentsResponse.newBuilder()
@@ -267,32 +284,58 @@ public final class CellServer {
                 .build());
   }
 
-  public void getStat(GetStatRequest r, Reply<GetStatResponse> reply) {
-    read(reply, () -> getStat(r, reply), () -> namespace.getStat(r.getPath()));
+  public void getStat(String caller, GetStatRequest r, Reply<GetStatResponse> reply) {
+    read(reply, () -> getStat(caller, r, reply), () -> namespace.getStat(caller, r.getPath()));
   }
 
   public void getContentsAndStat(
-      GetContentsAndStatRequest r, Reply<GetContentsAndStatResponse> reply) {
+      String caller, GetContentsAndStatRequest r, Reply<GetContentsAndStatResponse> reply) {
     read(
         reply,
-        () -> getContentsAndStat(r, reply),
+        () -> getContentsAndStat(caller, r, reply),
         () -> {
-          GetContentsAndStatResponse answer = namespace.getContentsAndStat(r.getPath());
+          GetContentsAndStatResponse answer = namespace.getContentsAndStat(caller, r.getPath());
           long cacher = r.getCacheSessionId();
           return cacher == 0 ? answer : cache.register(cacher, duties.mayCache(cacher), answer);
         });
   }
 
-  public void listChildren(ListChildrenRequest r, Reply<ListChildrenResponse> reply) {
-    read(reply, () -> listChildren(r, reply), () -> namespace.listChildren(r));
+  public void listChildren(
+      String caller, ListChildrenRequest r, Reply<ListChildrenResponse> reply) {
+    read(reply, () -> listChildren(caller, r, reply), () -> namespace.listChildren(caller, r));
+  }
+
+  public void getAcl(String caller, GetAclRequest r, Reply<GetAclResponse> reply) {
+    read(reply, () -> getAcl(caller, r, reply), () -> namespace.getAcl(caller, r.getPath()));
+  }
+
+  public void setAcl(String caller, SetAclRequest r, Reply<SetAclResponse> reply) {
+    if (refuse(
+        reply,
+        () -> setAcl(caller, r, reply),
+        () -> checks(r.hasHeader(), r.getHeader(), () -> checks.setAcl(r)))) {
+      return;
+    }
+    SetAclOp.Builder op = SetAclOp.newBuilder().setPath(r.getPath()).setAcl(r.getAcl());
+    if (r.hasExpectedAclGeneration()) {
+      op.setExpectedAclGeneration(r.getExpectedAclGeneration());
+    }
+    propose(
+        client(caller, r.getHeader()).setSetAcl(op),
+        reply,
+        result ->
+            SetAclResponse.newBuilder()
+                .setStat(result.getStat())
+                .setIndex(result.getIndex())
+                .build());
   }
 
   // ---- locks ----------------------------------------------------------------------------------
 
-  public void acquire(AcquireRequest r, Reply<AcquireResponse> reply) {
+  public void acquire(String caller, AcquireRequest r, Reply<AcquireResponse> reply) {
     if (refuse(
         reply,
-        () -> acquire(r, reply),
+        () -> acquire(caller, r, reply),
         () -> checks(r.hasHeader(), r.getHeader(), () -> checks.acquire(r)))) {
       return;
     }
@@ -303,7 +346,7 @@ public final class CellServer {
             .setWaitMillis(r.getWaitMillis())
             .build();
     propose(
-        client(r.getHeader()).setAcquire(op),
+        client(caller, r.getHeader()).setAcquire(op),
         reply,
         result -> {
           AcquireResponse.Builder out = AcquireResponse.newBuilder().setIndex(result.getIndex());
@@ -316,15 +359,15 @@ public final class CellServer {
         });
   }
 
-  public void release(ReleaseRequest r, Reply<ReleaseResponse> reply) {
+  public void release(String caller, ReleaseRequest r, Reply<ReleaseResponse> reply) {
     if (refuse(
         reply,
-        () -> release(r, reply),
+        () -> release(caller, r, reply),
         () -> checks(r.hasHeader(), r.getHeader(), () -> checks.release(r)))) {
       return;
     }
     propose(
-        client(r.getHeader()).setRelease(ReleaseOp.newBuilder().setPath(r.getPath())),
+        client(caller, r.getHeader()).setRelease(ReleaseOp.newBuilder().setPath(r.getPath())),
         reply,
         result ->
             ReleaseResponse.newBuilder()
@@ -333,24 +376,28 @@ public final class CellServer {
                 .build());
   }
 
-  public void getLockInfo(GetLockInfoRequest r, Reply<GetLockInfoResponse> reply) {
-    read(reply, () -> getLockInfo(r, reply), () -> namespace.getLockInfo(r));
+  public void getLockInfo(String caller, GetLockInfoRequest r, Reply<GetLockInfoResponse> reply) {
+    read(reply, () -> getLockInfo(caller, r, reply), () -> namespace.getLockInfo(caller, r));
   }
 
-  public void checkSequencer(CheckSequencerRequest r, Reply<CheckSequencerResponse> reply) {
+  public void checkSequencer(
+      String caller, CheckSequencerRequest r, Reply<CheckSequencerResponse> reply) {
     if (!r.hasSequencer()) {
       reply.error(ServerError.badArgument("sequencer is required"));
       return;
     }
-    read(reply, () -> checkSequencer(r, reply), () -> namespace.checkSequencer(r.getSequencer()));
+    read(
+        reply,
+        () -> checkSequencer(caller, r, reply),
+        () -> namespace.checkSequencer(r.getSequencer()));
   }
 
   // ---- watches --------------------------------------------------------------------------------
 
-  public void watch(WatchRequest r, Reply<WatchResponse> reply) {
+  public void watch(String caller, WatchRequest r, Reply<WatchResponse> reply) {
     if (refuse(
         reply,
-        () -> watch(r, reply),
+        () -> watch(caller, r, reply),
         () ->
             checks(
                 r.hasHeader(),
@@ -359,16 +406,16 @@ public final class CellServer {
       return;
     }
     propose(
-        client(r.getHeader())
+        client(caller, r.getHeader())
             .setWatch(WatchOp.newBuilder().setPath(r.getPath()).setKind(r.getKind())),
         reply,
         result -> WatchResponse.newBuilder().setIndex(result.getIndex()).build());
   }
 
-  public void unwatch(UnwatchRequest r, Reply<UnwatchResponse> reply) {
+  public void unwatch(String caller, UnwatchRequest r, Reply<UnwatchResponse> reply) {
     if (refuse(
         reply,
-        () -> unwatch(r, reply),
+        () -> unwatch(caller, r, reply),
         () ->
             checks(
                 r.hasHeader(),
@@ -377,7 +424,7 @@ public final class CellServer {
       return;
     }
     propose(
-        client(r.getHeader())
+        client(caller, r.getHeader())
             .setUnwatch(UnwatchOp.newBuilder().setPath(r.getPath()).setKind(r.getKind())),
         reply,
         result -> UnwatchResponse.newBuilder().setIndex(result.getIndex()).build());
@@ -385,10 +432,12 @@ public final class CellServer {
 
   // ---- administration -------------------------------------------------------------------------
 
-  public void listSessions(ListSessionsRequest r, Reply<ListSessionsResponse> reply) {
-    read(reply, () -> listSessions(r, reply), () -> namespace.listSessions(r));
+  public void listSessions(
+      String caller, ListSessionsRequest r, Reply<ListSessionsResponse> reply) {
+    read(reply, () -> listSessions(caller, r, reply), () -> namespace.listSessions(r));
   }
 
+  /** Cell administration: the caller must be an admin (checked by the gRPC layer, which knows). */
   public void forceCloseSession(
       ForceCloseSessionRequest r, Reply<ForceCloseSessionResponse> reply) {
     if (refuse(reply, () -> forceCloseSession(r, reply), () -> checks.session(r.getSessionId()))) {
@@ -423,10 +472,11 @@ public final class CellServer {
 
   // ---- plumbing -------------------------------------------------------------------------------
 
-  private NamespaceCommand.Builder client(RequestHeader header) {
+  private NamespaceCommand.Builder client(String caller, RequestHeader header) {
     return NamespaceCommand.newBuilder()
         .setHeader(
             CommandHeader.newBuilder()
+                .setIdentity(caller)
                 .setSessionId(header.getSessionId())
                 .setSequence(header.getSequence())
                 .setAckedEventIndex(duties.ackedEventIndex(header.getSessionId())));

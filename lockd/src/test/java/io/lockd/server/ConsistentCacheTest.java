@@ -141,11 +141,11 @@ class ConsistentCacheTest {
     // Change FILE (an invalidation is pending, not yet sent), then read /b and change it: the
     // second change must not join the first invalidation, whose number the read was told.
     Captured<SetContentsResponse> w1 = new Captured<>();
-    h.server.setContents(set(h, writer, FILE, "v2"), w1);
+    h.server.setContents("", set(h, writer, FILE, "v2"), w1);
     h.replica.applyAll();
     GetContentsAndStatResponse b = cachedRead(h, cacher, "/b");
     Captured<SetContentsResponse> w2 = new Captured<>();
-    h.server.setContents(set(h, writer, "/b", "v2"), w2);
+    h.server.setContents("", set(h, writer, "/b", "v2"), w2);
     h.apply();
     List<CacheInvalidation> sent = lastResponse(stream).getInvalidationsList();
     CacheInvalidation ofB =
@@ -167,6 +167,7 @@ class ConsistentCacheTest {
   private static long cachingSession(CoreHarness h, long leaseMillis) {
     Captured<CreateSessionResponse> c = new Captured<>();
     h.server.createSession(
+        "",
         CreateSessionRequest.newBuilder()
             .setRequestedLeaseMillis(leaseMillis)
             .setClientName("cacher")
@@ -184,7 +185,7 @@ class ConsistentCacheTest {
 
   private static GetContentsAndStatResponse read(CoreHarness h, GetContentsAndStatRequest r) {
     Captured<GetContentsAndStatResponse> c = new Captured<>();
-    h.server.getContentsAndStat(r, c);
+    h.server.getContentsAndStat("", r, c);
     return c.ok();
   }
 
@@ -199,7 +200,7 @@ class ConsistentCacheTest {
   private static Captured<SetContentsResponse> startWrite(
       CoreHarness h, long session, String path, String text) {
     Captured<SetContentsResponse> c = new Captured<>();
-    h.server.setContents(set(h, session, path, text), c);
+    h.server.setContents("", set(h, session, path, text), c);
     h.apply();
     return c;
   }

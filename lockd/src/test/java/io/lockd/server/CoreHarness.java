@@ -71,6 +71,7 @@ final class CoreHarness {
   long createSession(long leaseMillis) {
     Captured<io.lockd.proto.v1.CreateSessionResponse> c = new Captured<>();
     server.createSession(
+        "",
         CreateSessionRequest.newBuilder()
             .setRequestedLeaseMillis(leaseMillis)
             .setClientName("test")

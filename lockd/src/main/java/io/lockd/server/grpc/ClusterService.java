@@ -16,6 +16,7 @@ import io.lockd.proto.v1.ReplicaStatus;
 import io.lockd.proto.v1.StatusRequest;
 import io.lockd.proto.v1.StatusResponse;
 import io.lockd.server.LocalStatus;
+import io.lockd.server.ServerError;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -24,7 +25,8 @@ import java.util.concurrent.CompletableFuture;
  * lockd.v1.Cluster. Status is answered by any replica, leader or not: its own entry exactly, each
  * peer's entry as that peer reports it over its client port (short deadline), falling back to what
  * consensus tells this replica. ListSessions and ForceCloseSession are leader operations (followers
- * redirect).
+ * redirect) and need the admin right ({@link AdminRights}), checked first, by whichever replica
+ * takes the call.
  */
 final class ClusterService extends ClusterGrpc.ClusterImplBase {
   private static final Context.Key<Boolean> SELF_ONLY = Context.key("lockd-status-self-only");
@@ -32,9 +34,12 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
   private final CellGateway gateway;
   private final StatusView view;
   private final PeerStatusFetcher peers;
+  private final AdminRights admins;
 
-  ClusterService(CellGateway gateway, StatusView view, PeerStatusFetcher peers) {
+  ClusterService(
+      CellGateway gateway, StatusView view, PeerStatusFetcher peers, AdminRights admins) {
     this.gateway = gateway;
+    this.admins = admins;
     this.view = view;
     this.peers = peers;
   }
@@ -73,12 +78,32 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
 
   @Override
   public void listSessions(ListSessionsRequest r, StreamObserver<ListSessionsResponse> out) {
-    gateway.run(out, cell -> cell.listSessions(r, gateway.reply(out)));
+    String caller = CallerIdentity.current();
+    if (refused(out, caller, "list every session (Cluster.ListSessions)")) {
+      return;
+    }
+    gateway.run(out, cell -> cell.listSessions(caller, r, gateway.reply(out)));
   }
 
   @Override
   public void forceCloseSession(
       ForceCloseSessionRequest r, StreamObserver<ForceCloseSessionResponse> out) {
+    if (refused(
+        out,
+        CallerIdentity.current(),
+        "force-close session " + r.getSessionId() + " (Cluster.ForceCloseSession)")) {
+      return;
+    }
     gateway.run(out, cell -> cell.forceCloseSession(r, gateway.reply(out)));
+  }
+
+  /** Answers PERMISSION_DENIED, on this thread, unless {@code caller} is an admin. */
+  private boolean refused(StreamObserver<?> out, String caller, String what) {
+    ServerError refusal = admins.refusal(caller, what);
+    if (refusal == null) {
+      return false;
+    }
+    out.onError(gateway.errors().toStatus(refusal));
+    return true;
   }
 }

@@ -46,6 +46,7 @@ public final class LockdConfig {
   private final long statusFetchMillis;
   private final int maxCallsPerConnection;
   private final int maxInboundMessageBytes;
+  private final AdminRights adminRights;
 
   LockdConfig(LockdConfigBuilder b) {
     cell = b.cell;
@@ -98,6 +99,7 @@ public final class LockdConfig {
         b.maxInboundMessageBytes != null
             ? b.maxInboundMessageBytes
             : defaultInboundMessageBytes(b.maxContentBytes, b.maxPathBytes);
+    adminRights = new AdminRights(b.admins, b.allowAnonymousAdmin);
   }
 
   /** A builder starting from the defaults. */
@@ -148,9 +150,10 @@ public final class LockdConfig {
    * The settings every member must share, as {@code key=value,...} in a fixed order, keyed as the
    * options are: the lease and the clock drift bound (a leader counts on its acceptors' lease
    * grants lasting as long as its own reckoning says; with another lease or drift bound two leaders
-   * could overlap) and every namespace limit (a command that fits under one replica's limits and
-   * not another's would make them diverge). Everything else may differ between members
-   * (docs/transport.md says why, setting by setting).
+   * could overlap), every namespace limit (a command that fits under one replica's limits and not
+   * another's would make them diverge) and the admin identities (a digest: whoever leads, the same
+   * callers may administer the cell). Everything else may differ between members (docs/transport.md
+   * says why, setting by setting).
    */
   public String cellSettings() {
     Map<String, Object> s = new LinkedHashMap<>();
@@ -174,6 +177,7 @@ public final class LockdConfig {
     s.put("max-wait-ms", limits.maxWaitMillis());
     s.put("max-client-name-bytes", limits.maxClientNameBytes());
     s.put("sequence-window", limits.sequenceWindow());
+    s.put("admins", adminRights.digest());
     return s.entrySet().stream()
         .map(e -> e.getKey() + "=" + e.getValue())
         .collect(Collectors.joining(","));
@@ -267,6 +271,11 @@ public final class LockdConfig {
    */
   public int maxInboundMessageBytes() {
     return maxInboundMessageBytes;
+  }
+
+  /** Who may administer the cell ({@code --admin}, {@code --allow-anonymous-admin}). */
+  public AdminRights adminRights() {
+    return adminRights;
   }
 
   @Override

@@ -78,6 +78,9 @@ public final class LockdConfigBuilder {
   // Unset: derived from the content and path limits (LockdConfig.defaultInboundMessageBytes).
   Integer maxInboundMessageBytes;
 
+  final List<String> admins = new ArrayList<>();
+  boolean allowAnonymousAdmin;
+
   LockdConfigBuilder() {}
 
   /** Checks every value and their relations; IllegalArgumentException names the key and value. */
@@ -390,6 +393,18 @@ public final class LockdConfigBuilder {
   /** The largest message a client may send; unset: the largest contents plus 64 KiB. */
   public LockdConfigBuilder maxInboundMessageBytes(int v) {
     maxInboundMessageBytes = v;
+    return this;
+  }
+
+  /** An identity allowed to administer the cell (ForceCloseSession, ListSessions); repeatable. */
+  public LockdConfigBuilder admin(String identity) {
+    admins.add(identity);
+    return this;
+  }
+
+  /** Lets the anonymous caller administer the cell (plaintext trials and tests only). */
+  public LockdConfigBuilder allowAnonymousAdmin(boolean v) {
+    allowAnonymousAdmin = v;
     return this;
   }
 }

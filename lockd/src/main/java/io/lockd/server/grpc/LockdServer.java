@@ -111,7 +111,7 @@ public final class LockdServer implements AutoCloseable {
               .addService(
                   guard.guard(
                       ServerInterceptors.intercept(
-                          new ClusterService(gateway, view, peers),
+                          new ClusterService(gateway, view, peers, config.adminRights()),
                           ClusterService.scopeInterceptor())))
               .addService(guard.guard(health.manager().getHealthService().bindService()))
               .addService(ProtoReflectionServiceV1.newInstance())

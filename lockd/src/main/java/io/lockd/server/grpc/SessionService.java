@@ -38,12 +38,14 @@ final class SessionService extends SessionGrpc.SessionImplBase {
 
   @Override
   public void createSession(CreateSessionRequest r, StreamObserver<CreateSessionResponse> out) {
-    gateway.run(out, cell -> cell.createSession(r, gateway.reply(out)));
+    String caller = CallerIdentity.current();
+    gateway.run(out, cell -> cell.createSession(caller, r, gateway.reply(out)));
   }
 
   @Override
   public void closeSession(CloseSessionRequest r, StreamObserver<CloseSessionResponse> out) {
-    gateway.run(out, cell -> cell.closeSession(r, gateway.reply(out)));
+    String caller = CallerIdentity.current();
+    gateway.run(out, cell -> cell.closeSession(caller, r, gateway.reply(out)));
   }
 
   @Override
