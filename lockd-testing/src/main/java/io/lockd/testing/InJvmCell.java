@@ -1,6 +1,7 @@
 package io.lockd.testing;
 
 import io.grpc.ManagedChannel;
+import io.grpc.ServerInterceptor;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.lockd.namespace.Namespace;
 import io.lockd.namespace.NamespaceLimits;
@@ -56,9 +57,11 @@ public final class InJvmCell implements AutoCloseable {
   private final Map<Integer, LockdServer> running = new TreeMap<>();
   private final Map<Integer, ManagedChannel> channels = new TreeMap<>();
   private final ClientPortFaults faults = new ClientPortFaults();
+  private final List<ServerInterceptor> interceptors;
 
   private InJvmCell(Builder b) throws IOException {
     cellName = b.cellName;
+    interceptors = List.copyOf(b.interceptors);
     ownsDataRoot = b.dataRoot == null;
     dataRoot = ownsDataRoot ? Files.createTempDirectory("lockd-cell") : b.dataRoot;
     List<Integer> ids = new ArrayList<>();
@@ -107,6 +110,7 @@ public final class InJvmCell implements AutoCloseable {
     private NamespaceLimits limits = NamespaceLimits.defaults();
     private long graceMillis = ServerConfig.defaults().graceMillis();
     private UnaryOperator<LockdConfigBuilder> settings = UnaryOperator.identity();
+    private final List<ServerInterceptor> interceptors = new ArrayList<>();
 
     private Builder() {}
 
@@ -152,6 +156,15 @@ public final class InJvmCell implements AutoCloseable {
      */
     public Builder settings(UnaryOperator<LockdConfigBuilder> change) {
       this.settings = change;
+      return this;
+    }
+
+    /**
+     * Runs {@code interceptor} around every client-port call of every replica, inside the fault
+     * injector (tests use it to set the caller's identity, see CallerIdentity).
+     */
+    public Builder interceptor(ServerInterceptor interceptor) {
+      this.interceptors.add(interceptor);
       return this;
     }
 
@@ -290,7 +303,9 @@ public final class InJvmCell implements AutoCloseable {
     LockdServer started = null;
     for (int attempt = 1; started == null; attempt++) {
       try {
-        started = LockdServer.start(config, List.of(faults.interceptor(id)));
+        List<ServerInterceptor> around = new ArrayList<>(interceptors);
+        around.add(faults.interceptor(id));
+        started = LockdServer.start(config, around);
       } catch (UncheckedIOException e) {
         if (attempt == 20) {
           throw e;
