@@ -166,6 +166,7 @@ class WireConversionTest {
             .setCaching(true)
             .setHeldLockCount(1)
             .setWaitingLockCount(1)
+            .setCreator("CN=alice")
             .build();
     assertEquals(
         new SessionSummary(
@@ -182,7 +183,8 @@ class WireConversionTest {
             4,
             true,
             1,
-            1),
+            1,
+            "CN=alice"),
         SessionSummary.fromProto(wire));
     assertNotEquals(
         SessionSummary.fromProto(wire),
