@@ -165,6 +165,7 @@ final class NodeOps {
       throw mismatch(path, "ACL generation", op.getExpectedAclGeneration(), node.aclGeneration());
     }
     node.setAcl(acl);
+    events.aclChanged(node);
     return node.stat();
   }
 

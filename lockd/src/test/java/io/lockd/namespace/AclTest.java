@@ -252,6 +252,16 @@ class AclTest {
   }
 
   @Test
+  void anAclChangeInvalidatesCachedCopiesOfTheNode() {
+    h.file(root, "/cached", "c");
+    java.util.List<String> changed = new java.util.ArrayList<>();
+    h.ns.onFileChanges((path, index) -> changed.add(path));
+    ok(setAcl(root, "/cached", "root:rwla"));
+    // A client that cached /cached may have lost the right to read it: it must ask again.
+    assertEquals(java.util.List.of("/cached"), changed);
+  }
+
+  @Test
   void aMalformedAclIsRefused() {
     h.file(root, "/f", "");
     for (String bad :
