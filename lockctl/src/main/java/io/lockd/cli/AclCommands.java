@@ -4,9 +4,7 @@ import io.lockd.client.Acl;
 import io.lockd.client.LockClient;
 import io.lockd.client.NodeStat;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -50,14 +48,7 @@ final class AclCommands {
           g.printObject(Views.acl(path, acl));
           return ExitCodes.OK;
         }
-        List<Map<String, Object>> rows = new ArrayList<>();
-        for (Acl.Entry e : acl.entries()) {
-          Map<String, Object> row = new LinkedHashMap<>();
-          row.put("principal", e.principal());
-          row.put("rights", e.toString().substring(e.principal().length() + 1));
-          rows.add(row);
-        }
-        g.printRows(List.of("principal", "rights"), rows);
+        g.printRows(List.of("principal", "rights"), Views.aclEntries(acl));
         return ExitCodes.OK;
       }
     }

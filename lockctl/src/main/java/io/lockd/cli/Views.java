@@ -40,6 +40,12 @@ final class Views {
   static Map<String, Object> acl(String path, Acl acl) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("path", path);
+    m.put("entries", aclEntries(acl));
+    return m;
+  }
+
+  /** One row per entry: principal, and rights as letters (r, w, l, a). */
+  static List<Map<String, Object>> aclEntries(Acl acl) {
     List<Map<String, Object>> entries = new ArrayList<>();
     for (Acl.Entry e : acl.entries()) {
       Map<String, Object> entry = new LinkedHashMap<>();
@@ -47,8 +53,7 @@ final class Views {
       entry.put("rights", e.toString().substring(e.principal().length() + 1));
       entries.add(entry);
     }
-    m.put("entries", entries);
-    return m;
+    return entries;
   }
 
   static Map<String, Object> replica(ReplicaState r, int leaderId) {

@@ -1,5 +1,6 @@
 package io.lockd.sim;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.lockd.namespace.Namespace;
 import io.lockd.namespace.NamespaceException;
@@ -147,20 +148,12 @@ public final class AclChecker {
       case CREATE_NODE -> {
         String path = c.getCreateNode().getPath();
         s.acls.put(path, s.acls.get(parent(path)));
-        if (isGroupFile(path) && c.getCreateNode().getKind() == NodeKind.NODE_KIND_FILE) {
-          s.groups.put(
-              path.substring(GROUPS.length()),
-              members(c.getCreateNode().getContents().toStringUtf8()));
+        if (c.getCreateNode().getKind() == NodeKind.NODE_KIND_FILE) {
+          learnGroup(s, path, c.getCreateNode().getContents());
         }
       }
-      case SET_CONTENTS -> {
-        String path = c.getSetContents().getPath();
-        if (isGroupFile(path)) {
-          s.groups.put(
-              path.substring(GROUPS.length()),
-              members(c.getSetContents().getContents().toStringUtf8()));
-        }
-      }
+      case SET_CONTENTS ->
+          learnGroup(s, c.getSetContents().getPath(), c.getSetContents().getContents());
       case DELETE_NODE -> {
         String path = c.getDeleteNode().getPath();
         if (isGroupFile(path)) {
@@ -169,6 +162,12 @@ public final class AclChecker {
       }
       case SET_ACL -> s.acls.put(c.getSetAcl().getPath(), c.getSetAcl().getAcl());
       default -> {}
+    }
+  }
+
+  private static void learnGroup(Shadow s, String path, ByteString contents) {
+    if (isGroupFile(path)) {
+      s.groups.put(path.substring(GROUPS.length()), members(contents.toStringUtf8()));
     }
   }
 
@@ -210,7 +209,7 @@ public final class AclChecker {
       case RELEASE -> need(s, ns, identity, c.getRelease().getPath(), 'l');
       case WATCH -> {
         String at = c.getWatch().getPath();
-        while (!exists(ns, at)) {
+        while (!LockCheckers.exists(ns, at)) {
           at = parent(at);
         }
         yield need(s, ns, identity, at, 'r');
@@ -221,7 +220,7 @@ public final class AclChecker {
 
   /** "" if the ACL of {@code path} grants {@code right}; what is missing if not; null: no node. */
   private static String need(Shadow s, Namespace ns, String identity, String path, char right) {
-    if (!exists(ns, path)) {
+    if (!LockCheckers.exists(ns, path)) {
       return null; // refused NOT_FOUND (or the like) before rights matter
     }
     Acl acl = s.acls.get(path);
@@ -267,15 +266,6 @@ public final class AclChecker {
 
   private static boolean isGroupFile(String path) {
     return path.startsWith(GROUPS) && path.indexOf('/', GROUPS.length()) < 0;
-  }
-
-  private static boolean exists(Namespace ns, String path) {
-    try {
-      ns.getStat(path);
-      return true;
-    } catch (NamespaceException e) {
-      return false;
-    }
   }
 
   private static String parent(String path) {

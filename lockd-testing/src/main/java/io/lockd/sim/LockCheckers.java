@@ -204,7 +204,8 @@ public final class LockCheckers {
     }
   }
 
-  private static boolean exists(Namespace ns, String path) {
+  /** Whether the node exists (an unchecked read of the state, as the checkers make). */
+  static boolean exists(Namespace ns, String path) {
     try {
       ns.getStat(path);
       return true;
