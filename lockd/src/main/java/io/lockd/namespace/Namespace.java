@@ -226,6 +226,16 @@ public final class Namespace implements StateMachine {
     Acl.fromProto(acl);
   }
 
+  /** The identity that created a session (empty: anonymous); NOT_FOUND if it does not exist. */
+  public String creatorOf(long sessionId) {
+    return state.sessions.get(sessionId).creator;
+  }
+
+  /** "identity \"alice\"" or "the anonymous caller", as refusals name a caller. */
+  public static String describeIdentity(String identity) {
+    return Access.who(identity);
+  }
+
   /** One session; NOT_FOUND if it does not exist (any more). */
   public SessionInfo getSession(long sessionId) {
     return Queries.session(state, sessionId);

@@ -209,9 +209,12 @@ public final class CellServer {
         });
   }
 
-  /** Opens the server side of a KeepAlive stream; feed it the stream's requests. */
-  public KeepAliveStream openKeepAlive(EventSink sink) {
-    return streams.open(sink);
+  /**
+   * Opens the server side of a KeepAlive stream; feed it the stream's requests. Only the session's
+   * creator may keep it alive and read its events.
+   */
+  public KeepAliveStream openKeepAlive(String caller, EventSink sink) {
+    return streams.open(caller, sink);
   }
 
   // ---- nodes ----------------------------------------------------------------------------------

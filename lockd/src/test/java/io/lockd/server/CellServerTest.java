@@ -345,7 +345,7 @@ class CellServerTest {
     long writer = h.createSession(10_000);
     create(h, writer, "/f");
     Sink sink = new Sink();
-    sink.stream = h.server.openKeepAlive(sink);
+    sink.stream = h.server.openKeepAlive("", sink);
     sink.stream.onRequest(
         io.lockd.proto.v1.KeepAliveRequest.newBuilder().setSessionId(s).setRequestId(7).build());
     assertEquals(7, sink.responses.get(sink.responses.size() - 1).getRequestId());

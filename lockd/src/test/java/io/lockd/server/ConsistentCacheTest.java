@@ -103,7 +103,7 @@ class ConsistentCacheTest {
     assertEquals(0, write.calls, "the cacher may still serve what it cached under ballot 1");
 
     Sink back = new Sink();
-    back.stream = h.server.openKeepAlive(back);
+    back.stream = h.server.openKeepAlive("", back);
     back.stream.onRequest(
         KeepAliveRequest.newBuilder()
             .setSessionId(cacher)

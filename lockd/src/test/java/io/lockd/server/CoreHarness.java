@@ -97,7 +97,7 @@ final class CoreHarness {
 
   Sink stream(long session, long lastSeen) {
     Sink sink = new Sink();
-    sink.stream = server.openKeepAlive(sink);
+    sink.stream = server.openKeepAlive("", sink);
     sink.keepAlive(session, lastSeen);
     return sink;
   }

@@ -188,6 +188,24 @@ class AclGrpcTest {
   }
 
   @Test
+  void onlyItsCreatorKeepsASessionAliveAndReadsItsEvents() throws Exception {
+    long alice = session("alice");
+    try (KeepAliveClient stolen = new KeepAliveClient(as("mallory"), alice)) {
+      stolen.keepAlive(0);
+      Status end = stolen.awaitEnd();
+      assertEquals(Status.Code.PERMISSION_DENIED, end.getCode(), end.toString());
+      assertTrue(
+          end.getDescription().contains("may not keep session " + alice + " alive"),
+          end.getDescription());
+      assertTrue(stolen.responses().isEmpty(), "no lease, no events for the thief");
+    }
+    try (KeepAliveClient own = new KeepAliveClient(as("alice"), alice)) {
+      own.keepAlive(0);
+      assertEquals(alice, own.awaitResponses(1).get(0).getSessionId());
+    }
+  }
+
+  @Test
   void onlyAdminsListAndForceCloseSessions() throws Exception {
     long bob = session("bob");
     denied(

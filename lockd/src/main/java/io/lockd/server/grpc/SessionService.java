@@ -50,6 +50,7 @@ final class SessionService extends SessionGrpc.SessionImplBase {
 
   @Override
   public StreamObserver<KeepAliveRequest> keepAlive(StreamObserver<KeepAliveResponse> out) {
+    String caller = CallerIdentity.current();
     GrpcEventSink sink =
         new GrpcEventSink((ServerCallStreamObserver<KeepAliveResponse>) out, gateway.errors());
     Holder holder = new Holder();
@@ -81,7 +82,7 @@ final class SessionService extends SessionGrpc.SessionImplBase {
             gateway.submit(
                 cell -> {
                   if (holder.stream == null) {
-                    holder.stream = cell.openKeepAlive(sink);
+                    holder.stream = cell.openKeepAlive(caller, sink);
                   }
                   holder.stream.onRequest(request);
                 });
