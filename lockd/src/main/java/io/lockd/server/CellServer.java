@@ -299,7 +299,12 @@ public final class CellServer {
         () -> {
           GetContentsAndStatResponse answer = namespace.getContentsAndStat(caller, r.getPath());
           long cacher = r.getCacheSessionId();
-          return cacher == 0 ? answer : cache.register(cacher, duties.mayCache(cacher), answer);
+          // Only the session's creator may make it a cacher of the file: another identity gets
+          // the answer uncacheable, and the session no invalidations it did not ask for.
+          return cacher == 0
+              ? answer
+              : cache.register(
+                  cacher, duties.mayCache(cacher) && !ownedByAnother(cacher, caller), answer);
         });
   }
 
@@ -483,6 +488,15 @@ public final class CellServer {
                 .setSessionId(header.getSessionId())
                 .setSequence(header.getSequence())
                 .setAckedEventIndex(duties.ackedEventIndex(header.getSessionId())));
+  }
+
+  /** Whether the session exists and another identity than {@code caller} created it. */
+  private boolean ownedByAnother(long sessionId, String caller) {
+    try {
+      return !namespace.creatorOf(sessionId).equals(caller);
+    } catch (NamespaceException gone) {
+      return false;
+    }
   }
 
   /** A mutating request's checks: its header first, then its operation. */

@@ -56,6 +56,23 @@ class ConsistentCacheTest {
   }
 
   @Test
+  void onlyTheCreatorOfACachingSessionMakesItCacheAFile() {
+    CoreHarness h = new CoreHarness(5_000);
+    long writer = h.createSession(10_000);
+    long cacher = cachingSession(h, 10_000);
+    CellServerTest.create(h, writer, FILE);
+    h.stream(cacher, 0);
+    Captured<GetContentsAndStatResponse> c = new Captured<>();
+    h.server.getContentsAndStat(
+        "mallory",
+        GetContentsAndStatRequest.newBuilder().setPath(FILE).setCacheSessionId(cacher).build(),
+        c);
+    assertFalse(c.ok().getCacheable(), "another identity's read does not register the session");
+    startWrite(h, writer, FILE, "v2").ok(); // not held for an invalidation nobody asked for
+    assertTrue(cachedRead(h, cacher, FILE).getCacheable(), "the creator's read does");
+  }
+
+  @Test
   void writesToFilesNobodyCachesAndOrdinaryReadsAreNotHeld() {
     CoreHarness h = new CoreHarness(5_000);
     long writer = h.createSession(10_000);
