@@ -44,7 +44,11 @@ final class Groups {
 
   /** Refuses (INVALID_ARGUMENT) contents that would make {@code path} a malformed group file. */
   static void checkWrite(String path, ByteString contents) {
-    if (NodePath.parent(path).equals(DIRECTORY)) {
+    // No substring on the write path: most writes are nowhere near /lockd/groups.
+    if (path.startsWith(DIRECTORY)
+        && path.length() > DIRECTORY.length() + 1
+        && path.charAt(DIRECTORY.length()) == '/'
+        && path.indexOf('/', DIRECTORY.length() + 1) < 0) {
       parse(path, contents, ErrorCode.ERROR_CODE_INVALID_ARGUMENT);
     }
   }
