@@ -47,6 +47,13 @@ class AclCheckerTest {
                 .setLeaderTimeMillis(1_000));
   }
 
+  private static NamespaceCommand write(String identity, long session, long sequence) {
+    return as(identity, session, sequence)
+        .setSetContents(
+            SetContentsOp.newBuilder().setPath("/x").setContents(ByteString.copyFromUtf8(identity)))
+        .build();
+  }
+
   private long session(String identity) throws Exception {
     return apply(
             as(identity, 0, 0)
@@ -74,22 +81,14 @@ class AclCheckerTest {
             .setSetAcl(SetAclOp.newBuilder().setPath("/x").setAcl(onlyAlice))
             .build());
 
-    NamespaceCommand bobWrites =
-        as("bob", bob, 1)
-            .setSetContents(
-                SetContentsOp.newBuilder().setPath("/x").setContents(ByteString.copyFromUtf8("b")))
-            .build();
+    NamespaceCommand bobWrites = write("bob", bob, 1);
     checker.beforeApply(1, ns, bobWrites);
     byte[] forgedSuccess = NamespaceResult.newBuilder().setIndex(5).build().toByteArray();
     Violation applied =
         assertThrows(Violation.class, () -> checker.afterApply(1, bobWrites, forgedSuccess));
     assertTrue(applied.getMessage().contains("lacks right 'w' on /x"), applied.getMessage());
 
-    NamespaceCommand aliceWrites =
-        as("alice", alice, 3)
-            .setSetContents(
-                SetContentsOp.newBuilder().setPath("/x").setContents(ByteString.copyFromUtf8("a")))
-            .build();
+    NamespaceCommand aliceWrites = write("alice", alice, 3);
     checker.beforeApply(1, ns, aliceWrites);
     byte[] forgedRefusal =
         NamespaceResult.newBuilder()
