@@ -91,8 +91,10 @@ start_replica() { # starts replica $1 from the recorded settings
       --tls-ca "$DATA/tls/ca.pem")
   fi
   echo "---- $(date -Is) starting replica $n" >>"$dir/lockd.log"
+  # A plaintext cell has only anonymous callers: let them administer it (session list/kill).
+  local -a admin=(--allow-anonymous-admin)
   nohup java "${java_opts[@]}" -XX:+ExitOnOutOfMemoryError -jar "$JAR" \
-    --cell "$CELL" --id "$n" --member "$MEMBERS" --data-dir "$dir/data" "${extra[@]}" \
+    --cell "$CELL" --id "$n" --member "$MEMBERS" --data-dir "$dir/data" "${admin[@]}" "${extra[@]}" \
     >>"$dir/lockd.log" 2>&1 </dev/null &
   local pid=$! i
   echo "$pid" >"$dir/pid"

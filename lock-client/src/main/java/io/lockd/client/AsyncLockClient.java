@@ -7,6 +7,8 @@ import io.lockd.proto.v1.CreateNodeRequest;
 import io.lockd.proto.v1.CreateNodeResponse;
 import io.lockd.proto.v1.DeleteNodeRequest;
 import io.lockd.proto.v1.DeleteNodeResponse;
+import io.lockd.proto.v1.GetAclRequest;
+import io.lockd.proto.v1.GetAclResponse;
 import io.lockd.proto.v1.GetContentsAndStatRequest;
 import io.lockd.proto.v1.GetContentsAndStatResponse;
 import io.lockd.proto.v1.GetLockInfoRequest;
@@ -18,6 +20,8 @@ import io.lockd.proto.v1.LockGrpc;
 import io.lockd.proto.v1.LockInfo;
 import io.lockd.proto.v1.NodeGrpc;
 import io.lockd.proto.v1.RequestHeader;
+import io.lockd.proto.v1.SetAclRequest;
+import io.lockd.proto.v1.SetAclResponse;
 import io.lockd.proto.v1.SetContentsRequest;
 import io.lockd.proto.v1.SetContentsResponse;
 import java.util.List;
@@ -303,6 +307,46 @@ public final class AsyncLockClient {
         NodeGrpc.getGetStatMethod(),
         GetStatRequest.newBuilder().setPath(path).build(),
         a -> a.getIndex(),
+        a -> NodeStat.fromProto(a.getStat(), a.getIndex()));
+  }
+
+  /** Reads a node's ACL (needs the read right on it). */
+  public CompletableFuture<Acl> getAcl(String path) {
+    Paths.check(path);
+    return read(
+        NodeGrpc.getGetAclMethod(),
+        GetAclRequest.newBuilder().setPath(path).build(),
+        GetAclResponse::getIndex,
+        a -> Acl.fromProto(a.getAcl()));
+  }
+
+  /** Replaces a node's ACL (needs the admin right on it); the stat shows the new generation. */
+  public CompletableFuture<NodeStat> setAcl(String path, Acl acl) {
+    return setAcl(path, acl, null);
+  }
+
+  /**
+   * Compare-and-set: replaces the ACL only if the node's ACL generation is still {@code
+   * expectedAclGeneration}; otherwise fails with GENERATION_MISMATCH.
+   */
+  public CompletableFuture<NodeStat> setAclIf(String path, Acl acl, long expectedAclGeneration) {
+    return setAcl(path, acl, expectedAclGeneration);
+  }
+
+  private CompletableFuture<NodeStat> setAcl(String path, Acl acl, Long expectedAclGeneration) {
+    Paths.check(path);
+    io.lockd.proto.v1.Acl wire = acl.toProto();
+    return mutate(
+        NodeGrpc.getSetAclMethod(),
+        h -> {
+          SetAclRequest.Builder r =
+              SetAclRequest.newBuilder().setHeader(h).setPath(path).setAcl(wire);
+          if (expectedAclGeneration != null) {
+            r.setExpectedAclGeneration(expectedAclGeneration);
+          }
+          return r.build();
+        },
+        SetAclResponse::getIndex,
         a -> NodeStat.fromProto(a.getStat(), a.getIndex()));
   }
 

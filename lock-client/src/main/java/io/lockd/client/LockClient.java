@@ -202,6 +202,21 @@ public final class LockClient implements AutoCloseable {
     return async.await(async.stat(path));
   }
 
+  /** Reads a node's ACL (needs the read right on it); see {@link Acl}. */
+  public Acl getAcl(String path) {
+    return async.await(async.getAcl(path));
+  }
+
+  /** Replaces a node's ACL (needs the admin right on it); see {@link Acl}. */
+  public NodeStat setAcl(String path, Acl acl) {
+    return async.await(async.setAcl(path, acl));
+  }
+
+  /** Compare-and-set on the ACL generation ({@link NodeStat#aclGeneration()}). */
+  public NodeStat setAcl(String path, Acl acl, long expectedAclGeneration) {
+    return async.await(async.setAclIf(path, acl, expectedAclGeneration));
+  }
+
   /** True if the node exists. */
   public boolean exists(String path) {
     return async.await(async.exists(path));

@@ -84,7 +84,14 @@ public class LockdException extends RuntimeException {
     /** UNAVAILABLE: the replica that answered does not serve as leader. */
     NOT_LEADER,
     /** UNAVAILABLE: the request was proposed but its outcome is unknown. */
-    OUTCOME_UNKNOWN;
+    OUTCOME_UNKNOWN,
+    /**
+     * PERMISSION_DENIED: the caller's identity lacks a right: on a node (its ACL; the message names
+     * the node and the right), the cell's admin right, or the session is another identity's.
+     */
+    PERMISSION_DENIED,
+    /** A group file under /lockd/groups/ is malformed (the message names the file and line). */
+    BAD_GROUP_FILE;
 
     private static final String WIRE_PREFIX = "ERROR_REASON_";
 

@@ -26,6 +26,7 @@ import java.time.Instant;
  * @param lockDelay the node's lock-delay: how long its lock stays unavailable after a holder's
  *     session expired while holding it
  * @param index the index of the cell's state this stat reflects
+ * @param aclGeneration grows with every change of the node's ACL (0: the one it got at creation)
  */
 public record NodeStat(
     String path,
@@ -40,7 +41,8 @@ public record NodeStat(
     int childCount,
     long ephemeralOwner,
     Duration lockDelay,
-    long index) {
+    long index,
+    long aclGeneration) {
 
   /** True if the node goes away with its owning session. */
   public boolean isEphemeral() {
@@ -61,6 +63,7 @@ public record NodeStat(
         s.getChildCount(),
         s.getEphemeralOwner(),
         Duration.ofMillis(s.getLockDelayMillis()),
-        index);
+        index,
+        s.getAclGeneration());
   }
 }

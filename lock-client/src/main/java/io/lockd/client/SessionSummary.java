@@ -33,6 +33,7 @@ import java.util.List;
  * @param caching whether its client keeps a consistent cache
  * @param heldLockCount how many locks it holds
  * @param waitingLockCount how many locks it waits for
+ * @param creator the identity that created it (empty: anonymous); only it may use the session
  */
 public record SessionSummary(
     long sessionId,
@@ -48,7 +49,8 @@ public record SessionSummary(
     int bufferedEvents,
     boolean caching,
     int heldLockCount,
-    int waitingLockCount) {
+    int waitingLockCount,
+    String creator) {
 
   public SessionSummary {
     heldLocks = List.copyOf(heldLocks);
@@ -70,6 +72,7 @@ public record SessionSummary(
         s.getBufferedEvents(),
         s.getCaching(),
         s.getHeldLockCount(),
-        s.getWaitingLockCount());
+        s.getWaitingLockCount(),
+        s.getCreator());
   }
 }

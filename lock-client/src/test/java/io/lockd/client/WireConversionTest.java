@@ -168,6 +168,7 @@ class WireConversionTest {
             .setCaching(true)
             .setHeldLockCount(1)
             .setWaitingLockCount(1)
+            .setCreator("CN=alice")
             .build();
     assertEquals(
         new SessionSummary(
@@ -184,7 +185,8 @@ class WireConversionTest {
             4,
             true,
             1,
-            1),
+            1,
+            "CN=alice"),
         SessionSummary.fromProto(wire));
     assertNotEquals(
         SessionSummary.fromProto(wire),

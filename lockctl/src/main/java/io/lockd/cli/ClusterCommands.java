@@ -151,7 +151,7 @@ final class ClusterCommands {
       name = "sessions",
       mixinStandardHelpOptions = true,
       description =
-          "Lists every session: id, client name, lease, creation, held and awaited locks, ephemeral nodes, watches, buffered events, whether it caches.",
+          "Lists every session (needs an admin identity): id, client name, creator identity, lease, creation, held and awaited locks, ephemeral nodes, watches, buffered events, whether it caches.",
       footer = {"%nExamples:", "  lockctl sessions", "  lockctl sessions -o json"})
   static final class Sessions implements Callable<Integer> {
     @Mixin GlobalOptions g;
@@ -167,6 +167,7 @@ final class ClusterCommands {
             List.of(
                 "id",
                 "client",
+                "creator",
                 "lease_ms",
                 "created",
                 "held_locks",

@@ -32,6 +32,9 @@ final class ExitCodes {
   /** The lock or leadership was lost while the command ran; the command was stopped. */
   static final int LOST = 7;
 
+  /** The caller's identity lacks a right: a node's ACL, the cell's admin right, a session. */
+  static final int DENIED = 8;
+
   private ExitCodes() {}
 
   static int of(LockdException e) {
@@ -43,6 +46,7 @@ final class ExitCodes {
       case UNAVAILABLE, DEADLINE_EXCEEDED -> UNAVAILABLE;
       case NOT_FOUND -> NOT_FOUND;
       case INVALID_ARGUMENT -> USAGE;
+      case PERMISSION_DENIED -> DENIED;
       case ALREADY_EXISTS, FAILED_PRECONDITION, ABORTED, RESOURCE_EXHAUSTED -> REFUSED;
       default -> FAILED;
     };

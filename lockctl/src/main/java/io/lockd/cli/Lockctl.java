@@ -37,6 +37,7 @@ import picocli.CommandLine.Command;
       "  lockctl mkdir -p /jobs && lockctl put /jobs/nightly --create ''",
       "  lockctl lock /jobs/nightly -- sh -c 'echo holding with $LOCKD_SEQUENCER; sleep 5'",
       "  lockctl locks -o json",
+      "  lockctl acl set /jobs alice:rwla group:ops:rwl anyone:r",
       "  source <(lockctl generate-completion)    # shell completion for bash and zsh",
       "",
       "Every command takes --endpoints HOST:PORT,... (or $LOCKD_ENDPOINTS), -o table|json and",
@@ -51,7 +52,8 @@ import picocli.CommandLine.Command;
       "4:no such node or session",
       "5:refused for the current state (exists, not empty, generation mismatch, locked)",
       "6:the lock or leadership was not obtained in time",
-      "7:the lock or leadership was lost while the command ran (it was stopped)"
+      "7:the lock or leadership was lost while the command ran (it was stopped)",
+      "8:permission denied (a node's ACL, the admin right, or another identity's session)"
     })
 public final class Lockctl implements Runnable {
   private static volatile UnaryOperator<LockClient.Builder> customizer = UnaryOperator.identity();

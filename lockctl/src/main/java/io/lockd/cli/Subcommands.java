@@ -23,6 +23,7 @@ final class Subcommands {
           "put",
           "mkdir",
           "rm",
+          "acl",
           "locks",
           "sessions",
           "session",
@@ -47,6 +48,7 @@ final class Subcommands {
       case "put" -> NodeCommands.Put.class;
       case "mkdir" -> NodeCommands.Mkdir.class;
       case "rm" -> NodeCommands.Rm.class;
+      case "acl" -> AclCommands.AclGroup.class;
       case "locks" -> ClusterCommands.Locks.class;
       case "sessions" -> ClusterCommands.Sessions.class;
       case "session" -> ClusterCommands.SessionGroup.class;

@@ -1,5 +1,6 @@
 package io.lockd.cli;
 
+import io.lockd.client.Acl;
 import io.lockd.client.LockDetails;
 import io.lockd.client.LockMode;
 import io.lockd.client.NodeStat;
@@ -24,6 +25,7 @@ final class Views {
     m.put("instance", s.instance());
     m.put("content_generation", s.contentGeneration());
     m.put("lock_generation", s.lockGeneration());
+    m.put("acl_generation", s.aclGeneration());
     m.put("size", s.contentLength());
     m.put("children", s.childCount());
     m.put("checksum", Integer.toUnsignedString(s.checksum()));
@@ -33,6 +35,25 @@ final class Views {
     m.put("lock_delay_ms", s.lockDelay().toMillis());
     m.put("index", s.index());
     return m;
+  }
+
+  static Map<String, Object> acl(String path, Acl acl) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("path", path);
+    m.put("entries", aclEntries(acl));
+    return m;
+  }
+
+  /** One row per entry: principal, and rights as letters (r, w, l, a). */
+  static List<Map<String, Object>> aclEntries(Acl acl) {
+    List<Map<String, Object>> entries = new ArrayList<>();
+    for (Acl.Entry e : acl.entries()) {
+      Map<String, Object> entry = new LinkedHashMap<>();
+      entry.put("principal", e.principal());
+      entry.put("rights", e.toString().substring(e.principal().length() + 1));
+      entries.add(entry);
+    }
+    return entries;
   }
 
   static Map<String, Object> replica(ReplicaState r, int leaderId) {
@@ -169,6 +190,7 @@ final class Views {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("id", s.sessionId());
     m.put("client", s.clientName());
+    m.put("creator", s.creator().isEmpty() ? "(anonymous)" : s.creator());
     m.put("lease_ms", s.lease().toMillis());
     m.put("created", s.created().toString());
     m.put("last_sequence", s.lastSequence());

@@ -118,6 +118,36 @@ class LockctlTest {
   }
 
   @Test
+  void aclSetGetAndARefusalWithItsExitCode() {
+    Run put = lockctl("put", "/cli-acl", "v", "--create");
+    assertEquals(0, put.code(), put.err());
+    Run open = lockctl("acl", "get", "/cli-acl");
+    assertEquals(0, open.code(), open.err());
+    assertTrue(open.out().contains("anyone") && open.out().contains("rwla"), open.out());
+
+    // lockctl runs anonymous here (plaintext): after this, anonymous callers may only read.
+    Run set = lockctl("acl", "set", "/cli-acl", "alice:rwla", "group:ops:rwl", "anyone:r");
+    assertEquals(0, set.code(), set.err());
+    assertTrue(set.out().contains("acl generation 1"), set.out());
+    JsonElement stat = lockctl("stat", "/cli-acl", "-o", "json").json();
+    assertEquals(1, stat.getAsJsonObject().get("acl_generation").getAsLong());
+    JsonElement acl = lockctl("acl", "get", "/cli-acl", "-o", "json").json();
+    assertEquals(3, acl.getAsJsonObject().getAsJsonArray("entries").size(), acl.toString());
+
+    Run write = lockctl("put", "/cli-acl", "w");
+    assertEquals(8, write.code(), write.out() + write.err());
+    assertTrue(
+        write.err().contains("the anonymous caller lacks the write right on node \"/cli-acl\""),
+        write.err());
+    Run again = lockctl("acl", "set", "/cli-acl", "anyone:rwla");
+    assertEquals(8, again.code(), again.err());
+    assertTrue(again.err().contains("admin right"), again.err());
+    Run bad = lockctl("acl", "set", "/cli-acl", "alice:rwx");
+    assertEquals(2, bad.code(), bad.err());
+    assertTrue(bad.err().contains("'x' is not a right"), bad.err());
+  }
+
+  @Test
   void statusAsTableAndJson() {
     Run table = lockctl("status");
     assertEquals(0, table.code(), table.err());

@@ -23,7 +23,8 @@ import java.util.TreeMap;
  *       valid in its own conservative view (someone else was granted its lock);
  *   <li>lock-delay: after a holder's session expires, nobody is granted its locks before the
  *       lock-delay has passed (in leader time, the namespace's clock);
- *   <li>ephemeral nodes exist exactly while their session does.
+ *   <li>ephemeral nodes exist exactly while their session does;
+ *   <li>ACLs ({@link AclChecker}): no command succeeds that the ACLs in force did not allow.
  * </ul>
  *
  * Whether a leader may expire a session is judged by the workload, which knows what its clients
@@ -46,6 +47,9 @@ public final class LockCheckers {
   private final Map<Integer, List<Long>> endingSessions = new HashMap<>();
   public long grants;
   public long fencedRejections;
+
+  /** Node ACLs and session ownership, on every command each replica applies. */
+  public final AclChecker acl = new AclChecker();
 
   /**
    * Told of every ExpireSession a leader proposes, at the instant it proposes it: the workload
@@ -70,6 +74,7 @@ public final class LockCheckers {
 
   void beforeApply(int replica, Namespace ns, Command command) {
     NamespaceCommand c = decode(command);
+    acl.beforeApply(replica, ns, c);
     long ending =
         c.hasExpireSession()
             ? c.getExpireSession().getSessionId()
@@ -94,12 +99,14 @@ public final class LockCheckers {
    * state) applies the history again from that point; what this checker noted from its earlier
    * applies would be compared with grants that, in the history, came before it.
    */
-  void stateReplaced(int replica) {
+  void stateReplaced(int replica, Namespace ns) {
+    acl.stateReplaced(replica, ns);
     expiredAt.remove(replica);
     endingSessions.remove(replica);
   }
 
-  void afterApply(int replica, Namespace ns, Command command) {
+  void afterApply(int replica, Namespace ns, Command command, byte[] result) {
+    acl.afterApply(replica, decode(command), result);
     Map<String, Long> mine = expiredAt.computeIfAbsent(replica, r -> new HashMap<>());
     mine.replaceAll((path, at) -> at < 0 ? ns.clockMillis() : at);
     for (String path : lockPaths) {
@@ -197,7 +204,8 @@ public final class LockCheckers {
     }
   }
 
-  private static boolean exists(Namespace ns, String path) {
+  /** Whether the node exists (an unchecked read of the state, as the checkers make). */
+  static boolean exists(Namespace ns, String path) {
     try {
       ns.getStat(path);
       return true;

@@ -57,7 +57,7 @@ public final class LockHost implements SimHost {
     this.events = events;
     this.config = config;
     this.serverEvents = serverEvents;
-    checkers.stateReplaced(replicaId);
+    checkers.stateReplaced(replicaId, namespace);
   }
 
   public CellServer server() {
@@ -91,7 +91,7 @@ public final class LockHost implements SimHost {
         checkers.beforeApply(replicaId, namespace, command);
         version++;
         byte[] result = namespace.apply(slot, command);
-        checkers.afterApply(replicaId, namespace, command);
+        checkers.afterApply(replicaId, namespace, command, result);
         return result;
       }
 
@@ -104,7 +104,7 @@ public final class LockHost implements SimHost {
       public void restore(byte[] snapshot) {
         version++;
         namespace.restore(snapshot);
-        checkers.stateReplaced(replicaId);
+        checkers.stateReplaced(replicaId, namespace);
       }
 
       @Override

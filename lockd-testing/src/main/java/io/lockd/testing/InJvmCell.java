@@ -86,7 +86,10 @@ public final class InJvmCell implements AutoCloseable {
               .graceMillis(b.graceMillis)
               .tickMillis(CORE_TICK_MILLIS)
               .serverTickMillis(SERVER_TICK_MILLIS)
-              .statusFetchMillis(STATUS_FETCH_MILLIS);
+              .statusFetchMillis(STATUS_FETCH_MILLIS)
+              // Plaintext: every caller is anonymous, and tests list and force-close sessions.
+              // A test of admin rights turns this off through settings().
+              .allowAnonymousAdmin(true);
       ids.forEach(m -> config.member(m, peers.get(m), clientAddresses.get(m)));
       if (tls != null) {
         TestCertificates.Pem pem =

@@ -151,6 +151,9 @@ public final class LockdMain implements Callable<Integer> {
       heading = "%nTLS (both ports; without it every port is plaintext and unauthenticated):%n")
   TlsOptions tls = new TlsOptions();
 
+  @CommandLine.ArgGroup(exclusive = false, heading = "%nAdministration (equal on all members):%n")
+  AdminOptions admin = new AdminOptions();
+
   public static void main(String[] args) {
     System.exit(run(args));
   }
@@ -261,6 +264,7 @@ public final class LockdMain implements Callable<Integer> {
     serverLimits.applyTo(b);
     advanced.applyTo(b);
     tls.applyTo(b);
+    admin.applyTo(b);
     LockdConfig config = b.build();
     createDataDirectory(config.dataDir());
     return config;

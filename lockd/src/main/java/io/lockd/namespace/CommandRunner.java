@@ -16,9 +16,10 @@ import io.lockd.proto.ns.v1.NamespaceResult;
  *   <li>move the clock to the command's leader time and fire the timers due by then (waits that
  *       reached their deadline end, lock-delays that ran out let waiters in), exactly as a Tick
  *       would;
- *   <li>for a client command: check the session and the sequence number ({@link SequenceRule}: a
- *       retry of the last applied request gets its remembered answer, a refused number leaves the
- *       record alone), discard the events the client acknowledged;
+ *   <li>for a client command: check that the command's identity created the session, then the
+ *       sequence number ({@link SequenceRule}: a retry of the last applied request gets its
+ *       remembered answer, a refused number leaves the record alone), discard the events the client
+ *       acknowledged;
  *   <li>run the operation, which validates fully before it changes anything;
  *   <li>for a client command: remember the sequence number, the request's fingerprint and the
  *       encoded answer, a refusal included, so that a late duplicate can never apply after its
@@ -79,7 +80,8 @@ final class CommandRunner {
       }
       switch (command.getOpCase()) {
         case CREATE_SESSION ->
-            result.setSessionCreated(sessions.create(command.getCreateSession()));
+            result.setSessionCreated(
+                sessions.create(command.getHeader().getIdentity(), command.getCreateSession()));
         case EXPIRE_SESSION -> sessions.expire(command.getExpireSession());
         case EXTEND_ALL_SESSIONS ->
             result.setExtended(sessions.extendAll(command.getExtendAllSessions()));
@@ -98,6 +100,13 @@ final class CommandRunner {
     Session session = state.sessions.find(header.getSessionId());
     if (session == null) {
       return failure(index, NamespaceException.sessionNotFound(header.getSessionId()));
+    }
+    try {
+      // Before the exactly-once record: a stolen session id neither gets the owner's remembered
+      // answers nor spends the owner's sequence numbers.
+      Access.requireCreator(session, header.getIdentity());
+    } catch (NamespaceException e) {
+      return failure(index, e);
     }
     long sequence = header.getSequence();
     long fingerprint = RequestFingerprint.of(command);
@@ -124,14 +133,17 @@ final class CommandRunner {
   private NamespaceResult run(
       long index, Session session, long sequence, NamespaceCommand command) {
     NamespaceResult.Builder result = NamespaceResult.newBuilder().setIndex(index);
+    String identity = command.getHeader().getIdentity();
     switch (command.getOpCase()) {
       case CLOSE_SESSION -> sessions.close(session);
-      case CREATE_NODE -> result.setStat(nodes.create(session, command.getCreateNode()));
-      case DELETE_NODE -> nodes.delete(command.getDeleteNode());
-      case SET_CONTENTS -> result.setStat(nodes.setContents(command.getSetContents()));
-      case ACQUIRE -> result.setAcquire(locks.acquire(session, sequence, command.getAcquire()));
-      case RELEASE -> result.setRelease(locks.release(session, command.getRelease()));
-      case WATCH -> watches.watch(session, command.getWatch());
+      case CREATE_NODE -> result.setStat(nodes.create(session, identity, command.getCreateNode()));
+      case DELETE_NODE -> nodes.delete(identity, command.getDeleteNode());
+      case SET_CONTENTS -> result.setStat(nodes.setContents(identity, command.getSetContents()));
+      case SET_ACL -> result.setStat(nodes.setAcl(identity, command.getSetAcl()));
+      case ACQUIRE ->
+          result.setAcquire(locks.acquire(session, identity, sequence, command.getAcquire()));
+      case RELEASE -> result.setRelease(locks.release(session, identity, command.getRelease()));
+      case WATCH -> watches.watch(session, identity, command.getWatch());
       case UNWATCH -> watches.unwatch(session, command.getUnwatch());
       default -> throw new IllegalStateException("not a session command: " + command.getOpCase());
     }

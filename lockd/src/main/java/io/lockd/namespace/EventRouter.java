@@ -34,6 +34,14 @@ final class EventRouter {
     childChanged(node.path, true);
   }
 
+  /**
+   * A node's ACL changed: no watch event, but cached copies are invalidated, since the stat moved
+   * and a caching client may have lost the right to read it.
+   */
+  void aclChanged(Node node) {
+    changes.changed(node.path, state.appliedIndex);
+  }
+
   void contentsChanged(Node node) {
     changes.changed(node.path, state.appliedIndex);
     Event.Builder e =

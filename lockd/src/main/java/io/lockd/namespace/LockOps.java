@@ -38,10 +38,11 @@ final class LockOps {
     this.events = events;
   }
 
-  AcquireOutcome acquire(Session session, long sequence, AcquireOp op) {
+  AcquireOutcome acquire(Session session, String identity, long sequence, AcquireOp op) {
     String path = NodePath.validate(op.getPath(), state.limits);
     LockMode mode = requireMode(op.getMode());
     Node node = state.nodes.get(path);
+    Access.require(state, node, identity, Acl.LOCK);
     LockState existing = state.locks.find(path);
     if (existing != null
         && (existing.holder(session.id) != null || existing.waiter(session.id) != null)) {
@@ -82,9 +83,9 @@ final class LockOps {
     return AcquireOutcome.newBuilder().setQueued(queued).build();
   }
 
-  ReleaseOutcome release(Session session, ReleaseOp op) {
+  ReleaseOutcome release(Session session, String identity, ReleaseOp op) {
     String path = NodePath.validate(op.getPath(), state.limits);
-    state.nodes.get(path);
+    Access.require(state, state.nodes.get(path), identity, Acl.LOCK);
     LockState lock = state.locks.find(path);
     Holder holder = lock == null ? null : lock.holder(session.id);
     Waiter waiter = lock == null ? null : lock.waiter(session.id);

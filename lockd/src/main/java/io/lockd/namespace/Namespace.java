@@ -5,6 +5,7 @@ import io.lockd.proto.ns.v1.NamespaceCommand;
 import io.lockd.proto.ns.v1.NamespaceResult;
 import io.lockd.proto.v1.CheckSequencerResponse;
 import io.lockd.proto.v1.Event;
+import io.lockd.proto.v1.GetAclResponse;
 import io.lockd.proto.v1.GetContentsAndStatResponse;
 import io.lockd.proto.v1.GetLockInfoRequest;
 import io.lockd.proto.v1.GetLockInfoResponse;
@@ -36,7 +37,13 @@ import java.util.OptionalLong;
  *
  * <p>Reads: the {@code get*}, {@code list*}, {@link #checkSequencer} and {@link #eventsSince}
  * queries serve the server from the applied state without the log; they throw {@link
- * NamespaceException} (its code is the gRPC status code) when refused.
+ * NamespaceException} (its code is the gRPC status code) when refused. Those that take an {@code
+ * identity} are what clients get: they check the node's ACL (docs/security.md) first; the others
+ * read unchecked, for the server's own bookkeeping, status pages and tests.
+ *
+ * <p>Identities: every client command carries its caller's identity in its header (empty: the
+ * anonymous caller); a session answers only to the identity that created it, and each operation
+ * needs a right on the node it touches ({@link Acl}: read, write, lock, admin).
  *
  * <p>Not thread-safe: the replica's event loop owns it.
  */
@@ -153,6 +160,36 @@ public final class Namespace implements StateMachine {
     return Queries.stat(state, path);
   }
 
+  /** The stat, if {@code identity} may read the node. */
+  public GetStatResponse getStat(String identity, String path) {
+    Queries.requireRead(state, identity, path);
+    return getStat(path);
+  }
+
+  /** Contents and stat, if {@code identity} may read the node. */
+  public GetContentsAndStatResponse getContentsAndStat(String identity, String path) {
+    Queries.requireRead(state, identity, path);
+    return getContentsAndStat(path);
+  }
+
+  /** One page of children, if {@code identity} may read the directory. */
+  public ListChildrenResponse listChildren(String identity, ListChildrenRequest request) {
+    Queries.requireRead(state, identity, request.getPath());
+    return listChildren(request);
+  }
+
+  /** One page of a lock's holders and waiters, if {@code identity} may read the node. */
+  public GetLockInfoResponse getLockInfo(String identity, GetLockInfoRequest request) {
+    Queries.requireRead(state, identity, request.getPath());
+    return getLockInfo(request);
+  }
+
+  /** A node's ACL and stat, if {@code identity} may read the node. */
+  public GetAclResponse getAcl(String identity, String path) {
+    Queries.requireRead(state, identity, path);
+    return Queries.acl(state, path);
+  }
+
   /** Contents and stat; a directory reads as empty contents. */
   public GetContentsAndStatResponse getContentsAndStat(String path) {
     return Queries.contents(state, path);
@@ -202,6 +239,21 @@ public final class Namespace implements StateMachine {
    */
   public void checkClientName(String name) {
     SessionOps.checkClientName(name, limits);
+  }
+
+  /** Throws INVALID_ARGUMENT, as a SetAcl command would when applied, for a malformed ACL. */
+  public static void checkAcl(io.lockd.proto.v1.Acl acl) {
+    Acl.fromProto(acl);
+  }
+
+  /** The identity that created a session (empty: anonymous); NOT_FOUND if it does not exist. */
+  public String creatorOf(long sessionId) {
+    return state.sessions.get(sessionId).creator;
+  }
+
+  /** "identity \"alice\"" or "the anonymous caller", as refusals name a caller. */
+  public static String describeIdentity(String identity) {
+    return Access.who(identity);
   }
 
   /** One session; NOT_FOUND if it does not exist (any more). */

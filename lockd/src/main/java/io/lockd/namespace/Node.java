@@ -5,6 +5,7 @@ import io.lockd.proto.v1.NodeKind;
 import io.lockd.proto.v1.Stat;
 import java.util.Collections;
 import java.util.NavigableSet;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -22,15 +23,21 @@ final class Node {
   final long ctimeMillis;
   final long lockDelayMillis;
 
-  /** Stays 0 until access control lists exist; kept so the Stat and snapshot need no change. */
-  final long aclGeneration;
-
   private ByteString contents;
   private int checksum;
   private long contentGeneration;
   private long lockGeneration;
   private long mtimeMillis;
   private final TreeSet<String> children;
+
+  /** Shared with other nodes (see {@link Acl}); replaced, never changed, by SetAcl. */
+  private Acl acl;
+
+  /** Grows with every SetAcl; 0 while the node keeps the ACL it got at creation. */
+  private long aclGeneration;
+
+  /** A group file's parsed members (see {@link Groups}), until its contents change; else null. */
+  private Set<String> groupMembers;
 
   Node(
       String path,
@@ -39,14 +46,15 @@ final class Node {
       long instance,
       long ctimeMillis,
       long lockDelayMillis,
-      ByteString contents) {
+      ByteString contents,
+      Acl acl) {
     this.path = path;
     this.kind = kind;
     this.ephemeralOwner = ephemeralOwner;
     this.instance = instance;
     this.ctimeMillis = ctimeMillis;
     this.lockDelayMillis = lockDelayMillis;
-    this.aclGeneration = 0;
+    this.acl = acl;
     this.contents = contents;
     this.checksum = Checksums.contents(contents);
     this.contentGeneration = 1;
@@ -60,6 +68,32 @@ final class Node {
 
   boolean isEphemeral() {
     return ephemeralOwner != 0;
+  }
+
+  Acl acl() {
+    return acl;
+  }
+
+  long aclGeneration() {
+    return aclGeneration;
+  }
+
+  void setAcl(Acl newAcl) {
+    acl = newAcl;
+    aclGeneration++;
+  }
+
+  /** Sets the ACL a snapshot recorded (its generation goes through restoreCounters). */
+  void restoreAcl(Acl restored) {
+    acl = restored;
+  }
+
+  Set<String> groupMembers() {
+    return groupMembers;
+  }
+
+  void cacheGroupMembers(Set<String> members) {
+    groupMembers = members;
   }
 
   ByteString contents() {
@@ -98,6 +132,7 @@ final class Node {
     checksum = Checksums.contents(newContents);
     contentGeneration++;
     mtimeMillis = nowMillis;
+    groupMembers = null;
   }
 
   void setLockGeneration(long generation) {
@@ -105,8 +140,10 @@ final class Node {
   }
 
   /** Sets the counters a snapshot recorded (contents go through the constructor). */
-  void restoreCounters(long contentGeneration, long lockGeneration, long mtimeMillis) {
+  void restoreCounters(
+      long contentGeneration, long lockGeneration, long aclGeneration, long mtimeMillis) {
     this.contentGeneration = contentGeneration;
+    this.aclGeneration = aclGeneration;
     this.lockGeneration = lockGeneration;
     this.mtimeMillis = mtimeMillis;
   }

@@ -3,6 +3,7 @@ package io.lockd.namespace;
 import com.google.protobuf.ByteString;
 import io.lockd.proto.ns.v1.CreateNodeOp;
 import io.lockd.proto.ns.v1.DeleteNodeOp;
+import io.lockd.proto.ns.v1.SetAclOp;
 import io.lockd.proto.ns.v1.SetContentsOp;
 import io.lockd.proto.v1.ErrorReason;
 import io.lockd.proto.v1.NodeKind;
@@ -17,6 +18,11 @@ import io.lockd.proto.v1.Stat;
  * holders must release first. The one exception is the end of a session, which must delete its
  * ephemeral nodes whoever holds their locks; then the other holders are told (LOCK_LOST), and the
  * node's new instance number makes their sequencers fail any check.
+ *
+ * <p>Rights ({@link Access}): create needs write on the parent; delete needs write on the node and
+ * on its parent (it changes both); setContents needs write on the node; setAcl needs admin on the
+ * node. A new node gets its parent's ACL (the same immutable object). The end of a session deletes
+ * its ephemeral nodes without a check: that is the cell's doing, not a caller's.
  */
 final class NodeOps {
   private final NamespaceState state;
@@ -27,7 +33,7 @@ final class NodeOps {
     this.events = events;
   }
 
-  Stat create(Session session, CreateNodeOp op) {
+  Stat create(Session session, String identity, CreateNodeOp op) {
     NamespaceLimits limits = state.limits;
     String path = NodePath.validate(op.getPath(), limits);
     if (path.equals(NodePath.ROOT)) {
@@ -48,6 +54,10 @@ final class NodeOps {
       throw NamespaceException.alreadyExists("node %s already exists", NodePath.quote(path));
     }
     Node parent = parentOf(path);
+    Access.require(state, parent, identity, Acl.WRITE);
+    if (kind == NodeKind.NODE_KIND_FILE) {
+      Groups.checkWrite(path, contents);
+    }
     if (parent.isEphemeral() && !(op.getEphemeral() && parent.ephemeralOwner == session.id)) {
       throw NamespaceException.failedPrecondition(
           ErrorReason.ERROR_REASON_NOT_ALLOWED,
@@ -69,7 +79,14 @@ final class NodeOps {
     long owner = op.getEphemeral() ? session.id : 0;
     Node node =
         new Node(
-            path, kind, owner, state.nextInstance(), state.clockMillis, lockDelayMillis, contents);
+            path,
+            kind,
+            owner,
+            state.nextInstance(),
+            state.clockMillis,
+            lockDelayMillis,
+            contents,
+            parent.acl());
     state.nodes.add(node);
     if (owner != 0) {
       session.addEphemeral(path);
@@ -78,13 +95,15 @@ final class NodeOps {
     return node.stat();
   }
 
-  void delete(DeleteNodeOp op) {
+  void delete(String identity, DeleteNodeOp op) {
     String path = NodePath.validate(op.getPath(), state.limits);
     if (path.equals(NodePath.ROOT)) {
       throw NamespaceException.failedPrecondition(
           ErrorReason.ERROR_REASON_NOT_ALLOWED, "node \"/\" cannot be deleted");
     }
     Node node = state.nodes.get(path);
+    Access.require(state, node, identity, Acl.WRITE);
+    Access.require(state, state.nodes.get(NodePath.parent(path)), identity, Acl.WRITE);
     if (op.hasExpectedInstance() && op.getExpectedInstance() != node.instance) {
       throw mismatch(path, "instance", op.getExpectedInstance(), node.instance);
     }
@@ -112,11 +131,12 @@ final class NodeOps {
     unlink(node);
   }
 
-  Stat setContents(SetContentsOp op) {
+  Stat setContents(String identity, SetContentsOp op) {
     String path = NodePath.validate(op.getPath(), state.limits);
     ByteString contents = op.getContents();
     checkContentSize(path, contents);
     Node node = state.nodes.get(path);
+    Access.require(state, node, identity, Acl.WRITE);
     if (node.isDirectory()) {
       throw NamespaceException.failedPrecondition(
           ErrorReason.ERROR_REASON_WRONG_NODE_KIND,
@@ -128,9 +148,24 @@ final class NodeOps {
       throw mismatch(
           path, "content generation", op.getExpectedContentGeneration(), node.contentGeneration());
     }
+    Groups.checkWrite(path, contents);
     checkContentTotal((long) contents.size() - node.contents().size());
     state.nodes.setContents(node, contents, state.clockMillis);
     events.contentsChanged(node);
+    return node.stat();
+  }
+
+  /** Replaces a node's ACL; its children keep theirs (they got a copy at their creation). */
+  Stat setAcl(String identity, SetAclOp op) {
+    String path = NodePath.validate(op.getPath(), state.limits);
+    Node node = state.nodes.get(path);
+    Access.require(state, node, identity, Acl.ADMIN);
+    Acl acl = Acl.fromProto(op.getAcl());
+    if (op.hasExpectedAclGeneration() && op.getExpectedAclGeneration() != node.aclGeneration()) {
+      throw mismatch(path, "ACL generation", op.getExpectedAclGeneration(), node.aclGeneration());
+    }
+    node.setAcl(acl);
+    events.aclChanged(node);
     return node.stat();
   }
 

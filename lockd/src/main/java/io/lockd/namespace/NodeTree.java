@@ -20,7 +20,14 @@ final class NodeTree {
     nodes.put(
         NodePath.ROOT,
         new Node(
-            NodePath.ROOT, NodeKind.NODE_KIND_DIRECTORY, 0, rootInstance, 0, 0, ByteString.EMPTY));
+            NodePath.ROOT,
+            NodeKind.NODE_KIND_DIRECTORY,
+            0,
+            rootInstance,
+            0,
+            0,
+            ByteString.EMPTY,
+            Acl.OPEN));
   }
 
   /** The node at {@code path}, or null. */

@@ -3,6 +3,7 @@ package io.lockd.namespace;
 import io.lockd.proto.v1.CheckSequencerResponse;
 import io.lockd.proto.v1.ErrorReason;
 import io.lockd.proto.v1.Event;
+import io.lockd.proto.v1.GetAclResponse;
 import io.lockd.proto.v1.GetContentsAndStatResponse;
 import io.lockd.proto.v1.GetLockInfoResponse;
 import io.lockd.proto.v1.GetStatResponse;
@@ -168,6 +169,7 @@ final class Queries {
     return SessionInfo.newBuilder()
         .setSessionId(s.id)
         .setClientName(s.clientName)
+        .setCreator(s.creator)
         .setLeaseMillis(s.leaseMillis)
         .setCreatedMillis(s.createdMillis)
         .setLoggedDeadlineMillis(s.loggedDeadlineMillis())
@@ -178,6 +180,27 @@ final class Queries {
         .setWatches(s.watches().size())
         .setBufferedEvents(s.events.size())
         .setCaching(s.caching);
+  }
+
+  /** A node's ACL and stat. */
+  static GetAclResponse acl(NamespaceState state, String path) {
+    Node node = node(state, path);
+    return GetAclResponse.newBuilder()
+        .setAcl(node.acl().toProto())
+        .setStat(node.stat())
+        .setIndex(state.appliedIndex)
+        .build();
+  }
+
+  /**
+   * Refuses (PERMISSION_DENIED) a read of {@code path} by {@code identity} without the read right;
+   * a node that does not exist is left for the read itself to refuse (NOT_FOUND).
+   */
+  static void requireRead(NamespaceState state, String identity, String path) {
+    Node node = state.nodes.find(path);
+    if (node != null) {
+      Access.require(state, node, identity, Acl.READ);
+    }
   }
 
   /** The node a client names; its path must be in NFC ({@link NodePath#validateSpelling}). */

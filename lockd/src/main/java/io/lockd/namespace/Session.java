@@ -17,6 +17,10 @@ import java.util.TreeSet;
 final class Session {
   final long id;
   final String clientName;
+
+  /** The identity that created it (empty: anonymous); only it may send the session's commands. */
+  final String creator;
+
   final long leaseMillis;
   final long createdMillis;
 
@@ -37,6 +41,7 @@ final class Session {
   Session(
       long id,
       String clientName,
+      String creator,
       long leaseMillis,
       long createdMillis,
       long loggedDeadline,
@@ -44,6 +49,7 @@ final class Session {
     this.id = id;
     this.caching = caching;
     this.clientName = clientName;
+    this.creator = creator;
     this.leaseMillis = leaseMillis;
     this.createdMillis = createdMillis;
     this.loggedDeadlineMillis = loggedDeadline;

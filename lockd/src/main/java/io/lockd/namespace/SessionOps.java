@@ -53,7 +53,7 @@ final class SessionOps {
     }
   }
 
-  SessionCreated create(CreateSessionOp op) {
+  SessionCreated create(String creator, CreateSessionOp op) {
     NamespaceLimits limits = state.limits;
     checkClientName(op.getClientName(), limits);
     if (state.sessions.size() >= limits.maxSessions()) {
@@ -69,7 +69,13 @@ final class SessionOps {
     long now = state.clockMillis;
     Session session =
         new Session(
-            state.nextSessionId(), op.getClientName(), lease, now, now + lease, op.getCache());
+            state.nextSessionId(),
+            op.getClientName(),
+            creator,
+            lease,
+            now,
+            now + lease,
+            op.getCache());
     state.sessions.add(session);
     return SessionCreated.newBuilder().setSessionId(session.id).setLeaseMillis(lease).build();
   }

@@ -23,7 +23,10 @@ import io.lockd.proto.ns.v1.WatchRecord;
  * sessions) and fails with an {@link IllegalStateException} rather than load a damaged state.
  */
 final class SnapshotCodec {
-  static final int FORMAT_VERSION = 2;
+  static final int FORMAT_VERSION = 3;
+
+  /** Before ACLs and session creators (every node open, every session anonymous): still read. */
+  static final int FORMAT_VERSION_2 = 2;
 
   /** Before the sequence window and request fingerprints: still read, never written. */
   static final int FORMAT_VERSION_1 = 1;
@@ -42,7 +45,7 @@ final class SnapshotCodec {
             .setLastSessionId(state.lastSessionId)
             .setLastLockGeneration(state.lastLockGeneration);
     for (Node n : state.nodes.all()) {
-      out.addNodes(
+      NodeRecord.Builder record =
           NodeRecord.newBuilder()
               .setPath(n.path)
               .setKind(n.kind)
@@ -51,10 +54,14 @@ final class SnapshotCodec {
               .setInstance(n.instance)
               .setContentGeneration(n.contentGeneration())
               .setLockGeneration(n.lockGeneration())
-              .setAclGeneration(n.aclGeneration)
+              .setAclGeneration(n.aclGeneration())
               .setCtimeMillis(n.ctimeMillis)
               .setMtimeMillis(n.mtimeMillis())
-              .setLockDelayMillis(n.lockDelayMillis));
+              .setLockDelayMillis(n.lockDelayMillis);
+      if (!n.acl().equals(inheritedAcl(state, n.path))) {
+        record.setAcl(n.acl().toProto());
+      }
+      out.addNodes(record);
     }
     for (LockState lock : state.locks.all()) {
       out.addLocks(lockRecord(lock));
@@ -75,6 +82,22 @@ final class SnapshotCodec {
     }
   }
 
+  /** The ACL a node at {@code path} has unless its record says otherwise: its parent's. */
+  private static Acl inheritedAcl(NamespaceState state, String path) {
+    return path.equals(NodePath.ROOT) ? Acl.OPEN : state.nodes.get(NodePath.parent(path)).acl();
+  }
+
+  private static Acl aclOf(NodeRecord r, NamespaceState state, String path) {
+    if (!r.hasAcl()) {
+      return inheritedAcl(state, path);
+    }
+    try {
+      return Acl.fromProto(r.getAcl());
+    } catch (NamespaceException e) {
+      throw new IllegalStateException("node " + path + " has a bad ACL: " + e.getMessage(), e);
+    }
+  }
+
   static NamespaceState read(byte[] bytes, NamespaceLimits limits) {
     Snapshot snap;
     try {
@@ -83,10 +106,13 @@ final class SnapshotCodec {
       throw new IllegalStateException("snapshot does not parse: " + e.getMessage(), e);
     }
     Invariants.check(
-        snap.getFormatVersion() == FORMAT_VERSION || snap.getFormatVersion() == FORMAT_VERSION_1,
-        "snapshot format %d is neither %d nor %d",
+        snap.getFormatVersion() == FORMAT_VERSION
+            || snap.getFormatVersion() == FORMAT_VERSION_2
+            || snap.getFormatVersion() == FORMAT_VERSION_1,
+        "snapshot format %d is none of %d, %d and %d",
         snap.getFormatVersion(),
         FORMAT_VERSION,
+        FORMAT_VERSION_2,
         FORMAT_VERSION_1);
     NamespaceLimits taken = NamespaceLimits.fromRecord(limitsOf(snap, limits));
     Invariants.check(
@@ -103,11 +129,13 @@ final class SnapshotCodec {
     state.lastInstance = snap.getLastInstance();
     state.lastSessionId = snap.getLastSessionId();
     state.lastLockGeneration = snap.getLastLockGeneration();
-    state
-        .nodes
-        .get(NodePath.ROOT)
-        .restoreCounters(
-            root.getContentGeneration(), root.getLockGeneration(), root.getMtimeMillis());
+    Node rootNode = state.nodes.get(NodePath.ROOT);
+    rootNode.restoreCounters(
+        root.getContentGeneration(),
+        root.getLockGeneration(),
+        root.getAclGeneration(),
+        root.getMtimeMillis());
+    rootNode.restoreAcl(aclOf(root, state, NodePath.ROOT));
 
     readSessions(snap, state);
     readNodes(snap, state);
@@ -139,6 +167,7 @@ final class SnapshotCodec {
           new Session(
               r.getSessionId(),
               r.getClientName(),
+              r.getCreator(),
               r.getLeaseMillis(),
               r.getCreatedMillis(),
               r.getLoggedDeadlineMillis(),
@@ -165,8 +194,13 @@ final class SnapshotCodec {
               r.getInstance(),
               r.getCtimeMillis(),
               r.getLockDelayMillis(),
-              r.getContents());
-      n.restoreCounters(r.getContentGeneration(), r.getLockGeneration(), r.getMtimeMillis());
+              r.getContents(),
+              aclOf(r, state, path));
+      n.restoreCounters(
+          r.getContentGeneration(),
+          r.getLockGeneration(),
+          r.getAclGeneration(),
+          r.getMtimeMillis());
       state.nodes.add(n);
       if (n.isEphemeral()) {
         Session owner = state.sessions.find(n.ephemeralOwner);
@@ -247,6 +281,7 @@ final class SnapshotCodec {
         SessionRecord.newBuilder()
             .setSessionId(s.id)
             .setClientName(s.clientName)
+            .setCreator(s.creator)
             .setLeaseMillis(s.leaseMillis)
             .setCreatedMillis(s.createdMillis)
             .setLoggedDeadlineMillis(s.loggedDeadlineMillis())

@@ -18,8 +18,13 @@ final class WatchOps {
     this.state = state;
   }
 
-  void watch(Session session, WatchOp op) {
+  /**
+   * Needs read on the node, or, for a path that does not exist, on the nearest existing ancestor
+   * (whose ACL the node would inherit). Checked when the watch is set, not for each later event.
+   */
+  void watch(Session session, String identity, WatchOp op) {
     WatchKey key = key(op.getPath(), op.getKind());
+    Access.requireAt(state, key.path(), identity, Acl.READ);
     if (session.watches().contains(key)) {
       return;
     }

@@ -15,6 +15,7 @@ import io.lockd.proto.ns.v1.ExpiryReason;
 import io.lockd.proto.ns.v1.NamespaceCommand;
 import io.lockd.proto.ns.v1.NamespaceResult;
 import io.lockd.proto.ns.v1.ReleaseOp;
+import io.lockd.proto.ns.v1.SetAclOp;
 import io.lockd.proto.ns.v1.SetContentsOp;
 import io.lockd.proto.ns.v1.UnwatchOp;
 import io.lockd.proto.ns.v1.WatchOp;
@@ -32,6 +33,8 @@ import io.lockd.proto.v1.DeleteNodeRequest;
 import io.lockd.proto.v1.DeleteNodeResponse;
 import io.lockd.proto.v1.ForceCloseSessionRequest;
 import io.lockd.proto.v1.ForceCloseSessionResponse;
+import io.lockd.proto.v1.GetAclRequest;
+import io.lockd.proto.v1.GetAclResponse;
 import io.lockd.proto.v1.GetContentsAndStatRequest;
 import io.lockd.proto.v1.GetContentsAndStatResponse;
 import io.lockd.proto.v1.GetLockInfoRequest;
@@ -45,6 +48,8 @@ import io.lockd.proto.v1.ListSessionsResponse;
 import io.lockd.proto.v1.ReleaseRequest;
 import io.lockd.proto.v1.ReleaseResponse;
 import io.lockd.proto.v1.RequestHeader;
+import io.lockd.proto.v1.SetAclRequest;
+import io.lockd.proto.v1.SetAclResponse;
 import io.lockd.proto.v1.SetContentsRequest;
 import io.lockd.proto.v1.SetContentsResponse;
 import io.lockd.proto.v1.UnwatchRequest;
@@ -64,6 +69,12 @@ import java.util.function.Function;
  * directly (reads: under the lease, after the leadership no-op, so linearizable) or build the
  * command, stamp it with leader time and the client's acknowledged event index, propose it and
  * answer once it is applied.
+ *
+ * <p>Every request method takes the caller's identity ({@code caller}, empty for the anonymous
+ * caller), which the gRPC layer captured on its own thread: commands carry it in their header, so
+ * every replica checks ACLs and session ownership against the same value; reads check the ACL here,
+ * against the state they read. Admin rights (ListSessions, ForceCloseSession) are the gRPC layer's
+ * check, before it calls in.
  */
 public final class CellServer {
   private final ServedReplica replica;
@@ -156,12 +167,15 @@ public final class CellServer {
 
   // ---- sessions -------------------------------------------------------------------------------
 
-  public void createSession(CreateSessionRequest r, Reply<CreateSessionResponse> reply) {
-    if (refuse(reply, () -> createSession(r, reply), () -> checks.clientName(r.getClientName()))) {
+  public void createSession(
+      String caller, CreateSessionRequest r, Reply<CreateSessionResponse> reply) {
+    if (refuse(
+        reply, () -> createSession(caller, r, reply), () -> checks.clientName(r.getClientName()))) {
       return;
     }
     NamespaceCommand.Builder command =
         NamespaceCommand.newBuilder()
+            .setHeader(CommandHeader.newBuilder().setIdentity(caller))
             .setCreateSession(
                 CreateSessionOp.newBuilder()
                     .setRequestedLeaseMillis(r.getRequestedLeaseMillis())
@@ -183,14 +197,17 @@ public final class CellServer {
         });
   }
 
-  public void closeSession(CloseSessionRequest r, Reply<CloseSessionResponse> reply) {
+  public void closeSession(
+      String caller, CloseSessionRequest r, Reply<CloseSessionResponse> reply) {
     if (refuse(
-        reply, () -> closeSession(r, reply), () -> checks.header(r.hasHeader(), r.getHeader()))) {
+        reply,
+        () -> closeSession(caller, r, reply),
+        () -> checks.header(r.hasHeader(), r.getHeader()))) {
       return;
     }
     long id = r.getHeader().getSessionId();
     propose(
-        client(r.getHeader()).setCloseSession(CloseSessionOp.getDefaultInstance()),
+        client(caller, r.getHeader()).setCloseSession(CloseSessionOp.getDefaultInstance()),
         reply,
         result -> {
           duties.sessionEnded(id);
@@ -199,17 +216,20 @@ public final class CellServer {
         });
   }
 
-  /** Opens the server side of a KeepAlive stream; feed it the stream's requests. */
-  public KeepAliveStream openKeepAlive(EventSink sink) {
-    return streams.open(sink);
+  /**
+   * Opens the server side of a KeepAlive stream; feed it the stream's requests. Only the session's
+   * creator may keep it alive and read its events.
+   */
+  public KeepAliveStream openKeepAlive(String caller, EventSink sink) {
+    return streams.open(caller, sink);
   }
 
   // ---- nodes ----------------------------------------------------------------------------------
 
-  public void createNode(CreateNodeRequest r, Reply<CreateNodeResponse> reply) {
+  public void createNode(String caller, CreateNodeRequest r, Reply<CreateNodeResponse> reply) {
     if (refuse(
         reply,
-        () -> createNode(r, reply),
+        () -> createNode(caller, r, reply),
         () -> checks(r.hasHeader(), r.getHeader(), () -> checks.createNode(r)))) {
       return;
     }
@@ -223,7 +243,7 @@ public final class CellServer {
       op.setLockDelayMillis(r.getLockDelayMillis());
     }
     propose(
-        client(r.getHeader()).setCreateNode(op),
+        client(caller, r.getHeader()).setCreateNode(op),
         reply,
         result ->
             CreateNodeResponse.newBuilder()
@@ -232,10 +252,10 @@ public final class CellServer {
                 .build());
   }
 
-  public void deleteNode(DeleteNodeRequest r, Reply<DeleteNodeResponse> reply) {
+  public void deleteNode(String caller, DeleteNodeRequest r, Reply<DeleteNodeResponse> reply) {
     if (refuse(
         reply,
-        () -> deleteNode(r, reply),
+        () -> deleteNode(caller, r, reply),
         () -> checks(r.hasHeader(), r.getHeader(), () -> checks.deleteNode(r)))) {
       return;
     }
@@ -247,15 +267,15 @@ public final class CellServer {
       op.setExpectedContentGeneration(r.getExpectedContentGeneration());
     }
     propose(
-        client(r.getHeader()).setDeleteNode(op),
+        client(caller, r.getHeader()).setDeleteNode(op),
         reply,
         result -> DeleteNodeResponse.newBuilder().setIndex(result.getIndex()).build());
   }
 
-  public void setContents(SetContentsRequest r, Reply<SetContentsResponse> reply) {
+  public void setContents(String caller, SetContentsRequest r, Reply<SetContentsResponse> reply) {
     if (refuse(
         reply,
-        () -> setContents(r, reply),
+        () -> setContents(caller, r, reply),
         () -> checks(r.hasHeader(), r.getHeader(), () -> checks.setContents(r)))) {
       return;
     }
@@ -265,7 +285,7 @@ public final class CellServer {
       op.setExpectedContentGeneration(r.getExpectedContentGeneration());
     }
     propose(
-        client(r.getHeader()).setSetContents(op),
+        client(caller, r.getHeader()).setSetContents(op),
         reply,
         result ->
             SetContentsResponse.newBuilder()
@@ -274,32 +294,63 @@ public final class CellServer {
                 .build());
   }
 
-  public void getStat(GetStatRequest r, Reply<GetStatResponse> reply) {
-    read(reply, () -> getStat(r, reply), () -> namespace.getStat(r.getPath()));
+  public void getStat(String caller, GetStatRequest r, Reply<GetStatResponse> reply) {
+    read(reply, () -> getStat(caller, r, reply), () -> namespace.getStat(caller, r.getPath()));
   }
 
   public void getContentsAndStat(
-      GetContentsAndStatRequest r, Reply<GetContentsAndStatResponse> reply) {
+      String caller, GetContentsAndStatRequest r, Reply<GetContentsAndStatResponse> reply) {
     read(
         reply,
-        () -> getContentsAndStat(r, reply),
+        () -> getContentsAndStat(caller, r, reply),
         () -> {
-          GetContentsAndStatResponse answer = namespace.getContentsAndStat(r.getPath());
+          GetContentsAndStatResponse answer = namespace.getContentsAndStat(caller, r.getPath());
           long cacher = r.getCacheSessionId();
-          return cacher == 0 ? answer : cache.register(cacher, duties.mayCache(cacher), answer);
+          // Only the session's creator may make it a cacher of the file: another identity gets
+          // the answer uncacheable, and the session no invalidations it did not ask for.
+          return cacher == 0
+              ? answer
+              : cache.register(
+                  cacher, duties.mayCache(cacher) && !ownedByAnother(cacher, caller), answer);
         });
   }
 
-  public void listChildren(ListChildrenRequest r, Reply<ListChildrenResponse> reply) {
-    read(reply, () -> listChildren(r, reply), () -> namespace.listChildren(r));
+  public void listChildren(
+      String caller, ListChildrenRequest r, Reply<ListChildrenResponse> reply) {
+    read(reply, () -> listChildren(caller, r, reply), () -> namespace.listChildren(caller, r));
+  }
+
+  public void getAcl(String caller, GetAclRequest r, Reply<GetAclResponse> reply) {
+    read(reply, () -> getAcl(caller, r, reply), () -> namespace.getAcl(caller, r.getPath()));
+  }
+
+  public void setAcl(String caller, SetAclRequest r, Reply<SetAclResponse> reply) {
+    if (refuse(
+        reply,
+        () -> setAcl(caller, r, reply),
+        () -> checks(r.hasHeader(), r.getHeader(), () -> checks.setAcl(r)))) {
+      return;
+    }
+    SetAclOp.Builder op = SetAclOp.newBuilder().setPath(r.getPath()).setAcl(r.getAcl());
+    if (r.hasExpectedAclGeneration()) {
+      op.setExpectedAclGeneration(r.getExpectedAclGeneration());
+    }
+    propose(
+        client(caller, r.getHeader()).setSetAcl(op),
+        reply,
+        result ->
+            SetAclResponse.newBuilder()
+                .setStat(result.getStat())
+                .setIndex(result.getIndex())
+                .build());
   }
 
   // ---- locks ----------------------------------------------------------------------------------
 
-  public void acquire(AcquireRequest r, Reply<AcquireResponse> reply) {
+  public void acquire(String caller, AcquireRequest r, Reply<AcquireResponse> reply) {
     if (refuse(
         reply,
-        () -> acquire(r, reply),
+        () -> acquire(caller, r, reply),
         () -> checks(r.hasHeader(), r.getHeader(), () -> checks.acquire(r)))) {
       return;
     }
@@ -310,7 +361,7 @@ public final class CellServer {
             .setWaitMillis(r.getWaitMillis())
             .build();
     propose(
-        client(r.getHeader()).setAcquire(op),
+        client(caller, r.getHeader()).setAcquire(op),
         reply,
         result -> {
           AcquireResponse.Builder out = AcquireResponse.newBuilder().setIndex(result.getIndex());
@@ -323,15 +374,15 @@ public final class CellServer {
         });
   }
 
-  public void release(ReleaseRequest r, Reply<ReleaseResponse> reply) {
+  public void release(String caller, ReleaseRequest r, Reply<ReleaseResponse> reply) {
     if (refuse(
         reply,
-        () -> release(r, reply),
+        () -> release(caller, r, reply),
         () -> checks(r.hasHeader(), r.getHeader(), () -> checks.release(r)))) {
       return;
     }
     propose(
-        client(r.getHeader()).setRelease(ReleaseOp.newBuilder().setPath(r.getPath())),
+        client(caller, r.getHeader()).setRelease(ReleaseOp.newBuilder().setPath(r.getPath())),
         reply,
         result ->
             ReleaseResponse.newBuilder()
@@ -340,24 +391,28 @@ public final class CellServer {
                 .build());
   }
 
-  public void getLockInfo(GetLockInfoRequest r, Reply<GetLockInfoResponse> reply) {
-    read(reply, () -> getLockInfo(r, reply), () -> namespace.getLockInfo(r));
+  public void getLockInfo(String caller, GetLockInfoRequest r, Reply<GetLockInfoResponse> reply) {
+    read(reply, () -> getLockInfo(caller, r, reply), () -> namespace.getLockInfo(caller, r));
   }
 
-  public void checkSequencer(CheckSequencerRequest r, Reply<CheckSequencerResponse> reply) {
+  public void checkSequencer(
+      String caller, CheckSequencerRequest r, Reply<CheckSequencerResponse> reply) {
     if (!r.hasSequencer()) {
       reply.error(ServerError.badArgument("sequencer is required"));
       return;
     }
-    read(reply, () -> checkSequencer(r, reply), () -> namespace.checkSequencer(r.getSequencer()));
+    read(
+        reply,
+        () -> checkSequencer(caller, r, reply),
+        () -> namespace.checkSequencer(r.getSequencer()));
   }
 
   // ---- watches --------------------------------------------------------------------------------
 
-  public void watch(WatchRequest r, Reply<WatchResponse> reply) {
+  public void watch(String caller, WatchRequest r, Reply<WatchResponse> reply) {
     if (refuse(
         reply,
-        () -> watch(r, reply),
+        () -> watch(caller, r, reply),
         () ->
             checks(
                 r.hasHeader(),
@@ -366,16 +421,16 @@ public final class CellServer {
       return;
     }
     propose(
-        client(r.getHeader())
+        client(caller, r.getHeader())
             .setWatch(WatchOp.newBuilder().setPath(r.getPath()).setKind(r.getKind())),
         reply,
         result -> WatchResponse.newBuilder().setIndex(result.getIndex()).build());
   }
 
-  public void unwatch(UnwatchRequest r, Reply<UnwatchResponse> reply) {
+  public void unwatch(String caller, UnwatchRequest r, Reply<UnwatchResponse> reply) {
     if (refuse(
         reply,
-        () -> unwatch(r, reply),
+        () -> unwatch(caller, r, reply),
         () ->
             checks(
                 r.hasHeader(),
@@ -384,7 +439,7 @@ public final class CellServer {
       return;
     }
     propose(
-        client(r.getHeader())
+        client(caller, r.getHeader())
             .setUnwatch(UnwatchOp.newBuilder().setPath(r.getPath()).setKind(r.getKind())),
         reply,
         result -> UnwatchResponse.newBuilder().setIndex(result.getIndex()).build());
@@ -392,10 +447,12 @@ public final class CellServer {
 
   // ---- administration -------------------------------------------------------------------------
 
-  public void listSessions(ListSessionsRequest r, Reply<ListSessionsResponse> reply) {
-    read(reply, () -> listSessions(r, reply), () -> namespace.listSessions(r));
+  public void listSessions(
+      String caller, ListSessionsRequest r, Reply<ListSessionsResponse> reply) {
+    read(reply, () -> listSessions(caller, r, reply), () -> namespace.listSessions(r));
   }
 
+  /** Cell administration: the caller must be an admin (checked by the gRPC layer, which knows). */
   public void forceCloseSession(
       ForceCloseSessionRequest r, Reply<ForceCloseSessionResponse> reply) {
     if (refuse(reply, () -> forceCloseSession(r, reply), () -> checks.session(r.getSessionId()))) {
@@ -438,13 +495,23 @@ public final class CellServer {
 
   // ---- plumbing -------------------------------------------------------------------------------
 
-  private NamespaceCommand.Builder client(RequestHeader header) {
+  private NamespaceCommand.Builder client(String caller, RequestHeader header) {
     return NamespaceCommand.newBuilder()
         .setHeader(
             CommandHeader.newBuilder()
+                .setIdentity(caller)
                 .setSessionId(header.getSessionId())
                 .setSequence(header.getSequence())
                 .setAckedEventIndex(duties.ackedEventIndex(header.getSessionId())));
+  }
+
+  /** Whether the session exists and another identity than {@code caller} created it. */
+  private boolean ownedByAnother(long sessionId, String caller) {
+    try {
+      return !namespace.creatorOf(sessionId).equals(caller);
+    } catch (NamespaceException gone) {
+      return false;
+    }
   }
 
   /** A mutating request's checks: its header first, then its operation. */

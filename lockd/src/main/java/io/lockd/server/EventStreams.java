@@ -52,8 +52,8 @@ final class EventStreams {
     this.config = config;
   }
 
-  KeepAliveStream open(EventSink sink) {
-    return new KeepAliveStream(this, sink);
+  KeepAliveStream open(String caller, EventSink sink) {
+    return new KeepAliveStream(this, caller, sink);
   }
 
   int count() {
@@ -74,6 +74,11 @@ final class EventStreams {
       return;
     }
     if (stream.sessionId == 0) {
+      ServerError stolen = notCreator(stream.caller, sessionId);
+      if (stolen != null) {
+        end(stream, stolen);
+        return;
+      }
       if (!register(stream, sessionId)) {
         return;
       }
@@ -99,6 +104,28 @@ final class EventStreams {
       return;
     }
     send(stream, leaseLeft, events, duties.firstContactSinceLeaderChange(sessionId));
+  }
+
+  /**
+   * PERMISSION_DENIED if {@code caller} did not create the session: its events and its lease are
+   * its creator's. Null if it did, or if the session is gone (answered as an expiry below).
+   */
+  private ServerError notCreator(String caller, long sessionId) {
+    String creator;
+    try {
+      creator = namespace.creatorOf(sessionId);
+    } catch (NamespaceException gone) {
+      return null;
+    }
+    if (creator.equals(caller)) {
+      return null;
+    }
+    return ServerError.permissionDenied(
+        Namespace.describeIdentity(caller)
+            + " may not keep session "
+            + sessionId
+            + " alive: it belongs to "
+            + Namespace.describeIdentity(creator));
   }
 
   /** Sends a stream the events it has not had yet, if there are any and the transport has room. */

@@ -11,6 +11,9 @@ public final class KeepAliveStream {
   private final EventStreams owner;
   final EventSink sink;
 
+  /** The identity of the stream's caller: only a session's creator may keep it alive. */
+  final String caller;
+
   /** The session this stream serves, fixed by its first request (0 until then). */
   long sessionId;
 
@@ -22,8 +25,9 @@ public final class KeepAliveStream {
 
   boolean open = true;
 
-  KeepAliveStream(EventStreams owner, EventSink sink) {
+  KeepAliveStream(EventStreams owner, String caller, EventSink sink) {
     this.owner = owner;
+    this.caller = caller;
     this.sink = sink;
   }
 

@@ -13,6 +13,7 @@ import io.lockd.proto.v1.NodeKind;
 import io.lockd.proto.v1.ReleaseRequest;
 import io.lockd.proto.v1.RequestHeader;
 import io.lockd.proto.v1.SessionInfo;
+import io.lockd.proto.v1.SetAclRequest;
 import io.lockd.proto.v1.SetContentsRequest;
 import io.lockd.proto.v1.WatchKind;
 
@@ -128,6 +129,19 @@ final class RequestChecks {
   void setContents(SetContentsRequest r) {
     path(r.getPath());
     contents(r.getPath(), r.getContents());
+  }
+
+  /** An ACL is required (an empty one, granting nothing, is explicit) and must be well formed. */
+  void setAcl(SetAclRequest r) {
+    path(r.getPath());
+    if (!r.hasAcl()) {
+      throw bad("acl is required (an ACL with no entries grants nothing to anyone)");
+    }
+    try {
+      Namespace.checkAcl(r.getAcl());
+    } catch (NamespaceException e) {
+      throw ServerError.of(e).refusal();
+    }
   }
 
   void acquire(AcquireRequest r) {

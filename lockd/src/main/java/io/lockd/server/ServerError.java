@@ -14,6 +14,7 @@ public record ServerError(int code, ErrorReason reason, String message, int lead
   public static final int INVALID_ARGUMENT = 3;
   public static final int NOT_FOUND = 5;
   public static final int ALREADY_EXISTS = 6;
+  public static final int PERMISSION_DENIED = 7;
   public static final int RESOURCE_EXHAUSTED = 8;
   public static final int FAILED_PRECONDITION = 9;
   public static final int INTERNAL = 13;
@@ -65,6 +66,11 @@ public record ServerError(int code, ErrorReason reason, String message, int lead
 
   public static ServerError of(int code, ErrorReason reason, String format, Object... args) {
     return new ServerError(code, reason, String.format(Locale.ROOT, format, args), NO_HINT);
+  }
+
+  public static ServerError permissionDenied(String message) {
+    return new ServerError(
+        PERMISSION_DENIED, ErrorReason.ERROR_REASON_PERMISSION_DENIED, message, NO_HINT);
   }
 
   public static ServerError internal(String message) {

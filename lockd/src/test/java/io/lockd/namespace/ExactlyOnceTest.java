@@ -209,7 +209,7 @@ class ExactlyOnceTest {
         twin.client(s, 5, create("/c")),
         ErrorCode.ERROR_CODE_FAILED_PRECONDITION,
         ErrorReason.ERROR_REASON_STALE_SEQUENCE);
-    assertEquals(2, Snapshot.parseFrom(twin.ns.snapshot()).getFormatVersion());
+    assertEquals(3, Snapshot.parseFrom(twin.ns.snapshot()).getFormatVersion());
   }
 
   @Test

@@ -42,6 +42,9 @@ final class Harness {
   long nowMillis = 1_000_000;
   private final TreeMap<Long, Long> sequences = new TreeMap<>();
 
+  /** The identity each session was created by, which its commands carry (absent: anonymous). */
+  private final TreeMap<Long, String> identities = new TreeMap<>();
+
   Harness() {
     this(NamespaceLimits.defaults());
   }
@@ -93,6 +96,7 @@ final class Harness {
 
   CommandHeader header(long session, long seq) {
     return CommandHeader.newBuilder()
+        .setIdentity(identities.getOrDefault(session, ""))
         .setSessionId(session)
         .setSequence(seq)
         .setLeaderTimeMillis(nowMillis)
@@ -115,6 +119,30 @@ final class Harness {
                         .setRequestedLeaseMillis(leaseMillis)));
     ok(r);
     return r.getSessionCreated().getSessionId();
+  }
+
+  /** A session created by {@code identity}; its commands carry that identity. */
+  long sessionAs(String identity) {
+    NamespaceResult r =
+        apply(
+            NamespaceCommand.newBuilder()
+                .setHeader(header(0, 0).toBuilder().setIdentity(identity))
+                .setCreateSession(CreateSessionOp.newBuilder().setClientName(identity))
+                .build());
+    ok(r);
+    long id = r.getSessionCreated().getSessionId();
+    identities.put(id, identity);
+    return id;
+  }
+
+  /** A command for {@code session} sent by {@code identity}, whoever created the session. */
+  NamespaceResult clientAs(String identity, long session, Consumer<NamespaceCommand.Builder> op) {
+    long seq = sequences.merge(session, 1L, Long::sum);
+    NamespaceCommand.Builder b =
+        NamespaceCommand.newBuilder()
+            .setHeader(header(session, seq).toBuilder().setIdentity(identity));
+    op.accept(b);
+    return apply(b.build());
   }
 
   NamespaceResult expire(long session) {

@@ -43,7 +43,7 @@ class CellServerTest {
     h.replica.role = Role.FOLLOWER;
     h.replica.leaderHint = 3;
     Captured<io.lockd.proto.v1.CreateSessionResponse> c = new Captured<>();
-    h.server.createSession(CreateSessionRequest.getDefaultInstance(), c);
+    h.server.createSession("", CreateSessionRequest.getDefaultInstance(), c);
     ServerError e = c.failed();
     assertEquals(ServerError.UNAVAILABLE, e.code());
     assertEquals(3, e.leaderHint());
@@ -57,7 +57,7 @@ class CellServerTest {
     h.replica.role = Role.FOLLOWER;
     h.replica.leaderHint = -1; // the leader went silent: an election is running
     Captured<io.lockd.proto.v1.CreateSessionResponse> c = new Captured<>();
-    h.server.createSession(CreateSessionRequest.getDefaultInstance(), c);
+    h.server.createSession("", CreateSessionRequest.getDefaultInstance(), c);
     h.advance(200);
     assertEquals(0, c.calls, "answered before any leader was known");
     assertEquals(1, h.server.parkedRequests());
@@ -76,7 +76,7 @@ class CellServerTest {
     h.replica.role = Role.LEADER;
     h.replica.reads = false; // elected, its no-op not yet applied
     Captured<io.lockd.proto.v1.CreateSessionResponse> c = new Captured<>();
-    h.server.createSession(CreateSessionRequest.newBuilder().setClientName("early").build(), c);
+    h.server.createSession("", CreateSessionRequest.newBuilder().setClientName("early").build(), c);
     h.step();
     assertEquals(0, c.calls);
 
@@ -92,7 +92,7 @@ class CellServerTest {
     h.replica.role = Role.FOLLOWER;
     h.replica.leaderHint = -1;
     Captured<io.lockd.proto.v1.CreateSessionResponse> c = new Captured<>();
-    h.server.createSession(CreateSessionRequest.getDefaultInstance(), c);
+    h.server.createSession("", CreateSessionRequest.getDefaultInstance(), c);
     h.advance(ServerConfig.defaults().parkMillis() - 1);
     assertEquals(0, c.calls);
     h.advance(1);
@@ -306,6 +306,7 @@ class CellServerTest {
     create(h, s, "/once");
     Captured<CreateNodeResponse> retry = new Captured<>();
     h.server.createNode(
+        "",
         CreateNodeRequest.newBuilder()
             .setHeader(h.same(s))
             .setPath("/once")
@@ -318,13 +319,13 @@ class CellServerTest {
     Captured<ReleaseResponse> notHeld = new Captured<>();
     ReleaseRequest release =
         ReleaseRequest.newBuilder().setHeader(h.next(s)).setPath("/once").build();
-    h.server.release(release, notHeld);
+    h.server.release("", release, notHeld);
     assertEquals(1, h.replica.queued(), "a refusal for the state goes through the log");
     h.apply();
     assertEquals(ServerError.FAILED_PRECONDITION, notHeld.failed().code());
     assertTrue(acquire(h, s, "/once", 0).hasGranted());
     Captured<ReleaseResponse> lateRetry = new Captured<>();
-    h.server.release(release, lateRetry); // the same request again, now that the lock is held
+    h.server.release("", release, lateRetry); // the same request again, now that the lock is held
     h.apply();
     assertEquals(
         io.lockd.proto.v1.ErrorReason.ERROR_REASON_STALE_SEQUENCE, lateRetry.failed().reason());
@@ -344,7 +345,7 @@ class CellServerTest {
     long writer = h.createSession(10_000);
     create(h, writer, "/f");
     Sink sink = new Sink();
-    sink.stream = h.server.openKeepAlive(sink);
+    sink.stream = h.server.openKeepAlive("", sink);
     sink.stream.onRequest(
         io.lockd.proto.v1.KeepAliveRequest.newBuilder().setSessionId(s).setRequestId(7).build());
     assertEquals(7, sink.responses.get(sink.responses.size() - 1).getRequestId());
@@ -366,6 +367,7 @@ class CellServerTest {
   static void watch(CoreHarness h, long session, String path) {
     Captured<WatchResponse> c = new Captured<>();
     h.server.watch(
+        "",
         WatchRequest.newBuilder()
             .setHeader(h.next(session))
             .setPath(path)
@@ -379,6 +381,7 @@ class CellServerTest {
   static void create(CoreHarness h, long session, String path) {
     Captured<CreateNodeResponse> c = new Captured<>();
     h.server.createNode(
+        "",
         CreateNodeRequest.newBuilder()
             .setHeader(h.next(session))
             .setPath(path)
@@ -392,6 +395,7 @@ class CellServerTest {
   static void setContents(CoreHarness h, long session, String path, String text) {
     Captured<SetContentsResponse> c = new Captured<>();
     h.server.setContents(
+        "",
         SetContentsRequest.newBuilder()
             .setHeader(h.next(session))
             .setPath(path)
@@ -405,6 +409,7 @@ class CellServerTest {
   static AcquireResponse acquire(CoreHarness h, long session, String path, long waitMillis) {
     Captured<AcquireResponse> c = new Captured<>();
     h.server.acquire(
+        "",
         AcquireRequest.newBuilder()
             .setHeader(h.next(session))
             .setPath(path)
@@ -419,7 +424,7 @@ class CellServerTest {
   static void release(CoreHarness h, long session, String path) {
     Captured<ReleaseResponse> c = new Captured<>();
     h.server.release(
-        ReleaseRequest.newBuilder().setHeader(h.next(session)).setPath(path).build(), c);
+        "", ReleaseRequest.newBuilder().setHeader(h.next(session)).setPath(path).build(), c);
     h.apply();
     c.ok();
   }

@@ -56,6 +56,23 @@ class ConsistentCacheTest {
   }
 
   @Test
+  void onlyTheCreatorOfACachingSessionMakesItCacheAFile() {
+    CoreHarness h = new CoreHarness(5_000);
+    long writer = h.createSession(10_000);
+    long cacher = cachingSession(h, 10_000);
+    CellServerTest.create(h, writer, FILE);
+    h.stream(cacher, 0);
+    Captured<GetContentsAndStatResponse> c = new Captured<>();
+    h.server.getContentsAndStat(
+        "mallory",
+        GetContentsAndStatRequest.newBuilder().setPath(FILE).setCacheSessionId(cacher).build(),
+        c);
+    assertFalse(c.ok().getCacheable(), "another identity's read does not register the session");
+    startWrite(h, writer, FILE, "v2").ok(); // not held for an invalidation nobody asked for
+    assertTrue(cachedRead(h, cacher, FILE).getCacheable(), "the creator's read does");
+  }
+
+  @Test
   void writesToFilesNobodyCachesAndOrdinaryReadsAreNotHeld() {
     CoreHarness h = new CoreHarness(5_000);
     long writer = h.createSession(10_000);
@@ -103,7 +120,7 @@ class ConsistentCacheTest {
     assertEquals(0, write.calls, "the cacher may still serve what it cached under ballot 1");
 
     Sink back = new Sink();
-    back.stream = h.server.openKeepAlive(back);
+    back.stream = h.server.openKeepAlive("", back);
     back.stream.onRequest(
         KeepAliveRequest.newBuilder()
             .setSessionId(cacher)
@@ -141,11 +158,11 @@ class ConsistentCacheTest {
     // Change FILE (an invalidation is pending, not yet sent), then read /b and change it: the
     // second change must not join the first invalidation, whose number the read was told.
     Captured<SetContentsResponse> w1 = new Captured<>();
-    h.server.setContents(set(h, writer, FILE, "v2"), w1);
+    h.server.setContents("", set(h, writer, FILE, "v2"), w1);
     h.replica.applyAll();
     GetContentsAndStatResponse b = cachedRead(h, cacher, "/b");
     Captured<SetContentsResponse> w2 = new Captured<>();
-    h.server.setContents(set(h, writer, "/b", "v2"), w2);
+    h.server.setContents("", set(h, writer, "/b", "v2"), w2);
     h.apply();
     List<CacheInvalidation> sent = lastResponse(stream).getInvalidationsList();
     CacheInvalidation ofB =
@@ -167,6 +184,7 @@ class ConsistentCacheTest {
   private static long cachingSession(CoreHarness h, long leaseMillis) {
     Captured<CreateSessionResponse> c = new Captured<>();
     h.server.createSession(
+        "",
         CreateSessionRequest.newBuilder()
             .setRequestedLeaseMillis(leaseMillis)
             .setClientName("cacher")
@@ -184,7 +202,7 @@ class ConsistentCacheTest {
 
   private static GetContentsAndStatResponse read(CoreHarness h, GetContentsAndStatRequest r) {
     Captured<GetContentsAndStatResponse> c = new Captured<>();
-    h.server.getContentsAndStat(r, c);
+    h.server.getContentsAndStat("", r, c);
     return c.ok();
   }
 
@@ -199,7 +217,7 @@ class ConsistentCacheTest {
   private static Captured<SetContentsResponse> startWrite(
       CoreHarness h, long session, String path, String text) {
     Captured<SetContentsResponse> c = new Captured<>();
-    h.server.setContents(set(h, session, path, text), c);
+    h.server.setContents("", set(h, session, path, text), c);
     h.apply();
     return c;
   }

@@ -71,6 +71,7 @@ final class CoreHarness {
   long createSession(long leaseMillis) {
     Captured<io.lockd.proto.v1.CreateSessionResponse> c = new Captured<>();
     server.createSession(
+        "",
         CreateSessionRequest.newBuilder()
             .setRequestedLeaseMillis(leaseMillis)
             .setClientName("test")
@@ -96,7 +97,7 @@ final class CoreHarness {
 
   Sink stream(long session, long lastSeen) {
     Sink sink = new Sink();
-    sink.stream = server.openKeepAlive(sink);
+    sink.stream = server.openKeepAlive("", sink);
     sink.keepAlive(session, lastSeen);
     return sink;
   }

@@ -31,6 +31,7 @@ class FailStopTest {
           }
         };
     h.server.createNode(
+        "",
         CreateNodeRequest.newBuilder()
             .setHeader(h.next(s))
             .setPath("/a")

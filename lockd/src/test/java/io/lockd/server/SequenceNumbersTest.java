@@ -26,7 +26,7 @@ class SequenceNumbersTest {
   void aCloseReusingTheNumberOfACreateIsRefusedAndTheSessionStaysOpen() {
     CellServerTest.create(h, s, "/a");
     Captured<CloseSessionResponse> close = new Captured<>();
-    h.server.closeSession(CloseSessionRequest.newBuilder().setHeader(h.same(s)).build(), close);
+    h.server.closeSession("", CloseSessionRequest.newBuilder().setHeader(h.same(s)).build(), close);
     h.apply();
     ServerError refused = close.failed();
     assertEquals(ServerError.FAILED_PRECONDITION, refused.code());
@@ -42,7 +42,7 @@ class SequenceNumbersTest {
     CellServerTest.create(h, s, "/w");
     CellServerTest.watch(h, s, "/w"); // its answer has no body: an empty CreateNodeResponse
     Captured<CreateNodeResponse> forged = new Captured<>();
-    h.server.createNode(create("/forged", h.same(s)), forged);
+    h.server.createNode("", create("/forged", h.same(s)), forged);
     h.apply();
     assertEquals(ServerError.FAILED_PRECONDITION, forged.failed().code());
     assertEquals(java.util.List.of("w"), h.namespace.listChildren("/").getNamesList());
@@ -54,7 +54,7 @@ class SequenceNumbersTest {
     int proposed = h.replica.proposed.size();
     Captured<CreateNodeResponse> far = new Captured<>();
     RequestHeader wild = RequestHeader.newBuilder().setSessionId(s).setSequence(-1L).build();
-    h.server.createNode(create("/far", wild), far);
+    h.server.createNode("", create("/far", wild), far);
     ServerError refused = far.failed();
     assertEquals(ServerError.INVALID_ARGUMENT, refused.code());
     assertTrue(refused.message().contains("sequenceWindow"), refused.message());

@@ -53,6 +53,11 @@ import java.util.function.BooleanSupplier;
  *       back, one generation never comes from two sessions, and it never has to refuse a holder
  *       whose client, running and caught up after any pause, still says {@code isHeld()} for that
  *       grant (see {@link SimApp});
+ *   <li>{@code AclChecker} (part of {@link LockCheckers}), on every command each replica applies:
+ *       each client is authenticated as its own identity, and its {@link AclProbes} change ACLs and
+ *       the one group at random under /acl; no command succeeds that the ACLs in force at its index
+ *       did not allow, none is refused that they did allow, and no session answers to an identity
+ *       other than its creator;
  *   <li>{@link ChecksumChecker}, after every step: running replicas at equal applied slots hold
  *       namespaces with equal checksums;
  *   <li>the consensus checks of {@link SimCell}, after every step: lease safety, promises kept,
@@ -102,6 +107,8 @@ final class ClientSimulation {
       long expiries,
       long events,
       long resyncs,
+      long aclAllowed,
+      long aclDenied,
       long hash,
       String violation) {}
 
@@ -255,6 +262,8 @@ final class ClientSimulation {
         expired.size(),
         apps.stream().mapToLong(a -> a.watchEvents()[0]).sum(),
         apps.stream().mapToLong(a -> a.watchEvents()[1]).sum(),
+        checkers.acl.allowed,
+        checkers.acl.denied,
         trace.hash(),
         violation);
   }
@@ -293,6 +302,7 @@ final class ClientSimulation {
             .thenCompose(x -> async.mkdirs("/data"))
             .thenCompose(x -> async.createUnlessExists(SimApp.DATA, CreateOptions.file()))
             .thenCompose(x -> async.mkdirs("/eph"))
+            .thenCompose(x -> AclProbes.bootstrap(async))
             .whenComplete(
                 (x, error) -> {
                   trying[0] = false;

@@ -43,7 +43,8 @@ class ClientSimulationTest {
     System.out.printf(
         "SIMULATION client seeds=%d replicas=5 clients=%d steps=%d messages=%d "
             + "violations=%d acquired=%d sessions=%d refused=%d reads=%d cache_hits=%d "
-            + "pauses=%d expiries=%d seeds_with_expiry=%d watch_events=%d resyncs=%d%n",
+            + "pauses=%d expiries=%d seeds_with_expiry=%d watch_events=%d resyncs=%d "
+            + "acl_checked_allowed=%d acl_checked_denied=%d%n",
         results.size(),
         ClientSimulation.CLIENTS,
         sum(results, ClientSimulation.Result::steps),
@@ -58,7 +59,9 @@ class ClientSimulationTest {
         sum(results, ClientSimulation.Result::expiries),
         results.stream().filter(r -> r.expiries() > 0).count(),
         sum(results, ClientSimulation.Result::events),
-        sum(results, ClientSimulation.Result::resyncs));
+        sum(results, ClientSimulation.Result::resyncs),
+        sum(results, ClientSimulation.Result::aclAllowed),
+        sum(results, ClientSimulation.Result::aclDenied));
     assertTrue(failures.isEmpty(), String.join("\n", failures));
   }
 

@@ -71,6 +71,8 @@ final class SimApp {
   private final TreeSet<Long> withEphemeral = new TreeSet<>();
   private boolean busy;
   private boolean readerBusy;
+  private boolean probeBusy;
+  final AclProbes probes;
   private final List<EventOrder> watched = new ArrayList<>();
   private long watchedSession;
   private boolean watching;
@@ -109,6 +111,8 @@ final class SimApp {
     this.checkers = checkers;
     this.trace = trace;
     this.acknowledged = acknowledged;
+    this.probes =
+        new AclProbes(async, random, ClientSimulation.CLIENTS, (what, e) -> failed(what, e));
   }
 
   void start() {
@@ -117,6 +121,18 @@ final class SimApp {
       readerBusy = true;
       process.later(random.nextLong(1_000, 300_000), this::readAgain);
     }
+    probeBusy = true;
+    process.later(random.nextLong(1_000, 500_000), this::probeAgain);
+  }
+
+  /** ACL changes and checked operations under /acl ({@link AclProbes}), now and then. */
+  private void probeAgain() {
+    if (stopped) {
+      probeBusy = false;
+      return;
+    }
+    probes.one(
+        () -> guarded(() -> process.later(random.nextLong(1_000, 500_000), this::probeAgain)));
   }
 
   /**
@@ -139,7 +155,7 @@ final class SimApp {
 
   /** Not in the middle of an operation (and holding nothing, since it releases before idling). */
   boolean idle() {
-    return !busy && !readerBusy;
+    return !busy && !readerBusy && !probeBusy;
   }
 
   long sessions() {

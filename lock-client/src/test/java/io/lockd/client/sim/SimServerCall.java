@@ -1,11 +1,14 @@
 package io.lockd.client.sim;
 
 import io.grpc.Attributes;
+import io.grpc.Context;
+import io.grpc.Contexts;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.Status;
+import io.lockd.server.grpc.CallerIdentity;
 import java.io.ByteArrayInputStream;
 import java.util.ArrayDeque;
 
@@ -74,7 +77,12 @@ final class SimServerCall<Q, A> extends ServerCall<Q, A> {
     SimServerCall<Q, A> call =
         new SimServerCall<>(network, wire, endpoint, definition.getMethodDescriptor());
     endpoint.calls.add(call);
-    call.listener = definition.getServerCallHandler().startCall(call, headers);
+    // The simulated client port authenticates each client process as its own identity, as TLS
+    // would from its certificate (CallerIdentity is where authentication leaves it).
+    Context authenticated =
+        Context.current().withValue(CallerIdentity.KEY, AclProbes.identity(wire.client));
+    call.listener =
+        Contexts.interceptCall(authenticated, call, headers, definition.getServerCallHandler());
     call.listener.onReady();
     return call;
   }

@@ -81,75 +81,78 @@ final class CallStream implements StreamObserver<CallRequest> {
                   ServerError.NO_HINT)));
       return;
     }
+    String caller = CallerIdentity.current(); // the call's context: not there on the loop thread
     switch (r.getRequestCase()) {
       case CREATE_SESSION ->
           this.<CreateSessionResponse>run(
               id,
               CallResponse.Builder::setCreateSession,
-              (cell, reply) -> cell.createSession(r.getCreateSession(), reply));
+              (cell, reply) -> cell.createSession(caller, r.getCreateSession(), reply));
       case CLOSE_SESSION ->
           this.<CloseSessionResponse>run(
               id,
               CallResponse.Builder::setCloseSession,
-              (cell, reply) -> cell.closeSession(r.getCloseSession(), reply));
+              (cell, reply) -> cell.closeSession(caller, r.getCloseSession(), reply));
       case CREATE_NODE ->
           this.<CreateNodeResponse>run(
               id,
               CallResponse.Builder::setCreateNode,
-              (cell, reply) -> cell.createNode(r.getCreateNode(), reply));
+              (cell, reply) -> cell.createNode(caller, r.getCreateNode(), reply));
       case DELETE_NODE ->
           this.<DeleteNodeResponse>run(
               id,
               CallResponse.Builder::setDeleteNode,
-              (cell, reply) -> cell.deleteNode(r.getDeleteNode(), reply));
+              (cell, reply) -> cell.deleteNode(caller, r.getDeleteNode(), reply));
       case SET_CONTENTS ->
           this.<SetContentsResponse>run(
               id,
               CallResponse.Builder::setSetContents,
-              (cell, reply) -> cell.setContents(r.getSetContents(), reply));
+              (cell, reply) -> cell.setContents(caller, r.getSetContents(), reply));
       case GET_STAT ->
           this.<GetStatResponse>run(
               id,
               CallResponse.Builder::setGetStat,
-              (cell, reply) -> cell.getStat(r.getGetStat(), reply));
+              (cell, reply) -> cell.getStat(caller, r.getGetStat(), reply));
       case GET_CONTENTS_AND_STAT ->
           this.<GetContentsAndStatResponse>run(
               id,
               CallResponse.Builder::setGetContentsAndStat,
-              (cell, reply) -> cell.getContentsAndStat(r.getGetContentsAndStat(), reply));
+              (cell, reply) -> cell.getContentsAndStat(caller, r.getGetContentsAndStat(), reply));
       case LIST_CHILDREN ->
           this.<ListChildrenResponse>run(
               id,
               CallResponse.Builder::setListChildren,
-              (cell, reply) -> cell.listChildren(r.getListChildren(), reply));
+              (cell, reply) -> cell.listChildren(caller, r.getListChildren(), reply));
       case ACQUIRE ->
           this.<AcquireResponse>run(
               id,
               CallResponse.Builder::setAcquire,
-              (cell, reply) -> cell.acquire(r.getAcquire(), reply));
+              (cell, reply) -> cell.acquire(caller, r.getAcquire(), reply));
       case RELEASE ->
           this.<ReleaseResponse>run(
               id,
               CallResponse.Builder::setRelease,
-              (cell, reply) -> cell.release(r.getRelease(), reply));
+              (cell, reply) -> cell.release(caller, r.getRelease(), reply));
       case GET_LOCK_INFO ->
           this.<GetLockInfoResponse>run(
               id,
               CallResponse.Builder::setGetLockInfo,
-              (cell, reply) -> cell.getLockInfo(r.getGetLockInfo(), reply));
+              (cell, reply) -> cell.getLockInfo(caller, r.getGetLockInfo(), reply));
       case CHECK_SEQUENCER ->
           this.<CheckSequencerResponse>run(
               id,
               CallResponse.Builder::setCheckSequencer,
-              (cell, reply) -> cell.checkSequencer(r.getCheckSequencer(), reply));
+              (cell, reply) -> cell.checkSequencer(caller, r.getCheckSequencer(), reply));
       case WATCH ->
           this.<WatchResponse>run(
-              id, CallResponse.Builder::setWatch, (cell, reply) -> cell.watch(r.getWatch(), reply));
+              id,
+              CallResponse.Builder::setWatch,
+              (cell, reply) -> cell.watch(caller, r.getWatch(), reply));
       case UNWATCH ->
           this.<UnwatchResponse>run(
               id,
               CallResponse.Builder::setUnwatch,
-              (cell, reply) -> cell.unwatch(r.getUnwatch(), reply));
+              (cell, reply) -> cell.unwatch(caller, r.getUnwatch(), reply));
       default -> throw new IllegalStateException("unhandled request " + r.getRequestCase());
     }
   }

@@ -29,8 +29,9 @@ import java.util.concurrent.CompletableFuture;
 /**
  * lockd.v1.Cluster. Status is answered by any replica, leader or not: its own entry exactly, each
  * peer's entry as that peer reports it over its client port (short deadline), falling back to what
- * consensus tells this replica. ListSessions and ForceCloseSession are leader operations (followers
- * redirect).
+ * consensus tells this replica. ListSessions, ForceCloseSession and SaveSnapshot are leader
+ * operations (followers redirect) and need the admin right ({@link AdminRights}), checked first, by
+ * whichever replica takes the call.
  */
 final class ClusterService extends ClusterGrpc.ClusterImplBase {
   private static final Context.Key<Boolean> SELF_ONLY = Context.key("lockd-status-self-only");
@@ -38,11 +39,18 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
   private final CellGateway gateway;
   private final StatusView view;
   private final PeerStatusFetcher peers;
+  private final AdminRights admins;
   private final String cellName;
   private final int selfId;
 
   ClusterService(
-      CellGateway gateway, StatusView view, PeerStatusFetcher peers, String cellName, int selfId) {
+      CellGateway gateway,
+      StatusView view,
+      PeerStatusFetcher peers,
+      AdminRights admins,
+      String cellName,
+      int selfId) {
+    this.admins = admins;
     this.cellName = cellName;
     this.selfId = selfId;
     this.gateway = gateway;
@@ -84,11 +92,20 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
 
   @Override
   public void listSessions(ListSessionsRequest r, StreamObserver<ListSessionsResponse> out) {
-    gateway.run(out, cell -> cell.listSessions(r, gateway.reply(out)));
+    String caller = CallerIdentity.current();
+    if (refused(out, caller, "list every session (Cluster.ListSessions)")) {
+      return;
+    }
+    gateway.run(out, cell -> cell.listSessions(caller, r, gateway.reply(out)));
   }
 
   @Override
   public void saveSnapshot(SaveSnapshotRequest r, StreamObserver<SaveSnapshotResponse> out) {
+    // A backup holds every node whatever its ACL, and every session: an administrator's tool.
+    if (refused(
+        out, CallerIdentity.current(), "save a snapshot of the cell (Cluster.SaveSnapshot)")) {
+      return;
+    }
     SnapshotSender sender =
         new SnapshotSender((ServerCallStreamObserver<SaveSnapshotResponse>) out, cellName, selfId);
     Reply<SaveSnapshotResponse> failure = gateway.reply(out);
@@ -112,6 +129,22 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
   @Override
   public void forceCloseSession(
       ForceCloseSessionRequest r, StreamObserver<ForceCloseSessionResponse> out) {
+    if (refused(
+        out,
+        CallerIdentity.current(),
+        "force-close session " + r.getSessionId() + " (Cluster.ForceCloseSession)")) {
+      return;
+    }
     gateway.run(out, cell -> cell.forceCloseSession(r, gateway.reply(out)));
+  }
+
+  /** Answers PERMISSION_DENIED, on this thread, unless {@code caller} is an admin. */
+  private boolean refused(StreamObserver<?> out, String caller, String what) {
+    ServerError refusal = admins.refusal(caller, what);
+    if (refusal == null) {
+      return false;
+    }
+    out.onError(gateway.errors().toStatus(refusal));
+    return true;
   }
 }

@@ -21,21 +21,25 @@ final class LockService extends LockGrpc.LockImplBase {
 
   @Override
   public void acquire(AcquireRequest r, StreamObserver<AcquireResponse> out) {
-    gateway.run(out, cell -> cell.acquire(r, gateway.reply(out)));
+    String caller = CallerIdentity.current();
+    gateway.run(out, cell -> cell.acquire(caller, r, gateway.reply(out)));
   }
 
   @Override
   public void release(ReleaseRequest r, StreamObserver<ReleaseResponse> out) {
-    gateway.run(out, cell -> cell.release(r, gateway.reply(out)));
+    String caller = CallerIdentity.current();
+    gateway.run(out, cell -> cell.release(caller, r, gateway.reply(out)));
   }
 
   @Override
   public void getLockInfo(GetLockInfoRequest r, StreamObserver<GetLockInfoResponse> out) {
-    gateway.run(out, cell -> cell.getLockInfo(r, gateway.reply(out)));
+    String caller = CallerIdentity.current();
+    gateway.run(out, cell -> cell.getLockInfo(caller, r, gateway.reply(out)));
   }
 
   @Override
   public void checkSequencer(CheckSequencerRequest r, StreamObserver<CheckSequencerResponse> out) {
-    gateway.run(out, cell -> cell.checkSequencer(r, gateway.reply(out)));
+    String caller = CallerIdentity.current();
+    gateway.run(out, cell -> cell.checkSequencer(caller, r, gateway.reply(out)));
   }
 }

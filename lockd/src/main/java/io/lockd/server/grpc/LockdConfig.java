@@ -49,6 +49,7 @@ public final class LockdConfig {
   private final int maxCallsPerConnection;
   private final int maxInboundMessageBytes;
   private final TlsFiles tls;
+  private final AdminRights adminRights;
 
   LockdConfig(LockdConfigBuilder b) {
     cell = b.cell;
@@ -111,6 +112,7 @@ public final class LockdConfig {
                 b.tlsCa,
                 TlsChecks.clientAuth(b.clientAuth),
                 b.tlsReloadMillis);
+    adminRights = new AdminRights(b.admins, b.allowAnonymousAdmin);
   }
 
   /** A builder starting from the defaults. */
@@ -161,15 +163,17 @@ public final class LockdConfig {
    * The settings every member must share, as {@code key=value,...} in a fixed order, keyed as the
    * options are: the lease and the clock drift bound (a leader counts on its acceptors' lease
    * grants lasting as long as its own reckoning says; with another lease or drift bound two leaders
-   * could overlap) and every namespace limit (a command that fits under one replica's limits and
-   * not another's would make them diverge). Everything else may differ between members
-   * (docs/transport.md says why, setting by setting).
+   * could overlap), every namespace limit (a command that fits under one replica's limits and not
+   * another's would make them diverge) and the admin identities (a digest: whoever leads, the same
+   * callers may administer the cell). Everything else may differ between members (docs/transport.md
+   * says why, setting by setting).
    */
   public String cellSettings() {
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("lease-ms", paxos.leaseMillis());
     s.put("clock-drift", paxos.clockDriftBound());
     s.putAll(limitOptions(limits));
+    s.put("admins", adminRights.digest());
     return s.entrySet().stream()
         .map(e -> e.getKey() + "=" + e.getValue())
         .collect(Collectors.joining(","));
@@ -307,6 +311,11 @@ public final class LockdConfig {
   /** The TLS files of both ports, or null if this replica serves plaintext. */
   public TlsFiles tls() {
     return tls;
+  }
+
+  /** Who may administer the cell ({@code --admin}, {@code --allow-anonymous-admin}). */
+  public AdminRights adminRights() {
+    return adminRights;
   }
 
   @Override

@@ -86,6 +86,8 @@ public final class LockdConfigBuilder {
   Path tlsCa;
   String clientAuth;
   long tlsReloadMillis = TlsFiles.RELOAD_MILLIS;
+  final List<String> admins = new ArrayList<>();
+  boolean allowAnonymousAdmin;
 
   LockdConfigBuilder() {}
 
@@ -435,6 +437,18 @@ public final class LockdConfigBuilder {
   /** How often the TLS files are read again (rotation without a restart). */
   public LockdConfigBuilder tlsReloadMillis(long v) {
     tlsReloadMillis = v;
+    return this;
+  }
+
+  /** An identity allowed to administer the cell (ForceCloseSession, ListSessions); repeatable. */
+  public LockdConfigBuilder admin(String identity) {
+    admins.add(identity);
+    return this;
+  }
+
+  /** Lets the anonymous caller administer the cell (plaintext trials and tests only). */
+  public LockdConfigBuilder allowAnonymousAdmin(boolean v) {
+    allowAnonymousAdmin = v;
     return this;
   }
 }

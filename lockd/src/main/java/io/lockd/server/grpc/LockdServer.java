@@ -143,7 +143,8 @@ public final class LockdServer implements AutoCloseable {
               .addService(
                   guard.guard(
                       ServerInterceptors.intercept(
-                          new ClusterService(gateway, view, peers, config.cell(), id),
+                          new ClusterService(
+                              gateway, view, peers, config.adminRights(), config.cell(), id),
                           ClusterService.scopeInterceptor())))
               .addService(guard.guard(health.manager().getHealthService().bindService()))
               .addService(ProtoReflectionServiceV1.newInstance())

@@ -38,16 +38,19 @@ final class SessionService extends SessionGrpc.SessionImplBase {
 
   @Override
   public void createSession(CreateSessionRequest r, StreamObserver<CreateSessionResponse> out) {
-    gateway.run(out, cell -> cell.createSession(r, gateway.reply(out)));
+    String caller = CallerIdentity.current();
+    gateway.run(out, cell -> cell.createSession(caller, r, gateway.reply(out)));
   }
 
   @Override
   public void closeSession(CloseSessionRequest r, StreamObserver<CloseSessionResponse> out) {
-    gateway.run(out, cell -> cell.closeSession(r, gateway.reply(out)));
+    String caller = CallerIdentity.current();
+    gateway.run(out, cell -> cell.closeSession(caller, r, gateway.reply(out)));
   }
 
   @Override
   public StreamObserver<KeepAliveRequest> keepAlive(StreamObserver<KeepAliveResponse> out) {
+    String caller = CallerIdentity.current();
     GrpcEventSink sink =
         new GrpcEventSink((ServerCallStreamObserver<KeepAliveResponse>) out, gateway.errors());
     Holder holder = new Holder();
@@ -79,7 +82,7 @@ final class SessionService extends SessionGrpc.SessionImplBase {
             gateway.submit(
                 cell -> {
                   if (holder.stream == null) {
-                    holder.stream = cell.openKeepAlive(sink);
+                    holder.stream = cell.openKeepAlive(caller, sink);
                   }
                   holder.stream.onRequest(request);
                 });

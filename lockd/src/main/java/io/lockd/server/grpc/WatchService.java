@@ -17,11 +17,13 @@ final class WatchService extends WatchGrpc.WatchImplBase {
 
   @Override
   public void watch(WatchRequest r, StreamObserver<WatchResponse> out) {
-    gateway.run(out, cell -> cell.watch(r, gateway.reply(out)));
+    String caller = CallerIdentity.current();
+    gateway.run(out, cell -> cell.watch(caller, r, gateway.reply(out)));
   }
 
   @Override
   public void unwatch(UnwatchRequest r, StreamObserver<UnwatchResponse> out) {
-    gateway.run(out, cell -> cell.unwatch(r, gateway.reply(out)));
+    String caller = CallerIdentity.current();
+    gateway.run(out, cell -> cell.unwatch(caller, r, gateway.reply(out)));
   }
 }

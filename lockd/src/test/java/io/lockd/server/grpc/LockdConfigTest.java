@@ -82,11 +82,16 @@ class LockdConfigTest {
   void theSharedSettingsAreTheLeaseTheDriftAndEveryNamespaceLimit() {
     String base = three().build().cellSettings();
     assertTrue(base.startsWith("lease-ms=300,clock-drift=0.01,max-content-bytes=262144,"), base);
-    // A namespace limit added later must be compared too.
-    assertEquals(2 + LimitsRecord.getDescriptor().getFields().size(), base.split(",").length);
+    // A namespace limit added later must be compared too (and the admin identities' digest).
+    assertEquals(3 + LimitsRecord.getDescriptor().getFields().size(), base.split(",").length);
     assertNotEquals(base, three().leaseMillis(500).build().cellSettings());
     assertNotEquals(base, three().clockDrift(0.02).build().cellSettings());
     assertNotEquals(base, three().sequenceWindow(1_000).build().cellSettings());
+    assertNotEquals(base, three().admin("CN=alice,O=ops").build().cellSettings());
+    assertNotEquals(base, three().allowAnonymousAdmin(true).build().cellSettings());
+    assertTrue(
+        three().admin("CN=alice,O=ops").build().cellSettings().matches("[a-z0-9=.,+-]+"),
+        "an identity's commas and spaces stay out of the key=value list");
     // Settings that may differ between members leave it alone.
     assertEquals(base, three().graceMillis(1_000).heartbeatMillis(100).build().cellSettings());
     assertEquals(base, three().maxInflightSlots(8).maxBatchCommands(16).build().cellSettings());
