@@ -86,13 +86,15 @@ start_replica() { # starts replica $1 from the recorded settings
   read -r -a java_opts <<<"${LOCKD_JAVA_OPTS:--Xms256m -Xmx512m -XX:MetaspaceSize=64m -XX:+UseSerialGC}"
   local -a extra=()
   [[ -n "${EXTRA_FLAGS:-}" ]] && read -r -a extra <<<"$EXTRA_FLAGS"
+  # A plaintext cell has only anonymous callers: let them administer it (session list/kill,
+  # backups). With TLS, the administrator is the generated certificate whose CN is "admin".
+  local -a admin=(--allow-anonymous-admin)
   if [[ "${TLS:-0}" == 1 ]]; then
     extra+=(--tls-cert "$DATA/tls/replica-$n.pem" --tls-key "$DATA/tls/replica-$n-key.pem"
       --tls-ca "$DATA/tls/ca.pem")
+    admin=(--admin admin)
   fi
   echo "---- $(date -Is) starting replica $n" >>"$dir/lockd.log"
-  # A plaintext cell has only anonymous callers: let them administer it (session list/kill).
-  local -a admin=(--allow-anonymous-admin)
   nohup java "${java_opts[@]}" -XX:+ExitOnOutOfMemoryError -jar "$JAR" \
     --cell "$CELL" --id "$n" --member "$MEMBERS" --data-dir "$dir/data" "${admin[@]}" "${extra[@]}" \
     >>"$dir/lockd.log" 2>&1 </dev/null &

@@ -102,6 +102,9 @@ final class GlobalOptions {
    * key or a file that cannot be read or parsed.
    */
   private LockClient.Builder tls(LockClient.Builder b) {
+    Path cacert = given(this.cacert);
+    Path cert = given(this.cert);
+    Path key = given(this.key);
     if ((cert == null) != (key == null)) {
       throw new IllegalArgumentException(
           "--cert and --key go together (or LOCKCTL_CERT and LOCKCTL_KEY): "
@@ -117,6 +120,13 @@ final class GlobalOptions {
       return b;
     }
     return cert == null ? b.tls(cacert) : b.tls(cacert, cert, key);
+  }
+
+  /**
+   * An empty path (an environment variable set to nothing, as `LOCKCTL_CERT= lockctl ...`) is none.
+   */
+  private static Path given(Path path) {
+    return path == null || path.toString().isEmpty() ? null : path;
   }
 
   /** Prints rows as a table or a JSON array. */
