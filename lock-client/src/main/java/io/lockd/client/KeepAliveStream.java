@@ -52,6 +52,12 @@ final class KeepAliveStream {
 
     /** The cell says the session does not exist (any more). */
     void onSessionNotFound(String message);
+
+    /**
+     * The replica refused the stream for a limit (RESOURCE_EXHAUSTED, such as its calls per
+     * connection): asking again would be refused again, so the session cannot be kept alive.
+     */
+    void onRefused(LockdException error);
   }
 
   private final Rpc rpc;
@@ -243,6 +249,11 @@ final class KeepAliveStream {
     LockdException error = status.isOk() ? null : Errors.fromStatus(status, trailers);
     if (error instanceof SessionExpiredException) {
       handler.onSessionNotFound(error.getMessage());
+      return;
+    }
+    if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED) {
+      stop();
+      handler.onRefused(error);
       return;
     }
     restart(status, trailers);
