@@ -51,9 +51,9 @@ import java.util.regex.Pattern;
  * -Dscale.contentBytes=64 -Dscale.lockSeconds=30 -Dscale.leaseMs=12000}; {@code
  * -Dscale.endpoints=h:p,...} measures a running cell instead (no memory, restore or catch-up
  * figures then); {@code -Dscale.jar}, {@code -Dscale.jvm}, {@code -Dscale.dir} as {@code bench.*}
- * in {@link StackBenchmark}. Run: {@code ./mvnw -B -q -pl lockd -am -DskipTests package && ./mvnw
- * -B -q -pl lockd-testing -am test-compile exec:java -Dexec.classpathScope=test
- * -Dexec.mainClass=io.lockd.bench.ScaleBenchmark -Dscale.sessions=...}
+ * in {@link StackBenchmark}. Run it with the test class path after building the jar
+ * (docs/benchmarks.md, "Scale", has the command); child JVMs get this JVM's class path, also under
+ * {@code exec:java}.
  */
 public final class ScaleBenchmark {
   /** What to measure. */
