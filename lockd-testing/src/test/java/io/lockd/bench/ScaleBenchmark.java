@@ -48,8 +48,8 @@ import java.util.regex.Pattern;
  * before and after, divided by the count: what the replica keeps per session, stream buffers
  * included as far as the heap holds them. Sizes are system properties: {@code
  * -Dscale.sessions=100000 -Dscale.processes=10 -Dscale.seconds=600 -Dscale.nodes=1000000
- * -Dscale.contentBytes=64 -Dscale.lockSeconds=30 -Dscale.leaseMs=12000}; {@code
- * -Dscale.endpoints=h:p,...} measures a running cell instead (no memory, restore or catch-up
+ * -Dscale.contentBytes=64 -Dscale.lockSeconds=30 (0: no lock workload) -Dscale.leaseMs=12000};
+ * {@code -Dscale.endpoints=h:p,...} measures a running cell instead (no memory, restore or catch-up
  * figures then); {@code -Dscale.jar}, {@code -Dscale.jvm}, {@code -Dscale.dir} as {@code bench.*}
  * in {@link StackBenchmark}. Run it with the test class path after building the jar
  * (docs/benchmarks.md, "Scale", has the command); child JVMs get this JVM's class path, also under
@@ -198,9 +198,14 @@ public final class ScaleBenchmark {
         setup.create(lockPath(i), NodeKind.NODE_KIND_FILE);
       }
     }
-    lockPairs(addresses, Math.min(5, settings.lockSeconds())); // warm-up (JIT)
-    double without = lockPairs(addresses, settings.lockSeconds());
-    out.printf("SCALE lock-pairs-per-s without-sessions=%.0f loadavg=%s%n", without, loadAverage());
+    boolean locks = settings.lockSeconds() > 0; // -Dscale.lockSeconds=0: sessions alone
+    double without = 0;
+    if (locks) {
+      lockPairs(addresses, Math.min(5, settings.lockSeconds())); // warm-up (JIT)
+      without = lockPairs(addresses, settings.lockSeconds());
+      out.printf(
+          "SCALE lock-pairs-per-s without-sessions=%.0f loadavg=%s%n", without, loadAverage());
+    }
     long[] before = heaps();
 
     List<Child> children = new ArrayList<>();
@@ -236,10 +241,12 @@ public final class ScaleBenchmark {
       } else {
         out.printf("SCALE memory-per-session not measured (given endpoints: no pids)%n");
       }
-      double with = lockPairs(addresses, settings.lockSeconds());
-      out.printf(
-          "SCALE lock-pairs-per-s with-%d-sessions=%.0f without=%.0f ratio=%.2f loadavg=%s%n",
-          created, with, without, with / Math.max(1, without), loadAverage());
+      if (locks) {
+        double with = lockPairs(addresses, settings.lockSeconds());
+        out.printf(
+            "SCALE lock-pairs-per-s with-%d-sessions=%.0f without=%.0f ratio=%.2f loadavg=%s%n",
+            created, with, without, with / Math.max(1, without), loadAverage());
+      }
       long left = holdEnd - System.nanoTime();
       if (left > 0) {
         Thread.sleep(TimeUnit.NANOSECONDS.toMillis(left));
