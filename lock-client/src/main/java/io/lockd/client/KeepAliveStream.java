@@ -43,6 +43,9 @@ final class KeepAliveStream {
       SessionGrpc.getKeepAliveMethod();
 
   /** What the session does with the stream's news. */
+  /** RESOURCE_EXHAUSTED endings in a row, without an answer between, that end the session. */
+  static final int REFUSALS_BEFORE_GIVING_UP = 3;
+
   interface Handler {
     /**
      * A response; its lease is counted from {@code sendNanos}, or not at all if that is {@link
@@ -52,6 +55,12 @@ final class KeepAliveStream {
 
     /** The cell says the session does not exist (any more). */
     void onSessionNotFound(String message);
+
+    /**
+     * The replica refused the stream for a limit (RESOURCE_EXHAUSTED, such as its calls per
+     * connection): asking again would be refused again, so the session cannot be kept alive.
+     */
+    void onRefused(LockdException error);
   }
 
   private final Rpc rpc;
@@ -73,6 +82,7 @@ final class KeepAliveStream {
   private final java.util.ArrayDeque<long[]> sentRequests =
       new java.util.ArrayDeque<>(); // {id, sendNanos}
   private int failures;
+  private int refusals; // RESOURCE_EXHAUSTED endings since the last answer
   private boolean stopped = true;
   private boolean sendAfterAnswer;
   private ClientClock.Cancellable sendTimer = ClientClock.Cancellable.NONE;
@@ -207,6 +217,7 @@ final class KeepAliveStream {
       lastAnsweredSendNanos = sendNanos;
     }
     failures = 0;
+    refusals = 0;
     rpc.router().confirmed(target);
     if (sendAfterAnswer && outstandingSendNanos < 0) {
       send();
@@ -243,6 +254,14 @@ final class KeepAliveStream {
     LockdException error = status.isOk() ? null : Errors.fromStatus(status, trailers);
     if (error instanceof SessionExpiredException) {
       handler.onSessionNotFound(error.getMessage());
+      return;
+    }
+    if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED
+        && ++refusals >= REFUSALS_BEFORE_GIVING_UP) {
+      // A limit (calls per connection, streams per replica) refuses every new stream alike; an
+      // overloaded replica refuses one, briefly: so a few in a row, with no answer between, end it.
+      stop();
+      handler.onRefused(error);
       return;
     }
     restart(status, trailers);

@@ -105,6 +105,11 @@ public final class Session {
               public void onSessionNotFound(String message) {
                 expire("the cell does not know the session any more: " + message);
               }
+
+              @Override
+              public void onRefused(LockdException error) {
+                expire("its KeepAlive stream was refused: " + error.getMessage());
+              }
             });
     this.order = new DeliveryOrder(stream::sendNow);
     this.order.reached(createdIndex);

@@ -1,5 +1,6 @@
 package io.lockd.bench;
 
+import com.google.protobuf.ByteString;
 import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -69,6 +70,29 @@ final class BenchClient implements AutoCloseable {
   void create(String node, NodeKind kind) throws InterruptedException {
     CreateNodeRequest r =
         CreateNodeRequest.newBuilder().setHeader(header()).setPath(node).setKind(kind).build();
+    try {
+      cell.call(
+          ch ->
+              NodeGrpc.newBlockingStub(ch)
+                  .withDeadlineAfter(StackBenchmark.ATTEMPT_MILLIS, TimeUnit.MILLISECONDS)
+                  .create(r),
+          StackBenchmark.CALL_MILLIS);
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
+        throw e;
+      }
+    }
+  }
+
+  /** Creates a file holding {@code contents} (an existing one is left as it is). */
+  void createFile(String node, ByteString contents) throws InterruptedException {
+    CreateNodeRequest r =
+        CreateNodeRequest.newBuilder()
+            .setHeader(header())
+            .setPath(node)
+            .setKind(NodeKind.NODE_KIND_FILE)
+            .setContents(contents)
+            .build();
     try {
       cell.call(
           ch ->

@@ -20,8 +20,9 @@ final class ServerLimitOptions {
       paramLabel = "N",
       defaultValue = "" + LockdConfig.CALLS_PER_CONNECTION_MAX,
       description =
-          "Calls and streams open at once on one client connection "
-              + "(default: ${DEFAULT-VALUE}).")
+          "Calls and streams open at once on one client connection; the next is refused "
+              + "RESOURCE_EXHAUSTED at once (default: ${DEFAULT-VALUE}: 5,000 sessions of a "
+              + "KeepAlive and a Calls stream each, with room).")
   int maxCallsPerConnection;
 
   @Option(

@@ -154,6 +154,7 @@ final class EventRouter {
       Session s = state.sessions.find(id);
       if (s != null) {
         s.events.append(e, state.limits.maxEventsPerSession());
+        state.sessions.news.note(id);
       }
     }
   }

@@ -19,6 +19,7 @@ import io.lockd.proto.v1.SessionInfo;
 import io.lockd.replica.StateMachine;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.function.LongConsumer;
 
 /**
  * The lockd namespace as a replicated state machine: the node tree, sessions, reader-writer locks
@@ -112,6 +113,16 @@ public final class Namespace implements StateMachine {
   public void onFileChanges(FileChangeListener listener) {
     this.changes = listener;
     this.runner = new CommandRunner(state, listener);
+  }
+
+  /**
+   * Gives {@code each} every session that got events or ended since the last call, ascending, and
+   * forgets them; returns false instead (giving none) when that is not known, after a restore or
+   * when too many piled up: then any session may have news. Not replicated state: the server drains
+   * it after each applied batch to push events to those sessions' streams only.
+   */
+  public boolean drainSessionNews(LongConsumer each) {
+    return state.sessions.news.drain(each);
   }
 
   public NamespaceLimits limits() {

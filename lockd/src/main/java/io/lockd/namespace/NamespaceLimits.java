@@ -93,7 +93,12 @@ public record NamespaceLimits(
   public static final int PATH_DEPTH_MAX_DEFAULT = 64;
   public static final int CHILDREN_PER_DIRECTORY_MAX_DEFAULT = 10_000;
   public static final int NODES_MAX_DEFAULT = 200_000;
-  public static final int SESSIONS_MAX_DEFAULT = 20_000;
+
+  /**
+   * Issue 13: a cell must hold 100,000 sessions; twice that is the guard against runaway clients.
+   */
+  public static final int SESSIONS_MAX_DEFAULT = 200_000;
+
   public static final int WAITERS_PER_LOCK_MAX_DEFAULT = 1_000;
   public static final int EVENTS_PER_SESSION_MAX_DEFAULT = 256;
   public static final int WATCHES_PER_SESSION_MAX_DEFAULT = 256;

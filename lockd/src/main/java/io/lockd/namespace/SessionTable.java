@@ -9,6 +9,9 @@ import java.util.TreeMap;
 final class SessionTable {
   private final TreeMap<Long, Session> sessions = new TreeMap<>();
 
+  /** Sessions with new events or ended, for the server's pushes. */
+  final SessionNews news = new SessionNews();
+
   /** The session, or null. */
   Session find(long id) {
     return sessions.get(id);
@@ -31,6 +34,7 @@ final class SessionTable {
   void remove(Session session) {
     Invariants.check(
         sessions.remove(session.id) == session, "session %d is not in the table", session.id);
+    news.note(session.id);
   }
 
   int size() {

@@ -240,6 +240,15 @@ final class CacheCoherence {
     releaseHeld();
   }
 
+  /** Gives {@code each} every session with an invalidation it was not sent yet. */
+  void sessionsWithUnsent(java.util.function.LongConsumer each) {
+    for (Map.Entry<Long, Cacher> e : cachers.entrySet()) {
+      if (hasUnsent(e.getKey())) {
+        each.accept(e.getKey());
+      }
+    }
+  }
+
   /** True if the session has an invalidation it was not sent yet. */
   boolean hasUnsent(long sessionId) {
     Cacher cacher = cachers.get(sessionId);

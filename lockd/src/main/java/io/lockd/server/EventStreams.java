@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * The open KeepAlive streams of the serving leader, by session, and the rules for what they carry:
@@ -148,13 +149,31 @@ final class EventStreams {
     }
   }
 
-  /** After commands were applied: push new events, end the streams of ended sessions. */
+  /**
+   * After commands were applied: push new events, end the streams of ended sessions. Visits only
+   * the streams of sessions the namespace reports news for (and of caching sessions with unsent
+   * invalidations), so a batch costs what it touched, not one lookup per open stream.
+   */
   void pushAll() {
+    TreeSet<Long> touched = new TreeSet<>();
+    boolean known = namespace.drainSessionNews(touched::add);
     if (count == 0 || !duties.observe()) {
       return;
     }
-    for (KeepAliveStream stream : all()) {
-      push(stream);
+    if (!known) {
+      for (KeepAliveStream stream : all()) {
+        push(stream);
+      }
+      return;
+    }
+    cache.sessionsWithUnsent(touched::add);
+    for (long sessionId : touched) {
+      List<KeepAliveStream> streams = bySession.get(sessionId);
+      if (streams != null) {
+        for (KeepAliveStream stream : List.copyOf(streams)) {
+          push(stream);
+        }
+      }
     }
   }
 

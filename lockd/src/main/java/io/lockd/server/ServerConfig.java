@@ -53,7 +53,10 @@ public record ServerConfig(
   public static final long GRACE_DEFAULT_MILLIS = 5_000;
 
   public static final int EXPIRIES_IN_FLIGHT_MAX = 256;
-  public static final int STREAMS_MAX = 100_000;
+
+  /** Above the default --max-sessions (200,000) by the streams sessions replace while moving. */
+  public static final int STREAMS_MAX = 250_000;
+
   public static final int STREAMS_PER_SESSION_MAX = 4;
   public static final long RECONCILE_EVERY_MILLIS = 60_000;
   public static final long UNREACHABLE_AFTER_MILLIS = 1_000;

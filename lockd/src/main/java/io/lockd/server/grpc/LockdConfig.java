@@ -28,7 +28,13 @@ public final class LockdConfig {
   public static final long TICK_MILLIS = 5;
   public static final long SERVER_TICK_MILLIS = 10;
   public static final long STATUS_FETCH_MILLIS = 300;
-  public static final int CALLS_PER_CONNECTION_MAX = 1_000;
+
+  /**
+   * One connection must carry 5,000 sessions (a proxy, an application server): each holds a
+   * KeepAlive stream and a Calls stream, 10,000 calls; twice that leaves room for unary calls and
+   * streams being replaced. lockd refuses the call over it at once ({@code ConnectionCallLimit}).
+   */
+  public static final int CALLS_PER_CONNECTION_MAX = 20_000;
 
   /** The most contents a client message may carry beyond the largest file, by default. */
   private static final int INBOUND_HEADROOM_BYTES = 64 << 10;

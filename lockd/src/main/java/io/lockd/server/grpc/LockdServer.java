@@ -121,9 +121,13 @@ public final class LockdServer implements AutoCloseable {
               ? NettyServerBuilder.forAddress(config.clientListen())
               : NettyServerBuilder.forAddress(config.clientListen(), tls.clientPort())
                   .addTransportFilter(CallerAuthentication.filter());
+      ConnectionCallLimit callLimit =
+          new ConnectionCallLimit(config.maxCallsPerConnection(), errors, id);
+      builder.addTransportFilter(callLimit.filter());
       for (ServerInterceptor i : clientInterceptors) {
         builder.intercept(i);
       }
+      builder.intercept(callLimit.interceptor());
       // It counts every call, refusals by the interceptors above included.
       builder.intercept(metrics.grpcInterceptor());
       if (tls != null) {
@@ -149,7 +153,9 @@ public final class LockdServer implements AutoCloseable {
               .addService(guard.guard(health.manager().getHealthService().bindService()))
               .addService(ProtoReflectionServiceV1.newInstance())
               .addService(reflectionV1Alpha())
-              .maxConcurrentCallsPerConnection(config.maxCallsPerConnection())
+              // No HTTP/2 stream limit: over it a call would wait in the client's transport
+              // without a word; ConnectionCallLimit refuses it at once instead.
+              .maxConcurrentCallsPerConnection(Integer.MAX_VALUE)
               .maxInboundMessageSize(config.maxInboundMessageBytes())
               .permitKeepAliveTime(5, TimeUnit.SECONDS)
               .permitKeepAliveWithoutCalls(true)
