@@ -13,8 +13,13 @@ import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,7 +43,8 @@ final class ReplicaCollector implements MultiCollector {
       NamespaceSizes sizes,
       int trackedSessions,
       int openStreams,
-      int parkedRequests) {}
+      int parkedRequests,
+      int pendingInvalidations) {}
 
   private final ReplicaRuntime runtime;
   private final CellServer cell;
@@ -61,6 +67,7 @@ final class ReplicaCollector implements MultiCollector {
         "Scrapes whose replica figures were left out: the replica's thread did not answer in time.",
         loopTimeouts());
     writer(out, runtime.writerStats());
+    disk(out, runtime.dataDir());
     peers(out, runtime.transport().stats());
     return new MetricSnapshots(out.families());
   }
@@ -82,7 +89,8 @@ final class ReplicaCollector implements MultiCollector {
                     c.namespaceSizes(),
                     c.trackedSessions(),
                     c.openStreams(),
-                    c.parkedRequests());
+                    c.parkedRequests(),
+                    c.pendingInvalidations());
               },
               LOOP_TIMEOUT_MILLIS);
     } catch (Exception e) {
@@ -187,6 +195,10 @@ final class ReplicaCollector implements MultiCollector {
         "Open KeepAlive streams (one per connected session).",
         v.openStreams());
     out.gauge(
+        "lockd_cache_invalidations_pending",
+        "Cache invalidations sent to caching sessions and not yet acknowledged.",
+        v.pendingInvalidations());
+    out.gauge(
         "lockd_parked_requests",
         "Requests waiting for this replica to catch up or for cache invalidations to be acknowledged.",
         v.parkedRequests());
@@ -206,6 +218,31 @@ final class ReplicaCollector implements MultiCollector {
         "Client commands in the accepted entries appended: commands per sync is its rate over"
             + " lockd_log_syncs_total's.",
         w.commands());
+  }
+
+  /** The acceptor log's segments and its checkpoints on disk (docs/storage.md, the layout). */
+  private static void disk(Snapshots out, Path dataDir) {
+    long logBytes = 0;
+    long checkpoints = 0;
+    try (Stream<Path> wal = Files.list(dataDir.resolve("wal"));
+        Stream<Path> top = Files.list(dataDir)) {
+      for (Path f : wal.toList()) {
+        logBytes += f.getFileName().toString().endsWith(".wal") ? Files.size(f) : 0;
+      }
+      for (Path f : top.toList()) {
+        String name = f.getFileName().toString();
+        checkpoints += name.startsWith("checkpoint-") && name.endsWith(".db") ? Files.size(f) : 0;
+      }
+    } catch (IOException | UncheckedIOException e) {
+      // Files come and go while the writer rotates them; this scrape goes without the sizes.
+      log.debug("metrics: cannot size the data directory {}: {}", dataDir, e.toString());
+      return;
+    }
+    out.gauge(
+        "lockd_log_bytes",
+        "Bytes of the acceptor log's segments on disk (preallocated, so it grows in steps).",
+        logBytes);
+    out.gauge("lockd_checkpoint_bytes", "Bytes of the MapDB checkpoints on disk.", checkpoints);
   }
 
   private static void peers(Snapshots out, Map<Integer, PeerStats> stats) {

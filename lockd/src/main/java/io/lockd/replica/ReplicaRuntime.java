@@ -7,6 +7,7 @@ import io.lockd.storage.RecoveredState;
 import io.lockd.transport.GrpcPeerTransport;
 import io.lockd.transport.TlsCredentials;
 import io.lockd.transport.TransportLimits;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +21,7 @@ import java.util.function.LongConsumer;
  */
 public final class ReplicaRuntime implements AutoCloseable {
   private final LogAcceptorStore store;
+  private final Path dataDir;
   private final GroupCommitWriter writer;
   private final GrpcPeerTransport transport;
   private final ReplicaLoop loop;
@@ -30,6 +32,7 @@ public final class ReplicaRuntime implements AutoCloseable {
       ReplicaListener listener,
       TlsCredentials tls) {
     int id = config.paxos().selfId();
+    dataDir = config.dataDir();
     store = LogAcceptorStore.open(config.dataDir());
     RecoveredState recovered = store.recover();
     transport =
@@ -125,6 +128,11 @@ public final class ReplicaRuntime implements AutoCloseable {
   /** See {@link GroupCommitWriter#observeSyncs}: every sync's duration, for metrics. */
   public void observeSyncs(LongConsumer observer) {
     writer.observeSyncs(observer);
+  }
+
+  /** Where the acceptor log and its checkpoints live. */
+  public Path dataDir() {
+    return dataDir;
   }
 
   public GrpcPeerTransport transport() {

@@ -218,6 +218,11 @@ final class CacheCoherence {
     return held.size();
   }
 
+  /** Invalidations sent to caching sessions and not yet acknowledged, over all of them. */
+  int pendingInvalidations() {
+    return pendingCount;
+  }
+
   // ---- the KeepAlive stream --------------------------------------------------------------------
 
   /** A KeepAlive from the session: what it acknowledged. */

@@ -133,6 +133,11 @@ public final class CellServer {
   }
 
   /** Requests waiting for an election to end (status pages, tests). */
+  /** Cache invalidations not yet acknowledged by their sessions, for metrics. */
+  public int pendingInvalidations() {
+    return cache.pendingInvalidations();
+  }
+
   /** Counts of the namespace's nodes, sessions, locks and watches, for metrics. */
   public NamespaceSizes namespaceSizes() {
     return namespace.sizes();

@@ -125,6 +125,8 @@ class MetricsEndpointTest {
             >= 1,
         text);
     assertTrue(text.contains("\njvm_memory_used_bytes{"), "JVM metrics are exported");
+    assertTrue(value(text, "lockd_log_bytes") > 0, "the acceptor log's segments have a size");
+    assertSample(text, "lockd_cache_invalidations_pending", 0);
   }
 
   @Test
