@@ -2,15 +2,14 @@ package io.lockd.sim;
 
 import io.lockd.namespace.Namespace;
 import io.lockd.paxos.Command;
-import io.lockd.paxos.Role;
 import io.lockd.proto.ns.v1.NamespaceCommand;
 import io.lockd.replica.ProposalCallback;
 import io.lockd.replica.Replica;
 import io.lockd.replica.ReplicaListener;
 import io.lockd.replica.ReplicaLoop;
-import io.lockd.replica.ReplicaStatus;
 import io.lockd.replica.StateMachine;
 import io.lockd.server.CellServer;
+import io.lockd.server.ForwardingServedReplica;
 import io.lockd.server.ServedReplica;
 import io.lockd.server.ServerConfig;
 import io.lockd.server.ServerEvents;
@@ -148,11 +147,9 @@ public final class LockHost implements SimHost {
   }
 
   /** Shows the checkers every command the server proposes, at the instant it proposes it. */
-  private final class ObservedReplica implements ServedReplica {
-    private final ServedReplica inner;
-
+  private final class ObservedReplica extends ForwardingServedReplica {
     ObservedReplica(ServedReplica inner) {
-      this.inner = inner;
+      super(inner);
     }
 
     @Override
@@ -162,47 +159,7 @@ public final class LockHost implements SimHost {
       } catch (com.google.protobuf.InvalidProtocolBufferException e) {
         throw new Violation("server proposed an undecodable command: " + e.getMessage());
       }
-      inner.propose(payload, callback);
-    }
-
-    @Override
-    public int selfId() {
-      return inner.selfId();
-    }
-
-    @Override
-    public Role role() {
-      return inner.role();
-    }
-
-    @Override
-    public long ballot() {
-      return inner.ballot();
-    }
-
-    @Override
-    public boolean canServeReads() {
-      return inner.canServeReads();
-    }
-
-    @Override
-    public boolean holdsLease() {
-      return inner.holdsLease();
-    }
-
-    @Override
-    public int leaderHint() {
-      return inner.leaderHint();
-    }
-
-    @Override
-    public long nowMillis() {
-      return inner.nowMillis();
-    }
-
-    @Override
-    public ReplicaStatus status() {
-      return inner.status();
+      super.propose(payload, callback);
     }
   }
 }

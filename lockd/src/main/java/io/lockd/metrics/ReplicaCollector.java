@@ -258,6 +258,13 @@ final class ReplicaCollector implements MultiCollector {
                 + " matters.");
     CounterSnapshot.Builder received =
         out.labelledCounter("lockd_peer_messages_received", "Messages accepted from the peer.");
+    CounterSnapshot.Builder sentBytes =
+        out.labelledCounter(
+            "lockd_peer_sent_bytes",
+            "Encoded bytes of the messages handed to the peer's stream (without gRPC's framing).");
+    CounterSnapshot.Builder receivedBytes =
+        out.labelledCounter(
+            "lockd_peer_received_bytes", "Encoded bytes of the messages accepted from the peer.");
     for (Map.Entry<Integer, PeerStats> e : stats.entrySet()) {
       String peer = "" + e.getKey();
       PeerStats p = e.getValue();
@@ -265,11 +272,15 @@ final class ReplicaCollector implements MultiCollector {
       sent.dataPoint(Snapshots.count(p.sent(), "peer", peer));
       dropped.dataPoint(Snapshots.count(p.dropped(), "peer", peer));
       received.dataPoint(Snapshots.count(p.received(), "peer", peer));
+      sentBytes.dataPoint(Snapshots.count(p.sentBytes(), "peer", peer));
+      receivedBytes.dataPoint(Snapshots.count(p.receivedBytes(), "peer", peer));
     }
     out.add(connected.build());
     out.add(sent.build());
     out.add(dropped.build());
     out.add(received.build());
+    out.add(sentBytes.build());
+    out.add(receivedBytes.build());
   }
 
   private static double b(boolean value) {

@@ -1,14 +1,18 @@
 package io.lockd.metrics;
 
 import io.grpc.ServerInterceptor;
+import io.lockd.replica.ProposalFailure;
 import io.lockd.replica.ReplicaRuntime;
 import io.lockd.server.CellServer;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.Locale;
 
 /**
  * One replica's metrics and the HTTP endpoint Prometheus scrapes ({@code GET /metrics}). Each
@@ -24,14 +28,25 @@ public final class ReplicaMetrics implements AutoCloseable {
     0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1
   };
 
+  /** Upper bounds of the commit latency buckets, in seconds: 250 µs to 10 s. */
+  private static final double[] COMMIT_BUCKETS = {
+    0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10
+  };
+
+  /** Upper bounds of the snapshot duration buckets, in seconds: 1 ms to 2 min. */
+  private static final double[] SNAPSHOT_BUCKETS = {
+    0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120
+  };
+
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final GrpcMetrics grpc = new GrpcMetrics(registry);
   private HTTPServer http;
 
   /**
-   * Registers the replica's metrics and the JVM's; {@code cell} is read on the replica's thread.
+   * Registers the replica's metrics and the JVM's; {@code cell} is read on the replica's thread,
+   * and {@code proposals} is the served replica {@code cell} proposes through.
    */
-  public ReplicaMetrics(ReplicaRuntime runtime, CellServer cell) {
+  public ReplicaMetrics(ReplicaRuntime runtime, CellServer cell, ProposalTimer proposals) {
     registry.register(new ReplicaCollector(runtime, cell));
     Histogram syncs =
         Histogram.builder()
@@ -41,7 +56,55 @@ public final class ReplicaMetrics implements AutoCloseable {
             .classicUpperBounds(SYNC_BUCKETS)
             .register(registry);
     runtime.observeSyncs(nanos -> syncs.observe(nanos / 1e9));
+    observeProposals(proposals);
+    Histogram snapshots =
+        Histogram.builder()
+            .name("lockd_snapshot_duration_seconds")
+            .help(
+                "Time to encode a snapshot of the namespace (kind=take, on the replica's thread:"
+                    + " nothing else is served meanwhile) or to install one (kind=install).")
+            .labelNames("kind")
+            .classicOnly()
+            .classicUpperBounds(SNAPSHOT_BUCKETS)
+            .register(registry);
+    runtime.observeSnapshots(
+        nanos -> snapshots.labelValues("take").observe(nanos / 1e9),
+        nanos -> snapshots.labelValues("install").observe(nanos / 1e9));
     JvmMetrics.builder().register(registry);
+  }
+
+  private void observeProposals(ProposalTimer proposals) {
+    Histogram commits =
+        Histogram.builder()
+            .name("lockd_commit_duration_seconds")
+            .help(
+                "On the leader: from a command's proposal to its result (slot chosen by a majority's"
+                    + " syncs, then applied).")
+            .classicOnly()
+            .classicUpperBounds(COMMIT_BUCKETS)
+            .register(registry);
+    Counter outcomes =
+        Counter.builder()
+            .name("lockd_proposals_total")
+            .help(
+                "Commands proposed by this replica, by outcome: applied, or not (not_leader,"
+                    + " overloaded, timed_out).")
+            .labelNames("outcome")
+            .register(registry);
+    CounterDataPoint applied = outcomes.labelValues("applied");
+    proposals.observe(
+        new ProposalTimer.Observer() {
+          @Override
+          public void applied(long nanos) {
+            commits.observe(nanos / 1e9);
+            applied.inc();
+          }
+
+          @Override
+          public void failed(ProposalFailure failure) {
+            outcomes.labelValues(failure.name().toLowerCase(Locale.ROOT)).inc();
+          }
+        });
   }
 
   /** The interceptor that counts and times the client port's calls. */

@@ -25,6 +25,7 @@ public final class ReplicaRuntime implements AutoCloseable {
   private final GroupCommitWriter writer;
   private final GrpcPeerTransport transport;
   private final ReplicaLoop loop;
+  private final TimedStateMachine timed;
 
   private ReplicaRuntime(
       RuntimeConfig config,
@@ -32,6 +33,7 @@ public final class ReplicaRuntime implements AutoCloseable {
       ReplicaListener listener,
       TlsCredentials tls) {
     int id = config.paxos().selfId();
+    timed = new TimedStateMachine(stateMachine);
     dataDir = config.dataDir();
     store = LogAcceptorStore.open(config.dataDir());
     RecoveredState recovered = store.recover();
@@ -64,7 +66,7 @@ public final class ReplicaRuntime implements AutoCloseable {
               return new Replica(
                   config.paxos(),
                   recovered,
-                  stateMachine,
+                  timed,
                   transport,
                   sink[0],
                   clock,
@@ -128,6 +130,15 @@ public final class ReplicaRuntime implements AutoCloseable {
   /** See {@link GroupCommitWriter#observeSyncs}: every sync's duration, for metrics. */
   public void observeSyncs(LongConsumer observer) {
     writer.observeSyncs(observer);
+  }
+
+  /**
+   * Every snapshot's encoding time and every restore's (installing a peer's or a recovered
+   * snapshot), in nanoseconds, on the replica's thread. Restores during recovery happen before any
+   * observer can be set and are not reported.
+   */
+  public void observeSnapshots(LongConsumer snapshotNanos, LongConsumer restoreNanos) {
+    timed.observe(snapshotNanos, restoreNanos);
   }
 
   /** Where the acceptor log and its checkpoints live. */

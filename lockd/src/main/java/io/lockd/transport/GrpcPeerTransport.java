@@ -183,8 +183,8 @@ public final class GrpcPeerTransport implements PeerTransport {
     }
     if (message.to() == selfId) {
       MessageChecks.check(message);
-      peer.sent();
-      deliver(message);
+      peer.sent(0);
+      deliver(message, 0);
       return;
     }
     PeerEnvelope env = PeerMessageCodec.encode(message);
@@ -263,11 +263,11 @@ public final class GrpcPeerTransport implements PeerTransport {
     }
   }
 
-  private void deliver(Message message) {
+  private void deliver(Message message, int bytes) {
     if (state.get() != State.RUNNING) {
       return;
     }
-    counters.get(message.from()).received();
+    counters.get(message.from()).received(bytes);
     try {
       inbound.accept(message);
     } catch (RuntimeException e) {

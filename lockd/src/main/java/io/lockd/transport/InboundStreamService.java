@@ -8,8 +8,8 @@ import io.lockd.proto.peer.v1.HelloRequest;
 import io.lockd.proto.peer.v1.PeerEnvelope;
 import io.lockd.proto.peer.v1.PeerServiceGrpc;
 import io.lockd.proto.peer.v1.StreamSummary;
-import java.util.function.Consumer;
 import java.util.function.IntConsumer;
+import java.util.function.ObjIntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,16 +25,17 @@ final class InboundStreamService extends PeerServiceGrpc.PeerServiceImplBase {
   private static final Logger log = LoggerFactory.getLogger(InboundStreamService.class);
 
   private final int selfId;
-  private final Consumer<Message> deliver;
+  private final ObjIntConsumer<Message> deliver;
   private final IntConsumer lost;
   private final InboundPeers connected;
   private final LogLimiter refusals = new LogLimiter(10_000);
 
   /**
+   * @param deliver given each decoded message and the size of its envelope in bytes
    * @param lost told the sender's id when its stream breaks (not when it ends cleanly)
    */
   InboundStreamService(
-      int selfId, Consumer<Message> deliver, IntConsumer lost, InboundPeers connected) {
+      int selfId, ObjIntConsumer<Message> deliver, IntConsumer lost, InboundPeers connected) {
     this.selfId = selfId;
     this.deliver = deliver;
     this.lost = lost;
@@ -128,7 +129,7 @@ final class InboundStreamService extends PeerServiceGrpc.PeerServiceImplBase {
       }
       lastHeardNanos = System.nanoTime();
       received++;
-      deliver.accept(m);
+      deliver.accept(m, env.getSerializedSize());
     }
 
     private Message decode(PeerEnvelope env) {

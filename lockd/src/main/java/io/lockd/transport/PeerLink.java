@@ -291,7 +291,7 @@ final class PeerLink {
         return false;
       }
       requests.onNext(env);
-      counters.sent();
+      counters.sent(env.getSerializedSize());
       return true;
     }
 
@@ -303,7 +303,7 @@ final class PeerLink {
       PeerEnvelope env;
       while (requests.isReady() && (env = queue.poll()) != null) {
         requests.onNext(env);
-        counters.sent();
+        counters.sent(env.getSerializedSize());
       }
     }
 

@@ -55,7 +55,11 @@ class MetricsEndpointTest {
         InJvmCell.builder()
             .size(3)
             .dataRoot(data)
-            .settings(b -> b.metricsListen("127.0.0.1:" + FreePorts.distinct(1).get(0)))
+            // A snapshot every 2 slots, so that the setup's commands take one on every replica.
+            .settings(
+                b ->
+                    b.metricsListen("127.0.0.1:" + FreePorts.distinct(1).get(0))
+                        .snapshotEverySlots(2))
             .start();
     leader = cell.awaitLeader();
     long session =
@@ -127,6 +131,18 @@ class MetricsEndpointTest {
     assertTrue(text.contains("\njvm_memory_used_bytes{"), "JVM metrics are exported");
     assertTrue(value(text, "lockd_log_bytes") > 0, "the acceptor log's segments have a size");
     assertSample(text, "lockd_cache_invalidations_pending", 0);
+    // The session, the node and the lock: three commands proposed here, each timed to its result.
+    assertTrue(value(text, "lockd_proposals_total{outcome=\"applied\"}") >= 3, text);
+    assertTrue(value(text, "lockd_commit_duration_seconds_count") >= 3, text);
+    assertTrue(
+        value(text, "lockd_snapshot_duration_seconds_count{kind=\"take\"}") >= 1,
+        "the snapshot the setup's slots caused is timed:\n" + text);
+    LockdServer follower = cell.follower(leader);
+    assertTrue(
+        value(text, "lockd_peer_sent_bytes_total{peer=\"" + follower.selfId() + "\"}") > 0, text);
+    assertTrue(
+        value(text, "lockd_peer_received_bytes_total{peer=\"" + follower.selfId() + "\"}") > 0,
+        text);
   }
 
   @Test

@@ -7,6 +7,7 @@ import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.lockd.metrics.ProposalTimer;
 import io.lockd.metrics.ReplicaMetrics;
 import io.lockd.namespace.Namespace;
 import io.lockd.replica.ReplicaLoop;
@@ -67,15 +68,17 @@ public final class LockdServer implements AutoCloseable {
       closeTls();
       throw e;
     }
+    ProposalTimer[] proposals = new ProposalTimer[1];
     try {
       cell =
           runtime
               .loop()
               .call(
                   r -> {
+                    proposals[0] = new ProposalTimer(ServedReplica.of(r));
                     CellServer s =
                         new CellServer(
-                            ServedReplica.of(r),
+                            proposals[0],
                             namespace,
                             WallClock.system(),
                             config.server(),
@@ -114,7 +117,7 @@ public final class LockdServer implements AutoCloseable {
       throw new IllegalStateException("replica " + id + ": the server did not start", e);
     }
     ParseGuard guard = new ParseGuard(errors, new RefusalLog(id));
-    metrics = new ReplicaMetrics(runtime, cell);
+    metrics = new ReplicaMetrics(runtime, cell, proposals[0]);
     try {
       NettyServerBuilder builder =
           tls == null
