@@ -234,8 +234,9 @@ public final class LockdConfig {
                 + ", client certificates "
                 + tls.clientAuth().optionValue()
                 + ", reloaded every "
-                + tls.reloadMillis())
-        + " ms, shared with the cell: "
+                + tls.reloadMillis()
+                + " ms")
+        + ", shared with the cell: "
         + cellSettings();
   }
 
