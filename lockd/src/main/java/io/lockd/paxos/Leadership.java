@@ -184,14 +184,13 @@ final class Leadership {
 
   /**
    * Proposes {@code entries}: to this replica and the eager followers at once, to the others in
-   * their next batch (thrifty Phase 2). The eager followers are enough for a majority (with or
-   * without this leader), so the others' work is off every write's critical path: at low
-   * concurrency each write costs four replicas' disk flushes and wake-ups instead of five on two
-   * shared cores, and the one that lags gets many writes per message and per flush. It still
-   * receives and stores every entry, at most a lazy flush interval later ({@link
-   * #lazyFlushMillis}), so it is as useful to a new leader's Phase 1 as before; and if eager
-   * followers do not answer, a slot is still chosen once the batch arrives, and whoever answered
-   * then becomes eager.
+   * their next batch (thrifty Phase 2). With this leader the eager followers are a majority, so the
+   * others' work is off every write's critical path: at low concurrency each write costs three
+   * replicas' disk flushes and wake-ups instead of five on two shared cores, and the two that lag
+   * get many writes per message and per flush. It still receives and stores every entry, at most a
+   * lazy flush interval later ({@link #lazyFlushMillis}), so it is as useful to a new leader's
+   * Phase 1 as before; and if eager followers do not answer, a slot is still chosen once the batch
+   * arrives, and whoever answered then becomes eager.
    */
   private void startSlots(List<Entry> entries, long now) {
     for (Entry e : entries) {
@@ -280,24 +279,32 @@ final class Leadership {
   }
 
   /**
-   * Who gets accepts at once from now on: the followers that made {@code chosen}'s majority (the
-   * quick ones), topped up to a majority of followers, earlier eager ones first. A majority of
-   * followers can choose a slot without this leader's own flush, so one slow replica on the
-   * critical path costs nothing; only the rest (one follower of four) waits for its batch.
+   * Who gets accepts at once from now on: followers that made {@code chosen}'s majority (the quick
+   * ones), topped up with earlier eager ones and then any, to one short of a majority: with this
+   * leader's own acceptance they choose a slot. The leader's flush starts before any follower has
+   * the accept, so it is rarely the one waited for; and a third eager follower, kept in case one is
+   * slow, cost more than it saved on two shared cores (each write then woke and flushed four
+   * replicas, and their flushes queued behind each other: docs/benchmarks.md). A slow eager
+   * follower costs at most a lazy flush interval, after which whoever answered is eager.
    */
   private Set<Integer> eagerAfter(SlotProgress chosen) {
-    Set<Integer> next = new TreeSet<>(chosen.acceptedBy);
-    next.remove(config.selfId());
+    int want = config.majority() - 1;
+    Set<Integer> next = new TreeSet<>();
+    for (int id : chosen.acceptedBy) {
+      if (id != config.selfId() && next.size() < want) {
+        next.add(id);
+      }
+    }
     if (eager != null) {
       for (int id : eager) {
-        if (next.size() >= config.majority()) {
+        if (next.size() >= want) {
           break;
         }
         next.add(id);
       }
     }
     for (int id : config.replicaIds()) {
-      if (next.size() >= config.majority()) {
+      if (next.size() >= want) {
         break;
       }
       if (id != config.selfId()) {
