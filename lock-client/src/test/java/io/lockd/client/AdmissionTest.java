@@ -188,14 +188,11 @@ class AdmissionTest {
   @Test
   void aSessionWhoseKeepAliveStreamIsRefusedBusyManyTimesLives() throws Exception {
     int busyTimes = 2 * KeepAliveStream.REFUSALS_BEFORE_GIVING_UP;
-    AtomicInteger refused = new AtomicInteger();
-    ServerInterceptor busyAtFirst =
-        new ServerInterceptor() {
-          @Override
-          public <Q, A> ServerCall.Listener<Q> interceptCall(
-              ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
-            if (call.getMethodDescriptor().getBareMethodName().equals("KeepAlive")
-                && refused.getAndIncrement() < busyTimes) {
+    KeepAliveRefusals busyAtFirst =
+        new KeepAliveRefusals(
+            busyTimes,
+            Status.RESOURCE_EXHAUSTED.withDescription("busy (test)"),
+            () -> {
               Metadata trailers = new Metadata();
               trailers.put(
                   Errors.ERROR_DETAIL,
@@ -203,26 +200,15 @@ class AdmissionTest {
                       .setReason(ErrorReason.ERROR_REASON_BUSY)
                       .setMessage("busy (test)")
                       .build());
-              call.close(Status.RESOURCE_EXHAUSTED.withDescription("busy (test)"), trailers);
-              return new ServerCall.Listener<>() {};
-            }
-            return next.startCall(call, headers);
-          }
-        };
+              return trailers;
+            });
     try (InJvmCell cell = cell(busyAtFirst);
         LockClient c = Clients.client(cell)) {
       Session s = c.session();
-      Eventually.await(
-          "the KeepAlive stream opened after the busy refusals",
-          () -> {
-            try {
-              return cell.awaitLeader().onLoop(server -> server.openStreams(), 10_000) == 1;
-            } catch (Exception e) {
-              return false;
-            }
-          });
+      KeepAliveRefusals.awaitOneOpenStream(
+          cell, "the KeepAlive stream opened after the busy refusals");
       assertEquals(SessionState.CONNECTED, s.state());
-      assertTrue(refused.get() > busyTimes, "refused " + busyTimes + " times, then opened");
+      assertTrue(busyAtFirst.streams() > busyTimes, "refused " + busyTimes + " times, then opened");
     }
   }
 }
