@@ -38,6 +38,7 @@ public final class ReplicaLoop implements AutoCloseable {
   private final BlockingQueue<Consumer<Replica>> inbox;
   private final BlockingQueue<Consumer<Replica>> peerInbox;
   private volatile boolean sleeping;
+  private long lastFlushMillis;
   private final Clock clock;
   private final long tickMinMillis;
   private final Thread thread;
@@ -172,7 +173,7 @@ public final class ReplicaLoop implements AutoCloseable {
           }
           lastTick = now;
         }
-        replica.flush();
+        flush();
         nextTick = Math.max(nextTick(now), lastTick + tickMinMillis);
       }
     } catch (RuntimeException | Error e) {
@@ -207,17 +208,27 @@ public final class ReplicaLoop implements AutoCloseable {
     return any;
   }
 
+  private void flush() {
+    replica.flush();
+    lastFlushMillis = clock.nowMillis();
+  }
+
   /**
    * Runs queued client tasks, at most {@link #DRAIN_MAX}, with consensus work that arrives
-   * meanwhile run (and its answers sent) before the next one; stops early once {@code nextTick} is
-   * due.
+   * meanwhile run before the next one; stops early once {@code nextTick} is due. The answers to
+   * that consensus work leave at the latest one minimum tick interval after the last flush, not
+   * after the whole run: flushing after every client task instead would cut the commands that
+   * arrive together into one slot each.
    */
   private void runClientWork(long nextTick) {
     Consumer<Replica> task;
+    boolean unflushed = false; // consensus work ran whose answers have not left yet
     for (int done = 0; done < DRAIN_MAX && (task = inbox.poll()) != null; ) {
       task.accept(replica);
-      if (runPeerWork()) {
-        replica.flush();
+      unflushed |= runPeerWork();
+      if (unflushed && clock.nowMillis() - lastFlushMillis >= tickMinMillis) {
+        flush();
+        unflushed = false;
       }
       if (++done % CLOCK_EVERY == 0 && clock.nowMillis() >= nextTick) {
         return;
