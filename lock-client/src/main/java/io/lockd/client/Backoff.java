@@ -28,4 +28,12 @@ final class Backoff {
     }
     return ceiling == minNanos ? minNanos : random.nextLong(minNanos, ceiling + 1);
   }
+
+  /**
+   * A wait uniform in [0, {@code boundNanos}]: spreads what many sessions would otherwise all do at
+   * the same instant (reopening their KeepAlive streams when the leader moves).
+   */
+  long spreadNanos(long boundNanos) {
+    return boundNanos <= 0 ? 0 : random.nextLong(boundNanos + 1);
+  }
 }

@@ -4,6 +4,7 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.protobuf.ProtoUtils;
 import io.lockd.proto.v1.ErrorDetail;
+import io.lockd.proto.v1.ErrorReason;
 import java.io.IOException;
 
 /** The server's error conventions: leader hints and error details in trailing metadata. */
@@ -39,6 +40,18 @@ final class Errors {
         || code == Status.Code.DEADLINE_EXCEEDED
         || code == Status.Code.CANCELLED
         || status.getCause() instanceof IOException;
+  }
+
+  /**
+   * The replica was busy (RESOURCE_EXHAUSTED, reason BUSY: its admission limit for session
+   * creations or KeepAlive openings): nothing was done, and asking again after a backoff is right.
+   */
+  static boolean busy(Status status, Metadata trailers) {
+    if (status.getCode() != Status.Code.RESOURCE_EXHAUSTED || trailers == null) {
+      return false;
+    }
+    ErrorDetail detail = trailers.get(ERROR_DETAIL);
+    return detail != null && detail.getReason() == ErrorReason.ERROR_REASON_BUSY;
   }
 
   /** The leader's address from a non-leader's trailers, or null. */

@@ -83,6 +83,7 @@ final class KeepAliveStream {
       new java.util.ArrayDeque<>(); // {id, sendNanos}
   private int failures;
   private int refusals; // RESOURCE_EXHAUSTED endings since the last answer
+  private int busyRefusals; // BUSY endings since the last answer
   private boolean stopped = true;
   private boolean sendAfterAnswer;
   private ClientClock.Cancellable sendTimer = ClientClock.Cancellable.NONE;
@@ -218,6 +219,7 @@ final class KeepAliveStream {
     }
     failures = 0;
     refusals = 0;
+    busyRefusals = 0;
     rpc.router().confirmed(target);
     if (sendAfterAnswer && outstandingSendNanos < 0) {
       send();
@@ -256,6 +258,13 @@ final class KeepAliveStream {
       handler.onSessionNotFound(error.getMessage());
       return;
     }
+    if (Errors.busy(status, trailers)) {
+      // The leader admits only so many new streams at once (after a leader change every session
+      // reconnects): ask it again after a jittered backoff, without counting it as a refusal.
+      reopenTimer.cancel();
+      reopenTimer = clock.schedule(backoff.delayNanos(busyRefusals++), this::open);
+      return;
+    }
     if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED
         && ++refusals >= REFUSALS_BEFORE_GIVING_UP) {
       // A limit (calls per connection, streams per replica) refuses every new stream alike; an
@@ -284,7 +293,7 @@ final class KeepAliveStream {
     }
     int n = rpc.router().endpointCount();
     failures++;
-    long delay = failures < n ? 0 : backoff.delayNanos(failures / n - 1);
+    long delay = failures < n ? reconnectSpread() : backoff.delayNanos(failures / n - 1);
     reopenTimer.cancel();
     reopenTimer = clock.schedule(delay, this::open);
   }
@@ -297,8 +306,19 @@ final class KeepAliveStream {
       call = null;
       watchdog.cancel();
       sendTimer.cancel();
-      open();
+      reopenTimer.cancel();
+      reopenTimer = clock.schedule(reconnectSpread(), this::open);
     }
+  }
+
+  /**
+   * When the leader moves, every session of every client reconnects to it: each waits a random part
+   * of a quarter of its KeepAlive interval (a twelfth of its lease) first, so that the new leader
+   * sees them spread out rather than all in one instant. The new leader keeps every session for at
+   * least its lease and the failover grace, far longer than this wait.
+   */
+  private long reconnectSpread() {
+    return backoff.spreadNanos(intervalNanos / 4);
   }
 
   private final class Listener extends ClientCall.Listener<KeepAliveResponse> {

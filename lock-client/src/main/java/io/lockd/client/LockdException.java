@@ -91,7 +91,12 @@ public class LockdException extends RuntimeException {
      */
     PERMISSION_DENIED,
     /** A group file under /lockd/groups/ is malformed (the message names the file and line). */
-    BAD_GROUP_FILE;
+    BAD_GROUP_FILE,
+    /**
+     * RESOURCE_EXHAUSTED: the replica is busy (its admission limit for session creations or
+     * KeepAlive stream openings); nothing was done. The client retries these itself, with backoff.
+     */
+    BUSY;
 
     private static final String WIRE_PREFIX = "ERROR_REASON_";
 

@@ -108,6 +108,7 @@ final class Rpc {
     private int failuresInRound;
     private int hintsFollowed;
     private int round;
+    private int busyRounds;
     private String lastError;
     private boolean finished;
 
@@ -224,6 +225,15 @@ final class Rpc {
       if (tls != null) {
         // A configuration error: every replica would answer the same, so say it now.
         finish(null, Errors.tlsFailure(target, tls, status));
+        return;
+      }
+      if (Errors.busy(status, trailers)) {
+        // The leader is right; it has too much of this kind in progress. Ask it again later.
+        lastError = target + ": " + status.getCode() + describe(status);
+        long delay = backoff.delayNanos(busyRounds++);
+        log.debug(
+            "{}: {}; retrying in {} ms", method.getBareMethodName(), lastError, delay / 1_000_000);
+        retryTimer = clock.schedule(delay, this::attempt);
         return;
       }
       if (!Errors.retryable(status)) {

@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Metadata;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
-import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.lockd.testing.InJvmCell;
 import java.time.Duration;
@@ -18,7 +15,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -175,36 +171,17 @@ class ManySessionsTest {
   void oneOverloadedRefusalOfTheKeepAliveStreamIsRetried() throws Exception {
     // A replica whose work queue is full ends a KeepAlive stream RESOURCE_EXHAUSTED too, for a
     // moment only: that must not end the session as a limit does.
-    AtomicInteger refused = new AtomicInteger();
-    ServerInterceptor refuseFirst =
-        new ServerInterceptor() {
-          @Override
-          public <Q, A> ServerCall.Listener<Q> interceptCall(
-              ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
-            if (call.getMethodDescriptor().getBareMethodName().equals("KeepAlive")
-                && refused.getAndIncrement() == 0) {
-              call.close(
-                  Status.RESOURCE_EXHAUSTED.withDescription("overloaded (test)"), new Metadata());
-              return new ServerCall.Listener<>() {};
-            }
-            return next.startCall(call, headers);
-          }
-        };
+    KeepAliveRefusals refuseFirst =
+        new KeepAliveRefusals(
+            1, Status.RESOURCE_EXHAUSTED.withDescription("overloaded (test)"), Metadata::new);
     try (InJvmCell cell = InJvmCell.builder().size(1).clientInterceptor(refuseFirst).start()) {
       cell.awaitLeader();
       try (LockClient c = builder(cell, 100).build()) {
         Session s = c.session();
-        Eventually.await(
-            "the KeepAlive stream reopened after the refusal",
-            () -> {
-              try {
-                return cell.awaitLeader().onLoop(server -> server.openStreams(), 10_000) == 1;
-              } catch (Exception e) {
-                return false;
-              }
-            });
+        KeepAliveRefusals.awaitOneOpenStream(
+            cell, "the KeepAlive stream reopened after the refusal");
         assertEquals(SessionState.CONNECTED, s.state());
-        assertTrue(refused.get() >= 2, "refused once, then opened again");
+        assertTrue(refuseFirst.streams() >= 2, "refused once, then opened again");
       }
     }
   }

@@ -3,6 +3,7 @@ package io.lockd.bench;
 import com.google.protobuf.ByteString;
 import io.lockd.it.CellClient;
 import io.lockd.it.LockdProcesses;
+import io.lockd.paxos.Ballot;
 import io.lockd.proto.v1.ClusterGrpc;
 import io.lockd.proto.v1.NodeKind;
 import io.lockd.proto.v1.SaveSnapshotRequest;
@@ -19,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -207,6 +209,7 @@ public final class ScaleBenchmark {
           "SCALE lock-pairs-per-s without-sessions=%.0f loadavg=%s%n", without, loadAverage());
     }
     long[] before = heaps();
+    long[] leaderBefore = leaderAndBallot();
 
     List<Child> children = new ArrayList<>();
     int per = settings.sessions() / settings.processes();
@@ -251,6 +254,17 @@ public final class ScaleBenchmark {
       if (left > 0) {
         Thread.sleep(TimeUnit.NANOSECONDS.toMillis(left));
       }
+      long[] leaderAfter = leaderAndBallot();
+      out.printf(
+          "SCALE sessions-leader-kept=%s leader %d ballot %s -> leader %d ballot %s (from before"
+              + " the sessions to the end of the hold; the ballot's round counts elections)"
+              + " loadavg=%s%n",
+          Arrays.equals(leaderBefore, leaderAfter) ? "yes" : "NO",
+          leaderBefore[0],
+          Ballot.toString(leaderBefore[1]),
+          leaderAfter[0],
+          Ballot.toString(leaderAfter[1]),
+          loadAverage());
     } finally {
       children.forEach(Child::stop);
     }
@@ -266,6 +280,12 @@ public final class ScaleBenchmark {
             + " reopened=%d loadavg=%s%n",
         expired, settings.seconds(), created, restarts, loadAverage());
     return new long[] {created, expired};
+  }
+
+  /** {leader id, its ballot} as the cell reports them now. */
+  private long[] leaderAndBallot() throws Exception {
+    int leader = admin.awaitLeaderId(CALL_MILLIS);
+    return new long[] {leader, admin.selfStatuses(1_000).get(leader).getBallot()};
   }
 
   private static String lockPath(int i) {

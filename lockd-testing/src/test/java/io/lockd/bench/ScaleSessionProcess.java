@@ -9,12 +9,15 @@ import io.lockd.it.CellClient;
 import io.lockd.proto.v1.CloseSessionRequest;
 import io.lockd.proto.v1.CreateSessionRequest;
 import io.lockd.proto.v1.CreateSessionResponse;
+import io.lockd.proto.v1.ErrorDetail;
+import io.lockd.proto.v1.ErrorReason;
 import io.lockd.proto.v1.Event;
 import io.lockd.proto.v1.EventType;
 import io.lockd.proto.v1.KeepAliveRequest;
 import io.lockd.proto.v1.KeepAliveResponse;
 import io.lockd.proto.v1.RequestHeader;
 import io.lockd.proto.v1.SessionGrpc;
+import io.lockd.server.grpc.GrpcErrors;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -26,6 +29,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -149,8 +153,8 @@ public final class ScaleSessionProcess {
                     .withDeadlineAfter(StackBenchmark.ATTEMPT_MILLIS, TimeUnit.MILLISECONDS)
                     .createSession(r),
             CALL_MILLIS);
-    Kept k = new Kept(created.getSessionId(), cell.leader(), i);
     long interval = Math.max(1, created.getLeaseMillis() / 3);
+    Kept k = new Kept(created.getSessionId(), cell.leader(), i, interval);
     sender.execute(k::open);
     sender.scheduleAtFixedRate(
         k::send, new SplittableRandom(i).nextLong(interval), interval, TimeUnit.MILLISECONDS);
@@ -195,16 +199,19 @@ public final class ScaleSessionProcess {
   private final class Kept implements StreamObserver<KeepAliveResponse> {
     final long id;
     final int index;
+    final long intervalMillis;
     volatile String target;
     volatile long lastSeen;
     volatile boolean gone;
     private StreamObserver<KeepAliveRequest> requests;
     private long requestId;
+    private int busyInARow;
 
-    Kept(long id, String target, int index) {
+    Kept(long id, String target, int index, long intervalMillis) {
       this.id = id;
       this.target = target;
       this.index = index;
+      this.intervalMillis = intervalMillis;
     }
 
     void open() {
@@ -262,7 +269,24 @@ public final class ScaleSessionProcess {
         target = hint.strip();
       }
       restarts.increment();
-      sender.schedule(this::reopen, 100, TimeUnit.MILLISECONDS);
+      sender.schedule(this::reopen, reopenDelayMillis(status, trailers), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * As the Java client does: a stream the leader refused BUSY (its admission limit) is reopened
+     * after a jittered, growing backoff; one that follows a leader change after a random part of a
+     * quarter of the KeepAlive interval, so that the new leader sees them spread out.
+     */
+    private long reopenDelayMillis(Status status, Metadata trailers) {
+      ErrorDetail detail = trailers == null ? null : trailers.get(GrpcErrors.ERROR_DETAIL);
+      if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED
+          && detail != null
+          && detail.getReason() == ErrorReason.ERROR_REASON_BUSY) {
+        long ceiling = Math.min(2_000, 50L << Math.min(busyInARow++, 6));
+        return ThreadLocalRandom.current().nextLong(50, ceiling + 1);
+      }
+      busyInARow = 0;
+      return ThreadLocalRandom.current().nextLong(intervalMillis / 4 + 1);
     }
 
     private void reopen() {

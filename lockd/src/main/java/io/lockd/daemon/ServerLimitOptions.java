@@ -26,6 +26,26 @@ final class ServerLimitOptions {
   int maxCallsPerConnection;
 
   @Option(
+      names = "--max-session-creations-in-flight",
+      paramLabel = "N",
+      defaultValue = "" + LockdConfig.SESSION_CREATIONS_IN_FLIGHT_MAX,
+      description =
+          "Session creations in progress at once on this replica; more are refused "
+              + "RESOURCE_EXHAUSTED (reason BUSY) at once, and clients retry with backoff "
+              + "(default: ${DEFAULT-VALUE}).")
+  int maxSessionCreationsInFlight;
+
+  @Option(
+      names = "--max-keepalive-openings-in-flight",
+      paramLabel = "N",
+      defaultValue = "" + LockdConfig.KEEPALIVE_OPENINGS_IN_FLIGHT_MAX,
+      description =
+          "KeepAlive streams being opened at once on this replica (a leader change reconnects "
+              + "them all); more are refused RESOURCE_EXHAUSTED (reason BUSY) at once, and "
+              + "clients retry with backoff (default: ${DEFAULT-VALUE}).")
+  int maxKeepaliveOpeningsInFlight;
+
+  @Option(
       names = {"--max-calls-per-stream", "--calls-per-stream-max"},
       paramLabel = "N",
       defaultValue = "" + ServerConfig.CALLS_PER_STREAM_MAX,
@@ -83,6 +103,8 @@ final class ServerLimitOptions {
     }
     b.maxCallsPerConnection(maxCallsPerConnection);
     b.maxCallsPerStream(maxCallsPerStream);
+    b.maxSessionCreationsInFlight(maxSessionCreationsInFlight);
+    b.maxKeepaliveOpeningsInFlight(maxKeepaliveOpeningsInFlight);
     b.maxKeepaliveStreams(maxKeepaliveStreams);
     b.maxKeepaliveStreamsPerSession(maxKeepaliveStreamsPerSession);
     b.maxParkedRequests(maxParkedRequests);

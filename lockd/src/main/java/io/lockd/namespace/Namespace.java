@@ -17,6 +17,7 @@ import io.lockd.proto.v1.ListSessionsResponse;
 import io.lockd.proto.v1.Sequencer;
 import io.lockd.proto.v1.SessionInfo;
 import io.lockd.replica.StateMachine;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.function.LongConsumer;
@@ -265,6 +266,31 @@ public final class Namespace implements StateMachine {
   /** "identity \"alice\"" or "the anonymous caller", as refusals name a caller. */
   public static String describeIdentity(String identity) {
     return Access.who(identity);
+  }
+
+  /**
+   * At most {@code max} sessions with an id above {@code afterId}, ascending by id: the leader
+   * walks its sessions a page per turn of its loop with this, never all at once.
+   */
+  public List<SessionSummary> sessionSummaries(long afterId, int max) {
+    List<SessionSummary> page = new ArrayList<>(Math.min(max, state.sessions.size()));
+    for (Session s : state.sessions.after(afterId)) {
+      if (page.size() == max) {
+        break;
+      }
+      page.add(new SessionSummary(s.id, s.leaseMillis, s.caching));
+    }
+    return page;
+  }
+
+  /** How many sessions exist. */
+  public int sessionCount() {
+    return state.sessions.size();
+  }
+
+  /** The highest id of a session that exists, or 0 if none does. */
+  public long lastSessionId() {
+    return state.sessions.lastId();
   }
 
   /** One session; NOT_FOUND if it does not exist (any more). */

@@ -41,6 +41,11 @@ final class SessionTable {
     return sessions.size();
   }
 
+  /** The highest id in the table, or 0 if it is empty. */
+  long lastId() {
+    return sessions.isEmpty() ? 0 : sessions.lastKey();
+  }
+
   /** The sessions with an id above {@code id}, ascending (a listing's next page). */
   Collection<Session> after(long id) {
     return Collections.unmodifiableCollection(sessions.tailMap(id, false).values());

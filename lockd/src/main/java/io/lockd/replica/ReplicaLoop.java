@@ -1,11 +1,10 @@
 package io.lockd.replica;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -17,15 +16,29 @@ import org.slf4j.LoggerFactory;
  * commands that arrive together share a slot and one sync. It ticks the replica when the replica's
  * next timer is due ({@link Replica#nextDeadline}), not at a fixed rate, so an idle replica sleeps.
  * The loop never blocks on disk or network.
+ *
+ * <p>Two inboxes: consensus work ({@link #submitPeer}: peer messages, lost peers, durable groups)
+ * and everything else ({@link #submit}: client requests, KeepAlives, status). Consensus work never
+ * waits behind client work: the loop runs what is queued for consensus before each client task and
+ * flushes its answers at once, and it stops a long run of client tasks when a timer of the replica
+ * is due, so heartbeats leave on time. Under a storm of sessions a single inbox held heartbeats and
+ * their acknowledgments for seconds behind tens of thousands of KeepAlives, and leases lapsed
+ * (docs/server.md, "Overload").
  */
 public final class ReplicaLoop implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ReplicaLoop.class);
   private static final int DRAIN_MAX = 4096;
 
+  /** Client tasks run between two looks at the clock (a tick may have come due meanwhile). */
+  private static final int CLOCK_EVERY = 16;
+
   /** The longest sleep between ticks whatever the replica says (a safety net, not a timer). */
   private static final long IDLE_TICK_MILLIS = 1_000;
 
   private final BlockingQueue<Consumer<Replica>> inbox;
+  private final BlockingQueue<Consumer<Replica>> peerInbox;
+  private volatile boolean sleeping;
+  private long lastFlushMillis;
   private final Clock clock;
   private final long tickMinMillis;
   private final Thread thread;
@@ -70,6 +83,7 @@ public final class ReplicaLoop implements AutoCloseable {
       int inboxCapacity,
       Function<ReplicaLoop, Replica> build) {
     this.inbox = new ArrayBlockingQueue<>(inboxCapacity);
+    this.peerInbox = new ArrayBlockingQueue<>(inboxCapacity);
     this.clock = clock;
     this.tickMinMillis = tickMinMillis;
     CompletableFuture<Void> built = new CompletableFuture<>();
@@ -97,7 +111,26 @@ public final class ReplicaLoop implements AutoCloseable {
    * drop peer messages (Paxos retransmits) and refuse client requests as overloaded.
    */
   public boolean submit(Consumer<Replica> task) {
-    return running && inbox.offer(task);
+    return offer(inbox, task);
+  }
+
+  /**
+   * Queues consensus work (a peer's message, a lost peer, a durable group): it runs before any
+   * client task still queued. Returns false if its inbox is full or the loop stopped (Paxos
+   * retransmits what is dropped).
+   */
+  public boolean submitPeer(Consumer<Replica> task) {
+    return offer(peerInbox, task);
+  }
+
+  private boolean offer(BlockingQueue<Consumer<Replica>> queue, Consumer<Replica> task) {
+    if (!running || !queue.offer(task)) {
+      return false;
+    }
+    if (sleeping) {
+      LockSupport.unpark(thread);
+    }
+    return true;
   }
 
   /** Installs the duty; call on the loop (from a task), at most once. */
@@ -124,19 +157,14 @@ public final class ReplicaLoop implements AutoCloseable {
   private void run() {
     long lastTick = clock.nowMillis();
     long nextTick = nextTick(lastTick);
-    List<Consumer<Replica>> batch = new ArrayList<>();
     try {
       while (running) {
-        long wait = Math.max(0, nextTick - clock.nowMillis());
-        Consumer<Replica> first = inbox.poll(wait, TimeUnit.MILLISECONDS);
-        if (first != null) {
-          batch.add(first);
-          inbox.drainTo(batch, DRAIN_MAX);
-          for (Consumer<Replica> task : batch) {
-            task.accept(replica);
-          }
-          batch.clear();
+        sleepUntil(nextTick);
+        if (Thread.interrupted() || !running) {
+          break;
         }
+        runPeerWork();
+        runClientWork(nextTick);
         long now = clock.nowMillis();
         if (now >= nextTick) {
           replica.onTick();
@@ -145,17 +173,66 @@ public final class ReplicaLoop implements AutoCloseable {
           }
           lastTick = now;
         }
-        replica.flush();
+        flush();
         nextTick = Math.max(nextTick(now), lastTick + tickMinMillis);
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     } catch (RuntimeException | Error e) {
       // An invariant broke: stopping is safer than carrying on with a state we cannot trust.
       log.error("replica loop {} stopped by an unexpected error", thread.getName(), e);
       running = false;
     } finally {
       stopped.complete(null);
+    }
+  }
+
+  /** Parks until a task is queued or {@code deadline} (loop clock) passes. */
+  private void sleepUntil(long deadline) {
+    long wait = deadline - clock.nowMillis();
+    if (wait <= 0) {
+      return;
+    }
+    sleeping = true; // before the last look, so that a task queued after it unparks us
+    if (inbox.isEmpty() && peerInbox.isEmpty()) {
+      LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(wait));
+    }
+    sleeping = false;
+  }
+
+  /** Runs every queued consensus task; true if there was any. */
+  private boolean runPeerWork() {
+    boolean any = false;
+    for (Consumer<Replica> task = peerInbox.poll(); task != null; task = peerInbox.poll()) {
+      task.accept(replica);
+      any = true;
+    }
+    return any;
+  }
+
+  private void flush() {
+    replica.flush();
+    lastFlushMillis = clock.nowMillis();
+  }
+
+  /**
+   * Runs queued client tasks, at most {@link #DRAIN_MAX}, with consensus work that arrives
+   * meanwhile run before the next one; stops early once {@code nextTick} is due. The answers to
+   * that consensus work leave at the latest one minimum tick interval after the last flush, not
+   * after the whole run: flushing after every client task instead would cut the commands that
+   * arrive together into one slot each.
+   */
+  private void runClientWork(long nextTick) {
+    Consumer<Replica> task;
+    boolean unflushed = false; // consensus work ran whose answers have not left yet
+    for (int done = 0; done < DRAIN_MAX && (task = inbox.poll()) != null; ) {
+      task.accept(replica);
+      unflushed |= runPeerWork();
+      if (unflushed && clock.nowMillis() - lastFlushMillis >= tickMinMillis) {
+        flush();
+        unflushed = false;
+      }
+      if (++done % CLOCK_EVERY == 0 && clock.nowMillis() >= nextTick) {
+        return;
+      }
     }
   }
 

@@ -75,7 +75,8 @@ public final class ReplicaRuntime implements AutoCloseable {
                   listener);
             });
     transport.start(
-        m -> loop.submit(r -> r.onMessage(m)), peer -> loop.submit(r -> r.onPeerLost(peer)));
+        m -> loop.submitPeer(r -> r.onMessage(m)),
+        peer -> loop.submitPeer(r -> r.onPeerLost(peer)));
   }
 
   /**
@@ -96,7 +97,7 @@ public final class ReplicaRuntime implements AutoCloseable {
     }
     if (local != null || sink.backlogged()) {
       List<Message> mine = local == null ? List.of() : local;
-      loop.submit(
+      loop.submitPeer(
           r -> {
             sink.drain();
             mine.forEach(r::onMessage);

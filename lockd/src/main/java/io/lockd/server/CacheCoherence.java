@@ -1,8 +1,8 @@
 package io.lockd.server;
 
+import io.lockd.namespace.SessionSummary;
 import io.lockd.proto.v1.CacheInvalidation;
 import io.lockd.proto.v1.GetContentsAndStatResponse;
-import io.lockd.proto.v1.SessionInfo;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -86,6 +86,9 @@ final class CacheCoherence {
 
   private long epoch;
 
+  /** The leader is still naming the sessions it inherited. */
+  private boolean listing;
+
   CacheCoherence(ServerConfig config) {
     this.config = config;
   }
@@ -97,15 +100,28 @@ final class CacheCoherence {
 
   // ---- leadership ------------------------------------------------------------------------------
 
-  /** A leadership starts: every caching session it inherits must drain first. */
-  void startTerm(long termEpoch, long nowMillis, List<SessionInfo> sessions) {
+  /**
+   * A leadership starts: every caching session it inherits must drain first. The leader names them
+   * a page at a time ({@link #inherit}); until it says all are named ({@link #inheritedAll}), no
+   * answer leaves, since one of those not yet named may still serve old contents.
+   */
+  void startTerm(long termEpoch) {
     clear();
     epoch = termEpoch;
-    for (SessionInfo s : sessions) {
-      if (s.getCaching()) {
-        draining.put(s.getSessionId(), nowMillis + config.outlastMillis(s.getLeaseMillis()));
-      }
+    listing = true;
+  }
+
+  /** An inherited session, counted from the term's start {@code termStartMillis}. */
+  void inherit(SessionSummary s, long termStartMillis) {
+    if (s.caching()) {
+      draining.put(s.sessionId(), termStartMillis + config.outlastMillis(s.leaseMillis()));
     }
+  }
+
+  /** Every inherited session has been named. */
+  void inheritedAll() {
+    listing = false;
+    releaseHeld();
   }
 
   /** The leadership ended: held answers are abandoned (clients retry at the next leader). */
@@ -120,6 +136,7 @@ final class CacheCoherence {
     cachers.clear();
     cachedBy.clear();
     draining.clear();
+    listing = false;
     held.clear();
     pendingCount = 0;
   }
@@ -193,7 +210,7 @@ final class CacheCoherence {
   }
 
   private boolean safe(long index) {
-    if (!draining.isEmpty()) {
+    if (listing || !draining.isEmpty()) {
       return false;
     }
     if (pendingCount == 0) {

@@ -2,6 +2,7 @@ package io.lockd.server;
 
 import io.lockd.namespace.Namespace;
 import io.lockd.namespace.NamespaceException;
+import io.lockd.namespace.SessionSummary;
 import io.lockd.paxos.Role;
 import io.lockd.proto.ns.v1.ExpireSessionOp;
 import io.lockd.proto.ns.v1.ExpiryReason;
@@ -55,6 +56,14 @@ final class LeaderDuties {
   private final SessionLeases leases = new SessionLeases();
 
   private long term = NO_TERM;
+  private long termStartMillis;
+
+  /** The sessions this term inherited, still being taken over a page per tick (null: all are). */
+  private SessionWalk inheriting;
+
+  /** The comparison of the deadline table with the namespace under way (null: none). */
+  private SessionWalk reconciling;
+
   private boolean graceLogged;
   private boolean graceInFlight;
   private boolean tickInFlight;
@@ -105,15 +114,26 @@ final class LeaderDuties {
 
   /** The periodic duties; does nothing unless a term runs and the lease holds. */
   void onTick() {
-    if (!observe() || !replica.holdsLease()) {
+    if (!observe()) {
+      return;
+    }
+    if (inheriting != null) {
+      inheritPage();
+    }
+    if (!replica.holdsLease()) {
       return;
     }
     long now = replica.nowMillis();
     if (!graceLogged) {
       logGrace();
-    } else {
-      if (reconcileNeeded || now >= nextReconcileAt) {
-        reconcile(now);
+    } else if (inheriting == null) {
+      if (reconciling == null && (reconcileNeeded || now >= nextReconcileAt)) {
+        reconcileNeeded = false;
+        nextReconcileAt = now + config.reconcileEveryMillis();
+        reconciling = new SessionWalk(Long.MAX_VALUE);
+      }
+      if (reconciling != null) {
+        reconcilePage(now);
       }
       expireDue(now);
     }
@@ -130,6 +150,7 @@ final class LeaderDuties {
    */
   long keepAlive(long sessionId, long lastSeenEventIndex) {
     long now = replica.nowMillis();
+    inheritEarly(sessionId);
     Lease lease = leases.get(sessionId);
     if (lease == null) {
       SessionInfo info = namespace.getSession(sessionId);
@@ -222,25 +243,70 @@ final class LeaderDuties {
   private void startTerm() {
     term = replica.ballot();
     long now = replica.nowMillis();
+    termStartMillis = now;
     leases.clear();
     graceInFlight = false;
     tickInFlight = false;
     reconcileNeeded = false;
+    reconciling = null;
     expiriesInFlight = 0;
     nextReconcileAt = now + config.reconcileEveryMillis();
-    List<SessionInfo> sessions = namespace.listSessions().getSessionsList();
-    for (SessionInfo s : sessions) {
-      long keep = Math.max(config.graceMillis(), config.outlastMillis(s.getLeaseMillis()));
-      leases.put(s.getSessionId(), s.getLeaseMillis(), now + keep, true);
+    int inherited = namespace.sessionCount();
+    graceLogged = inherited == 0 || config.graceMillis() == 0;
+    cache.startTerm(term);
+    inheriting = new SessionWalk(namespace.lastSessionId());
+    if (inheriting.done()) {
+      inheriting = null; // nothing to take over
+      cache.inheritedAll();
     }
-    graceLogged = sessions.isEmpty() || config.graceMillis() == 0;
-    cache.startTerm(term, now, sessions);
-    events.leadershipStarted(term, sessions.size(), config.graceMillis());
+    events.leadershipStarted(term, inherited, config.graceMillis());
+  }
+
+  /**
+   * Takes over the next page of inherited sessions: each gets deadline term start + max(grace,
+   * outlast(lease)), and a caching one must drain. Nothing is expired before every page is done.
+   */
+  private void inheritPage() {
+    for (SessionSummary s : inheriting.next(namespace)) {
+      inherit(s);
+    }
+    if (inheriting.done()) {
+      inheriting = null;
+      cache.inheritedAll();
+    }
+  }
+
+  private void inherit(SessionSummary s) {
+    if (leases.get(s.sessionId()) != null) {
+      return; // heard from already in this term (inheritEarly)
+    }
+    long keep = Math.max(config.graceMillis(), config.outlastMillis(s.leaseMillis()));
+    leases.put(s.sessionId(), s.leaseMillis(), termStartMillis + keep, true);
+    cache.inherit(s, termStartMillis);
+  }
+
+  /**
+   * A request of an inherited session that the walk has not reached yet: take it over now, as the
+   * walk would have, so that it gets LEADER_CHANGED and, if it caches, drains like every other.
+   * Call before the request touches the cache's state.
+   */
+  void inheritEarly(long sessionId) {
+    if (inheriting == null || !inheriting.ahead(sessionId) || leases.get(sessionId) != null) {
+      return;
+    }
+    try {
+      SessionInfo info = namespace.getSession(sessionId);
+      inherit(new SessionSummary(sessionId, info.getLeaseMillis(), info.getCaching()));
+    } catch (NamespaceException gone) {
+      // nothing to take over: the request itself is answered as for a session that is gone
+    }
   }
 
   private void endTerm() {
     long ended = term;
     term = NO_TERM;
+    inheriting = null;
+    reconciling = null;
     leases.clear();
     cache.endTerm();
     termEnded.run();
@@ -405,23 +471,31 @@ final class LeaderDuties {
         });
   }
 
-  /** Makes the deadline table hold exactly the namespace's sessions. */
-  private void reconcile(long now) {
-    reconcileNeeded = false;
-    nextReconcileAt = now + config.reconcileEveryMillis();
+  /**
+   * One page of making the deadline table hold exactly the namespace's sessions: adds those it
+   * lacks, drops those the namespace no longer has (in the page's id range, or above it on the last
+   * page).
+   */
+  private void reconcilePage(long now) {
+    long from = reconciling.visitedThrough();
+    List<SessionSummary> page = reconciling.next(namespace);
     TreeSet<Long> live = new TreeSet<>();
-    for (SessionInfo s : namespace.listSessions().getSessionsList()) {
-      live.add(s.getSessionId());
-      if (leases.get(s.getSessionId()) == null) {
-        leases.put(s.getSessionId(), s.getLeaseMillis(), now + s.getLeaseMillis(), false);
+    for (SessionSummary s : page) {
+      live.add(s.sessionId());
+      if (leases.get(s.sessionId()) == null) {
+        leases.put(s.sessionId(), s.leaseMillis(), now + s.leaseMillis(), false);
       }
     }
+    long through = reconciling.done() ? Long.MAX_VALUE : reconciling.visitedThrough();
     List<Long> gone = new ArrayList<>();
-    for (long id : leases.ids()) {
+    for (long id : leases.idsBetween(from, through)) {
       if (!live.contains(id) && !leases.get(id).expiring()) {
         gone.add(id);
       }
     }
     gone.forEach(this::sessionEnded);
+    if (reconciling.done()) {
+      reconciling = null;
+    }
   }
 }

@@ -104,7 +104,8 @@ final class SessionLeases {
     lease.expiring = true;
   }
 
-  Iterable<Long> ids() {
-    return byId.keySet();
+  /** The ids above {@code after} and at most {@code through}, ascending. */
+  Iterable<Long> idsBetween(long after, long through) {
+    return byId.subMap(after, false, through, true).keySet();
   }
 }

@@ -33,7 +33,14 @@ public final class ClientServices {
     Map<String, ServerMethodDefinition<?, ?>> methods = new TreeMap<>();
     for (ServerServiceDefinition service :
         new ServerServiceDefinition[] {
-          new SessionService(gateway, selfId, ServerConfig.defaults().maxCallsPerStream())
+          new SessionService(
+                  gateway,
+                  selfId,
+                  ServerConfig.defaults().maxCallsPerStream(),
+                  new Admission(
+                      selfId,
+                      LockdConfig.SESSION_CREATIONS_IN_FLIGHT_MAX,
+                      LockdConfig.KEEPALIVE_OPENINGS_IN_FLIGHT_MAX))
               .bindService(),
           new NodeService(gateway).bindService(),
           new LockService(gateway).bindService(),

@@ -40,12 +40,18 @@ final class CallStream implements StreamObserver<CallRequest> {
   private final CellGateway gateway;
   private final ServerCallStreamObserver<CallResponse> out;
   private final int maxCalls;
+  private final Admission admission;
   private final AtomicInteger unanswered = new AtomicInteger();
   // Guarded by this.
   private boolean ended;
   private boolean halfClosed;
 
-  CallStream(CellGateway gateway, ServerCallStreamObserver<CallResponse> out, int maxCalls) {
+  CallStream(
+      CellGateway gateway,
+      ServerCallStreamObserver<CallResponse> out,
+      int maxCalls,
+      Admission admission) {
+    this.admission = admission;
     this.gateway = gateway;
     this.out = out;
     this.maxCalls = maxCalls;
@@ -83,11 +89,18 @@ final class CallStream implements StreamObserver<CallRequest> {
     }
     String caller = CallerIdentity.current(); // the call's context: not there on the loop thread
     switch (r.getRequestCase()) {
-      case CREATE_SESSION ->
-          this.<CreateSessionResponse>run(
-              id,
-              CallResponse.Builder::setCreateSession,
-              (cell, reply) -> cell.createSession(caller, r.getCreateSession(), reply));
+      case CREATE_SESSION -> {
+        ServerError busy = admission.admitCreation();
+        if (busy != null) {
+          answer(errorResponse(id, busy));
+          return;
+        }
+        this.<CreateSessionResponse>run(
+            id,
+            CallResponse.Builder::setCreateSession,
+            (cell, reply) -> cell.createSession(caller, r.getCreateSession(), reply),
+            admission::creationDone);
+      }
       case CLOSE_SESSION ->
           this.<CloseSessionResponse>run(
               id,
@@ -175,10 +188,20 @@ final class CallStream implements StreamObserver<CallRequest> {
 
   private <T> void run(
       long id, BiConsumer<CallResponse.Builder, T> set, BiConsumer<CellServer, Reply<T>> handler) {
+    run(id, set, handler, () -> {});
+  }
+
+  /** The same; {@code answered} runs once the call is answered, whatever the answer. */
+  private <T> void run(
+      long id,
+      BiConsumer<CallResponse.Builder, T> set,
+      BiConsumer<CellServer, Reply<T>> handler,
+      Runnable answered) {
     Reply<T> reply =
         new Reply<>() {
           @Override
           public void ok(T value) {
+            answered.run();
             CallResponse.Builder b = CallResponse.newBuilder().setCallId(id);
             set.accept(b, value);
             answer(b.build());
@@ -186,6 +209,7 @@ final class CallStream implements StreamObserver<CallRequest> {
 
           @Override
           public void error(ServerError error) {
+            answered.run();
             answer(errorResponse(id, error));
           }
         };

@@ -157,6 +157,8 @@ final class ConfigChecks {
     atLeast("--max-calls-per-stream", b.maxCallsPerStream, 1);
     atLeast("--max-parked-requests", b.maxParkedRequests, 0);
     atLeast("--max-calls-per-connection", b.maxCallsPerConnection, 1);
+    atLeast("--max-session-creations-in-flight", b.maxSessionCreationsInFlight, 1);
+    atLeast("--max-keepalive-openings-in-flight", b.maxKeepaliveOpeningsInFlight, 1);
     if (b.maxInboundMessageBytes != null) {
       long needed = smallestInboundMessageBytes(b.maxContentBytes, b.maxPathBytes);
       if (b.maxInboundMessageBytes < needed) {

@@ -36,6 +36,18 @@ public final class LockdConfig {
    */
   public static final int CALLS_PER_CONNECTION_MAX = 20_000;
 
+  /**
+   * Session creations in progress at once on one replica (admission, {@code Admission}): far above
+   * what steady clients need, small enough that a burst cannot fill the leader's loop.
+   */
+  public static final int SESSION_CREATIONS_IN_FLIGHT_MAX = 1_000;
+
+  /**
+   * KeepAlive streams being opened at once on one replica: after a leader change every stream
+   * reconnects at once; beyond this many they wait in their clients' backoff, not in the loop.
+   */
+  public static final int KEEPALIVE_OPENINGS_IN_FLIGHT_MAX = 1_000;
+
   /** The most contents a client message may carry beyond the largest file, by default. */
   private static final int INBOUND_HEADROOM_BYTES = 64 << 10;
 
@@ -53,6 +65,8 @@ public final class LockdConfig {
   private final long serverTickMillis;
   private final long statusFetchMillis;
   private final int maxCallsPerConnection;
+  private final int maxSessionCreationsInFlight;
+  private final int maxKeepaliveOpeningsInFlight;
   private final int maxInboundMessageBytes;
   private final TlsFiles tls;
   private final AdminRights adminRights;
@@ -105,6 +119,8 @@ public final class LockdConfig {
     serverTickMillis = b.serverTickMillis;
     statusFetchMillis = b.statusFetchMillis;
     maxCallsPerConnection = b.maxCallsPerConnection;
+    maxSessionCreationsInFlight = b.maxSessionCreationsInFlight;
+    maxKeepaliveOpeningsInFlight = b.maxKeepaliveOpeningsInFlight;
     maxInboundMessageBytes =
         b.maxInboundMessageBytes != null
             ? b.maxInboundMessageBytes
@@ -305,6 +321,16 @@ public final class LockdConfig {
   /** The most calls (streams included) open at once on one client connection. */
   public int maxCallsPerConnection() {
     return maxCallsPerConnection;
+  }
+
+  /** The most session creations in progress at once; more are refused BUSY. */
+  public int maxSessionCreationsInFlight() {
+    return maxSessionCreationsInFlight;
+  }
+
+  /** The most KeepAlive streams being opened at once; more are refused BUSY. */
+  public int maxKeepaliveOpeningsInFlight() {
+    return maxKeepaliveOpeningsInFlight;
   }
 
   /**

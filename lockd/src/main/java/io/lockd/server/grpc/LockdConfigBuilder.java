@@ -77,6 +77,8 @@ public final class LockdConfigBuilder {
   long serverTickMillis = LockdConfig.SERVER_TICK_MILLIS;
   long statusFetchMillis = LockdConfig.STATUS_FETCH_MILLIS;
   int maxCallsPerConnection = LockdConfig.CALLS_PER_CONNECTION_MAX;
+  int maxSessionCreationsInFlight = LockdConfig.SESSION_CREATIONS_IN_FLIGHT_MAX;
+  int maxKeepaliveOpeningsInFlight = LockdConfig.KEEPALIVE_OPENINGS_IN_FLIGHT_MAX;
   // Unset: derived from the content and path limits (LockdConfig.defaultInboundMessageBytes).
   Integer maxInboundMessageBytes;
 
@@ -401,6 +403,16 @@ public final class LockdConfigBuilder {
 
   public LockdConfigBuilder maxCallsPerConnection(int v) {
     maxCallsPerConnection = v;
+    return this;
+  }
+
+  public LockdConfigBuilder maxSessionCreationsInFlight(int v) {
+    maxSessionCreationsInFlight = v;
+    return this;
+  }
+
+  public LockdConfigBuilder maxKeepaliveOpeningsInFlight(int v) {
+    maxKeepaliveOpeningsInFlight = v;
     return this;
   }
 

@@ -142,7 +142,14 @@ public final class LockdServer implements AutoCloseable {
               .directExecutor() // handlers only enqueue on the replica's loop
               .addService(
                   guard.guard(
-                      new SessionService(gateway, id, config.server().maxCallsPerStream())
+                      new SessionService(
+                              gateway,
+                              id,
+                              config.server().maxCallsPerStream(),
+                              new Admission(
+                                  id,
+                                  config.maxSessionCreationsInFlight(),
+                                  config.maxKeepaliveOpeningsInFlight()))
                           .bindService()))
               .addService(guard.guard(new NodeService(gateway).bindService()))
               .addService(guard.guard(new LockService(gateway).bindService()))

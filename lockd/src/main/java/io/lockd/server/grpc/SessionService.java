@@ -13,6 +13,7 @@ import io.lockd.proto.v1.KeepAliveResponse;
 import io.lockd.proto.v1.SessionGrpc;
 import io.lockd.server.EventSink;
 import io.lockd.server.KeepAliveStream;
+import io.lockd.server.Reply;
 import io.lockd.server.ServerError;
 
 /**
@@ -24,22 +25,31 @@ final class SessionService extends SessionGrpc.SessionImplBase {
   private final CellGateway gateway;
   private final int selfId;
   private final int maxCallsPerStream;
+  private final Admission admission;
 
-  SessionService(CellGateway gateway, int selfId, int maxCallsPerStream) {
+  SessionService(CellGateway gateway, int selfId, int maxCallsPerStream, Admission admission) {
     this.gateway = gateway;
     this.selfId = selfId;
     this.maxCallsPerStream = maxCallsPerStream;
+    this.admission = admission;
   }
 
   @Override
   public StreamObserver<CallRequest> calls(StreamObserver<CallResponse> out) {
-    return new CallStream(gateway, (ServerCallStreamObserver<CallResponse>) out, maxCallsPerStream);
+    return new CallStream(
+        gateway, (ServerCallStreamObserver<CallResponse>) out, maxCallsPerStream, admission);
   }
 
   @Override
   public void createSession(CreateSessionRequest r, StreamObserver<CreateSessionResponse> out) {
+    ServerError busy = admission.admitCreation();
+    if (busy != null) {
+      out.onError(gateway.errors().toStatus(busy));
+      return;
+    }
     String caller = CallerIdentity.current();
-    gateway.run(out, cell -> cell.createSession(caller, r, gateway.reply(out)));
+    Reply<CreateSessionResponse> reply = Admission.counted(gateway.reply(out), admission);
+    gateway.run(reply, cell -> cell.createSession(caller, r, reply));
   }
 
   @Override
@@ -54,6 +64,7 @@ final class SessionService extends SessionGrpc.SessionImplBase {
     GrpcEventSink sink =
         new GrpcEventSink((ServerCallStreamObserver<KeepAliveResponse>) out, gateway.errors());
     Holder holder = new Holder();
+    boolean[] first = {true}; // gRPC delivers one stream's messages one at a time
     sink.call.setOnReadyHandler(
         () -> {
           if (sink.takeWaiting()) { // only if a push found the transport full
@@ -78,15 +89,30 @@ final class SessionService extends SessionGrpc.SessionImplBase {
     return new StreamObserver<>() {
       @Override
       public void onNext(KeepAliveRequest request) {
+        boolean opening = first[0];
+        first[0] = false;
+        if (opening) {
+          ServerError busy = admission.admitOpening();
+          if (busy != null) {
+            sink.fail(gateway.errors().toStatus(busy));
+            return;
+          }
+        }
         boolean queued =
             gateway.submit(
                 cell -> {
+                  if (opening) {
+                    admission.openingDone();
+                  }
                   if (holder.stream == null) {
                     holder.stream = cell.openKeepAlive(caller, sink);
                   }
                   holder.stream.onRequest(request);
                 });
         if (!queued) {
+          if (opening) {
+            admission.openingDone();
+          }
           // A lost KeepAlive must not go unnoticed: end the stream so that the client reconnects.
           sink.fail(gateway.errors().overloaded(selfId));
         }
