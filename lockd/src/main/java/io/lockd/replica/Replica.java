@@ -2,6 +2,8 @@ package io.lockd.replica;
 
 import io.lockd.paxos.Command;
 import io.lockd.paxos.Entry;
+import io.lockd.paxos.Membership;
+import io.lockd.paxos.MembershipChange;
 import io.lockd.paxos.Message;
 import io.lockd.paxos.PaxosConfig;
 import io.lockd.paxos.PaxosNode;
@@ -83,8 +85,7 @@ public final class Replica {
     this.snapshotEverySlots = options.snapshotEverySlots();
     this.checksumEverySlots = options.checksumEverySlots();
     this.checksumIdleMillis = options.checksumIdleMillis();
-    this.checks = new MessageChecks(config.replicaIds());
-    this.node =
+    PaxosNode core =
         new PaxosNode(
             config,
             random,
@@ -94,6 +95,11 @@ public final class Replica {
             recovered.snapshotIndex(),
             recovered.snapshot(),
             clock.nowMillis());
+    this.node = core;
+    // A replica that does not know itself a member yet (it is joining) cannot know the cell's
+    // current members either: it takes messages from any id and learns them from its log.
+    this.checks =
+        new MessageChecks(id -> core.knowsMember(id) || id == self || !core.knowsMember(self));
     if (recovered.lostThroughSlot() > 0) {
       node.abstainUntilChosen(recovered.lostThroughSlot());
     }
@@ -165,6 +171,37 @@ public final class Replica {
       case NOT_LEADER -> callback.failed(ProposalFailure.NOT_LEADER, leaderHint());
       case OVERLOADED -> callback.failed(ProposalFailure.OVERLOADED, self);
     }
+  }
+
+  /**
+   * Proposes a membership change (docs/consensus.md, "Membership change"). The callback fires once
+   * the change is chosen and applied here; it fails at once with the refusal if this replica does
+   * not lead or the change breaks a rule, and {@code refused} is told why.
+   */
+  public void proposeChange(
+      MembershipChange change,
+      ProposalCallback callback,
+      java.util.function.Consumer<MembershipChange.Refusal> refused) {
+    long id = random.nextLong();
+    while (id == 0 || pending.containsKey(id)) {
+      id = random.nextLong();
+    }
+    MembershipChange.Refusal refusal = node.proposeChange(change, id);
+    if (refusal == null) {
+      pending.put(id, new Pending(callback, clock.nowMillis() + proposalTimeoutMillis));
+    } else {
+      refused.accept(refusal);
+    }
+  }
+
+  /** The newest configuration this replica knows to be chosen. */
+  public Membership membership() {
+    return node.membership();
+  }
+
+  /** The configuration that governs the next slot this replica has not learned. */
+  public Membership governingMembership() {
+    return node.governingMembership();
   }
 
   /**
@@ -244,7 +281,8 @@ public final class Replica {
 
   private void apply(Entry e) {
     for (Command c : e.value().commands()) {
-      byte[] result = stateMachine.apply(e.slot(), c);
+      // The core keeps the configuration; the state machine never sees its commands.
+      byte[] result = Membership.isCommand(c) ? new byte[0] : stateMachine.apply(e.slot(), c);
       Pending p = pending.remove(c.id());
       if (p != null) {
         p.callback.applied(e.slot(), result);
