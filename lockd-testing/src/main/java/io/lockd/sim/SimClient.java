@@ -119,4 +119,9 @@ final class SimClient {
   private void retarget(int hint) {
     target = hint > 0 && hint != target ? hint : 1 + random.nextInt(replicas.size());
   }
+
+  @Override
+  public String toString() {
+    return "client " + id + " target=" + target + " attempt=" + attempt + " seq=" + seq;
+  }
 }

@@ -195,7 +195,7 @@ final class Simulation {
     s.append(" t=").append(events.nowMicros());
     for (SimClient c : clients) {
       if (!c.idle()) {
-        s.append("client ").append(c.id).append(" pending; ");
+        s.append(c).append(" pending; ");
       }
     }
     return s.toString();

@@ -47,6 +47,9 @@ final class Leadership {
   /** The change this leader queued and has not yet put in a slot, or null. */
   private Membership queuedChange;
 
+  /** Each promiser's chosen index, from its promise. */
+  private final Map<Integer, Long> promisedChosen = new TreeMap<>();
+
   private long lastPrepareAt;
   private long recoverTo;
   private int recoverFrom = -1;
@@ -167,10 +170,8 @@ final class Leadership {
         noteChanges(e);
       }
     }
-    if (p.chosenIndex() > recoverTo) {
-      recoverTo = p.chosenIndex();
-      recoverFrom = p.from();
-    }
+    promisedChosen.put(p.from(), p.chosenIndex());
+    updateRecoveryTarget();
     if (phase == Phase.PREPARING && prepared(configurationsInForce())) {
       lease = new LeaseTracker(config.leaderLeaseMillis(), now);
       phase = Phase.RECOVERING;
@@ -195,6 +196,9 @@ final class Leadership {
    * rest, slot by slot, as the window allows ({@link #advance}).
    */
   void maybeFinishRecovery(long now) {
+    if (phase == Phase.RECOVERING) {
+      updateRecoveryTarget(); // the configurations in force may have changed with the chosen log
+    }
     if (phase != Phase.RECOVERING || log.chosenIndex() < recoverTo) {
       return; // the node keeps requesting catch-up from recoverFrom
     }
@@ -210,6 +214,27 @@ final class Leadership {
     leadershipSlot = last + 1;
     phase = Phase.LEADING;
     advance(now);
+  }
+
+  /**
+   * The chosen index to learn before proposing: the highest any promiser that votes in a
+   * configuration in force reported (recomputed as those change: each quorum that lets a slot be
+   * proposed is made of such voters, so each of them has either reported its value for the slot or
+   * had it learned from it). Those promisers leave out of their promise the slots they know chosen,
+   * so the leader must fetch them; a non-voter's promise (a removed replica's) is not needed for
+   * any quorum, and it may be gone before it answers a catch-up request.
+   */
+  private void updateRecoveryTarget() {
+    List<Membership> needed = neededConfigs();
+    recoverTo = 0;
+    recoverFrom = -1;
+    for (Map.Entry<Integer, Long> e : promisedChosen.entrySet()) {
+      boolean votes = needed.stream().anyMatch(m -> m.isVoter(e.getKey()));
+      if (votes && e.getValue() > recoverTo) {
+        recoverTo = e.getValue();
+        recoverFrom = e.getKey();
+      }
+    }
   }
 
   /** The replica to fetch chosen entries from while some promiser knows more of them, or -1. */

@@ -66,6 +66,12 @@ final class MembershipRules {
     if (a.id() < 1 || a.id() > MAX_ID) {
       throw new Refused(Kind.INVALID_ARGUMENT, "replica id must be in [1, " + MAX_ID + "]");
     }
+    for (String address : new String[] {a.peerAddress(), a.clientAddress()}) {
+      if (!address.isEmpty() && !hostPort(address)) {
+        throw new Refused(
+            Kind.INVALID_ARGUMENT, "address '" + address + "' is not HOST:PORT (port 1-65535)");
+      }
+    }
     if (current.contains(a.id())) {
       throw new Refused(Kind.ALREADY_EXISTS, "replica " + a.id() + " is already a member");
     }
@@ -82,6 +88,20 @@ final class MembershipRules {
       }
     }
     return current.with(new Membership.Member(a.id(), false, a.peerAddress(), a.clientAddress()));
+  }
+
+  private static boolean hostPort(String address) {
+    int colon = address.lastIndexOf(':');
+    if (colon <= 0 || colon == address.length() - 1 || address.length() - colon > 6) {
+      return false;
+    }
+    for (int i = colon + 1; i < address.length(); i++) {
+      if (!Character.isDigit(address.charAt(i))) {
+        return false;
+      }
+    }
+    int port = Integer.parseInt(address.substring(colon + 1));
+    return port >= 1 && port <= 65535;
   }
 
   private static Membership.Member member(Membership current, int id) throws Refused {

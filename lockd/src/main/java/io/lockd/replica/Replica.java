@@ -61,6 +61,7 @@ public final class Replica {
   private long suspicionChanges;
   private final Map<Integer, Suspicion> distrusted = new TreeMap<>();
   private String divergence;
+  private Membership announcedMembers;
 
   private record Pending(ProposalCallback callback, long deadline) {}
 
@@ -276,6 +277,16 @@ public final class Replica {
     }
     if (ready.snapshotWanted()) {
       snapshotNow();
+    }
+    announceMembers();
+  }
+
+  /** Tells the transport when the configuration changed, so that it links to new members. */
+  private void announceMembers() {
+    Membership now = node.membership();
+    if (!now.equals(announcedMembers)) {
+      announcedMembers = now;
+      transport.membersChanged(now);
     }
   }
 
