@@ -88,7 +88,11 @@ final class Simulation {
     this.network = cell.network;
     this.replicas = cell.replicas;
     for (int c = 1; c <= CLIENTS; c++) {
-      clients.add(new SimClient(c, events, replicas, cell.random.split()));
+      SimClient client = new SimClient(c, events, replicas, cell.random.split());
+      if (reconfigure) {
+        client.eligible = id -> !cell.isRetired(cell.replica(id));
+      }
+      clients.add(client);
     }
   }
 
