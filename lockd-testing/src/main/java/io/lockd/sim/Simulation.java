@@ -154,6 +154,11 @@ final class Simulation {
     }
     if (reconfiguration != null) {
       reconfiguration.settle(); // a change queued before the faults stopped may land late
+      // A removed leader may be retired with slots only it has applied: wait for a successor.
+      SimReplica leader = cell.servingLeader();
+      if (leader == null || cell.isRetired(leader)) {
+        return false;
+      }
     }
     SimStateMachine first = machine(cell.active().get(0));
     for (SimReplica r : cell.active()) {
@@ -176,9 +181,12 @@ final class Simulation {
                     + c.id
                     + " op "
                     + op.getKey()
-                    + " was acknowledged but replica "
+                    + " was acknowledged (at position "
+                    + op.getValue()
+                    + ") but replica "
                     + r.id
-                    + " never applied it");
+                    + " never applied it: "
+                    + describe());
           }
         }
       }

@@ -285,11 +285,6 @@ public final class PaxosNode {
     return configs.governing(log.chosenIndex() + 1);
   }
 
-  /** True if {@code id} is a member of a configuration this replica knows. */
-  public boolean knowsMember(int id) {
-    return configs.knows(id);
-  }
-
   /** True while this replica is a voter of the configuration governing its next slot. */
   private boolean isVoter() {
     return configs.governing(log.chosenIndex() + 1).isVoter(self);

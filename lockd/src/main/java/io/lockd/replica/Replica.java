@@ -97,10 +97,10 @@ public final class Replica {
             recovered.snapshot(),
             clock.nowMillis());
     this.node = core;
-    // A replica that does not know itself a member yet (it is joining) cannot know the cell's
-    // current members either: it takes messages from any id and learns them from its log.
-    this.checks =
-        new MessageChecks(id -> core.knowsMember(id) || id == self || !core.knowsMember(self));
+    // Any valid id: a replica behind the log cannot know every current member (one added in a slot
+    // it has not learned yet leads it there), and refusing that member's messages would keep it
+    // behind for good (docs/consensus.md, "Membership change").
+    this.checks = new MessageChecks(id -> true);
     if (recovered.lostThroughSlot() > 0) {
       node.abstainUntilChosen(recovered.lostThroughSlot());
     }

@@ -56,12 +56,12 @@ public final class MessageChecks {
   }
 
   /**
-   * The protocol's ranges for a cell whose membership changes: {@code members} says whether an id
-   * belongs to a configuration the receiving replica knows. Values accepted at a removed member's
-   * ballot stay in the log, so a ballot's replica need only be a valid id.
+   * The protocol's ranges for a cell whose membership changes: {@code members} says which ids the
+   * receiving replica takes messages from (always within the valid range). Values accepted at a
+   * removed member's ballot stay in the log, so a ballot's replica need only be a valid id.
    */
   public MessageChecks(java.util.function.IntPredicate members) {
-    this.members = members;
+    this.members = id -> id >= 1 && id <= REPLICA_ID_MAX && members.test(id);
     this.ballotOwners = id -> id >= 1 && id <= REPLICA_ID_MAX;
   }
 
