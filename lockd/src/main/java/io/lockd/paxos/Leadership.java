@@ -53,6 +53,8 @@ final class Leadership {
   private long lastPrepareAt;
   private long recoverTo;
   private int recoverFrom = -1;
+  private long recoveryChosen = -1;
+  private long recoveryProgressAt;
 
   private final TreeMap<Long, SlotProgress> inflight = new TreeMap<>();
 
@@ -234,6 +236,30 @@ final class Leadership {
         recoverTo = e.getValue();
         recoverFrom = e.getKey();
       }
+    }
+  }
+
+  /**
+   * The promiser the chosen entries are fetched from may be gone since it promised (a removed
+   * replica that was stopped). If nothing was learned for two election timeouts, its promise is
+   * dropped: the leader then needs a quorum without it (it asks again), and what it reported stays
+   * among the values to re-propose, which is as safe as any superset of a quorum's reports.
+   */
+  private void forgetSilentRecoverySource(long now) {
+    if (recoverTo <= log.chosenIndex() || recoverFrom < 0) {
+      recoveryChosen = -1;
+      return;
+    }
+    if (log.chosenIndex() != recoveryChosen) {
+      recoveryChosen = log.chosenIndex();
+      recoveryProgressAt = now;
+      return;
+    }
+    if (now - recoveryProgressAt >= 2 * config.electionTimeoutMillis()) {
+      promisedBy.remove(recoverFrom);
+      promisedChosen.remove(recoverFrom);
+      updateRecoveryTarget();
+      recoveryChosen = -1;
     }
   }
 
@@ -567,6 +593,7 @@ final class Leadership {
     if (now - lastPrepareAt >= config.retransmitMillis() && !prepared(neededConfigs())) {
       broadcastPrepare(now);
     }
+    forgetSilentRecoverySource(now);
     maybeFinishRecovery(now);
     if (now - lastHeartbeatAt >= config.heartbeatMillis()) {
       heartbeat(now);

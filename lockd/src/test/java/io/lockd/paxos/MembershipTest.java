@@ -121,7 +121,7 @@ class MembershipTest {
     CoreCell cell = new CoreCell(3);
     int leader = cell.electLeader();
     cell.join(4);
-    assertNull(change(cell, leader, new MembershipChange.Add(4, "p4", "c4")));
+    assertNull(change(cell, leader, new MembershipChange.Add(4, "h4:7000", "h4:7001")));
     cell.advance(500);
     int follower = leader % 3 + 1;
     PaxosNode f = cell.node(follower);
@@ -129,7 +129,7 @@ class MembershipTest {
     cell.persist(follower);
     PaxosNode restarted = cell.restart(follower);
     assertEquals(List.of(4), restarted.membership().learners());
-    assertEquals("p4", restarted.membership().members().get(4).peerAddress());
+    assertEquals("h4:7000", restarted.membership().members().get(4).peerAddress());
     Ready first = restarted.ready(cell.now);
     assertEquals(1, first.snapshot().state().length, "the state machine gets only its own bytes");
   }
