@@ -1,7 +1,5 @@
 package io.lockd.paxos;
 
-import java.nio.BufferUnderflowException;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -90,19 +88,11 @@ final class Configurations {
     TreeMap<Long, Membership> kept = new TreeMap<>();
     kept.put(floor.getKey(), floor.getValue());
     kept.putAll(bySlot.subMap(index + 1 - Membership.ALPHA, false, index, true));
-    List<byte[]> encoded = new ArrayList<>();
-    int size = 4;
-    for (Membership m : kept.values()) {
-      byte[] b = m.encode();
-      encoded.add(b);
-      size += 8 + b.length;
+    WireBytes.Writer w = new WireBytes.Writer().i32(kept.size());
+    for (Map.Entry<Long, Membership> e : kept.entrySet()) {
+      w.i64(e.getKey()).bytes(e.getValue().encode());
     }
-    ByteBuffer out = ByteBuffer.allocate(size).putInt(kept.size());
-    int i = 0;
-    for (long slot : kept.keySet()) {
-      out.putLong(slot).put(encoded.get(i++));
-    }
-    return out.array();
+    return w.toArray();
   }
 
   /**
@@ -112,20 +102,20 @@ final class Configurations {
   boolean restore(byte[] encoded) {
     TreeMap<Long, Membership> read = new TreeMap<>();
     try {
-      ByteBuffer in = ByteBuffer.wrap(encoded);
-      int n = in.getInt();
+      WireBytes.Reader in = new WireBytes.Reader(encoded, 0);
+      int n = in.i32();
       if (n < 1 || n > MAX_KEPT) {
         return false;
       }
       for (int i = 0; i < n; i++) {
-        long slot = in.getLong();
+        long slot = in.i64();
         Membership m = Membership.decode(in);
         if (m == null) {
           return false;
         }
         read.put(slot, m);
       }
-    } catch (BufferUnderflowException e) {
+    } catch (IllegalArgumentException e) {
       return false;
     }
     bySlot.clear();

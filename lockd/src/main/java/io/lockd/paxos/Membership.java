@@ -1,8 +1,5 @@
 package io.lockd.paxos;
 
-import java.nio.BufferUnderflowException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -137,68 +134,39 @@ public record Membership(SortedMap<Integer, Member> members) {
     if (!isCommand(c)) {
       return null;
     }
-    return decode(ByteBuffer.wrap(c.payloadUnsafe()));
+    return decode(new WireBytes.Reader(c.payloadUnsafe(), 0));
   }
 
   byte[] encode() {
-    List<byte[]> parts = new ArrayList<>();
-    int size = MAGIC.length + 4;
+    WireBytes.Writer w = new WireBytes.Writer().bytes(MAGIC).i32(members.size());
     for (Member m : members.values()) {
-      byte[] peer = m.peerAddress().getBytes(StandardCharsets.UTF_8);
-      byte[] client = m.clientAddress().getBytes(StandardCharsets.UTF_8);
-      parts.add(peer);
-      parts.add(client);
-      size += 4 + 1 + 4 + peer.length + 4 + client.length;
+      w.i32(m.id()).u8(m.voter() ? 1 : 0).string(m.peerAddress()).string(m.clientAddress());
     }
-    ByteBuffer b = ByteBuffer.allocate(size);
-    b.put(MAGIC).putInt(members.size());
-    int i = 0;
-    for (Member m : members.values()) {
-      b.putInt(m.id()).put((byte) (m.voter() ? 1 : 0));
-      byte[] peer = parts.get(i++);
-      byte[] client = parts.get(i++);
-      b.putInt(peer.length).put(peer).putInt(client.length).put(client);
-    }
-    return b.array();
+    return w.toArray();
   }
 
-  /** Reads one configuration at the buffer's position; null if it is not one. */
-  static Membership decode(ByteBuffer b) {
+  /** Reads one configuration at the reader's position; null if it is not one. */
+  static Membership decode(WireBytes.Reader r) {
     try {
       for (byte m : MAGIC) {
-        if (b.get() != m) {
+        if ((byte) r.u8() != m) {
           return null;
         }
       }
-      int n = b.getInt();
+      int n = r.i32();
       if (n < 0 || n > MAX_MEMBERS) {
         return null;
       }
       TreeMap<Integer, Member> members = new TreeMap<>();
       for (int k = 0; k < n; k++) {
-        int id = b.getInt();
-        boolean voter = b.get() == 1;
-        String peer = string(b);
-        String client = string(b);
-        if (peer == null || client == null) {
-          return null;
-        }
-        members.put(id, new Member(id, voter, peer, client));
+        int id = r.i32();
+        boolean voter = r.u8() == 1;
+        members.put(id, new Member(id, voter, r.string(), r.string()));
       }
       return new Membership(members);
-    } catch (BufferUnderflowException e) {
+    } catch (IllegalArgumentException e) {
       return null;
     }
-  }
-
-  private static String string(ByteBuffer b) {
-    int len = b.getInt();
-    if (len < 0 || len > b.remaining()) {
-      return null;
-    }
-    byte[] bytes = new byte[len];
-    b.get(bytes);
-    return new String(bytes, StandardCharsets.UTF_8);
   }
 
   @Override

@@ -1,6 +1,5 @@
 package io.lockd.paxos;
 
-import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
@@ -18,12 +17,12 @@ public final class MembershipSnapshot {
   private MembershipSnapshot() {}
 
   static byte[] wrap(byte[] configurations, byte[] state) {
-    return ByteBuffer.allocate(MAGIC.length + 4 + configurations.length + state.length)
-        .put(MAGIC)
-        .putInt(configurations.length)
-        .put(configurations)
-        .put(state)
-        .array();
+    return new WireBytes.Writer()
+        .bytes(MAGIC)
+        .i32(configurations.length)
+        .bytes(configurations)
+        .bytes(state)
+        .toArray();
   }
 
   /** Splits a stored or received snapshot; one without the header is all state. */
@@ -32,7 +31,7 @@ public final class MembershipSnapshot {
         || !Arrays.equals(snapshot, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
       return new Parts(null, snapshot);
     }
-    int len = ByteBuffer.wrap(snapshot, MAGIC.length, 4).getInt();
+    int len = new WireBytes.Reader(snapshot, MAGIC.length).i32();
     int start = MAGIC.length + 4;
     if (len < 0 || len > snapshot.length - start) {
       return new Parts(null, snapshot);

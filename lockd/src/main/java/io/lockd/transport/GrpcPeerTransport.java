@@ -166,8 +166,9 @@ public final class GrpcPeerTransport implements PeerTransport {
   /**
    * Queues {@code message} for its addressee and returns at once. Drops it (and counts the drop) if
    * the peer's queue is full, the message exceeds {@link TransportLimits#maxMessageBytes()}, or the
-   * transport is not running. Throws only for a caller's bug: a message that is not from this
-   * replica, is addressed to a replica outside the cell, or is malformed.
+   * transport is not running; drops it uncounted if the addressee is a member whose address is not
+   * known yet ({@link #membersChanged}). Throws only for a caller's bug: a message that is not from
+   * this replica, or is malformed.
    */
   @Override
   public void send(Message message) {
