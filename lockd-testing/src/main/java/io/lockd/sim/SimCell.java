@@ -27,6 +27,21 @@ public final class SimCell {
   public final List<SimReplica> replicas = new ArrayList<>();
   private final int size;
 
+  /** Replica ids a reconfiguring run may add beyond the initial ones. */
+  static final int SPARE_IDS = 8;
+
+  /** True when membership changes run during the faults ({@link SimReconfiguration}). */
+  final boolean reconfiguring;
+
+  /** Replicas taken out of the cell for good: removed from it, or never let in. */
+  private final java.util.TreeSet<Integer> retired = new java.util.TreeSet<>();
+
+  private final Set<Simulation.Bug> bugsOn;
+  private final ReplicaOptions options;
+  private final IntFunction<java.util.function.Supplier<SimHost>> hosts;
+  private final List<Integer> initialIds = new ArrayList<>();
+  private final double configuredDrift;
+
   /**
    * Groups a faulty disk may lose or corrupt: the newest ones, as a lying or rotting disk would.
    */
@@ -55,7 +70,7 @@ public final class SimCell {
       Set<Simulation.Bug> bugs,
       ReplicaOptions options,
       IntFunction<java.util.function.Supplier<SimHost>> hosts) {
-    this(seed, size, bugs, options, hosts, true, false);
+    this(seed, size, bugs, options, hosts, true, false, false);
   }
 
   /**
@@ -68,7 +83,19 @@ public final class SimCell {
       Set<Simulation.Bug> bugs,
       ReplicaOptions options,
       IntFunction<java.util.function.Supplier<SimHost>> hosts) {
-    return new SimCell(seed, size, bugs, options, hosts, true, true);
+    return new SimCell(seed, size, bugs, options, hosts, true, true, false);
+  }
+
+  /**
+   * A cell under the random faults whose membership also changes at random: replicas are added as
+   * learners, promoted, removed (the leader too) and crashed ones replaced by fresh, empty ones.
+   */
+  public static SimCell withReconfiguration(
+      long seed,
+      int size,
+      ReplicaOptions options,
+      IntFunction<java.util.function.Supplier<SimHost>> hosts) {
+    return new SimCell(seed, size, Set.of(), options, hosts, true, false, true);
   }
 
   /**
@@ -80,7 +107,7 @@ public final class SimCell {
       int size,
       ReplicaOptions options,
       IntFunction<java.util.function.Supplier<SimHost>> hosts) {
-    return new SimCell(seed, size, Set.of(), options, hosts, false, false);
+    return new SimCell(seed, size, Set.of(), options, hosts, false, false, false);
   }
 
   private SimCell(
@@ -90,15 +117,21 @@ public final class SimCell {
       ReplicaOptions options,
       IntFunction<java.util.function.Supplier<SimHost>> hosts,
       boolean randomFaults,
-      boolean diskFaults) {
+      boolean diskFaults,
+      boolean reconfiguring) {
     Set<Simulation.Bug> on =
         bugs.isEmpty() ? EnumSet.noneOf(Simulation.Bug.class) : EnumSet.copyOf(bugs);
     this.size = size;
+    this.reconfiguring = reconfiguring;
+    this.bugsOn = on;
+    this.options = options;
+    this.hosts = hosts;
     this.random = new SplittableRandom(seed);
     FaultPlan drawn = new FaultPlan(random.split(), DRIFT_BOUND);
     this.plan = randomFaults ? drawn : FaultPlan.healthy();
     this.faultsOn = randomFaults;
-    this.network = new SimNetwork(events, random.split(), plan, size);
+    this.network =
+        new SimNetwork(events, random.split(), plan, reconfiguring ? size + SPARE_IDS : size);
     // Its own generator, so that a run without disk faults draws exactly as before they existed.
     this.diskRandom = new SplittableRandom(seed ^ 0x5DEE_CE66_DL);
     int faulty = diskFaults && size >= 3 ? 1 + diskRandom.nextInt((size - 1) / 2) : 0;
@@ -106,54 +139,79 @@ public final class SimCell {
       faultyDisks.add(1 + diskRandom.nextInt(size));
     }
     network.bugDropPromisedValues = on.contains(Simulation.Bug.IGNORE_PROMISED_VALUES);
-    List<Integer> ids = new ArrayList<>();
+    List<Integer> ids = initialIds;
     for (int i = 1; i <= size; i++) {
       ids.add(i);
     }
-    double configuredDrift = on.contains(Simulation.Bug.LEASE_IGNORES_DRIFT) ? 0 : DRIFT_BOUND;
+    this.configuredDrift = on.contains(Simulation.Bug.LEASE_IGNORES_DRIFT) ? 0 : DRIFT_BOUND;
     for (int id : ids) {
-      // Production timing (so the checkers judge the defaults a cell runs with), small windows
-      // and batches (so that their edges are reached often).
-      PaxosConfig timing = PaxosConfig.defaults(id, ids);
-      PaxosConfig config =
-          new PaxosConfig(
-              id,
-              ids,
-              timing.leaseMillis(),
-              configuredDrift,
-              timing.heartbeatMillis(),
-              timing.electionTimeoutMillis(),
-              timing.electionJitterMillis(),
-              timing.retransmitMillis(),
-              16,
-              64,
-              64 * 1024,
-              2_000,
-              16,
-              256);
-      SimClock clock =
-          new SimClock(events, random.split(), plan.clockDrift, random.nextLong(1_000_000));
-      InMemoryAcceptorStore store = new InMemoryAcceptorStore();
-      store.forgetPromiseOnCrash(on.contains(Simulation.Bug.FORGET_PROMISE_ON_RESTART));
-      if (faultyDisks.contains(id)) {
-        store.exposeRecentGroups(EXPOSED_GROUPS);
-        store.hideLostRecords(on.contains(Simulation.Bug.HIDE_LOST_RECORDS));
-      }
-      SimDisk disk = new SimDisk(events, store, plan.diskSyncMicros);
-      disk.bugAckBeforeSync = on.contains(Simulation.Bug.ANSWER_BEFORE_DURABLE);
-      replicas.add(
-          new SimReplica(
-              id,
-              events,
-              network,
-              clock,
-              disk,
-              config,
-              options,
-              chosen,
-              hosts.apply(id),
-              random.split()));
+      replicas.add(create(id));
     }
+  }
+
+  /** A replica process with an empty disk; ids beyond the initial ones join a running cell. */
+  private SimReplica create(int id) {
+    Set<Simulation.Bug> on = bugsOn;
+    List<Integer> ids = initialIds;
+    // Production timing (so the checkers judge the defaults a cell runs with), small windows
+    // and batches (so that their edges are reached often).
+    PaxosConfig timing = PaxosConfig.defaults(id, ids);
+    PaxosConfig config =
+        new PaxosConfig(
+            id,
+            ids,
+            timing.leaseMillis(),
+            configuredDrift,
+            timing.heartbeatMillis(),
+            timing.electionTimeoutMillis(),
+            timing.electionJitterMillis(),
+            timing.retransmitMillis(),
+            16,
+            64,
+            64 * 1024,
+            2_000,
+            16,
+            256);
+    SimClock clock =
+        new SimClock(events, random.split(), plan.clockDrift, random.nextLong(1_000_000));
+    InMemoryAcceptorStore store = new InMemoryAcceptorStore();
+    store.forgetPromiseOnCrash(on.contains(Simulation.Bug.FORGET_PROMISE_ON_RESTART));
+    if (faultyDisks.contains(id)) {
+      store.exposeRecentGroups(EXPOSED_GROUPS);
+      store.hideLostRecords(on.contains(Simulation.Bug.HIDE_LOST_RECORDS));
+    }
+    SimDisk disk = new SimDisk(events, store, plan.diskSyncMicros);
+    disk.bugAckBeforeSync = on.contains(Simulation.Bug.ANSWER_BEFORE_DURABLE);
+    return new SimReplica(
+        id, events, network, clock, disk, config, options, chosen, hosts.apply(id), random.split());
+  }
+
+  /** Starts a fresh replica with the next id, to be added to the cell as a learner. */
+  SimReplica addReplica() {
+    SimReplica r = create(replicas.size() + 1);
+    replicas.add(r);
+    r.start();
+    return r;
+  }
+
+  /** The id the next {@link #addReplica} takes, or -1 if the spare ids ran out. */
+  int nextId() {
+    return replicas.size() < size + SPARE_IDS ? replicas.size() + 1 : -1;
+  }
+
+  /** Takes a replica out for good: it crashes now and never restarts. */
+  void retire(SimReplica r) {
+    retired.add(r.id);
+    r.crash();
+  }
+
+  boolean isRetired(SimReplica r) {
+    return retired.contains(r.id);
+  }
+
+  /** Every replica not retired. */
+  public List<SimReplica> active() {
+    return replicas.stream().filter(r -> !retired.contains(r.id)).toList();
   }
 
   /** Starts every replica and the fault schedule. */
@@ -162,7 +220,8 @@ public final class SimCell {
     if (faultsOn) {
       scheduleFault();
     }
-    MessageChecks ranges = new MessageChecks(replicas.stream().map(r -> r.id).toList());
+    int ids = reconfiguring ? size + SPARE_IDS : size;
+    MessageChecks ranges = new MessageChecks(id -> id >= 1 && id <= ids);
     network.onSend =
         m -> {
           String refusal = ranges.refusal(m);
@@ -286,7 +345,10 @@ public final class SimCell {
   }
 
   private void injectFault() {
-    SimReplica r = replicas.get(random.nextInt(size));
+    SimReplica r =
+        reconfiguring
+            ? replicas.get(random.nextInt(replicas.size()))
+            : replicas.get(random.nextInt(size));
     int kind = random.nextInt(9);
     switch (kind) {
       case 0 -> {
@@ -358,14 +420,14 @@ public final class SimCell {
   }
 
   public void restart(SimReplica r) {
-    if (!r.isUp()) {
+    if (!r.isUp() && !retired.contains(r.id)) {
       r.start();
     }
   }
 
   private void partitionRandom() {
     List<Integer> side = new ArrayList<>();
-    for (int i = 1; i <= size; i++) {
+    for (int i = 1; i <= (reconfiguring ? replicas.size() : size); i++) {
       if (random.nextBoolean()) {
         side.add(i);
       }

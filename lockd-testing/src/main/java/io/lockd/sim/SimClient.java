@@ -29,6 +29,12 @@ final class SimClient {
   private boolean stopped;
   long startedAt = -1;
 
+  /**
+   * The replicas a client may pick when it has no hint: all of them, but in a run that changes the
+   * membership not those retired (an operator would have taken them off the client's list).
+   */
+  java.util.function.IntPredicate eligible = id -> true;
+
   SimClient(int id, EventQueue events, List<SimReplica> replicas, SplittableRandom random) {
     this.id = id;
     this.events = events;
@@ -118,5 +124,13 @@ final class SimClient {
 
   private void retarget(int hint) {
     target = hint > 0 && hint != target ? hint : 1 + random.nextInt(replicas.size());
+    for (int draws = 0; draws < 64 && !eligible.test(target); draws++) {
+      target = 1 + random.nextInt(replicas.size());
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "client " + id + " target=" + target + " attempt=" + attempt + " seq=" + seq;
   }
 }

@@ -41,6 +41,7 @@ final class Simulation {
       long slots,
       long ops,
       long damagedRecoveries,
+      long membershipChanges,
       String violation) {}
 
   private static final long SAFETY_MILLIS = 12_000;
@@ -57,6 +58,7 @@ final class Simulation {
   private final OrderChecker order = new OrderChecker();
   private final List<SimReplica> replicas;
   private final List<SimClient> clients = new ArrayList<>();
+  private final SimReconfiguration reconfiguration;
 
   Simulation(long seed, int size, Set<Bug> bugs) {
     this(seed, size, bugs, false);
@@ -64,6 +66,11 @@ final class Simulation {
 
   /** With {@code diskFaults}, a minority of replicas may lose or corrupt synced records. */
   Simulation(long seed, int size, Set<Bug> bugs, boolean diskFaults) {
+    this(seed, size, bugs, diskFaults, false);
+  }
+
+  /** With {@code reconfigure}, the membership changes at random during the faults. */
+  Simulation(long seed, int size, Set<Bug> bugs, boolean diskFaults, boolean reconfigure) {
     this.seed = seed;
     this.size = size;
     // Small snapshot interval so truncation and snapshot transfer happen.
@@ -71,14 +78,21 @@ final class Simulation {
     java.util.function.IntFunction<java.util.function.Supplier<SimHost>> hosts =
         id -> () -> new CounterHost(new SimStateMachine(id, order));
     this.cell =
-        diskFaults || bugs.contains(Bug.HIDE_LOST_RECORDS)
-            ? SimCell.withDiskFaults(seed, size, bugs, options, hosts)
-            : new SimCell(seed, size, bugs, options, hosts);
+        reconfigure
+            ? SimCell.withReconfiguration(seed, size, options, hosts)
+            : diskFaults || bugs.contains(Bug.HIDE_LOST_RECORDS)
+                ? SimCell.withDiskFaults(seed, size, bugs, options, hosts)
+                : new SimCell(seed, size, bugs, options, hosts);
+    this.reconfiguration = reconfigure ? new SimReconfiguration(cell, seed, size) : null;
     this.events = cell.events;
     this.network = cell.network;
     this.replicas = cell.replicas;
     for (int c = 1; c <= CLIENTS; c++) {
-      clients.add(new SimClient(c, events, replicas, cell.random.split()));
+      SimClient client = new SimClient(c, events, replicas, cell.random.split());
+      if (reconfigure) {
+        client.eligible = id -> !cell.isRetired(cell.replica(id));
+      }
+      clients.add(client);
     }
   }
 
@@ -89,11 +103,17 @@ final class Simulation {
   /** The run itself; a checker throws {@link Violation}. */
   private void play() {
     cell.start();
+    if (reconfiguration != null) {
+      reconfiguration.start();
+    }
     clients.forEach(SimClient::start);
     cell.runUntil(SAFETY_MILLIS * 1000);
     // Heavy fault plans deliver little; keep faults on until the run means something.
     while (network.deliveries() < MIN_DELIVERIES && events.nowMicros() < MAX_SAFETY_MICROS) {
       cell.runUntil(events.nowMicros() + 1_000_000);
+    }
+    if (reconfiguration != null) {
+      reconfiguration.stop();
     }
     cell.heal();
     clients.forEach(SimClient::stop);
@@ -120,6 +140,7 @@ final class Simulation {
         cell.chosen.slotsChosen(),
         order.length(),
         cell.damagedRecoveries(),
+        reconfiguration == null ? 0 : reconfiguration.changesApplied(),
         violation);
   }
 
@@ -131,8 +152,16 @@ final class Simulation {
         return false;
       }
     }
-    SimStateMachine first = machine(replicas.get(0));
-    for (SimReplica r : replicas) {
+    if (reconfiguration != null) {
+      reconfiguration.settle(); // a change queued before the faults stopped may land late
+      // A removed leader may be retired with slots only it has applied: wait for a successor.
+      SimReplica leader = cell.servingLeader();
+      if (leader == null || cell.isRetired(leader)) {
+        return false;
+      }
+    }
+    SimStateMachine first = machine(cell.active().get(0));
+    for (SimReplica r : cell.active()) {
       SimStateMachine sm = machine(r);
       if (sm.count() != first.count() || sm.hash() != first.hash()) {
         return false;
@@ -145,16 +174,19 @@ final class Simulation {
   private void checkDurability() {
     for (SimClient c : clients) {
       for (Map.Entry<Long, Long> op : c.acked().entrySet()) {
-        for (SimReplica r : replicas) {
+        for (SimReplica r : cell.active()) {
           if (machine(r).lastSeq(c.id) < op.getKey()) {
             throw new Violation(
                 "durability: client "
                     + c.id
                     + " op "
                     + op.getKey()
-                    + " was acknowledged but replica "
+                    + " was acknowledged (at position "
+                    + op.getValue()
+                    + ") but replica "
                     + r.id
-                    + " never applied it");
+                    + " never applied it: "
+                    + describe());
           }
         }
       }
@@ -163,12 +195,19 @@ final class Simulation {
 
   private String describe() {
     StringBuilder s = new StringBuilder();
-    for (SimReplica r : replicas) {
-      s.append(String.format("[%s ops=%d] ", r.replica(), machine(r).count()));
+    for (SimReplica r : cell.active()) {
+      s.append(
+          String.format(
+              "[%s ops=%d members=%s governing=%s] ",
+              r.replica(),
+              machine(r).count(),
+              r.replica().membership(),
+              r.replica().governingMembership()));
     }
+    s.append(" t=").append(events.nowMicros());
     for (SimClient c : clients) {
       if (!c.idle()) {
-        s.append("client ").append(c.id).append(" pending; ");
+        s.append(c).append(" pending; ");
       }
     }
     return s.toString();

@@ -1,5 +1,6 @@
 package io.lockd.transport;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -241,7 +242,8 @@ class GrpcPeerTransportTest extends PeerTransportContract {
     GrpcNetwork net = createGrpc(2, LIMITS);
     PeerTransport one = net.endpoint(1);
     assertThrows(IllegalArgumentException.class, () -> one.send(probe(2, 1)));
-    assertThrows(IllegalArgumentException.class, () -> one.send(probe(1, 9)));
+    // A member whose address is not known yet (membership changes) is no caller's bug: dropped.
+    assertDoesNotThrow(() -> one.send(probe(1, 9)));
     assertThrows(MalformedMessageException.class, () -> one.send(new Message.Prepare(1, 2, -1, 1)));
   }
 

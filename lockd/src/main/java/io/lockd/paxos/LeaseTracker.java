@@ -5,16 +5,18 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 
 /**
  * The leader's side of the lease: heartbeat rounds with their send times and who acked them. A
- * round acked by a majority extends the lease to its send time plus the drift-shortened lease.
- * Counting from the send time (not the ack time) is what keeps the leader's view conservative.
+ * round acked by a quorum extends the lease to its send time plus the drift-shortened lease.
+ * Counting from the send time (not the ack time) is what keeps the leader's view conservative. What
+ * a quorum is the leader decides: a majority of every configuration in force or pending
+ * (docs/consensus.md, "Membership change"), so it is passed in with each ack.
  */
 final class LeaseTracker {
   private static final int MAX_ROUNDS = 64;
 
-  private final int majority;
   private final long leaderLeaseMillis;
   private final TreeMap<Long, Long> sentAt = new TreeMap<>();
   private final Map<Long, Set<Integer>> acks = new TreeMap<>();
@@ -22,8 +24,7 @@ final class LeaseTracker {
   private long validUntil = PaxosNode.NEVER;
   private long lastMajorityAt = PaxosNode.NEVER;
 
-  LeaseTracker(int majority, long leaderLeaseMillis, long now) {
-    this.majority = majority;
+  LeaseTracker(long leaderLeaseMillis, long now) {
     this.leaderLeaseMillis = leaderLeaseMillis;
     this.lastMajorityAt = now; // grace from the moment of election before stepping down
   }
@@ -41,9 +42,9 @@ final class LeaseTracker {
     return round;
   }
 
-  void onAck(long round, int from) {
+  void onAck(long round, int from, Predicate<Set<Integer>> quorum) {
     Set<Integer> who = acks.get(round);
-    if (who == null || !who.add(from) || who.size() < majority) {
+    if (who == null || !who.add(from) || !quorum.test(who)) {
       return;
     }
     long sent = sentAt.get(round);
@@ -55,6 +56,11 @@ final class LeaseTracker {
       acks.remove(it.next());
       it.remove();
     }
+  }
+
+  /** The set of configurations grew: no round counted so far proves a lease under it. */
+  void reset() {
+    validUntil = PaxosNode.NEVER;
   }
 
   boolean isValid(long now) {

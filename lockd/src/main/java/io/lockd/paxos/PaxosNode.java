@@ -49,6 +49,10 @@ public final class PaxosNode {
   private long abstainUntilChosen;
 
   private final CellTrust trust;
+
+  /** The configurations this replica knows from its chosen log (and snapshot). */
+  private final Configurations configs;
+
   private final Set<Integer> snapshotRequesters = new TreeSet<>();
   private Predicate<byte[]> snapshotReadable = state -> true;
 
@@ -75,8 +79,16 @@ public final class PaxosNode {
     this.highestBallotSeen = promised;
     this.trust = new CellTrust(config, out);
     this.appliedIndex = log.snapshotIndex();
+    this.configs = new Configurations(Membership.ofVoters(config.replicaIds()));
     if (log.snapshotIndex() > 0) {
-      out.snapshot = new Ready.InstalledSnapshot(log.snapshotIndex(), log.snapshot());
+      MembershipSnapshot.Parts parts = MembershipSnapshot.unwrap(log.snapshot());
+      if (parts.configurations() != null) {
+        configs.restore(parts.configurations());
+      }
+      out.snapshot = new Ready.InstalledSnapshot(log.snapshotIndex(), parts.state());
+    }
+    for (long s = log.snapshotIndex() + 1; s <= log.chosenIndex(); s++) {
+      configs.learn(log.get(s));
     }
     deliverChosen();
     resetElectionTimer(now);
@@ -193,6 +205,9 @@ public final class PaxosNode {
       } else if (preVote != null) {
         preVote.tick(now);
       }
+    } else if (!isVoter()) {
+      // Its removal governs now: the others elect (docs/consensus.md, "Membership change").
+      stepDown(now);
     } else if (!leadership.isLeader() && now >= electionDeadline) {
       // Phase 1 did not gather a majority in time: ask again before trying a higher ballot.
       stepDown(now);
@@ -243,6 +258,39 @@ public final class PaxosNode {
   }
 
   /**
+   * Offers a membership change: a leader turns it into the next configuration and queues it as a
+   * command with {@code commandId}, whose application answers the caller. Returns null if queued,
+   * else why not (docs/consensus.md, "Membership change").
+   */
+  public MembershipChange.Refusal proposeChange(MembershipChange change, long commandId) {
+    if (leadership == null || !leadership.isLeader()) {
+      return new MembershipChange.Refusal(
+          MembershipChange.Refusal.Kind.NOT_LEADER, "this replica does not lead");
+    }
+    try {
+      leadership.proposeChange(change, commandId);
+      return null;
+    } catch (MembershipRules.Refused r) {
+      return r.refusal;
+    }
+  }
+
+  /** The newest configuration this replica knows to be chosen (it may not govern yet). */
+  public Membership membership() {
+    return configs.latest();
+  }
+
+  /** The configuration governing the next slot this replica has not learned. */
+  public Membership governingMembership() {
+    return configs.governing(log.chosenIndex() + 1);
+  }
+
+  /** True while this replica is a voter of the configuration governing its next slot. */
+  private boolean isVoter() {
+    return configs.governing(log.chosenIndex() + 1).isVoter(self);
+  }
+
+  /**
    * Tells the core the state machine was snapshotted at {@code index} (at most the applied index),
    * so that the log below it can be dropped and lagging replicas sent the snapshot.
    */
@@ -250,8 +298,9 @@ public final class PaxosNode {
     Invariants.check(index <= appliedIndex, "snapshot %d beyond applied %d", index, appliedIndex);
     boolean healthy = trust.divergence() == null;
     if (index > log.snapshotIndex() && healthy) {
-      log.installSnapshot(index, state);
-      out.write(new StoreWrite.Snapshot(index, state));
+      byte[] stored = MembershipSnapshot.wrap(configs.encodeAt(index), state);
+      log.installSnapshot(index, stored);
+      out.write(new StoreWrite.Snapshot(index, stored));
     }
     if (log.snapshotIndex() > 0 && healthy) {
       snapshotRequesters.forEach(this::sendSnapshot);
@@ -290,7 +339,8 @@ public final class PaxosNode {
    * and quiet-period rule a prepare meets. It changes nothing and writes nothing.
    */
   private void onPreVote(Message.PreVote v, long now) {
-    boolean granted = !abstaining() && acceptor.refuseCandidate(v.from(), now) == null;
+    // A learner or a removed replica never grants: it is no part of any quorum.
+    boolean granted = !abstaining() && isVoter() && acceptor.refuseCandidate(v.from(), now) == null;
     out.now(new Message.PreVoteReply(self, v.from(), v.ballot(), acceptor.promised(), granted));
   }
 
@@ -348,6 +398,9 @@ public final class PaxosNode {
       if (e.ballot() != a.ballot()) {
         continue; // the transport's checks refuse such an accept; never trust one further
       }
+      if (removedAt(e.slot())) {
+        continue; // this replica is no acceptor for slots its removal governs
+      }
       if (log.put(e)) {
         out.write(new StoreWrite.Accepted(e));
       }
@@ -380,6 +433,14 @@ public final class PaxosNode {
     heardFromLeader(h.from(), h.ballot(), now);
     learn(h.ballot(), h.chosenIndex(), h.from(), now);
     out.now(new Message.HeartbeatAck(self, h.from(), h.ballot(), h.round(), log.chosenIndex()));
+  }
+
+  /**
+   * True if a configuration this replica knows (its own log) removed it from {@code slot} on. A
+   * replica that is about to join has not learned its addition yet, so it still accepts.
+   */
+  private boolean removedAt(long slot) {
+    return configs.knows(self) && !configs.governing(slot).contains(self);
   }
 
   private void heardFromLeader(int from, long ballot, long now) {
@@ -437,7 +498,11 @@ public final class PaxosNode {
     if (index <= log.chosenIndex()) {
       return;
     }
+    long was = log.chosenIndex();
     log.setChosen(index);
+    for (long s = was + 1; s <= index; s++) {
+      configs.learn(log.get(s));
+    }
     out.write(new StoreWrite.Chosen(index));
     if (leadership != null) {
       leadership.forgetChosenBelow(index);
@@ -542,7 +607,9 @@ public final class PaxosNode {
       return; // more to come, or a gap or a stale chunk: the next catch-up request starts over
     }
     long index = c.snapshotIndex();
-    if (!snapshotReadable.test(state)) {
+    MembershipSnapshot.Parts parts = MembershipSnapshot.unwrap(state);
+    if (!snapshotReadable.test(parts.state())
+        || (parts.configurations() != null && !configs.restore(parts.configurations()))) {
       distrust(c.from(), "sent a snapshot the state machine cannot read", now);
       return;
     }
@@ -550,7 +617,7 @@ public final class PaxosNode {
     out.write(new StoreWrite.Snapshot(index, state));
     out.chosen.removeIf(e -> e.slot() <= index);
     appliedIndex = Math.max(appliedIndex, index);
-    out.snapshot = new Ready.InstalledSnapshot(index, state);
+    out.snapshot = new Ready.InstalledSnapshot(index, parts.state());
     if (leadership != null) {
       leadership.forgetChosenBelow(index);
     }
@@ -583,7 +650,9 @@ public final class PaxosNode {
       return;
     }
     long index = c.snapshotIndex();
-    if (!snapshotReadable.test(state)) {
+    MembershipSnapshot.Parts parts = MembershipSnapshot.unwrap(state);
+    if (!snapshotReadable.test(parts.state())
+        || (parts.configurations() != null && !configs.restore(parts.configurations()))) {
       distrust(c.from(), "sent a snapshot the state machine cannot read", now);
       trust.askAgainSoon();
       return;
@@ -592,7 +661,7 @@ public final class PaxosNode {
     out.write(new StoreWrite.Rebuilt(index, droppedThrough, state));
     out.chosen.clear();
     appliedIndex = index;
-    out.snapshot = new Ready.InstalledSnapshot(index, state);
+    out.snapshot = new Ready.InstalledSnapshot(index, parts.state());
     trust.rebuilt();
     catchUpTarget = 0;
     catchUpSentAt = NEVER;
@@ -665,12 +734,15 @@ public final class PaxosNode {
   private void startPreVote(long now) {
     preVote = null;
     resetElectionTimer(now);
+    if (!isVoter()) {
+      return; // learners and removed replicas never campaign
+    }
     if (acceptor.refuseCandidate(self, now) != null) {
       waitForOwnAcceptor();
       return;
     }
     long ballot = Ballot.next(Math.max(highestBallotSeen, acceptor.promised()), self);
-    preVote = new PreVoteRound(config, out, ballot, now);
+    preVote = new PreVoteRound(config, out, configs.inWindow(log.chosenIndex()), ballot, now);
     if (preVote.won()) {
       campaign(now); // a cell of one
     }
@@ -714,7 +786,7 @@ public final class PaxosNode {
     acceptor.promise(ballot);
     out.write(new StoreWrite.Promised(ballot));
     abandonPending();
-    leadership = new Leadership(config, log, out, ballot, now);
+    leadership = new Leadership(config, log, configs, out, ballot, now);
     leaderId = -1;
   }
 
@@ -724,7 +796,7 @@ public final class PaxosNode {
       return;
     }
     leadership.onPromise(p, now);
-    if (leadership.phase() == Leadership.Phase.RECOVERING) {
+    if (leadership.recoverySource() >= 0) {
       catchUpTarget = Math.max(catchUpTarget, leadership.recoveryTarget());
       requestCatchUp(leadership.recoverySource(), now);
     }
@@ -806,6 +878,7 @@ public final class PaxosNode {
         + " ballot="
         + Ballot.toString(ballot())
         + (preVote != null ? " " + preVote : "")
+        + (leadership != null ? " " + leadership : "")
         + " promised="
         + Ballot.toString(acceptor.promised())
         + " chosen="

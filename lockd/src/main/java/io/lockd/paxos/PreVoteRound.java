@@ -1,5 +1,6 @@
 package io.lockd.paxos;
 
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -19,6 +20,9 @@ final class PreVoteRound {
   private final PaxosConfig config;
   private final Outbox out;
 
+  /** The configurations governing the slots the candidate would lead: it needs each's majority. */
+  private final List<Membership> configurations;
+
   /** The ballot the candidate would campaign with; answers to another round do not count. */
   final long ballot;
 
@@ -26,9 +30,11 @@ final class PreVoteRound {
   private long lastAskedAt;
 
   /** Starts a round; the caller has checked that its own acceptor would promise. */
-  PreVoteRound(PaxosConfig config, Outbox out, long ballot, long now) {
+  PreVoteRound(
+      PaxosConfig config, Outbox out, List<Membership> configurations, long ballot, long now) {
     this.config = config;
     this.out = out;
+    this.configurations = List.copyOf(configurations);
     this.ballot = ballot;
     granted.add(config.selfId());
     ask(now);
@@ -36,7 +42,9 @@ final class PreVoteRound {
 
   private void ask(long now) {
     lastAskedAt = now;
-    for (int id : config.replicaIds()) {
+    Set<Integer> voters = new TreeSet<>();
+    configurations.forEach(m -> voters.addAll(m.voters()));
+    for (int id : voters) {
       if (!granted.contains(id)) {
         out.now(new Message.PreVote(config.selfId(), id, ballot));
       }
@@ -61,9 +69,9 @@ final class PreVoteRound {
     }
   }
 
-  /** True once a majority, this replica included, would promise it. */
+  /** True once a majority of every configuration, this replica included, would promise it. */
   boolean won() {
-    return granted.size() >= config.majority();
+    return configurations.stream().allMatch(m -> m.isQuorum(granted));
   }
 
   @Override

@@ -2,6 +2,8 @@ package io.lockd.replica;
 
 import io.lockd.paxos.Command;
 import io.lockd.paxos.Entry;
+import io.lockd.paxos.Membership;
+import io.lockd.paxos.MembershipChange;
 import io.lockd.paxos.Message;
 import io.lockd.paxos.PaxosConfig;
 import io.lockd.paxos.PaxosNode;
@@ -59,6 +61,7 @@ public final class Replica {
   private long suspicionChanges;
   private final Map<Integer, Suspicion> distrusted = new TreeMap<>();
   private String divergence;
+  private Membership announcedMembers;
 
   private record Pending(ProposalCallback callback, long deadline) {}
 
@@ -83,8 +86,7 @@ public final class Replica {
     this.snapshotEverySlots = options.snapshotEverySlots();
     this.checksumEverySlots = options.checksumEverySlots();
     this.checksumIdleMillis = options.checksumIdleMillis();
-    this.checks = new MessageChecks(config.replicaIds());
-    this.node =
+    PaxosNode core =
         new PaxosNode(
             config,
             random,
@@ -94,6 +96,11 @@ public final class Replica {
             recovered.snapshotIndex(),
             recovered.snapshot(),
             clock.nowMillis());
+    this.node = core;
+    // Any valid id: a replica behind the log cannot know every current member (one added in a slot
+    // it has not learned yet leads it there), and refusing that member's messages would keep it
+    // behind for good (docs/consensus.md, "Membership change").
+    this.checks = new MessageChecks(id -> true);
     if (recovered.lostThroughSlot() > 0) {
       node.abstainUntilChosen(recovered.lostThroughSlot());
     }
@@ -165,6 +172,37 @@ public final class Replica {
       case NOT_LEADER -> callback.failed(ProposalFailure.NOT_LEADER, leaderHint());
       case OVERLOADED -> callback.failed(ProposalFailure.OVERLOADED, self);
     }
+  }
+
+  /**
+   * Proposes a membership change (docs/consensus.md, "Membership change"). The callback fires once
+   * the change is chosen and applied here; it fails at once with the refusal if this replica does
+   * not lead or the change breaks a rule, and {@code refused} is told why.
+   */
+  public void proposeChange(
+      MembershipChange change,
+      ProposalCallback callback,
+      java.util.function.Consumer<MembershipChange.Refusal> refused) {
+    long id = random.nextLong();
+    while (id == 0 || pending.containsKey(id)) {
+      id = random.nextLong();
+    }
+    MembershipChange.Refusal refusal = node.proposeChange(change, id);
+    if (refusal == null) {
+      pending.put(id, new Pending(callback, clock.nowMillis() + proposalTimeoutMillis));
+    } else {
+      refused.accept(refusal);
+    }
+  }
+
+  /** The newest configuration this replica knows to be chosen. */
+  public Membership membership() {
+    return node.membership();
+  }
+
+  /** The configuration that governs the next slot this replica has not learned. */
+  public Membership governingMembership() {
+    return node.governingMembership();
   }
 
   /**
@@ -240,11 +278,22 @@ public final class Replica {
     if (ready.snapshotWanted()) {
       snapshotNow();
     }
+    announceMembers();
+  }
+
+  /** Tells the transport when the configuration changed, so that it links to new members. */
+  private void announceMembers() {
+    Membership now = node.membership();
+    if (!now.equals(announcedMembers)) {
+      announcedMembers = now;
+      transport.membersChanged(now);
+    }
   }
 
   private void apply(Entry e) {
     for (Command c : e.value().commands()) {
-      byte[] result = stateMachine.apply(e.slot(), c);
+      // The core keeps the configuration; the state machine never sees its commands.
+      byte[] result = Membership.isCommand(c) ? new byte[0] : stateMachine.apply(e.slot(), c);
       Pending p = pending.remove(c.id());
       if (p != null) {
         p.callback.applied(e.slot(), result);

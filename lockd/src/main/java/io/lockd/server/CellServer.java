@@ -4,6 +4,7 @@ import io.lockd.namespace.Namespace;
 import io.lockd.namespace.NamespaceException;
 import io.lockd.namespace.NamespaceImage;
 import io.lockd.namespace.NamespaceSizes;
+import io.lockd.paxos.MembershipChange;
 import io.lockd.paxos.Role;
 import io.lockd.proto.ns.v1.AcquireOp;
 import io.lockd.proto.ns.v1.CloseSessionOp;
@@ -43,8 +44,10 @@ import io.lockd.proto.v1.GetStatRequest;
 import io.lockd.proto.v1.GetStatResponse;
 import io.lockd.proto.v1.ListChildrenRequest;
 import io.lockd.proto.v1.ListChildrenResponse;
+import io.lockd.proto.v1.ListMembersResponse;
 import io.lockd.proto.v1.ListSessionsRequest;
 import io.lockd.proto.v1.ListSessionsResponse;
+import io.lockd.proto.v1.MemberChangeResponse;
 import io.lockd.proto.v1.ReleaseRequest;
 import io.lockd.proto.v1.ReleaseResponse;
 import io.lockd.proto.v1.RequestHeader;
@@ -477,6 +480,22 @@ public final class CellServer {
             reply.error(error);
           }
         });
+  }
+
+  /** The configuration as the leader knows it (admin right checked by the gRPC layer). */
+  public void listMembers(Reply<ListMembersResponse> reply) {
+    read(reply, () -> listMembers(reply), () -> MembershipAdmin.list(replica));
+  }
+
+  /** Proposes a membership change on the leader; answers once it is chosen and applied here. */
+  public void changeMembership(MembershipChange change, Reply<MemberChangeResponse> reply) {
+    if (refuse(reply, () -> changeMembership(change, reply), () -> {})) {
+      return;
+    }
+    replica.proposeChange(
+        change,
+        MembershipAdmin.answer(replica, reply),
+        refusal -> reply.error(MembershipAdmin.error(refusal, replica)));
   }
 
   /**

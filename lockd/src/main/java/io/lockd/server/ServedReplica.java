@@ -1,5 +1,7 @@
 package io.lockd.server;
 
+import io.lockd.paxos.Membership;
+import io.lockd.paxos.MembershipChange;
 import io.lockd.paxos.Role;
 import io.lockd.replica.ProposalCallback;
 import io.lockd.replica.Replica;
@@ -34,6 +36,30 @@ public interface ServedReplica {
   void propose(byte[] payload, ProposalCallback callback);
 
   ReplicaStatus status();
+
+  /**
+   * Proposes a membership change ({@link Replica#proposeChange}); replicas that cannot (test
+   * doubles) refuse it.
+   */
+  default void proposeChange(
+      MembershipChange change,
+      ProposalCallback callback,
+      java.util.function.Consumer<MembershipChange.Refusal> refused) {
+    refused.accept(
+        new MembershipChange.Refusal(
+            MembershipChange.Refusal.Kind.FAILED_PRECONDITION,
+            "replica " + selfId() + " cannot change the membership"));
+  }
+
+  /** The newest configuration chosen, or null if this replica does not know one. */
+  default Membership membership() {
+    return null;
+  }
+
+  /** True while the newest change is chosen but does not govern yet. */
+  default boolean membershipPending() {
+    return false;
+  }
 
   /** The production adapter. */
   static ServedReplica of(Replica replica) {
@@ -81,6 +107,24 @@ public interface ServedReplica {
       @Override
       public ReplicaStatus status() {
         return replica.status();
+      }
+
+      @Override
+      public void proposeChange(
+          MembershipChange change,
+          ProposalCallback callback,
+          java.util.function.Consumer<MembershipChange.Refusal> refused) {
+        replica.proposeChange(change, callback, refused);
+      }
+
+      @Override
+      public Membership membership() {
+        return replica.membership();
+      }
+
+      @Override
+      public boolean membershipPending() {
+        return !replica.membership().equals(replica.governingMembership());
       }
     };
   }

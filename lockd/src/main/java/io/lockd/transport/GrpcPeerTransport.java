@@ -51,8 +51,11 @@ public final class GrpcPeerTransport implements PeerTransport {
   private final InetSocketAddress listenAddress;
   private final TransportLimits limits;
   private final TlsCredentials tls; // null: plaintext
-  private final SortedMap<Integer, PeerCounters> counters = new TreeMap<>();
-  private final SortedMap<Integer, PeerLink> links = new TreeMap<>();
+  // Concurrent: a membership change adds peers while other threads send, count and report.
+  private final SortedMap<Integer, PeerCounters> counters =
+      new java.util.concurrent.ConcurrentSkipListMap<>();
+  private final SortedMap<Integer, PeerLink> links =
+      new java.util.concurrent.ConcurrentSkipListMap<>();
   private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
 
   // Written once by start(), before state turns RUNNING; read only after checking that state.
@@ -163,8 +166,9 @@ public final class GrpcPeerTransport implements PeerTransport {
   /**
    * Queues {@code message} for its addressee and returns at once. Drops it (and counts the drop) if
    * the peer's queue is full, the message exceeds {@link TransportLimits#maxMessageBytes()}, or the
-   * transport is not running. Throws only for a caller's bug: a message that is not from this
-   * replica, is addressed to a replica outside the cell, or is malformed.
+   * transport is not running; drops it uncounted if the addressee is a member whose address is not
+   * known yet ({@link #membersChanged}). Throws only for a caller's bug: a message that is not from
+   * this replica, or is malformed.
    */
   @Override
   public void send(Message message) {
@@ -174,8 +178,7 @@ public final class GrpcPeerTransport implements PeerTransport {
     }
     PeerCounters peer = counters.get(message.to());
     if (peer == null) {
-      throw new IllegalArgumentException(
-          "replica " + message.to() + " is not in cell '" + cell + "' " + counters.keySet());
+      return; // a member whose address this replica has not learned yet (membersChanged)
     }
     if (state.get() != State.RUNNING) {
       peer.dropped(1);
@@ -201,6 +204,35 @@ public final class GrpcPeerTransport implements PeerTransport {
       return;
     }
     links.get(message.to()).send(env);
+  }
+
+  /**
+   * Links to every member of {@code members} this transport has no link to yet and whose peer
+   * address the configuration carries. A removed member's link stays (idle) until the process
+   * restarts; its messages are refused by the core's edge checks.
+   */
+  @Override
+  public synchronized void membersChanged(io.lockd.paxos.Membership members) {
+    for (io.lockd.paxos.Membership.Member m : members.list()) {
+      if (m.id() == selfId || counters.containsKey(m.id()) || m.peerAddress().isEmpty()) {
+        continue;
+      }
+      String address;
+      try {
+        address = checkAddress(m.id(), m.peerAddress());
+      } catch (IllegalArgumentException e) {
+        log.warn("replica {}: cannot link to member {}: {}", selfId, m.id(), e.getMessage());
+        continue;
+      }
+      peerAddresses.put(m.id(), address);
+      counters.put(m.id(), new PeerCounters());
+      if (state.get() == State.RUNNING) {
+        PeerLink link = newLink(m.id(), address);
+        links.put(m.id(), link);
+        link.open();
+      }
+      log.info("replica {}: linked to new member {} at {}", selfId, m.id(), address);
+    }
   }
 
   /** The port peer streams are accepted on; the chosen one if the listen port was 0. */

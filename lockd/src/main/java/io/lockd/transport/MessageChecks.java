@@ -43,11 +43,26 @@ public final class MessageChecks {
   /** The largest snapshot a replica assembles (it is one array). */
   public static final long SNAPSHOT_BYTES_MAX = Integer.MAX_VALUE - 64;
 
-  private final Set<Integer> members;
+  private final java.util.function.IntPredicate members;
+
+  /** Whose ballots may appear (in promises, accepted entries): a former member's still may. */
+  private final java.util.function.IntPredicate ballotOwners;
 
   /** The protocol's ranges for a cell of these members. */
   public MessageChecks(Collection<Integer> members) {
-    this.members = Set.copyOf(new TreeSet<>(members));
+    Set<Integer> ids = Set.copyOf(new TreeSet<>(members));
+    this.members = ids::contains;
+    this.ballotOwners = ids::contains;
+  }
+
+  /**
+   * The protocol's ranges for a cell whose membership changes: {@code members} says which ids the
+   * receiving replica takes messages from (always within the valid range). Values accepted at a
+   * removed member's ballot stay in the log, so a ballot's replica need only be a valid id.
+   */
+  public MessageChecks(java.util.function.IntPredicate members) {
+    this.members = id -> id >= 1 && id <= REPLICA_ID_MAX && members.test(id);
+    this.ballotOwners = id -> id >= 1 && id <= REPLICA_ID_MAX;
   }
 
   /**
@@ -139,14 +154,12 @@ public final class MessageChecks {
     }
   }
 
+  private void ballotOwner(Message m, String field, int id) {
+    require(ballotOwners.test(id), m, "%s %d is not a member of the cell", field, id);
+  }
+
   private void member(Message m, String field, int id) {
-    require(
-        members.contains(id),
-        m,
-        "%s %d is not a member of the cell %s",
-        field,
-        id,
-        new TreeSet<>(members));
+    require(members.test(id), m, "%s %d is not a member of the cell", field, id);
   }
 
   /** A proposer's ballot: a real round in range, proposed by {@code owner}. */
@@ -175,7 +188,7 @@ public final class MessageChecks {
       return;
     }
     ballot(m, "promised", ballot, Ballot.replicaId(ballot));
-    member(m, "promised ballot's replica", Ballot.replicaId(ballot));
+    ballotOwner(m, "promised ballot's replica", Ballot.replicaId(ballot));
   }
 
   private static void slot(Message m, String field, long slot) {
@@ -200,7 +213,7 @@ public final class MessageChecks {
           e.slot(),
           slotMax);
       ballot(m, "entry ballot", e.ballot(), Ballot.replicaId(e.ballot()));
-      member(m, "entry ballot's replica", Ballot.replicaId(e.ballot()));
+      ballotOwner(m, "entry ballot's replica", Ballot.replicaId(e.ballot()));
       previous = e.slot();
     }
   }

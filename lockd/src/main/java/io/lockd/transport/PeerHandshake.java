@@ -89,7 +89,7 @@ final class PeerHandshake implements ServerInterceptor {
     this.cell = checkCellName(cell);
     this.cellSettings = cellSettings;
     this.selfId = selfId;
-    this.members = Set.copyOf(members);
+    this.members = members; // a live view: a membership change adds peers
     this.connected = connected;
   }
 

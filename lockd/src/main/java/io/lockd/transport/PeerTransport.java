@@ -30,6 +30,12 @@ public interface PeerTransport extends AutoCloseable {
   /** Queues {@code message} for {@code message.to()}; fire and forget. */
   void send(Message message);
 
+  /**
+   * The cell's configuration changed (a membership change was chosen, or learned from a snapshot):
+   * links to new members are made from the addresses the configuration carries. Must not block.
+   */
+  default void membersChanged(io.lockd.paxos.Membership members) {}
+
   @Override
   void close();
 }

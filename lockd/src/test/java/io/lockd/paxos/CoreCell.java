@@ -58,6 +58,15 @@ final class CoreCell {
         now);
   }
 
+  /** Starts a fresh, empty replica that is not yet a member: it joins by a membership change. */
+  PaxosNode join(int id) {
+    PaxosNode node = newNode(id, ids, now);
+    nodes.put(id, node);
+    promiseWrites.put(id, new ArrayList<>());
+    stores.put(id, new InMemoryAcceptorStore());
+    return node;
+  }
+
   PaxosNode node(int id) {
     return nodes.get(id);
   }
@@ -142,8 +151,9 @@ final class CoreCell {
         boolean cut =
             m.from() != m.to()
                 && (isolated.contains(m.from()) || isolated.contains(m.to()) || drop.test(m));
-        if (!cut) {
-          nodes.get(m.to()).step(m, now);
+        PaxosNode to = nodes.get(m.to());
+        if (!cut && to != null) {
+          to.step(m, now);
         }
       }
     }

@@ -9,11 +9,18 @@ import io.grpc.ServerInterceptor;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.lockd.namespace.NamespaceImage;
+import io.lockd.paxos.MembershipChange;
+import io.lockd.proto.v1.AddMemberRequest;
 import io.lockd.proto.v1.ClusterGrpc;
 import io.lockd.proto.v1.ForceCloseSessionRequest;
 import io.lockd.proto.v1.ForceCloseSessionResponse;
+import io.lockd.proto.v1.ListMembersRequest;
+import io.lockd.proto.v1.ListMembersResponse;
 import io.lockd.proto.v1.ListSessionsRequest;
 import io.lockd.proto.v1.ListSessionsResponse;
+import io.lockd.proto.v1.MemberChangeResponse;
+import io.lockd.proto.v1.PromoteMemberRequest;
+import io.lockd.proto.v1.RemoveMemberRequest;
 import io.lockd.proto.v1.ReplicaStatus;
 import io.lockd.proto.v1.SaveSnapshotRequest;
 import io.lockd.proto.v1.SaveSnapshotResponse;
@@ -136,6 +143,46 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
       return;
     }
     gateway.run(out, cell -> cell.forceCloseSession(r, gateway.reply(out)));
+  }
+
+  @Override
+  public void listMembers(ListMembersRequest r, StreamObserver<ListMembersResponse> out) {
+    if (refused(out, CallerIdentity.current(), "list the members (Cluster.ListMembers)")) {
+      return;
+    }
+    gateway.run(out, cell -> cell.listMembers(gateway.reply(out)));
+  }
+
+  @Override
+  public void addMember(AddMemberRequest r, StreamObserver<MemberChangeResponse> out) {
+    change(
+        out,
+        new MembershipChange.Add(r.getId(), r.getPeerAddress(), r.getClientAddress()),
+        "add member " + r.getId() + " (Cluster.AddMember)");
+  }
+
+  @Override
+  public void promoteMember(PromoteMemberRequest r, StreamObserver<MemberChangeResponse> out) {
+    change(
+        out,
+        new MembershipChange.Promote(r.getId()),
+        "promote member " + r.getId() + " (Cluster.PromoteMember)");
+  }
+
+  @Override
+  public void removeMember(RemoveMemberRequest r, StreamObserver<MemberChangeResponse> out) {
+    change(
+        out,
+        new MembershipChange.Remove(r.getId()),
+        "remove member " + r.getId() + " (Cluster.RemoveMember)");
+  }
+
+  private void change(
+      StreamObserver<MemberChangeResponse> out, MembershipChange change, String what) {
+    if (refused(out, CallerIdentity.current(), what)) {
+      return;
+    }
+    gateway.run(out, cell -> cell.changeMembership(change, gateway.reply(out)));
   }
 
   /** Answers PERMISSION_DENIED, on this thread, unless {@code caller} is an admin. */

@@ -1,0 +1,48 @@
+package io.lockd.paxos;
+
+import java.util.Arrays;
+
+/**
+ * A snapshot as the core stores and sends it: the configurations that govern after it in front of
+ * the state machine's bytes, so that a replica restarted or caught up from it knows the membership
+ * (docs/consensus.md, "Membership change"). A snapshot written before membership changes existed
+ * has no header; it is all state.
+ */
+public final class MembershipSnapshot {
+  private static final byte[] MAGIC = {(byte) 0xFF, 'C', 'F', 'G', 1};
+
+  /** The configurations (null if none), and the state machine's bytes. */
+  public record Parts(byte[] configurations, byte[] state) {}
+
+  private MembershipSnapshot() {}
+
+  static byte[] wrap(byte[] configurations, byte[] state) {
+    return new WireBytes.Writer()
+        .bytes(MAGIC)
+        .i32(configurations.length)
+        .bytes(configurations)
+        .bytes(state)
+        .toArray();
+  }
+
+  /** Splits a stored or received snapshot; one without the header is all state. */
+  public static Parts unwrap(byte[] snapshot) {
+    if (snapshot.length < MAGIC.length + 4
+        || !Arrays.equals(snapshot, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
+      return new Parts(null, snapshot);
+    }
+    int len = new WireBytes.Reader(snapshot, MAGIC.length).i32();
+    int start = MAGIC.length + 4;
+    if (len < 0 || len > snapshot.length - start) {
+      return new Parts(null, snapshot);
+    }
+    return new Parts(
+        Arrays.copyOfRange(snapshot, start, start + len),
+        Arrays.copyOfRange(snapshot, start + len, snapshot.length));
+  }
+
+  /** The state machine's part of a stored snapshot (backups, restore). */
+  public static byte[] state(byte[] snapshot) {
+    return unwrap(snapshot).state();
+  }
+}
