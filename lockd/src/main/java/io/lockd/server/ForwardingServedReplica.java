@@ -1,8 +1,11 @@
 package io.lockd.server;
 
+import io.lockd.paxos.Membership;
+import io.lockd.paxos.MembershipChange;
 import io.lockd.paxos.Role;
 import io.lockd.replica.ProposalCallback;
 import io.lockd.replica.ReplicaStatus;
+import java.util.function.Consumer;
 
 /**
  * A served replica that forwards every call to another: the base of decorators that watch proposals
@@ -58,5 +61,25 @@ public abstract class ForwardingServedReplica implements ServedReplica {
   @Override
   public ReplicaStatus status() {
     return inner.status();
+  }
+
+  // Forwarded explicitly: the interface's defaults are for replicas that cannot change membership,
+  // and a decorator that fell back on them would hide the real replica's membership.
+  @Override
+  public void proposeChange(
+      MembershipChange change,
+      ProposalCallback callback,
+      Consumer<MembershipChange.Refusal> refused) {
+    inner.proposeChange(change, callback, refused);
+  }
+
+  @Override
+  public Membership membership() {
+    return inner.membership();
+  }
+
+  @Override
+  public boolean membershipPending() {
+    return inner.membershipPending();
   }
 }
