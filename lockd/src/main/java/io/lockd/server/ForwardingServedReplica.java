@@ -63,8 +63,6 @@ public abstract class ForwardingServedReplica implements ServedReplica {
     return inner.status();
   }
 
-  // Forwarded explicitly: the interface's defaults are for replicas that cannot change membership,
-  // and a decorator that fell back on them would hide the real replica's membership.
   @Override
   public void proposeChange(
       MembershipChange change,

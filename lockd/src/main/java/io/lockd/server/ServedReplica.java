@@ -38,28 +38,19 @@ public interface ServedReplica {
   ReplicaStatus status();
 
   /**
-   * Proposes a membership change ({@link Replica#proposeChange}); replicas that cannot (test
-   * doubles) refuse it.
+   * Proposes a membership change ({@link Replica#proposeChange}). No default: a decorator that
+   * forgot it would hide the real replica's membership (it happened once, with the metrics one).
    */
-  default void proposeChange(
+  void proposeChange(
       MembershipChange change,
       ProposalCallback callback,
-      java.util.function.Consumer<MembershipChange.Refusal> refused) {
-    refused.accept(
-        new MembershipChange.Refusal(
-            MembershipChange.Refusal.Kind.FAILED_PRECONDITION,
-            "replica " + selfId() + " cannot change the membership"));
-  }
+      java.util.function.Consumer<MembershipChange.Refusal> refused);
 
   /** The newest configuration chosen, or null if this replica does not know one. */
-  default Membership membership() {
-    return null;
-  }
+  Membership membership();
 
   /** True while the newest change is chosen but does not govern yet. */
-  default boolean membershipPending() {
-    return false;
-  }
+  boolean membershipPending();
 
   /** The production adapter. */
   static ServedReplica of(Replica replica) {

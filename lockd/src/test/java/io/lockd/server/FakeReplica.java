@@ -2,6 +2,8 @@ package io.lockd.server;
 
 import io.lockd.namespace.Namespace;
 import io.lockd.paxos.Command;
+import io.lockd.paxos.Membership;
+import io.lockd.paxos.MembershipChange;
 import io.lockd.paxos.Role;
 import io.lockd.proto.ns.v1.NamespaceCommand;
 import io.lockd.replica.ProposalCallback;
@@ -135,5 +137,27 @@ final class FakeReplica implements ServedReplica {
         null,
         List.of(),
         0);
+  }
+
+  /** A fake cannot change membership: it refuses, as a replica that is not leader would. */
+  @Override
+  public void proposeChange(
+      MembershipChange change,
+      ProposalCallback callback,
+      java.util.function.Consumer<MembershipChange.Refusal> refused) {
+    refused.accept(
+        new MembershipChange.Refusal(
+            MembershipChange.Refusal.Kind.FAILED_PRECONDITION,
+            "replica " + selfId() + " cannot change the membership"));
+  }
+
+  @Override
+  public Membership membership() {
+    return null;
+  }
+
+  @Override
+  public boolean membershipPending() {
+    return false;
   }
 }
