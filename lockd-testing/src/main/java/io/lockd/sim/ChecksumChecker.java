@@ -40,7 +40,7 @@ public final class ChecksumChecker {
   private long checksum(LockHost host) {
     long[] last = taken.get(host);
     if (last == null || last[0] != host.version()) {
-      last = new long[] {host.version(), host.namespace().checksum()};
+      last = new long[] {host.version(), host.namespace().stateChecksum()};
       taken.put(host, last);
     }
     return last[1];

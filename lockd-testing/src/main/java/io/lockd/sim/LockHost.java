@@ -107,8 +107,8 @@ public final class LockHost implements SimHost {
       }
 
       @Override
-      public long checksum() {
-        return namespace.checksum();
+      public Image capture() {
+        return namespace.capture();
       }
 
       @Override

@@ -5,6 +5,7 @@ import io.lockd.paxos.PaxosConfig;
 import io.lockd.replica.ProposalCallback;
 import io.lockd.replica.Replica;
 import io.lockd.replica.ReplicaOptions;
+import io.lockd.replica.SnapshotEncoder;
 import io.lockd.storage.RecoveredState;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,6 +36,10 @@ public final class SimReplica {
   private Replica replica;
   private SimHost host;
   private long generation;
+
+  /** The longest a snapshot's encoding takes, in simulated milliseconds. */
+  private static final long MAX_ENCODE_MILLIS = 300;
+
   private boolean paused;
   private boolean tickScheduled;
   private long tickDue;
@@ -92,11 +97,34 @@ public final class SimReplica {
             clock,
             random.split(),
             options,
-            h.listener());
+            h.listener(),
+            encoder(gen, random.split()));
     h.attach(replica);
     lastTick = clock.nowMillis();
     tickScheduled = false;
     scheduleTick();
+  }
+
+  /**
+   * As production's encoding thread does: the bytes come back to the replica later, in the order
+   * asked for, here after up to {@link #MAX_ENCODE_MILLIS} of simulated time, and are encoded only
+   * then, so that a capture the replica went on changing would show as a state that differs from
+   * the other replicas' at the same index. A crash loses what was under way.
+   */
+  private SnapshotEncoder encoder(long gen, SplittableRandom delays) {
+    long[] lastDue = {0};
+    return (image, done) -> {
+      long due =
+          Math.max(lastDue[0], clock.nowMillis() + delays.nextLong(1, MAX_ENCODE_MILLIS + 1));
+      lastDue[0] = due;
+      events.after(
+          clock.realMicrosUntil(due),
+          () -> {
+            if (gen == generation) {
+              input(() -> done.accept(image.encode()));
+            }
+          });
+    };
   }
 
   /** As production's writer thread does: peers' messages to the network, its own to itself. */

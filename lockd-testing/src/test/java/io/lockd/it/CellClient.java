@@ -177,8 +177,9 @@ public final class CellClient implements AutoCloseable {
   }
 
   /**
-   * Waits (bounded) until {@code members} members answer and all report one applied slot; returns
-   * their entries, or throws with the last answers.
+   * Waits (bounded) until {@code members} members answer and all report one applied slot and their
+   * state checksum there (a replica reports it once it has taken it: after a moment of idleness);
+   * returns their entries, or throws with the last answers.
    */
   public Map<Integer, ReplicaStatus> awaitSameAppliedSlot(int members, long timeoutMillis)
       throws InterruptedException {
@@ -187,7 +188,8 @@ public final class CellClient implements AutoCloseable {
     for (int attempt = 0; attempt < 10_000 && System.nanoTime() < deadline; attempt++) {
       last = selfStatuses(1_000);
       if (last.size() == members
-          && last.values().stream().map(ReplicaStatus::getAppliedSlot).distinct().count() == 1) {
+          && last.values().stream().map(ReplicaStatus::getAppliedSlot).distinct().count() == 1
+          && last.values().stream().allMatch(r -> r.getStateChecksum() != 0)) {
         return last;
       }
       Thread.sleep(100);

@@ -86,6 +86,11 @@ public final class Namespace implements StateMachine {
     return SnapshotCodec.write(state);
   }
 
+  @Override
+  public Image capture() {
+    return new NamespaceCapture(state);
+  }
+
   /**
    * Replaces the state with a snapshot. Throws IllegalStateException, leaving the current state in
    * place, if the snapshot is damaged or was taken under other limits.
@@ -137,7 +142,15 @@ public final class Namespace implements StateMachine {
 
   /** The whole state with where it stands in the log, for a backup. */
   public NamespaceImage image() {
-    return NamespaceImage.of(state);
+    return imageCapture().encode();
+  }
+
+  /**
+   * The same, copied now and encoded later by whoever calls {@link NamespaceImage.Capture#encode}:
+   * what a backup on a serving replica takes, so that the loop only pays for the copy.
+   */
+  public NamespaceImage.Capture imageCapture() {
+    return NamespaceImage.capture(state);
   }
 
   /** Counts of nodes, sessions, locks, watches and buffered events, for metrics. */
@@ -161,11 +174,6 @@ public final class Namespace implements StateMachine {
   /** A 64-bit checksum of the whole state (of {@link #snapshot}); equal states, equal checksums. */
   public long stateChecksum() {
     return Checksums.state(snapshot());
-  }
-
-  @Override
-  public long checksum() {
-    return stateChecksum();
   }
 
   public GetStatResponse getStat(String path) {

@@ -13,9 +13,30 @@ package io.lockd.namespace;
 public record NamespaceImage(
     long slot, long appliedIndex, long clockMillis, long checksum, byte[] snapshot) {
 
-  static NamespaceImage of(NamespaceState state) {
-    byte[] bytes = SnapshotCodec.write(state);
-    return new NamespaceImage(
-        state.lastSlot, state.appliedIndex, state.clockMillis, Checksums.state(bytes), bytes);
+  /** Copies the state now (on its thread); {@link Capture#encode} may then run on any thread. */
+  static Capture capture(NamespaceState state) {
+    return new Capture(
+        state.lastSlot, state.appliedIndex, state.clockMillis, new NamespaceCapture(state));
+  }
+
+  /** The state copied at one slot, not encoded yet: a backup must not stall the replica's loop. */
+  public static final class Capture {
+    private final long slot;
+    private final long appliedIndex;
+    private final long clockMillis;
+    private final NamespaceCapture state;
+
+    private Capture(long slot, long appliedIndex, long clockMillis, NamespaceCapture state) {
+      this.slot = slot;
+      this.appliedIndex = appliedIndex;
+      this.clockMillis = clockMillis;
+      this.state = state;
+    }
+
+    /** Encodes and checksums the copy: the expensive part, run once, away from the loop. */
+    public NamespaceImage encode() {
+      byte[] bytes = state.encode();
+      return new NamespaceImage(slot, appliedIndex, clockMillis, Checksums.state(bytes), bytes);
+    }
   }
 }

@@ -34,6 +34,14 @@ final class SnapshotCodec {
   private SnapshotCodec() {}
 
   static byte[] write(NamespaceState state) {
+    return new NamespaceCapture(state).encode();
+  }
+
+  /**
+   * Everything but the nodes: the counters, the locks and the sessions, as records. {@link
+   * NamespaceCapture} adds the nodes, possibly on another thread.
+   */
+  static Snapshot headerAndTables(NamespaceState state) {
     Snapshot.Builder out =
         Snapshot.newBuilder()
             .setFormatVersion(FORMAT_VERSION)
@@ -44,32 +52,13 @@ final class SnapshotCodec {
             .setLastInstance(state.lastInstance)
             .setLastSessionId(state.lastSessionId)
             .setLastLockGeneration(state.lastLockGeneration);
-    for (Node n : state.nodes.all()) {
-      NodeRecord.Builder record =
-          NodeRecord.newBuilder()
-              .setPath(n.path)
-              .setKind(n.kind)
-              .setEphemeralOwner(n.ephemeralOwner)
-              .setContents(n.contents())
-              .setInstance(n.instance)
-              .setContentGeneration(n.contentGeneration())
-              .setLockGeneration(n.lockGeneration())
-              .setAclGeneration(n.aclGeneration())
-              .setCtimeMillis(n.ctimeMillis)
-              .setMtimeMillis(n.mtimeMillis())
-              .setLockDelayMillis(n.lockDelayMillis);
-      if (!n.acl().equals(inheritedAcl(state, n.path))) {
-        record.setAcl(n.acl().toProto());
-      }
-      out.addNodes(record);
-    }
     for (LockState lock : state.locks.all()) {
       out.addLocks(lockRecord(lock));
     }
     for (Session s : state.sessions.all()) {
       out.addSessions(sessionRecord(s));
     }
-    return out.build().toByteArray();
+    return out.build();
   }
 
   /** The limits {@code bytes} was taken under (a format-1 snapshot: with the default window). */

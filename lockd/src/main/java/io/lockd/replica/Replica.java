@@ -15,6 +15,7 @@ import io.lockd.storage.RecoveredState;
 import io.lockd.transport.MessageChecks;
 import io.lockd.transport.PeerTransport;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,6 +49,7 @@ public final class Replica {
   private final long checksumEverySlots;
   private final long checksumIdleMillis;
   private final MessageChecks checks;
+  private final SnapshotEncoder encoder;
   private final int self;
 
   private final ArrayDeque<Message> local = new ArrayDeque<>();
@@ -63,8 +65,39 @@ public final class Replica {
   private String divergence;
   private Membership announcedMembers;
 
+  /** Captures made in this flush, handed to the encoder at its end (one may serve two needs). */
+  private final List<Encoding> captured = new ArrayList<>();
+
+  /** Whether a snapshot is being encoded: one at a time, the next waits for it. */
+  private boolean snapshotEncoding;
+
+  /** Counts state replacements, so that an encoding of a state since replaced is dropped. */
+  private long restores;
+
+  private long checksumIndex = -1;
+  private long checksumValue;
+
   private record Pending(ProposalCallback callback, long deadline) {}
 
+  /** A captured state on its way to the encoder, and what its bytes will serve. */
+  private static final class Encoding {
+    final long index;
+    final long restores;
+    final StateMachine.Image image;
+    boolean snapshot;
+    boolean checksum;
+
+    Encoding(long index, long restores, StateMachine.Image image) {
+      this.index = index;
+      this.restores = restores;
+      this.image = image;
+    }
+  }
+
+  /**
+   * A replica whose snapshots and checksums are encoded by {@code encoder}: beside the loop in
+   * production, {@link SnapshotEncoder#INLINE} where there is no loop.
+   */
   public Replica(
       PaxosConfig config,
       RecoveredState recovered,
@@ -74,8 +107,10 @@ public final class Replica {
       Clock clock,
       RandomGenerator random,
       ReplicaOptions options,
-      ReplicaListener listener) {
+      ReplicaListener listener,
+      SnapshotEncoder encoder) {
     this.self = config.selfId();
+    this.encoder = encoder;
     this.stateMachine = stateMachine;
     this.transport = transport;
     this.writes = writes;
@@ -225,6 +260,10 @@ public final class Replica {
     for (int rounds = 0; rounds < 10_000; rounds++) {
       Ready ready = node.ready(clock.nowMillis());
       if (ready.isEmpty() && local.isEmpty()) {
+        if (!captured.isEmpty()) {
+          encodeCaptured(); // an inline encoder hands the core more to carry out: go round again
+          continue;
+        }
         noticeRole();
         noticeTrust();
         return;
@@ -255,6 +294,7 @@ public final class Replica {
       route(m);
     }
     if (ready.snapshot() != null) {
+      restores++; // captures of the state being replaced are dropped when they come back
       stateMachine.restore(ready.snapshot().state());
       appliedIndex = ready.snapshot().index();
       lastSnapshotIndex = node.snapshotIndex();
@@ -309,9 +349,52 @@ public final class Replica {
     return appliedIndex > 0 && appliedIndex != checksummedIndex;
   }
 
+  /**
+   * Captures the state at {@code index} (this is the replica's thread: the state is at it now) for
+   * its checksum; the encoding, which the checksum is taken of, happens beside the loop.
+   */
   private void takeChecksum(long index) {
     checksummedIndex = index;
-    node.checksumTaken(index, stateMachine.checksum(), clock.nowMillis());
+    capturedAt(index).checksum = true;
+  }
+
+  /** The capture of the state as it is now, made once however many needs it serves. */
+  private Encoding capturedAt(long index) {
+    if (!captured.isEmpty() && captured.get(captured.size() - 1).index == index) {
+      return captured.get(captured.size() - 1);
+    }
+    Encoding e = new Encoding(index, restores, stateMachine.capture());
+    captured.add(e);
+    return e;
+  }
+
+  private void encodeCaptured() {
+    for (Encoding e : captured) {
+      encoder.encode(e.image, bytes -> encoded(e, bytes));
+    }
+    captured.clear();
+  }
+
+  /** Back on the replica's thread with the bytes of {@code e}, or null if encoding failed. */
+  private void encoded(Encoding e, byte[] bytes) {
+    boolean current = bytes != null && e.restores == restores;
+    if (e.snapshot) {
+      snapshotEncoding = false;
+      if (current) {
+        node.snapshotTaken(e.index, bytes);
+        listener.snapshot(e.index, bytes.length, false);
+      } else {
+        // Whoever waits for a snapshot gets the one the log holds (the next request, a newer one).
+        node.snapshotTaken(node.snapshotIndex(), new byte[0]);
+        lastSnapshotIndex = Math.min(lastSnapshotIndex, node.snapshotIndex());
+      }
+    }
+    if (e.checksum && current) {
+      long checksum = StateMachine.checksumOf(bytes);
+      checksumIndex = e.index;
+      checksumValue = checksum;
+      node.checksumTaken(e.index, checksum, clock.nowMillis());
+    }
   }
 
   private void route(Message m) {
@@ -323,23 +406,29 @@ public final class Replica {
   }
 
   private void maybeSnapshot() {
-    if (appliedIndex - lastSnapshotIndex < snapshotEverySlots) {
-      return;
+    if (appliedIndex - lastSnapshotIndex >= snapshotEverySlots && !snapshotEncoding) {
+      snapshotAt(appliedIndex);
     }
-    byte[] state = stateMachine.snapshot();
-    node.snapshotTaken(appliedIndex, state);
-    lastSnapshotIndex = appliedIndex;
-    listener.snapshot(appliedIndex, state.length, false);
   }
 
-  /** A peer asked for a fresh snapshot to rebuild itself from (the core sends it). */
+  private void snapshotAt(long index) {
+    snapshotEncoding = true;
+    lastSnapshotIndex = index;
+    capturedAt(index).snapshot = true;
+  }
+
+  /**
+   * A peer asked for a fresh snapshot to rebuild itself from: the core sends it once it is taken
+   * (the one being encoded, if any, serves).
+   */
   private void snapshotNow() {
-    byte[] state = appliedIndex > node.snapshotIndex() ? stateMachine.snapshot() : null;
-    node.snapshotTaken(
-        state == null ? node.snapshotIndex() : appliedIndex, state == null ? new byte[0] : state);
-    if (state != null) {
-      lastSnapshotIndex = appliedIndex;
-      listener.snapshot(appliedIndex, state.length, false);
+    if (snapshotEncoding) {
+      return;
+    }
+    if (appliedIndex > node.snapshotIndex()) {
+      snapshotAt(appliedIndex);
+    } else {
+      node.snapshotTaken(node.snapshotIndex(), new byte[0]);
     }
   }
 
@@ -417,7 +506,8 @@ public final class Replica {
         Math.max(0, submittedToken - writes.durableToken()),
         node.divergence(),
         node.suspicions(),
-        node.rebuilds());
+        node.rebuilds(),
+        checksumIndex == appliedIndex ? checksumValue : 0);
   }
 
   public boolean holdsLease() {

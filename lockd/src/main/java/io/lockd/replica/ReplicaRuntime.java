@@ -26,6 +26,7 @@ public final class ReplicaRuntime implements AutoCloseable {
   private final GrpcPeerTransport transport;
   private final ReplicaLoop loop;
   private final TimedStateMachine timed;
+  private final LoopSideEncoder encoder;
 
   private ReplicaRuntime(
       RuntimeConfig config,
@@ -48,6 +49,7 @@ public final class ReplicaRuntime implements AutoCloseable {
             tls);
     Clock clock = Clock.system();
     ReplicaLoop[] self = new ReplicaLoop[1];
+    encoder = new LoopSideEncoder("lockd-snapshot-" + id, () -> self[0]);
     WriterSink[] sink = new WriterSink[1];
     writer =
         new GroupCommitWriter(
@@ -72,7 +74,8 @@ public final class ReplicaRuntime implements AutoCloseable {
                   clock,
                   new SplittableRandom(new SecureRandom().nextLong()),
                   config.options(),
-                  listener);
+                  listener,
+                  encoder);
             });
     transport.start(
         m -> loop.submitPeer(r -> r.onMessage(m)),
@@ -155,6 +158,7 @@ public final class ReplicaRuntime implements AutoCloseable {
   public void close() {
     transport.close();
     loop.close();
+    encoder.close();
     writer.close();
     store.close();
   }

@@ -16,6 +16,8 @@ import java.util.List;
  *     votes until rebuilt), or null
  * @param suspicions the peers this replica distrusts now, and why
  * @param rebuilds how often its state was replaced by a healthy peer's since it started
+ * @param stateChecksum the checksum of its state at {@code appliedIndex} if it has taken it there
+ *     (every few thousand slots and after a moment without writes), else 0
  */
 public record ReplicaStatus(
     int id,
@@ -34,4 +36,5 @@ public record ReplicaStatus(
     long unsyncedWrites,
     String divergence,
     List<Suspicion> suspicions,
-    long rebuilds) {}
+    long rebuilds,
+    long stateChecksum) {}

@@ -59,6 +59,7 @@ import io.lockd.proto.v1.UnwatchRequest;
 import io.lockd.proto.v1.UnwatchResponse;
 import io.lockd.proto.v1.WatchRequest;
 import io.lockd.proto.v1.WatchResponse;
+import io.lockd.replica.ReplicaStatus;
 import java.util.function.Function;
 
 /**
@@ -500,16 +501,19 @@ public final class CellServer {
 
   /**
    * The whole namespace, for a backup: read on the leader like any read, so that it holds every
-   * command acknowledged before the request.
+   * command acknowledged before the request. Only copied here: the caller encodes it, away from the
+   * replica's loop ({@link NamespaceImage.Capture#encode}).
    */
-  public void saveSnapshot(Reply<NamespaceImage> reply) {
-    read(reply, () -> saveSnapshot(reply), namespace::image);
+  public void saveSnapshot(Reply<NamespaceImage.Capture> reply) {
+    read(reply, () -> saveSnapshot(reply), namespace::imageCapture);
   }
 
   /** This replica's own status, answered in any role (no lease needed). */
   public LocalStatus localStatus() {
-    return new LocalStatus(
-        replica.status(), replica.nowMillis(), namespace.stateChecksum(), duties.serving());
+    // The checksum the replica took, never one computed here: that is a whole encoding of the
+    // state, seconds on the loop for a large one.
+    ReplicaStatus status = replica.status();
+    return new LocalStatus(status, replica.nowMillis(), status.stateChecksum(), duties.serving());
   }
 
   /** Runs a read of local state on behalf of status pages and tests (any role, no lease). */

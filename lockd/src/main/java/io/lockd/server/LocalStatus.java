@@ -7,7 +7,8 @@ import io.lockd.replica.ReplicaStatus;
  *
  * @param replica the driver's status (role, ballot, indexes, lease, peers' progress)
  * @param nowMillis the replica's monotonic clock when taken (peers' contact times are on it)
- * @param stateChecksum the namespace's checksum at {@code replica.appliedIndex()}
+ * @param stateChecksum the namespace's checksum at {@code replica.appliedIndex()}, 0 if not taken
+ *     there yet
  * @param serving whether it answers clients now
  */
 public record LocalStatus(

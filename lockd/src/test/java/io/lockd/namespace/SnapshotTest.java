@@ -56,6 +56,30 @@ class SnapshotTest {
     assertEquals(1, info.getHoldersCount(), "the queued waiter was granted after the restore");
   }
 
+  /**
+   * A snapshot is encoded beside the replica's loop while the loop goes on applying commands: what
+   * the capture encodes must be the state at the capture, byte for byte, whatever changed since.
+   */
+  @Test
+  void aCaptureEncodesTheStateAsItWasWhateverChangesAfter() {
+    Harness h = busyState();
+    long a = h.session("later", 0);
+    ok(setAcl(h, a, "/d", "anyone:rwla later:rwla"));
+    byte[] then = h.ns.snapshot();
+    io.lockd.replica.StateMachine.Image capture = h.ns.capture();
+
+    ok(h.set(a, "/d/f", "changed"));
+    ok(setAcl(h, a, "/d", "anyone:rwla"));
+    ok(h.delete(a, "/gone"));
+    h.file(a, "/new", "n");
+    h.dir(a, "/d/sub");
+    h.lock(a, "/d/f", LockMode.LOCK_MODE_EXCLUSIVE);
+    ok(h.close(a));
+    assertNotEquals(h.ns.stateChecksum(), Checksums.state(then), "the state did change");
+
+    assertArrayEquals(then, capture.encode());
+  }
+
   @Test
   void restoreRefusesDamageAndOtherLimitsAndKeepsItsState() {
     Harness h = busyState();
@@ -158,6 +182,14 @@ class SnapshotTest {
   }
 
   /** Nodes, ephemerals, holders, a queue with a deadline, a lock-delay, watches and events. */
+  private static NamespaceResult setAcl(Harness h, long session, String path, String acl) {
+    return h.client(
+        session,
+        b ->
+            b.setSetAcl(
+                io.lockd.proto.ns.v1.SetAclOp.newBuilder().setPath(path).setAcl(AclTest.acl(acl))));
+  }
+
   private static Harness busyState() {
     Harness h = new Harness();
     long a = h.session("a", 0);

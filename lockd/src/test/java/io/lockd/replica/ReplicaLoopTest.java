@@ -93,7 +93,8 @@ class ReplicaLoopTest {
         Clock.system(),
         new SplittableRandom(1),
         ReplicaOptions.defaults(),
-        new ReplicaListener() {});
+        new ReplicaListener() {},
+        SnapshotEncoder.INLINE);
   }
 
   private static final class NullStateMachine implements StateMachine {

@@ -136,6 +136,7 @@ final class FakeReplica implements ServedReplica {
         0,
         null,
         List.of(),
+        0,
         0);
   }
 

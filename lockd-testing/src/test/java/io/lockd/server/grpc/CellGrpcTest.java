@@ -341,11 +341,20 @@ class CellGrpcTest {
             > 0);
   }
 
-  private void assertCellStatus(LockdServer responder) {
-    StatusResponse status =
-        ClusterGrpc.newBlockingStub(cell.channel(responder))
-            .withDeadlineAfter(10, TimeUnit.SECONDS)
-            .status(StatusRequest.getDefaultInstance());
+  private void assertCellStatus(LockdServer responder) throws InterruptedException {
+    // A replica reports its state checksum once it has taken it at its applied slot: after a
+    // moment without writes (docs/server.md, "Snapshots beside the loop").
+    StatusResponse status = null;
+    for (int i = 0; i < 200; i++) {
+      status =
+          ClusterGrpc.newBlockingStub(cell.channel(responder))
+              .withDeadlineAfter(10, TimeUnit.SECONDS)
+              .status(StatusRequest.getDefaultInstance());
+      if (status.getReplicasList().stream().allMatch(r -> r.getStateChecksum() != 0)) {
+        break;
+      }
+      Thread.sleep(50);
+    }
     assertEquals(responder.selfId(), status.getResponderId());
     assertEquals(leader.selfId(), status.getLeaderId());
     assertEquals(3, status.getReplicasCount());

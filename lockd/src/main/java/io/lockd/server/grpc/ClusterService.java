@@ -120,10 +120,22 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
         out,
         cell ->
             cell.saveSnapshot(
-                new Reply<>() {
+                new Reply<NamespaceImage.Capture>() {
                   @Override
-                  public void ok(NamespaceImage image) {
-                    sender.send(image);
+                  public void ok(NamespaceImage.Capture capture) {
+                    // Encoding a large state takes seconds: never on the replica's loop, which
+                    // only copied it. A backup is rare; the common pool is enough.
+                    CompletableFuture.supplyAsync(capture::encode)
+                        .whenComplete(
+                            (image, failed) -> {
+                              if (failed == null) {
+                                sender.send(image);
+                              } else {
+                                failure.error(
+                                    ServerError.internal(
+                                        "the snapshot could not be encoded: " + failed));
+                              }
+                            });
                   }
 
                   @Override

@@ -1,0 +1,23 @@
+package io.lockd.replica;
+
+import java.util.function.Consumer;
+
+/**
+ * Encodes captured states ({@link StateMachine#capture}) away from the replica's thread and hands
+ * the bytes back to it. A snapshot of a large state takes seconds to encode; on the replica's
+ * thread that would be seconds without heartbeats, answers or lease renewals. Production runs the
+ * encodings on a thread of their own; the simulation runs them after a simulated delay, so that the
+ * replica meets everything that can happen while one is under way (a restore, a crash).
+ */
+public interface SnapshotEncoder {
+
+  /**
+   * Encodes {@code image} and then runs {@code done} with its bytes on the replica's thread, or
+   * with {@code null} if the encoding failed (the encoder reports why). Encodings complete in the
+   * order they were asked for.
+   */
+  void encode(StateMachine.Image image, Consumer<byte[]> done);
+
+  /** Encodes on the caller's thread, at once: for tools and tests that have no loop. */
+  SnapshotEncoder INLINE = (image, done) -> done.accept(image.encode());
+}
