@@ -512,6 +512,11 @@ public final class CellServer {
         replica.status(), replica.nowMillis(), namespace.stateChecksum(), duties.serving());
   }
 
+  /** The newest configuration this replica knows (status pages: any role). */
+  public io.lockd.paxos.Membership membership() {
+    return replica.membership();
+  }
+
   /** Runs a read of local state on behalf of status pages and tests (any role, no lease). */
   public <T> T readLocal(Function<Namespace, T> read) {
     return read.apply(namespace);
