@@ -11,8 +11,8 @@ import java.util.List;
  * replica for {@code Cluster.Status}, whose member list is the answering replica's newest
  * configuration, and hands the members' client addresses to the {@link LeaderRouter}. So a client
  * started with the old endpoints reaches a replica added later and stops trying a removed one
- * (docs/client.md, "Endpoints"). One call at a time; a failed one waits for the next period. Loop
- * thread only.
+ * (docs/client.md, "Endpoints"). Also at once when the believed leader changes. One call at a time;
+ * a failed one waits for the next period. Loop thread only.
  */
 final class EndpointRefresh {
   private final ClientContext ctx;
@@ -20,6 +20,7 @@ final class EndpointRefresh {
   private final long periodNanos;
   private ClientClock.Cancellable next;
   private boolean stopped;
+  private boolean inFlight;
 
   EndpointRefresh(ClientContext ctx, LeaderRouter router, long periodNanos) {
     this.ctx = ctx;
@@ -27,10 +28,21 @@ final class EndpointRefresh {
     this.periodNanos = periodNanos;
   }
 
-  /** Starts refreshing (a period from now); does nothing if the period is zero. */
+  /**
+   * Starts refreshing (a period from now, and at once whenever the believed leader changes: the
+   * configuration may have changed with it); does nothing if the period is zero.
+   */
   void start() {
     if (periodNanos > 0) {
       next = ctx.clock.schedule(periodNanos, this::refresh);
+      router.addLeaderListener(this::soon);
+    }
+  }
+
+  private void soon() {
+    if (!stopped && !inFlight) {
+      next.cancel();
+      next = ctx.clock.schedule(0, this::refresh);
     }
   }
 
@@ -42,15 +54,17 @@ final class EndpointRefresh {
   }
 
   private void refresh() {
-    if (stopped) {
+    if (stopped || inFlight) {
       return;
     }
+    inFlight = true;
     ctx.rpc.start(
         ClusterGrpc.getStatusMethod(),
         StatusRequest.getDefaultInstance(),
         false,
         ctx.clock.nanoTime() + ctx.attemptTimeoutNanos,
         (StatusResponse answer, LockdException error) -> {
+          inFlight = false;
           if (answer != null) {
             router.updateEndpoints(endpoints(answer));
           }

@@ -109,7 +109,12 @@ public final class LockdServer implements AutoCloseable {
                     .loop()
                     .setDuty(
                         new ServerTicks(
-                            cell, config.serverTickMillis(), () -> health.update(cell.serving())));
+                            cell,
+                            config.serverTickMillis(),
+                            () -> {
+                              health.update(cell.serving());
+                              errors.learn(cell.membership());
+                            }));
                 return null;
               },
               10_000);
