@@ -8,11 +8,12 @@ import java.util.List;
 
 /**
  * Keeps the client's endpoints those of the cell's members: every {@code periodNanos} it asks any
- * replica for {@code Cluster.Status}, whose member list is the answering replica's newest
- * configuration, and hands the members' client addresses to the {@link LeaderRouter}. So a client
- * started with the old endpoints reaches a replica added later and stops trying a removed one
- * (docs/client.md, "Endpoints"). Also at once when the believed leader changes. One call at a time;
- * a failed one waits for the next period. Loop thread only.
+ * replica for {@code Cluster.Status} ({@code members_only}: the replica asks none of its peers),
+ * whose member list is the answering replica's newest configuration, and hands the members' client
+ * addresses to the {@link LeaderRouter}. So a client started with the old endpoints reaches a
+ * replica added later and stops trying a removed one (docs/client.md, "Endpoints"). Also at once
+ * when the believed leader changes. One call at a time; a failed one waits for the next period.
+ * Loop thread only.
  */
 final class EndpointRefresh {
   private final ClientContext ctx;
@@ -60,7 +61,7 @@ final class EndpointRefresh {
     inFlight = true;
     ctx.rpc.start(
         ClusterGrpc.getStatusMethod(),
-        StatusRequest.getDefaultInstance(),
+        StatusRequest.newBuilder().setMembersOnly(true).build(), // no fan-out to the peers
         false,
         ctx.clock.nanoTime() + ctx.attemptTimeoutNanos,
         (StatusResponse answer, LockdException error) -> {

@@ -95,6 +95,15 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
             gateway.reply(out).ok(view.self(local));
             return;
           }
+          if (r.getMembersOnly()) {
+            gateway
+                .reply(out)
+                .ok(
+                    view.self(local).toBuilder()
+                        .addAllMembers(addresses.members(cell.membership()))
+                        .build());
+            return;
+          }
           // The members of the newest configuration this replica knows, not those it started
           // with: a member added later is shown (and asked), a removed one is not.
           Membership members = cell.membership();
