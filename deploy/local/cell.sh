@@ -31,6 +31,12 @@ Commands:
             data, and wait (at most 60 s) until it accepts clients.
   endpoints Print the client endpoints (comma-separated, for clients and tools).
   logs N    Follow replica N's log.
+  add       Starts one more replica under the next unused id, on new ports and an empty data
+            directory: adds it to the configuration as a learner (lockctl member add), starts it
+            with lockd --join, waits (at most 120 s) until it caught up and promotes it
+            (lockctl member promote). docs/operations.md, "Replace a dead replica".
+  retire N  Removes replica N from the configuration (lockctl member remove; at least three
+            voters must remain), then stops its process. Its id is never used again.
 
 Options:
   --data DIR   The cell's folder (default: deploy/local/run, or $LOCKD_CELL_DIR). Each replica
@@ -44,6 +50,7 @@ Examples:
   deploy/local/cell.sh start --tls
   deploy/local/cell.sh start --data /tmp/cell --base-port auto -- --grace-ms 5000
   deploy/local/cell.sh kill 3 && deploy/local/cell.sh restart 3
+  deploy/local/cell.sh add && deploy/local/cell.sh retire 3
   deploy/local/cell.sh stop
 USAGE
 }
@@ -73,14 +80,25 @@ wait_gone() { # waits up to $2 seconds for pid $1 to end; returns 1 if it is sti
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# Replica n's ports: clients BASE+n and peers BASE+10+n for the first nine, then pairs from
+# BASE+20 on (replicas added later: cell.sh add).
+client_port() { if (($1 <= 9)); then echo $((BASE_PORT + $1)); else echo $((BASE_PORT + 20 + 2 * ($1 - 10))); fi; }
+peer_port() { if (($1 <= 9)); then echo $((BASE_PORT + 10 + $1)); else echo $((BASE_PORT + 21 + 2 * ($1 - 10))); fi; }
+member_spec() { echo "$1=127.0.0.1:$(peer_port "$1"),127.0.0.1:$(client_port "$1")"; }
+
+# The cell's replicas now: IDS in cell.env (written by add and retire), else 1..REPLICAS.
+ids() { if [[ -n "${IDS:-}" ]]; then echo "$IDS"; else seq -s ' ' 1 "$REPLICAS"; fi; }
+
 load_env() {
   [[ -f "$DATA/cell.env" ]] || die "no cell in $DATA (start one with: deploy/local/cell.sh start)"
   # shellcheck disable=SC1091
   source "$DATA/cell.env"
+  [[ -f "$DATA/members.env" ]] && source "$DATA/members.env"
+  return 0
 }
 
-start_replica() { # starts replica $1 from the recorded settings
-  local n=$1 dir="$DATA/r$1"
+start_replica() { # starts replica $1 from the recorded settings ($2: --join for a new one)
+  local n=$1 dir="$DATA/r$1" join=${2:-}
   mkdir -p "$dir/data"
   local -a java_opts
   read -r -a java_opts <<<"${LOCKD_JAVA_OPTS:--Xms256m -Xmx512m -XX:MetaspaceSize=64m -XX:+UseSerialGC}"
@@ -95,8 +113,12 @@ start_replica() { # starts replica $1 from the recorded settings
     admin=(--admin admin)
   fi
   echo "---- $(date -Is) starting replica $n" >>"$dir/lockd.log"
-  nohup java "${java_opts[@]}" -XX:+ExitOnOutOfMemoryError -jar "$JAR" \
-    --cell "$CELL" --id "$n" --member "$MEMBERS" --data-dir "$dir/data" "${admin[@]}" "${extra[@]}" \
+  local members="$MEMBERS"
+  [[ -f "$dir/members" ]] && members=$(<"$dir/members")
+  local -a joining=()
+  [[ "$join" == --join ]] && joining=(--join)
+  nohup java "${java_opts[@]}" -XX:+ExitOnOutOfMemoryError -jar "$JAR" "${joining[@]}" \
+    --cell "$CELL" --id "$n" --member "$members" --data-dir "$dir/data" "${admin[@]}" "${extra[@]}" \
     >>"$dir/lockd.log" 2>&1 </dev/null &
   local pid=$! i
   echo "$pid" >"$dir/pid"
@@ -123,7 +145,7 @@ stop_replica() { # SIGTERM, bounded wait, SIGKILL; $1 replica
 
 endpoints() {
   local out="" n
-  for ((n = 1; n <= REPLICAS; n++)); do out+="${out:+,}127.0.0.1:$((BASE_PORT + n))"; done
+  for n in $(ids); do out+="${out:+,}127.0.0.1:$(client_port "$n")"; done
   echo "$out"
 }
 
@@ -225,9 +247,10 @@ cmd_start() {
   if [[ -f "$DATA/cell.env" ]]; then
     load_env
     local n
-    for ((n = 1; n <= REPLICAS; n++)); do
+    for n in $(ids); do
       pid_of "$n" >/dev/null && die "replica $n of the cell in $DATA is running; stop it first"
     done
+    IDS=
   fi
   if [[ "$base" == auto ]]; then
     base=$(pick_base_port "$replicas")
@@ -249,6 +272,7 @@ in use; pick another range with --base-port PORT or --base-port auto"
   for ((n = 1; n <= replicas; n++)); do
     members+="${members:+ }$n=127.0.0.1:$((base + 10 + n)),127.0.0.1:$((base + n))"
   done
+  rm -f "$DATA/members.env" "$DATA"/r*/members
   cat >"$DATA/cell.env" <<ENV
 CELL=local
 REPLICAS=$replicas
@@ -281,10 +305,10 @@ ENV
 
 print_replicas() {
   local n pid state
-  for ((n = 1; n <= REPLICAS; n++)); do
+  for n in $(ids); do
     if pid=$(pid_of "$n"); then state="running (pid $pid)"; else state="stopped"; fi
     printf 'replica %d: clients 127.0.0.1:%d  peers 127.0.0.1:%d  %-22s log %s\n' "$n" \
-      $((BASE_PORT + n)) $((BASE_PORT + 10 + n)) "$state" "$DATA/r$n/lockd.log"
+      "$(client_port "$n")" "$(peer_port "$n")" "$state" "$DATA/r$n/lockd.log"
   done
 }
 
@@ -292,7 +316,7 @@ cmd_stop() {
   load_env
   local n pid
   local -a pids=()
-  for ((n = 1; n <= REPLICAS; n++)); do
+  for n in $(ids); do
     if pid=$(pid_of "$n"); then kill -TERM "$pid" 2>/dev/null || true; pids+=("$n:$pid"); fi
   done
   for entry in "${pids[@]}"; do
@@ -311,14 +335,14 @@ cmd_status() {
   load_env
   print_replicas
   local n
-  for ((n = 1; n <= REPLICAS; n++)); do
+  for n in $(ids); do
     if pid_of "$n" >/dev/null; then
       local -a tls_flags=()
       if [[ "${TLS:-0}" == 1 ]]; then
         tls_flags=(--cacert "$DATA/tls/ca.pem" --cert "$DATA/tls/admin.pem"
           --key "$DATA/tls/admin-key.pem")
       fi
-      java -jar "$JAR" status "${tls_flags[@]}" "127.0.0.1:$((BASE_PORT + n))" && return 0
+      java -jar "$JAR" status "${tls_flags[@]}" "127.0.0.1:$(client_port "$n")" && return 0
     fi
   done
   echo "no replica answered"
@@ -326,8 +350,8 @@ cmd_status() {
 }
 
 replica_arg() {
-  [[ "${1:-}" =~ ^[0-9]+$ ]] && (($1 >= 1 && $1 <= REPLICAS)) \
-    || die "expected a replica number 1-$REPLICAS, got '${1:-}'"
+  [[ "${1:-}" =~ ^[0-9]+$ ]] && [[ " $(ids) " == *" $1 "* ]] \
+    || die "expected one of the cell's replicas ($(ids)), got '${1:-}'"
 }
 
 cmd_kill() {
@@ -346,13 +370,70 @@ cmd_restart() {
   replica_arg "${1:-}"
   stop_replica "$1"
   start_replica "$1"
-  local port=$((BASE_PORT + $1)) deadline=$((SECONDS + START_WAIT_SECONDS))
+  local port deadline=$((SECONDS + START_WAIT_SECONDS))
+  port=$(client_port "$1")
   until port_in_use "$port"; do
     pid_of "$1" >/dev/null || { tail -n 20 "$DATA/r$1/lockd.log" >&2; die "replica $1 exited"; }
     ((SECONDS < deadline)) || die "replica $1 does not listen on $port after ${START_WAIT_SECONDS}s"
     sleep 0.1
   done
   echo "restarted replica $1 (pid $(<"$DATA/r$1/pid")), clients on 127.0.0.1:$port"
+}
+
+# ---- membership: add and retire (docs/operations.md) --------------------------------------------
+
+lockctl_cmd() { # runs the source tree's lockctl against this cell, as its administrator
+  local -a tls_flags=()
+  if [[ "${TLS:-0}" == 1 ]]; then
+    tls_flags=(--cacert "$DATA/tls/ca.pem" --cert "$DATA/tls/admin.pem"
+      --key "$DATA/tls/admin-key.pem")
+  fi
+  LOCKD_ENDPOINTS=$(endpoints) "$ROOT/lockctl/lockctl" "$@" "${tls_flags[@]}"
+}
+
+save_ids() { # $1: the ids now; $2: the next unused id
+  printf 'IDS="%s"\nNEXT_ID=%s\n' "$1" "$2" >"$DATA/members.env.tmp"
+  mv "$DATA/members.env.tmp" "$DATA/members.env"
+  IDS=$1
+  NEXT_ID=$2
+}
+
+cmd_add() {
+  load_env
+  ((${TLS:-0} == 0)) || die "add: a TLS cell needs a certificate for the new replica; not supported here"
+  local n=${NEXT_ID:-$((REPLICAS + 1))} m members=""
+  ((n <= 49)) || die "add: no more ids (this script numbers replicas up to 49)"
+  port_in_use "$(client_port "$n")" && die "add: port $(client_port "$n") is in use"
+  port_in_use "$(peer_port "$n")" && die "add: port $(peer_port "$n") is in use"
+  for m in $(ids); do members+="${members:+ }$(member_spec "$m")"; done
+  members+=" $(member_spec "$n")"
+  echo "adding replica $n (clients 127.0.0.1:$(client_port "$n"), peers 127.0.0.1:$(peer_port "$n")) as a learner"
+  lockctl_cmd member add "$n" "127.0.0.1:$(peer_port "$n")" "127.0.0.1:$(client_port "$n")" --wait 60s \
+    || die "add: the cell refused replica $n"
+  save_ids "$(ids) $n" $((n + 1))
+  rm -rf "$DATA/r$n"
+  mkdir -p "$DATA/r$n"
+  echo "$members" >"$DATA/r$n/members"
+  start_replica "$n" --join
+  pid_of "$n" >/dev/null || { tail -n 20 "$DATA/r$n/lockd.log" >&2; die "replica $n exited"; }
+  echo "started replica $n with --join (pid $(<"$DATA/r$n/pid")); promoting it once it caught up..."
+  lockctl_cmd member promote "$n" --wait 120s || die "add: replica $n was not promoted (log: $DATA/r$n/lockd.log)"
+  lockctl_cmd member list
+}
+
+cmd_retire() {
+  load_env
+  replica_arg "${1:-}"
+  local n=$1 rest="" m
+  lockctl_cmd member remove "$n" --wait 60s || die "retire: the cell refused to remove replica $n"
+  for m in $(ids); do [[ "$m" == "$n" ]] || rest+="${rest:+ }$m"; done
+  save_ids "$rest" "${NEXT_ID:-$((REPLICAS + 1))}"
+  # Its removal takes effect 64 slots after it was chosen (the leader fills them at once); the
+  # process is stopped after that, so that it never counts as a missing voter.
+  sleep 1
+  stop_replica "$n"
+  echo "retired replica $n: removed from the configuration and stopped (its data: $DATA/r$n)"
+  lockctl_cmd member list
 }
 
 # ---- main ---------------------------------------------------------------------------------------
@@ -374,6 +455,8 @@ case "$command" in
   kill) cmd_kill "${args[@]}" ;;
   restart) cmd_restart "${args[@]}" ;;
   endpoints) load_env; endpoints ;;
+  add) cmd_add ;;
+  retire) cmd_retire "${args[@]}" ;;
   logs) load_env; replica_arg "${args[0]:-}"; exec tail -F "$DATA/r${args[0]}/lockd.log" ;;
   help | -h | --help) usage ;;
   *) usage >&2; exit 2 ;;

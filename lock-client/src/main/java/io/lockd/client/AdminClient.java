@@ -2,10 +2,15 @@ package io.lockd.client;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.lockd.proto.v1.AddMemberRequest;
 import io.lockd.proto.v1.ClusterGrpc;
 import io.lockd.proto.v1.ForceCloseSessionRequest;
+import io.lockd.proto.v1.ListMembersRequest;
 import io.lockd.proto.v1.ListSessionsRequest;
 import io.lockd.proto.v1.ListSessionsResponse;
+import io.lockd.proto.v1.MemberChangeResponse;
+import io.lockd.proto.v1.PromoteMemberRequest;
+import io.lockd.proto.v1.RemoveMemberRequest;
 import io.lockd.proto.v1.StatusRequest;
 import java.nio.file.Path;
 import java.util.List;
@@ -149,5 +154,64 @@ public final class AdminClient {
       }
     }
     throw last;
+  }
+
+  // ---- membership (docs/consensus.md, "Membership change"; admin identity needed) ----------
+
+  /** The cell's configuration as its leader knows it: every member, voter or learner. */
+  public CellMembers members() {
+    return client.await(
+        client.read(
+            ClusterGrpc.getListMembersMethod(),
+            ListMembersRequest.getDefaultInstance(),
+            a -> 0,
+            a ->
+                new CellMembers(
+                    CellMember.fromProto(a.getMembersList()), a.getPending(), a.getLeader(), 0),
+            true,
+            null));
+  }
+
+  /**
+   * Adds replica {@code id} as a learner: it receives the log but does not vote until promoted.
+   * Start it afterwards with {@code lockd --join}. Refused (ALREADY_EXISTS, FAILED_PRECONDITION,
+   * INVALID_ARGUMENT) for an id or address already a member's, an id removed before, or while
+   * another change does not govern yet.
+   */
+  public CellMembers addMember(int id, String peerAddress, String clientAddress) {
+    return change(
+        ClusterGrpc.getAddMemberMethod(),
+        AddMemberRequest.newBuilder()
+            .setId(id)
+            .setPeerAddress(peerAddress)
+            .setClientAddress(clientAddress)
+            .build());
+  }
+
+  /** Makes learner {@code id} a voter; refused (FAILED_PRECONDITION) until it caught up. */
+  public CellMembers promoteMember(int id) {
+    return change(
+        ClusterGrpc.getPromoteMemberMethod(), PromoteMemberRequest.newBuilder().setId(id).build());
+  }
+
+  /**
+   * Removes member {@code id}, the leader too (another is elected); refused (FAILED_PRECONDITION)
+   * if fewer than three voters would remain. A removed id is never accepted again.
+   */
+  public CellMembers removeMember(int id) {
+    return change(
+        ClusterGrpc.getRemoveMemberMethod(), RemoveMemberRequest.newBuilder().setId(id).build());
+  }
+
+  private <Q> CellMembers change(
+      io.grpc.MethodDescriptor<Q, MemberChangeResponse> method, Q request) {
+    return client.await(
+        client.read(
+            method,
+            request,
+            a -> 0,
+            a -> new CellMembers(CellMember.fromProto(a.getMembersList()), false, 0, a.getIndex()),
+            true,
+            null));
   }
 }

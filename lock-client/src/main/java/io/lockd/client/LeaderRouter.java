@@ -22,7 +22,8 @@ final class LeaderRouter {
   static final int HINTED_MAX = 16;
   private static final Logger log = LoggerFactory.getLogger(LeaderRouter.class);
 
-  private final List<String> configured;
+  // Written on the loop, read by any thread (LockClient#endpoints): an immutable list.
+  private volatile List<String> configured;
   private final List<String> hinted = new ArrayList<>();
   private final ChannelPool.Group channels;
   private final CallOptions callOptions;
@@ -66,6 +67,22 @@ final class LeaderRouter {
       throw Errors.closed();
     }
     return channels.channel(address);
+  }
+
+  /**
+   * The cell's members are now at {@code endpoints} (from its configuration, {@link
+   * EndpointRefresh}): a replica added since the client started is tried, a removed one no more.
+   * Ignored if empty. The believed leader stays until it fails or another is named.
+   */
+  void updateEndpoints(List<String> endpoints) {
+    if (endpoints.isEmpty() || endpoints.equals(configured)) {
+      return;
+    }
+    log.info("endpoints are now {} (were {})", endpoints, configured);
+    String next = configured.get(cursor % configured.size());
+    configured = List.copyOf(endpoints);
+    hinted.removeAll(configured);
+    cursor = Math.max(0, configured.indexOf(next));
   }
 
   /** The options of every call: callbacks on the client's loop; made once. */

@@ -70,6 +70,7 @@ public final class LockClient implements AutoCloseable {
   private final LeaderRouter router;
   private final AsyncLockClient async;
   private final AdminClient admin;
+  private final EndpointRefresh refresh;
   private final ClientRuntime runtime;
   private final ClientRuntime.Attachment attachment;
   private final Object closeLock = new Object();
@@ -101,6 +102,8 @@ public final class LockClient implements AutoCloseable {
             b.cacheMaxEntries);
     async = new AsyncLockClient(ctx);
     admin = new AdminClient(async);
+    refresh = new EndpointRefresh(ctx, router, b.endpointRefresh.toNanos());
+    loop.execute(refresh::start);
   }
 
   /** A builder; {@link Builder#endpoints} is required. */
@@ -126,7 +129,10 @@ public final class LockClient implements AutoCloseable {
     return admin;
   }
 
-  /** The configured endpoints. */
+  /**
+   * The endpoints the client tries now: those it was built with until it learned the cell's members
+   * from the cell ({@link Builder#endpointRefresh}).
+   */
   public List<String> endpoints() {
     return router.endpoints();
   }
@@ -294,6 +300,7 @@ public final class LockClient implements AutoCloseable {
     ctx.loop.execute(
         () -> {
           async.abandonSession();
+          refresh.stop();
           router.shutdown();
           ctx.rpc.cancelAll(Errors.closed()); // the channels may be shared: they stay open
           ctx.loop.close();
@@ -337,6 +344,7 @@ public final class LockClient implements AutoCloseable {
     private String clientName; // defaultClientName unless set
     private Duration sessionLease = Duration.ZERO;
     private Duration attemptTimeout = Duration.ofSeconds(2);
+    private Duration endpointRefresh = Duration.ofSeconds(30);
     private Duration operationTimeout = Duration.ofSeconds(30);
     private Duration gracePeriod = Duration.ofSeconds(45);
     private double clockDriftBound = 0.01;
@@ -396,6 +404,16 @@ public final class LockClient implements AutoCloseable {
     /** The session lease to ask for; zero (the default) takes the cell's default. */
     public Builder sessionLease(Duration lease) {
       this.sessionLease = nonNegative("sessionLease", lease);
+      return this;
+    }
+
+    /**
+     * How often the client asks the cell for its members and makes their client addresses its
+     * endpoints (default 30 s; zero: never, the endpoints stay those given). So a client reaches
+     * replicas added after it started and stops trying removed ones (docs/client.md).
+     */
+    public Builder endpointRefresh(Duration period) {
+      this.endpointRefresh = nonNegative("endpointRefresh", period);
       return this;
     }
 

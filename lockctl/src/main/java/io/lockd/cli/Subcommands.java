@@ -31,6 +31,7 @@ final class Subcommands {
           "elect",
           "watch",
           "snapshot",
+          "member",
           "bench");
 
   private Subcommands() {}
@@ -56,6 +57,7 @@ final class Subcommands {
       case "elect" -> ElectCommand.class;
       case "watch" -> WatchCommand.class;
       case "snapshot" -> SnapshotCommands.Group.class;
+      case "member" -> MemberCommands.Group.class;
       case "bench" -> BenchCommand.class;
       default -> null;
     };

@@ -62,6 +62,7 @@ public final class InJvmCell implements AutoCloseable {
   private final ClientPortFaults faults = new ClientPortFaults();
   private final TestCertificates tls; // null: plaintext
   private final List<ServerInterceptor> clientInterceptors;
+  private final Builder spec;
 
   private InJvmCell(Builder b) throws IOException {
     cellName = b.cellName;
@@ -76,26 +77,10 @@ public final class InJvmCell implements AutoCloseable {
       peers.put(id, "127.0.0.1:" + ports.get(2 * id - 2));
       clientAddresses.put(id, "127.0.0.1:" + ports.get(2 * id - 1));
     }
+    spec = b;
     for (int id : ids) {
-      LockdConfigBuilder config =
-          LockdConfig.builder()
-              .cell(cellName)
-              .selfId(id)
-              .dataDir(dataRoot.resolve("r" + id))
-              .namespaceLimits(b.limits)
-              .graceMillis(b.graceMillis)
-              .tickMillis(CORE_TICK_MILLIS)
-              .serverTickMillis(SERVER_TICK_MILLIS)
-              .statusFetchMillis(STATUS_FETCH_MILLIS)
-              // Plaintext: every caller is anonymous, and tests list and force-close sessions.
-              // A test of admin rights turns this off through settings().
-              .allowAnonymousAdmin(true);
+      LockdConfigBuilder config = base(id);
       ids.forEach(m -> config.member(m, peers.get(m), clientAddresses.get(m)));
-      if (tls != null) {
-        TestCertificates.Pem pem =
-            b.replicaCertificates == null ? tls.replica(id) : b.replicaCertificates.apply(id);
-        config.tlsCert(pem.cert()).tlsKey(pem.key()).tlsCa(tls.ca());
-      }
       configs.put(id, b.settings.apply(config).build());
     }
     try {
@@ -106,6 +91,68 @@ public final class InJvmCell implements AutoCloseable {
       close();
       throw e;
     }
+  }
+
+  /** One replica's settings as the builder asked for them, without the members. */
+  private LockdConfigBuilder base(int id) {
+    LockdConfigBuilder config =
+        LockdConfig.builder()
+            .cell(cellName)
+            .selfId(id)
+            .dataDir(dataRoot.resolve("r" + id))
+            .namespaceLimits(spec.limits)
+            .graceMillis(spec.graceMillis)
+            .tickMillis(CORE_TICK_MILLIS)
+            .serverTickMillis(SERVER_TICK_MILLIS)
+            .statusFetchMillis(STATUS_FETCH_MILLIS)
+            // Plaintext: every caller is anonymous, and tests list and force-close sessions.
+            // A test of admin rights turns this off through settings().
+            .allowAnonymousAdmin(true);
+    if (tls != null) {
+      TestCertificates.Pem pem =
+          spec.replicaCertificates == null ? tls.replica(id) : spec.replicaCertificates.apply(id);
+      config.tlsCert(pem.cert()).tlsKey(pem.key()).tlsCa(tls.ca());
+    }
+    return config;
+  }
+
+  /**
+   * Makes replica {@code id} on new ports and an empty data directory, to join the running cell
+   * ({@code lockd --join}): it finds the cell through the members that run now. It does not start
+   * it; add it to the configuration ({@code AddMember} with {@link #peerAddress}/{@link #endpoint})
+   * and then {@link #start} it.
+   */
+  public synchronized void prepareJoin(int id) {
+    if (configs.containsKey(id)) {
+      throw new IllegalArgumentException("replica " + id + " exists already");
+    }
+    List<Integer> ports = FreePorts.distinct(2);
+    peers.put(id, "127.0.0.1:" + ports.get(0));
+    clientAddresses.put(id, "127.0.0.1:" + ports.get(1));
+    LockdConfigBuilder config = base(id).join(true);
+    config.member(id, peers.get(id), clientAddresses.get(id));
+    for (int m : running.keySet()) {
+      config.member(m, peers.get(m), clientAddresses.get(m));
+    }
+    configs.put(id, spec.settings.apply(config).build());
+  }
+
+  /** Replica {@code id}'s peer address. */
+  public String peerAddress(int id) {
+    return peers.get(id);
+  }
+
+  /**
+   * Replaces replica {@code id}'s settings for its next {@link #start} (it must be stopped): a
+   * joined replica restarts without {@code --join}, for example.
+   */
+  public synchronized void reconfigure(int id, UnaryOperator<LockdConfigBuilder> change) {
+    if (running.containsKey(id)) {
+      throw new IllegalStateException("replica " + id + " runs");
+    }
+    LockdConfigBuilder config = base(id);
+    peers.keySet().forEach(m -> config.member(m, peers.get(m), clientAddresses.get(m)));
+    configs.put(id, change.apply(spec.settings.apply(config)).build());
   }
 
   public static Builder builder() {

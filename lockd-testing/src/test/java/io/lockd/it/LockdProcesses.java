@@ -103,6 +103,52 @@ public final class LockdProcesses implements AutoCloseable {
 
   /** Starts member {@code id} (again: with the same data directory); returns its pid. */
   public synchronized long start(int id) throws IOException {
+    return start(id, clientAddresses.keySet(), List.of());
+  }
+
+  /**
+   * Gives member {@code id} new ports (it is not started): a replica that will join the running
+   * cell ({@link #startJoining}) once the cell added it.
+   */
+  public synchronized void newMember(int id) {
+    if (clientAddresses.containsKey(id)) {
+      throw new IllegalArgumentException("replica " + id + " exists already");
+    }
+    List<Integer> ports = FreePorts.distinct(2);
+    peerAddresses.put(id, "127.0.0.1:" + ports.get(0));
+    clientAddresses.put(id, "127.0.0.1:" + ports.get(1));
+  }
+
+  public synchronized String peerAddress(int id) {
+    return peerAddresses.get(id);
+  }
+
+  /**
+   * Starts member {@code id} with {@code lockd --join} on its (empty) data directory, finding the
+   * cell through {@code members}; returns its pid.
+   */
+  public synchronized long startJoining(int id, java.util.Collection<Integer> members)
+      throws IOException {
+    java.util.Set<Integer> listed = new java.util.TreeSet<>(members);
+    listed.add(id);
+    return start(id, listed, List.of("--join"));
+  }
+
+  /** SIGTERM of member {@code id} (its own pid), then a bounded wait; SIGKILL if it lingers. */
+  public synchronized void stop(int id) throws InterruptedException {
+    Process p = processes.get(id);
+    if (p == null || !p.isAlive()) {
+      return;
+    }
+    p.destroy();
+    if (!p.waitFor(STOP_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+      p.destroyForcibly();
+      p.waitFor(5, TimeUnit.SECONDS);
+    }
+  }
+
+  private long start(int id, java.util.Collection<Integer> members, List<String> more)
+      throws IOException {
     Process old = processes.get(id);
     if (old != null && old.isAlive()) {
       throw new IllegalStateException("replica " + id + " runs already (pid " + old.pid() + ")");
@@ -120,7 +166,8 @@ public final class LockdProcesses implements AutoCloseable {
             dir.resolve("data").toString(),
             // plaintext: every caller is anonymous, and the tests list and force-close sessions
             "--allow-anonymous-admin"));
-    for (int member : clientAddresses.keySet()) {
+    command.addAll(more);
+    for (int member : members) {
       command.add("--member");
       command.add(member + "=" + peerAddresses.get(member) + "," + clientAddresses.get(member));
     }

@@ -113,7 +113,8 @@ class GrpcPeerTransportTest extends PeerTransportContract {
 
     Status stranger = rawStream(alpha.port(), PeerHandshake.clientHeaders("alpha", 9, 1), probe);
     assertEquals(Status.Code.FAILED_PRECONDITION, stranger.getCode());
-    assertTrue(stranger.getDescription().contains("not a peer"), stranger.toString());
+    assertTrue(stranger.getDescription().contains("is not a member"), stranger.toString());
+    assertTrue(stranger.getDescription().contains("lockctl member add"), stranger.toString());
   }
 
   @Test

@@ -54,6 +54,11 @@ import picocli.CommandLine.Option;
       "  #   member = 1=127.0.0.1:7111,127.0.0.1:7101 2=127.0.0.1:7112,... 3=...",
       "  lockd --config cell.properties --id 1 --data-dir /tmp/lockd/r1",
       "",
+      "  # a new replica 6 joins the running cell (added first: lockctl member add 6 PEER CLIENT):",
+      "  lockd --cell demo --id 6 --data-dir /tmp/lockd/r6 --join \\",
+      "        --member '1=127.0.0.1:7111,127.0.0.1:7101 2=127.0.0.1:7112,127.0.0.1:7102' \\",
+      "        --member 6=127.0.0.1:7116,127.0.0.1:7106",
+      "",
       "  # check the settings without starting:",
       "  lockd --config cell.properties --id 1 --data-dir /tmp/lockd/r1 --check",
       "",
@@ -104,6 +109,15 @@ public final class LockdMain implements Callable<Integer> {
       paramLabel = "DIR",
       description = "Where this replica keeps its durable state (created if missing).")
   Path dataDir;
+
+  @Option(
+      names = "--join",
+      description =
+          "Join a running cell that already added this replica as a learner (lockctl member add):"
+              + " --member lists the cell's current members, this one included, only so that it"
+              + " finds them; it learns the configuration from the cell. The data directory must"
+              + " be empty; once joined, restart it without --join. docs/operations.md.")
+  boolean join;
 
   @Option(
       names = "--peer-listen",
@@ -250,6 +264,7 @@ public final class LockdMain implements Callable<Integer> {
     if (dataDir != null) {
       b.dataDir(dataDir);
     }
+    b.join(join);
     if (peerListen != null) {
       b.peerListen(peerListen);
     }
@@ -267,6 +282,7 @@ public final class LockdMain implements Callable<Integer> {
     admin.applyTo(b);
     LockdConfig config = b.build();
     createDataDirectory(config.dataDir());
+    LockdServer.refuseJoinOnState(config);
     return config;
   }
 

@@ -13,6 +13,10 @@ import java.util.List;
 final class CellTrust {
   private final PaxosConfig config;
   private final int self;
+
+  /** The newest configuration: whom to tell checksums, and what a majority is. */
+  private final java.util.function.Supplier<Membership> members;
+
   private final Outbox out;
   private final StateChecksums checksums;
   private final Suspects suspects;
@@ -26,11 +30,12 @@ final class CellTrust {
   private long askedAt = PaxosNode.NEVER;
   private long rebuilds;
 
-  CellTrust(PaxosConfig config, Outbox out) {
+  CellTrust(PaxosConfig config, Outbox out, java.util.function.Supplier<Membership> members) {
     this.config = config;
     this.self = config.selfId();
     this.out = out;
-    this.checksums = new StateChecksums(self, config.majority());
+    this.members = members;
+    this.checksums = new StateChecksums(self, () -> members.get().majority());
     this.suspects = new Suspects(config.electionTimeoutMillis() * 20);
   }
 
@@ -174,7 +179,8 @@ final class CellTrust {
 
   private void broadcast(long index, long checksum, long now) {
     lastChecksumSentAt = now;
-    for (int id : config.replicaIds()) {
+    // Learners too: a replica that fell behind learns from a checksum that it is behind.
+    for (int id : members.get().members().keySet()) {
       if (id != self) {
         out.now(new Message.StateChecksum(self, id, index, checksum));
       }

@@ -4,15 +4,21 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * One configuration of the cell: every member with its addresses, each a voter or a learner. Only
  * voters count in quorums (phase 1, phase 2, leases, pre-votes); learners receive the log and are
  * promoted once caught up. A change is chosen through the log as a {@link Command} that carries the
  * whole next configuration (see docs/consensus.md, "Membership change").
+ *
+ * <p>It also carries every id ever removed ({@code retired}): a replica's ballots are unique only
+ * because its promise is durable, so an id that left must never be added or heard again, and the
+ * only record every replica shares, snapshots included, is the configuration itself.
  */
-public record Membership(SortedMap<Integer, Member> members) {
+public record Membership(SortedMap<Integer, Member> members, SortedSet<Integer> retired) {
   /**
    * A configuration chosen at slot i governs slots from i + ALPHA on. The leader never proposes a
    * slot above its chosen index + ALPHA, so it always knows the configuration of what it proposes.
@@ -23,9 +29,16 @@ public record Membership(SortedMap<Integer, Member> members) {
   public static final int MIN_VOTERS = 3;
 
   /** Payloads of configuration commands start with these bytes; no protobuf message can. */
-  private static final byte[] MAGIC = {(byte) 0xFF, 'M', 'E', 'M', 1};
+  private static final byte[] MAGIC = {(byte) 0xFF, 'M', 'E', 'M'};
+
+  /** Version 1 had no retired ids; version 2 lists them after the members. */
+  private static final int VERSION_1 = 1;
+
+  private static final int VERSION = 2;
 
   private static final int MAX_MEMBERS = 1 << 10;
+
+  private static final int MAX_RETIRED = 1 << 16;
 
   /** A member: its id, whether it votes, and where peers and clients reach it (may be empty). */
   public record Member(int id, boolean voter, String peerAddress, String clientAddress) {
@@ -41,6 +54,17 @@ public record Membership(SortedMap<Integer, Member> members) {
 
   public Membership {
     members = new TreeMap<>(members);
+    retired = new TreeSet<>(retired);
+  }
+
+  /** A configuration from which no member was ever removed. */
+  public Membership(SortedMap<Integer, Member> members) {
+    this(members, new TreeSet<>());
+  }
+
+  /** True if {@code id} was a member once and was removed: it may never come back. */
+  public boolean wasRemoved(int id) {
+    return retired.contains(id);
   }
 
   /** The configuration at slot 0: these ids, all voters, addresses unknown to the core. */
@@ -99,13 +123,15 @@ public record Membership(SortedMap<Integer, Member> members) {
   Membership with(Member m) {
     TreeMap<Integer, Member> next = new TreeMap<>(members);
     next.put(m.id(), m);
-    return new Membership(next);
+    return new Membership(next, retired);
   }
 
   Membership without(int id) {
     TreeMap<Integer, Member> next = new TreeMap<>(members);
     next.remove(id);
-    return new Membership(next);
+    TreeSet<Integer> gone = new TreeSet<>(retired);
+    gone.add(id);
+    return new Membership(next, gone);
   }
 
   // ---- as a command ---------------------------------------------------------------------------
@@ -121,7 +147,7 @@ public record Membership(SortedMap<Integer, Member> members) {
         return false;
       }
     }
-    return true;
+    return p.length > MAGIC.length && (p[MAGIC.length] == VERSION || p[MAGIC.length] == VERSION_1);
   }
 
   /** The command that makes this the configuration; {@code id} answers the proposer. */
@@ -138,9 +164,13 @@ public record Membership(SortedMap<Integer, Member> members) {
   }
 
   byte[] encode() {
-    WireBytes.Writer w = new WireBytes.Writer().bytes(MAGIC).i32(members.size());
+    WireBytes.Writer w = new WireBytes.Writer().bytes(MAGIC).u8(VERSION).i32(members.size());
     for (Member m : members.values()) {
       w.i32(m.id()).u8(m.voter() ? 1 : 0).string(m.peerAddress()).string(m.clientAddress());
+    }
+    w.i32(retired.size());
+    for (int id : retired) {
+      w.i32(id);
     }
     return w.toArray();
   }
@@ -153,6 +183,10 @@ public record Membership(SortedMap<Integer, Member> members) {
           return null;
         }
       }
+      int version = r.u8();
+      if (version != VERSION && version != VERSION_1) {
+        return null;
+      }
       int n = r.i32();
       if (n < 0 || n > MAX_MEMBERS) {
         return null;
@@ -163,7 +197,15 @@ public record Membership(SortedMap<Integer, Member> members) {
         boolean voter = r.u8() == 1;
         members.put(id, new Member(id, voter, r.string(), r.string()));
       }
-      return new Membership(members);
+      TreeSet<Integer> retired = new TreeSet<>();
+      int gone = version == VERSION_1 ? 0 : r.i32();
+      if (gone < 0 || gone > MAX_RETIRED) {
+        return null;
+      }
+      for (int k = 0; k < gone; k++) {
+        retired.add(r.i32());
+      }
+      return new Membership(members, retired);
     } catch (IllegalArgumentException e) {
       return null;
     }
@@ -174,6 +216,9 @@ public record Membership(SortedMap<Integer, Member> members) {
     StringBuilder s = new StringBuilder("{voters=").append(voters());
     if (!learners().isEmpty()) {
       s.append(" learners=").append(learners());
+    }
+    if (!retired.isEmpty()) {
+      s.append(" removed=").append(retired);
     }
     return s.append('}').toString();
   }

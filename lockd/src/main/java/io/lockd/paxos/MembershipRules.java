@@ -75,6 +75,14 @@ final class MembershipRules {
     if (current.contains(a.id())) {
       throw new Refused(Kind.ALREADY_EXISTS, "replica " + a.id() + " is already a member");
     }
+    if (current.wasRemoved(a.id())) {
+      throw new Refused(
+          Kind.FAILED_PRECONDITION,
+          "replica "
+              + a.id()
+              + " was removed from the cell before, and ids are never reused (its old ballots"
+              + " and promises could collide with a new replica's): give the new replica a new id");
+    }
     for (Membership.Member m : current.list()) {
       if (!a.peerAddress().isEmpty() && a.peerAddress().equals(m.peerAddress())) {
         throw new Refused(

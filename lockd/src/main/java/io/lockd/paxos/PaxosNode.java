@@ -77,9 +77,9 @@ public final class PaxosNode {
     this.log = new AcceptorLog(entries, chosenIndex, snapshotIndex, snapshot);
     this.acceptor = new Acceptor(promised, config.leaseMillis(), now);
     this.highestBallotSeen = promised;
-    this.trust = new CellTrust(config, out);
     this.appliedIndex = log.snapshotIndex();
     this.configs = new Configurations(Membership.ofVoters(config.replicaIds()));
+    this.trust = new CellTrust(config, out, configs::latest);
     if (log.snapshotIndex() > 0) {
       MembershipSnapshot.Parts parts = MembershipSnapshot.unwrap(log.snapshot());
       if (parts.configurations() != null) {
@@ -128,6 +128,7 @@ public final class PaxosNode {
         diverged(now);
       }
       forgetDistrustedLeader();
+      catchUpFromChecksum(c, now);
       return;
     }
     if (trust.divergence() != null) {
@@ -514,6 +515,20 @@ public final class PaxosNode {
     while (appliedIndex < log.chosenIndex()) {
       appliedIndex++;
       out.chosen.add(log.get(appliedIndex));
+    }
+  }
+
+  /**
+   * A peer applied beyond what this replica knows to be chosen while it hears no leader: the leader
+   * may be a member added in a slot this replica has not learned, whose links it refuses until it
+   * knows the member (docs/transport.md), so it fetches the chosen log from that peer instead.
+   */
+  private void catchUpFromChecksum(Message.StateChecksum c, long now) {
+    boolean leaderHeard = leaderId >= 0 && now - lastLeaderContact < config.electionTimeoutMillis();
+    boolean follower = leadership == null;
+    if (follower && c.index() > log.chosenIndex() && !leaderHeard && trust.divergence() == null) {
+      catchUpTarget = Math.max(catchUpTarget, c.index());
+      requestCatchUp(c.from(), now);
     }
   }
 

@@ -23,10 +23,15 @@ final class StateChecksums {
   record Verdict(long index, long majority, List<Integer> agree, List<Integer> differ) {}
 
   private final int self;
-  private final int majority;
+  private final java.util.function.IntSupplier majority;
   private final Map<Integer, TreeMap<Long, Long>> reports = new TreeMap<>();
 
   StateChecksums(int self, int majority) {
+    this(self, () -> majority);
+  }
+
+  /** A majority that follows the cell's configuration as it changes. */
+  StateChecksums(int self, java.util.function.IntSupplier majority) {
     this.self = self;
     this.majority = majority;
   }
@@ -66,7 +71,7 @@ final class StateChecksums {
       }
     }
     for (Map.Entry<Long, List<Integer>> e : byChecksum.entrySet()) {
-      if (e.getValue().size() >= majority) {
+      if (e.getValue().size() >= majority.getAsInt()) {
         List<Integer> differ = new ArrayList<>();
         byChecksum.forEach(
             (checksum, replicas) -> {

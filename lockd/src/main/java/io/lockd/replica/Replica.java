@@ -64,6 +64,8 @@ public final class Replica {
   private final Map<Integer, Suspicion> distrusted = new TreeMap<>();
   private String divergence;
   private Membership announcedMembers;
+  private Membership announcedLatest;
+  private Membership announcedGoverning;
 
   /** Captures made in this flush, handed to the encoder at its end (one may serve two needs). */
   private final List<Encoding> captured = new ArrayList<>();
@@ -321,13 +323,34 @@ public final class Replica {
     announceMembers();
   }
 
-  /** Tells the transport when the configuration changed, so that it links to new members. */
+  /**
+   * Tells the transport when the configuration changed: it links to new members and unlinks those
+   * no configuration in force or chosen names any more (a removed member is heard until its removal
+   * governs: it may still be needed for a quorum until then).
+   */
   private void announceMembers() {
-    Membership now = node.membership();
+    Membership latest = node.membership();
+    Membership governing = node.governingMembership();
+    if (latest == announcedLatest && governing == announcedGoverning) {
+      return; // the core hands out the configurations it keeps: the same objects until a change
+    }
+    announcedLatest = latest;
+    announcedGoverning = governing;
+    Membership now = linkedMembers(latest, governing);
     if (!now.equals(announcedMembers)) {
       announcedMembers = now;
       transport.membersChanged(now);
     }
+  }
+
+  /** The newest configuration, plus the members of the governing one it removes. */
+  static Membership linkedMembers(Membership latest, Membership governing) {
+    java.util.TreeMap<Integer, Membership.Member> members = new java.util.TreeMap<>();
+    members.putAll(governing.members());
+    members.putAll(latest.members());
+    java.util.TreeSet<Integer> retired = new java.util.TreeSet<>(latest.retired());
+    retired.removeAll(members.keySet());
+    return new Membership(members, retired);
   }
 
   private void apply(Entry e) {

@@ -516,6 +516,11 @@ public final class CellServer {
     return new LocalStatus(status, replica.nowMillis(), status.stateChecksum(), duties.serving());
   }
 
+  /** The newest configuration this replica knows (status pages: any role). */
+  public io.lockd.paxos.Membership membership() {
+    return replica.membership();
+  }
+
   /** Runs a read of local state on behalf of status pages and tests (any role, no lease). */
   public <T> T readLocal(Function<Namespace, T> read) {
     return read.apply(namespace);

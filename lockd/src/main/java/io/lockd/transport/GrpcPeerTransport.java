@@ -10,6 +10,7 @@ import io.lockd.proto.peer.v1.PeerEnvelope;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SortedMap;
@@ -57,6 +58,11 @@ public final class GrpcPeerTransport implements PeerTransport {
   private final SortedMap<Integer, PeerLink> links =
       new java.util.concurrent.ConcurrentSkipListMap<>();
   private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
+
+  /** Ids removed from the cell: never linked or heard again (docs/consensus.md). */
+  private final java.util.Set<Integer> retired = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  private volatile InboundPeers connected;
 
   // Written once by start(), before state turns RUNNING; read only after checking that state.
   private volatile Consumer<Message> inbound;
@@ -203,18 +209,31 @@ public final class GrpcPeerTransport implements PeerTransport {
       peer.dropped(1);
       return;
     }
-    links.get(message.to()).send(env);
+    PeerLink link = links.get(message.to());
+    if (link != null) { // null: unlinked since the check above (no member any more)
+      link.send(env);
+    }
   }
 
   /**
    * Links to every member of {@code members} this transport has no link to yet and whose peer
-   * address the configuration carries. A removed member's link stays (idle) until the process
-   * restarts; its messages are refused by the core's edge checks.
+   * address the configuration carries, and unlinks every peer that is no member any more: its
+   * outbound link closes, its inbound stream ends, and the handshake refuses it from then on (an id
+   * in {@code members.retired()} for good, docs/transport.md "Membership changes").
    */
   @Override
   public synchronized void membersChanged(io.lockd.paxos.Membership members) {
+    retired.addAll(members.retired());
+    for (int id : List.copyOf(counters.keySet())) {
+      if (id != selfId && !members.contains(id)) {
+        unlink(id, members.wasRemoved(id) ? "was removed from cell" : "is no member of cell");
+      }
+    }
     for (io.lockd.paxos.Membership.Member m : members.list()) {
-      if (m.id() == selfId || counters.containsKey(m.id()) || m.peerAddress().isEmpty()) {
+      if (m.id() == selfId
+          || counters.containsKey(m.id())
+          || m.peerAddress().isEmpty()
+          || retired.contains(m.id())) {
         continue;
       }
       String address;
@@ -233,6 +252,24 @@ public final class GrpcPeerTransport implements PeerTransport {
       }
       log.info("replica {}: linked to new member {} at {}", selfId, m.id(), address);
     }
+  }
+
+  private void unlink(int id, String why) {
+    peerAddresses.remove(id);
+    counters.remove(id);
+    PeerLink link = links.remove(id);
+    if (link != null) {
+      link.close();
+      link.channel().shutdown();
+    }
+    InboundPeers inbound = connected;
+    if (inbound != null) {
+      inbound.evict(
+          id,
+          io.grpc.Status.FAILED_PRECONDITION.withDescription(
+              "replica " + id + " " + why + " '" + cell + "'"));
+    }
+    log.info("replica {}: unlinked replica {}: it {} '{}'", selfId, id, why, cell);
   }
 
   /** The port peer streams are accepted on; the chosen one if the listen port was 0. */
@@ -345,8 +382,10 @@ public final class GrpcPeerTransport implements PeerTransport {
 
   private Server newServer() {
     InboundPeers connected = new InboundPeers(selfId, TransportLimits.PEER_SILENCE_MILLIS);
+    this.connected = connected;
     PeerHandshake handshake =
-        new PeerHandshake(cell, cellSettings, selfId, counters.keySet(), connected, tls != null);
+        new PeerHandshake(
+            cell, cellSettings, selfId, counters.keySet(), retired, connected, tls != null);
     NettyServerBuilder builder =
         tls == null
             ? NettyServerBuilder.forAddress(listenAddress)

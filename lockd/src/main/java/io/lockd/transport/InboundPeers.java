@@ -74,6 +74,17 @@ final class InboundPeers {
     return Status.OK;
   }
 
+  /** Ends {@code id}'s stream, if one is open: it is no member any more. */
+  void evict(int id, Status why) {
+    Stream gone;
+    synchronized (this) {
+      gone = open.remove(id);
+    }
+    if (gone != null) {
+      gone.replace(why);
+    }
+  }
+
   /** {@code stream} ended; its id is free again unless a newer stream already took it. */
   synchronized void release(int id, Stream stream) {
     open.remove(id, stream);

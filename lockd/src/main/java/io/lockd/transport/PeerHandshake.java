@@ -59,6 +59,7 @@ final class PeerHandshake implements ServerInterceptor {
   private final String cellSettings;
   private final int selfId;
   private final Set<Integer> members;
+  private final Set<Integer> retired;
   private final InboundPeers connected;
   private final boolean certificates;
   private final LogLimiter certificateRefusals = new LogLimiter(10_000);
@@ -85,7 +86,24 @@ final class PeerHandshake implements ServerInterceptor {
       Set<Integer> members,
       InboundPeers connected,
       boolean certificates) {
+    this(cell, cellSettings, selfId, members, Set.of(), connected, certificates);
+  }
+
+  /**
+   * @param members the ids this replica links with: a live view, a membership change adds and
+   *     removes peers
+   * @param retired the ids removed from the cell (a live view): refused for good, with that reason
+   */
+  PeerHandshake(
+      String cell,
+      String cellSettings,
+      int selfId,
+      Set<Integer> members,
+      Set<Integer> retired,
+      InboundPeers connected,
+      boolean certificates) {
     this.certificates = certificates;
+    this.retired = retired;
     this.cell = checkCellName(cell);
     this.cellSettings = cellSettings;
     this.selfId = selfId;
@@ -169,10 +187,18 @@ final class PeerHandshake implements ServerInterceptor {
           "stream meant for replica %d reached replica %d: the sender's peer address map is wrong",
           receiver, selfId);
     }
+    if (retired.contains(sender)) {
+      return refuse(
+          "replica %d was removed from cell '%s' and ids are never reused: replica %d refuses it"
+              + " for good (start the new replica under a new id, added with lockctl member add)",
+          sender, cell, selfId);
+    }
     if (sender == selfId || !members.contains(sender)) {
       return refuse(
-          "replica %d is not a peer of replica %d in cell '%s' (members: %s)",
-          sender, selfId, cell, new TreeSet<>(members));
+          "replica %d is not a member of cell '%s' as replica %d knows it (members: %s): add it"
+              + " first (lockctl member add), or, if it was added, replica %d has not learned it"
+              + " yet",
+          sender, cell, selfId, new TreeSet<>(members), selfId);
     }
     // Absent from builds before the check: accepted, so that a cell can be upgraded in place.
     String peerSettings = headers.get(CELL_SETTINGS);

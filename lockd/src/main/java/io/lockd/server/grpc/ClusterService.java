@@ -9,6 +9,7 @@ import io.grpc.ServerInterceptor;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.lockd.namespace.NamespaceImage;
+import io.lockd.paxos.Membership;
 import io.lockd.paxos.MembershipChange;
 import io.lockd.proto.v1.AddMemberRequest;
 import io.lockd.proto.v1.ClusterGrpc;
@@ -18,6 +19,7 @@ import io.lockd.proto.v1.ListMembersRequest;
 import io.lockd.proto.v1.ListMembersResponse;
 import io.lockd.proto.v1.ListSessionsRequest;
 import io.lockd.proto.v1.ListSessionsResponse;
+import io.lockd.proto.v1.Member;
 import io.lockd.proto.v1.MemberChangeResponse;
 import io.lockd.proto.v1.PromoteMemberRequest;
 import io.lockd.proto.v1.RemoveMemberRequest;
@@ -29,6 +31,7 @@ import io.lockd.proto.v1.StatusResponse;
 import io.lockd.server.LocalStatus;
 import io.lockd.server.Reply;
 import io.lockd.server.ServerError;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -46,6 +49,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
   private final CellGateway gateway;
   private final StatusView view;
   private final PeerStatusFetcher peers;
+  private final MemberAddresses addresses;
   private final AdminRights admins;
   private final String cellName;
   private final int selfId;
@@ -54,9 +58,11 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
       CellGateway gateway,
       StatusView view,
       PeerStatusFetcher peers,
+      MemberAddresses addresses,
       AdminRights admins,
       String cellName,
       int selfId) {
+    this.addresses = addresses;
     this.admins = admins;
     this.cellName = cellName;
     this.selfId = selfId;
@@ -81,9 +87,6 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
   @Override
   public void status(StatusRequest r, StreamObserver<StatusResponse> out) {
     boolean selfOnly = Boolean.TRUE.equals(SELF_ONLY.get());
-    // Ask the peers first, from this gRPC thread, so that their answers travel while the loop
-    // takes this replica's own status.
-    CompletableFuture<Map<Integer, ReplicaStatus>> fetched = selfOnly ? null : peers.fetchAll();
     gateway.run(
         out,
         cell -> {
@@ -92,8 +95,24 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
             gateway.reply(out).ok(view.self(local));
             return;
           }
-          TreeMap<Integer, ReplicaStatus.Builder> mine = view.local(local);
-          fetched.thenAccept(answers -> gateway.reply(out).ok(view.merge(local, mine, answers)));
+          if (r.getMembersOnly()) {
+            gateway
+                .reply(out)
+                .ok(
+                    view.self(local).toBuilder()
+                        .addAllMembers(addresses.members(cell.membership()))
+                        .build());
+            return;
+          }
+          // The members of the newest configuration this replica knows, not those it started
+          // with: a member added later is shown (and asked), a removed one is not.
+          Membership members = cell.membership();
+          Map<Integer, String> clients = addresses.clients(members);
+          CompletableFuture<Map<Integer, ReplicaStatus>> fetched = peers.fetchAll(clients);
+          TreeMap<Integer, ReplicaStatus.Builder> mine = view.local(local, clients);
+          List<Member> listed = addresses.members(members);
+          fetched.thenAccept(
+              answers -> gateway.reply(out).ok(view.merge(local, mine, answers, listed)));
         });
   }
 
@@ -162,7 +181,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
     if (refused(out, CallerIdentity.current(), "list the members (Cluster.ListMembers)")) {
       return;
     }
-    gateway.run(out, cell -> cell.listMembers(gateway.reply(out)));
+    gateway.run(out, cell -> cell.listMembers(gateway.reply(withAddresses(out))));
   }
 
   @Override
@@ -194,7 +213,48 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
     if (refused(out, CallerIdentity.current(), what)) {
       return;
     }
-    gateway.run(out, cell -> cell.changeMembership(change, gateway.reply(out)));
+    gateway.run(
+        out,
+        cell ->
+            cell.changeMembership(
+                change,
+                gateway.reply(
+                    forward(
+                        out,
+                        a ->
+                            a.toBuilder()
+                                .clearMembers()
+                                .addAllMembers(addresses.fill(a.getMembersList()))
+                                .build()))));
+  }
+
+  private StreamObserver<ListMembersResponse> withAddresses(
+      StreamObserver<ListMembersResponse> out) {
+    return forward(
+        out,
+        a ->
+            a.toBuilder().clearMembers().addAllMembers(addresses.fill(a.getMembersList())).build());
+  }
+
+  /** {@code out}, with every answer passed through {@code fix} (the addresses filled in). */
+  private static <A> StreamObserver<A> forward(
+      StreamObserver<A> out, java.util.function.UnaryOperator<A> fix) {
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(A value) {
+        out.onNext(fix.apply(value));
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        out.onError(t);
+      }
+
+      @Override
+      public void onCompleted() {
+        out.onCompleted();
+      }
+    };
   }
 
   /** Answers PERMISSION_DENIED, on this thread, unless {@code caller} is an admin. */

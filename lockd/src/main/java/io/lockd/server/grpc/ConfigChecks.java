@@ -48,7 +48,17 @@ final class ConfigChecks {
     Members members = Members.parse(b.members);
     if (!members.peers().containsKey(b.selfId)) {
       throw new IllegalArgumentException(
-          "--id " + b.selfId + " is not one of the members " + members.ids());
+          "--id "
+              + b.selfId
+              + " is not one of the members "
+              + members.ids()
+              + (b.join ? " (with --join, give this replica's own --member too)" : ""));
+    }
+    if (b.join && members.ids().size() < 2) {
+      throw new IllegalArgumentException(
+          "--join needs the members of the running cell (--member, at least one besides --id "
+              + b.selfId
+              + "): they are how this replica finds the cell");
     }
     if (b.cell == null || b.cell.isBlank()) {
       throw new IllegalArgumentException("--cell must not be empty");

@@ -30,13 +30,29 @@ public final class GrpcErrors {
   public static final Metadata.Key<String> LEADER_ADDRESS =
       Metadata.Key.of("lockd-leader-address", Metadata.ASCII_STRING_MARSHALLER);
 
+  // Read by gRPC threads, written by the replica's loop (learn): a leader hint must name a member
+  // added after this replica started too, or clients could not follow it there.
   private final Map<Integer, String> clientAddresses;
+  private io.lockd.paxos.Membership learned;
 
   /**
-   * @param clientAddresses every member's client address ({@code host:port}) by id
+   * @param clientAddresses every member's client address ({@code host:port}) by id, as started
    */
   public GrpcErrors(Map<Integer, String> clientAddresses) {
-    this.clientAddresses = Map.copyOf(clientAddresses);
+    this.clientAddresses = new java.util.concurrent.ConcurrentHashMap<>(clientAddresses);
+  }
+
+  /** The client addresses the configuration {@code m} carries, for leader hints. Loop thread. */
+  void learn(io.lockd.paxos.Membership m) {
+    if (m == learned) {
+      return; // the core hands out the same object until the configuration changes
+    }
+    learned = m;
+    for (io.lockd.paxos.Membership.Member x : m.list()) {
+      if (!x.clientAddress().isEmpty()) {
+        clientAddresses.put(x.id(), x.clientAddress());
+      }
+    }
   }
 
   public StatusRuntimeException toStatus(ServerError error) {

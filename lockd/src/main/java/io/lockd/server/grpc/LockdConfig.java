@@ -54,6 +54,7 @@ public final class LockdConfig {
   private final String cell;
   private final Members members;
   private final Path dataDir;
+  private final boolean join;
   private final InetSocketAddress peerListen;
   private final InetSocketAddress clientListen;
   private final InetSocketAddress metricsListen;
@@ -76,13 +77,14 @@ public final class LockdConfig {
     members = Members.parse(b.members);
     int id = b.selfId;
     dataDir = b.dataDir;
+    join = b.join;
     peerListen = address(b.peerListen != null ? b.peerListen : members.peers().get(id));
     clientListen = address(b.clientListen != null ? b.clientListen : members.clients().get(id));
     metricsListen = b.metricsListen == null ? null : address(b.metricsListen);
     paxos =
         new PaxosConfig(
             id,
-            members.ids(),
+            initialVoters(members, id, join),
             b.leaseMillis,
             b.clockDrift,
             b.heartbeatMillis,
@@ -135,6 +137,19 @@ public final class LockdConfig {
                 TlsChecks.clientAuth(b.clientAuth),
                 b.tlsReloadMillis);
     adminRights = new AdminRights(b.admins, b.allowAnonymousAdmin);
+  }
+
+  /**
+   * The configuration at slot 0 as far as the options tell it: every member given, except a joining
+   * replica itself, which is no voter of the cell it joins ({@link CellOrigin} keeps what a data
+   * directory started with).
+   */
+  private static java.util.List<Integer> initialVoters(Members members, int self, boolean join) {
+    java.util.List<Integer> ids = members.ids();
+    if (join) {
+      ids.remove(Integer.valueOf(self));
+    }
+    return ids;
   }
 
   /** A builder starting from the defaults. */
@@ -231,7 +246,7 @@ public final class LockdConfig {
         + cell
         + "', replica "
         + selfId()
-        + " of "
+        + (join ? " joining the cell of " : " of ")
         + paxos.replicaIds()
         + ", clients on "
         + clientListen
@@ -278,9 +293,35 @@ public final class LockdConfig {
    * #cellSettings} its peers must share.
    */
   public RuntimeConfig runtime() {
+    return runtime(paxos.replicaIds());
+  }
+
+  /** The same with another configuration at slot 0 (the one the data directory started with). */
+  RuntimeConfig runtime(java.util.List<Integer> initialVoters) {
+    PaxosConfig p =
+        new PaxosConfig(
+            paxos.selfId(),
+            initialVoters,
+            paxos.leaseMillis(),
+            paxos.clockDriftBound(),
+            paxos.heartbeatMillis(),
+            paxos.electionTimeoutMillis(),
+            paxos.electionJitterMillis(),
+            paxos.retransmitMillis(),
+            paxos.maxInflightSlots(),
+            paxos.maxBatchCommands(),
+            paxos.maxBatchBytes(),
+            paxos.maxPendingCommands(),
+            paxos.catchUpMaxEntries(),
+            paxos.snapshotChunkBytes());
     return new RuntimeConfig(
-            cell, paxos, members.peers(), peerListen, dataDir, replicaOptions, tickMillis)
+            cell, p, members.peers(), peerListen, dataDir, replicaOptions, tickMillis)
         .withCellSettings(cellSettings());
+  }
+
+  /** Whether this replica joins a running cell ({@link LockdConfigBuilder#join}). */
+  public boolean join() {
+    return join;
   }
 
   /** The namespace's limits (equal on every member). */
@@ -294,6 +335,11 @@ public final class LockdConfig {
   }
 
   /** Every member's client address by id, as clients dial it (redirects, the status view). */
+  /** Every member's peer address by id, as the options give them. */
+  public SortedMap<Integer, String> peerAddresses() {
+    return members.peers();
+  }
+
   public SortedMap<Integer, String> clientAddresses() {
     return members.clients();
   }

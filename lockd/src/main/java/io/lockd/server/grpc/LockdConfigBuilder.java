@@ -21,6 +21,7 @@ public final class LockdConfigBuilder {
   Integer selfId;
   final List<String> members = new ArrayList<>();
   Path dataDir;
+  boolean join;
   String peerListen;
   String clientListen;
   String metricsListen;
@@ -122,6 +123,16 @@ public final class LockdConfigBuilder {
 
   public LockdConfigBuilder dataDir(Path v) {
     dataDir = v;
+    return this;
+  }
+
+  /**
+   * This replica joins a running cell that already added it as a learner: the other members given
+   * are only where it finds the cell, not its initial configuration, and its data directory must
+   * hold no state (docs/operations.md, "Replace a dead replica").
+   */
+  public LockdConfigBuilder join(boolean v) {
+    join = v;
     return this;
   }
 

@@ -63,7 +63,9 @@ public final class LockdServer implements AutoCloseable {
     }
     // The runtime announces config.cellSettings() to its peers and refuses peers with others.
     try {
-      runtime = ReplicaRuntime.start(config.runtime(), namespace, serverLog, tls);
+      runtime =
+          ReplicaRuntime.start(
+              config.runtime(CellOrigin.settle(config)), namespace, serverLog, tls);
     } catch (RuntimeException e) {
       closeTls();
       throw e;
@@ -107,7 +109,12 @@ public final class LockdServer implements AutoCloseable {
                     .loop()
                     .setDuty(
                         new ServerTicks(
-                            cell, config.serverTickMillis(), () -> health.update(cell.serving())));
+                            cell,
+                            config.serverTickMillis(),
+                            () -> {
+                              health.update(cell.serving());
+                              errors.learn(cell.membership());
+                            }));
                 return null;
               },
               10_000);
@@ -158,7 +165,13 @@ public final class LockdServer implements AutoCloseable {
                   guard.guard(
                       ServerInterceptors.intercept(
                           new ClusterService(
-                              gateway, view, peers, config.adminRights(), config.cell(), id),
+                              gateway,
+                              view,
+                              peers,
+                              new MemberAddresses(config.peerAddresses(), config.clientAddresses()),
+                              config.adminRights(),
+                              config.cell(),
+                              id),
                           ClusterService.scopeInterceptor())))
               .addService(guard.guard(health.manager().getHealthService().bindService()))
               .addService(ProtoReflectionServiceV1.newInstance())
@@ -217,6 +230,14 @@ public final class LockdServer implements AutoCloseable {
   @SuppressWarnings("deprecation")
   private static BindableService reflectionV1Alpha() {
     return ProtoReflectionService.newInstance();
+  }
+
+  /**
+   * Throws IllegalArgumentException, saying why, if {@code config} joins a cell ({@code --join}) on
+   * a data directory that already holds state.
+   */
+  public static void refuseJoinOnState(LockdConfig config) {
+    CellOrigin.refuseJoinOnState(config);
   }
 
   /** Starts a replica and its client server; throws if a port or the data directory is unusable. */

@@ -49,20 +49,30 @@ final class PeerStatusFetcher implements AutoCloseable {
 
   /** Every peer's own entry that arrived within the deadline, by id; never fails. */
   CompletableFuture<Map<Integer, ReplicaStatus>> fetchAll() {
+    return fetchAll(clientAddresses);
+  }
+
+  /**
+   * The same for the members of {@code members} (client addresses by id; ids are never reused, so
+   * an id's channel stays its own).
+   */
+  CompletableFuture<Map<Integer, ReplicaStatus>> fetchAll(Map<Integer, String> members) {
     Map<Integer, ReplicaStatus> answers = new TreeMap<>();
     CompletableFuture<Map<Integer, ReplicaStatus>> done = new CompletableFuture<>();
-    AtomicInteger left = new AtomicInteger(clientAddresses.size() - 1);
+    java.util.List<Integer> others =
+        members.entrySet().stream()
+            .filter(e -> e.getKey() != selfId && !e.getValue().isEmpty())
+            .map(Map.Entry::getKey)
+            .toList();
+    AtomicInteger left = new AtomicInteger(others.size());
     if (left.get() <= 0) {
       done.complete(answers);
       return done;
     }
     Metadata scope = new Metadata();
     scope.put(SCOPE, SCOPE_SELF);
-    for (int id : clientAddresses.keySet()) {
-      if (id == selfId) {
-        continue;
-      }
-      ManagedChannel channel = channel(id);
+    for (int id : others) {
+      ManagedChannel channel = channel(id, members.get(id));
       if (channel == null) {
         finishOne(left, done, answers);
         continue;
@@ -109,7 +119,7 @@ final class PeerStatusFetcher implements AutoCloseable {
     }
   }
 
-  private synchronized ManagedChannel channel(int id) {
+  private synchronized ManagedChannel channel(int id, String address) {
     if (closed) {
       return null;
     }
@@ -117,8 +127,8 @@ final class PeerStatusFetcher implements AutoCloseable {
         id,
         peer ->
             (tls == null
-                    ? NettyChannelBuilder.forTarget(clientAddresses.get(peer)).usePlaintext()
-                    : NettyChannelBuilder.forTarget(clientAddresses.get(peer), tls.toReplica(peer)))
+                    ? NettyChannelBuilder.forTarget(address).usePlaintext()
+                    : NettyChannelBuilder.forTarget(address, tls.toReplica(peer)))
                 .disableRetry()
                 .build());
   }

@@ -42,12 +42,15 @@ final class StatusView {
         .build();
   }
 
-  /** Every member as this replica sees it, by id. */
-  TreeMap<Integer, ReplicaStatus.Builder> local(LocalStatus local) {
+  /**
+   * Every member as this replica sees it, by id: those of {@code members} (its newest
+   * configuration, client addresses by id), and itself.
+   */
+  TreeMap<Integer, ReplicaStatus.Builder> local(LocalStatus local, Map<Integer, String> members) {
     io.lockd.replica.ReplicaStatus r = local.replica();
     TreeMap<Integer, ReplicaStatus.Builder> out = new TreeMap<>();
-    for (int id : clientAddresses.keySet()) {
-      out.put(id, ReplicaStatus.newBuilder().setId(id).setAddress(clientAddresses.get(id)));
+    for (Map.Entry<Integer, String> m : members.entrySet()) {
+      out.put(m.getKey(), ReplicaStatus.newBuilder().setId(m.getKey()).setAddress(m.getValue()));
     }
     out.put(r.id(), selfEntry(local).toBuilder());
     for (PeerProgress p : r.peers()) {
@@ -79,15 +82,15 @@ final class StatusView {
   StatusResponse merge(
       LocalStatus local,
       TreeMap<Integer, ReplicaStatus.Builder> view,
-      Map<Integer, ReplicaStatus> fetched) {
+      Map<Integer, ReplicaStatus> fetched,
+      java.util.List<io.lockd.proto.v1.Member> members) {
     io.lockd.replica.ReplicaStatus r = local.replica();
     for (Map.Entry<Integer, ReplicaStatus> e : fetched.entrySet()) {
       ReplicaStatus.Builder b = view.get(e.getKey());
       if (b != null) {
         long contact = b.getLastContactMillis();
-        b.mergeFrom(e.getValue())
-            .setLastContactMillis(contact)
-            .setAddress(clientAddresses.get(e.getKey()));
+        String address = b.getAddress();
+        b.mergeFrom(e.getValue()).setLastContactMillis(contact).setAddress(address);
       }
     }
     long leaderChosen = 0;
@@ -98,7 +101,10 @@ final class StatusView {
       leaderChosen = Math.max(leaderChosen, b.getChosenSlot());
     }
     StatusResponse.Builder out =
-        StatusResponse.newBuilder().setLeaderId(leaderId(r)).setResponderId(r.id());
+        StatusResponse.newBuilder()
+            .setLeaderId(leaderId(r))
+            .setResponderId(r.id())
+            .addAllMembers(members);
     for (ReplicaStatus.Builder b : view.values()) {
       long progress = b.getAppliedSlot() > 0 ? b.getAppliedSlot() : b.getChosenSlot();
       out.addReplicas(b.setLagSlots(Math.max(0, leaderChosen - progress)));
