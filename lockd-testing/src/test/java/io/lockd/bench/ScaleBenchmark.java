@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.lockd.it.CellClient;
 import io.lockd.it.LockdProcesses;
 import io.lockd.paxos.Ballot;
+import io.lockd.proto.v1.AddMemberRequest;
 import io.lockd.proto.v1.ClusterGrpc;
 import io.lockd.proto.v1.NodeKind;
 import io.lockd.proto.v1.SaveSnapshotRequest;
@@ -359,6 +360,7 @@ public final class ScaleBenchmark {
     if (cell != null) {
       restore(backup);
       catchUp(addresses, Math.max(100, n / 10));
+      catchUpNewReplica();
     }
     return n;
   }
@@ -523,10 +525,7 @@ public final class ScaleBenchmark {
         millis, Files.size(backup), loadAverage());
   }
 
-  /**
-   * Stops a follower, writes {@code writes} nodes, restarts it and times until it has applied what
-   * the others have. (A new empty replica cannot be measured: lockd has no membership change.)
-   */
+  /** Stops a follower, writes {@code writes} nodes, restarts it and times its catch-up. */
   private void catchUp(Map<Integer, String> addresses, int writes) throws Exception {
     int leader = admin.awaitLeaderId(CALL_MILLIS);
     int follower = leader % cell.size() + 1;
@@ -539,6 +538,39 @@ public final class ScaleBenchmark {
         "SCALE catch-up time=%d ms (replica %d restarted after %d writes while it was down,"
             + " JVM start included) loadavg=%s%n",
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), follower, writes, loadAverage());
+  }
+
+  /**
+   * Adds a replica with an empty data directory as an operator would (AddMember, then {@code lockd
+   * --join}) and times until it has applied what the others have: the whole namespace as a
+   * snapshot, then the log after it. It stays a learner (it counts in no quorum) until the cell
+   * stops.
+   */
+  private void catchUpNewReplica() throws Exception {
+    List<Integer> members = new ArrayList<>(cell.clientAddresses().keySet());
+    int id = members.stream().mapToInt(Integer::intValue).max().orElseThrow() + 1;
+    cell.newMember(id);
+    admin.call(
+        ch ->
+            ClusterGrpc.newBlockingStub(ch)
+                .withDeadlineAfter(CALL_MILLIS, TimeUnit.MILLISECONDS)
+                .addMember(
+                    AddMemberRequest.newBuilder()
+                        .setId(id)
+                        .setPeerAddress(cell.peerAddress(id))
+                        .setClientAddress(cell.clientAddresses().get(id))
+                        .build()),
+        CALL_MILLIS);
+    long start = System.nanoTime();
+    cell.startJoining(id, members);
+    try (CellClient all = new CellClient(cell.clientAddresses())) {
+      all.awaitSameAppliedSlot(members.size() + 1, TimeUnit.MINUTES.toMillis(30));
+    }
+    out.printf(
+        "SCALE catch-up-new-replica time=%d ms (replica %d: empty data directory, added as a"
+            + " learner, lockd --join, JVM start included, until it applied what the others had)"
+            + " loadavg=%s%n",
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), id, loadAverage());
   }
 
   private static double p99(List<long[]> writes, long from, long to) {
