@@ -32,7 +32,7 @@ class ClientSimulationTest {
             "sim.clientSeed",
             "sim.clientSeeds",
             DEFAULT_SEEDS,
-            seed -> new ClientSimulation(seed).run(),
+            ClientSimulationTest::runAndReport,
             ClientSimulation.Result::seed);
     List<String> failures =
         Seeds.failures(
@@ -71,6 +71,29 @@ class ClientSimulationTest {
         !System.getProperty("sim.clientSeed", "").isBlank()
             || sum(results, ClientSimulation.Result::membershipChanges) > 0,
         "no membership change was applied: the reconfiguration harness is off");
+  }
+
+  private static final java.util.concurrent.atomic.AtomicLong DONE =
+      new java.util.concurrent.atomic.AtomicLong();
+  private static final java.util.concurrent.atomic.AtomicLong FAILED =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  /**
+   * Runs one seed; a long sweep says at once which seed failed, and every 250 seeds how far it got,
+   * instead of only at its end.
+   */
+  private static ClientSimulation.Result runAndReport(long seed) {
+    ClientSimulation.Result r = new ClientSimulation(seed).run();
+    if (r.violation() != null) {
+      FAILED.incrementAndGet();
+      System.out.printf(
+          "SIMULATION seed %d failed: %s%n", seed, r.violation().lines().findFirst().orElse(""));
+    }
+    long done = DONE.incrementAndGet();
+    if (done % 250 == 0) {
+      System.out.printf("SIMULATION progress seeds=%d violations=%d%n", done, FAILED.get());
+    }
+    return r;
   }
 
   private static long sum(
