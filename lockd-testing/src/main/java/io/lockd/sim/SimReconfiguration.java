@@ -36,6 +36,9 @@ public final class SimReconfiguration {
 
   private long joiningSince;
 
+  /** The highest applied index a replica had when this harness last looked. */
+  private long newestApplied;
+
   public SimReconfiguration(SimCell cell, long seed, int size) {
     this.cell = cell;
     this.random = new SplittableRandom(seed ^ 0x4EC0_F161L);
@@ -198,9 +201,12 @@ public final class SimReconfiguration {
    */
   private void retireOutsiders() {
     SimReplica ahead = mostAdvanced();
-    if (ahead == null) {
+    if (ahead == null || ahead.replica().appliedIndex() < newestApplied) {
+      // Every replica that knew the newest configuration is down (a power loss, say): the ones
+      // running would retire members they have not heard of yet. Wait for one that knows.
       return;
     }
+    newestApplied = ahead.replica().appliedIndex();
     Membership latest = ahead.replica().membership();
     Membership governing = ahead.replica().governingMembership();
     if (joining != null

@@ -993,18 +993,24 @@ public final class PaxosNode {
 
   /**
    * True when this replica may answer a read from its own state: it leads, its lease holds, and its
-   * own leadership no-op (hence everything chosen before it) has been applied.
+   * own leadership no-op (hence everything chosen before it) has been applied; and its removal is
+   * not chosen, so that clients move to its successor with everything else.
    */
   public boolean canServeReads(long now) {
     return leadership != null
+        && !removalChosen()
         && leadership.phase() == Leadership.Phase.LEADING
         && leadership.leaseValid(now)
         && appliedIndex >= leadership.leadershipSlot();
   }
 
-  /** True while this replica leads under a valid lease (it alone may expire sessions). */
+  /**
+   * True while this replica leads under a valid lease (it alone may expire sessions). A leader
+   * whose removal is chosen says no: it is handing over, proposes nothing more, and the session
+   * duties that would propose belong to its successor.
+   */
   public boolean holdsLease(long now) {
-    return leadership != null && leadership.leaseValid(now);
+    return leadership != null && !removalChosen() && leadership.leaseValid(now);
   }
 
   public long leaseRemaining(long now) {

@@ -25,7 +25,7 @@ class HandoverTest {
     PaxosConfig timing = PaxosConfig.defaults(leader, cell.ids);
     // Until the leader hears how far the others got, it cannot hand over: hold that back a while.
     cell.drop = m -> m instanceof Message.HeartbeatAck && m.to() == leader;
-    assertNull(change(cell, leader, new MembershipChange.Remove(leader)));
+    assertNull(cell.change(leader, new MembershipChange.Remove(leader)));
     for (int i = 0; i < 40 && old.governingMembership().contains(leader); i++) {
       cell.advance(5);
     }
@@ -73,7 +73,7 @@ class HandoverTest {
     PaxosNode old = cell.node(leader);
     // The leader never learns how far anyone got, so no voter is ever known to be caught up.
     cell.drop = m -> m instanceof Message.HeartbeatAck && m.to() == leader;
-    assertNull(change(cell, leader, new MembershipChange.Remove(leader)));
+    assertNull(cell.change(leader, new MembershipChange.Remove(leader)));
     cell.advance(3_000);
     assertEquals(Role.FOLLOWER, old.role(), "the removed leader stepped down");
     assertTrue(
@@ -102,20 +102,10 @@ class HandoverTest {
   }
 
   /** Grows the cell to four voters (the leader and 1–3 besides it, plus 4); returns the leader. */
-  private int fourVoters(CoreCell cell) {
+  private static int fourVoters(CoreCell cell) {
     int leader = cell.electLeader();
-    cell.join(4);
-    assertNull(change(cell, leader, new MembershipChange.Add(4, "", "")));
-    cell.advance(500);
-    assertNull(change(cell, leader, new MembershipChange.Promote(4)));
-    cell.advance(500);
+    assertNull(cell.addVoter(leader, 4));
     assertEquals(List.of(1, 2, 3, 4), cell.node(leader).governingMembership().voters());
     return leader;
-  }
-
-  private MembershipChange.Refusal change(CoreCell cell, int at, MembershipChange c) {
-    MembershipChange.Refusal r = cell.node(at).proposeChange(c, nextCommand++);
-    cell.settle();
-    return r;
   }
 }
