@@ -476,9 +476,10 @@ final class ClientSimulation {
       Namespace ns = namespace(r);
       b.append(
           String.format(
-              "[r%d %s applied=%d sum=%x sessions=%d] ",
+              "[r%d %s %s applied=%d sum=%x sessions=%d] ",
               r.id,
               r.isUp() ? r.replica().role() : "DOWN",
+              r.isUp() ? r.replica().membership() + "/" + r.replica().governingMembership() : "",
               ns.appliedIndex(),
               ns.stateChecksum(),
               ns.listSessions().getSessionsCount()));
