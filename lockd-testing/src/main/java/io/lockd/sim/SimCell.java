@@ -95,7 +95,16 @@ public final class SimCell {
       int size,
       ReplicaOptions options,
       IntFunction<java.util.function.Supplier<SimHost>> hosts) {
-    return new SimCell(seed, size, Set.of(), options, hosts, true, false, true);
+    return withReconfiguration(seed, size, Set.of(), options, hosts);
+  }
+
+  static SimCell withReconfiguration(
+      long seed,
+      int size,
+      Set<Simulation.Bug> bugs,
+      ReplicaOptions options,
+      IntFunction<java.util.function.Supplier<SimHost>> hosts) {
+    return new SimCell(seed, size, bugs, options, hosts, true, false, true);
   }
 
   /**
@@ -139,6 +148,8 @@ public final class SimCell {
       faultyDisks.add(1 + diskRandom.nextInt(size));
     }
     network.bugDropPromisedValues = on.contains(Simulation.Bug.IGNORE_PROMISED_VALUES);
+    network.bugClaimCaughtUp = on.contains(Simulation.Bug.PROMOTE_BEFORE_CAUGHT_UP);
+    network.bugChangeChosenAtProposal = on.contains(Simulation.Bug.CHANGE_BEFORE_CHOSEN);
     List<Integer> ids = initialIds;
     for (int i = 1; i <= size; i++) {
       ids.add(i);
@@ -199,13 +210,25 @@ public final class SimCell {
     return replicas.size() < size + SPARE_IDS ? replicas.size() + 1 : -1;
   }
 
+  /**
+   * How many replica ids this cell may ever use: the initial ones, and spares if it reconfigures.
+   */
+  public int capacity() {
+    return reconfiguring ? size + SPARE_IDS : size;
+  }
+
+  /** How many times a removed leader handed over to a successor ({@code TimeoutNow} sent). */
+  public long handovers() {
+    return handovers;
+  }
+
   /** Takes a replica out for good: it crashes now and never restarts. */
   void retire(SimReplica r) {
     retired.add(r.id);
     r.crash();
   }
 
-  boolean isRetired(SimReplica r) {
+  public boolean isRetired(SimReplica r) {
     return retired.contains(r.id);
   }
 
@@ -220,7 +243,7 @@ public final class SimCell {
     if (faultsOn) {
       scheduleFault();
     }
-    int ids = reconfiguring ? size + SPARE_IDS : size;
+    int ids = capacity();
     MessageChecks ranges = new MessageChecks(id -> id >= 1 && id <= ids);
     network.onSend =
         m -> {
@@ -234,6 +257,9 @@ public final class SimCell {
                     + refusal);
           }
           recordAnswer(m);
+          if (m instanceof io.lockd.paxos.Message.TimeoutNow t && t.to() == t.candidate()) {
+            handovers++;
+          }
           maybeCrashAfterReply(m);
         };
   }
@@ -300,6 +326,7 @@ public final class SimCell {
   }
 
   private final long[] promiseAnswered = new long[64];
+  private long handovers;
 
   /**
    * An acceptor never goes back on a promise it answered, not even across a crash: once it told a
@@ -450,6 +477,21 @@ public final class SimCell {
         return;
       }
     }
+  }
+
+  /**
+   * Cuts {@code r} off from every other replica within 2 ms, while faults are on (healed later like
+   * any partition): a leader lost right after it proposed something.
+   */
+  void cutOffSoon(SimReplica r) {
+    events.after(
+        random.nextLong(2_001),
+        () -> {
+          if (faultsOn) {
+            network.partition(List.of(r.id));
+            healLater();
+          }
+        });
   }
 
   private void healLater() {

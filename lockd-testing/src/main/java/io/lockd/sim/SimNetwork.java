@@ -31,12 +31,22 @@ final class SimNetwork {
   /** Injected bug: strip accepted values from promises (a leader that ignores them). */
   boolean bugDropPromisedValues;
 
+  /** Injected bug: heartbeat answers claim the heartbeat's chosen index (see {@link #lie}). */
+  boolean bugClaimCaughtUp;
+
+  /** Injected bug: an accept that carries a configuration change says its slot is chosen. */
+  boolean bugChangeChosenAtProposal;
+
+  /** The chosen index of the last heartbeat each leader sent each follower. */
+  private final long[][] heartbeatChosen;
+
   SimNetwork(EventQueue events, RandomGenerator random, FaultPlan plan, int size) {
     this.events = events;
     this.random = random;
     this.plan = plan;
     this.size = size;
     this.cut = new boolean[size + 1][size + 1];
+    this.heartbeatChosen = new long[size + 1][size + 1];
     this.incarnation = new long[size + 1];
     for (int i = 0; i <= size; i++) {
       inboxes.add(m -> {});
@@ -81,6 +91,7 @@ final class SimNetwork {
     if (m instanceof Message.Promise p && bugDropPromisedValues) {
       m = new Message.Promise(p.from(), p.to(), p.ballot(), p.chosenIndex(), List.of());
     }
+    m = lie(m);
     if (cut[m.from()][m.to()]) {
       return;
     }
@@ -91,6 +102,29 @@ final class SimNetwork {
     if (faultsOn && random.nextDouble() < plan.duplicateRate) {
       schedule(m);
     }
+  }
+
+  /** The injected reconfiguration bugs, which rewrite what a message claims. */
+  private Message lie(Message m) {
+    if (m instanceof Message.Heartbeat h) {
+      heartbeatChosen[h.from()][h.to()] = h.chosenIndex();
+    }
+    if (m instanceof Message.HeartbeatAck a && bugClaimCaughtUp) {
+      long claimed = Math.max(a.chosenIndex(), heartbeatChosen[a.to()][a.from()]);
+      return new Message.HeartbeatAck(a.from(), a.to(), a.ballot(), a.round(), claimed);
+    }
+    if (m instanceof Message.Accept a && bugChangeChosenAtProposal) {
+      long change = 0;
+      for (io.lockd.paxos.Entry e : a.entries()) {
+        if (e.value().commands().stream().anyMatch(io.lockd.paxos.Membership::isCommand)) {
+          change = e.slot();
+        }
+      }
+      if (change > a.chosenIndex()) {
+        return new Message.Accept(a.from(), a.to(), a.ballot(), a.entries(), change);
+      }
+    }
+    return m;
   }
 
   private void schedule(Message m) {

@@ -13,8 +13,14 @@ import java.util.SplittableRandom;
  * up), remove a voter (the leader in a third of the removals, a crashed one first: a replacement),
  * and retire what the cell no longer contains. The cell keeps between three voters and one more
  * than it started with.
+ *
+ * <p>After half the adds an eager operator asks to promote the new learner every few milliseconds
+ * until the leader takes it, so that promotions race the learner's catch-up; a promotion the leader
+ * takes while the learner is far behind is a violation (a member that would vote before it caught
+ * up). After a third of the changes the leader is cut off right away, while the change may be in
+ * flight, so that a change some replicas took as chosen too early shows as two different values.
  */
-final class SimReconfiguration {
+public final class SimReconfiguration {
   private final SimCell cell;
   private final SplittableRandom random;
   private final int size;
@@ -22,27 +28,33 @@ final class SimReconfiguration {
   private long changesApplied;
   private long changesRefused;
 
+  /** How far a promoted learner may lag the leader's applied index: the caught-up bound, twice. */
+  private static final long PROMOTION_LAG_MAX = 2 * Membership.ALPHA;
+
   /** The replica started for an add that the log has not shown yet, and since when. */
   private SimReplica joining;
 
   private long joiningSince;
 
-  SimReconfiguration(SimCell cell, long seed, int size) {
+  /** The highest applied index a replica had when this harness last looked. */
+  private long newestApplied;
+
+  public SimReconfiguration(SimCell cell, long seed, int size) {
     this.cell = cell;
     this.random = new SplittableRandom(seed ^ 0x4EC0_F161L);
     this.size = size;
   }
 
-  void start() {
+  public void start() {
     on = true;
     schedule();
   }
 
-  void stop() {
+  public void stop() {
     on = false;
   }
 
-  long changesApplied() {
+  public long changesApplied() {
     return changesApplied;
   }
 
@@ -72,26 +84,88 @@ final class SimReconfiguration {
     if (change == null) {
       return;
     }
-    if (change instanceof MembershipChange.Add) {
+    if (change instanceof MembershipChange.Add add) {
       joining = cell.addReplica();
       joiningSince = cell.events.nowMicros();
+      if (random.nextBoolean()) {
+        promoteEagerly(add.id(), cell.events.nowMicros() + 2_000_000);
+      }
     }
-    leader.input(
-        () ->
-            leader
-                .replica()
-                .proposeChange(
-                    change,
-                    new ProposalCallback() {
-                      @Override
-                      public void applied(long slot, byte[] result) {
-                        changesApplied++;
-                      }
+    propose(leader, change);
+  }
 
-                      @Override
-                      public void failed(ProposalFailure failure, int leaderHint) {}
-                    },
-                    refusal -> changesRefused++));
+  /** Asks {@code leader} for {@code change}; true if it took it (it may still not be chosen). */
+  private boolean propose(SimReplica leader, MembershipChange change) {
+    boolean[] refused = new boolean[1];
+    boolean[] asked = new boolean[1];
+    leader.input(
+        () -> {
+          asked[0] = true;
+          leader
+              .replica()
+              .proposeChange(
+                  change,
+                  new ProposalCallback() {
+                    @Override
+                    public void applied(long slot, byte[] result) {
+                      changesApplied++;
+                    }
+
+                    @Override
+                    public void failed(ProposalFailure failure, int leaderHint) {}
+                  },
+                  refusal -> {
+                    changesRefused++;
+                    refused[0] = true;
+                  });
+        });
+    if (!asked[0] || refused[0] || !leader.isUp()) {
+      return false; // a paused leader takes it later, if at all: not checked then
+    }
+    if (change instanceof MembershipChange.Promote p) {
+      checkCaughtUp(leader, cell.replica(p.id()));
+    }
+    if (random.nextInt(3) == 0) {
+      cell.cutOffSoon(leader);
+    }
+    return true;
+  }
+
+  /** Asks the serving leader to promote {@code id} every 5 ms until one takes it, or until then. */
+  private void promoteEagerly(int id, long untilMicros) {
+    cell.events.after(
+        5_000,
+        () -> {
+          SimReplica leader = cell.servingLeader();
+          if (!on || cell.events.nowMicros() > untilMicros) {
+            return;
+          }
+          boolean learner = leader != null && leader.replica().membership().learners().contains(id);
+          if (!learner || !propose(leader, new MembershipChange.Promote(id))) {
+            promoteEagerly(id, untilMicros);
+          }
+        });
+  }
+
+  /**
+   * A promotion the leader took: the learner must have caught up (the leader allows α slots behind
+   * its chosen index by the learner's last answer; twice that leaves room for answers in flight).
+   */
+  private void checkCaughtUp(SimReplica leader, SimReplica learner) {
+    if (!learner.isUp()) {
+      return; // it answered before it went down; what it had then is not known here
+    }
+    long behind = leader.replica().appliedIndex() - learner.replica().appliedIndex();
+    if (behind > PROMOTION_LAG_MAX) {
+      throw new Violation(
+          "membership: replica "
+              + learner.id
+              + " was promoted to voter "
+              + behind
+              + " slots behind the leader's applied index (at most "
+              + PROMOTION_LAG_MAX
+              + " allowed): a member that votes before it caught up");
+    }
   }
 
   private MembershipChange choose(Membership m, int leaderId) {
@@ -127,9 +201,12 @@ final class SimReconfiguration {
    */
   private void retireOutsiders() {
     SimReplica ahead = mostAdvanced();
-    if (ahead == null) {
+    if (ahead == null || ahead.replica().appliedIndex() < newestApplied) {
+      // Every replica that knew the newest configuration is down (a power loss, say): the ones
+      // running would retire members they have not heard of yet. Wait for one that knows.
       return;
     }
+    newestApplied = ahead.replica().appliedIndex();
     Membership latest = ahead.replica().membership();
     Membership governing = ahead.replica().governingMembership();
     if (joining != null
@@ -156,7 +233,7 @@ final class SimReconfiguration {
   }
 
   /** After the faults: retires what the cell no longer contains, so the checks skip it. */
-  void settle() {
+  public void settle() {
     joining = null;
     retireOutsiders();
   }

@@ -27,7 +27,24 @@ final class Simulation {
      * With disk faults on: a store that lost synced records does not say so, and its replica votes
      * at once with what is left.
      */
-    HIDE_LOST_RECORDS
+    HIDE_LOST_RECORDS,
+    /**
+     * With reconfiguration: a new member votes before it caught up. Followers' heartbeat answers
+     * claim the chosen index of the heartbeat they answer, as if the leader's caught-up check read
+     * the wrong field, so a learner is promoted while it still lacks the log.
+     */
+    PROMOTE_BEFORE_CAUGHT_UP,
+    /**
+     * With reconfiguration: a change applied before it is chosen. The leader announces a slot that
+     * carries a configuration change as chosen as soon as it proposes it (an accept's chosen index
+     * covers it), so followers apply the change, and everything before it, on the proposal alone.
+     */
+    CHANGE_BEFORE_CHOSEN;
+
+    /** True for the bugs that only membership changes can show. */
+    boolean needsReconfiguration() {
+      return this == PROMOTE_BEFORE_CAUGHT_UP || this == CHANGE_BEFORE_CHOSEN;
+    }
   }
 
   /**
@@ -42,6 +59,7 @@ final class Simulation {
       long ops,
       long damagedRecoveries,
       long membershipChanges,
+      long handovers,
       String violation) {}
 
   private static final long SAFETY_MILLIS = 12_000;
@@ -79,7 +97,7 @@ final class Simulation {
         id -> () -> new CounterHost(new SimStateMachine(id, order));
     this.cell =
         reconfigure
-            ? SimCell.withReconfiguration(seed, size, options, hosts)
+            ? SimCell.withReconfiguration(seed, size, bugs, options, hosts)
             : diskFaults || bugs.contains(Bug.HIDE_LOST_RECORDS)
                 ? SimCell.withDiskFaults(seed, size, bugs, options, hosts)
                 : new SimCell(seed, size, bugs, options, hosts);
@@ -141,6 +159,7 @@ final class Simulation {
         order.length(),
         cell.damagedRecoveries(),
         reconfiguration == null ? 0 : reconfiguration.changesApplied(),
+        cell.handovers(),
         violation);
   }
 

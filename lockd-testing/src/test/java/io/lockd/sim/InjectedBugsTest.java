@@ -8,7 +8,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The checkers must be able to fail: each known bug, injected through the harness (the production
- * code stays as it is), must be caught within a bounded number of seeds.
+ * code stays as it is), must be caught within a bounded number of seeds. The reconfiguration bugs
+ * run in the simulation that changes the membership ({@link SimReconfiguration}).
  */
 class InjectedBugsTest {
   private static final int MAX_SEEDS = Integer.getInteger("sim.bugSeeds", 400);
@@ -18,7 +19,8 @@ class InjectedBugsTest {
   void checkersCatchTheInjectedBug(Simulation.Bug bug) {
     Simulation.Result caught = null;
     for (long seed = 1; seed <= MAX_SEEDS && caught == null; seed++) {
-      Simulation.Result r = new Simulation(seed, 5, Set.of(bug)).run();
+      Simulation.Result r =
+          new Simulation(seed, 5, Set.of(bug), false, bug.needsReconfiguration()).run();
       if (r.violation() != null) {
         caught = r;
       }

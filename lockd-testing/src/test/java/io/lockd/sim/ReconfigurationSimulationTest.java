@@ -39,11 +39,12 @@ class ReconfigurationSimulationTest {
     long changes = results.stream().mapToLong(Simulation.Result::membershipChanges).sum();
     System.out.printf(
         "RECONFIGURATION SIMULATION seeds=%d replicas=5 steps=%d membership-changes=%d "
-            + "seeds-with-changes=%d violations=%d%n",
+            + "seeds-with-changes=%d handovers=%d violations=%d%n",
         results.size(),
         results.stream().mapToLong(Simulation.Result::steps).sum(),
         changes,
         results.stream().filter(r -> r.membershipChanges() > 0).count(),
+        results.stream().mapToLong(Simulation.Result::handovers).sum(),
         failures.size());
     assertTrue(failures.isEmpty(), String.join("\n", failures));
     assertTrue(changes > 0 || replay, "no membership change was applied: the harness is off");

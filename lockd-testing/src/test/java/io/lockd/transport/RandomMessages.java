@@ -31,7 +31,8 @@ public final class RandomMessages {
           Message.CatchUpEntries.class,
           Message.SnapshotChunk.class,
           Message.StateChecksum.class,
-          Message.SnapshotRequest.class);
+          Message.SnapshotRequest.class,
+          Message.TimeoutNow.class);
 
   private final Random random;
 
@@ -94,6 +95,8 @@ public final class RandomMessages {
       return new Message.StateChecksum(from, to, index(), random.nextLong());
     } else if (kind == Message.SnapshotRequest.class) {
       return new Message.SnapshotRequest(from, to);
+    } else if (kind == Message.TimeoutNow.class) {
+      return new Message.TimeoutNow(from, to, ballot(), replicaId());
     }
     throw new IllegalArgumentException("no generator for " + kind);
   }

@@ -9,6 +9,7 @@ final class Acceptor {
   private final long leaseMillis;
   private long promised;
   private int leaseHolder = -1;
+  private long leaseBallot;
   private long leaseGrantedUntil;
   private final long quietUntil;
 
@@ -60,10 +61,26 @@ final class Acceptor {
     return true;
   }
 
-  /** Binds this acceptor not to promise anyone but {@code leader} until now + lease. */
-  void grantLease(int leader, long now) {
+  /**
+   * Binds this acceptor not to promise anyone but {@code leader} (answering at {@code ballot})
+   * until now + lease.
+   */
+  void grantLease(int leader, long ballot, long now) {
     // The clock is monotonic, so now + lease also outlasts any earlier grant to someone else.
     leaseHolder = leader;
+    leaseBallot = ballot;
     leaseGrantedUntil = Math.max(leaseGrantedUntil, now + leaseMillis);
+  }
+
+  /**
+   * The leader of {@code ballot} gave its lease up (a handover): the grant made to it at that
+   * ballot binds this acceptor no longer. The leader stopped counting on its lease before it said
+   * so, so no later leader's lease can overlap its own. A grant made at another ballot stays.
+   */
+  void releaseLease(long ballot) {
+    if (leaseHolder >= 0 && leaseBallot == ballot) {
+      leaseHolder = -1;
+      leaseGrantedUntil = PaxosNode.NEVER;
+    }
   }
 }

@@ -385,7 +385,7 @@ final class Leadership {
   }
 
   /** Everyone who should hear this leader: the members of every configuration in force. */
-  private Set<Integer> audience() {
+  Set<Integer> audience() {
     Set<Integer> ids = new TreeSet<>();
     ids.add(config.selfId());
     for (Membership m : configurationsInForce()) {
@@ -586,6 +586,13 @@ final class Leadership {
     long round = lease.newRound(now);
     for (int id : audience()) {
       out.now(new Message.Heartbeat(config.selfId(), id, ballot, round, log.chosenIndex()));
+    }
+  }
+
+  /** Starts a heartbeat round now: the answers say at once how far each follower has learned. */
+  void heartbeatNow(long now) {
+    if (lease != null) {
+      heartbeat(now);
     }
   }
 

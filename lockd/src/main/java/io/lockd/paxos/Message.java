@@ -117,4 +117,13 @@ public sealed interface Message {
    * snapshot of that peer's whole state, to rebuild itself from.
    */
   record SnapshotRequest(int from, int to) implements Message {}
+
+  /**
+   * Leadership handover: the leader of {@code ballot}, removed from the cell, gives up its lease
+   * and asks {@code candidate} (the most caught-up remaining voter) to start Phase 1 at once,
+   * without an election timeout or pre-vote. Sent to every member: each drops the lease it granted
+   * at {@code ballot}, so the candidate's prepares are not refused for it (docs/consensus.md,
+   * "Handover").
+   */
+  record TimeoutNow(int from, int to, long ballot, int candidate) implements Message {}
 }

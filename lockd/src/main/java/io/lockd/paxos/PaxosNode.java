@@ -28,6 +28,10 @@ public final class PaxosNode {
   private final Outbox out = new Outbox();
 
   private Leadership leadership;
+
+  /** Set while this replica leads after its own removal governs: it hands leadership over. */
+  private Handover handover;
+
   private PreVoteRound preVote;
   private long highestBallotSeen;
   private long appliedIndex;
@@ -169,6 +173,8 @@ public final class PaxosNode {
       onCatchUpEntries(c, now);
     } else if (m instanceof Message.SnapshotChunk c) {
       onSnapshotChunk(c, now);
+    } else if (m instanceof Message.TimeoutNow t) {
+      onTimeoutNow(t, now);
     }
   }
 
@@ -206,7 +212,7 @@ public final class PaxosNode {
       } else if (preVote != null) {
         preVote.tick(now);
       }
-    } else if (!isVoter()) {
+    } else if (!isVoter() && leadership.phase() != Leadership.Phase.LEADING) {
       // Its removal governs now: the others elect (docs/consensus.md, "Membership change").
       stepDown(now);
     } else if (!leadership.isLeader() && now >= electionDeadline) {
@@ -216,6 +222,7 @@ public final class PaxosNode {
     } else if (!leadership.tick(now)) {
       stepDown(now);
     }
+    maybeHandOver(now);
     if (catchUpTarget > log.chosenIndex()) {
       requestCatchUp(catchUpSource(), now);
     }
@@ -240,6 +247,9 @@ public final class PaxosNode {
       next = Math.min(next, Math.min(electionDeadline, leadership.nextDeadline()));
     } else {
       next = Math.min(next, leadership.nextDeadline());
+      if (handover != null) {
+        next = Math.min(next, handover.deadline());
+      }
     }
     if (catchUpTarget > log.chosenIndex()) {
       long retry = catchUpSentAt + config.retransmitMillis();
@@ -250,9 +260,12 @@ public final class PaxosNode {
     return next;
   }
 
-  /** Offers a command for the log; only a leader queues it. */
+  /**
+   * Offers a command for the log; only a leader queues it. A leader whose removal is chosen takes
+   * nothing more: it is about to hand over, and {@link #leaderHint} names its successor.
+   */
   public ProposeResult propose(Command command) {
-    if (leadership == null || !leadership.isLeader()) {
+    if (leadership == null || !leadership.isLeader() || removalChosen()) {
       return ProposeResult.NOT_LEADER;
     }
     return leadership.propose(command);
@@ -267,6 +280,11 @@ public final class PaxosNode {
     if (leadership == null || !leadership.isLeader()) {
       return new MembershipChange.Refusal(
           MembershipChange.Refusal.Kind.NOT_LEADER, "this replica does not lead");
+    }
+    if (removalChosen()) {
+      return new MembershipChange.Refusal(
+          MembershipChange.Refusal.Kind.NOT_LEADER,
+          "this replica was removed from the cell and is handing leadership over");
     }
     try {
       leadership.proposeChange(change, commandId);
@@ -284,6 +302,11 @@ public final class PaxosNode {
   /** The configuration governing the next slot this replica has not learned. */
   public Membership governingMembership() {
     return configs.governing(log.chosenIndex() + 1);
+  }
+
+  /** True once a chosen configuration no longer counts this replica as a voter. */
+  private boolean removalChosen() {
+    return !configs.latest().isVoter(self);
   }
 
   /** True while this replica is a voter of the configuration governing its next slot. */
@@ -393,7 +416,7 @@ public final class PaxosNode {
     if (leadership != null && leadership.ballot < a.ballot()) {
       stepDown(now);
     }
-    acceptor.grantLease(a.from(), now);
+    acceptor.grantLease(a.from(), a.ballot(), now);
     List<Long> slots = new ArrayList<>(a.entries().size());
     for (Entry e : a.entries()) {
       if (e.ballot() != a.ballot()) {
@@ -430,10 +453,28 @@ public final class PaxosNode {
     if (leadership != null && leadership.ballot < h.ballot()) {
       stepDown(now);
     }
-    acceptor.grantLease(h.from(), now);
+    acceptor.grantLease(h.from(), h.ballot(), now);
     heardFromLeader(h.from(), h.ballot(), now);
     learn(h.ballot(), h.chosenIndex(), h.from(), now);
     out.now(new Message.HeartbeatAck(self, h.from(), h.ballot(), h.round(), log.chosenIndex()));
+  }
+
+  /**
+   * The leader of {@code t.ballot()} gave its lease up and hands over: the grant made to it no
+   * longer binds this acceptor, and the named candidate starts Phase 1 at once, skipping the
+   * election timeout and the pre-vote (which only asks whether a live lease is in the way, and the
+   * lease holder just said there is none). A candidate that has promised a later ballot since
+   * ignores it: someone else already campaigns, and a late handover must not depose that one.
+   */
+  private void onTimeoutNow(Message.TimeoutNow t, long now) {
+    acceptor.releaseLease(t.ballot());
+    if (t.candidate() == self
+        && leadership == null
+        && t.ballot() >= acceptor.promised()
+        && isVoter()
+        && !abstaining()) {
+      campaign(now);
+    }
   }
 
   /**
@@ -468,6 +509,7 @@ public final class PaxosNode {
       catchUpTarget = Math.max(catchUpTarget, h.chosenIndex());
       requestCatchUp(h.from(), now);
     }
+    maybeHandOver(now);
   }
 
   // ---- learner ------------------------------------------------------------------------------
@@ -834,6 +876,7 @@ public final class PaxosNode {
       }
     }
     markChosen(chosen.get(chosen.size() - 1).slot());
+    maybeHandOver(now);
   }
 
   /**
@@ -859,9 +902,48 @@ public final class PaxosNode {
     }
   }
 
+  /**
+   * A leader whose removal governs hands over (docs/consensus.md, "Handover"): it proposes nothing
+   * more (nothing is left for it to propose: every slot its configuration governs is chosen), asks
+   * for a heartbeat round at once to learn how far the remaining voters got, and as soon as the
+   * most caught-up one has learned every slot it chose, it stops counting on its lease, tells every
+   * member so and that voter to campaign now ({@link Message.TimeoutNow}), and steps down. Its
+   * lease ends before any acceptor is told, so no later lease can overlap it. Without a caught-up
+   * voter within an election timeout it steps down anyway.
+   */
+  private void maybeHandOver(long now) {
+    if (leadership == null || leadership.phase() != Leadership.Phase.LEADING || isVoter()) {
+      return;
+    }
+    if (handover == null) {
+      handover = new Handover(now, config.electionTimeoutMillis());
+      leadership.heartbeatNow(now);
+      return;
+    }
+    Membership next = configs.governing(log.chosenIndex() + 1);
+    long heardSince = now - config.electionTimeoutMillis();
+    int successor =
+        Handover.successor(leadership.peers(), next, self, heardSince, log.chosenIndex());
+    if (successor >= 0) {
+      long ballot = leadership.ballot;
+      Set<Integer> audience = leadership.audience();
+      stepDown(now);
+      for (int id : audience) {
+        if (id != self) {
+          out.now(new Message.TimeoutNow(self, id, ballot, successor));
+        }
+      }
+      leaderId = successor;
+      lastLeaderContact = now;
+    } else if (handover.expired(now)) {
+      stepDown(now);
+    }
+  }
+
   private void stepDown(long now) {
     abandonPending();
     leadership = null;
+    handover = null;
     if (leaderId == self) {
       leaderId = -1;
     }
@@ -926,18 +1008,24 @@ public final class PaxosNode {
 
   /**
    * True when this replica may answer a read from its own state: it leads, its lease holds, and its
-   * own leadership no-op (hence everything chosen before it) has been applied.
+   * own leadership no-op (hence everything chosen before it) has been applied; and its removal is
+   * not chosen, so that clients move to its successor with everything else.
    */
   public boolean canServeReads(long now) {
     return leadership != null
+        && !removalChosen()
         && leadership.phase() == Leadership.Phase.LEADING
         && leadership.leaseValid(now)
         && appliedIndex >= leadership.leadershipSlot();
   }
 
-  /** True while this replica leads under a valid lease (it alone may expire sessions). */
+  /**
+   * True while this replica leads under a valid lease (it alone may expire sessions). A leader
+   * whose removal is chosen says no: it is handing over, proposes nothing more, and the session
+   * duties that would propose belong to its successor.
+   */
   public boolean holdsLease(long now) {
-    return leadership != null && leadership.leaseValid(now);
+    return leadership != null && !removalChosen() && leadership.leaseValid(now);
   }
 
   public long leaseRemaining(long now) {
@@ -951,6 +1039,11 @@ public final class PaxosNode {
    * only bounce them.
    */
   public int leaderHint(long now) {
+    if (leadership != null && removalChosen()) {
+      // About to hand over: send clients to the voter most likely to lead next.
+      return Handover.mostCaughtUp(
+          leadership.peers(), configs.latest(), self, now - config.electionTimeoutMillis());
+    }
     if (leadership != null) {
       return leadership.isLeader() ? self : -1;
     }

@@ -151,6 +151,9 @@ public final class MessageChecks {
           SNAPSHOT_BYTES_MAX);
     } else if (m instanceof Message.StateChecksum c) {
       slot(m, "index", c.index());
+    } else if (m instanceof Message.TimeoutNow t) {
+      ballot(m, "ballot", t.ballot(), m.from());
+      member(m, "candidate", t.candidate());
     }
   }
 
@@ -279,6 +282,9 @@ public final class MessageChecks {
       nonNegative(s, "offset", s.offset());
     } else if (m instanceof Message.StateChecksum c) {
       nonNegative(c, "index", c.index());
+    } else if (m instanceof Message.TimeoutNow t) {
+      nonNegative(t, "ballot", t.ballot());
+      checkId("candidate", t.candidate());
     }
   }
 

@@ -18,6 +18,7 @@ import io.lockd.proto.peer.v1.Promise;
 import io.lockd.proto.peer.v1.SnapshotChunk;
 import io.lockd.proto.peer.v1.SnapshotRequest;
 import io.lockd.proto.peer.v1.StateChecksum;
+import io.lockd.proto.peer.v1.TimeoutNow;
 
 /**
  * Converts {@link Message}s to {@link PeerEnvelope}s and back, losslessly: {@code
@@ -97,6 +98,8 @@ public final class PeerMessageCodec {
           StateChecksum.newBuilder().setIndex(c.index()).setChecksum(c.checksum()));
     } else if (m instanceof Message.SnapshotRequest) {
       env.setSnapshotRequest(SnapshotRequest.getDefaultInstance());
+    } else if (m instanceof Message.TimeoutNow t) {
+      env.setTimeoutNow(TimeoutNow.newBuilder().setBallot(t.ballot()).setCandidate(t.candidate()));
     } else {
       throw new MalformedMessageException("no wire form for " + m.getClass().getName());
     }
@@ -174,6 +177,9 @@ public final class PeerMessageCodec {
         return new Message.StateChecksum(from, to, sum.getIndex(), sum.getChecksum());
       case SNAPSHOT_REQUEST:
         return new Message.SnapshotRequest(from, to);
+      case TIMEOUT_NOW:
+        TimeoutNow handover = env.getTimeoutNow();
+        return new Message.TimeoutNow(from, to, handover.getBallot(), handover.getCandidate());
       case BODY_NOT_SET:
       default:
         throw new MalformedMessageException(

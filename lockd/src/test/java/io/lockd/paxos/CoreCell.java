@@ -33,6 +33,8 @@ final class CoreCell {
 
   long now;
 
+  private long nextChangeId = 1L << 40;
+
   CoreCell(int size) {
     List<Integer> all = new ArrayList<>();
     for (int id = 1; id <= size; id++) {
@@ -69,6 +71,30 @@ final class CoreCell {
 
   PaxosNode node(int id) {
     return nodes.get(id);
+  }
+
+  /**
+   * Offers a membership change at replica {@code at}, then settles; returns its refusal, or null.
+   */
+  MembershipChange.Refusal change(int at, MembershipChange c) {
+    MembershipChange.Refusal r = nodes.get(at).proposeChange(c, nextChangeId++);
+    settle();
+    return r;
+  }
+
+  /**
+   * Starts replica {@code id} empty, has {@code leader} add it as a learner and promote it once it
+   * caught up; returns the refusal that stopped it, or null once it is a voter.
+   */
+  MembershipChange.Refusal addVoter(int leader, int id) {
+    join(id);
+    MembershipChange.Refusal r = change(leader, new MembershipChange.Add(id, "", ""));
+    advance(500);
+    if (r == null) {
+      r = change(leader, new MembershipChange.Promote(id));
+      advance(500);
+    }
+    return r;
   }
 
   /** Runs until some replica serves reads; returns it. */

@@ -94,11 +94,7 @@ class MembershipTest {
   void aRemovedLeaderStepsDownAndTheRemainingVotersElectOneOfThem() {
     CoreCell cell = new CoreCell(3);
     int leader = cell.electLeader();
-    cell.join(4);
-    assertNull(change(cell, leader, new MembershipChange.Add(4, "", "")));
-    cell.advance(500);
-    assertNull(change(cell, leader, new MembershipChange.Promote(4)));
-    cell.advance(500);
+    assertNull(cell.addVoter(leader, 4));
     assertNull(change(cell, leader, new MembershipChange.Remove(leader)));
     cell.advance(3_000);
     PaxosNode old = cell.node(leader);

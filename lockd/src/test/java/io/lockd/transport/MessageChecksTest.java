@@ -39,7 +39,8 @@ class MessageChecksTest {
             new Message.CatchUpEntries(1, 2, List.of(entry(1, B2), entry(2, B1)), 2),
             new Message.SnapshotChunk(1, 2, 9, 0, new byte[16], true),
             new Message.StateChecksum(1, 2, 9, -1L),
-            new Message.SnapshotRequest(2, 1));
+            new Message.SnapshotRequest(2, 1),
+            new Message.TimeoutNow(1, 2, B1, 3));
     for (Message m : valid) {
       assertNull(CELL.refusal(m), m::toString);
     }
@@ -64,6 +65,7 @@ class MessageChecksTest {
     refused(new Message.Promise(2, 1, B2, 0, List.of()), "belongs to replica 2, not to 1");
     refused(new Message.Accepted(2, 1, B2, List.of(1L)), "belongs to replica 2, not to 1");
     refused(new Message.Accept(1, 2, B1, List.of(entry(3, B2)), 2), "not the accept's");
+    refused(new Message.TimeoutNow(1, 3, B2, 3), "belongs to replica 2, not to 1");
     refused(
         new Message.Promise(2, 1, B1, 0, List.of(entry(3, Ballot.of(4, 2)))), "above the promised");
   }
@@ -73,6 +75,7 @@ class MessageChecksTest {
     refused(new Message.CatchUpRequest(9, 1, 1), "from 9 is not a member");
     refused(new Message.CatchUpRequest(1, 0, 1), "to 0 is not a member");
     refused(new Message.Prepare(9, 1, Ballot.of(3, 9), 1), "not a member");
+    refused(new Message.TimeoutNow(1, 2, B1, 9), "candidate 9 is not a member");
     refused(
         new Message.CatchUpEntries(1, 2, List.of(entry(1, Ballot.of(2, 7))), 1), "not a member");
   }

@@ -94,14 +94,15 @@ final class ClientNetwork {
     this.slowRate = plan.slowRate;
     this.slowDelayMicros = plan.slowDelayMicros;
     this.lossRate = plan.dropRate / 10; // a lost packet costs a whole call here, not one message
-    int replicas = cell.replicas.size();
+    // Every id the cell may ever use has its address from the start, as the names of a fixed set
+    // of hosts would: a replica added later is reachable there, one not started refuses calls.
+    int replicas = cell.capacity();
     this.cut = new boolean[clients + 1][replicas + 1];
     this.endpoints = new Endpoint[replicas + 1];
-    for (SimReplica r : cell.replicas) {
-      String address = "r" + r.id + ":" + (PORT_BASE + r.id);
-      addresses.put(r.id, address);
-      replicaByAddress.put(address, r.id);
-      r.onCrash = () -> crashed(r.id);
+    for (int id = 1; id <= replicas; id++) {
+      String address = "r" + id + ":" + (PORT_BASE + id);
+      addresses.put(id, address);
+      replicaByAddress.put(address, id);
     }
   }
 
@@ -249,6 +250,9 @@ final class ClientNetwork {
   }
 
   private Endpoint endpoint(int id) {
+    if (id < 1 || id > cell.replicas.size()) {
+      return null; // an id the cell has not used yet: no process there
+    }
     SimReplica r = cell.replica(id);
     if (!r.isUp() || !(r.host() instanceof LockHost host) || host.server() == null) {
       return null;
@@ -257,6 +261,7 @@ final class ClientNetwork {
     if (e == null || e.host != host) {
       e = new Endpoint(r, host, addresses);
       endpoints[id] = e;
+      r.onCrash = () -> crashed(id);
     }
     return e;
   }

@@ -14,6 +14,7 @@ import io.lockd.sim.EventQueue;
 import io.lockd.sim.LockCheckers;
 import io.lockd.sim.LockHost;
 import io.lockd.sim.SimCell;
+import io.lockd.sim.SimReconfiguration;
 import io.lockd.sim.SimReplica;
 import io.lockd.sim.SimResource;
 import io.lockd.sim.Violation;
@@ -38,9 +39,13 @@ import java.util.function.BooleanSupplier;
  * replica pauses, partitions between replicas, clock-rate changes, lossy and slow links between
  * replicas) and the clients' (a process paused like a stop-the-world GC, past its lease at times; a
  * client cut off from some or all replicas; lost packets that reset or silence a call; client clock
- * rates changing within the drift bound; the serving leader crashed). Then everything heals and
- * every client must acquire a lock again, the applications stop, the replicas converge, and the
- * clients close their sessions, all within bounds.
+ * rates changing within the drift bound; the serving leader crashed), and membership changes
+ * ({@link SimReconfiguration}: fresh replicas added as learners and promoted once caught up, voters
+ * removed, the leader among them, which hands over, and crashed ones replaced). The clients are
+ * configured with the client address of every id the cell may use, as with the names of a fixed set
+ * of hosts; an address with no process refuses calls. Then everything heals and every client must
+ * acquire a lock again, the applications stop, the replicas converge, and the clients close their
+ * sessions, all within bounds.
  *
  * <p>Checked throughout (each a {@link Violation} that ends the run and prints its replay command):
  *
@@ -109,6 +114,8 @@ final class ClientSimulation {
       long resyncs,
       long aclAllowed,
       long aclDenied,
+      long membershipChanges,
+      long handovers,
       long hash,
       String violation) {}
 
@@ -133,6 +140,7 @@ final class ClientSimulation {
   private final ChecksumChecker states = new ChecksumChecker();
   private final TreeSet<Long> expired = new TreeSet<>();
   private final boolean injectDivergence;
+  private final SimReconfiguration reconfiguration;
   private boolean faultsOn = true;
 
   ClientSimulation(long seed) {
@@ -143,7 +151,9 @@ final class ClientSimulation {
    * @param serverEvents told of every replica's server moments (tests inject faults there: a throw,
    *     an ERROR line)
    * @param injectDivergence halfway through the faulty phase, one running replica applies a command
-   *     nobody chose (the harness does it to its namespace): the state checker must notice
+   *     nobody chose (the harness does it to its namespace): the state checker must notice. Such a
+   *     run keeps its membership, so that the corrupted replica is not removed and retired before
+   *     another one applies the same slots to compare with
    */
   ClientSimulation(long seed, ServerEvents serverEvents, boolean injectDivergence) {
     this.seed = seed;
@@ -152,11 +162,12 @@ final class ClientSimulation {
     LockCheckers[] check = new LockCheckers[1];
     ServerConfig server = ServerConfig.defaults().withGraceMillis(1_000);
     this.cell =
-        new SimCell(
+        SimCell.withReconfiguration(
             seed,
             REPLICAS,
             new ReplicaOptions(3_000, 200),
             id -> () -> new LockHost(id, check[0], queue[0], server, serverEvents));
+    this.reconfiguration = new SimReconfiguration(cell, seed, REPLICAS);
     this.events = cell.events;
     queue[0] = events;
     this.checkers = new LockCheckers(SimApp.LOCKS, LOCK_DELAY_MILLIS);
@@ -224,6 +235,9 @@ final class ClientSimulation {
       events.after(SAFETY_MILLIS * 500, this::corruptOne);
     }
     scheduleClientFault();
+    if (!injectDivergence) {
+      reconfiguration.start();
+    }
     apps.forEach(SimApp::start);
     cell.runUntil(events.nowMicros() + SAFETY_MILLIS * 1000);
     heal();
@@ -242,7 +256,7 @@ final class ClientSimulation {
         this::noSessionsLeft,
         WIND_DOWN_MILLIS,
         "liveness: sessions left in the cell after every client closed its own");
-    for (SimReplica r : cell.replicas) {
+    for (SimReplica r : cell.active()) {
       Namespace ns = namespace(r);
       trace.add(r.id, ns.appliedIndex(), ns.stateChecksum());
     }
@@ -264,6 +278,8 @@ final class ClientSimulation {
         apps.stream().mapToLong(a -> a.watchEvents()[1]).sum(),
         checkers.acl.allowed,
         checkers.acl.denied,
+        reconfiguration.changesApplied(),
+        cell.handovers(),
         trace.hash(),
         violation);
   }
@@ -393,6 +409,7 @@ final class ClientSimulation {
 
   private void heal() {
     faultsOn = false;
+    reconfiguration.stop();
     cell.heal();
     network.calm();
     for (SimApp a : apps) {
@@ -417,7 +434,7 @@ final class ClientSimulation {
         return false;
       }
     }
-    for (SimReplica r : cell.replicas) {
+    for (SimReplica r : cell.active()) {
       if (namespace(r).listSessions().getSessionsCount() > 0) {
         return false;
       }
@@ -425,10 +442,21 @@ final class ClientSimulation {
     return converged();
   }
 
+  /**
+   * Every replica of the cell applied the same slots into the same state. A replica the cell no
+   * longer contains is retired first (a change chosen just before the faults stopped may land
+   * late), and a removed leader's successor must be serving: the retired one may have been alone in
+   * applying its last slots.
+   */
   private boolean converged() {
+    reconfiguration.settle();
+    SimReplica leader = cell.servingLeader();
+    if (leader == null || cell.isRetired(leader)) {
+      return false;
+    }
     long applied = -1;
     long checksum = 0;
-    for (SimReplica r : cell.replicas) {
+    for (SimReplica r : cell.active()) {
       Namespace ns = namespace(r);
       if (applied >= 0 && (ns.appliedIndex() != applied || ns.stateChecksum() != checksum)) {
         return false;
@@ -448,13 +476,14 @@ final class ClientSimulation {
     for (SimApp a : apps) {
       b.append(a).append("; ");
     }
-    for (SimReplica r : cell.replicas) {
+    for (SimReplica r : cell.active()) {
       Namespace ns = namespace(r);
       b.append(
           String.format(
-              "[r%d %s applied=%d sum=%x sessions=%d] ",
+              "[r%d %s %s applied=%d sum=%x sessions=%d] ",
               r.id,
               r.isUp() ? r.replica().role() : "DOWN",
+              r.isUp() ? r.replica().membership() + "/" + r.replica().governingMembership() : "",
               ns.appliedIndex(),
               ns.stateChecksum(),
               ns.listSessions().getSessionsCount()));

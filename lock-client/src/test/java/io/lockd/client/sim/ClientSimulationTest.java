@@ -32,7 +32,7 @@ class ClientSimulationTest {
             "sim.clientSeed",
             "sim.clientSeeds",
             DEFAULT_SEEDS,
-            seed -> new ClientSimulation(seed).run(),
+            ClientSimulationTest::runAndReport,
             ClientSimulation.Result::seed);
     List<String> failures =
         Seeds.failures(
@@ -44,7 +44,8 @@ class ClientSimulationTest {
         "SIMULATION client seeds=%d replicas=5 clients=%d steps=%d messages=%d "
             + "violations=%d acquired=%d sessions=%d refused=%d reads=%d cache_hits=%d "
             + "pauses=%d expiries=%d seeds_with_expiry=%d watch_events=%d resyncs=%d "
-            + "acl_checked_allowed=%d acl_checked_denied=%d%n",
+            + "acl_checked_allowed=%d acl_checked_denied=%d membership_changes=%d "
+            + "seeds_with_changes=%d handovers=%d%n",
         results.size(),
         ClientSimulation.CLIENTS,
         sum(results, ClientSimulation.Result::steps),
@@ -61,8 +62,38 @@ class ClientSimulationTest {
         sum(results, ClientSimulation.Result::events),
         sum(results, ClientSimulation.Result::resyncs),
         sum(results, ClientSimulation.Result::aclAllowed),
-        sum(results, ClientSimulation.Result::aclDenied));
+        sum(results, ClientSimulation.Result::aclDenied),
+        sum(results, ClientSimulation.Result::membershipChanges),
+        results.stream().filter(r -> r.membershipChanges() > 0).count(),
+        sum(results, ClientSimulation.Result::handovers));
     assertTrue(failures.isEmpty(), String.join("\n", failures));
+    assertTrue(
+        !System.getProperty("sim.clientSeed", "").isBlank()
+            || sum(results, ClientSimulation.Result::membershipChanges) > 0,
+        "no membership change was applied: the reconfiguration harness is off");
+  }
+
+  private static final java.util.concurrent.atomic.AtomicLong DONE =
+      new java.util.concurrent.atomic.AtomicLong();
+  private static final java.util.concurrent.atomic.AtomicLong FAILED =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  /**
+   * Runs one seed; a long sweep says at once which seed failed, and every 250 seeds how far it got,
+   * instead of only at its end.
+   */
+  private static ClientSimulation.Result runAndReport(long seed) {
+    ClientSimulation.Result r = new ClientSimulation(seed).run();
+    if (r.violation() != null) {
+      FAILED.incrementAndGet();
+      System.out.printf(
+          "SIMULATION seed %d failed: %s%n", seed, r.violation().lines().findFirst().orElse(""));
+    }
+    long done = DONE.incrementAndGet();
+    if (done % 250 == 0) {
+      System.out.printf("SIMULATION progress seeds=%d violations=%d%n", done, FAILED.get());
+    }
+    return r;
   }
 
   private static long sum(
