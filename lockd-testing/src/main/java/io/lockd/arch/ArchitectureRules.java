@@ -2,7 +2,7 @@ package io.lockd.arch;
 
 import static com.tngtech.archunit.base.DescribedPredicate.not;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
-import static com.tngtech.archunit.core.domain.JavaClass.Predicates.simpleName;
+import static com.tngtech.archunit.core.domain.properties.HasName.Predicates.nameMatching;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
@@ -205,8 +205,11 @@ public final class ArchitectureRules {
         .resideInAPackage("io.lockd.namespace..")
         .should()
         .dependOnClassesThat(
-            resideInAPackage("io.lockd.replica..").and(not(simpleName("StateMachine"))))
-        .because("the replica drives the namespace through StateMachine and nothing else");
+            resideInAPackage("io.lockd.replica..")
+                .and(not(nameMatching("io\\.lockd\\.replica\\.StateMachine(\\$.*)?"))))
+        .because(
+            "the replica drives the namespace through StateMachine (and its nested types) and"
+                + " nothing else");
   }
 
   /**

@@ -4,8 +4,8 @@ import com.google.protobuf.ByteString;
 import io.lockd.proto.ns.v1.NodeRecord;
 import io.lockd.proto.ns.v1.Snapshot;
 import io.lockd.replica.StateMachine;
-import java.util.HashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The namespace at one applied index, copied on the replica's thread cheaply enough that the
@@ -59,7 +59,8 @@ final class NamespaceCapture implements StateMachine.Image {
   public byte[] encode() {
     Snapshot.Builder out = rest.toBuilder();
     // Nodes come by path, so a node's parent (a directory) is always met before the node.
-    Map<String, Acl> directoryAcls = new HashMap<>();
+    Map<String, Acl> directoryAcls =
+        new TreeMap<>(); // as everywhere in the namespace: no hash order
     for (int i = 0; i < nodes.length; i++) {
       Node node = nodes[i];
       NodeRecord.Builder record =
