@@ -67,18 +67,28 @@ class PeerForgeryTest {
       awaitWrite(cell);
       assertAllRunningBut(cell, victim);
 
-      // A contradiction of a value the second replica knows is chosen (slot 1, the first
-      // leader's no-op): it must keep running, distrust the sender and say so in its status.
-      io.lockd.replica.ReplicaStatus healthy = status(cell.server(second));
+      // A contradiction of a value the second replica knows is chosen and still holds in its log:
+      // it must keep running, distrust the sender and say so in its status. (Not slot 1: a
+      // snapshot, such as one taken for the replica the probe made diverge, drops the slots below
+      // it, and a replica cannot tell a contradiction of a value it no longer holds.)
+      io.lockd.replica.ReplicaStatus healthy =
+          await(
+              () -> {
+                awaitWrite(cell);
+                io.lockd.replica.ReplicaStatus now = status(cell.server(second));
+                return now.chosenIndex() > now.snapshotIndex() ? now : null;
+              },
+              "a chosen slot above replica " + second + "'s snapshot");
+      long slot = healthy.chosenIndex();
       long ballot = Ballot.of(Ballot.round(healthy.promised()) + 1, victim);
       Message contradiction =
           new Message.Accept(
-              victim, second, ballot, List.of(new Entry(1, ballot, forgedCreate())), 1);
+              victim, second, ballot, List.of(new Entry(slot, ballot, forgedCreate())), slot);
       try (ForgingPeer forger = connect(cell, victim, second)) {
         assertEquals(Status.Code.OK, forger.send(contradiction).getCode());
       }
       Suspicion s = await(() -> suspicionOf(cell.server(second), victim), "distrust of " + victim);
-      assertTrue(s.reason().contains("slot 1"), s.reason());
+      assertTrue(s.reason().contains("slot " + slot), s.reason());
       StatusResponse shown =
           ClusterGrpc.newBlockingStub(cell.channel(cell.server(second)))
               .withDeadlineAfter(10, TimeUnit.SECONDS)
