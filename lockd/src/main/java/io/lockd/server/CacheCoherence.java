@@ -55,7 +55,12 @@ final class CacheCoherence {
     final long seq;
     final long issuedAtMillis;
     final Set<String> paths = new LinkedHashSet<>();
-    long index;
+
+    /**
+     * The first change it carries. Later changes may join it while it is unsealed, but every answer
+     * from this index on must wait for it, so it never moves up.
+     */
+    final long index;
 
     /** No more paths may join: its number was sent, or told to a reader. */
     boolean sealed;
@@ -186,7 +191,6 @@ final class CacheCoherence {
         pendingCount++;
       }
       last.paths.add(path);
-      last.index = Math.max(last.index, index);
     }
   }
 

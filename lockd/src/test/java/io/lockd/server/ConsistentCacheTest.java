@@ -170,6 +170,34 @@ class ConsistentCacheTest {
     assertTrue(ofB.getSeq() > b.getInvalidationSeq(), sent.toString());
   }
 
+  /**
+   * Two changes while the cacher's stream is down travel in one invalidation; the write of the first
+   * file still waits for it (seed 2435 of the lock-service simulation: the second change used to
+   * move the invalidation's index past the first write, whose answer then left at once).
+   */
+  @Test
+  void aLaterChangeJoiningAnUnsentInvalidationDoesNotReleaseTheEarlierWrite() {
+    CoreHarness h = new CoreHarness(5_000);
+    long writer = h.createSession(10_000);
+    long cacher = cachingSession(h, 10_000);
+    CellServerTest.create(h, writer, FILE);
+    CellServerTest.create(h, writer, "/b");
+    cachedRead(h, cacher, FILE);
+    cachedRead(h, cacher, "/b");
+    Captured<SetContentsResponse> first = startWrite(h, writer, FILE, "v2");
+    Captured<SetContentsResponse> second = startWrite(h, writer, "/b", "v2");
+    h.advance(10); // a tick, which releases every held answer that is safe
+    assertEquals(0, first.calls, "answered before the cacher dropped the old " + FILE);
+    assertEquals(0, second.calls);
+
+    Sink stream = h.stream(cacher, 0);
+    CacheInvalidation inv = lastInvalidation(stream);
+    assertEquals(List.of(FILE, "/b"), inv.getPathsList());
+    ack(stream, cacher, h.replica.ballot, inv.getSeq());
+    first.ok();
+    second.ok();
+  }
+
   // ---- helpers --------------------------------------------------------------------------------
 
   /** Leadership moves away and back to this replica under a new ballot. */
