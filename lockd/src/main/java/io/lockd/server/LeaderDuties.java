@@ -61,6 +61,12 @@ final class LeaderDuties {
   /** The sessions this term inherited, still being taken over a page per tick (null: all are). */
   private SessionWalk inheriting;
 
+  /**
+   * Every session with an id up to this one is timed here or was looked at: those created in this
+   * term by commands this replica did not propose are found above it ({@link #adoptStrangers}).
+   */
+  private long adoptedThrough;
+
   /** The comparison of the deadline table with the namespace under way (null: none). */
   private SessionWalk reconciling;
 
@@ -120,6 +126,7 @@ final class LeaderDuties {
     if (inheriting != null) {
       inheritPage();
     }
+    adoptStrangers();
     if (!replica.holdsLease()) {
       return;
     }
@@ -251,6 +258,7 @@ final class LeaderDuties {
     reconciling = null;
     expiriesInFlight = 0;
     nextReconcileAt = now + config.reconcileEveryMillis();
+    adoptedThrough = namespace.lastSessionId(); // the inheritance walk covers those
     int inherited = namespace.sessionCount();
     graceLogged = inherited == 0 || config.graceMillis() == 0;
     cache.startTerm(term);
@@ -277,12 +285,40 @@ final class LeaderDuties {
   }
 
   private void inherit(SessionSummary s) {
+    inherit(s, termStartMillis);
+  }
+
+  /** Takes a session over, with a lease counted from {@code leaseFrom} at the earliest. */
+  private void inherit(SessionSummary s, long leaseFrom) {
     if (leases.get(s.sessionId()) != null) {
-      return; // heard from already in this term (inheritEarly)
+      return; // heard from already in this term (inheritEarly), or created by its own proposal
     }
     long keep = Math.max(config.graceMillis(), config.outlastMillis(s.leaseMillis()));
-    leases.put(s.sessionId(), s.leaseMillis(), termStartMillis + keep, true);
+    long deadline = Math.max(termStartMillis + keep, leaseFrom + s.leaseMillis());
+    leases.put(s.sessionId(), s.leaseMillis(), deadline, true);
     cache.inherit(s, termStartMillis);
+  }
+
+  /**
+   * Takes over the sessions created in this term by commands this replica did not propose. A leader
+   * may re-propose, above its own first slot, values an earlier leader proposed (promises from the
+   * voters of a configuration that came into force after Phase 1 report them), and a CreateSession
+   * among them is applied with nobody here waiting for its answer, so {@link #sessionCreated} never
+   * runs for it. Untimed, such a session would outlive its client until the next reconciliation.
+   * It is taken over as if inherited: an earlier leader may have answered its client.
+   */
+  private void adoptStrangers() {
+    long last = namespace.lastSessionId();
+    if (last <= adoptedThrough) {
+      return;
+    }
+    List<SessionSummary> page = namespace.sessionSummaries(adoptedThrough, SessionWalk.PAGE);
+    long now = replica.nowMillis();
+    for (SessionSummary s : page) {
+      inherit(s, now);
+    }
+    adoptedThrough =
+        page.size() < SessionWalk.PAGE ? last : page.get(page.size() - 1).sessionId();
   }
 
   /**

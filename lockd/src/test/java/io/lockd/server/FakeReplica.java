@@ -57,6 +57,14 @@ final class FakeReplica implements ServedReplica {
     return n;
   }
 
+  /**
+   * Applies a command nobody here proposed, as a leader does with an earlier leader's value it
+   * re-proposes: no callback hears of it.
+   */
+  void applyUnproposed(NamespaceCommand command) {
+    namespace.apply(++slot, new Command(slot, command.toByteArray()));
+  }
+
   /** Fails every queued proposal as if leadership was lost. */
   void abandonAll() {
     while (!queue.isEmpty()) {

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lockd.paxos.Role;
+import io.lockd.proto.ns.v1.CommandHeader;
+import io.lockd.proto.ns.v1.CreateSessionOp;
 import io.lockd.proto.ns.v1.NamespaceCommand;
 import io.lockd.proto.v1.EventType;
 import io.lockd.server.CoreHarness.Sink;
@@ -55,5 +57,38 @@ class TermStartTest {
             .count(),
         "an inherited session expired within the grace");
     h.namespace.getSession(first);
+  }
+
+  /**
+   * A CreateSession that an earlier leader proposed and this one re-proposed in its term is applied
+   * with nobody here waiting for its answer; its client may be gone. The leader still times the
+   * session and expires it once any lease it could have was over, not at the next reconciliation a
+   * minute later (lock-service simulation with reconfiguration, seed 2760).
+   */
+  @Test
+  void aSessionCreatedByACommandThisLeaderDidNotProposeIsTimedAndExpires() {
+    CoreHarness h = new CoreHarness(1_000);
+    h.step();
+    h.replica.applyUnproposed(
+        NamespaceCommand.newBuilder()
+            .setHeader(CommandHeader.newBuilder().setLeaderTimeMillis(h.replica.wallMillis))
+            .setCreateSession(
+                CreateSessionOp.newBuilder().setRequestedLeaseMillis(1_000).setClientName("gone"))
+            .build());
+    long orphan = h.namespace.lastSessionId();
+    h.server.onApplied();
+    h.step();
+    assertEquals(1, h.server.trackedSessions(), "the new session is not timed");
+
+    h.advance(3_000); // past its lease and any lease an earlier leader could have granted
+    h.advance(10);
+    assertTrue(
+        h.replica.proposed.stream()
+            .anyMatch(
+                c ->
+                    c.getOpCase() == NamespaceCommand.OpCase.EXPIRE_SESSION
+                        && c.getExpireSession().getSessionId() == orphan),
+        "the session was not expired");
+    assertEquals(0, h.namespace.sessionCount());
   }
 }
