@@ -200,19 +200,25 @@ make_tls() { # $1 replicas: CA, replica certificates (docs/security.md, "Identit
     -days 30 -sha256 -addext "basicConstraints=critical,CA:TRUE" \
     -addext "keyUsage=critical,keyCertSign,cRLSign" -out "$dir/ca.pem" 2>/dev/null \
     || die "openssl could not make the CA"
-  local common="basicConstraints=critical,CA:FALSE
-keyUsage=critical,digitalSignature,keyEncipherment"
   for ((n = 1; n <= $1; n++)); do
-    issue_cert "replica-$n" "lockd replica $n" "$common
-extendedKeyUsage=serverAuth,clientAuth
-subjectAltName=URI:lockd://local/replica/$n,IP:127.0.0.1,DNS:localhost" \
-      || die "openssl could not make replica $n's certificate"
+    issue_replica_cert "$n"
   done
   for name in admin alice bob; do
-    issue_cert "$name" "$name" "$common
+    issue_cert "$name" "$name" "$CERT_COMMON
 extendedKeyUsage=clientAuth" || die "openssl could not make $name's certificate"
   done
   chmod 600 "$dir"/*-key.pem
+}
+
+CERT_COMMON="basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment"
+
+issue_replica_cert() { # $1 replica id: its certificate names it (docs/security.md, "Identities")
+  issue_cert "replica-$1" "lockd replica $1" "$CERT_COMMON
+extendedKeyUsage=serverAuth,clientAuth
+subjectAltName=URI:lockd://local/replica/$1,IP:127.0.0.1,DNS:localhost" \
+    || die "openssl could not make replica $1's certificate"
+  chmod 600 "$DATA/tls/replica-$1-key.pem"
 }
 
 print_tls_usage() {
@@ -400,13 +406,16 @@ save_ids() { # $1: the ids now; $2: the next unused id
 
 cmd_add() {
   load_env
-  ((${TLS:-0} == 0)) || die "add: a TLS cell needs a certificate for the new replica; not supported here"
   local n=${NEXT_ID:-$((REPLICAS + 1))} m members=""
   ((n <= 49)) || die "add: no more ids (this script numbers replicas up to 49)"
   port_in_use "$(client_port "$n")" && die "add: port $(client_port "$n") is in use"
   port_in_use "$(peer_port "$n")" && die "add: port $(peer_port "$n") is in use"
   for m in $(ids); do members+="${members:+ }$(member_spec "$m")"; done
   members+=" $(member_spec "$n")"
+  if [[ "${TLS:-0}" == 1 ]]; then
+    [[ -f "$DATA/tls/ca-key.pem" ]] || die "add: the cell's CA key ($DATA/tls/ca-key.pem) is gone"
+    issue_replica_cert "$n" # signed by the cell's throwaway CA, like the first replicas'
+  fi
   echo "adding replica $n (clients 127.0.0.1:$(client_port "$n"), peers 127.0.0.1:$(peer_port "$n")) as a learner"
   lockctl_cmd member add "$n" "127.0.0.1:$(peer_port "$n")" "127.0.0.1:$(client_port "$n")" --wait 60s \
     || die "add: the cell refused replica $n"

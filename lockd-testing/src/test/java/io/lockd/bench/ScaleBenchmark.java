@@ -365,9 +365,12 @@ public final class ScaleBenchmark {
     return n;
   }
 
-  /** Creates {@code n} files of the configured size under /scale/PREFIX-dDDDD/, 8 writers. */
+  /**
+   * Creates {@code n} files of the configured size under /scale/PREFIX-dDDDD/, with {@code
+   * -Dscale.writers} writers (8 by default; a million nodes want more, each has one call in flight).
+   */
   private void createNodes(Map<Integer, String> addresses, String prefix, int n) throws Exception {
-    int writers = LOCK_CLIENTS;
+    int writers = Integer.getInteger("scale.writers", LOCK_CLIENTS);
     int perDirectory = 1_000;
     ByteString contents = ByteString.copyFrom(new byte[settings.contentBytes()]);
     List<Thread> threads = new ArrayList<>();
