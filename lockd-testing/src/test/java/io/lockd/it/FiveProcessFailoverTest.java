@@ -12,7 +12,6 @@ import io.lockd.proto.v1.AcquireRequest;
 import io.lockd.proto.v1.AcquireResponse;
 import io.lockd.proto.v1.ClusterGrpc;
 import io.lockd.proto.v1.CreateNodeRequest;
-import io.lockd.proto.v1.CreateSessionRequest;
 import io.lockd.proto.v1.Event;
 import io.lockd.proto.v1.EventType;
 import io.lockd.proto.v1.GetContentsAndStatRequest;
@@ -28,21 +27,17 @@ import io.lockd.proto.v1.NodeGrpc;
 import io.lockd.proto.v1.NodeKind;
 import io.lockd.proto.v1.ReleaseRequest;
 import io.lockd.proto.v1.ReplicaStatus;
-import io.lockd.proto.v1.RequestHeader;
-import io.lockd.proto.v1.SessionGrpc;
 import io.lockd.proto.v1.SessionInfo;
 import io.lockd.proto.v1.SetContentsRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -80,12 +75,13 @@ class FiveProcessFailoverTest {
 
   private LockdProcesses cell;
   private CellClient client;
-  private final List<SessionKeeper> keepers = new ArrayList<>();
-  private final Map<Long, AtomicLong> sequences = new HashMap<>();
+  private CellSessions sessions;
 
   @AfterEach
   void stopEverything() {
-    keepers.forEach(SessionKeeper::close);
+    if (sessions != null) {
+      sessions.close();
+    }
     if (client != null) {
       client.close();
     }
@@ -115,16 +111,18 @@ class FiveProcessFailoverTest {
                 Integer.toString(SNAPSHOT_EVERY)));
     cell.startAll();
     client = new CellClient(cell.clientAddresses());
+    sessions =
+        new CellSessions(client, SESSION_LEASE_MILLIS, ATTEMPT_MILLIS, CALL_MILLIS, 300_000);
     client.call(
         ch -> nodes(ch).getStat(GetStatRequest.newBuilder().setPath("/").build()), START_MILLIS);
 
     // Sessions: a writer, two holders, four waiters; each kept alive by its own stream.
-    SessionKeeper writer = session("writer");
-    SessionKeeper holderA = session("holder-a");
-    SessionKeeper holderB = session("holder-b");
+    SessionKeeper writer = sessions.open("writer");
+    SessionKeeper holderA = sessions.open("holder-a");
+    SessionKeeper holderB = sessions.open("holder-b");
     List<SessionKeeper> waitersA =
-        List.of(session("waiter-a1"), session("waiter-a2"), session("waiter-a3"));
-    SessionKeeper waiterB = session("waiter-b1");
+        List.of(sessions.open("waiter-a1"), sessions.open("waiter-a2"), sessions.open("waiter-a3"));
+    SessionKeeper waiterB = sessions.open("waiter-b1");
     create(writer, "/it", NodeKind.NODE_KIND_DIRECTORY, "");
     create(writer, "/it/data", NodeKind.NODE_KIND_DIRECTORY, "");
     create(writer, "/it/lock-a", NodeKind.NODE_KIND_FILE, "");
@@ -137,10 +135,10 @@ class FiveProcessFailoverTest {
       AcquireResponse queued = acquire(waitersA.get(i), "/it/lock-a", 60_000);
       assertTrue(queued.hasQueued(), queued.toString());
       assertEquals(i, queued.getQueued().getWaitersAhead());
-      acquireSequence.put(waitersA.get(i), lastSequence(waitersA.get(i)));
+      acquireSequence.put(waitersA.get(i), sessions.lastSequence(waitersA.get(i)));
     }
     assertTrue(acquire(waiterB, "/it/lock-b", 60_000).hasQueued());
-    acquireSequence.put(waiterB, lastSequence(waiterB));
+    acquireSequence.put(waiterB, sessions.lastSequence(waiterB));
 
     for (int i = 0; i < FILES_BEFORE_KILL; i++) {
       create(writer, file(i), NodeKind.NODE_KIND_FILE, contents(i));
@@ -154,7 +152,7 @@ class FiveProcessFailoverTest {
     long killed = System.nanoTime();
     SetContentsRequest probe =
         SetContentsRequest.newBuilder()
-            .setHeader(header(writer))
+            .setHeader(sessions.header(writer))
             .setPath(file(0))
             .setContents(ByteString.copyFromUtf8("after the kill"))
             .build();
@@ -166,7 +164,7 @@ class FiveProcessFailoverTest {
 
     // Within the grace period every session's KeepAlive reaches the new leader.
     long keepAliveMillis = 0;
-    for (SessionKeeper k : keepers) {
+    for (SessionKeeper k : sessions.all()) {
       assertTrue(
           k.awaitResponseAfter(killed, GRACE_MILLIS),
           "session " + k.sessionId + " found no leader within the grace period");
@@ -183,7 +181,7 @@ class FiveProcessFailoverTest {
 
     // The same sessions, the same holders, the same queues; every acknowledged write is there.
     Set<Long> alive = listSessions();
-    for (SessionKeeper k : keepers) {
+    for (SessionKeeper k : sessions.all()) {
       assertFalse(k.expired(), "session " + k.sessionId + " expired");
       assertTrue(alive.contains(k.sessionId), "session " + k.sessionId + " is gone: " + alive);
     }
@@ -236,7 +234,7 @@ class FiveProcessFailoverTest {
         converged.get(leaderId).getAppliedSlot(),
         converged.get(leaderId).getStateChecksum());
 
-    for (SessionKeeper k : keepers) {
+    for (SessionKeeper k : sessions.all()) {
       assertFalse(k.expired(), "session " + k.sessionId + " expired");
       assertEquals(0, k.repeated(), "session " + k.sessionId + " got events twice");
     }
@@ -275,38 +273,6 @@ class FiveProcessFailoverTest {
 
   // ---- sessions and requests -------------------------------------------------------------------
 
-  private SessionKeeper session(String name) throws InterruptedException {
-    CreateSessionRequest r =
-        CreateSessionRequest.newBuilder()
-            .setClientName(name)
-            .setRequestedLeaseMillis(SESSION_LEASE_MILLIS)
-            .build();
-    long id =
-        client
-            .call(
-                ch ->
-                    SessionGrpc.newBlockingStub(ch)
-                        .withDeadlineAfter(ATTEMPT_MILLIS, TimeUnit.MILLISECONDS)
-                        .createSession(r),
-                CALL_MILLIS)
-            .getSessionId();
-    sequences.put(id, new AtomicLong());
-    SessionKeeper k = new SessionKeeper(client, id, SESSION_LEASE_MILLIS / 4, 300_000);
-    keepers.add(k);
-    return k;
-  }
-
-  private RequestHeader header(SessionKeeper session) {
-    return RequestHeader.newBuilder()
-        .setSessionId(session.sessionId)
-        .setSequence(sequences.get(session.sessionId).incrementAndGet())
-        .build();
-  }
-
-  private long lastSequence(SessionKeeper session) {
-    return sequences.get(session.sessionId).get();
-  }
-
   private static NodeGrpc.NodeBlockingStub nodes(Channel ch) {
     return NodeGrpc.newBlockingStub(ch).withDeadlineAfter(ATTEMPT_MILLIS, TimeUnit.MILLISECONDS);
   }
@@ -319,7 +285,7 @@ class FiveProcessFailoverTest {
       throws InterruptedException {
     CreateNodeRequest r =
         CreateNodeRequest.newBuilder()
-            .setHeader(header(s))
+            .setHeader(sessions.header(s))
             .setPath(path)
             .setKind(kind)
             .setContents(ByteString.copyFromUtf8(text))
@@ -339,7 +305,7 @@ class FiveProcessFailoverTest {
       throws InterruptedException {
     AcquireRequest r =
         AcquireRequest.newBuilder()
-            .setHeader(header(s))
+            .setHeader(sessions.header(s))
             .setPath(path)
             .setMode(LockMode.LOCK_MODE_EXCLUSIVE)
             .setWaitMillis(waitMillis)
@@ -348,7 +314,7 @@ class FiveProcessFailoverTest {
   }
 
   private void release(SessionKeeper s, String path) throws InterruptedException {
-    ReleaseRequest r = ReleaseRequest.newBuilder().setHeader(header(s)).setPath(path).build();
+    ReleaseRequest r = ReleaseRequest.newBuilder().setHeader(sessions.header(s)).setPath(path).build();
     assertFalse(client.call(ch -> locks(ch).release(r), CALL_MILLIS).getWasWaiting());
   }
 

@@ -15,7 +15,6 @@ import io.lockd.proto.v1.AcquireResponse;
 import io.lockd.proto.v1.AddMemberRequest;
 import io.lockd.proto.v1.ClusterGrpc;
 import io.lockd.proto.v1.CreateNodeRequest;
-import io.lockd.proto.v1.CreateSessionRequest;
 import io.lockd.proto.v1.Event;
 import io.lockd.proto.v1.EventType;
 import io.lockd.proto.v1.GetContentsAndStatRequest;
@@ -32,10 +31,8 @@ import io.lockd.proto.v1.NodeKind;
 import io.lockd.proto.v1.PromoteMemberRequest;
 import io.lockd.proto.v1.RemoveMemberRequest;
 import io.lockd.proto.v1.ReplicaStatus;
-import io.lockd.proto.v1.RequestHeader;
 import io.lockd.proto.v1.SaveSnapshotRequest;
 import io.lockd.proto.v1.SaveSnapshotResponse;
-import io.lockd.proto.v1.SessionGrpc;
 import io.lockd.proto.v1.SetContentsRequest;
 import io.lockd.proto.v1.WatchGrpc;
 import io.lockd.proto.v1.WatchKind;
@@ -51,7 +48,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -91,13 +87,14 @@ class ReplaceReplicaTest {
   private LockdProcesses cell;
   private LockdProcesses restored;
   private CellClient client;
-  private final List<SessionKeeper> keepers = new ArrayList<>();
-  private final Map<Long, AtomicLong> sequences = new HashMap<>();
+  private CellSessions sessions;
   private final Map<String, String> acknowledged = new TreeMap<>();
 
   @AfterEach
   void stopEverything() {
-    keepers.forEach(SessionKeeper::close);
+    if (sessions != null) {
+      sessions.close();
+    }
     if (client != null) {
       client.close();
     }
@@ -118,12 +115,14 @@ class ReplaceReplicaTest {
     // (it may lead later); it starts only once the cell added it.
     cell.newMember(NEW_ID);
     client = new CellClient(cell.clientAddresses());
+    sessions =
+        new CellSessions(client, SESSION_LEASE_MILLIS, ATTEMPT_MILLIS, CALL_MILLIS, 600_000);
     int leader = client.awaitLeaderId(START_MILLIS);
 
-    SessionKeeper writer = session("writer");
-    SessionKeeper holder = session("holder");
-    SessionKeeper waiter = session("waiter");
-    SessionKeeper watcher = session("watcher");
+    SessionKeeper writer = sessions.open("writer");
+    SessionKeeper holder = sessions.open("holder");
+    SessionKeeper waiter = sessions.open("waiter");
+    SessionKeeper watcher = sessions.open("watcher");
     create(writer, "/app", NodeKind.NODE_KIND_DIRECTORY, "");
     create(writer, "/app/lock", NodeKind.NODE_KIND_FILE, "");
     create(writer, "/app/watched", NodeKind.NODE_KIND_FILE, "v0");
@@ -218,7 +217,7 @@ class ReplaceReplicaTest {
               + " the three-replica cell agrees at slot %d%n",
           saved.slot(), saved.checksum(), three.get(1).getAppliedSlot());
     }
-    for (SessionKeeper k : keepers) {
+    for (SessionKeeper k : sessions.all()) {
       assertFalse(k.expired(), "session " + k.sessionId + " expired");
     }
   }
@@ -362,7 +361,7 @@ class ReplaceReplicaTest {
 
   private void assertEverythingKept(SessionKeeper holder, SessionKeeper waiter)
       throws InterruptedException {
-    for (SessionKeeper k : keepers) {
+    for (SessionKeeper k : sessions.all()) {
       assertFalse(k.expired(), "session " + k.sessionId + " expired");
     }
     GetLockInfoRequest r = GetLockInfoRequest.newBuilder().setPath("/app/lock").build();
@@ -378,34 +377,6 @@ class ReplaceReplicaTest {
     }
   }
 
-  private SessionKeeper session(String name) throws InterruptedException {
-    CreateSessionRequest r =
-        CreateSessionRequest.newBuilder()
-            .setClientName(name)
-            .setRequestedLeaseMillis(SESSION_LEASE_MILLIS)
-            .build();
-    long id =
-        client
-            .call(
-                ch ->
-                    SessionGrpc.newBlockingStub(ch)
-                        .withDeadlineAfter(ATTEMPT_MILLIS, TimeUnit.MILLISECONDS)
-                        .createSession(r),
-                CALL_MILLIS)
-            .getSessionId();
-    sequences.put(id, new AtomicLong());
-    SessionKeeper k = new SessionKeeper(client, id, SESSION_LEASE_MILLIS / 4, 600_000);
-    keepers.add(k);
-    return k;
-  }
-
-  private RequestHeader header(SessionKeeper session) {
-    return RequestHeader.newBuilder()
-        .setSessionId(session.sessionId)
-        .setSequence(sequences.get(session.sessionId).incrementAndGet())
-        .build();
-  }
-
   private static NodeGrpc.NodeBlockingStub nodes(Channel ch) {
     return NodeGrpc.newBlockingStub(ch).withDeadlineAfter(ATTEMPT_MILLIS, TimeUnit.MILLISECONDS);
   }
@@ -418,7 +389,7 @@ class ReplaceReplicaTest {
       throws InterruptedException {
     CreateNodeRequest r =
         CreateNodeRequest.newBuilder()
-            .setHeader(header(s))
+            .setHeader(sessions.header(s))
             .setPath(path)
             .setKind(kind)
             .setContents(ByteString.copyFromUtf8(text))
@@ -432,7 +403,7 @@ class ReplaceReplicaTest {
   private void setContents(SessionKeeper s, String path, String text) throws InterruptedException {
     SetContentsRequest r =
         SetContentsRequest.newBuilder()
-            .setHeader(header(s))
+            .setHeader(sessions.header(s))
             .setPath(path)
             .setContents(ByteString.copyFromUtf8(text))
             .build();
@@ -457,7 +428,7 @@ class ReplaceReplicaTest {
       throws InterruptedException {
     AcquireRequest r =
         AcquireRequest.newBuilder()
-            .setHeader(header(s))
+            .setHeader(sessions.header(s))
             .setPath(path)
             .setMode(LockMode.LOCK_MODE_EXCLUSIVE)
             .setWaitMillis(waitMillis)
@@ -468,7 +439,7 @@ class ReplaceReplicaTest {
   private void watch(SessionKeeper s, String path) throws InterruptedException {
     WatchRequest r =
         WatchRequest.newBuilder()
-            .setHeader(header(s))
+            .setHeader(sessions.header(s))
             .setPath(path)
             .setKind(WatchKind.WATCH_KIND_CONTENTS)
             .build();

@@ -16,13 +16,17 @@ public final class MembershipSnapshot {
 
   private MembershipSnapshot() {}
 
-  static byte[] wrap(byte[] configurations, byte[] state) {
-    return new WireBytes.Writer()
-        .bytes(MAGIC)
-        .i32(configurations.length)
-        .bytes(configurations)
-        .bytes(state)
-        .toArray();
+  /**
+   * The stored form of a snapshot: allocated at its exact size, since the state may be hundreds of
+   * megabytes (a growing buffer would copy it twice more).
+   */
+  public static byte[] wrap(byte[] configurations, byte[] state) {
+    return java.nio.ByteBuffer.allocate(MAGIC.length + 4 + configurations.length + state.length)
+        .put(MAGIC)
+        .putInt(configurations.length) // big-endian, as WireBytes writes it
+        .put(configurations)
+        .put(state)
+        .array();
   }
 
   /** Splits a stored or received snapshot; one without the header is all state. */

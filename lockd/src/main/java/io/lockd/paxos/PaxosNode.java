@@ -319,12 +319,33 @@ public final class PaxosNode {
    * so that the log below it can be dropped and lagging replicas sent the snapshot.
    */
   public void snapshotTaken(long index, byte[] state) {
+    snapshotReady(index, () -> MembershipSnapshot.wrap(configs.encodeAt(index), state));
+  }
+
+  /**
+   * The configurations a snapshot of the state at {@code index} carries ({@link
+   * MembershipSnapshot#wrap}), for a driver that wraps the snapshot away from the replica's thread;
+   * ask while the state is at {@code index}.
+   */
+  public byte[] snapshotConfigurations(long index) {
+    return configs.encodeAt(index);
+  }
+
+  /**
+   * As {@link #snapshotTaken}, with the snapshot already wrapped with {@link
+   * #snapshotConfigurations} of its index: copying a large state is not the replica thread's work.
+   */
+  public void snapshotStored(long index, byte[] stored) {
+    snapshotReady(index, () -> stored);
+  }
+
+  private void snapshotReady(long index, java.util.function.Supplier<byte[]> stored) {
     Invariants.check(index <= appliedIndex, "snapshot %d beyond applied %d", index, appliedIndex);
     boolean healthy = trust.divergence() == null;
     if (index > log.snapshotIndex() && healthy) {
-      byte[] stored = MembershipSnapshot.wrap(configs.encodeAt(index), state);
-      log.installSnapshot(index, stored);
-      out.write(new StoreWrite.Snapshot(index, stored));
+      byte[] bytes = stored.get();
+      log.installSnapshot(index, bytes);
+      out.write(new StoreWrite.Snapshot(index, bytes));
     }
     if (log.snapshotIndex() > 0 && healthy) {
       snapshotRequesters.forEach(this::sendSnapshot);

@@ -4,6 +4,7 @@ import io.lockd.paxos.Command;
 import io.lockd.paxos.Entry;
 import io.lockd.paxos.Membership;
 import io.lockd.paxos.MembershipChange;
+import io.lockd.paxos.MembershipSnapshot;
 import io.lockd.paxos.Message;
 import io.lockd.paxos.PaxosConfig;
 import io.lockd.paxos.PaxosNode;
@@ -79,6 +80,13 @@ public final class Replica {
   private long checksumIndex = -1;
   private long checksumValue;
 
+  /**
+   * The size of the newest state this replica encoded or installed (0: none yet). Snapshots and
+   * checksums are spaced by it ({@link CaptureSpacing}): encoding a state costs in proportion to
+   * its size, so a big state is encoded after proportionally more slots.
+   */
+  private long stateBytes;
+
   private record Pending(ProposalCallback callback, long deadline) {}
 
   /** A captured state on its way to the encoder, and what its bytes will serve. */
@@ -88,6 +96,18 @@ public final class Replica {
     final StateMachine.Image image;
     boolean snapshot;
     boolean checksum;
+
+    /**
+     * The state's checksum, computed beside the loop with the encoding (a CRC over a large state is
+     * tens of milliseconds); read on the loop after the hand-back, which orders the two.
+     */
+    long stateChecksum;
+
+    /** For a snapshot: the configurations it carries (captured with the state). */
+    byte[] configurations;
+
+    /** For a snapshot: its stored form, wrapped beside the loop. */
+    byte[] stored;
 
     Encoding(long index, long restores, StateMachine.Image image) {
       this.index = index;
@@ -143,6 +163,7 @@ public final class Replica {
     }
     node.checkSnapshotsWith(stateMachine::readable);
     this.lastSnapshotIndex = recovered.snapshotIndex();
+    this.stateBytes = recovered.snapshot() == null ? 0 : recovered.snapshot().length;
     this.lastAppliedAt = clock.nowMillis();
     flush();
   }
@@ -300,6 +321,7 @@ public final class Replica {
       stateMachine.restore(ready.snapshot().state());
       appliedIndex = ready.snapshot().index();
       lastSnapshotIndex = node.snapshotIndex();
+      stateBytes = ready.snapshot().state().length;
       lastAppliedAt = clock.nowMillis();
       listener.snapshot(appliedIndex, ready.snapshot().state().length, true);
     }
@@ -363,8 +385,10 @@ public final class Replica {
       }
     }
     appliedIndex = e.slot();
-    if (appliedIndex % checksumEverySlots == 0) {
-      takeChecksum(appliedIndex); // the same slots on every replica, however batches fall
+    if (appliedIndex % CaptureSpacing.checksumSlots(checksumEverySlots, stateBytes) == 0) {
+      // The same slots on every replica, however batches fall: their states are the same size, and
+      // a replica that knows another size still meets the others at multiples of the larger.
+      takeChecksum(appliedIndex);
     }
   }
 
@@ -393,7 +417,18 @@ public final class Replica {
 
   private void encodeCaptured() {
     for (Encoding e : captured) {
-      encoder.encode(e.image, bytes -> encoded(e, bytes));
+      StateMachine.Image withChecksum =
+          () -> {
+            byte[] bytes = e.image.encode();
+            if (e.checksum) {
+              e.stateChecksum = StateMachine.checksumOf(bytes);
+            }
+            if (e.snapshot) {
+              e.stored = MembershipSnapshot.wrap(e.configurations, bytes);
+            }
+            return bytes;
+          };
+      encoder.encode(withChecksum, bytes -> encoded(e, bytes));
     }
     captured.clear();
   }
@@ -401,10 +436,13 @@ public final class Replica {
   /** Back on the replica's thread with the bytes of {@code e}, or null if encoding failed. */
   private void encoded(Encoding e, byte[] bytes) {
     boolean current = bytes != null && e.restores == restores;
+    if (current) {
+      stateBytes = bytes.length;
+    }
     if (e.snapshot) {
       snapshotEncoding = false;
       if (current) {
-        node.snapshotTaken(e.index, bytes);
+        node.snapshotStored(e.index, e.stored);
         listener.snapshot(e.index, bytes.length, false);
       } else {
         // Whoever waits for a snapshot gets the one the log holds (the next request, a newer one).
@@ -413,10 +451,9 @@ public final class Replica {
       }
     }
     if (e.checksum && current) {
-      long checksum = StateMachine.checksumOf(bytes);
       checksumIndex = e.index;
-      checksumValue = checksum;
-      node.checksumTaken(e.index, checksum, clock.nowMillis());
+      checksumValue = e.stateChecksum;
+      node.checksumTaken(e.index, e.stateChecksum, clock.nowMillis());
     }
   }
 
@@ -429,7 +466,8 @@ public final class Replica {
   }
 
   private void maybeSnapshot() {
-    if (appliedIndex - lastSnapshotIndex >= snapshotEverySlots && !snapshotEncoding) {
+    long spacing = CaptureSpacing.snapshotSlots(snapshotEverySlots, stateBytes, self);
+    if (appliedIndex - lastSnapshotIndex >= spacing && !snapshotEncoding) {
       snapshotAt(appliedIndex);
     }
   }
@@ -437,7 +475,9 @@ public final class Replica {
   private void snapshotAt(long index) {
     snapshotEncoding = true;
     lastSnapshotIndex = index;
-    capturedAt(index).snapshot = true;
+    Encoding e = capturedAt(index);
+    e.snapshot = true;
+    e.configurations = node.snapshotConfigurations(index);
   }
 
   /**

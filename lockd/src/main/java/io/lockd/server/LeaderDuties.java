@@ -304,8 +304,8 @@ final class LeaderDuties {
    * may re-propose, above its own first slot, values an earlier leader proposed (promises from the
    * voters of a configuration that came into force after Phase 1 report them), and a CreateSession
    * among them is applied with nobody here waiting for its answer, so {@link #sessionCreated} never
-   * runs for it. Untimed, such a session would outlive its client until the next reconciliation.
-   * It is taken over as if inherited: an earlier leader may have answered its client.
+   * runs for it. Untimed, such a session would outlive its client until the next reconciliation. It
+   * is taken over as if inherited: an earlier leader may have answered its client.
    */
   private void adoptStrangers() {
     long last = namespace.lastSessionId();
@@ -317,8 +317,7 @@ final class LeaderDuties {
     for (SessionSummary s : page) {
       inherit(s, now);
     }
-    adoptedThrough =
-        page.size() < SessionWalk.PAGE ? last : page.get(page.size() - 1).sessionId();
+    adoptedThrough = page.size() < SessionWalk.PAGE ? last : page.get(page.size() - 1).sessionId();
   }
 
   /**

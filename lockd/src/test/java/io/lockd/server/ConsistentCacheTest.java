@@ -171,9 +171,9 @@ class ConsistentCacheTest {
   }
 
   /**
-   * Two changes while the cacher's stream is down travel in one invalidation; the write of the first
-   * file still waits for it (seed 2435 of the lock-service simulation: the second change used to
-   * move the invalidation's index past the first write, whose answer then left at once).
+   * Two changes while the cacher's stream is down travel in one invalidation; the write of the
+   * first file still waits for it (seed 2435 of the lock-service simulation: the second change used
+   * to move the invalidation's index past the first write, whose answer then left at once).
    */
   @Test
   void aLaterChangeJoiningAnUnsentInvalidationDoesNotReleaseTheEarlierWrite() {

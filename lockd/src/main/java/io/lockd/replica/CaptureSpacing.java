@@ -1,0 +1,48 @@
+package io.lockd.replica;
+
+/**
+ * How many applied slots apart a replica encodes its whole state, for a checksum and for a
+ * snapshot. An encoding costs in proportion to the state's size; at a fixed spacing a large state
+ * is encoded so often that the encodings crowd out everything else. With a million nodes (a state
+ * of about 100 MB) and the old fixed 10,000 slots, all five replicas encoded, copied and wrote that
+ * state every 20 seconds or so, at the same moment, and the leader lost its lease at nearly every
+ * snapshot (docs/benchmarks.md, "Scale"). So the spacing grows with the state: at least one slot
+ * for every {@link #STATE_BYTES_PER_SLOT} bytes of it, which keeps the encoding work per applied
+ * slot bounded whatever the state's size. Small states keep the configured spacing.
+ */
+final class CaptureSpacing {
+  /** Bytes of state per slot of spacing: a 100 MB state is encoded about every 400,000 slots. */
+  static final long STATE_BYTES_PER_SLOT = 256;
+
+  private CaptureSpacing() {}
+
+  /**
+   * The checksum spacing: {@code base} times the smallest power of two that gives at least one slot
+   * per {@link #STATE_BYTES_PER_SLOT} bytes of {@code stateBytes}. Checksums are compared across
+   * replicas at equal slots, so they are taken at multiples of the spacing; powers of two keep
+   * replicas that know slightly different sizes (one that restarted, one that has not encoded
+   * since) meeting at the multiples of the larger spacing.
+   */
+  static long checksumSlots(long base, long stateBytes) {
+    long needed = stateBytes / STATE_BYTES_PER_SLOT;
+    long spacing = base;
+    while (spacing < needed && spacing <= Long.MAX_VALUE / 4) {
+      spacing <<= 1;
+    }
+    return spacing;
+  }
+
+  /**
+   * The snapshot spacing: as for checksums, and, once the state is large enough to have grown it,
+   * 0–40 % longer depending on the replica's id, so that the replicas do not all encode and write a
+   * large snapshot at the same moment (ZooKeeper randomises its snapCount per server for the same
+   * reason). Snapshots need no common slot; a small state keeps exactly {@code base}.
+   */
+  static long snapshotSlots(long base, long stateBytes, int selfId) {
+    long spacing = checksumSlots(base, stateBytes);
+    if (spacing == base) {
+      return base;
+    }
+    return spacing + spacing / 10 * Math.floorMod(selfId, 5);
+  }
+}
