@@ -338,6 +338,7 @@ public final class ScaleBenchmark {
   // ---- nodes -----------------------------------------------------------------------------------
 
   private long nodes(Map<Integer, String> addresses) throws Exception {
+    long[] leaderBefore = leaderAndBallot();
     long[] before = heaps();
     int n = settings.nodes();
     long start = System.nanoTime();
@@ -362,6 +363,17 @@ public final class ScaleBenchmark {
       catchUp(addresses, Math.max(100, n / 10));
       catchUpNewReplica();
     }
+    long[] leaderAfter = leaderAndBallot();
+    out.printf(
+        "SCALE nodes-leader-kept=%s leader %d ballot %s -> leader %d ballot %s (from before the"
+            + " nodes through every step with them, heap measurements by full GC included)"
+            + " loadavg=%s%n",
+        Arrays.equals(leaderBefore, leaderAfter) ? "yes" : "NO",
+        leaderBefore[0],
+        Ballot.toString(leaderBefore[1]),
+        leaderAfter[0],
+        Ballot.toString(leaderAfter[1]),
+        loadAverage());
     return n;
   }
 
