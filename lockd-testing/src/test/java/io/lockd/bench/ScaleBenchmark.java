@@ -135,7 +135,8 @@ public final class ScaleBenchmark {
     List<String> jvm =
         List.of(
             System.getProperty(
-                    "scale.jvm", "-Xms256m -Xmx2g -XX:MetaspaceSize=64m -XX:+UseSerialGC")
+                    "scale.jvm",
+                    "-Xms512m -Xmx3g -XX:MetaspaceSize=64m -XX:+UseG1GC -XX:MaxGCPauseMillis=50")
                 .split(" "));
     List<String> launch =
         System.getProperty("scale.jar") == null && !Files.isRegularFile(defaultJar())
