@@ -205,7 +205,9 @@ public final class ScaleBenchmark {
     boolean locks = settings.lockSeconds() > 0; // -Dscale.lockSeconds=0: sessions alone
     double without = 0;
     if (locks) {
-      lockPairs(addresses, Math.min(5, settings.lockSeconds())); // warm-up (JIT)
+      // Warm-up: fresh replicas reach their speed only after 30-50 s of load (JIT); a 5 s one left
+      // the figure without sessions at half the one beside them (2026-12-07 03:28).
+      lockPairs(addresses, Math.min(30, settings.lockSeconds()));
       without = lockPairs(addresses, settings.lockSeconds());
       out.printf(
           "SCALE lock-pairs-per-s without-sessions=%.0f loadavg=%s%n", without, loadAverage());
