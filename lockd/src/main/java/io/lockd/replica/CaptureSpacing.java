@@ -1,14 +1,14 @@
 package io.lockd.replica;
 
 /**
- * How many applied slots apart a replica encodes its whole state, for a checksum and for a
- * snapshot. An encoding costs in proportion to the state's size; at a fixed spacing a large state
- * is encoded so often that the encodings crowd out everything else. With a million nodes (a state
- * of about 100 MB) and the old fixed 10,000 slots, all five replicas encoded, copied and wrote that
- * state every 20 seconds or so, at the same moment, and the leader lost its lease at nearly every
- * snapshot (docs/benchmarks.md, "Scale"). So the spacing grows with the state: at least one slot
- * for every {@link #STATE_BYTES_PER_SLOT} bytes of it, which keeps the encoding work per applied
- * slot bounded whatever the state's size. Small states keep the configured spacing.
+ * How far apart a replica encodes its whole state, for a checksum and for a snapshot. An encoding
+ * costs in proportion to the state's size; at a fixed spacing a large state is encoded so often
+ * that the encodings crowd out everything else. With a million nodes (a state of about 100 MB) and
+ * the old fixed 10,000 slots, all five replicas encoded, copied and wrote that state every 20
+ * seconds or so, at the same moment, and the leader lost its lease at nearly every snapshot
+ * (docs/benchmarks.md, "Scale"). So the spacing grows with the state, which keeps the encoding work
+ * per applied slot or log byte bounded whatever the state's size. Small states keep the configured
+ * spacing.
  */
 final class CaptureSpacing {
   /** Bytes of state per slot of spacing: a 100 MB state is encoded about every 400,000 slots. */
@@ -33,16 +33,24 @@ final class CaptureSpacing {
   }
 
   /**
-   * The snapshot spacing: as for checksums, and, once the state is large enough to have grown it,
-   * 0–40 % longer depending on the replica's id, so that the replicas do not all encode and write a
-   * large snapshot at the same moment (ZooKeeper randomises its snapCount per server for the same
-   * reason). Snapshots need no common slot; a small state keeps exactly {@code base}.
+   * Whether a snapshot is due, {@code slots} applied slots and {@code logBytes} bytes of commands
+   * after the last one. Always after {@code base} slots while the state is small; for a larger
+   * state only once the log since the last snapshot has grown to half the state's size, so that a
+   * snapshot's encoding is paid for by at least as many log bytes as half of what it encodes, and
+   * the log kept in memory and on disk stays under about half the state (a bound in slots would let
+   * a log of large commands grow many times the state). That threshold is 0–40 % higher depending
+   * on the replica's id, so that the replicas do not all encode and write a large snapshot at the
+   * same moment (ZooKeeper randomises its snapCount per server for the same reason); snapshots,
+   * unlike checksums, need no common slot.
    */
-  static long snapshotSlots(long base, long stateBytes, int selfId) {
-    long spacing = checksumSlots(base, stateBytes);
-    if (spacing == base) {
-      return base;
+  static boolean snapshotDue(long base, long stateBytes, int selfId, long slots, long logBytes) {
+    if (slots < base) {
+      return false;
     }
-    return spacing + spacing / 10 * Math.floorMod(selfId, 5);
+    if (checksumSlots(base, stateBytes) == base) {
+      return true; // a small state: the configured spacing
+    }
+    long half = stateBytes / 2;
+    return logBytes >= half + half / 10 * Math.floorMod(selfId, 5);
   }
 }

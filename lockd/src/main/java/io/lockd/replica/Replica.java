@@ -87,6 +87,9 @@ public final class Replica {
    */
   private long stateBytes;
 
+  /** Bytes of commands applied since the last snapshot (what the log holds beyond it). */
+  private long logBytesSinceSnapshot;
+
   private record Pending(ProposalCallback callback, long deadline) {}
 
   /** A captured state on its way to the encoder, and what its bytes will serve. */
@@ -321,6 +324,7 @@ public final class Replica {
       stateMachine.restore(ready.snapshot().state());
       appliedIndex = ready.snapshot().index();
       lastSnapshotIndex = node.snapshotIndex();
+      logBytesSinceSnapshot = 0;
       stateBytes = ready.snapshot().state().length;
       lastAppliedAt = clock.nowMillis();
       listener.snapshot(appliedIndex, ready.snapshot().state().length, true);
@@ -379,6 +383,7 @@ public final class Replica {
     for (Command c : e.value().commands()) {
       // The core keeps the configuration; the state machine never sees its commands.
       byte[] result = Membership.isCommand(c) ? new byte[0] : stateMachine.apply(e.slot(), c);
+      logBytesSinceSnapshot += c.size();
       Pending p = pending.remove(c.id());
       if (p != null) {
         p.callback.applied(e.slot(), result);
@@ -466,8 +471,13 @@ public final class Replica {
   }
 
   private void maybeSnapshot() {
-    long spacing = CaptureSpacing.snapshotSlots(snapshotEverySlots, stateBytes, self);
-    if (appliedIndex - lastSnapshotIndex >= spacing && !snapshotEncoding) {
+    if (!snapshotEncoding
+        && CaptureSpacing.snapshotDue(
+            snapshotEverySlots,
+            stateBytes,
+            self,
+            appliedIndex - lastSnapshotIndex,
+            logBytesSinceSnapshot)) {
       snapshotAt(appliedIndex);
     }
   }
@@ -475,6 +485,7 @@ public final class Replica {
   private void snapshotAt(long index) {
     snapshotEncoding = true;
     lastSnapshotIndex = index;
+    logBytesSinceSnapshot = 0;
     Encoding e = capturedAt(index);
     e.snapshot = true;
     e.configurations = node.snapshotConfigurations(index);

@@ -1,7 +1,7 @@
 package io.lockd.replica;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -18,7 +18,8 @@ class CaptureSpacingTest {
     assertEquals(BASE, CaptureSpacing.checksumSlots(BASE, 0));
     assertEquals(BASE, CaptureSpacing.checksumSlots(BASE, 2_000_000));
     for (int id = 1; id <= 7; id++) {
-      assertEquals(BASE, CaptureSpacing.snapshotSlots(BASE, 2_000_000, id));
+      assertFalse(CaptureSpacing.snapshotDue(BASE, 2_000_000, id, BASE - 1, 1L << 30));
+      assertTrue(CaptureSpacing.snapshotDue(BASE, 2_000_000, id, BASE, 0));
     }
   }
 
@@ -40,14 +41,26 @@ class CaptureSpacingTest {
   }
 
   @Test
-  void replicasSnapshotALargeStateAtDifferentSlots() {
+  void aLargeStateIsSnapshottedOnceTheLogGrewToHalfItsSize() {
+    long state = 1L << 30; // a gigabyte of contents, written in 4 KiB commands
+    long slotsForHalf = (state / 2) / 4096;
+    assertFalse(CaptureSpacing.snapshotDue(BASE, state, 5, slotsForHalf, state / 2 - 1));
+    assertTrue(
+        CaptureSpacing.snapshotDue(BASE, state, 5, slotsForHalf, state / 2),
+        "the log kept beside a large state must stay near half its size, not grow with slots");
+  }
+
+  @Test
+  void replicasSnapshotALargeStateAtDifferentPoints() {
     long state = 100L << 20;
-    java.util.Set<Long> spacings = new java.util.TreeSet<>();
+    java.util.Set<Long> thresholds = new java.util.TreeSet<>();
     for (int id = 1; id <= 5; id++) {
-      spacings.add(CaptureSpacing.snapshotSlots(BASE, state, id));
+      long bytes = state / 2;
+      while (!CaptureSpacing.snapshotDue(BASE, state, id, Long.MAX_VALUE, bytes)) {
+        bytes += state / 100;
+      }
+      thresholds.add(bytes);
     }
-    assertEquals(5, spacings.size(), spacings.toString());
-    assertNotEquals(
-        CaptureSpacing.snapshotSlots(BASE, state, 1), CaptureSpacing.snapshotSlots(BASE, state, 2));
+    assertEquals(5, thresholds.size(), thresholds.toString());
   }
 }
