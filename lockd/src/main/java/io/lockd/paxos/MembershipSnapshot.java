@@ -21,12 +21,16 @@ public final class MembershipSnapshot {
    * megabytes (a growing buffer would copy it twice more).
    */
   public static byte[] wrap(byte[] configurations, byte[] state) {
-    return java.nio.ByteBuffer.allocate(MAGIC.length + 4 + configurations.length + state.length)
-        .put(MAGIC)
-        .putInt(configurations.length) // big-endian, as WireBytes writes it
-        .put(configurations)
-        .put(state)
-        .array();
+    byte[] out = new byte[MAGIC.length + 4 + configurations.length + state.length];
+    System.arraycopy(MAGIC, 0, out, 0, MAGIC.length);
+    int n = configurations.length;
+    int at = MAGIC.length;
+    for (int shift = 24; shift >= 0; shift -= 8) {
+      out[at++] = (byte) (n >>> shift); // big-endian, as WireBytes writes it
+    }
+    System.arraycopy(configurations, 0, out, at, n);
+    System.arraycopy(state, 0, out, at + n, state.length);
+    return out;
   }
 
   /** Splits a stored or received snapshot; one without the header is all state. */
