@@ -2,11 +2,9 @@ package io.lockd.paxos;
 
 import io.lockd.invariant.Invariants;
 import java.util.ArrayList;
-import java.util.Iterator;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
@@ -60,10 +58,6 @@ public final class PaxosNode {
   private final Configurations configs;
 
   private final Set<Integer> snapshotRequesters = new TreeSet<>();
-
-  /** Snapshots on their way to peers, a few chunks per turn ({@link SnapshotTransfer}). */
-  private final Map<Integer, SnapshotTransfer> transfers = new TreeMap<>();
-
   private Predicate<byte[]> snapshotReadable = state -> true;
 
   /**
@@ -240,9 +234,6 @@ public final class PaxosNode {
    * early is harmless). Inputs may move it earlier; ask again after each one.
    */
   public long nextDeadline(long now) {
-    if (!transfers.isEmpty()) {
-      return now; // chunks to send: the next turn sends more
-    }
     long next = trust.nextDeadline();
     if (trust.divergence() != null) {
       return Math.min(next, trust.nextAskAt(snapshotPatience()));
@@ -383,7 +374,6 @@ public final class PaxosNode {
     if (leadership != null) {
       leadership.flush(now);
     }
-    sendSnapshotChunks();
     return out.drain();
   }
 
@@ -642,38 +632,17 @@ public final class PaxosNode {
     out.now(new Message.CatchUpEntries(self, r.from(), entries, log.chosenIndex()));
   }
 
-  /**
-   * Starts sending this replica's snapshot to {@code to}, unless one is already on its way there: a
-   * requester asks again while chunks still arrive, and restarting with each newer snapshot could
-   * keep it from ever receiving one whole. It catches up from the one it gets.
-   */
   private void sendSnapshot(int to) {
-    if (!transfers.containsKey(to)) {
-      transfers.put(to, new SnapshotTransfer(to, log.snapshotIndex(), log.snapshot()));
-    }
-  }
-
-  /**
-   * A few MiB of each snapshot on its way, per turn of the loop: a large snapshot sent at once
-   * (every chunk copied and handed to the transport in one turn) held a leader's loop long enough
-   * to lose its lease when a new replica joined a cell of a million nodes.
-   */
-  private void sendSnapshotChunks() {
-    if (transfers.isEmpty()) {
-      return;
-    }
-    Iterator<SnapshotTransfer> it = transfers.values().iterator();
-    while (it.hasNext()) {
-      SnapshotTransfer t = it.next();
-      for (int sent = 0; sent < SnapshotTransfer.BYTES_PER_TURN && !t.done(); ) {
-        Message.SnapshotChunk chunk = t.next(self, config.snapshotChunkBytes());
-        out.now(chunk);
-        sent += Math.max(1, chunk.data().length);
-      }
-      if (t.done()) {
-        it.remove();
-      }
-    }
+    byte[] state = log.snapshot();
+    int chunk = config.snapshotChunkBytes();
+    int offset = 0;
+    do {
+      int len = Math.min(chunk, state.length - offset);
+      byte[] data = Arrays.copyOfRange(state, offset, offset + len);
+      boolean last = offset + len >= state.length;
+      out.now(new Message.SnapshotChunk(self, to, log.snapshotIndex(), offset, data, last));
+      offset += len;
+    } while (offset < state.length);
   }
 
   private void onCatchUpEntries(Message.CatchUpEntries c, long now) {
