@@ -385,7 +385,8 @@ public final class ScaleBenchmark {
 
   /**
    * Creates {@code n} files of the configured size under /scale/PREFIX-dDDDD/, with {@code
-   * -Dscale.writers} writers (8 by default; a million nodes want more, each has one call in flight).
+   * -Dscale.writers} writers (8 by default; a million nodes want more, each has one call in
+   * flight).
    */
   private void createNodes(Map<Integer, String> addresses, String prefix, int n) throws Exception {
     int writers = Integer.getInteger("scale.writers", LOCK_CLIENTS);

@@ -29,7 +29,11 @@ final class CellSessions implements AutoCloseable {
    * (through other members) for {@code callMillis}; keepers stop after {@code lifetimeMillis}.
    */
   CellSessions(
-      CellClient client, long leaseMillis, long attemptMillis, long callMillis, long lifetimeMillis) {
+      CellClient client,
+      long leaseMillis,
+      long attemptMillis,
+      long callMillis,
+      long lifetimeMillis) {
     this.client = client;
     this.leaseMillis = leaseMillis;
     this.attemptMillis = attemptMillis;

@@ -111,8 +111,7 @@ class FiveProcessFailoverTest {
                 Integer.toString(SNAPSHOT_EVERY)));
     cell.startAll();
     client = new CellClient(cell.clientAddresses());
-    sessions =
-        new CellSessions(client, SESSION_LEASE_MILLIS, ATTEMPT_MILLIS, CALL_MILLIS, 300_000);
+    sessions = new CellSessions(client, SESSION_LEASE_MILLIS, ATTEMPT_MILLIS, CALL_MILLIS, 300_000);
     client.call(
         ch -> nodes(ch).getStat(GetStatRequest.newBuilder().setPath("/").build()), START_MILLIS);
 
@@ -314,7 +313,8 @@ class FiveProcessFailoverTest {
   }
 
   private void release(SessionKeeper s, String path) throws InterruptedException {
-    ReleaseRequest r = ReleaseRequest.newBuilder().setHeader(sessions.header(s)).setPath(path).build();
+    ReleaseRequest r =
+        ReleaseRequest.newBuilder().setHeader(sessions.header(s)).setPath(path).build();
     assertFalse(client.call(ch -> locks(ch).release(r), CALL_MILLIS).getWasWaiting());
   }
 

@@ -115,8 +115,7 @@ class ReplaceReplicaTest {
     // (it may lead later); it starts only once the cell added it.
     cell.newMember(NEW_ID);
     client = new CellClient(cell.clientAddresses());
-    sessions =
-        new CellSessions(client, SESSION_LEASE_MILLIS, ATTEMPT_MILLIS, CALL_MILLIS, 600_000);
+    sessions = new CellSessions(client, SESSION_LEASE_MILLIS, ATTEMPT_MILLIS, CALL_MILLIS, 600_000);
     int leader = client.awaitLeaderId(START_MILLIS);
 
     SessionKeeper writer = sessions.open("writer");
