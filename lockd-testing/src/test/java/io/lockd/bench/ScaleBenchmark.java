@@ -262,16 +262,11 @@ public final class ScaleBenchmark {
       } else {
         out.printf("SCALE memory-per-session not measured (given endpoints: no pids)%n");
       }
-      out.printf(
-          "SCALE sessions-leader-kept=%s leader %d ballot %s -> leader %d ballot %s (from before"
-              + " the sessions to the end of the hold; the ballot's round counts elections)"
-              + " loadavg=%s%n",
-          Arrays.equals(leaderBefore, leaderAfter) ? "yes" : "NO",
-          leaderBefore[0],
-          Ballot.toString(leaderBefore[1]),
-          leaderAfter[0],
-          Ballot.toString(leaderAfter[1]),
-          loadAverage());
+      printLeaderKept(
+          "sessions-leader-kept",
+          leaderBefore,
+          leaderAfter,
+          "from before the sessions to the end of the hold");
     } finally {
       children.forEach(Child::stop);
     }
@@ -370,17 +365,27 @@ public final class ScaleBenchmark {
       catchUpNewReplica();
     }
     long[] leaderAfter = leaderAndBallot();
-    out.printf(
-        "SCALE nodes-leader-kept=%s leader %d ballot %s -> leader %d ballot %s (from before the"
-            + " nodes through every step with them, heap measurements by full GC included)"
-            + " loadavg=%s%n",
-        Arrays.equals(leaderBefore, leaderAfter) ? "yes" : "NO",
-        leaderBefore[0],
-        Ballot.toString(leaderBefore[1]),
-        leaderAfter[0],
-        Ballot.toString(leaderAfter[1]),
-        loadAverage());
+    printLeaderKept(
+        "nodes-leader-kept",
+        leaderBefore,
+        leaderAfter,
+        "from before the nodes through every step with them");
     return n;
+  }
+
+  /** One line: whether the leader and its ballot ({@link #leaderAndBallot}) stayed the same. */
+  private void printLeaderKept(String figure, long[] before, long[] after, String window) {
+    out.printf(
+        "SCALE %s=%s leader %d ballot %s -> leader %d ballot %s (%s; the ballot's round counts"
+            + " elections) loadavg=%s%n",
+        figure,
+        Arrays.equals(before, after) ? "yes" : "NO",
+        before[0],
+        Ballot.toString(before[1]),
+        after[0],
+        Ballot.toString(after[1]),
+        window,
+        loadAverage());
   }
 
   /**
