@@ -330,7 +330,8 @@ class ReplaceReplicaTest {
       long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_MILLIS);
       while (System.nanoTime() < deadline) {
         ReplicaStatus s = one.selfStatuses(1_000).get(id);
-        if (s != null && s.getAppliedSlot() > 0) {
+        // The checksum is taken beside the loop once the replica is idle: 0 until then.
+        if (s != null && s.getAppliedSlot() > 0 && s.getStateChecksum() != 0) {
           return s.getStateChecksum();
         }
         Thread.sleep(200);
