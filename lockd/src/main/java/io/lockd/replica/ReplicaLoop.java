@@ -46,6 +46,7 @@ public final class ReplicaLoop implements AutoCloseable {
   private volatile boolean running = true;
   private Replica replica;
   private Duty duty = Duty.NONE;
+  private final LoopStalls stalls;
 
   /**
    * Periodic work of the layer above the replica (the server's session expiry, timers, health), run
@@ -86,6 +87,7 @@ public final class ReplicaLoop implements AutoCloseable {
     this.peerInbox = new ArrayBlockingQueue<>(inboxCapacity);
     this.clock = clock;
     this.tickMinMillis = tickMinMillis;
+    this.stalls = new LoopStalls(name);
     CompletableFuture<Void> built = new CompletableFuture<>();
     this.thread =
         new Thread(
@@ -163,6 +165,10 @@ public final class ReplicaLoop implements AutoCloseable {
         if (Thread.interrupted() || !running) {
           break;
         }
+        long woke = clock.nowMillis();
+        if (woke >= nextTick) {
+          stalls.timerRan(nextTick, woke);
+        }
         runPeerWork();
         runClientWork(nextTick);
         long now = clock.nowMillis();
@@ -174,6 +180,7 @@ public final class ReplicaLoop implements AutoCloseable {
           lastTick = now;
         }
         flush();
+        stalls.turn(woke, lastFlushMillis);
         nextTick = Math.max(nextTick(now), lastTick + tickMinMillis);
       }
     } catch (RuntimeException | Error e) {

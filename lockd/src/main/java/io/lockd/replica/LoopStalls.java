@@ -1,0 +1,64 @@
+package io.lockd.replica;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Notices when the replica's loop ran a timer late or spent long on one turn, and says so in the
+ * log, at most once per interval. A leader whose loop stalls for longer than its lease loses it
+ * (the followers' election timers run on), so an operator who sees an unexplained leader change
+ * needs to know whether the loop stalled and whether the loop itself was busy (a long turn: work
+ * that belongs beside the loop) or was not run at all (a lateness with short turns: a GC pause or a
+ * machine with more runnable threads than cores).
+ */
+final class LoopStalls {
+  private static final Logger log = LoggerFactory.getLogger(LoopStalls.class);
+
+  /** Stalls shorter than this are not worth a line: heartbeats go every 50 ms by default. */
+  static final long THRESHOLD_MILLIS = 100;
+
+  private static final long REPORT_EVERY_MILLIS = 10_000;
+
+  private final String loopName;
+  private long worstLateMillis;
+  private long worstTurnMillis;
+  private int stalls;
+  private long lastReportMillis = Long.MIN_VALUE;
+
+  LoopStalls(String loopName) {
+    this.loopName = loopName;
+  }
+
+  /** A timer due at {@code dueAt} ran at {@code ranAt}. */
+  void timerRan(long dueAt, long ranAt) {
+    long late = ranAt - dueAt;
+    if (late >= THRESHOLD_MILLIS) {
+      stalls++;
+      worstLateMillis = Math.max(worstLateMillis, late);
+    }
+  }
+
+  /** One turn of the loop (its inputs, tick and flush) ran from {@code start} to {@code end}. */
+  void turn(long start, long end) {
+    long took = end - start;
+    if (took >= THRESHOLD_MILLIS) {
+      stalls++;
+      worstTurnMillis = Math.max(worstTurnMillis, took);
+    }
+    if (stalls > 0 && end - lastReportMillis >= REPORT_EVERY_MILLIS) {
+      log.warn(
+          "{}: {} stall(s) of {} ms or more since the last report: timer late by up to {} ms,"
+              + " longest turn {} ms (late with short turns: GC pauses or too few cores for the"
+              + " runnable threads; long turns: work on the loop that should not be there)",
+          loopName,
+          stalls,
+          THRESHOLD_MILLIS,
+          worstLateMillis,
+          worstTurnMillis);
+      stalls = 0;
+      worstLateMillis = 0;
+      worstTurnMillis = 0;
+      lastReportMillis = end;
+    }
+  }
+}
