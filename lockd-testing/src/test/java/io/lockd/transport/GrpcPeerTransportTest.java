@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.lockd.paxos.Message;
+import io.lockd.paxos.Ready;
 import io.lockd.proto.peer.v1.PeerEnvelope;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -236,6 +237,69 @@ class GrpcPeerTransportTest extends PeerTransportContract {
     for (int i = 1; i < offsets.size(); i++) {
       assertTrue(offsets.get(i - 1) < offsets.get(i), "out of order or repeated: " + offsets);
     }
+  }
+
+  @Test
+  void aSnapshotFarLargerThanTheSendQueueArrivesWholeOnceWhileOtherMessagesStillPass()
+      throws Exception {
+    // The receiver stalls at first, as a busy replica does, so the whole snapshot cannot leave at
+    // once; meanwhile the replica asks for the same snapshot again and again (as a joining replica
+    // does every retransmit interval until its first chunk arrives).
+    CountDownLatch gate = new CountDownLatch(1);
+    AtomicBoolean stalled = new AtomicBoolean();
+    Inbox inbox = new Inbox();
+    Consumer<Message> slow =
+        m -> {
+          if (stalled.get()) {
+            awaitQuietly(gate);
+          }
+          inbox.accept(m);
+        };
+    GrpcPeerTransport receiver = standalone(CELL, 2, Map.of(1, "127.0.0.1:1"), LIMITS, slow);
+    GrpcPeerTransport sender =
+        standalone(
+            CELL,
+            1,
+            Map.of(2, "127.0.0.1:" + receiver.port()),
+            LIMITS.withQueue(64, 1 << 20),
+            new Inbox());
+    Message probe = probe(1, 2);
+    Poll.until(
+        () -> {
+          sender.send(probe);
+          return inbox.contains(probe);
+        },
+        WAIT,
+        "sender connected");
+
+    stalled.set(true);
+    byte[] stored = new RandomMessages(5).bytes(16 << 20); // 16 times the queue's byte bound
+    Ready.SnapshotTransfer transfer = new Ready.SnapshotTransfer(1, 2, 42, stored, 64 << 10);
+    for (int ask = 0; ask < 20; ask++) {
+      sender.sendSnapshot(transfer);
+    }
+    Message heartbeat = new Message.Heartbeat(1, 2, 5, 7, 0);
+    sender.send(heartbeat);
+    gate.countDown();
+
+    Poll.until(
+        () -> chunksIn(inbox).size() >= transfer.chunkCount() && inbox.contains(heartbeat),
+        WAIT,
+        "snapshot and heartbeat delivered");
+    List<Message> chunks = inbox.matching(m -> m instanceof Message.SnapshotChunk);
+    assertEquals(transfer.chunkCount(), chunks.size(), "each chunk once: repeats were ignored");
+    java.io.ByteArrayOutputStream whole = new java.io.ByteArrayOutputStream();
+    for (Message m : chunks) {
+      Message.SnapshotChunk c = (Message.SnapshotChunk) m;
+      assertEquals(whole.size(), c.offset(), "chunks in order, none missing");
+      assertEquals(whole.size() + c.data().length == stored.length, c.last());
+      whole.write(c.data());
+    }
+    assertTrue(java.util.Arrays.equals(stored, whole.toByteArray()), "the snapshot arrived intact");
+    List<Message> all = inbox.matching(m -> true);
+    assertTrue(
+        all.indexOf(heartbeat) < all.indexOf(chunks.get(chunks.size() - 1)),
+        "the heartbeat did not wait for the whole snapshot");
   }
 
   @Test

@@ -10,6 +10,7 @@ final class Outbox {
   final List<Message> sendAfterDurable = new ArrayList<>();
   final List<Entry> chosen = new ArrayList<>();
   final List<Command> abandoned = new ArrayList<>();
+  final List<Ready.SnapshotTransfer> transfers = new ArrayList<>();
   Ready.InstalledSnapshot snapshot;
   boolean snapshotWanted;
   private long lastToken;
@@ -26,6 +27,12 @@ final class Outbox {
     sendAfterDurable.add(m);
   }
 
+  /** Queues a snapshot transfer; it replaces one to the same peer queued in the same round. */
+  void transfer(Ready.SnapshotTransfer t) {
+    transfers.removeIf(other -> other.to() == t.to());
+    transfers.add(t);
+  }
+
   Ready drain() {
     if (!writes.isEmpty()) {
       lastToken++;
@@ -39,12 +46,14 @@ final class Outbox {
             snapshot,
             chosen,
             abandoned,
-            snapshotWanted);
+            snapshotWanted,
+            transfers);
     writes.clear();
     sendNow.clear();
     sendAfterDurable.clear();
     chosen.clear();
     abandoned.clear();
+    transfers.clear();
     snapshot = null;
     snapshotWanted = false;
     return ready;

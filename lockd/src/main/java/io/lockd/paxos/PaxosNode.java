@@ -2,7 +2,6 @@ package io.lockd.paxos;
 
 import io.lockd.invariant.Invariants;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -633,16 +632,9 @@ public final class PaxosNode {
   }
 
   private void sendSnapshot(int to) {
-    byte[] state = log.snapshot();
-    int chunk = config.snapshotChunkBytes();
-    int offset = 0;
-    do {
-      int len = Math.min(chunk, state.length - offset);
-      byte[] data = Arrays.copyOfRange(state, offset, offset + len);
-      boolean last = offset + len >= state.length;
-      out.now(new Message.SnapshotChunk(self, to, log.snapshotIndex(), offset, data, last));
-      offset += len;
-    } while (offset < state.length);
+    out.transfer(
+        new Ready.SnapshotTransfer(
+            self, to, log.snapshotIndex(), log.snapshot(), config.snapshotChunkBytes()));
   }
 
   private void onCatchUpEntries(Message.CatchUpEntries c, long now) {
@@ -791,6 +783,12 @@ public final class PaxosNode {
     return state;
   }
 
+  /**
+   * How long a snapshot may go without a new chunk before it is asked for again. Short, because a
+   * lost chunk leaves a gap only a new transfer fills; a pause of the sender does not restart a
+   * transfer (a repeated request for the snapshot under way is ignored by the transport, and the
+   * chunks that follow the pause still join the assembly).
+   */
   private long snapshotPatience() {
     return config.retransmitMillis() * 8;
   }

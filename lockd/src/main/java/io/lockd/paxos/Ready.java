@@ -1,5 +1,7 @@
 package io.lockd.paxos;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -10,6 +12,9 @@ import java.util.List;
  *   <li>send {@link #sendNow} at once: these do not depend on the writes;
  *   <li>send {@link #sendAfterDurable} only once every write up to and including token {@link
  *       #durableToken} is durable: promises and acceptances that must not be forgotten;
+ *   <li>send each of {@link #sendSnapshots} to its peer, chunk by chunk ({@link
+ *       SnapshotTransfer#chunks}); a driver may stream them beside its thread, at the pace the peer
+ *       takes them;
  *   <li>install {@link #snapshot} if present, then apply {@link #chosen} in order;
  *   <li>fail the callers of {@link #abandoned} commands: this replica will not propose them;
  *   <li>if {@link #snapshotWanted}, snapshot the state machine now and tell the core ({@code
@@ -27,10 +32,56 @@ public record Ready(
     InstalledSnapshot snapshot,
     List<Entry> chosen,
     List<Command> abandoned,
-    boolean snapshotWanted) {
+    boolean snapshotWanted,
+    List<SnapshotTransfer> sendSnapshots) {
 
   /** A snapshot received from a peer that replaces the state machine up to {@code index}. */
   public record InstalledSnapshot(long index, byte[] state) {}
+
+  /**
+   * This replica's stored snapshot at {@code index}, to be sent to peer {@code to} as {@link
+   * Message.SnapshotChunk}s of at most {@code chunkBytes}. It is a transfer and not a list of
+   * chunks so that the driver need not copy a snapshot of a hundred megabytes at once: {@code
+   * stored} is the replica's own array, never changed, and must not be changed by the driver.
+   */
+  public record SnapshotTransfer(int from, int to, long index, byte[] stored, int chunkBytes) {
+    public SnapshotTransfer {
+      if (chunkBytes <= 0) {
+        throw new IllegalArgumentException("chunkBytes must be positive, was " + chunkBytes);
+      }
+    }
+
+    /** How many chunks the transfer takes (an empty snapshot still takes one, marked last). */
+    public int chunkCount() {
+      return Math.max(1, (stored.length + chunkBytes - 1) / chunkBytes);
+    }
+
+    /** Where chunk {@code i} starts in {@link #stored}. */
+    public int chunkOffset(int i) {
+      return i * chunkBytes;
+    }
+
+    /** How many bytes chunk {@code i} holds. */
+    public int chunkLength(int i) {
+      return Math.min(chunkBytes, stored.length - chunkOffset(i));
+    }
+
+    /** Chunk {@code i} as a message (a copy of its part of the snapshot). */
+    public Message.SnapshotChunk chunk(int i) {
+      int offset = chunkOffset(i);
+      byte[] data = Arrays.copyOfRange(stored, offset, offset + chunkLength(i));
+      return new Message.SnapshotChunk(from, to, index, offset, data, i == chunkCount() - 1);
+    }
+
+    /** Every chunk as a message, in order: for drivers whose snapshots are small. */
+    public List<Message> chunks() {
+      List<Message> all = new ArrayList<>(chunkCount());
+      for (int i = 0; i < chunkCount(); i++) {
+        all.add(chunk(i));
+      }
+      return all;
+    }
+  }
 
   public Ready {
     writes = List.copyOf(writes);
@@ -38,6 +89,7 @@ public record Ready(
     sendAfterDurable = List.copyOf(sendAfterDurable);
     chosen = List.copyOf(chosen);
     abandoned = List.copyOf(abandoned);
+    sendSnapshots = List.copyOf(sendSnapshots);
   }
 
   public boolean isEmpty() {
@@ -47,6 +99,7 @@ public record Ready(
         && snapshot == null
         && chosen.isEmpty()
         && abandoned.isEmpty()
-        && !snapshotWanted;
+        && !snapshotWanted
+        && sendSnapshots.isEmpty();
   }
 }

@@ -319,6 +319,9 @@ public final class Replica {
     for (Message m : ready.sendNow()) {
       route(m);
     }
+    for (Ready.SnapshotTransfer t : ready.sendSnapshots()) {
+      transport.sendSnapshot(t);
+    }
     if (ready.snapshot() != null) {
       restores++; // captures of the state being replaced are dropped when they come back
       stateMachine.restore(ready.snapshot().state());

@@ -6,6 +6,7 @@ import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.lockd.paxos.Message;
+import io.lockd.paxos.Ready;
 import io.lockd.proto.peer.v1.PeerEnvelope;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -167,6 +168,34 @@ public final class GrpcPeerTransport implements PeerTransport {
     state.set(State.RUNNING);
     links.values().forEach(PeerLink::open);
     log.info("replica {} of cell '{}' listening for peers on port {}", selfId, cell, port());
+  }
+
+  /**
+   * Streams a snapshot to its addressee beside the caller, a chunk whenever the peer's stream can
+   * take one and no other message waits (see {@link SnapshotPump}); returns at once. A transfer of
+   * the snapshot already on its way to that peer is ignored.
+   */
+  @Override
+  public void sendSnapshot(Ready.SnapshotTransfer transfer) {
+    if (transfer.from() != selfId || transfer.to() == selfId) {
+      throw new IllegalArgumentException(
+          "replica "
+              + selfId
+              + " cannot send a snapshot from "
+              + transfer.from()
+              + " to "
+              + transfer.to());
+    }
+    PeerCounters peer = counters.get(transfer.to());
+    if (peer == null) {
+      return; // a member whose address this replica has not learned yet (membersChanged)
+    }
+    PeerLink link = links.get(transfer.to());
+    if (state.get() != State.RUNNING || link == null) {
+      peer.dropped(1);
+      return;
+    }
+    link.sendSnapshot(transfer);
   }
 
   /**

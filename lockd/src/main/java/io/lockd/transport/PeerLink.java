@@ -7,6 +7,7 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
+import io.lockd.paxos.Ready;
 import io.lockd.proto.peer.v1.HelloReply;
 import io.lockd.proto.peer.v1.HelloRequest;
 import io.lockd.proto.peer.v1.PeerEnvelope;
@@ -65,6 +66,7 @@ final class PeerLink {
 
   // Guarded by this.
   private Attempt current;
+  private SnapshotPump snapshot; // sent whenever nothing else waits; dropped with the stream
   private boolean connected;
   private boolean closed;
   private ScheduledFuture<?> redial;
@@ -115,6 +117,30 @@ final class PeerLink {
       counters.dropped(1);
       return;
     }
+    scheduleDrain();
+  }
+
+  /**
+   * Starts streaming a snapshot to the peer, unless the same one is already on its way (the peer
+   * asks again every retransmit interval until its first chunk arrives). A different snapshot
+   * replaces the one under way. Without an open stream the transfer is dropped: the peer asks again
+   * once it stops receiving.
+   */
+  void sendSnapshot(Ready.SnapshotTransfer transfer) {
+    synchronized (this) {
+      if (current == null || closed) {
+        counters.dropped(1);
+        return;
+      }
+      if (snapshot != null && snapshot.sameSnapshotAs(transfer)) {
+        return;
+      }
+      snapshot = new SnapshotPump(transfer);
+    }
+    scheduleDrain();
+  }
+
+  private void scheduleDrain() {
     if (drainPending.compareAndSet(false, true)) {
       try {
         executor.execute(this::drain);
@@ -145,6 +171,7 @@ final class PeerLink {
         redial.cancel(false);
       }
       counters.dropped(queue.clear());
+      snapshot = null;
       if (current != null) {
         current.halfClose();
         current = null;
@@ -205,6 +232,7 @@ final class PeerLink {
     boolean wasConnected = connected;
     connected = false;
     counters.dropped(queue.clear());
+    snapshot = null; // the peer's half of it is gone with the stream; it asks again
     boolean refused = REFUSALS.contains(status.getCode());
     if (refused) {
       backoff.toMax();
@@ -295,13 +323,25 @@ final class PeerLink {
       return true;
     }
 
-    /** Writes queued envelopes while the stream can take them without buffering. Holds the lock. */
+    /**
+     * Writes queued envelopes, then the next chunks of a snapshot under way, while the stream can
+     * take them without buffering. Holds the lock.
+     */
     void drain() {
       if (requests == null) {
         return;
       }
-      PeerEnvelope env;
-      while (requests.isReady() && (env = queue.poll()) != null) {
+      while (requests.isReady()) {
+        PeerEnvelope env = queue.poll();
+        if (env == null && snapshot != null) {
+          env = snapshot.next();
+          if (snapshot.done()) {
+            snapshot = null;
+          }
+        }
+        if (env == null) {
+          return;
+        }
         requests.onNext(env);
         counters.sent(env.getSerializedSize());
       }

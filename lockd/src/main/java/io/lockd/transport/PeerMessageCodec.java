@@ -1,6 +1,7 @@
 package io.lockd.transport;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.lockd.paxos.Message;
 import io.lockd.proto.peer.v1.Accept;
 import io.lockd.proto.peer.v1.Accepted;
@@ -104,6 +105,37 @@ public final class PeerMessageCodec {
       throw new MalformedMessageException("no wire form for " + m.getClass().getName());
     }
     return env.build();
+  }
+
+  /**
+   * The wire form of one chunk of a stored snapshot, wrapping {@code stored} without copying it:
+   * the caller promises the array never changes (a replica's stored snapshot is replaced, never
+   * modified). Checked as {@link #encode} checks a {@link Message.SnapshotChunk}.
+   */
+  public static PeerEnvelope snapshotChunk(
+      int from, int to, long index, byte[] stored, int offset, int length, boolean last) {
+    if (index <= 0 || offset < 0 || length < 0 || offset + length > stored.length) {
+      throw new MalformedMessageException(
+          "snapshot chunk of index "
+              + index
+              + " at "
+              + offset
+              + "+"
+              + length
+              + " outside a snapshot of "
+              + stored.length
+              + " bytes");
+    }
+    return PeerEnvelope.newBuilder()
+        .setFrom(from)
+        .setTo(to)
+        .setSnapshotChunk(
+            SnapshotChunk.newBuilder()
+                .setSnapshotIndex(index)
+                .setOffset(offset)
+                .setData(UnsafeByteOperations.unsafeWrap(stored, offset, length))
+                .setLast(last))
+        .build();
   }
 
   /** The message {@code env} carries; throws {@link MalformedMessageException} if it is invalid. */

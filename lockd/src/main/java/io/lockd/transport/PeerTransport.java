@@ -1,6 +1,7 @@
 package io.lockd.transport;
 
 import io.lockd.paxos.Message;
+import io.lockd.paxos.Ready;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 
@@ -29,6 +30,17 @@ public interface PeerTransport extends AutoCloseable {
 
   /** Queues {@code message} for {@code message.to()}; fire and forget. */
   void send(Message message);
+
+  /**
+   * Sends a snapshot to {@code transfer.to()} as its chunks, in order; fire and forget like {@link
+   * #send}. This default sends every chunk at once, which suits small snapshots; a transport for
+   * large ones streams them beside the caller, no faster than the peer takes them, and may ignore a
+   * transfer of the same snapshot to the same peer while one is under way (the peer asks again if
+   * it stops receiving).
+   */
+  default void sendSnapshot(Ready.SnapshotTransfer transfer) {
+    transfer.chunks().forEach(this::send);
+  }
 
   /**
    * The cell's configuration changed (a membership change was chosen, or learned from a snapshot):

@@ -167,6 +167,7 @@ final class CoreCell {
         Ready r = persist(n.selfId());
         queue.addAll(r.sendNow());
         queue.addAll(r.sendAfterDurable());
+        r.sendSnapshots().forEach(t -> queue.addAll(t.chunks()));
       }
       if (queue.isEmpty()) {
         return;
