@@ -104,7 +104,10 @@ public final class ScaleBenchmark {
 
   private static final int LOCK_CLIENTS = 8;
   private static final long CALL_MILLIS = StackBenchmark.CALL_MILLIS;
-  private static final Pattern HEAP_USED = Pattern.compile("total \\d+K, used (\\d+)K");
+
+  /** G1, serial and parallel say "total 524288K, used 12345K"; ZGC says "ZHeap used 1214M". */
+  private static final Pattern HEAP_USED =
+      Pattern.compile("total \\d+K, used (\\d+)K|ZHeap\\s+used (\\d+)M");
 
   private final Settings settings;
   private final LockdProcesses cell; // null: given endpoints
@@ -647,7 +650,7 @@ public final class ScaleBenchmark {
     long usedKb = 0;
     Matcher m = HEAP_USED.matcher(jcmd(pid, "GC.heap_info"));
     while (m.find()) {
-      usedKb += Long.parseLong(m.group(1));
+      usedKb += m.group(1) != null ? Long.parseLong(m.group(1)) : Long.parseLong(m.group(2)) << 10;
     }
     return usedKb << 10;
   }

@@ -526,7 +526,9 @@ public final class Replica {
     if (now != role) {
       Role was = role;
       role = now;
-      listener.roleChanged(was, now, node.ballot(), leaderHint());
+      long heard = node.lastLeaderContact();
+      long silent = heard == PaxosNode.NEVER ? -1 : clock.nowMillis() - heard;
+      listener.roleChanged(was, now, node.ballot(), leaderHint(), silent);
     }
   }
 

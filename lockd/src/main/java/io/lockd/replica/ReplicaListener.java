@@ -7,8 +7,13 @@ import io.lockd.paxos.Suspicion;
 public interface ReplicaListener {
   ReplicaListener NONE = new ReplicaListener() {};
 
-  /** This replica's role changed (one call per change). */
-  default void roleChanged(Role from, Role to, long ballot, int leaderHint) {}
+  /**
+   * This replica's role changed (one call per change). {@code leaderSilentMillis} is how long ago
+   * it last heard from a leader, or -1 if never: what a campaign was started on, for the log that
+   * must explain a leader change nobody asked for.
+   */
+  default void roleChanged(
+      Role from, Role to, long ballot, int leaderHint, long leaderSilentMillis) {}
 
   /** A snapshot at {@code index} of {@code bytes} bytes was taken here or installed from a peer. */
   default void snapshot(long index, int bytes, boolean installed) {}

@@ -32,14 +32,18 @@ final class ServerLog implements ReplicaListener, ServerEvents {
   }
 
   @Override
-  public void roleChanged(Role from, Role to, long ballot, int leaderHint) {
+  public void roleChanged(
+      Role from, Role to, long ballot, int leaderHint, long leaderSilentMillis) {
     log.info(
-        "replica {}: role {} -> {} (ballot {}, leader {})",
+        "replica {}: role {} -> {} (ballot {}, leader {}{})",
         selfId,
         from,
         to,
         Ballot.toString(ballot),
-        leaderHint < 0 ? "unknown" : leaderHint);
+        leaderHint < 0 ? "unknown" : leaderHint,
+        to == Role.CANDIDATE && leaderSilentMillis >= 0
+            ? "; last heard from a leader " + leaderSilentMillis + " ms ago"
+            : "");
   }
 
   @Override
