@@ -1,8 +1,5 @@
 package io.lockd.replica;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 /**
  * Notices when the replica's loop ran a timer late or spent long on one turn, and says so in the
  * log, at most once per interval. A leader whose loop stalls for longer than its lease loses it
@@ -12,8 +9,6 @@ import org.slf4j.LoggerFactory;
  * machine with more runnable threads than cores).
  */
 final class LoopStalls {
-  private static final Logger log = LoggerFactory.getLogger(LoopStalls.class);
-
   /** Stalls shorter than this are not worth a line: heartbeats go every 50 ms by default. */
   static final long THRESHOLD_MILLIS = 100;
 
@@ -23,7 +18,8 @@ final class LoopStalls {
   private long worstLateMillis;
   private long worstTurnMillis;
   private int stalls;
-  private long lastReportMillis = Long.MIN_VALUE;
+  private boolean reported;
+  private long lastReportMillis;
 
   LoopStalls(String loopName) {
     this.loopName = loopName;
@@ -38,27 +34,31 @@ final class LoopStalls {
     }
   }
 
-  /** One turn of the loop (its inputs, tick and flush) ran from {@code start} to {@code end}. */
-  void turn(long start, long end) {
+  /**
+   * One turn of the loop (its inputs, tick and flush) ran from {@code start} to {@code end}.
+   * Returns the line to log if stalls were seen and none was reported in the last interval, else
+   * null.
+   */
+  String turn(long start, long end) {
     long took = end - start;
     if (took >= THRESHOLD_MILLIS) {
       stalls++;
       worstTurnMillis = Math.max(worstTurnMillis, took);
     }
-    if (stalls > 0 && end - lastReportMillis >= REPORT_EVERY_MILLIS) {
-      log.warn(
-          "{}: {} stall(s) of {} ms or more since the last report: timer late by up to {} ms,"
-              + " longest turn {} ms (late with short turns: GC pauses or too few cores for the"
-              + " runnable threads; long turns: work on the loop that should not be there)",
-          loopName,
-          stalls,
-          THRESHOLD_MILLIS,
-          worstLateMillis,
-          worstTurnMillis);
-      stalls = 0;
-      worstLateMillis = 0;
-      worstTurnMillis = 0;
-      lastReportMillis = end;
+    if (stalls == 0 || (reported && end - lastReportMillis < REPORT_EVERY_MILLIS)) {
+      return null;
     }
+    String report =
+        String.format(
+            "%s: %d stall(s) of %d ms or more since the last report: timer late by up to %d ms,"
+                + " longest turn %d ms (late with short turns: GC pauses or too few cores for the"
+                + " runnable threads; long turns: work on the loop that should not be there)",
+            loopName, stalls, THRESHOLD_MILLIS, worstLateMillis, worstTurnMillis);
+    stalls = 0;
+    worstLateMillis = 0;
+    worstTurnMillis = 0;
+    reported = true;
+    lastReportMillis = end;
+    return report;
   }
 }

@@ -180,7 +180,10 @@ public final class ReplicaLoop implements AutoCloseable {
           lastTick = now;
         }
         flush();
-        stalls.turn(woke, lastFlushMillis);
+        String stalled = stalls.turn(woke, lastFlushMillis);
+        if (stalled != null) {
+          log.warn(stalled);
+        }
         nextTick = Math.max(nextTick(now), lastTick + tickMinMillis);
       }
     } catch (RuntimeException | Error e) {
