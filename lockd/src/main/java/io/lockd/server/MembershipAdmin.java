@@ -15,7 +15,7 @@ import java.util.List;
  * The server's side of membership changes (docs/consensus.md, "Membership change"): the
  * configuration as the wire shows it, and a refused change as the status a client sees.
  */
-final class MembershipAdmin {
+public final class MembershipAdmin {
   private static final int INVALID_ARGUMENT = 3;
   private static final int NOT_FOUND = 5;
   private static final int ALREADY_EXISTS = 6;
@@ -31,7 +31,8 @@ final class MembershipAdmin {
         .build();
   }
 
-  static List<Member> members(Membership m) {
+  /** The configuration as protobuf members, with the addresses the log carries (none: empty). */
+  public static List<Member> members(Membership m) {
     List<Member> out = new ArrayList<>();
     if (m == null) {
       return out;

@@ -2,6 +2,7 @@ package io.lockd.server.grpc;
 
 import io.lockd.paxos.Membership;
 import io.lockd.proto.v1.Member;
+import io.lockd.server.MembershipAdmin;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -51,16 +52,6 @@ final class MemberAddresses {
 
   /** The configuration as protobuf members, addresses filled in. */
   List<Member> members(Membership m) {
-    List<Member> out = new ArrayList<>();
-    for (Membership.Member x : m.list()) {
-      out.add(
-          Member.newBuilder()
-              .setId(x.id())
-              .setVoter(x.voter())
-              .setPeerAddress(x.peerAddress())
-              .setClientAddress(x.clientAddress())
-              .build());
-    }
-    return fill(out);
+    return fill(MembershipAdmin.members(m));
   }
 }
