@@ -14,7 +14,8 @@ import java.util.List;
  * NamespaceCapture#encode}). In memory only: nothing here can fail for I/O.
  */
 final class SnapshotBlocks {
-  static final int BLOCK_BYTES = 4 << 20;
+  /** 4 MiB less room for the array's header, so that a block fills whole heap regions. */
+  static final int BLOCK_BYTES = (4 << 20) - 64;
 
   private final int blockBytes;
   private final List<byte[]> full = new ArrayList<>();

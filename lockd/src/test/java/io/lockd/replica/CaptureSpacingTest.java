@@ -18,7 +18,9 @@ class CaptureSpacingTest {
     assertEquals(BASE, CaptureSpacing.checksumSlots(BASE, 0));
     assertEquals(BASE, CaptureSpacing.checksumSlots(BASE, 2_000_000));
     for (int id = 1; id <= 7; id++) {
-      assertFalse(CaptureSpacing.snapshotDue(BASE, 2_000_000, id, BASE - 1, 1L << 30));
+      assertFalse(
+          CaptureSpacing.snapshotDue(
+              BASE, 2_000_000, id, BASE - 1, CaptureSpacing.LOG_BYTES_FLOOR - 1));
       assertTrue(CaptureSpacing.snapshotDue(BASE, 2_000_000, id, BASE, 0));
     }
   }
@@ -48,6 +50,18 @@ class CaptureSpacingTest {
     assertTrue(
         CaptureSpacing.snapshotDue(BASE, state, 5, slotsForHalf, state / 2),
         "the log kept beside a large state must stay near half its size, not grow with slots");
+  }
+
+  @Test
+  void aLogOfLargeCommandsIsSnapshottedBeforeTheSpacingInSlots() {
+    // A namespace being filled with 4 KiB files: the state known from the last snapshot is small,
+    // the log grows by megabytes per thousand slots.
+    long logBytes = CaptureSpacing.LOG_BYTES_FLOOR;
+    assertFalse(CaptureSpacing.snapshotDue(BASE, 0, 1, BASE / 2, logBytes - 1));
+    assertTrue(
+        CaptureSpacing.snapshotDue(BASE, 0, 1, BASE / 2, logBytes),
+        "a log must not grow to hundreds of megabytes because its slots are few");
+    assertTrue(CaptureSpacing.snapshotDue(BASE, 1 << 20, 1, BASE, 0), "small commands: slots");
   }
 
   @Test
