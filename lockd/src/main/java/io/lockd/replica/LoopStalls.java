@@ -25,9 +25,13 @@ final class LoopStalls {
     this.loopName = loopName;
   }
 
-  /** A timer due at {@code dueAt} ran at {@code ranAt}. */
-  void timerRan(long dueAt, long ranAt) {
-    long late = ranAt - dueAt;
+  /**
+   * The loop went to sleep at {@code sleptAt} until a timer due at {@code dueAt} and woke at {@code
+   * ranAt}. A deadline already past when it went to sleep (the core's "at once" is a time long
+   * gone) counts from then: the lateness is the loop's, not the deadline's age.
+   */
+  void timerRan(long dueAt, long sleptAt, long ranAt) {
+    long late = ranAt - Math.max(dueAt, sleptAt);
     if (late >= THRESHOLD_MILLIS) {
       stalls++;
       worstLateMillis = Math.max(worstLateMillis, late);

@@ -161,14 +161,13 @@ public final class ReplicaLoop implements AutoCloseable {
     long nextTick = nextTick(lastTick);
     try {
       while (running) {
+        long slept = clock.nowMillis();
         sleepUntil(nextTick);
         if (Thread.interrupted() || !running) {
           break;
         }
         long woke = clock.nowMillis();
-        if (woke >= nextTick) {
-          stalls.timerRan(nextTick, woke);
-        }
+        stalls.timerRan(nextTick, slept, woke);
         runPeerWork();
         runClientWork(nextTick);
         long now = clock.nowMillis();

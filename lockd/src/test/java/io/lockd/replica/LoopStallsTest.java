@@ -14,7 +14,10 @@ class LoopStallsTest {
     long t = 5_000;
     assertNull(stalls.turn(t, t + 20), "a short turn is no stall");
 
-    stalls.timerRan(t + 50, t + 950); // a 900 ms pause while the loop slept
+    stalls.timerRan(Long.MIN_VALUE / 4, t, t + 5); // "at once": due when the loop went to sleep
+    assertNull(stalls.turn(t + 5, t + 10), "a deadline long past is no lateness of the loop");
+
+    stalls.timerRan(t + 50, t + 20, t + 950); // a 900 ms pause while the loop slept
     String first = stalls.turn(t + 950, t + 960);
     assertNotNull(first, "the first stall is reported at once");
     assertTrue(first.contains("late by up to 900 ms"), first);
