@@ -52,8 +52,10 @@ final class CaptureSpacing {
    * snapCount per server for the same reason); snapshots, unlike checksums, need no common slot.
    */
   static boolean snapshotDue(long base, long stateBytes, int selfId, long slots, long logBytes) {
-    long half = stateBytes / 2;
-    long bytesDue = Math.max(LOG_BYTES_FLOOR, half + half / 10 * Math.floorMod(selfId, 5));
+    // The stagger applies to the floor too: unstaggered, every replica of a growing namespace
+    // encoded at the same slot each 32 MiB of log, and a leader lost its lease (2026-12-07 07:47).
+    long threshold = Math.max(LOG_BYTES_FLOOR, stateBytes / 2);
+    long bytesDue = threshold + threshold / 10 * Math.floorMod(selfId, 5);
     if (logBytes >= bytesDue) {
       return true;
     }

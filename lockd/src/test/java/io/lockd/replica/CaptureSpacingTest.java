@@ -57,11 +57,24 @@ class CaptureSpacingTest {
     // A namespace being filled with 4 KiB files: the state known from the last snapshot is small,
     // the log grows by megabytes per thousand slots.
     long logBytes = CaptureSpacing.LOG_BYTES_FLOOR;
-    assertFalse(CaptureSpacing.snapshotDue(BASE, 0, 1, BASE / 2, logBytes - 1));
+    assertFalse(CaptureSpacing.snapshotDue(BASE, 0, 5, BASE / 2, logBytes - 1));
     assertTrue(
-        CaptureSpacing.snapshotDue(BASE, 0, 1, BASE / 2, logBytes),
+        CaptureSpacing.snapshotDue(BASE, 0, 5, BASE / 2, logBytes),
         "a log must not grow to hundreds of megabytes because its slots are few");
     assertTrue(CaptureSpacing.snapshotDue(BASE, 1 << 20, 1, BASE, 0), "small commands: slots");
+  }
+
+  @Test
+  void replicasSnapshotAGrowingStateAtDifferentPoints() {
+    java.util.Set<Long> thresholds = new java.util.TreeSet<>();
+    for (int id = 1; id <= 5; id++) {
+      long bytes = CaptureSpacing.LOG_BYTES_FLOOR;
+      while (!CaptureSpacing.snapshotDue(BASE, 0, id, 1, bytes)) {
+        bytes += 1 << 20;
+      }
+      thresholds.add(bytes);
+    }
+    assertEquals(5, thresholds.size(), "the log-size floor is staggered too: " + thresholds);
   }
 
   @Test
