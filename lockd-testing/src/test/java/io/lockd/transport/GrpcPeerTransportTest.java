@@ -194,34 +194,10 @@ class GrpcPeerTransportTest extends PeerTransportContract {
   void aSlowReceiverFillsTheBoundedQueueAndLaterSendsAreDropped() throws Exception {
     // The receiver's consumer stalls (as a replica that broke the must-not-block rule would), so
     // HTTP/2 flow control stops the stream, the sender's queue fills, and sends start dropping.
-    CountDownLatch gate = new CountDownLatch(1);
-    AtomicBoolean stalled = new AtomicBoolean();
-    Inbox inbox = new Inbox();
-    Consumer<Message> slow =
-        m -> {
-          if (stalled.get()) {
-            awaitQuietly(gate);
-          }
-          inbox.accept(m);
-        };
-    GrpcPeerTransport receiver = standalone(CELL, 2, Map.of(1, "127.0.0.1:1"), LIMITS, slow);
-    GrpcPeerTransport sender =
-        standalone(
-            CELL,
-            1,
-            Map.of(2, "127.0.0.1:" + receiver.port()),
-            LIMITS.withQueue(64, 1 << 20),
-            new Inbox());
-    Message probe = probe(1, 2);
-    Poll.until(
-        () -> {
-          sender.send(probe);
-          return inbox.contains(probe);
-        },
-        WAIT,
-        "sender connected");
-
-    stalled.set(true);
+    GatedReceiver pair = connectedToAGatedReceiver();
+    GrpcPeerTransport sender = pair.sender();
+    Inbox inbox = pair.inbox();
+    CountDownLatch gate = pair.gate();
     long droppedBefore = sender.stats().get(2).dropped();
     int chunks = 2_000;
     RandomMessages random = new RandomMessages(11);
@@ -245,34 +221,10 @@ class GrpcPeerTransportTest extends PeerTransportContract {
     // The receiver stalls at first, as a busy replica does, so the whole snapshot cannot leave at
     // once; meanwhile the replica asks for the same snapshot again and again (as a joining replica
     // does every retransmit interval until its first chunk arrives).
-    CountDownLatch gate = new CountDownLatch(1);
-    AtomicBoolean stalled = new AtomicBoolean();
-    Inbox inbox = new Inbox();
-    Consumer<Message> slow =
-        m -> {
-          if (stalled.get()) {
-            awaitQuietly(gate);
-          }
-          inbox.accept(m);
-        };
-    GrpcPeerTransport receiver = standalone(CELL, 2, Map.of(1, "127.0.0.1:1"), LIMITS, slow);
-    GrpcPeerTransport sender =
-        standalone(
-            CELL,
-            1,
-            Map.of(2, "127.0.0.1:" + receiver.port()),
-            LIMITS.withQueue(64, 1 << 20),
-            new Inbox());
-    Message probe = probe(1, 2);
-    Poll.until(
-        () -> {
-          sender.send(probe);
-          return inbox.contains(probe);
-        },
-        WAIT,
-        "sender connected");
-
-    stalled.set(true);
+    GatedReceiver pair = connectedToAGatedReceiver();
+    GrpcPeerTransport sender = pair.sender();
+    Inbox inbox = pair.inbox();
+    CountDownLatch gate = pair.gate();
     byte[] stored = new RandomMessages(5).bytes(16 << 20); // 16 times the queue's byte bound
     Ready.SnapshotTransfer transfer = new Ready.SnapshotTransfer(1, 2, 42, stored, 64 << 10);
     for (int ask = 0; ask < 20; ask++) {
@@ -343,6 +295,44 @@ class GrpcPeerTransportTest extends PeerTransportContract {
     t.start(inbox);
     return t;
   }
+
+  /**
+   * A sender connected to a receiver whose consumer, from now on, blocks every message until {@code
+   * gate} opens (as a replica that broke the must-not-block rule would, or a busy one): HTTP/2 flow
+   * control then stops the stream. The sender's queue holds at most 64 messages or 1 MiB.
+   */
+  private GatedReceiver connectedToAGatedReceiver() {
+    CountDownLatch gate = new CountDownLatch(1);
+    AtomicBoolean stalled = new AtomicBoolean();
+    Inbox inbox = new Inbox();
+    Consumer<Message> slow =
+        m -> {
+          if (stalled.get()) {
+            awaitQuietly(gate);
+          }
+          inbox.accept(m);
+        };
+    GrpcPeerTransport receiver = standalone(CELL, 2, Map.of(1, "127.0.0.1:1"), LIMITS, slow);
+    GrpcPeerTransport sender =
+        standalone(
+            CELL,
+            1,
+            Map.of(2, "127.0.0.1:" + receiver.port()),
+            LIMITS.withQueue(64, 1 << 20),
+            new Inbox());
+    Message probe = probe(1, 2);
+    Poll.until(
+        () -> {
+          sender.send(probe);
+          return inbox.contains(probe);
+        },
+        WAIT,
+        "sender connected");
+    stalled.set(true);
+    return new GatedReceiver(sender, inbox, gate);
+  }
+
+  private record GatedReceiver(GrpcPeerTransport sender, Inbox inbox, CountDownLatch gate) {}
 
   private static List<Long> chunksIn(Inbox inbox) {
     List<Long> offsets = new ArrayList<>();

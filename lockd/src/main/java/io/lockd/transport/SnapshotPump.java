@@ -25,10 +25,6 @@ final class SnapshotPump {
     return transfer.index() == other.index() && transfer.to() == other.to();
   }
 
-  long index() {
-    return transfer.index();
-  }
-
   /** The next chunk's envelope, or null once every chunk was handed out. */
   PeerEnvelope next() {
     if (next >= transfer.chunkCount()) {
