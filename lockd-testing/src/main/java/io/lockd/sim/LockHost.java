@@ -25,6 +25,13 @@ public final class LockHost implements SimHost {
   /** The daemon's default {@code --server-tick-ms}. */
   static final long SERVER_TICK_MILLIS = 10;
 
+  /**
+   * Nodes a capture copies per step: a simulated namespace holds tens of nodes, so that the
+   * replicas' checksums and snapshots are copied over several turns with commands applied between
+   * them, as a large state's are in production.
+   */
+  static final int CAPTURE_NODES_PER_STEP = 3;
+
   private final int replicaId;
   private final Namespace namespace = new Namespace();
   private final LockCheckers checkers;
@@ -108,7 +115,7 @@ public final class LockHost implements SimHost {
 
       @Override
       public Image capture() {
-        return namespace.capture();
+        return namespace.capture(CAPTURE_NODES_PER_STEP);
       }
 
       @Override

@@ -210,7 +210,7 @@ final class LockOps {
 
   private Sequencer grant(LockState lock, Node node, Session session, LockMode mode) {
     long generation = state.nextLockGeneration();
-    node.setLockGeneration(generation);
+    state.nodes.setLockGeneration(node, generation);
     Holder holder = new Holder(session.id, mode, generation, state.clockMillis);
     state.locks.addHolder(lock, session, holder);
     events.lockAcquired(lock.path, holder);

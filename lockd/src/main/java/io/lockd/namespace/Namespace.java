@@ -88,7 +88,16 @@ public final class Namespace implements StateMachine {
 
   @Override
   public Image capture() {
-    return new NamespaceCapture(state);
+    return new NamespaceCapture(state, NamespaceCapture.NODES_PER_STEP);
+  }
+
+  /**
+   * A capture that copies {@code nodesPerStep} nodes per step: simulations and tests cross many
+   * steps, with commands applied between them, in states far smaller than a step of {@link
+   * #capture}.
+   */
+  public Image capture(int nodesPerStep) {
+    return new NamespaceCapture(state, nodesPerStep);
   }
 
   /**

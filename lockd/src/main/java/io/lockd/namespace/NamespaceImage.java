@@ -16,7 +16,7 @@ public record NamespaceImage(
   /** Copies the state now (on its thread); {@link Capture#encode} may then run on any thread. */
   static Capture capture(NamespaceState state) {
     return new Capture(
-        state.lastSlot, state.appliedIndex, state.clockMillis, new NamespaceCapture(state));
+        state.lastSlot, state.appliedIndex, state.clockMillis, NamespaceCapture.whole(state));
   }
 
   /** The state copied at one slot, not encoded yet: a backup must not stall the replica's loop. */

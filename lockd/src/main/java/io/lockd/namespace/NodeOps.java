@@ -164,7 +164,7 @@ final class NodeOps {
     if (op.hasExpectedAclGeneration() && op.getExpectedAclGeneration() != node.aclGeneration()) {
       throw mismatch(path, "ACL generation", op.getExpectedAclGeneration(), node.aclGeneration());
     }
-    node.setAcl(acl);
+    state.nodes.setAcl(node, acl);
     events.aclChanged(node);
     return node.stat();
   }

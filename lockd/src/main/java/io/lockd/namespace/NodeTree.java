@@ -3,8 +3,10 @@ package io.lockd.namespace;
 import com.google.protobuf.ByteString;
 import io.lockd.invariant.Invariants;
 import io.lockd.proto.v1.NodeKind;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.List;
 import java.util.TreeMap;
 
 /**
@@ -14,6 +16,9 @@ import java.util.TreeMap;
 final class NodeTree {
   private final TreeMap<String, Node> nodes = new TreeMap<>();
   private long contentBytes;
+
+  /** Captures still copying ({@link NodeCapture}): told before every change of a node. */
+  private final List<NodeCapture> capturing = new ArrayList<>();
 
   /** A tree with only the root, created at leader time 0 with instance {@code rootInstance}. */
   NodeTree(long rootInstance) {
@@ -59,8 +64,20 @@ final class NodeTree {
     return Collections.unmodifiableCollection(nodes.values());
   }
 
+  /**
+   * Begins a copy of every node as it is now, to be completed in steps of {@code nodesPerStep}
+   * nodes between later changes ({@link NodeCapture#copyMore}).
+   */
+  NodeCapture beginCapture(int nodesPerStep) {
+    capturing.removeIf(NodeCapture::whole);
+    NodeCapture capture = new NodeCapture(nodes, nodes.size(), nodesPerStep);
+    capturing.add(capture);
+    return capture;
+  }
+
   /** Links a new node under its existing parent directory. */
   void add(Node node) {
+    changing(node.path, null);
     Node parent = nodes.get(NodePath.parent(node.path));
     Invariants.check(
         parent != null && parent.isDirectory(), "parent of %s must be a directory", node.path);
@@ -74,6 +91,7 @@ final class NodeTree {
   void remove(Node node) {
     Invariants.check(!node.path.equals(NodePath.ROOT), "the root cannot be removed");
     Invariants.check(node.children().isEmpty(), "node %s still has children", node.path);
+    changing(node.path, node);
     Invariants.check(nodes.remove(node.path) == node, "node %s is not in the tree", node.path);
     nodes.get(NodePath.parent(node.path)).removeChild(NodePath.name(node.path));
     contentBytes -= node.contents().size();
@@ -81,7 +99,30 @@ final class NodeTree {
 
   /** Replaces a file's contents, keeping the content total right. */
   void setContents(Node node, ByteString contents, long nowMillis) {
+    changing(node.path, node);
     contentBytes += contents.size() - node.contents().size();
     node.setContents(contents, nowMillis);
+  }
+
+  /** Replaces a node's ACL (its generation grows). */
+  void setAcl(Node node, Acl acl) {
+    changing(node.path, node);
+    node.setAcl(acl);
+  }
+
+  /** Records the generation of the node's lock's newest grant. */
+  void setLockGeneration(Node node, long generation) {
+    changing(node.path, node);
+    node.setLockGeneration(generation);
+  }
+
+  private void changing(String path, Node current) {
+    if (capturing.isEmpty()) {
+      return;
+    }
+    capturing.removeIf(NodeCapture::whole);
+    for (NodeCapture c : capturing) {
+      c.beforeChange(path, current);
+    }
   }
 }

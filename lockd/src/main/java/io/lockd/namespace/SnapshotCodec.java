@@ -34,7 +34,7 @@ final class SnapshotCodec {
   private SnapshotCodec() {}
 
   static byte[] write(NamespaceState state) {
-    return new NamespaceCapture(state).encode();
+    return NamespaceCapture.whole(state).encode();
   }
 
   /**

@@ -68,7 +68,10 @@ public final class Replica {
   private Membership announcedLatest;
   private Membership announcedGoverning;
 
-  /** Captures made in this flush, handed to the encoder at its end (one may serve two needs). */
+  /**
+   * Captures being copied, a step per flush, each handed to the encoder once whole (one may serve
+   * two needs).
+   */
   private final List<Encoding> captured = new ArrayList<>();
 
   /** Whether a snapshot is being encoded: one at a time, the next waits for it. */
@@ -206,6 +209,9 @@ public final class Replica {
    * timeout); a driver may sleep until then unless an input arrives. Ask again after each input.
    */
   public long nextDeadline() {
+    if (!captured.isEmpty()) {
+      return clock.nowMillis(); // a capture is copied in steps, one per turn: come back at once
+    }
     long next = node.nextDeadline(clock.nowMillis());
     if (checksumDue()) {
       next = Math.min(next, lastAppliedAt + checksumIdleMillis);
@@ -283,10 +289,12 @@ public final class Replica {
 
   /** Carries out everything the core asked for, including messages this replica sent itself. */
   public void flush() {
+    boolean copied = false;
     for (int rounds = 0; rounds < 10_000; rounds++) {
       Ready ready = node.ready(clock.nowMillis());
       if (ready.isEmpty() && local.isEmpty()) {
-        if (!captured.isEmpty()) {
+        if (!copied && !captured.isEmpty()) {
+          copied = true; // one step of copying per flush: the rest waits for the next turns
           encodeCaptured(); // an inline encoder hands the core more to carry out: go round again
           continue;
         }
@@ -423,8 +431,17 @@ public final class Replica {
     return e;
   }
 
+  /** Copies one more step of each capture, and hands each that is whole to the encoder. */
   private void encodeCaptured() {
-    for (Encoding e : captured) {
+    List<Encoding> whole = new ArrayList<>();
+    for (Iterator<Encoding> it = captured.iterator(); it.hasNext(); ) {
+      Encoding e = it.next();
+      if (e.image.copyMore()) {
+        it.remove();
+        whole.add(e);
+      }
+    }
+    for (Encoding e : whole) {
       StateMachine.Image withChecksum =
           () -> {
             byte[] bytes = e.image.encode();
@@ -438,7 +455,6 @@ public final class Replica {
           };
       encoder.encode(withChecksum, bytes -> encoded(e, bytes));
     }
-    captured.clear();
   }
 
   /** Back on the replica's thread with the bytes of {@code e}, or null if encoding failed. */

@@ -32,10 +32,19 @@ public interface StateMachine {
     return () -> state;
   }
 
-  /** A captured state ({@link #capture}); {@link #encode} runs once, on any one thread. */
+  /**
+   * A captured state ({@link #capture}). A large state may be copied in steps: the replica calls
+   * {@link #copyMore} on its own thread, between the commands it applies, until it returns true;
+   * only then does {@link #encode} run, once, on any one thread.
+   */
   @FunctionalInterface
   interface Image {
     byte[] encode();
+
+    /** Copies more of the state as it was at the capture; true once the copy is whole. */
+    default boolean copyMore() {
+      return true;
+    }
   }
 
   /** Replaces the whole state with a snapshot taken by {@link #snapshot}. */

@@ -41,12 +41,23 @@ final class TimedStateMachine implements StateMachine {
   public Image capture() {
     long start = System.nanoTime();
     Image image = inner.capture();
-    long captureNanos = System.nanoTime() - start;
-    return () -> {
-      long encodeStart = System.nanoTime();
-      byte[] state = image.encode();
-      snapshots.accept(captureNanos + System.nanoTime() - encodeStart);
-      return state;
+    long[] copyNanos = {System.nanoTime() - start};
+    return new Image() {
+      @Override
+      public boolean copyMore() {
+        long stepStart = System.nanoTime();
+        boolean whole = image.copyMore();
+        copyNanos[0] += System.nanoTime() - stepStart;
+        return whole;
+      }
+
+      @Override
+      public byte[] encode() {
+        long encodeStart = System.nanoTime();
+        byte[] state = image.encode();
+        snapshots.accept(copyNanos[0] + System.nanoTime() - encodeStart);
+        return state;
+      }
     };
   }
 

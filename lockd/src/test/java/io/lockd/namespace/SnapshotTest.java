@@ -15,7 +15,12 @@ import io.lockd.proto.v1.LockInfo;
 import io.lockd.proto.v1.LockMode;
 import io.lockd.proto.v1.SessionInfo;
 import io.lockd.proto.v1.WatchKind;
+import io.lockd.replica.StateMachine;
 import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -83,7 +88,7 @@ class SnapshotTest {
     long a = h.session("later", 0);
     ok(setAcl(h, a, "/d", "anyone:rwla later:rwla"));
     byte[] then = h.ns.snapshot();
-    io.lockd.replica.StateMachine.Image capture = h.ns.capture();
+    StateMachine.Image capture = h.ns.capture();
 
     ok(h.set(a, "/d/f", "changed"));
     ok(setAcl(h, a, "/d", "anyone:rwla"));
@@ -95,6 +100,79 @@ class SnapshotTest {
     assertNotEquals(h.ns.stateChecksum(), Checksums.state(then), "the state did change");
 
     assertArrayEquals(then, capture.encode());
+  }
+
+  /**
+   * A large state is copied a few nodes per loop turn, with commands applied between the steps:
+   * nodes created, changed, locked and deleted on both sides of the copy's walk must still come out
+   * as they were at the capture, and a capture must not be encoded before its copy is whole.
+   */
+  @Test
+  void aCaptureCopiedInStepsIsTheStateAtTheCaptureWhateverChangesBetweenSteps() {
+    Harness h = busyState();
+    long a = h.session("later", 0);
+    ok(setAcl(h, a, "/d", "anyone:rwla later:rwla"));
+    h.dir(a, "/m");
+    for (int i = 0; i < 20; i++) {
+      h.file(a, "/m/" + i, "more nodes than changes");
+    }
+    byte[] then = h.ns.snapshot();
+    StateMachine.Image capture = h.ns.capture(1);
+    assertThrows(IllegalStateException.class, capture::encode, "not whole yet");
+
+    List<Runnable> changes =
+        List.of(
+            () -> h.file(a, "/zz-new", "n"), // ahead of the walk
+            () -> ok(h.set(a, "/d/f", "changed")),
+            () -> ok(setAcl(h, a, "/d", "anyone:rwla")),
+            () -> h.file(a, "/0-new", "behind the walk"),
+            () -> ok(h.delete(a, "/gone")),
+            () -> h.dir(a, "/d/sub"),
+            () -> h.lock(a, "/d/f", LockMode.LOCK_MODE_EXCLUSIVE),
+            () -> ok(h.close(a)));
+    int steps = 0;
+    for (Runnable change : changes) {
+      change.run();
+      steps++;
+      if (capture.copyMore()) {
+        break;
+      }
+    }
+    while (!capture.copyMore()) {
+      steps++;
+    }
+    assertTrue(steps >= changes.size(), "the changes fell between steps: " + steps);
+    assertNotEquals(h.ns.stateChecksum(), Checksums.state(then), "the state did change");
+    assertArrayEquals(then, capture.encode());
+  }
+
+  /**
+   * Captures copied in steps of one node, several under way at once, over a random stream of every
+   * operation: each must encode exactly the snapshot taken at its own moment.
+   */
+  @ParameterizedTest(name = "seed {0}")
+  @ValueSource(longs = {1, 2, 3, 4})
+  void capturesCopiedInStepsKeepTheirMomentOverARandomStream(long seed) {
+    Namespace ns = new Namespace();
+    RandomCommands commands = new RandomCommands(seed);
+    Map<StateMachine.Image, byte[]> underWay = new LinkedHashMap<>();
+    int checked = 0;
+    for (int i = 1; i <= COMMANDS; i++) {
+      ns.apply(i / 3 + 1, new Command(i, commands.next(ns)));
+      if (i % 4 == 0) {
+        underWay.put(ns.capture(1), ns.snapshot());
+      }
+      for (Iterator<Map.Entry<StateMachine.Image, byte[]>> it = underWay.entrySet().iterator();
+          it.hasNext(); ) {
+        Map.Entry<StateMachine.Image, byte[]> c = it.next();
+        if (c.getKey().copyMore()) {
+          assertArrayEquals(c.getValue(), c.getKey().encode(), () -> "seed " + seed);
+          it.remove();
+          checked++;
+        }
+      }
+    }
+    assertTrue(checked > COMMANDS / 8, "captures completed: " + checked);
   }
 
   @Test
