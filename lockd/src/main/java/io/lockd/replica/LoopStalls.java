@@ -17,9 +17,25 @@ final class LoopStalls {
   private final String loopName;
   private long worstLateMillis;
   private long worstTurnMillis;
+  private TurnParts worstTurnParts;
   private int stalls;
   private boolean reported;
   private long lastReportMillis;
+
+  /**
+   * Where one turn's time went: the peer messages at its start, the client work (with the peer
+   * messages and flushes run between client tasks), the tick, and every flush of the turn together
+   * (a flush is where chosen commands are applied and a capture is copied a step).
+   */
+  record TurnParts(
+      long peerMillis, long clientMillis, long tickMillis, long flushMillis, int flushes) {
+    @Override
+    public String toString() {
+      return String.format(
+          "peer messages %d ms, client work %d ms, tick %d ms; %d flush(es) %d ms",
+          peerMillis, clientMillis, tickMillis, flushes, flushMillis);
+    }
+  }
 
   LoopStalls(String loopName) {
     this.loopName = loopName;
@@ -43,11 +59,14 @@ final class LoopStalls {
    * Returns the line to log if stalls were seen and none was reported in the last interval, else
    * null.
    */
-  String turn(long start, long end) {
+  String turn(long start, long end, TurnParts parts) {
     long took = end - start;
     if (took >= THRESHOLD_MILLIS) {
       stalls++;
-      worstTurnMillis = Math.max(worstTurnMillis, took);
+      if (took > worstTurnMillis) {
+        worstTurnMillis = took;
+        worstTurnParts = parts;
+      }
     }
     if (stalls == 0 || (reported && end - lastReportMillis < REPORT_EVERY_MILLIS)) {
       return null;
@@ -55,12 +74,18 @@ final class LoopStalls {
     String report =
         String.format(
             "%s: %d stall(s) of %d ms or more since the last report: timer late by up to %d ms,"
-                + " longest turn %d ms (late with short turns: GC pauses or too few cores for the"
+                + " longest turn %d ms%s (late with short turns: GC pauses or too few cores for the"
                 + " runnable threads; long turns: work on the loop that should not be there)",
-            loopName, stalls, THRESHOLD_MILLIS, worstLateMillis, worstTurnMillis);
+            loopName,
+            stalls,
+            THRESHOLD_MILLIS,
+            worstLateMillis,
+            worstTurnMillis,
+            worstTurnParts == null ? "" : " (" + worstTurnParts + ")");
     stalls = 0;
     worstLateMillis = 0;
     worstTurnMillis = 0;
+    worstTurnParts = null;
     reported = true;
     lastReportMillis = end;
     return report;

@@ -39,6 +39,11 @@ public final class ReplicaLoop implements AutoCloseable {
   private final BlockingQueue<Consumer<Replica>> peerInbox;
   private volatile boolean sleeping;
   private long lastFlushMillis;
+
+  /** This turn's flushes so far, for the stall report ({@link LoopStalls.TurnParts}). */
+  private long turnFlushMillis;
+
+  private int turnFlushes;
   private final Clock clock;
   private final long tickMinMillis;
   private final Thread thread;
@@ -168,7 +173,10 @@ public final class ReplicaLoop implements AutoCloseable {
         }
         long woke = clock.nowMillis();
         stalls.timerRan(nextTick, slept, woke);
+        turnFlushMillis = 0;
+        turnFlushes = 0;
         runPeerWork();
+        long peerDone = clock.nowMillis();
         runClientWork(nextTick);
         long now = clock.nowMillis();
         if (now >= nextTick) {
@@ -178,8 +186,12 @@ public final class ReplicaLoop implements AutoCloseable {
           }
           lastTick = now;
         }
+        long tickDone = clock.nowMillis();
         flush();
-        String stalled = stalls.turn(woke, lastFlushMillis);
+        LoopStalls.TurnParts parts =
+            new LoopStalls.TurnParts(
+                peerDone - woke, now - peerDone, tickDone - now, turnFlushMillis, turnFlushes);
+        String stalled = stalls.turn(woke, lastFlushMillis, parts);
         if (stalled != null) {
           log.warn(stalled);
         }
@@ -218,8 +230,11 @@ public final class ReplicaLoop implements AutoCloseable {
   }
 
   private void flush() {
+    long start = clock.nowMillis();
     replica.flush();
     lastFlushMillis = clock.nowMillis();
+    turnFlushMillis += lastFlushMillis - start;
+    turnFlushes++;
   }
 
   /**
