@@ -151,15 +151,19 @@ public final class Namespace implements StateMachine {
 
   /** The whole state with where it stands in the log, for a backup. */
   public NamespaceImage image() {
-    return imageCapture().encode();
+    NamespaceImage.Capture capture = NamespaceImage.capture(state, Integer.MAX_VALUE);
+    capture.copyMore();
+    return capture.encode();
   }
 
   /**
-   * The same, copied now and encoded later by whoever calls {@link NamespaceImage.Capture#encode}:
-   * what a backup on a serving replica takes, so that the loop only pays for the copy.
+   * The same, copied in steps on the replica's loop ({@link NamespaceImage.Capture#copyMore}, until
+   * it returns true) and encoded later by whoever calls {@link NamespaceImage.Capture#encode}: what
+   * a backup on a serving replica takes, so that the loop pays only for the copy, a few
+   * milliseconds per turn.
    */
   public NamespaceImage.Capture imageCapture() {
-    return NamespaceImage.capture(state);
+    return NamespaceImage.capture(state, NamespaceCapture.NODES_PER_STEP);
   }
 
   /** Counts of nodes, sessions, locks, watches and buffered events, for metrics. */

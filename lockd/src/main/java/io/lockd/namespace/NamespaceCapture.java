@@ -29,16 +29,20 @@ final class NamespaceCapture implements StateMachine.Image {
   private final Snapshot rest;
   private final NodeCapture copy;
 
-  /** Begins a capture of {@code state}: runs on the thread that owns it. */
+  /**
+   * Begins a capture of {@code state}: runs on the thread that owns it, which then calls {@link
+   * #copyMore} until the copy is whole.
+   */
   NamespaceCapture(NamespaceState state, int nodesPerStep) {
     rest = SnapshotCodec.headerAndTables(state);
     copy = state.nodes.beginCapture(nodesPerStep);
-    copy.copyMore();
   }
 
   /** A capture copied whole at once (a backup, a snapshot encoded on the spot). */
   static NamespaceCapture whole(NamespaceState state) {
-    return new NamespaceCapture(state, Integer.MAX_VALUE);
+    NamespaceCapture capture = new NamespaceCapture(state, Integer.MAX_VALUE);
+    capture.copyMore();
+    return capture;
   }
 
   @Override

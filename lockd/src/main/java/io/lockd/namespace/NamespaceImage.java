@@ -13,10 +13,16 @@ package io.lockd.namespace;
 public record NamespaceImage(
     long slot, long appliedIndex, long clockMillis, long checksum, byte[] snapshot) {
 
-  /** Copies the state now (on its thread); {@link Capture#encode} may then run on any thread. */
-  static Capture capture(NamespaceState state) {
+  /**
+   * Begins a copy of the state now (on its thread), of {@code nodesPerStep} nodes per {@link
+   * Capture#copyMore}; once whole, {@link Capture#encode} may run on any thread.
+   */
+  static Capture capture(NamespaceState state, int nodesPerStep) {
     return new Capture(
-        state.lastSlot, state.appliedIndex, state.clockMillis, NamespaceCapture.whole(state));
+        state.lastSlot,
+        state.appliedIndex,
+        state.clockMillis,
+        new NamespaceCapture(state, nodesPerStep));
   }
 
   /** The state copied at one slot, not encoded yet: a backup must not stall the replica's loop. */
@@ -33,7 +39,15 @@ public record NamespaceImage(
       this.state = state;
     }
 
-    /** Encodes and checksums the copy: the expensive part, run once, away from the loop. */
+    /**
+     * Copies another step of the nodes, on the state's thread between its changes; true once the
+     * copy is whole (see {@link NamespaceCapture}).
+     */
+    public boolean copyMore() {
+      return state.copyMore();
+    }
+
+    /** Encodes and checksums the whole copy: the expensive part, run once, away from the loop. */
     public NamespaceImage encode() {
       byte[] bytes = state.encode();
       return new NamespaceImage(slot, appliedIndex, clockMillis, Checksums.state(bytes), bytes);

@@ -60,6 +60,9 @@ import io.lockd.proto.v1.UnwatchResponse;
 import io.lockd.proto.v1.WatchRequest;
 import io.lockd.proto.v1.WatchResponse;
 import io.lockd.replica.ReplicaStatus;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -85,6 +88,10 @@ public final class CellServer {
   private final Namespace namespace;
   private final Proposer proposer;
   private final LeaderDuties duties;
+
+  /** Backups whose copy of the state is under way ({@link #saveSnapshot}). */
+  private final List<Backup> backups = new ArrayList<>();
+
   private final EventStreams streams;
   private final RequestChecks checks;
   private final ServerEvents events;
@@ -120,6 +127,7 @@ public final class CellServer {
   public void onTick() {
     duties.onTick();
     retryParked();
+    copyBackups();
   }
 
   public void onApplied() {
@@ -129,11 +137,14 @@ public final class CellServer {
 
   /**
    * Whether {@link #onTick} has work at its short interval: while this replica leads or campaigns
-   * (session expiry, timers, the term's start and end), and while requests wait for an election. A
-   * follower otherwise has nothing to time.
+   * (session expiry, timers, the term's start and end), while requests wait for an election, and
+   * while a backup's copy is under way. A follower otherwise has nothing to time.
    */
   public boolean wantsFrequentTicks() {
-    return replica.role() != Role.FOLLOWER || duties.inTerm() || parked.size() > 0;
+    return replica.role() != Role.FOLLOWER
+        || duties.inTerm()
+        || parked.size() > 0
+        || !backups.isEmpty();
   }
 
   /** Requests waiting for an election to end (status pages, tests). */
@@ -505,7 +516,34 @@ public final class CellServer {
    * replica's loop ({@link NamespaceImage.Capture#encode}).
    */
   public void saveSnapshot(Reply<NamespaceImage.Capture> reply) {
-    read(reply, () -> saveSnapshot(reply), namespace::imageCapture);
+    read(
+        new Reply<>() {
+          @Override
+          public void ok(NamespaceImage.Capture capture) {
+            backups.add(new Backup(capture, reply));
+            copyBackups(); // a small state is whole after one step: answered at once
+          }
+
+          @Override
+          public void error(ServerError error) {
+            reply.error(error);
+          }
+        },
+        () -> saveSnapshot(reply),
+        namespace::imageCapture);
+  }
+
+  /** A backup's copy of the state, a step per tick, answered once whole. */
+  private record Backup(NamespaceImage.Capture capture, Reply<NamespaceImage.Capture> reply) {}
+
+  private void copyBackups() {
+    for (Iterator<Backup> it = backups.iterator(); it.hasNext(); ) {
+      Backup b = it.next();
+      if (b.capture.copyMore()) {
+        it.remove();
+        b.reply.ok(b.capture);
+      }
+    }
   }
 
   /** This replica's own status, answered in any role (no lease needed). */

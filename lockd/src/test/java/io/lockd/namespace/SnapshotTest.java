@@ -99,6 +99,7 @@ class SnapshotTest {
     ok(h.close(a));
     assertNotEquals(h.ns.stateChecksum(), Checksums.state(then), "the state did change");
 
+    assertTrue(capture.copyMore(), "a small state is copied in one step, even after the changes");
     assertArrayEquals(then, capture.encode());
   }
 

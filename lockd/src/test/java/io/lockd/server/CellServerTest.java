@@ -1,5 +1,6 @@
 package io.lockd.server;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -7,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.lockd.namespace.NamespaceException;
+import io.lockd.namespace.NamespaceImage;
 import io.lockd.paxos.Role;
 import io.lockd.proto.ns.v1.NamespaceCommand;
 import io.lockd.proto.v1.AcquireRequest;
@@ -376,6 +378,43 @@ class CellServerTest {
         c);
     h.apply();
     c.ok();
+  }
+
+  /**
+   * A backup of a state larger than one copy step is copied over several ticks, with writes applied
+   * between them, and answered once whole: with the state as it was when it was asked for.
+   */
+  @Test
+  void aBackupOfALargeStateIsCopiedOverTicksAndHoldsTheStateItWasAskedFor() {
+    CoreHarness h = new CoreHarness(5_000);
+    long s = h.createSession(1_000);
+    for (String dir : List.of("/a", "/b")) {
+      Captured<CreateNodeResponse> c = new Captured<>();
+      h.server.createNode(
+          "",
+          CreateNodeRequest.newBuilder()
+              .setHeader(h.next(s))
+              .setPath(dir)
+              .setKind(NodeKind.NODE_KIND_DIRECTORY)
+              .build(),
+          c);
+      h.apply();
+      c.ok();
+      for (int i = 0; i < 10_000; i++) { // together more nodes than one step copies
+        create(h, s, String.format("%s/%05d", dir, i));
+      }
+    }
+    byte[] asked = h.namespace.snapshot();
+    Captured<NamespaceImage.Capture> backup = new Captured<>();
+    h.server.saveSnapshot(backup);
+    assertEquals(0, backup.calls, "one step copies only part of the nodes");
+
+    setContents(h, s, "/b/09999", "written after the request"); // ahead of the copy
+    create(h, s, "/g-after");
+    for (int ticks = 0; ticks < 100 && backup.calls == 0; ticks++) {
+      h.server.onTick();
+    }
+    assertArrayEquals(asked, backup.ok().encode().snapshot());
   }
 
   static void create(CoreHarness h, long session, String path) {
