@@ -61,8 +61,9 @@ public final class ReplicaMetrics implements AutoCloseable {
         Histogram.builder()
             .name("lockd_snapshot_duration_seconds")
             .help(
-                "Time to encode a snapshot of the namespace (kind=take, on the replica's thread:"
-                    + " nothing else is served meanwhile) or to install one (kind=install).")
+                "Time to take a snapshot of the namespace (kind=take: copied on the replica's"
+                    + " thread in steps, encoded beside it) or to install one (kind=install, on the"
+                    + " replica's thread: nothing else is served meanwhile).")
             .labelNames("kind")
             .classicOnly()
             .classicUpperBounds(SNAPSHOT_BUCKETS)

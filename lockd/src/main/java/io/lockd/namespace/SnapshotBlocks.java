@@ -2,6 +2,7 @@ package io.lockd.namespace;
 
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.MessageLite;
+import io.lockd.paxos.LargeArrays;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -65,10 +66,10 @@ final class SnapshotBlocks {
     byte[] all = new byte[(int) total];
     int at = 0;
     for (byte[] b : full) {
-      System.arraycopy(b, 0, all, at, b.length);
+      LargeArrays.copy(b, 0, all, at, b.length);
       at += b.length;
     }
-    System.arraycopy(block, 0, all, at, used);
+    LargeArrays.copy(block, 0, all, at, used);
     return all;
   }
 

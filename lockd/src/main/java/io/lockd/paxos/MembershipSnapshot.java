@@ -29,7 +29,7 @@ public final class MembershipSnapshot {
       out[at++] = (byte) (n >>> shift); // big-endian, as WireBytes writes it
     }
     System.arraycopy(configurations, 0, out, at, n);
-    System.arraycopy(state, 0, out, at + n, state.length);
+    LargeArrays.copy(state, 0, out, at + n, state.length);
     return out;
   }
 
@@ -46,7 +46,7 @@ public final class MembershipSnapshot {
     }
     return new Parts(
         Arrays.copyOfRange(snapshot, start, start + len),
-        Arrays.copyOfRange(snapshot, start + len, snapshot.length));
+        LargeArrays.copyOfRange(snapshot, start + len, snapshot.length));
   }
 
   /** The state machine's part of a stored snapshot (backups, restore). */

@@ -1,7 +1,5 @@
 package io.lockd.paxos;
 
-import java.util.Arrays;
-
 /** A snapshot arriving in chunks. Chunks must come in order; a gap abandons the transfer. */
 final class SnapshotAssembly {
   final long index;
@@ -21,7 +19,9 @@ final class SnapshotAssembly {
     }
     byte[] data = c.data();
     if (size + data.length > buffer.length) {
-      buffer = Arrays.copyOf(buffer, Math.max(size + data.length, buffer.length * 2));
+      byte[] grown = new byte[Math.max(size + data.length, buffer.length * 2)];
+      LargeArrays.copy(buffer, 0, grown, 0, size);
+      buffer = grown;
     }
     System.arraycopy(data, 0, buffer, size, data.length);
     size += data.length;
@@ -34,6 +34,6 @@ final class SnapshotAssembly {
   }
 
   byte[] bytes() {
-    return Arrays.copyOf(buffer, size);
+    return size == buffer.length ? buffer : LargeArrays.copyOfRange(buffer, 0, size);
   }
 }

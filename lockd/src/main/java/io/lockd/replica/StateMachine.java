@@ -1,6 +1,7 @@
 package io.lockd.replica;
 
 import io.lockd.paxos.Command;
+import io.lockd.paxos.LargeArrays;
 import java.util.zip.CRC32;
 import java.util.zip.CRC32C;
 
@@ -67,9 +68,9 @@ public interface StateMachine {
    */
   static long checksumOf(byte[] state) {
     CRC32C high = new CRC32C();
-    high.update(state);
+    LargeArrays.update(high, state);
     CRC32 low = new CRC32();
-    low.update(state);
+    LargeArrays.update(low, state);
     return (high.getValue() << 32) | low.getValue();
   }
 }
