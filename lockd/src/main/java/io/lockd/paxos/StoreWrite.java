@@ -19,12 +19,13 @@ public sealed interface StoreWrite {
   /**
    * A snapshot of the state machine covering slots up to {@code index}. Storing it drops every
    * accepted entry at or below {@code index}.
+   *
+   * <p>{@code state} is the core's own array, not a copy (here and in {@link Rebuilt}): nobody
+   * changes a snapshot's bytes once taken or received, and a copy of a 114 MB snapshot on the
+   * replica's loop, with the allocation's zeroing that no safepoint can interrupt, held a leader's
+   * whole JVM for 1.3 s in a million-node run (2026-12-07 09:38 UTC).
    */
-  record Snapshot(long index, byte[] state) implements StoreWrite {
-    public Snapshot {
-      state = state.clone();
-    }
-  }
+  record Snapshot(long index, byte[] state) implements StoreWrite {}
 
   /**
    * This replica's diverged state replaced by a healthy peer's snapshot at {@code index} (see
@@ -42,7 +43,6 @@ public sealed interface StoreWrite {
           "rebuild to index %d dropping through %d",
           index,
           droppedThrough);
-      state = state.clone();
     }
   }
 }
