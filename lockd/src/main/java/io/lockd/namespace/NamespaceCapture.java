@@ -63,8 +63,15 @@ final class NamespaceCapture implements StateMachine.Image {
    */
   @Override
   public byte[] encode() {
+    return encodeAfter(new byte[0]);
+  }
+
+  /** The prefix, then the snapshot bytes, written into the same blocks and joined once. */
+  @Override
+  public byte[] encodeAfter(byte[] prefix) {
     Invariants.check(copy.whole(), "a capture is encoded once its copy is whole");
     SnapshotBlocks out = new SnapshotBlocks();
+    out.write(prefix);
     // Fields 1 to 8 (the header), then the nodes (9), then locks (10) and sessions (11).
     out.write(rest.toBuilder().clearLocks().clearSessions().build().toByteArray());
     writeNodes(out);

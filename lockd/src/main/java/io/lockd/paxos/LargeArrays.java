@@ -35,8 +35,13 @@ public final class LargeArrays {
 
   /** {@code checksum.update(bytes)}, in slices. */
   public static void update(Checksum checksum, byte[] bytes) {
-    for (int done = 0; done < bytes.length; done += SLICE_BYTES) {
-      checksum.update(bytes, done, Math.min(SLICE_BYTES, bytes.length - done));
+    update(checksum, bytes, 0, bytes.length);
+  }
+
+  /** {@code checksum.update(bytes, offset, length)}, in slices. */
+  public static void update(Checksum checksum, byte[] bytes, int offset, int length) {
+    for (int done = 0; done < length; done += SLICE_BYTES) {
+      checksum.update(bytes, offset + done, Math.min(SLICE_BYTES, length - done));
     }
   }
 }

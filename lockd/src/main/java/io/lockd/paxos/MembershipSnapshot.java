@@ -21,7 +21,20 @@ public final class MembershipSnapshot {
    * megabytes (a growing buffer would copy it twice more).
    */
   public static byte[] wrap(byte[] configurations, byte[] state) {
-    byte[] out = new byte[MAGIC.length + 4 + configurations.length + state.length];
+    byte[] header = header(configurations);
+    byte[] out = new byte[header.length + state.length];
+    System.arraycopy(header, 0, out, 0, header.length);
+    LargeArrays.copy(state, 0, out, header.length, state.length);
+    return out;
+  }
+
+  /**
+   * What comes before the state in the stored form: {@code header(c)} followed by the state's bytes
+   * is {@code wrap(c, state)}. An encoder that writes the state right after it makes the stored
+   * form without a second array of the state's size.
+   */
+  public static byte[] header(byte[] configurations) {
+    byte[] out = new byte[MAGIC.length + 4 + configurations.length];
     System.arraycopy(MAGIC, 0, out, 0, MAGIC.length);
     int n = configurations.length;
     int at = MAGIC.length;
@@ -29,7 +42,6 @@ public final class MembershipSnapshot {
       out[at++] = (byte) (n >>> shift); // big-endian, as WireBytes writes it
     }
     System.arraycopy(configurations, 0, out, at, n);
-    LargeArrays.copy(state, 0, out, at + n, state.length);
     return out;
   }
 

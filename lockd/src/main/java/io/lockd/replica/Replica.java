@@ -112,8 +112,11 @@ public final class Replica {
     /** For a snapshot: the configurations it carries (captured with the state). */
     byte[] configurations;
 
-    /** For a snapshot: its stored form, wrapped beside the loop. */
+    /** For a snapshot: its stored form, encoded beside the loop. */
     byte[] stored;
+
+    /** The state's encoded size (without the stored form's header); set with the encoding. */
+    int stateLength;
 
     Encoding(long index, long restores, StateMachine.Image image) {
       this.index = index;
@@ -444,12 +447,16 @@ public final class Replica {
     for (Encoding e : whole) {
       StateMachine.Image withChecksum =
           () -> {
-            byte[] bytes = e.image.encode();
+            // A snapshot is encoded straight into its stored form, the configurations in front:
+            // no second array the size of the state.
+            byte[] prefix = e.snapshot ? MembershipSnapshot.header(e.configurations) : new byte[0];
+            byte[] bytes = e.image.encodeAfter(prefix);
+            e.stateLength = bytes.length - prefix.length;
             if (e.checksum) {
-              e.stateChecksum = StateMachine.checksumOf(bytes);
+              e.stateChecksum = StateMachine.checksumOf(bytes, prefix.length, e.stateLength);
             }
             if (e.snapshot) {
-              e.stored = MembershipSnapshot.wrap(e.configurations, bytes);
+              e.stored = bytes;
             }
             return bytes;
           };
@@ -461,13 +468,13 @@ public final class Replica {
   private void encoded(Encoding e, byte[] bytes) {
     boolean current = bytes != null && e.restores == restores;
     if (current) {
-      stateBytes = bytes.length;
+      stateBytes = e.stateLength;
     }
     if (e.snapshot) {
       snapshotEncoding = false;
       if (current) {
         node.snapshotStored(e.index, e.stored);
-        listener.snapshot(e.index, bytes.length, false);
+        listener.snapshot(e.index, e.stateLength, false);
       } else {
         // Whoever waits for a snapshot gets the one the log holds (the next request, a newer one).
         node.snapshotTaken(node.snapshotIndex(), new byte[0]);

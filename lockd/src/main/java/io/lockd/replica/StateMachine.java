@@ -46,6 +46,22 @@ public interface StateMachine {
     default boolean copyMore() {
       return true;
     }
+
+    /**
+     * {@code prefix} followed by {@link #encode}'s bytes, in one array. A large state's encoder
+     * writes them there directly: every array the size of the state is another allocation whose
+     * zeroing holds the whole JVM away from its next safepoint.
+     */
+    default byte[] encodeAfter(byte[] prefix) {
+      byte[] state = encode();
+      if (prefix.length == 0) {
+        return state;
+      }
+      byte[] out = new byte[prefix.length + state.length];
+      System.arraycopy(prefix, 0, out, 0, prefix.length);
+      LargeArrays.copy(state, 0, out, prefix.length, state.length);
+      return out;
+    }
   }
 
   /** Replaces the whole state with a snapshot taken by {@link #snapshot}. */
@@ -67,10 +83,15 @@ public interface StateMachine {
    * would; this compares replicas, it is not a defence against forgery.
    */
   static long checksumOf(byte[] state) {
+    return checksumOf(state, 0, state.length);
+  }
+
+  /** {@link #checksumOf(byte[])} of the {@code length} bytes at {@code offset}. */
+  static long checksumOf(byte[] bytes, int offset, int length) {
     CRC32C high = new CRC32C();
-    LargeArrays.update(high, state);
+    LargeArrays.update(high, bytes, offset, length);
     CRC32 low = new CRC32();
-    LargeArrays.update(low, state);
+    LargeArrays.update(low, bytes, offset, length);
     return (high.getValue() << 32) | low.getValue();
   }
 }

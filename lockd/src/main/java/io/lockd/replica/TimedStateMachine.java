@@ -53,10 +53,15 @@ final class TimedStateMachine implements StateMachine {
 
       @Override
       public byte[] encode() {
+        return encodeAfter(new byte[0]);
+      }
+
+      @Override
+      public byte[] encodeAfter(byte[] prefix) {
         long encodeStart = System.nanoTime();
-        byte[] state = image.encode();
+        byte[] bytes = image.encodeAfter(prefix);
         snapshots.accept(copyNanos[0] + System.nanoTime() - encodeStart);
-        return state;
+        return bytes;
       }
     };
   }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lockd.paxos.Command;
+import io.lockd.paxos.MembershipSnapshot;
 import io.lockd.proto.ns.v1.NamespaceResult;
 import io.lockd.proto.v1.Event;
 import io.lockd.proto.v1.EventType;
@@ -168,6 +169,11 @@ class SnapshotTest {
         Map.Entry<StateMachine.Image, byte[]> c = it.next();
         if (c.getKey().copyMore()) {
           assertArrayEquals(c.getValue(), c.getKey().encode(), () -> "seed " + seed);
+          byte[] configurations = {1, 2, 3};
+          assertArrayEquals(
+              MembershipSnapshot.wrap(configurations, c.getValue()),
+              c.getKey().encodeAfter(MembershipSnapshot.header(configurations)),
+              "encoded straight into the stored form");
           it.remove();
           checked++;
         }
