@@ -55,9 +55,9 @@ final class LoopStalls {
   }
 
   /**
-   * One turn of the loop (its inputs, tick and flush) ran from {@code start} to {@code end}.
-   * Returns the line to log if stalls were seen and none was reported in the last interval, else
-   * null.
+   * One turn of the loop (its inputs, tick and flush) ran from {@code start} to {@code end}, its
+   * time split as {@code parts} (null for a turn too short to report). Returns the line to log if
+   * stalls were seen and none was reported in the last interval, else null.
    */
   String turn(long start, long end, TurnParts parts) {
     long took = end - start;

@@ -189,8 +189,10 @@ public final class ReplicaLoop implements AutoCloseable {
         long tickDone = clock.nowMillis();
         flush();
         LoopStalls.TurnParts parts =
-            new LoopStalls.TurnParts(
-                peerDone - woke, now - peerDone, tickDone - now, turnFlushMillis, turnFlushes);
+            lastFlushMillis - woke < LoopStalls.THRESHOLD_MILLIS
+                ? null // a short turn: nothing to report, nothing to allocate on every turn
+                : new LoopStalls.TurnParts(
+                    peerDone - woke, now - peerDone, tickDone - now, turnFlushMillis, turnFlushes);
         String stalled = stalls.turn(woke, lastFlushMillis, parts);
         if (stalled != null) {
           log.warn(stalled);

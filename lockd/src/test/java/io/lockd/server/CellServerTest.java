@@ -389,17 +389,7 @@ class CellServerTest {
     CoreHarness h = new CoreHarness(5_000);
     long s = h.createSession(1_000);
     for (String dir : List.of("/a", "/b")) {
-      Captured<CreateNodeResponse> c = new Captured<>();
-      h.server.createNode(
-          "",
-          CreateNodeRequest.newBuilder()
-              .setHeader(h.next(s))
-              .setPath(dir)
-              .setKind(NodeKind.NODE_KIND_DIRECTORY)
-              .build(),
-          c);
-      h.apply();
-      c.ok();
+      create(h, s, dir, NodeKind.NODE_KIND_DIRECTORY);
       for (int i = 0; i < 10_000; i++) { // together more nodes than one step copies
         create(h, s, String.format("%s/%05d", dir, i));
       }
@@ -418,13 +408,17 @@ class CellServerTest {
   }
 
   static void create(CoreHarness h, long session, String path) {
+    create(h, session, path, NodeKind.NODE_KIND_FILE);
+  }
+
+  static void create(CoreHarness h, long session, String path, NodeKind kind) {
     Captured<CreateNodeResponse> c = new Captured<>();
     h.server.createNode(
         "",
         CreateNodeRequest.newBuilder()
             .setHeader(h.next(session))
             .setPath(path)
-            .setKind(NodeKind.NODE_KIND_FILE)
+            .setKind(kind)
             .build(),
         c);
     h.apply();
