@@ -51,7 +51,8 @@ import java.util.regex.Pattern;
  * before and after, divided by the count: what the replica keeps per session, stream buffers
  * included as far as the heap holds them. Sizes are system properties: {@code
  * -Dscale.sessions=100000 -Dscale.processes=10 -Dscale.seconds=600 -Dscale.nodes=1000000
- * -Dscale.contentBytes=64 -Dscale.lockSeconds=30 (0: no lock workload) -Dscale.leaseMs=12000};
+ * -Dscale.contentBytes=64 -Dscale.lockSeconds=30 (0: no lock workload) -Dscale.leaseMs=12000
+ * -Dscale.keepalive=batched (Session.KeepAlives) or streams (a KeepAlive stream per session)};
  * {@code -Dscale.endpoints=h:p,...} measures a running cell instead (no memory, restore or catch-up
  * figures then); {@code -Dscale.jar}, {@code -Dscale.jvm}, {@code -Dscale.dir} as {@code bench.*}
  * in {@link StackBenchmark}. Run it with the test class path after building the jar
@@ -164,12 +165,13 @@ public final class ScaleBenchmark {
   /** Runs every part at the given sizes, printing the figures to {@code out}. */
   static Outcome run(Settings s, List<String> launch, Path dir, PrintStream out) throws Exception {
     out.printf(
-        "SCALE settings sessions=%d processes=%d seconds=%d lease-ms=%d nodes=%d content-bytes=%d"
-            + " cores=%d %s%n",
+        "SCALE settings sessions=%d processes=%d seconds=%d lease-ms=%d keepalive=%s nodes=%d"
+            + " content-bytes=%d cores=%d %s%n",
         s.sessions(),
         s.processes(),
         s.seconds(),
         s.leaseMillis(),
+        System.getProperty("scale.keepalive", "batched"),
         s.nodes(),
         s.contentBytes(),
         Runtime.getRuntime().availableProcessors(),
@@ -737,7 +739,8 @@ public final class ScaleBenchmark {
               Integer.toString(count),
               Long.toString(s.leaseMillis()),
               name,
-              Long.toString(s.seconds() + 3_600L));
+              Long.toString(s.seconds() + 3_600L),
+              System.getProperty("scale.keepalive", "batched"));
       return new Child(
           new ProcessBuilder(command).redirectError(dir.resolve(name + ".err").toFile()).start());
     }

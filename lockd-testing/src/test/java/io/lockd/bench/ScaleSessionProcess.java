@@ -44,7 +44,9 @@ import java.util.concurrent.atomic.LongAdder;
  * E counts sessions the cell reported expired while kept alive (spurious expiries), R streams that
  * ended and were reopened.
  *
- * <p>Arguments: endpoints (comma-separated), count, requested lease in ms, name prefix, maxSeconds.
+ * <p>Arguments: endpoints (comma-separated), count, requested lease in ms, name prefix, maxSeconds,
+ * and how to keep the sessions alive: {@code streams} (a KeepAlive stream each, as above) or {@code
+ * batched} (Session.KeepAlives, {@link BatchedKeepAlives}).
  */
 public final class ScaleSessionProcess {
   static final int STREAMS_PER_CONNECTION = 5_000;
@@ -59,8 +61,12 @@ public final class ScaleSessionProcess {
   private final Map<String, List<ManagedChannel>> channels = new TreeMap<>();
   private final ScheduledExecutorService sender = Executors.newSingleThreadScheduledExecutor();
   private volatile boolean stopping;
+  private final boolean batched;
+  private volatile BatchedKeepAlives batch; // when batched: made at the first session
 
-  private ScaleSessionProcess() {}
+  private ScaleSessionProcess(boolean batched) {
+    this.batched = batched;
+  }
 
   public static void main(String[] args) throws Exception {
     List<String> endpoints = List.of(args[0].split(","));
@@ -68,11 +74,12 @@ public final class ScaleSessionProcess {
     long leaseMillis = Long.parseLong(args[2]);
     String name = args[3];
     long maxSeconds = Long.parseLong(args[4]);
+    boolean batched = args.length > 5 && args[5].equals("batched");
     Map<Integer, String> addresses = new TreeMap<>();
     for (int i = 0; i < endpoints.size(); i++) {
       addresses.put(i + 1, endpoints.get(i));
     }
-    new ScaleSessionProcess().run(addresses, count, leaseMillis, name, maxSeconds);
+    new ScaleSessionProcess(batched).run(addresses, count, leaseMillis, name, maxSeconds);
     System.exit(0);
   }
 
@@ -110,6 +117,11 @@ public final class ScaleSessionProcess {
       awaitStop(maxSeconds);
       stopping = true;
       long expiredWhileKept = expired.sum();
+      if (batch != null) {
+        batch.stop();
+      }
+      sender.shutdown();
+      sender.awaitTermination(10, TimeUnit.SECONDS);
       sender.shutdownNow();
       for (Kept k : sessions) {
         k.stop();
@@ -155,10 +167,32 @@ public final class ScaleSessionProcess {
             CALL_MILLIS);
     long interval = Math.max(1, created.getLeaseMillis() / 3);
     Kept k = new Kept(created.getSessionId(), cell.leader(), i, interval);
+    if (batched) {
+      batchedKeeper(cell)
+          .add(
+              new BatchedKeepAlives.Kept(created.getSessionId(), interval),
+              new SplittableRandom(i).nextLong(interval));
+      return k; // for closing at the end; its own stream is never opened
+    }
     sender.execute(k::open);
     sender.scheduleAtFixedRate(
         k::send, new SplittableRandom(i).nextLong(interval), interval, TimeUnit.MILLISECONDS);
     return k;
+  }
+
+  private synchronized BatchedKeepAlives batchedKeeper(CellClient cell) {
+    if (batch == null) {
+      batch =
+          new BatchedKeepAlives(
+              sender,
+              address -> channel(address, 0),
+              cell.addresses(),
+              cell.leader(),
+              expired,
+              restarts,
+              keepAlives);
+    }
+    return batch;
   }
 
   private synchronized ManagedChannel channel(String address, int i) {

@@ -8,6 +8,8 @@ import io.lockd.proto.v1.CloseSessionRequest;
 import io.lockd.proto.v1.CloseSessionResponse;
 import io.lockd.proto.v1.CreateSessionRequest;
 import io.lockd.proto.v1.CreateSessionResponse;
+import io.lockd.proto.v1.KeepAliveBatch;
+import io.lockd.proto.v1.KeepAliveBatchResponse;
 import io.lockd.proto.v1.KeepAliveRequest;
 import io.lockd.proto.v1.KeepAliveResponse;
 import io.lockd.proto.v1.SessionGrpc;
@@ -140,6 +142,16 @@ final class SessionService extends SessionGrpc.SessionImplBase {
             });
       }
     };
+  }
+
+  @Override
+  public StreamObserver<KeepAliveBatch> keepAlives(StreamObserver<KeepAliveBatchResponse> out) {
+    return new KeepAliveMux(
+        gateway,
+        selfId,
+        admission,
+        CallerIdentity.current(),
+        (ServerCallStreamObserver<KeepAliveBatchResponse>) out);
   }
 
   /** The loop's handle on one stream; touched only on the loop thread. */
