@@ -4,6 +4,7 @@ import io.grpc.ManagedChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -65,6 +66,7 @@ final class ChannelPool {
   /** One channel per address, shared by the group's clients. */
   final class Group {
     private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<List<Object>, KeepAliveMux> muxes = new ConcurrentHashMap<>();
     private int members; // guarded by the pool
     private boolean closed; // guarded by the pool
 
@@ -80,6 +82,24 @@ final class ChannelPool {
         }
         return channels.computeIfAbsent(address, factory);
       }
+    }
+
+    /**
+     * The KeepAlives stream to {@code address} shared by the group's sessions on loop thread {@code
+     * thread} (made by {@code make} if there is none; told how to forget it once idle). Call on
+     * {@code thread}: the mux is confined to it.
+     */
+    KeepAliveMux keepAliveMux(
+        String address, Executor thread, Function<Runnable, KeepAliveMux> make) {
+      List<Object> key = List.of(address, thread);
+      KeepAliveMux mux = muxes.get(key);
+      if (mux == null) {
+        KeepAliveMux[] made = new KeepAliveMux[1];
+        made[0] = make.apply(() -> muxes.remove(key, made[0]));
+        mux = made[0];
+        muxes.put(key, mux);
+      }
+      return mux;
     }
 
     /**

@@ -25,6 +25,11 @@ import org.slf4j.LoggerFactory;
  * arrived (found by the client simulation). A response naming a request too old to remember extends
  * nothing.
  *
+ * <p>The stream is the session's share of the KeepAlives stream that every session on its loop
+ * thread has to that replica ({@link KeepAliveMux}): one message per batch of KeepAlives rather
+ * than one per KeepAlive. Against a server without it (UNIMPLEMENTED) the session falls back to a
+ * KeepAlive stream of its own; the rules below are the same either way.
+ *
  * <p>The stream moves when the leader does: a stream error follows the trailer's leader hint or
  * goes to the next endpoint (with backoff after a failed round), and a leader learned elsewhere (a
  * unary call's hint) restarts the stream there. An outstanding request unanswered for one attempt
@@ -85,6 +90,7 @@ final class KeepAliveStream {
   private int refusals; // RESOURCE_EXHAUSTED endings since the last answer
   private int busyRefusals; // BUSY endings since the last answer
   private boolean stopped = true;
+  private boolean batched = true; // on the loop's shared KeepAlives stream, until UNIMPLEMENTED
   private boolean sendAfterAnswer;
   private ClientClock.Cancellable sendTimer = ClientClock.Cancellable.NONE;
   private ClientClock.Cancellable watchdog = ClientClock.Cancellable.NONE;
@@ -136,7 +142,14 @@ final class KeepAliveStream {
   /** Sends a request now unless one is outstanding (to learn the lease or new events sooner). */
   void sendNow() {
     if (!stopped && call != null && outstandingSendNanos < 0) {
-      send();
+      send(true);
+    }
+  }
+
+  /** The periodic request: it may wait a moment to share a message with other sessions'. */
+  private void sendDue() {
+    if (!stopped && call != null && outstandingSendNanos < 0) {
+      send(false);
     }
   }
 
@@ -169,7 +182,10 @@ final class KeepAliveStream {
     target = rpc.router().target();
     ClientCall<KeepAliveRequest, KeepAliveResponse> c;
     try {
-      c = rpc.router().channel(target).newCall(KEEP_ALIVE, rpc.router().callOptions());
+      c =
+          batched
+              ? rpc.router().keepAliveCall(target, clock)
+              : rpc.router().channel(target).newCall(KEEP_ALIVE, rpc.router().callOptions());
     } catch (LockdException closed) {
       return;
     }
@@ -177,10 +193,14 @@ final class KeepAliveStream {
     outstandingSendNanos = -1;
     c.start(new Listener(c), new Metadata());
     c.request(1);
-    send();
+    send(false);
   }
 
-  private void send() {
+  /**
+   * Sends a request; {@code urgent} when something waits for its answer (events to deliver, a cache
+   * acknowledgement, a lease in jeopardy), so that it does not wait to share a message.
+   */
+  private void send(boolean urgent) {
     sendTimer.cancel();
     long now = clock.nanoTime();
     outstandingSendNanos = now;
@@ -194,6 +214,9 @@ final class KeepAliveStream {
         KeepAliveRequest.newBuilder().setSessionId(sessionId).setRequestId(outstandingId);
     describe.accept(request);
     call.sendMessage(request.build());
+    if (urgent) {
+      KeepAliveMux.flushNow(call);
+    }
     ClientCall<KeepAliveRequest, KeepAliveResponse> sentOn = call;
     watchdog.cancel();
     watchdog =
@@ -222,7 +245,7 @@ final class KeepAliveStream {
     busyRefusals = 0;
     rpc.router().confirmed(target);
     if (sendAfterAnswer && outstandingSendNanos < 0) {
-      send();
+      send(true);
     } else {
       scheduleNextSend();
     }
@@ -244,7 +267,7 @@ final class KeepAliveStream {
     }
     sendTimer.cancel();
     long due = lastAnsweredSendNanos + intervalNanos - clock.nanoTime();
-    sendTimer = clock.schedule(Math.max(0, due), this::sendNow);
+    sendTimer = clock.schedule(Math.max(0, due), this::sendDue);
   }
 
   private void onClose(
@@ -253,6 +276,14 @@ final class KeepAliveStream {
       return;
     }
     call = null;
+    if (batched && status.getCode() == Status.Code.UNIMPLEMENTED) {
+      log.info(
+          "{} has no KeepAlives stream (an older server): one KeepAlive stream per session",
+          target);
+      batched = false;
+      open();
+      return;
+    }
     LockdException error = status.isOk() ? null : Errors.fromStatus(status, trailers);
     if (error instanceof SessionExpiredException) {
       handler.onSessionNotFound(error.getMessage());

@@ -1,10 +1,16 @@
 package io.lockd.client;
 
 import io.grpc.CallOptions;
+import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.netty.channel.EventLoop;
+import io.lockd.proto.v1.KeepAliveRequest;
+import io.lockd.proto.v1.KeepAliveResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +33,7 @@ final class LeaderRouter {
   private final List<String> hinted = new ArrayList<>();
   private final ChannelPool.Group channels;
   private final CallOptions callOptions;
+  private final Executor loopThread; // the thread the loop runs on, shared with other clients
   private final List<Runnable> leaderListeners = new ArrayList<>();
   private String leader;
   private int cursor;
@@ -42,6 +49,7 @@ final class LeaderRouter {
     this.configured = List.copyOf(endpoints);
     this.channels = channels;
     this.callOptions = CallOptions.DEFAULT.withExecutor(loop);
+    this.loopThread = loop instanceof Loop l && l.eventLoop() != null ? l.eventLoop() : loop;
   }
 
   /** The address the next attempt should go to. */
@@ -67,6 +75,23 @@ final class LeaderRouter {
       throw Errors.closed();
     }
     return channels.channel(address);
+  }
+
+  /**
+   * A session's KeepAlive stream to {@code address} on the KeepAlives stream it shares with the
+   * other sessions on this loop thread ({@link KeepAliveMux}); {@code clock} times the gathering of
+   * a batch when the loop has no thread of its own (a simulation).
+   */
+  ClientCall<KeepAliveRequest, KeepAliveResponse> keepAliveCall(String address, ClientClock clock) {
+    ManagedChannel channel = channel(address);
+    BiConsumer<Long, Runnable> scheduler =
+        loopThread instanceof EventLoop thread
+            ? (delay, task) -> thread.schedule(task, delay, TimeUnit.NANOSECONDS)
+            : (delay, task) -> clock.schedule(delay, task);
+    return channels
+        .keepAliveMux(
+            address, loopThread, idle -> new KeepAliveMux(channel, loopThread, scheduler, idle))
+        .newCall();
   }
 
   /**

@@ -13,6 +13,9 @@ import io.grpc.stub.StreamObserver;
 import io.lockd.proto.v1.CallResponse;
 import io.lockd.proto.v1.ErrorDetail;
 import io.lockd.proto.v1.ErrorReason;
+import io.lockd.proto.v1.KeepAliveBatch;
+import io.lockd.proto.v1.KeepAliveBatchResponse;
+import io.lockd.proto.v1.KeepAliveEnd;
 import io.lockd.proto.v1.KeepAliveRequest;
 import io.lockd.proto.v1.KeepAliveResponse;
 import io.lockd.proto.v1.SessionGrpc;
@@ -182,6 +185,50 @@ class AdmissionTest {
         assertEquals(ErrorReason.ERROR_REASON_BUSY, d.getReason());
       }
       opened.forEach(StreamObserver::onCompleted);
+    }
+  }
+
+  @Test
+  void openingsInOneKeepAlivesBatchOverTheBoundAreRefusedPerSessionNamingTheOption()
+      throws Exception {
+    int sessions = 10;
+    try (InJvmCell cell = cell(new BusyCounter())) {
+      LockdServer leader = cell.awaitLeader();
+      CountDownLatch release = holdLoop(leader);
+      ConcurrentLinkedQueue<KeepAliveEnd> ends = new ConcurrentLinkedQueue<>();
+      StreamObserver<KeepAliveBatch> requests =
+          SessionGrpc.newStub(cell.channel(leader))
+              .keepAlives(
+                  new StreamObserver<>() {
+                    @Override
+                    public void onNext(KeepAliveBatchResponse r) {
+                      ends.addAll(r.getEndedList());
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {}
+
+                    @Override
+                    public void onCompleted() {}
+                  });
+      KeepAliveBatch.Builder batch = KeepAliveBatch.newBuilder();
+      for (long s = 1; s <= sessions; s++) {
+        batch.addRequests(KeepAliveRequest.newBuilder().setSessionId(s).setRequestId(1));
+      }
+      requests.onNext(batch.build());
+      Eventually.await(
+          "the sessions beyond the bound refused while the loop is held",
+          () -> ends.size() >= sessions - BOUND);
+      List<KeepAliveEnd> refused = List.copyOf(ends);
+      release.countDown();
+      assertEquals(sessions - BOUND, refused.size(), refused.toString());
+      for (KeepAliveEnd e : refused) {
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED.value(), e.getError().getCode());
+        assertEquals(ErrorReason.ERROR_REASON_BUSY, e.getError().getDetail().getReason());
+        String message = e.getError().getDetail().getMessage();
+        assertTrue(message.contains("--max-keepalive-openings-in-flight"), message);
+      }
+      requests.onCompleted();
     }
   }
 

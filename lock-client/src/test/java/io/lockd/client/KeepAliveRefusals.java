@@ -9,18 +9,37 @@ import io.lockd.testing.InJvmCell;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
-/** A replica's client port that refuses the first KeepAlive streams, as an overloaded one does. */
+/**
+ * A replica's client port that refuses the first KeepAlive streams (a session's own, or the
+ * KeepAlives stream that carries several), as an overloaded one does.
+ */
 final class KeepAliveRefusals implements ServerInterceptor {
   private final int times;
   private final Status status;
   private final Supplier<Metadata> trailers;
+  private final java.util.Set<String> methods;
   private final AtomicInteger streams = new AtomicInteger();
 
   /** Ends the first {@code times} KeepAlive streams with {@code status} and fresh trailers. */
   KeepAliveRefusals(int times, Status status, Supplier<Metadata> trailers) {
+    this(times, status, trailers, java.util.Set.of("KeepAlive", "KeepAlives"));
+  }
+
+  private KeepAliveRefusals(
+      int times, Status status, Supplier<Metadata> trailers, java.util.Set<String> methods) {
     this.times = times;
     this.status = status;
     this.trailers = trailers;
+    this.methods = methods;
+  }
+
+  /** A port without Session/KeepAlives, as an older server's: every one ends UNIMPLEMENTED. */
+  static KeepAliveRefusals withoutBatches() {
+    return new KeepAliveRefusals(
+        Integer.MAX_VALUE,
+        Status.UNIMPLEMENTED.withDescription("Method not found: lockd.v1.Session/KeepAlives"),
+        Metadata::new,
+        java.util.Set.of("KeepAlives"));
   }
 
   /** KeepAlive streams the port has seen, refused or not. */
@@ -31,7 +50,7 @@ final class KeepAliveRefusals implements ServerInterceptor {
   @Override
   public <Q, A> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
-    if (call.getMethodDescriptor().getBareMethodName().equals("KeepAlive")
+    if (methods.contains(call.getMethodDescriptor().getBareMethodName())
         && streams.getAndIncrement() < times) {
       call.close(status, trailers.get());
       return new ServerCall.Listener<>() {};

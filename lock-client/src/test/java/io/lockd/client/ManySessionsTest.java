@@ -20,9 +20,10 @@ import org.junit.jupiter.api.Test;
 /**
  * Many sessions in one process over one connection (a proxy, an application server): a client per
  * session shares the runtime's one connection to the replica, the default limit of calls per
- * connection carries 5,000 of them (each holds a KeepAlive stream and a Calls stream), and a server
- * configured with a smaller limit refuses the session over it at once, with an error that names the
- * option, instead of leaving its calls waiting in the transport.
+ * connection carries 5,000 of them (each holds a Calls stream; their KeepAlives share one
+ * KeepAlives stream per loop thread), and a server configured with a smaller limit refuses the
+ * session over it at once, with an error that names the option, instead of leaving its calls
+ * waiting in the transport.
  */
 class ManySessionsTest {
   private static final int SESSIONS = 5_000;
@@ -40,7 +41,8 @@ class ManySessionsTest {
 
   @Test
   void fiveThousandSessionsLiveOnOneConnection() throws Exception {
-    try (InJvmCell cell = InJvmCell.builder().size(1).start()) {
+    KeepAliveRefusals streams = new KeepAliveRefusals(0, Status.OK, Metadata::new); // counts only
+    try (InJvmCell cell = InJvmCell.builder().size(1).clientInterceptor(streams).start()) {
       cell.awaitLeader();
       List<LockClient> clients = new ArrayList<>();
       try {
@@ -85,6 +87,11 @@ class ManySessionsTest {
             SESSIONS,
             (int) cell.awaitLeader().onLoop(server -> server.openStreams(), 10_000),
             "one KeepAlive stream per session");
+        assertTrue(
+            streams.streams() <= 2,
+            "the sessions' KeepAlives share one KeepAlives stream (a second after a refusal): "
+                + streams.streams()
+                + " KeepAlive(s) calls");
         assertEquals(
             Set.copyOf(ids),
             Set.copyOf(
@@ -103,15 +110,21 @@ class ManySessionsTest {
   @Test
   void aSessionOverTheConnectionLimitIsRefusedAtOnceNamingTheOption() throws Exception {
     int sessionsThatFit = 5;
+    // Each client's Calls stream, and the KeepAlives stream the sessions of the one loop share.
     try (InJvmCell cell =
         InJvmCell.builder()
             .size(1)
-            .settings(b -> b.maxCallsPerConnection(2 * sessionsThatFit))
+            .settings(b -> b.maxCallsPerConnection(sessionsThatFit + 1))
             .start()) {
       cell.awaitLeader();
       List<LockClient> clients = new ArrayList<>();
       try {
-        LockClient.Builder b = builder(cell, 100).operationTimeout(Duration.ofSeconds(20));
+        // No endpoint refresh: its Status call would hold one of the few calls counted here.
+        LockClient.Builder b =
+            builder(cell, 100)
+                .loopThreads(1)
+                .endpointRefresh(Duration.ZERO)
+                .operationTimeout(Duration.ofSeconds(20));
         for (int i = 0; i < sessionsThatFit; i++) {
           LockClient c = b.clientName("fits-" + i).build();
           clients.add(c);
@@ -124,7 +137,7 @@ class ManySessionsTest {
         assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.code(), e.toString());
         assertEquals(LockdException.Reason.LIMIT_REACHED, e.reason());
         assertTrue(e.getMessage().contains("--max-calls-per-connection"), e.getMessage());
-        assertTrue(e.getMessage().contains(" " + 2 * sessionsThatFit + " calls"), e.getMessage());
+        assertTrue(e.getMessage().contains(" " + (sessionsThatFit + 1) + " calls"), e.getMessage());
         for (int i = 0; i < sessionsThatFit; i++) {
           assertEquals(SessionState.CONNECTED, clients.get(i).session().state());
         }
@@ -136,34 +149,16 @@ class ManySessionsTest {
 
   @Test
   void aKeepAliveStreamOverTheLimitEndsTheSessionWithTheReason() throws Exception {
-    int sessionsThatFit = 3;
-    // Room for the next client's Calls stream (so its session is created) but not its KeepAlive.
+    // Room for the client's Calls stream (so its session is created) but not its KeepAlives.
     try (InJvmCell cell =
-        InJvmCell.builder()
-            .size(1)
-            .settings(b -> b.maxCallsPerConnection(2 * sessionsThatFit + 1))
-            .start()) {
+        InJvmCell.builder().size(1).settings(b -> b.maxCallsPerConnection(1)).start()) {
       cell.awaitLeader();
-      List<LockClient> clients = new ArrayList<>();
-      try {
-        // No endpoint refresh: its Status call would hold one of the few calls counted here.
-        LockClient.Builder b = builder(cell, 100).endpointRefresh(java.time.Duration.ZERO);
-        for (int i = 0; i < sessionsThatFit; i++) {
-          LockClient c = b.clientName("fits-" + i).build();
-          clients.add(c);
-          c.session();
-        }
-        LockClient over = b.clientName("over").build();
-        clients.add(over);
+      // No endpoint refresh: its Status call would hold the one call counted here.
+      try (LockClient over = builder(cell, 100).endpointRefresh(Duration.ZERO).build()) {
         Session refused = over.session();
         // Bounded: before, the stream waited in the transport and the session ran out its lease.
         refused.endedFuture().get(30, TimeUnit.SECONDS);
         assertEquals(SessionState.EXPIRED, refused.state());
-        for (int i = 0; i < sessionsThatFit; i++) {
-          assertEquals(SessionState.CONNECTED, clients.get(i).session().state());
-        }
-      } finally {
-        closeAll(clients);
       }
     }
   }
@@ -183,6 +178,40 @@ class ManySessionsTest {
             cell, "the KeepAlive stream reopened after the refusal");
         assertEquals(SessionState.CONNECTED, s.state());
         assertTrue(refuseFirst.streams() >= 2, "refused once, then opened again");
+      }
+    }
+  }
+
+  @Test
+  void againstAServerWithoutBatchedKeepAlivesEachSessionKeepsItsOwnStream() throws Exception {
+    KeepAliveRefusals olderServer = KeepAliveRefusals.withoutBatches();
+    try (InJvmCell cell = InJvmCell.builder().size(1).clientInterceptor(olderServer).start()) {
+      cell.awaitLeader();
+      List<LockClient> clients = new ArrayList<>();
+      try {
+        LockClient.Builder b = builder(cell, 100).sessionLease(Duration.ofSeconds(3));
+        for (int i = 0; i < 3; i++) {
+          LockClient c = b.clientName("older-" + i).build();
+          clients.add(c);
+          c.session();
+        }
+        Eventually.await(
+            "one KeepAlive stream per session",
+            () -> {
+              try {
+                return cell.awaitLeader().onLoop(server -> server.openStreams(), 10_000) == 3;
+              } catch (Exception e) {
+                return false;
+              }
+            });
+        Session first = clients.get(0).session();
+        Thread.sleep(first.lease().toMillis() + 1_000); // past a whole lease: kept alive
+        for (LockClient c : clients) {
+          assertEquals(SessionState.CONNECTED, c.session().state());
+        }
+        assertTrue(olderServer.streams() >= 1, "the KeepAlives stream was tried first");
+      } finally {
+        closeAll(clients);
       }
     }
   }

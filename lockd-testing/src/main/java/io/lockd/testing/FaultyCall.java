@@ -1,6 +1,7 @@
 package io.lockd.testing;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Parser;
 import io.grpc.ForwardingServerCall;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -9,6 +10,10 @@ import io.lockd.proto.v1.CallError;
 import io.lockd.proto.v1.CallRequest;
 import io.lockd.proto.v1.CallResponse;
 import io.lockd.proto.v1.ErrorDetail;
+import io.lockd.proto.v1.KeepAliveBatch;
+import io.lockd.proto.v1.KeepAliveBatchResponse;
+import io.lockd.proto.v1.KeepAliveRequest;
+import io.lockd.proto.v1.KeepAliveResponse;
 import io.lockd.proto.v1.SessionGrpc;
 import io.lockd.server.grpc.GrpcErrors;
 import java.util.ArrayList;
@@ -29,6 +34,8 @@ final class FaultyCall<Q, A> extends ForwardingServerCall.SimpleForwardingServer
     /** A unary exactly-once mutation: its answer is kept until the close decides its fate. */
     MUTATION,
     KEEP_ALIVE,
+    /** Session.KeepAlives: each session inside is shaped as a KeepAlive stream of its own. */
+    KEEP_ALIVES,
     CALLS,
     OTHER
   }
@@ -47,6 +54,11 @@ final class FaultyCall<Q, A> extends ForwardingServerCall.SimpleForwardingServer
 
   private final List<A> heldPushes = new ArrayList<>();
 
+  /** KeepAlives: per session, requests received and not yet answered. */
+  private final Map<Long, Integer> answersOwedBySession = new java.util.HashMap<>();
+
+  private final List<KeepAliveResponse> heldSessionPushes = new ArrayList<>();
+
   /** Calls stream: the unary method of each unanswered call. */
   private final Map<Long, String> callMethods = new ConcurrentHashMap<>();
 
@@ -57,6 +69,8 @@ final class FaultyCall<Q, A> extends ForwardingServerCall.SimpleForwardingServer
     this.method = delegate.getMethodDescriptor().getFullMethodName();
     if (method.equals(SessionGrpc.getKeepAliveMethod().getFullMethodName())) {
       kind = Kind.KEEP_ALIVE;
+    } else if (method.equals(SessionGrpc.getKeepAlivesMethod().getFullMethodName())) {
+      kind = Kind.KEEP_ALIVES;
     } else if (method.equals(SessionGrpc.getCallsMethod().getFullMethodName())) {
       kind = Kind.CALLS;
     } else if (WireMethods.isMutation(method)) {
@@ -72,11 +86,26 @@ final class FaultyCall<Q, A> extends ForwardingServerCall.SimpleForwardingServer
 
   /** A request message from the client, about to reach the server. */
   void received(Q message) {
-    CallRequest r = kind == Kind.CALLS ? asCallRequest(message) : null;
+    CallRequest r =
+        kind == Kind.CALLS ? parsed(message, CallRequest.class, CallRequest.parser()) : null;
     if (r != null) {
       String unary = WireMethods.methodOf(r);
       callMethods.put(r.getCallId(), unary);
       faults.counted(replica, unary);
+      return;
+    }
+    KeepAliveBatch batch =
+        kind == Kind.KEEP_ALIVES
+            ? parsed(message, KeepAliveBatch.class, KeepAliveBatch.parser())
+            : null;
+    if (batch != null) {
+      String keepAlive = SessionGrpc.getKeepAliveMethod().getFullMethodName();
+      for (KeepAliveRequest k : batch.getRequestsList()) {
+        faults.counted(replica, keepAlive); // counted as the KeepAlive it stands for
+        synchronized (sendLock) {
+          answersOwedBySession.merge(k.getSessionId(), 1, Integer::sum);
+        }
+      }
       return;
     }
     faults.counted(replica, method);
@@ -88,18 +117,19 @@ final class FaultyCall<Q, A> extends ForwardingServerCall.SimpleForwardingServer
   }
 
   /**
-   * The request as a message. lockd's services take raw bytes and parse them themselves (to refuse
-   * unreadable ones cleanly), so an interceptor on the port sees bytes; null if they do not parse.
+   * The request as a {@code type} message. lockd's services take raw bytes and parse them
+   * themselves (to refuse unreadable ones cleanly), so an interceptor on the port sees bytes; null
+   * if they do not parse (the server refuses them; nothing to count).
    */
-  private static CallRequest asCallRequest(Object message) {
-    if (message instanceof CallRequest r) {
-      return r;
+  private static <M> M parsed(Object message, Class<M> type, Parser<M> parser) {
+    if (type.isInstance(message)) {
+      return type.cast(message);
     }
     if (message instanceof byte[] bytes) {
       try {
-        return CallRequest.parseFrom(bytes);
+        return parser.parseFrom(bytes);
       } catch (InvalidProtocolBufferException unreadable) {
-        return null; // the server refuses it; nothing to count
+        return null;
       }
     }
     return null;
@@ -137,6 +167,7 @@ final class FaultyCall<Q, A> extends ForwardingServerCall.SimpleForwardingServer
       switch (kind) {
         case MUTATION -> answer.add(message);
         case KEEP_ALIVE -> sendKeepAlive(message);
+        case KEEP_ALIVES -> sendKeepAliveBatch(message);
         case CALLS -> sendCallResponse(message);
         default -> super.sendMessage(message);
       }
@@ -168,7 +199,8 @@ final class FaultyCall<Q, A> extends ForwardingServerCall.SimpleForwardingServer
           default -> {}
         }
       }
-      if (kind == Kind.KEEP_ALIVE && !faults.keepAliveAnswersSilenced()) {
+      if ((kind == Kind.KEEP_ALIVE || kind == Kind.KEEP_ALIVES)
+          && !faults.keepAliveAnswersSilenced()) {
         sendPushes();
       }
       finish(status, trailers);
@@ -184,6 +216,7 @@ final class FaultyCall<Q, A> extends ForwardingServerCall.SimpleForwardingServer
       endedByFault = true;
       answer.clear();
       heldPushes.clear();
+      heldSessionPushes.clear();
       finish(status, new Metadata());
     }
   }
@@ -240,6 +273,57 @@ final class FaultyCall<Q, A> extends ForwardingServerCall.SimpleForwardingServer
       sendTwiceIfAsked(push);
     }
     heldPushes.clear();
+    if (!heldSessionPushes.isEmpty()) {
+      sendBatch(KeepAliveBatchResponse.newBuilder().addAllResponses(heldSessionPushes).build());
+      heldSessionPushes.clear();
+    }
+  }
+
+  /**
+   * A KeepAlives message: each session's responses are answers or pushes as on its own stream
+   * (silenced, held or doubled alike); the endings of sessions' streams always pass.
+   */
+  private void sendKeepAliveBatch(A message) {
+    if (!(message instanceof KeepAliveBatchResponse batch)) {
+      super.sendMessage(message);
+      return;
+    }
+    KeepAliveBatchResponse.Builder out = KeepAliveBatchResponse.newBuilder();
+    for (KeepAliveResponse r : batch.getResponsesList()) {
+      Integer owed = answersOwedBySession.get(r.getSessionId());
+      boolean isAnswer = owed != null && owed > 0;
+      if (isAnswer) {
+        answersOwedBySession.merge(r.getSessionId(), -1, Integer::sum);
+      }
+      if (faults.keepAliveAnswersSilenced()) {
+        continue;
+      }
+      if (!isAnswer && faults.pushesHeld()) {
+        heldSessionPushes.add(r);
+        continue;
+      }
+      if (!heldSessionPushes.isEmpty()) { // held events go before the answer that follows them
+        out.addAllResponses(heldSessionPushes);
+        heldSessionPushes.clear();
+      }
+      out.addResponses(r);
+    }
+    out.addAllEnded(batch.getEndedList());
+    if (out.getResponsesCount() > 0 || out.getEndedCount() > 0) {
+      sendBatch(out.build());
+    }
+  }
+
+  @SuppressWarnings("unchecked") // the KeepAlives method's responses are KeepAliveBatchResponses
+  private void sendBatch(KeepAliveBatchResponse batch) {
+    if (faults.keepAliveResponsesDuplicated()) {
+      KeepAliveBatchResponse.Builder twice = KeepAliveBatchResponse.newBuilder();
+      for (KeepAliveResponse r : batch.getResponsesList()) {
+        twice.addResponses(r).addResponses(r);
+      }
+      batch = twice.addAllEnded(batch.getEndedList()).build();
+    }
+    super.sendMessage((A) batch);
   }
 
   private void sendTwiceIfAsked(A response) {

@@ -57,6 +57,8 @@ final class BatchedKeepAlives {
   private final LongAdder expired;
   private final LongAdder restarts;
   private final LongAdder keepAlives;
+  private final Map<String, LongAdder> reasons;
+  private final java.util.function.BooleanSupplier closing;
   private final Map<Long, Kept> byId = new ConcurrentHashMap<>();
   private final List<List<Kept>> buckets = new ArrayList<>(); // sender thread
   private volatile String target;
@@ -73,7 +75,9 @@ final class BatchedKeepAlives {
       String leader,
       LongAdder expired,
       LongAdder restarts,
-      LongAdder keepAlives) {
+      LongAdder keepAlives,
+      Map<String, LongAdder> reasons,
+      java.util.function.BooleanSupplier closing) {
     this.sender = sender;
     this.channels = channels;
     this.endpoints = endpoints;
@@ -81,6 +85,8 @@ final class BatchedKeepAlives {
     this.expired = expired;
     this.restarts = restarts;
     this.keepAlives = keepAlives;
+    this.reasons = reasons;
+    this.closing = closing;
     sender.scheduleAtFixedRate(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
   }
 
@@ -149,6 +155,10 @@ final class BatchedKeepAlives {
     }
   }
 
+  private void count(String why) {
+    reasons.computeIfAbsent(why, r -> new LongAdder()).increment();
+  }
+
   /** One KeepAlives stream's answers (gRPC's thread). */
   private final class Answers implements StreamObserver<KeepAliveBatchResponse> {
     private final String to;
@@ -166,9 +176,11 @@ final class BatchedKeepAlives {
           continue;
         }
         for (Event e : response.getEventsList()) {
-          if (e.getType() == EventType.EVENT_TYPE_SESSION_EXPIRED && !k.gone && !stopping) {
+          if (e.getType() == EventType.EVENT_TYPE_SESSION_EXPIRED && !k.gone) {
             k.gone = true;
-            expired.increment();
+            if (!closing.getAsBoolean()) {
+              expired.increment();
+            }
           }
           if (e.getType() != EventType.EVENT_TYPE_LEADER_CHANGED) {
             k.lastSeen = Math.max(k.lastSeen, e.getIndex());
@@ -183,10 +195,17 @@ final class BatchedKeepAlives {
         CallError error = end.getError();
         if (error.getCode() == Status.Code.NOT_FOUND.value()) {
           k.gone = true;
-          expired.increment();
+          if (!closing.getAsBoolean()) {
+            expired.increment();
+          }
           continue;
         }
         restarts.increment();
+        count(
+            "session "
+                + Status.Code.values()[error.getCode()]
+                + "/"
+                + error.getDetail().getReason());
         boolean busy = error.getDetail().getReason() == ErrorReason.ERROR_REASON_BUSY;
         long delayMillis =
             busy
@@ -202,6 +221,7 @@ final class BatchedKeepAlives {
       if (stopping) {
         return;
       }
+      count("stream " + Status.fromThrowable(t).getCode() + " (" + byId.size() + " sessions)");
       io.grpc.Metadata trailers = Status.trailersFromThrowable(t);
       String hint = trailers == null ? null : trailers.get(GrpcErrors.LEADER_ADDRESS);
       restarts.add(byId.size());

@@ -282,6 +282,9 @@ public final class ScaleBenchmark {
     long restarts = 0;
     for (Child c : children) {
       long[] done = c.awaitDone(TimeUnit.MINUTES.toMillis(10));
+      if (done[1] > 0) {
+        out.printf("SCALE keepalive-reopen-reasons %s%n", c.reopenReasons);
+      }
       expired += done[0];
       restarts += done[1];
     }
@@ -718,6 +721,9 @@ public final class ScaleBenchmark {
     private final Process process;
     private final BufferedReader lines;
 
+    /** Why its sessions' KeepAlive streams were reopened while kept ({@code done ... why=}). */
+    String reopenReasons = "";
+
     private Child(Process process) {
       this.process = process;
       this.lines =
@@ -763,6 +769,8 @@ public final class ScaleBenchmark {
     /** Waits for {@code done ...}; returns {expired, restarts}. */
     long[] awaitDone(long timeoutMillis) throws Exception {
       String line = awaitLine("done ", timeoutMillis);
+      int why = line.indexOf(" why=");
+      reopenReasons = why < 0 ? "" : line.substring(why + 5);
       long[] out = new long[2];
       for (String f : line.split(" ")) {
         if (f.startsWith("expired=")) {

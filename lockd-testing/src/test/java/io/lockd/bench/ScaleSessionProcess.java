@@ -61,6 +61,8 @@ public final class ScaleSessionProcess {
   private final Map<String, List<ManagedChannel>> channels = new TreeMap<>();
   private final ScheduledExecutorService sender = Executors.newSingleThreadScheduledExecutor();
   private volatile boolean stopping;
+  private volatile boolean closing; // closing the sessions: their ends are not spurious
+  private final Map<String, LongAdder> reasons = new java.util.concurrent.ConcurrentHashMap<>();
   private final boolean batched;
   private volatile BatchedKeepAlives batch; // when batched: made at the first session
 
@@ -115,8 +117,13 @@ public final class ScaleSessionProcess {
           "created %d %d%n", count, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
       System.out.flush();
       awaitStop(maxSeconds);
-      stopping = true;
       long expiredWhileKept = expired.sum();
+      long restartsWhileKept = restarts.sum();
+      // Closed while still kept alive: no session runs out its lease while the others are closed,
+      // and the ends the closes cause are not counted.
+      closing = true;
+      closeAll(cell, sessions);
+      stopping = true;
       if (batch != null) {
         batch.stop();
       }
@@ -126,10 +133,9 @@ public final class ScaleSessionProcess {
       for (Kept k : sessions) {
         k.stop();
       }
-      closeAll(cell, sessions);
       System.out.printf(
-          "done expired=%d restarts=%d keepalives=%d%n",
-          expiredWhileKept, restarts.sum(), keepAlives.sum());
+          "done expired=%d restarts=%d keepalives=%d why=%s%n",
+          expiredWhileKept, restartsWhileKept, keepAlives.sum(), new TreeMap<>(reasons));
       System.out.flush();
       channels.values().forEach(list -> list.forEach(ManagedChannel::shutdownNow));
     }
@@ -190,7 +196,9 @@ public final class ScaleSessionProcess {
               cell.leader(),
               expired,
               restarts,
-              keepAlives);
+              keepAlives,
+              reasons,
+              () -> closing);
     }
     return batch;
   }
@@ -276,9 +284,11 @@ public final class ScaleSessionProcess {
     public void onNext(KeepAliveResponse r) {
       keepAlives.increment();
       for (Event e : r.getEventsList()) {
-        if (e.getType() == EventType.EVENT_TYPE_SESSION_EXPIRED && !gone && !stopping) {
+        if (e.getType() == EventType.EVENT_TYPE_SESSION_EXPIRED && !gone) {
           gone = true;
-          expired.increment();
+          if (!closing) {
+            expired.increment();
+          }
         }
         if (e.getType() != EventType.EVENT_TYPE_LEADER_CHANGED) {
           lastSeen = Math.max(lastSeen, e.getIndex());
@@ -294,9 +304,12 @@ public final class ScaleSessionProcess {
       Status status = Status.fromThrowable(t);
       if (status.getCode() == Status.Code.NOT_FOUND) {
         gone = true;
-        expired.increment();
+        if (!closing) {
+          expired.increment();
+        }
         return;
       }
+      reasons.computeIfAbsent("stream " + status.getCode(), r -> new LongAdder()).increment();
       Metadata trailers = Status.trailersFromThrowable(t);
       String hint = trailers == null ? null : trailers.get(LEADER_ADDRESS);
       if (hint != null && !hint.isBlank()) {

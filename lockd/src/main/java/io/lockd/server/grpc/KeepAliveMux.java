@@ -136,6 +136,15 @@ final class KeepAliveMux implements StreamObserver<KeepAliveBatch> {
   private void serve(CellServer cell, KeepAliveBatch batch, byte[] kind) {
     inBatch = true;
     try {
+      // Closings first: a session whose client dropped its stream here and opened another within
+      // one batch sends both, and the new one must start afresh from its own last seen index.
+      for (long sessionId : batch.getClosedSessionIdsList()) {
+        KeepAliveStream stream = streams.remove(sessionId);
+        admitted.remove(sessionId);
+        if (stream != null) {
+          stream.onClosed();
+        }
+      }
       for (int i = 0; i < kind.length; i++) {
         KeepAliveRequest request = batch.getRequests(i);
         if (kind[i] == OPENING) {
@@ -146,22 +155,15 @@ final class KeepAliveMux implements StreamObserver<KeepAliveBatch> {
         }
         KeepAliveStream stream = streams.get(request.getSessionId());
         if (stream == null) {
-          if (kind[i] != OPENING) {
-            continue; // its stream here ended meanwhile: as on an ended KeepAlive stream
-          }
+          // Opening, or its stream here ended since admission looked (closed above, or ended by
+          // the loop while the request was on its way): a new one, as a client reopening would.
           Inner inner = new Inner(request.getSessionId());
           stream = cell.openKeepAlive(caller, inner);
           inner.stream = stream;
           streams.put(request.getSessionId(), stream);
+          admitted.add(request.getSessionId());
         }
         stream.onRequest(request);
-      }
-      for (long sessionId : batch.getClosedSessionIdsList()) {
-        KeepAliveStream stream = streams.remove(sessionId);
-        admitted.remove(sessionId);
-        if (stream != null) {
-          stream.onClosed();
-        }
       }
     } finally {
       inBatch = false;
