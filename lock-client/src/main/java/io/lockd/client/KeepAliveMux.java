@@ -202,10 +202,9 @@ final class KeepAliveMux {
     pendingRequests.clear();
     pendingClosed.clear();
     for (Inner inner : all) {
-      end(inner);
+      end(inner); // the last one's end makes the mux idle
       inner.close(ending, trailers);
     }
-    closeIfIdle();
   }
 
   /** The status and trailers a session's own KeepAlive call would have ended with. */
