@@ -11,6 +11,7 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.lockd.proto.v1.CallResponse;
+import io.lockd.proto.v1.CreateSessionRequest;
 import io.lockd.proto.v1.ErrorDetail;
 import io.lockd.proto.v1.ErrorReason;
 import io.lockd.proto.v1.KeepAliveBatch;
@@ -31,6 +32,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -188,13 +190,26 @@ class AdmissionTest {
     }
   }
 
+  /**
+   * A KeepAlives stream is not admitted session by session: its batches wait for the loop, one task
+   * per stream at a time. Refusing each session beyond the bound made a leader change with 100,000
+   * batched sessions a storm of 1.5 million retried refusals (docs/benchmarks.md, "Scale").
+   */
   @Test
-  void openingsInOneKeepAlivesBatchOverTheBoundAreRefusedPerSessionNamingTheOption()
-      throws Exception {
+  void openingsInOneKeepAlivesBatchWaitForTheLoopInsteadOfBeingRefused() throws Exception {
     int sessions = 10;
-    try (InJvmCell cell = cell(new BusyCounter())) {
+    try (InJvmCell cell = cell(new BusyCounter());
+        LockClient owner = Clients.client(cell)) {
+      List<Long> ids = new ArrayList<>();
+      for (int i = 0; i < sessions; i++) {
+        ids.add(
+            SessionGrpc.newBlockingStub(cell.channel(cell.awaitLeader()))
+                .createSession(CreateSessionRequest.newBuilder().setClientName("b" + i).build())
+                .getSessionId());
+      }
       LockdServer leader = cell.awaitLeader();
       CountDownLatch release = holdLoop(leader);
+      ConcurrentLinkedQueue<KeepAliveResponse> answers = new ConcurrentLinkedQueue<>();
       ConcurrentLinkedQueue<KeepAliveEnd> ends = new ConcurrentLinkedQueue<>();
       StreamObserver<KeepAliveBatch> requests =
           SessionGrpc.newStub(cell.channel(leader))
@@ -202,6 +217,7 @@ class AdmissionTest {
                   new StreamObserver<>() {
                     @Override
                     public void onNext(KeepAliveBatchResponse r) {
+                      answers.addAll(r.getResponsesList());
                       ends.addAll(r.getEndedList());
                     }
 
@@ -212,22 +228,18 @@ class AdmissionTest {
                     public void onCompleted() {}
                   });
       KeepAliveBatch.Builder batch = KeepAliveBatch.newBuilder();
-      for (long s = 1; s <= sessions; s++) {
-        batch.addRequests(KeepAliveRequest.newBuilder().setSessionId(s).setRequestId(1));
+      for (long id : ids) {
+        batch.addRequests(KeepAliveRequest.newBuilder().setSessionId(id).setRequestId(1));
       }
       requests.onNext(batch.build());
-      Eventually.await(
-          "the sessions beyond the bound refused while the loop is held",
-          () -> ends.size() >= sessions - BOUND);
-      List<KeepAliveEnd> refused = List.copyOf(ends);
+      Thread.sleep(200); // while the loop is held: nothing refused
+      assertTrue(ends.isEmpty(), "no session refused: " + ends);
       release.countDown();
-      assertEquals(sessions - BOUND, refused.size(), refused.toString());
-      for (KeepAliveEnd e : refused) {
-        assertEquals(Status.Code.RESOURCE_EXHAUSTED.value(), e.getError().getCode());
-        assertEquals(ErrorReason.ERROR_REASON_BUSY, e.getError().getDetail().getReason());
-        String message = e.getError().getDetail().getMessage();
-        assertTrue(message.contains("--max-keepalive-openings-in-flight"), message);
-      }
+      Eventually.await("every session answered", () -> answers.size() >= sessions);
+      assertEquals(
+          Set.copyOf(ids),
+          answers.stream().map(KeepAliveResponse::getSessionId).collect(Collectors.toSet()));
+      assertTrue(ends.isEmpty(), "no session refused: " + ends);
       requests.onCompleted();
     }
   }

@@ -13,12 +13,10 @@ import io.lockd.server.CellServer;
 import io.lockd.server.EventSink;
 import io.lockd.server.KeepAliveStream;
 import io.lockd.server.ServerError;
-import java.util.ArrayList;
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One Session.KeepAlives call: many sessions' KeepAlive streams carried on one gRPC stream. Each
@@ -31,28 +29,35 @@ import java.util.concurrent.ConcurrentHashMap;
  * apiece and their clients more, which on a 2-core machine cost the leader its lease (docs/
  * benchmarks.md, "Scale"). In batches the per-message costs are paid once per batch.
  *
- * <p>Threads: batches arrive on gRPC's threads, one at a time for this call; admission of each
- * newly named session happens there (as for a KeepAlive stream's opening), the rest on the loop.
- * The loop adds to {@link #pending} and sends it at the end of the task that answered a batch, or
- * in a task of its own for pushes; every send is serialized by this object's monitor.
+ * <p>Threads: batches arrive on gRPC's threads, one at a time for this call, and wait in {@link
+ * #queue}; one loop task at a time serves them, a bounded slice per turn ({@link #serveSome}). So a
+ * stream never has more than one task in the loop's queue, and openings are not admitted one by one
+ * as KeepAlive streams are: with per-session admission, a leader change with 100,000 sessions
+ * batched on four streams ended in 1.5 million BUSY refusals, each retried, and 98,849 sessions
+ * expired (docs/benchmarks.md, "Scale"). The loop adds responses to {@link #pending} and sends them
+ * at the end of the task that served a slice, or in a task of its own for pushes; every send is
+ * serialized by this object's monitor.
  */
 final class KeepAliveMux implements StreamObserver<KeepAliveBatch> {
-  /** Requests one batch may hold: a batch is one task on the loop, so its cost is bounded. */
+  /** Requests one batch may hold. */
   static final int MAX_REQUESTS_PER_BATCH = 1_000;
 
-  // What a batch's request is, as admission found it on the gRPC thread.
-  private static final byte KNOWN = 0; // its session's stream here was admitted before
-  private static final byte OPENING = 1; // admitted now: opens its session's stream here
-  private static final byte REFUSED = 2; // refused BUSY: its ending is sent at once
+  /** Requests served per turn of the loop before the rest wait for the next (see serveSome). */
+  static final int REQUESTS_PER_TURN = 2_000;
+
+  /** Requests one stream may have waiting to be served; beyond, it ends RESOURCE_EXHAUSTED. */
+  static final int MAX_QUEUED_REQUESTS = 200_000;
 
   private final CellGateway gateway;
   private final int selfId;
-  private final Admission admission;
   private final String caller;
   private final ServerCallStreamObserver<KeepAliveBatchResponse> call;
 
-  /** Sessions this call has admitted, as seen from gRPC's threads (admission only). */
-  private final Set<Long> admitted = ConcurrentHashMap.newKeySet();
+  /** Batches received and not yet served, oldest first; guarded by itself. */
+  private final ArrayDeque<KeepAliveBatch> queue = new ArrayDeque<>();
+
+  private int queuedRequests; // guarded by queue
+  private boolean serving; // a serveSome task is queued or running; guarded by queue
 
   // Loop thread only.
   private final Map<Long, KeepAliveStream> streams = new HashMap<>();
@@ -66,12 +71,10 @@ final class KeepAliveMux implements StreamObserver<KeepAliveBatch> {
   KeepAliveMux(
       CellGateway gateway,
       int selfId,
-      Admission admission,
       String caller,
       ServerCallStreamObserver<KeepAliveBatchResponse> call) {
     this.gateway = gateway;
     this.selfId = selfId;
-    this.admission = admission;
     this.caller = caller;
     this.call = call;
     call.setOnReadyHandler(
@@ -100,75 +103,95 @@ final class KeepAliveMux implements StreamObserver<KeepAliveBatch> {
               .asRuntimeException());
       return;
     }
-    byte[] kind = new byte[batch.getRequestsCount()];
-    List<KeepAliveEnd> refused = new ArrayList<>();
-    for (int i = 0; i < kind.length; i++) {
-      long sessionId = batch.getRequests(i).getSessionId();
-      if (admitted.contains(sessionId)) {
-        kind[i] = KNOWN;
-        continue;
+    boolean over;
+    boolean start = false;
+    synchronized (queue) {
+      over = queuedRequests + batch.getRequestsCount() > MAX_QUEUED_REQUESTS;
+      if (!over) {
+        queue.addLast(batch);
+        queuedRequests += batch.getRequestsCount();
+        start = !serving;
+        serving = true;
       }
-      ServerError busy = admission.admitOpening();
-      if (busy != null) {
-        refused.add(ended(sessionId, busy));
-        kind[i] = REFUSED;
-        continue;
-      }
-      admitted.add(sessionId);
-      kind[i] = OPENING;
     }
-    boolean queued = gateway.submit(cell -> serve(cell, batch, kind));
-    if (!queued) {
-      for (byte k : kind) {
-        if (k == OPENING) {
-          admission.openingDone();
-        }
-      }
-      // Lost KeepAlives must not go unnoticed: end the call so that the client reconnects.
-      end(gateway.errors().overloaded(selfId));
+    if (over) {
+      // The client sends faster than the leader serves: say so rather than queue without bound.
+      end(
+          gateway
+              .errors()
+              .toStatus(
+                  ServerError.of(
+                      ServerError.RESOURCE_EXHAUSTED,
+                      ErrorReason.ERROR_REASON_LIMIT_REACHED,
+                      "replica %d already has %d KeepAlive requests of this KeepAlives stream to"
+                          + " serve, the most it queues per stream; wait for the answers",
+                      selfId,
+                      MAX_QUEUED_REQUESTS)));
       return;
     }
-    if (!refused.isEmpty()) {
-      send(KeepAliveBatchResponse.newBuilder().addAllEnded(refused).build());
+    if (start && !gateway.submit(this::serveSome)) {
+      // Lost KeepAlives must not go unnoticed: end the call so that the client reconnects.
+      end(gateway.errors().overloaded(selfId));
     }
   }
 
-  private void serve(CellServer cell, KeepAliveBatch batch, byte[] kind) {
+  /**
+   * Serves up to {@link #REQUESTS_PER_TURN} queued requests, then queues itself again if more wait:
+   * one task per stream at a time, so a storm of reconnecting sessions (a leader change) costs the
+   * loop a bounded slice per turn and never floods its queue.
+   */
+  private void serveSome(CellServer cell) {
+    int budget = REQUESTS_PER_TURN;
     inBatch = true;
     try {
-      // Closings first: a session whose client dropped its stream here and opened another within
-      // one batch sends both, and the new one must start afresh from its own last seen index.
-      for (long sessionId : batch.getClosedSessionIdsList()) {
-        KeepAliveStream stream = streams.remove(sessionId);
-        admitted.remove(sessionId);
-        if (stream != null) {
-          stream.onClosed();
+      while (budget > 0) {
+        KeepAliveBatch batch;
+        synchronized (queue) {
+          batch = queue.pollFirst();
+          if (batch == null) {
+            serving = false;
+            break;
+          }
+          queuedRequests -= batch.getRequestsCount();
         }
-      }
-      for (int i = 0; i < kind.length; i++) {
-        KeepAliveRequest request = batch.getRequests(i);
-        if (kind[i] == OPENING) {
-          admission.openingDone();
-        }
-        if (kind[i] == REFUSED || closed) {
-          continue;
-        }
-        KeepAliveStream stream = streams.get(request.getSessionId());
-        if (stream == null) {
-          // Opening, or its stream here ended since admission looked (closed above, or ended by
-          // the loop while the request was on its way): a new one, as a client reopening would.
-          Inner inner = new Inner(request.getSessionId());
-          stream = cell.openKeepAlive(caller, inner);
-          inner.stream = stream;
-          streams.put(request.getSessionId(), stream);
-          admitted.add(request.getSessionId());
-        }
-        stream.onRequest(request);
+        serve(cell, batch);
+        budget -= Math.max(1, batch.getRequestsCount());
       }
     } finally {
       inBatch = false;
     }
     flush();
+    boolean more;
+    synchronized (queue) {
+      more = serving;
+    }
+    if (more && !gateway.submit(this::serveSome)) {
+      end(gateway.errors().overloaded(selfId));
+    }
+  }
+
+  private void serve(CellServer cell, KeepAliveBatch batch) {
+    // Closings first: a session whose client dropped its stream here and opened another within
+    // one batch sends both, and the new one must start afresh from its own last seen index.
+    for (long sessionId : batch.getClosedSessionIdsList()) {
+      KeepAliveStream stream = streams.remove(sessionId);
+      if (stream != null) {
+        stream.onClosed();
+      }
+    }
+    for (KeepAliveRequest request : batch.getRequestsList()) {
+      if (closed) {
+        return;
+      }
+      KeepAliveStream stream = streams.get(request.getSessionId());
+      if (stream == null) {
+        Inner inner = new Inner(request.getSessionId());
+        stream = cell.openKeepAlive(caller, inner);
+        inner.stream = stream;
+        streams.put(request.getSessionId(), stream);
+      }
+      stream.onRequest(request);
+    }
   }
 
   @Override
@@ -189,7 +212,6 @@ final class KeepAliveMux implements StreamObserver<KeepAliveBatch> {
   private void forgetAll() {
     List<KeepAliveStream> all = List.copyOf(streams.values());
     streams.clear();
-    admitted.clear();
     all.forEach(KeepAliveStream::onClosed);
   }
 
@@ -300,12 +322,10 @@ final class KeepAliveMux implements StreamObserver<KeepAliveBatch> {
         flush();
         end(gateway.errors().toStatus(error));
         streams.clear();
-        admitted.clear();
         return;
       }
       if (streams.get(sessionId) == stream) {
         streams.remove(sessionId);
-        admitted.remove(sessionId);
       }
       pending.addEnded(ended(sessionId, error));
       flushSoon();

@@ -149,7 +149,6 @@ final class SessionService extends SessionGrpc.SessionImplBase {
     return new KeepAliveMux(
         gateway,
         selfId,
-        admission,
         CallerIdentity.current(),
         (ServerCallStreamObserver<KeepAliveBatchResponse>) out);
   }
