@@ -52,8 +52,9 @@ import java.util.regex.Pattern;
  * included as far as the heap holds them. Sizes are system properties: {@code
  * -Dscale.sessions=100000 -Dscale.processes=10 -Dscale.seconds=600 -Dscale.nodes=1000000
  * -Dscale.contentBytes=64 -Dscale.lockSeconds=30 (0: no lock workload) -Dscale.leaseMs=12000
- * -Dscale.keepalive=batched (Session.KeepAlives) or streams (a KeepAlive stream per session)};
- * {@code -Dscale.endpoints=h:p,...} measures a running cell instead (no memory, restore or catch-up
+ * -Dscale.keepalive=batched (Session.KeepAlives) or streams (a KeepAlive stream per session)
+ * -Dscale.killLeaderAfter=S (kill -9 of the leader S seconds into the hold; 0: none)}; {@code
+ * -Dscale.endpoints=h:p,...} measures a running cell instead (no memory, restore or catch-up
  * figures then); {@code -Dscale.jar}, {@code -Dscale.jvm}, {@code -Dscale.dir} as {@code bench.*}
  * in {@link StackBenchmark}. Run it with the test class path after building the jar
  * (docs/benchmarks.md, "Scale", has the command); child JVMs get this JVM's class path, also under
@@ -247,6 +248,10 @@ public final class ScaleBenchmark {
             "SCALE lock-pairs-per-s with-%d-sessions=%.0f without=%.0f ratio=%.2f loadavg=%s%n",
             created, with, without, with / Math.max(1, without), loadAverage());
       }
+      long killAfter = Long.getLong("scale.killLeaderAfter", 0);
+      if (killAfter > 0 && cell != null) {
+        killLeader(holdEnd - TimeUnit.SECONDS.toNanos(settings.seconds()), killAfter);
+      }
       long left = holdEnd - System.nanoTime();
       if (left > 0) {
         Thread.sleep(TimeUnit.NANOSECONDS.toMillis(left));
@@ -293,6 +298,39 @@ public final class ScaleBenchmark {
             + " reopened=%d loadavg=%s%n",
         expired, settings.seconds(), created, restarts, loadAverage());
     return new long[] {created, expired};
+  }
+
+  /**
+   * {@code -Dscale.killLeaderAfter=S}: {@code kill -9} of the leader S seconds into the hold, and
+   * the time until a new leader serves; the sessions must all survive it (their KeepAlives move to
+   * the new leader within its grace).
+   */
+  private void killLeader(long holdStart, long afterSeconds) throws Exception {
+    long at = holdStart + TimeUnit.SECONDS.toNanos(afterSeconds);
+    long wait = at - System.nanoTime();
+    if (wait > 0) {
+      Thread.sleep(TimeUnit.NANOSECONDS.toMillis(wait));
+    }
+    int old = admin.awaitLeaderId(CALL_MILLIS);
+    long killed = System.nanoTime();
+    cell.kill(old);
+    int next = old;
+    while (next == old && System.nanoTime() - killed < TimeUnit.SECONDS.toNanos(60)) {
+      Thread.sleep(20);
+      try {
+        next = admin.awaitLeaderId(1_000);
+      } catch (RuntimeException notYet) {
+        next = old;
+      }
+    }
+    out.printf(
+        "SCALE failover kill-9 of leader %d %d s into the hold: leader %d reported after %d ms"
+            + " loadavg=%s%n",
+        old,
+        afterSeconds,
+        next,
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed),
+        loadAverage());
   }
 
   /** {leader id, its ballot} as the cell reports them now. */
@@ -641,6 +679,9 @@ public final class ScaleBenchmark {
     }
     int leader = admin.awaitLeaderId(CALL_MILLIS);
     int follower = leader % cell.size() + 1;
+    while (!cell.alive(follower)) { // a replica killed by -Dscale.killLeaderAfter
+      follower = follower % cell.size() + 1;
+    }
     return new long[] {heapAfterGc(cell.pid(leader)), heapAfterGc(cell.pid(follower))};
   }
 
