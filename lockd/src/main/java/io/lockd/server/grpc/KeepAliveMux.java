@@ -161,11 +161,8 @@ final class KeepAliveMux implements StreamObserver<KeepAliveBatch> {
       inBatch = false;
     }
     flush();
-    boolean more;
-    synchronized (queue) {
-      more = serving;
-    }
-    if (more && !gateway.submit(this::serveSome)) {
+    // Out of budget with batches left: serving is still set, so no one else queued a task.
+    if (budget <= 0 && !gateway.submit(this::serveSome)) {
       end(gateway.errors().overloaded(selfId));
     }
   }
