@@ -2,6 +2,7 @@ package io.lockd.sim;
 
 import io.lockd.namespace.Namespace;
 import io.lockd.paxos.Command;
+import io.lockd.paxos.SnapshotBytes;
 import io.lockd.proto.ns.v1.NamespaceCommand;
 import io.lockd.replica.ProposalCallback;
 import io.lockd.replica.Replica;
@@ -120,6 +121,18 @@ public final class LockHost implements SimHost {
 
       @Override
       public boolean readable(byte[] snapshot) {
+        return namespace.readable(snapshot);
+      }
+
+      @Override
+      public void restore(SnapshotBytes snapshot) {
+        version++;
+        namespace.restore(snapshot);
+        checkers.stateReplaced(replicaId, namespace);
+      }
+
+      @Override
+      public boolean readable(SnapshotBytes snapshot) {
         return namespace.readable(snapshot);
       }
     };

@@ -113,7 +113,7 @@ public final class SimReplica {
    */
   private SnapshotEncoder encoder(long gen, SplittableRandom delays) {
     long[] lastDue = {0};
-    return (image, done) -> {
+    return (encoding, done) -> {
       long due =
           Math.max(lastDue[0], clock.nowMillis() + delays.nextLong(1, MAX_ENCODE_MILLIS + 1));
       lastDue[0] = due;
@@ -121,7 +121,11 @@ public final class SimReplica {
           clock.realMicrosUntil(due),
           () -> {
             if (gen == generation) {
-              input(() -> done.accept(image.encode()));
+              input(
+                  () -> {
+                    encoding.run();
+                    done.accept(true);
+                  });
             }
           });
     };

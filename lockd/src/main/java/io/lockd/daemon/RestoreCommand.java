@@ -4,6 +4,7 @@ import io.lockd.namespace.Namespace;
 import io.lockd.namespace.NamespaceImage;
 import io.lockd.namespace.NamespaceLimits;
 import io.lockd.namespace.NamespaceSizes;
+import io.lockd.paxos.SnapshotBytes;
 import io.lockd.paxos.StoreWrite;
 import io.lockd.server.grpc.LockdConfig;
 import io.lockd.storage.LogAcceptorStore;
@@ -69,7 +70,7 @@ final class RestoreCommand implements Callable<Integer> {
     Namespace namespace;
     try {
       backup = BackupFile.read(file);
-      namespace = Namespace.fromSnapshot(backup.snapshot());
+      namespace = Namespace.fromSnapshot(SnapshotBytes.of(backup.snapshot()));
       NamespaceImage image = namespace.image();
       if (image.checksum() != backup.header().getStateChecksum()) {
         throw new IOException(

@@ -1,6 +1,7 @@
 package io.lockd.namespace;
 
 import io.lockd.paxos.Command;
+import io.lockd.paxos.SnapshotBytes;
 import io.lockd.proto.ns.v1.NamespaceCommand;
 import io.lockd.proto.ns.v1.NamespaceResult;
 import io.lockd.proto.v1.CheckSequencerResponse;
@@ -70,7 +71,7 @@ public final class Namespace implements StateMachine {
    * The namespace a snapshot holds, under the limits it was taken under (a backup being restored).
    * Throws IllegalStateException if the snapshot is damaged.
    */
-  public static Namespace fromSnapshot(byte[] snapshot) {
+  public static Namespace fromSnapshot(SnapshotBytes snapshot) {
     Namespace namespace = new Namespace(SnapshotCodec.limitsOf(snapshot));
     namespace.restore(snapshot);
     return namespace;
@@ -106,11 +107,22 @@ public final class Namespace implements StateMachine {
    */
   @Override
   public void restore(byte[] snapshot) {
+    restore(SnapshotBytes.of(snapshot));
+  }
+
+  /** As {@link #restore(byte[])}, reading the bytes as a stream wherever they are. */
+  @Override
+  public void restore(SnapshotBytes snapshot) {
     install(SnapshotCodec.read(snapshot, limits));
   }
 
   @Override
   public boolean readable(byte[] snapshot) {
+    return readable(SnapshotBytes.of(snapshot));
+  }
+
+  @Override
+  public boolean readable(SnapshotBytes snapshot) {
     try {
       SnapshotCodec.read(snapshot, limits);
       return true;

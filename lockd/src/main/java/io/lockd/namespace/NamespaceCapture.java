@@ -1,6 +1,7 @@
 package io.lockd.namespace;
 
 import io.lockd.invariant.Invariants;
+import io.lockd.paxos.SnapshotBytes;
 import io.lockd.proto.ns.v1.NodeRecord;
 import io.lockd.proto.ns.v1.Snapshot;
 import io.lockd.replica.StateMachine;
@@ -63,12 +64,12 @@ final class NamespaceCapture implements StateMachine.Image {
    */
   @Override
   public byte[] encode() {
-    return encodeAfter(new byte[0]);
+    return encodeAfter(new byte[0]).toArray();
   }
 
-  /** The prefix, then the snapshot bytes, written into the same blocks and joined once. */
+  /** The prefix, then the snapshot bytes, written into the same blocks (never joined). */
   @Override
-  public byte[] encodeAfter(byte[] prefix) {
+  public SnapshotBytes encodeAfter(byte[] prefix) {
     Invariants.check(copy.whole(), "a capture is encoded once its copy is whole");
     SnapshotBlocks out = new SnapshotBlocks();
     out.write(prefix);
@@ -81,7 +82,7 @@ final class NamespaceCapture implements StateMachine.Image {
             .addAllSessions(rest.getSessionsList())
             .build()
             .toByteArray());
-    return out.toArray();
+    return out.toBytes();
   }
 
   /** Nodes come by path, so a node's parent (a directory) is always met before the node. */

@@ -1,5 +1,8 @@
 package io.lockd.namespace;
 
+import io.lockd.paxos.SnapshotBytes;
+import io.lockd.replica.StateMachine;
+
 /**
  * The whole namespace at one slot, as a backup holds it.
  *
@@ -11,7 +14,7 @@ package io.lockd.namespace;
  *     it
  */
 public record NamespaceImage(
-    long slot, long appliedIndex, long clockMillis, long checksum, byte[] snapshot) {
+    long slot, long appliedIndex, long clockMillis, long checksum, SnapshotBytes snapshot) {
 
   /**
    * Begins a copy of the state now (on its thread), of {@code nodesPerStep} nodes per {@link
@@ -49,8 +52,9 @@ public record NamespaceImage(
 
     /** Encodes and checksums the whole copy: the expensive part, run once, away from the loop. */
     public NamespaceImage encode() {
-      byte[] bytes = state.encode();
-      return new NamespaceImage(slot, appliedIndex, clockMillis, Checksums.state(bytes), bytes);
+      SnapshotBytes bytes = state.encodeAfter(new byte[0]);
+      return new NamespaceImage(
+          slot, appliedIndex, clockMillis, StateMachine.checksumOf(bytes), bytes);
     }
   }
 }

@@ -2,7 +2,8 @@ package io.lockd.namespace;
 
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.MessageLite;
-import io.lockd.paxos.LargeArrays;
+import io.lockd.paxos.MemorySnapshot;
+import io.lockd.paxos.SnapshotBytes;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -10,9 +11,9 @@ import java.util.List;
 /**
  * The bytes of a large snapshot as they are written, in blocks big enough that the garbage
  * collector allocates them apart and never copies them (a block of 4 MiB is a humongous object to
- * G1 whatever its region size), then joined into one array of the exact size. It lets the snapshot
- * be written one record at a time, without the whole message as objects (see {@link
- * NamespaceCapture#encode}). In memory only: nothing here can fail for I/O.
+ * G1 whatever its region size), and kept as blocks. It lets the snapshot be written one record at a
+ * time, without the whole message as objects (see {@link NamespaceCapture#encode}). In memory only:
+ * nothing here can fail for I/O.
  */
 final class SnapshotBlocks {
   /** 4 MiB less room for the array's header, so that a block fills whole heap regions. */
@@ -58,19 +59,11 @@ final class SnapshotBlocks {
     total += size;
   }
 
-  /** Everything written, in one array. */
-  byte[] toArray() {
-    if (total > Integer.MAX_VALUE - 8) {
-      throw new IllegalStateException("a snapshot of " + total + " bytes does not fit an array");
-    }
-    byte[] all = new byte[(int) total];
-    int at = 0;
-    for (byte[] b : full) {
-      LargeArrays.copy(b, 0, all, at, b.length);
-      at += b.length;
-    }
-    LargeArrays.copy(block, 0, all, at, used);
-    return all;
+  /** Everything written, as the blocks it is in (never joined: see {@link MemorySnapshot}). */
+  SnapshotBytes toBytes() {
+    List<byte[]> blocks = new ArrayList<>(full);
+    blocks.add(used == block.length ? block : Arrays.copyOf(block, used));
+    return SnapshotBytes.ofBlocks(blocks);
   }
 
   /** Makes room for {@code bytes} more in the current block, closing it if they do not fit. */

@@ -1,7 +1,9 @@
 package io.lockd.namespace;
 
-import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.WireFormat;
 import io.lockd.invariant.Invariants;
+import io.lockd.paxos.SnapshotBytes;
 import io.lockd.proto.ns.v1.HolderRecord;
 import io.lockd.proto.ns.v1.LimitsRecord;
 import io.lockd.proto.ns.v1.LockRecord;
@@ -10,6 +12,7 @@ import io.lockd.proto.ns.v1.SessionRecord;
 import io.lockd.proto.ns.v1.Snapshot;
 import io.lockd.proto.ns.v1.WaiterRecord;
 import io.lockd.proto.ns.v1.WatchRecord;
+import java.io.IOException;
 
 /**
  * Writes the state as a {@link Snapshot} and rebuilds it from one. Only the primary data goes in,
@@ -24,6 +27,9 @@ import io.lockd.proto.ns.v1.WatchRecord;
  */
 final class SnapshotCodec {
   static final int FORMAT_VERSION = 3;
+
+  /** How much of a snapshot the decoder reads at a time. */
+  private static final int READ_BUFFER_BYTES = 1 << 16;
 
   /** Before ACLs and session creators (every node open, every session anonymous): still read. */
   static final int FORMAT_VERSION_2 = 2;
@@ -61,14 +67,36 @@ final class SnapshotCodec {
     return out.build();
   }
 
-  /** The limits {@code bytes} was taken under (a format-1 snapshot: with the default window). */
-  static NamespaceLimits limitsOf(byte[] bytes) {
+  /**
+   * The limits {@code bytes} was taken under (a format-1 snapshot: with the default window). Reads
+   * only the header fields; the nodes and tables are skipped, not decoded.
+   */
+  static NamespaceLimits limitsOf(SnapshotBytes bytes) {
     try {
-      Snapshot snap = Snapshot.parseFrom(bytes);
+      CodedInputStream in = input(bytes);
+      Snapshot.Builder header = Snapshot.newBuilder();
+      for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+        int field = WireFormat.getTagFieldNumber(tag);
+        if (field == Snapshot.FORMAT_VERSION_FIELD_NUMBER) {
+          header.setFormatVersion(in.readUInt32());
+        } else if (field == Snapshot.LIMITS_FIELD_NUMBER) {
+          header.mergeLimits(LimitsRecord.parseFrom(in.readBytes()));
+        } else if (!in.skipField(tag)) {
+          break;
+        }
+      }
+      Snapshot snap = header.build();
       return NamespaceLimits.fromRecord(limitsOf(snap, NamespaceLimits.builder().build()));
-    } catch (InvalidProtocolBufferException e) {
+    } catch (IOException e) {
       throw new IllegalStateException("snapshot does not parse: " + e.getMessage(), e);
     }
+  }
+
+  /** A protobuf reader of {@code bytes}, a block at a time, with no limit below their size. */
+  private static CodedInputStream input(SnapshotBytes bytes) {
+    CodedInputStream in = CodedInputStream.newInstance(bytes.open(), READ_BUFFER_BYTES);
+    in.setSizeLimit(Integer.MAX_VALUE);
+    return in;
   }
 
   /** The ACL a node at {@code path} has unless its record says otherwise: its parent's. */
@@ -87,11 +115,17 @@ final class SnapshotCodec {
     }
   }
 
-  static NamespaceState read(byte[] bytes, NamespaceLimits limits) {
+  /**
+   * The state {@code bytes} holds, read as a stream: the bytes may be a file of a gigabyte, and
+   * only the message they decode to (whose contents the state keeps) is ever in memory.
+   */
+  static NamespaceState read(SnapshotBytes bytes, NamespaceLimits limits) {
     Snapshot snap;
     try {
-      snap = Snapshot.parseFrom(bytes);
-    } catch (InvalidProtocolBufferException e) {
+      CodedInputStream in = input(bytes);
+      snap = Snapshot.parseFrom(in);
+      in.checkLastTagWas(0);
+    } catch (IOException e) {
       throw new IllegalStateException("snapshot does not parse: " + e.getMessage(), e);
     }
     Invariants.check(

@@ -20,9 +20,9 @@ final class AcceptorLog {
    * Held as handed in, not copied: nobody changes a snapshot's bytes once taken or received, and a
    * copy of a million-node snapshot (105 MB) on the loop was one of its longest turns.
    */
-  private byte[] snapshot = new byte[0];
+  private SnapshotBytes snapshot = SnapshotBytes.EMPTY;
 
-  AcceptorLog(List<Entry> recovered, long chosenIndex, long snapshotIndex, byte[] snapshot) {
+  AcceptorLog(List<Entry> recovered, long chosenIndex, long snapshotIndex, SnapshotBytes snapshot) {
     for (Entry e : recovered) {
       if (e.slot() > snapshotIndex) {
         entries.put(e.slot(), e);
@@ -50,7 +50,7 @@ final class AcceptorLog {
     return snapshotIndex;
   }
 
-  byte[] snapshot() {
+  SnapshotBytes snapshot() {
     return snapshot;
   }
 
@@ -167,7 +167,7 @@ final class AcceptorLog {
   }
 
   /** Replaces everything up to {@code index} by a snapshot (taken here or received). */
-  void installSnapshot(long index, byte[] state) {
+  void installSnapshot(long index, SnapshotBytes state) {
     Invariants.check(index >= snapshotIndex, "snapshot must not go back");
     entries.headMap(index, true).clear();
     snapshotIndex = index;
@@ -183,7 +183,7 @@ final class AcceptorLog {
    *
    * @return the highest slot dropped: what the store must drop too ({@link StoreWrite.Rebuilt})
    */
-  long rebuild(long index, byte[] state) {
+  long rebuild(long index, SnapshotBytes state) {
     long droppedThrough = Math.max(index, chosenIndex);
     entries.headMap(droppedThrough, true).clear();
     snapshotIndex = index;

@@ -11,8 +11,8 @@ import java.util.Arrays;
 public final class MembershipSnapshot {
   private static final byte[] MAGIC = {(byte) 0xFF, 'C', 'F', 'G', 1};
 
-  /** The configurations (null if none), and the state machine's bytes. */
-  public record Parts(byte[] configurations, byte[] state) {}
+  /** The configurations (null if none), and the state machine's bytes (a view, not a copy). */
+  public record Parts(byte[] configurations, SnapshotBytes state) {}
 
   private MembershipSnapshot() {}
 
@@ -46,23 +46,32 @@ public final class MembershipSnapshot {
   }
 
   /** Splits a stored or received snapshot; one without the header is all state. */
+  public static Parts unwrap(SnapshotBytes snapshot) {
+    int fixed = MAGIC.length + 4;
+    if (snapshot.size() < fixed) {
+      return new Parts(null, snapshot);
+    }
+    byte[] head = new byte[fixed];
+    snapshot.read(0, head, 0, fixed);
+    if (!Arrays.equals(head, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
+      return new Parts(null, snapshot);
+    }
+    int len = new WireBytes.Reader(head, MAGIC.length).i32();
+    if (len < 0 || len > snapshot.size() - fixed) {
+      return new Parts(null, snapshot);
+    }
+    byte[] configurations = new byte[len];
+    snapshot.read(fixed, configurations, 0, len);
+    return new Parts(configurations, snapshot.from(fixed + (long) len));
+  }
+
+  /** {@link #unwrap(SnapshotBytes)} of bytes in one array. */
   public static Parts unwrap(byte[] snapshot) {
-    if (snapshot.length < MAGIC.length + 4
-        || !Arrays.equals(snapshot, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
-      return new Parts(null, snapshot);
-    }
-    int len = new WireBytes.Reader(snapshot, MAGIC.length).i32();
-    int start = MAGIC.length + 4;
-    if (len < 0 || len > snapshot.length - start) {
-      return new Parts(null, snapshot);
-    }
-    return new Parts(
-        Arrays.copyOfRange(snapshot, start, start + len),
-        LargeArrays.copyOfRange(snapshot, start + len, snapshot.length));
+    return unwrap(SnapshotBytes.of(snapshot));
   }
 
   /** The state machine's part of a stored snapshot (backups, restore). */
-  public static byte[] state(byte[] snapshot) {
+  public static SnapshotBytes state(SnapshotBytes snapshot) {
     return unwrap(snapshot).state();
   }
 }

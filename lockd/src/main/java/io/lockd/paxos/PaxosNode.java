@@ -57,7 +57,7 @@ public final class PaxosNode {
   private final Configurations configs;
 
   private final Set<Integer> snapshotRequesters = new TreeSet<>();
-  private Predicate<byte[]> snapshotReadable = state -> true;
+  private Predicate<SnapshotBytes> snapshotReadable = state -> true;
 
   /**
    * Starts from what the acceptor store recovered.
@@ -72,7 +72,7 @@ public final class PaxosNode {
       List<Entry> entries,
       long chosenIndex,
       long snapshotIndex,
-      byte[] snapshot,
+      SnapshotBytes snapshot,
       long now) {
     this.config = config;
     this.self = config.selfId();
@@ -117,7 +117,7 @@ public final class PaxosNode {
    * before it replaces anything with it: one it cannot read would stop the replica at once, and
    * again at every restart once stored.
    */
-  public void checkSnapshotsWith(Predicate<byte[]> readable) {
+  public void checkSnapshotsWith(Predicate<SnapshotBytes> readable) {
     this.snapshotReadable = readable;
   }
 
@@ -318,7 +318,8 @@ public final class PaxosNode {
    * so that the log below it can be dropped and lagging replicas sent the snapshot.
    */
   public void snapshotTaken(long index, byte[] state) {
-    snapshotReady(index, () -> MembershipSnapshot.wrap(configs.encodeAt(index), state));
+    snapshotReady(
+        index, () -> SnapshotBytes.of(MembershipSnapshot.wrap(configs.encodeAt(index), state)));
   }
 
   /**
@@ -334,15 +335,15 @@ public final class PaxosNode {
    * As {@link #snapshotTaken}, with the snapshot already wrapped with {@link
    * #snapshotConfigurations} of its index: copying a large state is not the replica thread's work.
    */
-  public void snapshotStored(long index, byte[] stored) {
+  public void snapshotStored(long index, SnapshotBytes stored) {
     snapshotReady(index, () -> stored);
   }
 
-  private void snapshotReady(long index, java.util.function.Supplier<byte[]> stored) {
+  private void snapshotReady(long index, java.util.function.Supplier<SnapshotBytes> stored) {
     Invariants.check(index <= appliedIndex, "snapshot %d beyond applied %d", index, appliedIndex);
     boolean healthy = trust.divergence() == null;
     if (index > log.snapshotIndex() && healthy) {
-      byte[] bytes = stored.get();
+      SnapshotBytes bytes = stored.get();
       log.installSnapshot(index, bytes);
       out.write(new StoreWrite.Snapshot(index, bytes));
     }
@@ -672,7 +673,7 @@ public final class PaxosNode {
     if (c.snapshotIndex() <= log.chosenIndex() || c.from() != catchUpSentTo) {
       return; // a snapshot is believed only from the replica asked for catch-up
     }
-    byte[] state = assemble(c, now);
+    SnapshotBytes state = assemble(c, now);
     if (state == null) {
       return; // more to come, or a gap or a stale chunk: the next catch-up request starts over
     }
@@ -715,7 +716,7 @@ public final class PaxosNode {
 
   /** A diverged replica takes in the snapshot of a replica that agrees with the majority. */
   private void onRebuildChunk(Message.SnapshotChunk c, long now) {
-    byte[] state = assemble(c, now);
+    SnapshotBytes state = assemble(c, now);
     if (state == null) {
       return;
     }
@@ -767,7 +768,7 @@ public final class PaxosNode {
   }
 
   /** Adds a chunk to the snapshot arriving; returns the whole snapshot with its last chunk. */
-  private byte[] assemble(Message.SnapshotChunk c, long now) {
+  private SnapshotBytes assemble(Message.SnapshotChunk c, long now) {
     boolean fresh =
         incomingSnapshot == null
             || incomingSnapshot.index != c.snapshotIndex()
@@ -778,7 +779,7 @@ public final class PaxosNode {
     if (incomingSnapshot == null || !incomingSnapshot.add(c, now) || !c.last()) {
       return null;
     }
-    byte[] state = incomingSnapshot.bytes();
+    SnapshotBytes state = incomingSnapshot.bytes();
     incomingSnapshot = null;
     return state;
   }

@@ -1,7 +1,6 @@
 package io.lockd.paxos;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -36,15 +35,16 @@ public record Ready(
     List<SnapshotTransfer> sendSnapshots) {
 
   /** A snapshot received from a peer that replaces the state machine up to {@code index}. */
-  public record InstalledSnapshot(long index, byte[] state) {}
+  public record InstalledSnapshot(long index, SnapshotBytes state) {}
 
   /**
    * This replica's stored snapshot at {@code index}, to be sent to peer {@code to} as {@link
    * Message.SnapshotChunk}s of at most {@code chunkBytes}. It is a transfer and not a list of
-   * chunks so that the driver need not copy a snapshot of a hundred megabytes at once: {@code
-   * stored} is the replica's own array, never changed, and must not be changed by the driver.
+   * chunks so that the driver need not copy a snapshot of a hundred megabytes at once: it reads
+   * each chunk from {@code stored}, the replica's own bytes, when the peer can take it.
    */
-  public record SnapshotTransfer(int from, int to, long index, byte[] stored, int chunkBytes) {
+  public record SnapshotTransfer(
+      int from, int to, long index, SnapshotBytes stored, int chunkBytes) {
     public SnapshotTransfer {
       if (chunkBytes <= 0) {
         throw new IllegalArgumentException("chunkBytes must be positive, was " + chunkBytes);
@@ -53,24 +53,30 @@ public record Ready(
 
     /** How many chunks the transfer takes (an empty snapshot still takes one, marked last). */
     public int chunkCount() {
-      return Math.max(1, (stored.length + chunkBytes - 1) / chunkBytes);
+      return (int) Math.max(1, (stored.size() + chunkBytes - 1) / chunkBytes);
     }
 
     /** Where chunk {@code i} starts in {@link #stored}. */
-    public int chunkOffset(int i) {
-      return i * chunkBytes;
+    public long chunkOffset(int i) {
+      return (long) i * chunkBytes;
     }
 
     /** How many bytes chunk {@code i} holds. */
     public int chunkLength(int i) {
-      return Math.min(chunkBytes, stored.length - chunkOffset(i));
+      return (int) Math.min(chunkBytes, stored.size() - chunkOffset(i));
     }
 
-    /** Chunk {@code i} as a message (a copy of its part of the snapshot). */
+    /** Chunk {@code i}'s bytes (a copy of its part of the snapshot). */
+    public byte[] chunkData(int i) {
+      byte[] data = new byte[chunkLength(i)];
+      stored.read(chunkOffset(i), data, 0, data.length);
+      return data;
+    }
+
+    /** Chunk {@code i} as a message. */
     public Message.SnapshotChunk chunk(int i) {
-      int offset = chunkOffset(i);
-      byte[] data = Arrays.copyOfRange(stored, offset, offset + chunkLength(i));
-      return new Message.SnapshotChunk(from, to, index, offset, data, i == chunkCount() - 1);
+      return new Message.SnapshotChunk(
+          from, to, index, chunkOffset(i), chunkData(i), i == chunkCount() - 1);
     }
 
     /** Every chunk as a message, in order: for drivers whose snapshots are small. */

@@ -1,10 +1,18 @@
 package io.lockd.paxos;
 
-/** A snapshot arriving in chunks. Chunks must come in order; a gap abandons the transfer. */
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A snapshot arriving in chunks. Chunks must come in order; a gap abandons the transfer. The chunks
+ * are kept as they came and become the snapshot's blocks ({@link MemorySnapshot}): a growing array
+ * would hold the snapshot up to twice at each doubling, and its copies of hundreds of megabytes ran
+ * on the replica's loop.
+ */
 final class SnapshotAssembly {
   final long index;
-  private byte[] buffer = new byte[0];
-  private int size;
+  private final List<byte[]> chunks = new ArrayList<>();
+  private long size;
   long lastProgressAt;
 
   SnapshotAssembly(long index, long now) {
@@ -17,13 +25,8 @@ final class SnapshotAssembly {
     if (c.snapshotIndex() != index || c.offset() != size) {
       return false;
     }
-    byte[] data = c.data();
-    if (size + data.length > buffer.length) {
-      byte[] grown = new byte[Math.max(size + data.length, buffer.length * 2)];
-      LargeArrays.copy(buffer, 0, grown, 0, size);
-      buffer = grown;
-    }
-    System.arraycopy(data, 0, buffer, size, data.length);
+    byte[] data = c.data(); // the message's own copy: nothing else writes it
+    chunks.add(data);
     size += data.length;
     lastProgressAt = now;
     return true;
@@ -33,7 +36,7 @@ final class SnapshotAssembly {
     return now - lastProgressAt > patienceMillis;
   }
 
-  byte[] bytes() {
-    return size == buffer.length ? buffer : LargeArrays.copyOfRange(buffer, 0, size);
+  SnapshotBytes bytes() {
+    return SnapshotBytes.ofBlocks(chunks);
   }
 }

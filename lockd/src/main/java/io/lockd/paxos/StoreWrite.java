@@ -20,12 +20,17 @@ public sealed interface StoreWrite {
    * A snapshot of the state machine covering slots up to {@code index}. Storing it drops every
    * accepted entry at or below {@code index}.
    *
-   * <p>{@code state} is the core's own array, not a copy (here and in {@link Rebuilt}): nobody
+   * <p>{@code state} is the core's own bytes, not a copy (here and in {@link Rebuilt}): nobody
    * changes a snapshot's bytes once taken or received, and a copy of a 114 MB snapshot on the
    * replica's loop, with the allocation's zeroing that no safepoint can interrupt, held a leader's
    * whole JVM for 1.3 s in a million-node run (2026-12-07 09:38 UTC).
    */
-  record Snapshot(long index, byte[] state) implements StoreWrite {}
+  record Snapshot(long index, SnapshotBytes state) implements StoreWrite {
+    /** A snapshot held in one array (tests, small states). */
+    public Snapshot(long index, byte[] state) {
+      this(index, SnapshotBytes.of(state));
+    }
+  }
 
   /**
    * This replica's diverged state replaced by a healthy peer's snapshot at {@code index} (see
@@ -36,13 +41,18 @@ public sealed interface StoreWrite {
    * stay, as the votes they are; the promise is untouched. Unlike {@link Snapshot}, it is durable
    * with the sync that covers it, so that no restart brings back a dropped slot as chosen.
    */
-  record Rebuilt(long index, long droppedThrough, byte[] state) implements StoreWrite {
+  record Rebuilt(long index, long droppedThrough, SnapshotBytes state) implements StoreWrite {
     public Rebuilt {
       Invariants.check(
           index >= 0 && droppedThrough >= index,
           "rebuild to index %d dropping through %d",
           index,
           droppedThrough);
+    }
+
+    /** A rebuild from a snapshot held in one array (tests, small states). */
+    public Rebuilt(long index, long droppedThrough, byte[] state) {
+      this(index, droppedThrough, SnapshotBytes.of(state));
     }
   }
 }

@@ -36,27 +36,28 @@ final class LoopSideEncoder implements SnapshotEncoder, AutoCloseable {
   }
 
   @Override
-  public void encode(StateMachine.Image image, Consumer<byte[]> done) {
+  public void encode(Runnable encoding, Consumer<Boolean> done) {
     try {
-      thread.execute(() -> handBack(encoded(image), done));
+      thread.execute(() -> handBack(encoded(encoding), done));
     } catch (RejectedExecutionException e) {
       // closing: the replica stops too, and nothing waits for these bytes
     }
   }
 
-  private static byte[] encoded(StateMachine.Image image) {
+  private static boolean encoded(Runnable encoding) {
     try {
-      return image.encode();
+      encoding.run();
+      return true;
     } catch (RuntimeException | OutOfMemoryError e) {
       log.error("could not encode a snapshot of the state; it will be taken again later", e);
-      return null;
+      return false;
     }
   }
 
-  private void handBack(byte[] bytes, Consumer<byte[]> done) {
+  private void handBack(boolean encoded, Consumer<Boolean> done) {
     ReplicaLoop l = loop.get();
     for (int i = 0; i < HANDBACK_ATTEMPTS && l.isRunning(); i++) {
-      if (l.submitPeer(r -> done.accept(bytes))) {
+      if (l.submitPeer(r -> done.accept(encoded))) {
         return;
       }
       try {

@@ -11,6 +11,7 @@ import io.lockd.paxos.PaxosNode;
 import io.lockd.paxos.ProposeResult;
 import io.lockd.paxos.Ready;
 import io.lockd.paxos.Role;
+import io.lockd.paxos.SnapshotBytes;
 import io.lockd.paxos.Suspicion;
 import io.lockd.storage.RecoveredState;
 import io.lockd.transport.MessageChecks;
@@ -113,10 +114,10 @@ public final class Replica {
     byte[] configurations;
 
     /** For a snapshot: its stored form, encoded beside the loop. */
-    byte[] stored;
+    SnapshotBytes stored;
 
     /** The state's encoded size (without the stored form's header); set with the encoding. */
-    int stateLength;
+    long stateLength;
 
     Encoding(long index, long restores, StateMachine.Image image) {
       this.index = index;
@@ -172,7 +173,7 @@ public final class Replica {
     }
     node.checkSnapshotsWith(stateMachine::readable);
     this.lastSnapshotIndex = recovered.snapshotIndex();
-    this.stateBytes = recovered.snapshot() == null ? 0 : recovered.snapshot().length;
+    this.stateBytes = recovered.snapshot().size();
     this.lastAppliedAt = clock.nowMillis();
     flush();
   }
@@ -339,9 +340,9 @@ public final class Replica {
       appliedIndex = ready.snapshot().index();
       lastSnapshotIndex = node.snapshotIndex();
       logBytesSinceSnapshot = 0;
-      stateBytes = ready.snapshot().state().length;
+      stateBytes = ready.snapshot().state().size();
       lastAppliedAt = clock.nowMillis();
-      listener.snapshot(appliedIndex, ready.snapshot().state().length, true);
+      listener.snapshot(appliedIndex, stateBytes, true);
     }
     for (Entry e : ready.chosen()) {
       apply(e);
@@ -445,28 +446,27 @@ public final class Replica {
       }
     }
     for (Encoding e : whole) {
-      StateMachine.Image withChecksum =
+      Runnable encoding =
           () -> {
             // A snapshot is encoded straight into its stored form, the configurations in front:
-            // no second array the size of the state.
+            // no second copy of the state.
             byte[] prefix = e.snapshot ? MembershipSnapshot.header(e.configurations) : new byte[0];
-            byte[] bytes = e.image.encodeAfter(prefix);
-            e.stateLength = bytes.length - prefix.length;
+            SnapshotBytes bytes = e.image.encodeAfter(prefix);
+            e.stateLength = bytes.size() - prefix.length;
             if (e.checksum) {
-              e.stateChecksum = StateMachine.checksumOf(bytes, prefix.length, e.stateLength);
+              e.stateChecksum = StateMachine.checksumOf(bytes.from(prefix.length));
             }
             if (e.snapshot) {
               e.stored = bytes;
             }
-            return bytes;
           };
-      encoder.encode(withChecksum, bytes -> encoded(e, bytes));
+      encoder.encode(encoding, ok -> encoded(e, ok));
     }
   }
 
-  /** Back on the replica's thread with the bytes of {@code e}, or null if encoding failed. */
-  private void encoded(Encoding e, byte[] bytes) {
-    boolean current = bytes != null && e.restores == restores;
+  /** Back on the replica's thread with {@code e} encoded, unless {@code ok} says it failed. */
+  private void encoded(Encoding e, boolean ok) {
+    boolean current = ok && e.restores == restores;
     if (current) {
       stateBytes = e.stateLength;
     }

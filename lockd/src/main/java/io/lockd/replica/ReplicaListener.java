@@ -16,7 +16,7 @@ public interface ReplicaListener {
       Role from, Role to, long ballot, int leaderHint, long leaderSilentMillis) {}
 
   /** A snapshot at {@code index} of {@code bytes} bytes was taken here or installed from a peer. */
-  default void snapshot(long index, int bytes, boolean installed) {}
+  default void snapshot(long index, long bytes, boolean installed) {}
 
   /** Slots up to {@code appliedIndex} have been applied. */
   default void applied(long appliedIndex) {}

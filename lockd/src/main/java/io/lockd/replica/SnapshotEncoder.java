@@ -12,12 +12,16 @@ import java.util.function.Consumer;
 public interface SnapshotEncoder {
 
   /**
-   * Encodes {@code image} and then runs {@code done} with its bytes on the replica's thread, or
-   * with {@code null} if the encoding failed (the encoder reports why). Encodings complete in the
-   * order they were asked for.
+   * Runs {@code encoding} (which encodes a captured {@link StateMachine.Image} and keeps what it
+   * made) and then {@code done} on the replica's thread, with true, or with false if the encoding
+   * failed (the encoder reports why). Encodings complete in the order they were asked for.
    */
-  void encode(StateMachine.Image image, Consumer<byte[]> done);
+  void encode(Runnable encoding, Consumer<Boolean> done);
 
   /** Encodes on the caller's thread, at once: for tools and tests that have no loop. */
-  SnapshotEncoder INLINE = (image, done) -> done.accept(image.encode());
+  SnapshotEncoder INLINE =
+      (encoding, done) -> {
+        encoding.run();
+        done.accept(true);
+      };
 }

@@ -2,6 +2,8 @@ package io.lockd.replica;
 
 import io.lockd.paxos.Command;
 import io.lockd.paxos.LargeArrays;
+import io.lockd.paxos.SnapshotBytes;
+import java.util.List;
 import java.util.zip.CRC32;
 import java.util.zip.CRC32C;
 
@@ -48,19 +50,16 @@ public interface StateMachine {
     }
 
     /**
-     * {@code prefix} followed by {@link #encode}'s bytes, in one array. A large state's encoder
-     * writes them there directly: every array the size of the state is another allocation whose
-     * zeroing holds the whole JVM away from its next safepoint.
+     * {@code prefix} followed by {@link #encode}'s bytes. A large state's encoder writes them into
+     * blocks of its own and never joins them: every array the size of the state is another
+     * allocation whose zeroing holds the whole JVM away from its next safepoint, and at a gigabyte
+     * of state a second such array does not fit the heap.
      */
-    default byte[] encodeAfter(byte[] prefix) {
+    default SnapshotBytes encodeAfter(byte[] prefix) {
       byte[] state = encode();
-      if (prefix.length == 0) {
-        return state;
-      }
-      byte[] out = new byte[prefix.length + state.length];
-      System.arraycopy(prefix, 0, out, 0, prefix.length);
-      LargeArrays.copy(state, 0, out, prefix.length, state.length);
-      return out;
+      return prefix.length == 0
+          ? SnapshotBytes.of(state)
+          : SnapshotBytes.ofBlocks(List.of(prefix, state));
     }
   }
 
@@ -68,11 +67,24 @@ public interface StateMachine {
   void restore(byte[] snapshot);
 
   /**
+   * {@link #restore(byte[])} from bytes wherever they are; a large state machine reads them as a
+   * stream instead of the one array this default makes.
+   */
+  default void restore(SnapshotBytes snapshot) {
+    restore(snapshot.toArray());
+  }
+
+  /**
    * Whether {@link #restore} would accept {@code snapshot}, leaving the state as it is. A snapshot
    * from a peer is checked before anything is replaced with it (and stored).
    */
   default boolean readable(byte[] snapshot) {
     return true;
+  }
+
+  /** {@link #readable(byte[])} of bytes wherever they are (see {@link #restore(SnapshotBytes)}). */
+  default boolean readable(SnapshotBytes snapshot) {
+    return readable(snapshot.toArray());
   }
 
   /**
@@ -84,6 +96,20 @@ public interface StateMachine {
    */
   static long checksumOf(byte[] state) {
     return checksumOf(state, 0, state.length);
+  }
+
+  /** {@link #checksumOf(byte[])} of {@code bytes}, read a slice at a time. */
+  static long checksumOf(SnapshotBytes bytes) {
+    CRC32C high = new CRC32C();
+    CRC32 low = new CRC32();
+    byte[] slice = new byte[(int) Math.min(1 << 20, bytes.size())]; // a MiB at a time
+    for (long at = 0; at < bytes.size(); at += slice.length) {
+      int n = (int) Math.min(slice.length, bytes.size() - at);
+      bytes.read(at, slice, 0, n);
+      LargeArrays.update(high, slice, 0, n);
+      LargeArrays.update(low, slice, 0, n);
+    }
+    return (high.getValue() << 32) | low.getValue();
   }
 
   /** {@link #checksumOf(byte[])} of the {@code length} bytes at {@code offset}. */

@@ -1,6 +1,7 @@
 package io.lockd.replica;
 
 import io.lockd.paxos.Command;
+import io.lockd.paxos.SnapshotBytes;
 import java.util.function.LongConsumer;
 
 /**
@@ -53,13 +54,16 @@ final class TimedStateMachine implements StateMachine {
 
       @Override
       public byte[] encode() {
-        return encodeAfter(new byte[0]);
+        long encodeStart = System.nanoTime();
+        byte[] bytes = image.encode();
+        snapshots.accept(copyNanos[0] + System.nanoTime() - encodeStart);
+        return bytes;
       }
 
       @Override
-      public byte[] encodeAfter(byte[] prefix) {
+      public SnapshotBytes encodeAfter(byte[] prefix) {
         long encodeStart = System.nanoTime();
-        byte[] bytes = image.encodeAfter(prefix);
+        SnapshotBytes bytes = image.encodeAfter(prefix);
         snapshots.accept(copyNanos[0] + System.nanoTime() - encodeStart);
         return bytes;
       }
@@ -74,7 +78,19 @@ final class TimedStateMachine implements StateMachine {
   }
 
   @Override
+  public void restore(SnapshotBytes snapshot) {
+    long start = System.nanoTime();
+    inner.restore(snapshot);
+    restores.accept(System.nanoTime() - start);
+  }
+
+  @Override
   public boolean readable(byte[] snapshot) {
+    return inner.readable(snapshot);
+  }
+
+  @Override
+  public boolean readable(SnapshotBytes snapshot) {
     return inner.readable(snapshot);
   }
 }

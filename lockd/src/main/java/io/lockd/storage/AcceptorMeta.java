@@ -3,6 +3,7 @@ package io.lockd.storage;
 import io.lockd.invariant.Invariants;
 import io.lockd.paxos.Ballot;
 import io.lockd.paxos.Entry;
+import io.lockd.paxos.SnapshotBytes;
 import io.lockd.paxos.StoreWrite;
 import java.util.List;
 
@@ -36,7 +37,7 @@ final class AcceptorMeta {
     /** Removes every entry with a slot in {@code (afterSlot, throughSlot]}. */
     void dropEntries(long afterSlot, long throughSlot);
 
-    void putSnapshot(long index, byte[] state);
+    void putSnapshot(long index, SnapshotBytes state);
   }
 
   /** For runs that only move the scalars: validation, and the written state of a simulation. */
@@ -49,7 +50,7 @@ final class AcceptorMeta {
         public void dropEntries(long afterSlot, long throughSlot) {}
 
         @Override
-        public void putSnapshot(long index, byte[] state) {}
+        public void putSnapshot(long index, SnapshotBytes state) {}
       };
 
   long promised;

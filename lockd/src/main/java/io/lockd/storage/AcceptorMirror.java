@@ -1,6 +1,7 @@
 package io.lockd.storage;
 
 import io.lockd.paxos.Entry;
+import io.lockd.paxos.SnapshotBytes;
 import io.lockd.paxos.StoreWrite;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,20 +11,19 @@ import java.util.TreeMap;
  * An acceptor's whole state in memory: the scalars ({@link AcceptorMeta}), the accepted entries
  * above the snapshot index, and the snapshot. Both stores keep one: the log store as the state its
  * checkpoints copy, the in-memory store as what survives a crash. Entries and snapshot bytes are
- * shared, never copied: {@code Entry} is immutable and no one writes into a snapshot array once a
- * {@code StoreWrite.Snapshot} made its copy.
+ * shared, never copied: {@code Entry} is immutable and a snapshot's bytes never change.
  */
 final class AcceptorMirror implements AcceptorMeta.Sink {
   final AcceptorMeta meta;
   private final TreeMap<Long, Entry> entries = new TreeMap<>();
-  private byte[] snapshot;
+  private SnapshotBytes snapshot;
   private boolean snapshotChanged;
 
   AcceptorMirror() {
-    this(AcceptorMeta.empty(), new byte[0]);
+    this(AcceptorMeta.empty(), SnapshotBytes.EMPTY);
   }
 
-  private AcceptorMirror(AcceptorMeta meta, byte[] snapshot) {
+  private AcceptorMirror(AcceptorMeta meta, SnapshotBytes snapshot) {
     this.meta = meta;
     this.snapshot = snapshot;
   }
@@ -56,7 +56,7 @@ final class AcceptorMirror implements AcceptorMeta.Sink {
   }
 
   @Override
-  public void putSnapshot(long index, byte[] state) {
+  public void putSnapshot(long index, SnapshotBytes state) {
     snapshot = state;
     snapshotChanged = true;
   }
@@ -70,7 +70,7 @@ final class AcceptorMirror implements AcceptorMeta.Sink {
 
   /**
    * An immutable copy for a checkpoint covering groups up to {@code seq}: a list of the entries
-   * (O(entries) references, no entry copied) and the snapshot array itself.
+   * (O(entries) references, no entry copied) and the snapshot's bytes themselves.
    */
   CheckpointImage image(long seq) {
     return new CheckpointImage(
@@ -82,13 +82,13 @@ final class AcceptorMirror implements AcceptorMeta.Sink {
         new ArrayList<>(entries.values()));
   }
 
-  /** The state as a replica starts from it; the snapshot is copied, being the caller's now. */
+  /** The state as a replica starts from it (the snapshot's bytes never change: shared). */
   RecoveredState recovered() {
     return new RecoveredState(
         meta.promised,
         List.copyOf(entries.values()),
         meta.chosenIndex,
         meta.snapshotIndex,
-        snapshot.clone());
+        snapshot);
   }
 }

@@ -1,6 +1,7 @@
 package io.lockd.storage;
 
 import io.lockd.paxos.Entry;
+import io.lockd.paxos.SnapshotBytes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -23,8 +24,11 @@ import org.mapdb.volume.ByteArrayVol;
  *   <li>{@code meta}: one {@link CheckpointMeta} record.
  *   <li>{@code entries}: a B-tree from slot to {@link EntryCodec#encode} bytes (each with its own
  *       CRC32C), bulk-loaded in slot order.
- *   <li>{@code snapshot}: the snapshot in {@link SnapshotChunks}.
  * </ul>
+ *
+ * <p>The snapshot is a file of its own ({@link SnapshotFiles}), written and synced before the
+ * checkpoint that first refers to it. Checkpoints of format 2 held it here, in {@link
+ * SnapshotChunks} under {@code snapshot}; they are still read.
  *
  * <p>Why this is crash safe although MapDB 3.1 is not (docs/storage.md): MapDB builds the store in
  * memory (a byte-array volume, no transactions), and our own code writes its bytes to a temporary
@@ -52,19 +56,24 @@ final class CheckpointFile {
   private CheckpointFile() {}
 
   /**
-   * Writes {@code image} as {@code checkpoint-<seq>.db}, durably. Checks {@code abandoned} as it
-   * goes and gives up (deleting the temporary) once it says so.
+   * Writes {@code image} as {@code checkpoint-<seq>.db}, durably, with its snapshot's file first if
+   * it has none yet. Checks {@code abandoned} as it goes and gives up (deleting the temporary) once
+   * it says so.
+   *
+   * @return the snapshot's file (null if the snapshot is empty)
    */
-  static void write(
+  static FileSnapshot write(
       DataDirectory directory, CheckpointImage image, StorageIo io, BooleanSupplier abandoned)
       throws IOException, Abandoned {
+    FileSnapshot snapshot =
+        SnapshotFiles.store(directory, image.seq(), image.snapshot(), io, abandoned);
     Path tmp = directory.checkpointTmp(image.seq());
     io.delete(tmp);
     boolean renamed = false;
     try {
       ByteArrayVol volume = new ByteArrayVol();
       try (DB db = DBMaker.volumeDB(volume, false).make()) {
-        fill(db, image, abandoned);
+        fill(db, CheckpointMeta.of(image, snapshot), image, abandoned);
         db.commit();
         writeFile(tmp, volume, io);
       }
@@ -74,6 +83,7 @@ final class CheckpointFile {
       io.rename(tmp, directory.checkpoint(image.seq()));
       renamed = true;
       io.fsync(directory.root());
+      return snapshot;
     } finally {
       if (!renamed) {
         io.delete(tmp);
@@ -81,9 +91,10 @@ final class CheckpointFile {
     }
   }
 
-  private static void fill(DB db, CheckpointImage image, BooleanSupplier abandoned)
+  private static void fill(
+      DB db, CheckpointMeta meta, CheckpointImage image, BooleanSupplier abandoned)
       throws Abandoned {
-    db.atomicVar(META, Serializer.BYTE_ARRAY, CheckpointMeta.of(image).encode()).create();
+    db.atomicVar(META, Serializer.BYTE_ARRAY, meta.encode()).create();
     DB.TreeMapSink<Long, byte[]> sink = entries(db).createFromSink();
     int written = 0;
     for (Entry entry : image.entries()) {
@@ -93,7 +104,6 @@ final class CheckpointFile {
       sink.put(entry.slot(), EntryCodec.encode(entry));
     }
     sink.create();
-    SnapshotChunks.write(snapshotChunks(db).create(), image.snapshot());
   }
 
   /** Writes the store's bytes to {@code tmp} in chunks and fsyncs it. */
@@ -111,8 +121,11 @@ final class CheckpointFile {
     }
   }
 
-  /** Reads and checks the checkpoint in {@code file}, which must cover exactly {@code seq}. */
-  static CheckpointImage read(Path file, long seq) {
+  /**
+   * Reads and checks the checkpoint in {@code file} of {@code directory}, which must cover exactly
+   * {@code seq}, and opens its snapshot's file (reading it through to check its checksum).
+   */
+  static CheckpointImage read(DataDirectory directory, Path file, long seq) {
     // Read whole into memory with a few large reads, as it was written; MapDB reading a file
     // itself makes one pread per node and record.
     try (DB db = DBMaker.volumeDB(load(file), true).make()) {
@@ -122,10 +135,7 @@ final class CheckpointFile {
         throw new StorageCorruptionException(
             "covers group " + meta.seq() + ", its name says " + seq);
       }
-      byte[] snapshot = SnapshotChunks.read(snapshotChunks(db).open(), meta.snapshotBytes());
-      if (Checksums.crc32c(snapshot, snapshot.length) != meta.snapshotCrc()) {
-        throw new StorageCorruptionException("snapshot checksum mismatch");
-      }
+      SnapshotBytes snapshot = snapshot(directory, db, meta);
       List<Entry> entries = inSlotOrder(meta.snapshotIndex(), entries(db).open().entrySet());
       if (entries.size() != meta.entryCount()) {
         throw new StorageCorruptionException(
@@ -140,6 +150,28 @@ final class CheckpointFile {
     } catch (RuntimeException | AssertionError e) {
       throw new StorageCorruptionException("checkpoint " + file + " is unreadable: " + e, e);
     }
+  }
+
+  private static SnapshotBytes snapshot(DataDirectory directory, DB db, CheckpointMeta meta)
+      throws IOException {
+    if (meta.snapshotFile() == CheckpointMeta.NO_FILE) {
+      return SnapshotBytes.EMPTY;
+    }
+    if (meta.snapshotFile() >= 0) {
+      return FileSnapshot.open(
+          directory.snapshot(meta.snapshotFile()),
+          meta.snapshotFile(),
+          meta.snapshotBytes(),
+          meta.snapshotCrc(),
+          true);
+    }
+    // Format 2: inside the checkpoint. The next checkpoint moves it to a file of its own.
+    byte[] bytes =
+        SnapshotChunks.read(snapshotChunks(db).open(), Math.toIntExact(meta.snapshotBytes()));
+    if (Checksums.crc32c(bytes, bytes.length) != meta.snapshotCrc()) {
+      throw new StorageCorruptionException("snapshot checksum mismatch");
+    }
+    return SnapshotBytes.of(bytes);
   }
 
   private static ByteArrayVol load(Path file) throws IOException {

@@ -45,6 +45,12 @@ final class Checkpointer implements AutoCloseable {
     this.retryMillis = retryMillis;
     this.durableSeq = recovered.seq();
     this.durableSnapshotIndex = recovered.snapshotIndex();
+    try {
+      // Left by a crash between a checkpoint and its deletions, or by a checkpoint unreadable now.
+      deleteSnapshotsBut(directory, io, SnapshotFiles.fileOf(recovered.snapshot(), directory));
+    } catch (IOException | RuntimeException e) {
+      log.warn("deleting unused snapshot files in {} failed", directory.root(), e);
+    }
     this.thread = new Thread(this::run, threadName);
     thread.setDaemon(true);
     thread.start();
@@ -92,8 +98,9 @@ final class Checkpointer implements AutoCloseable {
         if (image == null) {
           return;
         }
+        FileSnapshot snapshotFile;
         try {
-          CheckpointFile.write(directory, image, io, () -> closed);
+          snapshotFile = CheckpointFile.write(directory, image, io, () -> closed);
         } catch (CheckpointFile.Abandoned e) {
           return;
         } catch (IOException | RuntimeException e) {
@@ -107,7 +114,8 @@ final class Checkpointer implements AutoCloseable {
           finish(image, false);
           continue;
         }
-        deleteCovered(image);
+        SnapshotFiles.release(image.snapshot(), snapshotFile);
+        deleteCovered(image, snapshotFile);
         finish(image, true);
       }
     } catch (InterruptedException e) {
@@ -150,14 +158,19 @@ final class Checkpointer implements AutoCloseable {
     }
   }
 
-  /** The checkpoint is durable: older checkpoints and the segments it covers can go. */
-  private void deleteCovered(CheckpointImage image) {
+  /**
+   * The checkpoint is durable: older checkpoints, the snapshot files only they referred to, and the
+   * segments it covers can go. (A transfer still reading an older snapshot file keeps it open, and
+   * an unlinked file lives on while open.)
+   */
+  private void deleteCovered(CheckpointImage image, FileSnapshot snapshotFile) {
     durableSeq = image.seq();
     durableSnapshotIndex = image.snapshotIndex();
     try {
       for (Path older : directory.checkpoints().headMap(image.seq()).values()) {
         io.delete(older);
       }
+      deleteSnapshotsBut(directory, io, snapshotFile);
       // Deletions need no directory fsync: one a crash undoes is done again after the next open.
       for (Path segment : segments.removeCoveredBy(image.seq())) {
         io.delete(segment);
@@ -165,6 +178,20 @@ final class Checkpointer implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       log.warn(
           "deleting files checkpoint {} covers failed; the next open deletes them", image.seq(), e);
+    }
+  }
+
+  /**
+   * Deletes every snapshot file of {@code directory} but {@code kept} (the one the newest durable
+   * checkpoint refers to; null: none). Only the checkpoint thread writes snapshot files, so none is
+   * half-written when it runs.
+   */
+  static void deleteSnapshotsBut(DataDirectory directory, StorageIo io, FileSnapshot kept)
+      throws IOException {
+    for (Path file : directory.snapshots().values()) {
+      if (kept == null || !file.equals(kept.file())) {
+        io.delete(file);
+      }
     }
   }
 

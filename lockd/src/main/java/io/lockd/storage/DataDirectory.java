@@ -19,6 +19,8 @@ import java.util.stream.Stream;
  *   LOCK                        held (FileChannel.tryLock) while the store is open
  *   wal/%016x.wal               log segments, named by the seq of the first group they hold
  *   checkpoint-%016x.db         MapDB checkpoints, named by the last group seq they cover
+ *   snapshot-%016x.snap         snapshots, named by the seq of the checkpoint that wrote them
+ *                               (later checkpoints may refer to the same file)
  *   *.tmp, wal/*.tmp            unfinished checkpoints and spare segments; deleted at open
  * </pre>
  *
@@ -31,6 +33,8 @@ final class DataDirectory implements AutoCloseable {
   private static final String SEGMENT_SUFFIX = ".wal";
   private static final String CHECKPOINT_PREFIX = "checkpoint-";
   private static final String CHECKPOINT_SUFFIX = ".db";
+  private static final String SNAPSHOT_PREFIX = "snapshot-";
+  private static final String SNAPSHOT_SUFFIX = ".snap";
   private static final String TMP_SUFFIX = ".tmp";
 
   private final Path root;
@@ -139,6 +143,23 @@ final class DataDirectory implements AutoCloseable {
 
   private static String checkpointName(long seq) {
     return CHECKPOINT_PREFIX + String.format(Locale.ROOT, "%016x", seq);
+  }
+
+  Path snapshot(long seq) {
+    return root.resolve(snapshotName(seq) + SNAPSHOT_SUFFIX);
+  }
+
+  Path snapshotTmp(long seq) {
+    return root.resolve(snapshotName(seq) + TMP_SUFFIX);
+  }
+
+  private static String snapshotName(long seq) {
+    return SNAPSHOT_PREFIX + String.format(Locale.ROOT, "%016x", seq);
+  }
+
+  /** Snapshot files by the seq of the checkpoint that wrote them. */
+  NavigableMap<Long, Path> snapshots() throws IOException {
+    return list(root, SNAPSHOT_PREFIX, SNAPSHOT_SUFFIX);
   }
 
   /** Segment files by the seq of their first group. */

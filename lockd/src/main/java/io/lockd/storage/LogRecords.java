@@ -39,7 +39,7 @@ final class LogRecords {
     } else if (write instanceof StoreWrite.Chosen c) {
       return 1 + Varints.sizeOf(c.index());
     } else if (write instanceof StoreWrite.Rebuilt r) {
-      int length = r.state().length;
+      int length = Math.toIntExact(r.state().size());
       return 1
           + Varints.sizeOf(r.index())
           + Varints.sizeOf(r.droppedThrough())
@@ -64,8 +64,8 @@ final class LogRecords {
       out.put(REBUILT);
       Varints.putLong(out, r.index());
       Varints.putLong(out, r.droppedThrough());
-      Varints.putLong(out, r.state().length);
-      out.put(r.state());
+      Varints.putLong(out, r.state().size());
+      out.put(r.state().toArray()); // a rebuild is rare: one array of the snapshot is fine here
     }
   }
 

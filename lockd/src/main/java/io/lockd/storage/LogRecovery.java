@@ -1,5 +1,6 @@
 package io.lockd.storage;
 
+import io.lockd.paxos.SnapshotBytes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -22,7 +23,7 @@ import org.slf4j.LoggerFactory;
 final class LogRecovery {
   private static final Logger log = LoggerFactory.getLogger(LogRecovery.class);
   private static final CheckpointImage NONE =
-      new CheckpointImage(0, 0, 0, 0, new byte[0], List.of());
+      new CheckpointImage(0, 0, 0, 0, SnapshotBytes.EMPTY, List.of());
 
   /**
    * What recovery found.
@@ -124,7 +125,7 @@ final class LogRecovery {
       DataDirectory directory, List<StorageCorruptionException> damaged) throws IOException {
     for (Map.Entry<Long, Path> c : directory.checkpoints().descendingMap().entrySet()) {
       try {
-        return CheckpointFile.read(c.getValue(), c.getKey());
+        return CheckpointFile.read(directory, c.getValue(), c.getKey());
       } catch (StorageCorruptionException e) {
         // An older checkpoint and the log after it may still hold everything; the seq checks
         // below tell whether they do.

@@ -1,6 +1,7 @@
 package io.lockd.storage;
 
 import io.lockd.paxos.Entry;
+import io.lockd.paxos.SnapshotBytes;
 import java.util.List;
 
 /**
@@ -10,7 +11,7 @@ import java.util.List;
  * @param accepted accepted entries above the snapshot index, in slot order
  * @param chosenIndex every slot up to this one is chosen (at least {@code snapshotIndex})
  * @param snapshotIndex the last slot covered by {@code snapshot} (0 if there is none)
- * @param snapshot the state-machine snapshot, or an empty array if there is none
+ * @param snapshot the state-machine snapshot ({@link SnapshotBytes#EMPTY} if there is none)
  * @param lostThroughSlot 0, or the highest slot whose acceptance the store may have lost although
  *     it was synced (a disk fault it detected): the acceptor must not answer a prepare until it
  *     knows every slot up to here as chosen, or it could hide a value a majority chose with it
@@ -20,10 +21,11 @@ public record RecoveredState(
     List<Entry> accepted,
     long chosenIndex,
     long snapshotIndex,
-    byte[] snapshot,
+    SnapshotBytes snapshot,
     long lostThroughSlot) {
 
-  public static final RecoveredState EMPTY = new RecoveredState(0, List.of(), 0, 0, new byte[0]);
+  public static final RecoveredState EMPTY =
+      new RecoveredState(0, List.of(), 0, 0, SnapshotBytes.EMPTY);
 
   public RecoveredState {
     accepted = List.copyOf(accepted);
@@ -31,7 +33,11 @@ public record RecoveredState(
 
   /** What a store found intact. */
   public RecoveredState(
-      long promised, List<Entry> accepted, long chosenIndex, long snapshotIndex, byte[] snapshot) {
+      long promised,
+      List<Entry> accepted,
+      long chosenIndex,
+      long snapshotIndex,
+      SnapshotBytes snapshot) {
     this(promised, accepted, chosenIndex, snapshotIndex, snapshot, 0);
   }
 }

@@ -3,6 +3,7 @@ package io.lockd.transport;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.lockd.paxos.Message;
+import io.lockd.paxos.Ready;
 import io.lockd.proto.peer.v1.Accept;
 import io.lockd.proto.peer.v1.Accepted;
 import io.lockd.proto.peer.v1.CatchUpEntries;
@@ -108,33 +109,31 @@ public final class PeerMessageCodec {
   }
 
   /**
-   * The wire form of one chunk of a stored snapshot, wrapping {@code stored} without copying it:
-   * the caller promises the array never changes (a replica's stored snapshot is replaced, never
-   * modified). Checked as {@link #encode} checks a {@link Message.SnapshotChunk}.
+   * The wire form of chunk {@code i} of {@code transfer}, read from the replica's stored snapshot
+   * (a fresh array, wrapped without another copy). Checked as {@link #encode} checks a {@link
+   * Message.SnapshotChunk}.
+   *
+   * @throws java.io.UncheckedIOException if the stored snapshot's file cannot be read
    */
-  public static PeerEnvelope snapshotChunk(
-      int from, int to, long index, byte[] stored, int offset, int length, boolean last) {
-    if (index <= 0 || offset < 0 || length < 0 || offset + length > stored.length) {
+  public static PeerEnvelope snapshotChunk(Ready.SnapshotTransfer transfer, int i) {
+    if (transfer.index() <= 0 || i < 0 || i >= transfer.chunkCount()) {
       throw new MalformedMessageException(
-          "snapshot chunk of index "
-              + index
-              + " at "
-              + offset
-              + "+"
-              + length
-              + " outside a snapshot of "
-              + stored.length
-              + " bytes");
+          "snapshot chunk "
+              + i
+              + " of "
+              + transfer.chunkCount()
+              + " of a snapshot at index "
+              + transfer.index());
     }
     return PeerEnvelope.newBuilder()
-        .setFrom(from)
-        .setTo(to)
+        .setFrom(transfer.from())
+        .setTo(transfer.to())
         .setSnapshotChunk(
             SnapshotChunk.newBuilder()
-                .setSnapshotIndex(index)
-                .setOffset(offset)
-                .setData(UnsafeByteOperations.unsafeWrap(stored, offset, length))
-                .setLast(last))
+                .setSnapshotIndex(transfer.index())
+                .setOffset(transfer.chunkOffset(i))
+                .setData(UnsafeByteOperations.unsafeWrap(transfer.chunkData(i)))
+                .setLast(i == transfer.chunkCount() - 1))
         .build();
   }
 

@@ -31,6 +31,6 @@ class SnapshotBlocksTest {
       whole.addNodes(record);
       out.writeField(Snapshot.NODES_FIELD_NUMBER, record);
     }
-    assertArrayEquals(whole.build().toByteArray(), out.toArray());
+    assertArrayEquals(whole.build().toByteArray(), out.toBytes().toArray());
   }
 }

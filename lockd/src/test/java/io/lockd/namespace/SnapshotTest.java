@@ -172,7 +172,7 @@ class SnapshotTest {
           byte[] configurations = {1, 2, 3};
           assertArrayEquals(
               MembershipSnapshot.wrap(configurations, c.getValue()),
-              c.getKey().encodeAfter(MembershipSnapshot.header(configurations)),
+              c.getKey().encodeAfter(MembershipSnapshot.header(configurations)).toArray(),
               "encoded straight into the stored form");
           it.remove();
           checked++;

@@ -56,7 +56,7 @@ final class CoreCell {
         List.of(),
         0,
         0,
-        new byte[0],
+        SnapshotBytes.EMPTY,
         now);
   }
 

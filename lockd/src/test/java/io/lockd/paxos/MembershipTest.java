@@ -127,7 +127,7 @@ class MembershipTest {
     assertEquals(List.of(4), restarted.membership().learners());
     assertEquals("h4:7000", restarted.membership().members().get(4).peerAddress());
     Ready first = restarted.ready(cell.now);
-    assertEquals(1, first.snapshot().state().length, "the state machine gets only its own bytes");
+    assertEquals(1L, first.snapshot().state().size(), "the state machine gets only its own bytes");
   }
 
   private MembershipChange.Refusal change(CoreCell cell, int at, MembershipChange c) {

@@ -404,7 +404,7 @@ class CellServerTest {
     for (int ticks = 0; ticks < 100 && backup.calls == 0; ticks++) {
       h.server.onTick();
     }
-    assertArrayEquals(asked, backup.ok().encode().snapshot());
+    assertArrayEquals(asked, backup.ok().encode().snapshot().toArray());
   }
 
   static void create(CoreHarness h, long session, String path) {

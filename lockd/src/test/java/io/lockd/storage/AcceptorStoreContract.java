@@ -76,7 +76,7 @@ abstract class AcceptorStoreContract {
     assertEquals(List.of(), state.accepted());
     assertEquals(0, state.chosenIndex());
     assertEquals(0, state.snapshotIndex());
-    assertArrayEquals(new byte[0], state.snapshot());
+    assertArrayEquals(new byte[0], state.snapshot().toArray());
   }
 
   @Test
@@ -102,7 +102,7 @@ abstract class AcceptorStoreContract {
         state.accepted());
     assertEquals(4, state.chosenIndex());
     assertEquals(2, state.snapshotIndex());
-    assertArrayEquals(snapshot, state.snapshot());
+    assertArrayEquals(snapshot, state.snapshot().toArray());
   }
 
   @Test
@@ -118,7 +118,7 @@ abstract class AcceptorStoreContract {
     assertEquals(List.of(7L, 8L, 9L, 10L), slots(state.accepted()));
     assertEquals(6, state.snapshotIndex());
     assertEquals(6, state.chosenIndex());
-    assertArrayEquals(new byte[] {6}, state.snapshot());
+    assertArrayEquals(new byte[] {6}, state.snapshot().toArray());
   }
 
   @Test
@@ -145,7 +145,7 @@ abstract class AcceptorStoreContract {
     assertEquals(List.of(TestData.entry(1, 5)), state.accepted());
     assertEquals(1, state.chosenIndex());
     assertEquals(0, state.snapshotIndex());
-    assertArrayEquals(new byte[0], state.snapshot());
+    assertArrayEquals(new byte[0], state.snapshot().toArray());
   }
 
   @Test
@@ -191,7 +191,7 @@ abstract class AcceptorStoreContract {
     assertEquals(5, state.promised());
     assertEquals(3, state.chosenIndex());
     assertEquals(3, state.snapshotIndex());
-    assertArrayEquals(new byte[] {3}, state.snapshot());
+    assertArrayEquals(new byte[] {3}, state.snapshot().toArray());
     assertEquals(List.of(6L, 7L), slots(state.accepted()));
   }
 
@@ -209,7 +209,7 @@ abstract class AcceptorStoreContract {
     RecoveredState state = restartAndRecover();
     assertEquals(3, state.chosenIndex());
     assertEquals(2, state.snapshotIndex());
-    assertArrayEquals(new byte[] {2}, state.snapshot());
+    assertArrayEquals(new byte[] {2}, state.snapshot().toArray());
     assertEquals(
         List.of(TestData.entry(3, 2), TestData.entry(4, 2), TestData.entry(5, 2)),
         state.accepted());
@@ -240,7 +240,7 @@ abstract class AcceptorStoreContract {
 
     RecoveredState state = restartWithSnapshotsAndRecover();
     assertEquals(7, state.snapshotIndex());
-    assertArrayEquals(new byte[] {7}, state.snapshot());
+    assertArrayEquals(new byte[] {7}, state.snapshot().toArray());
     assertEquals(List.of(9L), slots(state.accepted()));
   }
 
@@ -248,13 +248,13 @@ abstract class AcceptorStoreContract {
   void aLargeSnapshotSurvivesAndASmallerOneReplacesIt() {
     byte[] large = TestData.bytes(42, 24 * 1024 * 1024 + 12_345);
     writeAndSync(new StoreWrite.Snapshot(10, large));
-    assertArrayEquals(large, restartWithSnapshotsAndRecover().snapshot());
+    assertArrayEquals(large, restartWithSnapshotsAndRecover().snapshot().toArray());
 
     byte[] small = TestData.bytes(43, 100_001);
     writeAndSync(new StoreWrite.Snapshot(20, small));
     RecoveredState state = restartWithSnapshotsAndRecover();
     assertEquals(20, state.snapshotIndex());
-    assertArrayEquals(small, state.snapshot());
+    assertArrayEquals(small, state.snapshot().toArray());
   }
 
   @Test
@@ -315,11 +315,11 @@ abstract class AcceptorStoreContract {
 
     assertEquals(8, state.chosenIndex());
     if (state.snapshotIndex() == 6) {
-      assertArrayEquals(new byte[] {6}, state.snapshot());
+      assertArrayEquals(new byte[] {6}, state.snapshot().toArray());
       assertEquals(List.of(7L, 8L, 9L, 10L, 11L), slots(state.accepted()));
     } else {
       assertEquals(0, state.snapshotIndex(), "either the new snapshot or none");
-      assertArrayEquals(new byte[0], state.snapshot());
+      assertArrayEquals(new byte[0], state.snapshot().toArray());
       assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L), slots(state.accepted()));
       assertEquals(TestData.entry(3, 9), state.accepted().get(2));
     }

@@ -57,7 +57,7 @@ final class AckedDecisions {
         state.snapshotIndex() == 0
             ? new byte[0]
             : TestData.snapshot(state.snapshotIndex(), CrashingAcceptorMain.MAX_SNAPSHOT_BYTES);
-    assertArrayEquals(expectedSnapshot, state.snapshot(), "snapshot content");
+    assertArrayEquals(expectedSnapshot, state.snapshot().toArray(), "snapshot content");
 
     Map<Long, Long> recovered = new HashMap<>();
     long previous = state.snapshotIndex();

@@ -48,7 +48,7 @@ class InMemoryDelayedSnapshotStoreTest extends InMemoryAcceptorStoreTest {
     RecoveredState state = store.recover();
 
     assertEquals(2, state.snapshotIndex());
-    assertArrayEquals(new byte[] {2}, state.snapshot());
+    assertArrayEquals(new byte[] {2}, state.snapshot().toArray());
     assertEquals(List.of(3L, 4L, 5L, 6L, 7L), slots(state.accepted()));
     assertEquals(5, state.chosenIndex());
     // After the crash the store goes on from what it recovered.
@@ -69,7 +69,7 @@ class InMemoryDelayedSnapshotStoreTest extends InMemoryAcceptorStoreTest {
     RecoveredState state = store.recover();
 
     assertEquals(4, state.snapshotIndex());
-    assertArrayEquals(new byte[] {4}, state.snapshot());
+    assertArrayEquals(new byte[] {4}, state.snapshot().toArray());
     assertEquals(List.of(5L, 6L), slots(state.accepted()));
   }
 

@@ -126,7 +126,7 @@ final class LogFiles {
     assertEquals(expected.promised(), actual.promised(), "promised");
     assertEquals(expected.chosenIndex(), actual.chosenIndex(), "chosen index");
     assertEquals(expected.snapshotIndex(), actual.snapshotIndex(), "snapshot index");
-    assertArrayEquals(expected.snapshot(), actual.snapshot(), "snapshot");
+    assertArrayEquals(expected.snapshot().toArray(), actual.snapshot().toArray(), "snapshot");
     assertEquals(expected.accepted(), actual.accepted(), "accepted entries");
   }
 }

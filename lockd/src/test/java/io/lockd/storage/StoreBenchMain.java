@@ -1,6 +1,7 @@
 package io.lockd.storage;
 
 import io.lockd.paxos.Entry;
+import io.lockd.paxos.SnapshotBytes;
 import io.lockd.paxos.StoreWrite;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -91,7 +92,8 @@ public final class StoreBenchMain {
       state.add(TestData.entry(slot, 1, 100));
     }
     CheckpointImage image =
-        new CheckpointImage(entries, 1, entries / 2, 0, TestData.bytes(3, 1 << 20), state);
+        new CheckpointImage(
+            entries, 1, entries / 2, 0, SnapshotBytes.of(TestData.bytes(3, 1 << 20)), state);
     Files.createDirectories(directory);
     try (DataDirectory dir = DataDirectory.open(directory, StorageIo.PLAIN)) {
       long[] writes = new long[7];
@@ -101,7 +103,7 @@ public final class StoreBenchMain {
         CheckpointFile.write(dir, image, StorageIo.PLAIN, () -> false);
         writes[i] = System.nanoTime() - t;
         t = System.nanoTime();
-        CheckpointFile.read(dir.checkpoint(entries), entries);
+        CheckpointFile.read(dir, dir.checkpoint(entries), entries);
         reads[i] = System.nanoTime() - t;
       }
       // The first two runs warm the JIT up; the median of the other five counts.

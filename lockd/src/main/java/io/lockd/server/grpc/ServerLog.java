@@ -47,7 +47,7 @@ final class ServerLog implements ReplicaListener, ServerEvents {
   }
 
   @Override
-  public void snapshot(long index, int bytes, boolean installed) {
+  public void snapshot(long index, long bytes, boolean installed) {
     log.info(
         "replica {}: snapshot at slot {} ({} bytes) {}",
         selfId,

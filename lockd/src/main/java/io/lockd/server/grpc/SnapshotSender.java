@@ -1,8 +1,10 @@
 package io.lockd.server.grpc;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.lockd.namespace.NamespaceImage;
+import io.lockd.paxos.SnapshotBytes;
 import io.lockd.proto.v1.SaveSnapshotResponse;
 import io.lockd.proto.v1.SnapshotHeader;
 import java.security.MessageDigest;
@@ -25,7 +27,7 @@ final class SnapshotSender {
   // Guarded by this: set once the image arrives (on the replica's thread), advanced by whichever
   // thread finds the call ready.
   private NamespaceImage image;
-  private int offset = -1;
+  private long offset = -1;
   private boolean done;
 
   SnapshotSender(ServerCallStreamObserver<SaveSnapshotResponse> call, String cell, int selfId) {
@@ -57,18 +59,20 @@ final class SnapshotSender {
     if (image == null || done) {
       return;
     }
-    byte[] bytes = image.snapshot();
+    SnapshotBytes bytes = image.snapshot();
     while (call.isReady() && !done) {
       if (offset < 0) {
         call.onNext(SaveSnapshotResponse.newBuilder().setHeader(header(image)).build());
         offset = 0;
-      } else if (offset < bytes.length) {
-        int n = Math.min(CHUNK_BYTES, bytes.length - offset);
-        digest.update(bytes, offset, n);
+      } else if (offset < bytes.size()) {
+        byte[] chunk = new byte[(int) Math.min(CHUNK_BYTES, bytes.size() - offset)];
+        bytes.read(offset, chunk, 0, chunk.length);
+        digest.update(chunk);
         call.onNext(
             SaveSnapshotResponse.newBuilder()
-                .setData(ByteString.copyFrom(bytes, offset, n))
+                .setData(UnsafeByteOperations.unsafeWrap(chunk))
                 .build());
+        int n = chunk.length;
         offset += n;
       } else {
         call.onNext(
@@ -89,7 +93,7 @@ final class SnapshotSender {
         .setSlot(i.slot())
         .setAppliedIndex(i.appliedIndex())
         .setStateChecksum(i.checksum())
-        .setSizeBytes(i.snapshot().length)
+        .setSizeBytes(i.snapshot().size())
         .setTakenAtMillis(i.clockMillis())
         .build();
   }
