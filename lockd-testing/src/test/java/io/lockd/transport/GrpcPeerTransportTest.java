@@ -227,7 +227,8 @@ class GrpcPeerTransportTest extends PeerTransportContract {
     Inbox inbox = pair.inbox();
     CountDownLatch gate = pair.gate();
     byte[] stored = new RandomMessages(5).bytes(16 << 20); // 16 times the queue's byte bound
-    Ready.SnapshotTransfer transfer = new Ready.SnapshotTransfer(1, 2, 42, SnapshotBytes.of(stored), 64 << 10);
+    Ready.SnapshotTransfer transfer =
+        new Ready.SnapshotTransfer(1, 2, 42, SnapshotBytes.of(stored), 64 << 10);
     for (int ask = 0; ask < 20; ask++) {
       sender.sendSnapshot(transfer);
     }

@@ -57,16 +57,21 @@ final class CheckpointFile {
 
   /**
    * Writes {@code image} as {@code checkpoint-<seq>.db}, durably, with its snapshot's file first if
-   * it has none yet. Checks {@code abandoned} as it goes and gives up (deleting the temporary) once
-   * it says so.
+   * it has none yet (as {@code snapshot-<snapshotNumber>.snap}: a number never used before in this
+   * directory, so that no rename can replace a file an older checkpoint refers to). Checks {@code
+   * abandoned} as it goes and gives up (deleting the temporary) once it says so.
    *
    * @return the snapshot's file (null if the snapshot is empty)
    */
   static FileSnapshot write(
-      DataDirectory directory, CheckpointImage image, StorageIo io, BooleanSupplier abandoned)
+      DataDirectory directory,
+      CheckpointImage image,
+      long snapshotNumber,
+      StorageIo io,
+      BooleanSupplier abandoned)
       throws IOException, Abandoned {
     FileSnapshot snapshot =
-        SnapshotFiles.store(directory, image.seq(), image.snapshot(), io, abandoned);
+        SnapshotFiles.store(directory, snapshotNumber, image.snapshot(), io, abandoned);
     Path tmp = directory.checkpointTmp(image.seq());
     io.delete(tmp);
     boolean renamed = false;

@@ -10,7 +10,7 @@ import java.nio.ByteBuffer;
  * <pre>
  *   version 3 (written):
  *   u8  version | i64 seq | i64 promised | i64 chosenIndex | i64 snapshotIndex
- *   i64 snapshotFile (seq in the name of its snapshot file; -1: no snapshot bytes)
+ *   i64 snapshotFile (the number in its snapshot file's name; -1: no snapshot bytes)
  *   i64 snapshotBytes | i32 snapshotCrc (CRC32C of the snapshot) | i64 entryCount
  *   i32 CRC32C of the above
  *
@@ -19,8 +19,8 @@ import java.nio.ByteBuffer;
  *   i32 snapshotBytes | i32 snapshotCrc | i64 entryCount | i32 CRC32C of the above
  * </pre>
  *
- * @param snapshotFile the seq naming the snapshot's file ({@link DataDirectory#snapshot}), {@link
- *     #NO_FILE} if the snapshot is empty, or {@link #EMBEDDED} in a version-2 checkpoint
+ * @param snapshotFile the number naming the snapshot's file ({@link DataDirectory#snapshot}),
+ *     {@link #NO_FILE} if the snapshot is empty, or {@link #EMBEDDED} in a version-2 checkpoint
  */
 record CheckpointMeta(
     long seq,
@@ -45,7 +45,7 @@ record CheckpointMeta(
         image.promised(),
         image.chosenIndex(),
         image.snapshotIndex(),
-        file == null ? NO_FILE : file.seq(),
+        file == null ? NO_FILE : file.number(),
         file == null ? 0 : file.size(),
         file == null ? 0 : file.crc(),
         image.entries().size());

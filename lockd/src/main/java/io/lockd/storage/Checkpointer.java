@@ -2,6 +2,7 @@ package io.lockd.storage;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.NavigableMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +27,10 @@ final class Checkpointer implements AutoCloseable {
   private final Thread thread;
 
   private CheckpointImage queued;
+
+  /** The number of the next snapshot file: above every one this directory ever showed. */
+  private long nextSnapshotNumber;
+
   private boolean running;
   private volatile boolean closed;
   private volatile long durableSeq;
@@ -38,13 +43,16 @@ final class Checkpointer implements AutoCloseable {
       Segments segments,
       CheckpointImage recovered,
       long retryMillis,
-      String threadName) {
+      String threadName)
+      throws IOException {
     this.directory = directory;
     this.io = io;
     this.segments = segments;
     this.retryMillis = retryMillis;
     this.durableSeq = recovered.seq();
     this.durableSnapshotIndex = recovered.snapshotIndex();
+    NavigableMap<Long, Path> snapshots = directory.snapshots();
+    this.nextSnapshotNumber = snapshots.isEmpty() ? 1 : snapshots.lastKey() + 1;
     try {
       // Left by a crash between a checkpoint and its deletions, or by a checkpoint unreadable now.
       deleteSnapshotsBut(directory, io, SnapshotFiles.fileOf(recovered.snapshot(), directory));
@@ -100,7 +108,8 @@ final class Checkpointer implements AutoCloseable {
         }
         FileSnapshot snapshotFile;
         try {
-          snapshotFile = CheckpointFile.write(directory, image, io, () -> closed);
+          snapshotFile =
+              CheckpointFile.write(directory, image, nextSnapshotNumber++, io, () -> closed);
         } catch (CheckpointFile.Abandoned e) {
           return;
         } catch (IOException | RuntimeException e) {

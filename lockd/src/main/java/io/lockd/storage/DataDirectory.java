@@ -19,8 +19,8 @@ import java.util.stream.Stream;
  *   LOCK                        held (FileChannel.tryLock) while the store is open
  *   wal/%016x.wal               log segments, named by the seq of the first group they hold
  *   checkpoint-%016x.db         MapDB checkpoints, named by the last group seq they cover
- *   snapshot-%016x.snap         snapshots, named by the seq of the checkpoint that wrote them
- *                               (later checkpoints may refer to the same file)
+ *   snapshot-%016x.snap         snapshots, numbered in the order written (a number is never
+ *                               used twice; later checkpoints may refer to the same file)
  *   *.tmp, wal/*.tmp            unfinished checkpoints and spare segments; deleted at open
  * </pre>
  *
@@ -145,19 +145,19 @@ final class DataDirectory implements AutoCloseable {
     return CHECKPOINT_PREFIX + String.format(Locale.ROOT, "%016x", seq);
   }
 
-  Path snapshot(long seq) {
-    return root.resolve(snapshotName(seq) + SNAPSHOT_SUFFIX);
+  Path snapshot(long number) {
+    return root.resolve(snapshotName(number) + SNAPSHOT_SUFFIX);
   }
 
-  Path snapshotTmp(long seq) {
-    return root.resolve(snapshotName(seq) + TMP_SUFFIX);
+  Path snapshotTmp(long number) {
+    return root.resolve(snapshotName(number) + TMP_SUFFIX);
   }
 
-  private static String snapshotName(long seq) {
-    return SNAPSHOT_PREFIX + String.format(Locale.ROOT, "%016x", seq);
+  private static String snapshotName(long number) {
+    return SNAPSHOT_PREFIX + String.format(Locale.ROOT, "%016x", number);
   }
 
-  /** Snapshot files by the seq of the checkpoint that wrote them. */
+  /** Snapshot files by the number in their name. */
   NavigableMap<Long, Path> snapshots() throws IOException {
     return list(root, SNAPSHOT_PREFIX, SNAPSHOT_SUFFIX);
   }

@@ -8,8 +8,8 @@ import java.lang.ref.Cleaner;
 import java.nio.file.Path;
 
 /**
- * A snapshot durable in a file of the data directory ({@code snapshot-<seq>.snap}, written by the
- * checkpoint that first held it), read from there on demand: the replica's heap holds the state
+ * A snapshot durable in a file of the data directory ({@code snapshot-<number>.snap}, written by
+ * the checkpoint that first held it), read from there on demand: the replica's heap holds the state
  * once, not again as its snapshot. The file stays open while anything refers to this object, so a
  * transfer that began before a newer checkpoint deleted the file still reads it whole (an unlinked
  * file lives on while open); the descriptor is closed once this object is unreachable.
@@ -21,14 +21,14 @@ final class FileSnapshot implements SnapshotBytes {
   private static final Cleaner CLOSER = Cleaner.create();
 
   private final Path file;
-  private final long seq;
+  private final long number;
   private final long size;
   private final int crc;
   private final RandomAccessFile in;
 
-  private FileSnapshot(Path file, long seq, long size, int crc, RandomAccessFile in) {
+  private FileSnapshot(Path file, long number, long size, int crc, RandomAccessFile in) {
     this.file = file;
-    this.seq = seq;
+    this.number = number;
     this.size = size;
     this.crc = crc;
     this.in = in;
@@ -39,7 +39,7 @@ final class FileSnapshot implements SnapshotBytes {
    * Opens {@code file}, which must hold {@code size} bytes whose CRC32C is {@code crc}: checked now
    * if {@code verify}, by reading the whole file (at recovery); trusted otherwise (just written).
    */
-  static FileSnapshot open(Path file, long seq, long size, int crc, boolean verify)
+  static FileSnapshot open(Path file, long number, long size, int crc, boolean verify)
       throws IOException {
     RandomAccessFile in = new RandomAccessFile(file.toFile(), "r");
     try {
@@ -52,7 +52,7 @@ final class FileSnapshot implements SnapshotBytes {
                 + " bytes, its checkpoint says "
                 + size);
       }
-      FileSnapshot snapshot = new FileSnapshot(file, seq, size, crc, in);
+      FileSnapshot snapshot = new FileSnapshot(file, number, size, crc, in);
       if (verify && SnapshotFiles.crc32c(snapshot) != crc) {
         throw new StorageCorruptionException("snapshot file " + file + ": checksum mismatch");
       }
@@ -67,9 +67,9 @@ final class FileSnapshot implements SnapshotBytes {
     return file;
   }
 
-  /** The seq of the checkpoint that wrote the file (its name). */
-  long seq() {
-    return seq;
+  /** The number in the file's name. */
+  long number() {
+    return number;
   }
 
   /** CRC32C of the bytes. */

@@ -11,7 +11,7 @@ import java.util.function.BooleanSupplier;
 import java.util.zip.CRC32C;
 
 /**
- * Snapshots as files of their own beside the checkpoints ({@code snapshot-<seq>.snap}): written
+ * Snapshots as files of their own beside the checkpoints ({@code snapshot-<number>.snap}): written
  * once, by the first checkpoint that holds the snapshot, and referred to by every later checkpoint
  * until a newer snapshot replaces it. A checkpoint that embedded the snapshot rewrote all of it
  * each time the log grew by a checkpoint's worth, and recovery read it back into one array.
@@ -23,12 +23,13 @@ final class SnapshotFiles {
 
   /**
    * {@code snapshot} as a file of {@code directory}: the file it already is (or was moved to), or a
-   * new one written durably under {@code seq}'s name. Null for an empty snapshot (no file). Checks
-   * {@code abandoned} between chunks and gives up (deleting the temporary) once it says so.
+   * new one written durably as number {@code number}, which no file of the directory had before.
+   * Null for an empty snapshot (no file). Checks {@code abandoned} between chunks and gives up
+   * (deleting the temporary) once it says so.
    */
   static FileSnapshot store(
       DataDirectory directory,
-      long seq,
+      long number,
       SnapshotBytes snapshot,
       StorageIo io,
       BooleanSupplier abandoned)
@@ -40,8 +41,8 @@ final class SnapshotFiles {
     if (existing != null) {
       return existing;
     }
-    Path tmp = directory.snapshotTmp(seq);
-    Path file = directory.snapshot(seq);
+    Path tmp = directory.snapshotTmp(number);
+    Path file = directory.snapshot(number);
     io.delete(tmp);
     boolean renamed = false;
     try {
@@ -49,7 +50,7 @@ final class SnapshotFiles {
       io.rename(tmp, file);
       renamed = true;
       io.fsync(directory.root());
-      return FileSnapshot.open(file, seq, snapshot.size(), crc, false);
+      return FileSnapshot.open(file, number, snapshot.size(), crc, false);
     } finally {
       if (!renamed) {
         io.delete(tmp);
@@ -63,7 +64,7 @@ final class SnapshotFiles {
     if (where instanceof MemorySnapshot m && m.isMoved()) {
       where = m.movedCopy();
     }
-    if (where instanceof FileSnapshot f && f.file().equals(directory.snapshot(f.seq()))) {
+    if (where instanceof FileSnapshot f && f.file().equals(directory.snapshot(f.number()))) {
       return f;
     }
     return null;

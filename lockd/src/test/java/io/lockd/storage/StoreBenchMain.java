@@ -100,7 +100,7 @@ public final class StoreBenchMain {
       long[] reads = new long[7];
       for (int i = 0; i < writes.length; i++) {
         long t = System.nanoTime();
-        CheckpointFile.write(dir, image, StorageIo.PLAIN, () -> false);
+        CheckpointFile.write(dir, image, i + 1, StorageIo.PLAIN, () -> false);
         writes[i] = System.nanoTime() - t;
         t = System.nanoTime();
         CheckpointFile.read(dir, dir.checkpoint(entries), entries);
