@@ -53,6 +53,15 @@ import java.util.function.LongConsumer;
 public final class Namespace implements StateMachine {
   private final NamespaceLimits limits;
   private NamespaceState state;
+
+  /**
+   * The last snapshot {@link #readable} decoded, and what it decoded to, for the {@link
+   * #restore(SnapshotBytes)} that follows (its bytes never change, so the same object decodes to
+   * the same state).
+   */
+  private SnapshotBytes checkedSnapshot;
+
+  private NamespaceState checkedState;
   private CommandRunner runner;
   private FileChangeListener changes = FileChangeListener.NONE;
 
@@ -110,10 +119,18 @@ public final class Namespace implements StateMachine {
     restore(SnapshotBytes.of(snapshot));
   }
 
-  /** As {@link #restore(byte[])}, reading the bytes as a stream wherever they are. */
+  /**
+   * As {@link #restore(byte[])}, reading the bytes as a stream wherever they are. The snapshot just
+   * found {@link #readable} is not decoded again: a replica checks a peer's snapshot and installs
+   * it in the same turn, and at a gigabyte each decoding takes seconds.
+   */
   @Override
   public void restore(SnapshotBytes snapshot) {
-    install(SnapshotCodec.read(snapshot, limits));
+    NamespaceState decoded =
+        snapshot == checkedSnapshot ? checkedState : SnapshotCodec.read(snapshot, limits);
+    checkedSnapshot = null;
+    checkedState = null;
+    install(decoded);
   }
 
   @Override
@@ -123,8 +140,12 @@ public final class Namespace implements StateMachine {
 
   @Override
   public boolean readable(SnapshotBytes snapshot) {
+    checkedSnapshot = null;
+    checkedState = null;
     try {
-      SnapshotCodec.read(snapshot, limits);
+      NamespaceState decoded = SnapshotCodec.read(snapshot, limits);
+      checkedSnapshot = snapshot;
+      checkedState = decoded;
       return true;
     } catch (RuntimeException e) {
       return false; // damaged, forged, or taken under other limits

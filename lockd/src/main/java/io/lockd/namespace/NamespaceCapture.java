@@ -1,7 +1,7 @@
 package io.lockd.namespace;
 
 import io.lockd.invariant.Invariants;
-import io.lockd.paxos.SnapshotBytes;
+import io.lockd.paxos.SnapshotSink;
 import io.lockd.proto.ns.v1.NodeRecord;
 import io.lockd.proto.ns.v1.Snapshot;
 import io.lockd.replica.StateMachine;
@@ -67,11 +67,11 @@ final class NamespaceCapture implements StateMachine.Image {
     return encodeAfter(new byte[0]).toArray();
   }
 
-  /** The prefix, then the snapshot bytes, written into the same blocks (never joined). */
+  /** The prefix, then the snapshot bytes, written into the same blocks, each handed to the sink. */
   @Override
-  public SnapshotBytes encodeAfter(byte[] prefix) {
+  public void encodeTo(byte[] prefix, SnapshotSink sink) {
     Invariants.check(copy.whole(), "a capture is encoded once its copy is whole");
-    SnapshotBlocks out = new SnapshotBlocks();
+    SnapshotBlocks out = new SnapshotBlocks(sink);
     out.write(prefix);
     // Fields 1 to 8 (the header), then the nodes (9), then locks (10) and sessions (11).
     out.write(rest.toBuilder().clearLocks().clearSessions().build().toByteArray());
@@ -82,7 +82,7 @@ final class NamespaceCapture implements StateMachine.Image {
             .addAllSessions(rest.getSessionsList())
             .build()
             .toByteArray());
-    return out.toBytes();
+    out.flush();
   }
 
   /** Nodes come by path, so a node's parent (a directory) is always met before the node. */

@@ -1,6 +1,7 @@
 package io.lockd.namespace;
 
 import io.lockd.paxos.SnapshotBytes;
+import io.lockd.paxos.SnapshotSink;
 import io.lockd.replica.StateMachine;
 
 /**
@@ -52,7 +53,22 @@ public record NamespaceImage(
 
     /** Encodes and checksums the whole copy: the expensive part, run once, away from the loop. */
     public NamespaceImage encode() {
-      SnapshotBytes bytes = state.encodeAfter(new byte[0]);
+      return encode(SnapshotSink.inMemory());
+    }
+
+    /**
+     * The same, encoded into {@code sink} (a backup of a large state goes to a temporary file, so
+     * that the serving replica's heap does not hold the state twice).
+     */
+    public NamespaceImage encode(SnapshotSink sink) {
+      SnapshotBytes bytes;
+      try {
+        state.encodeTo(new byte[0], sink);
+        bytes = sink.finish();
+      } catch (RuntimeException | Error e) {
+        sink.abandon();
+        throw e;
+      }
       return new NamespaceImage(
           slot, appliedIndex, clockMillis, StateMachine.checksumOf(bytes), bytes);
     }

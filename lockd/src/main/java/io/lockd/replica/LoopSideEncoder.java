@@ -1,5 +1,6 @@
 package io.lockd.replica;
 
+import io.lockd.paxos.SnapshotSink;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -22,10 +23,15 @@ final class LoopSideEncoder implements SnapshotEncoder, AutoCloseable {
 
   private final ExecutorService thread;
   private final Supplier<ReplicaLoop> loop;
+  private final Supplier<SnapshotSink> sinks;
 
-  /** {@code loop} is asked for late: the loop is built after its replica, which takes this. */
-  LoopSideEncoder(String name, Supplier<ReplicaLoop> loop) {
+  /**
+   * {@code loop} is asked for late: the loop is built after its replica, which takes this.
+   * Snapshots are encoded into sinks from {@code sinks}.
+   */
+  LoopSideEncoder(String name, Supplier<ReplicaLoop> loop, Supplier<SnapshotSink> sinks) {
     this.loop = loop;
+    this.sinks = sinks;
     this.thread =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -33,6 +39,11 @@ final class LoopSideEncoder implements SnapshotEncoder, AutoCloseable {
               t.setDaemon(true);
               return t;
             });
+  }
+
+  @Override
+  public SnapshotSink snapshotSink() {
+    return sinks.get();
   }
 
   @Override

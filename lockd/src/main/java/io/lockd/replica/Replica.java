@@ -448,17 +448,23 @@ public final class Replica {
     for (Encoding e : whole) {
       Runnable encoding =
           () -> {
-            // A snapshot is encoded straight into its stored form, the configurations in front:
-            // no second copy of the state.
+            // A snapshot is encoded straight into its stored form, the configurations in front,
+            // and into the encoder's sink (in production a file of the store) as it goes; the
+            // checksum is taken from the blocks going by. An encoding for the checksum alone
+            // keeps no bytes.
             byte[] prefix = e.snapshot ? MembershipSnapshot.header(e.configurations) : new byte[0];
-            SnapshotBytes bytes = e.image.encodeAfter(prefix);
-            e.stateLength = bytes.size() - prefix.length;
-            if (e.checksum) {
-              e.stateChecksum = StateMachine.checksumOf(bytes.from(prefix.length));
+            ChecksummingSink sink =
+                new ChecksummingSink(
+                    e.snapshot ? encoder.snapshotSink() : null, prefix.length, e.checksum);
+            try {
+              e.image.encodeTo(prefix, sink);
+              e.stored = sink.finish();
+            } catch (RuntimeException | Error failure) {
+              sink.abandon();
+              throw failure;
             }
-            if (e.snapshot) {
-              e.stored = bytes;
-            }
+            e.stateLength = sink.size() - prefix.length;
+            e.stateChecksum = sink.checksum();
           };
       encoder.encode(encoding, ok -> encoded(e, ok));
     }

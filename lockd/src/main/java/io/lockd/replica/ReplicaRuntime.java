@@ -1,6 +1,7 @@
 package io.lockd.replica;
 
 import io.lockd.paxos.Message;
+import io.lockd.paxos.SnapshotSink;
 import io.lockd.storage.GroupCommitWriter;
 import io.lockd.storage.LogAcceptorStore;
 import io.lockd.storage.RecoveredState;
@@ -49,7 +50,7 @@ public final class ReplicaRuntime implements AutoCloseable {
             tls);
     Clock clock = Clock.system();
     ReplicaLoop[] self = new ReplicaLoop[1];
-    encoder = new LoopSideEncoder("lockd-snapshot-" + id, () -> self[0]);
+    encoder = new LoopSideEncoder("lockd-snapshot-" + id, () -> self[0], store::snapshotSink);
     WriterSink[] sink = new WriterSink[1];
     writer =
         new GroupCommitWriter(
@@ -143,6 +144,11 @@ public final class ReplicaRuntime implements AutoCloseable {
    */
   public void observeSnapshots(LongConsumer snapshotNanos, LongConsumer restoreNanos) {
     timed.observe(snapshotNanos, restoreNanos);
+  }
+
+  /** A sink writing a snapshot to a temporary file of the data directory (backups). */
+  public SnapshotSink snapshotSink() {
+    return store.snapshotSink();
   }
 
   /** Where the acceptor log and its checkpoints live. */

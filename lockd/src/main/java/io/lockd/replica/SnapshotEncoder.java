@@ -1,5 +1,6 @@
 package io.lockd.replica;
 
+import io.lockd.paxos.SnapshotSink;
 import java.util.function.Consumer;
 
 /**
@@ -17,6 +18,14 @@ public interface SnapshotEncoder {
    * failed (the encoder reports why). Encodings complete in the order they were asked for.
    */
   void encode(Runnable encoding, Consumer<Boolean> done);
+
+  /**
+   * Where a snapshot is encoded to: in memory unless the encoder has better (production: a file of
+   * the acceptor store, so that encoding a large state does not hold it twice in the heap).
+   */
+  default SnapshotSink snapshotSink() {
+    return SnapshotSink.inMemory();
+  }
 
   /** Encodes on the caller's thread, at once: for tools and tests that have no loop. */
   SnapshotEncoder INLINE =

@@ -3,7 +3,7 @@ package io.lockd.replica;
 import io.lockd.paxos.Command;
 import io.lockd.paxos.LargeArrays;
 import io.lockd.paxos.SnapshotBytes;
-import java.util.List;
+import io.lockd.paxos.SnapshotSink;
 import java.util.zip.CRC32;
 import java.util.zip.CRC32C;
 
@@ -56,10 +56,22 @@ public interface StateMachine {
      * of state a second such array does not fit the heap.
      */
     default SnapshotBytes encodeAfter(byte[] prefix) {
+      SnapshotSink sink = SnapshotSink.inMemory();
+      encodeTo(prefix, sink);
+      return sink.finish();
+    }
+
+    /**
+     * Writes {@code prefix} and then {@link #encode}'s bytes into {@code sink}, without finishing
+     * it. A large state's encoder hands over each block as it fills, so that a sink writing to a
+     * file keeps no more than a block of the encoding in the heap.
+     */
+    default void encodeTo(byte[] prefix, SnapshotSink sink) {
+      if (prefix.length > 0) {
+        sink.write(prefix.clone(), prefix.length);
+      }
       byte[] state = encode();
-      return prefix.length == 0
-          ? SnapshotBytes.of(state)
-          : SnapshotBytes.ofBlocks(List.of(prefix, state));
+      sink.write(state, state.length);
     }
   }
 

@@ -2,6 +2,7 @@ package io.lockd.replica;
 
 import io.lockd.paxos.Command;
 import io.lockd.paxos.SnapshotBytes;
+import io.lockd.paxos.SnapshotSink;
 import java.util.function.LongConsumer;
 
 /**
@@ -61,11 +62,10 @@ final class TimedStateMachine implements StateMachine {
       }
 
       @Override
-      public SnapshotBytes encodeAfter(byte[] prefix) {
+      public void encodeTo(byte[] prefix, SnapshotSink sink) {
         long encodeStart = System.nanoTime();
-        SnapshotBytes bytes = image.encodeAfter(prefix);
+        image.encodeTo(prefix, sink);
         snapshots.accept(copyNanos[0] + System.nanoTime() - encodeStart);
-        return bytes;
       }
     };
   }

@@ -21,7 +21,8 @@ import java.util.stream.Stream;
  *   checkpoint-%016x.db         MapDB checkpoints, named by the last group seq they cover
  *   snapshot-%016x.snap         snapshots, numbered in the order written (a number is never
  *                               used twice; later checkpoints may refer to the same file)
- *   *.tmp, wal/*.tmp            unfinished checkpoints and spare segments; deleted at open
+ *   *.tmp, wal/*.tmp            unfinished checkpoints, snapshots being encoded and spare
+ *                               segments; deleted at open
  * </pre>
  *
  * Other files (the server's own lock file, for one) are left alone.
@@ -155,6 +156,11 @@ final class DataDirectory implements AutoCloseable {
 
   private static String snapshotName(long number) {
     return SNAPSHOT_PREFIX + String.format(Locale.ROOT, "%016x", number);
+  }
+
+  /** A temporary an encoder writes a snapshot into; deleted at open unless renamed before. */
+  Path encodingTmp(long unique) {
+    return root.resolve("encoding-" + unique + TMP_SUFFIX);
   }
 
   /** Snapshot files by the number in their name. */

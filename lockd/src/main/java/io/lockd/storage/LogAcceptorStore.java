@@ -1,6 +1,7 @@
 package io.lockd.storage;
 
 import io.lockd.invariant.Invariants;
+import io.lockd.paxos.SnapshotSink;
 import io.lockd.paxos.StoreWrite;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,6 +36,7 @@ public final class LogAcceptorStore implements AcceptorStore {
   private static final AtomicInteger INSTANCES = new AtomicInteger();
 
   private final DataDirectory directory;
+  private final StorageIo io;
   private final LogStoreOptions options;
   private final AcceptorMirror mirror;
   private final RecoveredState recovered;
@@ -54,6 +56,7 @@ public final class LogAcceptorStore implements AcceptorStore {
       DataDirectory directory, StorageIo io, LogStoreOptions options, LogRecovery.Result found)
       throws IOException {
     this.directory = directory;
+    this.io = io;
     this.options = options;
     this.mirror = found.mirror();
     this.recovered = mirror.recovered();
@@ -180,6 +183,14 @@ public final class LogAcceptorStore implements AcceptorStore {
   /** The seq of the last group in the log. */
   long lastSeq() {
     return lastSeq;
+  }
+
+  /**
+   * A sink that writes a snapshot being encoded to a temporary file of this store's directory, for
+   * the next checkpoint to take without writing it again. Any thread may use one.
+   */
+  public SnapshotSink snapshotSink() {
+    return new FileSnapshotSink(directory, io);
   }
 
   /** The last group a durable checkpoint covers. */

@@ -5,6 +5,7 @@ import io.lockd.paxos.SnapshotBytes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.function.BooleanSupplier;
@@ -41,8 +42,19 @@ final class SnapshotFiles {
     if (existing != null) {
       return existing;
     }
-    Path tmp = directory.snapshotTmp(number);
     Path file = directory.snapshot(number);
+    if (snapshot instanceof FileSnapshot encoded && encoded.number() == 0) {
+      try {
+        // Written and synced by the encoder: naming it is all that is left.
+        io.rename(encoded.file(), file);
+        io.fsync(directory.root());
+        encoded.numbered(number, file);
+        return encoded;
+      } catch (NoSuchFileException e) {
+        // Not in this directory (any more): copied below, as bytes from anywhere are.
+      }
+    }
+    Path tmp = directory.snapshotTmp(number);
     io.delete(tmp);
     boolean renamed = false;
     try {
@@ -64,7 +76,9 @@ final class SnapshotFiles {
     if (where instanceof MemorySnapshot m && m.isMoved()) {
       where = m.movedCopy();
     }
-    if (where instanceof FileSnapshot f && f.file().equals(directory.snapshot(f.number()))) {
+    if (where instanceof FileSnapshot f
+        && f.number() > 0
+        && f.file().equals(directory.snapshot(f.number()))) {
       return f;
     }
     return null;

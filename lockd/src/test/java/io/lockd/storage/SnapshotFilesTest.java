@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.lockd.paxos.Entry;
 import io.lockd.paxos.MemorySnapshot;
 import io.lockd.paxos.SnapshotBytes;
+import io.lockd.paxos.SnapshotSink;
 import io.lockd.paxos.StoreWrite;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -76,6 +77,60 @@ class SnapshotFilesTest extends LogStoreFixture {
       RecoveredState found = log.recover();
       assertSameState(reference.recover(), found);
       assertInstanceOf(FileSnapshot.class, found.snapshot(), "recovered as the file, not an array");
+    }
+  }
+
+  @Test
+  void anEncodersFileIsRenamedIntoPlaceNotWrittenAgain() throws IOException {
+    AtomicInteger copies = new AtomicInteger();
+    StorageIo.Hook count =
+        (op, file) -> {
+          if (op == StorageIo.Op.WRITE && file.getFileName().toString().startsWith("snapshot-")) {
+            copies.incrementAndGet();
+          }
+        };
+    byte[] first = TestData.bytes(8, 100_000);
+    byte[] second = TestData.bytes(9, 50_000);
+    try (LogAcceptorStore log = LogAcceptorStore.open(store, options(), count)) {
+      SnapshotSink sink = log.snapshotSink(); // as the encoder's thread uses it
+      sink.write(first.clone(), first.length);
+      sink.write(second.clone(), 20_000); // a block's first bytes only
+      SnapshotBytes encoded = sink.finish();
+      assertEquals(List.of(), snapshotFiles(), "a temporary until a checkpoint takes it");
+      accept(log, 1, 10);
+      write(log, new StoreWrite.Chosen(10), new StoreWrite.Snapshot(10, encoded));
+      LogAcceptorStoreTest.awaitCheckpoints(log);
+      assertEquals(0, copies.get(), "renamed, not copied");
+      assertEquals(1, snapshotFiles().size());
+    }
+    try (LogAcceptorStore log = open()) {
+      byte[] expected = new byte[first.length + 20_000];
+      System.arraycopy(first, 0, expected, 0, first.length);
+      System.arraycopy(second, 0, expected, first.length, 20_000);
+      assertArrayEquals(expected, log.recover().snapshot().toArray());
+    }
+    try (Stream<Path> files = Files.list(store)) {
+      assertEquals(0, files.filter(f -> f.toString().endsWith(".tmp")).count());
+    }
+  }
+
+  @Test
+  void anEncodingNoCheckpointTookIsGoneAfterTheNextOpen() throws IOException {
+    try (LogAcceptorStore log = open()) {
+      SnapshotSink sink = log.snapshotSink();
+      sink.write(TestData.bytes(10, 5000), 5000);
+      assertEquals(5000, sink.finish().size());
+      SnapshotSink failed = log.snapshotSink();
+      failed.write(new byte[100], 100);
+      failed.abandon();
+    }
+    try (LogAcceptorStore log = open()) {
+      log.recover();
+    }
+    try (Stream<Path> files = Files.list(store)) {
+      assertEquals(
+          List.of(),
+          files.filter(f -> f.getFileName().toString().startsWith("encoding-")).toList());
     }
   }
 

@@ -11,6 +11,7 @@ import io.grpc.stub.StreamObserver;
 import io.lockd.namespace.NamespaceImage;
 import io.lockd.paxos.Membership;
 import io.lockd.paxos.MembershipChange;
+import io.lockd.paxos.SnapshotSink;
 import io.lockd.proto.v1.AddMemberRequest;
 import io.lockd.proto.v1.ClusterGrpc;
 import io.lockd.proto.v1.ForceCloseSessionRequest;
@@ -35,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * lockd.v1.Cluster. Status is answered by any replica, leader or not: its own entry exactly, each
@@ -53,6 +55,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
   private final AdminRights admins;
   private final String cellName;
   private final int selfId;
+  private final Supplier<SnapshotSink> backupSinks;
 
   ClusterService(
       CellGateway gateway,
@@ -61,7 +64,9 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
       MemberAddresses addresses,
       AdminRights admins,
       String cellName,
-      int selfId) {
+      int selfId,
+      Supplier<SnapshotSink> backupSinks) {
+    this.backupSinks = backupSinks;
     this.addresses = addresses;
     this.admins = admins;
     this.cellName = cellName;
@@ -144,7 +149,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
                   public void ok(NamespaceImage.Capture capture) {
                     // Encoding a large state takes seconds: never on the replica's loop, which
                     // only copied it. A backup is rare; the common pool is enough.
-                    CompletableFuture.supplyAsync(capture::encode)
+                    CompletableFuture.supplyAsync(() -> capture.encode(backupSinks.get()))
                         .whenComplete(
                             (image, failed) -> {
                               if (failed == null) {

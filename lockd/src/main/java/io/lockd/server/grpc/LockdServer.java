@@ -171,7 +171,8 @@ public final class LockdServer implements AutoCloseable {
                               new MemberAddresses(config.peerAddresses(), config.clientAddresses()),
                               config.adminRights(),
                               config.cell(),
-                              id),
+                              id,
+                              runtime::snapshotSink),
                           ClusterService.scopeInterceptor())))
               .addService(guard.guard(health.manager().getHealthService().bindService()))
               .addService(ProtoReflectionServiceV1.newInstance())
