@@ -1,6 +1,7 @@
 package io.lockd.daemon;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.lockd.paxos.SnapshotBytes;
 import io.lockd.proto.v1.SaveSnapshotResponse;
 import io.lockd.proto.v1.SnapshotHeader;
 import java.io.BufferedInputStream;
@@ -11,7 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * A backup written by {@code lockctl snapshot save}, read and verified: the format line, then the
@@ -20,12 +23,13 @@ import java.util.Arrays;
  * match is refused with a message that says which.
  *
  * @param header what the backup is of
- * @param snapshot the namespace's encoded state
+ * @param snapshot the namespace's encoded state, in memory as the chunks it was saved in (a
+ *     snapshot of a gigabyte is never one array)
  */
-record BackupFile(SnapshotHeader header, byte[] snapshot) {
+record BackupFile(SnapshotHeader header, SnapshotBytes snapshot) {
   static final byte[] MAGIC = "lockd-snapshot-v1\n".getBytes(StandardCharsets.US_ASCII);
 
-  /** Java arrays end before 2^31; a snapshot is held whole in memory. */
+  /** The wire's chunk offsets and a replica's snapshot transfer are bounded by 2^31. */
   private static final long SIZE_MAX = Integer.MAX_VALUE - 64;
 
   static BackupFile read(Path file) throws IOException {
@@ -53,18 +57,18 @@ record BackupFile(SnapshotHeader header, byte[] snapshot) {
         throw new IOException(
             file + ": a snapshot of " + header.getSizeBytes() + " bytes is too large");
       }
-      byte[] snapshot = new byte[(int) header.getSizeBytes()];
+      long size = header.getSizeBytes();
+      List<byte[]> chunks = new ArrayList<>();
       MessageDigest digest = sha256();
-      int filled = 0;
+      long filled = 0;
       while (true) {
         SaveSnapshotResponse part = SaveSnapshotResponse.parseDelimitedFrom(in);
         if (part == null) {
           throw new IOException(file + ": the backup ends early (it has no digest): truncated?");
         }
         if (part.hasSha256()) {
-          if (filled != snapshot.length) {
-            throw new IOException(
-                file + ": " + filled + " bytes of a " + snapshot.length + "-byte snapshot");
+          if (filled != size) {
+            throw new IOException(file + ": " + filled + " bytes of a " + size + "-byte snapshot");
           }
           if (!Arrays.equals(part.getSha256().toByteArray(), digest.digest())) {
             throw new IOException(file + ": the snapshot's SHA-256 does not match: damaged");
@@ -72,14 +76,15 @@ record BackupFile(SnapshotHeader header, byte[] snapshot) {
           if (in.read() != -1) {
             throw new IOException(file + ": bytes follow the digest: not a backup as saved");
           }
-          return new BackupFile(header, snapshot);
+          return new BackupFile(header, SnapshotBytes.ofBlocks(chunks));
         }
-        if (!part.hasData() || filled + part.getData().size() > snapshot.length) {
+        if (!part.hasData() || filled + part.getData().size() > size) {
           throw new IOException(file + ": the backup holds more data than its header says");
         }
-        part.getData().copyTo(snapshot, filled);
-        digest.update(snapshot, filled, part.getData().size());
-        filled += part.getData().size();
+        byte[] chunk = part.getData().toByteArray();
+        digest.update(chunk);
+        chunks.add(chunk);
+        filled += chunk.length;
       }
     }
   }

@@ -4,8 +4,8 @@ import io.lockd.namespace.Namespace;
 import io.lockd.namespace.NamespaceImage;
 import io.lockd.namespace.NamespaceLimits;
 import io.lockd.namespace.NamespaceSizes;
-import io.lockd.paxos.SnapshotBytes;
 import io.lockd.paxos.StoreWrite;
+import io.lockd.replica.ChecksummingSink;
 import io.lockd.server.grpc.LockdConfig;
 import io.lockd.storage.LogAcceptorStore;
 import java.io.IOException;
@@ -50,6 +50,9 @@ import picocli.CommandLine.Spec;
           + " data directory in use."
     })
 final class RestoreCommand implements Callable<Integer> {
+  /** How long the restored snapshot's checkpoint may take to become durable. */
+  private static final long CHECKPOINT_WAIT_MILLIS = 10 * 60_000;
+
   @Spec CommandSpec spec;
 
   @Parameters(paramLabel = "FILE", description = "The backup ('lockctl snapshot save FILE').")
@@ -70,12 +73,18 @@ final class RestoreCommand implements Callable<Integer> {
     Namespace namespace;
     try {
       backup = BackupFile.read(file);
-      namespace = Namespace.fromSnapshot(SnapshotBytes.of(backup.snapshot()));
-      NamespaceImage image = namespace.image();
-      if (image.checksum() != backup.header().getStateChecksum()) {
+      namespace = Namespace.fromSnapshot(backup.snapshot());
+      // Encoded again only for its checksum: no bytes kept, so a large state is held just once.
+      ChecksummingSink reencoded = new ChecksummingSink(null, 0, true);
+      NamespaceImage.Capture capture = namespace.imageCapture();
+      while (!capture.copyMore()) {
+        // a tool with no loop to share: copies every step at once
+      }
+      capture.encodeTo(reencoded);
+      if (reencoded.checksum() != backup.header().getStateChecksum()) {
         throw new IOException(
             "the snapshot decodes to another state than the one it was taken from (checksum "
-                + Long.toHexString(image.checksum())
+                + Long.toHexString(reencoded.checksum())
                 + ", header says "
                 + Long.toHexString(backup.header().getStateChecksum())
                 + "): a backup from another lockd build?");
@@ -88,8 +97,15 @@ final class RestoreCommand implements Callable<Integer> {
     long slot = backup.header().getSlot();
     try (LogAcceptorStore store = LogAcceptorStore.open(dataDir)) {
       store.recover();
-      store.write(List.of(new StoreWrite.Rebuilt(slot, slot, backup.snapshot())));
+      // Durable in a checkpoint (the snapshot in its own file) before this tool says it is done.
+      store.write(List.of(new StoreWrite.Snapshot(slot, backup.snapshot())));
       store.sync();
+      if (!store.checkpointNow(CHECKPOINT_WAIT_MILLIS)) {
+        throw new IllegalStateException(
+            "the snapshot's checkpoint did not complete within "
+                + CHECKPOINT_WAIT_MILLIS / 1000
+                + " s (see the log above)");
+      }
     } catch (RuntimeException e) {
       err.println("lockd restore: cannot write " + dataDir + ": " + e.getMessage());
       return 1;

@@ -56,6 +56,11 @@ public record NamespaceImage(
       return encode(SnapshotSink.inMemory());
     }
 
+    /** Writes the encoding into {@code sink}, without finishing it or taking its checksum. */
+    public void encodeTo(SnapshotSink sink) {
+      state.encodeTo(new byte[0], sink);
+    }
+
     /**
      * The same, encoded into {@code sink} (a backup of a large state goes to a temporary file, so
      * that the serving replica's heap does not hold the state twice).

@@ -12,7 +12,7 @@ import java.util.zip.CRC32C;
  * a gigabyte of state is then computed from the blocks as they go by, never read back, and an
  * encoding made only for its checksum keeps no bytes at all.
  */
-final class ChecksummingSink implements SnapshotSink {
+public final class ChecksummingSink implements SnapshotSink {
   private final SnapshotSink target;
   private final boolean checksum;
   private final CRC32C high = new CRC32C();
@@ -25,7 +25,7 @@ final class ChecksummingSink implements SnapshotSink {
    * @param prefixBytes how many leading bytes are not the state's (left out of the checksum)
    * @param checksum whether to compute the checksum at all
    */
-  ChecksummingSink(SnapshotSink target, int prefixBytes, boolean checksum) {
+  public ChecksummingSink(SnapshotSink target, int prefixBytes, boolean checksum) {
     this.target = target;
     this.prefixLeft = prefixBytes;
     this.checksum = checksum;
@@ -59,12 +59,12 @@ final class ChecksummingSink implements SnapshotSink {
   }
 
   /** Every byte written, prefix included. */
-  long size() {
+  public long size() {
     return size;
   }
 
   /** The state's checksum, as {@link StateMachine#checksumOf} computes it. */
-  long checksum() {
+  public long checksum() {
     return (high.getValue() << 32) | low.getValue();
   }
 }

@@ -215,6 +215,16 @@ public final class LogAcceptorStore implements AcceptorStore {
     logBytesSinceCheckpoint = 0;
   }
 
+  /**
+   * Makes everything synced so far durable in a checkpoint now, its snapshot included, and waits
+   * for it: for a tool that writes a snapshot and exits ({@code lockd restore}). False if that did
+   * not happen within {@code timeoutMillis} (a failing checkpoint is retried until then).
+   */
+  public boolean checkpointNow(long timeoutMillis) {
+    requestCheckpoint();
+    return awaitCheckpoints(timeoutMillis) && checkpointer.durableSeq() >= lastSeq;
+  }
+
   /** Waits until no checkpoint is queued or running; false if that took too long (tests). */
   boolean awaitCheckpoints(long timeoutMillis) {
     try {
