@@ -150,6 +150,14 @@ class BackupRestoreTest {
     r = lockd("restore", truncated.toString(), "--data-dir", dir.resolve("d2").toString());
     assertEquals(2, r.code(), r.out());
     assertTrue(r.err().contains("truncated"), r.err());
+    assertFalse(Files.exists(dir.resolve("d2")), "nothing is left of a refused restore");
+
+    Path emptyBefore = Files.createDirectories(dir.resolve("d4"));
+    r = lockd("restore", damaged.toString(), "--data-dir", emptyBefore.toString());
+    assertEquals(2, r.code(), r.out());
+    try (java.util.stream.Stream<Path> left = Files.list(emptyBefore)) {
+      assertEquals(0, left.count(), "an empty directory given is left empty");
+    }
 
     Path used = Files.createDirectories(dir.resolve("used"));
     Files.writeString(used.resolve("something"), "x");

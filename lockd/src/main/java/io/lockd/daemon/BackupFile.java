@@ -2,6 +2,7 @@ package io.lockd.daemon;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.lockd.paxos.SnapshotBytes;
+import io.lockd.paxos.SnapshotSink;
 import io.lockd.proto.v1.SaveSnapshotResponse;
 import io.lockd.proto.v1.SnapshotHeader;
 import java.io.BufferedInputStream;
@@ -12,9 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * A backup written by {@code lockctl snapshot save}, read and verified: the format line, then the
@@ -23,8 +22,7 @@ import java.util.List;
  * match is refused with a message that says which.
  *
  * @param header what the backup is of
- * @param snapshot the namespace's encoded state, in memory as the chunks it was saved in (a
- *     snapshot of a gigabyte is never one array)
+ * @param snapshot the namespace's encoded state, as the sink given to {@link #read} keeps it
  */
 record BackupFile(SnapshotHeader header, SnapshotBytes snapshot) {
   static final byte[] MAGIC = "lockd-snapshot-v1\n".getBytes(StandardCharsets.US_ASCII);
@@ -32,16 +30,30 @@ record BackupFile(SnapshotHeader header, SnapshotBytes snapshot) {
   /** The wire's chunk offsets and a replica's snapshot transfer are bounded by 2^31. */
   private static final long SIZE_MAX = Integer.MAX_VALUE - 64;
 
+  /** Reads {@code file}, keeping the snapshot's chunks in memory. */
   static BackupFile read(Path file) throws IOException {
+    return read(file, SnapshotSink.inMemory());
+  }
+
+  /**
+   * Reads {@code file}, handing the snapshot's chunks to {@code sink} as they are read (a restore
+   * writes them straight into the new replica's store: a backup of a gigabyte is never held in
+   * memory). The sink is abandoned if the file is refused.
+   */
+  static BackupFile read(Path file, SnapshotSink sink) throws IOException {
     try {
-      return parse(file);
+      return parse(file, sink);
     } catch (InvalidProtocolBufferException e) {
+      sink.abandon();
       throw new IOException(
           file + ": the backup is truncated or damaged (" + e.getMessage() + ")", e);
+    } catch (IOException | RuntimeException e) {
+      sink.abandon();
+      throw e;
     }
   }
 
-  private static BackupFile parse(Path file) throws IOException {
+  private static BackupFile parse(Path file, SnapshotSink sink) throws IOException {
     try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
       byte[] magic = in.readNBytes(MAGIC.length);
       if (!Arrays.equals(magic, MAGIC)) {
@@ -58,7 +70,6 @@ record BackupFile(SnapshotHeader header, SnapshotBytes snapshot) {
             file + ": a snapshot of " + header.getSizeBytes() + " bytes is too large");
       }
       long size = header.getSizeBytes();
-      List<byte[]> chunks = new ArrayList<>();
       MessageDigest digest = sha256();
       long filled = 0;
       while (true) {
@@ -76,14 +87,14 @@ record BackupFile(SnapshotHeader header, SnapshotBytes snapshot) {
           if (in.read() != -1) {
             throw new IOException(file + ": bytes follow the digest: not a backup as saved");
           }
-          return new BackupFile(header, SnapshotBytes.ofBlocks(chunks));
+          return new BackupFile(header, sink.finish());
         }
         if (!part.hasData() || filled + part.getData().size() > size) {
           throw new IOException(file + ": the backup holds more data than its header says");
         }
         byte[] chunk = part.getData().toByteArray();
         digest.update(chunk);
-        chunks.add(chunk);
+        sink.write(chunk, chunk.length);
         filled += chunk.length;
       }
     }

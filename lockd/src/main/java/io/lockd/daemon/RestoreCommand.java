@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -69,10 +70,35 @@ final class RestoreCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    boolean existed = Files.exists(dataDir);
+    LogAcceptorStore store;
+    try {
+      checkEmpty(dataDir);
+      store = LogAcceptorStore.open(dataDir);
+    } catch (IOException | RuntimeException e) {
+      err.println("lockd restore: " + e.getMessage());
+      return 2;
+    }
+    int status;
+    try (store) {
+      status = restoreInto(store, out, err);
+    }
+    if (status != 0) {
+      removeWhatWasWritten(existed, err);
+    }
+    return status;
+  }
+
+  /**
+   * Reads the backup straight into {@code store} (its snapshot file), checks it, and makes it
+   * durable there: the state is held in memory once, never beside the backup's bytes.
+   */
+  private int restoreInto(LogAcceptorStore store, PrintWriter out, PrintWriter err) {
     BackupFile backup;
     Namespace namespace;
     try {
-      backup = BackupFile.read(file);
+      store.recover();
+      backup = BackupFile.read(file, store.snapshotSink());
       namespace = Namespace.fromSnapshot(backup.snapshot());
       // Encoded again only for its checksum: no bytes kept, so a large state is held just once.
       ChecksummingSink reencoded = new ChecksummingSink(null, 0, true);
@@ -89,14 +115,12 @@ final class RestoreCommand implements Callable<Integer> {
                 + Long.toHexString(backup.header().getStateChecksum())
                 + "): a backup from another lockd build?");
       }
-      checkEmpty(dataDir);
     } catch (IOException | RuntimeException e) {
       err.println("lockd restore: " + e.getMessage());
       return 2;
     }
     long slot = backup.header().getSlot();
-    try (LogAcceptorStore store = LogAcceptorStore.open(dataDir)) {
-      store.recover();
+    try {
       // Durable in a checkpoint (the snapshot in its own file) before this tool says it is done.
       store.write(List.of(new StoreWrite.Snapshot(slot, backup.snapshot())));
       store.sync();
@@ -127,6 +151,24 @@ final class RestoreCommand implements Callable<Integer> {
             : "start the replica with the backup's namespace limits:" + limits);
     out.flush();
     return 0;
+  }
+
+  /**
+   * A failed restore leaves the data directory as it found it: empty (it was checked to be), or
+   * absent.
+   */
+  private void removeWhatWasWritten(boolean existed, PrintWriter err) {
+    try (Stream<Path> files = Files.walk(dataDir)) {
+      List<Path> deepestFirst = files.sorted(Comparator.reverseOrder()).toList();
+      for (Path p : deepestFirst) {
+        if (existed && p.equals(dataDir)) {
+          continue;
+        }
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      err.println("lockd restore: could not remove what it wrote in " + dataDir + ": " + e);
+    }
   }
 
   private static void checkEmpty(Path dir) throws IOException {
