@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
 /**
@@ -58,6 +59,7 @@ public final class PaxosNode {
 
   private final Set<Integer> snapshotRequesters = new TreeSet<>();
   private Predicate<SnapshotBytes> snapshotReadable = state -> true;
+  private Supplier<SnapshotSink> snapshotSinks = SnapshotSink::inMemory;
 
   /**
    * Starts from what the acceptor store recovered.
@@ -119,6 +121,14 @@ public final class PaxosNode {
    */
   public void checkSnapshotsWith(Predicate<SnapshotBytes> readable) {
     this.snapshotReadable = readable;
+  }
+
+  /**
+   * Tells the core where to put a snapshot arriving from a peer, chunk by chunk (in memory unless
+   * told: production gives it a file of the acceptor store).
+   */
+  public void receiveSnapshotsInto(Supplier<SnapshotSink> sinks) {
+    this.snapshotSinks = sinks;
   }
 
   // ---- inputs -------------------------------------------------------------------------------
@@ -198,7 +208,7 @@ public final class PaxosNode {
     if (trust.divergence() != null) {
       if (now >= trust.nextAskAt(snapshotPatience())
           && (incomingSnapshot == null || incomingSnapshot.stalled(now, snapshotPatience()))) {
-        incomingSnapshot = null;
+        dropIncomingSnapshot();
         trust.askForState(now);
       }
       return;
@@ -710,7 +720,7 @@ public final class PaxosNode {
     stepDown(now);
     preVote = null;
     leaderId = -1;
-    incomingSnapshot = null;
+    dropIncomingSnapshot();
     snapshotRequesters.clear();
   }
 
@@ -767,6 +777,13 @@ public final class PaxosNode {
     }
   }
 
+  private void dropIncomingSnapshot() {
+    if (incomingSnapshot != null) {
+      incomingSnapshot.abandon();
+      incomingSnapshot = null;
+    }
+  }
+
   /** Adds a chunk to the snapshot arriving; returns the whole snapshot with its last chunk. */
   private SnapshotBytes assemble(Message.SnapshotChunk c, long now) {
     boolean fresh =
@@ -774,7 +791,8 @@ public final class PaxosNode {
             || incomingSnapshot.index != c.snapshotIndex()
             || incomingSnapshot.stalled(now, snapshotPatience());
     if (c.offset() == 0 && fresh) {
-      incomingSnapshot = new SnapshotAssembly(c.snapshotIndex(), now);
+      dropIncomingSnapshot();
+      incomingSnapshot = new SnapshotAssembly(c.snapshotIndex(), now, snapshotSinks.get());
     }
     if (incomingSnapshot == null || !incomingSnapshot.add(c, now) || !c.last()) {
       return null;

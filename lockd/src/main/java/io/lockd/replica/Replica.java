@@ -172,6 +172,7 @@ public final class Replica {
       node.abstainUntilChosen(recovered.lostThroughSlot());
     }
     node.checkSnapshotsWith(stateMachine::readable);
+    node.receiveSnapshotsInto(encoder::snapshotSink);
     this.lastSnapshotIndex = recovered.snapshotIndex();
     this.stateBytes = recovered.snapshot().size();
     this.lastAppliedAt = clock.nowMillis();

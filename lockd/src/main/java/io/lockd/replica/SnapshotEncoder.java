@@ -20,8 +20,9 @@ public interface SnapshotEncoder {
   void encode(Runnable encoding, Consumer<Boolean> done);
 
   /**
-   * Where a snapshot is encoded to: in memory unless the encoder has better (production: a file of
-   * the acceptor store, so that encoding a large state does not hold it twice in the heap).
+   * Where a snapshot is encoded to, and where one arriving from a peer is put: in memory unless the
+   * encoder has better (production: a file of the acceptor store, so that a large state is not held
+   * twice in the heap).
    */
   default SnapshotSink snapshotSink() {
     return SnapshotSink.inMemory();

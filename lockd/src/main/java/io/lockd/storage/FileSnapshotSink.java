@@ -12,10 +12,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32C;
 
 /**
- * An encoding written straight to a temporary file of the data directory, block by block as the
- * encoder fills them, and synced when finished: the encoder's thread does the writing, and the heap
- * holds one block at a time instead of the whole snapshot. The next checkpoint renames the file
- * into place rather than writing it again ({@link SnapshotFiles#store}).
+ * A snapshot written straight to a temporary file of the data directory, block by block as the
+ * encoder fills them (on the encoder's thread) or as a peer's chunks arrive (on the replica's
+ * loop): the heap holds one block at a time instead of the whole snapshot. The next checkpoint
+ * renames the file into place rather than writing it again ({@link SnapshotFiles#store}).
  */
 final class FileSnapshotSink implements SnapshotSink {
   /** Unique within the process: a stale temporary's cleanup never meets a newer file's name. */
@@ -50,15 +50,19 @@ final class FileSnapshotSink implements SnapshotSink {
     size += length;
   }
 
+  /**
+   * The bytes written, as a temporary file. Not synced here: the checkpoint that takes the file
+   * syncs it before naming it (a received snapshot is finished on the replica's loop, which must
+   * not wait for a gigabyte to reach the disk).
+   */
   @Override
   public SnapshotBytes finish() {
     try {
-      io.force(channel, true, file);
       channel.close();
       return FileSnapshot.temporary(file, size, (int) crc.getValue());
     } catch (IOException e) {
       abandon();
-      throw new UncheckedIOException("cannot sync the snapshot in " + file, e);
+      throw new UncheckedIOException("cannot finish the snapshot in " + file, e);
     }
   }
 

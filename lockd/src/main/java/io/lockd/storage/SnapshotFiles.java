@@ -45,7 +45,8 @@ final class SnapshotFiles {
     Path file = directory.snapshot(number);
     if (snapshot instanceof FileSnapshot encoded && encoded.number() == 0) {
       try {
-        // Written and synced by the encoder: naming it is all that is left.
+        // Written by the encoder (or a transfer): synced and named here, never copied.
+        syncFile(encoded.file(), io);
         io.rename(encoded.file(), file);
         io.fsync(directory.root());
         encoded.numbered(number, file);
@@ -67,6 +68,12 @@ final class SnapshotFiles {
       if (!renamed) {
         io.delete(tmp);
       }
+    }
+  }
+
+  private static void syncFile(Path file, StorageIo io) throws IOException {
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      io.force(channel, true, file);
     }
   }
 
