@@ -92,6 +92,69 @@ class DivergenceTest {
   }
 
   /**
+   * A snapshot arriving goes to the driver's sink chunk by chunk (production: a file), and a
+   * transfer given up for a newer one releases its sink (production: deletes the file), so that
+   * abandoned transfers leave nothing behind.
+   */
+  @Test
+  void aSnapshotArrivesIntoTheDriversSinkAndAnAbandonedOneIsReleased() {
+    CoreCell cell = new CoreCell(3);
+    int leader = cell.electLeader();
+    int odd = leader % 3 + 1;
+    int healthy = 6 - leader - odd;
+    cell.advance(200);
+    for (int id : cell.ids) {
+      cell.node(id).checksumTaken(1, id == odd ? 0xBADL : 0x600DL, cell.now);
+    }
+    cell.settle();
+    PaxosNode diverged = cell.node(odd);
+    assertNotNull(diverged.divergence());
+    List<String> events = new java.util.ArrayList<>();
+    int[] sinks = {0};
+    diverged.receiveSnapshotsInto(
+        () -> {
+          int n = ++sinks[0];
+          SnapshotSink memory = SnapshotSink.inMemory();
+          return new SnapshotSink() {
+            @Override
+            public void write(byte[] block, int length) {
+              events.add("sink " + n + " wrote " + length);
+              memory.write(block, length);
+            }
+
+            @Override
+            public SnapshotBytes finish() {
+              events.add("sink " + n + " finished");
+              return memory.finish();
+            }
+
+            @Override
+            public void abandon() {
+              events.add("sink " + n + " abandoned");
+            }
+          };
+        });
+    diverged.step(
+        new Message.SnapshotChunk(healthy, odd, 1, 0, new byte[] {1, 2}, false), cell.now);
+    diverged.step(
+        new Message.SnapshotChunk(healthy, odd, 2, 0, new byte[] {7, 7}, false), cell.now);
+    diverged.step(new Message.SnapshotChunk(healthy, odd, 2, 2, new byte[] {8}, true), cell.now);
+    Ready rebuilt = diverged.ready(cell.now);
+    assertEquals(2, rebuilt.snapshot().index());
+    assertEquals(
+        List.of(
+            "sink 1 wrote 2",
+            "sink 1 abandoned",
+            "sink 2 wrote 2",
+            "sink 2 wrote 1",
+            "sink 2 finished"),
+        events);
+    assertTrue(
+        java.util.Arrays.equals(new byte[] {7, 7, 8}, rebuilt.snapshot().state().toArray()),
+        "the snapshot is what the sink holds");
+  }
+
+  /**
    * The slots a diverged replica took as chosen go with the rebuild on disk too: restarted from its
    * store before they are chosen again, it holds the rebuilt state, not the diverged one it would
    * be rebuilt from again.
