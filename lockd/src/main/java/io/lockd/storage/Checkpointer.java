@@ -2,7 +2,9 @@ package io.lockd.storage;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.NavigableMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.LongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,8 +30,13 @@ final class Checkpointer implements AutoCloseable {
 
   private CheckpointImage queued;
 
-  /** The number of the next snapshot file: above every one this directory ever showed. */
-  private long nextSnapshotNumber;
+  private final SnapshotNumbers numbers;
+
+  /**
+   * The snapshot files the log still needs after a checkpoint covering group {@code p}: those of
+   * rebuilds in later groups (given p, the log store answers and forgets those at or below it).
+   */
+  private final LongFunction<Set<Long>> rebuildFilesAfter;
 
   private boolean running;
   private volatile boolean closed;
@@ -42,20 +49,25 @@ final class Checkpointer implements AutoCloseable {
       StorageIo io,
       Segments segments,
       CheckpointImage recovered,
+      SnapshotNumbers numbers,
+      LongFunction<Set<Long>> rebuildFilesAfter,
       long retryMillis,
-      String threadName)
-      throws IOException {
+      String threadName) {
     this.directory = directory;
     this.io = io;
     this.segments = segments;
     this.retryMillis = retryMillis;
     this.durableSeq = recovered.seq();
     this.durableSnapshotIndex = recovered.snapshotIndex();
-    NavigableMap<Long, Path> snapshots = directory.snapshots();
-    this.nextSnapshotNumber = snapshots.isEmpty() ? 1 : snapshots.lastKey() + 1;
+    this.numbers = numbers;
+    this.rebuildFilesAfter = rebuildFilesAfter;
     try {
       // Left by a crash between a checkpoint and its deletions, or by a checkpoint unreadable now.
-      deleteSnapshotsBut(directory, io, SnapshotFiles.fileOf(recovered.snapshot(), directory));
+      deleteSnapshotsBut(
+          directory,
+          io,
+          SnapshotFiles.fileOf(recovered.snapshot(), directory),
+          rebuildFilesAfter.apply(recovered.seq()));
     } catch (IOException | RuntimeException e) {
       log.warn("deleting unused snapshot files in {} failed", directory.root(), e);
     }
@@ -108,8 +120,7 @@ final class Checkpointer implements AutoCloseable {
         }
         FileSnapshot snapshotFile;
         try {
-          snapshotFile =
-              CheckpointFile.write(directory, image, nextSnapshotNumber++, io, () -> closed);
+          snapshotFile = CheckpointFile.write(directory, image, numbers.next(), io, () -> closed);
         } catch (CheckpointFile.Abandoned e) {
           return;
         } catch (IOException | RuntimeException e) {
@@ -179,7 +190,7 @@ final class Checkpointer implements AutoCloseable {
       for (Path older : directory.checkpoints().headMap(image.seq()).values()) {
         io.delete(older);
       }
-      deleteSnapshotsBut(directory, io, snapshotFile);
+      deleteSnapshotsBut(directory, io, snapshotFile, rebuildFilesAfter.apply(image.seq()));
       // Deletions need no directory fsync: one a crash undoes is done again after the next open.
       for (Path segment : segments.removeCoveredBy(image.seq())) {
         io.delete(segment);
@@ -192,14 +203,18 @@ final class Checkpointer implements AutoCloseable {
 
   /**
    * Deletes every snapshot file of {@code directory} but {@code kept} (the one the newest durable
-   * checkpoint refers to; null: none). Only the checkpoint thread writes snapshot files, so none is
-   * half-written when it runs.
+   * checkpoint refers to; null: none) and those numbered in {@code alsoKept} (rebuilds the log
+   * still refers to). A file is written as a temporary and renamed once whole, and the writer
+   * registers a rebuild's number before it makes the file, so nothing listed here is half-made.
    */
-  static void deleteSnapshotsBut(DataDirectory directory, StorageIo io, FileSnapshot kept)
+  static void deleteSnapshotsBut(
+      DataDirectory directory, StorageIo io, FileSnapshot kept, Set<Long> alsoKept)
       throws IOException {
-    for (Path file : directory.snapshots().values()) {
-      if (kept == null || !file.equals(kept.file())) {
-        io.delete(file);
+    for (Map.Entry<Long, Path> file : directory.snapshots().entrySet()) {
+      boolean needed =
+          (kept != null && file.getValue().equals(kept.file())) || alsoKept.contains(file.getKey());
+      if (!needed) {
+        io.delete(file.getValue());
       }
     }
   }

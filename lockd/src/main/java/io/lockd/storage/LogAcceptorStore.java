@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -44,6 +46,16 @@ public final class LogAcceptorStore implements AcceptorStore {
   private final SegmentPreparer preparer;
   private final LogAppender appender;
   private final Checkpointer checkpointer;
+  private final SnapshotNumbers numbers;
+
+  /**
+   * The snapshot files of rebuilds in the log, by file number, with the seq of the group that
+   * logged them ({@link #PENDING} until it is appended): kept until a checkpoint covers the group.
+   * Written by the writer thread, read by the checkpoint thread.
+   */
+  private final ConcurrentSkipListMap<Long, Long> rebuildFiles = new ConcurrentSkipListMap<>();
+
+  private static final long PENDING = Long.MAX_VALUE;
 
   private long lastSeq;
   private long logBytesSinceCheckpoint;
@@ -62,6 +74,8 @@ public final class LogAcceptorStore implements AcceptorStore {
     this.recovered = mirror.recovered();
     this.lastSeq = found.lastSeq();
     this.logBytesSinceCheckpoint = found.replayedBytes();
+    this.numbers = SnapshotNumbers.above(directory);
+    found.rebuildFiles().forEach((seq, number) -> rebuildFiles.put(number, seq));
     int n = INSTANCES.incrementAndGet();
     this.preparer =
         new SegmentPreparer(directory, io, options.segmentBytes(), "lockd-segment-prep-" + n);
@@ -74,6 +88,8 @@ public final class LogAcceptorStore implements AcceptorStore {
             io,
             found.segments(),
             found.checkpoint(),
+            numbers,
+            this::rebuildFilesAfter,
             options.checkpointRetryMillis(),
             "lockd-checkpoint-" + n);
     // A spare from the start: a new store's first sync then only renames it.
@@ -131,12 +147,48 @@ public final class LogAcceptorStore implements AcceptorStore {
     mirror.meta.validate(writes);
     try {
       for (StoreWrite w : writes) {
-        group.add(w);
-        mirror.apply(w);
+        StoreWrite logged = w instanceof StoreWrite.Rebuilt r ? withDurableFile(r) : w;
+        group.add(logged);
+        mirror.apply(logged);
       }
     } catch (RuntimeException e) {
       throw failed(e);
     }
+  }
+
+  /**
+   * {@code r} with its snapshot in a numbered file of this directory, synced before the group that
+   * logs the rebuild (which then refers to the file instead of carrying the bytes): a rebuild of a
+   * large state is one small record, and its snapshot never one array. Runs on the writer's thread;
+   * a rebuild is rare, and the replica serves nothing until it is done.
+   */
+  private StoreWrite.Rebuilt withDurableFile(StoreWrite.Rebuilt r) {
+    if (r.state().size() == 0) {
+      return r;
+    }
+    FileSnapshot file = SnapshotFiles.fileOf(r.state(), directory);
+    if (file == null) {
+      long number = numbers.next();
+      rebuildFiles.put(number, PENDING); // before the file exists: no checkpoint deletes it
+      try {
+        file = SnapshotFiles.store(directory, number, r.state(), io, () -> false);
+      } catch (IOException | CheckpointFile.Abandoned e) {
+        throw new UncheckedIOException(
+            new IOException("cannot write the snapshot of a rebuild in " + directory.root(), e));
+      }
+      SnapshotFiles.release(r.state(), file);
+    }
+    rebuildFiles.putIfAbsent(file.number(), PENDING);
+    return new StoreWrite.Rebuilt(r.index(), r.droppedThrough(), file);
+  }
+
+  /**
+   * The numbers of rebuilds' snapshot files the log after group {@code seq} still refers to; those
+   * at or below it are forgotten (a checkpoint covering {@code seq} holds their effect).
+   */
+  private Set<Long> rebuildFilesAfter(long seq) {
+    rebuildFiles.values().removeIf(logged -> logged <= seq);
+    return Set.copyOf(rebuildFiles.keySet());
   }
 
   /** Writes the buffered records as one group: one write, one {@code fdatasync}. */
@@ -168,6 +220,9 @@ public final class LogAcceptorStore implements AcceptorStore {
     group.reset();
     lastSeq = seq;
     groups++;
+    if (!rebuildFiles.isEmpty()) {
+      rebuildFiles.replaceAll((number, logged) -> logged == PENDING ? seq : logged);
+    }
   }
 
   /** How many groups {@link #sync} wrote: each one write and one {@code fdatasync}. */

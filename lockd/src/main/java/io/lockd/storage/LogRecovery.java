@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +42,8 @@ final class LogRecovery {
       long lastSeq,
       Path lastSegment,
       long appendOffset,
-      long replayedBytes) {}
+      long replayedBytes,
+      NavigableMap<Long, Long> rebuildFiles) {}
 
   private LogRecovery() {}
 
@@ -57,7 +59,7 @@ final class LogRecovery {
     NavigableMap<Long, Path> files = segments.files();
     AcceptorMirror mirror = AcceptorMirror.of(checkpoint);
     if (files.isEmpty()) {
-      return new Result(checkpoint, mirror, segments, covered, null, 0, 0);
+      return new Result(checkpoint, mirror, segments, covered, null, 0, 0, new TreeMap<>());
     }
     if (files.firstKey() > covered + 1) {
       throw withDamaged(
@@ -72,6 +74,7 @@ final class LogRecovery {
           damaged);
     }
     long[] replayed = {0};
+    NavigableMap<Long, Long> rebuildFiles = new TreeMap<>();
     long expected = files.firstKey();
     SegmentScanner.End end = null;
     for (Map.Entry<Long, Path> segment : files.entrySet()) {
@@ -93,7 +96,7 @@ final class LogRecovery {
               last,
               (seq, payload, offset) -> {
                 if (seq > covered) {
-                  replay(mirror, payload, file, offset, seq);
+                  replay(directory, mirror, payload, file, offset, seq, rebuildFiles);
                   replayed[0] += payload.capacity();
                 }
               });
@@ -118,7 +121,14 @@ final class LogRecovery {
       cut(lastSegment, end, io);
     }
     return new Result(
-        checkpoint, mirror, segments, expected - 1, lastSegment, end.offset(), replayed[0]);
+        checkpoint,
+        mirror,
+        segments,
+        expected - 1,
+        lastSegment,
+        end.offset(),
+        replayed[0],
+        rebuildFiles);
   }
 
   private static CheckpointImage newestCheckpoint(
@@ -136,10 +146,33 @@ final class LogRecovery {
     return NONE;
   }
 
+  /**
+   * Applies one group's records; a rebuild's snapshot file is opened (and its checksum checked) and
+   * noted in {@code rebuildFiles} under the group's seq, so that it is kept until a checkpoint
+   * covers the group.
+   */
   private static void replay(
-      AcceptorMirror mirror, ByteBuffer payload, Path file, int offset, long seq) {
+      DataDirectory directory,
+      AcceptorMirror mirror,
+      ByteBuffer payload,
+      Path file,
+      int offset,
+      long seq,
+      NavigableMap<Long, Long> rebuildFiles) {
+    LogRecords.SnapshotFileOpener opener =
+        (number, size, crc) -> {
+          try {
+            FileSnapshot opened =
+                FileSnapshot.open(directory.snapshot(number), number, size, crc, true);
+            rebuildFiles.put(seq, number);
+            return opened;
+          } catch (IOException e) {
+            throw new StorageCorruptionException(
+                "the snapshot file of a rebuild cannot be read: " + e, e);
+          }
+        };
     try {
-      LogRecords.decodeAll(payload, mirror::apply);
+      LogRecords.decodeAll(payload, mirror::apply, opener);
     } catch (StorageCorruptionException | IllegalStateException e) {
       // The payload passed its CRC: a record that does not parse or apply is not a torn write.
       throw SegmentScanner.corruption(file, offset, "group " + seq + ": " + e.getMessage());

@@ -134,6 +134,31 @@ class SnapshotFilesTest extends LogStoreFixture {
     }
   }
 
+  /**
+   * A rebuild is durable with its sync, so its snapshot is synced to a file of its own first and
+   * the log holds a reference to it, not the bytes: a rebuild of a large state is a small record.
+   */
+  @Test
+  void aRebuildIsLoggedAsAReferenceToItsSyncedFile() {
+    byte[] state = TestData.bytes(11, 300_000);
+    try (LogAcceptorStore log = open()) {
+      accept(log, 1, 10);
+      write(log, new StoreWrite.Chosen(10), new StoreWrite.Snapshot(5, TestData.bytes(12, 1000)));
+      LogAcceptorStoreTest.awaitCheckpoints(log);
+      long before = log.logBytes();
+      write(log, new StoreWrite.Rebuilt(8, 10, state));
+      assertTrue(log.logBytes() - before < 1000, "logged " + (log.logBytes() - before) + " B");
+      LogAcceptorStoreTest.awaitCheckpoints(log);
+      assertEquals(1, snapshotFiles().size(), "the rebuild's checkpoint refers to its file");
+    }
+    try (LogAcceptorStore log = open()) {
+      RecoveredState found = log.recover();
+      assertSameState(reference.recover(), found);
+      assertEquals(8, found.snapshotIndex());
+      assertArrayEquals(state, found.snapshot().toArray());
+    }
+  }
+
   @Test
   void aNewerSnapshotsCheckpointDeletesTheOlderFile() {
     byte[] newer = TestData.bytes(3, 70_000);
