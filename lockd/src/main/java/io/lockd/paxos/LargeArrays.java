@@ -26,13 +26,6 @@ public final class LargeArrays {
     }
   }
 
-  /** {@code Arrays.copyOfRange}, in slices ({@code to} within the array). */
-  public static byte[] copyOfRange(byte[] src, int from, int to) {
-    byte[] out = new byte[to - from];
-    copy(src, from, out, 0, out.length);
-    return out;
-  }
-
   /** {@code checksum.update(bytes)}, in slices. */
   public static void update(Checksum checksum, byte[] bytes) {
     update(checksum, bytes, 0, bytes.length);

@@ -64,14 +64,4 @@ public final class MembershipSnapshot {
     snapshot.read(fixed, configurations, 0, len);
     return new Parts(configurations, snapshot.from(fixed + (long) len));
   }
-
-  /** {@link #unwrap(SnapshotBytes)} of bytes in one array. */
-  public static Parts unwrap(byte[] snapshot) {
-    return unwrap(SnapshotBytes.of(snapshot));
-  }
-
-  /** The state machine's part of a stored snapshot (backups, restore). */
-  public static SnapshotBytes state(SnapshotBytes snapshot) {
-    return unwrap(snapshot).state();
-  }
 }
