@@ -51,7 +51,7 @@ final class KeepAliveMux implements StreamObserver<KeepAliveBatch> {
   private final CellGateway gateway;
   private final int selfId;
   private final String caller;
-  private final ServerCallStreamObserver<KeepAliveBatchResponse> call;
+  private final OutboundStream<KeepAliveBatchResponse> out;
 
   /** Batches received and not yet served, oldest first; guarded by itself. */
   private final ArrayDeque<KeepAliveBatch> queue = new ArrayDeque<>();
@@ -65,9 +65,6 @@ final class KeepAliveMux implements StreamObserver<KeepAliveBatch> {
   private boolean flushQueued;
   private boolean inBatch; // answering a batch: its task sends what it gathered at its end
 
-  private volatile boolean closed;
-  private volatile boolean waiting;
-
   KeepAliveMux(
       CellGateway gateway,
       int selfId,
@@ -76,16 +73,16 @@ final class KeepAliveMux implements StreamObserver<KeepAliveBatch> {
     this.gateway = gateway;
     this.selfId = selfId;
     this.caller = caller;
-    this.call = call;
+    this.out = new OutboundStream<>(call);
     call.setOnReadyHandler(
         () -> {
-          if (takeWaiting()) {
+          if (out.takeWaiting()) {
             gateway.submit(cell -> List.copyOf(streams.values()).forEach(KeepAliveStream::onReady));
           }
         });
     call.setOnCancelHandler(
         () -> {
-          closed = true;
+          out.markClosed();
           gateway.submit(cell -> forgetAll());
         });
   }
@@ -177,7 +174,7 @@ final class KeepAliveMux implements StreamObserver<KeepAliveBatch> {
       }
     }
     for (KeepAliveRequest request : batch.getRequestsList()) {
-      if (closed) {
+      if (out.closed()) {
         return;
       }
       KeepAliveStream stream = streams.get(request.getSessionId());
@@ -193,7 +190,7 @@ final class KeepAliveMux implements StreamObserver<KeepAliveBatch> {
 
   @Override
   public void onError(Throwable t) {
-    closed = true;
+    out.markClosed();
     gateway.submit(cell -> forgetAll());
   }
 
@@ -234,49 +231,16 @@ final class KeepAliveMux implements StreamObserver<KeepAliveBatch> {
     }
   }
 
-  private synchronized void send(KeepAliveBatchResponse response) {
-    if (closed) {
-      return;
-    }
-    try {
-      call.onNext(response);
-    } catch (RuntimeException e) {
-      closed = true; // the call ended under us
-    }
+  private void send(KeepAliveBatchResponse response) {
+    out.send(response);
   }
 
-  private synchronized void end(Throwable status) {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    try {
-      if (status == null) {
-        call.onCompleted();
-      } else {
-        call.onError(status);
-      }
-    } catch (RuntimeException e) {
-      // the call had already ended
-    }
+  private void end(Throwable status) {
+    out.end(status);
   }
 
   private boolean ready() {
-    if (closed) {
-      return false;
-    }
-    waiting = true; // first, so that an onReady racing this check still pushes
-    boolean ready = call.isReady();
-    if (ready) {
-      waiting = false;
-    }
-    return ready;
-  }
-
-  private boolean takeWaiting() {
-    boolean was = waiting;
-    waiting = false;
-    return was;
+    return out.ready();
   }
 
   private KeepAliveEnd ended(long sessionId, ServerError error) {
@@ -303,7 +267,7 @@ final class KeepAliveMux implements StreamObserver<KeepAliveBatch> {
 
     @Override
     public boolean closed() {
-      return closed;
+      return out.closed();
     }
 
     @Override

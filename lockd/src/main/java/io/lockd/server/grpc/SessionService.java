@@ -158,86 +158,49 @@ final class SessionService extends SessionGrpc.SessionImplBase {
     KeepAliveStream stream;
   }
 
-  /** The gRPC side of a KeepAlive stream; every call on it is serialized by its monitor. */
+  /** The gRPC side of a KeepAlive stream ({@link OutboundStream} serializes every call on it). */
   static final class GrpcEventSink implements EventSink {
     final ServerCallStreamObserver<KeepAliveResponse> call;
+    private final OutboundStream<KeepAliveResponse> out;
     private final GrpcErrors errors;
-    private volatile boolean closed;
-    private volatile boolean waiting;
 
     GrpcEventSink(ServerCallStreamObserver<KeepAliveResponse> call, GrpcErrors errors) {
       this.call = call;
+      this.out = new OutboundStream<>(call);
       this.errors = errors;
     }
 
     @Override
     public boolean ready() {
-      if (closed) {
-        return false;
-      }
-      waiting = true; // first, so that an onReady racing this check still pushes
-      boolean ready = call.isReady();
-      if (ready) {
-        waiting = false;
-      }
-      return ready;
+      return out.ready();
     }
 
     /** True once after a push found the transport full: the next onReady should push again. */
     boolean takeWaiting() {
-      boolean was = waiting;
-      waiting = false;
-      return was;
+      return out.takeWaiting();
     }
 
     @Override
     public boolean closed() {
-      return closed;
+      return out.closed();
     }
 
     @Override
-    public synchronized void send(KeepAliveResponse response) {
-      if (closed) {
-        return;
-      }
-      try {
-        call.onNext(response);
-      } catch (RuntimeException e) {
-        closed = true; // the call ended under us
-      }
+    public void send(KeepAliveResponse response) {
+      out.send(response);
     }
 
     @Override
     public void close(ServerError error) {
-      if (error == null) {
-        end(null);
-      } else {
-        end(errors.toStatus(error));
-      }
+      out.end(error == null ? null : errors.toStatus(error));
     }
 
     void fail(Throwable status) {
-      end(status);
+      out.end(status);
     }
 
     void markClosed() {
-      closed = true;
-    }
-
-    private synchronized void end(Throwable status) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      try {
-        if (status == null) {
-          call.onCompleted();
-        } else {
-          call.onError(status);
-        }
-      } catch (RuntimeException e) {
-        // the call had already ended
-      }
+      out.markClosed();
     }
   }
 }
