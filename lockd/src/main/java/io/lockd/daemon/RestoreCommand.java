@@ -5,7 +5,7 @@ import io.lockd.namespace.NamespaceImage;
 import io.lockd.namespace.NamespaceLimits;
 import io.lockd.namespace.NamespaceSizes;
 import io.lockd.paxos.StoreWrite;
-import io.lockd.replica.ChecksummingSink;
+import io.lockd.replica.StateMachine;
 import io.lockd.server.grpc.LockdConfig;
 import io.lockd.storage.LogAcceptorStore;
 import java.io.IOException;
@@ -101,7 +101,7 @@ final class RestoreCommand implements Callable<Integer> {
       backup = BackupFile.read(file, store.snapshotSink());
       namespace = Namespace.fromSnapshot(backup.snapshot());
       // Encoded again only for its checksum: no bytes kept, so a large state is held just once.
-      ChecksummingSink reencoded = new ChecksummingSink(null, 0, true);
+      StateMachine.ChecksummingSink reencoded = new StateMachine.ChecksummingSink(null, 0, true);
       NamespaceImage.Capture capture = namespace.imageCapture();
       while (!capture.copyMore()) {
         // a tool with no loop to share: copies every step at once

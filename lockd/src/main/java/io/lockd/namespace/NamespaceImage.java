@@ -66,16 +66,17 @@ public record NamespaceImage(
      * that the serving replica's heap does not hold the state twice).
      */
     public NamespaceImage encode(SnapshotSink sink) {
+      // The checksum is taken from the blocks as they go to the sink, not read back from it.
+      StateMachine.ChecksummingSink checksummed = new StateMachine.ChecksummingSink(sink, 0, true);
       SnapshotBytes bytes;
       try {
-        state.encodeTo(new byte[0], sink);
-        bytes = sink.finish();
+        state.encodeTo(new byte[0], checksummed);
+        bytes = checksummed.finish();
       } catch (RuntimeException | Error e) {
-        sink.abandon();
+        checksummed.abandon();
         throw e;
       }
-      return new NamespaceImage(
-          slot, appliedIndex, clockMillis, StateMachine.checksumOf(bytes), bytes);
+      return new NamespaceImage(slot, appliedIndex, clockMillis, checksummed.checksum(), bytes);
     }
   }
 }

@@ -2,6 +2,7 @@ package io.lockd.paxos;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Snapshot bytes in the heap, as blocks: the encoder's output blocks or the chunks of a transfer,
@@ -47,10 +48,7 @@ public final class MemorySnapshot implements SnapshotBytes {
 
   @Override
   public void read(long offset, byte[] dst, int at, int length) {
-    if (offset < 0 || length < 0 || offset + length > size) {
-      throw new IndexOutOfBoundsException(
-          "bytes " + offset + "+" + length + " of a snapshot of " + size);
-    }
+    Objects.checkFromIndexSize(offset, length, size());
     SnapshotBytes durable = moved;
     byte[][] held = blocks;
     if (held == null) {

@@ -1,5 +1,7 @@
 package io.lockd.paxos;
 
+import java.util.Objects;
+
 /** The bytes of another {@link SnapshotBytes} from an offset on: a view, nothing copied. */
 record SnapshotSlice(SnapshotBytes base, long start) implements SnapshotBytes {
   SnapshotSlice {
@@ -16,10 +18,7 @@ record SnapshotSlice(SnapshotBytes base, long start) implements SnapshotBytes {
 
   @Override
   public void read(long offset, byte[] dst, int at, int length) {
-    if (offset < 0 || length < 0 || offset + length > size()) {
-      throw new IndexOutOfBoundsException(
-          "bytes " + offset + "+" + length + " of a slice of " + size());
-    }
+    Objects.checkFromIndexSize(offset, length, size());
     base.read(start + offset, dst, at, length);
   }
 

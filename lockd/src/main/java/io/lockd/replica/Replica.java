@@ -454,8 +454,8 @@ public final class Replica {
             // checksum is taken from the blocks going by. An encoding for the checksum alone
             // keeps no bytes.
             byte[] prefix = e.snapshot ? MembershipSnapshot.header(e.configurations) : new byte[0];
-            ChecksummingSink sink =
-                new ChecksummingSink(
+            StateMachine.ChecksummingSink sink =
+                new StateMachine.ChecksummingSink(
                     e.snapshot ? encoder.snapshotSink() : null, prefix.length, e.checksum);
             try {
               e.image.encodeTo(prefix, sink);

@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.lang.ref.Cleaner;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Objects;
 
 /**
  * A snapshot in a file of the data directory, read from there on demand: the replica's heap holds
@@ -134,10 +135,7 @@ final class FileSnapshot implements SnapshotBytes {
 
   @Override
   public void read(long offset, byte[] dst, int at, int length) {
-    if (offset < 0 || length < 0 || offset + length > size) {
-      throw new IndexOutOfBoundsException(
-          "bytes " + offset + "+" + length + " of a snapshot of " + size);
-    }
+    Objects.checkFromIndexSize(offset, length, size());
     RandomAccessFile in = resources.in;
     try {
       synchronized (in) {
