@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
@@ -60,15 +61,16 @@ class MetricsEndpointTest {
 
   @BeforeAll
   void start(@TempDir Path data) throws Exception {
+    Iterator<Integer> metricsPorts = FreePorts.distinct(3).iterator();
     cell =
         InJvmCell.builder()
             .size(3)
             .dataRoot(data)
             // A snapshot every 2 slots, so that the setup's commands take one on every replica.
+            // The replicas' metrics ports picked together, so that they are distinct (picked one
+            // replica at a time, the same free port can come back twice).
             .settings(
-                b ->
-                    b.metricsListen("127.0.0.1:" + FreePorts.distinct(1).get(0))
-                        .snapshotEverySlots(2))
+                b -> b.metricsListen("127.0.0.1:" + metricsPorts.next()).snapshotEverySlots(2))
             .start();
     leader = cell.awaitLeader();
     long session =
