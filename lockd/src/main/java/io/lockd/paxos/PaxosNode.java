@@ -41,11 +41,7 @@ public final class PaxosNode {
   private long leaderBallot;
   private long lastLeaderContact = NEVER;
 
-  private long catchUpTarget;
-  private long catchUpSentAt = NEVER;
-  private long catchUpSentFrom = -1;
-  private int catchUpSentTo = -1;
-  private SnapshotAssembly incomingSnapshot;
+  private final CatchUp catchUp;
 
   /**
    * While the chosen index is below it, this acceptor answers no prepare: see abstainUntilChosen.
@@ -59,7 +55,6 @@ public final class PaxosNode {
 
   private final Set<Integer> snapshotRequesters = new TreeSet<>();
   private Predicate<SnapshotBytes> snapshotReadable = state -> true;
-  private Supplier<SnapshotSink> snapshotSinks = SnapshotSink::inMemory;
 
   /**
    * Starts from what the acceptor store recovered.
@@ -85,6 +80,7 @@ public final class PaxosNode {
     this.appliedIndex = log.snapshotIndex();
     this.configs = new Configurations(Membership.ofVoters(config.replicaIds()));
     this.trust = new CellTrust(config, out, configs::latest);
+    this.catchUp = new CatchUp(self, config.retransmitMillis(), out);
     if (log.snapshotIndex() > 0) {
       MembershipSnapshot.Parts parts = MembershipSnapshot.unwrap(log.snapshot());
       if (parts.configurations() != null) {
@@ -128,7 +124,7 @@ public final class PaxosNode {
    * told: production gives it a file of the acceptor store).
    */
   public void receiveSnapshotsInto(Supplier<SnapshotSink> sinks) {
-    this.snapshotSinks = sinks;
+    catchUp.receiveInto(sinks);
   }
 
   // ---- inputs -------------------------------------------------------------------------------
@@ -206,9 +202,8 @@ public final class PaxosNode {
   public void tick(long now) {
     trust.tick(now);
     if (trust.divergence() != null) {
-      if (now >= trust.nextAskAt(snapshotPatience())
-          && (incomingSnapshot == null || incomingSnapshot.stalled(now, snapshotPatience()))) {
-        dropIncomingSnapshot();
+      if (now >= trust.nextAskAt(catchUp.snapshotPatience()) && catchUp.noSnapshotArriving(now)) {
+        catchUp.dropSnapshot();
         trust.askForState(now);
       }
       return;
@@ -232,8 +227,8 @@ public final class PaxosNode {
       stepDown(now);
     }
     maybeHandOver(now);
-    if (catchUpTarget > log.chosenIndex()) {
-      requestCatchUp(catchUpSource(), now);
+    if (catchUp.behind(log.chosenIndex())) {
+      catchUp.request(catchUpSource(), log.chosenIndex(), now);
     }
   }
 
@@ -245,7 +240,7 @@ public final class PaxosNode {
   public long nextDeadline(long now) {
     long next = trust.nextDeadline();
     if (trust.divergence() != null) {
-      return Math.min(next, trust.nextAskAt(snapshotPatience()));
+      return Math.min(next, trust.nextAskAt(catchUp.snapshotPatience()));
     }
     if (leadership == null) {
       next =
@@ -260,11 +255,8 @@ public final class PaxosNode {
         next = Math.min(next, handover.deadline());
       }
     }
-    if (catchUpTarget > log.chosenIndex()) {
-      long retry = catchUpSentAt + config.retransmitMillis();
-      // Nothing could be asked just now (no source known, a snapshot still arriving): look again
-      // after a retransmit interval rather than at once.
-      next = Math.min(next, retry > now ? retry : now + config.retransmitMillis());
+    if (catchUp.behind(log.chosenIndex())) {
+      next = Math.min(next, catchUp.retryAt(now));
     }
     return next;
   }
@@ -349,7 +341,7 @@ public final class PaxosNode {
     snapshotReady(index, () -> stored);
   }
 
-  private void snapshotReady(long index, java.util.function.Supplier<SnapshotBytes> stored) {
+  private void snapshotReady(long index, Supplier<SnapshotBytes> stored) {
     Invariants.check(index <= appliedIndex, "snapshot %d beyond applied %d", index, appliedIndex);
     boolean healthy = trust.divergence() == null;
     if (index > log.snapshotIndex() && healthy) {
@@ -537,8 +529,8 @@ public final class PaxosNode {
     leadership.onHeartbeatAck(h, now);
     if (h.chosenIndex() > log.chosenIndex()) {
       // A follower learned more than its leader (from an earlier leader): fetch it from there.
-      catchUpTarget = Math.max(catchUpTarget, h.chosenIndex());
-      requestCatchUp(h.from(), now);
+      catchUp.want(h.chosenIndex());
+      catchUp.request(h.from(), log.chosenIndex(), now);
     }
     maybeHandOver(now);
   }
@@ -561,9 +553,9 @@ public final class PaxosNode {
     }
     markChosen(index);
     if (chosen > log.chosenIndex()) {
-      catchUpTarget = Math.max(catchUpTarget, chosen);
+      catchUp.want(chosen);
       if (leader != self) {
-        requestCatchUp(leader, now);
+        catchUp.request(leader, log.chosenIndex(), now);
       }
     }
   }
@@ -600,8 +592,8 @@ public final class PaxosNode {
     boolean leaderHeard = leaderId >= 0 && now - lastLeaderContact < config.electionTimeoutMillis();
     boolean follower = leadership == null;
     if (follower && c.index() > log.chosenIndex() && !leaderHeard && trust.divergence() == null) {
-      catchUpTarget = Math.max(catchUpTarget, c.index());
-      requestCatchUp(c.from(), now);
+      catchUp.want(c.index());
+      catchUp.request(c.from(), log.chosenIndex(), now);
     }
   }
 
@@ -610,23 +602,6 @@ public final class PaxosNode {
       return leadership.recoverySource();
     }
     return leaderId;
-  }
-
-  private void requestCatchUp(int from, long now) {
-    if (from < 0 || from == self) {
-      return;
-    }
-    if (incomingSnapshot != null && !incomingSnapshot.stalled(now, snapshotPatience())) {
-      return; // a snapshot is arriving; asking again would restart it
-    }
-    long fromSlot = log.chosenIndex() + 1;
-    if (fromSlot == catchUpSentFrom && now - catchUpSentAt < config.retransmitMillis()) {
-      return; // one request in flight per position; retried after the retransmit interval
-    }
-    catchUpSentFrom = fromSlot;
-    catchUpSentAt = now;
-    catchUpSentTo = from;
-    out.now(new Message.CatchUpRequest(self, from, fromSlot));
   }
 
   private void onCatchUpRequest(Message.CatchUpRequest r) {
@@ -649,7 +624,7 @@ public final class PaxosNode {
   }
 
   private void onCatchUpEntries(Message.CatchUpEntries c, long now) {
-    if (c.from() != catchUpSentTo) {
+    if (!catchUp.askedOf(c.from())) {
       return; // chosen entries are believed only from the replica asked for them
     }
     long index = log.chosenIndex();
@@ -671,19 +646,19 @@ public final class PaxosNode {
       index++;
     }
     markChosen(index);
-    catchUpTarget = Math.max(catchUpTarget, c.chosenIndex());
-    if (catchUpTarget > log.chosenIndex()) {
-      catchUpSentAt = NEVER; // progress made: ask for the next part at once
-      requestCatchUp(c.from(), now);
+    catchUp.want(c.chosenIndex());
+    if (catchUp.behind(log.chosenIndex())) {
+      catchUp.askAgainAtOnce(); // progress made: ask for the next part at once
+      catchUp.request(c.from(), log.chosenIndex(), now);
     }
     afterLearning(now);
   }
 
   private void onSnapshotChunk(Message.SnapshotChunk c, long now) {
-    if (c.snapshotIndex() <= log.chosenIndex() || c.from() != catchUpSentTo) {
+    if (c.snapshotIndex() <= log.chosenIndex() || !catchUp.askedOf(c.from())) {
       return; // a snapshot is believed only from the replica asked for catch-up
     }
-    SnapshotBytes state = assemble(c, now);
+    SnapshotBytes state = catchUp.assemble(c, now);
     if (state == null) {
       return; // more to come, or a gap or a stale chunk: the next catch-up request starts over
     }
@@ -702,9 +677,9 @@ public final class PaxosNode {
     if (leadership != null) {
       leadership.forgetChosenBelow(index);
     }
-    catchUpSentAt = NEVER;
-    if (catchUpTarget > log.chosenIndex()) {
-      requestCatchUp(c.from(), now);
+    catchUp.askAgainAtOnce();
+    if (catchUp.behind(log.chosenIndex())) {
+      catchUp.request(c.from(), log.chosenIndex(), now);
     }
     afterLearning(now);
   }
@@ -720,13 +695,13 @@ public final class PaxosNode {
     stepDown(now);
     preVote = null;
     leaderId = -1;
-    dropIncomingSnapshot();
+    catchUp.dropSnapshot();
     snapshotRequesters.clear();
   }
 
   /** A diverged replica takes in the snapshot of a replica that agrees with the majority. */
   private void onRebuildChunk(Message.SnapshotChunk c, long now) {
-    SnapshotBytes state = assemble(c, now);
+    SnapshotBytes state = catchUp.assemble(c, now);
     if (state == null) {
       return;
     }
@@ -744,8 +719,7 @@ public final class PaxosNode {
     appliedIndex = index;
     out.snapshot = new Ready.InstalledSnapshot(index, parts.state());
     trust.rebuilt();
-    catchUpTarget = 0;
-    catchUpSentAt = NEVER;
+    catchUp.clear();
     resetElectionTimer(now);
   }
 
@@ -775,41 +749,6 @@ public final class PaxosNode {
     if (leaderId >= 0 && leaderId != self && trust.distrusts(leaderId)) {
       leaderId = -1;
     }
-  }
-
-  private void dropIncomingSnapshot() {
-    if (incomingSnapshot != null) {
-      incomingSnapshot.abandon();
-      incomingSnapshot = null;
-    }
-  }
-
-  /** Adds a chunk to the snapshot arriving; returns the whole snapshot with its last chunk. */
-  private SnapshotBytes assemble(Message.SnapshotChunk c, long now) {
-    boolean fresh =
-        incomingSnapshot == null
-            || incomingSnapshot.index != c.snapshotIndex()
-            || incomingSnapshot.stalled(now, snapshotPatience());
-    if (c.offset() == 0 && fresh) {
-      dropIncomingSnapshot();
-      incomingSnapshot = new SnapshotAssembly(c.snapshotIndex(), now, snapshotSinks.get());
-    }
-    if (incomingSnapshot == null || !incomingSnapshot.add(c, now) || !c.last()) {
-      return null;
-    }
-    SnapshotBytes state = incomingSnapshot.bytes();
-    incomingSnapshot = null;
-    return state;
-  }
-
-  /**
-   * How long a snapshot may go without a new chunk before it is asked for again. Short, because a
-   * lost chunk leaves a gap only a new transfer fills; a pause of the sender does not restart a
-   * transfer (a repeated request for the snapshot under way is ignored by the transport, and the
-   * chunks that follow the pause still join the assembly).
-   */
-  private long snapshotPatience() {
-    return config.retransmitMillis() * 8;
   }
 
   private void afterLearning(long now) {
@@ -892,8 +831,8 @@ public final class PaxosNode {
     }
     leadership.onPromise(p, now);
     if (leadership.recoverySource() >= 0) {
-      catchUpTarget = Math.max(catchUpTarget, leadership.recoveryTarget());
-      requestCatchUp(leadership.recoverySource(), now);
+      catchUp.want(leadership.recoveryTarget());
+      catchUp.request(leadership.recoverySource(), log.chosenIndex(), now);
     }
     if (leadership.isLeader()) {
       leaderId = self;
@@ -1024,12 +963,8 @@ public final class PaxosNode {
         + log.snapshotIndex()
         + " leader="
         + leaderId
-        + " catchUpTarget="
-        + catchUpTarget
-        + " catchUpFrom="
-        + catchUpSentFrom
-        + " assembling="
-        + (incomingSnapshot != null)
+        + " "
+        + catchUp
         + " logSize="
         + log.size()
         + "}";
