@@ -307,20 +307,23 @@ public final class SimCell {
 
   /** Lease safety: at no instant do two replicas both hold a valid lease. */
   private void checkLeases() {
-    int holder = -1;
+    SimReplica holder = null;
     for (SimReplica r : replicas) {
       if (r.holdsLease()) {
-        if (holder >= 0) {
+        if (holder != null) {
           throw new Violation(
               "lease: replicas "
-                  + holder
+                  + holder.id
                   + " and "
                   + r.id
                   + " both hold a lease at t="
                   + events.nowMicros()
-                  + "us");
+                  + "us: "
+                  + holder.replica()
+                  + " and "
+                  + r.replica());
         }
-        holder = r.id;
+        holder = r;
       }
     }
   }

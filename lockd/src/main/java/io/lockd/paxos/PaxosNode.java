@@ -995,10 +995,18 @@ public final class PaxosNode {
   /**
    * True while this replica leads under a valid lease (it alone may expire sessions). A leader
    * whose removal is chosen says no: it is handing over, proposes nothing more, and the session
-   * duties that would propose belong to its successor.
+   * duties that would propose belong to its successor. So does a leader still recovering: until it
+   * has learned what its promisers reported chosen it may not know the configurations in force (a
+   * promiser whose log was compacted past a membership change sends no entry for it, only its
+   * chosen index), and a lease counted in a configuration that no longer governs proves nothing.
+   * The lease rounds it earns meanwhile still count once it leads, under the configurations it then
+   * knows.
    */
   public boolean holdsLease(long now) {
-    return leadership != null && !removalChosen() && leadership.leaseValid(now);
+    return leadership != null
+        && !removalChosen()
+        && leadership.phase() == Leadership.Phase.LEADING
+        && leadership.leaseValid(now);
   }
 
   public long leaseRemaining(long now) {
