@@ -51,7 +51,7 @@ final class CatchUp {
     if (from < 0 || from == self) {
       return;
     }
-    if (incoming != null && !incoming.stalled(now, snapshotPatience())) {
+    if (!noSnapshotArriving(now)) {
       return; // a snapshot is arriving; asking again would restart it
     }
     long fromSlot = chosenIndex + 1;
