@@ -17,8 +17,9 @@ public final class Seeds {
 
   /**
    * The result of seed {@code -D<oneProperty>=S} alone (printed) if that property is set, else of
-   * seeds 1..{@code -D<countProperty>} (default {@code defaultCount}), run in parallel and returned
-   * in seed order.
+   * {@code -D<countProperty>} seeds (default {@code defaultCount}) from {@code -Dsim.firstSeed}
+   * (default 1), run in parallel and returned in seed order. A long sweep from a new first seed
+   * explores schedules that CI's bounded range never saw.
    */
   public static <R> List<R> run(
       String oneProperty,
@@ -33,7 +34,8 @@ public final class Seeds {
       return List.of(result);
     }
     int seeds = Integer.getInteger(countProperty, defaultCount);
-    return LongStream.rangeClosed(1, seeds)
+    long first = Long.getLong("sim.firstSeed", 1);
+    return LongStream.range(first, first + seeds)
         .parallel()
         .mapToObj(runSeed)
         .sorted((a, b) -> Long.compare(seedOf.applyAsLong(a), seedOf.applyAsLong(b)))

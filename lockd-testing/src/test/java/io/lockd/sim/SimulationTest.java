@@ -32,7 +32,7 @@ class SimulationTest {
       return;
     }
     int seeds = Integer.getInteger("sim.seeds", 300);
-    long base = Long.getLong("sim.base", 1);
+    long base = Long.getLong("sim.firstSeed", 1);
     List<Simulation.Result> main = run(base, seeds, replicas);
     List<Simulation.Result> small = run(base + 1_000_000, Math.max(1, seeds / 10), 3);
     List<Simulation.Result> large = run(base + 2_000_000, Math.max(1, seeds / 10), 7);
