@@ -47,10 +47,10 @@ final class KeepAliveStream {
   private static final MethodDescriptor<KeepAliveRequest, KeepAliveResponse> KEEP_ALIVE =
       SessionGrpc.getKeepAliveMethod();
 
-  /** What the session does with the stream's news. */
   /** RESOURCE_EXHAUSTED endings in a row, without an answer between, that end the session. */
   static final int REFUSALS_BEFORE_GIVING_UP = 3;
 
+  /** What the session does with the stream's news. */
   interface Handler {
     /**
      * A response; its lease is counted from {@code sendNanos}, or not at all if that is {@link

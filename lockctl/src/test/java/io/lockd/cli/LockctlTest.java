@@ -76,7 +76,6 @@ class LockctlTest {
         code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
-  /** Waits (bounded) until a lockctl session has a watch in the cell. */
   /** The sessions that watch something now: a later lockctl's watch is a session not among them. */
   static Set<Long> watchingSessions() {
     try (LockClient c = client()) {

@@ -47,7 +47,6 @@ public final class ArchitectureRules {
     "io.lockd.transport.."
   };
 
-  /** What deterministic code must not touch: I/O, threads, timers and the daemon's I/O layers. */
   /**
    * The stream types of java.io, which reach no file or socket by themselves: the cores read
    * snapshots as streams ({@code SnapshotBytes.open}, protobuf's {@code CodedInputStream}). Where
@@ -58,6 +57,7 @@ public final class ArchitectureRules {
       JavaClass.Predicates.belongToAnyOf(
           java.io.InputStream.class, java.io.IOException.class, java.io.UncheckedIOException.class);
 
+  /** What deterministic code must not touch: I/O, threads, timers and the daemon's I/O layers. */
   private static final String[] IMPURE_PACKAGES = {
     "io.grpc..",
     "org.mapdb..",

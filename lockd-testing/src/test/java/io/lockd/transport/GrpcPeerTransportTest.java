@@ -352,7 +352,6 @@ class GrpcPeerTransportTest extends PeerTransportContract {
     }
   }
 
-  /** Opens a stream by hand with {@code headers}, sends {@code env}, and returns how it ended. */
   /** Opens a stream with {@code headers}, sends {@code envs}, half-closes; returns how it ended. */
   private Status rawStream(int port, Metadata headers, PeerEnvelope... envs) throws Exception {
     try (ForgingPeer peer = new ForgingPeer("127.0.0.1:" + port, headers)) {

@@ -147,7 +147,6 @@ public final class CellServer {
         || !backups.isEmpty();
   }
 
-  /** Requests waiting for an election to end (status pages, tests). */
   /** Cache invalidations not yet acknowledged by their sessions, for metrics. */
   public int pendingInvalidations() {
     return cache.pendingInvalidations();
@@ -158,6 +157,7 @@ public final class CellServer {
     return namespace.sizes();
   }
 
+  /** Requests waiting for an election to end (status pages, tests). */
   public int parkedRequests() {
     return parked.size();
   }

@@ -334,12 +334,12 @@ public final class LockdConfig {
     return server;
   }
 
-  /** Every member's client address by id, as clients dial it (redirects, the status view). */
   /** Every member's peer address by id, as the options give them. */
   public SortedMap<Integer, String> peerAddresses() {
     return members.peers();
   }
 
+  /** Every member's client address by id, as clients dial it (redirects, the status view). */
   public SortedMap<Integer, String> clientAddresses() {
     return members.clients();
   }
