@@ -663,10 +663,8 @@ public final class PaxosNode {
       return; // more to come, or a gap or a stale chunk: the next catch-up request starts over
     }
     long index = c.snapshotIndex();
-    MembershipSnapshot.Parts parts = MembershipSnapshot.unwrap(state);
-    if (!snapshotReadable.test(parts.state())
-        || (parts.configurations() != null && !configs.restore(parts.configurations()))) {
-      distrust(c.from(), "sent a snapshot the state machine cannot read", now);
+    MembershipSnapshot.Parts parts = readableSnapshot(state, c.from(), now);
+    if (parts == null) {
       return;
     }
     log.installSnapshot(index, state);
@@ -682,6 +680,21 @@ public final class PaxosNode {
       catchUp.request(c.from(), log.chosenIndex(), now);
     }
     afterLearning(now);
+  }
+
+  /**
+   * The parts of a snapshot {@code from} sent, if the state machine can read it and the
+   * configurations it carries restore; else null, and {@code from} is distrusted: installing it
+   * would stop this replica at once, and again at every restart.
+   */
+  private MembershipSnapshot.Parts readableSnapshot(SnapshotBytes state, int from, long now) {
+    MembershipSnapshot.Parts parts = MembershipSnapshot.unwrap(state);
+    if (snapshotReadable.test(parts.state())
+        && (parts.configurations() == null || configs.restore(parts.configurations()))) {
+      return parts;
+    }
+    distrust(from, "sent a snapshot the state machine cannot read", now);
+    return null;
   }
 
   // ---- divergence -----------------------------------------------------------------------------
@@ -706,10 +719,8 @@ public final class PaxosNode {
       return;
     }
     long index = c.snapshotIndex();
-    MembershipSnapshot.Parts parts = MembershipSnapshot.unwrap(state);
-    if (!snapshotReadable.test(parts.state())
-        || (parts.configurations() != null && !configs.restore(parts.configurations()))) {
-      distrust(c.from(), "sent a snapshot the state machine cannot read", now);
+    MembershipSnapshot.Parts parts = readableSnapshot(state, c.from(), now);
+    if (parts == null) {
       trust.askAgainSoon();
       return;
     }

@@ -92,6 +92,55 @@ class DivergenceTest {
   }
 
   /**
+   * A replica catching up from a snapshot the state machine cannot read keeps its own state (one
+   * installed would stop it at once, and again at every restart) and distrusts the sender; once the
+   * suspicion has run out it catches up from the same peer.
+   */
+  @Test
+  void aCatchUpSnapshotTheStateMachineCannotReadReplacesNothing() {
+    CoreCell cell = new CoreCell(3);
+    int leader = cell.electLeader();
+    int behind = leader % 3 + 1;
+    cell.isolate(behind);
+    for (long id = 1; id <= 5; id++) {
+      cell.node(leader).propose(new Command(id, new byte[1]));
+      cell.settle();
+    }
+    cell.healAll();
+    // It hears only heartbeats: enough to learn it is behind and ask the leader to catch it up.
+    cell.drop = m -> m.to() == behind && !(m instanceof Message.Heartbeat);
+    cell.advance(100);
+    PaxosNode l = cell.node(leader);
+    PaxosNode b = cell.node(behind);
+    assertTrue(b.chosenIndex() < l.chosenIndex(), b.toString());
+    assertTrue(
+        cell.sent.stream()
+            .anyMatch(
+                m -> m instanceof Message.CatchUpRequest && m.from() == behind && m.to() == leader),
+        "no catch-up asked for");
+
+    b.checkSnapshotsWith(state -> false);
+    b.ready(cell.now);
+    b.step(
+        new Message.SnapshotChunk(leader, behind, l.chosenIndex(), 0, new byte[] {7}, true),
+        cell.now);
+    Ready after = b.ready(cell.now);
+    assertNull(after.snapshot());
+    assertEquals(List.of(), after.writes());
+    assertEquals(0, b.snapshotIndex());
+    Suspicion s = b.suspicions().get(0);
+    assertEquals(leader, s.peer());
+    assertTrue(s.reason().contains("cannot read"), s.reason());
+
+    b.checkSnapshotsWith(state -> true);
+    cell.drop = m -> false;
+    for (int i = 0; i < 2_000 && b.chosenIndex() < l.chosenIndex(); i++) {
+      cell.advance(50);
+    }
+    assertTrue(b.chosenIndex() >= l.chosenIndex(), b.toString());
+  }
+
+  /**
    * A snapshot arriving goes to the driver's sink chunk by chunk (production: a file), and a
    * transfer given up for a newer one releases its sink (production: deletes the file), so that
    * abandoned transfers leave nothing behind.
