@@ -9,14 +9,9 @@ import io.lockd.proto.v1.ClusterGrpc;
 import io.lockd.proto.v1.NodeKind;
 import io.lockd.proto.v1.SaveSnapshotRequest;
 import io.lockd.proto.v1.SaveSnapshotResponse;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
+import io.lockd.testing.LoadAverage;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.URISyntaxException;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,8 +24,6 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Issue 13's scale benchmark (a main class, not a test): a five-process cell (or given endpoints)
@@ -107,10 +100,6 @@ public final class ScaleBenchmark {
   private static final int LOCK_CLIENTS = 8;
   private static final long CALL_MILLIS = StackBenchmark.CALL_MILLIS;
 
-  /** G1, serial and parallel say "total 524288K, used 12345K"; ZGC says "ZHeap used 1214M". */
-  private static final Pattern HEAP_USED =
-      Pattern.compile("total \\d+K, used (\\d+)K|ZHeap\\s+used (\\d+)M");
-
   private final Settings settings;
   private final LockdProcesses cell; // null: given endpoints
   private final CellClient admin;
@@ -154,7 +143,7 @@ public final class ScaleBenchmark {
     try {
       run(s, launch, dir, System.out);
     } finally {
-      deleteTree(dir);
+      StackBenchmark.deleteTree(dir);
     }
     System.exit(0);
   }
@@ -219,34 +208,34 @@ public final class ScaleBenchmark {
       lockPairs(addresses, Math.min(30, settings.lockSeconds()));
       without = lockPairs(addresses, settings.lockSeconds());
       out.printf(
-          "SCALE lock-pairs-per-s without-sessions=%.0f loadavg=%s%n", without, loadAverage());
+          "SCALE lock-pairs-per-s without-sessions=%.0f loadavg=%s%n", without, LoadAverage.now());
     }
     long[] before = heaps();
     long[] leaderBefore = leaderAndBallot();
 
-    List<Child> children = new ArrayList<>();
+    List<ScaleSessionChild> children = new ArrayList<>();
     int per = settings.sessions() / settings.processes();
     long start = System.nanoTime();
     for (int p = 0; p < settings.processes(); p++) {
       int count = p == settings.processes() - 1 ? settings.sessions() - per * p : per;
-      children.add(Child.start(addresses, count, settings, "scale-p" + p, dir));
+      children.add(ScaleSessionChild.start(addresses, count, settings, "scale-p" + p, dir));
     }
     long created = 0;
     try {
-      for (Child c : children) {
+      for (ScaleSessionChild c : children) {
         created += c.awaitCreated(TimeUnit.MINUTES.toMillis(30));
       }
       double seconds = (System.nanoTime() - start) / 1e9;
       out.printf(
           "SCALE sessions-created=%d in %.1f s: sessions-created-per-s=%.0f (from %d processes)"
               + " loadavg=%s%n",
-          created, seconds, created / seconds, settings.processes(), loadAverage());
+          created, seconds, created / seconds, settings.processes(), LoadAverage.now());
       long holdEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(settings.seconds());
       if (locks) {
         double with = lockPairs(addresses, settings.lockSeconds());
         out.printf(
             "SCALE lock-pairs-per-s with-%d-sessions=%.0f without=%.0f ratio=%.2f loadavg=%s%n",
-            created, with, without, with / Math.max(1, without), loadAverage());
+            created, with, without, with / Math.max(1, without), LoadAverage.now());
       }
       long killAfter = Long.getLong("scale.killLeaderAfter", 0);
       if (killAfter > 0 && cell != null) {
@@ -271,7 +260,7 @@ public final class ScaleBenchmark {
             after[0] >> 20,
             before[1] >> 20,
             after[1] >> 20,
-            loadAverage());
+            LoadAverage.now());
       } else {
         out.printf("SCALE memory-per-session not measured (given endpoints: no pids)%n");
       }
@@ -281,11 +270,11 @@ public final class ScaleBenchmark {
           leaderAfter,
           "from before the sessions to the end of the hold");
     } finally {
-      children.forEach(Child::stop);
+      children.forEach(ScaleSessionChild::stop);
     }
     long expired = 0;
     long restarts = 0;
-    for (Child c : children) {
+    for (ScaleSessionChild c : children) {
       long[] done = c.awaitDone(TimeUnit.MINUTES.toMillis(10));
       if (done[1] > 0) {
         out.printf("SCALE keepalive-reopen-reasons %s%n", c.reopenReasons);
@@ -296,7 +285,7 @@ public final class ScaleBenchmark {
     out.printf(
         "SCALE spurious-expiries=%d (must be 0) over %d s with %d sessions; keepalive streams"
             + " reopened=%d loadavg=%s%n",
-        expired, settings.seconds(), created, restarts, loadAverage());
+        expired, settings.seconds(), created, restarts, LoadAverage.now());
     return new long[] {created, expired};
   }
 
@@ -330,7 +319,7 @@ public final class ScaleBenchmark {
         afterSeconds,
         next,
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed),
-        loadAverage());
+        LoadAverage.now());
   }
 
   /** {leader id, its ballot} as the cell reports them now. */
@@ -396,7 +385,7 @@ public final class ScaleBenchmark {
     double seconds = (System.nanoTime() - start) / 1e9;
     out.printf(
         "SCALE nodes-created=%d of %d B in %.1f s: nodes-created-per-s=%.0f loadavg=%s%n",
-        n, settings.contentBytes(), seconds, n / seconds, loadAverage());
+        n, settings.contentBytes(), seconds, n / seconds, LoadAverage.now());
     long after = followerHeap();
     if (before >= 0 && after >= 0) {
       // A follower only: every replica holds the same namespace, and a full collection of the
@@ -404,7 +393,7 @@ public final class ScaleBenchmark {
       // lockd, would then move the leadership).
       out.printf(
           "SCALE memory-per-node follower=%d B (content %d B) loadavg=%s%n",
-          (after - before) / Math.max(1, n), settings.contentBytes(), loadAverage());
+          (after - before) / Math.max(1, n), settings.contentBytes(), LoadAverage.now());
     }
     Path backup = dir.resolve("scale.snap");
     snapshotUnderWrites(addresses, backup);
@@ -434,7 +423,7 @@ public final class ScaleBenchmark {
         after[0],
         Ballot.toString(after[1]),
         window,
-        loadAverage());
+        LoadAverage.now());
   }
 
   /**
@@ -536,7 +525,7 @@ public final class ScaleBenchmark {
     out.printf(
         "SCALE snapshot bytes=%d time=%d ms (SaveSnapshot from the leader, whole stream)"
             + " loadavg=%s%n",
-        bytes, TimeUnit.NANOSECONDS.toMillis(snapEnd - snapStart), loadAverage());
+        bytes, TimeUnit.NANOSECONDS.toMillis(snapEnd - snapStart), LoadAverage.now());
     out.printf(
         "SCALE write-p99 during-snapshot=%.1f ms (%d writes) before=%.1f ms (%d writes)"
             + " leader-kept=%s loadavg=%s%n",
@@ -547,7 +536,7 @@ public final class ScaleBenchmark {
         leader == leaderAfter && ballot == ballotAfter
             ? "yes"
             : "NO (leader " + leader + " -> " + leaderAfter + ")",
-        loadAverage());
+        LoadAverage.now());
   }
 
   /**
@@ -598,7 +587,7 @@ public final class ScaleBenchmark {
     }
     out.printf(
         "SCALE restore time=%d ms (lockd restore, a new JVM, from %d bytes) loadavg=%s%n",
-        millis, Files.size(backup), loadAverage());
+        millis, Files.size(backup), LoadAverage.now());
   }
 
   /** Stops a follower, writes {@code writes} nodes, restarts it and times its catch-up. */
@@ -613,7 +602,10 @@ public final class ScaleBenchmark {
     out.printf(
         "SCALE catch-up time=%d ms (replica %d restarted after %d writes while it was down,"
             + " JVM start included) loadavg=%s%n",
-        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), follower, writes, loadAverage());
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
+        follower,
+        writes,
+        LoadAverage.now());
   }
 
   /**
@@ -646,7 +638,7 @@ public final class ScaleBenchmark {
         "SCALE catch-up-new-replica time=%d ms (replica %d: empty data directory, added as a"
             + " learner, lockd --join, JVM start included, until it applied what the others had)"
             + " loadavg=%s%n",
-        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), id, loadAverage());
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), id, LoadAverage.now());
   }
 
   private static double p99(List<long[]> writes, long from, long to) {
@@ -682,7 +674,7 @@ public final class ScaleBenchmark {
     while (!cell.alive(follower)) { // a replica killed by -Dscale.killLeaderAfter
       follower = follower % cell.size() + 1;
     }
-    return new long[] {heapAfterGc(cell.pid(leader)), heapAfterGc(cell.pid(follower))};
+    return new long[] {HeapProbe.afterGc(cell.pid(leader)), HeapProbe.afterGc(cell.pid(follower))};
   }
 
   /** A follower's heap after a full GC, in bytes; -1 without processes. */
@@ -691,167 +683,6 @@ public final class ScaleBenchmark {
       return -1;
     }
     int leader = admin.awaitLeaderId(CALL_MILLIS);
-    return heapAfterGc(cell.pid(leader % cell.size() + 1));
-  }
-
-  static long heapAfterGc(long pid) throws Exception {
-    jcmd(pid, "GC.run");
-    long usedKb = 0;
-    Matcher m = HEAP_USED.matcher(jcmd(pid, "GC.heap_info"));
-    while (m.find()) {
-      usedKb += m.group(1) != null ? Long.parseLong(m.group(1)) : Long.parseLong(m.group(2)) << 10;
-    }
-    return usedKb << 10;
-  }
-
-  private static String jcmd(long pid, String command) throws Exception {
-    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-    Process p =
-        new ProcessBuilder(jcmd.toString(), Long.toString(pid), command)
-            .redirectErrorStream(true)
-            .start();
-    String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IllegalStateException("jcmd " + pid + " " + command + " failed: " + text);
-    }
-    return text;
-  }
-
-  static String loadAverage() {
-    try {
-      String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
-      return f[0] + "/" + f[1] + "/" + f[2];
-    } catch (IOException | RuntimeException e) {
-      return "?";
-    }
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    try (var paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
-  }
-
-  /**
-   * This JVM's class path for a child JVM: under {@code exec:java} the project's classes are in the
-   * plugin's class loader, not on {@code java.class.path}.
-   */
-  static String classPath() {
-    List<String> entries = new ArrayList<>();
-    for (ClassLoader l = Thread.currentThread().getContextClassLoader();
-        l != null;
-        l = l.getParent()) {
-      if (l instanceof URLClassLoader u) {
-        for (URL url : u.getURLs()) {
-          try {
-            entries.add(Path.of(url.toURI()).toString());
-          } catch (URISyntaxException | IllegalArgumentException e) {
-            // not a file: skip
-          }
-        }
-      }
-    }
-    entries.add(System.getProperty("java.class.path"));
-    return String.join(java.io.File.pathSeparator, entries);
-  }
-
-  /** One client process ({@link ScaleSessionProcess}) and its output. */
-  private static final class Child {
-    private final Process process;
-    private final BufferedReader lines;
-
-    /** Why its sessions' KeepAlive streams were reopened while kept ({@code done ... why=}). */
-    String reopenReasons = "";
-
-    private Child(Process process) {
-      this.process = process;
-      this.lines =
-          new BufferedReader(
-              new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-    }
-
-    static Child start(Map<Integer, String> addresses, int count, Settings s, String name, Path dir)
-        throws IOException {
-      List<String> command =
-          List.of(
-              Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-              "-Xmx1g",
-              "-XX:+UseSerialGC",
-              "-cp",
-              classPath(),
-              ScaleSessionProcess.class.getName(),
-              String.join(",", addresses.values()),
-              Integer.toString(count),
-              Long.toString(s.leaseMillis()),
-              name,
-              Long.toString(s.seconds() + 3_600L),
-              System.getProperty("scale.keepalive", "batched"));
-      return new Child(
-          new ProcessBuilder(command).redirectError(dir.resolve(name + ".err").toFile()).start());
-    }
-
-    /** Waits for {@code created N MILLIS}; returns N. */
-    long awaitCreated(long timeoutMillis) throws IOException {
-      String line = awaitLine("created ", timeoutMillis);
-      return Long.parseLong(line.split(" ")[1]);
-    }
-
-    void stop() {
-      try {
-        process.getOutputStream().write("stop\n".getBytes(StandardCharsets.UTF_8));
-        process.getOutputStream().flush();
-      } catch (IOException e) {
-        process.destroy(); // already gone
-      }
-    }
-
-    /** Waits for {@code done ...}; returns {expired, restarts}. */
-    long[] awaitDone(long timeoutMillis) throws Exception {
-      String line = awaitLine("done ", timeoutMillis);
-      int why = line.indexOf(" why=");
-      reopenReasons = why < 0 ? "" : line.substring(why + 5);
-      long[] out = new long[2];
-      for (String f : line.split(" ")) {
-        if (f.startsWith("expired=")) {
-          out[0] = Long.parseLong(f.substring(8));
-        } else if (f.startsWith("restarts=")) {
-          out[1] = Long.parseLong(f.substring(9));
-        }
-      }
-      if (!process.waitFor(60, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-      }
-      return out;
-    }
-
-    private String awaitLine(String prefix, long timeoutMillis) throws IOException {
-      long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-      while (System.nanoTime() < end) {
-        if (!lines.ready()) {
-          if (!process.isAlive()) {
-            throw new IllegalStateException(
-                "a session process ended (" + process.exitValue() + ") before '" + prefix + "'");
-          }
-          try {
-            Thread.sleep(50);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-          }
-          continue;
-        }
-        String line = lines.readLine();
-        if (line == null) {
-          throw new IllegalStateException("a session process closed its output before " + prefix);
-        }
-        if (line.startsWith(prefix)) {
-          return line;
-        }
-      }
-      process.destroyForcibly();
-      throw new IllegalStateException("no '" + prefix + "' from a session process in time");
-    }
+    return HeapProbe.afterGc(cell.pid(leader % cell.size() + 1));
   }
 }

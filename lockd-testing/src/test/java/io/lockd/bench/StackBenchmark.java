@@ -8,6 +8,7 @@ import io.lockd.proto.v1.NodeGrpc;
 import io.lockd.proto.v1.NodeKind;
 import io.lockd.proto.v1.ReplicaRole;
 import io.lockd.proto.v1.ReplicaStatus;
+import io.lockd.testing.LoadAverage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -122,7 +123,8 @@ public final class StackBenchmark {
     }
   }
 
-  private static void deleteTree(Path dir) throws IOException {
+  /** Deletes {@code dir} and everything under it (a benchmark's scratch directory). */
+  static void deleteTree(Path dir) throws IOException {
     try (Stream<Path> paths = Files.walk(dir)) {
       for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(p);
@@ -457,7 +459,7 @@ public final class StackBenchmark {
           clientMs / ops,
           serverMs / 1e3 / wallSeconds,
           clientMs / 1e3 / wallSeconds,
-          loadAverage());
+          LoadAverage.now());
     }
   }
 
@@ -499,15 +501,6 @@ public final class StackBenchmark {
 
   private static long clientCpuNanos() {
     return ProcessHandle.current().info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
-  }
-
-  private static String loadAverage() {
-    try {
-      String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
-      return f[0] + "/" + f[1] + "/" + f[2];
-    } catch (IOException | RuntimeException e) {
-      return "?";
-    }
   }
 
   // ---- the cell --------------------------------------------------------------------------------

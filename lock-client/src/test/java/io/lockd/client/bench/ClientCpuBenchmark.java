@@ -3,7 +3,6 @@ package io.lockd.client.bench;
 import io.lockd.client.CreateOptions;
 import io.lockd.client.DistributedLock;
 import io.lockd.client.LockClient;
-import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -155,19 +154,6 @@ public final class ClientCpuBenchmark {
     LockClient.Builder builder(CellProcess cell) {
       LockClient.Builder b = LockClient.builder().endpoints(cell.addresses());
       return own ? b.sharedRuntime(false) : b;
-    }
-  }
-
-  static String loadAverage() {
-    try {
-      String[] f =
-          java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg"))
-              .trim()
-              .split("\\s+");
-      return f[0] + " " + f[1] + " " + f[2];
-    } catch (java.io.IOException e) {
-      return String.format(
-          Locale.ROOT, "%.2f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.lockd.client.bench;
 
+import io.lockd.testing.LoadAverage;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.util.HashMap;
@@ -76,7 +77,7 @@ record CpuSample(
           byKind,
           library,
           THREADS.getThreadCount(),
-          ClientCpuBenchmark.loadAverage());
+          LoadAverage.now());
     }
   }
 

@@ -8,8 +8,8 @@ import io.lockd.client.DistributedLock;
 import io.lockd.client.LockClient;
 import io.lockd.client.Session;
 import io.lockd.client.SessionState;
+import io.lockd.testing.LoadAverage;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -70,7 +70,7 @@ class TakeoverAfterFailoverTest {
           "trial %d: takeover after leader change: %.1f s (load average %s)%n",
           trial + 1,
           took,
-          loadAverage());
+          LoadAverage.now());
     }
     Collections.sort(seconds);
     double median = seconds.get(seconds.size() / 2);
@@ -79,7 +79,7 @@ class TakeoverAfterFailoverTest {
         "takeover after leader change: %.1f s (median of %d; load average %s)%n",
         median,
         trials,
-        loadAverage());
+        LoadAverage.now());
     // The holder's 3 s lease, the 5 s failover grace, an election and the 0.5 s lock-delay: well
     // under 30 s even on a loaded machine; the 45 s grace it replaces never got there.
     assertTrue(seconds.get(seconds.size() - 1) < 30, "takeover took " + seconds + " s");
@@ -148,7 +148,7 @@ class TakeoverAfterFailoverTest {
           "abandoned session's lock free %.1f s after a leader was back "
               + "(its lease 20 s; load average %s)%n",
           took,
-          loadAverage());
+          LoadAverage.now());
       // Without the close it stays held for the session's whole 20 s lease after the leader is
       // back.
       assertTrue(took < 10, "the lock was free only " + took + " s after a leader was back");
@@ -181,15 +181,5 @@ class TakeoverAfterFailoverTest {
       Thread.sleep(50);
     }
     throw new AssertionError("the holder did not get " + path + " within 90 s; see " + log);
-  }
-
-  private static String loadAverage() {
-    try {
-      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-      return f[0] + " " + f[1] + " " + f[2];
-    } catch (IOException | RuntimeException e) {
-      return String.format(
-          Locale.ROOT, "%.2f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
-    }
   }
 }
