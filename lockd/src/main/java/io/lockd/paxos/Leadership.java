@@ -58,16 +58,7 @@ final class Leadership {
 
   private final TreeMap<Long, SlotProgress> inflight = new TreeMap<>();
 
-  /**
-   * The followers that get a new slot's accept at once: those that made the last chosen slot's
-   * majority with this leader, or null (every follower) until a slot has shown who is quick.
-   */
-  private Set<Integer> eager;
-
-  /** Entries the other followers are owed, sent in one batch each per lazy flush. */
-  private final Map<Integer, List<Entry>> owed = new TreeMap<>();
-
-  private long owedSince;
+  private final ThriftyPhase2 accepts;
   private final ArrayDeque<Command> pending = new ArrayDeque<>();
   private long nextSlot;
   private long leadershipSlot = Long.MAX_VALUE;
@@ -90,6 +81,7 @@ final class Leadership {
     this.out = out;
     this.ballot = ballot;
     this.prepareFrom = log.chosenIndex() + 1;
+    this.accepts = new ThriftyPhase2(config, configs, out, ballot, log::chosenIndex);
     broadcastPrepare(now);
   }
 
@@ -396,14 +388,7 @@ final class Leadership {
   }
 
   /**
-   * Proposes {@code entries}: to this replica and the eager followers at once, to the others in
-   * their next batch (thrifty Phase 2). With this leader the eager followers are a majority, so the
-   * others' work is off every write's critical path: at low concurrency each write costs three
-   * replicas' disk flushes and wake-ups instead of five on two shared cores, and the two that lag
-   * get many writes per message and per flush. It still receives and stores every entry, at most a
-   * lazy flush interval later ({@link #lazyFlushMillis}), so it is as useful to a new leader's
-   * Phase 1 as before; and if eager followers do not answer, a slot is still chosen once the batch
-   * arrives, and whoever answered then becomes eager.
+   * Proposes {@code entries}: this leader's window tracks them, {@link ThriftyPhase2} sends them.
    */
   private void startSlots(List<Entry> entries, long now) {
     if (entries.isEmpty()) {
@@ -412,55 +397,7 @@ final class Leadership {
     for (Entry e : entries) {
       inflight.put(e.slot(), new SlotProgress(e, now));
     }
-    for (int id : audience()) {
-      if (id == config.selfId() || eager == null || eager.contains(id)) {
-        sendAccepts(id, entries);
-      } else {
-        owe(id, entries, now);
-      }
-    }
-  }
-
-  private void owe(int follower, List<Entry> entries, long now) {
-    if (owed.isEmpty()) {
-      owedSince = now;
-    }
-    List<Entry> list = owed.computeIfAbsent(follower, id -> new ArrayList<>());
-    list.addAll(entries);
-    if (list.size() >= config.maxBatchCommands()) {
-      sendAccepts(follower, owed.remove(follower)); // a full batch goes at once
-    }
-  }
-
-  /** Sends every follower what it is owed. */
-  private void flushOwed() {
-    for (Map.Entry<Integer, List<Entry>> e : owed.entrySet()) {
-      sendAccepts(e.getKey(), e.getValue());
-    }
-    owed.clear();
-  }
-
-  /** How long entries may wait for a follower outside the eager set: a third of a retransmit. */
-  private long lazyFlushMillis() {
-    return Math.max(1, config.retransmitMillis() / 3);
-  }
-
-  /** Sends entries to one acceptor, in messages of bounded size. */
-  private void sendAccepts(int to, List<Entry> entries) {
-    List<Entry> group = new ArrayList<>();
-    int bytes = 0;
-    for (Entry e : entries) {
-      if (!group.isEmpty() && bytes + e.value().bytes() > config.maxBatchBytes()) {
-        out.now(new Message.Accept(config.selfId(), to, ballot, group, log.chosenIndex()));
-        group = new ArrayList<>();
-        bytes = 0;
-      }
-      group.add(e);
-      bytes += e.value().bytes();
-    }
-    if (!group.isEmpty()) {
-      out.now(new Message.Accept(config.selfId(), to, ballot, group, log.chosenIndex()));
-    }
+    accepts.propose(audience(), entries, now);
   }
 
   /**
@@ -480,7 +417,7 @@ final class Leadership {
         continue;
       }
       p.chosen = true;
-      eager = eagerAfter(p);
+      accepts.chosen(p);
     }
     touch(a.from(), -1, now);
     List<Entry> chosen = new ArrayList<>();
@@ -492,46 +429,6 @@ final class Leadership {
       expect++;
     }
     return chosen;
-  }
-
-  /**
-   * Who gets accepts at once from now on: followers that made {@code chosen}'s majority (the quick
-   * ones), topped up with earlier eager ones and then any, to one short of a majority: with this
-   * leader's own acceptance they choose a slot. The leader's flush starts before any follower has
-   * the accept, so it is rarely the one waited for; and a third eager follower, kept in case one is
-   * slow, cost more than it saved on two shared cores (each write then woke and flushed four
-   * replicas, and their flushes queued behind each other: docs/benchmarks.md). A slow eager
-   * follower costs at most a lazy flush interval, after which whoever answered is eager.
-   */
-  private Set<Integer> eagerAfter(SlotProgress chosen) {
-    Membership m = configs.governing(chosen.entry.slot());
-    // With this leader's own acceptance (when it votes there), one short of a majority chooses.
-    int want = m.isVoter(config.selfId()) ? m.majority() - 1 : m.majority();
-    Set<Integer> next = new TreeSet<>();
-    for (int id : chosen.acceptedBy) {
-      if (id != config.selfId() && m.isVoter(id) && next.size() < want) {
-        next.add(id);
-      }
-    }
-    if (eager != null) {
-      for (int id : eager) {
-        if (next.size() >= want) {
-          break;
-        }
-        if (m.isVoter(id)) {
-          next.add(id);
-        }
-      }
-    }
-    for (int id : m.voters()) {
-      if (next.size() >= want) {
-        break;
-      }
-      if (id != config.selfId()) {
-        next.add(id);
-      }
-    }
-    return next;
   }
 
   /** Drops window slots the log already holds as chosen (learned by catch-up meanwhile). */
@@ -612,15 +509,13 @@ final class Leadership {
     if (now - lastHeartbeatAt >= config.heartbeatMillis()) {
       heartbeat(now);
     }
-    if (!owed.isEmpty() && now - owedSince >= lazyFlushMillis()) {
-      flushOwed();
-    }
+    accepts.tick(now);
     for (SlotProgress p : inflight.values()) {
       if (now - p.lastSentAt >= config.retransmitMillis()) {
         p.lastSentAt = now;
         for (int id : configs.governing(p.entry.slot()).members().keySet()) {
           if (!p.acceptedBy.contains(id)) {
-            sendAccepts(id, List.of(p.entry));
+            accepts.send(id, List.of(p.entry));
           }
         }
       }
@@ -638,9 +533,7 @@ final class Leadership {
     if (!prepared(neededConfigs())) {
       next = Math.min(next, lastPrepareAt + config.retransmitMillis());
     }
-    if (!owed.isEmpty()) {
-      next = Math.min(next, owedSince + lazyFlushMillis());
-    }
+    next = Math.min(next, accepts.nextDeadline());
     for (SlotProgress p : inflight.values()) {
       next = Math.min(next, p.lastSentAt + config.retransmitMillis());
     }
