@@ -41,6 +41,15 @@ public final class LockCheckers {
   /** Per replica: lock path -> namespace time its holder's session expired. */
   private final Map<Integer, Map<String, Long>> expiredAt = new HashMap<>();
 
+  /**
+   * Per replica: the session an ExpireSession being applied names, and the locks it held. The
+   * expiry may be refused (a new leader's grace extended the session after the old leader proposed
+   * it: LEASE_NOT_EXPIRED), so whether the lock-delay runs is known only after the apply.
+   */
+  private final Map<Integer, PendingExpiry> pendingExpiry = new HashMap<>();
+
+  private record PendingExpiry(long session, List<String> heldLocks) {}
+
   /** Session -> ephemeral path its client created (acknowledged). */
   private final Map<Long, String> ephemerals = new TreeMap<>();
 
@@ -86,10 +95,7 @@ public final class LockCheckers {
     if (c.hasExpireSession()) {
       SessionInfo info = session(ns, ending);
       if (info != null) {
-        Map<String, Long> mine = expiredAt.computeIfAbsent(replica, r -> new HashMap<>());
-        for (String path : info.getHeldLocksList()) {
-          mine.put(path, -1L); // filled in with the namespace time after the apply
-        }
+        pendingExpiry.put(replica, new PendingExpiry(ending, info.getHeldLocksList()));
       }
     }
   }
@@ -102,13 +108,19 @@ public final class LockCheckers {
   void stateReplaced(int replica, Namespace ns) {
     acl.stateReplaced(replica, ns);
     expiredAt.remove(replica);
+    pendingExpiry.remove(replica);
     endingSessions.remove(replica);
   }
 
   void afterApply(int replica, Namespace ns, Command command, byte[] result) {
     acl.afterApply(replica, decode(command), result);
     Map<String, Long> mine = expiredAt.computeIfAbsent(replica, r -> new HashMap<>());
-    mine.replaceAll((path, at) -> at < 0 ? ns.clockMillis() : at);
+    PendingExpiry expiry = pendingExpiry.remove(replica);
+    if (expiry != null && session(ns, expiry.session()) == null) {
+      for (String path : expiry.heldLocks()) {
+        mine.put(path, ns.clockMillis()); // the expiry took effect: the lock-delay runs from now
+      }
+    }
     for (String path : lockPaths) {
       checkLock(replica, ns, path, mine.get(path));
     }
