@@ -152,8 +152,10 @@ public final class SimReconfiguration {
    * its chosen index by the learner's last answer; twice that leaves room for answers in flight).
    */
   private void checkCaughtUp(SimReplica leader, SimReplica learner) {
-    if (!learner.isUp()) {
-      return; // it answered before it went down; what it had then is not known here
+    if (!learner.isUp() || learner.replica().status().lastLeaderContactAgoMillis() < 0) {
+      // It answered before it went down (or before the restart it has not heard a leader since):
+      // what it had then is not known here, and a crash loses catch-up progress not yet synced.
+      return;
     }
     long behind = leader.replica().appliedIndex() - learner.replica().appliedIndex();
     if (behind > PROMOTION_LAG_MAX) {
@@ -164,7 +166,10 @@ public final class SimReconfiguration {
               + behind
               + " slots behind the leader's applied index (at most "
               + PROMOTION_LAG_MAX
-              + " allowed): a member that votes before it caught up");
+              + " allowed): a member that votes before it caught up\n  leader: "
+              + leader.replica().status()
+              + "\n  learner: "
+              + learner.replica().status());
     }
   }
 
